@@ -1,0 +1,1 @@
+"""Differential testing of reference_engine against PyTorch."""

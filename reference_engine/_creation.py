@@ -1,0 +1,250 @@
+"""Tensor creation: ``tensor``, ``zeros``, ``ones``, ``full``, ``arange`` ... and their ``*_like``."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as D
+from ._backend import cupy_module, is_cuda_array, to_numpy
+from ._device import as_device
+from .tensor import Tensor, _size_args
+
+COPY_CONSTRUCT_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+    "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor)."
+)
+
+
+def _xp_for(device: Any) -> Any:
+    """The array module for a ``device=`` argument; raise torch's error when CUDA is missing."""
+    dev = as_device(device)
+    if dev is None or dev.type == "cpu":
+        return np
+    if dev.type == "cuda":
+        cp = cupy_module()
+        if cp is None:
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        return cp
+    raise RuntimeError(f"reference_engine does not support device type '{dev.type}'")
+
+
+def _place(arr: Any, device: Any) -> Any:
+    """Move a NumPy/CuPy array to ``device`` (None: leave it where it is)."""
+    if device is None:
+        return arr
+    xp = _xp_for(device)
+    if xp is np:
+        return to_numpy(arr)
+    dev = as_device(device)
+    with xp.cuda.Device(dev.index or 0):
+        return xp.asarray(arr)
+
+
+def _finish(arr: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_dtype(data: Any) -> D.dtype:
+    """torch.tensor's inference: bools -> bool, ints -> int64, floats -> default dtype."""
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, np.ndarray | np.generic) or is_cuda_array(data):
+        return D.from_numpy_dtype(data.dtype)
+    if isinstance(data, list | tuple):
+        if len(data) == 0:
+            return D.get_default_dtype()
+        result: D.dtype | None = None
+        for item in data:
+            d = _infer_dtype(item)
+            result = d if result is None else D.promote_types(result, d)
+        return result  # type: ignore[return-value]
+    if isinstance(data, bool):
+        return D.bool_
+    if isinstance(data, int):
+        return D.int64
+    if isinstance(data, float):
+        return D.get_default_dtype()
+    if isinstance(data, complex):
+        return D.get_default_dtype().to_complex()
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _to_host(data: Any) -> Any:
+    if isinstance(data, Tensor):
+        return to_numpy(data._data)
+    if isinstance(data, list | tuple):
+        return [_to_host(x) for x in data]
+    return data
+
+
+def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Copy ``data`` (nested lists, scalars, arrays, tensors) into a new leaf tensor."""
+    if isinstance(data, Tensor):
+        warnings.warn(COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)
+        arr = data._data.astype(dtype.np if dtype else data._data.dtype, copy=True)
+        if device is None:
+            return _finish(arr, requires_grad)
+        return _finish(_place(arr, device), requires_grad)
+    dt = dtype or _infer_dtype(data)
+    if is_cuda_array(data):
+        data = to_numpy(data)
+    host = np.array(_to_host(data), dtype=dt.np)
+    if host.dtype.kind in "iub" and not isinstance(data, np.ndarray):
+        _check_int_range(data, dt)
+    return _finish(_place(host, device or "cpu") if device is not None else host, requires_grad)
+
+
+def _check_int_range(data: Any, dt: D.dtype) -> None:
+    # np.array silently wraps out-of-range Python ints; torch raises
+    if isinstance(data, int) and not isinstance(data, bool) and dt is not D.bool_:
+        info = np.iinfo(dt.np)
+        if not info.min <= data <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+
+
+def as_tensor(data: Any, dtype: D.dtype | None = None, device: Any = None) -> Tensor:
+    if isinstance(data, Tensor):
+        if (dtype is None or dtype is data.dtype) and (device is None or as_device(device) == data.device):
+            return data
+        return data.to(dtype=dtype, device=device)
+    if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype) and device is None:
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """Share memory with ``arr`` (writes through, like torch.from_numpy)."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    D.from_numpy_dtype(arr.dtype)
+    return Tensor._make(arr)
+
+
+def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
+    if dtype is None:
+        dtype = D._scalar_dtype(value)  # full((2,), 1) is int64, full((2,), 1.5) the default float
+    xp = _xp_for(device)
+    return _finish(xp.full(size, value, dtype=dtype.np), requires_grad)
+
+
+def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    return _filled(_size_args(size), 0, dtype or D.get_default_dtype(), device, requires_grad)
+
+
+def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    return _filled(_size_args(size), 1, dtype or D.get_default_dtype(), device, requires_grad)
+
+
+def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None, memory_format: Any = None) -> Tensor:
+    # Zero-filled: uninitialised memory would make runs irreproducible.
+    return _filled(_size_args(size), 0, dtype or D.get_default_dtype(), device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _filled(_size_args((size,)) if not isinstance(size, int) else (size,), fill_value, dtype, device, requires_grad)
+
+
+def _like(t: Tensor, dtype: D.dtype | None, device: Any) -> tuple[D.dtype, Any]:
+    return dtype or t.dtype, device if device is not None else t.device
+
+
+def zeros_like(input: Tensor, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+    dt, dev = _like(input, dtype, device)
+    return _filled(input.shape, 0, dt, dev, requires_grad)
+
+
+def ones_like(input: Tensor, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+    dt, dev = _like(input, dtype, device)
+    return _filled(input.shape, 1, dt, dev, requires_grad)
+
+
+def empty_like(input: Tensor, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+    dt, dev = _like(input, dtype, device)
+    return _filled(input.shape, fill_value, dt, dev, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"upper bound and larger bound inconsistent with step sign"
+        )
+    if dtype is None:
+        dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
+    n = math.ceil((end - start) / step)
+    # torch computes start + i * step in double (or int64) and then casts
+    idx = np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
+    arr = (start + idx * step).astype(dtype.np)
+    return _finish(_place(arr, device) if device is not None else arr, requires_grad)
+
+
+def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype = dtype or D.get_default_dtype()
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    # torch fills the first half forward from start and the second half backward from end
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    i = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    if dtype.is_floating_point:
+        calc = dtype.np if dtype is not D.float16 else np.float32
+        s = np.asarray(step, dtype=calc)
+        ic = i.astype(calc)
+        vals = np.where(i < half, np.asarray(start, calc) + s * ic, np.asarray(end, calc) - s * (np.asarray(steps - 1, calc) - ic))
+    arr = vals.astype(dtype.np)
+    return _finish(_place(arr, device) if device is not None else arr, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    xp = _xp_for(device)
+    return _finish(xp.eye(n, m if m is not None else n, dtype=(dtype or D.get_default_dtype()).np), requires_grad)
+
+
+def scalar_tensor(s: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled((), s, dtype or D.get_default_dtype(), device, requires_grad)
+
+
+def legacy_tensor_new(self: Tensor, *args: Any, **kwargs: Any) -> None:
+    """torch.Tensor(...): sizes give an uninitialised default-dtype tensor, data is copied as float32."""
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"new() received an invalid combination of arguments - got {tuple(kwargs)}")
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        src = args[0]
+        Tensor._init_from(self, src._data)
+        self._vc = src._vc
+        return
+    if len(args) == 1 and isinstance(args[0], list | tuple | np.ndarray) and not _all_ints(args[0]):
+        arr = np.array(_to_host(args[0]), dtype=D.get_default_dtype().np)
+    elif len(args) == 1 and isinstance(args[0], list | np.ndarray):
+        arr = np.array(args[0], dtype=D.get_default_dtype().np)
+    else:
+        arr = np.zeros(_size_args(args), dtype=D.get_default_dtype().np)
+    Tensor._init_from(self, _place(arr, device) if device is not None else arr)
+
+
+def _all_ints(x: Any) -> bool:
+    return isinstance(x, tuple) and all(isinstance(i, int) for i in x)

@@ -1,0 +1,152 @@
+"""torch dtypes and torch's type-promotion rules.
+
+Promotion follows ATen's ``ResultTypeState``: operands are grouped into
+dimensioned tensors, zero-dim tensors and wrapped Python scalars; a lower
+group only changes the result when it is of a higher *category*
+(bool < integer < floating < complex).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
+
+
+class dtype:  # noqa: N801 - mirrors torch.dtype
+    """A torch dtype: ``repr`` is ``torch.float32`` like torch's."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "category", "tensor_type")
+
+    def __init__(self, name: str, np_dtype: type, category: int, tensor_type: str) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category
+        self.is_floating_point = category == _FLOAT
+        self.is_complex = category == _COMPLEX
+        self.is_signed = self.np.kind in "fic"
+        self.itemsize = self.np.itemsize
+        self.tensor_type = tensor_type
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self) -> tuple:
+        return (_by_name, (self.name,))
+
+    def to_complex(self) -> dtype:
+        return complex128 if self is float64 else complex64
+
+    def to_real(self) -> dtype:
+        return {complex64: float32, complex128: float64}.get(self, self)
+
+
+float16 = dtype("float16", np.float16, _FLOAT, "HalfTensor")
+float32 = dtype("float32", np.float32, _FLOAT, "FloatTensor")
+float64 = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
+complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloatTensor")
+complex128 = dtype("complex128", np.complex128, _COMPLEX, "ComplexDoubleTensor")
+uint8 = dtype("uint8", np.uint8, _INT, "ByteTensor")
+int8 = dtype("int8", np.int8, _INT, "CharTensor")
+int16 = dtype("int16", np.int16, _INT, "ShortTensor")
+int32 = dtype("int32", np.int32, _INT, "IntTensor")
+int64 = dtype("int64", np.int64, _INT, "LongTensor")
+bool_ = dtype("bool", np.bool_, _BOOL, "BoolTensor")
+
+# torch's aliases (float, int and bool are exported by the package, not shadowed here)
+half, double, short, long = float16, float64, int16, int64
+cfloat, cdouble = complex64, complex128
+
+ALL_DTYPES = (float16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool_)
+_FROM_NUMPY = {d.np: d for d in ALL_DTYPES}
+
+_default_dtype = [float32]
+
+
+def _by_name(name: str) -> dtype:
+    return next(d for d in ALL_DTYPES if d.name == name)
+
+
+def get_default_dtype() -> dtype:
+    return _default_dtype[0]
+
+
+def set_default_dtype(d: dtype) -> None:
+    if d not in (float16, float32, float64):
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_dtype[0] = d
+
+
+def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
+    try:
+        return _FROM_NUMPY[np_dtype]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported types are: "
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """torch.promote_types: the floating operand wins over an integer one (unlike NumPy)."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        hi, lo = (a, b) if a.category > b.category else (b, a)
+        if hi.is_complex and lo.is_floating_point:
+            return complex128 if lo is float64 or hi is complex128 else hi
+        if hi.category >= _FLOAT:
+            return hi
+        return hi  # integer beats bool
+    if a.category == _FLOAT:
+        return a if a.itemsize >= b.itemsize else b
+    return _FROM_NUMPY[np.promote_types(a.np, b.np)]
+
+
+def _scalar_dtype(value: object) -> dtype:
+    """The dtype a wrapped Python scalar contributes (bool, int64, default float/complex)."""
+    if isinstance(value, bool | np.bool_):
+        return bool_
+    if isinstance(value, int | np.integer):
+        return int64
+    if isinstance(value, complex):
+        return get_default_dtype().to_complex()
+    return get_default_dtype()
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    # ATen's combine_categories
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.is_complex:
+        return higher
+    if lower.is_complex:
+        return higher.to_complex() if higher.is_floating_point else lower
+    if higher.is_floating_point:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands: object) -> dtype:
+    """torch.result_type over tensors and Python scalars."""
+    dim = zero = wrapped = None
+    for op in operands:
+        d = getattr(op, "dtype", None)
+        if isinstance(d, dtype):
+            if op.ndim:
+                dim = d if dim is None else promote_types(dim, d)
+            else:
+                zero = d if zero is None else promote_types(zero, d)
+        else:
+            d = _scalar_dtype(op)
+            wrapped = d if wrapped is None else promote_types(wrapped, d)
+    return _combine(dim, _combine(zero, wrapped))
+
+
+def to_float(d: dtype) -> dtype:
+    """The dtype a floating-only op (sin, exp, true division) computes in."""
+    return d if d.category >= _FLOAT else get_default_dtype()

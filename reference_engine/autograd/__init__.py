@@ -1,0 +1,180 @@
+"""``torch.autograd``: ``backward``, ``grad``, ``Function`` and grad-mode switches."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import graph
+from .engine import run_backward
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+__all__ = [
+    "Function", "FunctionCtx", "backward", "enable_grad", "grad", "graph", "inference_mode",
+    "is_grad_enabled", "no_grad", "once_differentiable", "set_grad_enabled",
+]  # fmt: skip
+
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+    "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+    "to None after use to break the cycle and avoid the leak."
+)
+
+
+def _as_tuple(x: Any) -> tuple:
+    from ..tensor import Tensor
+
+    if x is None:
+        return (None,)
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor | None]:
+    """torch.autograd._make_grads: check explicit seeds, create implicit ones for scalars."""
+    from .._creation import ones_like
+    from ..tensor import Tensor
+
+    new: list[Tensor | None] = []
+    for i, (out, g) in enumerate(zip(outputs, grads, strict=True)):
+        if isinstance(g, Tensor):
+            if g.shape != out.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape "
+                    f"of {out.shape}."
+                )
+            if out.dtype.is_complex != g.dtype.is_complex:
+                raise RuntimeError(
+                    "For complex Tensors, both grad_output and output are required to have the same dtype. "
+                    f"Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype "
+                    f"of {out.dtype}."
+                )
+            new.append(g)
+        elif g is None:
+            if out.requires_grad:
+                if out.numel() != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not out.dtype.is_floating_point:
+                    raise RuntimeError(
+                        f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
+                    )
+                new.append(ones_like(out))
+            else:
+                new.append(None)
+        else:
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    return new
+
+
+def _root_edges(outputs: Sequence[Tensor]) -> list[tuple[Any, int]]:
+    edges = []
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        edges.append(out._edge())
+    return edges
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables: Any = None,
+    inputs: Any = None,
+) -> None:
+    """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (torch.autograd.backward)."""
+    from ..tensor import Tensor
+
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if len(inputs) == 0:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    outputs = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(grads)} gradients for {len(outputs)} outputs")
+    if create_graph:
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _make_grads(outputs, grads)
+    roots = _root_edges(outputs)
+    capture = None
+    if inputs is not None:
+        for t in inputs:
+            if not isinstance(t, Tensor) or not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+        capture = [t._edge() for t in inputs]
+    captured = run_backward(roots, seeds, retain_graph, create_graph, capture=capture, accumulate=True)
+    if inputs is not None:
+        # leaves in ``inputs`` were accumulated by their AccumulateGrad; non-leaves get .grad here
+        for t, g in zip(inputs, captured, strict=True):
+            if g is None:
+                continue
+            if t._grad_fn is None:
+                t._accumulator().apply(g)
+            else:
+                t._grad = g.detach() if t._grad is None else t._grad + g
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Return d(outputs)/d(inputs) without touching ``.grad`` (torch.autograd.grad)."""
+    from .._creation import zeros_like
+    from ..tensor import Tensor
+
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+            "allow_unused=False."
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
+    if len(grads) != len(outs):
+        raise RuntimeError(f"grad requires one grad_output per output: got {len(grads)} for {len(outs)} outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in ins:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): argument 'inputs' must be tuple of Tensors, not {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    seeds = _make_grads(outs, grads)
+    roots = _root_edges(outs)
+    captured = run_backward(roots, seeds, retain_graph, create_graph, capture=[t._edge() for t in ins], accumulate=False)
+    result = []
+    for t, g in zip(ins, captured, strict=True):
+        if g is None:
+            if materialize_grads:
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. Set "
+                    "allow_unused=True if this is the desired behavior."
+                )
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

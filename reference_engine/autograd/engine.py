@@ -1,0 +1,239 @@
+"""The backward pass: an iterative traversal of the graph, as torch's engine does it.
+
+One place does what every op would otherwise repeat: it sums an incoming
+grad down to the shape of the input it belongs to (undoing broadcasting),
+casts it to that input's dtype, frees saved tensors unless ``retain_graph``,
+and raises torch's errors. Ready nodes run highest sequence number first, the
+order torch's ready queue uses, so hooks fire in the same order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import grad_mode
+from .graph import AccumulateGrad, Node
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+def _is_expandable_to(shape: tuple, desired: tuple) -> bool:
+    if len(shape) > len(desired):
+        return False
+    for s, d in zip(reversed(shape), reversed(desired), strict=False):
+        if s != d and s != 1:
+            return False
+    return True
+
+
+def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
+    """Sum ``grad`` over the broadcast dimensions so it has ``shape`` (at::sum_to)."""
+    lead = grad.ndim - len(shape)
+    dims = list(range(lead))
+    dims += [lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1]
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def validate_grad(node: Node, index: int, grad: Tensor, target: Node, input_nr: int) -> Tensor:
+    """torch's validate_outputs: fix shape (by summing) and dtype, or raise."""
+    shape, np_dtype, dev = target._meta(input_nr)
+    if grad._data.shape != shape:
+        if not _is_expandable_to(shape, grad._data.shape):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {index} - got "
+                f"{list(grad._data.shape)} but expected shape compatible with {list(shape)}"
+            )
+        grad = sum_to_shape(grad, shape)
+    if grad._data.dtype != np_dtype:
+        from .._dtype import _FROM_NUMPY
+
+        grad = grad.to(_FROM_NUMPY[np_dtype])
+    if grad.device != dev:
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {index} - expected device {dev} "
+            f"but got {grad.device}"
+        )
+    return grad
+
+
+def _call_tensor_hooks(node: Node, grads: list) -> list:
+    """Tensor hooks of non-leaf outputs, then retain_grad (torch runs retains_grad last)."""
+    if node._tensor_pre_hooks:
+        for nr, hooks in node._tensor_pre_hooks.items():
+            for fn in list(hooks.values()):
+                if grads[nr] is None:
+                    continue
+                out = fn(grads[nr])
+                if out is not None:
+                    grads[nr] = out
+    if isinstance(node, AccumulateGrad) and node.variable._hooks and grads[0] is not None:
+        for fn in list(node.variable._hooks.values()):
+            out = fn(grads[0])
+            if out is not None:
+                grads[0] = out
+    if node._retains_grad:
+        for nr, ref in node._retains_grad.items():
+            t = ref()
+            g = grads[nr]
+            if t is None or g is None or t._grad_fn is not node:
+                continue
+            if t._grad is None:
+                t._grad = g.detach().clone() if not grad_mode.is_grad_enabled() else g.clone()
+            else:
+                t._grad = t._grad + g
+    return grads
+
+
+def _call_pre_hooks(node: Node, grads: list) -> list:
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
+            out = fn(tuple(grads))
+            if out is not None:
+                grads = list(out)
+    return grads
+
+
+def _materialize(node: Node, grads: list) -> list:
+    # Multi-output nodes get zeros for the outputs nothing flowed into.
+    from .._creation import zeros
+
+    out = []
+    for i, g in enumerate(grads):
+        if g is None:
+            shape, np_dtype, dev = node._meta(i)
+            from .._dtype import _FROM_NUMPY
+
+            g = zeros(shape, dtype=_FROM_NUMPY[np_dtype], device=dev)
+        out.append(g)
+    return out
+
+
+def _needed_nodes(roots: list[Node], targets: set[Node]) -> set[Node]:
+    """Nodes from which some target node can be reached (iterative post-order)."""
+    needed: set[Node] = set()
+    done: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+    while stack:
+        n, expanded = stack.pop()
+        if expanded:
+            if n in targets or any(nf in needed for nf, _ in n.next_functions if nf is not None):
+                needed.add(n)
+            continue
+        if n in done:
+            continue
+        done.add(n)
+        stack.append((n, True))
+        for nf, _ in n.next_functions:
+            if nf is not None and nf not in done:
+                stack.append((nf, False))
+    return needed
+
+
+def run_backward(
+    roots: Sequence[tuple[Node, int]],
+    seeds: Sequence[Tensor],
+    keep_graph: bool,
+    create_graph: bool,
+    capture: Sequence[tuple[Node, int]] | None = None,
+    accumulate: bool = True,
+) -> list[Tensor | None]:
+    """Propagate ``seeds`` from the ``roots`` edges.
+
+    With ``capture`` (autograd.grad, or backward(inputs=...)), the grads
+    flowing into those edges are returned, and only nodes leading to them run;
+    AccumulateGrad runs only when ``accumulate`` is true.
+    """
+    root_nodes = [n for n, _ in roots]
+    # dependencies: how many edges point into each node
+    deps: dict[Node, int] = {}
+    seen = set(root_nodes)
+    stack = list(seen)
+    while stack:
+        n = stack.pop()
+        for nf, _ in n.next_functions:
+            if nf is None:
+                continue
+            deps[nf] = deps.get(nf, 0) + 1
+            if nf not in seen:
+                seen.add(nf)
+                stack.append(nf)
+
+    captured: list[Tensor | None] = []
+    capture_at: dict[Node, list[tuple[int, int]]] = {}
+    needed: set[Node] | None = None
+    if capture is not None:
+        captured = [None] * len(capture)
+        for i, (n, nr) in enumerate(capture):
+            capture_at.setdefault(n, []).append((nr, i))
+        needed = _needed_nodes(root_nodes, set(capture_at))
+
+    buffers: dict[Node, list] = {}
+    ready: list[tuple[int, int, Node]] = []
+    tie = 0
+    for (node, nr), seed in zip(roots, seeds, strict=True):
+        seed = validate_grad(node, 0, seed, node, nr)
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * max(1, _num_outputs(node))
+        buf[nr] = seed if buf[nr] is None else buf[nr] + seed
+    for node in dict.fromkeys(root_nodes):
+        if deps.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._sequence_nr, tie, node))
+            tie += 1
+
+    prev_mode = grad_mode.is_grad_enabled()
+    grad_mode._set_enabled(create_graph)
+    try:
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node, None) or [None]
+            grads = _call_tensor_hooks(node, grads)
+            if node in capture_at:
+                for nr, i in capture_at[node]:
+                    captured[i] = grads[nr]
+            run = needed is None or node in needed
+            if isinstance(node, AccumulateGrad):
+                run = run and accumulate and (needed is None or node not in capture_at)
+            outs: Sequence[Any] = ()
+            if run and any(g is not None for g in grads):
+                grads = _call_pre_hooks(node, grads)
+                if len(grads) > 1 and any(g is None for g in grads):
+                    grads = _materialize(node, grads)
+                outs = node.apply(*grads)
+                if node._post_hooks:
+                    for fn in list(node._post_hooks.values()):
+                        res = fn(tuple(outs), tuple(grads))
+                        if res is not None:
+                            outs = res
+                if not keep_graph:
+                    node._release()
+            for i, (nf, nr) in enumerate(node.next_functions):
+                if nf is None:
+                    continue
+                g = outs[i] if i < len(outs) else None
+                if g is not None:
+                    g = validate_grad(node, i, g, nf, nr)
+                    buf = buffers.get(nf)
+                    if buf is None:
+                        buf = buffers[nf] = [None] * max(1, _num_outputs(nf))
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                deps[nf] -= 1
+                if deps[nf] == 0:
+                    heapq.heappush(ready, (-nf._sequence_nr, tie, nf))
+                    tie += 1
+    finally:
+        grad_mode._set_enabled(prev_mode)
+    return captured
+
+
+def _num_outputs(node: Node) -> int:
+    if isinstance(node, AccumulateGrad):
+        return 1
+    return len(node._out_meta)

@@ -1,0 +1,131 @@
+"""Grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
+
+The flag is thread-local, as in torch: a ``no_grad`` block in one thread does
+not switch recording off in another.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradState(threading.local):
+    enabled = True  # class attribute: the default every new thread sees
+
+
+_state = _GradState()
+
+
+def is_grad_enabled() -> bool:
+    return _state.enabled
+
+
+def _set_enabled(mode: bool) -> None:
+    _state.enabled = bool(mode)
+
+
+class _GradModeContext:
+    """Base for the context managers; also usable as (bare or called) decorators."""
+
+    _mode: bool
+
+    def __new__(cls, orig_func: Callable | None = None, *args: Any, **kwargs: Any) -> Any:
+        if cls is not set_grad_enabled and callable(orig_func) and not args and not kwargs:
+            # bare decorator form: @torch.no_grad
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(_state.enabled)
+        _state.enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self._prev.pop()
+
+    def clone(self) -> _GradModeContext:
+        return self.__class__()
+
+    def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+                gen = func(*args, **kwargs)
+                with self.clone():
+                    value = next(gen)
+                while True:
+                    try:
+                        with self.clone():
+                            value = gen.send((yield value))
+                    except StopIteration as stop:
+                        return stop.value
+
+            return gen_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.clone():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801
+    """Disable gradient recording inside the block or decorated function."""
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801
+    """Enable gradient recording inside the block or decorated function."""
+
+    _mode = True
+
+
+class inference_mode(_GradModeContext):  # noqa: N801
+    """Like ``no_grad`` here: the engine has no separate inference tensors."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self._mode = not mode
+
+    def clone(self) -> inference_mode:
+        return self.__class__(not self._mode)
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801
+    """Set grad mode now (usable as a plain call) and restore it on leaving a ``with`` block."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self._mode = bool(mode)
+        self._prev = [_state.enabled]
+        _state.enabled = self._mode
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self._prev.pop() if self._prev else True
+
+    def clone(self) -> set_grad_enabled:
+        return self.__class__(self._mode)  # sets the mode now; __exit__ restores
+
+    def __call__(self, func: F) -> F:
+        # as a decorator, the constructor's immediate switch must not leak
+        _state.enabled = self._prev[0]
+        return super().__call__(func)

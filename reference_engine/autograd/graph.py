@@ -1,0 +1,241 @@
+"""The autograd graph: ``Node`` (torch's ``grad_fn`` objects), saved tensors, hooks.
+
+A node stands for one recorded op. ``next_functions`` holds one edge
+``(node_or_None, input_nr)`` per differentiable input, like torch. Each node
+keeps the shape and dtype of the outputs it produced, so the engine can undo
+broadcasting and cast incoming grads in one place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+_sequence = itertools.count()
+_ACCUMULATE_SEQ = 1 << 62  # torch gives AccumulateGrad UINT64_MAX: it runs first once ready
+
+FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+    "or if you need to access saved tensors after calling backward."
+)
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``remove()`` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, registry: dict) -> None:
+        self._registry = registry
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self._registry.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _short_name(node: Node) -> str:
+    # torch names the producing op without its "Backward<N>" suffix: "output 0 of Mul"
+    return re.sub(r"Backward\d*$", "", node.name())
+
+
+class SavedTensor:
+    """A tensor saved for backward, with the version it had when saved.
+
+    Outputs of the node itself are kept as a detached alias (no grad_fn) so
+    the node and its output do not form a reference cycle; unpacking gives the
+    output back with its grad_fn for double backward.
+    """
+
+    __slots__ = ("tensor", "version", "is_output", "output_nr", "grad_fn_name", "requires_grad")
+
+    def __init__(self, tensor: Tensor, is_output: bool) -> None:
+        self.version = tensor._vc[0]
+        self.is_output = is_output
+        if is_output:
+            self.output_nr = tensor._output_nr
+            self.requires_grad = tensor.requires_grad
+            self.grad_fn_name = tensor._grad_fn and _short_name(tensor._grad_fn)
+            self.tensor = tensor._alias()
+        else:
+            self.tensor = tensor
+
+    def unpack(self, node: Node) -> Tensor:
+        t = self.tensor
+        if t._vc[0] != self.version:
+            raise RuntimeError(self._modified_message())
+        if self.is_output and self.requires_grad:
+            t = t._alias()
+            t._grad_fn, t._output_nr = node, self.output_nr
+        return t
+
+    def _modified_message(self) -> str:
+        t = self.tensor
+        if self.is_output:
+            where = f", which is output {self.output_nr} of {self.grad_fn_name}," if self.grad_fn_name else ""
+        elif t._grad_fn is not None:
+            where = f", which is output {t._output_nr} of {_short_name(t._grad_fn)},"
+        else:
+            where = ""
+        dims = ", ".join(str(s) for s in t.shape)
+        return (
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"[{t._type_string()} [{dims}]]{where} is at version {t._vc[0]}; expected version {self.version} "
+            "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+            "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        )
+
+
+class Node:
+    """A recorded op. Subclasses implement ``apply(*grad_outputs) -> tuple of grads``."""
+
+    __slots__ = (
+        "next_functions", "_saved", "_released", "_out_meta", "_sequence_nr",
+        "_pre_hooks", "_post_hooks", "_tensor_pre_hooks", "_retains_grad", "metadata", "__weakref__", "__dict__",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self._saved: dict[str, SavedTensor] | None = None
+        self._released = False
+        self._sequence_nr = next(_sequence)
+        self._pre_hooks: dict | None = None
+        self._post_hooks: dict | None = None
+        self._tensor_pre_hooks: dict[int, dict] | None = None
+        self._retains_grad: dict[int, Any] | None = None
+        self.metadata: dict = {}
+
+    # -- identity --------------------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def _sequence_number(self) -> int:
+        return self._sequence_nr
+
+    # -- saved tensors ---------------------------------------------------------
+    def save(self, name: str, tensor: Tensor, is_output: bool = False) -> None:
+        if self._saved is None:
+            self._saved = {}
+        self._saved[name] = SavedTensor(tensor, is_output)
+
+    def saved(self, name: str) -> Tensor:
+        if self._released:
+            raise RuntimeError(FREED_MSG)
+        return self._saved[name].unpack(self)  # type: ignore[index]
+
+    def _release(self) -> None:
+        if self._saved:
+            self._saved = None
+            self._released = True
+
+    def __getattr__(self, name: str) -> Any:
+        # torch exposes saved values as grad_fn._saved_<name>
+        if name.startswith("_saved_"):
+            key = name[len("_saved_") :]
+            saved = object.__getattribute__(self, "_saved")
+            if saved and key in saved:
+                return self.saved(key)
+            if object.__getattribute__(self, "_released"):
+                raise RuntimeError(FREED_MSG)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    # -- hooks -----------------------------------------------------------------
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computed its grads."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_outputs)`` runs before this node computes its grads."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = fn
+        return handle
+
+    def _add_tensor_pre_hook(self, output_nr: int, fn: Callable) -> RemovableHandle:
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        hooks = self._tensor_pre_hooks.setdefault(output_nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    # -- graph -----------------------------------------------------------------
+    def _meta(self, input_nr: int) -> tuple[tuple[int, ...], Any, Any]:
+        """(shape, numpy dtype, device) of the forward output number ``input_nr``."""
+        return self._out_meta[input_nr]
+
+    def apply(self, *grads: Tensor) -> tuple:
+        raise NotImplementedError(f"{self.name()} has no backward")
+
+    def __call__(self, *grads: Tensor) -> Any:
+        out = self.apply(*grads)
+        return out[0] if len(out) == 1 else out
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf: adds the incoming grad into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        super().__init__()
+        self.variable = variable
+        self._sequence_nr = _ACCUMULATE_SEQ
+        self.next_functions = ()
+
+    def _meta(self, input_nr: int) -> tuple:
+        v = self.variable
+        return v._data.shape, v._data.dtype, v.device
+
+    def apply(self, grad: Tensor) -> tuple:  # type: ignore[override]
+        from ..tensor import Tensor
+        from .grad_mode import is_grad_enabled
+
+        var = self.variable
+        if grad is None:
+            return ()
+        old = var._grad
+        if old is None:
+            if is_grad_enabled():
+                var._grad = grad  # create_graph: keep the graph of the grad itself
+            else:
+                # A private copy: the same grad object may reach several leaves.
+                var._grad = Tensor._make(grad._data.copy())
+        elif is_grad_enabled():
+            var._grad = old + grad
+        else:
+            old._data += grad._data
+            old._vc[0] += 1
+        hooks = var._post_acc_hooks
+        if hooks:
+            for fn in list(hooks.values()):
+                fn(var)
+        return ()
+
+
+class GraphRoot(Node):
+    """Only used for error messages: torch names the root node this way."""
+
+
+def collect_next_edges(*tensors: Any) -> tuple:
+    return tuple(t._edge() if t is not None and t.requires_grad else (None, 0) for t in tensors)

@@ -1,0 +1,108 @@
+"""All ops, exported to the ``reference_engine`` namespace and attached to ``Tensor``.
+
+Each op module lists its public functions in ``__all__`` and the ones that are
+also Tensor methods in ``METHODS`` (name -> function taking the tensor
+first). In-place variants (``add_``) are derived here from the out-of-place
+op, so every module gets version counting and history rebasing for free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from . import inplace, linalg, pointwise, reduction, shape
+from . import indexing  # noqa: I001 - after shape: indexing builds on its views
+from .inplace import copy_, fill_, inplace_method, zero_
+
+_MODULES = (pointwise, reduction, shape, indexing, linalg)
+
+# Methods that are the same function as torch.<name>(tensor, ...)
+for _mod in _MODULES:
+    for _name, _fn in getattr(_mod, "METHODS", {}).items():
+        setattr(Tensor, _name, _fn)
+
+# In-place variants derived from the out-of-place op.
+_INPLACE = (
+    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt",
+    "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "clamp_max", "clip", "floor",
+    "ceil", "round", "trunc", "sign", "reciprocal", "square", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
+    "sinh", "cosh", "asin", "acos", "atan", "erf", "true_divide", "floor_divide", "maximum", "minimum",
+)  # fmt: skip
+for _name in _INPLACE:
+    if hasattr(Tensor, _name):
+        setattr(Tensor, _name + "_", inplace_method(getattr(Tensor, _name)))
+Tensor.zero_ = zero_
+Tensor.fill_ = fill_
+Tensor.copy_ = copy_
+
+
+def _rdiv(self: Tensor, other: Any) -> Tensor:
+    # torch: other / self == self.reciprocal() * other (so 2 / x has MulBackward0)
+    return pointwise.mul(pointwise.reciprocal(self), other)
+
+
+def _rpow(self: Tensor, other: Any) -> Tensor:
+    return pointwise.pow(other, self)
+
+
+def _binary_dunder(fn: Any) -> Any:
+    def method(self: Tensor, other: Any) -> Any:
+        if not pointwise._scalar_or_tensor(other):
+            return NotImplemented
+        return fn(self, other)
+
+    return method
+
+
+Tensor.__add__ = Tensor.__radd__ = _binary_dunder(pointwise.add)
+Tensor.__sub__ = _binary_dunder(pointwise.sub)
+Tensor.__rsub__ = _binary_dunder(pointwise.rsub)
+Tensor.__mul__ = Tensor.__rmul__ = _binary_dunder(pointwise.mul)
+Tensor.__truediv__ = _binary_dunder(pointwise.div)
+Tensor.__rtruediv__ = _binary_dunder(_rdiv)
+Tensor.__floordiv__ = _binary_dunder(pointwise.floor_divide)
+Tensor.__rfloordiv__ = _binary_dunder(lambda self, other: pointwise.floor_divide(other, self))
+Tensor.__mod__ = _binary_dunder(pointwise.remainder)
+Tensor.__pow__ = _binary_dunder(pointwise.pow)
+Tensor.__rpow__ = _binary_dunder(_rpow)
+Tensor.__matmul__ = _binary_dunder(linalg.matmul)
+Tensor.__rmatmul__ = _binary_dunder(lambda self, other: linalg.matmul(other, self))
+Tensor.__neg__ = pointwise.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = pointwise.abs
+Tensor.__eq__ = _binary_dunder(pointwise.eq)
+Tensor.__ne__ = _binary_dunder(pointwise.ne)
+Tensor.__lt__ = _binary_dunder(pointwise.lt)
+Tensor.__le__ = _binary_dunder(pointwise.le)
+Tensor.__gt__ = _binary_dunder(pointwise.gt)
+Tensor.__ge__ = _binary_dunder(pointwise.ge)
+Tensor.__and__ = Tensor.__rand__ = _binary_dunder(pointwise.bitwise_and)
+Tensor.__or__ = Tensor.__ror__ = _binary_dunder(pointwise.bitwise_or)
+Tensor.__xor__ = Tensor.__rxor__ = _binary_dunder(pointwise.bitwise_xor)
+Tensor.__invert__ = pointwise.bitwise_not
+Tensor.__getitem__ = indexing.getitem
+Tensor.__setitem__ = indexing.setitem
+Tensor.__hash__ = lambda self: id(self)
+
+
+def _iop(name: str) -> Any:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return getattr(self, name)(other)
+
+    return method
+
+
+Tensor.__iadd__ = _iop("add_")
+Tensor.__isub__ = _iop("sub_")
+Tensor.__imul__ = _iop("mul_")
+Tensor.__itruediv__ = _iop("div_")
+Tensor.__ipow__ = _iop("pow_")
+Tensor.__ifloordiv__ = _iop("floor_divide_")
+Tensor.__imod__ = _iop("remainder_")
+
+__all__ = ["copy_", "fill_", "inplace", "zero_"]
+for _mod in _MODULES:
+    for _name in _mod.__all__:
+        globals()[_name] = getattr(_mod, _name)
+    __all__ += list(_mod.__all__)

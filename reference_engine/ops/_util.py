@@ -1,0 +1,130 @@
+"""Shared plumbing for ops: argument unwrapping, dtype promotion, graph recording.
+
+Every op follows one shape:
+
+    def op(input, ...):
+        ...compute ``out_arr`` with the array module of the data...
+        out = Tensor._make(out_arr)
+        if grad_recording(input, ...):
+            node = OpBackward0()
+            node.save("self", input)           # what derivatives.yaml's formula reads
+            record(node, out, input, ...)      # edges + output metadata
+        return out
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype as D
+from .._backend import array_module
+from ..tensor import Tensor, grad_recording  # noqa: F401 - re-exported for the op modules
+
+_FROM_NUMPY = D._FROM_NUMPY
+
+
+def device_mismatch(a: Tensor, b: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, {_dev(a)} and {_dev(b)}!"
+    )
+
+
+def _dev(t: Tensor) -> str:
+    d = t.device
+    return "cpu" if d.type == "cpu" else f"cuda:{d.index}"
+
+
+def check_same_device(*tensors: Any) -> None:
+    first = None
+    for t in tensors:
+        if isinstance(t, Tensor) and t._data.ndim:
+            if first is None:
+                first = t
+            elif type(t._data) is not type(first._data) or (first.is_cuda and t.device != first.device):
+                raise device_mismatch(first, t)
+
+
+def as_array(x: Any, dtype: D.dtype, like: Any) -> Any:
+    """The array of a Tensor or a Python scalar, in ``dtype`` and on the array module of ``like``."""
+    if isinstance(x, Tensor):
+        arr = x._data
+        if arr.dtype != dtype.np:
+            arr = arr.astype(dtype.np)
+        if type(arr) is not type(like) and arr.ndim == 0:
+            arr = array_module(like).asarray(arr.item() if hasattr(arr, "item") else arr)
+        return arr
+    return array_module(like).asarray(x, dtype=dtype.np)
+
+
+def binary_arrays(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
+    """Both operands as arrays of the torch-promoted result dtype."""
+    if type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype and type(a._data) is type(b._data):
+        return a._data, b._data, _FROM_NUMPY[a._data.dtype]  # fast path: nothing to promote
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("expected at least one Tensor operand")
+    check_same_device(a, b)
+    dt = D.result_type(a, b)
+    like = a._data if isinstance(a, Tensor) else b._data
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.is_cuda != b.is_cuda:
+        like = a._data if a.is_cuda else b._data
+    return as_array(a, dt, like), as_array(b, dt, like), dt
+
+
+def to_tensor(x: Any, like: Tensor) -> Tensor:
+    """Wrap a Python scalar as a 0-dim tensor of ``like``'s kind (torch's wrapped number)."""
+    if isinstance(x, Tensor):
+        return x
+    dt = D._scalar_dtype(x)
+    return Tensor._make(array_module(like._data).asarray(x, dtype=dt.np))
+
+
+def record(node: Any, outputs: Tensor | tuple, *inputs: Any) -> None:
+    """Attach ``node`` as grad_fn of ``outputs`` with one edge per input (None for constants)."""
+    edges = []
+    for t in inputs:
+        if isinstance(t, Tensor) and (t._requires_grad or t._grad_fn is not None):
+            if t._grad_fn is not None:
+                edges.append((t._grad_fn, t._output_nr))
+            else:
+                edges.append((t._accumulator(), 0))
+        else:
+            edges.append((None, 0))
+    node.next_functions = tuple(edges)
+    if isinstance(outputs, Tensor):
+        outputs._grad_fn = node
+        outputs._output_nr = 0
+        node._out_meta = ((outputs._data.shape, outputs._data.dtype, outputs.device),)
+        return
+    meta = []
+    for nr, out in enumerate(outputs):
+        out._grad_fn = node
+        out._output_nr = nr
+        meta.append((out._data.shape, out._data.dtype, out.device))
+    node._out_meta = tuple(meta)
+
+
+def needs(node: Any, i: int) -> bool:
+    """Whether input ``i`` of ``node`` wants a gradient (torch's should_compute_output)."""
+    return node.next_functions[i][0] is not None
+
+
+def wrap_dims(dim: Any, ndim: int) -> tuple[int, ...]:
+    """Normalise an int or sequence of ints to sorted non-negative dims, with torch's errors."""
+    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    out = []
+    for d in dims:
+        if d < lo or d > hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+        d = int(d) % max(ndim, 1)
+        if d in out:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        out.append(d)
+    return tuple(out)
+
+
+def float_dtype_of(t: Tensor) -> D.dtype:
+    """The dtype a floating-only op yields for ``t`` (ints and bools -> default float)."""
+    return D.to_float(_FROM_NUMPY[t._data.dtype])

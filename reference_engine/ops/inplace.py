@@ -1,0 +1,276 @@
+"""In-place ops: writing into a tensor's storage, the version counter, and history rebasing.
+
+An in-place op is computed out of place by the ordinary op (which records its
+node as usual), then written into ``self``'s storage. The version counter
+shared by ``self`` and its views goes up by one, so a saved tensor that is
+read later notices the change. Autograd history is moved onto ``self``; when
+``self`` is a view, its base gets a ``CopySlices`` node, as in torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import _dtype as D
+from ..autograd import grad_mode
+from ..autograd.graph import Node, SavedTensor
+from ..tensor import LEAF_INPLACE_MSG, Tensor, grad_recording
+from ._util import needs, record
+
+VIEW_OF_LEAF_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+_SCALAR_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+    "int64": "Long", "bool": "Bool",
+}  # fmt: skip
+
+
+def scalar_type_name(d: D.dtype) -> str:
+    return _SCALAR_NAMES[d.name]
+
+
+def _can_cast(src: D.dtype, dst: D.dtype) -> bool:
+    # c10::canCast: no float -> integral, no complex -> non-complex, no non-bool -> bool
+    if src.is_complex and not dst.is_complex:
+        return False
+    if src.is_floating_point and dst.category < 2:
+        return False
+    return not (src is not D.bool_ and dst is D.bool_)
+
+
+def check_inplace(self: Tensor, *others: Any) -> None:
+    """Raise torch's error before an in-place op on a leaf (or a view of one) that requires grad."""
+    if not grad_mode._state.enabled:
+        return
+    if self._grad_fn is None and self._requires_grad:
+        if self._base is not None:
+            raise RuntimeError(VIEW_OF_LEAF_MSG)
+        raise RuntimeError(LEAF_INPLACE_MSG)
+    base = self._base
+    if base is not None and base._grad_fn is None and base._requires_grad:
+        raise RuntimeError(VIEW_OF_LEAF_MSG)
+
+
+def commit(self: Tensor, result: Tensor) -> Tensor:
+    """Write ``result`` (the out-of-place value of the op) into ``self`` and rebase history."""
+    shape = self._data.shape
+    if result._data.shape != shape:
+        rs = result._data.shape
+        if len(rs) > len(shape) or any(r not in (1, s) for r, s in zip(rs[::-1], shape[::-1], strict=False)):
+            raise RuntimeError(
+                f"output with shape [{', '.join(map(str, shape))}] doesn't match the broadcast shape "
+                f"[{', '.join(map(str, _broadcast(rs, shape)))}]"
+            )
+    src, dst = result.dtype, self.dtype
+    if src is not dst and not _can_cast(src, dst):
+        raise RuntimeError(f"result type {scalar_type_name(src)} can't be cast to the desired output type {scalar_type_name(dst)}")
+    node = result._grad_fn
+    if node is not None:
+        _detach_saved_self(node, self)
+    self._data[...] = result._data
+    self._vc[0] += 1
+    if node is None:
+        return self
+    if node._saved:
+        for s in node._saved.values():
+            if s.is_output:  # the output now lives in self's storage, at the new version
+                s.tensor, s.version = self._alias(), self._vc[0]
+    if self._base is None:
+        _rebase(self, node)
+    else:
+        _rebase_view(self, node)
+    return self
+
+
+def _broadcast(a: tuple, b: tuple) -> tuple:
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    return tuple(max(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _detach_saved_self(node: Node, self: Tensor) -> None:
+    # The formula may read the original self (mul_ saves it for other's grad): keep a copy,
+    # as torch's in-place codegen keeps ``original_self``.
+    if node._saved:
+        for name, s in list(node._saved.items()):
+            if not s.is_output and s.tensor is self:
+                orig = Tensor._make(self._data.copy())
+                orig._grad_fn, orig._output_nr = self._grad_fn, self._output_nr
+                node._saved[name] = SavedTensor(orig, is_output=False)
+
+
+def _rebase(self: Tensor, node: Node) -> None:
+    self._grad_fn, self._output_nr = node, 0
+    self._requires_grad = False
+    node._out_meta = ((self._data.shape, self._data.dtype, self.device),)
+    if self._retains_grad:
+        self._install_retain_hook()
+
+
+class CopySlices(Node):
+    """The base's node after an in-place op on one of its views.
+
+    grad for the base: the incoming grad with the view's region replaced by
+    what the in-place op's backward gives for its ``self``; the op's other
+    inputs get their grads directly.
+    """
+
+    def __init__(self, base: Tensor, view_fn: Callable[[Tensor], Tensor], fn: Node) -> None:
+        super().__init__()
+        self.view_fn, self.fn = view_fn, fn
+        base_edge = base._edge() if base.requires_grad else (None, 0)
+        self.next_functions = (base_edge, *fn.next_functions[1:])
+        self._out_meta = ((base._data.shape, base._data.dtype, base.device),)
+
+    def apply(self, grad: Tensor) -> tuple:
+        result = grad.clone()
+        grad_slice = self.view_fn(result)
+        res = self.fn.apply(grad_slice.clone())
+        with grad_mode.no_grad():
+            if res[0] is None:
+                grad_slice._data[...] = 0
+            else:
+                grad_slice._data[...] = _sum_to(res[0], grad_slice)._data
+        return (result, *res[1:])
+
+    def _release(self) -> None:
+        self.fn._release()
+
+
+def _sum_to(g: Tensor, like: Tensor) -> Tensor:
+    from ..autograd.engine import sum_to_shape
+
+    return sum_to_shape(g, like._data.shape) if g._data.shape != like._data.shape else g
+
+
+class AsStridedBackward0(Node):
+    """A view's node after an in-place op on it: its grad lands in the base's region."""
+
+    def __init__(self, base: Tensor, view_fn: Callable[[Tensor], Tensor]) -> None:
+        super().__init__()
+        self.view_fn = view_fn
+        self._base_meta = (base._data.shape, base._data.dtype)
+
+    def apply(self, grad: Tensor) -> tuple:
+        shape, np_dtype = self._base_meta
+        xp = grad._xp
+        full = Tensor._make(xp.zeros(shape, dtype=np_dtype))
+        region = self.view_fn(full)
+        region._data[...] = grad._data
+        return (full,)
+
+
+def _rebase_view(self: Tensor, node: Node) -> None:
+    base = self._base
+    view_fn = self._view_fn
+    if view_fn is None:  # a view whose replay is unknown (detach): treat as its own storage
+        _rebase(self, node)
+        return
+    cs = CopySlices(base, view_fn, node)
+    base._grad_fn, base._output_nr, base._requires_grad = cs, 0, False
+    if base._retains_grad:
+        base._install_retain_hook()
+    view_node = AsStridedBackward0(base, view_fn)
+    view_node.next_functions = ((cs, 0),)
+    view_node._out_meta = ((self._data.shape, self._data.dtype, self.device),)
+    self._grad_fn, self._output_nr, self._requires_grad = view_node, 0, False
+
+
+def inplace_method(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """Make ``x.op_(...)`` from the out-of-place ``op``."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        check_inplace(self, *args)
+        return commit(self, op(self, *args, **kwargs))
+
+    method.__name__ = method.__qualname__ = op.__name__ + "_"
+    return method
+
+
+# --------------------------------------------------------------------------- zero_, fill_, copy_
+class ZeroBackward0(Node):
+    # zero_: self: zeros_like(grad)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * 0,)
+
+
+class FillBackward0(Node):
+    # fill_.Scalar: self: zeros_like(grad)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * 0,)
+
+
+class FillBackward1(Node):
+    # fill_.Tensor: self: zeros_like(grad) ; value: grad.sum()
+    def apply(self, grad: Tensor) -> tuple:
+        return grad * 0, grad.sum() if needs(self, 1) else None
+
+
+class CopyBackwards(Node):
+    # copy_: self: zeros_like(grad) ; src: grad (summed to src's shape, cast to its dtype by the engine)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * 0 if needs(self, 0) else None), grad
+
+
+def _filled_like(self: Tensor, value: Any) -> Any:
+    xp = self._xp
+    return xp.full(self._data.shape, value, dtype=self._data.dtype)
+
+
+def zero_(self: Tensor) -> Tensor:
+    check_inplace(self)
+    result = Tensor._make(_filled_like(self, 0))
+    if grad_recording(self):
+        record(ZeroBackward0(), result, self)
+    return commit(self, result)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    check_inplace(self)
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        result = Tensor._make(_filled_like(self, value.item()))
+        if grad_recording(self, value):
+            record(FillBackward1(), result, self, value)
+        return commit(self, result)
+    result = Tensor._make(_filled_like(self, value))
+    if grad_recording(self):
+        record(FillBackward0(), result, self)
+    return commit(self, result)
+
+
+def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast, cast to self's dtype, moved to self's device) into ``self``."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+    check_inplace(self)
+    xp = self._xp
+    data = src._data
+    if type(data) is not type(self._data):
+        data = xp.asarray(data.get() if hasattr(data, "get") else data)
+    shape = self._data.shape
+    try:
+        arr = xp.broadcast_to(data, shape).astype(self._data.dtype)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({shape[-1] if shape else 1}) must match the size of tensor b "
+            f"({data.shape[-1] if data.ndim else 1}) at non-singleton dimension {max(len(shape) - 1, 0)}"
+        ) from None
+    result = Tensor._make(arr)
+    if grad_recording(self, src):
+        record(CopyBackwards(), result, self, src)
+    # copy_ casts freely (float into int included), so skip commit's cast check
+    node = result._grad_fn
+    self._data[...] = arr
+    self._vc[0] += 1
+    if node is not None:
+        if self._base is None:
+            _rebase(self, node)
+        else:
+            _rebase_view(self, node)
+    return self
+

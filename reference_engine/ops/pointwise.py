@@ -1,0 +1,975 @@
+"""Elementwise ops: arithmetic, unary math, activations, clamp, where, comparisons.
+
+Each op's backward sits beside its forward and quotes the formula from
+torch's ``tools/autograd/derivatives.yaml``. Broadcasting is not undone
+here: the engine sums every grad to its input's shape and casts its dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import _dtype as D
+from ..autograd.graph import Node
+from ..tensor import Tensor
+from ._util import (
+    _FROM_NUMPY,
+    as_array,
+    binary_arrays,
+    check_same_device,
+    float_dtype_of,
+    grad_recording,
+    needs,
+    record,
+    to_tensor,
+)
+
+
+def _scalar_or_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor | int | float | bool | complex) or hasattr(x, "dtype")
+
+
+def _check_operand(x: Any, op: str) -> None:
+    if not _scalar_or_tensor(x):
+        raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+# --------------------------------------------------------------------------- add / sub
+class AddBackward0(Node):
+    # self: grad ; other: maybe_multiply(grad, alpha)
+    def apply(self, grad: Tensor) -> tuple:
+        alpha = self.alpha
+        return grad, (grad if alpha == 1 else grad * alpha) if needs(self, 1) else None
+
+
+class SubBackward0(Node):
+    # self: grad ; other: -grad * alpha
+    def apply(self, grad: Tensor) -> tuple:
+        return grad, (-grad if self.alpha == 1 else -grad * self.alpha) if needs(self, 1) else None
+
+
+class RsubBackward1(Node):
+    # rsub(self, other, alpha) = other - alpha * self ; self: -grad * alpha
+    def apply(self, grad: Tensor) -> tuple:
+        return (-grad if self.alpha == 1 else -grad * self.alpha,)
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
+    _check_operand(other, "add")
+    a, b, dt = binary_arrays(input, other)
+    if dt is D.bool_ and alpha == 1:
+        res = a | b
+    else:
+        res = a + (b if alpha == 1 else b * alpha)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input, other):
+        node = AddBackward0()
+        node.alpha = alpha
+        record(node, result, input, other)
+    return _maybe_out(result, out)
+
+
+def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> None:
+    if dt is D.bool_:
+        raise RuntimeError(
+            f"{what} with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+        )
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
+    _check_operand(other, "sub")
+    a, b, dt = binary_arrays(input, other)
+    _check_sub(dt)
+    res = a - (b if alpha == 1 else b * alpha)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input, other):
+        node = SubBackward0()
+        node.alpha = alpha
+        record(node, result, input, other)
+    return _maybe_out(result, out)
+
+
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """other - alpha * input (what ``2 - x`` calls)."""
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    a, b, dt = binary_arrays(input, other)
+    _check_sub(dt)
+    res = b - (a if alpha == 1 else a * alpha)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input):
+        node = RsubBackward1()
+        node.alpha = alpha
+        record(node, result, input)
+    return result
+
+
+# --------------------------------------------------------------------------- mul / div
+class MulBackward0(Node):
+    # self: mul_tensor_backward(grad, other, self.scalar_type()) = grad * other.conj()
+    # other: mul_tensor_backward(grad, self, other.scalar_type()) = grad * self.conj()
+    def apply(self, grad: Tensor) -> tuple:
+        ga = grad * self.saved("other") if needs(self, 0) else None
+        gb = grad * self.saved("self") if needs(self, 1) else None
+        return ga, gb
+
+
+def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
+    _check_operand(other, "mul")
+    a, b, dt = binary_arrays(input, other)
+    res = a & b if dt is D.bool_ else a * b
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input, other):
+        node = MulBackward0()
+        record(node, result, input, other)
+        if needs(node, 0):
+            node.save("other", to_tensor(other, result))
+        if needs(node, 1):
+            node.save("self", to_tensor(input, result))
+    return _maybe_out(result, out)
+
+
+class DivBackward0(Node):
+    # self: div_tensor_self_backward(grad, other, self.scalar_type()) = grad / other
+    # other: div_tensor_other_backward(grad, self, other) = -grad * ((self / other) / other)
+    def apply(self, grad: Tensor) -> tuple:
+        other = self.saved("other")
+        ga = grad / other if needs(self, 0) else None
+        gb = -grad * ((self.saved("self") / other) / other) if needs(self, 1) else None
+        return ga, gb
+
+
+class DivBackward1(Node):
+    # div.Tensor_mode: self: div_tensor_self_backward(grad, other, self.scalar_type(), rounding_mode)
+    # = zeros for floor/trunc rounding (the result is piecewise constant)
+    def apply(self, grad: Tensor) -> tuple:
+        z = grad * 0
+        return z, z if needs(self, 1) else None
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = None) -> Tensor:  # noqa: A002
+    _check_operand(other, "div")
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise RuntimeError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" + str(rounding_mode) + "'"
+        )
+    a, b, dt = binary_arrays(input, other)
+    xp = _xp(a)
+    if rounding_mode is None:
+        fdt = D.to_float(dt)
+        if fdt is not dt:
+            a, b, dt = a.astype(fdt.np), b.astype(fdt.np), fdt
+        with _errstate(xp):
+            res = a / b
+    else:
+        if dt.category < 2 and xp.any(b == 0):
+            raise RuntimeError("ZeroDivisionError")
+        with _errstate(xp):
+            q = a / b if dt.category >= 2 else None
+            if dt.category < 2:
+                res = xp.floor_divide(a, b) if rounding_mode == "floor" else _int_trunc_div(xp, a, b)
+            else:
+                res = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input, other):
+        if rounding_mode is None:
+            node = DivBackward0()
+            record(node, result, input, other)
+            node.save("other", to_tensor(other, result))
+            if needs(node, 1):
+                node.save("self", to_tensor(input, result))
+        else:
+            node = DivBackward1()
+            record(node, result, input, other)
+    return _maybe_out(result, out)
+
+
+def _int_trunc_div(xp: Any, a: Any, b: Any) -> Any:
+    q = xp.floor_divide(a, b)
+    return q + ((q < 0) & (q * b != a))
+
+
+def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return div(input, other)
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return div(input, other, rounding_mode="floor")
+
+
+class RemainderBackward0(Node):
+    # self: grad ; other: -grad * self.div(other, rounding_mode="floor")
+    def apply(self, grad: Tensor) -> tuple:
+        gb = None
+        if needs(self, 1):
+            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode="floor")
+        return grad, gb
+
+
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+    a, b, dt = binary_arrays(input, other)
+    res = _xp(a).mod(a, b).astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input, other):
+        node = RemainderBackward0()
+        record(node, result, input, other)
+        if needs(node, 1):
+            node.save("self", to_tensor(input, result))
+            node.save("other", to_tensor(other, result))
+    return result
+
+
+fmod = remainder
+
+
+def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
+    dt = float_dtype_of(input)
+    res = _unary_compute(input, dt, lambda xp, a: 1 / a)
+    result = Tensor._make(res)
+    if grad_recording(input):
+        node = ReciprocalBackward0()
+        record(node, result, input)
+        node.save("result", result, is_output=True)
+    return result
+
+
+class ReciprocalBackward0(Node):
+    # self: -grad * (result * result).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        r = self.saved("result")
+        return (-grad * (r * r),)
+
+
+# --------------------------------------------------------------------------- pow
+class PowBackward0(Node):
+    # pow.Tensor_Scalar: self: pow_backward(grad, self, exponent)
+    #   = exponent == 0 ? zeros_like : grad * (exponent * self.pow(exponent - 1))
+    def apply(self, grad: Tensor) -> tuple:
+        e = self.exponent
+        if e == 0:
+            return (grad * 0,)
+        return (grad * (self.saved("self").pow(e - 1) * e),)
+
+
+class PowBackward1(Node):
+    # pow.Tensor_Tensor: self: pow_backward_self(grad, self, exponent)
+    #   = where(exponent == 0.0, zeros, grad * (exponent * pow(self, exponent - 1)))
+    # exponent: pow_backward_exponent(grad, self, exponent, result)
+    #   = grad * where((self == 0) & (exponent >= 0), zeros, result * self.log())
+    def apply(self, grad: Tensor) -> tuple:
+        base, exp_ = self.saved("self"), self.saved("exponent")
+        ga = gb = None
+        if needs(self, 0):
+            ga = where(exp_ == 0, 0.0, grad * (exp_ * base.pow(exp_ - 1)))
+        if needs(self, 1):
+            r = self.saved("result")
+            gb = grad * where((base == 0) & (exp_ >= 0), 0.0, r * _log_of(base, r))
+        return ga, gb
+
+
+class PowBackward2(Node):
+    # pow.Scalar: exponent: pow_backward_exponent(grad, self, exponent, result)
+    #   = grad * where(self == 0 & exponent >= 0, zeros, result * log(self))
+    def apply(self, grad: Tensor) -> tuple:
+        exp_, r = self.saved("exponent"), self.saved("result")
+        base = self.base
+        if base == 0:
+            return (grad * where(exp_ >= 0, 0.0, r * math.log(base) if base > 0 else r * float("-inf")),)
+        return (grad * (r * _scalar_log(base)),)
+
+
+def _scalar_log(x: Any) -> float:
+    if x > 0:
+        return math.log(x)
+    return float("nan") if x < 0 else float("-inf")
+
+
+def _log_of(base: Tensor, like: Tensor) -> Tensor:
+    return base.to(like.dtype).log() if base.dtype is not like.dtype else base.log()
+
+
+def _pow_dtype(base: Any, exponent: Any) -> D.dtype:
+    return D.result_type(base, exponent)
+
+
+def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001, A002
+    if not isinstance(input, Tensor):
+        return _scalar_pow(input, exponent)
+    a, b, dt = binary_arrays(input, exponent)
+    xp = _xp(a)
+    if dt.category == 1 and bool(xp.any(b < 0)):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    with _errstate(xp):
+        res = xp.power(a, b)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if isinstance(exponent, Tensor):
+        if grad_recording(input, exponent):
+            node = PowBackward1()
+            record(node, result, input, exponent)
+            node.save("self", input)
+            node.save("exponent", exponent)
+            if needs(node, 1):
+                node.save("result", result, is_output=True)
+    elif grad_recording(input):
+        node = PowBackward0()
+        node.exponent = exponent
+        record(node, result, input)
+        if exponent != 0:
+            node.save("self", input)
+    return _maybe_out(result, out)
+
+
+def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
+    a, b, dt = binary_arrays(base, exponent)
+    xp = _xp(b)
+    with _errstate(xp):
+        res = xp.power(a, b)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(exponent):
+        node = PowBackward2()
+        node.base = base
+        record(node, result, exponent)
+        node.save("exponent", exponent)
+        node.save("result", result, is_output=True)
+    return result
+
+
+def square(input: Tensor) -> Tensor:  # noqa: A002
+    return pow(input, 2)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    base = input.to(D.float64) if isinstance(input, Tensor) else float(input)
+    exp_ = exponent.to(D.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return pow(base, exp_)
+
+
+# --------------------------------------------------------------------------- unary math
+def _xp(arr: Any) -> Any:
+    from .._backend import array_module
+
+    return array_module(arr)
+
+
+class _errstate:
+    """NumPy's errstate (silence 1/0 and log(0) warnings: torch gives inf/nan silently)."""
+
+    def __init__(self, xp: Any) -> None:
+        import numpy as np
+
+        self._ctx = np.errstate(all="ignore") if xp is np else None
+
+    def __enter__(self) -> None:
+        if self._ctx is not None:
+            self._ctx.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+
+
+def _unary_compute(t: Tensor, dt: D.dtype, fn: Any) -> Any:
+    a = t._data
+    if a.dtype != dt.np:
+        a = a.astype(dt.np)
+    xp = _xp(a)
+    with _errstate(xp):
+        res = fn(xp, a)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    return res
+
+
+def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True) -> Any:
+    """Build a unary op from its NumPy function and its backward node.
+
+    ``save`` is what the backward formula reads: "self" (the input),
+    "result" (the output) or "" (nothing).
+    """
+
+    def op(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        dt = float_dtype_of(input) if floating else _FROM_NUMPY[input._data.dtype]
+        result = Tensor._make(_unary_compute(input, dt, fn))
+        if grad_recording(input):
+            node = backward()
+            record(node, result, input)
+            if save == "self":
+                node.save("self", input)
+            elif save == "result":
+                node.save("result", result, is_output=True)
+        return _maybe_out(result, out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"torch.{name}, elementwise."
+    return op
+
+
+class NegBackward0(Node):
+    # self: grad.neg()
+    def apply(self, grad: Tensor) -> tuple:
+        return (-grad,)
+
+
+def neg(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+    if input._data.dtype == bool:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
+    result = Tensor._make(-input._data)
+    if grad_recording(input):
+        record(NegBackward0(), result, input)
+    return _maybe_out(result, out)
+
+
+negative = neg
+
+
+class AbsBackward0(Node):
+    # self: grad * self.sgn()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.saved("self").sign(),)
+
+
+def abs(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A001, A002
+    if input._data.dtype == bool:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    result = Tensor._make(_xp(input._data).abs(input._data))
+    if grad_recording(input):
+        node = AbsBackward0()
+        record(node, result, input)
+        node.save("self", input)
+    return _maybe_out(result, out)
+
+
+absolute = abs
+
+
+class ExpBackward0(Node):
+    # self: grad * result.conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.saved("result"),)
+
+
+class LogBackward0(Node):
+    # self: grad.div(self.conj())
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad / self.saved("self"),)
+
+
+class Log2Backward0(Node):
+    # self: grad / (self.conj() * 0.6931471805599453)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad / (self.saved("self") * 0.6931471805599453),)
+
+
+class Log10Backward0(Node):
+    # self: grad / (self.conj() * 2.3025850929940456)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad / (self.saved("self") * 2.3025850929940456),)
+
+
+class Log1PBackward0(Node):
+    # self: log1p_backward(grad, self) = grad / (self + 1).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad / (self.saved("self") + 1),)
+
+
+class Expm1Backward0(Node):
+    # self: grad * (result.conj() + 1)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (self.saved("result") + 1),)
+
+
+class SqrtBackward0(Node):
+    # self: grad / (2 * result.conj())
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad / (self.saved("result") * 2),)
+
+
+class RsqrtBackward0(Node):
+    # self: -0.5 * grad * result.pow(3).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.saved("result").pow(3) * -0.5,)
+
+
+class SinBackward0(Node):
+    # self: grad * self.cos().conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.saved("self").cos(),)
+
+
+class CosBackward0(Node):
+    # self: grad * -self.sin().conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * -self.saved("self").sin(),)
+
+
+class TanBackward0(Node):
+    # self: grad * (1 + result.pow(2)).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (self.saved("result").pow(2) + 1),)
+
+
+class TanhBackward0(Node):
+    # self: tanh_backward(grad, result) = grad * (1 - result * result).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        r = self.saved("result")
+        return (grad * (1 - r * r),)
+
+
+class SigmoidBackward0(Node):
+    # self: sigmoid_backward(grad, result) = grad * (1 - result) * result
+    def apply(self, grad: Tensor) -> tuple:
+        r = self.saved("result")
+        return (grad * ((1 - r) * r),)
+
+
+class ReluBackward0(Node):
+    # self: threshold_backward(grad, result, 0) -> grad where result > 0 else 0 (relu'(0) = 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (self.saved("result") > 0),)
+
+
+class SinhBackward0(Node):
+    # self: grad * self.cosh().conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.saved("self").cosh(),)
+
+
+class CoshBackward0(Node):
+    # self: grad * self.sinh().conj()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.saved("self").sinh(),)
+
+
+class AsinBackward0(Node):
+    # self: grad * (-self * self + 1).rsqrt().conj()
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * (1 - s * s).rsqrt(),)
+
+
+class AcosBackward0(Node):
+    # self: grad * -((-self * self + 1).rsqrt()).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * -((1 - s * s).rsqrt()),)
+
+
+class AtanBackward0(Node):
+    # self: grad / (self * self + 1).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad / (s * s + 1),)
+
+
+class ErfBackward0(Node):
+    # self: 2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * ((-(s * s)).exp() * (2.0 / math.sqrt(math.pi))),)
+
+
+class _ZeroGrad(Node):
+    # floor/ceil/round/trunc/sign: self: zeros_like(grad)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * 0,)
+
+
+class FloorBackward0(_ZeroGrad):
+    pass
+
+
+class CeilBackward0(_ZeroGrad):
+    pass
+
+
+class RoundBackward0(_ZeroGrad):
+    pass
+
+
+class TruncBackward0(_ZeroGrad):
+    pass
+
+
+class SignBackward0(_ZeroGrad):
+    pass
+
+
+def _erf(xp: Any, a: Any) -> Any:
+    try:
+        from scipy.special import erf as sp_erf  # type: ignore[import-untyped]
+
+        return sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(sp_erf(a.get()))
+    except ImportError:
+        vec = __import__("numpy").vectorize(math.erf, otypes=[a.dtype])
+        return vec(a)
+
+
+exp = _unary("exp", lambda xp, a: xp.exp(a), ExpBackward0, "result")
+log = _unary("log", lambda xp, a: xp.log(a), LogBackward0, "self")
+log2 = _unary("log2", lambda xp, a: xp.log2(a), Log2Backward0, "self")
+log10 = _unary("log10", lambda xp, a: xp.log10(a), Log10Backward0, "self")
+log1p = _unary("log1p", lambda xp, a: xp.log1p(a), Log1PBackward0, "self")
+expm1 = _unary("expm1", lambda xp, a: xp.expm1(a), Expm1Backward0, "result")
+sqrt = _unary("sqrt", lambda xp, a: xp.sqrt(a), SqrtBackward0, "result")
+rsqrt = _unary("rsqrt", lambda xp, a: 1 / xp.sqrt(a), RsqrtBackward0, "result")
+sin = _unary("sin", lambda xp, a: xp.sin(a), SinBackward0, "self")
+cos = _unary("cos", lambda xp, a: xp.cos(a), CosBackward0, "self")
+tan = _unary("tan", lambda xp, a: xp.tan(a), TanBackward0, "result")
+tanh = _unary("tanh", lambda xp, a: xp.tanh(a), TanhBackward0, "result")
+sinh = _unary("sinh", lambda xp, a: xp.sinh(a), SinhBackward0, "self")
+cosh = _unary("cosh", lambda xp, a: xp.cosh(a), CoshBackward0, "self")
+asin = _unary("asin", lambda xp, a: xp.arcsin(a), AsinBackward0, "self")
+acos = _unary("acos", lambda xp, a: xp.arccos(a), AcosBackward0, "self")
+atan = _unary("atan", lambda xp, a: xp.arctan(a), AtanBackward0, "self")
+erf = _unary("erf", _erf, ErfBackward0, "self")
+# torch's formula; exp(-x) overflowing to inf gives the right limit 0
+sigmoid = _unary("sigmoid", lambda xp, a: 1 / (1 + xp.exp(-a)), SigmoidBackward0, "result")
+relu = _unary("relu", lambda xp, a: xp.maximum(a, a.dtype.type(0)), ReluBackward0, "result", floating=False)
+floor = _unary("floor", lambda xp, a: xp.floor(a) if a.dtype.kind == "f" else a.copy(), FloorBackward0, "", floating=False)
+ceil = _unary("ceil", lambda xp, a: xp.ceil(a) if a.dtype.kind == "f" else a.copy(), CeilBackward0, "", floating=False)
+trunc = _unary("trunc", lambda xp, a: xp.trunc(a) if a.dtype.kind == "f" else a.copy(), TruncBackward0, "", floating=False)
+fix = trunc
+sign = _unary("sign", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SignBackward0, "", floating=False)
+sgn = sign
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
+    """Round half to even, like torch (and NumPy)."""
+    dt = _FROM_NUMPY[input._data.dtype]
+    if decimals:
+        fn = lambda xp, a: xp.round(a * 10.0**decimals) / 10.0**decimals  # noqa: E731
+    else:
+        fn = lambda xp, a: xp.round(a) if a.dtype.kind == "f" else a.copy()  # noqa: E731
+    result = Tensor._make(_unary_compute(input, dt, fn))
+    if grad_recording(input):
+        record(RoundBackward0(), result, input)
+    return result
+
+
+# --------------------------------------------------------------------------- clamp / min-max / where
+class ClampBackward1(Node):
+    # clamp(Scalar min, Scalar max): self: clamp_backward(grad, self, min, max)
+    #   = grad * ((self >= min) & (self <= max)): the grad passes at the bounds
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        lo, hi = self.min, self.max
+        if lo is not None and hi is not None:
+            mask = (s >= lo) & (s <= hi)
+        elif lo is not None:
+            mask = s >= lo
+        else:
+            mask = s <= hi
+        return (where(mask, grad, 0.0),)
+
+
+class ClampBackward0(Node):
+    # clamp.Tensor: self: clamp_backward(grad, self, min, max) = where(self >= min & self <= max, grad, 0)
+    # min, max: clamp_backward_min_max: min gets where(self < min & min < max, grad, 0),
+    #           max gets where(self > max | max < min, grad, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        lo = self.saved("min") if self.has_min else None
+        hi = self.saved("max") if self.has_max else None
+        if lo is not None and hi is not None:
+            g_self = where((s >= lo) & (s <= hi), grad, 0.0)
+            g_min = where((s < lo) & (lo < hi), grad, 0.0) if needs(self, 1) else None
+            g_max = where((s > hi) | (hi < lo), grad, 0.0) if needs(self, 2) else None
+        elif lo is not None:
+            g_self = where(s >= lo, grad, 0.0)
+            g_min, g_max = (where(s < lo, grad, 0.0) if needs(self, 1) else None), None
+        else:
+            g_self = where(s <= hi, grad, 0.0)
+            g_min, g_max = None, (where(s > hi, grad, 0.0) if needs(self, 2) else None)
+        return g_self, g_min, g_max
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:  # noqa: A001, A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_tensor(input, min, max)
+    dt = D.result_type(input, *(v for v in (min, max) if v is not None))
+    a = input._data if input._data.dtype == dt.np else input._data.astype(dt.np)
+    xp = _xp(a)
+    res = a
+    if min is not None:
+        res = xp.maximum(res, dt.np.type(min))
+    if max is not None:
+        res = xp.minimum(res, dt.np.type(max))
+    if xp.isnan(a).any() if a.dtype.kind == "f" else False:
+        res = xp.where(xp.isnan(a), a, res)  # NaN propagates through clamp
+    if res is a:
+        res = a.copy()
+    result = Tensor._make(res.astype(dt.np, copy=False))
+    if grad_recording(input):
+        node = ClampBackward1()
+        node.min, node.max = min, max
+        record(node, result, input)
+        node.save("self", input)
+    return _maybe_out(result, out)
+
+
+def _clamp_tensor(input: Tensor, lo: Any, hi: Any) -> Tensor:  # noqa: A002
+    check_same_device(input, lo, hi)
+    dt = D.result_type(input, *(v for v in (lo, hi) if v is not None))
+    like = input._data
+    a = as_array(input, dt, like)
+    xp = _xp(a)
+    res = a
+    if lo is not None:
+        res = xp.maximum(res, as_array(lo, dt, like))
+    if hi is not None:
+        res = xp.minimum(res, as_array(hi, dt, like))
+    result = Tensor._make(xp.array(res, dtype=dt.np, copy=True) if res is a else res.astype(dt.np, copy=False))
+    lo_t = to_tensor(lo, input) if lo is not None else None
+    hi_t = to_tensor(hi, input) if hi is not None else None
+    if grad_recording(input, lo_t, hi_t):
+        node = ClampBackward0()
+        node.has_min, node.has_max = lo is not None, hi is not None
+        record(node, result, input, lo_t, hi_t)
+        node.save("self", input)
+        if lo_t is not None:
+            node.save("min", lo_t)
+        if hi_t is not None:
+            node.save("max", hi_t)
+    return result
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    return clamp(input, max=max)
+
+
+class MaximumBackward0(Node):
+    # self: at::where(self == other, grad / 2, grad).masked_fill_(self < other, 0)
+    # other: at::where(self == other, grad / 2, grad).masked_fill_(self > other, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return _minmax_backward(self, grad, lose_self="lt")
+
+
+class MinimumBackward0(Node):
+    # self: at::where(self == other, grad / 2, grad).masked_fill_(self > other, 0)
+    # other: at::where(self == other, grad / 2, grad).masked_fill_(self < other, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return _minmax_backward(self, grad, lose_self="gt")
+
+
+def _minmax_backward(node: Node, grad: Tensor, lose_self: str) -> tuple:
+    a, b = node.saved("self"), node.saved("other")
+    split = where(a == b, grad / 2, grad)
+    self_loses, other_loses = (a < b, a > b) if lose_self == "lt" else (a > b, a < b)
+    ga = where(self_loses, 0.0, split) if needs(node, 0) else None
+    gb = where(other_loses, 0.0, split) if needs(node, 1) else None
+    return ga, gb
+
+
+def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> Tensor:  # noqa: A002
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{pick}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    a, b, dt = binary_arrays(input, other)
+    xp = _xp(a)
+    res = getattr(xp, pick)(a, b)  # NaN-propagating like torch
+    result = Tensor._make(res.astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        node = node_cls()
+        record(node, result, input, other)
+        node.save("self", input)
+        node.save("other", other)
+    return result
+
+
+def maximum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+    return _binary_minmax(input, other, "maximum", MaximumBackward0)
+
+
+def minimum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+    return _binary_minmax(input, other, "minimum", MinimumBackward0)
+
+
+class WhereBackward0(Node):
+    # self: where(condition, grad, 0) ; other: where(condition, 0, grad)
+    def apply(self, grad: Tensor) -> tuple:
+        cond = self.saved("condition")
+        ga = where(cond, grad, 0.0) if needs(self, 0) else None
+        gb = where(cond, 0.0, grad) if needs(self, 1) else None
+        return ga, gb
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)  # type: ignore[attr-defined]
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not {type(condition).__name__}")
+    if condition._data.dtype != bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
+    check_same_device(condition, input, other)
+    a, b, dt = binary_arrays(input, other)
+    xp = _xp(condition._data)
+    res = xp.where(condition._data, a, b)
+    if res.dtype != dt.np:
+        res = res.astype(dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input, other):
+        node = WhereBackward0()
+        record(node, result, input, other)
+        node.save("condition", condition)
+    return result
+
+
+# --------------------------------------------------------------------------- comparisons and logic (no grad)
+def _compare(name: str, fn: Any) -> Any:
+    def op(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
+        if not _scalar_or_tensor(other):
+            if name in ("eq", "ne"):
+                return NotImplemented  # x == "abc" falls back to Python's identity comparison
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        a, b, _ = binary_arrays(input, other)
+        return Tensor._make(fn(a, b))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+eq = _compare("eq", lambda a, b: a == b)
+ne = _compare("ne", lambda a, b: a != b)
+lt = _compare("lt", lambda a, b: a < b)
+le = _compare("le", lambda a, b: a <= b)
+gt = _compare("gt", lambda a, b: a > b)
+ge = _compare("ge", lambda a, b: a >= b)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _logical(name: str, fn: Any) -> Any:
+    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+        a, b, _ = binary_arrays(input, other)
+        return Tensor._make(fn(_xp(a), a.astype(bool), b.astype(bool)))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+logical_and = _logical("logical_and", lambda xp, a, b: xp.logical_and(a, b))
+logical_or = _logical("logical_or", lambda xp, a, b: xp.logical_or(a, b))
+logical_xor = _logical("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
+
+
+def logical_not(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).logical_not(input._data))
+
+
+def _bitwise(name: str, fn: Any) -> Any:
+    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+        a, b, dt = binary_arrays(input, other)
+        if dt.category >= 2:
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{dt.name.capitalize()}'")
+        return Tensor._make(fn(a, b))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and", lambda a, b: a & b)
+bitwise_or = _bitwise("bitwise_or", lambda a, b: a | b)
+bitwise_xor = _bitwise("bitwise_xor", lambda a, b: a ^ b)
+
+
+def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
+    if input._data.dtype.kind == "f":
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{input.dtype.name.capitalize()}'")
+    return Tensor._make(~input._data)
+
+
+def isnan(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).isnan(input._data))
+
+
+def isinf(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).isinf(input._data))
+
+
+def isfinite(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).isfinite(input._data))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
+    a, b, _ = binary_arrays(input, other)
+    return bool(_xp(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
+    a, b, _ = binary_arrays(input, other)
+    return Tensor._make(_xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    if input.shape != other.shape:
+        return False
+    a, b, _ = binary_arrays(input, other)
+    return bool((a == b).all())
+
+
+# --------------------------------------------------------------------------- misc
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    return input + (end - input) * weight
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
+    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
+    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+
+
+def _maybe_out(result: Tensor, out: Any) -> Tensor:
+    if out is None:
+        return result
+    from .inplace import copy_
+
+    with __import__("reference_engine").no_grad():
+        if out.shape != result.shape:
+            out._data = _xp(out._data).empty(result._data.shape, dtype=out._data.dtype)
+        copy_(out, result)
+    return out
+
+
+__all__ = [
+    "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "allclose", "asin", "atan", "bitwise_and",
+    "bitwise_not", "bitwise_or", "bitwise_xor", "ceil", "clamp", "clamp_max", "clamp_min", "clip", "cos", "cosh",
+    "div", "eq", "equal", "erf", "exp", "expm1", "fix", "float_power", "floor", "floor_divide", "fmod", "ge",
+    "greater", "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lerp", "less", "less_equal",
+    "log", "log10", "log1p", "log2", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "maximum",
+    "minimum", "mul", "ne", "neg", "negative", "not_equal", "pow", "reciprocal", "relu", "remainder", "round",
+    "rsqrt", "rsub", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan", "tanh",
+    "true_divide", "trunc", "where",
+]  # fmt: skip
+multiply, subtract, divide = mul, sub, div
+__all__ += ["multiply", "subtract", "divide"]
+METHODS = {name: globals()[name] for name in __all__ if name not in ("rsub", "where")}
+METHODS["where"] = lambda self, condition, other: where(condition, self, other)

@@ -1,0 +1,541 @@
+"""``Tensor``: an array plus torch's autograd state.
+
+A tensor holds ``_data`` (a NumPy or CuPy array), and for autograd:
+``_requires_grad`` (leaves only), ``_grad_fn``/``_output_nr`` (non-leaves),
+``_grad``, and ``_vc``, a one-element list shared with every view of the same
+storage: torch's version counter, bumped by each in-place op.
+
+Ops (``add``, ``sum``, ``view`` ...) live in ``reference_engine.ops`` and are
+attached to this class there; this file keeps only what is about the tensor
+itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as D
+from ._backend import array_module, is_cuda_array, to_numpy
+from ._device import CPU, device
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad, RemovableHandle
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class Size(tuple):
+    """torch.Size: a tuple whose repr is ``torch.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item: Any) -> Any:
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+    def __add__(self, other: tuple) -> Size:  # type: ignore[override]
+        return Size(tuple(self) + tuple(other))
+
+
+class Tensor:
+    __slots__ = (
+        "_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc", "_base", "_view_fn",
+        "_acc_node", "_hooks", "_post_acc_hooks", "_retains_grad", "__weakref__", "__dict__",
+    )  # fmt: skip
+
+    # ------------------------------------------------------------------ creation
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        # torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float32 copy
+        from ._creation import legacy_tensor_new
+
+        self = object.__new__(cls)
+        legacy_tensor_new(self, *args, **kwargs)
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    @classmethod
+    def _make(cls, data: Any, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
+        """Wrap an array (the hot path of every op: keep it lean)."""
+        if type(data) is not np.ndarray and not is_cuda_array(data):
+            data = np.asarray(data)
+        self = object.__new__(cls)
+        self._data = data
+        self._requires_grad = False
+        self._grad = None
+        self._grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._vc = [0]
+        self._base = None
+        self._view_fn = None
+        self._acc_node = None
+        self._hooks = None
+        self._post_acc_hooks = None
+        self._retains_grad = False
+        return self
+
+    def _alias(self) -> Tensor:
+        """Same storage and version counter, no autograd history."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc
+        return t
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def dtype(self) -> D.dtype:
+        return D._FROM_NUMPY[self._data.dtype]
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Size | int:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    def _wrap_dim(self, dim: int, ndim: int | None = None) -> int:
+        n = self._data.ndim if ndim is None else ndim
+        lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+        if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
+            raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+        if dim < lo or dim > hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+        return int(dim) % max(n, 1)
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    @property
+    def device(self) -> device:
+        if is_cuda_array(self._data):
+            return device("cuda", self._data.device.id)
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return is_cuda_array(self._data)
+
+    @property
+    def is_cpu(self) -> bool:
+        return not is_cuda_array(self._data)
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_nested = False
+    layout = "torch.strided"
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[self._wrap_dim(dim)]
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        if is_cuda_array(self._data):
+            return int(self._data.data.ptr)
+        return int(self._data.__array_interface__["data"][0])
+
+    def storage_offset(self) -> int:
+        base = self._data
+        while getattr(base, "base", None) is not None:
+            base = base.base
+        if base is self._data or is_cuda_array(self._data):
+            return 0
+        return (self.data_ptr() - int(np.asarray(base).__array_interface__["data"][0])) // self._data.itemsize
+
+    def get_device(self) -> int:
+        return self._data.device.id if is_cuda_array(self._data) else -1
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            prefix = "torch.cuda." if self.is_cuda else "torch."
+            return prefix + self.dtype.tensor_type
+        return self.to(dtype)
+
+    def _type_string(self) -> str:
+        return ("torch.cuda." if self.is_cuda else "torch.") + self.dtype.tensor_type
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    # ------------------------------------------------------------------ autograd state
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad or self._grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._set_requires_grad(value, setter=True)
+
+    def _set_requires_grad(self, value: bool, setter: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"requires_grad must be a bool, got {type(value).__name__}")
+        if self._grad_fn is not None:
+            msg = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                msg += (
+                    " If you want to use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            raise RuntimeError(msg)
+        if value and self._data.dtype.kind not in "fc":
+            if setter:
+                raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self._set_requires_grad(requires_grad, setter=False)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self) -> Any:
+        return self._grad_fn
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value.device != self.device:
+                raise RuntimeError("assigned grad has data located on a different device")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        self._install_retain_hook()
+
+    def _install_retain_hook(self) -> None:
+        node = self._grad_fn
+        if node._retains_grad is None:
+            node._retains_grad = {}
+        node._retains_grad[self._output_nr] = weakref.ref(self)
+
+    def _accumulator(self) -> AccumulateGrad:
+        node = self._acc_node and self._acc_node()
+        if node is None:
+            node = AccumulateGrad(self)
+            self._acc_node = weakref.ref(node)
+        return node
+
+    def _edge(self) -> tuple[Any, int]:
+        if self._grad_fn is not None:
+            return self._grad_fn, self._output_nr
+        return self._accumulator(), 0
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn._add_tensor_pre_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = {}
+        handle = RemovableHandle(self._post_acc_hooks)
+        self._post_acc_hooks[handle.id] = hook
+        return handle
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        t = self._alias()
+        t._base = self._base if self._base is not None else self
+        return t
+
+    def detach_(self) -> Tensor:
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer "
+                "to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        return self._alias()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._data = value._data
+        self._vc = value._vc
+
+    # ------------------------------------------------------------------ conversion
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return to_numpy(self._data).reshape(()).item()
+
+    def tolist(self) -> Any:
+        return to_numpy(self._data).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        if self.is_cuda:
+            if force:
+                return to_numpy(self._data)
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor "
+                "to host memory first."
+            )
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = to_numpy(self._data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def _scalar_check(self, what: str) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self.item()
+
+    def __float__(self) -> float:
+        return float(self._scalar_check("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar_check("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar_check("complex"))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __contains__(self, element: Any) -> bool:
+        return bool((self == element).any().item())  # type: ignore[attr-defined]
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec) if spec else str(self)
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
+                "the moment.  If you were attempting to deepcopy a module, this may be because of a "
+                "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        new = object.__new__(type(self))
+        Tensor._init_from(new, self._data.copy())
+        new._requires_grad = self._requires_grad
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        if hasattr(self, "__dict__"):
+            import copy
+
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        memo[id(self)] = new
+        return new
+
+    @staticmethod
+    def _init_from(target: Tensor, data: Any) -> None:
+        src = Tensor._make(data)
+        for slot in Tensor.__slots__:
+            if slot not in ("__weakref__", "__dict__"):
+                object.__setattr__(target, slot, getattr(src, slot))
+
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        return (_rebuild, (to_numpy(self._data).copy(), self._requires_grad, type(self)))
+
+    # ------------------------------------------------------------------ array module helpers
+    @property
+    def _xp(self) -> Any:
+        return array_module(self._data)
+
+    def new_tensor(self, data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        from ._creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def _new_filled(self, size: tuple, fill: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
+        from ._creation import full
+
+        return full(size, fill, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new_filled(_size_args(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new_filled(_size_args(size), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new_filled(_size_args(size), 0, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new_filled(tuple(size), fill_value, dtype, device, requires_grad)
+
+
+def _rebuild(arr: np.ndarray, requires_grad: bool, cls: type) -> Tensor:
+    t = object.__new__(cls)
+    Tensor._init_from(t, arr)
+    t._requires_grad = requires_grad
+    return t
+
+
+def _size_args(size: tuple) -> tuple[int, ...]:
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3])) like torch."""
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, int | np.integer) or isinstance(s, bool):
+            raise TypeError(
+                f"empty(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                f"{type(s).__name__} at pos {len(out)}"
+            )
+        out.append(int(s))
+    return tuple(out)
+
+
+def grad_recording(*tensors: Any) -> bool:
+    """True when an op on these inputs must be recorded in the graph."""
+    if not grad_mode._state.enabled:
+        return False
+    for t in tensors:
+        if type(t) is not bool and isinstance(t, Tensor) and (t._requires_grad or t._grad_fn is not None):
+            return True
+    return False
