@@ -1,0 +1,254 @@
+"""The seed blog post's autograd examples (rows of shared/seed/NOTES.md), run on torch and on the engine.
+
+Each test runs the same code with ``T`` bound to real torch and to
+``reference_engine`` and compares what comes out: values (through
+``compare_arrays``), dtypes, ``requires_grad``, and errors (type and exact
+message). Rows 2, 4 and 14 need ``nn`` and are tested with it elsewhere.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import reference_engine as engine
+from conformance.compare import compare_arrays
+
+
+def as_numpy(t: Any) -> np.ndarray:
+    """A tensor of either library (or a plain value) as a NumPy array."""
+    if isinstance(t, torch.Tensor):
+        return t.detach().cpu().numpy()
+    if isinstance(t, engine.Tensor):
+        return np.asarray(t.detach()._data)
+    return np.asarray(t)
+
+
+def assert_same_tensor(actual: Any, expected: Any) -> None:
+    """Engine tensor vs torch tensor: values, dtype name, shape, requires_grad."""
+    if expected is None:
+        assert actual is None
+        return
+    assert actual is not None, f"engine gave None, torch gave {expected}"
+    assert str(actual.dtype) == str(expected.dtype)
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert actual.requires_grad == expected.requires_grad
+    diff = compare_arrays(as_numpy(actual), as_numpy(expected))
+    assert diff.ok, diff.describe()
+
+
+def run_both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """Run ``fn(module)`` on the engine and on torch; return (engine result, torch result)."""
+    return fn(engine), fn(torch)
+
+
+def error_of(fn: Callable[[], Any]) -> BaseException | None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - any error is what the test compares
+        return exc
+    return None
+
+
+def assert_same_error(fn: Callable[[Any], Any]) -> BaseException:
+    """Both libraries raise the same exception type with the same first line of message."""
+    got = error_of(lambda: fn(engine))
+    want = error_of(lambda: fn(torch))
+    assert want is not None, "torch did not raise"
+    assert got is not None, f"engine did not raise; torch raised {type(want).__name__}: {want}"
+    assert type(got) is type(want), f"{type(got).__name__}: {got} vs {type(want).__name__}: {want}"
+    assert str(got).splitlines()[0] == str(want).splitlines()[0]
+    return want
+
+
+def assert_same_error_full(fn: Callable[[Any], Any]) -> None:
+    """Like assert_same_error, comparing the whole message."""
+    got = error_of(lambda: fn(engine))
+    want = error_of(lambda: fn(torch))
+    assert want is not None and got is not None, (got, want)
+    assert type(got) is type(want)
+    assert str(got) == str(want)
+
+
+# --------------------------------------------------------------------------- rows
+def test_row1_int_tensor_does_not_require_grad() -> None:
+    got, want = run_both(lambda T: T.tensor([1, 2, 3]))
+    assert want.requires_grad is False
+    assert_same_tensor(got, want)
+
+
+def test_row3_requires_grad_propagates() -> None:
+    def prog(T: Any) -> tuple:
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        c = T.tensor([4.0, 5.0, 6.0])
+        return x * c, c * c
+
+    (g1, g2), (w1, w2) = run_both(prog)
+    assert w1.requires_grad and not w2.requires_grad
+    assert_same_tensor(g1, w1)
+    assert_same_tensor(g2, w2)
+
+
+def _x(T: Any) -> Any:
+    return T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+
+def test_row5_sum_backward() -> None:
+    def prog(T: Any) -> Any:
+        x = _x(T)
+        y = T.sum(x * 2)
+        y.backward()
+        return x.grad
+
+    got, want = run_both(prog)
+    assert_same_tensor(got, want)
+
+
+def test_row6_implicit_grad_needs_scalar() -> None:
+    def prog(T: Any) -> None:
+        y = _x(T) * 2
+        y.backward()
+
+    want = assert_same_error_full_type(prog)
+    assert str(want) == "grad can be implicitly created only for scalar outputs"
+
+
+def assert_same_error_full_type(fn: Callable[[Any], Any]) -> BaseException:
+    assert_same_error_full(fn)
+    return error_of(lambda: fn(torch))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("seed", [[1, 1, 1], [1, 2, 2]], ids=["row7_int_ones", "row8_int_122"])
+def test_rows_7_8_integer_seed_is_cast(seed: list[int]) -> None:
+    def prog(T: Any) -> Any:
+        x = _x(T)
+        y = x * 2
+        y.backward(T.tensor(seed))
+        return x.grad
+
+    got, want = run_both(prog)
+    assert want.dtype == torch.float32
+    assert_same_tensor(got, want)
+
+
+def test_row9_integer_tensor_cannot_require_grad() -> None:
+    want = assert_same_error(lambda T: T.tensor(2, requires_grad=True))
+    assert str(want) == "Only Tensors of floating point and complex dtype can require gradients"
+
+
+def test_row9_float_scalar_grad_is_zero() -> None:
+    # the post's intent with a float leaf: a.grad is tensor(0.)
+    def prog(T: Any) -> Any:
+        a = T.tensor(2.0, requires_grad=True)
+        b = a * 0
+        b.backward()
+        return a.grad
+
+    got, want = run_both(prog)
+    assert_same_tensor(got, want)
+
+
+def test_row10_retain_graph_accumulates() -> None:
+    def prog(T: Any) -> Any:
+        x = _x(T)
+        y = x * 2
+        y.backward(T.tensor([1, 2, 2]), retain_graph=True)
+        y.backward(T.tensor([1, 2, 2]), retain_graph=True)
+        return x.grad
+
+    got, want = run_both(prog)
+    assert_same_tensor(got, want)
+
+
+def test_row11_zero_between_calls() -> None:
+    def prog(T: Any) -> Any:
+        x = _x(T)
+        y = x * 2
+        y.backward(T.tensor([1, 2, 2]), retain_graph=True)
+        x.grad.zero_()
+        y.backward(T.tensor([1, 2, 2]))
+        return x.grad
+
+    got, want = run_both(prog)
+    assert_same_tensor(got, want)
+
+
+@pytest.mark.parametrize("build", ["mul_scalar", "sum_mul", "mul_tensor"])
+def test_row12_second_backward_raises(build: str) -> None:
+    def prog(T: Any) -> None:
+        x = _x(T)
+        if build == "mul_scalar":
+            y = x * 2
+            seed = T.tensor([1.0, 1.0, 1.0])
+        elif build == "sum_mul":
+            y = (x * x).sum()
+            seed = None
+        else:
+            y = x * T.tensor([1.0, 2.0, 3.0])
+            seed = T.tensor([1.0, 1.0, 1.0])
+        y.backward(seed)
+        y.backward(seed)
+
+    assert_same_error_full(prog)
+
+
+def test_row13_seed_shape_mismatch() -> None:
+    def prog(T: Any) -> None:
+        y = _x(T) * 2
+        y.backward(T.tensor([1.0, 2.0]))
+
+    assert_same_error_full(prog)
+
+
+# --------------------------------------------------------------------------- other behaviours in NOTES.md
+def test_pow_with_int_tensor_exponent_is_float32() -> None:
+    def prog(T: Any) -> Any:
+        x = T.linspace(-1.0, 1.0, 5)
+        return x.unsqueeze(-1).pow(T.tensor([1, 2, 3]))
+
+    got, want = run_both(prog)
+    assert want.dtype == torch.float32
+    assert_same_tensor(got, want)
+
+
+def test_backward_on_tensor_without_grad() -> None:
+    def prog(T: Any) -> None:
+        y = T.tensor([1.0, 2.0]).sum()
+        y.backward()
+
+    assert_same_error_full(prog)
+
+
+def _grad_of_nonleaf(T: Any) -> list[warnings.WarningMessage]:
+    x = _x(T)
+    y = x * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert y.grad is None
+    return caught
+
+
+def test_nonleaf_grad_warns() -> None:
+    got, want = run_both(_grad_of_nonleaf)
+    assert len(want) == 1 and len(got) == 1
+    assert got[0].category is want[0].category is UserWarning
+    assert str(got[0].message) == str(want[0].message)
+
+
+def test_nonleaf_grad_warning_points_at_caller() -> None:
+    # torch attributes the warning to the line reading .grad (stacklevel): same file here
+    got, want = run_both(_grad_of_nonleaf)
+    assert got[0].filename == want[0].filename == __file__
+
+
+def test_iadd_on_leaf_raises() -> None:
+    def prog(T: Any) -> None:
+        x = _x(T)
+        x += 1
+
+    assert_same_error_full(prog)
