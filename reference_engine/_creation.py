@@ -47,7 +47,10 @@ def _place(arr: Any, device: Any) -> Any:
 def _finish(arr: Any, requires_grad: bool) -> Tensor:
     t = Tensor._make(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        if t._data.dtype.kind not in "fc":
+            # factories word this error differently from the setter and requires_grad_
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 

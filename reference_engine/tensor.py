@@ -221,8 +221,14 @@ class Tensor:
 
     def _set_requires_grad(self, value: bool, setter: bool) -> None:
         if not isinstance(value, bool):
-            raise TypeError(f"requires_grad must be a bool, got {type(value).__name__}")
+            if setter:
+                raise RuntimeError("requires_grad must be a bool")
+            raise TypeError(
+                f"requires_grad_(): argument 'requires_grad' (position 1) must be bool, not {type(value).__name__}"
+            )
         if self._grad_fn is not None:
+            if value and not setter:
+                return  # requires_grad_(True) on a non-leaf: it already requires grad
             msg = "you can only change requires_grad flags of leaf variables."
             if not value:
                 msg += (
@@ -231,8 +237,9 @@ class Tensor:
                 )
             raise RuntimeError(msg)
         if value and self._data.dtype.kind not in "fc":
+            # torch words the setter's and the method's errors differently
             if setter:
-                raise RuntimeError("only Tensors of floating point dtype can require gradients")
+                raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = value
 
@@ -339,12 +346,11 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        t = self._alias()
-        t._base = self._base if self._base is not None else self
-        return t
+        # shares storage and version counter, but is not a view for autograd (torch: _base is None)
+        return self._alias()
 
     def detach_(self) -> Tensor:
-        if self._base is not None and self._base.requires_grad:
+        if self._base is not None:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "

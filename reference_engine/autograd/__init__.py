@@ -26,6 +26,8 @@ CREATE_GRAPH_WARNING = (
     "to None after use to break the cycle and avoid the leak."
 )
 
+_warned_create_graph: list[bool] = []  # non-empty once the create_graph warning was given
+
 
 def _as_tuple(x: Any) -> tuple:
     from ..tensor import Tensor
@@ -98,12 +100,14 @@ def backward(
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if len(inputs) == 0:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     outputs = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(f"got {len(grads)} gradients for {len(outputs)} outputs")
-    if create_graph:
+    if create_graph and not _warned_create_graph:
+        # torch warns once per process (TORCH_WARN_ONCE in its engine)
+        _warned_create_graph.append(True)
         warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
     if retain_graph is None:
         retain_graph = create_graph
@@ -165,13 +169,13 @@ def grad(
     roots = _root_edges(outs)
     captured = run_backward(roots, seeds, retain_graph, create_graph, capture=[t._edge() for t in ins], accumulate=False)
     result = []
-    for t, g in zip(ins, captured, strict=True):
+    for i, (t, g) in enumerate(zip(ins, captured, strict=True)):
         if g is None:
             if materialize_grads:
                 g = zeros_like(t)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. Set "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. Set "
                     "allow_unused=True if this is the desired behavior."
                 )
         elif not create_graph:

@@ -145,6 +145,8 @@ class Function(metaclass=FunctionMeta):
                 output = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(output, tuple)
         outputs = (output,) if single else output
+        for t in ctx._dirty:
+            t._vc[0] += 1  # torch bumps each dirty tensor's version once more, recording or not
         if not record:
             return output
         ctx.next_functions = tuple(args[i]._edge() if args[i].requires_grad else (None, 0) for i in tensor_positions)
@@ -161,9 +163,7 @@ class Function(metaclass=FunctionMeta):
             if id(out) in dirty:
                 target = out  # modified in place: the input itself now comes from this node
                 if target._grad_fn is None and target._requires_grad:
-                    from ..tensor import LEAF_INPLACE_MSG
-
-                    raise RuntimeError(LEAF_INPLACE_MSG)
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
             elif id(out) in input_ids:
                 target = out._alias()  # an input returned as is becomes a new output of this node
             else:

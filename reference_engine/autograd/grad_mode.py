@@ -59,15 +59,26 @@ class _GradModeContext:
 
             @functools.wraps(func)
             def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+                # The mode applies while the generator body runs, not while its caller holds a value.
                 gen = func(*args, **kwargs)
-                with self.clone():
-                    value = next(gen)
-                while True:
-                    try:
-                        with self.clone():
-                            value = gen.send((yield value))
-                    except StopIteration as stop:
-                        return stop.value
+                try:
+                    with self.clone():
+                        value = gen.send(None)
+                    while True:
+                        try:
+                            request = yield value
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException as exc:  # noqa: BLE001 - forwarded into the generator
+                            with self.clone():
+                                value = gen.throw(exc)
+                        else:
+                            with self.clone():
+                                value = gen.send(request)
+                except StopIteration as stop:
+                    return stop.value
 
             return gen_wrapper  # type: ignore[return-value]
 

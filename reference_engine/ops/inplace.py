@@ -92,9 +92,11 @@ def _broadcast(a: tuple, b: tuple) -> tuple:
 def _detach_saved_self(node: Node, self: Tensor) -> None:
     # The formula may read the original self (mul_ saves it for other's grad): keep a copy,
     # as torch's in-place codegen keeps ``original_self``.
+    # Only the formula's own "self" is replaced: another argument that happens to be the same tensor
+    # (x.mul_(x)) stays saved at its old version, so backward raises the version error as torch does.
     if node._saved:
         for name, s in list(node._saved.items()):
-            if not s.is_output and s.tensor is self:
+            if name == "self" and not s.is_output and s.tensor is self:
                 orig = Tensor._make(self._data.copy())
                 orig._grad_fn, orig._output_nr = self._grad_fn, self._output_nr
                 node._saved[name] = SavedTensor(orig, is_output=False)

@@ -32,7 +32,7 @@ def _scalar_or_tensor(x: Any) -> bool:
 
 def _check_operand(x: Any, op: str) -> None:
     if not _scalar_or_tensor(x):
-        raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {type(x).__name__}")
+        raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not {type(x).__name__}")
 
 
 # --------------------------------------------------------------------------- add / sub
@@ -97,7 +97,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """other - alpha * input (what ``2 - x`` calls)."""
     if isinstance(other, Tensor):
-        return sub(other, input, alpha=alpha)
+        return _rsub_tensor(input, other, alpha)
     a, b, dt = binary_arrays(input, other)
     _check_sub(dt)
     res = b - (a if alpha == 1 else a * alpha)
@@ -108,6 +108,23 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
         node = RsubBackward1()
         node.alpha = alpha
         record(node, result, input)
+    return result
+
+
+class RsubBackward0(Node):
+    # rsub.Tensor(self, other, alpha) = other - alpha * self ; self: -grad * alpha ; other: grad
+    def apply(self, grad: Tensor) -> tuple:
+        ga = (-grad if self.alpha == 1 else -grad * self.alpha) if needs(self, 0) else None
+        return ga, grad
+
+
+def _rsub_tensor(input: Tensor, other: Tensor, alpha: Any) -> Tensor:  # noqa: A002
+    with _no_grad():
+        result = sub(other, input, alpha=alpha)
+    if grad_recording(input, other):
+        node = RsubBackward0()
+        node.alpha = alpha
+        record(node, result, input, other)
     return result
 
 
@@ -148,7 +165,7 @@ class DivBackward0(Node):
         return ga, gb
 
 
-class DivBackward1(Node):
+class DivBackward2(Node):
     # div.Tensor_mode: self: div_tensor_self_backward(grad, other, self.scalar_type(), rounding_mode)
     # = zeros for floor/trunc rounding (the result is piecewise constant)
     def apply(self, grad: Tensor) -> tuple:
@@ -171,6 +188,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
         with _errstate(xp):
             res = a / b
     else:
+        if dt is D.bool_:
+            raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
         if dt.category < 2 and xp.any(b == 0):
             raise RuntimeError("ZeroDivisionError")
         with _errstate(xp):
@@ -190,7 +209,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
             if needs(node, 1):
                 node.save("self", to_tensor(input, result))
         else:
-            node = DivBackward1()
+            node = DivBackward2()
             record(node, result, input, other)
     return _maybe_out(result, out)
 
@@ -205,11 +224,29 @@ def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return div(input, other, rounding_mode="floor")
+    """div(rounding_mode="floor") values, but torch records no derivative for it."""
+    with _no_grad():
+        result = div(input, other, rounding_mode="floor")
+    if grad_recording(input, other):
+        tensors = [t for t in (input, other) if isinstance(t, Tensor)]
+        record(NoDerivative("floor_divide"), result, *tensors)
+    return result
+
+
+def _no_grad() -> Any:
+    from ..autograd.grad_mode import no_grad
+
+    return no_grad()
 
 
 class RemainderBackward0(Node):
-    # self: grad ; other: -grad * self.div(other, rounding_mode="floor")
+    # remainder.Scalar: self: grad
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad,)
+
+
+class RemainderBackward1(Node):
+    # remainder.Tensor: self: grad ; other: -grad * self.div(other, rounding_mode="floor")
     def apply(self, grad: Tensor) -> tuple:
         gb = None
         if needs(self, 1):
@@ -217,20 +254,75 @@ class RemainderBackward0(Node):
         return grad, gb
 
 
-def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+class FmodBackward0(Node):
+    # fmod.Scalar: self: grad
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad,)
+
+
+class FmodBackward1(Node):
+    # fmod.Tensor: self: grad ; other: -grad * self.div(other, rounding_mode="trunc")
+    def apply(self, grad: Tensor) -> tuple:
+        gb = None
+        if needs(self, 1):
+            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode="trunc")
+        return grad, gb
+
+
+class NoDerivative(Node):
+    """torch::autograd::NotImplemented (the class torch uses for ops without a derivative): backward raises."""
+
+    def __init__(self, op: str) -> None:
+        super().__init__()
+        self.op = op
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
+    def apply(self, *grads: Tensor) -> tuple:
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
+NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"  # type(y.grad_fn).__name__ in torch
+
+
+def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_node: type) -> Tensor:  # noqa: A002
+    _check_operand(other, fn_name)
     a, b, dt = binary_arrays(input, other)
-    res = _xp(a).mod(a, b).astype(dt.np)
+    xp = _xp(a)
+    if dt is D.bool_:
+        raise NotImplementedError(f"\"{fn_name}_cpu\" not implemented for 'Bool'")
+    if dt.category < 2 and bool(xp.any(b == 0)):
+        raise RuntimeError("ZeroDivisionError")
+    with _errstate(xp):
+        res = (xp.mod(a, b) if fn_name == "remainder" else xp.fmod(a, b)).astype(dt.np)
     result = Tensor._make(res)
+    if not isinstance(input, Tensor):
+        # remainder(Scalar, Tensor) has no derivative in torch
+        if grad_recording(other):
+            record(NoDerivative(fn_name), result, other)
+        return result
+    if not isinstance(other, Tensor):
+        if grad_recording(input):
+            record(scalar_node(), result, input)
+        return result
     if grad_recording(input, other):
-        node = RemainderBackward0()
+        node = tensor_node()
         record(node, result, input, other)
         if needs(node, 1):
-            node.save("self", to_tensor(input, result))
-            node.save("other", to_tensor(other, result))
+            node.save("self", input)
+            node.save("other", other)
     return result
 
 
-fmod = remainder
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Python-style modulo: the result has the sign of ``other``."""
+    return _mod_like(input, other, "remainder", RemainderBackward0, RemainderBackward1)
+
+
+def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """C-style modulo: the result has the sign of ``input``."""
+    return _mod_like(input, other, "fmod", FmodBackward0, FmodBackward1)
 
 
 def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
@@ -308,10 +400,15 @@ def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001,
         return _scalar_pow(input, exponent)
     a, b, dt = binary_arrays(input, exponent)
     xp = _xp(a)
+    if dt is D.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if dt.category == 1 and bool(xp.any(b < 0)):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    with _errstate(xp):
-        res = xp.power(a, b)
+        if not isinstance(exponent, Tensor):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        res = _int_pow_negative(xp, a, b)
+    else:
+        with _errstate(xp):
+            res = xp.power(a, b)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     result = Tensor._make(res)
@@ -330,6 +427,13 @@ def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001,
         if exponent != 0:
             node.save("self", input)
     return _maybe_out(result, out)
+
+
+def _int_pow_negative(xp: Any, a: Any, b: Any) -> Any:
+    """Integer a ** b with some b < 0, truncated like torch: only 1 and -1 survive a negative power."""
+    pos = xp.power(a, xp.maximum(b, 0))
+    neg = xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), 0)).astype(pos.dtype)
+    return xp.where(b < 0, neg, pos)
 
 
 def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
@@ -395,6 +499,15 @@ def _unary_compute(t: Tensor, dt: D.dtype, fn: Any) -> Any:
     return res
 
 
+# ops torch does not define on bool tensors (the integer-kind kernels reject Bool)
+_BOOL_ERRORS: dict[str, tuple[type, str]] = {
+    "ceil": (NotImplementedError, "\"ceil_vml_cpu\" not implemented for 'Bool'"),
+    "floor": (NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
+    "trunc": (NotImplementedError, "\"trunc_vml_cpu\" not implemented for 'Bool'"),
+    "relu": (RuntimeError, "Boolean inputs not supported for relu"),
+}
+
+
 def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True) -> Any:
     """Build a unary op from its NumPy function and its backward node.
 
@@ -405,6 +518,9 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True)
     def op(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        if input._data.dtype == bool and name in _BOOL_ERRORS:
+            exc, msg = _BOOL_ERRORS[name]
+            raise exc(msg)
         dt = float_dtype_of(input) if floating else _FROM_NUMPY[input._data.dtype]
         result = Tensor._make(_unary_compute(input, dt, fn))
         if grad_recording(input):
@@ -614,6 +730,16 @@ class SignBackward0(_ZeroGrad):
     pass
 
 
+class SgnBackward0(_ZeroGrad):
+    # sgn: self: sgn_backward(self, grad, result), zero for real inputs
+    pass
+
+
+class RoundBackward1(_ZeroGrad):
+    # round.decimals: self: zeros_like(grad)
+    pass
+
+
 def _erf(xp: Any, a: Any) -> Any:
     try:
         from scipy.special import erf as sp_erf  # type: ignore[import-untyped]
@@ -650,11 +776,13 @@ ceil = _unary("ceil", lambda xp, a: xp.ceil(a) if a.dtype.kind == "f" else a.cop
 trunc = _unary("trunc", lambda xp, a: xp.trunc(a) if a.dtype.kind == "f" else a.copy(), TruncBackward0, "", floating=False)
 fix = trunc
 sign = _unary("sign", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SignBackward0, "", floating=False)
-sgn = sign
+sgn = _unary("sgn", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SgnBackward0, "", floating=False)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
     """Round half to even, like torch (and NumPy)."""
+    if input._data.dtype == bool:
+        raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
     dt = _FROM_NUMPY[input._data.dtype]
     if decimals:
         fn = lambda xp, a: xp.round(a * 10.0**decimals) / 10.0**decimals  # noqa: E731
@@ -662,7 +790,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
         fn = lambda xp, a: xp.round(a) if a.dtype.kind == "f" else a.copy()  # noqa: E731
     result = Tensor._make(_unary_compute(input, dt, fn))
     if grad_recording(input):
-        record(RoundBackward0(), result, input)
+        record(RoundBackward1() if decimals else RoundBackward0(), result, input)
     return result
 
 
@@ -758,12 +886,61 @@ def _clamp_tensor(input: Tensor, lo: Any, hi: Any) -> Tensor:  # noqa: A002
 clip = clamp
 
 
+class ClampMinBackward0(Node):
+    # clamp_min(Scalar): self: where(self >= min, grad, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return (where(self.saved("self") >= self.min, grad, 0.0),)
+
+
+class ClampMaxBackward0(Node):
+    # clamp_max(Scalar): self: where(self <= max, grad, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return (where(self.saved("self") <= self.max, grad, 0.0),)
+
+
+class ClampMinBackward1(Node):
+    # clamp_min.Tensor: self: where(self >= min, grad, 0) ; min: where(self < min, grad, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        s, lo = self.saved("self"), self.saved("bound")
+        ga = where(s >= lo, grad, 0.0) if needs(self, 0) else None
+        gb = where(s < lo, grad, 0.0) if needs(self, 1) else None
+        return ga, gb
+
+
+class ClampMaxBackward1(Node):
+    # clamp_max.Tensor: self: where(self <= max, grad, 0) ; max: where(self > max, grad, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        s, hi = self.saved("self"), self.saved("bound")
+        ga = where(s <= hi, grad, 0.0) if needs(self, 0) else None
+        gb = where(s > hi, grad, 0.0) if needs(self, 1) else None
+        return ga, gb
+
+
+def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:  # noqa: A002
+    """clamp_min / clamp_max: clamp's values, with their own nodes."""
+    is_min = side == "min"
+    with _no_grad():
+        result = clamp(input, min=bound) if is_min else clamp(input, max=bound)
+    if isinstance(bound, Tensor):
+        if grad_recording(input, bound):
+            node = ClampMinBackward1() if is_min else ClampMaxBackward1()
+            record(node, result, input, bound)
+            node.save("self", input)
+            node.save("bound", bound)
+    elif grad_recording(input):
+        node = ClampMinBackward0() if is_min else ClampMaxBackward0()
+        setattr(node, side, bound)
+        record(node, result, input)
+        node.save("self", input)
+    return result
+
+
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
-    return clamp(input, min=min)
+    return _clamp_one_side(input, min, "min")
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
-    return clamp(input, max=max)
+    return _clamp_one_side(input, max, "max")
 
 
 class MaximumBackward0(Node):
@@ -827,7 +1004,10 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
     if not isinstance(condition, Tensor):
         raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not {type(condition).__name__}")
     if condition._data.dtype != bool:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            + _scalar_name(condition.dtype)
+        )
     check_same_device(condition, input, other)
     a, b, dt = binary_arrays(input, other)
     xp = _xp(condition._data)
@@ -887,7 +1067,7 @@ def _bitwise(name: str, fn: Any) -> Any:
     def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
         a, b, dt = binary_arrays(input, other)
         if dt.category >= 2:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{dt.name.capitalize()}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_scalar_name(dt)}'")
         return Tensor._make(fn(a, b))
 
     op.__name__ = op.__qualname__ = name
@@ -901,7 +1081,7 @@ bitwise_xor = _bitwise("bitwise_xor", lambda a, b: a ^ b)
 
 def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
     if input._data.dtype.kind == "f":
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{input.dtype.name.capitalize()}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
     return Tensor._make(~input._data)
 
 
@@ -935,16 +1115,92 @@ def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
 
 
 # --------------------------------------------------------------------------- misc
+class LerpBackward0(Node):
+    # lerp.Scalar: self: grad * (1 - weight.toDouble()) ; end: grad * weight
+    def apply(self, grad: Tensor) -> tuple:
+        w = self.weight
+        return (grad * (1 - w) if needs(self, 0) else None), (grad * w if needs(self, 1) else None)
+
+
+class LerpBackward1(Node):
+    # lerp.Tensor: self: grad * (1 - weight) ; end: grad * weight ; weight: grad * (end - self)
+    def apply(self, grad: Tensor) -> tuple:
+        w = self.saved("weight")
+        ga = grad * (1 - w) if needs(self, 0) else None
+        gb = grad * w if needs(self, 1) else None
+        gw = grad * (self.saved("end") - self.saved("self")) if needs(self, 2) else None
+        return ga, gb, gw
+
+
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
-    return input + (end - input) * weight
+    """input + weight * (end - input), computed from the nearer end as torch does (exact at weight 0 and 1)."""
+    a, b, dt = binary_arrays(input, end)
+    w = as_array(weight, dt, a)
+    xp = _xp(a)
+    with _errstate(xp):
+        res = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+    result = Tensor._make(res.astype(dt.np, copy=False))
+    if isinstance(weight, Tensor):
+        if grad_recording(input, end, weight):
+            node = LerpBackward1()
+            record(node, result, input, end, weight)
+            node.save("weight", weight)
+            if needs(node, 2):
+                node.save("self", input)
+                node.save("end", end)
+    elif grad_recording(input, end):
+        node = LerpBackward0()
+        node.weight = weight
+        record(node, result, input, end)
+    return result
+
+
+class AddcmulBackward0(Node):
+    # self: grad ; tensor1: grad * (tensor2 * value).conj() ; tensor2: grad * (tensor1 * value).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        v = self.value
+        g1 = grad * (self.saved("tensor2") * v) if needs(self, 1) else None
+        g2 = grad * (self.saved("tensor1") * v) if needs(self, 2) else None
+        return grad, g1, g2
+
+
+class AddcdivBackward0(Node):
+    # self: grad ; tensor1: grad * (value / tensor2).conj()
+    # tensor2: -grad * (value * tensor1 / (tensor2 * tensor2)).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        v, t2 = self.value, self.saved("tensor2")
+        g1 = grad * (v / t2) if needs(self, 1) else None
+        g2 = -grad * (v * self.saved("tensor1") / (t2 * t2)) if needs(self, 2) else None
+        return grad, g1, g2
+
+
+def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
+    with _no_grad():
+        prod = tensor1 / tensor2 if divide else tensor1 * tensor2
+        result = add(input, prod * value if value != 1 else prod)
+    if grad_recording(input, tensor1, tensor2):
+        node = AddcdivBackward0() if divide else AddcmulBackward0()
+        node.value = value
+        record(node, result, input, tensor1, tensor2)
+        if needs(node, 1) or needs(node, 2):
+            node.save("tensor1", tensor1)
+            node.save("tensor2", tensor2)
+    return result
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
-    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+    return _addc(input, tensor1, tensor2, value, divide=False)
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
-    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+    return _addc(input, tensor1, tensor2, value, divide=True)
+
+
+def _scalar_name(d: D.dtype) -> str:
+    """torch's ScalarType name (Float, Long, Bool ...) used in kernel error messages."""
+    from .inplace import scalar_type_name
+
+    return scalar_type_name(d)
 
 
 def _maybe_out(result: Tensor, out: Any) -> Tensor:
@@ -973,3 +1229,5 @@ multiply, subtract, divide = mul, sub, div
 __all__ += ["multiply", "subtract", "divide"]
 METHODS = {name: globals()[name] for name in __all__ if name not in ("rsub", "where")}
 METHODS["where"] = lambda self, condition, other: where(condition, self, other)
+# ``2 % x``: remainder(Scalar, Tensor)
+METHODS["__rmod__"] = lambda self, other: remainder(other, self) if _scalar_or_tensor(other) else NotImplemented

@@ -1,31 +1,108 @@
-"""Reductions: sum, mean, prod, var, std, max, min, amax, amin, argmax, argmin, logsumexp, all, any."""
+"""Reductions: sum, mean, prod, var, std, max, min, amax, amin, argmax, argmin, median, logsumexp, norm,
+all, any, count_nonzero, and the dim-wise scans cumsum, softmax and log_softmax.
+
+Forwards compute on the array module of the data; backwards are written with
+engine ops (so double backward works) and quote the formula from torch's
+``tools/autograd/derivatives.yaml`` / ``FunctionsManual.cpp``. Masks that
+pick winners (max, amax, median) are constants of the graph, like torch's.
+"""
 
 from __future__ import annotations
 
+import builtins
+import collections
+import math
+import warnings
 from typing import Any
+
+import numpy as np
 
 from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import pointwise as P
 from ._util import _FROM_NUMPY, grad_recording, record, wrap_dims
 
+_MISSING = object()
 
+
+# --------------------------------------------------------------------------- helpers
 def _dims(t: Tensor, dim: Any) -> tuple[int, ...]:
     if dim is None or (isinstance(dim, tuple | list) and len(dim) == 0):
         return tuple(range(t.ndim))
     return wrap_dims(dim, t.ndim)
 
 
+def _one_dim(t: Tensor, dim: Any) -> int:
+    return wrap_dims(dim, t.ndim)[0]
+
+
+def _axis(a: Any, dims: tuple[int, ...]) -> tuple[int, ...] | None:
+    """NumPy's axis for torch dims: a 0-dim tensor accepts dim 0 / -1, NumPy wants None."""
+    return dims if a.ndim else None
+
+
+def _kept_shape(in_shape: tuple, dims: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in dims else s for i, s in enumerate(in_shape))
+
+
+def _restore(t: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: bool) -> Tensor:
+    """Put reduced dims back as size 1 (FunctionsManual's unsqueeze_multiple / restore_reduced_dims)."""
+    if keepdim or not in_shape:
+        return t
+    return t.reshape(_kept_shape(in_shape, dims))
+
+
 def _expand_grad(grad: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: bool) -> Tensor:
     """Broadcast a reduced grad back over the reduced dims (sum_backward's unsqueeze + expand)."""
-    if not keepdim and in_shape:
-        shape = list(in_shape)
-        for d in dims:
-            shape[d] = 1
-        grad = grad.reshape(shape)
-    return grad.expand(in_shape)
+    return _restore(grad, in_shape, dims, keepdim).expand(in_shape)
 
 
+def _const(arr: Any) -> Tensor:
+    """A graph constant (a mask or an index pattern)."""
+    return Tensor._make(arr)
+
+
+def _dtype_of(t: Tensor) -> D.dtype:
+    return _FROM_NUMPY[t._data.dtype]
+
+
+def _type_name(d: D.dtype) -> str:
+    # torch's ScalarType name: "Long", "Float", "Bool" (tensor_type minus "Tensor")
+    return d.tensor_type[: -len("Tensor")]
+
+
+def _check_tensor(name: str, input: Any) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+def _reduce_int_dtype(t: Tensor, dtype: D.dtype | None) -> D.dtype:
+    """sum/prod/cumsum: integer and bool inputs accumulate in int64 unless ``dtype`` says otherwise."""
+    if dtype is not None:
+        return dtype
+    d = _dtype_of(t)
+    return D.int64 if d.category <= 1 else d
+
+
+def _as(t: Tensor, dt: D.dtype) -> Any:
+    a = t._data
+    return a if a.dtype == dt.np else a.astype(dt.np)
+
+
+def _require_nonempty(name: str, t: Tensor, dims: tuple[int, ...], full: bool) -> None:
+    """max/min/amax/argmax have no identity: torch refuses empty reductions."""
+    if full and t._data.size == 0:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
+            "with the 'dim' argument."
+        )
+    for d in dims:
+        if t._data.ndim and t._data.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+# --------------------------------------------------------------------------- sum / mean
 class SumBackward0(Node):
     # sum(): self: grad.expand_symint(self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
@@ -38,16 +115,10 @@ class SumBackward1(Node):
         return (_expand_grad(grad, self.self_sizes, self.dims, self.keepdim),)
 
 
-def _sum_dtype(t: Tensor, dtype: D.dtype | None) -> D.dtype:
-    if dtype is not None:
-        return dtype
-    d = _FROM_NUMPY[t._data.dtype]
-    return D.int64 if d.category <= 1 else d  # integer and bool sums accumulate in int64
-
-
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A001, A002
-    dt = _sum_dtype(input, dtype)
-    a = input._data if input._data.dtype == dt.np else input._data.astype(dt.np)
+    _check_tensor("sum", input)
+    dt = _reduce_int_dtype(input, dtype)
+    a = _as(input, dt)
     full = dim is None
     dims = _dims(input, dim)
     res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
@@ -63,5 +134,702 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
     return result
 
 
-METHODS = {"sum": sum}
-__all__ = ["sum"]
+class MeanBackward0(Node):
+    # mean(): self: grad.expand_symint(self.sym_sizes()) / self.sym_numel()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad.expand(self.self_sizes) / self.numel,)
+
+
+class MeanBackward1(Node):
+    # mean.dim: self: mean_backward(grad, self.sym_sizes(), dim, self.sym_numel(), keepdim)
+    #   = sum_backward(grad, sizes, dim, keepdim) / _safe_size(sizes, dim)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_expand_grad(grad, self.self_sizes, self.dims, self.keepdim) / self.count,)
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    _check_tensor("mean", input)
+    src = _dtype_of(input)
+    if dtype is None and src.category < 2:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
+            f"Got: {_type_name(src)}"
+        )
+    dt = dtype or src
+    a = _as(input, dt)
+    dims = _dims(input, dim)
+    with P._errstate(input._xp):
+        res = a.mean(axis=_axis(a, dims), keepdims=keepdim) if a.size else _empty_mean(a, dims, keepdim)
+    result = Tensor._make(input._xp.asarray(res, dtype=dt.np))
+    if grad_recording(input):
+        count = math.prod(a.shape[d] for d in dims) if a.ndim else 1
+        if dim is None:
+            node: Node = MeanBackward0()
+            node.numel = a.size
+        else:
+            node = MeanBackward1()
+            node.dims, node.keepdim, node.count = dims, keepdim, count
+        node.self_sizes = a.shape
+        record(node, result, input)
+    return result
+
+
+def _empty_mean(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+    # the mean of nothing is 0 / 0 = nan (NumPy warns; torch does not)
+    s = a.sum(axis=_axis(a, dims), keepdims=keepdim)
+    return s / 0
+
+
+# --------------------------------------------------------------------------- prod
+class ProdBackward0(Node):
+    # prod(): self: prod_backward(grad, self.to(grad.scalar_type()), result)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_prod_backward(grad, self.saved("self"), self.saved("result"), self.dims, False),)
+
+
+class ProdBackward1(Node):
+    # prod.dim_int: self: prod_backward(grad, self.to(grad.scalar_type()), result, dim, keepdim)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_prod_backward(grad, self.saved("self"), self.saved("result"), self.dims, self.keepdim),)
+
+
+def _prod_backward(grad: Tensor, x: Tensor, result: Tensor, dims: tuple[int, ...], keepdim: bool) -> Tensor:
+    """prod_backward: grad * (result / input) where no slice holds a zero; otherwise the product of the
+    other elements (prod_safe_zeros_backward's exclusive cumprods), which is nonzero only at the single
+    zero of a slice that holds exactly one zero."""
+    if x.ndim == 0:
+        return grad
+    shape = x._data.shape
+    g = _restore(grad, shape, dims, keepdim)
+    r = _restore(result, shape, dims, keepdim)
+    xp = x._xp
+    zero = x._data == 0
+    if not zero.any():
+        return g * (r / x)
+    safe_x = P.where(_const(zero), 1.0, x)
+    others = prod_over(safe_x, dims)  # product of the nonzero elements of each slice
+    one_zero = zero & (xp.sum(zero, axis=dims, keepdims=True) == 1)
+    return P.where(_const(one_zero), g * others, g * (r / safe_x))
+
+
+def prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """The product over several dims, keeping them (one prod per dim, as prod takes a single dim)."""
+    for d in dims:
+        t = prod(t, d, keepdim=True)
+    return t
+
+
+def prod(input: Tensor, dim: Any = _MISSING, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    _check_tensor("prod", input)
+    if dim is not _MISSING and dim is not None and not isinstance(dim, int | np.integer):
+        raise TypeError(
+            f"prod() received an invalid combination of arguments - got ({type(dim).__name__}), but expected one "
+            "of:\n * (*, torch.dtype dtype = None)\n * (int dim, bool keepdim = False, *, torch.dtype dtype = None)\n"
+        )
+    dt = _reduce_int_dtype(input, dtype)
+    a = _as(input, dt)
+    full = dim is _MISSING or dim is None
+    dims = tuple(range(a.ndim)) if full else (_one_dim(input, dim),)
+    res = a.prod(axis=_axis(a, dims), keepdims=keepdim and not full)
+    result = Tensor._make(input._xp.asarray(res, dtype=dt.np))
+    if grad_recording(input):
+        node: Node = ProdBackward0() if full else ProdBackward1()
+        node.dims, node.keepdim = dims, keepdim and not full
+        record(node, result, input)
+        node.save("self", input)
+        node.save("result", result, is_output=True)
+    return result
+
+
+# --------------------------------------------------------------------------- var / std
+class VarBackward0(Node):
+    # var.correction: self: var_backward(grad, self, dim, correction, keepdim)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_var_backward(self, grad),)
+
+
+class StdBackward0(Node):
+    # std.correction: self: std_backward(result, grad, self, dim, correction, keepdim)
+    #   grad_var = (grad / (result * 2)).masked_fill_(result == 0, 0); var_backward(grad_var, ...)
+    def apply(self, grad: Tensor) -> tuple:
+        result = self.saved("result")
+        grad_var = P.where(_const(result._data == 0), 0.0, grad / (result * 2))
+        return (_var_backward(self, grad_var),)
+
+
+def _var_backward(node: Node, grad: Tensor) -> Tensor:
+    """var_backward: (2 / (n - correction)) * grad * (self - self.mean(dim, true)); a full reduction with
+    no degrees of freedom gives grad * where(self == self.mean(), nan, inf)."""
+    x = node.saved("self")
+    dims, keepdim, dof = node.dims, node.keepdim, node.dof
+    if node.full or x.ndim == 0:
+        if dof <= 0:
+            # grad * where(self == self.mean(), nan, inf), written per branch to keep grad's dtype
+            return P.where(x == mean(x), grad * math.nan, grad * math.inf)
+        return (2.0 / dof) * grad * (x - mean(x))
+    g = _restore(grad, x._data.shape, dims, keepdim)
+    scale = 2.0 / dof if dof else math.copysign(math.inf, 2.0)
+    return scale * g * (x - mean(x, dims, keepdim=True))
+
+
+def _parse_var_args(name: str, dim: Any, unbiased: Any, keepdim: Any, correction: Any) -> tuple[Any, float, bool]:
+    """Torch's overloads: var(dim, unbiased, keepdim), var(unbiased), var(dim, *, correction, keepdim)."""
+    if isinstance(dim, bool):  # var(False): the first positional argument is ``unbiased``
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not _MISSING:
+        raise TypeError(f"{name}(): cannot pass both 'unbiased' and 'correction'")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, correction, bool(keepdim)
+
+
+def _var_forward(name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: Any, correction: Any) -> tuple:  # noqa: A002
+    _check_tensor(name, input)
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dim, corr, keepdim = _parse_var_args(name, dim, unbiased, keepdim, correction)
+    a = input._data
+    xp = input._xp
+    dims = _dims(input, dim)
+    axis = _axis(a, dims)
+    n = math.prod(a.shape[d] for d in dims) if a.ndim else 1
+    dof = n - corr
+    if dof <= 0:
+        warnings.warn(
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+            "(input numel divided by output numel).",
+            UserWarning,
+            stacklevel=4,  # the caller of var() / std(), like torch's warning
+        )
+    with P._errstate(xp):
+        m = a.mean(axis=axis, keepdims=True) if a.size else xp.zeros(_kept_shape(a.shape, dims), a.dtype)
+        dev = a - m
+        ss = (dev * xp.conj(dev)).real.sum(axis=axis, keepdims=keepdim)
+        var = ss / builtins.max(dof, 0)
+    return var, dims, keepdim, dof, dim is None
+
+
+def _var_like(name: str, node_cls: type, input: Tensor, dim: Any, unbiased: Any, keepdim: Any, correction: Any) -> Tensor:  # noqa: A002
+    var, dims, keepdim, dof, full = _var_forward(name, input, dim, unbiased, keepdim, correction)
+    xp = input._xp
+    out = xp.sqrt(var) if name == "std" else var
+    result = Tensor._make(xp.asarray(out, dtype=input._data.real.dtype))
+    if grad_recording(input):
+        node = node_cls()
+        node.dims, node.keepdim, node.dof, node.full = dims, keepdim, dof, full
+        record(node, result, input)
+        node.save("self", input)
+        if name == "std":
+            node.save("result", result, is_output=True)
+    return result
+
+
+def var(input: Tensor, dim: Any = None, unbiased: Any = _MISSING, keepdim: bool = False, *, correction: Any = None) -> Tensor:  # noqa: A002
+    return _var_like("var", VarBackward0, input, dim, unbiased, keepdim, correction)
+
+
+def std(input: Tensor, dim: Any = None, unbiased: Any = _MISSING, keepdim: bool = False, *, correction: Any = None) -> Tensor:  # noqa: A002
+    return _var_like("std", StdBackward0, input, dim, unbiased, keepdim, correction)
+
+
+# --------------------------------------------------------------------------- max / min / median
+def _return_type(name: str) -> type:
+    """torch.return_types.<name>: a tuple with ``.values`` and ``.indices``."""
+    base = collections.namedtuple(name, ["values", "indices"])  # type: ignore[misc]
+
+    def __repr__(self: Any) -> str:  # noqa: N807
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "torch.return_types"})
+    return cls
+
+
+_RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "median")}
+
+
+def _evenly_distribute(grad: Tensor, x: Tensor, value: Tensor) -> Tensor:
+    """evenly_distribute_backward: mask = value.isnan() ? input.isnan() : input == value;
+    grad.new_zeros(input.sizes()).masked_fill_(mask, grad / mask.sum())."""
+    xp = x._xp
+    v = value._data
+    mask = xp.isnan(x._data) if bool(xp.isnan(v)) else x._data == v
+    count = int(mask.sum())
+    share = (grad / count) if count else grad * math.nan
+    return P.where(_const(mask), share.expand(x._data.shape), 0.0)
+
+
+class _EvenlyDistribute(Node):
+    # self: evenly_distribute_backward(grad, self, result)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_evenly_distribute(grad, self.saved("self"), self.saved("result")),)
+
+
+class _ValueSelecting(Node):
+    # self: value_selecting_reduction_backward_symint(grad, dim, indices, self.sym_sizes(), keepdim)
+    #   = zeros(sizes).scatter(dim, indices (unsqueezed), grad (unsqueezed))
+    def apply(self, grad: Tensor, grad_indices: Tensor | None = None) -> tuple:
+        shape, d = self.self_sizes, self.dim
+        g = _restore(grad, shape, (d,), self.keepdim)
+        if not shape:
+            return (g,)
+        idx = self.indices.reshape(_kept_shape(shape, (d,)))
+        xp = self.xp
+        pos = xp.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))])
+        return (P.where(_const(pos == idx), g.expand(shape), 0.0),)
+
+
+MaxBackward1 = type("MaxBackward1", (_EvenlyDistribute,), {"__doc__": "max(): evenly_distribute_backward"})
+MinBackward1 = type("MinBackward1", (_EvenlyDistribute,), {"__doc__": "min(): evenly_distribute_backward"})
+MedianBackward0 = type("MedianBackward0", (_EvenlyDistribute,), {"__doc__": "median(): evenly_distribute_backward"})
+MaxBackward0 = type("MaxBackward0", (_ValueSelecting,), {"__doc__": "max.dim: value_selecting_reduction_backward"})
+MinBackward0 = type("MinBackward0", (_ValueSelecting,), {"__doc__": "min.dim: value_selecting_reduction_backward"})
+MedianBackward1 = type("MedianBackward1", (_ValueSelecting,), {"__doc__": "median.dim: value_selecting_reduction_backward"})
+
+
+def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor:  # noqa: A002
+    result = Tensor._make(input._xp.asarray(arr, dtype=input._data.dtype))
+    if grad_recording(input):
+        node = node_cls()
+        record(node, result, input)
+        node.save("self", input)
+        node.save("result", result, is_output=True)
+    return result
+
+
+def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, indices: Any, node_cls: type) -> Any:  # noqa: A002
+    vals = Tensor._make(input._xp.asarray(values, dtype=input._data.dtype))
+    idx = Tensor._make(input._xp.asarray(indices, dtype=np.int64))
+    if grad_recording(input):
+        node = node_cls()
+        node.self_sizes, node.dim, node.keepdim = input._data.shape, dim, keepdim
+        node.indices, node.xp = idx._data, input._xp
+        record(node, (vals, idx), input)
+        idx._grad_fn = None  # indices are not differentiable: torch gives them no grad_fn
+    return _RETURN_TYPES[name](vals, idx)
+
+
+def _check_dim_arg(name: str, dim: Any) -> None:
+    if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got ({type(dim).__name__}), but expected one "
+            f"of:\n * ()\n * (Tensor other)\n * (int dim, bool keepdim = False)\n"
+        )
+
+
+def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> Any:  # noqa: A002
+    _check_tensor(name, input)
+    if isinstance(dim, Tensor) or other is not None:
+        fn = P.maximum if name == "max" else P.minimum
+        return fn(input, dim if isinstance(dim, Tensor) else other)
+    xp = input._xp
+    a = input._data
+    if dim is None:
+        _require_nonempty(name, input, (), full=True)
+        arr = a.max() if name == "max" else a.min()  # NaN-propagating like torch
+        return _full_select(name, input, arr, MaxBackward1 if name == "max" else MinBackward1)
+    _check_dim_arg(name, dim)
+    d = _one_dim(input, dim)
+    _require_nonempty(name, input, (d,), full=False)
+    if a.ndim == 0:
+        return _dim_select(name, input, d, keepdim, a.copy(), xp.asarray(0), MaxBackward0 if name == "max" else MinBackward0)
+    # argmax/argmin return the first winner, and the first NaN when there is one (torch's CPU kernels agree)
+    idx = xp.argmax(a, axis=d) if name == "max" else xp.argmin(a, axis=d)
+    idx = xp.expand_dims(idx, d)
+    vals = xp.take_along_axis(a, idx, axis=d)
+    if not keepdim:
+        vals, idx = vals.squeeze(d), idx.squeeze(d)
+    return _dim_select(name, input, d, keepdim, vals, idx, MaxBackward0 if name == "max" else MinBackward0)
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None, out: Any = None) -> Any:  # noqa: A001, A002
+    return _max_min("max", input, dim, keepdim, other)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None, out: Any = None) -> Any:  # noqa: A001, A002
+    return _max_min("min", input, dim, keepdim, other)
+
+
+def _median_index(a: Any, d: int) -> Any:
+    """Index (along ``d``) of the lower median of each slice; the first NaN when a slice holds NaN."""
+    xp = np if isinstance(a, np.ndarray) else __import__("cupy")
+    order = xp.argsort(a, axis=d, kind="stable")  # NaNs sort last
+    n = a.shape[d]
+    nan_count = xp.isnan(a).sum(axis=d, keepdims=True) if a.dtype.kind in "fc" else xp.zeros_like(order[:1])
+    k = xp.where(nan_count > 0, n - nan_count, (n - 1) // 2)
+    return xp.take_along_axis(order, k, axis=d)
+
+
+def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
+    _check_tensor("median", input)
+    xp = input._xp
+    a = input._data
+    if dim is None:
+        flat = a.reshape(-1)
+        if flat.size == 0:
+            arr = xp.asarray(math.nan)
+        elif flat.dtype.kind in "fc" and bool(xp.isnan(flat).any()):
+            arr = xp.asarray(math.nan)
+        else:
+            arr = xp.sort(flat)[(flat.size - 1) // 2]
+        return _full_select("median", input, arr, MedianBackward0)
+    _check_dim_arg("median", dim)
+    d = _one_dim(input, dim)
+    _require_nonempty("median", input, (d,), full=False)
+    if a.ndim == 0:
+        return _dim_select("median", input, d, keepdim, a.copy(), xp.asarray(0), MedianBackward1)
+    idx = _median_index(a, d)
+    vals = xp.take_along_axis(a, idx, axis=d)
+    if not keepdim:
+        vals, idx = vals.squeeze(d), idx.squeeze(d)
+    return _dim_select("median", input, d, keepdim, vals, idx, MedianBackward1)
+
+
+# --------------------------------------------------------------------------- amax / amin / argmax / argmin
+class AmaxBackward0(Node):
+    # amax: self: scale_grad_by_count(restore_reduced_dims(grad, dim, keepdim),
+    #             restore_reduced_dims(result, dim, keepdim) == self, dim)
+    #   scale_grad_by_count(grad, mask, dims) = (grad / mask.sum(dims, true)) * mask
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
+        shape = x._data.shape
+        g = _restore(grad, shape, self.dims, self.keepdim)
+        r = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        mask = r._data == x._data
+        count = mask.sum(axis=_axis(mask, self.dims), keepdims=True)
+        return ((g / _const(count)) * _const(mask),)
+
+
+AminBackward0 = type("AminBackward0", (AmaxBackward0,), {"__doc__": "amin: same formula as amax"})
+
+
+def _amax_amin(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
+    _check_tensor(name, input)
+    a = input._data
+    dims = _dims(input, dim)
+    full = dim is None or (isinstance(dim, tuple | list) and len(dim) == 0)
+    _require_nonempty(name, input, dims, full=full)
+    fn = a.max if name == "amax" else a.min
+    res = fn(axis=_axis(a, dims), keepdims=keepdim)
+    result = Tensor._make(input._xp.asarray(res, dtype=a.dtype))
+    if grad_recording(input):
+        node = AmaxBackward0() if name == "amax" else AminBackward0()
+        node.dims, node.keepdim = dims, keepdim
+        record(node, result, input)
+        node.save("self", input)
+        node.save("result", result, is_output=True)
+    return result
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    return _amax_amin("amax", input, dim, keepdim)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    return _amax_amin("amin", input, dim, keepdim)
+
+
+def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
+    _check_tensor(name, input)
+    xp = input._xp
+    a = input._data
+    pick = xp.argmax if name == "argmax" else xp.argmin
+    if dim is None:
+        if a.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        res = xp.asarray(pick(a.reshape(-1)))
+        if keepdim:
+            res = res.reshape((1,) * a.ndim)
+        return Tensor._make(res.astype(np.int64))
+    d = _one_dim(input, dim)
+    _require_nonempty(name, input, (d,), full=False)
+    if a.ndim == 0:
+        return Tensor._make(xp.asarray(0, dtype=np.int64))
+    res = pick(a, axis=d, keepdims=keepdim)
+    return Tensor._make(res.astype(np.int64))
+
+
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    return _arg("argmax", input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    return _arg("argmin", input, dim, keepdim)
+
+
+# --------------------------------------------------------------------------- logsumexp
+class LogsumexpBackward0(Node):
+    # logsumexp: self: logsumexp_backward(grad, self, result, dim, keepdim)
+    #   = unsqueeze_multiple(grad) * (self - unsqueeze_multiple(result)).exp()
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
+        shape = x._data.shape
+        g = _restore(grad, shape, self.dims, self.keepdim)
+        r = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        return (g * P.exp(x - r),)
+
+
+def logsumexp(input: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tensor:  # noqa: A002
+    _check_tensor("logsumexp", input)
+    if dim is _MISSING:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    dt = D.to_float(_dtype_of(input))
+    a = _as(input, dt)
+    xp = input._xp
+    dims = _dims(input, dim)
+    axis = _axis(a, dims)
+    with P._errstate(xp):
+        # subtract the max so exp cannot overflow; an infinite max is left out of the shift
+        m = a.max(axis=axis, keepdims=True) if a.size else xp.zeros(_kept_shape(a.shape, dims), a.dtype)
+        m = xp.where(xp.isinf(m), 0, m).astype(a.dtype)
+        res = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
+    if not keepdim and a.ndim:
+        res = res.reshape([s for i, s in enumerate(res.shape) if i not in dims])
+    result = Tensor._make(xp.asarray(res, dtype=dt.np).reshape(res.shape if a.ndim else ()))
+    if grad_recording(input):
+        node = LogsumexpBackward0()
+        node.dims, node.keepdim = dims, keepdim
+        record(node, result, input)
+        node.save("self", input)
+        node.save("result", result, is_output=True)
+    return result
+
+
+# --------------------------------------------------------------------------- norm
+class LinalgVectorNormBackward0(Node):
+    # linalg_vector_norm: self: linalg_vector_norm_backward(grad, self, ord, result, dim, keepdim)
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
+        shape = x._data.shape
+        g = _restore(grad, shape, self.dims, self.keepdim)
+        nrm = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        return (_norm_backward(g, x, self.p, nrm, self.dims),)
+
+
+def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """FunctionsManual norm_backward, branch by branch."""
+    zero_norm = _const(nrm._data == 0)
+    if p == 0.0:  # return {}: no gradient, i.e. zeros
+        return g.expand(x._data.shape) * 0.0
+    if p == 1.0:  # self.sgn() * grad
+        return P.sign(x) * g
+    if p == 2.0:  # grad * (self / norm).masked_fill_(norm == 0, 0)
+        return g * P.where(zero_norm, 0.0, x / nrm)
+    if math.isinf(p):
+        # self.sgn() * ((grad / mask.sum(dim, true)) * mask), mask = self.abs() == norm | self.abs().isnan()
+        ax = P.abs(x)._data
+        mask = (ax == nrm._data) | x._xp.isnan(ax)
+        count = mask.sum(axis=_axis(mask, dims), keepdims=True)
+        return P.sign(x) * ((g / _const(count)) * _const(mask))
+    if p < 1.0:  # self.sgn() * self.abs().pow_(p - 1).masked_fill_(self == 0, 0) * grad * norm.pow(1 - p)
+        scaled = P.sign(x) * P.where(_const(x._data == 0), 0.0, P.abs(x) ** (p - 1))
+        return scaled * g * nrm ** (1 - p)
+    if p < 2.0:  # self.sgn() * self.abs().pow_(p - 1) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
+        scaled = P.sign(x) * P.abs(x) ** (p - 1)
+    else:  # self * self.abs().pow_(p - 2) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
+        scaled = x * P.abs(x) ** (p - 2)
+    return scaled * P.where(zero_norm, 0.0, g / nrm ** (p - 1))
+
+
+def _norm_order(p: Any) -> float:
+    if p is None or p == "fro":
+        return 2.0
+    if isinstance(p, str):
+        raise NotImplementedError(f"norm(): p={p!r} is not supported by the reference engine")
+    return float(p)
+
+
+def _norm_values(a: Any, xp: Any, p: float, axis: Any, keepdim: bool, shortcut: bool) -> Any:
+    ab = xp.abs(a)
+    count = math.prod(a.shape[d] for d in axis) if axis is not None else 1
+    if count == 1 and p != 0.0 and shortcut:
+        # one element per slice: torch gives |x| itself (no pow, so no underflow for tiny values);
+        # a 0-dim tensor with an explicit dim goes through the pow kernel instead
+        return ab if keepdim or axis is None else ab.reshape([s for i, s in enumerate(a.shape) if i not in axis])
+    with P._errstate(xp):
+        if p == 2.0:
+            return xp.sqrt((ab * ab).sum(axis=axis, keepdims=keepdim))
+        if p == math.inf:
+            return ab.max(axis=axis, keepdims=keepdim)
+        if p == -math.inf:
+            return ab.min(axis=axis, keepdims=keepdim)
+        if p == 0.0:
+            return (ab != 0).sum(axis=axis, keepdims=keepdim).astype(ab.dtype)
+        if p == 1.0:
+            return ab.sum(axis=axis, keepdims=keepdim)
+        return (ab**p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    _check_tensor("norm", input)
+    src = _dtype_of(input)
+    if src.category < 2:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(src)}")
+    if dtype is not None and D.promote_types(src, dtype) is not dtype:
+        raise RuntimeError(
+            f"linalg.vector_norm: the dtype of the input ({_type_name(src)}) should be convertible without narrowing "
+            f"to the specified dtype ({_type_name(dtype)})"
+        )
+    if p == "fro" and isinstance(dim, tuple | list) and len(dim) > 2:
+        # torch.norm sends 'fro' over more than two dims to linalg.matrix_norm, which refuses them
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
+    order = _norm_order(p)
+    a = _as(input, dtype) if dtype is not None else input._data
+    dims = _dims(input, dim)
+    if math.isinf(order) and a.size == 0 and (a.ndim == 0 or builtins.any(a.shape[d] == 0 for d in dims)):
+        raise RuntimeError(
+            "linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation does not have "
+            "an identity"
+        )
+    xp = input._xp
+    res = _norm_values(a, xp, order, _axis(a, dims), keepdim, shortcut=a.ndim > 0 or dim is None)
+    result = Tensor._make(xp.asarray(res, dtype=a.real.dtype))
+    if grad_recording(input):
+        node = LinalgVectorNormBackward0()
+        node.dims, node.keepdim, node.p = dims, keepdim, order
+        record(node, result, input)
+        node.save("self", input)
+        node.save("result", result, is_output=True)
+    return result
+
+
+# --------------------------------------------------------------------------- all / any / count_nonzero
+def _logical_reduce(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
+    _check_tensor(name, input)
+    a = input._data
+    dims = _dims(input, dim)
+    res = (a.all if name == "all" else a.any)(axis=_axis(a, dims), keepdims=keepdim)
+    out_dt = np.uint8 if a.dtype == np.uint8 else np.bool_  # torch keeps uint8 for legacy masks
+    return Tensor._make(input._xp.asarray(res).astype(out_dt))
+
+
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+    return _logical_reduce("all", input, dim, keepdim)
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+    return _logical_reduce("any", input, dim, keepdim)
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+    _check_tensor("count_nonzero", input)
+    a = input._data
+    dims = _dims(input, dim)
+    res = (a != 0).sum(axis=_axis(a, dims))
+    return Tensor._make(input._xp.asarray(res, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- cumsum
+class FlipBackward0(Node):
+    # flip: self: grad.flip(dims)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_flip(grad, self.dim),)
+
+
+def _flip(t: Tensor, d: int) -> Tensor:
+    """Reverse one dim (a copy; what cumsum's backward needs to stay differentiable)."""
+    result = Tensor._make(t._xp.flip(t._data, axis=d).copy())
+    if grad_recording(t):
+        node = FlipBackward0()
+        node.dim = d
+        record(node, result, t)
+    return result
+
+
+class CumsumBackward0(Node):
+    # cumsum: self: cumsum_backward(grad.to(self.scalar_type()), dim)
+    #   = grad if numel <= 1 or size(dim) == 1, else grad.flip(dim).cumsum(dim).flip(dim)
+    def apply(self, grad: Tensor) -> tuple:
+        g = grad.to(self.self_dtype)
+        if not g.ndim or g._data.size <= 1 or g._data.shape[self.dim] == 1:
+            return (g,)
+        return (_flip(cumsum(_flip(g, self.dim), self.dim), self.dim),)
+
+
+def cumsum(input: Tensor, dim: Any = _MISSING, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    _check_tensor("cumsum", input)
+    if dim is _MISSING:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+    d = _one_dim(input, dim)
+    dt = _reduce_int_dtype(input, dtype)
+    a = _as(input, dt)
+    res = a.copy() if a.ndim == 0 else input._xp.cumsum(a, axis=d, dtype=dt.np)
+    result = Tensor._make(res)
+    if grad_recording(input):
+        node = CumsumBackward0()
+        node.dim, node.self_dtype = d, _dtype_of(input)
+        record(node, result, input)
+    return result
+
+
+# --------------------------------------------------------------------------- softmax / log_softmax
+class SoftmaxBackward0(Node):
+    # _softmax: self: _softmax_backward_data(grad, result, dim, self.scalar_type())
+    #   = result * (grad - (grad * result).sum(dim, true))
+    def apply(self, grad: Tensor) -> tuple:
+        y = self.saved("result")
+        if not y.ndim:
+            return (grad * 0.0,)
+        return (y * (grad - sum(grad * y, self.dim, keepdim=True)),)
+
+
+class LogSoftmaxBackward0(Node):
+    # _log_softmax: self: _log_softmax_backward_data(grad, result, dim, self.scalar_type())
+    #   = grad - result.exp() * grad.sum(dim, true)
+    def apply(self, grad: Tensor) -> tuple:
+        y = self.saved("result")
+        if not y.ndim:
+            return (grad * 0.0,)
+        return (grad - P.exp(y) * sum(grad, self.dim, keepdim=True),)
+
+
+def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> Tensor:  # noqa: A002
+    _check_tensor(name, input)
+    if dim is _MISSING:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    d = _one_dim(input, dim)
+    if dtype is not None:
+        input = input.to(dtype)  # noqa: A001 - recorded as ToCopyBackward0 before the softmax, like torch
+    src = _dtype_of(input)
+    if src.category < 2:
+        where = "lastdim_" if d == input.ndim - 1 or input.ndim == 0 else ""
+        raise NotImplementedError(f"\"{name}_{where}kernel_impl\" not implemented for '{_type_name(src)}'")
+    xp = input._xp
+    a = input._data
+    with P._errstate(xp):
+        res = _softmax_values(xp, a, d, log=name == "log_softmax")
+    result = Tensor._make(xp.asarray(res, dtype=a.dtype))
+    if grad_recording(input):
+        node = SoftmaxBackward0() if name == "softmax" else LogSoftmaxBackward0()
+        node.dim = d
+        record(node, result, input)
+        node.save("result", result, is_output=True)
+    return result
+
+
+def _softmax_values(xp: Any, a: Any, d: int, log: bool) -> Any:
+    if a.ndim == 0:
+        return xp.zeros_like(a) if log else xp.ones_like(a)
+    if a.shape[d] == 0:
+        return a.copy()
+    m = a.max(axis=d, keepdims=True)
+    m = xp.where(xp.isinf(m), 0, m).astype(a.dtype)
+    shifted = a - m
+    e = xp.exp(shifted)
+    s = e.sum(axis=d, keepdims=True)
+    return shifted - xp.log(s) if log else e / s
+
+
+def softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    return _softmax_like("softmax", input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    return _softmax_like("log_softmax", input, dim, dtype)
+
+
+# --------------------------------------------------------------------------- exports
+__all__ = [
+    "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumsum", "log_softmax", "logsumexp",
+    "max", "mean", "median", "min", "norm", "prod", "softmax", "std", "sum", "var",
+]  # fmt: skip
+METHODS = {name: globals()[name] for name in __all__}

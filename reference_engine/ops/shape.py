@@ -8,16 +8,19 @@ the view uses it to route grads into the base (``CopySlices``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype as D
+from .._creation import _place
 from .._device import as_device
+from ..autograd.engine import sum_to_shape
 from ..autograd.graph import Node
 from ..tensor import Tensor, _size_args
-from ._util import grad_recording, record, wrap_dims
+from ._util import grad_recording, needs, record, wrap_dims
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -50,9 +53,9 @@ def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape [{', '.join(map(str, shape))}]")
     known = 1
     for s in shape:
         if s != -1:
@@ -70,15 +73,12 @@ def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         raise NotImplementedError("view(dtype) is not supported by reference_engine")
     shape = _infer_shape(_size_args(shape), input._data.size)
-    a = input._data
-    try:
-        arr = a.view()
-        arr.shape = shape  # raises instead of copying when strides do not allow a view
-    except AttributeError:
+    arr = _reshape_view(input._data, shape)
+    if arr is None:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension spans "
             "across two contiguous subspaces). Use .reshape(...) instead."
-        ) from None
+        )
     return _view_result(input, arr, lambda t: t.view(shape), ViewBackward0)
 
 
@@ -95,19 +95,38 @@ def _view_result(input: Tensor, arr: Any, replay: Callable, node_cls: type, **at
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     shape = _infer_shape(_size_args(shape), input._data.size)
-    a = input._data
-    arr = a.view()
-    try:
-        arr.shape = shape
-    except AttributeError:
-        # not expressible as a view: copy (torch records _reshape_alias/clone + view as ViewBackward0 too)
-        copy = Tensor._make(a.reshape(shape))
-        if grad_recording(input):
-            node = ViewBackward0()
-            node.self_sizes = a.shape
-            record(node, copy, input)
-        return copy
+    arr = _reshape_view(input._data, shape)
+    if arr is None:
+        # not expressible as a view: torch clones (CloneBackward0) then _unsafe_view's the copy
+        copy = clone(input)
+        out = Tensor._make(copy._data.reshape(shape))
+        if grad_recording(copy):
+            node = UnsafeViewBackward0()
+            node.self_sizes = copy._data.shape
+            record(node, out, copy)
+        return out
     return _view_result(input, arr, lambda t: t.reshape(shape), ViewBackward0)
+
+
+class UnsafeViewBackward0(Node):
+    # _unsafe_view: self: grad.reshape_symint(self.sym_sizes())
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad.reshape(self.self_sizes),)
+
+
+def _reshape_view(a: Any, shape: tuple[int, ...]) -> Any:
+    """``a`` reshaped without copying, or None when its strides do not allow that."""
+    try:
+        return a.reshape(shape, copy=False)
+    except ValueError:
+        return None
+    except TypeError:  # an array module without the copy= argument
+        arr = a.view()
+        try:
+            arr.shape = shape
+        except AttributeError:
+            return None
+        return arr
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -121,8 +140,6 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 class ExpandBackward0(Node):
     # expand: self: at::sum_to(grad, self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
-        from ..autograd.engine import sum_to_shape
-
         return (sum_to_shape(grad, self.self_sizes),)
 
 
@@ -222,7 +239,10 @@ def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
             f"desired ordering of dimensions i.e. input.dim() = {input.ndim} is not equal to len(dims) = {len(dims_t)}"
         )
-    norm = wrap_dims(dims_t, input.ndim) if dims_t else ()
+    try:
+        norm = wrap_dims(dims_t, input.ndim) if dims_t else ()
+    except RuntimeError:  # wrap_dims' duplicate message is not permute's
+        raise RuntimeError("permute(): duplicate dims are not allowed.") from None
     arr = input._data.transpose(norm)
     return _view_result(input, arr, lambda t: t.permute(norm), PermuteBackward0, dims=norm)
 
@@ -258,8 +278,6 @@ def t(input: Tensor) -> Tensor:  # noqa: A002
 
 def _T(self: Tensor) -> Tensor:  # noqa: N802
     if self.ndim not in (0, 2):
-        import warnings
-
         warnings.warn(
             "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
             "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
@@ -290,7 +308,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
     if s == e:
         return input  # torch returns the tensor itself
     shape = input._data.shape
-    new = shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :]
+    new = (*shape[:s], int(np.prod(shape[s : e + 1])), *shape[e + 1 :])
     return reshape(input, new)
 
 
@@ -360,8 +378,6 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
     same_dev = dev is None or dev == input.device
     if same_dtype and same_dev and not copy:
         return input
-    from .._creation import _place
-
     arr = input._data
     if not same_dev:
         arr = _place(arr, dev)
@@ -415,3 +431,488 @@ __all__ = [
 def expand_copy(input: Tensor, size: Any) -> Tensor:  # noqa: A002
     return clone(expand(input, size))
 
+
+
+# --------------------------------------------------------------------------- select / slice / narrow
+def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
+    return Tensor._make(like._xp.zeros(shape, dtype=like._data.dtype))
+
+
+def _embed(grad: Tensor, sizes: tuple[int, ...], key: tuple, replay: Callable, node_cls: type) -> Tensor:
+    """Zeros of ``sizes`` with ``grad`` written at the basic index ``key`` (select/slice backward).
+
+    Recorded itself so double backward works: its backward reads ``key`` back out.
+    """
+    full = _zeros(sizes, grad)
+    full._data[key] = grad._data
+    if grad_recording(grad):
+        node = node_cls()
+        node.replay = replay
+        record(node, full, grad)
+    return full
+
+
+class SelectBackwardBackward0(Node):
+    # select_backward: grad: grad.select(dim, index)
+    def apply(self, grad: Tensor) -> tuple:
+        return (self.replay(grad),)
+
+
+SliceBackwardBackward0 = type("SliceBackwardBackward0", (SelectBackwardBackward0,), {})
+
+
+class SelectBackward0(Node):
+    # select.int: self: select_backward_symint(grad, self.sym_sizes(), dim, index)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_embed(grad, self.self_sizes, self.key, self.replay_fn, SelectBackwardBackward0),)
+
+
+class SliceBackward0(Node):
+    # slice.Tensor: self: slice_backward_wrapper(grad, self.sym_sizes(), dim, start, end, step)
+    def apply(self, grad: Tensor) -> tuple:
+        return (_embed(grad, self.self_sizes, self.key, self.replay_fn, SliceBackwardBackward0),)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dims(dim, input.ndim)[0]
+    size = input._data.shape[d]
+    index = int(index)
+    if index < -size or index >= size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size [{', '.join(map(str, input.shape))}] at "
+            f"dimension {d}"
+        )
+    return _select(input, d, index % size)
+
+
+def _select(input: Tensor, d: int, index: int) -> Tensor:  # noqa: A002
+    # the trailing Ellipsis keeps numpy returning a 0-d view instead of a scalar copy
+    key = (*(slice(None),) * d, index, Ellipsis)
+    replay = lambda t: _select(t, d, index)
+    return _view_result(input, input._data[key], replay, SelectBackward0, key=key, replay_fn=replay)
+
+
+def _slice(input: Tensor, d: int, start: int, stop: int, step: int) -> Tensor:  # noqa: A002
+    """``input[..., start:stop:step]`` along dim ``d`` (aten::slice), bounds already clamped."""
+    key = (*(slice(None),) * d, slice(start, stop, step), Ellipsis)
+    replay = lambda t: _slice(t, d, start, stop, step)
+    return _view_result(input, input._data[key], replay, SliceBackward0, key=key, replay_fn=replay)
+
+
+def slice_dim(input: Tensor, d: int, sl: slice) -> Tensor:  # noqa: A002
+    """Apply a Python slice to dim ``d`` with torch's rules (positive step, clamped bounds)."""
+    step = 1 if sl.step is None else int(sl.step)
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    if step < 0:
+        raise ValueError("step must be greater than zero")
+    start, stop, _ = slice(sl.start, sl.stop, step).indices(input._data.shape[d])
+    return _slice(input, d, start, max(stop, start), step)
+
+
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:  # noqa: A002
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dims(dim, input.ndim)[0]
+    size = input._data.shape[d]
+    start = int(start)
+    if start < -size or start > size:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-size}, {size}], but got {start})"
+        )
+    start %= max(size, 1) if start < 0 else size + 1
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return _slice(input, d, start, start + length, 1)
+
+
+# --------------------------------------------------------------------------- split / chunk / unbind
+class SplitBackward0(Node):
+    # split.Tensor: self: split_backward(grads, split_size, dim, self.sym_sizes(), self.options())
+    def apply(self, *grads: Tensor) -> tuple:
+        return (cat(list(grads), self.dim),)
+
+
+SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (SplitBackward0,), {})
+
+
+class UnbindBackward0(Node):
+    # unbind.int: self: unbind_backward(grads, dim) = stack(grads, dim)
+    def apply(self, *grads: Tensor) -> tuple:
+        return (stack(list(grads), self.dim),)
+
+
+def _multi_view(input: Tensor, arrs: list, replays: list, node_cls: type, dim: int) -> tuple[Tensor, ...]:  # noqa: A002
+    outs = tuple(make_view(input, a, r) for a, r in zip(arrs, replays, strict=True))
+    if grad_recording(input):
+        node = node_cls()
+        node.dim = dim
+        record(node, outs, input)
+    return outs
+
+
+def _split_pieces(input: Tensor, d: int, sizes: list[int], node_cls: type) -> tuple[Tensor, ...]:  # noqa: A002
+    arrs, replays, off = [], [], 0
+    for s in sizes:
+        key = (slice(None),) * d + (slice(off, off + s), Ellipsis)
+        arrs.append(input._data[key])
+        replays.append(lambda t, o=off, s=s: _slice(t, d, o, o + s, 1))
+        off += s
+    return _multi_view(input, arrs, replays, node_cls, d)
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dims(dim, tensor.ndim)[0]
+    size = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, list | tuple):
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size or any(s < 0 for s in sizes):
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
+                f"{d}), but got split_sizes=[{', '.join(map(str, sizes))}]"
+            )
+        return _split_pieces(tensor, d, sizes, SplitWithSizesBackward0)
+    step = int(split_size_or_sections)
+    if step < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    if step == 0 and size != 0:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+    n = max((size + step - 1) // step, 1) if step else 1
+    sizes = [min(step, size - i * step) for i in range(n)]
+    return _split_pieces(tensor, d, sizes, SplitBackward0)
+
+
+def tensor_split_sections(input: Tensor, sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return split(input, sections, dim)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = wrap_dims(dim, input.ndim)[0]
+    size = input._data.shape[d]
+    step = (size + chunks - 1) // chunks
+    if step == 0:  # torch: an empty dim gives `chunks` empty pieces through split_with_sizes
+        return _split_pieces(input, d, [0] * chunks, SplitWithSizesBackward0)
+    return split(input, step, d)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dims(dim, input.ndim)[0]
+    n = input._data.shape[d]
+    arrs = [input._data[(slice(None),) * d + (i, Ellipsis)] for i in range(n)]
+    replays = [lambda t, i=i: _select(t, d, i) for i in range(n)]
+    return _multi_view(input, arrs, replays, UnbindBackward0, d)
+
+
+# --------------------------------------------------------------------------- cat / stack
+class CatBackward0(Node):
+    # cat: tensors: cat_tensors_backward(grad, to_args_sizes(tensors), to_args_scalartypes(tensors), dim)
+    def apply(self, grad: Tensor) -> tuple:
+        out, off = [], 0
+        for i, size in enumerate(self.sizes):
+            if size is None:  # a skipped legacy empty 1-d input
+                out.append(None)
+                continue
+            n = size[self.dim]
+            out.append(_slice(grad, self.dim, off, off + n, 1) if needs(self, i) else None)
+            off += n
+        return tuple(out)
+
+
+class StackBackward0(Node):
+    # stack: tensors: stack_tensors_backward(grad, dim, to_args_scalartypes(tensors)) = grad.unbind(dim)
+    def apply(self, grad: Tensor) -> tuple:
+        return unbind(grad, self.dim)
+
+
+def _tensor_list(tensors: Any, fn: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, list | tuple):
+        raise TypeError(
+            f"{fn}(): argument 'tensors' (position 1) must be tuple of Tensors, not {type(tensors).__name__}"
+        )
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )
+    return list(tensors)
+
+
+def _promoted(tensors: list[Tensor]) -> tuple[D.dtype, Any]:
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = D.promote_types(dt, t.dtype)
+    return dt, tensors[0]._xp
+
+
+def cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
+    ts = _tensor_list(tensors, "cat")
+    if not ts:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(ts):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # legacy rule: 1-d empty tensors are skipped whatever the other shapes
+    skipped = [t.ndim == 1 and t._data.shape[0] == 0 for t in ts]
+    used = [t for t, sk in zip(ts, skipped, strict=True) if not sk]
+    dt, xp = _promoted(ts)
+    ref = used[0] if used else ts[0]
+    d = wrap_dims(dim, ref.ndim)[0]
+    for i, t in enumerate(ts):
+        if skipped[i] and used:
+            continue
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t._data.shape[k] != ref._data.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref._data.shape[k]} "
+                    f"but got size {t._data.shape[k]} for tensor number {i} in the list."
+                )
+    arrs = [t._data.astype(dt.np, copy=False) for t in (used or [ref])]
+    res = Tensor._make(xp.concatenate(arrs, axis=d))
+    if grad_recording(*ts):
+        node = CatBackward0()
+        node.dim = d
+        node.sizes = [None if sk and used else t._data.shape for t, sk in zip(ts, skipped, strict=True)]
+        record(node, res, *ts)
+    return res
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
+    ts = _tensor_list(tensors, "stack")
+    if not ts:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    d = wrap_dims(dim, ts[0].ndim + 1)[0]
+    for i, t in enumerate(ts[1:], 1):
+        if t._data.shape != ts[0]._data.shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got [{', '.join(map(str, ts[0].shape))}] at "
+                f"entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}"
+            )
+    dt, xp = _promoted(ts)
+    res = Tensor._make(xp.stack([t._data.astype(dt.np, copy=False) for t in ts], axis=d))
+    if grad_recording(*ts):
+        node = StackBackward0()
+        node.dim = d
+        record(node, res, *ts)
+    return res
+
+
+# --------------------------------------------------------------------------- movedim / repeat / flip / roll / tril
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ([{', '.join(map(str, src))}] dims) should "
+            f"contain the same number of dims as destination ([{', '.join(map(str, dst))}] dims)"
+        )
+    n = input.ndim
+    s, t_ = wrap_dims(src, n), wrap_dims(dst, n)
+    order = [-1] * n
+    for a, b in zip(s, t_, strict=True):
+        order[b] = a
+    rest = iter(i for i in range(n) if i not in s)
+    order = [o if o != -1 else next(rest) for o in order]
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+class RepeatBackward0(Node):
+    # repeat: self: repeat_backward(grad, repeats, self.sym_sizes())
+    def apply(self, grad: Tensor) -> tuple:
+        lead = len(self.repeats) - len(self.self_sizes)
+        if lead:
+            grad = grad.sum(tuple(range(lead)))
+        shape: list[int] = []
+        for r, s in zip(self.repeats[lead:], self.self_sizes, strict=True):
+            shape += [r, s]
+        summed = grad.reshape(shape).sum(tuple(range(0, len(shape), 2))) if shape else grad
+        return (summed,)
+
+
+def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
+    reps = _size_args(sizes)
+    if len(reps) < input.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    if any(r < 0 for r in reps):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: [{', '.join(map(str, reps))}]")
+    a = input._data.reshape((1,) * (len(reps) - input.ndim) + input._data.shape)
+    res = Tensor._make(input._xp.tile(a, reps) if reps else a.copy())
+    if grad_recording(input):
+        node = RepeatBackward0()
+        node.repeats, node.self_sizes = reps, input._data.shape
+        record(node, res, input)
+    return res
+
+
+class FlipBackward0(Node):
+    # flip: self: grad.flip(dims)
+    def apply(self, grad: Tensor) -> tuple:
+        return (flip(grad, self.dims),)
+
+
+def flip(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
+    ds = wrap_dims(_size_args(dims), input.ndim)
+    res = Tensor._make(input._xp.flip(input._data, axis=ds).copy() if ds else input._data.copy())
+    if grad_recording(input):
+        node = FlipBackward0()
+        node.dims = ds
+        record(node, res, input)
+    return res
+
+
+class RollBackward0(Node):
+    # roll: self: grad.roll(fmap(reverse_list_symint(shifts), [](c10::SymInt i){return -i;}), reverse_list(dims))
+    def apply(self, grad: Tensor) -> tuple:
+        return (roll(grad, tuple(-s for s in self.shifts), self.dims),)
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    sh = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(sh) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
+        flat = Tensor._make(input._xp.roll(input._data.reshape(-1), sh[0]).reshape(input._data.shape))
+        ds: Any = None
+        res = flat
+    else:
+        dl = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(sh) != len(dl):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(dl)}")
+        ds = tuple(wrap_dims(d, input.ndim)[0] for d in dl)
+        res = Tensor._make(input._xp.roll(input._data, sh, axis=ds))
+    if grad_recording(input):
+        node = RollBackward0()
+        node.shifts, node.dims = sh, ds
+        record(node, res, input)
+    return res
+
+
+class TrilBackward0(Node):
+    # tril: self: grad.tril(diagonal)
+    def apply(self, grad: Tensor) -> tuple:
+        return (tril(grad, self.diagonal),)
+
+
+class TriuBackward0(Node):
+    # triu: self: grad.triu(diagonal)
+    def apply(self, grad: Tensor) -> tuple:
+        return (triu(grad, self.diagonal),)
+
+
+def _tri(input: Tensor, diagonal: int, name: str, node_cls: type) -> Tensor:  # noqa: A002
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    xp = input._xp
+    arr = getattr(xp, name)(input._data, k=diagonal)
+    res = Tensor._make(arr.astype(input._data.dtype, copy=False))
+    if grad_recording(input):
+        node = node_cls()
+        node.diagonal = diagonal
+        record(node, res, input)
+    return res
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return _tri(input, diagonal, "tril", TrilBackward0)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return _tri(input, diagonal, "triu", TriuBackward0)
+
+
+# --------------------------------------------------------------------------- nonzero
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002
+    xp = input._xp
+    if input.ndim == 0:
+        idx = xp.nonzero(input._data.reshape(1))
+        cols = [i.astype(xp.int64) for i in idx] if as_tuple else []
+        if as_tuple:
+            return tuple(Tensor._make(c) for c in cols)
+        return Tensor._make(xp.zeros((int(idx[0].size), 0), dtype=xp.int64))
+    idx = xp.nonzero(input._data)
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(xp.int64)) for i in idx)
+    return Tensor._make(xp.stack(idx, axis=1).astype(xp.int64).reshape(-1, input.ndim))
+
+
+METHODS.update({
+    "select": select, "narrow": narrow, "split": split, "chunk": chunk, "unbind": unbind, "movedim": movedim,
+    "moveaxis": moveaxis, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril, "triu": triu,
+    "nonzero": nonzero,
+})  # fmt: skip
+__all__ += [
+    "cat", "chunk", "concat", "concatenate", "flip", "movedim", "moveaxis", "narrow", "nonzero", "repeat", "roll",
+    "select", "split", "stack", "tril", "triu", "unbind",
+]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- diagonal
+def _diag_view(a: Any, xp: Any, offset: int, d1: int, d2: int) -> Any:
+    """A writable view of the diagonal (numpy's own diagonal() is read-only)."""
+    key = [slice(None)] * a.ndim
+    if offset >= 0:
+        key[d2] = slice(offset, None)
+    else:
+        key[d1] = slice(-offset, None)
+    b = a[tuple(key)]
+    n = max(min(b.shape[d1], b.shape[d2]), 0)
+    rest = [i for i in range(a.ndim) if i not in (d1, d2)]
+    shape = (*(b.shape[i] for i in rest), n)
+    strides = (*(b.strides[i] for i in rest), b.strides[d1] + b.strides[d2])
+    if n == 0 or b.size == 0:
+        return xp.zeros(shape, dtype=a.dtype)
+    return xp.lib.stride_tricks.as_strided(b, shape, strides)
+
+
+class DiagonalBackwardBackward0(Node):
+    # diagonal_backward: grad: grad.diagonal(offset, dim1, dim2)
+    def apply(self, grad: Tensor) -> tuple:
+        return (diagonal(grad, self.offset, self.dim1, self.dim2),)
+
+
+class DiagonalBackward0(Node):
+    # diagonal: self: diagonal_backward_symint(grad, self.sym_sizes(), offset, dim1, dim2)
+    def apply(self, grad: Tensor) -> tuple:
+        full = _zeros(self.self_sizes, grad)
+        _diag_view(full._data, full._xp, self.offset, self.dim1, self.dim2)[...] = grad._data
+        if grad_recording(grad):
+            node = DiagonalBackwardBackward0()
+            node.offset, node.dim1, node.dim2 = self.offset, self.dim1, self.dim2
+            record(node, full, grad)
+        return (full,)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    n = input.ndim
+    d1, d2 = wrap_dims(dim1, n)[0], wrap_dims(dim2, n)[0]
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    arr = _diag_view(input._data, input._xp, offset, d1, d2)
+    return _view_result(
+        input, arr, lambda t: diagonal(t, offset, d1, d2), DiagonalBackward0, offset=offset, dim1=d1, dim2=d2
+    )
+
+
+METHODS["diagonal"] = diagonal
+__all__ += ["diagonal"]

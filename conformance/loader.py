@@ -1,0 +1,92 @@
+"""Importing scenario files and the expected-divergence registry, with errors that name file and line."""
+
+from __future__ import annotations
+
+import tomllib
+import traceback
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .scenario import Scenario, ScenarioError, drain_pending
+
+EXPECTED_FILE = "expected_divergences.toml"
+
+
+def load_scenario_file(path: Path) -> list[Scenario]:
+    """The scenarios a file registers, in file order; a malformed file raises ScenarioError."""
+    drain_pending()
+    try:
+        code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    except SyntaxError as exc:
+        raise ScenarioError(f"{exc.filename}:{exc.lineno}: syntax error in scenario file: {exc.msg}") from None
+    module = types.ModuleType(f"conformance_scenarios.{path.stem}")
+    module.__file__ = str(path)
+    try:
+        exec(code, module.__dict__)
+    except ScenarioError:
+        drain_pending()
+        raise
+    except Exception as exc:  # noqa: BLE001 - any import failure becomes a located collection error
+        drain_pending()
+        line = _line_in(exc, str(path))
+        raise ScenarioError(f"{path}:{line}: importing the scenario file raised {type(exc).__name__}: {exc}") from None
+    found = drain_pending()
+    seen: dict[str, Scenario] = {}
+    for sc in found:
+        if sc.name in seen:
+            raise ScenarioError(f"{sc.where}: duplicate scenario name {sc.name!r} (first defined at {seen[sc.name].where})")
+        seen[sc.name] = sc
+    return found
+
+
+def _line_in(exc: BaseException, filename: str) -> int | str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    return frames[-1].lineno if frames else "?"
+
+
+@dataclass(frozen=True)
+class ExpectedDivergence:
+    """A registry entry: this scenario (optionally only these dtypes / pairs) is known to diverge."""
+
+    scenario: str
+    reason: str
+    dtypes: tuple[str, ...] = ()
+    pairs: tuple[str, ...] = ()
+    where: str = ""
+
+    def matches(self, name: str, dtype: str, pair: str) -> bool:
+        return (
+            self.scenario == name
+            and (not self.dtypes or dtype in self.dtypes)
+            and (not self.pairs or pair in self.pairs)
+        )
+
+
+def load_expected(path: Path) -> list[ExpectedDivergence]:
+    """``[[divergence]]`` tables with scenario, reason and optional dtypes/pairs lists."""
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    out = []
+    for i, entry in enumerate(data.get("divergence", [])):
+        out.append(_entry(path, i, entry))
+    unknown = set(data) - {"divergence"}
+    if unknown:
+        raise ScenarioError(f"{path}: unknown top-level keys {sorted(unknown)} (expected [[divergence]] tables)")
+    return out
+
+
+def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
+    where = f"{path}: [[divergence]] #{i + 1}"
+    if not isinstance(entry, dict) or set(entry) - {"scenario", "reason", "dtypes", "pairs"}:
+        raise ScenarioError(f"{where}: allowed keys are scenario, reason, dtypes, pairs")
+    if not isinstance(entry.get("scenario"), str) or not isinstance(entry.get("reason"), str) or not entry["reason"]:
+        raise ScenarioError(f"{where}: needs scenario = \"name\" and a non-empty reason")
+    return ExpectedDivergence(
+        entry["scenario"], entry["reason"], tuple(entry.get("dtypes", ())), tuple(entry.get("pairs", ())), where
+    )

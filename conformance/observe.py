@@ -1,0 +1,244 @@
+"""Running one scenario on one backend and recording what it did, as plain data.
+
+An ``Observation`` holds NumPy arrays and Python scalars only (no live
+tensors), so it can be compared, pickled and written to the results files.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import warnings
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .backends import Backend
+
+# Warnings torch's own internals emit about its future; they are not behaviour
+# a scenario asserts, and the engine need not imitate them.
+IGNORED_WARNINGS = ("DeprecationWarning", "PendingDeprecationWarning", "ResourceWarning")
+
+
+@dataclass
+class Entry:
+    """One recorded checkpoint value (a container is flattened into several entries)."""
+
+    label: str
+    kind: str  # tensor, bool, int, float, str, none, dtype, device, size, error, object
+    value: Any  # np.ndarray for tensors, a Python scalar / string / list otherwise
+    dtype: str | None = None
+    shape: list[int] | None = None
+    requires_grad: bool | None = None
+    is_leaf: bool | None = None
+    grad_fn: str | None = None
+    grad: np.ndarray | None = None  # .grad at the checkpoint (leaves and retained non-leaves)
+    widen: float = 1.0  # tolerance multiplier declared at the checkpoint
+
+
+@dataclass
+class Observation:
+    backend: str  # "torch" or "engine"
+    entries: list[Entry] = field(default_factory=list)
+    final_grads: dict[str, np.ndarray | None] = field(default_factory=dict)
+    error: tuple[str, str] | None = None  # (exception type, first message line)
+    error_traceback: str = ""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
+
+
+def item_seed(text: str) -> int:
+    """A stable seed from an item id (Python's hash() is salted per process)."""
+    return zlib.crc32(text.encode())
+
+
+def dtype_name(dtype: Any) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+class Check:
+    """The ``check`` argument of a scenario: records checkpoints and gives identical inputs."""
+
+    def __init__(self, backend: Backend, dtype: str, seed: int, shared: dict[str, Any], source: bool) -> None:
+        self._backend = backend
+        self._ns = backend.namespace()
+        self.dtype_name = dtype
+        self._seed = seed
+        self._shared = shared  # weights the torch run hands to the engine run
+        self._source = source
+        self._counter = 0
+        self._module_counter = 0
+        self.observation = Observation(backend.label)
+        self._leaves: dict[str, Any] = {}
+
+    @property
+    def dtype(self) -> Any:
+        """The dtype this item runs under, as the running namespace's dtype object."""
+        return getattr(self._ns, self.dtype_name)
+
+    # -- recording -------------------------------------------------------
+    def __call__(self, label: str, value: Any, widen: float = 1.0) -> Any:
+        """Record ``value`` under ``label`` and return it unchanged."""
+        for sub_label, leaf in self._flatten(label, value):
+            self.observation.entries.append(self._entry(sub_label, leaf, widen))
+        return value
+
+    def error(self, label: str, fn: Callable[[], Any]) -> Any:
+        """Call ``fn``; record the exception it raises (or that it raised none) under ``label``."""
+        try:
+            result = fn()
+        except Exception as exc:  # noqa: BLE001 - recording the error is the point
+            self.observation.entries.append(Entry(label, "error", f"{type(exc).__name__}: {first_line(exc)}"))
+            return None
+        self.observation.entries.append(Entry(label, "error", "no error"))
+        return result
+
+    def _flatten(self, label: str, value: Any) -> list[tuple[str, Any]]:
+        if hasattr(value, "named_parameters") and callable(value.named_parameters):
+            return [(f"{label}.{name}", p) for name, p in value.named_parameters()]
+        if isinstance(value, dict):
+            return [pair for k, v in value.items() for pair in self._flatten(f"{label}.{k}", v)]
+        if isinstance(value, list | tuple) and type(value).__name__ != "Size":
+            return [pair for i, v in enumerate(value) for pair in self._flatten(f"{label}[{i}]", v)]
+        return [(label, value)]
+
+    def _entry(self, label: str, value: Any, widen: float) -> Entry:
+        if self._backend.is_tensor(value):
+            return self._tensor_entry(label, value, widen)
+        kind, plain = describe_plain(value)
+        return Entry(label, kind, plain, widen=widen)
+
+    def _tensor_entry(self, label: str, t: Any, widen: float) -> Entry:
+        grad = None
+        if t.is_leaf and t.requires_grad and all(seen is not t for seen in self._leaves.values()):
+            self._leaves[label] = t  # each leaf once, under the first label it was checked as
+        if t.is_leaf or t.retains_grad:
+            g = t.grad
+            grad = None if g is None else self._backend.to_numpy(g)
+        return Entry(
+            label, "tensor", self._backend.to_numpy(t), dtype_name(t.dtype), list(t.shape), bool(t.requires_grad),
+            bool(t.is_leaf), None if t.grad_fn is None else type(t.grad_fn).__name__, grad, float(widen),
+        )  # fmt: skip
+
+    def finish(self) -> None:
+        """Record the final ``.grad`` of every leaf tensor the scenario checked."""
+        for label, t in self._leaves.items():
+            g = t.grad
+            self.observation.final_grads[label] = None if g is None else self._backend.to_numpy(g)
+        self._leaves.clear()
+
+    # -- inputs ----------------------------------------------------------
+    def data(
+        self,
+        shape: tuple[int, ...] | list[int] | int,
+        seed: int | None = None,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        low: float = -1.0,
+        high: float = 1.0,
+    ) -> Any:
+        """A tensor built from NumPy random data: the same numbers on every backend.
+
+        Without ``seed`` the data is seeded from the test item's id and the call count.
+        Integer dtypes draw integers in ``[low, high)``.
+        """
+        if seed is None:
+            self._counter += 1
+            seed = (self._seed + 7919 * self._counter) % 2**32
+        name = self.dtype_name if dtype is None else dtype_name(dtype)
+        rng = np.random.default_rng(seed)
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if name.startswith(("int", "uint")):
+            arr = rng.integers(int(low), int(high), size=shape)
+        elif name == "bool":
+            arr = rng.integers(0, 2, size=shape).astype(bool)
+        else:
+            arr = rng.uniform(low, high, size=shape)
+        return self._backend.from_numpy(arr, name, requires_grad)
+
+    def same_weights(self, module: Any, key: str | None = None) -> Any:
+        """Give ``module`` the torch run's initial weights (torch's own init is the source)."""
+        self._module_counter += 1
+        key = key or f"module{self._module_counter}"
+        if self._source:
+            self._shared[key] = {n: self._backend.to_numpy(p) for n, p in module.named_parameters()}
+            return module
+        if key not in self._shared:
+            raise RuntimeError(f"same_weights: the torch run recorded no weights under {key!r}")
+        stored = self._shared[key]
+        with self._ns.no_grad():
+            for name, p in module.named_parameters():
+                p.copy_(self._ns.tensor(stored[name], dtype=p.dtype))
+        return module
+
+
+def describe_plain(value: Any) -> tuple[str, Any]:
+    """(kind, JSON-able value) for a non-tensor checkpoint value."""
+    if value is None:
+        return "none", None
+    if isinstance(value, bool | np.bool_):
+        return "bool", bool(value)
+    if isinstance(value, int | np.integer):
+        return "int", int(value)
+    if isinstance(value, float | np.floating):
+        return "float", float(value)
+    if isinstance(value, str):
+        return "str", value
+    type_name = type(value).__name__
+    if type_name == "Size":
+        return "size", [int(v) for v in value]
+    if type_name in ("dtype", "device"):
+        return type_name, dtype_name(value)
+    return "object", type_name
+
+
+def run_scenario(
+    func: Callable[..., Any], backend: Backend, dtype: str, seed: int, shared: dict[str, Any], source: bool
+) -> Observation:
+    """Run ``func(torch, check)`` on one backend; every outcome becomes data."""
+    ns = backend.namespace()
+    check = Check(backend, dtype, seed, shared, source)
+    obs = check.observation
+    saved = _enter(ns, dtype, seed)
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = func(ns, check)
+                if result is not None:
+                    check("return", result)
+            except Exception as exc:  # noqa: BLE001 - the scenario's error is an observation
+                obs.error = (type(exc).__name__, first_line(exc))
+                obs.error_traceback = traceback.format_exc()
+            check.finish()
+    finally:
+        obs.wall_s = time.perf_counter() - start
+        _leave(ns, saved)
+    obs.warnings = [
+        (w.category.__name__, str(w.message)) for w in caught if w.category.__name__ not in IGNORED_WARNINGS
+    ]
+    return obs
+
+
+def _enter(ns: Any, dtype: str, seed: int) -> tuple[Any, bool]:
+    """Per-run global state: default dtype follows the item's dtype; RNG seeded from the id."""
+    saved = (ns.get_default_dtype(), ns.is_grad_enabled())
+    if dtype in ("float32", "float64"):
+        ns.set_default_dtype(getattr(ns, dtype))
+    if hasattr(ns, "manual_seed"):
+        ns.manual_seed(seed)
+    return saved
+
+
+def _leave(ns: Any, saved: tuple[Any, bool]) -> None:
+    ns.set_default_dtype(saved[0])
+    ns.set_grad_enabled(saved[1])

@@ -1,0 +1,1 @@
+"""Turning the workers' result files into reports/results.json and reports/conformance.html."""

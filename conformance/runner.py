@@ -1,0 +1,147 @@
+"""One test item: a scenario x dtype x backend pair, run on both sides and judged.
+
+Everything that can happen becomes a status in a plain-data record: pass,
+diverge, xfail (an expected divergence still diverging), xpass (an expected
+divergence that no longer diverges), timeout, runner-error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .backends import Backend, BackendPair
+from .observe import Observation, item_seed, run_scenario
+from .scenario import Scenario
+from .verdict import Verdict, compare_observations
+
+STATUSES = ("pass", "diverge", "xfail", "xpass", "timeout", "runner-error")
+
+
+class ScenarioTimeout(BaseException):
+    """Raised by the alarm; a BaseException so a scenario's ``except Exception`` cannot swallow it."""
+
+
+@dataclass
+class ItemResult:
+    status: str
+    verdict: Verdict | None
+    torch: Observation | None
+    engine: Observation | None
+    message: str  # the text a failing test shows
+    record: dict[str, Any]
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (SIGALRM; only possible in the main thread on POSIX)."""
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise ScenarioTimeout(f"{what} ran longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_item(
+    scenario: Scenario,
+    dtype: str,
+    pair: BackendPair,
+    item_id: str,
+    expected_divergence: str | None = None,
+    timeout_s: float | None = None,
+) -> ItemResult:
+    """Run the scenario on torch (first: it is the weight source) then on the engine, and compare."""
+    seed = item_seed(item_id)
+    shared: dict[str, Any] = {}
+    limit = scenario.timeout_s if timeout_s is None else timeout_s
+    start = time.perf_counter()
+    observations: dict[str, Observation] = {}
+    try:
+        for backend, source in ((pair.torch, True), (pair.engine, False)):
+            observations[backend.label] = _run_side(scenario, backend, dtype, seed, shared, source, limit)
+        verdict = compare_observations(observations["torch"], observations["engine"], scenario, dtype)
+    except ScenarioTimeout as exc:
+        return _result(scenario, dtype, pair, item_id, "timeout", None, observations, str(exc), expected_divergence)
+    except Exception:  # noqa: BLE001 - a runner bug is recorded, and the run goes on
+        text = "the runner itself failed:\n" + traceback.format_exc()
+        return _result(scenario, dtype, pair, item_id, "runner-error", None, observations, text, expected_divergence)
+    finally:
+        elapsed = time.perf_counter() - start
+    status, message = _judge(verdict, expected_divergence)
+    if status in ("diverge", "xfail"):
+        message += _traceback_note(observations["torch"], observations["engine"])
+    result = _result(scenario, dtype, pair, item_id, status, verdict, observations, message, expected_divergence)
+    result.record["duration"]["total"] = elapsed
+    return result
+
+
+def _run_side(
+    scenario: Scenario, backend: Backend, dtype: str, seed: int, shared: dict[str, Any], source: bool, limit: float
+) -> Observation:
+    with time_limit(limit, f"scenario {scenario.name!r} on {backend.label}"):
+        return run_scenario(scenario.func, backend, dtype, seed, shared, source)
+
+
+def _judge(verdict: Verdict, expected: str | None) -> tuple[str, str]:
+    if verdict.agree:
+        if expected:
+            return "xpass", f"expected divergence no longer diverges (fixed? remove the entry): {expected}"
+        return "pass", ""
+    text = "engine diverges from torch:\n" + verdict.describe()
+    return ("xfail", text) if expected else ("diverge", text)
+
+
+def _traceback_note(torch_obs: Observation | None, engine_obs: Observation | None) -> str:
+    """The engine's traceback when its error differs from torch's: where to start debugging."""
+    if engine_obs is None or not engine_obs.error_traceback:
+        return ""
+    if torch_obs is not None and torch_obs.error == engine_obs.error:
+        return ""
+    return "\n\nengine traceback:\n" + engine_obs.error_traceback
+
+
+def _result(
+    scenario: Scenario,
+    dtype: str,
+    pair: BackendPair,
+    item_id: str,
+    status: str,
+    verdict: Verdict | None,
+    observations: dict[str, Observation],
+    message: str,
+    expected: str | None,
+) -> ItemResult:
+    t, e = observations.get("torch"), observations.get("engine")
+    record: dict[str, Any] = {
+        "id": item_id,
+        "scenario": scenario.name,
+        "dtype": dtype,
+        "pair": pair.id,
+        "status": status,
+        "tags": list(scenario.tags),
+        "file": scenario.file,
+        "line": scenario.line,
+        "expected_divergence": expected,
+        "message": message,
+        "errors": {side: (None if o is None or o.error is None else f"{o.error[0]}: {o.error[1]}")
+                   for side, o in (("torch", t), ("engine", e))},
+        "duration": {"torch": t.wall_s if t else None, "engine": e.wall_s if e else None, "total": None},
+    }  # fmt: skip
+    if verdict is not None:
+        record.update(verdict.to_record())
+    return ItemResult(status, verdict, t, e, message, record)

@@ -1,0 +1,59 @@
+"""``nn.functional``: the stateless forms of the layers and losses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import random as _random
+from ..ops import pointwise
+from ..ops.conv import conv2d
+from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
+from ..tensor import Tensor
+from ._ops import linear, softmax_dim
+from ._ops import log_softmax as _log_softmax
+from ._ops import softmax as _softmax
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return input.relu_() if inplace else pointwise.relu(input)
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return pointwise.tanh(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return pointwise.sigmoid(input)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        dim = softmax_dim("softmax", input.ndim, _stacklevel)
+    return _softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        dim = softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return _log_softmax(input, dim, dtype)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = _random._rng(None).random(input._data.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    mask = Tensor._make((keep * scale).astype(input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    return input.flatten(start_dim, end_dim)
+
+
+__all__ = [
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "l1_loss", "linear", "log_softmax",
+    "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+]  # fmt: skip

@@ -1,0 +1,74 @@
+"""SGD with momentum, dampening, Nesterov, weight decay and maximize (torch's single-tensor update)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, bump, check_common, params_with_grad, required
+
+
+class SGD(Optimizer):
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        if lr is not required:
+            check_common(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+            "nesterov": nesterov, "maximize": maximize, "foreach": foreach, "differentiable": differentiable,
+            "fused": fused,
+        }  # fmt: skip
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def step(self, closure: Any = None) -> Any:
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in params_with_grad(group):
+                self._update(p, group)
+        return loss
+
+    def _update(self, p: Tensor, group: dict[str, Any]) -> None:
+        # torch._single_tensor_sgd, one op (and one rounding) at a time
+        dt = p._data.dtype.type
+        g = p._grad._data
+        if group["maximize"]:
+            g = -g
+        wd, momentum = group["weight_decay"], group["momentum"]
+        if wd != 0:
+            g = g + dt(wd) * p._data
+        if momentum != 0:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = Tensor._make(g.copy())  # the first step stores the grad itself
+                state["momentum_buffer"] = buf
+            else:
+                b = buf._data
+                b *= dt(momentum)
+                b += dt(1 - group["dampening"]) * g
+                bump(buf)
+            g = g + dt(momentum) * buf._data if group["nesterov"] else buf._data
+        p._data += dt(-group["lr"]) * g
+        bump(p)
