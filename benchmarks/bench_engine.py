@@ -133,7 +133,11 @@ def bench_large(repeats: int) -> dict[str, Any]:
     data = np.random.default_rng(0).standard_normal(LARGE_NUMEL).astype(np.float32)
     e_leaf, t_leaf = leaf(engine, data), leaf(torch, data)
     check_agree("large", large(engine, e_leaf), large(torch, t_leaf))
-    fns = {"engine": lambda: large(engine, e_leaf), "torch": lambda: large(torch, t_leaf), "numpy": lambda: large_numpy(data)}
+    fns = {
+        "engine": lambda: large(engine, e_leaf),
+        "torch": lambda: large(torch, t_leaf),
+        "numpy": lambda: large_numpy(data),
+    }
     best = best_times(fns, repeats)
     e, t, n = best["engine"], best["torch"], best["numpy"]
     # informational: on a busy machine torch's thread pool suffers most, so also time torch on one thread
@@ -173,7 +177,9 @@ def environment() -> dict[str, Any]:
 
 def print_table(report: dict[str, Any]) -> None:
     env, per_op, big = report["environment"], report["per_op"], report["large"]
-    print(f"torch {env['torch']} on {env['torch_threads']} thread(s), numpy {env['numpy']}, repeats {report['repeats']}")
+    print(
+        f"torch {env['torch']} on {env['torch_threads']} thread(s), numpy {env['numpy']}, repeats {report['repeats']}"
+    )
     print(f"{'workload':<10} {'engine':>12} {'torch':>12} {'numpy':>12} {'ratio':>7} {'target':>7}  ok")
     ok = "yes" if per_op["ratio"] <= per_op["target_ratio"] else "NO"
     print(

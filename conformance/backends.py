@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from reference_engine import _backend as engine_backend
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -40,9 +42,7 @@ class Backend:
             if str(t.dtype) == "torch.bfloat16":
                 t = t.float()  # NumPy has no bfloat16; float32 holds every bfloat16 exactly
             return np.array(t.cpu().resolve_conj().numpy(), copy=True)
-        from reference_engine._backend import to_numpy
-
-        return np.array(to_numpy(t._data), copy=True)
+        return np.array(engine_backend.to_numpy(t._data), copy=True)
 
     def from_numpy(self, arr: np.ndarray, dtype_name: str, requires_grad: bool = False) -> Any:
         ns = self.namespace()
@@ -64,11 +64,8 @@ CUDA_PAIR = BackendPair(Backend("torch", "cuda"), Backend("reference_engine", "c
 def cuda_available() -> bool:
     """Both sides can run on a GPU: torch sees CUDA and CuPy is importable."""
     try:
-        import torch
-
-        from reference_engine._backend import cupy_module
-
-        return bool(torch.cuda.is_available()) and cupy_module() is not None
+        torch = importlib.import_module("torch")  # imported on demand: collection stays fast
+        return bool(torch.cuda.is_available()) and engine_backend.cupy_module() is not None
     except Exception:  # noqa: BLE001 - any failure means "no GPU pair"
         return False
 

@@ -44,6 +44,7 @@ class Observation:
     backend: str  # "torch" or "engine"
     entries: list[Entry] = field(default_factory=list)
     final_grads: dict[str, np.ndarray | None] = field(default_factory=dict)
+    final_widen: float = 1.0  # the last checkpoint's tolerance multiplier applies to the final grads
     error: tuple[str, str] | None = None  # (exception type, first message line)
     error_traceback: str = ""
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -130,6 +131,8 @@ class Check:
 
     def finish(self) -> None:
         """Record the final ``.grad`` of every leaf tensor the scenario checked."""
+        if self.observation.entries:
+            self.observation.final_widen = self.observation.entries[-1].widen
         for label, t in self._leaves.items():
             g = t.grad
             self.observation.final_grads[label] = None if g is None else self._backend.to_numpy(g)

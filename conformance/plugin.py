@@ -2,14 +2,16 @@
 
 Every ``scenarios/*.py`` file (not ``_*`` or ``test_*``) becomes a collector
 whose items are ``name[dtype-pair]``. Each process (xdist worker or the
-single process) appends its records to ``reports/.results/<worker>.jsonl``;
-the controller merges them at the end into ``reports/results.json`` and
-``reports/conformance.html``.
+single process) appends its records to
+``reports/.results/<run id>/<worker>.jsonl``; the controller merges them at
+the end into ``reports/results.json`` and ``reports/conformance.html`` and
+removes the run's folder.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,11 +29,11 @@ from .runner import run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 
 
-class ScenarioDivergence(Exception):
+class ScenarioDivergenceError(Exception):
     """The engine disagrees with torch (the message is the diff)."""
 
 
-class ScenarioRunFailure(Exception):
+class ScenarioRunError(Exception):
     """The scenario timed out or the runner failed (never turned into an xfail)."""
 
 
@@ -39,6 +41,8 @@ class ScenarioRunFailure(Exception):
 class _State:
     reports_dir: Path
     worker: str
+    run_id: str  # each run writes under its own folder: concurrent pytest runs never mix records
+    summary: list[str] = field(default_factory=list)  # lines for the terminal summary
     names: dict[str, str] = field(default_factory=dict)  # scenario name -> file:line
     dtypes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     expected: dict[Path, list[ExpectedDivergence]] = field(default_factory=dict)
@@ -61,19 +65,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     reports = config.getoption("conformance_reports") or (config.rootpath / "reports")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    config.stash[_STATE] = _State(Path(reports).resolve(), worker)
+    if _is_worker(config):
+        run_id = config.workerinput.get("conformance_run_id", "unknown")  # type: ignore[attr-defined]
+    else:
+        run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    state = _State(Path(reports).resolve(), worker, run_id)
+    config.stash[_STATE] = state
+    if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
+        config.pluginmanager.register(_XdistHooks(state), "conformance-xdist")
     for tag in sorted(KNOWN_TAGS):
         config.addinivalue_line("markers", f"{tag}: conformance scenarios tagged {tag!r}")
 
 
+class _XdistHooks:
+    """Registered only when xdist is active (its hook names are unknown to pytest otherwise)."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["conformance_run_id"] = self.state.run_id
+
+
+def _run_dir(state: _State) -> Path:
+    return state.reports_dir / RESULTS_SUBDIR / state.run_id
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    # Runs in the controller before xdist starts its workers: stale worker files go.
-    state = session.config.stash[_STATE]
-    if _is_worker(session.config):
-        return
-    _failed_ids.clear()
-    for old in (state.reports_dir / RESULTS_SUBDIR).glob("*.jsonl"):
-        old.unlink()
+    if not _is_worker(session.config):
+        _failed_ids.clear()
 
 
 def _is_scenario_file(path: Path) -> bool:
@@ -124,7 +144,7 @@ class ScenarioFile(pytest.File):
                 for tag in sc.tags:
                     item.add_marker(tag)
                 if reason:
-                    item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=ScenarioDivergence))
+                    item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=ScenarioDivergenceError))
                 yield item
 
 
@@ -146,14 +166,14 @@ class ScenarioItem(pytest.Item):
             self.scenario, self.dtype, self.pair, self.name, self.expected, self.config.getoption("scenario_timeout")
         )
         result.record["nodeid"] = self.nodeid
-        append_record(state.reports_dir / RESULTS_SUBDIR / f"{state.worker}.jsonl", result.record)
+        append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
         if result.status in ("diverge", "xfail"):
-            raise ScenarioDivergence(result.message)
+            raise ScenarioDivergenceError(result.message)
         if result.status in ("timeout", "runner-error"):
-            raise ScenarioRunFailure(result.message)
+            raise ScenarioRunError(result.message)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if excinfo.errisinstance((ScenarioDivergence, ScenarioRunFailure)):
+        if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
             sc = self.scenario
             return f"{sc.where}: scenario {sc.name} [{self.dtype}, {self.pair.id}]\n{excinfo.value}"
         return super().repr_failure(excinfo)
@@ -175,11 +195,11 @@ class RegistryItem(pytest.Item):
         try:
             entries = _expected_for(state, self.path.parent)
         except ScenarioError as exc:
-            raise ScenarioRunFailure(str(exc)) from None
+            raise ScenarioRunError(str(exc)) from None
         stale = [e for e in entries if not self._matches_something(state, e)]
         if stale:
             lines = [f"{e.where}: matches no scenario (scenario={e.scenario!r}, dtypes={list(e.dtypes)})" for e in stale]
-            raise ScenarioRunFailure("stale expected divergences:\n" + "\n".join(lines))
+            raise ScenarioRunError("stale expected divergences:\n" + "\n".join(lines))
 
     @staticmethod
     def _matches_something(state: _State, e: ExpectedDivergence) -> bool:
@@ -187,7 +207,7 @@ class RegistryItem(pytest.Item):
         return dtypes is not None and (not e.dtypes or bool(set(e.dtypes) & set(dtypes)))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if excinfo.errisinstance(ScenarioRunFailure):
+        if excinfo.errisinstance(ScenarioRunError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
@@ -213,10 +233,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _is_worker(config):
         return
     state = config.stash[_STATE]
-    results_dir = state.reports_dir / RESULTS_SUBDIR
-    if not results_dir.exists() and not _failed_ids:
+    run_dir = _run_dir(state)
+    if not run_dir.exists() and not _failed_ids:
         return  # no scenario ran: leave an earlier report alone
-    results = merge(state.reports_dir, {"start": state.started, "end": time.time()})
+    results = merge(run_dir, {"run_id": state.run_id, "start": state.started, "end": time.time()})
     known = {r["id"] for r in results["records"]}
     for nodeid in sorted(_failed_ids):
         sid = _scenario_id(nodeid)
@@ -226,3 +246,25 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             results["counts"]["crashed"] = results["counts"].get("crashed", 0) + 1
     write_results(results, state.reports_dir / "results.json")
     write_html(results, state.reports_dir / "conformance.html")
+    shutil.rmtree(run_dir, ignore_errors=True)  # merged; results.json now holds every record
+    state.summary = _claim_lines(results["records"])
+    state.summary.append(f"conformance: {results['counts']} -> {state.reports_dir / 'results.json'}")
+
+
+def _claim_lines(records: list[dict[str, Any]]) -> list[str]:
+    """Documents' claims that torch contradicts: findings about the document, not the engine."""
+    lines = []
+    for r in records:
+        for c in r.get("claims", []):
+            if c["claim_vs_torch"] != "claim agrees with torch":
+                lines.append(f"{r['id']}: {c['label']}: claim {c['claim']} disagrees with torch ({c['torch']})")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.summary:
+        return
+    terminalreporter.section("conformance")
+    for line in state.summary:
+        terminalreporter.write_line(line)

@@ -30,10 +30,6 @@ def to_jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def worker_file(reports_dir: Path, worker: str) -> Path:
-    return reports_dir / RESULTS_SUBDIR / f"{worker}.jsonl"
-
-
 def append_record(path: Path, record: dict[str, Any]) -> None:
     """One ``write`` of one whole line with O_APPEND: a killed worker leaves no half-merged state."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -134,7 +134,7 @@ def _result(
         "pair": pair.id,
         "status": status,
         "tags": list(scenario.tags),
-        "file": scenario.file,
+        "file": scenario.where.rsplit(":", 1)[0],
         "line": scenario.line,
         "expected_divergence": expected,
         "message": message,

@@ -151,7 +151,8 @@ class _Comparer:
         for fld in METADATA_FIELDS:
             if getattr(t, fld) != getattr(e, fld):
                 self.exact(label, fld, getattr(t, fld), getattr(e, fld))
-                return  # values of different kinds/shapes are not comparable further
+        if t.kind != e.kind or t.shape != e.shape:
+            return  # values of different kinds or shapes are not comparable further
         if t.kind == "tensor":
             self.arrays(label, "value", t.value, e.value, t.dtype or self.dtype, t.widen)
             self.arrays(label, "grad", t.grad, e.grad, t.dtype or self.dtype, t.widen)
@@ -178,7 +179,7 @@ def compare_observations(torch_obs: Observation, engine_obs: Observation, scenar
     for label in [k for k in torch_obs.final_grads if k in engine_obs.final_grads]:
         t_g, e_g = torch_obs.final_grads.get(label), engine_obs.final_grads.get(label)
         dt = t_entries[label].dtype if label in t_entries and t_entries[label].dtype else dtype
-        c.arrays(label, "final_grad", t_g, e_g, dt, 1.0)
+        c.arrays(label, "final_grad", t_g, e_g, dt, torch_obs.final_widen)
     c.exact("<scenario>", "warnings", _warns(torch_obs), _warns(engine_obs))
     return _verdict(c.compared, _claims(scenario, torch_obs, engine_obs))
 

@@ -7,7 +7,11 @@
 
 from __future__ import annotations
 
-from . import _dtype
+from . import (
+    _dtype,
+    autograd,
+    ops,
+)
 from ._creation import (
     arange,
     as_tensor,
@@ -53,13 +57,22 @@ from ._dtype import (
 )
 from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
-from . import autograd  # noqa: I001
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import Size, Tensor
-from . import ops
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
+from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
+
+# The public namespace: what is imported above plus every op (``from .ops import *``).
+__all__ = [
+    "Size", "Tensor", "arange", "as_tensor", "autograd", "bool", "can_cast", "cdouble", "cfloat", "complex64",
+    "complex128", "device", "double", "dtype", "empty", "empty_like", "enable_grad", "eye", "float", "float16",
+    "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype", "half", "inference_mode", "int",
+    "int8", "int16", "int32", "int64", "is_floating_point", "is_grad_enabled", "is_tensor", "linspace", "long",
+    "no_grad", "numel", "ones", "ones_like", "ops", "promote_types", "result_type", "scalar_tensor",
+    "set_default_dtype", "set_grad_enabled", "short", "tensor", "uint8", "zeros", "zeros_like",
+]  # fmt: skip
+__all__ += ops.__all__
 
 
 def result_type(tensor1: object, tensor2: object) -> dtype:
@@ -79,6 +92,6 @@ def numel(t: Tensor) -> int:
 
 
 def can_cast(from_: dtype, to: dtype) -> bool:
-    from .ops.inplace import _can_cast
+    from .ops.inplace import _can_cast  # noqa: PLC0415
 
     return _can_cast(from_, to)

@@ -21,7 +21,7 @@ def cupy_module() -> types.ModuleType | None:
     if not _cupy_checked:
         _cupy_checked = True
         try:
-            import cupy  # type: ignore[import-not-found]
+            import cupy  # type: ignore[import-not-found]  # noqa: PLC0415
 
             if cupy.cuda.runtime.getDeviceCount() > 0:
                 _cupy = cupy

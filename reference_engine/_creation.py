@@ -71,12 +71,34 @@ def _infer_dtype(data: Any) -> D.dtype:
     if isinstance(data, bool):
         return D.bool_
     if isinstance(data, int):
+        if not -(2**63) <= data < 2**63:
+            raise ValueError("Overflow when unpacking long long")
         return D.int64
     if isinstance(data, float):
         return D.get_default_dtype()
     if isinstance(data, complex):
         return D.get_default_dtype().to_complex()
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if isinstance(data, str):
+        raise ValueError(f"too many dimensions '{type(data).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _check_ragged(data: Any) -> None:
+    """torch's error for nested lists whose lengths disagree (NumPy's message differs)."""
+    shape = []
+    x = data
+    while isinstance(x, list | tuple):
+        shape.append(len(x))
+        if not x:
+            break
+        x = x[0]
+    stack = [(data, 0)]
+    while stack:
+        seq, dim = stack.pop()
+        if len(seq) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(seq)})")
+        if dim + 1 < len(shape):
+            stack.extend((item, dim + 1) for item in seq if isinstance(item, list | tuple))
 
 
 def _to_host(data: Any) -> Any:
@@ -95,7 +117,12 @@ def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None, requires
         if device is None:
             return _finish(arr, requires_grad)
         return _finish(_place(arr, device), requires_grad)
-    dt = dtype or _infer_dtype(data)
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    inferred = _infer_dtype(data)  # also raises torch's errors for strings and huge ints
+    dt = dtype or inferred
+    if isinstance(data, list | tuple):
+        _check_ragged(data)
     if is_cuda_array(data):
         data = to_numpy(data)
     host = np.array(_to_host(data), dtype=dt.np)
@@ -138,11 +165,11 @@ def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, require
 
 
 def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
-    return _filled(_size_args(size), 0, dtype or D.get_default_dtype(), device, requires_grad)
+    return _filled(_size_args(size, "zeros"), 0, dtype or D.get_default_dtype(), device, requires_grad)
 
 
 def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
-    return _filled(_size_args(size), 1, dtype or D.get_default_dtype(), device, requires_grad)
+    return _filled(_size_args(size, "ones"), 1, dtype or D.get_default_dtype(), device, requires_grad)
 
 
 def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None, memory_format: Any = None) -> Tensor:
@@ -188,7 +215,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None 
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError(
-            f"upper bound and larger bound inconsistent with step sign"
+            "upper bound and lower bound inconsistent with step sign"
         )
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
@@ -206,6 +233,8 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, 
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
     # torch fills the first half forward from start and the second half backward from end
+    if steps == 1:
+        return _finish(_place(np.array([start], dtype=dtype.np), device) if device is not None else np.array([start], dtype=dtype.np), requires_grad)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     i = np.arange(steps, dtype=np.float64)
     half = steps // 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class device:  # noqa: N801 - mirrors torch.device
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
     def __init__(self, type: str | device, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
@@ -15,7 +15,7 @@ class device:  # noqa: N801 - mirrors torch.device
         if ":" in type:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
-            type, idx = type.split(":", 1)
+            type, idx = type.split(":", 1)  # noqa: A001
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)

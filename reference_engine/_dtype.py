@@ -16,7 +16,7 @@ _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 class dtype:  # noqa: N801 - mirrors torch.dtype
     """A torch dtype: ``repr`` is ``torch.float32`` like torch's."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "category", "tensor_type")
+    __slots__ = ("category", "is_complex", "is_floating_point", "is_signed", "itemsize", "name", "np", "tensor_type")
 
     def __init__(self, name: str, np_dtype: type, category: int, tensor_type: str) -> None:
         self.name = name
@@ -82,8 +82,9 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
         return _FROM_NUMPY[np_dtype]
     except KeyError:
         raise TypeError(
-            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported types are: "
-            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only supported types "
+            "are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, "
+            "uint16, uint8, and bool."
         ) from None
 
 

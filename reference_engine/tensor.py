@@ -34,6 +34,19 @@ NON_LEAF_GRAD_WARNING = (
 LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
+# torch's messages name a gradient's dtype by its C++ type and a tensor's by its ScalarType
+_CPP_TYPE_NAMES = {
+    "float16": "c10::Half", "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+    "int32": "int", "int64": "long int", "bool": "bool",
+}  # fmt: skip
+_SCALAR_TYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+    "int64": "Long", "bool": "Bool",
+}  # fmt: skip
+
+
 class Size(tuple):
     """torch.Size: a tuple whose repr is ``torch.Size([2, 3])``."""
 
@@ -58,14 +71,26 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = (
-        "_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc", "_base", "_view_fn",
-        "_acc_node", "_hooks", "_post_acc_hooks", "_retains_grad", "__weakref__", "__dict__",
+        "__dict__",
+        "__weakref__",
+        "_acc_node",
+        "_base",
+        "_data",
+        "_grad",
+        "_grad_fn",
+        "_hooks",
+        "_output_nr",
+        "_post_acc_hooks",
+        "_requires_grad",
+        "_retains_grad",
+        "_vc",
+        "_view_fn",
     )  # fmt: skip
 
     # ------------------------------------------------------------------ creation
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
         # torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float32 copy
-        from ._creation import legacy_tensor_new
+        from ._creation import legacy_tensor_new  # noqa: PLC0415
 
         self = object.__new__(cls)
         legacy_tensor_new(self, *args, **kwargs)
@@ -271,11 +296,20 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
+                    f"with grad_dtype '{_SCALAR_TYPE_NAMES[self.dtype.name]}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute "
+                    "with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the "
+                    "dtypes of a tensor and its gradient may break downstream systems that assume they match."
+                )
             if value.device != self.device:
                 raise RuntimeError("assigned grad has data located on a different device")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
         self._grad = value
 
     @grad.deleter
@@ -341,7 +375,7 @@ class Tensor:
         create_graph: bool = False,
         inputs: Any = None,
     ) -> None:
-        from .autograd import backward
+        from .autograd import backward  # noqa: PLC0415
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -422,7 +456,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __len__(self) -> int:
@@ -447,7 +481,7 @@ class Tensor:
         return object.__format__(self, spec) if spec else str(self)
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
-        from ._printing import tensor_repr
+        from ._printing import tensor_repr  # noqa: PLC0415
 
         return tensor_repr(self)
 
@@ -469,7 +503,7 @@ class Tensor:
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
         if hasattr(self, "__dict__"):
-            import copy
+            import copy  # noqa: PLC0415
 
             new.__dict__.update(copy.deepcopy(self.__dict__, memo))
         memo[id(self)] = new
@@ -491,12 +525,12 @@ class Tensor:
         return array_module(self._data)
 
     def new_tensor(self, data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        from ._creation import tensor
+        from ._creation import tensor  # noqa: PLC0415
 
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
     def _new_filled(self, size: tuple, fill: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
-        from ._creation import full
+        from ._creation import full  # noqa: PLC0415
 
         return full(size, fill, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
@@ -520,18 +554,27 @@ def _rebuild(arr: np.ndarray, requires_grad: bool, cls: type) -> Tensor:
     return t
 
 
-def _size_args(size: tuple) -> tuple[int, ...]:
-    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3])) like torch."""
-    if len(size) == 1 and isinstance(size[0], tuple | list):
+def _size_args(size: tuple, fn: str = "empty") -> tuple[int, ...]:
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3])) like torch; ``fn`` names the caller in errors."""
+    packed = len(size) == 1 and isinstance(size[0], tuple | list)
+    if packed:
         size = tuple(size[0])
     out = []
     for s in size:
         if isinstance(s, Tensor):
             s = s.item()
         if not isinstance(s, int | np.integer) or isinstance(s, bool):
+            kind = type(s).__name__
+            if len(size) == 1 and not packed:
+                raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not {kind}")
+            if packed and len(size) == 1:
+                raise TypeError(
+                    f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                    f"{kind} at pos {len(out)}"
+                )
             raise TypeError(
-                f"empty(): argument 'size' (position 1) must be tuple of ints, but found element of type "
-                f"{type(s).__name__} at pos {len(out)}"
+                f"{fn}(): argument 'size' failed to unpack the object at pos {len(out) + 1} with error "
+                f'"type must be tuple of ints,but got {kind}"'
             )
         out.append(int(s))
     return tuple(out)

@@ -46,7 +46,7 @@ def module_zero_grad_sets_none(torch, check):
     check("after", lin.weight.grad)
 
 
-@scenario(tags=["freezing", "nn", "seed"])
+@scenario(tags=["freezing", "nn", "errors", "seed"])
 def frozen_model_output_does_not_require_grad(torch, check):
     net = check.same_weights(small_net(torch))
     for p in net.parameters():

@@ -7,7 +7,14 @@ from conformance import scenario
 STEPS = 2000
 
 
-@scenario(tags=["training", "nn", "seed"], dtypes=["float32", "float64"], timeout_s=120)
+@scenario(
+    tags=["training", "nn", "seed"],
+    dtypes=["float32", "float64"],
+    timeout_s=120,
+    tolerance={"float32": (1e-4, 1e-5)},
+    tolerance_reason="the weight gradients are float32 sums of 2000 terms with cancellation; torch and NumPy add "
+    "them in different orders (observed relative differences up to 3e-5; float64 agrees to 1e-13)",
+)
 def seed_polynomial_fit_2000_steps(torch, check):
     x = torch.linspace(-math.pi, math.pi, 2000)
     y = torch.sin(x)

@@ -163,6 +163,23 @@ def test_weighted_losses_match_torch(tdt: torch.dtype, edt: Any) -> None:
     )
 
 
+@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_probability_targets_match_torch(reduction: str, tdt: torch.dtype, edt: Any) -> None:
+    torch.manual_seed(6)
+    x, p = torch.randn(5, 4, 2, dtype=tdt), torch.rand(5, 4, 2, dtype=tdt).softmax(1)
+    w = torch.rand(4, dtype=tdt)
+    for kw in ({}, {"weight": w}, {"label_smoothing": 0.2}):
+        ekw = {k: as_engine(v) if isinstance(v, torch.Tensor) else v for k, v in kw.items()}
+        tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
+        tl = torch.nn.functional.cross_entropy(tx, p, reduction=reduction, **kw)
+        el = EF.cross_entropy(ex, as_engine(p), reduction=reduction, **ekw)
+        check(el, tl, f"loss {kw}")
+        tl.sum().backward()
+        el.sum().backward()
+        check(ex.grad, tx.grad, f"input grad {kw}")
+
+
 def test_loss_target_grads_match_torch() -> None:
     torch.manual_seed(3)
     x, y = torch.randn(4, 3, dtype=torch.float64), torch.rand(4, 3, dtype=torch.float64)
@@ -201,6 +218,11 @@ ERRORS: dict[str, Callable[[Any, Any], Any]] = {
     "linear_shape": lambda t, nn: nn.Linear(3, 2)(t.ones(4, 5)),
     "conv_channels": lambda t, nn: nn.Conv2d(1, 2, 3)(t.ones(4, 5, 5, 5)),
     "conv_rank": lambda t, nn: nn.Conv2d(1, 2, 3)(t.ones(4, 5)),
+    "conv_dtype_bias": lambda t, nn: nn.Conv2d(1, 2, 3)(t.ones(1, 1, 5, 5, dtype=t.float64)),
+    "conv_dtype_weight": lambda t, nn: nn.Conv2d(1, 2, 3, bias=False)(t.ones(1, 1, 5, 5, dtype=t.float64)),
+    "conv_too_small": lambda t, nn: nn.Conv2d(1, 2, 3)(t.ones(1, 1, 2, 2)),
+    "linear_dtype": lambda t, nn: nn.Linear(3, 2)(t.ones(2, 3, dtype=t.float64)),
+    "ce_prob_shape": lambda t, nn: nn.CrossEntropyLoss()(t.ones(2, 3), t.ones(2, 4)),
     "conv_groups_arg": lambda t, nn: nn.Conv2d(3, 2, 3, groups=2),
     "conv_same_strided": lambda t, nn: nn.Conv2d(1, 2, 3, stride=2, padding="same"),
     "reduction_mse": lambda t, nn: nn.MSELoss(reduction="foo")(t.ones(2), t.ones(2)),
@@ -380,3 +402,33 @@ def test_freezing_pattern_matches_torch() -> None:
     em[5].requires_grad_(False)
     with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
         em(as_engine(x)).sum().backward()
+
+
+# --------------------------------------------------------------------------- random
+def test_random_dtypes_shapes_and_reproducibility() -> None:
+    import reference_engine.random as er
+
+    er.manual_seed(123)
+    a = er.randn(3, 4)
+    er.manual_seed(123)
+    b = er.randn((3, 4))
+    assert np.array_equal(np.asarray(a._data), np.asarray(b._data))
+    assert er.initial_seed() == 123
+    pairs = [
+        (er.randn(2, 3), torch.randn(2, 3)),
+        (er.rand(2, dtype=re_.float64), torch.rand(2, dtype=torch.float64)),
+        (er.randint(0, 5, (4,)), torch.randint(0, 5, (4,))),
+        (er.randint(7, (2, 2)), torch.randint(7, (2, 2))),
+        (er.randperm(6), torch.randperm(6)),
+    ]
+    for e, t in pairs:
+        assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape)
+    assert sorted(np.asarray(er.randperm(50)._data).tolist()) == list(range(50))
+    ints = np.asarray(er.randint(3, 9, (1000,))._data)
+    assert ints.min() == 3 and ints.max() == 8
+    u = re_.empty(10000).uniform_(-2.0, 3.0)
+    assert -2.0 <= float(np.asarray(u._data).min()) and float(np.asarray(u._data).max()) < 3.0
+    n = re_.empty(20000, dtype=re_.float64).normal_(2.0, 0.5)
+    assert abs(float(np.asarray(n._data).std()) - 0.5) < 0.02
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        re_.ones(2, requires_grad=True).uniform_()

@@ -164,13 +164,23 @@ OPS = [
     Op("amin", lambda tm, x, d, k: tm.amin(x) if d is None else x.amin(d, k)),
     Op("argmax", lambda tm, x, d, k: tm.argmax(x, d, keepdim=k), dim="int_or_none"),
     Op("argmin", lambda tm, x, d, k: x.argmin(d, k), dim="int_or_none"),
-    Op("median", lambda tm, x, d, k: x.median() if d is None else x.median(d, keepdim=k), dim="int_or_none", unique=True),
+    Op(
+        "median",
+        lambda tm, x, d, k: x.median() if d is None else x.median(d, keepdim=k),
+        dim="int_or_none",
+        unique=True,
+    ),
     Op("logsumexp", lambda tm, x, d, k: tm.logsumexp(x, tuple(range(x.dim())) or 0 if d is None else d, keepdim=k)),
     Op("all", lambda tm, x, d, k: x.all() if d is None else tm.all(x, d, keepdim=k)),
     Op("any", lambda tm, x, d, k: (x > 0).any() if d is None else (x > 0).any(d, keepdim=k)),
     Op("count_nonzero", lambda tm, x, d, k: tm.count_nonzero(x, d)),
     Op("cumsum", lambda tm, x, d, k: x.cumsum(d), dim="int"),
-    Op("norm", lambda tm, x, d, k: x.norm() if d is None else x.norm(2, d, k) if isinstance(d, tuple | list) else x.norm(dim=d, keepdim=k)),
+    Op(
+        "norm",
+        lambda tm, x, d, k: (
+            x.norm() if d is None else x.norm(2, d, k) if isinstance(d, tuple | list) else x.norm(dim=d, keepdim=k)
+        ),
+    ),
     Op("norm_p1", lambda tm, x, d, k: x.norm(p=1, dim=d, keepdim=k)),
     Op("norm_p3", lambda tm, x, d, k: x.norm(3, d, k)),
     Op("norm_inf", lambda tm, x, d, k: x.norm(p=float("inf"), dim=d, keepdim=k), unique=True),

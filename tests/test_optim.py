@@ -49,9 +49,17 @@ CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "adam_amsgrad_wd": ("Adam", {"lr": 0.02, "betas": (0.8, 0.99), "weight_decay": 0.1, "amsgrad": True}),
     "adam_maximize": ("Adam", {"lr": 0.01, "maximize": True, "eps": 1e-6}),
     "adam_decoupled": ("Adam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    "adam_low_beta1": ("Adam", {"lr": 0.01, "betas": (0.3, 0.999)}),
     "rmsprop": ("RMSprop", {"lr": 0.01}),
+    "rmsprop_low_alpha": ("RMSprop", {"lr": 0.001, "alpha": 0.3}),
+    "rmsprop_low_alpha_centered": ("RMSprop", {"lr": 0.001, "alpha": 0.3, "centered": True}),
     "rmsprop_all": ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.05}),
 }
+
+
+# A centered RMSprop with a small alpha divides by sqrt(square_avg - grad_avg^2), which magnifies the
+# last-ulp differences of float32 matmuls in the model; its arithmetic is pinned by the same-grads test below.
+MODEL_CONFIGS = [c for c in CONFIGS if c != "rmsprop_low_alpha_centered"]
 
 
 def _train(m: Any, opt: Any, t: Any, x: Any, y: Any, steps: int) -> None:
@@ -75,7 +83,7 @@ def _compare_states(eopt: Any, topt: Any, em: Any, tm: Any) -> None:
 
 
 @pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
-@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("config", MODEL_CONFIGS)
 def test_optimizer_matches_torch(config: str, tdt: torch.dtype, edt: Any) -> None:
     cls, kwargs = CONFIGS[config]
     tm, em = _pair(tdt, edt)
@@ -88,6 +96,28 @@ def test_optimizer_matches_torch(config: str, tdt: torch.dtype, edt: Any) -> Non
     tsd, esd = topt.state_dict(), eopt.state_dict()
     assert esd["param_groups"] == tsd["param_groups"]
     assert list(esd["state"]) == list(tsd["state"])
+
+
+@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_update_arithmetic_matches_torch(config: str, tdt: torch.dtype, edt: Any) -> None:
+    """The same grads fed to both optimizers: only the update formulas and their rounding differ."""
+    cls, kwargs = CONFIGS[config]
+    torch.manual_seed(7)
+    tps = [torch.randn(5, 3, dtype=tdt, requires_grad=True), torch.randn(4, dtype=tdt, requires_grad=True)]
+    eps_ = [enn.Parameter(as_engine(p)) for p in tps]
+    topt = getattr(torch.optim, cls)(tps, **kwargs)
+    eopt = getattr(eoptim, cls)(eps_, **kwargs)
+    for step in range(6):
+        for tp, ep in zip(tps, eps_, strict=True):
+            g = torch.randn_like(tp)
+            tp.grad, ep.grad = g.clone(), as_engine(g)
+        topt.step()
+        eopt.step()
+        for i, (tp, ep) in enumerate(zip(tps, eps_, strict=True)):
+            check(ep, tp, f"param {i} after step {step + 1}")
+            for key, value in topt.state[tp].items():
+                check(eopt.state[ep][key], value, f"state {key} of param {i} after step {step + 1}")
 
 
 @pytest.mark.parametrize("config", ["sgd_momentum", "adam_amsgrad_wd", "rmsprop_all"])

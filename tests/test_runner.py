@@ -16,10 +16,15 @@ import pytest
 import torch
 
 import reference_engine
+import reference_engine.autograd as engine_autograd
+from conformance import cli
 from conformance.backends import CPU_PAIR
 from conformance.loader import load_scenario_file
+from conformance.results import to_jsonable
 from conformance.runner import run_item
 from conformance.scenario import Scenario, ScenarioError, drain_pending, scenario
+from reference_engine.autograd import graph
+from reference_engine.ops import pointwise
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -44,8 +49,6 @@ def _relu_passes_grad_where_result_is_zero(self: object, grad: reference_engine.
 
 
 def test_planted_relu_bug_flags_exactly_the_relu_scenario(monkeypatch: pytest.MonkeyPatch) -> None:
-    from reference_engine.ops import pointwise
-
     library = _library("ops_and_reductions.py", "seed_examples.py", "broadcasting.py")
     before = _statuses(library)
     monkeypatch.setattr(pointwise.ReluBackward0, "apply", _relu_passes_grad_where_result_is_zero)
@@ -71,8 +74,6 @@ def _accumulate_by_overwriting(self: object, grad: reference_engine.Tensor) -> t
 
 
 def test_planted_no_accumulation_bug_reports_the_torch_and_engine_grads(monkeypatch: pytest.MonkeyPatch) -> None:
-    from reference_engine.autograd import graph
-
     library = _library("seed_examples.py", "accumulation.py")
     assert _run(library["retain_graph_accumulates"]).status == "pass"
     monkeypatch.setattr(graph.AccumulateGrad, "apply", _accumulate_by_overwriting)
@@ -95,8 +96,6 @@ def test_planted_no_accumulation_bug_reports_the_torch_and_engine_grads(monkeypa
 
 
 def test_error_message_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    import reference_engine.autograd as engine_autograd
-
     real = engine_autograd._make_grads
 
     def reworded(outputs: list, grads: list) -> list:
@@ -118,8 +117,6 @@ def test_error_message_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_error_type_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    import reference_engine.autograd as engine_autograd
-
     def wrong_type(outputs: list, grads: list) -> list:
         raise ValueError("grad can be implicitly created only for scalar outputs")
 
@@ -141,6 +138,15 @@ def test_seed_integer_grad_claim_disagrees_with_torch() -> None:
     assert claim.claim_vs_torch == "claim disagrees with torch"
     assert "floating point" in claim.torch
     assert result.record["claims"][0]["claim_vs_torch"] == "claim disagrees with torch"
+
+
+def test_passing_verdict_keeps_margin_and_worst_element_as_plain_data() -> None:
+    result = _run(_library("ops_and_reductions.py")["smooth_functions_chain"])
+    assert result.status == "pass"
+    assert 0.0 <= result.verdict.margin <= 1.0
+    assert result.verdict.worst is not None and result.verdict.mismatched == 0
+    record = json.loads(json.dumps(to_jsonable(result.record)))
+    assert record["margin"] == result.verdict.margin and record["worst"]["label"] == result.verdict.worst.label
 
 
 def _inline(func: object, **meta: object) -> Scenario:
@@ -289,9 +295,8 @@ def _tiny_run(tmp_path: Path, mode: list[str]) -> dict:
 def test_results_merge_under_xdist_matches_a_single_process_run(tmp_path: Path) -> None:
     parallel = _tiny_run(tmp_path / "a", ["-n", "2"])
     serial = _tiny_run(tmp_path / "b", ["-p", "no:xdist"])
-    workers = {p.name for p in (tmp_path / "a" / "reports" / ".results").iterdir()}
-    assert workers and workers <= {"gw0.jsonl", "gw1.jsonl"}
-    assert {p.name for p in (tmp_path / "b" / "reports" / ".results").iterdir()} == {"main.jsonl"}
+    assert parallel["run"]["sources"] and set(parallel["run"]["sources"]) <= {"gw0.jsonl", "gw1.jsonl"}
+    assert serial["run"]["sources"] == ["main.jsonl"]
 
     def summary(results: dict) -> dict[str, str]:
         return {r["id"]: r["status"] for r in results["records"]}
@@ -328,3 +333,42 @@ def test_readable_item_ids(tmp_path: Path) -> None:
     items = [line for line in proc.stdout.splitlines() if "::" in line]
     assert len(items) == 2
 
+
+
+CRASHING = """\
+import os
+
+
+@scenario(tags=["errors"])
+def kills_its_worker(torch, check):
+    os._exit(3)
+
+
+@scenario(tags=["errors"])
+def survives(torch, check):
+    check("one", torch.ones(2))
+"""
+
+
+def test_crashed_worker_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    sdir = tmp_path / "scenarios"
+    sdir.mkdir()
+    _write(sdir, "crash.py", CRASHING)
+    proc = _pytest(["-n", "2", "scenarios"], tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert {r["id"]: r["status"] for r in results["records"]} == {
+        "kills_its_worker[float32-cpu-numpy]": "crashed",
+        "survives[float32-cpu-numpy]": "pass",
+    }
+
+
+def test_cli_show_prints_both_sides_and_fails_on_divergence(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _write(tmp_path, "tiny.py", TINY)
+    assert cli.main(["show", "doubles", "--dtype", "float64", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "doubles [float64, cpu-numpy]" in out and out.count("[2. 2.] (float64, shape [2])") == 2
+    assert cli.main(["show", "module_name", "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "torch : 'torch'" in out and "engine: 'reference_engine'" in out
+    assert cli.main(["show", "nonexistent", "--dir", str(tmp_path)]) == 2

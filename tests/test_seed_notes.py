@@ -1,6 +1,6 @@
 """The seed blog post's autograd examples (rows of shared/seed/NOTES.md), run on torch and on the engine.
 
-Each test runs the same code with ``T`` bound to real torch and to
+Each test runs the same code with ``lib`` bound to real torch and to
 ``reference_engine`` and compares what comes out: values (through
 ``compare_arrays``), dtypes, ``requires_grad``, and errors (type and exact
 message). Rows 2, 4 and 14 need ``nn`` and are tested with it elsewhere.
@@ -23,7 +23,7 @@ from conformance.compare import compare_arrays
 def as_numpy(t: Any) -> np.ndarray:
     """A tensor of either library (or a plain value) as a NumPy array."""
     if isinstance(t, torch.Tensor):
-        return t.detach().cpu().numpy()
+        return t.detach().cpu().numpy(force=True)  # force: torch's backward may give a ZeroTensor
     if isinstance(t, engine.Tensor):
         return np.asarray(t.detach()._data)
     return np.asarray(t)
@@ -77,15 +77,15 @@ def assert_same_error_full(fn: Callable[[Any], Any]) -> None:
 
 # --------------------------------------------------------------------------- rows
 def test_row1_int_tensor_does_not_require_grad() -> None:
-    got, want = run_both(lambda T: T.tensor([1, 2, 3]))
+    got, want = run_both(lambda lib: lib.tensor([1, 2, 3]))
     assert want.requires_grad is False
     assert_same_tensor(got, want)
 
 
 def test_row3_requires_grad_propagates() -> None:
-    def prog(T: Any) -> tuple:
-        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
-        c = T.tensor([4.0, 5.0, 6.0])
+    def prog(lib: Any) -> tuple:
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        c = lib.tensor([4.0, 5.0, 6.0])
         return x * c, c * c
 
     (g1, g2), (w1, w2) = run_both(prog)
@@ -94,14 +94,14 @@ def test_row3_requires_grad_propagates() -> None:
     assert_same_tensor(g2, w2)
 
 
-def _x(T: Any) -> Any:
-    return T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+def _x(lib: Any) -> Any:
+    return lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
 
 
 def test_row5_sum_backward() -> None:
-    def prog(T: Any) -> Any:
-        x = _x(T)
-        y = T.sum(x * 2)
+    def prog(lib: Any) -> Any:
+        x = _x(lib)
+        y = lib.sum(x * 2)
         y.backward()
         return x.grad
 
@@ -110,8 +110,8 @@ def test_row5_sum_backward() -> None:
 
 
 def test_row6_implicit_grad_needs_scalar() -> None:
-    def prog(T: Any) -> None:
-        y = _x(T) * 2
+    def prog(lib: Any) -> None:
+        y = _x(lib) * 2
         y.backward()
 
     want = assert_same_error_full_type(prog)
@@ -125,10 +125,10 @@ def assert_same_error_full_type(fn: Callable[[Any], Any]) -> BaseException:
 
 @pytest.mark.parametrize("seed", [[1, 1, 1], [1, 2, 2]], ids=["row7_int_ones", "row8_int_122"])
 def test_rows_7_8_integer_seed_is_cast(seed: list[int]) -> None:
-    def prog(T: Any) -> Any:
-        x = _x(T)
+    def prog(lib: Any) -> Any:
+        x = _x(lib)
         y = x * 2
-        y.backward(T.tensor(seed))
+        y.backward(lib.tensor(seed))
         return x.grad
 
     got, want = run_both(prog)
@@ -137,14 +137,14 @@ def test_rows_7_8_integer_seed_is_cast(seed: list[int]) -> None:
 
 
 def test_row9_integer_tensor_cannot_require_grad() -> None:
-    want = assert_same_error(lambda T: T.tensor(2, requires_grad=True))
+    want = assert_same_error(lambda lib: lib.tensor(2, requires_grad=True))
     assert str(want) == "Only Tensors of floating point and complex dtype can require gradients"
 
 
 def test_row9_float_scalar_grad_is_zero() -> None:
     # the post's intent with a float leaf: a.grad is tensor(0.)
-    def prog(T: Any) -> Any:
-        a = T.tensor(2.0, requires_grad=True)
+    def prog(lib: Any) -> Any:
+        a = lib.tensor(2.0, requires_grad=True)
         b = a * 0
         b.backward()
         return a.grad
@@ -154,11 +154,11 @@ def test_row9_float_scalar_grad_is_zero() -> None:
 
 
 def test_row10_retain_graph_accumulates() -> None:
-    def prog(T: Any) -> Any:
-        x = _x(T)
+    def prog(lib: Any) -> Any:
+        x = _x(lib)
         y = x * 2
-        y.backward(T.tensor([1, 2, 2]), retain_graph=True)
-        y.backward(T.tensor([1, 2, 2]), retain_graph=True)
+        y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
+        y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
         return x.grad
 
     got, want = run_both(prog)
@@ -166,12 +166,12 @@ def test_row10_retain_graph_accumulates() -> None:
 
 
 def test_row11_zero_between_calls() -> None:
-    def prog(T: Any) -> Any:
-        x = _x(T)
+    def prog(lib: Any) -> Any:
+        x = _x(lib)
         y = x * 2
-        y.backward(T.tensor([1, 2, 2]), retain_graph=True)
+        y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
         x.grad.zero_()
-        y.backward(T.tensor([1, 2, 2]))
+        y.backward(lib.tensor([1, 2, 2]))
         return x.grad
 
     got, want = run_both(prog)
@@ -180,17 +180,17 @@ def test_row11_zero_between_calls() -> None:
 
 @pytest.mark.parametrize("build", ["mul_scalar", "sum_mul", "mul_tensor"])
 def test_row12_second_backward_raises(build: str) -> None:
-    def prog(T: Any) -> None:
-        x = _x(T)
+    def prog(lib: Any) -> None:
+        x = _x(lib)
         if build == "mul_scalar":
             y = x * 2
-            seed = T.tensor([1.0, 1.0, 1.0])
+            seed = lib.tensor([1.0, 1.0, 1.0])
         elif build == "sum_mul":
             y = (x * x).sum()
             seed = None
         else:
-            y = x * T.tensor([1.0, 2.0, 3.0])
-            seed = T.tensor([1.0, 1.0, 1.0])
+            y = x * lib.tensor([1.0, 2.0, 3.0])
+            seed = lib.tensor([1.0, 1.0, 1.0])
         y.backward(seed)
         y.backward(seed)
 
@@ -198,18 +198,18 @@ def test_row12_second_backward_raises(build: str) -> None:
 
 
 def test_row13_seed_shape_mismatch() -> None:
-    def prog(T: Any) -> None:
-        y = _x(T) * 2
-        y.backward(T.tensor([1.0, 2.0]))
+    def prog(lib: Any) -> None:
+        y = _x(lib) * 2
+        y.backward(lib.tensor([1.0, 2.0]))
 
     assert_same_error_full(prog)
 
 
 # --------------------------------------------------------------------------- other behaviours in NOTES.md
 def test_pow_with_int_tensor_exponent_is_float32() -> None:
-    def prog(T: Any) -> Any:
-        x = T.linspace(-1.0, 1.0, 5)
-        return x.unsqueeze(-1).pow(T.tensor([1, 2, 3]))
+    def prog(lib: Any) -> Any:
+        x = lib.linspace(-1.0, 1.0, 5)
+        return x.unsqueeze(-1).pow(lib.tensor([1, 2, 3]))
 
     got, want = run_both(prog)
     assert want.dtype == torch.float32
@@ -217,15 +217,15 @@ def test_pow_with_int_tensor_exponent_is_float32() -> None:
 
 
 def test_backward_on_tensor_without_grad() -> None:
-    def prog(T: Any) -> None:
-        y = T.tensor([1.0, 2.0]).sum()
+    def prog(lib: Any) -> None:
+        y = lib.tensor([1.0, 2.0]).sum()
         y.backward()
 
     assert_same_error_full(prog)
 
 
-def _grad_of_nonleaf(T: Any) -> list[warnings.WarningMessage]:
-    x = _x(T)
+def _grad_of_nonleaf(lib: Any) -> list[warnings.WarningMessage]:
+    x = _x(lib)
     y = x * 2
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -242,7 +242,7 @@ def test_nonleaf_grad_warns() -> None:
 
 def strip_cpp_origin(msg: str) -> str:
     """Drop torch's " (Triggered internally at <C++ source path>.)": a fact about torch's build, not its API."""
-    return msg.split(" (Triggered internally at ")[0]
+    return msg.split(" (Triggered internally at ", maxsplit=1)[0]
 
 
 def test_nonleaf_grad_warning_points_at_caller() -> None:
@@ -252,8 +252,8 @@ def test_nonleaf_grad_warning_points_at_caller() -> None:
 
 
 def test_iadd_on_leaf_raises() -> None:
-    def prog(T: Any) -> None:
-        x = _x(T)
+    def prog(lib: Any) -> None:
+        x = _x(lib)
         x += 1
 
     assert_same_error_full(prog)

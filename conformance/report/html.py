@@ -16,7 +16,8 @@ def _row(r: dict[str, Any]) -> str:
     cells = [
         r["id"], r["status"], ", ".join(r.get("tags", [])),
         "" if margin is None else f"{margin:.3g}" if isinstance(margin, float | int) else str(margin),
-        r.get("message") or "",
+        "\n".join([*(f"claim {c['label']}: {c['claim_vs_torch']}; {c['claim_vs_engine']}" for c in r.get("claims", [])),
+                   r.get("message") or ""]).strip(),
     ]  # fmt: skip
     tds = "".join(f"<td><pre>{escape(str(c))}</pre></td>" if i == 4 else f"<td>{escape(str(c))}</td>"
                   for i, c in enumerate(cells))  # fmt: skip

@@ -2,37 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import platform
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..results import RESULTS_SUBDIR, read_records, to_jsonable
+import numpy
+
+from ..results import read_records, to_jsonable
 
 SCHEMA_VERSION = 1
 
 
 def run_metadata(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Versions and platform of this run."""
-    import numpy
-
     meta: dict[str, Any] = {"python": sys.version.split()[0], "numpy": numpy.__version__, "platform": platform.platform()}
     try:
-        import torch
-
-        meta["torch"] = torch.__version__
+        meta["torch"] = importlib.import_module("torch").__version__
     except ImportError:
         meta["torch"] = None
     meta.update(extra or {})
     return meta
 
 
-def merge(reports_dir: Path, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Every record of every worker file, sorted by item id; later records of an id win."""
+def merge(run_dir: Path, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every record of every worker file in ``run_dir``, sorted by item id; later records of an id win."""
     by_id: dict[str, dict[str, Any]] = {}
     unreadable = 0
-    for path in sorted((reports_dir / RESULTS_SUBDIR).glob("*.jsonl")):
+    sources = sorted(run_dir.glob("*.jsonl"))
+    for path in sources:
         records, bad = read_records(path)
         unreadable += bad
         for r in records:
@@ -43,7 +43,7 @@ def merge(reports_dir: Path, meta: dict[str, Any] | None = None) -> dict[str, An
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return {
         "schema_version": SCHEMA_VERSION,
-        "run": run_metadata({**(meta or {}), "unreadable_lines": unreadable}),
+        "run": run_metadata({**(meta or {}), "unreadable_lines": unreadable, "sources": [p.name for p in sources]}),
         "counts": counts,
         "records": records,
     }

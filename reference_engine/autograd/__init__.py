@@ -30,7 +30,7 @@ _warned_create_graph: list[bool] = []  # non-empty once the create_graph warning
 
 
 def _as_tuple(x: Any) -> tuple:
-    from ..tensor import Tensor
+    from ..tensor import Tensor  # noqa: PLC0415
 
     if x is None:
         return (None,)
@@ -41,8 +41,8 @@ def _as_tuple(x: Any) -> tuple:
 
 def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor | None]:
     """torch.autograd._make_grads: check explicit seeds, create implicit ones for scalars."""
-    from .._creation import ones_like
-    from ..tensor import Tensor
+    from .._creation import ones_like  # noqa: PLC0415
+    from ..tensor import Tensor  # noqa: PLC0415
 
     new: list[Tensor | None] = []
     for i, (out, g) in enumerate(zip(outputs, grads, strict=True)):
@@ -93,7 +93,7 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (torch.autograd.backward)."""
-    from ..tensor import Tensor
+    from ..tensor import Tensor  # noqa: PLC0415
 
     if grad_variables is not None:
         grad_tensors = grad_variables
@@ -119,16 +119,15 @@ def backward(
             if not isinstance(t, Tensor) or not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
         capture = [t._edge() for t in inputs]
+        for t in inputs:
+            if t._grad_fn is not None:
+                t.retain_grad()  # as torch: a non-leaf input gets its .grad through retain_grad
     captured = run_backward(roots, seeds, retain_graph, create_graph, capture=capture, accumulate=True)
     if inputs is not None:
-        # leaves in ``inputs`` were accumulated by their AccumulateGrad; non-leaves get .grad here
+        # leaves in ``inputs`` are accumulated here: the capture stops the walk before their AccumulateGrad
         for t, g in zip(inputs, captured, strict=True):
-            if g is None:
-                continue
-            if t._grad_fn is None:
+            if g is not None and t._grad_fn is None:
                 t._accumulator().apply(g)
-            else:
-                t._grad = g.detach() if t._grad is None else t._grad + g
 
 
 def grad(
@@ -143,8 +142,8 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Return d(outputs)/d(inputs) without touching ``.grad`` (torch.autograd.grad)."""
-    from .._creation import zeros_like
-    from ..tensor import Tensor
+    from .._creation import zeros_like  # noqa: PLC0415
+    from ..tensor import Tensor  # noqa: PLC0415
 
     if materialize_grads and allow_unused is False:
         raise ValueError(

@@ -52,7 +52,7 @@ def validate_grad(node: Node, index: int, grad: Tensor, target: Node, input_nr: 
             )
         grad = sum_to_shape(grad, shape)
     if grad._data.dtype != np_dtype:
-        from .._dtype import _FROM_NUMPY
+        from .._dtype import _FROM_NUMPY  # noqa: PLC0415
 
         grad = grad.to(_FROM_NUMPY[np_dtype])
     if grad.device != dev:
@@ -102,13 +102,13 @@ def _call_pre_hooks(node: Node, grads: list) -> list:
 
 def _materialize(node: Node, grads: list) -> list:
     # Multi-output nodes get zeros for the outputs nothing flowed into.
-    from .._creation import zeros
+    from .._creation import zeros  # noqa: PLC0415
 
     out = []
     for i, g in enumerate(grads):
         if g is None:
             shape, np_dtype, dev = node._meta(i)
-            from .._dtype import _FROM_NUMPY
+            from .._dtype import _FROM_NUMPY  # noqa: PLC0415
 
             g = zeros(shape, dtype=_FROM_NUMPY[np_dtype], device=dev)
         out.append(g)

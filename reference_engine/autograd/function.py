@@ -62,8 +62,8 @@ class BackwardCFunction(Node, FunctionCtx):
             self._released = True
 
     def apply(self, *grads: Any) -> tuple:
-        from .._creation import zeros
-        from .._dtype import _FROM_NUMPY
+        from .._creation import zeros  # noqa: PLC0415
+        from .._dtype import _FROM_NUMPY  # noqa: PLC0415
 
         if self._materialize:
             grads = tuple(
@@ -129,7 +129,7 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        from ..tensor import Tensor
+        from ..tensor import Tensor  # noqa: PLC0415
 
         ctx = cls._backward_cls()
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +59,7 @@ class SavedTensor:
     output back with its grad_fn for double backward.
     """
 
-    __slots__ = ("tensor", "version", "is_output", "output_nr", "grad_fn_name", "requires_grad")
+    __slots__ = ("grad_fn_name", "is_output", "output_nr", "requires_grad", "tensor", "version")
 
     def __init__(self, tensor: Tensor, is_output: bool) -> None:
         self.version = tensor._vc[0]
@@ -103,8 +102,18 @@ class Node:
     """A recorded op. Subclasses implement ``apply(*grad_outputs) -> tuple of grads``."""
 
     __slots__ = (
-        "next_functions", "_saved", "_released", "_out_meta", "_sequence_nr",
-        "_pre_hooks", "_post_hooks", "_tensor_pre_hooks", "_retains_grad", "metadata", "__weakref__", "__dict__",
+        "__dict__",
+        "__weakref__",
+        "_out_meta",
+        "_post_hooks",
+        "_pre_hooks",
+        "_released",
+        "_retains_grad",
+        "_saved",
+        "_sequence_nr",
+        "_tensor_pre_hooks",
+        "metadata",
+        "next_functions",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -208,8 +217,8 @@ class AccumulateGrad(Node):
         return v._data.shape, v._data.dtype, v.device
 
     def apply(self, grad: Tensor) -> tuple:  # type: ignore[override]
-        from ..tensor import Tensor
-        from .grad_mode import is_grad_enabled
+        from ..tensor import Tensor  # noqa: PLC0415
+        from .grad_mode import is_grad_enabled  # noqa: PLC0415
 
         var = self.variable
         if grad is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._util import grad_recording, needs, record, wrap_dims
 from ..ops.inplace import scalar_type_name
@@ -31,10 +32,30 @@ def _check_dtypes(a: Tensor, b: Tensor) -> None:
         )
 
 
+def _outer_sum(a: Any, b: Any) -> Any:
+    """a @ b for a short, wide reduction into a tiny result.
+
+    torch's CPU gemm for such shapes (a weight grad of a small layer over a big
+    batch) accumulates the products row by row; BLAS blocks the reduction
+    differently, and with cancellation the float32 results differ in the
+    fourth digit. Summing the (K, M, N) products over K reproduces torch's order.
+    """
+    m, k = a.shape
+    n = b.shape[1]
+    if m * n <= 64 and k * m * n <= 1 << 20:
+        return (a.T[:, :, None] * b[:, None, :]).sum(0)
+    return a @ b
+
+
 class MmBackward0(Node):
     # self: mm_mat1_backward(grad, mat2, ...) = grad.mm(mat2.t())
     # mat2: mm_mat2_backward(grad, self, ...) = self.t().mm(grad)
     def apply(self, grad: Tensor) -> tuple:
+        if not grad_mode._state.enabled:  # no create_graph: plain array products
+            g = grad._data
+            ga = Tensor._make(g @ self.saved("mat2")._data.T) if needs(self, 0) else None
+            gb = Tensor._make(self.saved("self")._data.T @ g) if needs(self, 1) else None
+            return ga, gb
         ga = mm(grad, self.saved("mat2").t()) if needs(self, 0) else None
         gb = mm(self.saved("self").t(), grad) if needs(self, 1) else None
         return ga, gb
@@ -59,6 +80,13 @@ class AddmmBackward0(Node):
     # self: maybe_multiply(grad, beta) ; mat1: grad.mm(mat2.t()) ; mat2: mat1.t().mm(grad)
     # Here mat2 is weight.t(), so the weight's grad is (mat1.t().mm(grad)).t() = grad.t().mm(mat1).
     def apply(self, grad: Tensor) -> tuple:
+        if not grad_mode._state.enabled:  # no create_graph: plain array products, bias grad pre-summed
+            g = grad._data
+            # the core sum: one summation order for every reduction in the engine
+            gb = grad.sum(0) if needs(self, 0) else None
+            gx = Tensor._make(g @ self.saved("weight")._data) if needs(self, 1) else None
+            gw = Tensor._make(_outer_sum(g.T, self.saved("input")._data)) if needs(self, 2) else None
+            return gb, gx, gw
         gx = mm(grad, self.saved("weight")) if needs(self, 1) else None
         gw = mm(grad.t(), self.saved("input")) if needs(self, 2) else None
         return grad if needs(self, 0) else None, gx, gw
@@ -103,11 +131,11 @@ class MeanBackward0(Node):
 
 
 def mean_all(input: Tensor) -> Tensor:  # noqa: A002
-    """Mean over all elements (uses the core's ``Tensor.mean`` once it exists)."""
-    if hasattr(Tensor, "mean"):
-        return input.mean()
-    arr = input._data.mean()
-    out = Tensor._make(input._xp.asarray(arr, dtype=input._data.dtype))
+    """Mean over all elements: the core sum divided by the count (torch's mean), with a MeanBackward0 node."""
+    a = input._data
+    with input._xp.errstate(invalid="ignore", divide="ignore"):
+        arr = Tensor._make(a).sum()._data / a.dtype.type(a.size)
+    out = Tensor._make(input._xp.asarray(arr, dtype=a.dtype))
     if grad_recording(input):
         node = MeanBackward0()
         node.self_sizes = input._data.shape

@@ -189,9 +189,27 @@ class Module:
     ) -> Iterator[tuple[str, Parameter]]:
         return self._named_members(lambda m: m._parameters, prefix, recurse, remove_duplicate)
 
+    def _module_list(self) -> list[Module]:
+        """Every distinct submodule, self first, in named_modules order (no names: the hot path)."""
+        out: list[Module] = []
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            out.append(m)
+            stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+        return out
+
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        seen: set[int] = set()
+        for m in self._module_list() if recurse else (self,):
+            for p in m._parameters.values():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield p
 
     def named_buffers(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
@@ -273,12 +291,12 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
-            if p.grad is None:
+            if p._grad is None:
                 continue
             if set_to_none:
-                p.grad = None
+                p._grad = None
             else:
-                g = p.grad
+                g = p._grad
                 if g.grad_fn is not None:
                     g.detach_()
                 else:

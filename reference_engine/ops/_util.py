@@ -73,10 +73,17 @@ def binary_arrays(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
 
 
 def to_tensor(x: Any, like: Tensor) -> Tensor:
-    """Wrap a Python scalar as a 0-dim tensor of ``like``'s kind (torch's wrapped number)."""
+    """Wrap a Python scalar as a 0-dim tensor (torch's wrapped number) for a backward formula.
+
+    A floating ``like`` (the op's result) gives the dtype: torch computes with the scalar in the result's
+    dtype, and the default float dtype would round a scalar multiplying a float64 tensor to float32.
+    """
     if isinstance(x, Tensor):
         return x
     dt = D._scalar_dtype(x)
+    ld = _FROM_NUMPY[like._data.dtype]
+    if ld.category >= dt.category and ld.category >= 2:
+        dt = ld
     return Tensor._make(array_module(like._data).asarray(x, dtype=dt.np))
 
 

@@ -16,6 +16,7 @@ from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import grad_recording, needs, record
+from .inplace import scalar_type_name
 
 
 def _pair(v: Any) -> tuple[int, int]:
@@ -42,12 +43,19 @@ def _windows(xp_: Any, xpad: Any, kh: int, kw: int, stride: tuple, dilation: tup
     return xp_.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides, writeable=False)
 
 
-def _check_input(input: Tensor, weight: Tensor, groups: int) -> None:  # noqa: A002
+def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:  # noqa: A002
     if input.ndim not in (3, 4):
         raise RuntimeError(
             "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
             f"[{', '.join(str(s) for s in input.shape)}]"
         )
+    name = scalar_type_name
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"Input type ({name(input.dtype).lower()}) and bias type ({name(bias.dtype).lower()}) should be the same"
+        )
+    if weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {name(input.dtype)} but found {name(weight.dtype)}")
     c = input.shape[-3]
     if c != weight.shape[1] * groups:
         raise RuntimeError(
@@ -102,7 +110,7 @@ def _conv_backward(xp_: Any, g: Any, node: ConvolutionBackward0, want_in: bool, 
 def _col2im(xp_: Any, gcols: Any, node: ConvolutionBackward0) -> Any:
     """Scatter-add the window grads back onto the padded input, one strided slice per kernel offset."""
     (pt, pb), (pl, pr) = node.padding
-    n, c, h, w = node.input_shape  # noqa: RUF059 - c documents the layout
+    n, c, h, w = node.input_shape
     sh, sw = node.stride
     dh, dw = node.dilation
     _, _, oh, ow, kh, kw = gcols.shape
@@ -123,7 +131,7 @@ def conv2d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
-    _check_input(input, weight, groups)
+    _check_input(input, weight, bias, groups)
     if input.ndim == 3:
         # torch batches an unbatched input: unsqueeze, convolve, squeeze (grad_fn SqueezeBackward1)
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)

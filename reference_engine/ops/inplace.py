@@ -125,6 +125,9 @@ class CopySlices(Node):
         self.next_functions = (base_edge, *fn.next_functions[1:])
         self._out_meta = ((base._data.shape, base._data.dtype, base.device),)
 
+    def name(self) -> str:
+        return "torch::autograd::CopySlices"
+
     def apply(self, grad: Tensor) -> tuple:
         result = grad.clone()
         grad_slice = self.view_fn(result)
@@ -141,7 +144,7 @@ class CopySlices(Node):
 
 
 def _sum_to(g: Tensor, like: Tensor) -> Tensor:
-    from ..autograd.engine import sum_to_shape
+    from ..autograd.engine import sum_to_shape  # noqa: PLC0415
 
     return sum_to_shape(g, like._data.shape) if g._data.shape != like._data.shape else g
 
@@ -197,13 +200,13 @@ class ZeroBackward0(Node):
         return (grad * 0,)
 
 
-class FillBackward0(Node):
+class FillBackward2(Node):
     # fill_.Scalar: self: zeros_like(grad)
     def apply(self, grad: Tensor) -> tuple:
         return (grad * 0,)
 
 
-class FillBackward1(Node):
+class FillBackward3(Node):
     # fill_.Tensor: self: zeros_like(grad) ; value: grad.sum()
     def apply(self, grad: Tensor) -> tuple:
         return grad * 0, grad.sum() if needs(self, 1) else None
@@ -211,6 +214,9 @@ class FillBackward1(Node):
 
 class CopyBackwards(Node):
     # copy_: self: zeros_like(grad) ; src: grad (summed to src's shape, cast to its dtype by the engine)
+    def name(self) -> str:
+        return "torch::autograd::CopyBackwards"  # a hand-written node in torch: name() has its namespace
+
     def apply(self, grad: Tensor) -> tuple:
         return (grad * 0 if needs(self, 0) else None), grad
 
@@ -237,11 +243,11 @@ def fill_(self: Tensor, value: Any) -> Tensor:
             )
         result = Tensor._make(_filled_like(self, value.item()))
         if grad_recording(self, value):
-            record(FillBackward1(), result, self, value)
+            record(FillBackward3(), result, self, value)
         return commit(self, result)
     result = Tensor._make(_filled_like(self, value))
     if grad_recording(self):
-        record(FillBackward0(), result, self)
+        record(FillBackward2(), result, self)
     return commit(self, result)
 
 

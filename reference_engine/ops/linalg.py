@@ -343,6 +343,13 @@ def _no_copy_reshape(arr: Any, shape: tuple) -> Any:
         return arr.reshape(shape, copy=False)
     except ValueError:
         return None
+    except TypeError:  # an array module whose reshape has no copy= argument
+        view = arr.view()
+        try:
+            view.shape = shape
+        except AttributeError:
+            return None
+        return view
 
 
 def _reshape(t: Tensor, shape: tuple) -> Tensor:
@@ -472,7 +479,27 @@ def matmul(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     return _matmul_batched(input, other)
 
 
+def _as_method(fn: Any, op: str, arg_names: tuple[str, ...]) -> Any:
+    """``fn`` as a Tensor method: torch numbers the arguments after ``self`` from 1 in its type errors."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        for pos, (name, value) in enumerate(zip(arg_names, args, strict=False), start=1):
+            _check_tensor(value, op, name, pos)
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = fn.__doc__
+    return method
+
+
 METHODS: dict = {
-    "matmul": matmul, "mm": mm, "bmm": bmm, "dot": dot, "mv": mv, "outer": outer, "ger": ger, "addmm": addmm,
-}  # fmt: skip
+    "matmul": _as_method(matmul, "matmul", ("other",)),
+    "mm": _as_method(mm, "mm", ("mat2",)),
+    "bmm": _as_method(bmm, "bmm", ("mat2",)),
+    "dot": _as_method(dot, "dot", ("tensor",)),
+    "mv": _as_method(mv, "mv", ("vec",)),
+    "outer": _as_method(outer, "outer", ("vec2",)),
+    "ger": _as_method(ger, "ger", ("vec2",)),
+    "addmm": _as_method(addmm, "addmm", ("mat1", "mat2")),
+}
 __all__ = ["addmm", "bmm", "dot", "ger", "matmul", "mm", "mv", "outer"]

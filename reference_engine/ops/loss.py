@@ -11,6 +11,7 @@ import warnings
 from typing import Any
 
 from .._backend import array_module
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import grad_recording, needs, record
@@ -36,10 +37,13 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
 
 
 def _reduce(arr: Any, reduction: str) -> Any:
+    # through the core reductions, so losses share the engine's one summation order
     if reduction == "mean":
-        return arr.mean()
+        total = Tensor._make(arr).sum()._data
+        with array_module(arr).errstate(invalid="ignore", divide="ignore"):
+            return total / arr.dtype.type(arr.size)  # torch's mean: the sum divided by the count
     if reduction == "sum":
-        return arr.sum()
+        return Tensor._make(arr).sum()._data
     return arr
 
 
@@ -58,7 +62,7 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
 
 
 def _broadcast_pair(x: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
-    if x.shape != target.shape:
+    if x._data.shape != target._data.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({x.shape}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
@@ -75,14 +79,22 @@ class MseLossBackward0(Node):
     # self: mse_loss_backward(grad, self, target, reduction) = norm * (self - target) * grad,
     #       norm = 2 / numel for mean, 2 otherwise ; target: the same with the operands swapped
     def apply(self, grad: Tensor) -> tuple:
+        if not grad_mode._state.enabled:  # no create_graph: one array expression
+            a = self.saved("self")._data
+            g = (a - self.saved("target")._data) * a.dtype.type(self.norm) * grad._data
+            return Tensor._make(g) if needs(self, 0) else None, Tensor._make(-g) if needs(self, 1) else None
         diff = self.saved("self") - self.saved("target")
         g = diff * self.norm * grad
         return g if needs(self, 0) else None, -g if needs(self, 1) else None
 
 
 def mse_loss(
-    input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
-) -> Tensor:  # noqa: A002
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
     x, t = _broadcast_pair(input, target)
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
@@ -101,8 +113,12 @@ def mse_loss(
 
 # --------------------------------------------------------------------------- l1 (composite, as in torch)
 def l1_loss(
-    input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
-) -> Tensor:  # noqa: A002
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
     from ..nn._ops import mean_all  # noqa: PLC0415 - nn imports this module
 
     x, t = _broadcast_pair(input, target)
@@ -174,13 +190,13 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int
     w = xp.where(valid, w, xp.zeros((), dtype=x.dtype))
     picked = xp.take_along_axis(x, xp.expand_dims(safe_t, cdim), cdim).squeeze(cdim) if x.ndim >= 2 else x[safe_t]
     losses = -w * picked
-    total = w.sum()
+    total = _reduce(w, "sum")
     if reduction == "none":
         arr = losses
     elif reduction == "sum":
-        arr = losses.sum()
+        arr = _reduce(losses, "sum")
     else:
-        arr = losses.sum() / total
+        arr = _reduce(losses, "sum") / total
     out = Tensor._make(xp.asarray(arr, dtype=x.dtype))
     if grad_recording(input):
         node = NllLoss2DBackward0() if x.ndim == 4 else NllLossBackward0()
@@ -205,12 +221,37 @@ def cross_entropy(
 ) -> Tensor:
     from ..nn._ops import log_softmax  # noqa: PLC0415 - nn imports this module
 
-    if target._data.dtype.kind == "f" or label_smoothing != 0.0:
-        raise NotImplementedError("cross_entropy: class-probability targets and label_smoothing are not supported")
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
     cdim = 1 if input.ndim >= 2 else 0
+    if target._data.dtype.kind == "f":
+        return _cross_entropy_probs(log_softmax(input, cdim), target, weight, reduction, label_smoothing, cdim)
+    if label_smoothing != 0.0:
+        raise NotImplementedError("cross_entropy: label_smoothing with class-index targets is not supported")
     return nll_loss(log_softmax(input, cdim), target, weight, None, ignore_index, None, reduction)
+
+
+def _cross_entropy_probs(
+    logp: Tensor, target: Tensor, weight: Tensor | None, reduction: str, label_smoothing: float, cdim: int
+) -> Tensor:
+    """Class-probability targets, composite as in torch: -(logp * target * weight).sum(...)."""
+    if logp.shape != target.shape:
+        raise RuntimeError(
+            f"Expected target size {list(logp.shape)}, got {list(target.shape)}"
+        )
+    n_classes = logp.shape[cdim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    prod = logp * target
+    if weight is not None:
+        shape = [1] * logp.ndim
+        shape[cdim] = n_classes
+        prod = prod * weight.reshape(shape)
+    if reduction == "none":
+        return -prod.sum(cdim)
+    if reduction == "sum":
+        return -prod.sum()
+    return -prod.sum() / (logp.numel() / n_classes)
 
 
 # --------------------------------------------------------------------------- bce with logits

@@ -61,7 +61,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  
     if dt is D.bool_ and alpha == 1:
         res = a | b
     else:
-        res = a + (b if alpha == 1 else b * alpha)
+        with _ErrState(_xp(a)):  # inf + -inf is nan silently, as in torch
+            res = a + (b if alpha == 1 else b * alpha)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     result = Tensor._make(res)
@@ -83,7 +84,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  
     _check_operand(other, "sub")
     a, b, dt = binary_arrays(input, other)
     _check_sub(dt)
-    res = a - (b if alpha == 1 else b * alpha)
+    with _ErrState(_xp(a)):
+        res = a - (b if alpha == 1 else b * alpha)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     result = Tensor._make(res)
@@ -141,7 +143,11 @@ class MulBackward0(Node):
 def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
     _check_operand(other, "mul")
     a, b, dt = binary_arrays(input, other)
-    res = a & b if dt is D.bool_ else a * b
+    if dt is D.bool_:
+        res = a & b
+    else:
+        with _ErrState(_xp(a)):  # inf * 0 is nan silently, as in torch
+            res = a * b
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     result = Tensor._make(res)
@@ -185,14 +191,14 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
         fdt = D.to_float(dt)
         if fdt is not dt:
             a, b, dt = a.astype(fdt.np), b.astype(fdt.np), fdt
-        with _errstate(xp):
+        with _ErrState(xp):
             res = a / b
     else:
         if dt is D.bool_:
             raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
         if dt.category < 2 and xp.any(b == 0):
             raise RuntimeError("ZeroDivisionError")
-        with _errstate(xp):
+        with _ErrState(xp):
             q = a / b if dt.category >= 2 else None
             if dt.category < 2:
                 res = xp.floor_divide(a, b) if rounding_mode == "floor" else _int_trunc_div(xp, a, b)
@@ -234,7 +240,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def _no_grad() -> Any:
-    from ..autograd.grad_mode import no_grad
+    from ..autograd.grad_mode import no_grad  # noqa: PLC0415
 
     return no_grad()
 
@@ -294,7 +300,7 @@ def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_no
         raise NotImplementedError(f"\"{fn_name}_cpu\" not implemented for 'Bool'")
     if dt.category < 2 and bool(xp.any(b == 0)):
         raise RuntimeError("ZeroDivisionError")
-    with _errstate(xp):
+    with _ErrState(xp):
         res = (xp.mod(a, b) if fn_name == "remainder" else xp.fmod(a, b)).astype(dt.np)
     result = Tensor._make(res)
     if not isinstance(input, Tensor):
@@ -407,7 +413,7 @@ def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001,
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         res = _int_pow_negative(xp, a, b)
     else:
-        with _errstate(xp):
+        with _ErrState(xp):
             res = xp.power(a, b)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
@@ -439,7 +445,7 @@ def _int_pow_negative(xp: Any, a: Any, b: Any) -> Any:
 def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
     a, b, dt = binary_arrays(base, exponent)
     xp = _xp(b)
-    with _errstate(xp):
+    with _ErrState(xp):
         res = xp.power(a, b)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
@@ -465,16 +471,16 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
 
 # --------------------------------------------------------------------------- unary math
 def _xp(arr: Any) -> Any:
-    from .._backend import array_module
+    from .._backend import array_module  # noqa: PLC0415
 
     return array_module(arr)
 
 
-class _errstate:
+class _ErrState:
     """NumPy's errstate (silence 1/0 and log(0) warnings: torch gives inf/nan silently)."""
 
     def __init__(self, xp: Any) -> None:
-        import numpy as np
+        import numpy as np  # noqa: PLC0415
 
         self._ctx = np.errstate(all="ignore") if xp is np else None
 
@@ -487,12 +493,15 @@ class _errstate:
             self._ctx.__exit__(*exc)
 
 
+_errstate = _ErrState  # the name other op modules use
+
+
 def _unary_compute(t: Tensor, dt: D.dtype, fn: Any) -> Any:
     a = t._data
     if a.dtype != dt.np:
         a = a.astype(dt.np)
     xp = _xp(a)
-    with _errstate(xp):
+    with _ErrState(xp):
         res = fn(xp, a)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
@@ -742,7 +751,7 @@ class RoundBackward1(_ZeroGrad):
 
 def _erf(xp: Any, a: Any) -> Any:
     try:
-        from scipy.special import erf as sp_erf  # type: ignore[import-untyped]
+        from scipy.special import erf as sp_erf  # type: ignore[import-untyped]  # noqa: PLC0415
 
         return sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(sp_erf(a.get()))
     except ImportError:
@@ -785,9 +794,9 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
         raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
     dt = _FROM_NUMPY[input._data.dtype]
     if decimals:
-        fn = lambda xp, a: xp.round(a * 10.0**decimals) / 10.0**decimals  # noqa: E731
+        fn = lambda xp, a: xp.round(a * 10.0**decimals) / 10.0**decimals
     else:
-        fn = lambda xp, a: xp.round(a) if a.dtype.kind == "f" else a.copy()  # noqa: E731
+        fn = lambda xp, a: xp.round(a) if a.dtype.kind == "f" else a.copy()
     result = Tensor._make(_unary_compute(input, dt, fn))
     if grad_recording(input):
         record(RoundBackward1() if decimals else RoundBackward0(), result, input)
@@ -831,7 +840,7 @@ class ClampBackward0(Node):
         return g_self, g_min, g_max
 
 
-def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:  # noqa: A001, A002
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -1137,7 +1146,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
     a, b, dt = binary_arrays(input, end)
     w = as_array(weight, dt, a)
     xp = _xp(a)
-    with _errstate(xp):
+    with _ErrState(xp):
         res = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
     result = Tensor._make(res.astype(dt.np, copy=False))
     if isinstance(weight, Tensor):
@@ -1198,7 +1207,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
 
 def _scalar_name(d: D.dtype) -> str:
     """torch's ScalarType name (Float, Long, Bool ...) used in kernel error messages."""
-    from .inplace import scalar_type_name
+    from .inplace import scalar_type_name  # noqa: PLC0415
 
     return scalar_type_name(d)
 
@@ -1206,7 +1215,7 @@ def _scalar_name(d: D.dtype) -> str:
 def _maybe_out(result: Tensor, out: Any) -> Tensor:
     if out is None:
         return result
-    from .inplace import copy_
+    from .inplace import copy_  # noqa: PLC0415
 
     with __import__("reference_engine").no_grad():
         if out.shape != result.shape:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
@@ -207,12 +208,12 @@ def _prod_backward(grad: Tensor, x: Tensor, result: Tensor, dims: tuple[int, ...
     if not zero.any():
         return g * (r / x)
     safe_x = P.where(_const(zero), 1.0, x)
-    others = prod_over(safe_x, dims)  # product of the nonzero elements of each slice
+    others = _prod_over(safe_x, dims)  # product of the nonzero elements of each slice
     one_zero = zero & (xp.sum(zero, axis=dims, keepdims=True) == 1)
     return P.where(_const(one_zero), g * others, g * (r / safe_x))
 
 
-def prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
+def _prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
     """The product over several dims, keeping them (one prod per dim, as prod takes a single dim)."""
     for d in dims:
         t = prod(t, d, keepdim=True)
@@ -309,7 +310,15 @@ def _var_forward(name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: Any
     return var, dims, keepdim, dof, dim is None
 
 
-def _var_like(name: str, node_cls: type, input: Tensor, dim: Any, unbiased: Any, keepdim: Any, correction: Any) -> Tensor:  # noqa: A002
+def _var_like(
+    name: str,
+    node_cls: type,
+    input: Tensor,  # noqa: A002
+    dim: Any,
+    unbiased: Any,
+    keepdim: Any,
+    correction: Any,
+) -> Tensor:
     var, dims, keepdim, dof, full = _var_forward(name, input, dim, unbiased, keepdim, correction)
     xp = input._xp
     out = xp.sqrt(var) if name == "std" else var
@@ -324,11 +333,25 @@ def _var_like(name: str, node_cls: type, input: Tensor, dim: Any, unbiased: Any,
     return result
 
 
-def var(input: Tensor, dim: Any = None, unbiased: Any = _MISSING, keepdim: bool = False, *, correction: Any = None) -> Tensor:  # noqa: A002
+def var(
+    input: Tensor,  # noqa: A002
+    dim: Any = None,
+    unbiased: Any = _MISSING,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> Tensor:
     return _var_like("var", VarBackward0, input, dim, unbiased, keepdim, correction)
 
 
-def std(input: Tensor, dim: Any = None, unbiased: Any = _MISSING, keepdim: bool = False, *, correction: Any = None) -> Tensor:  # noqa: A002
+def std(
+    input: Tensor,  # noqa: A002
+    dim: Any = None,
+    unbiased: Any = _MISSING,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> Tensor:
     return _var_like("std", StdBackward0, input, dim, unbiased, keepdim, correction)
 
 
@@ -383,7 +406,9 @@ MinBackward1 = type("MinBackward1", (_EvenlyDistribute,), {"__doc__": "min(): ev
 MedianBackward0 = type("MedianBackward0", (_EvenlyDistribute,), {"__doc__": "median(): evenly_distribute_backward"})
 MaxBackward0 = type("MaxBackward0", (_ValueSelecting,), {"__doc__": "max.dim: value_selecting_reduction_backward"})
 MinBackward0 = type("MinBackward0", (_ValueSelecting,), {"__doc__": "min.dim: value_selecting_reduction_backward"})
-MedianBackward1 = type("MedianBackward1", (_ValueSelecting,), {"__doc__": "median.dim: value_selecting_reduction_backward"})
+MedianBackward1 = type(
+    "MedianBackward1", (_ValueSelecting,), {"__doc__": "median.dim: value_selecting_reduction_backward"}
+)
 
 
 def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor:  # noqa: A002
@@ -431,7 +456,9 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> A
     d = _one_dim(input, dim)
     _require_nonempty(name, input, (d,), full=False)
     if a.ndim == 0:
-        return _dim_select(name, input, d, keepdim, a.copy(), xp.asarray(0), MaxBackward0 if name == "max" else MinBackward0)
+        return _dim_select(
+            name, input, d, keepdim, a.copy(), xp.asarray(0), MaxBackward0 if name == "max" else MinBackward0
+        )
     # argmax/argmin return the first winner, and the first NaN when there is one (torch's CPU kernels agree)
     idx = xp.argmax(a, axis=d) if name == "max" else xp.argmin(a, axis=d)
     idx = xp.expand_dims(idx, d)
@@ -451,7 +478,7 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = N
 
 def _median_index(a: Any, d: int) -> Any:
     """Index (along ``d``) of the lower median of each slice; the first NaN when a slice holds NaN."""
-    xp = np if isinstance(a, np.ndarray) else __import__("cupy")
+    xp = array_module(a)
     order = xp.argsort(a, axis=d, kind="stable")  # NaNs sort last
     n = a.shape[d]
     nan_count = xp.isnan(a).sum(axis=d, keepdims=True) if a.dtype.kind in "fc" else xp.zeros_like(order[:1])
@@ -663,7 +690,9 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     _check_tensor("norm", input)
     src = _dtype_of(input)
     if src.category < 2:
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(src)}")
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(src)}"
+        )
     if dtype is not None and D.promote_types(src, dtype) is not dtype:
         raise RuntimeError(
             f"linalg.vector_norm: the dtype of the input ({_type_name(src)}) should be convertible without narrowing "

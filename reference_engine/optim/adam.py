@@ -8,7 +8,7 @@ from typing import Any
 from .. import _dtype as D
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, params_with_grad
+from .optimizer import Optimizer, bump, check_common, fused, lerp_, params_with_grad
 
 
 def step_dtype() -> Any:
@@ -82,11 +82,11 @@ class Adam(Optimizer):
             if group["decoupled_weight_decay"]:
                 p._data *= dt(1 - lr * wd)
             else:
-                g = g + dt(wd) * p._data
+                g = fused(g, dt(wd), p._data)
         m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        m += dt(1 - beta1) * (g - m)  # lerp_(grad, 1 - beta1) with weight < 0.5
+        lerp_(m, g, 1 - beta1)
         v *= dt(beta2)
-        v += dt(1 - beta2) * (g * g)
+        v[...] = fused(v, dt(1 - beta2) * g, g)  # addcmul_: self + (value * t1) * t2, fused
         bump(state["exp_avg"])
         bump(state["exp_avg_sq"])
         step = float(state["step"]._data)

@@ -161,6 +161,31 @@ def bump(t: Tensor) -> None:
     t._vc[0] += 1
 
 
+def _wide(v: Any) -> Any:
+    return v.astype("float64") if hasattr(v, "astype") else float(v)
+
+
+def fused(base: Any, a: Any, b: Any) -> Any:
+    """base + a * b rounded once, as torch's CPU kernels do for add(alpha=), lerp and addcmul (FMA).
+
+    float32 is computed in float64 and rounded once; float64 has no wider type
+    here, so it rounds twice (at most an ulp from torch).
+    """
+    if base.dtype.itemsize == 4 and base.dtype.kind == "f":
+        return (_wide(base) + _wide(a) * _wide(b)).astype(base.dtype)
+    return base + a * b
+
+
+def lerp_(a: Any, b: Any, weight: float) -> None:
+    """a.lerp_(b, weight) with torch's two formulas (the one used depends on |weight| < 0.5)."""
+    w = a.dtype.type(weight)
+    d = b - a
+    if abs(weight) < 0.5:
+        a[...] = fused(a, w, d)
+    else:
+        a[...] = fused(b, -d, a.dtype.type(1) - w)
+
+
 def params_with_grad(group: dict[str, Any]) -> Iterable[Tensor]:
     return [p for p in group["params"] if p._grad is not None]
 

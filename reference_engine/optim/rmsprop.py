@@ -7,7 +7,7 @@ from typing import Any
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 from .adam import step_dtype
-from .optimizer import Optimizer, bump, check_common, params_with_grad
+from .optimizer import Optimizer, bump, check_common, fused, lerp_, params_with_grad
 
 
 class RMSprop(Optimizer):
@@ -71,16 +71,16 @@ class RMSprop(Optimizer):
         state["step"]._data += 1
         bump(state["step"])
         if wd != 0:
-            g = g + dt(wd) * p._data
+            g = fused(g, dt(wd), p._data)
         sq = state["square_avg"]._data
         sq *= dt(alpha)
-        sq += dt(1 - alpha) * (g * g)
+        sq[...] = fused(sq, dt(1 - alpha) * g, g)  # addcmul_: self + (value * t1) * t2, fused
         bump(state["square_avg"])
         if group["centered"]:
             ga = state["grad_avg"]._data
-            ga += dt(1 - alpha) * (g - ga)  # lerp_(grad, 1 - alpha)
+            lerp_(ga, g, 1 - alpha)
             bump(state["grad_avg"])
-            avg = xp.sqrt(sq - ga * ga)
+            avg = xp.sqrt(fused(sq, -ga, ga))  # square_avg.addcmul(grad_avg, grad_avg, value=-1)
         else:
             avg = xp.sqrt(sq)
         avg += dt(eps)
@@ -89,7 +89,7 @@ class RMSprop(Optimizer):
             buf *= dt(group["momentum"])
             buf += g / avg
             bump(state["momentum_buffer"])
-            p._data += dt(-lr) * buf
+            p._data[...] = fused(p._data, dt(-lr), buf)
         else:
             p._data += dt(-lr) * g / avg
         bump(p)
