@@ -10,7 +10,10 @@ from __future__ import annotations
 from . import (
     _dtype,
     autograd,
+    nn,
     ops,
+    optim,
+    random,
 )
 from ._creation import (
     arange,
@@ -59,6 +62,7 @@ from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
+from .random import *  # noqa: F403 - torch.manual_seed, torch.randn ...
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
@@ -73,6 +77,7 @@ __all__ = [
     "set_default_dtype", "set_grad_enabled", "short", "tensor", "uint8", "zeros", "zeros_like",
 ]  # fmt: skip
 __all__ += ops.__all__
+__all__ += ["nn", "optim", "random", *random.__all__]
 
 
 def result_type(tensor1: object, tensor2: object) -> dtype:

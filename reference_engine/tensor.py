@@ -397,7 +397,8 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return self._alias()
+        # unlike detach(), .data gets its own version counter: in-place changes through it go unnoticed
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value: Tensor) -> None:

@@ -1186,3 +1186,64 @@ def test_multi_output_function_unused_output_gets_zeros() -> None:
 
     got, want = run_both(prog)
     assert_same_tensors(got, want)
+
+
+@pytest.mark.parametrize("expr", ["cube", "linear"])
+def test_create_graph_grad_history(expr: str) -> None:
+    # with create_graph the first grad is stored through copy_ (CopyBackwards), later ones are added
+    def prog(lib: Any) -> tuple:
+        x = lib.tensor([2.0], requires_grad=True)
+        f = (lambda t: t * t * t) if expr == "cube" else (lambda t: t * 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f(x).sum().backward(create_graph=True)
+            first = x.grad.grad_fn
+            first_names = None if first is None else (type(first).__name__, _names(first))
+            f(x).sum().backward(create_graph=True)
+        second = x.grad.grad_fn
+        return first_names, None if second is None else (type(second).__name__, _names(second)), x.grad
+
+    got, want = run_both(prog)
+    assert got[:2] == want[:2]
+    assert_same_tensor(got[2], want[2])
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (4,)), ((2, 1, 3), (5, 4)), ((3,), (2, 2))])
+@pytest.mark.parametrize("op", ["add", "mul", "maximum", "same_dtype_sub", "mixed_dtype_mul"])
+def test_broadcast_error_message(shapes: tuple, op: str) -> None:
+    def prog(lib: Any) -> Any:
+        a = lib.ones(*shapes[0])
+        b = lib.ones(*shapes[1], dtype=lib.float64 if op == "mixed_dtype_mul" else lib.float32)
+        if op in ("add", "mul", "maximum"):
+            return getattr(lib, op)(a, b)
+        return a - b if op == "same_dtype_sub" else a * b
+
+    assert_same_error_full(prog)
+
+
+def test_data_has_its_own_version_counter() -> None:
+    def prog(lib: Any) -> tuple:
+        x = leaf(lib)
+        y = x * x
+        x.data.mul_(2)  # not seen by autograd: the saved x is used as modified
+        y.sum().backward()
+        return x._version, x.grad, x.data.requires_grad
+
+    got, want = run_both(prog)
+    assert got[0] == want[0] and got[2] == want[2]
+    assert_same_tensor(got[1], want[1])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs ops/shape.py make_view to set out._view_created_in_no_grad = True when it runs under no_grad "
+    "on a base that requires grad; ops/inplace.py check_inplace then raises torch's error",
+)
+def test_inplace_on_view_created_in_no_grad() -> None:
+    def prog(lib: Any) -> None:
+        x = leaf(lib)
+        with lib.no_grad():
+            v = x[:1]
+        v.mul_(2)
+
+    assert_same_error_full(prog)

@@ -19,6 +19,7 @@ import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
 import reference_engine.optim as eoptim
+import reference_engine.random as er
 from conformance.compare import compare_arrays
 
 DTYPES = [(torch.float32, re_.float32), (torch.float64, re_.float64)]
@@ -180,6 +181,21 @@ def test_cross_entropy_probability_targets_match_torch(reduction: str, tdt: torc
         check(ex.grad, tx.grad, f"input grad {kw}")
 
 
+@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_label_smoothing_matches_torch(reduction: str, tdt: torch.dtype, edt: Any) -> None:
+    torch.manual_seed(8)
+    x, t, w = torch.randn(5, 4, dtype=tdt), torch.tensor([0, 3, -100, 1, 2]), torch.rand(4, dtype=tdt)
+    for weight in (None, w):
+        run_and_compare(
+            lambda a, wt=weight: torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction, label_smoothing=0.15)(a, t),
+            lambda a, wt=weight: enn.CrossEntropyLoss(
+                weight=None if wt is None else as_engine(wt), reduction=reduction, label_smoothing=0.15
+            )(a, as_engine(t)),
+            x,
+        )
+
+
 def test_loss_target_grads_match_torch() -> None:
     torch.manual_seed(3)
     x, y = torch.randn(4, 3, dtype=torch.float64), torch.rand(4, 3, dtype=torch.float64)
@@ -231,6 +247,7 @@ ERRORS: dict[str, Callable[[Any, Any], Any]] = {
     "reduction_nll": lambda t, nn: nn.NLLLoss(reduction="x")(t.ones(2, 3), t.tensor([0, 1])),
     "reduction_bce": lambda t, nn: nn.BCEWithLogitsLoss(reduction="x")(t.ones(2), t.ones(2)),
     "nll_out_of_bounds": lambda t, nn: nn.NLLLoss()(t.ones(2, 3), t.tensor([0, 3])),
+    "nll_float_target": lambda t, nn: nn.NLLLoss()(t.ones(2, 3), t.tensor([0.0, 1.0])),
     "nll_batch": lambda t, nn: nn.NLLLoss()(t.ones(2, 3), t.tensor([0, 1, 1])),
     "bce_shape": lambda t, nn: nn.BCEWithLogitsLoss()(t.ones(2, 3), t.ones(3)),
     "mse_broadcast": lambda t, nn: nn.MSELoss()(t.ones(2, 3), t.ones(2)),
@@ -406,8 +423,6 @@ def test_freezing_pattern_matches_torch() -> None:
 
 # --------------------------------------------------------------------------- random
 def test_random_dtypes_shapes_and_reproducibility() -> None:
-    import reference_engine.random as er
-
     er.manual_seed(123)
     a = er.randn(3, 4)
     er.manual_seed(123)
@@ -432,3 +447,72 @@ def test_random_dtypes_shapes_and_reproducibility() -> None:
     assert abs(float(np.asarray(n._data).std()) - 0.5) < 0.02
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         re_.ones(2, requires_grad=True).uniform_()
+
+
+def _buffers_and_sharing(t: Any, nn: Any) -> list[Any]:
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(2, 2)
+            self.b = self.a  # shared: listed once
+            self.register_buffer("running", t.zeros(2))
+            self.register_buffer("scratch", t.ones(1), persistent=False)
+            self.tag = "plain attribute"
+
+        def forward(self, x: Any) -> Any:
+            return self.a(x) + self.running
+
+    net = Net()
+    out = [
+        [n for n, _ in net.named_parameters()],
+        [n for n, _ in net.named_parameters(prefix="net")],
+        [n for n, _ in net.named_parameters(remove_duplicate=False)],
+        [n for n, _ in net.named_buffers()],
+        list(net.state_dict()),
+        [n for n, _ in net.named_modules()],
+        [n for n, _ in net.named_children()],
+        [tuple(p.shape) for p in net.parameters(recurse=False)],
+        net.tag,
+    ]
+    net.running = t.full((2,), 3.0)
+    out.append(net.state_dict()["running"].tolist())
+    del net.b
+    out.append([n for n, _ in net.named_modules()])
+    out.append(repr(net))
+    out.append(net.get_parameter("a.bias").shape == (2,))
+    out.append(type(net.get_submodule("a")).__name__)
+    r = net.load_state_dict({"a.weight": t.ones(2, 2), "a.bias": t.ones(2), "extra": t.ones(1)}, strict=False)
+    out.append((list(r.missing_keys), list(r.unexpected_keys)))
+    return out
+
+
+def test_buffers_sharing_and_registration_match_torch() -> None:
+    assert _buffers_and_sharing(re_, enn) == _buffers_and_sharing(torch, torch.nn)
+
+
+def test_conv_weight_modified_in_place_before_backward_raises_like_torch() -> None:
+    def run(t: Any, nn: Any) -> tuple[type, str]:
+        conv = nn.Conv2d(1, 2, 3)
+        y = conv(t.ones(1, 1, 4, 4)).sum()
+        with t.no_grad():
+            conv.weight.mul_(2)
+        return _error_of(y.backward)
+
+    assert run(re_, enn) == run(torch, torch.nn)
+
+
+def test_forward_hooks_match_torch() -> None:
+    def run(t: Any, nn: Any) -> list[Any]:
+        lin = nn.Linear(2, 2)
+        with t.no_grad():
+            lin.weight.fill_(1.0)
+            lin.bias.fill_(0.5)
+        seen: list[Any] = []
+        h1 = lin.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+        h2 = lin.register_forward_hook(lambda m, args, out: seen.append(out.tolist()) or out + 1)
+        first = lin(t.ones(1, 2)).tolist()
+        h1.remove()
+        h2.remove()
+        return [first, seen, lin(t.ones(1, 2)).tolist()]
+
+    assert run(re_, enn) == run(torch, torch.nn)

@@ -131,7 +131,8 @@ class Node:
         return type(self).__name__
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # the class name, as Python prints torch's nodes (name() may carry a C++ namespace)
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def _sequence_number(self) -> int:
         return self._sequence_nr
@@ -226,7 +227,11 @@ class AccumulateGrad(Node):
         old = var._grad
         if old is None:
             if is_grad_enabled():
-                var._grad = grad  # create_graph: keep the graph of the grad itself
+                # create_graph: torch stores a copy made with copy_ (a CopyBackwards node when the grad has
+                # a graph), so the grad keeps its history without aliasing the incoming tensor
+                from ..ops.inplace import copy_  # noqa: PLC0415 - ops import the autograd package
+
+                var._grad = copy_(Tensor._make(grad._xp.empty_like(grad._data, dtype=var._data.dtype)), grad)
             else:
                 # A private copy: the same grad object may reach several leaves.
                 var._grad = Tensor._make(grad._data.copy())

@@ -61,15 +61,31 @@ def as_array(x: Any, dtype: D.dtype, like: Any) -> Any:
 def binary_arrays(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
     """Both operands as arrays of the torch-promoted result dtype."""
     if type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype and type(a._data) is type(b._data):
+        if a._data.shape != b._data.shape:
+            check_broadcast(a._data.shape, b._data.shape)
         return a._data, b._data, _FROM_NUMPY[a._data.dtype]  # fast path: nothing to promote
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError("expected at least one Tensor operand")
     check_same_device(a, b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.shape != b._data.shape:
+        check_broadcast(a._data.shape, b._data.shape)
     dt = D.result_type(a, b)
     like = a._data if isinstance(a, Tensor) else b._data
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.is_cuda != b.is_cuda:
         like = a._data if a.is_cuda else b._data
     return as_array(a, dt, like), as_array(b, dt, like), dt
+
+
+def check_broadcast(sa: tuple, sb: tuple) -> None:
+    """Raise torch's error when two shapes do not broadcast (NumPy's ValueError reads differently)."""
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {n - i}"
+            )
 
 
 def to_tensor(x: Any, like: Tensor) -> Tensor:

@@ -19,6 +19,14 @@ from ..tensor import LEAF_INPLACE_MSG, Tensor, grad_recording
 from ._util import needs, record
 
 VIEW_OF_LEAF_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+# Raised for views marked ``_view_created_in_no_grad`` (set by the view op when it runs under no_grad on a
+# base that requires grad) that are then modified in place with grad mode on.
+NO_GRAD_VIEW_MSG = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this "
+    "use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view "
+    "and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both "
+    "outside (if you want the inplace to be tracked)."
+)
 _SCALAR_NAMES = {
     "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
     "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
@@ -48,6 +56,8 @@ def check_inplace(self: Tensor, *others: Any) -> None:
             raise RuntimeError(VIEW_OF_LEAF_MSG)
         raise RuntimeError(LEAF_INPLACE_MSG)
     base = self._base
+    if base is not None and self.__dict__.get("_view_created_in_no_grad"):
+        raise RuntimeError(NO_GRAD_VIEW_MSG)
     if base is not None and base._grad_fn is None and base._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MSG)
 

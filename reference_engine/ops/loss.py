@@ -141,13 +141,16 @@ class NllLossBackward0(Node):
 
 
 def _check_nll(input: Tensor, target: Tensor) -> None:  # noqa: A002
-    if target._data.dtype.kind not in "iu" or target._data.dtype.itemsize not in (1, 8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {scalar_type_name(target.dtype)}")
+    # torch's order: nll_loss_nd's ValueErrors, then the kernel's checks
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if input.ndim >= 2 and input.shape[0] != (target.shape[0] if target.ndim else 1):
         tb = target.shape[0] if target.ndim else 1
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({tb}).")
+    if input.ndim <= 2 and target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target._data.dtype.kind not in "iu" or target._data.dtype.itemsize not in (1, 8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {scalar_type_name(target.dtype)}")
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -224,21 +227,54 @@ def cross_entropy(
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
     cdim = 1 if input.ndim >= 2 else 0
-    if target._data.dtype.kind == "f":
+    if target._data.dtype.kind == "f" and target.shape == input.shape:
         return _cross_entropy_probs(log_softmax(input, cdim), target, weight, reduction, label_smoothing, cdim)
-    if label_smoothing != 0.0:
-        raise NotImplementedError("cross_entropy: label_smoothing with class-index targets is not supported")
-    return nll_loss(log_softmax(input, cdim), target, weight, None, ignore_index, None, reduction)
+    logp = log_softmax(input, cdim)
+    nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    return _smoothed(logp, nll, target, weight, ignore_index, reduction, label_smoothing, cdim)
+
+
+def _smoothed(
+    logp: Tensor,
+    nll: Tensor,
+    target: Tensor,
+    weight: Tensor | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+    cdim: int,
+) -> Tensor:
+    """Class-index targets with label smoothing, composite as in torch:
+    (1 - eps) * nll + eps / C * (the weighted -sum of log-probs over classes, reduced like nll)."""
+    n_classes = logp.shape[cdim]
+    if weight is not None:
+        shape = [1] * logp.ndim
+        shape[cdim] = n_classes
+        smooth = -(logp * weight.reshape(shape)).sum(cdim)
+    else:
+        smooth = -logp.sum(cdim)
+    t = target._data
+    keep = t != ignore_index
+    smooth = smooth * Tensor._make(keep.astype(logp._data.dtype))  # masked_fill_(ignore_mask, 0)
+    if reduction == "mean":
+        if weight is not None:
+            denom = weight._data[t[keep]].sum()
+        else:
+            denom = keep.sum()
+        ret = smooth.sum() / Tensor._make(array_module(t).asarray(denom, dtype=logp._data.dtype))
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
 
 
 def _cross_entropy_probs(
     logp: Tensor, target: Tensor, weight: Tensor | None, reduction: str, label_smoothing: float, cdim: int
 ) -> Tensor:
     """Class-probability targets, composite as in torch: -(logp * target * weight).sum(...)."""
-    if logp.shape != target.shape:
-        raise RuntimeError(
-            f"Expected target size {list(logp.shape)}, got {list(target.shape)}"
-        )
     n_classes = logp.shape[cdim]
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
