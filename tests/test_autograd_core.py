@@ -1234,11 +1234,6 @@ def test_data_has_its_own_version_counter() -> None:
     assert_same_tensor(got[1], want[1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs ops/shape.py make_view to set out._view_created_in_no_grad = True when it runs under no_grad "
-    "on a base that requires grad; ops/inplace.py check_inplace then raises torch's error",
-)
 def test_inplace_on_view_created_in_no_grad() -> None:
     def prog(lib: Any) -> None:
         x = leaf(lib)

@@ -256,11 +256,6 @@ def test_double_backward_matches_torch(s1: tuple, s2: tuple) -> None:
         assert diff.ok, diff.describe()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ops/__init__.py wires Tensor.__matmul__ through _binary_dunder, which accepts Python scalars; "
-    "torch's __matmul__ returns NotImplemented for non-tensors",
-)
 def test_matmul_operator_with_scalar_is_unsupported() -> None:
     with pytest.raises(TypeError) as t_err:
         torch.ones(2, 3) @ 3

@@ -375,11 +375,6 @@ def test_setitem_on_non_leaf_matches_torch(fn: Callable) -> None:
             _assert_close(a, e, "setitem")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="x[...] = 5 fills x itself: torch names fill_.Tensor FillBackward3 (fill_.Scalar FillBackward2); "
-    "ops/inplace.py names them FillBackward1/FillBackward0",
-)
 def test_setitem_whole_tensor_grad_fn() -> None:
     names = []
     for m in (torch, re_):

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from . import inplace, linalg, pointwise, reduction, shape
-from . import indexing  # noqa: I001 - after shape: indexing builds on its views
+from . import indexing, inplace, linalg, pointwise, reduction, shape
 from .inplace import copy_, fill_, inplace_method, zero_
 
 _MODULES = (pointwise, reduction, shape, indexing, linalg)
@@ -66,8 +65,18 @@ Tensor.__rfloordiv__ = _binary_dunder(lambda self, other: pointwise.floor_divide
 Tensor.__mod__ = _binary_dunder(pointwise.remainder)
 Tensor.__pow__ = _binary_dunder(pointwise.pow)
 Tensor.__rpow__ = _binary_dunder(_rpow)
-Tensor.__matmul__ = _binary_dunder(linalg.matmul)
-Tensor.__rmatmul__ = _binary_dunder(lambda self, other: linalg.matmul(other, self))
+
+
+def _tensor_only(fn: Any) -> Any:
+    # torch's @ accepts tensors only: ``x @ 3`` is Python's "unsupported operand" TypeError
+    def method(self: Tensor, other: Any) -> Any:
+        return fn(self, other) if isinstance(other, Tensor) else NotImplemented
+
+    return method
+
+
+Tensor.__matmul__ = _tensor_only(linalg.matmul)
+Tensor.__rmatmul__ = _tensor_only(lambda self, other: linalg.matmul(other, self))
 Tensor.__neg__ = pointwise.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = pointwise.abs

@@ -138,7 +138,8 @@ def _apply_basic(self: Tensor, index: Any) -> tuple[Tensor, dict[int, Any], bool
                     adv[dim + k] = col.astype(np.int64)
                 dim += arr.ndim
             else:
-                adv[dim] = _check_bounds(arr, result._data.shape[dim], dim)
+                # torch names the position among the advanced indices, not the tensor dim
+                adv[dim] = _check_bounds(arr, result._data.shape[dim], len(adv))
                 dim += 1
         elif isinstance(e, float):
             raise IndexError(_BAD_INDEX.format("float"))

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._creation import _place
 from .._device import as_device
+from ..autograd import grad_mode
 from ..autograd.engine import sum_to_shape
 from ..autograd.graph import Node
 from ..tensor import Tensor, _size_args
@@ -39,6 +40,9 @@ def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Te
     else:
         out._base = base
         out._view_fn = view_fn
+    if not grad_mode._state.enabled and base.requires_grad:
+        # torch forbids in-place ops on such views later (inplace.check_inplace raises)
+        out._view_created_in_no_grad = True
     return out
 
 
