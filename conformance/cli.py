@@ -3,6 +3,12 @@
 ``conformance list`` prints the scenario library; ``conformance show NAME``
 runs one scenario on both engines and prints every checkpoint side by side
 (the quickest way to see where a divergence starts).
+
+``conformance diff OLD NEW`` compares two results files (new divergences,
+fixed, still divergent, margins grown >10x; exit 1 on new divergences);
+``conformance merge A.json B.json -o results.json`` combines shards' results
+into one results file and its HTML report; ``conformance baseline update``
+accepts a results file as the committed baseline.
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from pathlib import Path
 from .backends import CPU_PAIR
 from .loader import load_scenario_file
 from .observe import Entry, Observation
+from .report.baseline import diff_results, update_baseline
+from .report.html import write_html
+from .report.merge import combine
+from .results import ResultsFileError, load_results, write_results
 from .runner import run_item
 from .scenario import Scenario, ScenarioError
 from .verdict import show
@@ -76,6 +86,64 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0 if result.status in ("pass", "xfail") else 1
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    old, new = load_results(args.old), load_results(args.new)
+    diff = diff_results(old, new)
+    print(f"{args.old} -> {args.new}")
+    print("\n".join(diff.lines(limit=10**6)))
+    if diff.missing:
+        print("\n".join(f"  MISSING  {i}" for i in diff.missing))
+    return 1 if diff.regressions else 0
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    docs = [(str(p), load_results(p)) for p in args.files]
+    merged, warnings = combine(docs)
+    for w in warnings:
+        print(f"conformance merge: warning: {w}", file=sys.stderr)
+    write_results(merged, args.output)
+    html = args.html or args.output.with_name("conformance.html")
+    diff, note = None, ""
+    if args.baseline and args.baseline.exists():
+        diff = diff_results(load_results(args.baseline), merged)
+        print("\n".join(diff.lines()))
+    elif args.baseline:
+        note = f"no baseline at {args.baseline}"
+    write_html(merged, html, diff, note)
+    flag = "" if merged["run"]["complete"] else " (INCOMPLETE)"
+    print(f"merged {len(docs)} file(s): {merged['counts']}{flag} -> {args.output}, {html}")
+    return 0
+
+
+def _cmd_baseline_update(args: argparse.Namespace) -> int:
+    try:
+        print(update_baseline(args.results, args.baseline, args.allow_incomplete))
+    except ValueError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _add_result_commands(sub: argparse._SubParsersAction) -> None:
+    p_diff = sub.add_parser("diff", help="compare two results files; exit 1 on new divergences")
+    p_diff.add_argument("old", type=Path, help="the accepted state, e.g. reports/baseline.json")
+    p_diff.add_argument("new", type=Path, help="a run's results, e.g. reports/results.json")
+    p_diff.set_defaults(func=_cmd_diff)
+    p_merge = sub.add_parser("merge", help="combine shards' results files into one results file and HTML report")
+    p_merge.add_argument("files", type=Path, nargs="+")
+    p_merge.add_argument("-o", "--output", type=Path, required=True, help="the merged results file")
+    p_merge.add_argument("--html", type=Path, default=None, help="default: conformance.html next to --output")
+    p_merge.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
+    p_merge.set_defaults(func=_cmd_merge)
+    p_base = sub.add_parser("baseline", help="manage the committed baseline")
+    base_sub = p_base.add_subparsers(dest="action", required=True)
+    p_update = base_sub.add_parser("update", help="accept a run's results as the new baseline")
+    p_update.add_argument("--results", type=Path, default=Path("reports/results.json"))
+    p_update.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
+    p_update.add_argument("--allow-incomplete", action="store_true", help="accept an interrupted or partial run")
+    p_update.set_defaults(func=_cmd_baseline_update)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conformance", description="reference_engine vs torch conformance tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     p_show.add_argument("--dtype", default=None, help="one of the scenario's dtypes (default: its first)")
     p_show.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
     p_show.set_defaults(func=_cmd_show)
+    _add_result_commands(sub)
     return parser
 
 
@@ -95,6 +164,6 @@ def main(argv: list[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = args.func
     try:
         return command(args)
-    except ScenarioError as exc:
-        print(f"conformance: {exc}", file=sys.stderr)
+    except (ScenarioError, ResultsFileError) as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
         return 2

@@ -4,8 +4,14 @@ Every ``scenarios/*.py`` file (not ``_*`` or ``test_*``) becomes a collector
 whose items are ``name[dtype-pair]``. Each process (xdist worker or the
 single process) appends its records to
 ``reports/.results/<run id>/<worker>.jsonl``; the controller merges them at
-the end into ``reports/results.json`` and ``reports/conformance.html`` and
-removes the run's folder.
+the end into ``reports/results.json`` and ``reports/conformance.html``,
+compares them with ``reports/baseline.json``, and removes the run's folder
+only once both files are written. A run that was interrupted, lost a
+worker or left items unrun is still written, marked incomplete.
+
+Options: ``--conformance-shard=i/n`` runs the i-th of n disjoint shards
+(items chosen by a stable hash of their node id); ``--update-baseline``
+accepts this run's results as the new baseline.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +29,11 @@ import pytest
 
 from .backends import BackendPair, pairs_for
 from .loader import EXPECTED_FILE, ExpectedDivergence, load_expected, load_scenario_file
+from .report.baseline import BaselineDiff, diff_results, update_baseline
+from .report.details import enrich
 from .report.html import write_html
-from .report.merge import merge, write_results
-from .results import RESULTS_SUBDIR, append_record
+from .report.merge import iso_time, merge, write_results
+from .results import RESULTS_SUBDIR, ResultsFileError, append_record, count_statuses, load_results
 from .runner import run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 
@@ -47,6 +56,9 @@ class _State:
     dtypes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     expected: dict[Path, list[ExpectedDivergence]] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
+    shard: tuple[int, int] | None = None  # (i, n), 1-based
+    expected_ids: set[str] = field(default_factory=set)  # scenario items collected (after deselection)
+    deselected: int = 0
 
 
 _STATE = pytest.StashKey[_State]()
@@ -60,6 +72,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance")
     group.addoption("--conformance-reports", default=None, help="where results go (default: <rootdir>/reports)")
     group.addoption("--scenario-timeout", type=float, default=None, help="seconds per scenario run (default 60)")
+    group.addoption("--conformance-shard", default=None, metavar="I/N",
+                    help="run only shard I of N (1-based; items split by a stable hash of their node id)")
+    group.addoption("--conformance-baseline", default=None,
+                    help="the accepted results to compare with (default: <reports dir>/baseline.json)")
+    group.addoption("--update-baseline", action="store_true", default=False,
+                    help="after a complete run, write its results to the baseline file")  # fmt: skip
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"2/4"`` -> (2, 4); anything malformed is a usage error."""
+    if not text:
+        return None
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise pytest.UsageError(f"--conformance-shard: expected I/N like 1/4, got {text!r}") from None
+    if not 1 <= i <= n:
+        raise pytest.UsageError(f"--conformance-shard: need 1 <= I <= N, got {text!r}")
+    return i, n
+
+
+def in_shard(nodeid: str, shard: tuple[int, int]) -> bool:
+    """Stable across processes and machines (Python's hash() is salted per process)."""
+    return zlib.crc32(nodeid.encode()) % shard[1] == shard[0] - 1
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,6 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     state = _State(Path(reports).resolve(), worker, run_id)
+    state.shard = parse_shard(config.getoption("conformance_shard"))
     config.stash[_STATE] = state
     if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
         config.pluginmanager.register(_XdistHooks(state), "conformance-xdist")
@@ -86,6 +123,10 @@ class _XdistHooks:
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["conformance_run_id"] = self.state.run_id
 
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        # Every worker collects the same items; the controller itself collects nothing.
+        self.state.expected_ids |= {nodeid for nodeid in ids if _scenario_id(nodeid)}
+
 
 def _run_dir(state: _State) -> Path:
     return state.reports_dir / RESULTS_SUBDIR / state.run_id
@@ -96,8 +137,30 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _failed_ids.clear()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash[_STATE]
+    if state.shard is None:
+        return
+    keep = [item for item in items if in_shard(item.nodeid, state.shard)]
+    dropped = [item for item in items if not in_shard(item.nodeid, state.shard)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not _is_worker(session.config):
+        state = session.config.stash[_STATE]
+        state.expected_ids |= {item.nodeid for item in session.items if _scenario_id(item.nodeid)}
+
+
 def _is_scenario_file(path: Path) -> bool:
-    return path.suffix == ".py" and path.parent.name == "scenarios" and not path.name.startswith(("_", "test_"))
+    return (
+        path.suffix == ".py"
+        and path.parent.name == "scenarios"
+        and not path.name.startswith(("_", "test_"))
+        and path.name != "conftest.py"  # pytest's own file, not a scenario file
+    )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -166,6 +229,7 @@ class ScenarioItem(pytest.Item):
             self.scenario, self.dtype, self.pair, self.name, self.expected, self.config.getoption("scenario_timeout")
         )
         result.record["nodeid"] = self.nodeid
+        enrich(result.record, self.scenario, result)
         append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
         if result.status in ("diverge", "xfail"):
             raise ScenarioDivergenceError(result.message)
@@ -228,27 +292,84 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 _failed_ids: set[str] = set()
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if _is_worker(config):
+    if _is_worker(config) or config.option.collectonly:
         return
     state = config.stash[_STATE]
     run_dir = _run_dir(state)
-    if not run_dir.exists() and not _failed_ids:
+    if not run_dir.exists() and not _failed_ids and not state.expected_ids:
         return  # no scenario ran: leave an earlier report alone
-    results = merge(run_dir, {"run_id": state.run_id, "start": state.started, "end": time.time()})
+    try:
+        results = _results(state, int(exitstatus))
+        write_results(results, state.reports_dir / "results.json")
+        diff, note = _against_baseline(config, state, results)
+        write_html(results, state.reports_dir / "conformance.html", diff, note)
+    except Exception as exc:  # noqa: BLE001 - the worker files stay so the run can be merged later
+        state.summary = [f"conformance: writing the report failed ({type(exc).__name__}: {exc}); "
+                         f"the workers' records are kept in {run_dir}"]  # fmt: skip
+        return
+    shutil.rmtree(run_dir, ignore_errors=True)  # merged and written: results.json now holds every record
+    state.summary = _claim_lines(results["records"])
+    state.summary += diff.lines() if diff else ([f"conformance: {note}"] if note else [])
+    if config.getoption("update_baseline"):
+        state.summary.append(_update_baseline(config, state))
+    flag = "" if results["run"]["complete"] else f" INCOMPLETE ({results['run']['incomplete_reason']})"
+    state.summary.append(f"conformance: {results['counts']}{flag} -> {state.reports_dir / 'results.json'}")
+
+
+def _results(state: _State, exitstatus: int) -> dict[str, Any]:
+    """The merged document, with crashed items added and completeness decided."""
+    end = time.time()
+    shard = f"{state.shard[0]}/{state.shard[1]}" if state.shard else None
+    meta = {"run_id": state.run_id, "start": state.started, "end": end, "started": iso_time(state.started),
+            "ended": iso_time(end), "shard": shard}  # fmt: skip
+    results = merge(_run_dir(state), meta, root=Path(__file__).resolve().parent.parent)  # the engine's checkout
     known = {r["id"] for r in results["records"]}
     for nodeid in sorted(_failed_ids):
         sid = _scenario_id(nodeid)
         if sid and sid not in known:
             results["records"].append({"id": sid, "nodeid": nodeid, "status": "crashed", "tags": [],
                                        "message": "no record: the worker running it crashed"})  # fmt: skip
-            results["counts"]["crashed"] = results["counts"].get("crashed", 0) + 1
-    write_results(results, state.reports_dir / "results.json")
-    write_html(results, state.reports_dir / "conformance.html")
-    shutil.rmtree(run_dir, ignore_errors=True)  # merged; results.json now holds every record
-    state.summary = _claim_lines(results["records"])
-    state.summary.append(f"conformance: {results['counts']} -> {state.reports_dir / 'results.json'}")
+            known.add(sid)
+    results["records"].sort(key=lambda r: r["id"])
+    results["counts"] = count_statuses(results["records"])
+    not_run = sorted(sid for n in state.expected_ids if (sid := _scenario_id(n)) and sid not in known)
+    reasons = []
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        reasons.append("interrupted")
+    if results["counts"].get("crashed"):
+        reasons.append(f"{results['counts']['crashed']} item(s) lost to crashed workers")
+    if not_run:
+        reasons.append(f"{len(not_run)} collected item(s) did not run")
+    if results["run"]["unreadable_lines"]:
+        reasons.append(f"{results['run']['unreadable_lines']} unreadable record line(s)")
+    results["run"].update(complete=not reasons, incomplete_reason="; ".join(reasons), not_run=not_run,
+                          interrupted=exitstatus == pytest.ExitCode.INTERRUPTED, exit_status=exitstatus)  # fmt: skip
+    return results
+
+
+def _baseline_path(config: pytest.Config, state: _State) -> Path:
+    given = config.getoption("conformance_baseline")
+    return Path(given).resolve() if given else state.reports_dir / "baseline.json"
+
+
+def _against_baseline(config: pytest.Config, state: _State, results: dict[str, Any]) -> tuple[BaselineDiff | None, str]:
+    path = _baseline_path(config, state)
+    if not path.exists():
+        return None, f"no baseline at {path} (create one with: conformance baseline update)"
+    try:
+        baseline = load_results(path)
+    except ResultsFileError as exc:
+        return None, f"baseline not used: {exc}"
+    return diff_results(baseline, results, only_new_items=True), ""
+
+
+def _update_baseline(config: pytest.Config, state: _State) -> str:
+    try:
+        return "conformance: " + update_baseline(state.reports_dir / "results.json", _baseline_path(config, state))
+    except (ResultsFileError, ValueError) as exc:
+        return f"conformance: baseline NOT updated: {exc}"
 
 
 def _claim_lines(records: list[dict[str, Any]]) -> list[str]:

@@ -1,4 +1,11 @@
-"""Verdict records as JSON lines: one file per pytest-xdist worker, appended atomically."""
+"""Verdict records as JSON lines (one file per pytest-xdist worker, appended atomically) and results files.
+
+A results file (``reports/results.json``, ``reports/baseline.json``, a shard's
+results) is one JSON document: ``{"kind": "conformance-results",
+"schema_version": N, "run": {...}, "counts": {...}, "records": [...]}``.
+``load_results`` checks that shape and raises ``ResultsFileError`` naming the
+file, so a corrupt or foreign file is a one-line error, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,12 @@ from typing import Any
 import numpy as np
 
 RESULTS_SUBDIR = ".results"
+KIND = "conformance-results"
+SCHEMA_VERSION = 2  # 2: kind marker, run.complete, per-record checkpoints/reproducer
+
+
+class ResultsFileError(Exception):
+    """A results or baseline file that cannot be used; the message names the file."""
 
 
 def to_jsonable(value: Any) -> Any:
@@ -48,7 +61,60 @@ def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
             bad += 1
+            continue
+        if isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("status"), str):
+            records.append(record)
+        else:
+            bad += 1
     return records, bad
+
+
+def count_statuses(records: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
+
+
+def write_results(results: dict[str, Any], path: Path) -> None:
+    """Write atomically (temp file + rename): readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(to_jsonable(results), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """A validated results document; anything else raises ResultsFileError naming ``path``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ResultsFileError(f"{path}: cannot read results file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ResultsFileError(f"{path}: not a conformance results file (not UTF-8 text)") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsFileError(f"{path}: corrupt results file (invalid JSON at line {exc.lineno}: {exc.msg})") from None
+    _validate(path, data)
+    return data
+
+
+def _validate(path: Path, data: Any) -> None:
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        raise ResultsFileError(f"{path}: not a conformance results file (no \"kind\": \"{KIND}\" marker)")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ResultsFileError(
+            f"{path}: results schema version {version!r}, this tool reads version {SCHEMA_VERSION} "
+            "(regenerate the file with this version, e.g. `conformance baseline update`)"
+        )
+    records = data.get("records")
+    if not isinstance(records, list) or not isinstance(data.get("run"), dict):
+        raise ResultsFileError(f"{path}: corrupt results file (\"records\" must be a list and \"run\" an object)")
+    for i, r in enumerate(records):
+        if not (isinstance(r, dict) and isinstance(r.get("id"), str) and isinstance(r.get("status"), str)):
+            raise ResultsFileError(f"{path}: corrupt results file (record #{i + 1} lacks a string \"id\"/\"status\")")

@@ -62,8 +62,8 @@ from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .ops.conv import conv2d
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
+from .ops.conv import conv2d
 from .random import *  # noqa: F403 - torch.manual_seed, torch.randn ...
 from .tensor import Size, Tensor
 

@@ -1,59 +1,132 @@
-"""Random numbers: ``manual_seed``, ``randn``, ``rand``, ``randint``, ``randperm`` and in-place samplers.
+"""Random numbers that reproduce torch's CPU generator bit for bit.
 
-The generator is a NumPy ``Generator`` (PCG64). Seeding makes runs of the
-engine reproducible, but the streams differ from torch's (torch uses a
-Mersenne Twister with its own transforms): the same seed does NOT give the
-same numbers as torch. Tests that compare with torch copy torch's values in.
+The generator is torch's: MT19937 seeded with the low 32 bits of the seed
+(``_mt19937.py``), plus a cached second Box-Muller sample. Each sampler below
+draws the same words in the same order and applies the same transform with
+the same float rounding as torch 2.13's CPU kernels, including the size and
+dtype switches (see docs/rng.md for the table and the few known gaps).
 
 Importing this module also attaches ``normal_``, ``uniform_``,
-``bernoulli_`` and ``random_`` to ``Tensor``.
+``bernoulli_``, ``random_`` and ``exponential_`` to ``Tensor``.
 """
 
 from __future__ import annotations
 
-import time
+import contextlib
+import math
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import _dtype as D
+from . import _rng_math as RM
+from ._mt19937 import MT19937, N, init_key
 from .ops.inplace import check_inplace
 from .tensor import Tensor, _size_args
 
 _DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
+_U64 = 0xFFFFFFFFFFFFFFFF
+# torch's byte-tensor state: the legacy THGeneratorState (seed, left, seeded, next, 624 uint64 words, the
+# double-normal cache fields) followed by the float-normal cache; 5056 bytes with C struct padding.
+_STATE_DTYPE = np.dtype(
+    [
+        ("the_initial_seed", "<u8"), ("left", "<i4"), ("seeded", "<i4"), ("next", "<u8"),
+        ("state", "<u8", (N,)), ("normal_x", "<f8"), ("normal_y", "<f8"), ("normal_rho", "<f8"),
+        ("normal_is_valid", "<i4"), ("_pad0", "<i4"), ("next_float_normal_sample", "<f4"),
+        ("is_next_float_normal_sample_valid", "u1"), ("_pad1", "u1", (3,)),
+    ]
+)  # fmt: skip
+assert _STATE_DTYPE.itemsize == 5056
 
 
 class Generator:
-    """A seedable source of random numbers (NumPy PCG64; streams differ from torch)."""
+    """torch.Generator for the CPU: MT19937 state, the initial seed and the cached normal samples."""
 
     def __init__(self, device: Any = "cpu") -> None:
-        self._seed = _DEFAULT_SEED
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
         self.device = device
+        self._mt = MT19937(_DEFAULT_SEED)
+        self._seed = _DEFAULT_SEED
+        self._next_double_normal: float | None = None
+        self._next_float_normal: float | None = None
 
-    def manual_seed(self, seed: int) -> Generator:
+    def manual_seed(self, seed: Any) -> Generator:
         seed = int(seed)
-        self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = seed & _U64
+        self._mt.seed(self._seed)
+        self._next_double_normal = None
+        self._next_float_normal = None
         return self
 
     def seed(self) -> int:
-        s = time.time_ns() & 0xFFFFFFFFFFFFFFFF
+        """Seed from the OS's entropy (torch reads /dev/urandom) and return the seed."""
+        s = int.from_bytes(os.urandom(8), "little")
         self.manual_seed(s)
         return s
 
     def initial_seed(self) -> int:
         return self._seed
 
+    def get_state(self) -> Tensor:
+        return Tensor._make(_pack_state(self))
+
+    def set_state(self, new_state: Tensor) -> Generator:
+        _unpack_state(self, new_state)
+        return self
+
+    def clone_state(self) -> Generator:
+        g = Generator(self.device)
+        g._mt = self._mt.copy()
+        g._seed, g._next_double_normal, g._next_float_normal = self._seed, self._next_double_normal, self._next_float_normal
+        return g
+
+
+def _pack_state(g: Generator) -> np.ndarray:
+    key, pos = g._mt.key_pos()
+    rec = np.zeros((), dtype=_STATE_DTYPE)
+    rec["the_initial_seed"] = g._seed
+    # torch's mt19937 counts ``left`` down from 625 - consumed; a fresh seed has left=1, next=0 (twist pending)
+    rec["left"] = 1 if g._mt.fresh else N + 1 - pos
+    rec["seeded"] = 1
+    rec["next"] = 0 if g._mt.fresh else pos
+    rec["state"] = key.astype(np.uint64)
+    if g._next_double_normal is not None:
+        rec["normal_is_valid"] = 1
+        rec["normal_y"] = g._next_double_normal
+    if g._next_float_normal is not None:
+        rec["is_next_float_normal_sample_valid"] = 1
+        rec["next_float_normal_sample"] = g._next_float_normal
+    return np.frombuffer(rec.tobytes(), dtype=np.uint8).copy()
+
+
+def _unpack_state(g: Generator, new_state: Tensor) -> None:
+    raw = np.asarray(new_state._data if isinstance(new_state, Tensor) else new_state)
+    if raw.dtype != np.uint8:
+        raise TypeError("expected a torch.ByteTensor")
+    if raw.size != _STATE_DTYPE.itemsize:
+        raise RuntimeError("Expected either a THGeneratorState of size 5048 or a CPUGeneratorImplState of size 5056 "
+                           f"but found the input RNG state size to be {raw.size}")  # fmt: skip
+    rec = np.frombuffer(np.ascontiguousarray(raw).tobytes(), dtype=_STATE_DTYPE)[0]
+    left = int(rec["left"])
+    g._mt.set_key(rec["state"].astype(np.uint32), N + 1 - left)
+    g._mt.fresh = left == 1 and int(rec["next"]) == 0
+    g._seed = int(rec["the_initial_seed"])
+    g._next_double_normal = float(rec["normal_y"]) if rec["normal_is_valid"] else None
+    valid_f = rec["is_next_float_normal_sample_valid"]
+    g._next_float_normal = float(rec["next_float_normal_sample"]) if valid_f else None
+
 
 default_generator = Generator()
 
 
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator)._rng
+def _gen(generator: Generator | None) -> Generator:
+    return generator if generator is not None else default_generator
 
 
-def manual_seed(seed: int) -> Generator:
+def manual_seed(seed: Any) -> Generator:
     return default_generator.manual_seed(seed)
 
 
@@ -65,6 +138,120 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
+def get_rng_state() -> Tensor:
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, **_: Any) -> Iterator[None]:
+    """torch.random.fork_rng: restore the default generator's state (cached normal included) on exit."""
+    if not enabled:
+        yield
+        return
+    saved = default_generator.clone_state()
+    try:
+        yield
+    finally:
+        default_generator._mt = saved._mt
+        default_generator._seed = saved._seed
+        default_generator._next_double_normal = saved._next_double_normal
+        default_generator._next_float_normal = saved._next_float_normal
+
+
+# --------------------------------------------------------------------------- word -> value transforms
+def _uniform_words(g: Generator, n: int, np_dtype: np.dtype) -> np.ndarray:
+    """torch's uniform_real on [0, 1): float32 from 24 bits of a 32-bit word, float64 from 53 of a 64-bit one."""
+    if np_dtype == np.float64:
+        return (g._mt.random64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * (2.0**-53)
+    bits = g._mt.random32(n) & np.uint64((1 << 24) - 1)
+    return bits.astype(np.float32) * np.float32(2.0**-24)
+
+
+def _uniform_draw(g: Generator, n: int, np_dtype: np.dtype, low: float, high: float) -> np.ndarray:
+    """uniform_real_distribution<T>(from, to): x * (to - from) + from in T, contracted to one fma by the compiler."""
+    work = np.float64 if np_dtype == np.float64 else np.float32
+    x = _uniform_words(g, n, np.dtype(work))
+    lo, hi = work(low), work(high)
+    span = work(hi - lo)
+    if lo == 0 and span == 1:
+        return x
+    return RM.fma64(x, span, lo) if work is np.float64 else RM.fma32(x, span, lo)
+
+
+def _scalar_normals(g: Generator, n: int, mean: float, std: float) -> np.ndarray:
+    """normal_distribution<double>: Box-Muller on two 53-bit uniforms, the sine kept for the next call."""
+    out = np.empty(n, np.float64)
+    for i in range(n):
+        if g._next_double_normal is not None:
+            z, g._next_double_normal = g._next_double_normal, None
+        else:
+            u1, u2 = _uniform_words(g, 2, np.dtype(np.float64)).tolist()
+            r = math.sqrt(-2.0 * math.log1p(-u2))
+            theta = 2.0 * math.pi * u1
+            g._next_double_normal = r * math.sin(theta)
+            z = r * math.cos(theta)
+        out[i] = RM.fma_exact(z, std, mean)
+    return out
+
+
+def _normal_values(g: Generator, n: int, np_dtype: np.dtype, mean: float, std: float, contiguous: bool = True) -> np.ndarray:
+    """torch's normal_kernel: Box-Muller in blocks of 16 for n >= 16 on contiguous tensors, else the scalar path."""
+    if n < 16 or not contiguous:
+        return _scalar_normals(g, n, mean, std).astype(np_dtype)
+    if np_dtype == np.float32:
+        u = _uniform_words(g, n, np.dtype(np.float32))
+        tail = _uniform_words(g, 16, np.dtype(np.float32)) if n % 16 else None
+        return RM.box_muller_blocks_f32(u, tail, np.float32(mean), np.float32(std))
+    u = _uniform_words(g, n, np.dtype(np.float64))
+    tail = _uniform_words(g, 16, np.dtype(np.float64)) if n % 16 else None
+    return RM.box_muller_blocks_f64(u, tail, float(mean), float(std)).astype(np_dtype)
+
+
+def _int_range_draw(g: Generator, n: int, low: int, high: int) -> np.ndarray:
+    """random_(from, to): (word % (to - from)) + from, with a 64-bit word once the range needs more than 32 bits."""
+    span = high - low
+    words = g._mt.random64(n) if span >= 1 << 32 else g._mt.random32(n)
+    return (words % np.uint64(span)).astype(np.int64) + np.int64(low) if span < 1 << 63 else _wide_range(words, span, low)
+
+
+def _wide_range(words: np.ndarray, span: int, low: int) -> np.ndarray:
+    return np.array([(int(w) % span + low) for w in words.tolist()], dtype=np.int64)
+
+
+def _default_int_draw(g: Generator, n: int, np_dtype: np.dtype) -> np.ndarray:
+    """random_() without bounds: [0, 2**mantissa] for floats, [0, max] for integers, one bit for bool."""
+    wide = np_dtype in (np.float64, np.int64)
+    words = g._mt.random64(n) if wide else g._mt.random32(n)
+    if np_dtype == np.bool_:
+        return (words & np.uint64(1)).astype(np.bool_)
+    if np.issubdtype(np_dtype, np.floating):
+        digits = np.finfo(np_dtype).nmant + 1
+        return (words % np.uint64((1 << digits) + 1)).astype(np_dtype)
+    top = int(np.iinfo(np_dtype).max) + 1
+    return (words % np.uint64(top)).astype(np_dtype)
+
+
+def _exponential_values(g: Generator, n: int, lambd: float) -> np.ndarray:
+    """exponential_ on 53-bit uniforms: (-1/lambda) * log1p(-u), found by experiment (not log(1 - u))."""
+    u = _uniform_words(g, n, np.dtype(np.float64))
+    return (-1.0 / lambd) * np.log1p(-u)
+
+
+def _bernoulli_mask(shape: tuple[int, ...], p: float, generator: Generator | None = None) -> np.ndarray:
+    """bernoulli_(p) with a scalar p, as a bool array: one 53-bit uniform per element, ``u < p``.
+
+    This is torch's portable kernel; torch builds with MKL take another path on
+    Intel CPUs (see docs/rng.md). ``nn.Dropout`` keeps an element where this is True for p = 1 - drop.
+    """
+    n = math.prod(shape)
+    return (_uniform_words(_gen(generator), n, np.dtype(np.float64)) < p).reshape(shape)
+
+
+# --------------------------------------------------------------------------- factories
 def _float_dtype(dtype: D.dtype | None) -> D.dtype:
     return dtype if dtype is not None else D.get_default_dtype()
 
@@ -77,114 +264,225 @@ def _finish(arr: np.ndarray, dtype: D.dtype, requires_grad: bool) -> Tensor:
 
 
 def randn(
-    *size: Any,
-    generator: Generator | None = None,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    dt = _float_dtype(dtype)
-    return _finish(_rng(generator).standard_normal(_size_args(size)), dt, requires_grad)
+    *size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+    requires_grad: bool = False, out: Tensor | None = None,
+) -> Tensor:  # fmt: skip
+    dt, shape = _float_dtype(dtype), _size_args(size)
+    arr = _normal_values(_gen(generator), math.prod(shape), dt.np, 0.0, 1.0)
+    return _finish(arr.reshape(shape), dt, requires_grad)
 
 
 def rand(
-    *size: Any,
-    generator: Generator | None = None,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    dt = _float_dtype(dtype)
-    return _finish(_rng(generator).random(_size_args(size)), dt, requires_grad)
+    *size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+    requires_grad: bool = False, out: Tensor | None = None,
+) -> Tensor:  # fmt: skip
+    dt, shape = _float_dtype(dtype), _size_args(size)
+    arr = _uniform_draw(_gen(generator), math.prod(shape), dt.np, 0.0, 1.0)
+    return _finish(arr.reshape(shape), dt, requires_grad)
 
 
 def randint(
-    low: int,
-    high: Any = None,
-    size: Any = None,
-    *,
-    generator: Generator | None = None,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
+    low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
+    dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+) -> Tensor:  # fmt: skip
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    low, high = int(low), int(high)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    arr = _rng(generator).integers(low, high, size=_size_args((size,)))
-    return _finish(arr, dtype or D.int64, requires_grad)
+    shape = _size_args((size,))
+    arr = _int_range_draw(_gen(generator), math.prod(shape), low, high)
+    return _finish(arr.reshape(shape), dtype or D.int64, requires_grad)
 
 
 def randperm(
-    n: int,
-    *,
-    generator: Generator | None = None,
-    dtype: D.dtype | None = None,
-    device: Any = None,
+    n: int, *, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
     requires_grad: bool = False,
-) -> Tensor:
-    return _finish(_rng(generator).permutation(n), dtype or D.int64, requires_grad)
+) -> Tensor:  # fmt: skip
+    """torch's CPU randperm: a Fisher-Yates pass swapping i with i + (word % (n - i)) for i < n - 1."""
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    perm = list(range(n))
+    if n > 1:
+        offsets = (_gen(generator)._mt.random32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        for i, z in enumerate(offsets):
+            j = i + z
+            perm[i], perm[j] = perm[j], perm[i]
+    return _finish(np.array(perm, dtype=np.int64), dtype or D.int64, requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
+def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: D.dtype | None = None, **_: Any) -> Tensor:  # noqa: A002
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype)
+
+
 def normal(
-    mean: float,
-    std: float,
-    size: Any,
-    *,
-    generator: Generator | None = None,
-    dtype: D.dtype | None = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    arr = _rng(generator).normal(mean, std, size=_size_args((size,)))
-    return _finish(arr, _float_dtype(dtype), requires_grad)
+    mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
+    dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Tensor | None = None,
+) -> Tensor:  # fmt: skip
+    """torch.normal: with float mean/std a fresh normal_; with tensors, normal_(0, 1) then ``* std + mean``."""
+    g = _gen(generator)
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        dt = _float_dtype(dtype)
+        shape = _size_args((size,))
+        arr = _normal_values(g, math.prod(shape), dt.np, float(mean), float(std))
+        return _finish(arr.reshape(shape), dt, requires_grad)
+    ref = mean if isinstance(mean, Tensor) else std
+    shape = np.broadcast_shapes(
+        *(t._data.shape for t in (mean, std) if isinstance(t, Tensor))
+    )
+    if isinstance(std, Tensor) and bool((std._data < 0).any()):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    np_dt = ref._data.dtype
+    z = _normal_values(g, math.prod(shape), np_dt, 0.0, 1.0).reshape(shape).astype(np_dt)
+    m = mean._data if isinstance(mean, Tensor) else np_dt.type(mean)
+    s = std._data if isinstance(std, Tensor) else np_dt.type(std)
+    return Tensor._make(np.ascontiguousarray((z * s + m).astype(np_dt)))
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:  # noqa: A002
+    """torch.bernoulli: per-element ``u < p`` (u with the precision of p's dtype), or bernoulli_(p) for a float p."""
+    out = Tensor._make(np.zeros(input._data.shape, dtype=input._data.dtype))
+    if p is not None:
+        return bernoulli_(out, p, generator=generator)
+    return bernoulli_(out, input, generator=generator)
+
+
+def multinomial(
+    input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None,  # noqa: A002
+) -> Tensor:  # fmt: skip
+    probs = input._data
+    if probs.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
+    rows = probs.reshape(-1, probs.shape[-1])
+    g = _gen(generator)
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not replacement or num_samples == 1:
+        result = _multinomial_exponential(g, rows, num_samples)
+    else:
+        result = np.stack([_multinomial_row(g, r, num_samples) for r in rows])
+    return Tensor._make(result.reshape(*probs.shape[:-1], num_samples))
+
+
+def _multinomial_exponential(g: Generator, rows: np.ndarray, k: int) -> np.ndarray:
+    """Without replacement (or one sample): the top-k of p / q with q ~ Exp(1) drawn by exponential_."""
+    q = _exponential_values(g, rows.size, 1.0).astype(rows.dtype).reshape(rows.shape)
+    keys = rows / q
+    if k == 1:
+        return np.argmax(keys, axis=1, keepdims=True).astype(np.int64)
+    return np.argsort(-keys, axis=1, kind="stable")[:, :k].astype(np.int64)
+
+
+def _multinomial_row(g: Generator, row: np.ndarray, k: int) -> np.ndarray:
+    """With replacement: normalised running sum in the row's dtype, then a left binary search per 53-bit uniform."""
+    if (row < 0).any():
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    cum = np.cumsum(row, dtype=row.dtype)
+    total = cum[-1]
+    if not total > 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    cum = cum / total
+    cum[-1] = 1
+    u = _uniform_words(g, k, np.dtype(np.float64))
+    return np.searchsorted(cum.astype(np.float64), u, side="left").astype(np.int64)
 
 
 # --------------------------------------------------------------------------- in-place samplers
 def _fill(t: Tensor, arr: np.ndarray) -> Tensor:
     """Write samples into ``t`` in place (same storage, version bump), with torch's leaf check."""
     check_inplace(t)
-    t._data[...] = arr.astype(t._data.dtype, copy=False)
+    data = t._data
+    # torch's TensorIterator visits elements in memory order (axes sorted by stride), so samples land that way
+    order = sorted(range(data.ndim), key=lambda ax: -abs(data.strides[ax]))
+    view = data.transpose(order)
+    view[...] = np.asarray(arr).reshape(view.shape).astype(data.dtype, copy=False)
     t._vc[0] += 1
     return t
+
+
+def _is_contiguous(t: Tensor) -> bool:
+    return bool(t._data.flags.c_contiguous)
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(self, _rng(generator).normal(mean, std, size=self._data.shape))
+    n = self._data.size
+    arr = _normal_values(_gen(generator), n, self._data.dtype, float(mean), float(std), _is_contiguous(self))
+    return _fill(self, arr)
 
 
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
-    return _fill(self, _rng(generator).uniform(from_, to, size=self._data.shape))
+    return _fill(self, _uniform_draw(_gen(generator), self._data.size, self._data.dtype, float(from_), float(to)))
 
 
-def bernoulli_(self: Tensor, p: float = 0.5, *, generator: Generator | None = None) -> Tensor:
-    return _fill(self, _rng(generator).random(self._data.shape) < p)
+def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
+    g = _gen(generator)
+    if isinstance(p, Tensor):
+        probs = np.broadcast_to(p._data, self._data.shape).ravel()
+        double = probs.dtype == np.float64
+        u = _uniform_words(g, probs.size, np.dtype(np.float64 if double else np.float32))
+        return _fill(self, u < (probs if double else probs.astype(np.float32)))
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return _fill(self, _bernoulli_mask(self._data.shape, float(p), g))
 
 
 def random_(self: Tensor, from_: int = 0, to: int | None = None, *, generator: Generator | None = None) -> Tensor:
-    if to is None:
-        from_, to = 0, from_ if from_ else 2**24
-    return _fill(self, _rng(generator).integers(from_, to, size=self._data.shape))
+    g, n = _gen(generator), self._data.size
+    if to is None and from_ == 0:
+        return _fill(self, _default_int_draw(g, n, self._data.dtype))
+    if to is None:  # random_(to)
+        from_, to = 0, from_
+    if from_ >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+    return _fill(self, _int_range_draw(g, n, int(from_), int(to)))
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _fill(self, _exponential_values(_gen(generator), self._data.size, float(lambd)))
+
+
+class _CompatRng:
+    """Stand-in for the old ``_rng(None).random(shape)``: 53-bit uniforms drawn from the torch-compatible stream."""
+
+    def __init__(self, g: Generator) -> None:
+        self._g = g
+
+    def random(self, shape: Any) -> np.ndarray:
+        shape = tuple(shape) if isinstance(shape, tuple | list) else (int(shape),)
+        return _uniform_words(self._g, math.prod(shape), np.dtype(np.float64)).reshape(shape)
+
+
+def _rng(generator: Generator | None) -> _CompatRng:
+    return _CompatRng(_gen(generator))
 
 
 Tensor.normal_ = normal_
 Tensor.uniform_ = uniform_
 Tensor.bernoulli_ = bernoulli_
 Tensor.random_ = random_
+Tensor.exponential_ = exponential_
+
+_ = init_key  # re-exported for tests that check seeding against the reference recurrence
 
 __all__ = [
-    "Generator", "default_generator", "initial_seed", "manual_seed", "normal", "rand", "rand_like", "randint",
-    "randn", "randn_like", "randperm", "seed",
+    "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed", "manual_seed", "multinomial",
+    "normal", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "seed",
+    "set_rng_state",
 ]  # fmt: skip

@@ -175,6 +175,8 @@ class Tensor:
 
     @property
     def device(self) -> device:
+        if type(self._data) is np.ndarray:
+            return CPU
         if is_cuda_array(self._data):
             return device("cuda", self._data.device.id)
         return CPU

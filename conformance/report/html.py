@@ -1,44 +1,164 @@
-"""A minimal, plain HTML listing of a results document (every string escaped).
+"""The self-contained HTML report (``reports/conformance.html``), rendered with Jinja2 and autoescaping.
 
-The full report (templates, filters, plots) replaces ``render``; the plugin
-only calls ``write_html(results, path)``.
+Everything the page needs is inline (CSS, a small filtering script, SVG
+plots), so it opens from disk or as a CI artifact with no network. Every
+string that comes from a scenario, a record or an error goes through the
+template's autoescaping; this module only prepares plain data (numbers and
+strings) for the template in ``templates/report.html.j2``.
 """
 
 from __future__ import annotations
 
-from html import escape
+import math
 from pathlib import Path
 from typing import Any
 
+import jinja2
 
-def _row(r: dict[str, Any]) -> str:
-    margin = r.get("margin")
-    cells = [
-        r["id"], r["status"], ", ".join(r.get("tags", [])),
-        "" if margin is None else f"{margin:.3g}" if isinstance(margin, float | int) else str(margin),
-        "\n".join([*(f"claim {c['label']}: {c['claim_vs_torch']}; {c['claim_vs_engine']}" for c in r.get("claims", [])),
-                   r.get("message") or ""]).strip(),
-    ]  # fmt: skip
-    tds = "".join(f"<td><pre>{escape(str(c))}</pre></td>" if i == 4 else f"<td>{escape(str(c))}</td>"
-                  for i, c in enumerate(cells))  # fmt: skip
-    return f'<tr class="{escape(r["status"])}">{tds}</tr>'
+from .baseline import BaselineDiff
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PASSING = ("pass",)
+STATUS_ORDER = ("diverge", "xpass", "timeout", "runner-error", "crashed", "xfail", "pass")
+SLOWEST = 15
+NEAR_MISSES = 25
+PLOT_W, PLOT_H, PAD = 420.0, 160.0, 30.0
 
 
-def render(results: dict[str, Any]) -> str:
-    counts = ", ".join(f"{escape(k)}: {v}" for k, v in sorted(results.get("counts", {}).items()))
-    rows = "\n".join(_row(r) for r in results.get("records", []))
-    run = escape(", ".join(f"{k}={v}" for k, v in sorted(results.get("run", {}).items())))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Conformance report</title>
-<style>body{{font-family:sans-serif}} td{{border-bottom:1px solid #ccc;vertical-align:top}}
-.diverge,.xpass,.timeout,.runner-error,.crashed{{background:#fdd}} .xfail{{background:#ffd}} pre{{margin:0}}</style>
-</head><body><h1>Conformance report</h1><p>{counts}</p><p><small>{run}</small></p>
-<table><tr><th>item</th><th>status</th><th>tags</th><th>margin</th><th>details</th></tr>
-{rows}
-</table></body></html>
-"""
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # every template, whatever its file name: the report escapes all data
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    return env
 
 
-def write_html(results: dict[str, Any], path: Path) -> None:
+def _num(x: Any, digits: int = 3) -> str:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return "-" if x is None else str(x)
+    return f"{x:.{digits}g}"
+
+
+def _duration(r: dict[str, Any]) -> float:
+    d = r.get("duration") or {}
+    total = d.get("total") if isinstance(d, dict) else None
+    return float(total) if isinstance(total, int | float) else 0.0
+
+
+def _status_key(status: str) -> int:
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
+
+
+def matrix(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pass rate per area (tag) x dtype x backend pair."""
+    columns = sorted({(str(r.get("dtype", "?")), str(r.get("pair", "?"))) for r in records})
+    cells: dict[tuple[str, str, str], list[int]] = {}
+    for r in records:
+        for tag in r.get("tags") or ["(untagged)"]:
+            c = cells.setdefault((tag, str(r.get("dtype", "?")), str(r.get("pair", "?"))), [0, 0])
+            c[0] += r["status"] in PASSING
+            c[1] += 1
+    rows = []
+    for tag in sorted({k[0] for k in cells}):
+        row = []
+        for dtype, pair in columns:
+            passed, total = cells.get((tag, dtype, pair), [0, 0])
+            pct = 100.0 * passed / total if total else None
+            cls = "na" if pct is None else "full" if passed == total else "part"
+            row.append({"passed": passed, "total": total, "pct": pct, "cls": cls})
+        rows.append({"tag": tag, "cells": row})
+    return {"columns": [f"{d} / {p}" for d, p in columns], "rows": rows}
+
+
+def _finite(values: list[Any]) -> list[float]:
+    return [float(v) for v in values if isinstance(v, int | float) and math.isfinite(v)]
+
+
+def _polyline(xs: list[float], ys: list[float], x_range: tuple[float, float], y_range: tuple[float, float]) -> str:
+    (x0, x1), (y0, y1) = x_range, y_range
+    sx = (PLOT_W - 2 * PAD) / ((x1 - x0) or 1.0)
+    sy = (PLOT_H - 2 * PAD) / ((y1 - y0) or 1.0)
+    pts = [
+        f"{PAD + (x - x0) * sx:.1f},{PLOT_H - PAD - (y - y0) * sy:.1f}"
+        for x, y in zip(xs, ys)
+        if isinstance(y, int | float) and math.isfinite(y)
+    ]
+    return " ".join(pts)
+
+
+def plot(name: str, series: dict[str, list[Any]]) -> dict[str, Any] | None:
+    """SVG coordinates for one training series: both curves (log scale when positive and wide), and their difference."""
+    steps = [float(s) for s in series.get("steps", [])]
+    t, e = series.get("torch", []), series.get("engine", [])
+    both = _finite([*t, *e])
+    if len(steps) < 2 or not both:
+        return None
+    log = min(both) > 0 and max(both) / min(both) > 100
+    tf = [math.log10(v) if log and isinstance(v, int | float) and v > 0 else v for v in t]
+    ef = [math.log10(v) if log and isinstance(v, int | float) and v > 0 else v for v in e]
+    vals = _finite([*tf, *ef])
+    x_range, y_range = (min(steps), max(steps)), (min(vals), max(vals))
+    diff = [(b - a) if isinstance(a, int | float) and isinstance(b, int | float) else None for a, b in zip(t, e)]
+    dvals = _finite(diff) or [0.0]
+    d_range = (min(0.0, *dvals), max(0.0, *dvals))
+    return {
+        "name": name, "log": log, "w": PLOT_W, "h": PLOT_H, "pad": PAD,
+        "torch": _polyline(steps, tf, x_range, y_range), "engine": _polyline(steps, ef, x_range, y_range),
+        "diff": _polyline(steps, diff, x_range, d_range),  # type: ignore[arg-type]
+        "zero": _polyline(x_range, [0.0, 0.0], x_range, d_range),
+        "x_range": x_range, "y_range": (min(_finite([*t, *e])), max(_finite([*t, *e]))), "d_range": d_range,
+        "last": {"step": steps[-1], "torch": t[-1], "engine": e[-1], "diff": diff[-1]},
+    }  # fmt: skip
+
+
+def _item(r: dict[str, Any]) -> dict[str, Any]:
+    """A record plus what the template derives from it."""
+    cps = []
+    for c in r.get("checkpoints", []):
+        bad = set(c.get("bad", []))
+        cps.append({**c, "cells": [(i, tv, ev, i in bad) for i, (tv, ev) in enumerate(zip(c["torch"], c["engine"]))]})
+    plots = [p for name, s in sorted((r.get("curves") or {}).items()) if (p := plot(name, s))]
+    return {
+        **r, "tags": list(r.get("tags") or []), "duration_total": _duration(r), "checkpoints_view": cps,
+        "plots": plots, "errors_view": [(k, v) for k, v in sorted((r.get("errors") or {}).items()) if v],
+    }  # fmt: skip
+
+
+def context(results: dict[str, Any], baseline: BaselineDiff | None = None, baseline_note: str = "") -> dict[str, Any]:
+    records = [_item(r) for r in results.get("records", [])]
+    run = results.get("run", {})
+    counts = sorted(results.get("counts", {}).items(), key=lambda kv: _status_key(kv[0]))
+    passes = [r for r in records if r["status"] == "pass" and isinstance(r.get("margin"), int | float)]
+    failing = [r for r in records if r["status"] != "pass"]
+    return {
+        "run": run,
+        "run_items": [(k, v) for k, v in sorted(run.items()) if k not in ("not_run", "sources")],
+        "complete": bool(run.get("complete", False)),
+        "not_run": list(run.get("not_run", [])),
+        "counts": counts,
+        "total": len(records),
+        "statuses": [s for s, _ in counts],
+        "tags": sorted({t for r in records for t in r["tags"]}),
+        "matrix": matrix(records),
+        "slowest": sorted(records, key=_duration, reverse=True)[:SLOWEST],
+        "divergences": sorted(failing, key=lambda r: (_status_key(r["status"]), r["id"])),
+        "near_misses": sorted(passes, key=lambda r: r["margin"], reverse=True)[:NEAR_MISSES],
+        "records": records,
+        "baseline": baseline,
+        "baseline_note": baseline_note,
+    }
+
+
+def render(results: dict[str, Any], baseline: BaselineDiff | None = None, baseline_note: str = "") -> str:
+    return _environment().get_template("report.html.j2").render(**context(results, baseline, baseline_note))
+
+
+def write_html(results: dict[str, Any], path: Path, baseline: BaselineDiff | None = None, baseline_note: str = "") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(results), encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render(results, baseline, baseline_note), encoding="utf-8")
+    tmp.replace(path)

@@ -13,6 +13,9 @@ import heapq
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from .._device import CPU
 from . import grad_mode
 from .graph import AccumulateGrad, Node
 
@@ -190,20 +193,26 @@ def run_backward(
 
     prev_mode = grad_mode.is_grad_enabled()
     grad_mode._set_enabled(create_graph)
+    heappop, heappush = heapq.heappop, heapq.heappush
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
+            node = heappop(ready)[2]
             grads = buffers.pop(node, None) or [None]
-            grads = _call_tensor_hooks(node, grads)
-            if node in capture_at:
-                for nr, i in capture_at[node]:
-                    captured[i] = grads[nr]
-            run = needed is None or node in needed
-            if isinstance(node, AccumulateGrad):
-                run = run and accumulate and (needed is None or node not in capture_at)
+            if node._tensor_pre_hooks or node._retains_grad or (node._is_accumulate and node.variable._hooks):
+                grads = _call_tensor_hooks(node, grads)
+            run = True
+            if capture_at:
+                if node in capture_at:
+                    for nr, i in capture_at[node]:
+                        captured[i] = grads[nr]
+                    run = not node._is_accumulate
+                run = run and node in needed  # type: ignore[operator]
+            if node._is_accumulate and not accumulate:
+                run = False
             outs: Sequence[Any] = ()
-            if run and any(g is not None for g in grads):
-                grads = _call_pre_hooks(node, grads)
+            if run and (grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads)):
+                if node._pre_hooks:
+                    grads = _call_pre_hooks(node, grads)
                 if len(grads) > 1 and any(g is None for g in grads):
                     grads = _materialize(node, grads)
                 outs = node.apply(*grads)
@@ -214,19 +223,25 @@ def run_backward(
                             outs = res
                 if not keep_graph:
                     node._release()
+            n_outs = len(outs)
             for i, (nf, nr) in enumerate(node.next_functions):
                 if nf is None:
                     continue
-                g = outs[i] if i < len(outs) else None
+                g = outs[i] if i < n_outs else None
                 if g is not None:
-                    g = validate_grad(node, i, g, nf, nr)
+                    meta = nf._meta(nr) if nf._is_accumulate else nf._out_meta[nr]
+                    gd = g._data
+                    # fast path: shape, dtype and device already right (the common case)
+                    if gd.shape != meta[0] or gd.dtype != meta[1] or meta[2] is not CPU or type(gd) is not np.ndarray:
+                        g = validate_grad(node, i, g, nf, nr)
                     buf = buffers.get(nf)
                     if buf is None:
-                        buf = buffers[nf] = [None] * max(1, _num_outputs(nf))
+                        buf = buffers[nf] = [None] * (1 if nf._is_accumulate else len(nf._out_meta))
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
-                deps[nf] -= 1
-                if deps[nf] == 0:
-                    heapq.heappush(ready, (-nf._sequence_nr, tie, nf))
+                left = deps[nf] - 1
+                deps[nf] = left
+                if left == 0:
+                    heappush(ready, (-nf._sequence_nr, tie, nf))
                     tie += 1
     finally:
         grad_mode._set_enabled(prev_mode)

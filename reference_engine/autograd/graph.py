@@ -59,7 +59,7 @@ class SavedTensor:
     output back with its grad_fn for double backward.
     """
 
-    __slots__ = ("grad_fn_name", "is_output", "output_nr", "requires_grad", "tensor", "version")
+    __slots__ = ("grad_fn_type", "is_output", "output_nr", "requires_grad", "tensor", "version")
 
     def __init__(self, tensor: Tensor, is_output: bool) -> None:
         self.version = tensor._vc[0]
@@ -67,7 +67,8 @@ class SavedTensor:
         if is_output:
             self.output_nr = tensor._output_nr
             self.requires_grad = tensor.requires_grad
-            self.grad_fn_name = tensor._grad_fn and _short_name(tensor._grad_fn)
+            # the node's class, not the node: keeping the node would make a reference cycle
+            self.grad_fn_type = type(tensor._grad_fn) if tensor._grad_fn is not None else None
             self.tensor = tensor._alias()
         else:
             self.tensor = tensor
@@ -84,7 +85,9 @@ class SavedTensor:
     def _modified_message(self) -> str:
         t = self.tensor
         if self.is_output:
-            where = f", which is output {self.output_nr} of {self.grad_fn_name}," if self.grad_fn_name else ""
+            cls = self.grad_fn_type
+            # name() may be overridden (constant per class): ask a bare instance
+            where = f", which is output {self.output_nr} of {_short_name(cls.__new__(cls))}," if cls else ""
         elif t._grad_fn is not None:
             where = f", which is output {t._output_nr} of {_short_name(t._grad_fn)},"
         else:
@@ -101,30 +104,27 @@ class SavedTensor:
 class Node:
     """A recorded op. Subclasses implement ``apply(*grad_outputs) -> tuple of grads``."""
 
-    __slots__ = (
-        "__dict__",
-        "__weakref__",
-        "_out_meta",
-        "_post_hooks",
-        "_pre_hooks",
-        "_released",
-        "_retains_grad",
-        "_saved",
-        "_sequence_nr",
-        "_tensor_pre_hooks",
-        "metadata",
-        "next_functions",
-    )  # fmt: skip
+    # Only what every node sets lives in slots; the rest are class-level defaults
+    # that a node overrides in its __dict__ when it needs them (creation stays cheap).
+    __slots__ = ("__dict__", "__weakref__", "_out_meta", "_sequence_nr", "next_functions")
+
+    _saved: dict[str, SavedTensor] | None = None
+    _released = False
+    _pre_hooks: dict | None = None
+    _post_hooks: dict | None = None
+    _tensor_pre_hooks: dict[int, dict] | None = None
+    _retains_grad: dict[int, Any] | None = None
+    _is_accumulate = False
 
     def __init__(self) -> None:
-        self._saved: dict[str, SavedTensor] | None = None
-        self._released = False
         self._sequence_nr = next(_sequence)
-        self._pre_hooks: dict | None = None
-        self._post_hooks: dict | None = None
-        self._tensor_pre_hooks: dict[int, dict] | None = None
-        self._retains_grad: dict[int, Any] | None = None
-        self.metadata: dict = {}
+
+    @property
+    def metadata(self) -> dict:
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
 
     # -- identity --------------------------------------------------------------
     def name(self) -> str:
@@ -157,10 +157,10 @@ class Node:
         # torch exposes saved values as grad_fn._saved_<name>
         if name.startswith("_saved_"):
             key = name[len("_saved_") :]
-            saved = object.__getattribute__(self, "_saved")
+            saved = self._saved
             if saved and key in saved:
                 return self.saved(key)
-            if object.__getattribute__(self, "_released"):
+            if self._released:
                 raise RuntimeError(FREED_MSG)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -206,6 +206,7 @@ class AccumulateGrad(Node):
     """The sink for a leaf: adds the incoming grad into ``variable.grad``."""
 
     __slots__ = ("variable",)
+    _is_accumulate = True
 
     def __init__(self, variable: Tensor) -> None:
         super().__init__()

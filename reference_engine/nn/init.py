@@ -1,10 +1,17 @@
-"""``nn.init``: torch's weight initialisers. All of them fill in place without recording history."""
+"""``nn.init``: torch's weight initialisers. All of them fill in place without recording history.
+
+They draw through ``Tensor.uniform_``/``normal_``, which reproduce torch's CPU
+generator, so after the same ``manual_seed`` the weights equal torch's bit for
+bit (``trunc_normal_``: see its docstring).
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
 from typing import Any
+
+import numpy as np
 
 from .. import random as _random  # noqa: F401 - attaches Tensor.uniform_ / normal_
 from ..autograd.grad_mode import no_grad
@@ -111,7 +118,77 @@ def kaiming_normal_(
     return normal_(tensor, 0.0, std, generator)
 
 
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator: Any = None
+) -> Tensor:
+    """torch 2.13's rejection sampler, draw for draw.
+
+    If the interval holds more than 30% of the mass: normal_(mean, std), then
+    redraw a whole fresh tensor and take it where values fall outside [a, b],
+    until none does. Otherwise: uniform candidates on [a, b], accepted where a
+    fresh uniform's log is below the normal log-density relative to its peak.
+    """
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+    with no_grad():
+        mass = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+        if mass > 0.3:
+            _trunc_by_redraw(tensor, mean, std, a, b, generator)
+        else:
+            _trunc_by_rejection(tensor, mean, std, a, b, generator)
+    return tensor
+
+
+def _norm_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def _fresh_like(tensor: Tensor) -> Tensor:
+    # empty_like keeps a dense tensor's strides, which decides normal_'s path and fill order
+    return Tensor._make(np.empty_like(tensor._data))
+
+
+def _trunc_by_redraw(tensor: Tensor, mean: float, std: float, a: float, b: float, generator: Any) -> None:
+    kind = tensor._data.dtype.type
+    lo, hi = kind(a), kind(b)  # the bounds as the tensor's dtype represents them
+    tensor.normal_(mean, std, generator=generator)
+    result = tensor._data.copy()
+    while True:
+        outside = (result < lo) | (result > hi)
+        if not outside.any():
+            break
+        fresh = _fresh_like(tensor).normal_(mean, std, generator=generator)._data
+        result = np.where(outside, fresh, result)
+    tensor._data[...] = result
+
+
+def _trunc_by_rejection(tensor: Tensor, mean: float, std: float, a: float, b: float, generator: Any) -> None:
+    kind = tensor._data.dtype.type
+    mode = max(a, min(mean, b))
+    log_peak = kind(-0.5 * ((mode - mean) / std) ** 2)
+
+    def log_density(c: np.ndarray) -> np.ndarray:  # -0.5 * ((c - mean) / std) ** 2 - log_peak, in the dtype
+        z = (c - kind(mean)) / kind(std)
+        return z * z * kind(-0.5) - log_peak
+
+    def reject(cand: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(_fresh_like(tensor).uniform_(generator=generator)._data) > log_density(cand)
+
+    tensor.uniform_(a, b, generator=generator)
+    result = tensor._data.copy()
+    pending = reject(result)
+    while pending.any():
+        cand = _fresh_like(tensor).uniform_(a, b, generator=generator)._data
+        result = np.where(pending, cand, result)
+        pending = np.where(pending, reject(cand), pending)
+    tensor._data[...] = result
+
+
 __all__ = [
-    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "uniform_",
-    "xavier_normal_", "xavier_uniform_", "zeros_",
+    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "trunc_normal_",
+    "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]  # fmt: skip

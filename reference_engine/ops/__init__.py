@@ -8,10 +8,15 @@ op, so every module gets version counting and history rebasing for free.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
+import numpy as np
+
+from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import indexing, inplace, linalg, pointwise, reduction, shape
+from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
 
 _MODULES = (pointwise, reduction, shape, indexing, linalg)
@@ -54,11 +59,62 @@ def _binary_dunder(fn: Any) -> Any:
     return method
 
 
-Tensor.__add__ = Tensor.__radd__ = _binary_dunder(pointwise.add)
-Tensor.__sub__ = _binary_dunder(pointwise.sub)
-Tensor.__rsub__ = _binary_dunder(pointwise.rsub)
-Tensor.__mul__ = Tensor.__rmul__ = _binary_dunder(pointwise.mul)
-Tensor.__truediv__ = _binary_dunder(pointwise.div)
+def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
+    """``x + y`` and friends: the general op, behind a fast path for the common case.
+
+    The fast path covers a floating NumPy tensor with a Python number or a
+    tensor of the same dtype (where NumPy already computes in torch's dtype);
+    it records the same node as the general op through the same function.
+    Everything else goes to the general op, which promotes and checks.
+    """
+    is_mul = op is operator.mul
+
+    def method(self: Tensor, other: Any) -> Any:
+        a = self._data
+        if type(a) is np.ndarray and a.dtype.kind == "f":
+            to = type(other)
+            if to is float or to is int:
+                b = other
+            elif to is Tensor and type(other._data) is np.ndarray and other._data.dtype == a.dtype:
+                b = other._data
+                if b.shape != a.shape:
+                    check_broadcast(a.shape, b.shape)
+            else:
+                return slow(self, other) if pointwise._scalar_or_tensor(other) else NotImplemented
+            token = _EXTOBJ.set(_IGNORE_ALL)  # inf * 0 and 1 / 0 stay silent, as in torch
+            try:
+                res = op(a, b)
+            finally:
+                _EXTOBJ.reset(token)
+            out = Tensor._make(res)
+            if grad_mode._state.enabled and (
+                self._requires_grad or self._grad_fn is not None
+                or (b is not other and (other._requires_grad or other._grad_fn is not None))
+            ):  # fmt: skip
+                if is_mul:
+                    record_fn(out, self, other, b is other)
+                else:
+                    record_fn(out, self, other)
+            return out
+        return slow(self, other) if pointwise._scalar_or_tensor(other) else NotImplemented
+
+    return method
+
+
+if pointwise._EXTOBJ is not None:
+    _EXTOBJ, _IGNORE_ALL = pointwise._EXTOBJ, pointwise._IGNORE_ALL
+    Tensor.__add__ = Tensor.__radd__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add)
+    Tensor.__sub__ = _fast_arith(operator.sub, pointwise.record_sub, pointwise.sub)
+    # ``1 - x`` reaches x.__rsub__ only for non-tensors: the scalar branch is the one that matters
+    Tensor.__rsub__ = _fast_arith(lambda a, b: b - a, pointwise.record_rsub, pointwise.rsub)
+    Tensor.__mul__ = Tensor.__rmul__ = _fast_arith(operator.mul, pointwise.record_mul, pointwise.mul)
+    Tensor.__truediv__ = _fast_arith(operator.truediv, pointwise.record_div, pointwise.div)
+else:  # pragma: no cover - NumPy without the errstate context variable
+    Tensor.__add__ = Tensor.__radd__ = _binary_dunder(pointwise.add)
+    Tensor.__sub__ = _binary_dunder(pointwise.sub)
+    Tensor.__rsub__ = _binary_dunder(pointwise.rsub)
+    Tensor.__mul__ = Tensor.__rmul__ = _binary_dunder(pointwise.mul)
+    Tensor.__truediv__ = _binary_dunder(pointwise.div)
 Tensor.__rtruediv__ = _binary_dunder(_rdiv)
 Tensor.__floordiv__ = _binary_dunder(pointwise.floor_divide)
 Tensor.__rfloordiv__ = _binary_dunder(lambda self, other: pointwise.floor_divide(other, self))

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from .._device import CPU
 from ..tensor import Tensor, grad_recording  # noqa: F401 - re-exported for the op modules
 
 _FROM_NUMPY = D._FROM_NUMPY
@@ -56,6 +57,21 @@ def as_array(x: Any, dtype: D.dtype, like: Any) -> Any:
             arr = array_module(like).asarray(arr.item() if hasattr(arr, "item") else arr)
         return arr
     return array_module(like).asarray(x, dtype=dtype.np)
+
+
+def binary_operands(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
+    """Like ``binary_arrays``, but a Python scalar ``b`` may come back as is.
+
+    NumPy's weak Python scalars already give torch's dtype whenever the tensor
+    is floating, or both are int64; skipping the promotion machinery there is
+    the hot path of ``x * 0.5``. Callers must accept a scalar ``b``.
+    """
+    tb = type(b)
+    if type(a) is Tensor and (tb is float or tb is int):
+        dtype = a._data.dtype
+        if dtype.kind == "f" or (tb is int and dtype == np.int64):
+            return a._data, b, _FROM_NUMPY[dtype]
+    return binary_arrays(a, b)
 
 
 def binary_arrays(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
@@ -103,22 +119,26 @@ def to_tensor(x: Any, like: Tensor) -> Tensor:
     return Tensor._make(array_module(like._data).asarray(x, dtype=dt.np))
 
 
+def _edge(t: Any) -> tuple:
+    if isinstance(t, Tensor):
+        if t._grad_fn is not None:
+            return (t._grad_fn, t._output_nr)
+        if t._requires_grad:
+            return (t._accumulator(), 0)
+    return _NO_EDGE
+
+
+_NO_EDGE = (None, 0)
+
+
 def record(node: Any, outputs: Tensor | tuple, *inputs: Any) -> None:
     """Attach ``node`` as grad_fn of ``outputs`` with one edge per input (None for constants)."""
-    edges = []
-    for t in inputs:
-        if isinstance(t, Tensor) and (t._requires_grad or t._grad_fn is not None):
-            if t._grad_fn is not None:
-                edges.append((t._grad_fn, t._output_nr))
-            else:
-                edges.append((t._accumulator(), 0))
-        else:
-            edges.append((None, 0))
-    node.next_functions = tuple(edges)
+    node.next_functions = tuple([_edge(t) for t in inputs])
     if isinstance(outputs, Tensor):
         outputs._grad_fn = node
         outputs._output_nr = 0
-        node._out_meta = ((outputs._data.shape, outputs._data.dtype, outputs.device),)
+        data = outputs._data
+        node._out_meta = ((data.shape, data.dtype, CPU if type(data) is np.ndarray else outputs.device),)
         return
     meta = []
     for nr, out in enumerate(outputs):

@@ -84,7 +84,7 @@ def commit(self: Tensor, result: Tensor) -> Tensor:
         return self
     if node._saved:
         for s in node._saved.values():
-            if s.is_output:  # the output now lives in self's storage, at the new version
+            if s is not None and s.is_output:  # the output now lives in self's storage, at the new version
                 s.tensor, s.version = self._alias(), self._vc[0]
     if self._base is None:
         _rebase(self, node)
@@ -106,7 +106,7 @@ def _detach_saved_self(node: Node, self: Tensor) -> None:
     # (x.mul_(x)) stays saved at its old version, so backward raises the version error as torch does.
     if node._saved:
         for name, s in list(node._saved.items()):
-            if name == "self" and not s.is_output and s.tensor is self:
+            if name == "self" and s is not None and not s.is_output and s.tensor is self:
                 orig = Tensor._make(self._data.copy())
                 orig._grad_fn, orig._output_nr = self._grad_fn, self._output_nr
                 node._saved[name] = SavedTensor(orig, is_output=False)

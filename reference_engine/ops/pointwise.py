@@ -10,13 +10,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import _dtype as D
-from ..autograd.graph import Node
+from .._backend import array_module
+from ..autograd.graph import FREED_MSG, Node
 from ..tensor import Tensor
 from ._util import (
     _FROM_NUMPY,
     as_array,
     binary_arrays,
+    binary_operands,
     check_same_device,
     float_dtype_of,
     grad_recording,
@@ -25,8 +29,12 @@ from ._util import (
     to_tensor,
 )
 
+_OPERAND_TYPES = frozenset((Tensor, float, int, bool))
+
 
 def _scalar_or_tensor(x: Any) -> bool:
+    if type(x) in _OPERAND_TYPES:  # the common case, without isinstance chains
+        return True
     return isinstance(x, Tensor | int | float | bool | complex) or hasattr(x, "dtype")
 
 
@@ -57,7 +65,7 @@ class RsubBackward1(Node):
 
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
     _check_operand(other, "add")
-    a, b, dt = binary_arrays(input, other)
+    a, b, dt = binary_operands(input, other)
     if dt is D.bool_ and alpha == 1:
         res = a | b
     else:
@@ -67,10 +75,14 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  
         res = res.astype(dt.np)
     result = Tensor._make(res)
     if grad_recording(input, other):
-        node = AddBackward0()
-        node.alpha = alpha
-        record(node, result, input, other)
+        record_add(result, input, other, alpha)
     return _maybe_out(result, out)
+
+
+def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:  # noqa: A002
+    node = AddBackward0()
+    node.alpha = alpha
+    record(node, result, input, other)
 
 
 def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> None:
@@ -82,7 +94,7 @@ def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> Non
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
     _check_operand(other, "sub")
-    a, b, dt = binary_arrays(input, other)
+    a, b, dt = binary_operands(input, other)
     _check_sub(dt)
     with _ErrState(_xp(a)):
         res = a - (b if alpha == 1 else b * alpha)
@@ -90,27 +102,36 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  
         res = res.astype(dt.np)
     result = Tensor._make(res)
     if grad_recording(input, other):
-        node = SubBackward0()
-        node.alpha = alpha
-        record(node, result, input, other)
+        record_sub(result, input, other, alpha)
     return _maybe_out(result, out)
+
+
+def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:  # noqa: A002
+    node = SubBackward0()
+    node.alpha = alpha
+    record(node, result, input, other)
 
 
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """other - alpha * input (what ``2 - x`` calls)."""
     if isinstance(other, Tensor):
         return _rsub_tensor(input, other, alpha)
-    a, b, dt = binary_arrays(input, other)
+    a, b, dt = binary_operands(input, other)
     _check_sub(dt)
     res = b - (a if alpha == 1 else a * alpha)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     result = Tensor._make(res)
     if grad_recording(input):
-        node = RsubBackward1()
-        node.alpha = alpha
-        record(node, result, input)
+        record_rsub(result, input, None, alpha)
     return result
+
+
+def record_rsub(result: Tensor, input: Tensor, other: Any = None, alpha: Any = 1) -> None:  # noqa: A002
+    """``number - tensor``: only the tensor has an edge (RsubBackward1)."""
+    node = RsubBackward1()
+    node.alpha = alpha
+    record(node, result, input)
 
 
 class RsubBackward0(Node):
@@ -140,25 +161,50 @@ class MulBackward0(Node):
         return ga, gb
 
 
+class _MulScalarBackward0(Node):
+    # MulBackward0 for ``tensor * python_number``: self: grad * other. torch saves the wrapped
+    # number as a tensor, so a second backward after release raises; keeping a marker entry in
+    # ``_saved`` gives the same error while the scalar itself stays a plain Python number.
+    _saved = {"other": None}
+
+    def apply(self, grad: Tensor) -> tuple:
+        if self._released:
+            raise RuntimeError(FREED_MSG)
+        return grad * self.other, None
+
+
+_MulScalarBackward0.__name__ = _MulScalarBackward0.__qualname__ = "MulBackward0"
+
+
 def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
     _check_operand(other, "mul")
-    a, b, dt = binary_arrays(input, other)
+    a, b, dt = binary_operands(input, other)
     if dt is D.bool_:
         res = a & b
     else:
-        with _ErrState(_xp(a)):  # inf * 0 is nan silently, as in torch
+        with _ErrState():  # inf * 0 is nan silently, as in torch
             res = a * b
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     result = Tensor._make(res)
     if grad_recording(input, other):
-        node = MulBackward0()
-        record(node, result, input, other)
-        if needs(node, 0):
-            node.save("other", to_tensor(other, result))
-        if needs(node, 1):
-            node.save("self", to_tensor(input, result))
+        record_mul(result, input, other, scalar=b is other and type(other) is not Tensor)
     return _maybe_out(result, out)
+
+
+def record_mul(result: Tensor, input: Any, other: Any, scalar: bool) -> None:  # noqa: A002
+    """``scalar``: ``other`` is a Python number used as is (not promoted to an array)."""
+    if scalar and isinstance(input, Tensor):
+        node: Node = _MulScalarBackward0()
+        node.other = other
+        record(node, result, input, None)
+        return
+    node = MulBackward0()
+    record(node, result, input, other)
+    if needs(node, 0):
+        node.save("other", to_tensor(other, result))
+    if needs(node, 1):
+        node.save("self", to_tensor(input, result))
 
 
 class DivBackward0(Node):
@@ -185,12 +231,13 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
         raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" + str(rounding_mode) + "'"
         )
-    a, b, dt = binary_arrays(input, other)
+    a, b, dt = binary_operands(input, other)
     xp = _xp(a)
     if rounding_mode is None:
         fdt = D.to_float(dt)
         if fdt is not dt:
-            a, b, dt = a.astype(fdt.np), b.astype(fdt.np), fdt
+            a, dt = a.astype(fdt.np), fdt
+            b = b.astype(fdt.np) if hasattr(b, "astype") else b
         with _ErrState(xp):
             res = a / b
     else:
@@ -209,15 +256,18 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
     result = Tensor._make(res)
     if grad_recording(input, other):
         if rounding_mode is None:
-            node = DivBackward0()
-            record(node, result, input, other)
-            node.save("other", to_tensor(other, result))
-            if needs(node, 1):
-                node.save("self", to_tensor(input, result))
+            record_div(result, input, other)
         else:
-            node = DivBackward2()
-            record(node, result, input, other)
+            record(DivBackward2(), result, input, other)
     return _maybe_out(result, out)
+
+
+def record_div(result: Tensor, input: Any, other: Any) -> None:  # noqa: A002
+    node = DivBackward0()
+    record(node, result, input, other)
+    node.save("other", to_tensor(other, result))
+    if needs(node, 1):
+        node.save("self", to_tensor(input, result))
 
 
 def _int_trunc_div(xp: Any, a: Any, b: Any) -> Any:
@@ -404,7 +454,7 @@ def _pow_dtype(base: Any, exponent: Any) -> D.dtype:
 def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001, A002
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
-    a, b, dt = binary_arrays(input, exponent)
+    a, b, dt = binary_operands(input, exponent)
     xp = _xp(a)
     if dt is D.bool_:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
@@ -470,26 +520,36 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
 
 
 # --------------------------------------------------------------------------- unary math
-def _xp(arr: Any) -> Any:
-    from .._backend import array_module  # noqa: PLC0415
+_xp = array_module
 
-    return array_module(arr)
+try:  # NumPy's own errstate costs ~4 us per op; setting its context variable directly costs ~0.3 us
+    from numpy._core._ufunc_config import _extobj_contextvar as _EXTOBJ
+    from numpy._core.umath import _make_extobj
+
+    _IGNORE_ALL = _make_extobj(all="ignore")
+except ImportError:  # pragma: no cover - other NumPy layouts fall back to np.errstate
+    _EXTOBJ = None
 
 
 class _ErrState:
-    """NumPy's errstate (silence 1/0 and log(0) warnings: torch gives inf/nan silently)."""
+    """Silence NumPy's floating-point warnings (1/0, log(0), inf*0): torch gives inf/nan silently."""
 
-    def __init__(self, xp: Any) -> None:
-        import numpy as np  # noqa: PLC0415
+    __slots__ = ("_ctx", "_token")
 
-        self._ctx = np.errstate(all="ignore") if xp is np else None
+    def __init__(self, xp: Any = None) -> None:
+        self._token = None
+        self._ctx = None if _EXTOBJ is not None else np.errstate(all="ignore")
 
     def __enter__(self) -> None:
-        if self._ctx is not None:
+        if self._ctx is None:
+            self._token = _EXTOBJ.set(_IGNORE_ALL)
+        else:
             self._ctx.__enter__()
 
     def __exit__(self, *exc: object) -> None:
-        if self._ctx is not None:
+        if self._ctx is None:
+            _EXTOBJ.reset(self._token)
+        else:
             self._ctx.__exit__(*exc)
 
 
@@ -500,9 +560,16 @@ def _unary_compute(t: Tensor, dt: D.dtype, fn: Any) -> Any:
     a = t._data
     if a.dtype != dt.np:
         a = a.astype(dt.np)
-    xp = _xp(a)
-    with _ErrState(xp):
-        res = fn(xp, a)
+    xp = np if type(a) is np.ndarray else _xp(a)
+    if _EXTOBJ is not None:
+        token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
+        try:
+            res = fn(xp, a)
+        finally:
+            _EXTOBJ.reset(token)
+    else:  # pragma: no cover
+        with _ErrState():
+            res = fn(xp, a)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     return res
@@ -527,10 +594,12 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True)
     def op(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-        if input._data.dtype == bool and name in _BOOL_ERRORS:
+        if input._data.dtype.kind == "b" and name in _BOOL_ERRORS:
             exc, msg = _BOOL_ERRORS[name]
             raise exc(msg)
-        dt = float_dtype_of(input) if floating else _FROM_NUMPY[input._data.dtype]
+        dt = _FROM_NUMPY[input._data.dtype]
+        if floating and dt.category < 2:
+            dt = D.get_default_dtype()  # sin(int tensor) is the default float dtype
         result = Tensor._make(_unary_compute(input, dt, fn))
         if grad_recording(input):
             node = backward()

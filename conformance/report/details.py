@@ -1,0 +1,138 @@
+"""What a record carries beyond the verdict, for the report: values side by side, loss curves, a reproducer.
+
+Computed once, where the observations still exist (in the worker that ran
+the item), and stored as plain data in the record; the report never runs a
+scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from ..compare import Tolerance, compare_arrays
+from ..observe import Entry, Observation, item_seed
+from ..runner import ItemResult
+from ..scenario import Scenario
+from .reproducer import build_reproducer, scenario_source
+
+MAX_CELLS = 400  # elements shown per side-by-side value; larger arrays are cut (and say so)
+_STEP = re.compile(r"^(?P<name>.+?)@(?P<step>\d+)$")  # training checkpoints are labelled "loss@99"
+VALUE_FIELDS = ("value", "grad", "final_grad")
+
+
+def enrich(record: dict[str, Any], scenario: Scenario, result: ItemResult) -> None:
+    """Add seed, loss curves (training) and, for anything but a pass, the divergence details."""
+    record["seed"] = item_seed(record["id"])
+    t, e = result.torch, result.engine
+    if t is not None and e is not None and "training" in scenario.tags:
+        record["curves"] = curves(t, e)
+    if result.status == "pass":
+        return
+    record["source"] = scenario_source(scenario)
+    record["reproducer"] = build_reproducer(scenario, record["dtype"], record["pair"], record["id"])
+    if t is not None and e is not None and result.verdict is not None:
+        record["first_divergence"] = first_divergence(t, record.get("differences", []))
+        record["checkpoints"] = side_by_side(t, e, record.get("differences", []), scenario, record["dtype"])
+
+
+def keyed(entries: list[Entry]) -> dict[str, Entry]:
+    """Entries by label, a repeated label as ``label#2`` (the verdict's naming of repeats)."""
+    out: dict[str, Entry] = {}
+    for entry in entries:
+        key, n = entry.label, 1
+        while key in out:
+            n += 1
+            key = f"{entry.label}#{n}"
+        out[key] = entry
+    return out
+
+
+def first_divergence(torch_obs: Observation, differences: list[dict[str, Any]]) -> str:
+    """The first checkpoint, in the order torch recorded them, that has a difference."""
+    bad = {d["label"] for d in differences}
+    for label in keyed(torch_obs.entries):
+        if label in bad:
+            return label
+    return next(iter(sorted(bad)), "") if bad else ""
+
+
+def _tolerance(scenario: Scenario, dtype: str, widen: float) -> Tolerance:
+    # The verdict's rule (verdict._Comparer.tolerance): the declared override or assert_close's default, x widen.
+    tol = scenario.tolerance_for(dtype) or Tolerance.for_dtype(dtype)
+    return Tolerance(tol.rtol * widen, tol.atol * widen, tol.reason)
+
+
+def _arrays(t: Observation, e: Observation, label: str, fld: str) -> tuple[Any, Any, Entry | None]:
+    if fld == "final_grad":
+        entry = keyed(t.entries).get(label)
+        return t.final_grads.get(label), e.final_grads.get(label), entry
+    te, ee = keyed(t.entries).get(label), keyed(e.entries).get(label)
+    if te is None or ee is None:
+        return None, None, te
+    return (te.value, ee.value, te) if fld == "value" else (te.grad, ee.grad, te)
+
+
+def _cell(x: Any) -> str:
+    if isinstance(x, float | np.floating):
+        return f"{float(x):.8g}"
+    return str(x.item() if isinstance(x, np.generic) else x)
+
+
+def side_by_side(
+    t: Observation, e: Observation, differences: list[dict[str, Any]], scenario: Scenario, dtype: str
+) -> list[dict[str, Any]]:
+    """Each differing value: both sides element by element, the mismatching elements' flat indices."""
+    out = []
+    for d in differences:
+        if d["field"] not in VALUE_FIELDS:
+            continue
+        tv, ev, entry = _arrays(t, e, d["label"], d["field"])
+        if tv is None or ev is None:
+            continue
+        ta, ea = np.asarray(tv), np.asarray(ev)
+        if ta.shape != ea.shape or ta.dtype.kind not in "biufc" or ea.dtype.kind not in "biufc":
+            continue
+        widen = t.final_widen if d["field"] == "final_grad" else (entry.widen if entry else 1.0)
+        tol = _tolerance(scenario, (entry.dtype if entry and entry.dtype else dtype), widen)
+        out.append(_value_pair(d, ta, ea, tol))
+    return out
+
+
+def _value_pair(d: dict[str, Any], ta: np.ndarray, ea: np.ndarray, tol: Tolerance) -> dict[str, Any]:
+    whole = compare_arrays(ea, ta, tol, check_dtype=False)
+    flat_t, flat_e = ta.reshape(-1)[:MAX_CELLS], ea.reshape(-1)[:MAX_CELLS]
+    # Per element through the one comparison mechanism, so the highlight and the verdict never disagree.
+    bad = [i for i in range(flat_t.size) if not compare_arrays(flat_e[i], flat_t[i], tol, check_dtype=False).ok]
+    return {
+        "label": d["label"], "field": d["field"], "shape": list(ta.shape),
+        "cols": int(ta.shape[-1]) if ta.ndim >= 2 else max(1, min(int(ta.size), 10)),
+        "torch": [_cell(x) for x in flat_t], "engine": [_cell(x) for x in flat_e], "bad": bad,
+        "truncated": int(ta.size) > MAX_CELLS, "size": int(ta.size),
+        "max_abs": whole.max_abs, "max_rel": whole.max_rel, "rtol": tol.rtol, "atol": tol.atol,
+        "margin": whole.margin, "mismatched": whole.mismatched, "detail": d.get("detail", ""),
+    }  # fmt: skip
+
+
+def curves(t: Observation, e: Observation) -> dict[str, dict[str, list[float]]]:
+    """Scalar checkpoints labelled ``name@step`` as series (torch and engine), for the training plots."""
+    series: dict[str, dict[str, list[float]]] = {}
+    engine = keyed(e.entries)
+    for label, te in keyed(t.entries).items():
+        m = _STEP.match(label)
+        ee = engine.get(label)
+        if not m or ee is None or not (_scalar(te) and _scalar(ee)):
+            continue
+        s = series.setdefault(m["name"], {"steps": [], "torch": [], "engine": []})
+        s["steps"].append(float(m["step"]))
+        s["torch"].append(float(np.asarray(te.value)))
+        s["engine"].append(float(np.asarray(ee.value)))
+    return {k: v for k, v in series.items() if len(v["steps"]) >= 2}
+
+
+def _scalar(entry: Entry) -> bool:
+    if entry.kind in ("float", "int"):
+        return True
+    return entry.kind == "tensor" and np.asarray(entry.value).size == 1

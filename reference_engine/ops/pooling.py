@@ -1,0 +1,268 @@
+"""2-D pooling: max_pool2d, avg_pool2d and adaptive_avg_pool2d over (N, C, H, W) or (C, H, W).
+
+Each forward takes a strided window view of the (padded) input and reduces
+its last two axes, so there is no Python loop over pixels; each backward
+scatters the output grad back with one strided add per kernel offset. The
+backward works on arrays (no double backward through pooling), like the
+convolution's.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd.graph import Node
+from ..tensor import Tensor
+from ._util import grad_recording, record
+
+
+def _pair(v: Any, name: str = "") -> tuple[int, int]:
+    if isinstance(v, int):
+        return (v, v)
+    t = tuple(int(e) for e in v)
+    return (t[0], t[0]) if len(t) == 1 else (t[0], t[1])
+
+
+def _out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """torch's pooling_output_shape: the last window must start inside the input or its left padding."""
+    span = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = span // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _check_pool(x: Tensor, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple) -> None:
+    if x.ndim not in (3, 4):
+        raise RuntimeError(
+            "non-empty 3D or 4D (batch mode) tensor expected for input, but got: "
+            f"[{', '.join(str(v) for v in x.shape)}]"
+        )
+    for ki, pi, di in zip(k, p, d, strict=True):
+        if pi > (di * (ki - 1) + 1) // 2:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={pi}, kernel_size={ki} and "
+                f"dilation={di}"
+            )
+    if out[0] < 1 or out[1] < 1:
+        c, h, w = x.shape[-3:]
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
+            "Output size is too small"
+        )
+
+
+def _padded(xp: Any, x: Any, p: tuple, out: tuple, k: tuple, s: tuple, d: tuple, fill: float) -> Any:
+    """``x`` padded by ``p`` on the left and as far as the last (ceil_mode) window reaches on the right."""
+    h, w = x.shape[-2:]
+    need_h = (out[0] - 1) * s[0] + d[0] * (k[0] - 1) + 1
+    need_w = (out[1] - 1) * s[1] + d[1] * (k[1] - 1) + 1
+    rh, rw = max(need_h - h - p[0], 0), max(need_w - w - p[1], 0)
+    if not (p[0] or p[1] or rh or rw):
+        return x
+    return xp.pad(x, ((0, 0), (0, 0), (p[0], rh), (p[1], rw)), constant_values=fill)
+
+
+def _windows(xp: Any, xpad: Any, k: tuple, s: tuple, d: tuple, out: tuple) -> Any:
+    """View (N, C, OH, OW, KH, KW) of every pooling window, without copying."""
+    sn, sc, sh, sw = xpad.strides
+    shape = (xpad.shape[0], xpad.shape[1], out[0], out[1], k[0], k[1])
+    strides = (sn, sc, sh * s[0], sw * s[1], sh * d[0], sw * d[1])
+    return xp.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides, writeable=False)
+
+
+def _scatter(xp: Any, cols_of: Any, shape: tuple, dtype: Any, geom: tuple) -> Any:
+    """Sum window grads back onto the input: ``cols_of(i, j)`` is the (N, C, OH, OW) grad at kernel offset (i, j)."""
+    k, s, p, d, out = geom
+    n, c, h, w = shape
+    hp = max(h + p[0], (out[0] - 1) * s[0] + d[0] * (k[0] - 1) + 1)
+    wp = max(w + p[1], (out[1] - 1) * s[1] + d[1] * (k[1] - 1) + 1)
+    gpad = xp.zeros((n, c, hp, wp), dtype=dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            r0, c0 = i * d[0], j * d[1]
+            gpad[:, :, r0 : r0 + s[0] * (out[0] - 1) + 1 : s[0], c0 : c0 + s[1] * (out[1] - 1) + 1 : s[1]] += cols_of(
+                i, j
+            )
+    return gpad[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
+
+
+def _batched(input: Tensor) -> tuple[Any, bool]:  # noqa: A002
+    x = input._data
+    return (x[None], True) if x.ndim == 3 else (x, False)
+
+
+# --------------------------------------------------------------------------- max_pool2d
+class MaxPool2DWithIndicesBackward0(Node):
+    # self: max_pool_double_backward / max_pool2d_with_indices_backward(grad, self, ..., result1):
+    # each output grad goes to the input element its window's (first) maximum came from.
+    def apply(self, grad: Tensor) -> tuple:
+        self.saved("self")
+        g = grad._data
+        g4 = g[None] if self.unbatched else g
+        arg = self.arg
+        kw = self.geom[0][1]
+        zero = g4.dtype.type(0)
+        gin = _scatter(grad._xp, lambda i, j: grad._xp.where(arg == i * kw + j, g4, zero), self.in_shape, g.dtype,
+                       self.geom)  # fmt: skip
+        return (Tensor._make(gin[0] if self.unbatched else gin),)
+
+
+def _flat_indices(xp: Any, arg: Any, geom: tuple, width: int) -> Any:
+    """Window-local argmax -> index into the flattened H*W input plane (torch's returned indices)."""
+    k, s, p, d, out = geom
+    ki, kj = arg // k[1], arg % k[1]
+    rows = xp.arange(out[0]).reshape(-1, 1) * s[0] - p[0]
+    cols = xp.arange(out[1]).reshape(1, -1) * s[1] - p[1]
+    return ((rows + ki * d[0]) * width + cols + kj * d[1]).astype(xp.int64)
+
+
+def max_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over each window; the grad goes to the first maximum of a window, as in torch."""
+    k = _pair(kernel_size)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride)
+    p, d = _pair(padding), _pair(dilation)
+    x, unbatched = _batched(input)
+    xp = input._xp
+    out = tuple(_out_size(x.shape[2 + a], k[a], s[a], p[a], d[a], ceil_mode) for a in range(2))
+    _check_pool(input, k, s, p, d, out)
+    xpad = _padded(xp, x, p, out, k, s, d, -math.inf)
+    win = _windows(xp, xpad, k, s, d, out)
+    flat = win.reshape((*win.shape[:4], k[0] * k[1]))
+    arg = flat.argmax(axis=-1)
+    res = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    geom = (k, s, p, d, out)
+    result = Tensor._make(res[0] if unbatched else res)
+    if grad_recording(input):
+        node = MaxPool2DWithIndicesBackward0()
+        node.arg, node.geom, node.in_shape, node.unbatched = arg, geom, x.shape, unbatched
+        record(node, result, input)
+        node.save("self", input)
+    if not return_indices:
+        return result
+    idx = _flat_indices(xp, arg, geom, x.shape[3])
+    return result, Tensor._make(idx[0] if unbatched else idx)
+
+
+# --------------------------------------------------------------------------- avg_pool2d
+def _divisors(xp: Any, size: tuple, geom: tuple, count_include_pad: bool, dtype: Any) -> Any:
+    """(OH, OW) window element counts: windows are clipped to the padded input, and to the input itself
+    unless count_include_pad (torch's avg_pool2d divide_factor)."""
+    k, s, p, _d, out = geom
+    counts = []
+    for a in range(2):
+        start = xp.arange(out[a]) * s[a] - p[a]
+        end = xp.minimum(start + k[a], size[a] + p[a])
+        if not count_include_pad:
+            start, end = xp.maximum(start, 0), xp.minimum(end, size[a])
+        counts.append(end - start)
+    return (counts[0].reshape(-1, 1) * counts[1].reshape(1, -1)).astype(dtype)
+
+
+class AvgPool2DBackward0(Node):
+    # self: avg_pool2d_backward(grad, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    #     : every element of a window receives grad / divisor.
+    def apply(self, grad: Tensor) -> tuple:
+        g = grad._data
+        g4 = g[None] if self.unbatched else g
+        share = g4 / self.divisor
+        gin = _scatter(grad._xp, lambda i, j: share, self.in_shape, g.dtype, self.geom)
+        return (Tensor._make(gin[0] if self.unbatched else gin),)
+
+
+def avg_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over each window (the window sum divided by its element count or ``divisor_override``)."""
+    k = _pair(kernel_size)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride)
+    p, d = _pair(padding), (1, 1)
+    x, unbatched = _batched(input)
+    xp = input._xp
+    out = tuple(_out_size(x.shape[2 + a], k[a], s[a], p[a], 1, ceil_mode) for a in range(2))
+    _check_pool(input, k, s, p, d, out)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    geom = (k, s, p, d, out)
+    win = _windows(xp, _padded(xp, x, p, out, k, s, d, 0.0), k, s, d, out)
+    if divisor_override is not None:
+        divisor = x.dtype.type(divisor_override)
+    else:
+        divisor = _divisors(xp, x.shape[2:], geom, count_include_pad, x.dtype)
+    res = win.sum(axis=(-2, -1)) / divisor
+    result = Tensor._make(res[0] if unbatched else res)
+    if grad_recording(input):
+        node = AvgPool2DBackward0()
+        node.divisor, node.geom, node.in_shape, node.unbatched = divisor, geom, x.shape, unbatched
+        record(node, result, input)
+    return result
+
+
+# --------------------------------------------------------------------------- adaptive_avg_pool2d
+def _bins(xp: Any, size: int, out: int, dtype: Any) -> tuple[Any, Any]:
+    """(out, size) 0/1 membership matrix of torch's adaptive bins [floor(i*size/out), ceil((i+1)*size/out)),
+    and each bin's length."""
+    i = xp.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    pos = xp.arange(size)
+    member = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
+    return member.astype(dtype), (end - start).astype(dtype)
+
+
+class AdaptiveAvgPool2DBackward0(Node):
+    # self: _adaptive_avg_pool2d_backward(grad, self): every element of a bin receives grad / bin size.
+    def apply(self, grad: Tensor) -> tuple:
+        g = grad._data
+        share = g / self.kh[:, None] / self.kw[None, :]
+        gin = self.mh.T @ share @ self.mw
+        return (Tensor._make(gin.astype(g.dtype, copy=False)),)
+
+
+def _adaptive_size(output_size: Any, h: int, w: int) -> tuple[int, int]:
+    o = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+    if len(o) == 1:
+        o = (o[0], o[0])
+    return (h if o[0] is None else int(o[0]), w if o[1] is None else int(o[1]))
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Mean over torch's adaptive bins; output (1, 1) is a plain mean over H and W, as in torch (MeanBackward1)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " + str(list(input.shape)).replace(" ", "")
+        )
+    h, w = input.shape[-2:]
+    oh, ow = _adaptive_size(output_size, h, w)
+    if (oh, ow) == (1, 1):
+        return input.mean((-1, -2), keepdim=True)
+    x = input._data
+    xp = input._xp
+    mh, kh = _bins(xp, h, oh, x.dtype)
+    mw, kw = _bins(xp, w, ow, x.dtype)
+    # torch divides the bin sum by the bin height, then by its width
+    res = ((mh @ x @ mw.T) / kh[:, None] / kw[None, :]).astype(x.dtype, copy=False)
+    result = Tensor._make(res)
+    if grad_recording(input):
+        node = AdaptiveAvgPool2DBackward0()
+        node.mh, node.mw, node.kh, node.kw = mh, mw, kh, kw
+        record(node, result, input)
+    return result
+
+
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "max_pool2d"]

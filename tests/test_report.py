@@ -1,0 +1,509 @@
+"""Results files, the HTML report, baselines, sharding and interrupted runs.
+
+Subprocess pytest runs use tiny temporary scenario folders; every expected
+engine value comes from running real torch in the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from conformance import cli
+from conformance.backends import CPU_PAIR
+from conformance.report.baseline import diff_results, slim
+from conformance.report.details import enrich
+from conformance.report.html import render
+from conformance.report.merge import merge
+from conformance.results import SCHEMA_VERSION, ResultsFileError, append_record, load_results, write_results
+from conformance.runner import run_item
+from conformance.scenario import Scenario, drain_pending, scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY = """\
+from conformance import scenario
+
+
+@scenario(tags=["accumulation"], dtypes=["float32", "float64"])
+def doubles(torch, check):
+    x = check.data((3,), requires_grad=True)
+    (x * 2).sum().backward()
+    check("x.grad", x.grad)
+
+
+@scenario(tags=["errors"])
+def module_name(torch, check):
+    check("name", torch.__name__)
+
+
+@scenario(tags=["errors", "broadcasting"], dtypes=["float32", "float64"])
+def broadcast_add(torch, check):
+    a = check.data((2, 3), requires_grad=True)
+    b = check.data((3,), requires_grad=True)
+    (a + b).sum().backward()
+    check("b.grad", b.grad)
+"""
+
+
+def _write(directory: Path, name: str, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def _pytest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-reports", str(cwd / "reports"),
+           *args]  # fmt: skip
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def _results(cwd: Path) -> dict[str, Any]:
+    return load_results(cwd / "reports" / "results.json")
+
+
+# Fields that legitimately differ between two runs of the same items.
+VOLATILE = ("duration", "nodeid")
+
+
+def _stable(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: {k: v for k, v in r.items() if k not in VOLATILE} for r in results["records"]}
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One single-process run of TINY, compared with a corrupt baseline file."""
+    cwd = tmp_path_factory.mktemp("serial")
+    _write(cwd / "scenarios", "tiny.py", TINY)
+    _write(cwd, "corrupt_baseline.json", '{"kind": "conformance-results", "schema_version": ')
+    proc = _pytest(cwd, "-p", "no:xdist", "--conformance-baseline", str(cwd / "corrupt_baseline.json"), "scenarios")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # module_name diverges
+    return cwd, proc
+
+
+# -- results.json ------------------------------------------------------------------------------
+
+
+def test_results_file_has_versioned_schema_metadata_and_one_record_per_item(serial_run: tuple) -> None:
+    cwd, _ = serial_run
+    results = _results(cwd)
+    assert results["schema_version"] == SCHEMA_VERSION and results["kind"] == "conformance-results"
+    run = results["run"]
+    assert run["torch"] == torch.__version__ and run["python"] == sys.version.split()[0]
+    for key in ("numpy", "platform", "engine_revision", "device", "seed", "started", "ended"):
+        assert key in run, key
+    assert run["complete"] is True and run["not_run"] == []
+    ids = [r["id"] for r in results["records"]]
+    assert ids == sorted(
+        f"{n}[{d}-cpu-numpy]"
+        for n, ds in (("doubles", "32 64"), ("module_name", "32"), ("broadcast_add", "32 64"))
+        for d in (f"float{x}" for x in ds.split())
+    )
+    for r in results["records"]:
+        for key in ("status", "margin", "worst", "errors", "duration", "tags", "dtype", "pair", "seed"):
+            assert key in r, (r["id"], key)
+    assert results["counts"] == {"pass": 4, "diverge": 1}
+
+
+def test_corrupt_baseline_is_a_clear_message_not_a_traceback(serial_run: tuple) -> None:
+    cwd, proc = serial_run
+    assert f"baseline not used: {cwd / 'corrupt_baseline.json'}: corrupt results file" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("{not json", "corrupt results file (invalid JSON"),
+        ('{"junit": 1}', "not a conformance results file"),
+        ('{"kind": "conformance-results", "schema_version": 999, "run": {}, "records": []}', "schema version 999"),
+        ('{"kind": "conformance-results", "schema_version": ' + str(SCHEMA_VERSION) + ', "run": {}, "records": [{"id": 3}]}',
+         "record #1"),
+    ],
+)  # fmt: skip
+def test_bad_results_files_name_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture, content: str, needle: str
+) -> None:
+    bad = _write(tmp_path, "bad.json", content)
+    with pytest.raises(ResultsFileError, match=re.escape(needle)) as exc:
+        load_results(bad)
+    assert str(bad) in str(exc.value)
+    assert cli.main(["diff", str(bad), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and needle in err and "Traceback" not in err
+
+
+# -- the HTML report -----------------------------------------------------------------------------
+
+
+def _inline(func: Any, **meta: Any) -> Scenario:
+    drain_pending()
+    scenario(**meta)(func)
+    (sc,) = drain_pending()
+    return sc
+
+
+def report_of(tmp_path: Path, scenarios: list[tuple[Scenario, str]]) -> dict[str, Any]:
+    """The plugin's path without pytest: run, enrich, append to a worker file, merge."""
+    run_dir = tmp_path / "run"
+    for sc, dtype in scenarios:
+        item_id = f"{sc.name}[{dtype}-{CPU_PAIR.id}]"
+        result = run_item(sc, dtype, CPU_PAIR, item_id)
+        enrich(result.record, sc, result)
+        append_record(run_dir / "main.jsonl", result.record)
+    results = merge(run_dir, {"complete": True, "not_run": []})
+    write_results(results, tmp_path / "results.json")
+    return load_results(tmp_path / "results.json")
+
+
+def test_script_in_a_scenario_name_and_an_error_is_shown_as_text(tmp_path: Path) -> None:
+    def evil(torch, check):
+        check("label <b>bold</b>", 1)
+        if torch.__name__ != "torch":
+            raise RuntimeError("<script>alert('error')</script>")
+
+    sc = _inline(evil, tags=["errors"], name="evil<script>alert('name')</script>")
+    html = render(report_of(tmp_path, [(sc, "float32")]))
+    assert html.count("<script") == 1  # the report's own filtering script, nothing else
+    assert "evil&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in html
+    assert "RuntimeError: &lt;script&gt;alert(&#39;error&#39;)&lt;/script&gt;" in html
+    assert "label &lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold" not in html
+
+
+def test_divergence_shows_values_side_by_side_with_differing_elements_marked(tmp_path: Path) -> None:
+    def scaled(torch, check):
+        x = torch.tensor([1.0, 2.0, 3.0, 4.0])
+        check("first", torch.tensor([5.0]))
+        check("y", x * 2 if torch.__name__ == "torch" else x * torch.tensor([2.0, 2.0, 3.0, 2.0]))
+
+    results = report_of(tmp_path, [(_inline(scaled, tags=["pointwise"]), "float32")])
+    (record,) = results["records"]
+    expected = (torch.tensor([1.0, 2.0, 3.0, 4.0]) * 2).tolist()
+    (cp,) = record["checkpoints"]
+    assert cp["torch"] == [f"{v:.8g}" for v in expected] and cp["engine"][2] == "9"
+    assert cp["bad"] == [2] and cp["max_abs"] == pytest.approx(9 - expected[2])
+    assert (cp["rtol"], cp["atol"]) == (1.3e-6, 1e-5)
+    assert record["first_divergence"] == "y"
+    html = render(results)
+    assert '<td class="bad">6</td><td class="bad">9</td>' in html
+    assert html.count('class="bad"') == 2
+
+
+def test_training_curves_are_plotted_as_inline_svg(tmp_path: Path) -> None:
+    def fit(torch, check):
+        w = torch.tensor(2.0, requires_grad=True)
+        for t in range(4):
+            loss = (w * 3 - 1) ** 2
+            check(f"loss@{t}", loss.item() * (1.0 if torch.__name__ == "torch" else 1.001))
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.01 * w.grad
+                w.grad = None
+
+    results = report_of(tmp_path, [(_inline(fit, tags=["training"], dtypes=["float64"]), "float64")])
+    curve = results["records"][0]["curves"]["loss"]
+    w, losses = torch.tensor(2.0, dtype=torch.float64, requires_grad=True), []
+    for _ in range(4):
+        loss = (w * 3 - 1) ** 2
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            w -= 0.01 * w.grad
+            w.grad = None
+    assert curve["steps"] == [0, 1, 2, 3] and curve["torch"] == pytest.approx(losses)
+    assert curve["engine"] == pytest.approx([v * 1.001 for v in losses])
+    html = render(results)
+    assert html.count('<svg class="curve"') == 1 and html.count('<svg class="difference"') == 1
+    assert not re.search(r"(src|href)=\"?(https?:)?//", html)  # nothing loaded from the network
+
+
+def test_summary_matrix_slowest_and_near_misses(tmp_path: Path) -> None:
+    def close(torch, check):
+        check("v", torch.tensor([1.0, 1.0 + (5e-6 if torch.__name__ != "torch" else 0.0)]))
+
+    def exact(torch, check):
+        check("v", torch.tensor([1.0]))
+
+    results = report_of(tmp_path, [(_inline(close, tags=["pointwise"]), "float32"),
+                                   (_inline(exact, tags=["pointwise", "errors"]), "float64")])  # fmt: skip
+    html = render(results)
+    assert '<td class="full">1/1 (100%)</td>' in html
+    near = html.split('id="near-misses"')[1].split("</table>")[0]
+    assert near.index("close[float32") < near.index("exact[float64")  # largest margin first
+    margin = next(r["margin"] for r in results["records"] if r["scenario"] == "close")
+    assert 0.3 < margin < 1  # 5e-6 against atol 1e-5 + rtol 1.3e-6
+    assert 'id="slowest"' in html
+
+
+# -- planted engine bug: report and reproducer ---------------------------------------------------
+
+PLANTED = """\
+from reference_engine.ops import pointwise
+
+
+def _relu_grad_one_at_zero(self, grad):
+    return (grad * (self.saved("result") >= 0),)  # the bug: relu'(x) = 1 where relu(x) = 0
+
+
+pointwise.ReluBackward0.apply = _relu_grad_one_at_zero
+"""
+RELU = """\
+from conformance import scenario
+
+SHIFT = 0.5
+
+
+@scenario(tags=["pointwise"])
+def relu_grad(torch, check):
+    x = torch.tensor([-1.0, 0.0, 2.0, -3.0]) + SHIFT - SHIFT
+    x.requires_grad_(True)
+    torch.relu(x).sum().backward()
+    check("x.grad", x.grad)
+
+
+@scenario(tags=["pointwise"])
+def unrelated(torch, check):
+    check("two", torch.ones(2) * 2)
+"""
+
+
+def test_planted_bug_report_and_its_reproducer_print_the_same_numbers(tmp_path: Path) -> None:
+    sdir = tmp_path / "scenarios"
+    _write(sdir, "_planted_bug.py", PLANTED)
+    _write(sdir, "conftest.py", "import _planted_bug  # noqa: F401\n")
+    _write(sdir, "relu.py", RELU)
+    proc = _pytest(tmp_path, "-p", "no:xdist", "scenarios")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = _results(tmp_path)
+    assert {r["id"]: r["status"] for r in results["records"]} == {
+        "relu_grad[float32-cpu-numpy]": "diverge", "unrelated[float32-cpu-numpy]": "pass"}  # fmt: skip
+    record = next(r for r in results["records"] if r["scenario"] == "relu_grad")
+    x = torch.tensor([-1.0, 0.0, 2.0, -3.0], requires_grad=True)
+    torch.relu(x).sum().backward()
+    (cp,) = [c for c in record["checkpoints"] if c["label"] == "x.grad" and c["field"] == "value"]
+    assert cp["torch"] == [f"{v:.8g}" for v in x.grad.tolist()] and cp["engine"] == ["1", "1", "1", "1"]
+    assert cp["bad"] == [i for i, g in enumerate(x.grad.tolist()) if g != 1.0]
+    html = (tmp_path / "reports" / "conformance.html").read_text()
+    assert "relu_grad[float32-cpu-numpy]" in html and 'class="reproducer"' in html
+
+    repro = _write(tmp_path, "repro.py", record["reproducer"])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(sdir), str(ROOT)])}
+    run = subprocess.run([sys.executable, "-c", f"import _planted_bug, runpy; runpy.run_path({str(repro)!r}, "
+                          "run_name='__main__')"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    diff = next(d for d in record["differences"] if d["label"] == "x.grad" and d["field"] == "value")
+    for text in (diff["detail"], diff["torch"], diff["engine"]):
+        assert text in run.stdout, (text, run.stdout)
+    assert f"max |engine - torch| = {cp['max_abs']}" in run.stdout
+    assert "SHIFT = 0.5" in record["reproducer"] and "def unrelated" not in record["reproducer"]
+    # Without the planted bug the same script reports agreement: it really runs the engine.
+    clean = subprocess.run([sys.executable, str(repro)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0 and clean.stdout.rstrip().endswith("agree"), clean.stdout + clean.stderr
+
+
+# -- merging, xdist, shards ----------------------------------------------------------------------
+
+
+def test_xdist_run_gives_the_same_records_and_counts_as_a_single_process(serial_run: tuple, tmp_path: Path) -> None:
+    serial_cwd, _ = serial_run
+    _write(tmp_path / "scenarios", "tiny.py", TINY)
+    proc = _pytest(tmp_path, "-n", "2", "scenarios")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    parallel, serial = _results(tmp_path), _results(serial_cwd)
+    assert set(parallel["run"]["sources"]) <= {"gw0.jsonl", "gw1.jsonl"} and serial["run"]["sources"] == ["main.jsonl"]
+    assert _stable(parallel) == _stable(serial)
+    assert parallel["counts"] == serial["counts"] and parallel["run"]["complete"]
+    assert not (tmp_path / "reports" / ".results" / parallel["run"]["run_id"]).exists()  # merged, then removed
+
+
+def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple, tmp_path: Path) -> None:
+    serial_cwd, _ = serial_run
+    serial = _results(serial_cwd)
+    # A baseline in which module_name passed, doubles[float32] diverged and broadcast_add had a tiny margin.
+    base = slim(serial)
+    for r in base["records"]:
+        r["status"] = {"module_name": "pass", "doubles": "diverge" if r["dtype"] == "float32" else r["status"]}.get(
+            r["scenario"], r["status"])  # fmt: skip
+        if r["scenario"] == "broadcast_add" and r["dtype"] == "float64":
+            r["margin"] = 1e-6
+    write_results(base, tmp_path / "baseline.json")
+    grown = next(r for r in serial["records"] if r["id"] == "broadcast_add[float64-cpu-numpy]")["margin"]
+
+    outputs, files = "", []
+    for i in (1, 2):
+        cwd = tmp_path / f"shard{i}"
+        _write(cwd / "scenarios", "tiny.py", TINY)
+        proc = _pytest(cwd, "-p", "no:xdist", f"--conformance-shard={i}/2", "--conformance-baseline",
+                       str(tmp_path / "baseline.json"), "scenarios")  # fmt: skip
+        assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+        outputs += proc.stdout
+        files.append(str(cwd / "reports" / "results.json"))
+        assert _results(cwd)["run"]["shard"] == f"{i}/2"
+    shard_ids = [{r["id"] for r in load_results(Path(f))["records"]} for f in files]
+    assert shard_ids[0] and shard_ids[1] and not shard_ids[0] & shard_ids[1]
+
+    out = tmp_path / "merged" / "results.json"
+    assert cli.main(["merge", *files, "-o", str(out), "--baseline", str(tmp_path / "baseline.json")]) == 0
+    merged = load_results(out)
+    assert _stable(merged) == _stable(serial) and merged["counts"] == serial["counts"]
+    assert merged["run"]["complete"] and (out.parent / "conformance.html").exists()
+
+    # The run's terminal summary and the HTML report both show the comparison with the baseline.
+    assert "NEW      module_name[float32-cpu-numpy]: pass -> diverge" in outputs
+    assert "FIXED    doubles[float32-cpu-numpy]: diverge -> pass" in outputs
+    assert "MARGIN   broadcast_add[float64-cpu-numpy]: 1e-06 -> " in outputs or grown <= 0.1
+    html = (out.parent / "conformance.html").read_text()
+    assert "<td class=\"status-diverge\">new divergence</td><td>module_name[float32-cpu-numpy]</td>" in html
+    assert "<td class=\"status-pass\">fixed</td><td>doubles[float32-cpu-numpy]</td>" in html
+
+
+def test_bad_shard_option_is_a_usage_error(tmp_path: Path) -> None:
+    _write(tmp_path / "scenarios", "tiny.py", TINY)
+    proc = _pytest(tmp_path, "-p", "no:xdist", "--conformance-shard=3/2", "scenarios")
+    assert proc.returncode == 4 and "--conformance-shard: need 1 <= I <= N" in proc.stderr
+
+
+# -- regression diff and baseline update ---------------------------------------------------------
+
+
+def _doc(records: list[dict[str, Any]], complete: bool = True) -> dict[str, Any]:
+    return {"kind": "conformance-results", "schema_version": SCHEMA_VERSION, "run": {"complete": complete},
+            "counts": {}, "records": records}  # fmt: skip
+
+
+def test_diff_categories_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    old = _doc([{"id": "a", "status": "pass", "margin": 0.02}, {"id": "b", "status": "diverge", "margin": None},
+                {"id": "c", "status": "diverge"}, {"id": "d", "status": "pass", "margin": 0.5},
+                {"id": "e", "status": "pass", "margin": 0.0}, {"id": "gone", "status": "pass"}])  # fmt: skip
+    new = _doc([{"id": "a", "status": "pass", "margin": 0.5}, {"id": "b", "status": "pass", "margin": 0.1},
+                {"id": "c", "status": "xfail"}, {"id": "d", "status": "timeout"},
+                {"id": "e", "status": "pass", "margin": 0.05}, {"id": "f", "status": "diverge"}])  # fmt: skip
+    d = diff_results(old, new)
+    assert d.new == [("d", "pass", "timeout"), ("f", "absent", "diverge")]
+    assert d.fixed == [("b", "diverge")] and d.still == [("c", "diverge", "xfail")]
+    assert d.grew == [("a", 0.02, 0.5)] and d.missing == ["gone"]  # e: 0 -> 0.05 is below the floor
+    write_results(old, tmp_path / "old.json")
+    write_results(new, tmp_path / "new.json")
+    assert cli.main(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json")]) == 1
+    out = capsys.readouterr().out
+    assert "NEW      f: absent -> diverge" in out and "FIXED    b: diverge -> pass" in out
+    assert "MARGIN   a: 0.02 -> 0.5" in out and "MISSING  gone" in out
+    assert cli.main(["diff", str(tmp_path / "new.json"), str(tmp_path / "new.json")]) == 0
+
+
+def test_baseline_update_command_and_refusal_of_incomplete_runs(serial_run: tuple, tmp_path: Path) -> None:
+    cwd, _ = serial_run
+    baseline = tmp_path / "baseline.json"
+    assert cli.main(["baseline", "update", "--results", str(cwd / "reports" / "results.json"),
+                     "--baseline", str(baseline)]) == 0  # fmt: skip
+    base = load_results(baseline)
+    assert {r["id"]: r["status"] for r in base["records"]} == {r["id"]: r["status"] for r in _results(cwd)["records"]}
+    d = diff_results(base, _results(cwd))
+    assert not (d.new or d.fixed or d.grew or d.missing)
+    write_results(_doc([{"id": "a", "status": "pass"}], complete=False), tmp_path / "partial.json")
+    assert cli.main(["baseline", "update", "--results", str(tmp_path / "partial.json"),
+                     "--baseline", str(baseline)]) == 2  # fmt: skip
+    assert load_results(baseline) == base
+
+
+def test_committed_baseline_is_valid_and_covers_the_library() -> None:
+    base = load_results(ROOT / "reports" / "baseline.json")
+    assert base["run"]["complete"] and len(base["records"]) >= 60
+    assert {r["id"].split("[")[0] for r in base["records"]} >= {"sum_of_double", "retain_graph_accumulates"}
+
+
+# -- interrupted runs ----------------------------------------------------------------------------
+
+KILLS = """\
+import os
+import re
+import signal
+import time
+
+from conformance import scenario
+
+
+@scenario(tags=["errors"], dtypes=["float32", "float64"])
+def before(torch, check):
+    check("one", torch.ones(2))
+
+
+@scenario(tags=["errors"])
+def killed(torch, check):
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@scenario(tags=["errors"], dtypes=["float32", "float64"])
+def after(torch, check):
+    check("two", torch.ones(2) * 2)
+"""
+
+
+def test_a_worker_killed_mid_run_loses_only_its_current_item(tmp_path: Path) -> None:
+    _write(tmp_path / "scenarios", "kills.py", KILLS)
+    proc = _pytest(tmp_path, "-n", "2", "scenarios")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = _results(tmp_path)
+    statuses = {r["id"]: r["status"] for r in results["records"]}
+    assert statuses == {"before[float32-cpu-numpy]": "pass", "before[float64-cpu-numpy]": "pass",
+                        "after[float32-cpu-numpy]": "pass", "after[float64-cpu-numpy]": "pass",
+                        "killed[float32-cpu-numpy]": "crashed"}  # fmt: skip
+    assert results["run"]["complete"] is False and "crashed" in results["run"]["incomplete_reason"]
+    assert 'id="incomplete"' in (tmp_path / "reports" / "conformance.html").read_text()
+
+
+SLOW = """\
+import pathlib
+import time
+
+from conformance import scenario
+
+
+@scenario(tags=["errors"])
+def a_first(torch, check):
+    check("one", torch.ones(1))
+
+
+@scenario(tags=["errors"])
+def b_hangs(torch, check):
+    pathlib.Path("started").touch()
+    time.sleep(60)
+
+
+@scenario(tags=["errors"])
+def c_never(torch, check):
+    check("one", torch.ones(1))
+"""
+
+
+def test_ctrl_c_still_writes_a_report_marked_incomplete(tmp_path: Path) -> None:
+    _write(tmp_path / "scenarios", "slow.py", SLOW)
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "--conformance-reports",
+           str(tmp_path / "reports"), "scenarios"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "started").exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "the hanging scenario never started"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 2, out  # pytest's "interrupted"
+    results = _results(tmp_path)
+    assert {r["id"]: r["status"] for r in results["records"]} == {"a_first[float32-cpu-numpy]": "pass"}
+    run = results["run"]
+    assert run["complete"] is False and run["interrupted"] is True and "interrupted" in run["incomplete_reason"]
+    assert run["not_run"] == ["b_hangs[float32-cpu-numpy]", "c_never[float32-cpu-numpy]"]
+    html = (tmp_path / "reports" / "conformance.html").read_text()
+    assert 'id="incomplete"' in html and "c_never[float32-cpu-numpy]" in html
+    assert "INCOMPLETE" in out
