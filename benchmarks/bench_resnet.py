@@ -12,7 +12,8 @@ on batch statistics, running stats updated). Two variants:
 
 Speed: the best of ``--repeats`` steps of each engine, interleaved so load
 from other processes hits both, after one warm-up step (which also creates
-the momentum buffers). Ratio = engine time / torch time.
+the momentum buffers). Ratio = engine time / torch time, with torch on its
+default thread count and again on one thread.
 
 Peak memory: the most bytes held at once during one steady-state step, above
 what was held when the step began (model weights, inputs and momentum buffers
@@ -167,11 +168,19 @@ def run_variant(variant: str, state: dict[str, np.ndarray], repeats: int) -> dic
     eng, ref = Setup(engine, state, variant), Setup(torch, state, variant)
     _check_agree(eng, ref)  # also the warm-up step: momentum buffers exist from here on
     times = _best_times({"engine": eng.step, "torch": ref.step}, repeats)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # without thread-pool contention, which a busy machine inflicts on torch most
+    try:
+        one = _best_times({"torch": ref.step}, repeats)["torch"]
+    finally:
+        torch.set_num_threads(threads)
     mem_e, mem_t = engine_peak_bytes(eng), torch_peak_bytes(ref)
     return {
         "engine_ms": times["engine"] * 1e3,
         "torch_ms": times["torch"] * 1e3,
         "time_ratio": times["engine"] / times["torch"],
+        "torch_1thread_ms": one * 1e3,
+        "ratio_vs_torch_1thread": times["engine"] / one,
         "engine_peak_mib": mem_e / 2**20,
         "torch_peak_mib": mem_t / 2**20,
         "memory_ratio": mem_e / max(mem_t, 1),
@@ -186,10 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state = _torch_state()
     results = {v: run_variant(v, state, args.repeats) for v in args.variants}
-    print(f"{'variant':8} {'engine':>10} {'torch':>10} {'ratio':>6}   {'engine':>9} {'torch':>9} {'ratio':>6}")
+    print(f"{'variant':8} {'engine':>10} {'torch':>10} {'ratio':>6} {'torch 1t':>10} {'ratio':>6}   ", end="")
+    print(f"{'engine':>9} {'torch':>9} {'ratio':>6}")
     for v, r in results.items():
         print(
-            f"{v:8} {r['engine_ms']:8.1f}ms {r['torch_ms']:8.1f}ms {r['time_ratio']:6.2f}   "
+            f"{v:8} {r['engine_ms']:8.1f}ms {r['torch_ms']:8.1f}ms {r['time_ratio']:6.2f} "
+            f"{r['torch_1thread_ms']:8.1f}ms {r['ratio_vs_torch_1thread']:6.2f}   "
             f"{r['engine_peak_mib']:7.1f}MiB {r['torch_peak_mib']:7.1f}MiB {r['memory_ratio']:6.2f}"
         )
     meets = all(

@@ -23,7 +23,7 @@ from .loader import load_scenario_file
 from .observe import Entry, Observation
 from .report.baseline import diff_results, update_baseline
 from .report.html import write_html
-from .report.merge import combine
+from .report.merge import combine, merge
 from .results import ResultsFileError, load_results, write_results
 from .runner import run_item
 from .scenario import Scenario, ScenarioError
@@ -96,8 +96,16 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 1 if diff.regressions else 0
 
 
+def _recover(run_dir: Path) -> dict:
+    """A results document from a run's worker files (``reports/.results/<run id>``) left by a failed merge."""
+    if not any(run_dir.glob("*.jsonl")):
+        raise ResultsFileError(f"{run_dir}: no worker files (*.jsonl) to merge")
+    reason = "recovered from the workers' files; whether every item ran is unknown"
+    return merge(run_dir, {"complete": False, "incomplete_reason": reason, "not_run": []})
+
+
 def _cmd_merge(args: argparse.Namespace) -> int:
-    docs = [(str(p), load_results(p)) for p in args.files]
+    docs = [(str(p), _recover(p) if p.is_dir() else load_results(p)) for p in args.files]
     merged, warnings = combine(docs)
     for w in warnings:
         print(f"conformance merge: warning: {w}", file=sys.stderr)
@@ -130,7 +138,7 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_diff.add_argument("new", type=Path, help="a run's results, e.g. reports/results.json")
     p_diff.set_defaults(func=_cmd_diff)
     p_merge = sub.add_parser("merge", help="combine shards' results files into one results file and HTML report")
-    p_merge.add_argument("files", type=Path, nargs="+")
+    p_merge.add_argument("files", type=Path, nargs="+", help="results files, or a run's worker-file folder")
     p_merge.add_argument("-o", "--output", type=Path, required=True, help="the merged results file")
     p_merge.add_argument("--html", type=Path, default=None, help="default: conformance.html next to --output")
     p_merge.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))

@@ -93,9 +93,14 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return i, n
 
 
-def in_shard(nodeid: str, shard: tuple[int, int]) -> bool:
+def in_shard(key: str, shard: tuple[int, int]) -> bool:
     """Stable across processes and machines (Python's hash() is salted per process)."""
-    return zlib.crc32(nodeid.encode()) % shard[1] == shard[0] - 1
+    return zlib.crc32(key.encode()) % shard[1] == shard[0] - 1
+
+
+def _shard_key(item: pytest.Item) -> str:
+    # A scenario item's id is unique in the library and, unlike the node id, does not depend on the rootdir.
+    return item.name if isinstance(item, ScenarioItem) else item.nodeid
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -141,8 +146,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = config.stash[_STATE]
     if state.shard is None:
         return
-    keep = [item for item in items if in_shard(item.nodeid, state.shard)]
-    dropped = [item for item in items if not in_shard(item.nodeid, state.shard)]
+    keep = [item for item in items if in_shard(_shard_key(item), state.shard)]
+    dropped = [item for item in items if not in_shard(_shard_key(item), state.shard)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = keep
@@ -302,6 +307,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return  # no scenario ran: leave an earlier report alone
     try:
         results = _results(state, int(exitstatus))
+        # -k / -m / a shard select part of the library: such a run must not replace the baseline.
+        results["run"]["partial"] = bool(state.shard or config.option.keyword or config.option.markexpr)
         write_results(results, state.reports_dir / "results.json")
         diff, note = _against_baseline(config, state, results)
         write_html(results, state.reports_dir / "conformance.html", diff, note)

@@ -64,6 +64,7 @@ from ._printing import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
 from .ops.conv import conv2d
+from .ops.pooling import max_pool2d
 from .random import *  # noqa: F403 - torch.manual_seed, torch.randn ...
 from .tensor import Size, Tensor
 
@@ -80,7 +81,17 @@ __all__ = [
 ]  # fmt: skip
 __all__ += ops.__all__
 __all__ += ["nn", "optim", "random", *random.__all__]
-__all__ += ["conv2d", "get_printoptions", "printoptions", "set_printoptions"]
+__all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.relu_: in place, with torch's in-place autograd rules."""
+    return input.relu_()
+
+
+def dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """torch.dropout (positional ``train``), the same mask recipe as nn.functional.dropout."""
+    return nn.functional.dropout(input, p, training=train)
 
 
 def result_type(tensor1: object, tensor2: object) -> dtype:

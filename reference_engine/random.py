@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import _rng_math as RM
-from ._mt19937 import MT19937, N, init_key
+from ._mt19937 import MT19937, N
 from .ops.inplace import check_inplace
 from .tensor import Tensor, _size_args
 
@@ -80,7 +80,11 @@ class Generator:
     def clone_state(self) -> Generator:
         g = Generator(self.device)
         g._mt = self._mt.copy()
-        g._seed, g._next_double_normal, g._next_float_normal = self._seed, self._next_double_normal, self._next_float_normal
+        g._seed, g._next_double_normal, g._next_float_normal = (
+            self._seed,
+            self._next_double_normal,
+            self._next_float_normal,
+        )
         return g
 
 
@@ -198,7 +202,9 @@ def _scalar_normals(g: Generator, n: int, mean: float, std: float) -> np.ndarray
     return out
 
 
-def _normal_values(g: Generator, n: int, np_dtype: np.dtype, mean: float, std: float, contiguous: bool = True) -> np.ndarray:
+def _normal_values(
+    g: Generator, n: int, np_dtype: np.dtype, mean: float, std: float, contiguous: bool = True
+) -> np.ndarray:
     """torch's normal_kernel: Box-Muller in blocks of 16 for n >= 16 on contiguous tensors, else the scalar path."""
     if n < 16 or not contiguous:
         return _scalar_normals(g, n, mean, std).astype(np_dtype)
@@ -212,10 +218,16 @@ def _normal_values(g: Generator, n: int, np_dtype: np.dtype, mean: float, std: f
 
 
 def _int_range_draw(g: Generator, n: int, low: int, high: int) -> np.ndarray:
-    """random_(from, to): (word % (to - from)) + from, with a 64-bit word once the range needs more than 32 bits."""
+    """random_(from, to): (word % (to - from)) + from.
+
+    torch 2.13 takes a 64-bit word once the range reaches 2**28 (found by
+    experiment, for every dtype; older sources switch at 2**32), else a 32-bit one.
+    """
     span = high - low
-    words = g._mt.random64(n) if span >= 1 << 32 else g._mt.random32(n)
-    return (words % np.uint64(span)).astype(np.int64) + np.int64(low) if span < 1 << 63 else _wide_range(words, span, low)
+    words = g._mt.random64(n) if span >= 1 << 28 else g._mt.random32(n)
+    return (
+        (words % np.uint64(span)).astype(np.int64) + np.int64(low) if span < 1 << 63 else _wide_range(words, span, low)
+    )
 
 
 def _wide_range(words: np.ndarray, span: int, low: int) -> np.ndarray:
@@ -257,7 +269,7 @@ def _float_dtype(dtype: D.dtype | None) -> D.dtype:
 
 
 def _finish(arr: np.ndarray, dtype: D.dtype, requires_grad: bool) -> Tensor:
-    t = Tensor._make(np.ascontiguousarray(arr, dtype=dtype.np))
+    t = Tensor._make(np.asarray(arr, dtype=dtype.np, order="C"))  # ascontiguousarray would make 0-d arrays 1-d
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -338,16 +350,14 @@ def normal(
         arr = _normal_values(g, math.prod(shape), dt.np, float(mean), float(std))
         return _finish(arr.reshape(shape), dt, requires_grad)
     ref = mean if isinstance(mean, Tensor) else std
-    shape = np.broadcast_shapes(
-        *(t._data.shape for t in (mean, std) if isinstance(t, Tensor))
-    )
+    shape = np.broadcast_shapes(*(t._data.shape for t in (mean, std) if isinstance(t, Tensor)))
     if isinstance(std, Tensor) and bool((std._data < 0).any()):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     np_dt = ref._data.dtype
     z = _normal_values(g, math.prod(shape), np_dt, 0.0, 1.0).reshape(shape).astype(np_dt)
     m = mean._data if isinstance(mean, Tensor) else np_dt.type(mean)
     s = std._data if isinstance(std, Tensor) else np_dt.type(std)
-    return Tensor._make(np.ascontiguousarray((z * s + m).astype(np_dt)))
+    return Tensor._make(np.asarray(z * s + m, dtype=np_dt, order="C"))
 
 
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:  # noqa: A002
@@ -478,8 +488,6 @@ Tensor.uniform_ = uniform_
 Tensor.bernoulli_ = bernoulli_
 Tensor.random_ = random_
 Tensor.exponential_ = exponential_
-
-_ = init_key  # re-exported for tests that check seeding against the reference recurrence
 
 __all__ = [
     "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed", "manual_seed", "multinomial",

@@ -16,6 +16,13 @@ from conformance import scenario
 
 BATCH, CLASSES, SIZE = 8, 100, 64
 TRAIN_STEPS, EVAL_STEPS = 3, 1
+# torch's initialisation is seeded here, not from the item id. In float32 a
+# ReLU input that lies within rounding of zero can be positive on one engine
+# and zero on the other; the flipped mask moves the layer4 grads by a whole
+# element's worth (about one random draw in four has such an element). With
+# this seed no pre-activation is that close to zero, so float32 compares the
+# arithmetic rather than a coin toss, and the items do not depend on their ids.
+INIT_SEED = 1
 
 # float32 convolutions, batch-norm reductions and matmuls sum in a different
 # order on the two engines (torch's mkldnn/BLAS blocking vs NumPy's), so each
@@ -110,6 +117,7 @@ def _check_running_stats(check: Any, torch: Any, model: Any, step: str, widen: f
 
 def _fine_tune(torch: Any, check: Any, trainable: str) -> None:
     """The seed's recipe on a ResNet-18; ``trainable`` names a backbone block to unfreeze too ('' for none)."""
+    torch.manual_seed(INIT_SEED)
     model = check.same_weights(resnet18(torch), key="resnet18")
     for p in model.parameters():
         p.requires_grad = False

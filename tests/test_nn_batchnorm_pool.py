@@ -234,3 +234,11 @@ def test_inplace_relu_saved_result_modified_errors_like_torch() -> None:
         out[ns.__name__] = _error(lambda z=z: z.sum().backward())
     assert out["reference_engine"][0] == out["torch"][0] == "RuntimeError"
     assert out["reference_engine"][1].split(";")[0] == out["torch"][1].split(";")[0]
+
+
+def test_max_pool2d_integer_input_with_padding_matches_torch() -> None:
+    arr = np.arange(-20, 5, dtype=np.int64).reshape(1, 1, 5, 5)
+    expected = torch.nn.functional.max_pool2d(torch.tensor(arr), 3, 2, 1)
+    actual = EF.max_pool2d(re_.tensor(arr), 3, 2, 1)
+    assert actual.dtype == re_.int64
+    assert compare_arrays(np.asarray(actual._data), expected.numpy()).ok

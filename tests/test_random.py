@@ -96,7 +96,9 @@ def test_rand(seed: int, n: int, dtype: str) -> None:
 
 
 @FEW
-@given(seed=SEEDS, n=SIZES, low=st.integers(-50, 50), span=st.sampled_from([1, 2, 7, 1000, 2**31, 2**33]))
+@given(
+    seed=SEEDS, n=SIZES, low=st.integers(-50, 50), span=st.sampled_from([1, 2, 7, 1000, 2**28 - 1, 2**28, 2**31, 2**33])
+)
 def test_randint(seed: int, n: int, low: int, span: int) -> None:
     assert_same_stream(seed, lambda t: t.randint(low, low + span, (n,)))
 
@@ -287,3 +289,20 @@ def test_generator_objects() -> None:
     assert np.array_equal(E.rand(3)._data, torch.rand(3).numpy())
     assert np.array_equal(ge.get_state()._data, gt.get_state().numpy())
     assert np.array_equal(E.empty(9).uniform_(generator=ge)._data, torch.empty(9).uniform_(generator=gt).numpy())
+
+
+@pytest.mark.parametrize("fn", [lambda t: t.randn(()), lambda t: t.rand(()), lambda t: t.randint(0, 5, ())])
+def test_zero_dim_results(fn: Callable[[Any], Any]) -> None:
+    assert_same_stream(5, fn)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 1 / 3])
+def test_bernoulli_mask_is_torch_dropout_mask(p: float) -> None:
+    # the contract nn.functional.dropout relies on: torch keeps an element where bernoulli_(1 - p) drew 1
+    xs = np.random.default_rng(1).standard_normal((6, 50)).astype(np.float32)
+    torch.manual_seed(4)
+    kept = torch.nn.functional.dropout(torch.tensor(xs), p).numpy() != 0
+    follow_t = torch.rand(3).numpy()
+    E.manual_seed(4)
+    assert np.array_equal(E.random._bernoulli_mask(xs.shape, 1.0 - p), kept)
+    assert np.array_equal(E.rand(3)._data, follow_t)

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -317,9 +318,11 @@ def test_planted_bug_report_and_its_reproducer_print_the_same_numbers(tmp_path: 
 def test_xdist_run_gives_the_same_records_and_counts_as_a_single_process(serial_run: tuple, tmp_path: Path) -> None:
     serial_cwd, _ = serial_run
     _write(tmp_path / "scenarios", "tiny.py", TINY)
-    proc = _pytest(tmp_path, "-n", "2", "scenarios")
+    proc = _pytest(tmp_path, "-n", "2", f"--junitxml={tmp_path / 'reports' / 'junit.xml'}", "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     parallel, serial = _results(tmp_path), _results(serial_cwd)
+    cases = {c.get("name"): [x.tag for x in c] for c in ET.parse(tmp_path / "reports" / "junit.xml").iter("testcase")}
+    assert cases == {r["id"]: (["failure"] if r["status"] == "diverge" else []) for r in parallel["records"]}
     assert set(parallel["run"]["sources"]) <= {"gw0.jsonl", "gw1.jsonl"} and serial["run"]["sources"] == ["main.jsonl"]
     assert _stable(parallel) == _stable(serial)
     assert parallel["counts"] == serial["counts"] and parallel["run"]["complete"]
@@ -387,10 +390,11 @@ def test_diff_categories_and_exit_status(tmp_path: Path, capsys: pytest.CaptureF
                 {"id": "e", "status": "pass", "margin": 0.0}, {"id": "gone", "status": "pass"}])  # fmt: skip
     new = _doc([{"id": "a", "status": "pass", "margin": 0.5}, {"id": "b", "status": "pass", "margin": 0.1},
                 {"id": "c", "status": "xfail"}, {"id": "d", "status": "timeout"},
-                {"id": "e", "status": "pass", "margin": 0.05}, {"id": "f", "status": "diverge"}])  # fmt: skip
+                {"id": "e", "status": "pass", "margin": 0.05}, {"id": "f", "status": "diverge"},
+                {"id": "g", "status": "xfail"}])  # fmt: skip
     d = diff_results(old, new)
     assert d.new == [("d", "pass", "timeout"), ("f", "absent", "diverge")]
-    assert d.fixed == [("b", "diverge")] and d.still == [("c", "diverge", "xfail")]
+    assert d.fixed == [("b", "diverge")] and d.still == [("c", "diverge", "xfail"), ("g", "absent", "xfail")]
     assert d.grew == [("a", 0.02, 0.5)] and d.missing == ["gone"]  # e: 0 -> 0.05 is below the floor
     write_results(old, tmp_path / "old.json")
     write_results(new, tmp_path / "new.json")
@@ -411,6 +415,10 @@ def test_baseline_update_command_and_refusal_of_incomplete_runs(serial_run: tupl
     d = diff_results(base, _results(cwd))
     assert not (d.new or d.fixed or d.grew or d.missing)
     write_results(_doc([{"id": "a", "status": "pass"}], complete=False), tmp_path / "partial.json")
+    shard = _doc([{"id": "a", "status": "pass"}])
+    shard["run"]["partial"] = True
+    write_results(shard, tmp_path / "shard.json")
+    assert cli.main(["baseline", "update", "--results", str(tmp_path / "shard.json"), "--baseline", str(baseline)]) == 2
     assert cli.main(["baseline", "update", "--results", str(tmp_path / "partial.json"),
                      "--baseline", str(baseline)]) == 2  # fmt: skip
     assert load_results(baseline) == base
@@ -507,3 +515,18 @@ def test_ctrl_c_still_writes_a_report_marked_incomplete(tmp_path: Path) -> None:
     html = (tmp_path / "reports" / "conformance.html").read_text()
     assert 'id="incomplete"' in html and "c_never[float32-cpu-numpy]" in html
     assert "INCOMPLETE" in out
+
+
+def test_worker_files_left_by_a_failed_merge_can_be_merged_later(tmp_path: Path) -> None:
+    run_dir = tmp_path / ".results" / "run1"
+    for i, status in enumerate(("pass", "diverge")):
+        append_record(run_dir / f"gw{i}.jsonl", {"id": f"s{i}[float32-cpu-numpy]", "status": status, "tags": ["errors"]})
+    with (run_dir / "gw1.jsonl").open("a") as f:
+        f.write('{"id": "s2[float32-cpu-numpy]", "sta')  # a worker killed in the middle of a write
+    out = tmp_path / "out" / "results.json"
+    assert cli.main(["merge", str(run_dir), "-o", str(out), "--baseline", str(tmp_path / "none.json")]) == 0
+    merged = load_results(out)
+    assert {r["id"]: r["status"] for r in merged["records"]} == {"s0[float32-cpu-numpy]": "pass",
+                                                                 "s1[float32-cpu-numpy]": "diverge"}  # fmt: skip
+    assert merged["run"]["complete"] is False and merged["run"]["unreadable_lines"] == 1
+    assert (out.parent / "conformance.html").exists()

@@ -120,3 +120,28 @@ def test_full_forward_backward_matches_torch_float64(train: bool) -> None:
         _same(ep.grad, tp.grad, f"{name}.grad")
     for (name, tb), (_, eb) in zip(tm.named_buffers(), em.named_buffers(), strict=True):
         _same(eb, tb, name)
+
+
+def _graph_node_counts(root: Any) -> dict[str, int]:
+    """How many nodes of each grad_fn class the backward graph from ``root`` holds."""
+    seen: set[int] = set()
+    stack = [root]
+    counts: dict[str, int] = {}
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        counts[type(node).__name__] = counts.get(type(node).__name__, 0) + 1
+        stack.extend(fn for fn, _ in node.next_functions)
+    return counts
+
+
+def test_backward_graph_has_torchs_node_types() -> None:
+    """Same grad_fn classes, same number of each: convolutions, batch norms, in-place ReLUs, max pool, mean..."""
+    tm, em = _resnet18(torch, 10), _resnet18(re_, 10)
+    x = np.random.default_rng(4).uniform(-1, 1, (2, 3, 32, 32)).astype(np.float32)
+    counts_t = _graph_node_counts(tm(torch.tensor(x)).sum().grad_fn)
+    counts_e = _graph_node_counts(em(re_.tensor(x)).sum().grad_fn)
+    assert counts_e == counts_t
+    assert counts_t["NativeBatchNormBackward0"] == 20 and counts_t["ReluBackward0"] == 17

@@ -1,7 +1,8 @@
 """Comparing a run with the accepted state (``reports/baseline.json``), and updating that state on purpose.
 
 Categories, per item id:
-- new divergence: not passing now, passing (or absent) in the baseline -- a regression;
+- new divergence: not passing now, passing (or absent) in the baseline -- a regression (a new
+  item that lands as an expected divergence, xfail, counts as still divergent instead);
 - fixed: not passing in the baseline, passing now;
 - still divergent: not passing in either;
 - margin grew: passing in both, and the margin (worst error / allowed error)
@@ -67,7 +68,9 @@ def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool 
         a, b = after[item], before.get(item)
         now_ok = a["status"] in PASSING
         was_ok = b is None or b["status"] in PASSING
-        if not now_ok and was_ok:
+        if b is None and a["status"] == "xfail":
+            d.still.append((item, "absent", "xfail"))  # a new scenario that lands with a declared divergence
+        elif not now_ok and was_ok:
             d.new.append((item, "absent" if b is None else b["status"], a["status"]))
         elif now_ok and not was_ok:
             d.fixed.append((item, b["status"]))  # type: ignore[index]
@@ -84,7 +87,7 @@ def slim(results: dict[str, Any]) -> dict[str, Any]:
     """A baseline: the results with only what the comparison reads (small, stable diffs in review)."""
     records = [{k: r[k] for k in BASELINE_FIELDS if k in r} for r in results["records"]]
     run = {k: results["run"].get(k) for k in ("torch", "numpy", "python", "platform", "engine_revision", "started",
-                                                "ended", "complete")}  # fmt: skip
+                                                "ended", "complete", "partial")}  # fmt: skip
     return {"kind": KIND, "schema_version": SCHEMA_VERSION, "run": run, "counts": count_statuses(records),
             "records": records}  # fmt: skip
 
@@ -92,6 +95,9 @@ def slim(results: dict[str, Any]) -> dict[str, Any]:
 def update_baseline(results_path: Path, baseline_path: Path, allow_incomplete: bool = False) -> str:
     """Copy a results file's state into the baseline; refuses an incomplete run unless told otherwise."""
     results = load_results(results_path)
+    if results["run"].get("partial") and not allow_incomplete:
+        raise ValueError(f"{results_path}: the run selected part of the library (-k, -m or a shard); "
+                         "run everything, or pass --allow-incomplete to accept it anyway")  # fmt: skip
     if not results["run"].get("complete", False) and not allow_incomplete:
         raise ValueError(
             f"{results_path}: the run is marked incomplete (interrupted, crashed or partial); "

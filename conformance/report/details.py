@@ -59,9 +59,12 @@ def first_divergence(torch_obs: Observation, differences: list[dict[str, Any]]) 
     return next(iter(sorted(bad)), "") if bad else ""
 
 
-def _tolerance(scenario: Scenario, dtype: str, widen: float) -> Tolerance:
-    # The verdict's rule (verdict._Comparer.tolerance): the declared override or assert_close's default, x widen.
-    tol = scenario.tolerance_for(dtype) or Tolerance.for_dtype(dtype)
+def _tolerance(scenario: Scenario, dtype: str, widen: float, expected: np.ndarray) -> Tolerance:
+    # The verdict's rule (verdict._Comparer.tolerance): the declared override, else assert_close's default
+    # for ``dtype`` when widened, else compare_arrays' own default for the expected array's dtype.
+    tol = scenario.tolerance_for(dtype) or (Tolerance.for_dtype(dtype) if widen != 1.0 else None)
+    if tol is None:
+        return Tolerance.for_dtype(expected.dtype.name)
     return Tolerance(tol.rtol * widen, tol.atol * widen, tol.reason)
 
 
@@ -96,7 +99,7 @@ def side_by_side(
         if ta.shape != ea.shape or ta.dtype.kind not in "biufc" or ea.dtype.kind not in "biufc":
             continue
         widen = t.final_widen if d["field"] == "final_grad" else (entry.widen if entry else 1.0)
-        tol = _tolerance(scenario, (entry.dtype if entry and entry.dtype else dtype), widen)
+        tol = _tolerance(scenario, (entry.dtype if entry and entry.dtype else dtype), widen, ta)
         out.append(_value_pair(d, ta, ea, tol))
     return out
 

@@ -78,17 +78,18 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 
 class AddmmBackward0(Node):
     # self: maybe_multiply(grad, beta) ; mat1: grad.mm(mat2.t()) ; mat2: mat1.t().mm(grad)
-    # Here mat2 is weight.t(), so the weight's grad is (mat1.t().mm(grad)).t() = grad.t().mm(mat1).
+    # mat2 is weight.t() (a TBackward0 view, as in torch's graph), so mat2.t() is the weight itself.
     def apply(self, grad: Tensor) -> tuple:
         if not grad_mode._state.enabled:  # no create_graph: plain array products, bias grad pre-summed
             g = grad._data
             # the core sum: one summation order for every reduction in the engine
             gb = grad.sum(0) if needs(self, 0) else None
             gx = Tensor._make(g @ self.saved("weight")._data) if needs(self, 1) else None
-            gw = Tensor._make(_outer_sum(g.T, self.saved("input")._data)) if needs(self, 2) else None
+            # the weight-shaped product, handed to TBackward0 as its transpose (a view, no copy)
+            gw = Tensor._make(_outer_sum(g.T, self.saved("input")._data).T) if needs(self, 2) else None
             return gb, gx, gw
         gx = mm(grad, self.saved("weight")) if needs(self, 1) else None
-        gw = mm(grad.t(), self.saved("input")) if needs(self, 2) else None
+        gw = mm(self.saved("input").t(), grad) if needs(self, 2) else None
         return grad if needs(self, 0) else None, gx, gw
 
 
@@ -104,7 +105,8 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     out = Tensor._make(arr)
     if grad_recording(bias, x, weight):
         node = AddmmBackward0()
-        record(node, out, bias, x, weight)
+        # torch's graph: addmm(bias, x, weight.t()), the weight reached through a TBackward0 node
+        record(node, out, bias, x, weight.t() if weight._requires_grad or weight._grad_fn is not None else weight)
         if needs(node, 1):
             node.save("weight", weight)
         if needs(node, 2):

@@ -45,9 +45,14 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    keep = _random._rng(None).random(input._data.shape) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = Tensor._make((keep * scale).astype(input._data.dtype))
+    arr = input._data
+    if p == 1.0:
+        noise = arr * 0  # torch draws nothing when everything is dropped
+    else:
+        # torch's recipe: bernoulli_(1 - p) from the default generator, then / (1 - p) in the tensor's dtype
+        keep = _random._bernoulli_mask(arr.shape, 1.0 - p)
+        noise = keep.astype(arr.dtype) / arr.dtype.type(1.0 - p)
+    mask = Tensor._make(noise)
     return input.mul_(mask) if inplace else input * mask
 
 

@@ -82,6 +82,18 @@ class ConvolutionBackward0(Node):
         )
 
 
+def _columns(cols: Any, lo: int, hi: int) -> Any:
+    """The im2col matrix (C_g*KH*KW, N*OH*OW) of channels [lo, hi): one copy of the window view.
+
+    Output positions run along the rows' contiguous axis, so the copy reads
+    the input along its rows (stride ``stride``) rather than three pixels at
+    a time, which is several times faster than the (N*OH*OW, C*KH*KW) layout.
+    """
+    c = cols[:, lo:hi]
+    n, cg, oh, ow, kh, kw = c.shape
+    return c.transpose(1, 4, 5, 0, 2, 3).reshape(cg * kh * kw, n * oh * ow)
+
+
 def _conv_backward(xp_: Any, g: Any, node: ConvolutionBackward0, want_in: bool, want_w: bool) -> tuple:
     cols, w = node.cols, node.weight_arr
     groups = node.groups
@@ -92,33 +104,33 @@ def _conv_backward(xp_: Any, g: Any, node: ConvolutionBackward0, want_in: bool, 
     if want_w:
         gw = xp_.empty_like(w)
     if want_in:
-        gcols = xp_.empty((n, groups * cg, oh, ow, kh, kw), dtype=g.dtype)
+        gcols = xp_.empty((groups * cg, kh, kw, n, oh, ow), dtype=g.dtype)
     for gi in range(groups):
         g_g = g[:, gi * og : (gi + 1) * og].transpose(1, 0, 2, 3).reshape(og, -1)  # (Og, N*OH*OW)
-        c_g = cols[:, gi * cg : (gi + 1) * cg].transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)
         if want_w:
-            gw[gi * og : (gi + 1) * og] = (g_g @ c_g).reshape(og, cg, kh, kw)
+            c_g = _columns(cols, gi * cg, (gi + 1) * cg)
+            gw[gi * og : (gi + 1) * og] = (g_g @ c_g.T).reshape(og, cg, kh, kw)
         if want_in:
             w_g = w[gi * og : (gi + 1) * og].reshape(og, -1)
-            gc = (g_g.T @ w_g).reshape(n, oh, ow, cg, kh, kw).transpose(0, 3, 1, 2, 4, 5)
-            gcols[:, gi * cg : (gi + 1) * cg] = gc
+            gcols[gi * cg : (gi + 1) * cg] = (w_g.T @ g_g).reshape(cg, kh, kw, n, oh, ow)
     if want_in:
         gin = _col2im(xp_, gcols, node)
     return gin, gw
 
 
 def _col2im(xp_: Any, gcols: Any, node: ConvolutionBackward0) -> Any:
-    """Scatter-add the window grads back onto the padded input, one strided slice per kernel offset."""
+    """Scatter-add the window grads (C, KH, KW, N, OH, OW) onto the padded input, one strided add per offset."""
     (pt, pb), (pl, pr) = node.padding
     n, c, h, w = node.input_shape
     sh, sw = node.stride
     dh, dw = node.dilation
-    _, _, oh, ow, kh, kw = gcols.shape
+    _, kh, kw, _, oh, ow = gcols.shape
     gpad = xp_.zeros((n, c, h + pt + pb, w + pl + pr), dtype=gcols.dtype)
     for i in range(kh):
         for j in range(kw):
             r0, c0 = i * dh, j * dw
-            gpad[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += gcols[:, :, :, :, i, j]
+            rows, cols = slice(r0, r0 + sh * (oh - 1) + 1, sh), slice(c0, c0 + sw * (ow - 1) + 1, sw)
+            gpad[:, :, rows, cols] += gcols[:, i, j].transpose(1, 0, 2, 3)
     return gpad[:, :, pt : pt + h, pl : pl + w]
 
 
@@ -168,9 +180,9 @@ def conv2d(
     og, cg = o // groups, wa.shape[1]
     out = xp_.empty((n, o, oh, ow), dtype=x.dtype)
     for gi in range(groups):
-        c_g = cols[:, gi * cg : (gi + 1) * cg].transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)
         w_g = wa[gi * og : (gi + 1) * og].reshape(og, -1)
-        out[:, gi * og : (gi + 1) * og] = (c_g @ w_g.T).reshape(n, oh, ow, og).transpose(0, 3, 1, 2)
+        res = w_g @ _columns(cols, gi * cg, (gi + 1) * cg)  # (Og, N*OH*OW)
+        out[:, gi * og : (gi + 1) * og] = res.reshape(og, n, oh, ow).transpose(1, 0, 2, 3)
     if bias is not None:
         out += bias._data.reshape(1, -1, 1, 1)
     result = Tensor._make(out)

@@ -249,8 +249,12 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
             q = a / b if dt.category >= 2 else None
             if dt.category < 2:
                 res = xp.floor_divide(a, b) if rounding_mode == "floor" else _int_trunc_div(xp, a, b)
+            elif rounding_mode == "floor":
+                # floor of the exact quotient (fmod-based, like torch and Python's //), not of the
+                # rounded a / b: 1.0 // 0.2 is 4.0; division by zero keeps a / b's inf/nan
+                res = xp.where(b == 0, q, xp.floor_divide(a, b))
             else:
-                res = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+                res = xp.trunc(q)
     if res.dtype != dt.np:
         res = res.astype(dt.np)
     result = Tensor._make(res)

@@ -135,7 +135,8 @@ def max_pool2d(
     xp = input._xp
     out = tuple(_out_size(x.shape[2 + a], k[a], s[a], p[a], d[a], ceil_mode) for a in range(2))
     _check_pool(input, k, s, p, d, out)
-    xpad = _padded(xp, x, p, out, k, s, d, -math.inf)
+    lowest = -math.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min  # padding never wins a window
+    xpad = _padded(xp, x, p, out, k, s, d, lowest)
     win = _windows(xp, xpad, k, s, d, out)
     flat = win.reshape((*win.shape[:4], k[0] * k[1]))
     arg = flat.argmax(axis=-1)
