@@ -210,8 +210,17 @@ def _err(obs: Observation) -> str | None:
     return None if obs.error is None else f"{obs.error[0]}: {normalise_message(obs.error[1])}"
 
 
+# Warnings torch gives once per process (TORCH_WARN_ONCE): whether one shows up in a scenario
+# depends on what ran earlier in the same worker, on either engine, so they are not compared.
+ONCE_PER_PROCESS_WARNINGS = ("Using backward() with create_graph=True will create a reference cycle",)
+
+
 def _warns(obs: Observation) -> list[str]:
-    return [f"{cat}: {normalise_message(text)}" for cat, text in obs.warnings]
+    return [
+        f"{cat}: {normalise_message(text)}"
+        for cat, text in obs.warnings
+        if not text.startswith(ONCE_PER_PROCESS_WARNINGS)
+    ]
 
 
 def _verdict(compared: list[Difference], claims: list[ClaimResult]) -> Verdict:

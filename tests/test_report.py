@@ -63,10 +63,18 @@ def _write(directory: Path, name: str, text: str) -> Path:
     return path
 
 
+
+def _clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a nested pytest run, without the outer xdist worker's identity."""
+    env = dict(os.environ if env is None else env)
+    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST"):
+        env.pop(key, None)
+    return env
+
 def _pytest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-reports", str(cwd / "reports"),
            *args]  # fmt: skip
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=_clean_env(env))
 
 
 def _results(cwd: Path) -> dict[str, Any]:

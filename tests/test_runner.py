@@ -7,6 +7,7 @@ Expected values come from real torch, run in the test itself.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -239,9 +240,17 @@ def test_malformed_scenario_error_names_file_and_line(tmp_path: Path, name: str)
     assert f"{path}:{line + 2}" in str(exc.value)  # +2: the import line and a blank line
 
 
+
+def _clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a nested pytest run, without the outer xdist worker's identity."""
+    env = dict(os.environ if env is None else env)
+    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST"):
+        env.pop(key, None)
+    return env
+
 def _pytest(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-reports", str(cwd / "reports"), *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=_clean_env())
 
 
 def test_malformed_files_fail_collection_without_runner_traceback(tmp_path: Path) -> None:

@@ -149,10 +149,10 @@ def _apply_basic(self: Tensor, index: Any) -> tuple[Tensor, dict[int, Any], bool
 
 
 def _is_full(sl: slice, size: int) -> bool:
-    if sl.step not in (None, 1):
-        return False
-    start, stop, _ = sl.indices(size)
-    return start == 0 and stop == size
+    # torch tests the literal bounds, before wrapping: x[:, -2:] on a size-2 dim is still a slice
+    start = 0 if sl.start is None else sl.start
+    stop = size if sl.stop is None else sl.stop
+    return sl.step in (None, 1) and start == 0 and stop >= size
 
 
 def _check_mask(mask: Any, result: Tensor, dim: int) -> None:
