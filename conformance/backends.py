@@ -3,11 +3,17 @@
 A backend pair is what one test item compares: torch on a device against the
 reference engine on the matching array library (``cpu-numpy``; ``cuda-cupy``
 when both a GPU torch and CuPy are present).
+
+By default a scenario runs on the pairs its ``devices`` name. The environment
+variable ``CONFORMANCE_PAIRS`` (comma-separated pair ids) overrides that for
+every scenario, which is how ``scripts/gpu_check.sh`` runs the whole suite on
+the GPU; naming a pair this machine cannot run is then an error, not a skip.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
@@ -60,6 +66,10 @@ CPU_PAIR = BackendPair(Backend("torch", "cpu"), Backend("reference_engine", "cpu
 CUDA_PAIR = BackendPair(Backend("torch", "cuda"), Backend("reference_engine", "cuda"), "cuda-cupy")
 
 
+PAIRS = {p.id: p for p in (CPU_PAIR, CUDA_PAIR)}
+PAIRS_ENV = "CONFORMANCE_PAIRS"
+
+
 @lru_cache(maxsize=1)
 def cuda_available() -> bool:
     """Both sides can run on a GPU: torch sees CUDA and CuPy is importable."""
@@ -70,11 +80,56 @@ def cuda_available() -> bool:
         return False
 
 
+def cuda_skip_reason() -> str:
+    """Why the cuda-cupy pair cannot run here, naming each missing side ('' when it can)."""
+    reasons = []
+    try:
+        if not importlib.import_module("torch").cuda.is_available():
+            reasons.append("torch sees no CUDA device (a CPU-only build, or no GPU/driver)")
+    except Exception as exc:  # noqa: BLE001 - report whatever stopped torch
+        reasons.append(f"torch.cuda is unusable ({type(exc).__name__}: {exc})")
+    engine_reason = engine_backend.unavailable_reason()
+    if engine_reason:
+        reasons.append(engine_reason)
+    return "; ".join(reasons)
+
+
+def _requested() -> tuple[BackendPair, ...] | None:
+    raw = os.environ.get(PAIRS_ENV, "").strip()
+    if not raw:
+        return None
+    ids = [x.strip() for x in raw.split(",") if x.strip()]
+    unknown = [x for x in ids if x not in PAIRS]
+    if unknown:
+        raise ValueError(f"{PAIRS_ENV}: unknown backend pair(s) {unknown}; known: {sorted(PAIRS)}")
+    if CUDA_PAIR.id in ids and not cuda_available():
+        raise RuntimeError(f"{PAIRS_ENV} asks for {CUDA_PAIR.id}, which cannot run here: {cuda_skip_reason()}")
+    return tuple(PAIRS[x] for x in ids)
+
+
 def pairs_for(devices: tuple[str, ...]) -> list[BackendPair]:
     """The backend pairs a scenario's devices map to on this machine."""
+    requested = _requested()
+    if requested is not None:
+        return list(requested)
     out = []
     if "cpu" in devices:
         out.append(CPU_PAIR)
     if "cuda" in devices and cuda_available():
         out.append(CUDA_PAIR)
     return out
+
+
+def skipped_pairs(devices: tuple[str, ...]) -> list[tuple[BackendPair, str]]:
+    """The pairs a scenario asks for that this machine cannot run, each with the reason (for skip markers)."""
+    if os.environ.get(PAIRS_ENV, "").strip():
+        return []  # an explicit request either runs or fails in pairs_for
+    if "cuda" in devices and not cuda_available():
+        return [(CUDA_PAIR, cuda_skip_reason())]
+    return []
+
+
+def device_summary() -> dict[str, str]:
+    """Which pairs this machine runs, for the run metadata: 'available' or 'skipped: <reason>'."""
+    cuda = "available" if cuda_available() else f"skipped: {cuda_skip_reason()}"
+    return {CPU_PAIR.id: "available", CUDA_PAIR.id: cuda}

@@ -34,7 +34,7 @@ from .report.details import enrich
 from .report.html import write_html
 from .report.merge import iso_time, merge, write_results
 from .results import RESULTS_SUBDIR, ResultsFileError, append_record, count_statuses, load_results
-from .runner import run_item
+from .runner import mark_flaky, run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 
 
@@ -77,7 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-baseline", default=None,
                     help="the accepted results to compare with (default: <reports dir>/baseline.json)")
     group.addoption("--update-baseline", action="store_true", default=False,
-                    help="after a complete run, write its results to the baseline file")  # fmt: skip
+                    help="after a complete run, write its results to the baseline file")
+    group.addoption("--conformance-no-rerun", action="store_true", default=False,
+                    help="do not rerun a divergent item (a rerun that agrees marks the item flaky)")  # fmt: skip
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -230,13 +232,18 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         state = self.config.stash[_STATE]
-        result = run_item(
-            self.scenario, self.dtype, self.pair, self.name, self.expected, self.config.getoption("scenario_timeout")
-        )
+        timeout = self.config.getoption("scenario_timeout")
+        result = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, timeout)
+        if result.status == "diverge" and not self.config.getoption("conformance_no_rerun"):
+            # Same inputs, same seed: a second run that agrees means the outcome depends on something
+            # else (timing, global state left by other tests). Report that as its own status.
+            again = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, timeout)
+            if again.status == "pass":
+                result = mark_flaky(result, again)
         result.record["nodeid"] = self.nodeid
         enrich(result.record, self.scenario, result)
         append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
-        if result.status in ("diverge", "xfail"):
+        if result.status in ("diverge", "xfail", "flaky"):
             raise ScenarioDivergenceError(result.message)
         if result.status in ("timeout", "runner-error"):
             raise ScenarioRunError(result.message)

@@ -21,7 +21,7 @@ from .observe import Observation, item_seed, run_scenario
 from .scenario import Scenario
 from .verdict import Verdict, compare_observations
 
-STATUSES = ("pass", "diverge", "xfail", "xpass", "timeout", "runner-error")
+STATUSES = ("pass", "diverge", "flaky", "xfail", "xpass", "timeout", "runner-error")
 
 
 class ScenarioTimeout(BaseException):
@@ -36,6 +36,15 @@ class ItemResult:
     engine: Observation | None
     message: str  # the text a failing test shows
     record: dict[str, Any]
+
+
+def mark_flaky(first: ItemResult, again: ItemResult) -> ItemResult:
+    """A divergent first run whose immediate rerun agreed: status "flaky", keeping the first run's details."""
+    first.status = "flaky"
+    first.record["status"] = "flaky"
+    first.record["attempts"] = ["diverge", again.status]
+    first.message = "flaky: diverged, then agreed on an immediate rerun with the same inputs\n" + first.message
+    return first
 
 
 @contextlib.contextmanager

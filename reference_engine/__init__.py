@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import (
     _dtype,
     autograd,
+    cuda,
     nn,
     ops,
     optim,
@@ -73,7 +74,7 @@ __version__ = "0.1.0"
 # The public namespace: what is imported above plus every op (``from .ops import *``).
 __all__ = [
     "Size", "Tensor", "arange", "as_tensor", "autograd", "bool", "can_cast", "cdouble", "cfloat", "complex64",
-    "complex128", "device", "double", "dtype", "empty", "empty_like", "enable_grad", "eye", "float", "float16",
+    "complex128", "cuda", "device", "double", "dtype", "empty", "empty_like", "enable_grad", "eye", "float", "float16",
     "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype", "half", "inference_mode", "int",
     "int8", "int16", "int32", "int64", "is_floating_point", "is_grad_enabled", "is_tensor", "linspace", "long",
     "no_grad", "numel", "ones", "ones_like", "ops", "promote_types", "result_type", "scalar_tensor",

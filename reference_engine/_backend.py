@@ -2,7 +2,8 @@
 
 The backend follows the data (like Chainer's ``get_array_module``): every op
 asks ``array_module(arr)`` instead of importing numpy directly, so the same
-op code runs on either library. CuPy is imported lazily and only if present.
+op code runs on either library. CuPy is imported lazily and only if present;
+it counts as usable only when it also sees at least one GPU.
 """
 
 from __future__ import annotations
@@ -13,21 +14,47 @@ import numpy as np
 
 _cupy: types.ModuleType | None = None
 _cupy_checked = False
+_cupy_reason = "CuPy has not been probed yet"
+
+# torch's error on a CPU-only build, for any request that needs a GPU
+NO_CUDA_MESSAGE = "Torch not compiled with CUDA enabled"
 
 
 def cupy_module() -> types.ModuleType | None:
-    """CuPy if it is installed and can see a GPU, else None."""
-    global _cupy, _cupy_checked
+    """CuPy if it is installed and can see a GPU, else None (the reason is kept for skips)."""
+    global _cupy, _cupy_checked, _cupy_reason
     if not _cupy_checked:
         _cupy_checked = True
-        try:
-            import cupy  # type: ignore[import-not-found]  # noqa: PLC0415
-
-            if cupy.cuda.runtime.getDeviceCount() > 0:
-                _cupy = cupy
-        except Exception:  # noqa: BLE001 - any failure means "no usable CUDA"
-            _cupy = None
+        _cupy, _cupy_reason = _probe_cupy()
     return _cupy
+
+
+def _probe_cupy() -> tuple[types.ModuleType | None, str]:
+    try:
+        import cupy  # type: ignore[import-not-found]  # noqa: PLC0415
+    except Exception as exc:  # noqa: BLE001 - a broken install is as good as none
+        return None, f"CuPy is not importable ({type(exc).__name__}: {exc}); install the 'cuda' or 'cuda13' extra"
+    try:
+        count = int(cupy.cuda.runtime.getDeviceCount())
+    except Exception as exc:  # noqa: BLE001 - no driver, no device: CUDA is unusable
+        return None, f"CuPy sees no CUDA device ({type(exc).__name__}: {exc})"
+    if count < 1:
+        return None, "CuPy sees no CUDA device (getDeviceCount() == 0)"
+    return cupy, ""
+
+
+def unavailable_reason() -> str:
+    """Why CUDA cannot be used here ('' when it can)."""
+    cupy_module()
+    return "" if _cupy is not None else _cupy_reason
+
+
+def require_cupy() -> types.ModuleType:
+    """CuPy, or torch's CPU-build AssertionError when no usable GPU is present."""
+    cp = cupy_module()
+    if cp is None:
+        raise AssertionError(NO_CUDA_MESSAGE)
+    return cp
 
 
 def array_module(arr: object) -> types.ModuleType:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as D
-from ._backend import cupy_module, is_cuda_array, to_numpy
+from ._backend import cupy_module, is_cuda_array, require_cupy, to_numpy
 from ._device import as_device
 from .tensor import Tensor, _size_args
 
@@ -19,16 +20,24 @@ COPY_CONSTRUCT_WARNING = (
 )
 
 
+# torch's error for an integer device (the "current accelerator") when there is none
+NO_ACCELERATOR_MESSAGE = "Cannot access accelerator device when none is available."
+
+
+def check_int_device(device: Any) -> None:
+    """An int ``device=`` names an accelerator ordinal; without a GPU torch refuses it up front."""
+    if isinstance(device, int) and not isinstance(device, bool) and cupy_module() is None:
+        raise RuntimeError(NO_ACCELERATOR_MESSAGE)
+
+
 def _xp_for(device: Any) -> Any:
     """The array module for a ``device=`` argument; raise torch's error when CUDA is missing."""
+    check_int_device(device)
     dev = as_device(device)
     if dev is None or dev.type == "cpu":
         return np
     if dev.type == "cuda":
-        cp = cupy_module()
-        if cp is None:
-            raise AssertionError("Torch not compiled with CUDA enabled")
-        return cp
+        return require_cupy()
     raise RuntimeError(f"reference_engine does not support device type '{dev.type}'")
 
 
@@ -42,6 +51,13 @@ def _place(arr: Any, device: Any) -> Any:
     dev = as_device(device)
     with xp.cuda.Device(dev.index or 0):
         return xp.asarray(arr)
+
+
+def _on_device(xp: Any, device: Any) -> Any:
+    """A context that makes CuPy allocate on ``device``'s GPU (nothing to do for NumPy)."""
+    if xp is np:
+        return contextlib.nullcontext()
+    return xp.cuda.Device(as_device(device).index or 0)
 
 
 def _finish(arr: Any, requires_grad: bool) -> Tensor:
@@ -161,7 +177,8 @@ def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, require
     if dtype is None:
         dtype = D._scalar_dtype(value)  # full((2,), 1) is int64, full((2,), 1.5) the default float
     xp = _xp_for(device)
-    return _finish(xp.full(size, value, dtype=dtype.np), requires_grad)
+    with _on_device(xp, device):
+        return _finish(xp.full(size, value, dtype=dtype.np), requires_grad)
 
 
 def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
@@ -252,7 +269,8 @@ def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: A
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     xp = _xp_for(device)
-    return _finish(xp.eye(n, m if m is not None else n, dtype=(dtype or D.get_default_dtype()).np), requires_grad)
+    with _on_device(xp, device):
+        return _finish(xp.eye(n, m if m is not None else n, dtype=(dtype or D.get_default_dtype()).np), requires_grad)
 
 
 def scalar_tensor(s: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:

@@ -22,6 +22,7 @@ import torch
 from conformance import cli
 from conformance.backends import CPU_PAIR
 from conformance.report.baseline import diff_results, slim
+from conformance.report.baseline import diff_results
 from conformance.report.details import enrich
 from conformance.report.html import render
 from conformance.report.merge import merge
@@ -63,13 +64,13 @@ def _write(directory: Path, name: str, text: str) -> Path:
     return path
 
 
-
 def _clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for a nested pytest run, without the outer xdist worker's identity."""
     env = dict(os.environ if env is None else env)
     for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST"):
         env.pop(key, None)
     return env
+
 
 def _pytest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-reports", str(cwd / "reports"),
@@ -538,3 +539,46 @@ def test_worker_files_left_by_a_failed_merge_can_be_merged_later(tmp_path: Path)
                                                                  "s1[float32-cpu-numpy]": "diverge"}  # fmt: skip
     assert merged["run"]["complete"] is False and merged["run"]["unreadable_lines"] == 1
     assert (out.parent / "conformance.html").exists()
+
+
+FLAKY = """\
+from conformance import scenario
+
+ENGINE_RUNS = {"n": 0}
+
+
+@scenario(tags=["accumulation"])
+def differs_on_first_engine_run_only(torch, check):
+    if torch.__name__ == "reference_engine":
+        ENGINE_RUNS["n"] += 1
+        check("value", 1.0 if ENGINE_RUNS["n"] == 1 else 0.0)
+    else:
+        check("value", 0.0)
+"""
+
+
+def test_a_divergence_that_disappears_on_rerun_is_reported_as_flaky(tmp_path: Path) -> None:
+    _write(tmp_path / "scenarios", "flaky.py", FLAKY)
+    proc = _pytest(tmp_path, "-p", "no:xdist", "scenarios")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # flaky fails the run: it is not an agreement
+    (record,) = _results(tmp_path)["records"]
+    assert record["status"] == "flaky"
+    assert record["attempts"] == ["diverge", "pass"]
+    assert "flaky" in proc.stdout
+    html = (tmp_path / "reports" / "conformance.html").read_text()
+    assert "flaky" in html
+
+    # without reruns the same item is a plain divergence
+    proc = _pytest(tmp_path, "-p", "no:xdist", "--conformance-no-rerun", "scenarios")
+    (record,) = _results(tmp_path)["records"]
+    assert record["status"] == "diverge"
+
+
+def test_baseline_diff_lists_flaky_items_as_regressions() -> None:
+    def results(status: str) -> dict[str, Any]:
+        return {"records": [{"id": "a[float32-cpu-numpy]", "status": status, "margin": 0.1}]}
+
+    d = diff_results(results("pass"), results("flaky"))
+    assert d.flaky == [("a[float32-cpu-numpy]", "pass")]
+    assert d.new == [] and d.regressions == 1
+    assert any(line.startswith("  FLAKY") for line in d.lines())

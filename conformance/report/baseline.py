@@ -5,6 +5,9 @@ Categories, per item id:
   item that lands as an expected divergence, xfail, counts as still divergent instead);
 - fixed: not passing in the baseline, passing now;
 - still divergent: not passing in either;
+- flaky: diverged, then agreed on an immediate rerun (the plugin reruns each
+  divergent item once); reported on its own, whatever the baseline said, and
+  counted as a regression;
 - margin grew: passing in both, and the margin (worst error / allowed error)
   grew more than ``GROWTH`` times; margins below ``MARGIN_FLOOR`` count as
   ``MARGIN_FLOOR``, so that exact agreement turning into a rounding-level
@@ -31,27 +34,30 @@ class BaselineDiff:
     fixed: list[tuple[str, str]] = field(default_factory=list)  # (id, old status)
     still: list[tuple[str, str, str]] = field(default_factory=list)  # (id, old status, new status)
     grew: list[tuple[str, float, float]] = field(default_factory=list)  # (id, old margin, new margin)
+    flaky: list[tuple[str, str]] = field(default_factory=list)  # (id, old status or "absent")
     missing: list[str] = field(default_factory=list)  # in the baseline, not in this run
 
     @property
     def regressions(self) -> int:
-        return len(self.new)
+        return len(self.new) + len(self.flaky)
 
     def lines(self, limit: int = 50) -> list[str]:
         """The terminal form (the HTML report shows the same lists)."""
         out = [
             f"baseline: {len(self.new)} new divergence(s), {len(self.fixed)} fixed, "
-            f"{len(self.still)} still divergent, {len(self.grew)} margin(s) grew >{GROWTH:g}x"
+            f"{len(self.still)} still divergent, {len(self.flaky)} flaky, {len(self.grew)} margin(s) grew >{GROWTH:g}x"
             + (f", {len(self.missing)} baseline item(s) not in this run" if self.missing else "")
         ]
         out += [f"  NEW      {i}: {old} -> {new}" for i, old, new in self.new[:limit]]
         out += [f"  FIXED    {i}: {old} -> pass" for i, old in self.fixed[:limit]]
         out += [f"  STILL    {i}: {old} -> {new}" for i, old, new in self.still[:limit]]
+        out += [f"  FLAKY    {i}: {old} -> flaky" for i, old in self.flaky[:limit]]
         out += [f"  MARGIN   {i}: {old:.3g} -> {new:.3g}" for i, old, new in self.grew[:limit]]
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"new": self.new, "fixed": self.fixed, "still": self.still, "grew": self.grew, "missing": self.missing}
+        return {"new": self.new, "fixed": self.fixed, "still": self.still, "flaky": self.flaky, "grew": self.grew,
+                "missing": self.missing}  # fmt: skip
 
 
 def _margin(record: dict[str, Any]) -> float:
@@ -68,7 +74,9 @@ def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool 
         a, b = after[item], before.get(item)
         now_ok = a["status"] in PASSING
         was_ok = b is None or b["status"] in PASSING
-        if b is None and a["status"] == "xfail":
+        if a["status"] == "flaky":
+            d.flaky.append((item, "absent" if b is None else b["status"]))
+        elif b is None and a["status"] == "xfail":
             d.still.append((item, "absent", "xfail"))  # a new scenario that lands with a declared divergence
         elif not now_ok and was_ok:
             d.new.append((item, "absent" if b is None else b["status"], a["status"]))

@@ -19,7 +19,7 @@ from .baseline import BaselineDiff
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PASSING = ("pass",)
-STATUS_ORDER = ("diverge", "xpass", "timeout", "runner-error", "crashed", "xfail", "pass")
+STATUS_ORDER = ("diverge", "flaky", "xpass", "timeout", "runner-error", "crashed", "xfail", "pass")
 SLOWEST = 15
 NEAR_MISSES = 25
 PLOT_W, PLOT_H, PAD = 420.0, 160.0, 30.0

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._creation import _place
+from .._creation import _place, check_int_device
 from .._device import as_device
 from ..autograd import grad_mode
 from ..autograd.engine import sum_to_shape
@@ -368,15 +368,17 @@ def _parse_to(args: tuple, kwargs: dict) -> tuple[D.dtype | None, Any]:
             dtype = a
         elif isinstance(a, Tensor):
             dtype, dev = a.dtype, a.device
+        elif isinstance(a, bool):
+            continue  # positional non_blocking / copy (bool is an int: test it first)
         elif isinstance(a, str | int) or type(a).__name__ == "device":
             dev = a
-        elif isinstance(a, bool):
-            continue
     return dtype, as_device(dev)
 
 
 def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
     copy = bool(kwargs.get("copy", False))
+    for a in (*args, kwargs.get("device")):
+        check_int_device(a)  # x.to(0) is the current accelerator: torch's error when there is none
     dtype, dev = _parse_to(args, dict(kwargs))
     same_dtype = dtype is None or dtype.np == input._data.dtype
     same_dev = dev is None or dev == input.device

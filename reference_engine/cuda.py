@@ -1,0 +1,84 @@
+"""torch.cuda for the engine: availability, device queries and synchronisation through CuPy.
+
+Without CuPy, or with CuPy but no visible GPU, everything answers like a
+CPU-only torch build: ``is_available()`` is False, ``device_count()`` is 0,
+and calls that need a device raise ``AssertionError('Torch not compiled with
+CUDA enabled')``. The seeding functions accept a seed and do nothing: the
+engine draws random numbers on the host from the CPU generator (torch's CUDA
+Philox stream is not reproduced), and a CPU-only torch also accepts them
+silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._backend import cupy_module, require_cupy
+from ._device import as_device
+
+__all__ = [
+    "current_device", "device_count", "get_device_name", "is_available", "is_initialized", "manual_seed",
+    "manual_seed_all", "seed", "seed_all", "set_device", "synchronize",
+]  # fmt: skip
+
+
+def is_available() -> bool:
+    """True only when CuPy imports and sees at least one GPU."""
+    return cupy_module() is not None
+
+
+def is_initialized() -> bool:
+    # CuPy initialises its context on first use; a usable CuPy is as good as initialised
+    return is_available()
+
+
+def device_count() -> int:
+    cp = cupy_module()
+    return 0 if cp is None else int(cp.cuda.runtime.getDeviceCount())
+
+
+def _index(device: Any) -> int:
+    """The GPU ordinal of a ``device`` argument (None: the current one)."""
+    cp = require_cupy()
+    if device is None:
+        return int(cp.cuda.Device().id)
+    dev = as_device(device)
+    if dev is None or dev.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {device}")
+    return int(dev.index or 0)
+
+
+def current_device() -> int:
+    return _index(None)
+
+
+def set_device(device: Any) -> None:
+    require_cupy().cuda.Device(_index(device)).use()
+
+
+def synchronize(device: Any = None) -> None:
+    """Wait for every kernel queued on ``device`` (timings of GPU work need this)."""
+    require_cupy().cuda.Device(_index(device)).synchronize()
+
+
+def get_device_name(device: Any = None) -> str:
+    props = require_cupy().cuda.runtime.getDeviceProperties(_index(device))
+    name = props["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def manual_seed(seed: int) -> None:
+    """Accepted and ignored: random tensors are drawn from the CPU generator (see the module docstring)."""
+    int(seed)
+
+
+def manual_seed_all(seed: int) -> None:
+    int(seed)
+
+
+def seed() -> None:
+    return None
+
+
+def seed_all() -> None:
+    return None
