@@ -22,7 +22,6 @@ import torch
 from conformance import cli
 from conformance.backends import CPU_PAIR
 from conformance.report.baseline import diff_results, slim
-from conformance.report.baseline import diff_results
 from conformance.report.details import enrich
 from conformance.report.html import render
 from conformance.report.merge import merge
