@@ -41,18 +41,17 @@ def _as_tuple(x: Any) -> tuple:
 
 def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor | None]:
     """torch.autograd._make_grads: check explicit seeds, create implicit ones for scalars."""
-    from .._creation import ones_like  # noqa: PLC0415
     from ..tensor import Tensor  # noqa: PLC0415
 
     new: list[Tensor | None] = []
     for i, (out, g) in enumerate(zip(outputs, grads, strict=True)):
         if isinstance(g, Tensor):
-            if g.shape != out.shape:
+            if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape "
                     f"of {out.shape}."
                 )
-            if out.dtype.is_complex != g.dtype.is_complex:
+            if (out._data.dtype.kind == "c") != (g._data.dtype.kind == "c"):
                 raise RuntimeError(
                     "For complex Tensors, both grad_output and output are required to have the same dtype. "
                     f"Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype "
@@ -61,13 +60,14 @@ def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor 
             new.append(g)
         elif g is None:
             if out.requires_grad:
-                if out.numel() != 1:
+                data = out._data
+                if data.size != 1:
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
-                if not out.dtype.is_floating_point:
+                if data.dtype.kind != "f":
                     raise RuntimeError(
                         f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                     )
-                new.append(ones_like(out))
+                new.append(Tensor._make(out._xp.ones(data.shape, dtype=data.dtype)))
             else:
                 new.append(None)
         else:

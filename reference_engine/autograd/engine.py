@@ -181,7 +181,10 @@ def run_backward(
     ready: list[tuple[int, int, Node]] = []
     tie = 0
     for (node, nr), seed in zip(roots, seeds, strict=True):
-        seed = validate_grad(node, 0, seed, node, nr)
+        meta = node._meta(nr) if node._is_accumulate else node._out_meta[nr]
+        sd = seed._data
+        if sd.shape != meta[0] or sd.dtype != meta[1] or meta[2] is not CPU or type(sd) is not np.ndarray:
+            seed = validate_grad(node, 0, seed, node, nr)  # cast an integer seed, check the device
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * max(1, _num_outputs(node))
