@@ -329,6 +329,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if config.getoption("update_baseline"):
         state.summary.append(_update_baseline(config, state))
     flag = "" if results["run"]["complete"] else f" INCOMPLETE ({results['run']['incomplete_reason']})"
+    for pair_id, status in results["run"].get("pairs", {}).items():
+        if status != "available":
+            state.summary.append(f"conformance: pair {pair_id} {status}")
     state.summary.append(f"conformance: {results['counts']}{flag} -> {state.reports_dir / 'results.json'}")
 
 

@@ -83,7 +83,8 @@ def run_item(
     try:
         for backend, source in ((pair.torch, True), (pair.engine, False)):
             observations[backend.label] = _run_side(scenario, backend, dtype, seed, shared, source, limit)
-        verdict = compare_observations(observations["torch"], observations["engine"], scenario, dtype)
+        device = "cuda" if pair.id.startswith("cuda") else "cpu"
+        verdict = compare_observations(observations["torch"], observations["engine"], scenario, dtype, device)
     except ScenarioTimeout as exc:
         return _result(scenario, dtype, pair, item_id, "timeout", None, observations, str(exc), expected_divergence)
     except Exception:  # noqa: BLE001 - a runner bug is recorded, and the run goes on

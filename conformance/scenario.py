@@ -47,7 +47,7 @@ class Scenario:
     line: int
     tags: tuple[str, ...]
     dtypes: tuple[str, ...] = ("float32",)
-    devices: tuple[str, ...] = ("cpu",)
+    devices: tuple[str, ...] = ("cpu", "cuda")
     tolerance: dict[str, Tolerance] = field(default_factory=dict)
     expected_divergence: str | None = None
     claim: dict[str, Any] = field(default_factory=dict)
@@ -125,7 +125,7 @@ def _parse_tolerance(spec: Any, reason: str, dtypes: tuple[str, ...], func: Any)
 def scenario(
     tags: Iterable[str] = (),
     dtypes: Iterable[str] = ("float32",),
-    devices: Iterable[str] = ("cpu",),
+    devices: Iterable[str] = ("cpu", "cuda"),
     tolerance: Any = None,
     tolerance_reason: str = "",
     expected_divergence: str | None = None,

@@ -471,6 +471,7 @@ class TrainingRun:
     steps: int
     dtype: str
     seed: int
+    set_to_none: bool = True
     batch: int = 3
 
     def to_source(self) -> str:
@@ -494,11 +495,14 @@ class TrainingRun:
             self._target_source(),
             f"loss_fn = torch.nn.{self.loss}()",
             f"for step in range({self.steps}):",
-            "    opt.zero_grad()",
+            f"    opt.zero_grad(set_to_none={self.set_to_none})",
+            "    print(step, 'grads after zero_grad', [p.grad for p in model.parameters()])",
             "    loss = loss_fn(model(x), target)",
             "    loss.backward()",
+            "    print(step, 'grads', [p.grad for p in model.parameters()])",
             "    opt.step()",
-            "    print(step, loss.detach(), [p.detach().clone() for p in model.parameters()])",
+            "    print(step, 'loss', [loss.detach()])",
+            "    print(step, 'params', [p.detach().clone() for p in model.parameters()])",
         ]) + "\n"
 
     def _target_source(self) -> str:
@@ -514,12 +518,9 @@ class TrainingRun:
         src = self.to_source().replace("import torch\n", "").replace("    print(step", "    record(step")
         out: dict[str, Any] = {}
 
-        def record(step: int, loss: Any, params: list) -> None:
-            out[f"step{step}.loss"] = _array(loss)
-            for i, p in enumerate(params):
-                out[f"step{step}.param{i}"] = _array(p)
-            for i, p in enumerate(env["model"].parameters()):
-                out[f"step{step}.param{i}.grad"] = None if p.grad is None else _array(p.grad)
+        def record(step: int, what: str, tensors: list) -> None:
+            for i, t in enumerate(tensors):
+                out[f"step{step}.{what}[{i}]"] = None if t is None else _array(t)
 
         env: dict[str, Any] = {"torch": ns, "record": record}
         try:
@@ -533,6 +534,7 @@ OPTIMIZERS: dict[str, Any] = {
     "SGD": st.fixed_dictionaries({
         "lr": st.sampled_from([0.1, 0.01]),
         "momentum": st.sampled_from([0.0, 0.9]),
+        "dampening": st.sampled_from([0.0, 0.5]),
         "weight_decay": st.sampled_from([0.0, 0.01]),
         "nesterov": st.booleans(),
     }),
@@ -554,7 +556,7 @@ def training_runs(draw: Any, max_steps: int = 4) -> TrainingRun:
     sizes = tuple(draw(st.lists(st.integers(1, 4), min_size=2, max_size=4)))
     opt = draw(st.sampled_from(sorted(OPTIMIZERS)))
     options = draw(OPTIMIZERS[opt])
-    if opt == "SGD" and (options["momentum"] == 0 or not options["nesterov"]):
+    if opt == "SGD" and (options["momentum"] == 0 or options["dampening"] != 0):
         options["nesterov"] = False  # torch: Nesterov momentum requires a momentum and zero dampening
     n_params = 2 * (len(sizes) - 1)
     frozen = tuple(draw(st.lists(st.booleans(), min_size=n_params, max_size=n_params)))
@@ -570,6 +572,7 @@ def training_runs(draw: Any, max_steps: int = 4) -> TrainingRun:
         steps=draw(st.integers(1, max_steps)),
         dtype=draw(st.sampled_from(FLOAT_DTYPES)),
         seed=draw(st.integers(0, 2**16)),
+        set_to_none=draw(st.booleans()),
     )
 
 
@@ -587,7 +590,7 @@ def check_training(run: TrainingRun) -> None:
     engine, expected = run.run(reference_engine), run.run(torch)
     problems = compare_observed(engine, expected, TRAINING_TOLERANCE[run.dtype])
     if problems and not known_divergence(run.to_source(), problems):
-        first = sorted(problems, key=lambda p: p.split(".")[0])
+        first = sorted(problems, key=lambda p: int(re.match(r"step(\d+)", p).group(1)) if p.startswith("step") else -1)
         raise DivergenceError(
             "training diverged (first step listed first):\n  " + "\n  ".join(first[:12])
             + f"\n--- minimal run (standalone torch script) ---\n{run.to_source()}--- {replay_hint()}"
@@ -602,7 +605,7 @@ def check_training(run: TrainingRun) -> None:
 
 GRAPH_OPS = {
     "mul": "{a} * {b}",
-    "exp": "{a}.exp()",  # saves its result: an in-place change to it must break backward
+    "tanh": "torch.tanh({a})",  # saves its result: an in-place change to it must break backward
     "relu": "torch.relu({a})",
     "square": "{a} * {a}",
     "sigmoid": "torch.sigmoid({a})",

@@ -117,7 +117,8 @@ def _keyed(entries: list[Entry]) -> dict[str, Entry]:
 
 
 class _Comparer:
-    def __init__(self, scenario: Scenario, dtype: str) -> None:
+    def __init__(self, scenario: Scenario, dtype: str, device: str = "cpu") -> None:
+        self.device = device
         self.scenario = scenario
         self.dtype = dtype
         self.compared: list[Difference] = []
@@ -125,7 +126,7 @@ class _Comparer:
     def tolerance(self, dtype: str, widen: float) -> Tolerance:
         # the declared override, else assert_close's default for the dtype the value was computed in
         # (a Python float read from a float32 tensor gets float32 tolerances, as docs/authoring.md says)
-        tol = self.scenario.tolerance_for(dtype) or Tolerance.for_dtype(dtype)
+        tol = self.scenario.tolerance_for(dtype) or Tolerance.for_dtype(dtype, self.device)
         if widen == 1.0:
             return tol
         return Tolerance(tol.rtol * widen, tol.atol * widen, tol.reason or f"widened x{widen:g} at this checkpoint")
@@ -166,9 +167,11 @@ class _Comparer:
             self.exact(label, "value", t.value, e.value)
 
 
-def compare_observations(torch_obs: Observation, engine_obs: Observation, scenario: Scenario, dtype: str) -> Verdict:
-    """Everything observable, torch as the expected side."""
-    c = _Comparer(scenario, dtype)
+def compare_observations(
+    torch_obs: Observation, engine_obs: Observation, scenario: Scenario, dtype: str, device: str = "cpu"
+) -> Verdict:
+    """Everything observable, torch as the expected side; ``device`` picks the tolerance table."""
+    c = _Comparer(scenario, dtype, device)
     # The scenario's own error first: when it differs, it usually explains everything below.
     c.exact("<scenario>", "error", _err(torch_obs), _err(engine_obs))
     t_entries, e_entries = _keyed(torch_obs.entries), _keyed(engine_obs.entries)

@@ -46,6 +46,16 @@ def _device() -> str:
     return f"cpu ({platform.machine() or 'unknown'})"
 
 
+def _pairs() -> dict[str, str]:
+    """Each backend pair: 'available', or 'skipped: <reason>' (a CPU-only machine skips cuda-cupy)."""
+    from ..backends import device_summary  # noqa: PLC0415 - backends imports torch lazily
+
+    try:
+        return device_summary()
+    except Exception as exc:  # noqa: BLE001 - metadata must not break the report
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def run_metadata(extra: dict[str, Any] | None = None, root: Path | None = None) -> dict[str, Any]:
     """Versions, platform, engine revision and device of this run."""
     meta: dict[str, Any] = {
@@ -53,6 +63,7 @@ def run_metadata(extra: dict[str, Any] | None = None, root: Path | None = None) 
         "numpy": numpy.__version__,
         "platform": platform.platform(),
         "device": _device(),
+        "pairs": _pairs(),
         "seed": SEED_SCHEME,
         "engine_revision": git_revision(root or Path.cwd()),
     }

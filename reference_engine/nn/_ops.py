@@ -14,6 +14,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._util import grad_recording, needs, record, wrap_dims
 from ..ops.inplace import scalar_type_name
+from ..ops.pointwise import _ErrState
 from ..tensor import Tensor
 
 
@@ -135,7 +136,7 @@ class MeanBackward0(Node):
 def mean_all(input: Tensor) -> Tensor:  # noqa: A002
     """Mean over all elements: the core sum divided by the count (torch's mean), with a MeanBackward0 node."""
     a = input._data
-    with input._xp.errstate(invalid="ignore", divide="ignore"):
+    with _ErrState():
         arr = Tensor._make(a).sum()._data / a.dtype.type(a.size)
     out = Tensor._make(input._xp.asarray(arr, dtype=a.dtype))
     if grad_recording(input):

@@ -38,9 +38,10 @@ def _dev(t: Tensor) -> str:
 
 
 def check_same_device(*tensors: Any) -> None:
+    """torch's device check: only a 0-dim CPU tensor may join tensors on another device."""
     first = None
     for t in tensors:
-        if isinstance(t, Tensor) and t._data.ndim:
+        if isinstance(t, Tensor) and (t._data.ndim or t.is_cuda):
             if first is None:
                 first = t
             elif type(t._data) is not type(first._data) or (first.is_cuda and t.device != first.device):

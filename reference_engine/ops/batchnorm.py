@@ -14,6 +14,7 @@ from typing import Any
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import grad_recording, needs, record
+from .pointwise import _ErrState
 
 
 def _reduce_axes(ndim: int) -> tuple[int, ...]:
@@ -120,7 +121,7 @@ def batch_norm(
         invstd = (1.0 / xp.sqrt(var.astype(_acc_dtype(xp, x.dtype)) + eps)).astype(x.dtype)
         _update_running(running_mean, mean, momentum)
         if running_var is not None:
-            with xp.errstate(divide="ignore", invalid="ignore"):  # one value per channel: torch gives inf/nan too
+            with _ErrState():  # one value per channel: torch gives inf/nan too
                 unbiased = (var_sum / (count - 1)).astype(x.dtype)
             _update_running(running_var, unbiased, momentum)
     else:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
@@ -40,7 +42,10 @@ def _windows(xp_: Any, xpad: Any, kh: int, kw: int, stride: tuple, dilation: tup
     sn, sc, sh, sw = xpad.strides
     shape = (xpad.shape[0], xpad.shape[1], oh, ow, kh, kw)
     strides = (sn, sc, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1])
-    return xp_.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides, writeable=False)
+    # read-only windows on NumPy (CuPy's as_strided has no ``writeable``)
+    if xp_ is np:
+        return np.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides, writeable=False)
+    return xp_.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides)
 
 
 def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:  # noqa: A002

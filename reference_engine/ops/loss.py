@@ -16,6 +16,7 @@ from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import grad_recording, needs, record
 from .inplace import scalar_type_name
+from .pointwise import _ErrState
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -40,7 +41,7 @@ def _reduce(arr: Any, reduction: str) -> Any:
     # through the core reductions, so losses share the engine's one summation order
     if reduction == "mean":
         total = Tensor._make(arr).sum()._data
-        with array_module(arr).errstate(invalid="ignore", divide="ignore"):
+        with _ErrState():
             return total / arr.dtype.type(arr.size)  # torch's mean: the sum divided by the count
     if reduction == "sum":
         return Tensor._make(arr).sum()._data

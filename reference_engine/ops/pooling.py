@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import grad_recording, record
@@ -69,7 +71,10 @@ def _windows(xp: Any, xpad: Any, k: tuple, s: tuple, d: tuple, out: tuple) -> An
     sn, sc, sh, sw = xpad.strides
     shape = (xpad.shape[0], xpad.shape[1], out[0], out[1], k[0], k[1])
     strides = (sn, sc, sh * s[0], sw * s[1], sh * d[0], sw * d[1])
-    return xp.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides, writeable=False)
+    # read-only windows on NumPy (CuPy's as_strided has no ``writeable``)
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides)
 
 
 def _scatter(xp: Any, cols_of: Any, shape: tuple, dtype: Any, geom: tuple) -> Any:
