@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from torch.testing._comparison import default_tolerances
 
 import reference_engine as re_torch
 from conformance import backends
-from conformance.compare import compare_arrays
+from conformance.compare import Tolerance, compare_arrays
 from reference_engine import _backend
 
 NO_GPU_TORCH = pytest.mark.skipif(torch.cuda.is_available(), reason="compares with a CPU-only torch build")
@@ -570,10 +571,6 @@ def test_gpu_check_benchmark_code_runs(tmp_path: Path) -> None:
 
 
 def test_cpu_tolerances_are_torchs_and_cuda_ones_are_looser_with_a_reason() -> None:
-    from torch.testing._comparison import default_tolerances
-
-    from conformance.compare import Tolerance
-
     for name in ("float16", "float32", "float64"):
         cpu = Tolerance.for_dtype(name)
         assert (cpu.rtol, cpu.atol) == default_tolerances(getattr(torch, name))
