@@ -194,6 +194,10 @@ def run_backward(
             heapq.heappush(ready, (-node._sequence_nr, tie, node))
             tie += 1
 
+    # Sums the engine made of several incoming grads (never with create_graph, where grads carry
+    # graphs): until handed to a node they are private, so later grads are added in place, and a
+    # leaf's first grad can be kept instead of copied. Keyed by id; the dict keeps them alive.
+    owned: dict[int, Tensor] = {}
     prev_mode = grad_mode.is_grad_enabled()
     grad_mode._set_enabled(create_graph)
     heappop, heappush = heapq.heappop, heapq.heappush
@@ -201,7 +205,13 @@ def run_backward(
         while ready:
             node = heappop(ready)[2]
             grads = buffers.pop(node, None) or [None]
+            steal = False  # the grad is an engine-made sum nobody else holds: AccumulateGrad may keep it
+            if owned:
+                for g in grads:
+                    if g is not None and owned.pop(id(g), None) is not None:
+                        steal = node._is_accumulate
             if node._tensor_pre_hooks or node._retains_grad or (node._is_accumulate and node.variable._hooks):
+                steal = False
                 grads = _call_tensor_hooks(node, grads)
             run = True
             if capture_at:
@@ -218,7 +228,7 @@ def run_backward(
                     grads = _call_pre_hooks(node, grads)
                 if len(grads) > 1 and any(g is None for g in grads):
                     grads = _materialize(node, grads)
-                outs = node.apply(*grads)
+                outs = node.apply(grads[0], True) if steal and not node._pre_hooks else node.apply(*grads)
                 if node._post_hooks:
                     for fn in list(node._post_hooks.values()):
                         res = fn(tuple(outs), tuple(grads))
@@ -240,7 +250,15 @@ def run_backward(
                     buf = buffers.get(nf)
                     if buf is None:
                         buf = buffers[nf] = [None] * (1 if nf._is_accumulate else len(nf._out_meta))
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    cur = buf[nr]
+                    if cur is None:
+                        buf[nr] = g
+                    elif id(cur) in owned:
+                        cur._data += g._data  # our own sum, not yet handed to anyone: add in place
+                    else:
+                        cur = buf[nr] = cur + g
+                        if not create_graph:
+                            owned[id(cur)] = cur
                 left = deps[nf] - 1
                 deps[nf] = left
                 if left == 0:

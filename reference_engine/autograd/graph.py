@@ -218,7 +218,8 @@ class AccumulateGrad(Node):
         v = self.variable
         return v._data.shape, v._data.dtype, v.device
 
-    def apply(self, grad: Tensor) -> tuple:  # type: ignore[override]
+    def apply(self, grad: Tensor, owned: bool = False) -> tuple:  # type: ignore[override]
+        """``owned``: the engine made ``grad`` and nobody else holds it, so it can be kept as is."""
         from ..tensor import Tensor  # noqa: PLC0415
         from .grad_mode import is_grad_enabled  # noqa: PLC0415
 
@@ -233,6 +234,8 @@ class AccumulateGrad(Node):
                 from ..ops.inplace import copy_  # noqa: PLC0415 - ops import the autograd package
 
                 var._grad = copy_(Tensor._make(grad._xp.empty_like(grad._data, dtype=var._data.dtype)), grad)
+            elif owned and grad._grad_fn is None and grad._base is None:
+                var._grad = grad
             else:
                 # A private copy: the same grad object may reach several leaves.
                 var._grad = Tensor._make(grad._data.copy())
