@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from ..autograd import grad_mode
 from ..autograd.graph import FREED_MSG, Node
 from ..tensor import Tensor
 from ._util import (
@@ -588,14 +589,31 @@ _BOOL_ERRORS: dict[str, tuple[type, str]] = {
 }
 
 
-def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True) -> Any:
+def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True, ufunc: Any = None) -> Any:
     """Build a unary op from its NumPy function and its backward node.
 
     ``save`` is what the backward formula reads: "self" (the input),
-    "result" (the output) or "" (nothing).
+    "result" (the output) or "" (nothing). ``ufunc``: the NumPy ufunc that
+    computes the op on a floating array in its own dtype, for the fast path.
     """
+    fast = ufunc if _EXTOBJ is not None else None
 
     def op(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+        a = input._data if isinstance(input, Tensor) else None
+        if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and out is None:
+            token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
+            try:
+                result = Tensor._make(fast(a))
+            finally:
+                _EXTOBJ.reset(token)
+            if grad_mode._state.enabled and (input._requires_grad or input._grad_fn is not None):
+                node = backward()
+                record(node, result, input)
+                if save == "self":
+                    node.save("self", input)
+                elif save == "result":
+                    node.save("result", result, is_output=True)
+            return result
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         if input._data.dtype.kind == "b" and name in _BOOL_ERRORS:
@@ -832,20 +850,20 @@ def _erf(xp: Any, a: Any) -> Any:
         return vec(a)
 
 
-exp = _unary("exp", lambda xp, a: xp.exp(a), ExpBackward0, "result")
-log = _unary("log", lambda xp, a: xp.log(a), LogBackward0, "self")
-log2 = _unary("log2", lambda xp, a: xp.log2(a), Log2Backward0, "self")
-log10 = _unary("log10", lambda xp, a: xp.log10(a), Log10Backward0, "self")
-log1p = _unary("log1p", lambda xp, a: xp.log1p(a), Log1PBackward0, "self")
-expm1 = _unary("expm1", lambda xp, a: xp.expm1(a), Expm1Backward0, "result")
-sqrt = _unary("sqrt", lambda xp, a: xp.sqrt(a), SqrtBackward0, "result")
+exp = _unary("exp", lambda xp, a: xp.exp(a), ExpBackward0, "result", ufunc=np.exp)
+log = _unary("log", lambda xp, a: xp.log(a), LogBackward0, "self", ufunc=np.log)
+log2 = _unary("log2", lambda xp, a: xp.log2(a), Log2Backward0, "self", ufunc=np.log2)
+log10 = _unary("log10", lambda xp, a: xp.log10(a), Log10Backward0, "self", ufunc=np.log10)
+log1p = _unary("log1p", lambda xp, a: xp.log1p(a), Log1PBackward0, "self", ufunc=np.log1p)
+expm1 = _unary("expm1", lambda xp, a: xp.expm1(a), Expm1Backward0, "result", ufunc=np.expm1)
+sqrt = _unary("sqrt", lambda xp, a: xp.sqrt(a), SqrtBackward0, "result", ufunc=np.sqrt)
 rsqrt = _unary("rsqrt", lambda xp, a: 1 / xp.sqrt(a), RsqrtBackward0, "result")
-sin = _unary("sin", lambda xp, a: xp.sin(a), SinBackward0, "self")
-cos = _unary("cos", lambda xp, a: xp.cos(a), CosBackward0, "self")
-tan = _unary("tan", lambda xp, a: xp.tan(a), TanBackward0, "result")
-tanh = _unary("tanh", lambda xp, a: xp.tanh(a), TanhBackward0, "result")
-sinh = _unary("sinh", lambda xp, a: xp.sinh(a), SinhBackward0, "self")
-cosh = _unary("cosh", lambda xp, a: xp.cosh(a), CoshBackward0, "self")
+sin = _unary("sin", lambda xp, a: xp.sin(a), SinBackward0, "self", ufunc=np.sin)
+cos = _unary("cos", lambda xp, a: xp.cos(a), CosBackward0, "self", ufunc=np.cos)
+tan = _unary("tan", lambda xp, a: xp.tan(a), TanBackward0, "result", ufunc=np.tan)
+tanh = _unary("tanh", lambda xp, a: xp.tanh(a), TanhBackward0, "result", ufunc=np.tanh)
+sinh = _unary("sinh", lambda xp, a: xp.sinh(a), SinhBackward0, "self", ufunc=np.sinh)
+cosh = _unary("cosh", lambda xp, a: xp.cosh(a), CoshBackward0, "self", ufunc=np.cosh)
 asin = _unary("asin", lambda xp, a: xp.arcsin(a), AsinBackward0, "self")
 acos = _unary("acos", lambda xp, a: xp.arccos(a), AcosBackward0, "self")
 atan = _unary("atan", lambda xp, a: xp.arctan(a), AtanBackward0, "self")
