@@ -70,22 +70,17 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = (
-        "__dict__",
-        "__weakref__",
-        "_acc_node",
-        "_base",
-        "_data",
-        "_grad",
-        "_grad_fn",
-        "_hooks",
-        "_output_nr",
-        "_post_acc_hooks",
-        "_requires_grad",
-        "_retains_grad",
-        "_vc",
-        "_view_fn",
-    )  # fmt: skip
+    # Every tensor sets these; the rest are class-level defaults that a tensor overrides in its
+    # __dict__ only when it needs them (leaves, views, hooks), so creating one stays cheap.
+    __slots__ = ("__dict__", "__weakref__", "_data", "_grad_fn", "_output_nr", "_requires_grad", "_vc")
+
+    _grad: Tensor | None = None
+    _base: Tensor | None = None
+    _view_fn: Callable[[Tensor], Tensor] | None = None
+    _acc_node: Any = None
+    _hooks: dict | None = None
+    _post_acc_hooks: dict | None = None
+    _retains_grad = False
 
     # ------------------------------------------------------------------ creation
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
@@ -107,16 +102,9 @@ class Tensor:
         self = object.__new__(cls)
         self._data = data
         self._requires_grad = False
-        self._grad = None
         self._grad_fn = grad_fn
         self._output_nr = output_nr
         self._vc = [0]
-        self._base = None
-        self._view_fn = None
-        self._acc_node = None
-        self._hooks = None
-        self._post_acc_hooks = None
-        self._retains_grad = False
         return self
 
     def _alias(self) -> Tensor:
@@ -505,10 +493,11 @@ class Tensor:
         new._requires_grad = self._requires_grad
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        if hasattr(self, "__dict__"):
+        user_attrs = {k: v for k, v in self.__dict__.items() if k not in _AUTOGRAD_STATE}
+        if user_attrs:
             import copy  # noqa: PLC0415
 
-            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            new.__dict__.update(copy.deepcopy(user_attrs, memo))
         memo[id(self)] = new
         return new
 
@@ -548,6 +537,12 @@ class Tensor:
 
     def new_full(self, size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         return self._new_filled(tuple(size), fill_value, dtype, device, requires_grad)
+
+
+# Autograd bookkeeping kept in a tensor's __dict__: never copied to another tensor.
+_AUTOGRAD_STATE = frozenset(
+    ("_grad", "_base", "_view_fn", "_acc_node", "_hooks", "_post_acc_hooks", "_retains_grad", "_view_created_in_no_grad")
+)
 
 
 def _rebuild(arr: np.ndarray, requires_grad: bool, cls: type) -> Tensor:

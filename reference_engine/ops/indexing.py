@@ -83,9 +83,10 @@ def _specified_dims(index: tuple) -> int:
     return n
 
 
-def _check_bounds(arr: Any, size: int, dim: int) -> Any:
+def _check_bounds(arr: Any, size: int, dim: int, check: bool = True) -> Any:
+    """Wrap negative indices; ``check=False`` (an empty tensor: torch checks nothing) only wraps."""
     arr = arr.astype(np.int64, copy=False)
-    if arr.size:
+    if arr.size and check:
         bad = arr[(arr < -size) | (arr >= size)]
         if bad.size:
             raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {dim} with size {size}")
@@ -139,7 +140,7 @@ def _apply_basic(self: Tensor, index: Any) -> tuple[Tensor, dict[int, Any], bool
                 dim += arr.ndim
             else:
                 # torch names the position among the advanced indices, not the tensor dim
-                adv[dim] = _check_bounds(arr, result._data.shape[dim], len(adv))
+                adv[dim] = _check_bounds(arr, result._data.shape[dim], len(adv), check=result._data.size != 0)
                 dim += 1
         elif isinstance(e, float):
             raise IndexError(_BAD_INDEX.format("float"))
