@@ -37,7 +37,9 @@ class OracleVerdict:
 
 
 def _flat(parts: dict[str, np.ndarray | None], like: dict[str, np.ndarray]) -> np.ndarray:
-    out = [np.zeros(v.size) if parts.get(k) is None else np.asarray(parts[k], np.float64).ravel() for k, v in like.items()]
+    out = [
+        np.zeros(v.size) if parts.get(k) is None else np.asarray(parts[k], np.float64).ravel() for k, v in like.items()
+    ]
     return np.concatenate(out) if out else np.zeros(0)
 
 
@@ -78,7 +80,9 @@ def adjudicate(
         return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
     if all(close(a, b) for a, b in zip(g_e, g_t)):
-        return OracleVerdict("both agree within precision", f"max |engine - torch| = {np.max(np.abs(g_e - g_t), initial=0):.3g}")
+        return OracleVerdict(
+            "both agree within precision", f"max |engine - torch| = {np.max(np.abs(g_e - g_t), initial=0):.3g}"
+        )
     f0 = at(x0)
     engine_ok = torch_ok = True
     for v in _directions(x0.size, np.random.default_rng(seed), 4):
@@ -116,11 +120,15 @@ def program_verdict(program: Any, engine: dict[str, Any], expected: dict[str, An
         env: dict[str, Any] = {"torch": torch}
         for lf in program.leaves:
             arr = values.get(lf.name)
-            env[lf.name] = torch.tensor(lf.nested() if arr is None else arr, dtype=torch.float64 if lf.dtype != "int64" else torch.int64)
+            env[lf.name] = torch.tensor(
+                lf.nested() if arr is None else arr, dtype=torch.float64 if lf.dtype != "int64" else torch.int64
+            )
         for s in program.steps:
             env[s.name] = eval(s.expr, env)  # generated program text
         out = env[program.output].double()
         return float((out if weights is None else out * torch.from_numpy(weights)).sum())
 
-    grads = {side: {lf.name: obs.get(lf.name + ".grad") for lf in leaves} for side, obs in (("e", engine), ("t", expected))}
+    grads = {
+        side: {lf.name: obs.get(lf.name + ".grad") for lf in leaves} for side, obs in (("e", engine), ("t", expected))
+    }
     return adjudicate(f, x, grads["e"], grads["t"])

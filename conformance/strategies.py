@@ -55,23 +55,7 @@ class KnownDivergence:
     matches: Callable[[str, list[str]], bool]  # (standalone source, problem lines) -> is this the known one
 
 
-def _frozen_leaf_still_accumulates(source: str, problems: list[str]) -> bool:
-    # Only the .grad of leaves that the transcript froze (requires_grad_(False)) may differ.
-    frozen = set(re.findall(r"L\[(\d+)\]\.requires_grad_\(False\)", source))
-    return bool(frozen) and all(
-        (m := re.match(r"L\[(\d+)\]\.grad: ", p)) is not None and m.group(1) in frozen for p in problems
-    )
-
-
-KNOWN_DIVERGENCES: list[KnownDivergence] = [
-    KnownDivergence(
-        "frozen leaf still accumulates",
-        "torch's AccumulateGrad::apply returns early when the leaf no longer requires grad "
-        "(x.requires_grad_(False) after building the graph leaves x.grad unchanged); the engine's "
-        "AccumulateGrad.apply (reference_engine/autograd/graph.py) still accumulates",
-        _frozen_leaf_still_accumulates,
-    ),
-]
+KNOWN_DIVERGENCES: list[KnownDivergence] = []  # none open; each entry: a reason and a matcher
 
 
 def known_divergence(source: str, problems: list[str]) -> KnownDivergence | None:
@@ -101,7 +85,9 @@ def error_of(exc: BaseException) -> tuple[str, str]:
     return (type(exc).__name__, str(exc))
 
 
-def compare_observed(engine: dict[str, Any], torch_obs: dict[str, Any], tolerance: Tolerance | None = None) -> list[str]:
+def compare_observed(
+    engine: dict[str, Any], torch_obs: dict[str, Any], tolerance: Tolerance | None = None
+) -> list[str]:
     """Every difference between two observations, described; arrays through ``compare_arrays``."""
     problems = []
     for key in sorted(set(engine) | set(torch_obs)):
@@ -187,7 +173,9 @@ class Program:
         return self.steps[-1].name
 
     def statements(self, dtype: str | None = None) -> list[str]:
-        return [lf.source(self._leaf_dtype(lf, dtype)) for lf in self.leaves] + [f"{s.name} = {s.expr}" for s in self.steps]
+        return [lf.source(self._leaf_dtype(lf, dtype)) for lf in self.leaves] + [
+            f"{s.name} = {s.expr}" for s in self.steps
+        ]
 
     def _leaf_dtype(self, leaf: Leaf, dtype: str | None) -> str | None:
         return dtype if dtype and leaf.dtype in FLOAT_DTYPES else None
@@ -201,7 +189,9 @@ class Program:
     def __repr__(self) -> str:  # hypothesis prints this for the falsifying example
         return "Program(\n" + self.to_source() + ")"
 
-    def run(self, ns: Any, leaf_values: dict[str, np.ndarray] | None = None, dtype: str | None = None) -> dict[str, Any]:
+    def run(
+        self, ns: Any, leaf_values: dict[str, np.ndarray] | None = None, dtype: str | None = None
+    ) -> dict[str, Any]:
         """Execute on ``ns``; returns every value, dtype, grad_fn name and leaf grad, or the error raised."""
         env: dict[str, Any] = {"torch": ns}
         out: dict[str, Any] = {}
@@ -209,7 +199,9 @@ class Program:
             for lf in self.leaves:
                 if leaf_values is not None and lf.name in leaf_values:
                     arr = leaf_values[lf.name]
-                    env[lf.name] = ns.tensor(arr.tolist(), dtype=getattr(ns, str(arr.dtype)), requires_grad=lf.requires_grad)
+                    env[lf.name] = ns.tensor(
+                        arr.tolist(), dtype=getattr(ns, str(arr.dtype)), requires_grad=lf.requires_grad
+                    )
                 else:
                     env[lf.name] = lf.make(ns, self._leaf_dtype(lf, dtype))
             for s in self.steps:
@@ -377,7 +369,9 @@ BUILDERS = (_unary, _binary, _reduce, _view, _matmul)
 @st.composite
 def gradient_seeds(draw: Any, shape: tuple[int, ...], dtype: str) -> Seed:
     """Implicit (scalar) seeds, explicit ones of the output's shape, of the other dtype, or of a wrong shape."""
-    kinds = ["implicit", "implicit", "explicit", "other_dtype", "wrong_shape"] + (["implicit_nonscalar"] if shape else [])
+    kinds = ["implicit", "implicit", "explicit", "other_dtype", "wrong_shape"] + (
+        ["implicit_nonscalar"] if shape else []
+    )
     kind = draw(st.sampled_from(kinds))
     if kind.startswith("implicit"):
         return Seed(kind)
@@ -474,37 +468,54 @@ class TrainingRun:
     seed: int
     set_to_none: bool = True
     batch: int = 3
+    conv: tuple[int, int, int, int] | None = None  # (in channels, out channels, kernel, height = width)
 
     def to_source(self) -> str:
         layers = []
+        if self.conv:
+            c, o, k, _ = self.conv
+            layers += [f"torch.nn.Conv2d({c}, {o}, {k})", f"torch.nn.{self.activation}()", "torch.nn.Flatten()"]
         for i in range(len(self.sizes) - 1):
             layers.append(f"torch.nn.Linear({self.sizes[i]}, {self.sizes[i + 1]})")
             if i < len(self.sizes) - 2:
                 layers.append(f"torch.nn.{self.activation}()")
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options)
-        return "\n".join([
-            "import numpy as np", "import torch", "",
-            f"rng = np.random.default_rng({self.seed})",
-            f"model = torch.nn.Sequential({', '.join(layers)}).to(torch.{self.dtype})",
-            "with torch.no_grad():",
-            "    for p in model.parameters():",
-            "        p.copy_(torch.tensor(rng.uniform(-1, 1, tuple(p.shape))))",
-            f"for p, frozen in zip(model.parameters(), {list(self.frozen)!r}):",
-            "    p.requires_grad_(not frozen)",
-            f"opt = torch.optim.{self.optimizer}([p for p in model.parameters() if p.requires_grad], {opts})",
-            f"x = torch.tensor(rng.uniform(-2, 2, ({self.batch}, {self.sizes[0]})), dtype=torch.{self.dtype})",
-            self._target_source(),
-            f"loss_fn = torch.nn.{self.loss}()",
-            f"for step in range({self.steps}):",
-            f"    opt.zero_grad(set_to_none={self.set_to_none})",
-            "    print(step, 'grads after zero_grad', [p.grad for p in model.parameters()])",
-            "    loss = loss_fn(model(x), target)",
-            "    loss.backward()",
-            "    print(step, 'grads', [p.grad for p in model.parameters()])",
-            "    opt.step()",
-            "    print(step, 'loss', [loss.detach()])",
-            "    print(step, 'params', [p.detach().clone() for p in model.parameters()])",
-        ]) + "\n"
+        return (
+            "\n".join(
+                [
+                    "import numpy as np",
+                    "import torch",
+                    "",
+                    f"rng = np.random.default_rng({self.seed})",
+                    f"model = torch.nn.Sequential({', '.join(layers)}).to(torch.{self.dtype})",
+                    "with torch.no_grad():",
+                    "    for p in model.parameters():",
+                    "        p.copy_(torch.tensor(rng.uniform(-1, 1, tuple(p.shape))))",
+                    f"for p, frozen in zip(model.parameters(), {list(self.frozen)!r}):",
+                    "    p.requires_grad_(not frozen)",
+                    f"opt = torch.optim.{self.optimizer}([p for p in model.parameters() if p.requires_grad], {opts})",
+                    f"x = torch.tensor(rng.uniform(-2, 2, {self._input_shape()!r}), dtype=torch.{self.dtype})",
+                    self._target_source(),
+                    f"loss_fn = torch.nn.{self.loss}()",
+                    f"for step in range({self.steps}):",
+                    f"    opt.zero_grad(set_to_none={self.set_to_none})",
+                    "    print(step, 'grads after zero_grad', [p.grad for p in model.parameters()])",
+                    "    loss = loss_fn(model(x), target)",
+                    "    loss.backward()",
+                    "    print(step, 'grads', [p.grad for p in model.parameters()])",
+                    "    opt.step()",
+                    "    print(step, 'loss', [loss.detach()])",
+                    "    print(step, 'params', [p.detach().clone() for p in model.parameters()])",
+                ]
+            )
+            + "\n"
+        )
+
+    def _input_shape(self) -> tuple[int, ...]:
+        if self.conv:
+            c, _, _, hw = self.conv
+            return (self.batch, c, hw, hw)
+        return (self.batch, self.sizes[0])
 
     def _target_source(self) -> str:
         if self.loss == "CrossEntropyLoss":
@@ -532,34 +543,46 @@ class TrainingRun:
 
 
 OPTIMIZERS: dict[str, Any] = {
-    "SGD": st.fixed_dictionaries({
-        "lr": st.sampled_from([0.1, 0.01]),
-        "momentum": st.sampled_from([0.0, 0.9]),
-        "dampening": st.sampled_from([0.0, 0.5]),
-        "weight_decay": st.sampled_from([0.0, 0.01]),
-        "nesterov": st.booleans(),
-    }),
-    "Adam": st.fixed_dictionaries({
-        "lr": st.sampled_from([0.01, 0.001]),
-        "weight_decay": st.sampled_from([0.0, 0.01]),
-        "amsgrad": st.booleans(),
-    }),
-    "RMSprop": st.fixed_dictionaries({
-        "lr": st.sampled_from([0.01, 0.001]),
-        "momentum": st.sampled_from([0.0, 0.5]),
-        "centered": st.booleans(),
-    }),
+    "SGD": st.fixed_dictionaries(
+        {
+            "lr": st.sampled_from([0.1, 0.01]),
+            "momentum": st.sampled_from([0.0, 0.9]),
+            "dampening": st.sampled_from([0.0, 0.5]),
+            "weight_decay": st.sampled_from([0.0, 0.01]),
+            "nesterov": st.booleans(),
+        }
+    ),
+    "Adam": st.fixed_dictionaries(
+        {
+            "lr": st.sampled_from([0.01, 0.001]),
+            "weight_decay": st.sampled_from([0.0, 0.01]),
+            "amsgrad": st.booleans(),
+        }
+    ),
+    "RMSprop": st.fixed_dictionaries(
+        {
+            "lr": st.sampled_from([0.01, 0.001]),
+            "momentum": st.sampled_from([0.0, 0.5]),
+            "centered": st.booleans(),
+        }
+    ),
 }
 
 
 @st.composite
 def training_runs(draw: Any, max_steps: int = 4) -> TrainingRun:
     sizes = tuple(draw(st.lists(st.integers(1, 4), min_size=2, max_size=4)))
+    conv = None
+    if draw(st.integers(0, 3)) == 0:  # a Conv2d -> activation -> Flatten front end
+        c, o, k = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+        hw = draw(st.integers(k, 3))
+        conv = (c, o, k, hw)
+        sizes = (o * (hw - k + 1) ** 2, *sizes[1:])
     opt = draw(st.sampled_from(sorted(OPTIMIZERS)))
     options = draw(OPTIMIZERS[opt])
     if opt == "SGD" and (options["momentum"] == 0 or options["dampening"] != 0):
         options["nesterov"] = False  # torch: Nesterov momentum requires a momentum and zero dampening
-    n_params = 2 * (len(sizes) - 1)
+    n_params = 2 * (len(sizes) - 1) + (2 if conv else 0)
     frozen = tuple(draw(st.lists(st.booleans(), min_size=n_params, max_size=n_params)))
     if all(frozen):
         frozen = (False, *frozen[1:])  # an optimizer needs at least one parameter
@@ -574,6 +597,7 @@ def training_runs(draw: Any, max_steps: int = 4) -> TrainingRun:
         dtype=draw(st.sampled_from(FLOAT_DTYPES)),
         seed=draw(st.integers(0, 2**16)),
         set_to_none=draw(st.booleans()),
+        conv=conv,
     )
 
 
@@ -593,10 +617,10 @@ def check_training(run: TrainingRun) -> None:
     if problems and not known_divergence(run.to_source(), problems):
         first = sorted(problems, key=lambda p: int(re.match(r"step(\d+)", p).group(1)) if p.startswith("step") else -1)
         raise DivergenceError(
-            "training diverged (first step listed first):\n  " + "\n  ".join(first[:12])
+            "training diverged (first step listed first):\n  "
+            + "\n  ".join(first[:12])
             + f"\n--- minimal run (standalone torch script) ---\n{run.to_source()}--- {replay_hint()}"
         )
-
 
 
 # -- autograd call sequences ------------------------------------------------------------------------
@@ -651,12 +675,18 @@ def autograd_machine() -> type:
                 except Exception as exc:  # noqa: BLE001 - errors are compared like values
                     errors[side] = error_of(exc)
             self.transcript.append(line + (f"  # raises {errors['torch'][0]}" if errors["torch"] else ""))
-            problems = [] if errors["engine"] == errors["torch"] else [f"error: engine {errors['engine']} vs torch {errors['torch']}"]
+            problems = (
+                []
+                if errors["engine"] == errors["torch"]
+                else [f"error: engine {errors['engine']} vs torch {errors['torch']}"]
+            )
             problems += compare_observed(observe_world(self.worlds["engine"]), observe_world(self.worlds["torch"]))
             if problems and not known_divergence("\n".join(self.transcript), problems):
                 raise DivergenceError(
-                    "engine and torch differ after the last step:\n  " + "\n  ".join(problems[:12])
-                    + "\n--- transcript (standalone torch script) ---\n" + "\n".join(self.transcript)
+                    "engine and torch differ after the last step:\n  "
+                    + "\n  ".join(problems[:12])
+                    + "\n--- transcript (standalone torch script) ---\n"
+                    + "\n".join(self.transcript)
                     + f"\n--- {replay_hint()}"
                 )
 
@@ -685,9 +715,11 @@ def autograd_machine() -> type:
             self.do(f"with torch.no_grad():\n    G.append(L[{i % self.n('L')}] * 3)")
 
         @precondition(lambda self: self.n("G") > 0)
-        @rule(g=_IDX, retain=st.booleans())
-        def backward(self, g: int, retain: bool) -> None:
-            self.do(f"G[{g % self.n('G')}].sum().backward(retain_graph={retain})")
+        @rule(g=_IDX, retain=st.booleans(), times=st.integers(1, 2))
+        def backward(self, g: int, retain: bool, times: int) -> None:
+            # twice in one step as often as once: accumulation across backward calls is the point
+            call = f"G[{g % self.n('G')}].sum().backward(retain_graph={retain})"
+            self.do("\n".join([call] * times))
 
         @rule(i=_IDX, none=st.booleans())
         def clear_grad(self, i: int, none: bool) -> None:

@@ -25,7 +25,9 @@ from conformance import strategies
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
-settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=_SLOW)
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=_SLOW
+)
 settings.register_profile("dev", deadline=None, print_blob=True, suppress_health_check=_SLOW)
 settings.register_profile(
     "thorough",

@@ -1242,3 +1242,18 @@ def test_inplace_on_view_created_in_no_grad() -> None:
         v.mul_(2)
 
     assert_same_error_full(prog)
+
+
+def test_leaf_frozen_after_graph_keeps_its_grad() -> None:
+    """Found by the generated autograd sequences: torch's AccumulateGrad skips a leaf frozen meanwhile."""
+
+    def prog(lib: Any) -> Any:
+        x = lib.tensor([0.0, 1.0, 2.0], requires_grad=True)
+        y = x * 2
+        x.requires_grad_(False)
+        y.sum().backward()
+        return x.grad
+
+    got, want = run_both(prog)
+    assert want is None  # torch
+    assert got is None

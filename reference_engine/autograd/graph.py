@@ -224,8 +224,8 @@ class AccumulateGrad(Node):
         from .grad_mode import is_grad_enabled  # noqa: PLC0415
 
         var = self.variable
-        if grad is None:
-            return ()
+        if grad is None or not var._requires_grad:
+            return ()  # a leaf frozen after the graph was built keeps its .grad (torch returns early too)
         old = var._grad
         if old is None:
             if is_grad_enabled():
