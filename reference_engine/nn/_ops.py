@@ -12,9 +12,10 @@ from typing import Any
 
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ..ops._util import grad_recording, needs, record, wrap_dims
+from ..ops import reduction as _reduction
+from ..ops._util import grad_recording, needs, record
 from ..ops.inplace import scalar_type_name
-from ..ops.pointwise import _ErrState
+from ..ops.linalg import mm
 from ..tensor import Tensor
 
 
@@ -46,35 +47,6 @@ def _outer_sum(a: Any, b: Any) -> Any:
     if m * n <= 64 and k * m * n <= 1 << 20:
         return (a.T[:, :, None] * b[:, None, :]).sum(0)
     return a @ b
-
-
-class MmBackward0(Node):
-    # self: mm_mat1_backward(grad, mat2, ...) = grad.mm(mat2.t())
-    # mat2: mm_mat2_backward(grad, self, ...) = self.t().mm(grad)
-    def apply(self, grad: Tensor) -> tuple:
-        if not grad_mode._state.enabled:  # no create_graph: plain array products
-            g = grad._data
-            ga = Tensor._make(g @ self.saved("mat2")._data.T) if needs(self, 0) else None
-            gb = Tensor._make(self.saved("self")._data.T @ g) if needs(self, 1) else None
-            return ga, gb
-        ga = mm(grad, self.saved("mat2").t()) if needs(self, 0) else None
-        gb = mm(self.saved("self").t(), grad) if needs(self, 1) else None
-        return ga, gb
-
-
-def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
-    """2-D matrix product with an ``MmBackward0`` node."""
-    a, b = input._data, mat2._data
-    _check_mm(a, b)
-    out = Tensor._make(a @ b)
-    if grad_recording(input, mat2):
-        node = MmBackward0()
-        record(node, out, input, mat2)
-        if needs(node, 0):
-            node.save("mat2", mat2)
-        if needs(node, 1):
-            node.save("self", input)
-    return out
 
 
 class AddmmBackward0(Node):
@@ -126,28 +98,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out.reshape(*lead, weight.shape[0])
 
 
-# --------------------------------------------------------------------------- mean
-class MeanBackward0(Node):
-    # mean(): self: grad.expand_symint(self.sym_sizes()) / self.sym_numel()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.expand(self.self_sizes) / self.numel,)
-
-
+# --------------------------------------------------------------------------- mean, softmax
 def mean_all(input: Tensor) -> Tensor:  # noqa: A002
-    """Mean over all elements: the core sum divided by the count (torch's mean), with a MeanBackward0 node."""
-    a = input._data
-    with _ErrState():
-        arr = Tensor._make(a).sum()._data / a.dtype.type(a.size)
-    out = Tensor._make(input._xp.asarray(arr, dtype=a.dtype))
-    if grad_recording(input):
-        node = MeanBackward0()
-        node.self_sizes = input._data.shape
-        node.numel = max(input._data.size, 1)
-        record(node, out, input)
-    return out
+    """Mean over all elements (the losses' 'mean' reduction): torch.mean, MeanBackward0."""
+    return _reduction.mean(input)
 
 
-# --------------------------------------------------------------------------- softmax / log_softmax
 def softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
     """torch's legacy implicit dim for softmax-like calls without ``dim``."""
     warnings.warn(
@@ -158,54 +114,9 @@ def softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class SoftmaxBackward0(Node):
-    # self: _softmax_backward_data(grad, result, dim, self.scalar_type())
-    #     = result * (grad - (grad * result).sum(dim, keepdim=True))
-    def apply(self, grad: Tensor) -> tuple:
-        y = self.saved("result")
-        return (y * (grad - (grad * y).sum(self.dim, keepdim=True)),)
-
-
-class LogSoftmaxBackward0(Node):
-    # self: _log_softmax_backward_data(grad, result, dim, self.scalar_type())
-    #     = grad - result.exp() * grad.sum(dim, keepdim=True)
-    def apply(self, grad: Tensor) -> tuple:
-        y = self.saved("result")
-        return (grad - y.exp() * grad.sum(self.dim, keepdim=True),)
-
-
-def _prepare(x: Tensor, dim: int, dtype: Any) -> tuple[Tensor, int]:
-    if dtype is not None:
-        x = x.to(dtype)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"\"softmax_lastdim_kernel_impl\" not implemented for '{scalar_type_name(x.dtype)}'")
-    d = wrap_dims(dim, x.ndim)[0] if x.ndim else 0
-    return x, d
-
-
-def _softmax_op(source: Tensor, dim: int, dtype: Any, log: bool) -> Tensor:
-    x, d = _prepare(source, dim, dtype)
-    a = x._data
-    xp = x._xp
-    axis = d if a.ndim else None
-    shifted = a - a.max(axis=axis, keepdims=True) if a.size else a
-    if log:
-        arr = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-    else:
-        e = xp.exp(shifted)
-        arr = e / e.sum(axis=axis, keepdims=True)
-    out = Tensor._make(arr.astype(a.dtype, copy=False))
-    if grad_recording(x):
-        node = LogSoftmaxBackward0() if log else SoftmaxBackward0()
-        node.dim = d
-        record(node, out, x)
-        node.save("result", out, is_output=True)
-    return out
-
-
 def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
-    return _softmax_op(input, dim, dtype, log=False)
+    return _reduction.softmax(input, dim, dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
-    return _softmax_op(input, dim, dtype, log=True)
+    return _reduction.log_softmax(input, dim, dtype=dtype)
