@@ -306,6 +306,20 @@ class Tensor:
     def grad(self) -> None:
         self._grad = None
 
+    def _reset_grad(self, set_to_none: bool) -> None:
+        """What ``zero_grad`` does to one parameter (Module and Optimizer share it)."""
+        g = self._grad
+        if g is None:
+            return
+        if set_to_none:
+            self._grad = None
+            return
+        if g._grad_fn is not None:
+            g.detach_()
+        else:
+            g.requires_grad_(False)
+        g.zero_()
+
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad

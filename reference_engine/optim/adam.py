@@ -6,9 +6,8 @@ import math
 from typing import Any
 
 from .. import _dtype as D
-from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused, lerp_, params_with_grad
+from .optimizer import Optimizer, bump, check_common, fused, lerp_
 
 
 def step_dtype() -> Any:
@@ -44,16 +43,6 @@ class Adam(Optimizer):
             "fused": fused, "decoupled_weight_decay": decoupled_weight_decay,
         }  # fmt: skip
         super().__init__(params, defaults)
-
-    def step(self, closure: Any = None) -> Any:
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in params_with_grad(group):
-                self._update(p, group)
-        return loss
 
     def _state(self, p: Tensor, amsgrad: bool) -> dict[str, Any]:
         state = self.state[p]

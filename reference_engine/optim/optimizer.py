@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
 
@@ -79,19 +80,20 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for p in group["params"]:
-                if p._grad is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                else:
-                    g = p._grad
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+                p._reset_grad(set_to_none)
 
     def step(self, closure: Any = None) -> Any:
+        """Re-evaluate ``closure`` (with grad) if given, then update every parameter that has a grad."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in params_with_grad(group):
+                self._update(p, group)
+        return loss
+
+    def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ state dict

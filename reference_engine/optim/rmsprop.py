@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 from .adam import step_dtype
-from .optimizer import Optimizer, bump, check_common, fused, lerp_, params_with_grad
+from .optimizer import Optimizer, bump, check_common, fused, lerp_
 
 
 class RMSprop(Optimizer):
@@ -36,16 +35,6 @@ class RMSprop(Optimizer):
             "differentiable": differentiable,
         }  # fmt: skip
         super().__init__(params, defaults)
-
-    def step(self, closure: Any = None) -> Any:
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in params_with_grad(group):
-                self._update(p, group)
-        return loss
 
     def _state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]

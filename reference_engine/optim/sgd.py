@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused, params_with_grad, required
+from .optimizer import Optimizer, bump, check_common, fused, required
 
 
 class SGD(Optimizer):
@@ -38,16 +37,6 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-
-    def step(self, closure: Any = None) -> Any:
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in params_with_grad(group):
-                self._update(p, group)
-        return loss
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch._single_tensor_sgd, one op at a time. torch's add(alpha=) is a fused multiply-add on CPU;
