@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+import re
 import tomllib
 import traceback
 import types
@@ -55,13 +57,47 @@ class ExpectedDivergence:
     dtypes: tuple[str, ...] = ()
     pairs: tuple[str, ...] = ()
     where: str = ""
+    torch: str = ""  # a condition on the installed torch release, like "<2.13" (empty: any release)
 
     def matches(self, name: str, dtype: str, pair: str) -> bool:
         return (
             self.scenario == name
             and (not self.dtypes or dtype in self.dtypes)
             and (not self.pairs or pair in self.pairs)
+            and (not self.torch or torch_release_matches(self.torch))
         )
+
+
+_OPS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "<": operator.lt, ">": operator.gt}
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """'2.11.0+cu130' -> (2, 11, 0); a pre-release suffix ('2.14.0a0') is ignored."""
+    parts = []
+    for piece in version.split("+", maxsplit=1)[0].split("."):
+        digits = re.match(r"\d+", piece)
+        if not digits:
+            break
+        parts.append(int(digits.group()))
+    return tuple(parts)
+
+
+def parse_torch_condition(text: str) -> tuple[Any, tuple[int, ...]]:
+    """'<2.13' -> (operator.lt, (2, 13)); anything else is a ValueError."""
+    m = re.fullmatch(r"\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)*)\s*", text)
+    if not m:
+        raise ValueError(f"torch condition must look like '<2.13' or '>=2.14.1', got {text!r}")
+    return _OPS[m.group(1)], _release(m.group(2))
+
+
+def torch_release_matches(condition: str, installed: str | None = None) -> bool:
+    """Whether the installed torch (or ``installed``) satisfies ``condition``, compared on the condition's fields."""
+    if installed is None:
+        import torch  # noqa: PLC0415 - only registries that name a torch condition need it
+
+        installed = torch.__version__
+    op, want = parse_torch_condition(condition)
+    return bool(op(_release(installed)[: len(want)], want))
 
 
 def load_expected(path: Path) -> list[ExpectedDivergence]:
@@ -83,10 +119,17 @@ def load_expected(path: Path) -> list[ExpectedDivergence]:
 
 def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
     where = f"{path}: [[divergence]] #{i + 1}"
-    if not isinstance(entry, dict) or set(entry) - {"scenario", "reason", "dtypes", "pairs"}:
-        raise ScenarioError(f"{where}: allowed keys are scenario, reason, dtypes, pairs")
+    if not isinstance(entry, dict) or set(entry) - {"scenario", "reason", "dtypes", "pairs", "torch"}:
+        raise ScenarioError(f"{where}: allowed keys are scenario, reason, dtypes, pairs, torch")
     if not isinstance(entry.get("scenario"), str) or not isinstance(entry.get("reason"), str) or not entry["reason"]:
         raise ScenarioError(f"{where}: needs scenario = \"name\" and a non-empty reason")
+    condition = entry.get("torch", "")
+    try:
+        if condition:
+            parse_torch_condition(condition)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
     return ExpectedDivergence(
-        entry["scenario"], entry["reason"], tuple(entry.get("dtypes", ())), tuple(entry.get("pairs", ())), where
-    )
+        entry["scenario"], entry["reason"], tuple(entry.get("dtypes", ())), tuple(entry.get("pairs", ())), where,
+        condition,
+    )  # fmt: skip

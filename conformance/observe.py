@@ -210,7 +210,7 @@ def run_scenario(
     ns = backend.namespace()
     check = Check(backend, dtype, seed, shared, source)
     obs = check.observation
-    saved = _enter(ns, dtype, seed)
+    saved = _enter(ns, dtype, seed, backend.device)
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -232,16 +232,24 @@ def run_scenario(
     return obs
 
 
-def _enter(ns: Any, dtype: str, seed: int) -> tuple[Any, bool]:
-    """Per-run global state: default dtype follows the item's dtype; RNG seeded from the id."""
-    saved = (ns.get_default_dtype(), ns.is_grad_enabled())
+def _enter(ns: Any, dtype: str, seed: int, device: str = "cpu") -> tuple[Any, bool, bool]:
+    """Per-run global state: default dtype follows the item's dtype; RNG seeded from the id.
+
+    On a GPU pair the pair's device becomes the default device, so the scenario's own
+    ``torch.tensor(...)``, factories and module parameters live on the GPU too.
+    """
+    saved = (ns.get_default_dtype(), ns.is_grad_enabled(), device != "cpu")
     if dtype in ("float32", "float64"):
         ns.set_default_dtype(getattr(ns, dtype))
+    if device != "cpu":
+        ns.set_default_device(device)
     if hasattr(ns, "manual_seed"):
         ns.manual_seed(seed)
     return saved
 
 
-def _leave(ns: Any, saved: tuple[Any, bool]) -> None:
+def _leave(ns: Any, saved: tuple[Any, bool, bool]) -> None:
+    if saved[2]:
+        ns.set_default_device(None)
     ns.set_default_dtype(saved[0])
     ns.set_grad_enabled(saved[1])

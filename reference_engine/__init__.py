@@ -33,7 +33,7 @@ from ._creation import (
     zeros,
     zeros_like,
 )
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (
     bool_ as bool,  # noqa: A004 - torch.bool
 )
@@ -75,10 +75,10 @@ __version__ = "0.1.0"
 __all__ = [
     "Size", "Tensor", "arange", "as_tensor", "autograd", "bool", "can_cast", "cdouble", "cfloat", "complex64",
     "complex128", "cuda", "device", "double", "dtype", "empty", "empty_like", "enable_grad", "eye", "float", "float16",
-    "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype", "half", "inference_mode", "int",
+    "float32", "float64", "from_numpy", "full", "full_like", "get_default_device", "get_default_dtype", "half", "inference_mode", "int",
     "int8", "int16", "int32", "int64", "is_floating_point", "is_grad_enabled", "is_tensor", "linspace", "long",
     "no_grad", "numel", "ones", "ones_like", "ops", "promote_types", "result_type", "scalar_tensor",
-    "set_default_dtype", "set_grad_enabled", "short", "tensor", "uint8", "zeros", "zeros_like",
+    "set_default_device", "set_default_dtype", "set_grad_enabled", "short", "tensor", "uint8", "zeros", "zeros_like",
 ]  # fmt: skip
 __all__ += ops.__all__
 __all__ += ["nn", "optim", "random", *random.__all__]

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._backend import cupy_module, is_cuda_array, require_cupy, to_numpy
-from ._device import as_device
+from ._device import as_device, or_default
 from .tensor import Tensor, _size_args
 
 COPY_CONSTRUCT_WARNING = (
@@ -127,6 +127,7 @@ def _to_host(data: Any) -> Any:
 
 def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Copy ``data`` (nested lists, scalars, arrays, tensors) into a new leaf tensor."""
+    device = or_default(device)
     if isinstance(data, Tensor):
         warnings.warn(COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)
         arr = data._data.astype(dtype.np if dtype else data._data.dtype, copy=True)
@@ -156,6 +157,7 @@ def _check_int_range(data: Any, dt: D.dtype) -> None:
 
 
 def as_tensor(data: Any, dtype: D.dtype | None = None, device: Any = None) -> Tensor:
+    device = or_default(device)
     if isinstance(data, Tensor):
         if (dtype is None or dtype is data.dtype) and (device is None or as_device(device) == data.device):
             return data
@@ -182,19 +184,23 @@ def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, require
 
 
 def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    device = or_default(device)
     return _filled(_size_args(size, "zeros"), 0, dtype or D.get_default_dtype(), device, requires_grad)
 
 
 def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    device = or_default(device)
     return _filled(_size_args(size, "ones"), 1, dtype or D.get_default_dtype(), device, requires_grad)
 
 
 def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None, memory_format: Any = None) -> Tensor:
+    device = or_default(device)
     # Zero-filled: uninitialised memory would make runs irreproducible.
     return _filled(_size_args(size), 0, dtype or D.get_default_dtype(), device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    device = or_default(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return _filled(_size_args((size,)) if not isinstance(size, int) else (size,), fill_value, dtype, device, requires_grad)
@@ -224,6 +230,7 @@ def full_like(input: Tensor, fill_value: Any, dtype: D.dtype | None = None, devi
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    device = or_default(device)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -244,6 +251,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None 
 
 
 def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    device = or_default(device)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = dtype or D.get_default_dtype()
@@ -266,6 +274,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, 
 
 
 def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    device = or_default(device)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     xp = _xp_for(device)
@@ -274,6 +283,7 @@ def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: A
 
 
 def scalar_tensor(s: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    device = or_default(device)
     return _filled((), s, dtype or D.get_default_dtype(), device, requires_grad)
 
 

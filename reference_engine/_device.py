@@ -42,6 +42,17 @@ class device:  # noqa: N801 - mirrors torch.device
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    def __enter__(self) -> device:
+        """``with torch.device('cuda'):`` makes this the default device inside the block."""
+        global _default_device
+        _entered.append(_default_device)
+        _default_device = None if self.type == "cpu" else self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _default_device
+        _default_device = _entered.pop()
+
 
 CPU = device("cpu")
 CUDA0 = device("cuda", 0)
@@ -57,3 +68,34 @@ def as_device(d: str | device | int | None) -> device | None:
     if d.type == "cuda" and d.index is None:
         return CUDA0
     return d
+
+
+
+# torch.set_default_device: where factories (tensor, zeros, randn, nn module parameters ...) put a tensor
+# when no device= is given. None means the CPU (torch's state before any call). Like torch, setting 'cuda'
+# checks nothing: the first tensor created there raises when there is no GPU.
+_default_device: device | None = None
+_entered: list[device | None] = []  # the defaults that ``with device(...)`` blocks replaced, innermost last
+
+
+def set_default_device(d: str | device | int | None) -> None:
+    """torch.set_default_device; ``None`` (or 'cpu') goes back to creating tensors on the CPU."""
+    global _default_device
+    dev = as_device(d)
+    _default_device = None if dev is None or dev.type == "cpu" else dev
+
+
+def get_default_device() -> device:
+    """torch.get_default_device: ``device(type='cpu')`` until set_default_device names another."""
+    if _default_device is None:
+        return CPU
+    if _default_device.type == "cuda":
+        from ._backend import require_cupy  # noqa: PLC0415 - torch answers by creating a tensor there
+
+        require_cupy()
+    return _default_device
+
+
+def or_default(d: str | device | int | None) -> str | device | int | None:
+    """A factory's ``device=`` argument, with the default device filled in when it is None."""
+    return _default_device if d is None else d

@@ -3,10 +3,11 @@
 Without CuPy, or with CuPy but no visible GPU, everything answers like a
 CPU-only torch build: ``is_available()`` is False, ``device_count()`` is 0,
 and calls that need a device raise ``AssertionError('Torch not compiled with
-CUDA enabled')``. The seeding functions accept a seed and do nothing: the
-engine draws random numbers on the host from the CPU generator (torch's CUDA
-Philox stream is not reproduced), and a CPU-only torch also accepts them
-silently.
+CUDA enabled')``. The seeding functions seed the engine's GPU generator
+(``random.cuda_generator``): random tensors on a GPU are drawn on the host
+from that MT19937 stream and copied over, so they follow the right
+distribution but not torch's CUDA Philox values; a CPU-only torch also
+accepts the seeding calls silently.
 """
 
 from __future__ import annotations
@@ -68,17 +69,21 @@ def get_device_name(device: Any = None) -> str:
 
 
 def manual_seed(seed: int) -> None:
-    """Accepted and ignored: random tensors are drawn from the CPU generator (see the module docstring)."""
-    int(seed)
+    """Seed the engine's GPU generator (torch.cuda.manual_seed; a CPU-only torch accepts it silently too)."""
+    from .random import cuda_generator  # noqa: PLC0415 - random imports the tensor machinery
+
+    cuda_generator.manual_seed(int(seed))
 
 
 def manual_seed_all(seed: int) -> None:
-    int(seed)
+    manual_seed(seed)
 
 
 def seed() -> None:
-    return None
+    from .random import cuda_generator  # noqa: PLC0415
+
+    cuda_generator.seed()
 
 
 def seed_all() -> None:
-    return None
+    seed()

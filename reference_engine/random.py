@@ -22,6 +22,9 @@ import numpy as np
 
 from . import _dtype as D
 from . import _rng_math as RM
+from ._backend import array_module, to_numpy
+from ._creation import _place, _xp_for
+from ._device import as_device, or_default
 from ._mt19937 import MT19937, N
 from .ops.inplace import check_inplace
 from .tensor import Tensor, _size_args
@@ -124,18 +127,34 @@ def _unpack_state(g: Generator, new_state: Tensor) -> None:
 
 
 default_generator = Generator()
+# Draws for tensors on a GPU. torch uses a Philox generator per GPU there, which the engine does not
+# reproduce: this is an MT19937 of its own, so GPU draws follow the right distribution, leave the CPU
+# generator's state untouched (as in torch) and are seeded by manual_seed, but differ from torch's values.
+cuda_generator = Generator("cuda")
 
 
-def _gen(generator: Generator | None) -> Generator:
-    return generator if generator is not None else default_generator
+def _gen(generator: Generator | None, where: Any = None) -> Generator:
+    """The generator a draw for ``where`` (a device, a tensor or None for the CPU) uses."""
+    dev = where.device if isinstance(where, Tensor) else as_device(where)
+    on_cuda = dev is not None and dev.type == "cuda"
+    if generator is None:
+        return cuda_generator if on_cuda else default_generator
+    gen_type = as_device(generator.device).type  # type: ignore[union-attr]
+    if gen_type != ("cuda" if on_cuda else "cpu"):
+        raise RuntimeError(f"Expected a '{'cuda' if on_cuda else 'cpu'}' device type for generator but found '{gen_type}'")
+    return generator
 
 
 def manual_seed(seed: Any) -> Generator:
+    """Seed the CPU generator and the GPU one, like torch.manual_seed seeds every device."""
+    cuda_generator.manual_seed(seed)
     return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
-    return default_generator.seed()
+    s = default_generator.seed()
+    cuda_generator.manual_seed(s)
+    return s
 
 
 def initial_seed() -> int:
@@ -156,14 +175,13 @@ def fork_rng(devices: Any = None, enabled: bool = True, **_: Any) -> Iterator[No
     if not enabled:
         yield
         return
-    saved = default_generator.clone_state()
+    saved = [(g, g.clone_state()) for g in (default_generator, cuda_generator)]
     try:
         yield
     finally:
-        default_generator._mt = saved._mt
-        default_generator._seed = saved._seed
-        default_generator._next_double_normal = saved._next_double_normal
-        default_generator._next_float_normal = saved._next_float_normal
+        for g, state in saved:
+            g._mt, g._seed = state._mt, state._seed
+            g._next_double_normal, g._next_float_normal = state._next_double_normal, state._next_float_normal
 
 
 # --------------------------------------------------------------------------- word -> value transforms
@@ -260,7 +278,8 @@ def _bernoulli_mask(shape: tuple[int, ...], p: float, generator: Generator | Non
     Intel CPUs (see docs/rng.md). ``nn.Dropout`` keeps an element where this is True for p = 1 - drop.
     """
     n = math.prod(shape)
-    return (_uniform_words(_gen(generator), n, np.dtype(np.float64)) < p).reshape(shape)
+    g = generator if generator is not None else default_generator  # already chosen for the tensor's device
+    return (_uniform_words(g, n, np.dtype(np.float64)) < p).reshape(shape)
 
 
 # --------------------------------------------------------------------------- factories
@@ -268,8 +287,16 @@ def _float_dtype(dtype: D.dtype | None) -> D.dtype:
     return dtype if dtype is not None else D.get_default_dtype()
 
 
-def _finish(arr: np.ndarray, dtype: D.dtype, requires_grad: bool) -> Tensor:
-    t = Tensor._make(np.asarray(arr, dtype=dtype.np, order="C"))  # ascontiguousarray would make 0-d arrays 1-d
+def _checked(device: Any) -> Any:
+    """The device= of a factory (the default device when None), refused before anything is drawn."""
+    device = or_default(device)
+    _xp_for(device)  # torch's error for a GPU it does not have comes before the generator advances
+    return device
+
+
+def _finish(arr: np.ndarray, dtype: D.dtype, requires_grad: bool, device: Any = None) -> Tensor:
+    host = np.asarray(arr, dtype=dtype.np, order="C")  # ascontiguousarray would make 0-d arrays 1-d
+    t = Tensor._make(_place(host, device) if device is not None else host)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -279,18 +306,18 @@ def randn(
     *size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
     requires_grad: bool = False, out: Tensor | None = None,
 ) -> Tensor:  # fmt: skip
-    dt, shape = _float_dtype(dtype), _size_args(size)
-    arr = _normal_values(_gen(generator), math.prod(shape), dt.np, 0.0, 1.0)
-    return _finish(arr.reshape(shape), dt, requires_grad)
+    dt, shape, device = _float_dtype(dtype), _size_args(size), _checked(device)
+    arr = _normal_values(_gen(generator, device), math.prod(shape), dt.np, 0.0, 1.0)
+    return _finish(arr.reshape(shape), dt, requires_grad, device)
 
 
 def rand(
     *size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
     requires_grad: bool = False, out: Tensor | None = None,
 ) -> Tensor:  # fmt: skip
-    dt, shape = _float_dtype(dtype), _size_args(size)
-    arr = _uniform_draw(_gen(generator), math.prod(shape), dt.np, 0.0, 1.0)
-    return _finish(arr.reshape(shape), dt, requires_grad)
+    dt, shape, device = _float_dtype(dtype), _size_args(size), _checked(device)
+    arr = _uniform_draw(_gen(generator, device), math.prod(shape), dt.np, 0.0, 1.0)
+    return _finish(arr.reshape(shape), dt, requires_grad, device)
 
 
 def randint(
@@ -302,9 +329,9 @@ def randint(
     low, high = int(low), int(high)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    shape = _size_args((size,))
-    arr = _int_range_draw(_gen(generator), math.prod(shape), low, high)
-    return _finish(arr.reshape(shape), dtype or D.int64, requires_grad)
+    shape, device = _size_args((size,)), _checked(device)
+    arr = _int_range_draw(_gen(generator, device), math.prod(shape), low, high)
+    return _finish(arr.reshape(shape), dtype or D.int64, requires_grad, device)
 
 
 def randperm(
@@ -315,27 +342,28 @@ def randperm(
     n = int(n)
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
+    device = _checked(device)
     perm = list(range(n))
     if n > 1:
-        offsets = (_gen(generator)._mt.random32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        offsets = (_gen(generator, device)._mt.random32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
         for i, z in enumerate(offsets):
             j = i + z
             perm[i], perm[j] = perm[j], perm[i]
-    return _finish(np.array(perm, dtype=np.int64), dtype or D.int64, requires_grad)
+    return _finish(np.array(perm, dtype=np.int64), dtype or D.int64, requires_grad, device)
 
 
 def randn_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
 
 
 def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: D.dtype | None = None, **_: Any) -> Tensor:  # noqa: A002
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=dtype or input.dtype)
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=input.device)
 
 
 def normal(
@@ -343,18 +371,20 @@ def normal(
     dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Tensor | None = None,
 ) -> Tensor:  # fmt: skip
     """torch.normal: with float mean/std a fresh normal_; with tensors, normal_(0, 1) then ``* std + mean``."""
-    g = _gen(generator)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
-        dt = _float_dtype(dtype)
-        shape = _size_args((size,))
-        arr = _normal_values(g, math.prod(shape), dt.np, float(mean), float(std))
-        return _finish(arr.reshape(shape), dt, requires_grad)
+        dt, shape = _float_dtype(dtype), _size_args((size,))
+        # torch.normal takes no default device (torch leaves it out of set_default_device's factories)
+        _xp_for(device)
+        arr = _normal_values(_gen(generator, device), math.prod(shape), dt.np, float(mean), float(std))
+        return _finish(arr.reshape(shape), dt, requires_grad, device)
     ref = mean if isinstance(mean, Tensor) else std
+    g = _gen(generator, ref)
     shape = np.broadcast_shapes(*(t._data.shape for t in (mean, std) if isinstance(t, Tensor)))
     if isinstance(std, Tensor) and bool((std._data < 0).any()):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     np_dt = ref._data.dtype
     z = _normal_values(g, math.prod(shape), np_dt, 0.0, 1.0).reshape(shape).astype(np_dt)
+    z = _place(z, ref.device) if ref.is_cuda else z
     m = mean._data if isinstance(mean, Tensor) else np_dt.type(mean)
     s = std._data if isinstance(std, Tensor) else np_dt.type(std)
     return Tensor._make(np.asarray(z * s + m, dtype=np_dt, order="C"))
@@ -362,7 +392,7 @@ def normal(
 
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:  # noqa: A002
     """torch.bernoulli: per-element ``u < p`` (u with the precision of p's dtype), or bernoulli_(p) for a float p."""
-    out = Tensor._make(np.zeros(input._data.shape, dtype=input._data.dtype))
+    out = Tensor._make(array_module(input._data).zeros(input._data.shape, dtype=input._data.dtype))
     if p is not None:
         return bernoulli_(out, p, generator=generator)
     return bernoulli_(out, input, generator=generator)
@@ -371,18 +401,19 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
 def multinomial(
     input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None,  # noqa: A002
 ) -> Tensor:  # fmt: skip
-    probs = input._data
+    probs = to_numpy(input._data)
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
     rows = probs.reshape(-1, probs.shape[-1])
-    g = _gen(generator)
+    g = _gen(generator, input)
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     if not replacement or num_samples == 1:
         result = _multinomial_exponential(g, rows, num_samples)
     else:
         result = np.stack([_multinomial_row(g, r, num_samples) for r in rows])
-    return Tensor._make(result.reshape(*probs.shape[:-1], num_samples))
+    result = result.reshape(*probs.shape[:-1], num_samples)
+    return Tensor._make(_place(result, input.device) if input.is_cuda else result)
 
 
 def _multinomial_exponential(g: Generator, rows: np.ndarray, k: int) -> np.ndarray:
@@ -416,7 +447,8 @@ def _fill(t: Tensor, arr: np.ndarray) -> Tensor:
     # torch's TensorIterator visits elements in memory order (axes sorted by stride), so samples land that way
     order = sorted(range(data.ndim), key=lambda ax: -abs(data.strides[ax]))
     view = data.transpose(order)
-    view[...] = np.asarray(arr).reshape(view.shape).astype(data.dtype, copy=False)
+    host = np.asarray(arr).reshape(view.shape).astype(data.dtype, copy=False)
+    view[...] = array_module(data).asarray(host)  # samples are drawn on the host, then copied to a GPU tensor
     t._vc[0] += 1
     return t
 
@@ -429,20 +461,20 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Gen
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     n = self._data.size
-    arr = _normal_values(_gen(generator), n, self._data.dtype, float(mean), float(std), _is_contiguous(self))
+    arr = _normal_values(_gen(generator, self), n, self._data.dtype, float(mean), float(std), _is_contiguous(self))
     return _fill(self, arr)
 
 
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
-    return _fill(self, _uniform_draw(_gen(generator), self._data.size, self._data.dtype, float(from_), float(to)))
+    return _fill(self, _uniform_draw(_gen(generator, self), self._data.size, self._data.dtype, float(from_), float(to)))
 
 
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
-    g = _gen(generator)
+    g = _gen(generator, self)
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(p._data, self._data.shape).ravel()
+        probs = np.broadcast_to(to_numpy(p._data), self._data.shape).ravel()
         double = probs.dtype == np.float64
         u = _uniform_words(g, probs.size, np.dtype(np.float64 if double else np.float32))
         return _fill(self, u < (probs if double else probs.astype(np.float32)))
@@ -452,7 +484,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None
 
 
 def random_(self: Tensor, from_: int = 0, to: int | None = None, *, generator: Generator | None = None) -> Tensor:
-    g, n = _gen(generator), self._data.size
+    g, n = _gen(generator, self), self._data.size
     if to is None and from_ == 0:
         return _fill(self, _default_int_draw(g, n, self._data.dtype))
     if to is None:  # random_(to)
@@ -465,7 +497,7 @@ def random_(self: Tensor, from_: int = 0, to: int | None = None, *, generator: G
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill(self, _exponential_values(_gen(generator), self._data.size, float(lambd)))
+    return _fill(self, _exponential_values(_gen(generator, self), self._data.size, float(lambd)))
 
 
 class _CompatRng:
@@ -490,7 +522,7 @@ Tensor.random_ = random_
 Tensor.exponential_ = exponential_
 
 __all__ = [
-    "Generator", "bernoulli", "default_generator", "get_rng_state", "initial_seed", "manual_seed", "multinomial",
+    "Generator", "bernoulli", "cuda_generator", "default_generator", "get_rng_state", "initial_seed", "manual_seed", "multinomial",
     "normal", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "seed",
     "set_rng_state",
 ]  # fmt: skip

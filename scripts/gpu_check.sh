@@ -20,6 +20,7 @@ set -uo pipefail
 PY=${PYTHON:-python}
 CONFORMANCE_TIMEOUT=${GPU_CHECK_CONFORMANCE_TIMEOUT:-200}
 BENCH_TIMEOUT=${GPU_CHECK_BENCH_TIMEOUT:-60}
+WORKERS=${GPU_CHECK_WORKERS:-4}  # processes sharing the one GPU (CuPy compiles kernels on the CPU)
 
 usage() {
     echo "usage: $0 [--bench-selftest] OUTDIR" >&2
@@ -159,7 +160,7 @@ cat "$OUT/devices.txt"
 # Every scenario on the CUDA pair (CONFORMANCE_PAIRS overrides the scenarios' own devices).
 workers=()
 if "$PY" -c "import xdist" 2>/dev/null; then
-    workers=(-n 4)  # a few processes share one GPU; more would just queue on it
+    workers=(-n "$WORKERS")
 fi
 echo "gpu_check: conformance on cuda-cupy (limit ${CONFORMANCE_TIMEOUT}s)"
 CONFORMANCE_PAIRS=cuda-cupy timeout "$CONFORMANCE_TIMEOUT" "$PY" -m pytest scenarios -q -p no:cacheprovider \

@@ -222,6 +222,11 @@ NEEDS_CUDA = {
     "current_device": lambda t: t.cuda.current_device(),
     "synchronize": lambda t: t.cuda.synchronize(),
     "get_device_name": lambda t: t.cuda.get_device_name(0),
+    "randn": lambda t: t.randn(2, device="cuda"),
+    "rand": lambda t: t.rand(2, device="cuda"),
+    "randint": lambda t: t.randint(0, 5, (2,), device="cuda"),
+    "randperm": lambda t: t.randperm(3, device="cuda"),
+    "normal": lambda t: t.normal(0.0, 1.0, (2,), device="cuda"),
 }
 
 
@@ -230,9 +235,35 @@ NEEDS_CUDA = {
 def test_cuda_request_without_gpu_matches_cpu_torch(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_backend, "_cupy", None)
     monkeypatch.setattr(_backend, "_cupy_checked", True)
+    torch.manual_seed(1)
+    re_torch.manual_seed(1)
     expected = _outcome(lambda: NEEDS_CUDA[name](torch))
     assert expected[0] != "ok"
     assert _outcome(lambda: NEEDS_CUDA[name](re_torch)) == expected
+    assert re_torch.rand(3).tolist() == torch.rand(3).tolist()  # the same draws before the error, and none after
+
+
+@NO_GPU_TORCH
+@pytest.mark.parametrize("where", ["set_default_device", "with_device"])
+def test_default_cuda_device_without_gpu_matches_cpu_torch(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_backend, "_cupy", None)
+    monkeypatch.setattr(_backend, "_cupy_checked", True)
+
+    def run(t: Any) -> list[tuple[str, str]]:
+        calls = [lambda: t.zeros(2), lambda: t.tensor([1.0]), lambda: t.nn.Linear(2, 2), t.get_default_device]
+        if where == "with_device":
+            with t.device("cuda"):
+                return [_outcome(c) for c in calls]
+        t.set_default_device("cuda")
+        try:
+            return [_outcome(c) for c in calls]
+        finally:
+            t.set_default_device(None)
+
+    expected = run(torch)
+    assert all(kind != "ok" for kind, _ in expected)
+    assert run(re_torch) == expected
+    assert re_torch.zeros(1).device == re_torch.get_default_device() == re_torch.device("cpu")
 
 
 @NO_GPU_TORCH
@@ -359,7 +390,6 @@ MIXING: dict[str, Callable[[Any, Any], Any]] = {
     "div_op": lambda a, b: a / b,
     "add": lambda a, b: re_torch.add(a, b),
     "maximum": lambda a, b: re_torch.maximum(a, b),
-    "matmul": lambda a, b: a.reshape(1, 2) @ b.reshape(2, 1),
     "where": lambda a, b: re_torch.where(a > 0, a, b),
     "add_": lambda a, b: a.clone().add_(b),
 }
@@ -368,8 +398,9 @@ MIXING: dict[str, Callable[[Any, Any], Any]] = {
 @pytest.mark.parametrize("name", sorted(MIXING))
 def test_mixing_devices_raises_torchs_error(name: str, fake_cuda: types.ModuleType) -> None:
     cuda, cpu = re_torch.ones(2, device="cuda"), re_torch.ones(2)
+    # TensorIterator takes the first GPU operand's device as the common one: "cuda:0 and cpu" either way round
     assert _outcome(lambda: MIXING[name](cuda, cpu)) == ("RuntimeError", MIXED.format("cuda:0", "cpu"))
-    assert _outcome(lambda: MIXING[name](cpu, cuda))[0] == "RuntimeError"
+    assert _outcome(lambda: MIXING[name](cpu, cuda)) == ("RuntimeError", MIXED.format("cuda:0", "cpu"))
 
 
 # Ops run on a 2x3 float32 input (and a second one where binary); each must stay on the device
@@ -383,7 +414,7 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     "log_softmax": lambda x: x.log_softmax(1), "cumsum": lambda x: x.cumsum(1), "var": lambda x: x.var(),
     "transpose": lambda x: x.t() * 1, "reshape": lambda x: x.reshape(3, 2) * 1, "cat": lambda x: re_torch.cat([x, x]),
     "stack": lambda x: re_torch.stack([x, x]), "index": lambda x: x[0, 1:], "index_tensor": lambda x: x[x > 0],
-    "gather": lambda x: x.gather(1, re_torch.zeros(2, 1, dtype=re_torch.int64, device="cuda")),
+    "gather": lambda x: x.gather(1, _idx(x, [[0], [0]])),
     "expand": lambda x: x[:, :1].expand(2, 3) * 1, "erf": lambda x: x.erf(), "min_dim": lambda x: x.min(0).values,
     "setitem": lambda x: _setitem(x), "index_put_acc": lambda x: x.index_put((_idx(x, [1, 1]),), x[0], accumulate=True),
     "scatter_add": lambda x: x.scatter_add(1, _idx(x, [[0, 0, 1], [2, 2, 2]]), x),
@@ -532,6 +563,127 @@ def test_device_summary_lists_what_ran(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backends, "cuda_available", lambda: False)
     monkeypatch.setattr(backends, "cuda_skip_reason", lambda: "no GPU here")
     assert backends.device_summary() == {"cpu-numpy": "available", "cuda-cupy": "skipped: no GPU here"}
+
+
+@pytest.fixture
+def default_cuda(fake_cuda: types.ModuleType) -> Iterator[None]:
+    re_torch.set_default_device("cuda")
+    try:
+        yield
+    finally:
+        re_torch.set_default_device(None)
+
+
+def test_default_device_places_factories_and_modules(default_cuda: None) -> None:
+    made = {
+        "zeros": re_torch.zeros(2), "tensor": re_torch.tensor([1.0]), "arange": re_torch.arange(3),
+        "full": re_torch.full((2,), 1.5), "eye": re_torch.eye(2), "linspace": re_torch.linspace(0, 1, 3),
+        "randn": re_torch.randn(2), "rand": re_torch.rand(2), "randint": re_torch.randint(0, 3, (2,)),
+        "randperm": re_torch.randperm(3), "as_tensor": re_torch.as_tensor([1.0]),
+    }  # fmt: skip
+    assert [n for n, t in made.items() if not _on_fake_cuda(t)] == []
+    lin = re_torch.nn.Linear(2, 3)
+    bn = re_torch.nn.BatchNorm1d(3)
+    assert all(_on_fake_cuda(t) for t in (*lin.parameters(), *bn.parameters(), *bn.buffers()))
+    with re_torch.device("cpu"):  # an inner block wins, and the outer default comes back after it
+        assert type(re_torch.zeros(2)._data) is np.ndarray
+    assert _on_fake_cuda(re_torch.zeros(2))
+    host = re_torch.from_numpy(np.ones(2, dtype=np.float32))  # torch.from_numpy always shares host memory
+    assert type(host._data) is np.ndarray
+    assert type(re_torch.zeros_like(host)._data) is np.ndarray  # *_like follow their input, not the default
+    assert re_torch.get_default_device() == re_torch.device("cuda", 0)
+
+
+def test_gpu_draws_use_their_own_generator(fake_cuda: types.ModuleType) -> None:
+    re_torch.manual_seed(3)
+    torch.manual_seed(3)
+    first = re_torch.randn(40, device="cuda")
+    assert _on_fake_cuda(first)
+    # torch's CPU generator is untouched by draws on a GPU; the engine's is too
+    assert np.array_equal(re_torch.randn(40).numpy(), torch.randn(40).numpy())
+    re_torch.manual_seed(3)
+    assert np.array_equal(re_torch.randn(40, device="cuda").cpu().numpy(), first.cpu().numpy())
+    re_torch.cuda.manual_seed(4)
+    again = re_torch.randn(40, device="cuda").cpu().numpy()
+    re_torch.cuda.manual_seed(4)
+    assert np.array_equal(re_torch.randn(40, device="cuda").cpu().numpy(), again)
+    w = re_torch.empty(3, 4, device="cuda")
+    for fill in (lambda: w.normal_(), lambda: w.uniform_(-1, 1), lambda: w.bernoulli_(0.5),
+                 lambda: w.exponential_(), lambda: w.random_(0, 9)):  # fmt: skip
+        assert _on_fake_cuda(fill())
+    cpu_gen = re_torch.Generator()
+    kind, message = _outcome(lambda: re_torch.randn(2, device="cuda", generator=cpu_gen))
+    assert (kind, message) == ("RuntimeError", "Expected a 'cuda' device type for generator but found 'cpu'")
+    with re_torch.random.fork_rng():
+        re_torch.randn(8, device="cuda")
+    re_torch.cuda.manual_seed(4)
+    re_torch.randn(40, device="cuda")
+    after_fork = re_torch.randn(5, device="cuda").cpu().numpy()
+    re_torch.cuda.manual_seed(4)
+    re_torch.randn(40, device="cuda")
+    with re_torch.random.fork_rng():
+        re_torch.randn(8, device="cuda")
+    assert np.array_equal(re_torch.randn(5, device="cuda").cpu().numpy(), after_fork)
+
+
+def test_dropout_mask_on_gpu_stays_there(fake_cuda: types.ModuleType) -> None:
+    x = re_torch.ones(4, 8, device="cuda", requires_grad=True)
+    y = re_torch.nn.functional.dropout(x, 0.5)
+    assert _on_fake_cuda(y)
+    y.sum().backward()
+    assert _on_fake_cuda(x.grad)
+    assert set(np.unique(x.grad.cpu().numpy()).tolist()) <= {0.0, 2.0}
+
+
+def test_cpu_scalar_input_gets_its_grad_on_the_cpu(fake_cuda: types.ModuleType) -> None:
+    # torch's validate_outputs moves a 0-dim gradient to its input's device instead of raising
+    s = re_torch.tensor(2.5, requires_grad=True)
+    v = re_torch.tensor([[1.0, 2.0], [3.0, -4.0]], device="cuda")
+    (s * v).sum().backward()
+    assert type(s.grad._data) is np.ndarray and s.grad.item() == 2.0
+
+
+# The generated device check of mm/addmm/bmm/cat ... (aten/src/ATen/core/adaption.cpp) and the convolution
+# backend's type check (aten/src/ATen/native/Convolution.cpp), worded as torch 2.11 CUDA printed them on an H100.
+COMMON = ("Expected all tensors to be on the same device, but got {arg} is on {bad}, different from other tensors "
+          "on {common} (when checking argument in method wrapper_CUDA_{op})")  # fmt: skip
+
+
+def test_mixed_device_matrix_products_name_the_argument(fake_cuda: types.ModuleType) -> None:
+    gpu, cpu = re_torch.ones(2, 2, device="cuda"), re_torch.ones(2, 2)
+    F = re_torch.nn.functional
+    cases = {
+        "mm": (lambda: re_torch.mm(gpu, cpu), dict(arg="mat2", bad="cpu", common="cuda:0", op="mm")),
+        "mm_reversed": (lambda: re_torch.mm(cpu, gpu), dict(arg="mat2", bad="cuda:0", common="cpu", op="mm")),
+        "bmm": (lambda: re_torch.bmm(gpu[None], cpu[None]), dict(arg="mat2", bad="cpu", common="cuda:0", op="bmm")),
+        "addmm": (lambda: re_torch.addmm(cpu, gpu, gpu), dict(arg="mat1", bad="cuda:0", common="cpu", op="addmm")),
+        "linear": (lambda: F.linear(gpu, cpu, re_torch.ones(2)),
+                   dict(arg="mat1", bad="cuda:0", common="cpu", op="addmm")),
+        "linear_nobias": (lambda: F.linear(gpu, cpu), dict(arg="mat2", bad="cpu", common="cuda:0", op="mm")),
+        "mv": (lambda: re_torch.mv(gpu, cpu[0]), dict(arg="mat", bad="cuda:0", common="cpu", op="addmv_")),
+        "dot": (lambda: re_torch.dot(gpu[0], cpu[0]), dict(arg="tensor", bad="cpu", common="cuda:0", op="_dot")),
+        "cat": (lambda: re_torch.cat([gpu, cpu]), dict(arg="tensors", bad="cpu", common="cuda:0", op="cat")),
+        "stack": (lambda: re_torch.stack([gpu, cpu]), dict(arg="tensors", bad="cpu", common="cuda:0", op="cat")),
+        "index_select": (lambda: gpu.index_select(0, re_torch.tensor([1])),
+                         dict(arg="index", bad="cpu", common="cuda:0", op="_index_select")),
+        "gather": (lambda: gpu.gather(1, re_torch.zeros(2, 1, dtype=re_torch.int64)),
+                   dict(arg="index", bad="cpu", common="cuda:0", op="gather")),
+        "conv2d_cpu_input": (lambda: F.conv2d(cpu[None, None], gpu[None, None]),
+                             dict(arg="weight", bad="cuda:0", common="cpu", op="__slow_conv2d_forward")),
+    }  # fmt: skip
+    for name, (fn, parts) in cases.items():
+        assert _outcome(fn) == ("RuntimeError", COMMON.format(**parts)), name
+
+
+def test_conv_with_parameters_elsewhere_names_both_types(fake_cuda: types.ModuleType) -> None:
+    F = re_torch.nn.functional
+    x_gpu, w_cpu = re_torch.ones(1, 1, 3, 3, device="cuda"), re_torch.ones(1, 1, 2, 2)
+    assert _outcome(lambda: F.conv2d(x_gpu, w_cpu)) == (
+        "RuntimeError", "Input type (torch.cuda.FloatTensor) and weight type (torch.FloatTensor) should be the same"
+    )  # fmt: skip
+    assert _outcome(lambda: F.conv2d(x_gpu, w_cpu.cuda(), re_torch.ones(1))) == (
+        "RuntimeError", "Input type (torch.cuda.FloatTensor) and bias type (torch.FloatTensor) should be the same"
+    )  # fmt: skip
 
 
 def test_engine_backend_on_fake_cuda(fake_cuda: types.ModuleType) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.backends import CPU_PAIR
+from conformance.backends import CPU_PAIR, CUDA_PAIR, cuda_available
 from conformance.loader import EXPECTED_FILE, load_expected, load_scenario_file
 from conformance.observe import run_scenario
 from conformance.scenario import Scenario
@@ -95,7 +95,13 @@ def test_expected_divergence_registry_matches_scenarios() -> None:
 def test_scenario_raises_on_torch_only_when_tagged_errors(name: str) -> None:
     # A scenario that errors on torch by accident would compare two failures and prove nothing.
     sc = LIBRARY[name]
-    obs = run_scenario(sc.func, CPU_PAIR.torch, sc.dtypes[0], 0, {}, True)
+    if "cpu" in sc.devices:
+        side = CPU_PAIR.torch
+    elif cuda_available():
+        side = CUDA_PAIR.torch
+    else:
+        pytest.skip(f"{name} runs on the GPU pair only, and this machine has none")
+    obs = run_scenario(sc.func, side, sc.dtypes[0], 0, {}, True)
     if "errors" not in sc.tags:
         assert obs.error is None, f"{sc.where}: raises on torch: {obs.error}\n{obs.error_traceback}"
     assert obs.entries or obs.error, f"{sc.where}: records nothing"

@@ -59,6 +59,8 @@ def validate_grad(node: Node, index: int, grad: Tensor, target: Node, input_nr: 
 
         grad = grad.to(_FROM_NUMPY[np_dtype])
     if grad.device != dev:
+        if grad._data.ndim == 0:  # torch moves a 0-dim grad (a CPU scalar input of a GPU op) to its input's device
+            return grad.to(dev)
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - expected device {dev} "
             f"but got {grad.device}"

@@ -13,7 +13,7 @@ from typing import Any
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops import reduction as _reduction
-from ..ops._util import grad_recording, needs, record
+from ..ops._util import check_common_device, grad_recording, needs, record
 from ..ops.inplace import scalar_type_name
 from ..ops.linalg import mm
 from ..tensor import Tensor
@@ -67,6 +67,11 @@ class AddmmBackward0(Node):
 
 
 def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    # torch's linear is addmm(bias, x, weight.t()), or mm(x, weight.t()) without a bias
+    if bias is None:
+        check_common_device("mm", ("self", x), ("mat2", weight))
+    else:
+        check_common_device("addmm", ("self", bias), ("mat1", x), ("mat2", weight))
     xa, wa = x._data, weight._data
     wt = wa.T
     _check_mm(xa, wt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import random as _random
+from .._backend import array_module
 from ..ops import pointwise
 from ..ops.batchnorm import batch_norm as _batch_norm
 from ..ops.conv import conv2d
@@ -50,8 +51,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         noise = arr * 0  # torch draws nothing when everything is dropped
     else:
         # torch's recipe: bernoulli_(1 - p) from the default generator, then / (1 - p) in the tensor's dtype
-        keep = _random._bernoulli_mask(arr.shape, 1.0 - p)
-        noise = keep.astype(arr.dtype) / arr.dtype.type(1.0 - p)
+        keep = _random._bernoulli_mask(arr.shape, 1.0 - p, _random._gen(None, input))
+        noise = array_module(arr).asarray(keep).astype(arr.dtype) / arr.dtype.type(1.0 - p)
     mask = Tensor._make(noise)
     return input.mul_(mask) if inplace else input * mask
 

@@ -38,14 +38,36 @@ def _dev(t: Tensor) -> str:
 
 
 def check_same_device(*tensors: Any) -> None:
-    """torch's device check: only a 0-dim CPU tensor may join tensors on another device."""
-    first = None
+    """TensorIterator's device check: only a 0-dim CPU tensor may join tensors on another device.
+
+    The common device is the first GPU tensor's, so a mismatch always reads "cuda:0 and cpu"
+    whatever the order of the operands.
+    """
+    common = next((t for t in tensors if isinstance(t, Tensor) and t.is_cuda), None)
+    if common is None:
+        return
     for t in tensors:
-        if isinstance(t, Tensor) and (t._data.ndim or t.is_cuda):
-            if first is None:
-                first = t
-            elif type(t._data) is not type(first._data) or (first.is_cuda and t.device != first.device):
-                raise device_mismatch(first, t)
+        if isinstance(t, Tensor) and t.device != common.device and (t._data.ndim or t.is_cuda):
+            raise device_mismatch(common, t)
+
+
+def check_common_device(method: str, *named: tuple[str, Any]) -> None:
+    """The device check torch generates for ops like mm, bmm and addmm, run before the op's own checks.
+
+    The arguments, in schema order, must all be on the first one's device (no exception for 0-dim CPU
+    tensors). A mismatch always involves a GPU tensor, so torch has dispatched to its CUDA wrapper.
+    """
+    common = None
+    for name, t in named:
+        if not isinstance(t, Tensor):
+            continue
+        if common is None:
+            common = t
+        elif t.device != common.device:
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but got {name} is on {_dev(t)}, different from "
+                f"other tensors on {_dev(common)} (when checking argument in method wrapper_CUDA_{method})"
+            )
 
 
 def as_array(x: Any, dtype: D.dtype, like: Any) -> Any:

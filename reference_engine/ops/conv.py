@@ -17,7 +17,7 @@ import numpy as np
 from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._util import grad_recording, needs, record
+from ._util import check_common_device, grad_recording, needs, record
 from .inplace import scalar_type_name
 
 
@@ -59,6 +59,7 @@ def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int
         raise RuntimeError(
             f"Input type ({name(input.dtype).lower()}) and bias type ({name(bias.dtype).lower()}) should be the same"
         )
+    _check_same_device(input, weight, bias)
     if weight._data.dtype != input._data.dtype:
         raise RuntimeError(f"expected scalar type {name(input.dtype)} but found {name(weight.dtype)}")
     c = input.shape[-3]
@@ -68,6 +69,22 @@ def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int
             f"input[{', '.join(str(s) for s in input.shape)}] to have {weight.shape[1] * groups} channels, "
             f"but got {c} channels instead"
         )
+
+
+def _check_same_device(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:  # noqa: A002
+    """Where torch finds parameters on another device than the input, and how it words it.
+
+    A CPU input with a GPU parameter dispatches to the GPU's slow convolution, whose generated device
+    check names the argument; a GPU input checks the parameters' legacy type names (torch.FloatTensor ...).
+    """
+    if not input.is_cuda:
+        check_common_device("__slow_conv2d_forward", ("self", input), ("weight", weight), ("bias", bias))
+        return
+    for what, p in (("weight", weight), ("bias", bias)):
+        if p is not None and p.device != input.device:
+            raise RuntimeError(
+                f"Input type ({input._type_string()}) and {what} type ({p._type_string()}) should be the same"
+            )
 
 
 class ConvolutionBackward0(Node):

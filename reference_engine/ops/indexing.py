@@ -18,7 +18,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._util import grad_recording, needs, record, wrap_dims
+from ._util import check_common_device, grad_recording, needs, record, wrap_dims
 from .inplace import check_inplace, commit, inplace_method, scalar_type_name
 from .shape import _select, _view_result, slice_dim, unsqueeze
 
@@ -53,6 +53,8 @@ def _index_array(e: Any, xp: Any) -> Any:
     """An advanced index element as an integer or bool array."""
     if isinstance(e, Tensor):
         arr = e._data
+        if xp is not np and type(arr) is np.ndarray:
+            arr = xp.asarray(arr)  # torch indexes a GPU tensor with CPU index tensors too
         if arr.dtype == np.uint8:
             warnings.warn(
                 "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
@@ -357,6 +359,7 @@ class IndexSelectBackward0(Node):
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
+    check_common_device("_index_select", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
     if index._data.dtype not in (np.int32, np.int64):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
@@ -406,6 +409,7 @@ def _flat(t: Tensor) -> Tensor:
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:  # noqa: A002
+    check_common_device("gather", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
     key = _gather_key(input, d, index, "gather")
     src = input._data.reshape(input._data.shape or (1,))

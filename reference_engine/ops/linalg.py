@@ -20,7 +20,7 @@ from typing import Any
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import shape as _shape
-from ._util import _FROM_NUMPY, check_same_device, grad_recording, needs, record
+from ._util import _FROM_NUMPY, check_common_device, grad_recording, needs, record
 
 # c10's C++ type names, as mm's dtype check prints them
 _CPP_NAMES = {
@@ -72,7 +72,8 @@ class MmBackward0(Node):
 
 
 def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
-    """mm's checks, in torch's order: ranks, inner sizes, dtypes, kernel support."""
+    """mm's checks, in torch's order: devices, ranks, inner sizes, dtypes, kernel support."""
+    check_common_device("mm", (first, mat1), ("mat2", mat2))
     if mat1._data.ndim != 2:
         raise RuntimeError(f"{first} must be a matrix")
     if mat2._data.ndim != 2:
@@ -86,7 +87,6 @@ def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
             f"{_CPP_NAMES[_dt_name(mat1)]} != {_CPP_NAMES[_dt_name(mat2)]}"
         )
     _check_not_bool(mat1, "addmm_impl_cpu_")
-    check_same_device(mat1, mat2)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
@@ -117,6 +117,7 @@ class BmmBackward0(Node):
 
 
 def _check_bmm(b1: Tensor, b2: Tensor) -> None:
+    check_common_device("bmm", ("self", b1), ("mat2", b2))
     if b1._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b2._data.ndim != 3:
@@ -130,7 +131,6 @@ def _check_bmm(b1: Tensor, b2: Tensor) -> None:
     if b1._data.dtype != b2._data.dtype:
         raise RuntimeError(f"expected scalar type {_scalar_name(b1)} but found {_scalar_name(b2)}")
     _check_not_bool(b1, "bmm")
-    check_same_device(b1, b2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
@@ -160,6 +160,7 @@ class DotBackward0(Node):
 
 
 def _check_dot(a: Tensor, b: Tensor) -> None:
+    check_common_device("_dot", ("self", a), ("tensor", b))
     if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
     if a._data.dtype != b._data.dtype:
@@ -173,7 +174,6 @@ def _check_dot(a: Tensor, b: Tensor) -> None:
             f"but got {n} and {m} elements respectively"
         )
     _check_not_bool(a, "dot")
-    check_same_device(a, b)
 
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
@@ -204,6 +204,8 @@ class MvBackward0(Node):
 
 
 def _check_mv(mat: Tensor, vec: Tensor) -> None:
+    # torch's mv is addmv_ into a result allocated like vec, so vec's device is the common one
+    check_common_device("addmv_", ("self", vec), ("mat", mat), ("vec", vec))
     if mat._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {mat._data.ndim}, {vec._data.ndim}")
     n, m = mat._data.shape
@@ -215,7 +217,6 @@ def _check_mv(mat: Tensor, vec: Tensor) -> None:
         v, mt = _scalar_name(vec), _scalar_name(mat)
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {mt}, and {v}")
     _check_not_bool(mat, "addmv_impl_cpu")
-    check_same_device(mat, vec)
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
@@ -267,6 +268,7 @@ class AddmmBackward0(Node):
 
 
 def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:  # noqa: A002
+    check_common_device("addmm", ("self", input), ("mat1", mat1), ("mat2", mat2))
     for name, t in (("mat1", mat1), ("mat2", mat2)):
         if t._data.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
@@ -279,7 +281,6 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:  # noqa: A0
                 f"{name} and mat2 must have the same dtype, but got {_scalar_name(t)} and {_scalar_name(mat2)}"
             )
     _check_not_bool(mat1, "addmm_impl_cpu_")
-    check_same_device(input, mat1, mat2)
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002

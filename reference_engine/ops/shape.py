@@ -21,7 +21,7 @@ from ..autograd import grad_mode
 from ..autograd.engine import sum_to_shape
 from ..autograd.graph import Node
 from ..tensor import Tensor, _size_args
-from ._util import grad_recording, needs, record, wrap_dims
+from ._util import check_common_device, grad_recording, needs, record, wrap_dims
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -666,6 +666,7 @@ def cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
     ts = _tensor_list(tensors, "cat")
     if not ts:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    check_common_device("cat", *(("tensors", t) for t in ts))
     for i, t in enumerate(ts):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
@@ -710,6 +711,7 @@ def stack(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
                 f"stack expects each tensor to be equal size, but got [{', '.join(map(str, ts[0].shape))}] at "
                 f"entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}"
             )
+    check_common_device("cat", *(("tensors", t) for t in ts))  # torch's stack concatenates unsqueezed inputs
     dt, xp = _promoted(ts)
     res = Tensor._make(xp.stack([t._data.astype(dt.np, copy=False) for t in ts], axis=d))
     if grad_recording(*ts):
