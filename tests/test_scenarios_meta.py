@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conformance.backends import CPU_PAIR, CUDA_PAIR, cuda_available
-from conformance.loader import EXPECTED_FILE, load_expected, load_scenario_file
+from conformance.loader import EXPECTED_FILE, load_expected, load_scenario_file, torch_release_matches
 from conformance.observe import run_scenario
-from conformance.scenario import Scenario
+from conformance.scenario import Scenario, ScenarioError
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -105,3 +105,29 @@ def test_scenario_raises_on_torch_only_when_tagged_errors(name: str) -> None:
     if "errors" not in sc.tags:
         assert obs.error is None, f"{sc.where}: raises on torch: {obs.error}\n{obs.error_traceback}"
     assert obs.entries or obs.error, f"{sc.where}: records nothing"
+
+
+@pytest.mark.parametrize(
+    ("condition", "installed", "want"),
+    [
+        ("<2.13", "2.11.0+cu130", True), ("<2.13", "2.13.0", False), ("<2.13", "2.13.1+cpu", False),
+        (">=2.14.1", "2.14.1", True), (">=2.14.1", "2.14.0", False), ("==2.13", "2.13.0+cpu", True),
+        (">2.13", "2.13.5", False), ("<=2.13", "2.13.5", True), ("<2.14", "2.14.0a0+git1234", False),
+    ],
+)  # fmt: skip
+def test_torch_release_conditions(condition: str, installed: str, want: bool) -> None:
+    assert torch_release_matches(condition, installed) is want
+
+
+def test_registry_entry_with_a_torch_condition_applies_only_to_those_releases(tmp_path: Path) -> None:
+    registry = tmp_path / EXPECTED_FILE
+    registry.write_text(
+        '[[divergence]]\nscenario = "s"\ntorch = "<1.0"\nreason = "old torch"\n'
+        '[[divergence]]\nscenario = "s"\ntorch = ">=1.0"\nreason = "this torch"\n'
+    )
+    old, current = load_expected(registry)
+    assert not old.matches("s", "float32", "cpu-numpy")
+    assert current.matches("s", "float32", "cpu-numpy")
+    registry.write_text('[[divergence]]\nscenario = "s"\ntorch = "2.13"\nreason = "no operator"\n')
+    with pytest.raises(ScenarioError, match="torch condition must look like"):
+        load_expected(registry)
