@@ -71,7 +71,7 @@ def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
 
     def method(self: Tensor, other: Any) -> Any:
         a = self._data
-        if type(a) is np.ndarray and a.dtype.kind == "f":
+        if type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:  # Half computes in float32
             to = type(other)
             if to is float or to is int:
                 b = other

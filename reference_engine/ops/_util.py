@@ -82,7 +82,7 @@ def as_array(x: Any, dtype: D.dtype, like: Any) -> Any:
     return array_module(like).asarray(x, dtype=dtype.np)
 
 
-def binary_operands(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
+def binary_operands(a: Any, b: Any, half_scalar: bool = False) -> tuple[Any, Any, D.dtype]:
     """Like ``binary_arrays``, but a Python scalar ``b`` may come back as is.
 
     NumPy's weak Python scalars already give torch's dtype whenever the tensor
@@ -92,9 +92,22 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
     tb = type(b)
     if type(a) is Tensor and (tb is float or tb is int):
         dtype = a._data.dtype
-        if dtype.kind == "f" or (tb is int and dtype == np.int64):
+        if (dtype.kind == "f" and dtype.itemsize >= 4) or (tb is int and dtype == np.int64):
             return a._data, b, _FROM_NUMPY[dtype]
-    return binary_arrays(a, b)
+    x, y, dt = binary_arrays(a, b)
+    if dt is D.float16:
+        # torch computes Half arithmetic in float32 ("opmath") and rounds once. A Python scalar is
+        # first cast to half by add/sub/pow (``half_scalar``), but goes to float32 directly for mul/div.
+        # Callers cast the result back to ``dt``.
+        x = _opmath(a, x, half_scalar)
+        y = _opmath(b, y, half_scalar)
+    return x, y, dt
+
+
+def _opmath(v: Any, arr: Any, half_scalar: bool) -> Any:
+    if isinstance(v, Tensor) or half_scalar:
+        return arr.astype(np.float32)  # ``arr`` holds v in half already
+    return array_module(arr).asarray(v, dtype=np.float32)
 
 
 def binary_arrays(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:

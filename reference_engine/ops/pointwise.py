@@ -66,7 +66,8 @@ class RsubBackward1(Node):
 
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
     _check_operand(other, "add")
-    a, b, dt = binary_operands(input, other)
+    a, b, dt = binary_operands(input, other, half_scalar=True)
+    alpha = _half_alpha(alpha, dt)
     if dt is D.bool_ and alpha == 1:
         res = a | b
     else:
@@ -78,6 +79,11 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  
     if grad_recording(input, other):
         record_add(result, input, other, alpha)
     return _maybe_out(result, out)
+
+
+def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
+    """add/sub's alpha as torch's Half kernels use it: rounded to half, then applied in float32."""
+    return np.float32(np.float16(alpha)) if dt is D.float16 and alpha != 1 else alpha
 
 
 def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:  # noqa: A002
@@ -95,7 +101,8 @@ def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> Non
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
     _check_operand(other, "sub")
-    a, b, dt = binary_operands(input, other)
+    a, b, dt = binary_operands(input, other, half_scalar=True)
+    alpha = _half_alpha(alpha, dt)
     _check_sub(dt)
     with _ErrState(_xp(a)):
         res = a - (b if alpha == 1 else b * alpha)
@@ -117,7 +124,8 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """other - alpha * input (what ``2 - x`` calls)."""
     if isinstance(other, Tensor):
         return _rsub_tensor(input, other, alpha)
-    a, b, dt = binary_operands(input, other)
+    a, b, dt = binary_operands(input, other, half_scalar=True)
+    alpha = _half_alpha(alpha, dt)
     _check_sub(dt)
     res = b - (a if alpha == 1 else a * alpha)
     if res.dtype != dt.np:
@@ -459,7 +467,7 @@ def _pow_dtype(base: Any, exponent: Any) -> D.dtype:
 def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001, A002
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
-    a, b, dt = binary_operands(input, exponent)
+    a, b, dt = binary_operands(input, exponent, half_scalar=True)
     xp = _xp(a)
     if dt is D.bool_:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
@@ -565,6 +573,8 @@ def _unary_compute(t: Tensor, dt: D.dtype, fn: Any) -> Any:
     a = t._data
     if a.dtype != dt.np:
         a = a.astype(dt.np)
+    if dt is D.float16:
+        a = a.astype(np.float32)  # torch's Half kernels compute in float32 and round once
     xp = np if type(a) is np.ndarray else _xp(a)
     if _EXTOBJ is not None:
         token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
@@ -600,7 +610,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
 
     def op(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
         a = input._data if isinstance(input, Tensor) else None
-        if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and out is None:
+        if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4 and out is None:
             token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
             try:
                 result = Tensor._make(fast(a))
@@ -1237,6 +1247,9 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
     a, b, dt = binary_arrays(input, end)
     w = as_array(weight, dt, a)
     xp = _xp(a)
+    if dt is D.float16:  # computed in float32, with the weight as given (a Python number is not rounded to half)
+        a, b = a.astype(np.float32), b.astype(np.float32)
+        w = w.astype(np.float32) if isinstance(weight, Tensor) else xp.asarray(weight, dtype=np.float32)
     with _ErrState(xp):
         res = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
     result = Tensor._make(res.astype(dt.np, copy=False))
@@ -1276,8 +1289,11 @@ class AddcdivBackward0(Node):
 
 def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
     with _no_grad():
-        prod = tensor1 / tensor2 if divide else tensor1 * tensor2
-        result = add(input, prod * value if value != 1 else prod)
+        if input._data.dtype == np.float16 and all(t._data.dtype == np.float16 for t in (tensor1, tensor2)):
+            result = _addc_half(input, tensor1, tensor2, value, divide)
+        else:
+            prod = tensor1 / tensor2 if divide else tensor1 * tensor2
+            result = add(input, prod * value if value != 1 else prod)
     if grad_recording(input, tensor1, tensor2):
         node = AddcdivBackward0() if divide else AddcmulBackward0()
         node.value = value
@@ -1286,6 +1302,15 @@ def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: b
             node.save("tensor1", tensor1)
             node.save("tensor2", tensor2)
     return result
+
+
+def _addc_half(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
+    """Half addcmul/addcdiv: ``input + value * t1 (*|/) t2`` in float32, rounded to half once."""
+    a, t1, t2 = (t._data.astype(np.float32) for t in (input, tensor1, tensor2))
+    v = np.float32(value)
+    with _ErrState(_xp(a)):
+        res = a + v * (t1 / t2 if divide else t1 * t2)
+    return Tensor._make(res.astype(np.float16))
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002

@@ -781,7 +781,9 @@ def cumsum(input: Tensor, dim: Any = _MISSING, *, dtype: D.dtype | None = None) 
     d = _one_dim(input, dim)
     dt = _reduce_int_dtype(input, dtype)
     a = _as(input, dt)
-    res = a.copy() if a.ndim == 0 else input._xp.cumsum(a, axis=d, dtype=dt.np)
+    # a Half running sum is kept in float32 and each partial sum rounded to half, as torch does
+    acc = input._xp.float32 if dt is D.float16 else dt.np
+    res = a.copy() if a.ndim == 0 else input._xp.cumsum(a, axis=d, dtype=acc).astype(dt.np, copy=False)
     result = Tensor._make(res)
     if grad_recording(input):
         node = CumsumBackward0()
@@ -825,7 +827,8 @@ def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> 
     xp = input._xp
     a = input._data
     with P._errstate(xp):
-        res = _softmax_values(xp, a, d, log=name == "log_softmax")
+        # Half inputs are computed in float32 and rounded once, like torch's kernels
+        res = _softmax_values(xp, a.astype(xp.float32) if a.dtype == xp.float16 else a, d, log=name == "log_softmax")
     result = Tensor._make(xp.asarray(res, dtype=a.dtype))
     if grad_recording(input):
         node = SoftmaxBackward0() if name == "softmax" else LogSoftmaxBackward0()
