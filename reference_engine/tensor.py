@@ -81,6 +81,7 @@ class Tensor:
     _hooks: dict | None = None
     _post_acc_hooks: dict | None = None
     _retains_grad = False
+    _view_version = 0  # a view's version counter value when its grad_fn was last set
 
     # ------------------------------------------------------------------ creation
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
@@ -228,6 +229,8 @@ class Tensor:
     # ------------------------------------------------------------------ autograd state
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None:
+            self._refresh_view()
         return self._requires_grad or self._grad_fn is not None
 
     @requires_grad.setter
@@ -264,11 +267,26 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        if self._base is not None:
+            self._refresh_view()
         return self._grad_fn is None
 
     @property
     def grad_fn(self) -> Any:
+        if self._base is not None:
+            self._refresh_view()
         return self._grad_fn
+
+    def _refresh_view(self) -> None:
+        """Give a view a new grad_fn once its storage was modified in place since its grad_fn was set.
+
+        torch regenerates it (as AsStridedBackward0 into the base's current history), so a view
+        taken before ``base.mul_(2)`` backpropagates through the multiplication.
+        """
+        if self._vc[0] != self._view_version and self._view_fn is not None:
+            from .ops.inplace import regenerate_view_grad_fn  # noqa: PLC0415 - ops import this module
+
+            regenerate_view_grad_fn(self)
 
     @property
     def output_nr(self) -> int:
@@ -346,6 +364,8 @@ class Tensor:
         return node
 
     def _edge(self) -> tuple[Any, int]:
+        if self._base is not None:
+            self._refresh_view()
         if self._grad_fn is not None:
             return self._grad_fn, self._output_nr
         return self._accumulator(), 0
@@ -555,7 +575,8 @@ class Tensor:
 
 # Autograd bookkeeping kept in a tensor's __dict__: never copied to another tensor.
 _AUTOGRAD_STATE = frozenset(
-    ("_grad", "_base", "_view_fn", "_acc_node", "_hooks", "_post_acc_hooks", "_retains_grad", "_view_created_in_no_grad")
+    ("_grad", "_base", "_view_fn", "_acc_node", "_hooks", "_post_acc_hooks", "_retains_grad", "_view_created_in_no_grad",
+     "_view_version")
 )
 
 
@@ -597,6 +618,9 @@ def grad_recording(*tensors: Any) -> bool:
     if not grad_mode._state.enabled:
         return False
     for t in tensors:
-        if type(t) is not bool and isinstance(t, Tensor) and (t._requires_grad or t._grad_fn is not None):
-            return True
+        if type(t) is not bool and isinstance(t, Tensor):
+            if t._base is not None:
+                t._refresh_view()
+            if t._requires_grad or t._grad_fn is not None:
+                return True
     return False

@@ -59,3 +59,16 @@ def exp_result_modified_inplace_fails(torch, check):
     y = x.exp()
     y.mul_(2)
     y.sum().backward()
+
+
+@scenario(tags=["inplace", "views"], dtypes=["float32", "float64"])
+def view_taken_before_base_modified_in_place(torch, check):
+    # the view's history is regenerated (AsStridedBackward0), so its grad sees the in-place multiply
+    x = check.data((3, 4), seed=30, requires_grad=True)
+    y = x * 1
+    v = y[1:, ::2]
+    check("grad_fn before", type(v.grad_fn).__name__)
+    y.mul_(check.data((3, 4), seed=31))
+    check("grad_fn after", type(v.grad_fn).__name__)
+    (v.exp() * v).sum().backward()
+    check("x.grad", x.grad)

@@ -88,8 +88,8 @@ class SavedTensor:
             cls = self.grad_fn_type
             # name() may be overridden (constant per class): ask a bare instance
             where = f", which is output {self.output_nr} of {_short_name(cls.__new__(cls))}," if cls else ""
-        elif t._grad_fn is not None:
-            where = f", which is output {t._output_nr} of {_short_name(t._grad_fn)},"
+        elif t.grad_fn is not None:  # the property: a view modified in place gets its regenerated node
+            where = f", which is output {t._output_nr} of {_short_name(t.grad_fn)},"
         else:
             where = ""
         dims = ", ".join(str(s) for s in t.shape)

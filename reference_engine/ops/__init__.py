@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, grad_recording
 from . import indexing, inplace, linalg, pointwise, reduction, shape
 from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
@@ -90,6 +90,11 @@ def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
             if grad_mode._state.enabled and (
                 self._requires_grad or self._grad_fn is not None
                 or (b is not other and (other._requires_grad or other._grad_fn is not None))
+                # a view whose base gained history in place since (Tensor._refresh_view)
+                or (
+                    (self._base is not None or (b is not other and other._base is not None))
+                    and grad_recording(self, other if b is not other else None)
+                )
             ):  # fmt: skip
                 if is_mul:
                     record_fn(out, self, other, b is other)

@@ -157,6 +157,8 @@ def to_tensor(x: Any, like: Tensor) -> Tensor:
 
 def _edge(t: Any) -> tuple:
     if isinstance(t, Tensor):
+        if t._base is not None:
+            t._refresh_view()
         if t._grad_fn is not None:
             return (t._grad_fn, t._output_nr)
         if t._requires_grad:

@@ -190,6 +190,20 @@ def _rebase_view(self: Tensor, node: Node) -> None:
     view_node.next_functions = ((cs, 0),)
     view_node._out_meta = ((self._data.shape, self._data.dtype, self.device),)
     self._grad_fn, self._output_nr, self._requires_grad = view_node, 0, False
+    self._view_version = self._vc[0]
+
+
+def regenerate_view_grad_fn(view: Tensor) -> None:
+    """torch's view grad_fn regeneration: after its storage changed in place, a view's history is
+    AsStridedBackward0 into the base's current history (other views of that base included)."""
+    view._view_version = view._vc[0]
+    base = view._base
+    if view.__dict__.get("_view_created_in_no_grad") or not (base._requires_grad or base._grad_fn is not None):
+        return
+    node = AsStridedBackward0(base, view._view_fn)  # type: ignore[arg-type]
+    node.next_functions = (base._edge(),)
+    node._out_meta = ((view._data.shape, view._data.dtype, view.device),)
+    view._grad_fn, view._output_nr = node, 0
 
 
 def inplace_method(op: Callable[..., Tensor]) -> Callable[..., Tensor]:

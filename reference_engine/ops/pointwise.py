@@ -616,7 +616,9 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
                 result = Tensor._make(fast(a))
             finally:
                 _EXTOBJ.reset(token)
-            if grad_mode._state.enabled and (input._requires_grad or input._grad_fn is not None):
+            if grad_mode._state.enabled and (
+                input._requires_grad or input._grad_fn is not None or (input._base is not None and grad_recording(input))
+            ):
                 node = backward()
                 record(node, result, input)
                 if save == "self":

@@ -33,6 +33,7 @@ def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Te
     """
     out = Tensor._make(arr)
     out._vc = base._vc
+    out._view_version = base._vc[0]
     if base._base is not None:
         out._base = base._base
         parent_fn = base._view_fn
