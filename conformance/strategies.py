@@ -637,6 +637,12 @@ GRAPH_OPS = {
     "add_broadcast": "{a} + {b}.sum()",
 }
 _IDX = st.integers(0, 7)
+VIEWS = {  # views that keep the 3-element shape, so they mix with every other value
+    "slice": "{a}[:]",
+    "view": "{a}.view(-1)",
+    "unsqueeze_select": "{a}.unsqueeze(0)[0]",
+    "narrow": "{a}.narrow(0, 0, 3)",
+}
 
 
 def _world(ns: Any) -> dict[str, Any]:
@@ -739,6 +745,14 @@ def autograd_machine() -> type:
         @rule(g=_IDX, through_detach=st.booleans())
         def inplace_graph(self, g: int, through_detach: bool) -> None:
             self.do(f"G[{g % self.n('G')}]{'.detach()' if through_detach else ''}.mul_(2)")
+
+        @precondition(lambda self: self.n("G") < 8)
+        @rule(view=st.sampled_from(sorted(VIEWS)), i=_IDX, from_graph=st.booleans())
+        def take_view(self, view: str, i: int, from_graph: bool) -> None:
+            # a view shares storage and version with its base: an in-place op on either must show in the
+            # other's values and history (torch regenerates the view's grad_fn)
+            src = "G" if from_graph and self.n("G") else "L"
+            self.do(f"G.append({VIEWS[view].format(a=f'{src}[{i % self.n(src)}]')})")
 
         @precondition(lambda self: 0 < self.n("G") < 8)
         @rule(g=_IDX)

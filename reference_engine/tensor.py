@@ -229,8 +229,11 @@ class Tensor:
     # ------------------------------------------------------------------ autograd state
     @property
     def requires_grad(self) -> bool:
-        if self._base is not None:
+        base = self._base
+        if base is not None:
             self._refresh_view()
+            # torch: a view also requires grad while its base does (even one taken before requires_grad_())
+            return self._requires_grad or self._grad_fn is not None or base.requires_grad
         return self._requires_grad or self._grad_fn is not None
 
     @requires_grad.setter
@@ -350,7 +353,10 @@ class Tensor:
         self._retains_grad = True
         self._install_retain_hook()
 
-    def _install_retain_hook(self) -> None:
+    def _install_retain_hook(self, old: Any = None, old_nr: int = 0) -> None:
+        """retain_grad's hook on the current grad_fn; ``old``: the node it moves from (torch pops it there)."""
+        if old is not None and old._retains_grad:
+            old._retains_grad.pop(old_nr, None)
         node = self._grad_fn
         if node._retains_grad is None:
             node._retains_grad = {}
@@ -619,8 +625,8 @@ def grad_recording(*tensors: Any) -> bool:
         return False
     for t in tensors:
         if type(t) is not bool and isinstance(t, Tensor):
-            if t._base is not None:
-                t._refresh_view()
             if t._requires_grad or t._grad_fn is not None:
+                return True
+            if t._base is not None and t.requires_grad:  # the property: regenerates a stale view first
                 return True
     return False

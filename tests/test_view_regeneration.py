@@ -78,11 +78,60 @@ def unary_on_stale_view(m: Any) -> list:
     return [_name(v), np.round(w.grad.numpy(), 6).tolist()]
 
 
+def retained_grad_follows_the_new_node(m: Any) -> list:
+    x = m.ones(3, requires_grad=True)
+    y = x * 2
+    v = y[:]
+    v.retain_grad()
+    z = v * 3
+    y.mul_(2)
+    (z.sum() + v.sum() * 5).backward()
+    w = m.ones(3, requires_grad=True)
+    u = w.narrow(0, 0, 3)
+    u.retain_grad()
+    with m.no_grad():
+        w.add_(1)
+    u.sum().backward()
+    return [v.grad.tolist(), x.grad.tolist(), u.grad.tolist(), w.grad.tolist()]
+
+
+def leaf_frozen_after_view(m: Any) -> list:
+    # found by the generated autograd sequences (conformance/strategies.py, take_view rule)
+    out = []
+    x = m.zeros(3, requires_grad=True)
+    v = x.narrow(0, 0, 3)
+    x.requires_grad_(False)
+    out.append(_outcome(lambda: v.mul_(2)))  # the view still requires grad: torch refuses
+    x.add_(1)
+    out += [_name(v), v.requires_grad, v.grad_fn.next_functions[0][0] is None]
+    w = m.zeros(3)
+    u = w.narrow(0, 0, 3)
+    w.requires_grad_(True)
+    out += [u.requires_grad, u.is_leaf, (u * 2).requires_grad]
+    y = m.zeros(3, requires_grad=True)
+    y.requires_grad_(False)
+    t = y.narrow(0, 0, 3)
+    t.mul_(2)
+    out.append(_name(t))
+    y.requires_grad_(True)
+    out += [_name(t), t.requires_grad]
+    return out
+
+
+def _outcome(fn: Callable[[], Any]) -> str:
+    try:
+        fn()
+    except RuntimeError as exc:
+        return str(exc)
+    return "no error"
+
+
 CASES: dict[str, Callable[[Any], list]] = {
     f.__name__: f
     for f in (
         base_scaled_after_view, base_gains_history_in_place, sibling_view_modified, view_of_view,
-        leaf_modified_under_no_grad, unary_on_stale_view,
+        leaf_modified_under_no_grad, unary_on_stale_view, retained_grad_follows_the_new_node,
+        leaf_frozen_after_view,
     )
 }  # fmt: skip
 

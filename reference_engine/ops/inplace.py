@@ -58,7 +58,8 @@ def check_inplace(self: Tensor, *others: Any) -> None:
     base = self._base
     if base is not None and self.__dict__.get("_view_created_in_no_grad"):
         raise RuntimeError(NO_GRAD_VIEW_MSG)
-    if base is not None and base._grad_fn is None and base._requires_grad:
+    # torch asks the view (it may still require grad through its own history after the leaf was frozen)
+    if base is not None and base._grad_fn is None and self.requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MSG)
 
 
@@ -113,11 +114,12 @@ def _detach_saved_self(node: Node, self: Tensor) -> None:
 
 
 def _rebase(self: Tensor, node: Node) -> None:
+    old, old_nr = self._grad_fn, self._output_nr
     self._grad_fn, self._output_nr = node, 0
     self._requires_grad = False
     node._out_meta = ((self._data.shape, self._data.dtype, self.device),)
     if self._retains_grad:
-        self._install_retain_hook()
+        self._install_retain_hook(old, old_nr)
 
 
 class CopySlices(Node):
@@ -183,27 +185,36 @@ def _rebase_view(self: Tensor, node: Node) -> None:
         _rebase(self, node)
         return
     cs = CopySlices(base, view_fn, node)
+    old, old_nr = base._grad_fn, base._output_nr
     base._grad_fn, base._output_nr, base._requires_grad = cs, 0, False
     if base._retains_grad:
-        base._install_retain_hook()
+        base._install_retain_hook(old, old_nr)
     view_node = AsStridedBackward0(base, view_fn)
     view_node.next_functions = ((cs, 0),)
     view_node._out_meta = ((self._data.shape, self._data.dtype, self.device),)
+    old, old_nr = self._grad_fn, self._output_nr
     self._grad_fn, self._output_nr, self._requires_grad = view_node, 0, False
     self._view_version = self._vc[0]
+    if self._retains_grad:
+        self._install_retain_hook(old, old_nr)
 
 
 def regenerate_view_grad_fn(view: Tensor) -> None:
     """torch's view grad_fn regeneration: after its storage changed in place, a view's history is
     AsStridedBackward0 into the base's current history (other views of that base included)."""
-    view._view_version = view._vc[0]
     base = view._base
-    if view.__dict__.get("_view_created_in_no_grad") or not (base._requires_grad or base._grad_fn is not None):
-        return
+    base_requires_grad = base._requires_grad or base._grad_fn is not None
+    if view.__dict__.get("_view_created_in_no_grad") or not (base_requires_grad or view._grad_fn is not None):
+        return  # nothing to regenerate yet: the version stays unseen, as in torch, until the base requires grad
+    view._view_version = view._vc[0]
     node = AsStridedBackward0(base, view._view_fn)  # type: ignore[arg-type]
-    node.next_functions = (base._edge(),)
+    # a view with history keeps one even if its leaf base was frozen since (then with no edge)
+    node.next_functions = (base._edge() if base_requires_grad else (None, 0),)
     node._out_meta = ((view._data.shape, view._data.dtype, view.device),)
+    old, old_nr = view._grad_fn, view._output_nr
     view._grad_fn, view._output_nr = node, 0
+    if view._retains_grad:  # torch moves only retain_grad's hook; other tensor hooks stay on the old node
+        view._install_retain_hook(old, old_nr)
 
 
 def inplace_method(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
