@@ -227,9 +227,10 @@ def _normal_values(
     if n < 16 or not contiguous:
         return _scalar_normals(g, n, mean, std).astype(np_dtype)
     if np_dtype == np.float32:
-        u = _uniform_words(g, n, np.dtype(np.float32))
-        tail = _uniform_words(g, 16, np.dtype(np.float32)) if n % 16 else None
-        return RM.box_muller_blocks_f32(u, tail, np.float32(mean), np.float32(std))
+        # raw words: the kernel turns them into uniforms chunk by chunk, while they are in cache
+        words = g._mt.random32(n)
+        tail = g._mt.random32(16) if n % 16 else None
+        return RM.box_muller_words_f32(words, tail, np.float32(mean), np.float32(std))
     u = _uniform_words(g, n, np.dtype(np.float64))
     tail = _uniform_words(g, 16, np.dtype(np.float64)) if n % 16 else None
     return RM.box_muller_blocks_f64(u, tail, float(mean), float(std)).astype(np_dtype)
