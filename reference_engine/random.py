@@ -199,9 +199,16 @@ def _uniform_draw(g: Generator, n: int, np_dtype: np.dtype, low: float, high: fl
     x = _uniform_words(g, n, np.dtype(work))
     lo, hi = work(low), work(high)
     span = work(hi - lo)
-    if lo == 0 and span == 1:
-        return x
-    return RM.fma64(x, span, lo) if work is np.float64 else RM.fma32(x, span, lo)
+    if not (lo == 0 and span == 1):
+        x = RM.fma64(x, span, lo) if work is np.float64 else RM.fma32(x, span, lo)
+    # torch 2.13 keeps the interval half-open in the tensor's dtype: a value that rounds to ``to``
+    # (found by experiment: uniform_(1, 1 + 2**-20) in float32, rand() in float16) becomes ``from``
+    out = x.astype(np_dtype, copy=False)
+    top, bottom = np_dtype.type(high), np_dtype.type(low)
+    hit = out == top
+    if hit.any():
+        out = np.where(hit, bottom, out)
+    return out
 
 
 def _scalar_normals(g: Generator, n: int, mean: float, std: float) -> np.ndarray:

@@ -152,6 +152,20 @@ def test_uniform_(seed: int, n: int, dtype: str, a: float, width: float) -> None
     assert_same_stream(seed, lambda t: t.empty(n, dtype=getattr(t, dtype)).uniform_(a, a + width))
 
 
+@pytest.mark.parametrize(
+    ("dtype", "low", "high", "n"),
+    [
+        ("float32", 1.0, 1 + 2**-20, 20000), ("float32", -1 - 2**-20, -1.0, 20000),
+        ("float64", 1.0, 1 + 2**-50, 20000), ("float16", 1.0, 1.00390625, 20000), ("float16", 0.0, 1.0, 200000),
+    ],
+)  # fmt: skip
+def test_uniform_never_returns_the_upper_bound(dtype: str, low: float, high: float, n: int) -> None:
+    # intervals so narrow that x * (to - from) + from often rounds to ``to``: torch gives ``from`` there
+    assert_same_stream(3, lambda t: t.empty(n, dtype=getattr(t, dtype)).uniform_(low, high))
+    if (low, high) == (0.0, 1.0):
+        assert_same_stream(3, lambda t: t.rand(n, dtype=getattr(t, dtype)))
+
+
 @FEW
 @given(seed=SEEDS, n=SIZES, dtype=DTYPES, mean=st.floats(-3, 3), std=st.floats(0, 5))
 def test_normal_(seed: int, n: int, dtype: str, mean: float, std: float) -> None:
