@@ -1,7 +1,9 @@
 """pytest plugin (registered through the ``pytest11`` entry point): scenario collection and result files.
 
 Every ``scenarios/*.py`` file (not ``_*`` or ``test_*``) becomes a collector
-whose items are ``name[dtype-pair]``. Each process (xdist worker or the
+whose items are ``name[dtype-pair]``; every ``scenarios/scripts/*.py`` file is
+one whole-script item ``name[script-cpu-numpy]`` (conformance/script_scenario.py).
+Each process (xdist worker or the
 single process) appends its records to
 ``reports/.results/<run id>/<worker>.jsonl``; the controller merges them at
 the end into ``reports/results.json`` and ``reports/conformance.html``,
@@ -36,6 +38,8 @@ from .report.merge import iso_time, merge, write_results
 from .results import RESULTS_SUBDIR, ResultsFileError, append_record, count_statuses, load_results
 from .runner import mark_flaky, run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
+from .script_scenario import DTYPE, PAIR, SCRIPT_TAG, ScriptScenario, load_script, run_script_item
+from .script_scenario import mark_flaky as mark_script_flaky
 
 
 class ScenarioDivergenceError(Exception):
@@ -102,7 +106,7 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
 
 def _shard_key(item: pytest.Item) -> str:
     # A scenario item's id is unique in the library and, unlike the node id, does not depend on the rootdir.
-    return item.name if isinstance(item, ScenarioItem) else item.nodeid
+    return item.name if isinstance(item, ScenarioItem | ScriptItem) else item.nodeid
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -119,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_XdistHooks(state), "conformance-xdist")
     for tag in sorted(KNOWN_TAGS):
         config.addinivalue_line("markers", f"{tag}: conformance scenarios tagged {tag!r}")
+    config.addinivalue_line("markers", f"{SCRIPT_TAG}: whole-script scenarios (scenarios/scripts/*.py)")
 
 
 class _XdistHooks:
@@ -170,9 +175,22 @@ def _is_scenario_file(path: Path) -> bool:
     )
 
 
+def _is_script_file(path: Path) -> bool:
+    """``scenarios/scripts/<name>.py``: a whole torch script run on both engines (conformance/script_scenario.py)."""
+    return (
+        path.suffix == ".py"
+        and path.parent.name == "scripts"
+        and path.parent.parent.name == "scenarios"
+        and not path.name.startswith(("_", "test_"))
+        and path.name != "conftest.py"
+    )
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if _is_scenario_file(file_path):
         return ScenarioFile.from_parent(parent, path=file_path)
+    if _is_script_file(file_path):
+        return ScriptFile.from_parent(parent, path=file_path)
     if file_path.name == EXPECTED_FILE and file_path.parent.name == "scenarios":
         return ExpectedFile.from_parent(parent, path=file_path)
     return None
@@ -258,6 +276,79 @@ class ScenarioItem(pytest.Item):
         return self.path, self.scenario.line - 1, f"scenario {self.name}"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    # A script named on the command line (`pytest scenarios/scripts/x.py`) would otherwise also be imported
+    # as a test module by pytest's Python plugin, which runs the whole script inside pytest.
+    if _is_script_file(module_path):
+        return _NotATestModule.from_parent(parent, path=module_path)
+    return None
+
+
+class _NotATestModule(pytest.File):
+    """Stands in for the Python module pytest would import; ScriptFile collects the script's item."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        return iter(())
+
+
+class ScriptFile(pytest.File):
+    """A whole-script scenario: one item, the script run on torch and on the engine, outputs compared."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        state = self.config.stash[_STATE]
+        try:
+            script = load_script(self.path)
+            expected = _expected_for(state, self.path.parent.parent)  # the registry in scenarios/ covers scripts
+        except ScenarioError as exc:
+            raise self.CollectError(str(exc)) from None
+        first = state.names.setdefault(script.name, script.where)
+        if first != script.where:
+            raise self.CollectError(f"{script.where}: script name {script.name!r} is already a scenario ({first})")
+        state.dtypes[script.name] = (DTYPE,)
+        reason = script.expected_divergence or next(
+            (e.reason for e in expected if e.matches(script.name, DTYPE, PAIR)), None
+        )
+        item = ScriptItem.from_parent(self, name=script.item_id, script=script, expected=reason)
+        for tag in script.tags:
+            item.add_marker(tag)
+        if reason:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=ScenarioDivergenceError))
+        yield item
+
+
+class ScriptItem(pytest.Item):
+    """One script x the cpu-numpy pair."""
+
+    def __init__(self, *, script: ScriptScenario, expected: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.script = script
+        self.expected = expected
+
+    def runtest(self) -> None:
+        state = self.config.stash[_STATE]
+        timeout = self.config.getoption("scenario_timeout")
+        result = run_script_item(self.script, self.expected, timeout)
+        if result.status == "diverge" and not self.config.getoption("conformance_no_rerun"):
+            again = run_script_item(self.script, self.expected, timeout)  # as ScenarioItem: flaky when it agrees
+            if again.status == "pass":
+                result = mark_script_flaky(result, again)
+        result.record["nodeid"] = self.nodeid
+        append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
+        if result.status in ("diverge", "xfail", "flaky"):
+            raise ScenarioDivergenceError(result.message)
+        if result.status in ("timeout", "runner-error"):
+            raise ScenarioRunError(result.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
+            return f"{self.script.where}: script {self.name}\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"script {self.name}"
+
+
 class ExpectedFile(pytest.File):
     """The expected-divergence registry: an entry that matches no scenario is an error."""
 
@@ -291,7 +382,7 @@ class RegistryItem(pytest.Item):
 def _scenario_id(nodeid: str) -> str | None:
     """``scenarios/x.py::name[...]`` -> ``name[...]`` for scenario items, else None."""
     path, _, name = nodeid.partition("::")
-    return name if name and _is_scenario_file(Path(path)) else None
+    return name if name and (_is_scenario_file(Path(path)) or _is_script_file(Path(path))) else None
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

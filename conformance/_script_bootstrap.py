@@ -1,0 +1,136 @@
+"""Run one ordinary torch script as ``__main__``, on real torch or with ``torch`` aliased to reference_engine.
+
+Started by ``conformance.script_scenario`` as ``python -P <this file> SIDE SCRIPT REPORT [PRELOAD]``, in a
+fresh process per run. It imports nothing but the standard library (and, on the engine side,
+reference_engine), so the script sees the interpreter as ``python SCRIPT`` would give it:
+``sys.argv == [SCRIPT]``, the script's folder first on ``sys.path``, ``__name__ == "__main__"``.
+
+SIDE ``engine`` installs an import hook first: ``torch`` and every ``torch.<sub>`` import resolve to
+``reference_engine`` and ``reference_engine.<sub>`` (the same module objects, so ``torch.nn is
+torch.nn``), and real torch can never be loaded. A ``torch.<sub>`` the engine lacks fails as
+``ModuleNotFoundError: No module named 'torch.<sub>'``, as a missing module would.
+
+PRELOAD (optional) is a Python file executed after the hook and before the script; tests use it
+to plant a deliberate engine bug in that one process.
+
+REPORT receives one JSON object when the script ends: the exception (type, message), the exit
+status, and which module ``torch`` was, so the caller can prove the engine side ran on the engine.
+The script's stdout and stderr are the process's own, captured by the caller.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import runpy
+import sys
+import traceback
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import Any
+
+ALIAS, TARGET = "torch", "reference_engine"
+
+
+class TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import torch[.sub]`` -> the already imported ``reference_engine[.sub]`` module object."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        if fullname != ALIAS and not fullname.startswith(ALIAS + "."):
+            return None
+        real = TARGET + fullname[len(ALIAS):]
+        try:
+            module = importlib.import_module(real)
+        except ModuleNotFoundError as exc:
+            if exc.name != real:
+                raise  # the engine module exists but itself failed to import something: show that
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname) from None
+        spec = importlib.util.spec_from_loader(fullname, self)
+        spec.loader_state = module.__spec__  # importlib overwrites the module's __spec__; exec_module restores it
+        return spec
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
+        return sys.modules[spec.loader_state.name]
+
+    def exec_module(self, module: ModuleType) -> None:
+        # Keep the engine module's own spec so its relative imports and reloads keep working.
+        module.__spec__ = module.__spec__.loader_state
+
+
+def install_alias() -> ModuleType:
+    """Alias torch to reference_engine for the rest of this process; returns the engine module."""
+    root = os.environ.get("CONFORMANCE_ENGINE_ROOT")
+    if root:  # the checkout under test, ahead of any installed copy; removed again before the script runs
+        sys.path.insert(0, root)
+    try:
+        engine = importlib.import_module(TARGET)
+    finally:
+        if root:
+            sys.path.remove(root)
+    sys.meta_path.insert(0, TorchAlias())
+    for name, module in list(sys.modules.items()):
+        if name == TARGET or name.startswith(TARGET + "."):
+            sys.modules[ALIAS + name[len(TARGET):]] = module
+    return engine
+
+
+def foreign_torch_modules() -> list[str]:
+    """Names under ``torch`` that are not engine modules: real torch got in somehow (must be empty)."""
+    out = []
+    for name, module in list(sys.modules.items()):
+        if (name == ALIAS or name.startswith(ALIAS + ".")) and module is not None:
+            if not getattr(module, "__name__", "").startswith(TARGET):
+                out.append(name)
+    return sorted(out)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
+
+
+def main(argv: list[str]) -> int:
+    side, script, report_path = argv[1], os.path.abspath(argv[2]), argv[3]
+    preload = argv[4] if len(argv) > 4 else ""
+    report = {"side": side, "exception": None, "traceback": "", "exit_code": 0}
+    if side == "engine":
+        install_alias()
+    # As `python SCRIPT` has it: the script's folder first on the path, the script as argv[0].
+    sys.path.insert(0, os.path.dirname(script))
+    sys.argv = [script]
+    try:
+        if preload:
+            runpy.run_path(preload, run_name="__conformance_preload__")
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+        report["exit_code"] = code if isinstance(code, int) else (0 if code is None else 1)
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)  # what the interpreter does with sys.exit("message")
+    except BaseException as exc:  # noqa: BLE001 - the script's exception is the observation
+        report["exception"] = [type(exc).__name__, first_line(exc), str(exc)]
+        report["exit_code"] = 1
+        # The traceback without this file's and runpy's frames, as `python SCRIPT` would print it.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename in (__file__, runpy.__file__, "<frozen runpy>"):
+            tb = tb.tb_next
+        report["traceback"] = "".join(traceback.format_exception(type(exc), exc, tb))
+        sys.stderr.write(report["traceback"])
+    torch_module = sys.modules.get(ALIAS)
+    report["torch_module"] = getattr(torch_module, "__name__", None) if torch_module is not None else None
+    report["foreign_torch_modules"] = foreign_torch_modules() if side == "engine" else []
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - a script that closed its own streams still gets its report written
+        pass
+    with open(report_path, "w", encoding="utf-8") as f:
+        json.dump(report, f)
+    return report["exit_code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# "Learning PyTorch with Examples", PyTorch: optim (polynomial_optim.py). torch.manual_seed(0) added at the top.
+# conformance: tags = ["seeds", "training", "optim"]
+# conformance: expected_divergence = "chaotic, not an engine bug: from step ~1200 RMSprop divides the near-zero gradients of the even coefficients by the root of their running mean square, so float32 rounding noise in the summed gradients (torch and NumPy add the 2000 terms in different orders) becomes steps of about lr; torch against itself with the initial bias moved by one ulp ends with loss 8.8977 instead of 8.9352 and bias 5e-4 instead of 3e-8, the same spread as the engine. The first 12 printed losses (steps 99 to 1199) agree within the default tolerance. Passing needs torch's float32 summation order in the engine"
+import torch
+import math
+
+torch.manual_seed(0)
+
+# Create Tensors to hold input and outputs.
+x = torch.linspace(-math.pi, math.pi, 2000)
+y = torch.sin(x)
+
+# Prepare the input tensor (x, x^2, x^3).
+p = torch.tensor([1, 2, 3])
+xx = x.unsqueeze(-1).pow(p)
+
+# Use the nn package to define our model and loss function.
+model = torch.nn.Sequential(
+    torch.nn.Linear(3, 1),
+    torch.nn.Flatten(0, 1)
+)
+loss_fn = torch.nn.MSELoss(reduction='sum')
+
+# Use the optim package to define an Optimizer that will update the weights of
+# the model for us. Here we will use RMSprop; the optim package contains many other
+# optimization algorithms. The first argument to the RMSprop constructor tells the
+# optimizer which Tensors it should update.
+learning_rate = 1e-3
+optimizer = torch.optim.RMSprop(model.parameters(), lr=learning_rate)
+for t in range(2000):
+    # Forward pass: compute predicted y by passing x to the model.
+    y_pred = model(xx)
+
+    # Compute and print loss.
+    loss = loss_fn(y_pred, y)
+    if t % 100 == 99:
+        print(t, loss.item())
+
+    # Before the backward pass, use the optimizer object to zero all of the
+    # gradients for the variables it will update (which are the learnable
+    # weights of the model). This is because by default, gradients are
+    # accumulated in buffers( i.e, not overwritten) whenever .backward()
+    # is called. Checkout docs of torch.autograd.backward for more details.
+    optimizer.zero_grad()
+
+    # Backward pass: compute gradient of the loss with respect to model
+    # parameters
+    loss.backward()
+
+    # Calling the step function on an Optimizer makes an update to its
+    # parameters
+    optimizer.step()
+
+
+linear_layer = model[0]
+print(f'Result: y = {linear_layer.bias.item()} + {linear_layer.weight[:, 0].item()} x + {linear_layer.weight[:, 1].item()} x^2 + {linear_layer.weight[:, 2].item()} x^3')
