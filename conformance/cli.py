@@ -27,6 +27,7 @@ from .report.merge import combine, merge
 from .results import ResultsFileError, load_results, write_results
 from .runner import run_item
 from .scenario import Scenario, ScenarioError
+from .script_scenario import ScriptScenario, load_script, run_script_item
 from .verdict import show
 
 DEFAULT_DIR = Path("scenarios")
@@ -42,9 +43,18 @@ def _library(directory: Path) -> dict[str, Scenario]:
     return out
 
 
+def _scripts(directory: Path) -> dict[str, ScriptScenario]:
+    """The whole-script scenarios under ``directory/scripts`` (collected like the plugin does)."""
+    folder = directory / "scripts"
+    paths = sorted(folder.glob("[a-z]*.py")) if folder.is_dir() else []
+    return {s.name: s for s in (load_script(p) for p in paths if not p.name.startswith("test_"))}
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     for sc in _library(args.dir).values():
         print(f"{sc.name:55} {','.join(sc.dtypes):16} {','.join(sc.tags):40} {sc.where}")
+    for script in _scripts(args.dir).values():
+        print(f"{script.name:55} {'script':16} {','.join(script.tags):40} {script.where}")
     return 0
 
 
@@ -72,6 +82,14 @@ def _side_by_side(torch_obs: Observation, engine_obs: Observation) -> list[str]:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     library = _library(args.dir)
+    scripts = _scripts(args.dir)
+    if args.name not in library and args.name in scripts:
+        script = scripts[args.name]
+        result = run_script_item(script, script.expected_divergence)
+        print(f"{script.name} [script, {CPU_PAIR.id}] ({script.where}): {result.status}")
+        if result.message:
+            print(result.message)
+        return 0 if result.status in ("pass", "xfail") else 1
     if args.name not in library:
         print(f"conformance: no scenario named {args.name!r} in {args.dir}", file=sys.stderr)
         return 2
@@ -158,7 +176,9 @@ def _parser() -> argparse.ArgumentParser:
     p_list = sub.add_parser("list", help="list the scenarios")
     p_list.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
     p_list.set_defaults(func=_cmd_list)
-    p_show = sub.add_parser("show", help="run one scenario on both engines and print its checkpoints side by side")
+    p_show = sub.add_parser(
+        "show", help="run one scenario (or whole script) on both engines and print what differs, side by side"
+    )
     p_show.add_argument("name")
     p_show.add_argument("--dtype", default=None, help="one of the scenario's dtypes (default: its first)")
     p_show.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")

@@ -381,3 +381,20 @@ def test_cli_show_prints_both_sides_and_fails_on_divergence(tmp_path: Path, caps
     out = capsys.readouterr().out
     assert "torch : 'torch'" in out and "engine: 'reference_engine'" in out
     assert cli.main(["show", "nonexistent", "--dir", str(tmp_path)]) == 2
+
+
+def test_cli_lists_and_shows_whole_scripts(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _write(tmp_path, "tiny.py", TINY)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "prints.py").write_text(
+        "import torch\ntorch.manual_seed(0)\nprint(torch.randn(3).sum().item())\n", encoding="utf-8"
+    )
+    (tmp_path / "scripts" / "names.py").write_text("import torch\nprint(torch.__name__)\n", encoding="utf-8")
+    assert cli.main(["list", "--dir", str(tmp_path)]) == 0
+    listed = capsys.readouterr().out
+    assert "doubles" in listed and "prints" in listed and "names" in listed
+    assert cli.main(["show", "prints", "--dir", str(tmp_path)]) == 0
+    assert "prints [script, cpu-numpy]" in capsys.readouterr().out
+    assert cli.main(["show", "names", "--dir", str(tmp_path)]) == 1  # 'torch' vs 'reference_engine'
+    out = capsys.readouterr().out
+    assert "diverge" in out and "reference_engine" in out
