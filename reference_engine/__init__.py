@@ -15,6 +15,7 @@ from . import (
     ops,
     optim,
     random,
+    utils,
 )
 from ._creation import (
     arange,
@@ -81,7 +82,7 @@ __all__ = [
     "set_default_device", "set_default_dtype", "set_grad_enabled", "short", "tensor", "uint8", "zeros", "zeros_like",
 ]  # fmt: skip
 __all__ += ops.__all__
-__all__ += ["nn", "optim", "random", *random.__all__]
+__all__ += ["nn", "optim", "random", "utils", *random.__all__]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
 
 
