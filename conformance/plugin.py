@@ -229,11 +229,16 @@ class ScenarioFile(pytest.File):
                 item = ScenarioItem.from_parent(
                     self, name=f"{sc.name}[{dtype}-{pair.id}]", scenario=sc, dtype=dtype, pair=pair, expected=reason
                 )
-                for tag in sc.tags:
-                    item.add_marker(tag)
-                if reason:
-                    item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=ScenarioDivergenceError))
-                yield item
+                yield _marked(item, sc.tags, reason)
+
+
+def _marked(item: pytest.Item, tags: tuple[str, ...], reason: str | None) -> pytest.Item:
+    """Tags as markers (``pytest -m training``); an expected divergence as a strict xfail."""
+    for tag in tags:
+        item.add_marker(tag)
+    if reason:
+        item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=ScenarioDivergenceError))
+    return item
 
 
 class ScenarioItem(pytest.Item):
@@ -310,11 +315,7 @@ class ScriptFile(pytest.File):
             (e.reason for e in expected if e.matches(script.name, DTYPE, PAIR)), None
         )
         item = ScriptItem.from_parent(self, name=script.item_id, script=script, expected=reason)
-        for tag in script.tags:
-            item.add_marker(tag)
-        if reason:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=ScenarioDivergenceError))
-        yield item
+        yield _marked(item, script.tags, reason)
 
 
 class ScriptItem(pytest.Item):

@@ -17,7 +17,7 @@ Settings are ``# conformance: key = value`` comment lines (TOML values) in the s
 ``tags``, ``rtol``, ``atol``, ``tolerance_reason``, ``timeout_s``, ``expected_divergence``.
 The default tolerance is conformance.compare's float32 one, the dtype torch scripts compute in.
 
-Run one by hand: ``python -m conformance.script_scenario scenarios/scripts/tutorial_nn.py``
+Run one by hand: ``python -m conformance.script_scenario scenarios/scripts/tutorial_autograd.py``
 (``--side engine`` runs only the engine side and shows its output).
 """
 

@@ -1,6 +1,7 @@
 # # -*- coding: utf-8 -*-
 # The training script of the seed's blog post (section 案例), as the post prints it, with
-# torch.manual_seed(0) added so that both engines start from the same weights.
+# torch.manual_seed(0) added so that both engines start from the same weights. The post took it
+# from "Learning PyTorch with Examples" (the nn section, polynomial_nn.py), so it stands for both.
 # conformance: tags = ["seed", "training", "nn"]
 # conformance: rtol = 1e-5
 # conformance: tolerance_reason = "torch and NumPy/BLAS add float32 sums of 2000 terms in different orders; over 2000 steps the printed losses drift apart by up to 3.5e-7 relative on torch 2.13 (x86 AVX2), a third of the default rtol: 1e-5 leaves room for other BLAS builds"
