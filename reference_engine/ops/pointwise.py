@@ -1291,11 +1291,16 @@ class AddcdivBackward0(Node):
 
 def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
     with _no_grad():
-        if input._data.dtype == np.float16 and all(t._data.dtype == np.float16 for t in (tensor1, tensor2)):
+        same = all(t._data.dtype == input._data.dtype and type(t._data) is np.ndarray for t in (tensor1, tensor2))
+        if input._data.dtype == np.float16 and same:
             result = _addc_half(input, tensor1, tensor2, value, divide)
+        elif same and input._data.dtype in (np.float32, np.float64) and type(input._data) is np.ndarray and (
+            _broadcastable(input, tensor1, tensor2)
+        ):
+            result = _addc_float(input, tensor1, tensor2, value, divide)
         else:
-            prod = tensor1 / tensor2 if divide else tensor1 * tensor2
-            result = add(input, prod * value if value != 1 else prod)
+            scaled = tensor1 * value if value != 1 else tensor1  # torch: value * t1 first
+            result = add(input, scaled / tensor2 if divide else scaled * tensor2)
     if grad_recording(input, tensor1, tensor2):
         node = AddcdivBackward0() if divide else AddcmulBackward0()
         node.value = value
@@ -1304,6 +1309,33 @@ def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: b
             node.save("tensor1", tensor1)
             node.save("tensor2", tensor2)
     return result
+
+
+def _broadcastable(*tensors: Tensor) -> bool:
+    try:
+        np.broadcast_shapes(*(t._data.shape for t in tensors))
+    except ValueError:
+        return False  # the general path raises torch's error
+    return True
+
+
+def _addc_float(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
+    """torch's CPU kernels (found by experiment, bit-identical): addcmul is fma(value * t1, t2, self),
+    the compiler fusing the last multiply with the add; addcdiv is (value * t1) / t2 + self."""
+    from .. import _rng_math  # noqa: PLC0415 - the exact fused multiply-add helpers
+
+    a = input._data
+    shape = np.broadcast_shapes(a.shape, tensor1._data.shape, tensor2._data.shape)
+    v = a.dtype.type(value)
+    with _ErrState(_xp(a)):
+        scaled = tensor1._data * v
+        if divide:
+            res = scaled / tensor2._data + a
+        else:
+            fma = _rng_math.fma32 if a.dtype == np.float32 else _rng_math.fma64
+            b = np.broadcast_to
+            res = fma(b(scaled, shape), b(tensor2._data, shape), b(a, shape))
+    return Tensor._make(np.array(np.broadcast_to(res, shape), dtype=a.dtype, order="C"))  # 0-d stays 0-d
 
 
 def _addc_half(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002

@@ -21,6 +21,7 @@ from .. import _dtype as D
 from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import _cascade
 from . import pointwise as P
 from ._util import _FROM_NUMPY, grad_recording, record, wrap_dims
 
@@ -122,7 +123,13 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
     a = _as(input, dt)
     full = dim is None
     dims = _dims(input, dim)
-    res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+    if a.ndim and _cascade.applies(a) and a.size == math.prod(a.shape[d] for d in dims):
+        # everything reduced to one value: torch's summation order, to the last bit
+        res = _cascade.cascade_sum(a.reshape(-1))
+        if keepdim or not full:
+            res = res.reshape(_kept_shape(a.shape, dims) if keepdim else tuple(s for i, s in enumerate(a.shape) if i not in dims))
+    else:
+        res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
     result = Tensor._make(res)
     if grad_recording(input):
         if full:
@@ -160,7 +167,13 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtyp
     a = _as(input, dt)
     dims = _dims(input, dim)
     with P._errstate(input._xp):
-        res = a.mean(axis=_axis(a, dims), keepdims=keepdim) if a.size else _empty_mean(a, dims, keepdim)
+        if a.ndim and _cascade.applies(a) and a.size == math.prod(a.shape[d] for d in dims):
+            # torch's mean is its sum (in its summation order) divided by the count, in the dtype
+            res = _cascade.cascade_sum(a.reshape(-1)) / a.dtype.type(a.size)
+            res = res.reshape(_kept_shape(a.shape, dims)) if keepdim else res.reshape(
+                tuple(s for i, s in enumerate(a.shape) if i not in dims))
+        else:
+            res = a.mean(axis=_axis(a, dims), keepdims=keepdim) if a.size else _empty_mean(a, dims, keepdim)
     result = Tensor._make(input._xp.asarray(res, dtype=dt.np))
     if grad_recording(input):
         count = math.prod(a.shape[d] for d in dims) if a.ndim else 1

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from .._backend import array_module
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -167,6 +168,24 @@ def _wide(v: Any) -> Any:
     return v.astype("float64") if hasattr(v, "astype") else float(v)
 
 
+_SCRATCH: dict[tuple, Any] = {}  # one float64 work array per parameter shape: no allocation per step
+
+
+def fused_(base: Any, a: Any, b: Any) -> None:
+    """``base[...] = fused(base, a, b)`` in place, for a scalar ``a`` and ``b`` shaped like ``base``."""
+    if base.dtype.itemsize != 4 or base.dtype.kind != "f" or getattr(b, "shape", None) != base.shape:
+        base[...] = fused(base, a, b)
+        return
+    xp = array_module(base)
+    key = (base.shape, xp.__name__)
+    wide = _SCRATCH.get(key)
+    if wide is None:
+        wide = _SCRATCH[key] = xp.empty(base.shape, xp.float64)
+    xp.multiply(b, float(a), out=wide, dtype=xp.float64)  # exact: a float32 times a float32
+    xp.add(wide, base, out=wide)
+    xp.copyto(base, wide, casting="unsafe")  # the one rounding
+
+
 def fused(base: Any, a: Any, b: Any) -> Any:
     """base + a * b rounded once, as torch's CPU kernels do for add(alpha=), lerp and addcmul (FMA).
 
@@ -174,6 +193,12 @@ def fused(base: Any, a: Any, b: Any) -> Any:
     here, so it rounds twice (at most an ulp from torch).
     """
     if base.dtype.itemsize == 4 and base.dtype.kind == "f":
+        if getattr(a, "ndim", 0) == 0 and getattr(b, "shape", None) == base.shape:
+            # the common case (a scalar factor): three passes, the float32 operands widened on the fly
+            xp = array_module(b)
+            wide = xp.multiply(b, float(a), dtype=xp.float64)
+            xp.add(wide, base, out=wide)
+            return wide.astype(base.dtype)
         return (_wide(base) + _wide(a) * _wide(b)).astype(base.dtype)
     return base + a * b
 

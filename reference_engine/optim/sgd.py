@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused, required
+from .optimizer import Optimizer, bump, check_common, fused, fused_, required
 
 
 class SGD(Optimizer):
@@ -39,10 +39,8 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
-        # torch._single_tensor_sgd, one op at a time. torch's add(alpha=) is a fused multiply-add on CPU;
-        # here the param update and momentum update round twice (within an ulp per step of torch), because
-        # emulating the fused rounding in float64 costs several passes over every parameter: SGD is the
-        # optimizer of the speed benchmarks. Weight decay and Nesterov use the exact fused form.
+        # torch._single_tensor_sgd, one op at a time. torch's add(alpha=) is a fused multiply-add on CPU,
+        # so every update here rounds once too (``fused``), float64 parameters aside (see ``fused``).
         dt = p._data.dtype.type
         g = p._grad._data
         if group["maximize"]:
@@ -59,8 +57,8 @@ class SGD(Optimizer):
             else:
                 b = buf._data
                 b *= dt(momentum)
-                b += dt(1 - group["dampening"]) * g
+                fused_(b, dt(1 - group["dampening"]), g)  # buf.mul_(momentum).add_(grad, alpha=1 - d)
                 bump(buf)
             g = fused(g, dt(momentum), buf._data) if group["nesterov"] else buf._data
-        p._data += dt(-group["lr"]) * g
+        fused_(p._data, dt(-group["lr"]), g)  # param.add_(grad, alpha=-lr)
         bump(p)
