@@ -39,7 +39,6 @@ from .results import RESULTS_SUBDIR, ResultsFileError, append_record, count_stat
 from .runner import mark_flaky, run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 from .script_scenario import DTYPE, PAIR, SCRIPT_TAG, ScriptScenario, load_script, run_script_item
-from .script_scenario import mark_flaky as mark_script_flaky
 
 
 class ScenarioDivergenceError(Exception):
@@ -232,6 +231,15 @@ class ScenarioFile(pytest.File):
                 yield _marked(item, sc.tags, reason)
 
 
+def _report(state: _State, result: Any) -> None:
+    """Write an item's record for the merge, then fail the test the way its status says."""
+    append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
+    if result.status in ("diverge", "xfail", "flaky"):
+        raise ScenarioDivergenceError(result.message)
+    if result.status in ("timeout", "runner-error"):
+        raise ScenarioRunError(result.message)
+
+
 def _marked(item: pytest.Item, tags: tuple[str, ...], reason: str | None) -> pytest.Item:
     """Tags as markers (``pytest -m training``); an expected divergence as a strict xfail."""
     for tag in tags:
@@ -265,11 +273,7 @@ class ScenarioItem(pytest.Item):
                 result = mark_flaky(result, again)
         result.record["nodeid"] = self.nodeid
         enrich(result.record, self.scenario, result)
-        append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
-        if result.status in ("diverge", "xfail", "flaky"):
-            raise ScenarioDivergenceError(result.message)
-        if result.status in ("timeout", "runner-error"):
-            raise ScenarioRunError(result.message)
+        _report(state, result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
@@ -333,13 +337,9 @@ class ScriptItem(pytest.Item):
         if result.status == "diverge" and not self.config.getoption("conformance_no_rerun"):
             again = run_script_item(self.script, self.expected, timeout)  # as ScenarioItem: flaky when it agrees
             if again.status == "pass":
-                result = mark_script_flaky(result, again)
+                result = mark_flaky(result, again)
         result.record["nodeid"] = self.nodeid
-        append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
-        if result.status in ("diverge", "xfail", "flaky"):
-            raise ScenarioDivergenceError(result.message)
-        if result.status in ("timeout", "runner-error"):
-            raise ScenarioRunError(result.message)
+        _report(state, result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):

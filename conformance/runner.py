@@ -38,8 +38,11 @@ class ItemResult:
     record: dict[str, Any]
 
 
-def mark_flaky(first: ItemResult, again: ItemResult) -> ItemResult:
-    """A divergent first run whose immediate rerun agreed: status "flaky", keeping the first run's details."""
+def mark_flaky(first: Any, again: Any) -> Any:
+    """A divergent first run whose immediate rerun agreed: status "flaky", keeping the first run's details.
+
+    Works for scenario and whole-script results alike (both carry ``status``, ``record`` and ``message``).
+    """
     first.status = "flaky"
     first.record["status"] = "flaky"
     first.record["attempts"] = ["diverge", again.status]

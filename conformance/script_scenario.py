@@ -556,15 +556,6 @@ def _outputs_note(torch_run: ScriptRun, engine_run: ScriptRun | None) -> str:
     return "".join(parts)
 
 
-def mark_flaky(first: ScriptResult, again: ScriptResult) -> ScriptResult:
-    """A divergent run whose immediate rerun agreed: status "flaky", keeping the first run's details."""
-    first.status = "flaky"
-    first.record["status"] = "flaky"
-    first.record["attempts"] = ["diverge", again.status]
-    first.message = "flaky: diverged, then agreed on an immediate rerun\n" + first.message
-    return first
-
-
 # -- the record (results.json) ------------------------------------------------------------------------
 
 

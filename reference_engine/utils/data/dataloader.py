@@ -58,14 +58,15 @@ class _DatasetKind:
         return _IterableDatasetFetcher(dataset, auto_collation, collate_fn, drop_last)
 
 
-class _MapDatasetFetcher:
+class _Fetcher:
+    """What both fetchers keep: the dataset and how a batch is made from it."""
+
     def __init__(self, dataset: Any, auto_collation: bool, collate_fn: Callable[..., Any], drop_last: bool) -> None:
-        self.dataset, self.auto_collation, self.collate_fn, self.drop_last = (
-            dataset,
-            auto_collation,
-            collate_fn,
-            drop_last,
-        )
+        self.dataset, self.auto_collation = dataset, auto_collation
+        self.collate_fn, self.drop_last = collate_fn, drop_last
+
+
+class _MapDatasetFetcher(_Fetcher):
 
     def fetch(self, possibly_batched_index: Any) -> Any:
         if self.auto_collation:
@@ -78,14 +79,9 @@ class _MapDatasetFetcher:
         return self.collate_fn(data)
 
 
-class _IterableDatasetFetcher:
+class _IterableDatasetFetcher(_Fetcher):
     def __init__(self, dataset: Any, auto_collation: bool, collate_fn: Callable[..., Any], drop_last: bool) -> None:
-        self.dataset, self.auto_collation, self.collate_fn, self.drop_last = (
-            dataset,
-            auto_collation,
-            collate_fn,
-            drop_last,
-        )
+        super().__init__(dataset, auto_collation, collate_fn, drop_last)
         self.dataset_iter = iter(dataset)
         self.ended = False
 
