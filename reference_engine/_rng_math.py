@@ -333,25 +333,13 @@ class _NormalChunk:
         np.multiply(x, x, z)
         np.copyto(z64, z)
         # sine polynomial first: its last step needs x64, whose array the cosine then reuses
-        np.multiply(z64, _SIN_P[0], t)
-        np.add(t, _SIN_P[1], t)
-        np.copyto(sn, t, casting="unsafe")
-        np.copyto(t, sn)
-        np.multiply(t, z64, t)
-        np.add(t, _SIN_P[2], t)
-        np.copyto(sn, t, casting="unsafe")
+        _poly2(sn, _SIN_P, z64, t)
         np.multiply(sn, z, sn)
         np.copyto(t, sn)
         np.multiply(t, x64, t)
         np.add(t, x64, t)
         np.copyto(sn, t, casting="unsafe")  # fma(s * z, x, x)
-        np.multiply(z64, _COS_P[0], t)
-        np.add(t, _COS_P[1], t)
-        np.copyto(cs, t, casting="unsafe")
-        np.copyto(t, cs)
-        np.multiply(t, z64, t)
-        np.add(t, _COS_P[2], t)
-        np.copyto(cs, t, casting="unsafe")
+        _poly2(cs, _COS_P, z64, t)
         np.multiply(cs, z, cs)
         np.copyto(t, cs)
         np.multiply(t, z64, t)
@@ -375,6 +363,17 @@ class _NormalChunk:
         np.bitwise_xor(sb, j, sb)
         np.bitwise_xor(j, ib, j)
         np.bitwise_xor(cb, j, cb)
+
+
+def _poly2(out: np.ndarray, coefs: Any, z64: np.ndarray, t: np.ndarray) -> None:
+    """``out = fma(fma(z, c0, c1), z, c2)`` in float32, each fma rounded once (``t``: float64 scratch)."""
+    np.multiply(z64, coefs[0], t)
+    np.add(t, coefs[1], t)
+    np.copyto(out, t, casting="unsafe")
+    np.copyto(t, out)
+    np.multiply(t, z64, t)
+    np.add(t, coefs[2], t)
+    np.copyto(out, t, casting="unsafe")
 
 
 def box_muller_words_f32(words: np.ndarray, tail: np.ndarray | None, mean: np.float32, std: np.float32) -> np.ndarray:

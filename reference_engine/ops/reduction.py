@@ -117,18 +117,23 @@ class SumBackward1(Node):
         return (_expand_grad(grad, self.self_sizes, self.dims, self.keepdim),)
 
 
+def _torch_order_sum(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """The sum of ``a`` over ``dims`` in torch's summation order when that reduces everything to one value
+    (ops/_cascade.py), shaped as the reduction's result; None where NumPy's sum is used."""
+    if not (a.ndim and _cascade.applies(a) and a.size == math.prod(a.shape[d] for d in dims)):
+        return None
+    shape = _kept_shape(a.shape, dims) if keepdim else tuple(s for i, s in enumerate(a.shape) if i not in dims)
+    return _cascade.cascade_sum(a.reshape(-1)).reshape(shape)
+
+
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A001, A002
     _check_tensor("sum", input)
     dt = _reduce_int_dtype(input, dtype)
     a = _as(input, dt)
     full = dim is None
     dims = _dims(input, dim)
-    if a.ndim and _cascade.applies(a) and a.size == math.prod(a.shape[d] for d in dims):
-        # everything reduced to one value: torch's summation order, to the last bit
-        res = _cascade.cascade_sum(a.reshape(-1))
-        if keepdim or not full:
-            res = res.reshape(_kept_shape(a.shape, dims) if keepdim else tuple(s for i, s in enumerate(a.shape) if i not in dims))
-    else:
+    res = _torch_order_sum(a, dims, keepdim)
+    if res is None:
         res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
     result = Tensor._make(res)
     if grad_recording(input):
@@ -167,11 +172,9 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtyp
     a = _as(input, dt)
     dims = _dims(input, dim)
     with P._errstate(input._xp):
-        if a.ndim and _cascade.applies(a) and a.size == math.prod(a.shape[d] for d in dims):
-            # torch's mean is its sum (in its summation order) divided by the count, in the dtype
-            res = _cascade.cascade_sum(a.reshape(-1)) / a.dtype.type(a.size)
-            res = res.reshape(_kept_shape(a.shape, dims)) if keepdim else res.reshape(
-                tuple(s for i, s in enumerate(a.shape) if i not in dims))
+        total = _torch_order_sum(a, dims, keepdim)
+        if total is not None:  # torch's mean is its sum divided by the count, in the dtype
+            res = total / a.dtype.type(a.size)
         else:
             res = a.mean(axis=_axis(a, dims), keepdims=keepdim) if a.size else _empty_mean(a, dims, keepdim)
     result = Tensor._make(input._xp.asarray(res, dtype=dt.np))

@@ -171,19 +171,31 @@ def _wide(v: Any) -> Any:
 _SCRATCH: dict[tuple, Any] = {}  # one float64 work array per parameter shape: no allocation per step
 
 
+def _scalar_fma(base: Any, a: Any, b: Any) -> bool:
+    """float32 ``base + a * b`` with a scalar ``a`` and ``b`` shaped like ``base``: the fast, common case."""
+    return (
+        base.dtype.itemsize == 4 and base.dtype.kind == "f"
+        and getattr(a, "ndim", 0) == 0 and getattr(b, "shape", None) == base.shape
+    )  # fmt: skip
+
+
+def _wide_fma(base: Any, a: Any, b: Any, out: Any = None) -> Any:
+    """``base + a * b`` in float64 (into ``out`` when given): exact product, one rounding of the sum."""
+    xp = array_module(b)
+    wide = xp.multiply(b, float(a), out=out, dtype=xp.float64)  # exact: a float32 times a float32
+    return xp.add(wide, base, out=wide)
+
+
 def fused_(base: Any, a: Any, b: Any) -> None:
     """``base[...] = fused(base, a, b)`` in place, for a scalar ``a`` and ``b`` shaped like ``base``."""
-    if base.dtype.itemsize != 4 or base.dtype.kind != "f" or getattr(b, "shape", None) != base.shape:
+    if not _scalar_fma(base, a, b):
         base[...] = fused(base, a, b)
         return
     xp = array_module(base)
     key = (base.shape, xp.__name__)
-    wide = _SCRATCH.get(key)
-    if wide is None:
-        wide = _SCRATCH[key] = xp.empty(base.shape, xp.float64)
-    xp.multiply(b, float(a), out=wide, dtype=xp.float64)  # exact: a float32 times a float32
-    xp.add(wide, base, out=wide)
-    xp.copyto(base, wide, casting="unsafe")  # the one rounding
+    if key not in _SCRATCH:
+        _SCRATCH[key] = xp.empty(base.shape, xp.float64)
+    xp.copyto(base, _wide_fma(base, a, b, _SCRATCH[key]), casting="unsafe")  # the one rounding to float32
 
 
 def fused(base: Any, a: Any, b: Any) -> Any:
@@ -192,13 +204,9 @@ def fused(base: Any, a: Any, b: Any) -> Any:
     float32 is computed in float64 and rounded once; float64 has no wider type
     here, so it rounds twice (at most an ulp from torch).
     """
+    if _scalar_fma(base, a, b):
+        return _wide_fma(base, a, b).astype(base.dtype)
     if base.dtype.itemsize == 4 and base.dtype.kind == "f":
-        if getattr(a, "ndim", 0) == 0 and getattr(b, "shape", None) == base.shape:
-            # the common case (a scalar factor): three passes, the float32 operands widened on the fly
-            xp = array_module(b)
-            wide = xp.multiply(b, float(a), dtype=xp.float64)
-            xp.add(wide, base, out=wide)
-            return wide.astype(base.dtype)
         return (_wide(base) + _wide(a) * _wide(b)).astype(base.dtype)
     return base + a * b
 
