@@ -26,6 +26,7 @@ from ._backend import array_module, to_numpy
 from ._creation import _place, _xp_for
 from ._device import as_device, or_default
 from ._mt19937 import MT19937, N
+from ._normal_f32 import box_muller_f32
 from .ops.inplace import check_inplace
 from .tensor import Tensor, _size_args
 
@@ -235,9 +236,7 @@ def _normal_values(
         return _scalar_normals(g, n, mean, std).astype(np_dtype)
     if np_dtype == np.float32:
         # raw words: the kernel turns them into uniforms chunk by chunk, while they are in cache
-        words = g._mt.random32(n)
-        tail = g._mt.random32(16) if n % 16 else None
-        return RM.box_muller_words_f32(words, tail, np.float32(mean), np.float32(std))
+        return box_muller_f32(g._mt.random32, n, np.float32(mean), np.float32(std))
     u = _uniform_words(g, n, np.dtype(np.float64))
     tail = _uniform_words(g, 16, np.dtype(np.float64)) if n % 16 else None
     return RM.box_muller_blocks_f64(u, tail, float(mean), float(std)).astype(np_dtype)

@@ -4,7 +4,7 @@ fma32 is checked against exact rational arithmetic rounded to float32 by hand, o
 inputs where a float64 evaluation alone goes wrong: a float64 sum that lands exactly on
 a float32 halfway point while the exact value lies just above or below it.
 
-The fast float32 Box-Muller (box_muller_words_f32) drops that halfway check and several
+The fast float32 Box-Muller (reference_engine/_normal_f32.py) drops that halfway check and several
 float64 steps; it is only ever fed torch's uniforms, k / 2**24 for a 24-bit k, so it is
 run on all 2**24 of them for each half of a block and compared bit for bit with the
 step-by-step reference. Expected values never come from the code under test.
@@ -19,6 +19,7 @@ import pytest
 import torch
 
 import reference_engine as E
+from reference_engine import _normal_f32 as NF
 from reference_engine import _rng_math as RM
 
 f32 = np.float32
@@ -108,38 +109,77 @@ def _uniform(k: np.ndarray) -> np.ndarray:
 
 def test_fast_box_muller_halves_on_every_uniform() -> None:
     """Radius, cosine and sine half of the fast path for all 2**24 uniforms, against _log_ps and _sincos_ps."""
-    rows = 1 << 14
-    chunk = RM._NormalChunk(rows)
+    size = 1 << 17
+    scratch = NF._Scratch(size)
+    r, cos, sin = (np.empty(size, f32) for _ in range(3))
     rng = np.random.default_rng(0)
-    for lo in range(0, 1 << 24, rows * 8):
-        k = np.arange(lo, lo + rows * 8, dtype=np.uint64)
-        junk = rng.integers(0, 256, k.size, dtype=np.uint64) << np.uint64(24)  # bits above the 24 a uniform uses
-        words = np.concatenate([(k | junk).reshape(rows, 8)] * 2, axis=1)  # the same k in both halves of a block
-        chunk._load(words)
-        chunk._radius()
-        chunk._sincos()
+    for lo in range(0, 1 << 24, size):
+        k = np.arange(lo, lo + size, dtype=np.int64)
+        junk = rng.integers(0, 256, k.size, dtype=np.int64) << 24  # bits above the 24 a uniform uses
+        words = (k | junk).astype(np.uint32).view(np.int32)
+        NF.radius(words, r, scratch)
+        NF.sincos(words, cos, sin, scratch)
         u = _uniform(k)
         radius = np.sqrt(f32(-2) * RM._log_ps(f32(1) - u))
-        sin, cos = RM._sincos_ps(f32(2.0 * np.pi) * u)
-        for got, want in ((chunk.r, radius), (chunk.cos, cos), (chunk.sin, sin)):
+        want_sin, want_cos = RM._sincos_ps(f32(2.0 * np.pi) * u)
+        for got, want in ((r, radius), (cos, want_cos), (sin, want_sin)):
             bad = np.flatnonzero(got.view(np.int32) != want.view(np.int32))
             assert bad.size == 0, f"k = {k[bad[:5]]}: {got[bad[:5]]} != {want[bad[:5]]}"
 
 
-@pytest.mark.parametrize("n", [16, 17, 31, 32, 1000, 16 * RM._ROWS, 16 * RM._ROWS + 16, 16 * RM._ROWS * 2 + 9])
+def _drawing(words: np.ndarray) -> tuple[NF.Draw, list[int]]:
+    """A ``draw`` that hands out ``words`` in order, and the sizes it was asked for."""
+    asked: list[int] = []
+
+    def draw(k: int) -> np.ndarray:
+        start = sum(asked)
+        asked.append(k)
+        assert start + k <= words.size, "drew past the words the kernel consumes"
+        return words[start : start + k]
+
+    return draw, asked
+
+
+_SIZES = [16, 17, 31, 32, 1000, 16 * NF._ROWS, 16 * NF._ROWS + 16, 16 * NF._THREADED_BLOCKS - 1]
+_SIZES += [16 * NF._THREADED_BLOCKS, 16 * (NF._THREADED_BLOCKS + NF._SHARED_ROWS) + 9, 16 * 3 * NF._THREADED_BLOCKS + 5]
+
+
+@pytest.mark.parametrize("n", _SIZES)
 @pytest.mark.parametrize(("mean", "std"), [(0.0, 1.0), (-0.0, 1.0), (0.5, 1.0), (0.0, 2.5), (-1.25, 0.1)])
 def test_fast_box_muller_against_the_reference(n: int, mean: float, std: float) -> None:
+    """Every size path (one chunk, many, two threads, a recomputed last block) against the specification."""
     rng = np.random.default_rng(n)
-    words = rng.integers(0, 2**32, n, dtype=np.uint64)
+    tail_words = 16 if n % 16 else 0
+    words = rng.integers(0, 2**32, n + tail_words, dtype=np.uint64)
     words[:64] &= np.uint64(0xFF000000)  # u = 0 in radius and angle slots: signed zeros
-    tail = rng.integers(0, 2**32, 16, dtype=np.uint64) if n % 16 else None
-    got = RM.box_muller_words_f32(words, tail, f32(mean), f32(std))
+    draw, asked = _drawing(words)
+    got = NF.box_muller_f32(draw, n, f32(mean), f32(std))
+    assert sum(asked) == words.size  # every word torch's kernel consumes, in order, and no more
     mask = np.uint64(0xFFFFFF)
+    tail = words[n:] if tail_words else None
     want = RM.box_muller_reference_f32(
-        _uniform(words & mask), None if tail is None else _uniform(tail & mask), f32(mean), f32(std)
+        _uniform(words[:n] & mask), None if tail is None else _uniform(tail & mask), f32(mean), f32(std)
     )
     assert got.dtype == np.float32 and got.shape == (n,)
     assert np.array_equal(got.view(np.int32), want.view(np.int32))
+
+
+def test_a_failing_draw_reaches_the_caller_on_the_threaded_path() -> None:
+    """An error inside the helper thread's draw is raised in the caller, and no thread is left behind."""
+    import threading  # noqa: PLC0415
+
+    calls = []
+
+    def draw(k: int) -> np.ndarray:
+        calls.append(k)
+        if len(calls) == 3:
+            raise MemoryError("planted")
+        return np.zeros(k, np.uint64)
+
+    before = threading.active_count()
+    with pytest.raises(MemoryError, match="planted"):
+        NF.box_muller_f32(draw, 16 * 4 * NF._THREADED_BLOCKS, f32(0), f32(1))
+    assert threading.active_count() == before
 
 
 def test_randn_where_a_radius_uniform_is_zero() -> None:
