@@ -22,7 +22,7 @@ than one.
 
 from __future__ import annotations
 
-import sys
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -76,11 +76,14 @@ _D_HALF_NEG = _c64(-0.5)
 # Blocks of 16 per chunk on the calling thread, the fastest measured: each chunk makes ~60 NumPy calls
 # of ~0.5 us overhead per half, and the scratch arrays are still served from L2/L3 at this size.
 _ROWS = 2048
-# Blocks per chunk when two threads share the work: fewer NumPy calls, so fewer GIL hand-offs.
-_SHARED_ROWS = 4096
-_SWITCH_INTERVAL = 2e-4
-# From this many blocks on, two threads: below it the thread start and hand-offs cost more than they save.
-_THREADED_BLOCKS = 4 * _ROWS
+# Blocks per chunk when two threads share the work. Larger chunks mean fewer NumPy calls, so fewer GIL
+# hand-offs between the threads: measured on 2 cores for randn(1_000_000), 2048 rows gained nothing over
+# one thread, 4096 about 1.4x, 8192 about 1.7x, 16384 less again (the scratch arrays outgrow the caches).
+_SHARED_ROWS = 8192
+# Two threads once there are two shared chunks; below that one thread is as fast.
+_THREADED_BLOCKS = 2 * _SHARED_ROWS
+# Only where this process may run on more than one CPU: on one, a second thread only adds hand-offs.
+_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class _Scratch:
@@ -231,86 +234,94 @@ def _finish(res: np.ndarray, r: np.ndarray, add: np.ndarray | None, out: np.ndar
 
 
 class _Chunk:
-    """Everything one block range needs on one thread, for up to ``rows`` blocks of 16."""
+    """Everything one thread needs to turn up to ``rows`` blocks of 16 into normals, reused call after call."""
 
     def __init__(self, rows: int) -> None:
-        self.low = np.empty((rows, 16), np.int32)
+        self.rows = rows
+        self.low = np.empty((min(rows, _ROWS), 16), np.int32)
         self.halves = np.empty((2, rows * 8), np.int32)
         self.r = np.empty(rows * 8, f32)
         self.res = np.empty((2, rows * 8), f32)
         self.scratch = _Scratch(rows * 8)
 
-    def run(self, words: np.ndarray, out: np.ndarray, add: np.ndarray | None) -> None:
-        """words: (rows, 16) raw words; out: (rows, 16) float32 normals (cos half, sin half of each block)."""
-        m = words.shape[0] * 8
+    def load(self, draw: Draw, rows: int) -> None:
+        """Draw the words of ``rows`` blocks and keep the low 32 bits of each, split into the two halves.
+
+        At most ``_ROWS`` blocks per draw: NumPy allocates every draw's result, and a multi-megabyte one is
+        fresh memory each time, whose first touch (page faults) was measured to cost as much as the draw.
+        """
+        for lo in range(0, rows, _ROWS):
+            hi = min(rows, lo + _ROWS)
+            words = draw((hi - lo) * 16).reshape(hi - lo, 16)
+            _split_words(words, self.low[: hi - lo], self.halves[:, lo * 8 : hi * 8])
+
+    def compute(self, out: np.ndarray, add: np.ndarray | None) -> None:
+        """out: (rows, 16) float32 normals (cos half, sin half of each block) from the loaded words."""
+        m = out.shape[0] * 8
         halves, r, res = self.halves[:, :m], self.r[:m], self.res[:, :m]
-        _split_words(words, self.low[: words.shape[0]], halves)
         radius(halves[0], r, self.scratch)
         sincos(halves[1], res[0], res[1], self.scratch)
         _finish(res, r, add, out)
 
 
-def _one_thread(blocks: np.ndarray, out: np.ndarray, add: np.ndarray | None) -> None:
-    chunk = _Chunk(min(blocks.shape[0], _ROWS))
-    for lo in range(0, blocks.shape[0], _ROWS):
-        chunk.run(blocks[lo : lo + _ROWS], out[lo : lo + _ROWS], add)
+# Spare chunks of the two full sizes, at most two each (one per thread): reusing them keeps the scratch
+# arrays' pages mapped between calls. Smaller chunks (a draw of fewer blocks) are not kept.
+_POOL: dict[int, list[_Chunk]] = {_ROWS: [], _SHARED_ROWS: []}
+_POOL_LOCK = threading.Lock()
 
 
-def _two_threads(draw: Draw, nb: int, out: np.ndarray, add: np.ndarray | None, rows: int) -> None:
-    """Both threads compute chunks of ``rows`` blocks: this one from the front, the helper from the back.
+def _borrow(rows: int) -> _Chunk:
+    with _POOL_LOCK:
+        spare = _POOL.get(rows)
+        return spare.pop() if spare else _Chunk(rows)
 
-    The helper first draws every chunk's words (in order: the generator is sequential), so this thread
-    can start on the first chunk while later words are still being drawn.
+
+def _give_back(chunk: _Chunk) -> None:
+    with _POOL_LOCK:
+        spare = _POOL.get(chunk.rows)
+        if spare is not None and len(spare) < 2:
+            spare.append(chunk)
+
+
+def _fill(draw: Draw, nb: int, out: np.ndarray, add: np.ndarray | None, threads: int) -> None:
+    """Normals for ``nb`` blocks into out (nb, 16), on ``threads`` threads (1 or 2) taking chunks in turn.
+
+    A thread claims the next chunk and draws its words while holding the claim, so words are drawn in
+    block order whichever thread computes them; the compute runs outside the claim. Near the end, chunks
+    shrink to half of what is left, so both threads finish at about the same time.
     """
-    chunks = [(lo, min(nb, lo + rows)) for lo in range(0, nb, rows)]
-    words: list[np.ndarray | None] = [None] * len(chunks)
-    ready = [threading.Event() for _ in chunks]
+    rows = _SHARED_ROWS if threads > 1 else min(nb, _ROWS)
     claim = threading.Lock()
-    state = {"front": 0, "back": len(chunks)}  # chunks [front, back) are unclaimed
+    taken = [0]
     failed: list[BaseException] = []
 
-    def take(from_front: bool) -> int | None:
-        with claim:
-            if state["front"] >= state["back"]:
-                return None
-            if from_front:
-                state["front"] += 1
-                return state["front"] - 1
-            state["back"] -= 1
-            return state["back"]
-
-    def compute(from_front: bool) -> None:
-        chunk = _Chunk(rows)
-        while (i := take(from_front)) is not None:
-            ready[i].wait()
-            block = words[i]
-            if block is None:  # the helper failed while drawing
-                return
-            lo, hi = chunks[i]
-            chunk.run(block, out[lo:hi], add)
-
-    def helper() -> None:
+    def work() -> None:
+        chunk = _borrow(rows)
         try:
-            for i, (lo, hi) in enumerate(chunks):
-                words[i] = draw((hi - lo) * 16).reshape(hi - lo, 16)
-                ready[i].set()
-            compute(from_front=False)
+            while True:
+                with claim:
+                    left = nb - taken[0]
+                    if failed or not left:
+                        return
+                    lo = taken[0]
+                    hi = lo + min(left, rows, max(_ROWS, -(-left // 2)))
+                    taken[0] = hi
+                    chunk.load(draw, hi - lo)
+                chunk.compute(out[lo:hi], add)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, which re-raises it
             failed.append(exc)
-            for event in ready:
-                event.set()
+        finally:
+            _give_back(chunk)
 
-    worker = threading.Thread(target=helper, name="randn-helper", daemon=True)
-    old_interval = sys.getswitchinterval()
-    # the helper wakes for a few GIL acquisitions per chunk; with the default 5 ms switch interval it
-    # would wait that long each time behind this thread's stream of short NumPy calls
-    sys.setswitchinterval(min(old_interval, _SWITCH_INTERVAL))
-    try:
-        worker.start()
-        compute(from_front=True)
-    finally:
-        worker.join()  # the generator must not be drawn from behind the caller's back
-        sys.setswitchinterval(old_interval)
+    if threads == 1:
+        work()
+    else:
+        helper = threading.Thread(target=work, name="randn-helper", daemon=True)
+        helper.start()
+        try:
+            work()
+        finally:
+            helper.join()  # the generator must not be drawn from behind the caller's back
     if failed:
         raise failed[0]
 
@@ -324,18 +335,13 @@ def box_muller_f32(draw: Draw, n: int, mean: np.float32, std: np.float32) -> np.
     """
     nb = n // 16
     out = np.empty(n, f32)
-    outb = out[: nb * 16].reshape(nb, 16)
     # fma(n, std, mean) ends every block; with std 1 and mean +-0 it is n + mean, one float32 add
     plain = std == 1 and mean == 0
     add = _c32(mean) if plain else None
-    if nb >= _THREADED_BLOCKS:
-        _two_threads(draw, nb, outb, add, _SHARED_ROWS)
-        if n % 16:
-            draw(n % 16)  # uniforms the kernel fills and then overwrites
-    else:
-        _one_thread(draw(n)[: nb * 16].reshape(nb, 16), outb, add)
+    _fill(draw, nb, out[: nb * 16].reshape(nb, 16), add, 2 if nb >= _THREADED_BLOCKS and _CPUS > 1 else 1)
     if n % 16:
-        last = np.empty((1, 16), f32)
-        _Chunk(1).run(draw(16).reshape(1, 16), last, add)
-        out[n - 16 :] = last.reshape(-1)
+        draw(n % 16)  # uniforms the kernel fills and then overwrites
+        last = _Chunk(1)
+        last.load(draw, 1)
+        last.compute(out[n - 16 :].reshape(1, 16), add)
     return out if plain else fma32(out, std, mean)

@@ -141,7 +141,12 @@ def _drawing(words: np.ndarray) -> tuple[NF.Draw, list[int]]:
 
 
 _SIZES = [16, 17, 31, 32, 1000, 16 * NF._ROWS, 16 * NF._ROWS + 16, 16 * NF._THREADED_BLOCKS - 1]
-_SIZES += [16 * NF._THREADED_BLOCKS, 16 * (NF._THREADED_BLOCKS + NF._SHARED_ROWS) + 9, 16 * 3 * NF._THREADED_BLOCKS + 5]
+_SIZES += [
+    16 * NF._THREADED_BLOCKS,
+    16 * (NF._THREADED_BLOCKS + 1001) + 3,
+    16 * (NF._THREADED_BLOCKS + NF._SHARED_ROWS) + 9,
+    16 * 3 * NF._THREADED_BLOCKS + 5,
+]
 
 
 @pytest.mark.parametrize("n", _SIZES)
