@@ -202,7 +202,8 @@ def test_bernoulli_(seed: int, n: int, dtype: str, p: float) -> None:
 
 
 def test_large_sizes() -> None:
-    for n in (100_003, 65_536):
+    # 262_149 and 1_000_003: float32 Box-Muller shared between two threads, with a recomputed last block
+    for n in (100_003, 65_536, 262_149, 1_000_003):
         assert_same_stream(3, lambda t, n=n: t.randn(n))
         assert_same_stream(3, lambda t, n=n: t.empty(n).normal_(0.25, 3.0))
         assert_same_stream(3, lambda t, n=n: t.randn(n, dtype=t.float64))
