@@ -82,8 +82,11 @@ _ROWS = 2048
 _SHARED_ROWS = 8192
 # Two threads once there are two shared chunks; below that one thread is as fast.
 _THREADED_BLOCKS = 2 * _SHARED_ROWS
-# Only where this process may run on more than one CPU: on one, a second thread only adds hand-offs.
+# Threads for large draws: one per CPU this process may run on, at most _MAX_THREADS (every NumPy call
+# takes the GIL for a moment, so more threads mostly add hand-offs). On one CPU: no helper at all.
+_MAX_THREADS = 2
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_THREADS = max(1, min(_CPUS, _MAX_THREADS))
 
 
 class _Scratch:
@@ -284,11 +287,11 @@ def _give_back(chunk: _Chunk) -> None:
 
 
 def _fill(draw: Draw, nb: int, out: np.ndarray, add: np.ndarray | None, threads: int) -> None:
-    """Normals for ``nb`` blocks into out (nb, 16), on ``threads`` threads (1 or 2) taking chunks in turn.
+    """Normals for ``nb`` blocks into out (nb, 16), on ``threads`` threads (this one and helpers) taking chunks in turn.
 
     A thread claims the next chunk and draws its words while holding the claim, so words are drawn in
     block order whichever thread computes them; the compute runs outside the claim. Near the end, chunks
-    shrink to half of what is left, so both threads finish at about the same time.
+    shrink to a share of what is left, so the threads finish at about the same time.
     """
     rows = _SHARED_ROWS if threads > 1 else min(nb, _ROWS)
     claim = threading.Lock()
@@ -304,7 +307,7 @@ def _fill(draw: Draw, nb: int, out: np.ndarray, add: np.ndarray | None, threads:
                     if failed or not left:
                         return
                     lo = taken[0]
-                    hi = lo + min(left, rows, max(_ROWS, -(-left // 2)))
+                    hi = lo + min(left, rows, max(_ROWS, -(-left // threads)))
                     taken[0] = hi
                     chunk.load(draw, hi - lo)
                 chunk.compute(out[lo:hi], add)
@@ -313,14 +316,13 @@ def _fill(draw: Draw, nb: int, out: np.ndarray, add: np.ndarray | None, threads:
         finally:
             _give_back(chunk)
 
-    if threads == 1:
-        work()
-    else:
-        helper = threading.Thread(target=work, name="randn-helper", daemon=True)
+    helpers = [threading.Thread(target=work, name="randn-helper", daemon=True) for _ in range(threads - 1)]
+    for helper in helpers:
         helper.start()
-        try:
-            work()
-        finally:
+    try:
+        work()
+    finally:
+        for helper in helpers:
             helper.join()  # the generator must not be drawn from behind the caller's back
     if failed:
         raise failed[0]
@@ -338,7 +340,8 @@ def box_muller_f32(draw: Draw, n: int, mean: np.float32, std: np.float32) -> np.
     # fma(n, std, mean) ends every block; with std 1 and mean +-0 it is n + mean, one float32 add
     plain = std == 1 and mean == 0
     add = _c32(mean) if plain else None
-    _fill(draw, nb, out[: nb * 16].reshape(nb, 16), add, 2 if nb >= _THREADED_BLOCKS and _CPUS > 1 else 1)
+    threads = min(_THREADS, nb // _SHARED_ROWS) if nb >= _THREADED_BLOCKS else 1
+    _fill(draw, nb, out[: nb * 16].reshape(nb, 16), add, max(1, threads))
     if n % 16:
         draw(n % 16)  # uniforms the kernel fills and then overwrites
         last = _Chunk(1)
