@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ._rng_math import _DP, _FOPI, _LOG_P, _LOG_Q1, _LOG_Q2, f32, fma32
+from ._rng_math import _DP, _LOG_P, _LOG_Q1, _LOG_Q2, f32, fma32
 
 Draw = Callable[[int], np.ndarray]
 """``draw(k)``: the generator's next ``k`` raw 32-bit words, as an integer array."""
@@ -68,9 +68,10 @@ _LOW24 = _ci(0xFFFFFF)
 _TWO_PI_24 = _c32(f32(2.0 * np.pi) * f32(2.0**-24))  # 2 pi u = (2 pi 2**-24) k: power-of-two scaling, same rounding
 _COS_P = [_c64(f32(c)) for c in (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)]
 _SIN_P = [_c64(f32(c)) for c in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
-_DP_SUM = _c64(float(_DP[0]) + float(_DP[1]) + float(_DP[2]))  # exact: 8 + 11 + 24 bits spanning 48
-_F1, _F2, _FOPI_A = _c32(1), _c32(2), _c32(_FOPI)
-_I1, _INOT1, _I23, _I29, _I30, _I31, _SIGN = (_ci(v) for v in (1, ~1, 23, 29, 30, 31, -(1 << 31)))
+_DP_SUM_2 = _c64(2 * (float(_DP[0]) + float(_DP[1]) + float(_DP[2])))  # exact: 8 + 11 + 24 bits spanning 48
+_OCTANT_HALF = _ci(1 << 21)
+_F1, _F2 = _c32(1), _c32(2)
+_I22, _I23, _I30, _I31, _SIGN = (_ci(v) for v in (22, 23, 30, 31, -(1 << 31)))
 _D_HALF_NEG = _c64(-0.5)
 
 # Blocks of 16 per chunk on the calling thread, the fastest measured: each chunk makes ~60 NumPy calls
@@ -152,17 +153,18 @@ def sincos(words: np.ndarray, cos: np.ndarray, sin: np.ndarray, s: _Scratch) -> 
     np.bitwise_and(words, _LOW24, j)
     np.copyto(th, j, casting="unsafe")
     np.multiply(th, _TWO_PI_24, th)
-    np.multiply(th, _FOPI_A, x)
-    np.copyto(j, x, casting="unsafe")  # truncation, as _mm256_cvttps_epi32 (theta >= 0)
-    np.add(j, _I1, j)
-    np.bitwise_and(j, _INOT1, j)
+    # Cephes' octant j = (trunc(theta * 4/pi) + 1) & ~1. theta * 4/pi is k / 2**21 up to roundings, and for
+    # every 24-bit k its truncation is exactly k >> 21 (the roundings never cross an integer: the exhaustive
+    # test covers all 2**24). So h = j / 2 = (k + 2**21) >> 22, two integer passes.
+    np.add(j, _OCTANT_HALF, j)
+    np.right_shift(j, _I22, j)
     # Cody-Waite reduction x = fma(j, DP3, x + j*DP1 + j*DP2). The two inner steps are exact in float32
     # (j <= 8 is even, DP1 has 8 significant bits and DP2 11; when j > 0, theta >= pi/4 is a multiple of
     # 2**-24 and each reduced x is below 1), so the fma rounds theta + j*(DP1 + DP2 + DP3) once. That sum
     # of constants is exact in float64 (48 significant bits), and so is j times it: one float64 add and one
     # cast give the same single rounding (the exhaustive test holds it to the step-by-step reference).
     np.copyto(t, j)
-    np.multiply(t, _DP_SUM, t)
+    np.multiply(t, _DP_SUM_2, t)  # j * DP = h * (2 DP), exact
     np.copyto(x64, th)
     np.add(t, x64, t)
     np.copyto(x, t, casting="unsafe")
@@ -184,19 +186,19 @@ def sincos(words: np.ndarray, cos: np.ndarray, sin: np.ndarray, s: _Scratch) -> 
     np.add(t, x64, t)
     np.copyto(cos, t, casting="unsafe")  # fma(c * z, z, -(z * 0.5))
     np.add(cos, _F1, cos)
-    # j in {0, 2, 4, 6, 8}: bit 1 swaps the polynomials, bit 2 negates the sine, bit 2 xor bit 1 the cosine.
-    # As bit operations on the float32 patterns (an xor-swap under a mask, xor of the sign bit), which
-    # cost a fraction of np.where and unary minus.
+    # j = 2h in {0, 2, 4, 6, 8}: bit 1 of j (bit 0 of h) swaps the polynomials, bit 2 (bit 1 of h) negates
+    # the sine, their xor the cosine. As bit operations on the float32 patterns (an xor-swap under a mask,
+    # xor of the sign bit), which cost a fraction of np.where and unary minus.
     sb, cb = sin.view(np.int32), cos.view(np.int32)
     swap, d = x.view(np.int32), z.view(np.int32)
-    np.left_shift(j, _I30, ib)  # sign bit = bit 1 of j
+    np.left_shift(j, _I31, ib)  # sign bit = bit 0 of h
     np.right_shift(ib, _I31, swap)  # all ones where the polynomials swap
     np.bitwise_xor(sb, cb, d)
     np.bitwise_and(d, swap, d)
     np.bitwise_xor(sb, d, sb)
     np.bitwise_xor(cb, d, cb)
-    np.left_shift(j, _I29, j)
-    np.bitwise_and(j, _SIGN, j)  # sign bit = bit 2 of j
+    np.left_shift(j, _I30, j)
+    np.bitwise_and(j, _SIGN, j)  # sign bit = bit 1 of h
     np.bitwise_xor(sb, j, sb)
     np.bitwise_xor(j, ib, j)
     np.bitwise_xor(cb, j, cb)
