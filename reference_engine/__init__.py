@@ -63,6 +63,7 @@ from ._dtype import (
 from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
 from ._printing import get_printoptions, printoptions, set_printoptions
+from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
 from .ops.conv import conv2d
@@ -82,7 +83,7 @@ __all__ = [
     "set_default_device", "set_default_dtype", "set_grad_enabled", "short", "tensor", "uint8", "zeros", "zeros_like",
 ]  # fmt: skip
 __all__ += ops.__all__
-__all__ += ["nn", "optim", "random", "utils", *random.__all__]
+__all__ += ["distributions", "finfo", "iinfo", "nn", "optim", "random", "utils", *random.__all__]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
 
 
@@ -116,3 +117,6 @@ def can_cast(from_: dtype, to: dtype) -> bool:
     from .ops.inplace import _can_cast  # noqa: PLC0415
 
     return _can_cast(from_, to)
+
+# Last: torch.distributions is written against the finished top-level namespace (torch.Tensor, torch.normal ...).
+from . import distributions  # noqa: E402

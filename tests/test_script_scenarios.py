@@ -149,8 +149,11 @@ print("functional", F.__name__, optim.__name__, torch.autograd.Function.__module
 print("torch modules", sorted({getattr(m, "__name__", "?").split(".")[0]
                               for n, m in sys.modules.items() if n == "torch" or n.startswith("torch.")}))
 print("argv", sys.argv[0].endswith("aliasing.py"), __name__)
+import torch.distributions
+from torch.optim.lr_scheduler import StepLR
+print("submodules", torch.distributions.__name__, StepLR.__module__)
 try:
-    import torch.distributions
+    import torch.fx
 except ImportError as exc:
     print("missing", type(exc).__name__, exc)
 """
@@ -167,7 +170,8 @@ def test_engine_side_imports_resolve_to_reference_engine(tmp_path: Path) -> None
                         "reference_engine.autograd.function reference_engine.random")  # fmt: skip
     assert lines[3] == "torch modules ['reference_engine']"  # real torch never loaded
     assert lines[4] == "argv True __main__"
-    assert lines[5] == "missing ModuleNotFoundError No module named 'torch.distributions'"
+    assert lines[5] == "submodules reference_engine.distributions reference_engine.optim.lr_scheduler"
+    assert lines[6] == "missing ModuleNotFoundError No module named 'torch.fx'"
 
 
 def test_a_hanging_script_is_a_timeout_with_what_it_printed(tmp_path: Path) -> None:

@@ -12,9 +12,30 @@ from ..ops.conv import conv2d
 from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..tensor import Tensor
+from ._activation import (
+    elu,
+    gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    relu6,
+    silu,
+    softplus,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+from ._loss import binary_cross_entropy, huber_loss, kl_div, smooth_l1_loss
+from ._normalization import cosine_similarity, group_norm, layer_norm, normalize
 from ._ops import linear, softmax_dim
 from ._ops import log_softmax as _log_softmax
 from ._ops import softmax as _softmax
+from ._padding import pad
+from ._sparse import embedding, one_hot
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -39,6 +60,12 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dim is None:
         dim = softmax_dim("log_softmax", input.ndim, _stacklevel)
     return _log_softmax(input, dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        dim = softmax_dim("softmin", input.ndim, _stacklevel)
+    return _softmax(-input, dim, dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -98,4 +125,8 @@ __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "l1_loss", "linear", "log_softmax",
     "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+    "cosine_similarity", "elu", "gelu", "glu", "group_norm", "hardsigmoid", "hardswish", "hardtanh", "layer_norm",
+    "leaky_relu", "logsigmoid", "mish", "normalize", "relu6", "silu", "softmin", "softplus", "softsign",
+    "tanhshrink", "threshold", "binary_cross_entropy", "embedding", "huber_loss", "kl_div", "one_hot", "pad",
+    "smooth_l1_loss",
 ]  # fmt: skip

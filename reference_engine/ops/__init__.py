@@ -15,11 +15,11 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..tensor import Tensor, grad_recording
-from . import indexing, inplace, linalg, pointwise, reduction, shape
+from . import einsum, extra, indexing, inplace, linalg, more_math, pointwise, reduction, shape, sorting
 from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
 
-_MODULES = (pointwise, reduction, shape, indexing, linalg)
+_MODULES = (pointwise, reduction, shape, indexing, linalg, sorting, extra, more_math, einsum)
 
 # Methods that are the same function as torch.<name>(tensor, ...)
 for _mod in _MODULES:

@@ -797,8 +797,9 @@ def cumsum(input: Tensor, dim: Any = _MISSING, *, dtype: D.dtype | None = None) 
     d = _one_dim(input, dim)
     dt = _reduce_int_dtype(input, dtype)
     a = _as(input, dt)
-    # a Half running sum is kept in float32 and each partial sum rounded to half, as torch does
-    acc = input._xp.float32 if dt is D.float16 else dt.np
+    # torch keeps the running sum in its accumulate type (float32 for Half, float64 for float32) and
+    # rounds each output to the dtype
+    acc = {D.float16: input._xp.float32, D.float32: input._xp.float64}.get(dt, dt.np)
     res = a.copy() if a.ndim == 0 else input._xp.cumsum(a, axis=d, dtype=acc).astype(dt.np, copy=False)
     result = Tensor._make(res)
     if grad_recording(input):

@@ -5,14 +5,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _dtype as D
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused, lerp_
-
-
-def step_dtype() -> Any:
-    """The dtype of the ``step`` counters: float64 only when that is the default dtype (torch's rule)."""
-    return D.float64.np if D.get_default_dtype() is D.float64 else D.float32.np
+from .optimizer import (
+    Optimizer,
+    bump,
+    check_common,
+    decay_sq_,
+    decay_weights,
+    lerp_,
+    plain_grad,
+    scalar_state,
+    sqrt,
+    tick,
+    zeros_state,
+)
 
 
 class Adam(Optimizer):
@@ -47,12 +53,11 @@ class Adam(Optimizer):
     def _state(self, p: Tensor, amsgrad: bool) -> dict[str, Any]:
         state = self.state[p]
         if not state:
-            xp = p._xp
-            state["step"] = Tensor._make(xp.zeros((), dtype=step_dtype()))
-            state["exp_avg"] = Tensor._make(xp.zeros_like(p._data))
-            state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p._data))
+            state["step"] = scalar_state(0.0)
+            state["exp_avg"] = zeros_state(p)
+            state["exp_avg_sq"] = zeros_state(p)
             if amsgrad:
-                state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p._data))
+                state["max_exp_avg_sq"] = zeros_state(p)
         return state
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
@@ -60,25 +65,15 @@ class Adam(Optimizer):
         dt = p._data.dtype.type
         xp = p._xp
         beta1, beta2 = group["betas"]
-        lr, wd, eps, amsgrad = group["lr"], group["weight_decay"], group["eps"], group["amsgrad"]
+        lr, eps, amsgrad = group["lr"], group["eps"], group["amsgrad"]
         state = self._state(p, amsgrad)
-        g = p._grad._data
-        if group["maximize"]:
-            g = -g
-        state["step"]._data += 1
-        bump(state["step"])
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p._data *= dt(1 - lr * wd)
-            else:
-                g = fused(g, dt(wd), p._data)
+        step = tick(state["step"])
+        g = plain_grad(p, group, decay_weights(p, group))
         m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         lerp_(m, g, 1 - beta1)
-        v *= dt(beta2)
-        v[...] = fused(v, dt(1 - beta2) * g, g)  # addcmul_: self + (value * t1) * t2, fused
+        decay_sq_(v, g, beta2)
         bump(state["exp_avg"])
         bump(state["exp_avg_sq"])
-        step = float(state["step"]._data)
         bc1 = 1 - beta1**step
         bc2_sqrt = math.sqrt(1 - beta2**step)
         step_size = lr / bc1
@@ -87,7 +82,7 @@ class Adam(Optimizer):
             xp.maximum(vmax, v, out=vmax)
             bump(state["max_exp_avg_sq"])
             v = vmax
-        denom = xp.sqrt(v) / dt(bc2_sqrt)
+        denom = sqrt(v) / dt(bc2_sqrt)
         denom += dt(eps)
         p._data += dt(-step_size) * m / denom
         bump(p)

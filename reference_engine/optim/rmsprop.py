@@ -5,8 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .adam import step_dtype
-from .optimizer import Optimizer, bump, check_common, fused, lerp_
+from .optimizer import (
+    Optimizer,
+    bump,
+    check_common,
+    decay_sq_,
+    fused,
+    lerp_,
+    plain_grad,
+    scalar_state,
+    sqrt,
+    tick,
+    zeros_state,
+)
 
 
 class RMSprop(Optimizer):
@@ -39,39 +50,31 @@ class RMSprop(Optimizer):
     def _state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]
         if not state:
-            xp = p._xp
-            state["step"] = Tensor._make(xp.zeros((), dtype=step_dtype()))
-            state["square_avg"] = Tensor._make(xp.zeros_like(p._data))
+            state["step"] = scalar_state(0.0)
+            state["square_avg"] = zeros_state(p)
             if group["momentum"] > 0:
-                state["momentum_buffer"] = Tensor._make(xp.zeros_like(p._data))
+                state["momentum_buffer"] = zeros_state(p)
             if group["centered"]:
-                state["grad_avg"] = Tensor._make(xp.zeros_like(p._data))
+                state["grad_avg"] = zeros_state(p)
         return state
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.rmsprop._single_tensor_rmsprop, op by op
         dt = p._data.dtype.type
-        xp = p._xp
         state = self._state(p, group)
-        alpha, eps, lr, wd = group["alpha"], group["eps"], group["lr"], group["weight_decay"]
-        g = p._grad._data
-        if group["maximize"]:
-            g = -g
-        state["step"]._data += 1
-        bump(state["step"])
-        if wd != 0:
-            g = fused(g, dt(wd), p._data)
+        alpha, eps, lr = group["alpha"], group["eps"], group["lr"]
+        g = plain_grad(p, group, group["weight_decay"])
+        tick(state["step"])
         sq = state["square_avg"]._data
-        sq *= dt(alpha)
-        sq[...] = fused(sq, dt(1 - alpha) * g, g)  # addcmul_: self + (value * t1) * t2, fused
+        decay_sq_(sq, g, alpha)
         bump(state["square_avg"])
         if group["centered"]:
             ga = state["grad_avg"]._data
             lerp_(ga, g, 1 - alpha)
             bump(state["grad_avg"])
-            avg = xp.sqrt(fused(sq, -ga, ga))  # square_avg.addcmul(grad_avg, grad_avg, value=-1)
+            avg = sqrt(fused(sq, -ga, ga))  # square_avg.addcmul(grad_avg, grad_avg, value=-1)
         else:
-            avg = xp.sqrt(sq)
+            avg = sqrt(sq)
         avg += dt(eps)
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]._data

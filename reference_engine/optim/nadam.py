@@ -1,0 +1,83 @@
+"""NAdam (momentum_decay, decoupled_weight_decay), torch's single-tensor update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from .optimizer import (
+    Optimizer,
+    bump,
+    check_betas,
+    check_common,
+    decay_sq_,
+    decay_weights,
+    lerp_,
+    plain_grad,
+    scalar_state,
+    sqrt,
+    tick,
+    zeros_state,
+)
+
+
+class NAdam(Optimizer):
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        check_common(lr, eps)
+        check_betas(betas)
+        check_common(lr, weight_decay=weight_decay)  # torch checks weight_decay after the betas
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize, "foreach": foreach,
+            "capturable": capturable, "differentiable": differentiable,
+        }  # fmt: skip
+        super().__init__(params, defaults)
+
+    def _update(self, p: Tensor, group: dict[str, Any]) -> None:
+        # torch.optim.nadam._single_tensor_nadam, op by op
+        dt = p._data.dtype.type
+        beta1, beta2 = group["betas"]
+        lr, psi = group["lr"], group["momentum_decay"]
+        state = self.state[p]
+        if not state:
+            state["step"] = scalar_state(0.0)
+            state["mu_product"] = scalar_state(1.0)
+            state["exp_avg"] = zeros_state(p)
+            state["exp_avg_sq"] = zeros_state(p)
+        step = tick(state["step"])
+        bias_correction2 = 1 - beta2**step
+        g = plain_grad(p, group, decay_weights(p, group))
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
+        # mu_product is a tensor: the product is rounded to its dtype every step
+        mp = state["mu_product"]._data
+        mp *= mp.dtype.type(mu)
+        bump(state["mu_product"])
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        lerp_(m, g, 1 - beta1)
+        bump(state["exp_avg"])
+        decay_sq_(v, g, beta2)
+        bump(state["exp_avg_sq"])
+        denom = sqrt(v / dt(bias_correction2))
+        denom += dt(group["eps"])
+        mu_product = float(mp)
+        mu_product_next = mu_product * mu_next
+        p._data += dt(-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom  # addcdiv_, unfused
+        p._data += dt((-lr * mu_next) / (1.0 - mu_product_next)) * m / denom
+        bump(p)
