@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ._backend import array_module, is_cuda_array
+
 f32 = np.float32
 _TIE = np.int64(-(2**63))
 
@@ -55,19 +57,27 @@ def _fix_ties(s: np.ndarray, a: Any, b: Any, c: Any, idx: np.ndarray) -> None:
     s[idx] = np.where(err != 0, np.nextafter(t, np.copysign(np.inf, err)), t)
 
 
-_SPLIT = 134217729.0  # 2**27 + 1, Dekker's splitter for float64
+_SPLIT = 134217729.0  # 2**27 + 1, Dekker's (Veltkamp's) splitter for float64
 
 
-def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _split(a: Any) -> tuple[Any, Any]:
+    """Two 26-bit halves of float64 ``a`` whose pairwise products are exact."""
     t = a * _SPLIT
     hi = t - (t - a)
     return hi, a - hi
 
 
-def fma64(a: np.ndarray, b: float | np.ndarray, c: float | np.ndarray) -> np.ndarray:
-    """float64 fma(a, b, c): exact product (Dekker) and compensated sum; wrong only on exact-tie corner cases."""
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
+def fma64(a: Any, b: Any, c: Any) -> Any:
+    """float64 fma(a, b, c): a * b + c with one rounding, as the FMA instruction torch's kernels use.
+
+    NumPy has no fma: the product's exact error (Dekker) and the sum's (Knuth's TwoSum) are added
+    back before the last rounding. That is correctly rounded except when the small correction itself
+    rounds onto a tie, which random data practically never hits. Where infinities or overflow make
+    the correction nan, the plain sum is kept. NumPy or CuPy arrays (or scalars).
+    """
+    xp = next((array_module(v) for v in (a, b, c) if is_cuda_array(v)), np)
+    a = xp.asarray(a, dtype=xp.float64)
+    b = xp.asarray(b, dtype=xp.float64)
     p = a * b
     ah, al = _split(a)
     bh, bl = _split(b)
@@ -75,7 +85,8 @@ def fma64(a: np.ndarray, b: float | np.ndarray, c: float | np.ndarray) -> np.nda
     s = p + c
     bb = s - p
     es = (p - (s - bb)) + (c - bb)
-    return s + (es + ep)
+    r = s + (es + ep)
+    return xp.where(xp.isfinite(r), r, s)
 
 
 def fma_exact(a: float, b: float, c: float) -> float:

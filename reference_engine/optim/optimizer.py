@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from .._rng_math import fma64
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -201,45 +202,17 @@ def fused_(base: Any, a: Any, b: Any) -> None:
     xp.copyto(base, _wide_fma(base, a, b, _SCRATCH[key]), casting="unsafe")  # the one rounding to float32
 
 
-def _split(x: Any) -> tuple[Any, Any]:
-    """Veltkamp's split of float64 ``x`` into two 26-bit halves whose products are exact."""
-    c = x * 134217729.0  # 2**27 + 1
-    hi = c - (c - x)
-    return hi, x - hi
-
-
-def _fma64(base: Any, a: Any, b: Any) -> Any:
-    """float64 ``base + a * b`` with one rounding, as the FMA instruction torch's kernels use.
-
-    NumPy has no fma: the product's exact error (Dekker) and the sum's (Knuth's TwoSum) are
-    added back before the last rounding. That is correctly rounded except when the small
-    correction itself rounds onto a tie, which random data practically never hits.
-    """
-    xp = array_module(base)
-    a = xp.asarray(a, dtype=xp.float64)
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + base
-    bv = s - p
-    t = (p - (s - bv)) + (base - bv)
-    r = s + (t + e)
-    # infinities and overflow in the split give nan corrections: keep the plain sum there
-    return xp.where(xp.isfinite(r), r, s) if r.ndim else (r if xp.isfinite(r) else s)
-
-
 def fused(base: Any, a: Any, b: Any) -> Any:
     """base + a * b rounded once, as torch's CPU kernels do for add(alpha=), lerp and addcmul (FMA).
 
-    float32 is computed in float64 and rounded once; float64 through ``_fma64``.
+    float32 is computed in float64 and rounded once; float64 through ``_rng_math.fma64``.
     """
     if _scalar_fma(base, a, b):
         return _wide_fma(base, a, b).astype(base.dtype)
     if base.dtype.itemsize == 4 and base.dtype.kind == "f":
         return (_wide(base) + _wide(a) * _wide(b)).astype(base.dtype)
     if base.dtype.itemsize == 8 and base.dtype.kind == "f":
-        return _fma64(base, a, b)
+        return fma64(a, b, base)
     return base + a * b
 
 
