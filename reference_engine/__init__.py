@@ -11,10 +11,13 @@ from . import (
     _dtype,
     autograd,
     cuda,
+    linalg,
     nn,
     ops,
     optim,
     random,
+    serialization,
+    special,
     utils,
 )
 from ._creation import (
@@ -69,6 +72,7 @@ from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
 from .ops.conv import conv2d
 from .ops.pooling import max_pool2d
 from .random import *  # noqa: F403 - torch.manual_seed, torch.randn ...
+from .serialization import load, save
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
@@ -83,8 +87,9 @@ __all__ = [
     "set_default_device", "set_default_dtype", "set_grad_enabled", "short", "tensor", "uint8", "zeros", "zeros_like",
 ]  # fmt: skip
 __all__ += ops.__all__
-__all__ += ["distributions", "finfo", "iinfo", "nn", "optim", "random", "utils", *random.__all__]
+__all__ += ["distributions", "finfo", "iinfo", "linalg", "nn", "optim", "random", "special", "utils", *random.__all__]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
+__all__ += ["load", "save", "serialization"]
 
 
 def relu_(input: Tensor) -> Tensor:  # noqa: A002
@@ -117,6 +122,7 @@ def can_cast(from_: dtype, to: dtype) -> bool:
     from .ops.inplace import _can_cast  # noqa: PLC0415
 
     return _can_cast(from_, to)
+
 
 # Last: torch.distributions is written against the finished top-level namespace (torch.Tensor, torch.normal ...).
 from . import distributions  # noqa: E402

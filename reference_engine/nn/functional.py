@@ -29,6 +29,8 @@ from ._activation import (
     tanhshrink,
     threshold,
 )
+from ._attention import scaled_dot_product_attention
+from ._conv_more import conv1d, conv_transpose1d, conv_transpose2d
 from ._loss import binary_cross_entropy, huber_loss, kl_div, smooth_l1_loss
 from ._normalization import cosine_similarity, group_norm, layer_norm, normalize
 from ._ops import linear, softmax_dim
@@ -36,6 +38,15 @@ from ._ops import log_softmax as _log_softmax
 from ._ops import softmax as _softmax
 from ._padding import pad
 from ._sparse import embedding, one_hot
+from ._vision import (
+    adaptive_max_pool2d,
+    dropout2d,
+    instance_norm,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -129,4 +140,6 @@ __all__ = [
     "leaky_relu", "logsigmoid", "mish", "normalize", "relu6", "silu", "softmin", "softplus", "softsign",
     "tanhshrink", "threshold", "binary_cross_entropy", "embedding", "huber_loss", "kl_div", "one_hot", "pad",
     "smooth_l1_loss",
+    "conv1d", "conv_transpose1d", "conv_transpose2d", "scaled_dot_product_attention",
+    "adaptive_max_pool2d", "dropout2d", "instance_norm", "interpolate", "pixel_shuffle", "pixel_unshuffle", "prelu",
 ]  # fmt: skip

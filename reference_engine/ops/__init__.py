@@ -15,11 +15,25 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..tensor import Tensor, grad_recording
-from . import einsum, extra, indexing, inplace, linalg, more_math, pointwise, reduction, shape, sorting
+from . import (
+    einsum,
+    extra,
+    indexing,
+    inplace,
+    linalg,
+    linalg_more,
+    more_math,
+    pointwise,
+    reduction,
+    shape,
+    sorting,
+    special_fns,
+)
 from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
 
-_MODULES = (pointwise, reduction, shape, indexing, linalg, sorting, extra, more_math, einsum)
+# linalg_more comes after reduction: its ``norm`` (adding p='nuc') replaces reduction's
+_MODULES = (pointwise, reduction, shape, indexing, linalg, sorting, extra, more_math, einsum, linalg_more, special_fns)
 
 # Methods that are the same function as torch.<name>(tensor, ...)
 for _mod in _MODULES:
@@ -31,7 +45,8 @@ _INPLACE = (
     "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt",
     "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "clamp_max", "clip", "floor",
     "ceil", "round", "trunc", "sign", "reciprocal", "square", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
-    "sinh", "cosh", "asin", "acos", "atan", "erf", "true_divide", "floor_divide", "maximum", "minimum",
+    "sinh", "cosh", "asin", "acos", "atan", "erf", "erfinv", "erfc", "lgamma", "digamma", "i0", "sinc", "logit",
+    "xlogy", "exp2", "true_divide", "floor_divide", "maximum", "minimum",
 )  # fmt: skip
 for _name in _INPLACE:
     if hasattr(Tensor, _name):
@@ -175,4 +190,4 @@ __all__ = ["copy_", "fill_", "inplace", "zero_"]
 for _mod in _MODULES:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)
-    __all__ += list(_mod.__all__)
+    __all__ += [name for name in _mod.__all__ if name not in __all__]  # a later module may replace an op

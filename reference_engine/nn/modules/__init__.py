@@ -23,9 +23,11 @@ from .activation import (
     Tanhshrink,
     Threshold,
 )
+from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d
+from .conv_more import Conv1d, ConvTranspose1d, ConvTranspose2d
 from .flatten import Dropout, Flatten, Unflatten
 from .linear import Identity, Linear
 from .loss import (
@@ -41,7 +43,19 @@ from .loss import (
 )
 from .normalization import CosineSimilarity, GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
+from .vision import (
+    AdaptiveMaxPool2d,
+    Dropout2d,
+    InstanceNorm2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    PReLU,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "MaxPool2d",
@@ -52,4 +66,8 @@ __all__ = [
     "SiLU", "Softmin", "Softplus", "Softsign", "Tanhshrink", "Threshold",
     "CosineSimilarity", "Embedding", "GroupNorm", "LayerNorm",
     "BCELoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss",
+    "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
+    "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MultiheadAttention",
+    "AdaptiveMaxPool2d", "Dropout2d", "InstanceNorm2d", "PixelShuffle", "PixelUnshuffle", "PReLU", "Upsample",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]  # fmt: skip

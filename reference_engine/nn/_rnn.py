@@ -1,0 +1,137 @@
+"""The recurrent computations behind ``nn.RNN``/``LSTM``/``GRU`` and their cells, built from engine ops.
+
+The arithmetic follows torch's CPU implementation (aten/src/ATen/native/RNN.cpp): a layer projects the
+whole input sequence through ``weight_ih`` first (one ``linear`` over all steps), then each step adds
+``linear(h, weight_hh, bias_hh)`` to that step's slice; a cell computes the input projection of its one
+step the same way, so layers and cells share one step function per kind. Gate order and operand order are
+torch's (LSTM: i, f, g, o; GRU: r, z, n with ``h' = (h - n) * z + n``), so float64 values agree to rounding.
+Autograd comes from the ops used; node names are therefore the engine's (``StackBackward0`` ...), not
+the names of torch's fused CPU kernels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..ops import pointwise
+from ..ops.shape import cat, stack
+from ..tensor import Tensor
+from . import functional as F
+from ._ops import linear
+
+State = tuple[Tensor, ...]
+# (input gates, state, weight_hh, bias_hh, weight_hr) -> new state
+Step = Callable[..., State]
+
+
+def _simple_step(act: Callable[[Tensor], Tensor]) -> Step:
+    def step(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None) -> State:
+        return (act(linear(state[0], w_hh, b_hh) + gi),)
+
+    return step
+
+
+def lstm_step(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None) -> State:
+    """One LSTM step from the precomputed input gates ``gi``; ``state`` is (h, c)."""
+    h, c = state
+    i, f, g, o = (linear(h, w_hh, b_hh) + gi).chunk(4, 1)
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    cy = f * c + i * g
+    hy = o * cy.tanh()
+    # proj_size: the hidden state handed on (and output) is projected, the cell state is not
+    return (hy if w_hr is None else linear(hy, w_hr), cy)
+
+
+def gru_step(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None) -> State:
+    """One GRU step; the reset gate scales ``W_hn h + b_hn``, as torch and cuDNN do (the paper scales h)."""
+    h = state[0]
+    i_r, i_z, i_n = gi.chunk(3, 1)
+    h_r, h_z, h_n = linear(h, w_hh, b_hh).chunk(3, 1)
+    r = (h_r + i_r).sigmoid()
+    z = (h_z + i_z).sigmoid()
+    n = (i_n + h_n * r).tanh()
+    return ((h - n) * z + n,)
+
+
+STEPS: dict[str, Step] = {
+    "RNN_TANH": _simple_step(pointwise.tanh),
+    "RNN_RELU": _simple_step(pointwise.relu),
+    "LSTM": lstm_step,
+    "GRU": gru_step,
+}
+
+
+def cell_forward(
+    mode: str,
+    input: Tensor,  # noqa: A002
+    state: State,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+) -> State:
+    """One step of a cell on batched (2-D) input, with torch's ``*_cell`` size checks."""
+    # size() rather than shape: a 1-D state raises torch's IndexError
+    if input.size(1) != w_ih.shape[1]:
+        raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {w_ih.shape[1]}")
+    for label, hx in enumerate(state):
+        if input.size(0) != hx.size(0):
+            raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} batch size {hx.size(0)}")
+        if hx.size(1) != w_hh.shape[1]:
+            raise RuntimeError(
+                f"hidden{label} has inconsistent hidden_size: got {hx.size(1)}, expected {w_hh.shape[1]}"
+            )
+    return STEPS[mode](linear(input, w_ih, b_ih), state, w_hh, b_hh, None)
+
+
+def _direction(
+    step: Step, gates: Tensor, state: State, weights: Sequence[Tensor | None], reverse: bool
+) -> tuple[Tensor, State]:
+    """Run one direction of one layer over the projected sequence ``gates`` (seq, batch, gates)."""
+    _, w_hh, _, b_hh, w_hr = weights
+    steps = gates.unbind(0)
+    outputs = []
+    for gi in reversed(steps) if reverse else steps:
+        state = step(gi, state, w_hh, b_hh, w_hr)
+        outputs.append(state[0])
+    if reverse:
+        outputs.reverse()
+    return stack(outputs, 0), state
+
+
+def rnn_forward(
+    mode: str,
+    input: Tensor,  # noqa: A002
+    hx: State,
+    weights: Sequence[Sequence[Tensor | None]],
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+    batch_first: bool,
+) -> tuple[Tensor, State]:
+    """A full multi-layer run: ``weights`` holds (w_ih, w_hh, b_ih, b_hh, w_hr) per layer and direction,
+    ``hx`` the stacked initial states (h0, or h0 and c0). Returns the output and the stacked final states."""
+    if input.shape[1 if batch_first else 0] == 0:
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+    step = STEPS[mode]
+    # torch runs time-major and transposes back at the end
+    layer_input = input.transpose(0, 1) if batch_first else input
+    per_state = [h.unbind(0) for h in hx]
+    num_directions = 2 if bidirectional else 1
+    finals: list[State] = []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(num_directions):
+            idx = layer * num_directions + direction
+            w = weights[idx]
+            gates = linear(layer_input, w[0], w[2])
+            out, final = _direction(step, gates, tuple(s[idx] for s in per_state), w, direction == 1)
+            outputs.append(out)
+            finals.append(final)
+        layer_input = outputs[0] if num_directions == 1 else cat(outputs, 2)
+        # between layers only, on the time-major output, as torch draws its mask
+        if dropout != 0 and train and layer < num_layers - 1:
+            layer_input = F.dropout(layer_input, dropout, True)
+    output = layer_input.transpose(0, 1) if batch_first else layer_input
+    return output, tuple(stack([f[k] for f in finals], 0) for k in range(len(hx)))

@@ -1,0 +1,179 @@
+"""Conv1d, ConvTranspose1d and ConvTranspose2d (torch's _ConvNd attributes, repr and initialisation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._creation import empty
+from ...tensor import Tensor
+from .._conv_more import conv1d, conv_transpose1d, conv_transpose2d
+from .._padding import pad
+from ..module import Module
+from ..parameter import Parameter
+from .conv import Conv2d, _check_conv_args
+
+
+def _ntuple(v: Any, n: int) -> tuple[int, ...]:
+    if isinstance(v, int):
+        return (v,) * n
+    t = tuple(int(e) for e in v)
+    return t * n if len(t) == 1 else t
+
+
+class _ConvNd(Module):
+    """torch's _ConvNd for ``_dims`` spatial dims; the weight is (out, in/groups, *k), or (in, out/groups, *k)
+    when transposed."""
+
+    _dims = 1
+    _transposed = False
+    # the same kaiming_uniform_(a=sqrt(5)) draws as Conv2d, hence torch's initial weights
+    reset_parameters = Conv2d.reset_parameters
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+        output_padding: Any = 0,
+    ) -> None:
+        super().__init__()
+        n = self._dims
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        stride_t = _ntuple(stride, n)
+        _check_conv_args(in_channels, out_channels, groups, padding, stride_t)
+        valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}  # printed as a set, as torch does
+        if padding_mode not in valid_padding_modes:
+            raise ValueError(
+                f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'"
+            )
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = _ntuple(kernel_size, n), stride_t
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
+        self.dilation, self.groups = _ntuple(dilation, n), groups
+        self.transposed, self.output_padding = self._transposed, _ntuple(output_padding, n)
+        self.padding_mode = padding_mode
+        channels = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
+        # F.pad's amounts for the non-zeros padding modes: last dim first, (left, right) each
+        self._reversed_padding_repeated_twice = [0, 0] * n
+        for i, (k, d) in enumerate(zip(self.kernel_size, self.dilation, strict=True)):
+            j = 2 * (n - 1 - i)
+            if padding == "same":
+                total = d * (k - 1)
+                self._reversed_padding_repeated_twice[j : j + 2] = [total // 2, total - total // 2]
+            elif not isinstance(padding, str):
+                self._reversed_padding_repeated_twice[j : j + 2] = [self.padding[i]] * 2
+        factory = {"device": device, "dtype": dtype}
+        self.weight = Parameter(empty((*channels, *self.kernel_size), **factory))
+        if bias:
+            self.bias = Parameter(empty(out_channels, **factory))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def extra_repr(self) -> str:
+        n = self._dims
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * n:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * n:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L) or (C, L) inputs."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if self.padding_mode != "zeros":
+            padded = pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype, output_padding)  # fmt: skip
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:  # noqa: A002
+        """torch's _output_padding: the output_padding that makes the output ``output_size``."""
+        if output_size is None:
+            return self.output_padding
+        n = self._dims
+        lead = 2 if input.ndim == n + 2 else 1
+        if len(output_size) == lead + n:
+            output_size = output_size[lead:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or {lead + n} elements "
+                f"(got {len(output_size)})"
+            )
+        min_sizes = [
+            (input.shape[d + lead] - 1) * self.stride[d] - 2 * self.padding[d]
+            + self.dilation[d] * (self.kernel_size[d] - 1) + 1
+            for d in range(n)
+        ]  # fmt: skip
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, self.stride, strict=True)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes, strict=True):
+            if size < lo or size > hi:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from {min_sizes} to "
+                    f"{max_sizes} (for an input of {input.shape[2:]})"
+                )
+        return tuple(size - lo for size, lo in zip(output_size, min_sizes, strict=True))
+
+    def _args(self, input: Tensor, output_size: Any) -> tuple:  # noqa: A002
+        out_pad = self._output_padding(input, output_size)
+        return (self.weight, self.bias, self.stride, self.padding, out_pad, self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (the input grad of Conv1d) over (N, C, L) or (C, L) inputs."""
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return conv_transpose1d(input, *self._args(input, output_size))
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the input grad of Conv2d) over (N, C, H, W) or (C, H, W) inputs."""
+
+    _dims = 2
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return conv_transpose2d(input, *self._args(input, output_size))
+
+
+__all__ = ["Conv1d", "ConvTranspose1d", "ConvTranspose2d"]

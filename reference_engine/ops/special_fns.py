@@ -1,0 +1,402 @@
+"""Special functions: erfinv, lgamma, digamma, polygamma, Bessel i0/i1, logit, xlogy, ndtr ... (torch.special).
+
+Values come from SciPy's special functions when SciPy is installed (Cephes, as torch's kernels are, so
+float64 results agree to a few ulps). Without SciPy, lgamma and erfinv fall back to exact NumPy-only
+methods (``math.lgamma`` per element; Newton steps on ``math.erf``); the others then raise ImportError.
+Backward formulas are torch's derivatives.yaml entries, written with engine ops.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd.graph import Node
+from ..tensor import Tensor
+from . import pointwise as P
+from ._util import binary_arrays, grad_recording, needs, record
+
+try:
+    import scipy.special as _sp  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - exercised only where SciPy is missing
+    _sp = None
+
+
+def _scipy(name: str) -> Any:
+    if _sp is None:  # pragma: no cover
+        raise ImportError(
+            f"torch.special.{name} needs SciPy in the reference engine: pip install 'autograd-conformance[special]'"
+        )
+    return getattr(_sp, name)
+
+
+def _lgamma_values(xp: Any, a: Any) -> Any:
+    if _sp is not None:
+        return np.where(a == -np.inf, np.inf, _sp.gammaln(a))  # torch: lgamma(-inf) = inf
+
+    def one(v: float) -> float:  # pragma: no cover
+        try:
+            return math.lgamma(v)
+        except ValueError:  # a pole: torch gives +inf
+            return math.inf
+
+    return np.vectorize(one, otypes=[a.dtype])(a)  # pragma: no cover
+
+
+def _erfinv_values(xp: Any, a: Any) -> Any:
+    if _sp is not None:
+        return _sp.erfinv(a)
+    x = np.asarray(a, dtype=np.float64)  # pragma: no cover
+    erf = np.vectorize(math.erf, otypes=[np.float64])  # pragma: no cover
+    with np.errstate(all="ignore"):  # pragma: no cover
+        y = np.sqrt(-np.log((1 - x) * (1 + x))) * np.sign(x)  # a starting point with the right tails
+        for _ in range(60):  # Newton converges quadratically; the count covers the tails
+            y = y - (erf(y) - x) / (2 / math.sqrt(math.pi) * np.exp(-y * y))
+        y = np.where(np.abs(x) == 1, np.sign(x) * np.inf, np.where(np.abs(x) > 1, np.nan, y))
+    return y.astype(a.dtype)  # pragma: no cover
+
+
+def _entr_values(a: Any) -> Any:
+    # -x log x for x > 0, 0 at 0, -inf below; NaN stays NaN
+    pos = -a * np.log(np.where(a > 0, a, 1))
+    return np.where(np.isnan(a), a, np.where(a > 0, pos, np.where(a == 0, 0, -np.inf)))
+
+
+def _digamma_values(xp: Any, a: Any) -> Any:
+    res = _scipy("psi")(a)
+    # torch: digamma(+-0) = -+inf (SciPy gives -inf for both)
+    return np.where(a == 0, np.copysign(np.inf, -np.copysign(1.0, a)), res).astype(a.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------- backward nodes
+class ErfinvBackward0(Node):
+    # self: 0.5 * sqrt(M_PI) * exp(self.erfinv().pow(2)) * grad
+    def apply(self, grad: Tensor) -> tuple:
+        return (P.exp(erfinv(self.saved("self")) ** 2) * (0.5 * math.sqrt(math.pi)) * grad,)
+
+
+class ErfcBackward0(Node):
+    # self: -2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (P.exp(-(s * s)) * (-2.0 / math.sqrt(math.pi)) * grad,)
+
+
+class LgammaBackward0(Node):
+    # self: grad * digamma(self)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * digamma(self.saved("self")),)
+
+
+class DigammaBackward0(Node):
+    # self: grad * polygamma(1, self)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * polygamma(1, self.saved("self")),)
+
+
+class PolygammaBackward0(Node):
+    # self: grad * polygamma(n + 1, self)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * polygamma(self.n + 1, self.saved("self")),)
+
+
+class I0Backward0(Node):
+    # self: grad * at::special_i1(self)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * i1(self.saved("self")),)
+
+
+class SpecialI0EBackward0(Node):
+    # self: grad * (at::special_i1e(self) - self.sgn() * self.special_i0e())
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * (i1e(s) - P.sgn(s) * i0e(s)),)
+
+
+class SpecialI1Backward0(Node):
+    # self: i1_backward(grad, self, result) = grad * (i0(self) - result / self), 0.5 at self == 0
+    def apply(self, grad: Tensor) -> tuple:
+        s, r = self.saved("self"), self.saved("result")
+        zero = Tensor._make(s._data == 0)
+        return (grad * P.where(zero, 0.5, i0(s) - r / s),)
+
+
+class SpecialI1EBackward0(Node):
+    # self: i1e_backward(grad, self, result) = grad * (i0e(self) - result * (self.sgn() + 1 / self)), 0.5 at 0
+    def apply(self, grad: Tensor) -> tuple:
+        s, r = self.saved("self"), self.saved("result")
+        zero = Tensor._make(s._data == 0)
+        return (grad * P.where(zero, 0.5, i0e(s) - r * (P.sgn(s) + 1 / s)),)
+
+
+class SincBackward0(Node):
+    # self: sinc_backward(grad, self)
+    #   = ((M_PI * self * (M_PI * self).cos() - (M_PI * self).sin()) / (M_PI * self * self)).masked_fill_(self == 0, 0)
+    #     * grad
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        ps = s * math.pi
+        out = (ps * P.cos(ps) - P.sin(ps)) / (ps * s)
+        return (P.where(Tensor._make(s._data == 0), 0.0, out) * grad,)
+
+
+class SpecialEntrBackward0(Node):
+    # self: grad * (-(1 + self.log()))
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (-(1 + P.log(self.saved("self")))),)
+
+
+class SpecialLogNdtrBackward0(Node):
+    # self: grad / std::sqrt(2 * M_PI) * (result + self.pow(2) / 2).neg().exp()
+    def apply(self, grad: Tensor) -> tuple:
+        s, r = self.saved("self"), self.saved("result")
+        return (grad / math.sqrt(2 * math.pi) * P.exp(-(r + s**2 / 2)),)
+
+
+class SpecialNdtriBackward0(Node):
+    # self: grad * std::sqrt(2 * M_PI) * (result.square() / 2).exp()
+    def apply(self, grad: Tensor) -> tuple:
+        r = self.saved("result")
+        return (grad * math.sqrt(2 * math.pi) * P.exp(r * r / 2),)
+
+
+class SpecialErfcxBackward0(Node):
+    # self: (2.0 * self * result - 2.0 / sqrt(M_PI)) * grad
+    def apply(self, grad: Tensor) -> tuple:
+        s, r = self.saved("self"), self.saved("result")
+        return ((s * r * 2.0 - 2.0 / math.sqrt(math.pi)) * grad,)
+
+
+class Exp2Backward0(Node):
+    # self: grad * result.conj() * M_LN2
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.saved("result") * math.log(2.0),)
+
+
+# --------------------------------------------------------------------------- unary ops
+def _unary(name: str, fn: Any, node_cls: type, save: tuple[str, ...], half_kernel: str | None = None) -> Any:
+    """An elementwise op on floating values (integers and bools give the default float dtype).
+
+    ``half_kernel``: the CPU kernel's name for ops torch does not compile for Half.
+    """
+
+    def op(input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        if half_kernel and input._data.dtype == np.float16:
+            raise NotImplementedError(f"\"{half_kernel}\" not implemented for 'Half'")
+        dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
+        out = Tensor._make(P._unary_compute(input, dt, fn))
+        if grad_recording(input):
+            node = node_cls()
+            record(node, out, input)
+            if "self" in save:
+                node.save("self", input)
+            if "result" in save:
+                node.save("result", out, is_output=True)
+        return out
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"torch.{name}, elementwise."
+    return op
+
+
+_SELF, _RESULT, _BOTH = ("self",), ("result",), ("self", "result")
+erfinv = _unary("erfinv", _erfinv_values, ErfinvBackward0, _SELF)
+erfc = _unary("erfc", lambda xp, a: _scipy("erfc")(a), ErfcBackward0, _SELF)
+erfcx = _unary("erfcx", lambda xp, a: _scipy("erfcx")(a), SpecialErfcxBackward0, _BOTH, "erfcx_cpu")
+lgamma = _unary("lgamma", _lgamma_values, LgammaBackward0, _SELF)
+digamma = _unary("digamma", _digamma_values, DigammaBackward0, _SELF)
+i0 = _unary("i0", lambda xp, a: np.i0(a), I0Backward0, _SELF)
+i0e = _unary("i0e", lambda xp, a: _scipy("i0e")(a), SpecialI0EBackward0, _SELF)
+i1 = _unary("i1", lambda xp, a: _scipy("i1")(a), SpecialI1Backward0, _BOTH)
+i1e = _unary("i1e", lambda xp, a: _scipy("i1e")(a), SpecialI1EBackward0, _BOTH)
+sinc = _unary("sinc", lambda xp, a: np.sinc(a), SincBackward0, _SELF)
+entr = _unary("entr", lambda xp, a: _entr_values(a), SpecialEntrBackward0, _SELF)
+log_ndtr = _unary("log_ndtr", lambda xp, a: _scipy("log_ndtr")(a), SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
+ndtri = _unary("ndtri", lambda xp, a: _scipy("ndtri")(a), SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
+exp2 = _unary("exp2", lambda xp, a: np.exp2(a), Exp2Backward0, _RESULT)
+
+
+def _trigamma_values(a: Any) -> Any:
+    """torch's calc_trigamma (reflection below 0.5, six recurrence steps, then the asymptotic series), so
+    polygamma(1, x) and digamma's gradient carry torch's rounding rather than SciPy's exact values."""
+    x = a.astype(np.float64)
+    reflect = x < 0.5
+    result = np.where(reflect, -(math.pi**2) / np.sin(math.pi * x) ** 2, 0.0)
+    x = np.where(reflect, 1 - x, x)
+    for _ in range(6):
+        result = result + 1 / (x * x)
+        x = x + 1
+    ixx = 1 / (x * x)
+    result = result + (1 + 1 / (2 * x) + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / x
+    return np.where(reflect, -result, result).astype(a.dtype)
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
+    """torch.polygamma: the n-th derivative of digamma (n = 0 is digamma itself)."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if n == 0:
+        return digamma(input)
+    fn = (lambda xp, a: _trigamma_values(a)) if n == 1 else (lambda xp, a: _scipy("polygamma")(n, a))
+    dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
+    out = Tensor._make(P._unary_compute(input, dt, fn))
+    if grad_recording(input):
+        node = PolygammaBackward0()
+        node.n = n
+        record(node, out, input)
+        node.save("self", input)
+    return out
+
+
+class MulBackward1(Node):
+    # mul.Scalar: self: mul_tensor_backward(grad, other, self.scalar_type()) = grad * other
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self.other,)
+
+
+class AddBackward1(Node):
+    # add.Scalar: self: handle_r_to_c(self.scalar_type(), grad)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad,)
+
+
+def _scalar_op(node_cls: type, t: Tensor, value: float) -> Tensor:
+    """``t * value`` / ``t + value`` with a C++ Scalar operand (torch's Scalar overloads, Backward1 nodes)."""
+    is_mul = node_cls is MulBackward1
+    a = t._data
+    out = Tensor._make((a * value if is_mul else a + value).astype(a.dtype, copy=False))
+    if grad_recording(t):
+        node = node_cls()
+        node.other = value
+        record(node, out, t)
+    return out
+
+
+def ndtr(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.special.ndtr, composed as torch composes it: (1 + erf(x * M_SQRT1_2)) * 0.5."""
+    if input._data.dtype.kind not in "fc":
+        input = input.to(D.get_default_dtype())  # noqa: A001 - torch promotes integers first
+    inner = P.erf(_scalar_op(MulBackward1, input, math.sqrt(0.5)))
+    return _scalar_op(MulBackward1, _scalar_op(AddBackward1, inner, 1.0), 0.5)
+
+
+# --------------------------------------------------------------------------- logit
+class LogitBackward0(Node):
+    # self: GradMode::is_enabled() ? infinitely_differentiable_logit_backward(grad, self, eps)
+    #                              : logit_backward(grad, self, eps)
+    #   = grad / (self * (1 - self)), zeroed outside [eps, 1 - eps] when eps is given
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        g = grad / (s * (1 - s))
+        if self.eps is None:
+            return (g,)
+        out = Tensor._make((s._data < self.eps) | (s._data > 1 - self.eps))
+        return (P.where(out, 0.0, g),)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
+    """torch.logit: log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given."""
+    dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
+
+    def fn(xp: Any, a: Any) -> Any:
+        if eps is not None:
+            a = np.clip(a, eps, 1 - eps)
+        return np.log(a / (1 - a))
+
+    out = Tensor._make(P._unary_compute(input, dt, fn))
+    if grad_recording(input):
+        node = LogitBackward0()
+        node.eps = eps
+        record(node, out, input)
+        node.save("self", input)
+    return out
+
+
+# --------------------------------------------------------------------------- xlogy / xlog1py
+def _xlogy_values(x: Any, y: Any) -> Any:
+    # 0 * log(y) is 0 unless y is NaN
+    return np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y))
+
+
+def _xlog1py_values(x: Any, y: Any) -> Any:
+    return np.where((x == 0) & ~np.isnan(y), 0, x * np.log1p(y))
+
+
+class _XlogyLike(Node):
+    # xlogy:   self: grad * at::xlogy((self != 0), other);   other: grad * self / other
+    # xlog1py: self: grad * at::special_xlog1py((self != 0), other);   other: grad * self / (other + 1)
+    # Backward1 has a scalar self, Backward2 a scalar other; both keep the scalar on the node.
+    op: Any = None
+    shift = 0
+
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self") if "self" in (self._saved or {}) else self.self_scalar
+        o = self.saved("other") if "other" in (self._saved or {}) else self.other_scalar
+        grads = []
+        if isinstance(s, Tensor):
+            # torch computes this factor in the grad's dtype even for a Python-number ``other``
+            nonzero = (s != 0).to(grad.dtype)
+            grads.append(grad * type(self).op(nonzero, o) if needs(self, len(grads)) else None)
+        if isinstance(o, Tensor):
+            grads.append(grad * s / (o + self.shift if self.shift else o) if needs(self, len(grads)) else None)
+        return tuple(grads)
+
+
+def _xlogy_like(name: str, classes: tuple[type, type, type], values: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments")
+    x, y, dt = binary_arrays(input, other)
+    if dt.category < 2:
+        dt = D.get_default_dtype()
+    x, y = np.asarray(x, dtype=dt.np), np.asarray(y, dtype=dt.np)
+    if dt is D.float16:
+        x, y = x.astype(np.float32), y.astype(np.float32)
+    with np.errstate(all="ignore"):
+        out = Tensor._make(np.asarray(values(x, y)).astype(dt.np))
+    if grad_recording(input, other):
+        both = isinstance(input, Tensor) and isinstance(other, Tensor)
+        node = classes[0]() if both else classes[1]() if isinstance(other, Tensor) else classes[2]()
+        tensors = [t for t in (input, other) if isinstance(t, Tensor)]
+        record(node, out, *tensors)
+        if isinstance(input, Tensor):
+            node.save("self", input)
+        else:
+            node.self_scalar = input
+        if isinstance(other, Tensor):
+            node.save("other", other)
+        else:
+            node.other_scalar = other
+    return out
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """torch.xlogy: input * log(other), 0 where input is 0 (unless other is NaN)."""
+    return _xlogy_like("xlogy", _XLOGY, _xlogy_values, input, other)
+
+
+def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """torch.special.xlog1py: input * log1p(other), 0 where input is 0 (unless other is NaN)."""
+    return _xlogy_like("special_xlog1py", _XLOG1PY, _xlog1py_values, input, other)
+
+
+def _node_classes(prefix: str, op: Any, shift: int) -> tuple[type, type, type]:
+    return tuple(
+        type(f"{prefix}Backward{i}", (_XlogyLike,), {"op": staticmethod(op), "shift": shift}) for i in range(3)
+    )  # type: ignore[return-value]
+
+
+_XLOGY = _node_classes("Xlogy", xlogy, 0)
+_XLOG1PY = _node_classes("SpecialXlog1Py", xlog1py, 1)
+XlogyBackward0, XlogyBackward1, XlogyBackward2 = _XLOGY
+SpecialXlog1PyBackward0, SpecialXlog1PyBackward1, SpecialXlog1PyBackward2 = _XLOG1PY
+
+
+# --------------------------------------------------------------------------- exports
+__all__ = ["digamma", "erfc", "erfinv", "exp2", "i0", "lgamma", "logit", "polygamma", "sinc", "xlogy"]
+METHODS: dict = {name: globals()[name] for name in __all__ if name != "polygamma"}
+METHODS["polygamma"] = lambda self, n: polygamma(n, self)

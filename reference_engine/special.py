@@ -1,0 +1,38 @@
+"""torch.special (implemented in ops/special_fns.py; aliases of existing ops where torch has them)."""
+
+from __future__ import annotations
+
+from .ops.pointwise import erf, expm1, log1p
+from .ops.pointwise import round as _round
+from .ops.pointwise import sigmoid as expit
+from .ops.reduction import log_softmax, logsumexp, softmax
+from .ops.special_fns import (
+    digamma,
+    entr,
+    erfc,
+    erfcx,
+    erfinv,
+    exp2,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    log_ndtr,
+    logit,
+    ndtr,
+    ndtri,
+    polygamma,
+    sinc,
+    xlog1py,
+    xlogy,
+)
+from .ops.special_fns import digamma as psi
+from .ops.special_fns import lgamma as gammaln
+
+round = _round  # noqa: A001 - torch.special.round
+
+__all__ = [
+    "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
+    "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round",
+    "sinc", "softmax", "xlog1py", "xlogy",
+]  # fmt: skip
