@@ -19,6 +19,7 @@ import pytest
 import torch
 
 import reference_engine as re_
+from tests.test_ops_more import _chain, _np
 
 _RNG = np.random.default_rng(0)
 SQ = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)  # well conditioned
@@ -32,23 +33,6 @@ RHS = _RNG.standard_normal((3, 2))
 POS = _RNG.uniform(0.1, 3.0, (2, 3))
 UNIT = _RNG.uniform(0.05, 0.95, (2, 3))
 SIGNED = _RNG.standard_normal((2, 3)) * 2
-
-
-def _chain(t: Any) -> list[str]:
-    names: list[str] = []
-
-    def walk(fn: Any, depth: int) -> None:
-        if fn is not None:
-            names.append("  " * depth + type(fn).__name__)
-            for nxt, _ in fn.next_functions:
-                walk(nxt, depth + 1)
-
-    walk(t.grad_fn, 0)
-    return names
-
-
-def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy())
 
 
 def _run(m: Any, fn: Callable[..., Any], arrays: tuple[np.ndarray, ...], order: int) -> tuple[Any, list, list]:
