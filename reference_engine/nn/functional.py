@@ -29,14 +29,25 @@ from ._activation import (
     tanhshrink,
     threshold,
 )
+from ._activation2 import celu, hardshrink, rrelu, selu, softshrink
 from ._attention import scaled_dot_product_attention
 from ._conv_more import conv1d, conv_transpose1d, conv_transpose2d
 from ._loss import binary_cross_entropy, huber_loss, kl_div, smooth_l1_loss
+from ._loss2 import (
+    bilinear,
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    margin_ranking_loss,
+    pairwise_distance,
+    poisson_nll_loss,
+    triplet_margin_loss,
+)
 from ._normalization import cosine_similarity, group_norm, layer_norm, normalize
 from ._ops import linear, softmax_dim
 from ._ops import log_softmax as _log_softmax
 from ._ops import softmax as _softmax
 from ._padding import pad
+from ._pooling1d import adaptive_avg_pool1d, avg_pool1d, dropout1d, max_pool1d
 from ._sparse import embedding, one_hot
 from ._vision import (
     adaptive_max_pool2d,
@@ -142,4 +153,8 @@ __all__ = [
     "smooth_l1_loss",
     "conv1d", "conv_transpose1d", "conv_transpose2d", "scaled_dot_product_attention",
     "adaptive_max_pool2d", "dropout2d", "instance_norm", "interpolate", "pixel_shuffle", "pixel_unshuffle", "prelu",
+    "celu", "hardshrink", "rrelu", "selu", "softshrink",
+    "adaptive_avg_pool1d", "avg_pool1d", "dropout1d", "max_pool1d",
+    "bilinear", "cosine_embedding_loss", "gaussian_nll_loss", "margin_ranking_loss", "pairwise_distance",
+    "poisson_nll_loss", "triplet_margin_loss",
 ]  # fmt: skip

@@ -18,6 +18,7 @@ from ..tensor import Tensor, grad_recording
 from . import (
     einsum,
     extra,
+    extra2,
     indexing,
     inplace,
     linalg,
@@ -33,7 +34,20 @@ from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
 
 # linalg_more comes after reduction: its ``norm`` (adding p='nuc') replaces reduction's
-_MODULES = (pointwise, reduction, shape, indexing, linalg, sorting, extra, more_math, einsum, linalg_more, special_fns)
+_MODULES = (
+    pointwise,
+    reduction,
+    shape,
+    indexing,
+    linalg,
+    sorting,
+    extra,
+    more_math,
+    einsum,
+    linalg_more,
+    special_fns,
+    extra2,
+)
 
 # Methods that are the same function as torch.<name>(tensor, ...)
 for _mod in _MODULES:

@@ -41,10 +41,39 @@ from .loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from .loss2 import (
+    Bilinear,
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    MarginRankingLoss,
+    PairwiseDistance,
+    PoissonNLLLoss,
+    TripletMarginLoss,
+)
+from .misc import (
+    CELU,
+    SELU,
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    Hardshrink,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    RReLU,
+    Softmax2d,
+    Softshrink,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from .normalization import CosineSimilarity, GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, Dropout1d, MaxPool1d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .vision import (
     AdaptiveMaxPool2d,
     Dropout2d,
@@ -70,4 +99,10 @@ __all__ = [
     "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MultiheadAttention",
     "AdaptiveMaxPool2d", "Dropout2d", "InstanceNorm2d", "PixelShuffle", "PixelUnshuffle", "PReLU", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "CELU", "RReLU", "SELU", "Hardshrink", "Softmax2d", "Softshrink",
+    "CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d",
+    "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",
+    "AdaptiveAvgPool1d", "AvgPool1d", "Dropout1d", "MaxPool1d",
+    "Bilinear", "CosineEmbeddingLoss", "GaussianNLLLoss", "MarginRankingLoss", "PairwiseDistance", "PoissonNLLLoss",
+    "TripletMarginLoss", "TransformerEncoder", "TransformerEncoderLayer",
 ]  # fmt: skip
