@@ -124,5 +124,11 @@ def can_cast(from_: dtype, to: dtype) -> bool:
     return _can_cast(from_, to)
 
 
+# torch.selu, torch.conv1d ...: the nn.functional ops torch also has at its top level, with the same arguments
+from ._functional_aliases import *  # noqa: E402, F403
+from ._functional_aliases import __all__ as _aliases_all  # noqa: E402
+
+__all__ += _aliases_all
+
 # Last: torch.distributions is written against the finished top-level namespace (torch.Tensor, torch.normal ...).
 from . import distributions  # noqa: E402
