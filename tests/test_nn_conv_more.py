@@ -231,6 +231,11 @@ MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
     "conv1d_circular": (lambda nn: nn.Conv1d(2, 3, 3, padding=2, padding_mode="circular"), (2, 2, 7)),
     "conv1d_reflect_same": (lambda nn: nn.Conv1d(2, 3, 4, padding="same", padding_mode="reflect"), (2, 2, 7)),
     "conv1d_replicate_unbatched": (lambda nn: nn.Conv1d(2, 3, 3, 2, 1, padding_mode="replicate"), (2, 7)),
+    "conv2d_circular": (lambda nn: nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode="circular"), (2, 2, 6, 7)),
+    "conv2d_reflect_same": (
+        lambda nn: nn.Conv2d(2, 4, 3, padding="same", padding_mode="reflect", groups=2),
+        (1, 2, 6, 5),
+    ),
     "conv_t2d": (lambda nn: nn.ConvTranspose2d(4, 3, 3), (2, 4, 4, 3)),
     "conv_t2d_all_args": (
         lambda nn: nn.ConvTranspose2d(4, 6, (3, 2), stride=2, padding=1, output_padding=1, groups=2, dilation=2),

@@ -229,12 +229,16 @@ ACTIVATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] =
 @pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_module_and_functional_match_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
+    check_activation(*ACTIVATIONS[name], tdt, edt)
+
+
+def check_activation(make: Callable[[Any], Any], call: Callable[[Any, Any], Any], tdt: torch.dtype, edt: Any) -> None:
+    """Module (repr, values, input grad, grad_fn name) and functional form against torch."""
     torch.manual_seed(0)
-    make, call = ACTIVATIONS[name]
     x = _spread((4, 6), tdt)
     tm, em = make(torch.nn), make(enn)
     assert repr(em) == repr(tm)
-    run_and_compare(tm, em, x)  # values, input grad, grad_fn name
+    run_and_compare(tm, em, x)
     tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
     ty, ey = call(TF, tx), call(EF, ex)
     assert _grad_fn_name(ey) == _grad_fn_name(ty) and ey.dtype == edt
@@ -246,8 +250,11 @@ DOUBLE_BACKWARD = ["gelu", "gelu_tanh", "silu", "elu", "softplus", "mish", "logs
 
 @pytest.mark.parametrize("name", DOUBLE_BACKWARD)
 def test_activation_double_backward_matches_torch(name: str) -> None:
+    check_activation_double_backward(ACTIVATIONS[name][1])
+
+
+def check_activation_double_backward(call: Callable[[Any, Any], Any]) -> None:
     torch.manual_seed(1)
-    call = ACTIVATIONS[name][1]
     x = _spread((3, 4))
     tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
     (tg,) = torch.autograd.grad(call(TF, tx).pow(2).sum(), tx, create_graph=True)

@@ -16,7 +16,7 @@ import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
 from tests.test_nn import DTYPE_IDS, DTYPES, as_engine, build_pair, check, run_and_compare
-from tests.test_nn_more import _grad_fn_name, _same_error, _spread
+from tests.test_nn_more import _grad_fn_name, _same_error, _spread, check_activation, check_activation_double_backward
 
 TF = torch.nn.functional
 
@@ -36,28 +36,12 @@ ACTIVATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] =
 @pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
-    torch.manual_seed(0)
-    make, call = ACTIVATIONS[name]
-    x = _spread((4, 6), tdt)
-    tm, em = make(torch.nn), make(enn)
-    assert repr(em) == repr(tm)
-    run_and_compare(tm, em, x)
-    tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
-    ty, ey = call(TF, tx), call(EF, ex)
-    assert _grad_fn_name(ey) == _grad_fn_name(ty) and ey.dtype == edt
-    check(ey, ty, "functional output")
+    check_activation(*ACTIVATIONS[name], tdt, edt)
 
 
 @pytest.mark.parametrize("name", ["selu", "celu_alpha", "softshrink", "hardshrink"])
 def test_activation_double_backward_matches_torch(name: str) -> None:
-    torch.manual_seed(1)
-    call = ACTIVATIONS[name][1]
-    x = _spread((3, 4))
-    tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
-    (tg,) = torch.autograd.grad(call(TF, tx).pow(2).sum(), tx, create_graph=True)
-    (eg,) = re_.autograd.grad(call(EF, ex).pow(2).sum(), ex, create_graph=True)
-    check(eg, tg, "first grad")
-    check(re_.autograd.grad(eg.sum(), ex)[0], torch.autograd.grad(tg.sum(), tx)[0], "second grad")
+    check_activation_double_backward(ACTIVATIONS[name][1])
 
 
 INPLACE = {

@@ -33,7 +33,6 @@ from . import (
 from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
 
-# linalg_more comes after reduction: its ``norm`` (adding p='nuc') replaces reduction's
 _MODULES = (
     pointwise,
     reduction,
@@ -204,4 +203,4 @@ __all__ = ["copy_", "fill_", "inplace", "zero_"]
 for _mod in _MODULES:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)
-    __all__ += [name for name in _mod.__all__ if name not in __all__]  # a later module may replace an op
+    __all__ += list(_mod.__all__)

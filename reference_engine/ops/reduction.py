@@ -879,6 +879,7 @@ def log_softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None
 # --------------------------------------------------------------------------- exports
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumsum", "log_softmax", "logsumexp",
-    "max", "mean", "median", "min", "norm", "prod", "softmax", "std", "sum", "var",
+    "max", "mean", "median", "min", "prod", "softmax", "std", "sum", "var",
 ]  # fmt: skip
+# norm (the vector norms) is exported by ops/linalg_more.norm, which adds p="nuc" on top of it
 METHODS = {name: globals()[name] for name in __all__}

@@ -1,4 +1,4 @@
-"""Conv2d."""
+"""torch's _ConvNd (attributes, repr, initialisation) and Conv2d."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 from ..._creation import empty
-from ...ops.conv import _pair, conv2d
+from ...ops.conv import conv2d
 from ...tensor import Tensor
 from .. import init
+from .._padding import pad
 from ..module import Module
 from ..parameter import Parameter
 
@@ -27,8 +28,19 @@ def _check_conv_args(in_channels: int, out_channels: int, groups: int, padding: 
             raise ValueError("padding='same' is not supported for strided convolutions")
 
 
-class Conv2d(Module):
-    """2-D convolution over (N, C, H, W) or (C, H, W) inputs."""
+def _ntuple(v: Any, n: int) -> tuple[int, ...]:
+    if isinstance(v, int):
+        return (v,) * n
+    t = tuple(int(e) for e in v)
+    return t * n if len(t) == 1 else t
+
+
+class _ConvNd(Module):
+    """torch's _ConvNd for ``_dims`` spatial dims; the weight is (out, in/groups, *k), or (in, out/groups, *k)
+    when transposed."""
+
+    _dims = 2
+    _transposed = False
 
     def __init__(
         self,
@@ -43,21 +55,39 @@ class Conv2d(Module):
         padding_mode: str = "zeros",
         device: Any = None,
         dtype: Any = None,
+        output_padding: Any = 0,
     ) -> None:
         super().__init__()
-        stride_t = _pair(stride)
+        n = self._dims
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        stride_t = _ntuple(stride, n)
         _check_conv_args(in_channels, out_channels, groups, padding, stride_t)
-        if padding_mode != "zeros":
-            raise NotImplementedError("Conv2d: only padding_mode='zeros' is supported")
+        valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}  # printed as a set, as torch does
+        if padding_mode not in valid_padding_modes:
+            raise ValueError(
+                f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'"
+            )
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), stride_t
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation, self.groups = _pair(dilation), groups
-        self.output_padding, self.transposed, self.padding_mode = (0, 0), False, padding_mode
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(empty(shape, device=device, dtype=dtype))
+        self.kernel_size, self.stride = _ntuple(kernel_size, n), stride_t
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
+        self.dilation, self.groups = _ntuple(dilation, n), groups
+        self.transposed, self.output_padding = self._transposed, _ntuple(output_padding, n)
+        self.padding_mode = padding_mode
+        channels = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
+        # F.pad's amounts for the non-zeros padding modes: last dim first, (left, right) each
+        self._reversed_padding_repeated_twice = [0, 0] * n
+        for i, (k, d) in enumerate(zip(self.kernel_size, self.dilation, strict=True)):
+            j = 2 * (n - 1 - i)
+            if padding == "same":
+                total = d * (k - 1)
+                self._reversed_padding_repeated_twice[j : j + 2] = [total // 2, total - total // 2]
+            elif not isinstance(padding, str):
+                self._reversed_padding_repeated_twice[j : j + 2] = [self.padding[i]] * 2
+        factory = {"device": device, "dtype": dtype}
+        self.weight = Parameter(empty((*channels, *self.kernel_size), **factory))
         if bias:
-            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
+            self.bias = Parameter(empty(out_channels, **factory))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -70,17 +100,29 @@ class Conv2d(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
     def extra_repr(self) -> str:
+        n = self._dims
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != (0,) * n:
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W) or (C, H, W) inputs."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if self.padding_mode != "zeros":
+            padded = pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

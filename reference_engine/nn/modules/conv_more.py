@@ -1,103 +1,18 @@
-"""Conv1d, ConvTranspose1d and ConvTranspose2d (torch's _ConvNd attributes, repr and initialisation)."""
+"""Conv1d, ConvTranspose1d and ConvTranspose2d on torch's _ConvNd (modules/conv.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..._creation import empty
 from ...tensor import Tensor
 from .._conv_more import conv1d, conv_transpose1d, conv_transpose2d
 from .._padding import pad
-from ..module import Module
-from ..parameter import Parameter
-from .conv import Conv2d, _check_conv_args
-
-
-def _ntuple(v: Any, n: int) -> tuple[int, ...]:
-    if isinstance(v, int):
-        return (v,) * n
-    t = tuple(int(e) for e in v)
-    return t * n if len(t) == 1 else t
-
-
-class _ConvNd(Module):
-    """torch's _ConvNd for ``_dims`` spatial dims; the weight is (out, in/groups, *k), or (in, out/groups, *k)
-    when transposed."""
-
-    _dims = 1
-    _transposed = False
-    # the same kaiming_uniform_(a=sqrt(5)) draws as Conv2d, hence torch's initial weights
-    reset_parameters = Conv2d.reset_parameters
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-        output_padding: Any = 0,
-    ) -> None:
-        super().__init__()
-        n = self._dims
-        if self._transposed and padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        stride_t = _ntuple(stride, n)
-        _check_conv_args(in_channels, out_channels, groups, padding, stride_t)
-        valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}  # printed as a set, as torch does
-        if padding_mode not in valid_padding_modes:
-            raise ValueError(
-                f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'"
-            )
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _ntuple(kernel_size, n), stride_t
-        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
-        self.dilation, self.groups = _ntuple(dilation, n), groups
-        self.transposed, self.output_padding = self._transposed, _ntuple(output_padding, n)
-        self.padding_mode = padding_mode
-        channels = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
-        # F.pad's amounts for the non-zeros padding modes: last dim first, (left, right) each
-        self._reversed_padding_repeated_twice = [0, 0] * n
-        for i, (k, d) in enumerate(zip(self.kernel_size, self.dilation, strict=True)):
-            j = 2 * (n - 1 - i)
-            if padding == "same":
-                total = d * (k - 1)
-                self._reversed_padding_repeated_twice[j : j + 2] = [total // 2, total - total // 2]
-            elif not isinstance(padding, str):
-                self._reversed_padding_repeated_twice[j : j + 2] = [self.padding[i]] * 2
-        factory = {"device": device, "dtype": dtype}
-        self.weight = Parameter(empty((*channels, *self.kernel_size), **factory))
-        if bias:
-            self.bias = Parameter(empty(out_channels, **factory))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def extra_repr(self) -> str:
-        n = self._dims
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,) * n:
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * n:
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * n:
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
+from .conv import _ConvNd
 
 
 class Conv1d(_ConvNd):
+    _dims = 1
+
     """1-D convolution over (N, C, L) or (C, L) inputs."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
@@ -163,14 +78,14 @@ class _ConvTransposeNd(_ConvNd):
 class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution (the input grad of Conv1d) over (N, C, L) or (C, L) inputs."""
 
+    _dims = 1
+
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         return conv_transpose1d(input, *self._args(input, output_size))
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution (the input grad of Conv2d) over (N, C, H, W) or (C, H, W) inputs."""
-
-    _dims = 2
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         return conv_transpose2d(input, *self._args(input, output_size))
