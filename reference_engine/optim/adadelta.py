@@ -5,18 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    bump,
-    check_common,
-    decay_sq_,
-    fused_,
-    plain_grad,
-    scalar_state,
-    sqrt,
-    tick,
-    zeros_state,
-)
+from .optimizer import ZEROS, Optimizer, bump, check_common, decay_sq_, defaults_of, fused_, plain_grad, sqrt, tick
 
 
 class Adadelta(Optimizer):
@@ -37,21 +26,14 @@ class Adadelta(Optimizer):
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_common(lr, eps, weight_decay)
-        defaults = {
-            "lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
-            "capturable": capturable, "foreach": foreach, "differentiable": differentiable,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        keys = "lr rho eps weight_decay maximize capturable foreach differentiable"
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.adadelta._single_tensor_adadelta, op by op
         dt = p._data.dtype.type
         rho, eps = group["rho"], dt(group["eps"])
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["square_avg"] = zeros_state(p)
-            state["acc_delta"] = zeros_state(p)
+        state = self._init_state(p, step=0.0, square_avg=ZEROS, acc_delta=ZEROS)
         tick(state["step"])
         g = plain_grad(p, group, group["weight_decay"])
         sq, acc = state["square_avg"]._data, state["acc_delta"]._data

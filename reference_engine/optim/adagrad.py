@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused, plain_grad, scalar_state, sqrt, tick
+from .optimizer import Optimizer, bump, check_common, defaults_of, fused, plain_grad, scalar_state, sqrt, tick
 
 
 class Adagrad(Optimizer):
@@ -32,12 +32,8 @@ class Adagrad(Optimizer):
             raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        defaults = {
-            "lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value, "foreach": foreach, "maximize": maximize,
-            "differentiable": differentiable, "fused": fused,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        keys = "lr lr_decay eps weight_decay initial_accumulator_value foreach maximize differentiable fused"
+        super().__init__(params, defaults_of(locals(), keys))
         # torch creates Adagrad's state in the constructor, so state_dict() has it before any step
         for group in self.param_groups:
             for p in group["params"]:

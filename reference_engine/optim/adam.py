@@ -7,17 +7,16 @@ from typing import Any
 
 from ..tensor import Tensor
 from .optimizer import (
+    ZEROS,
     Optimizer,
+    adam_grad,
+    adam_moments_,
     bump,
+    check_betas,
     check_common,
-    decay_sq_,
-    decay_weights,
-    lerp_,
-    plain_grad,
-    scalar_state,
+    defaults_of,
     sqrt,
     tick,
-    zeros_state,
 )
 
 
@@ -39,26 +38,11 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         check_common(lr, eps, weight_decay)
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        defaults = {
-            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
-            "maximize": maximize, "foreach": foreach, "capturable": capturable, "differentiable": differentiable,
-            "fused": fused, "decoupled_weight_decay": decoupled_weight_decay,
-        }  # fmt: skip
-        super().__init__(params, defaults)
-
-    def _state(self, p: Tensor, amsgrad: bool) -> dict[str, Any]:
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["exp_avg"] = zeros_state(p)
-            state["exp_avg_sq"] = zeros_state(p)
-            if amsgrad:
-                state["max_exp_avg_sq"] = zeros_state(p)
-        return state
+        check_betas(betas)
+        keys = (
+            "lr betas eps weight_decay amsgrad maximize foreach capturable differentiable fused decoupled_weight_decay"
+        )
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.adam._single_tensor_adam, op by op
@@ -66,14 +50,11 @@ class Adam(Optimizer):
         xp = p._xp
         beta1, beta2 = group["betas"]
         lr, eps, amsgrad = group["lr"], group["eps"], group["amsgrad"]
-        state = self._state(p, amsgrad)
+        extra = {"max_exp_avg_sq": ZEROS} if amsgrad else {}
+        state = self._init_state(p, step=0.0, exp_avg=ZEROS, exp_avg_sq=ZEROS, **extra)
         step = tick(state["step"])
-        g = plain_grad(p, group, decay_weights(p, group))
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(m, g, 1 - beta1)
-        decay_sq_(v, g, beta2)
-        bump(state["exp_avg"])
-        bump(state["exp_avg_sq"])
+        g = adam_grad(p, group)
+        m, v = adam_moments_(state, g, group["betas"])
         bc1 = 1 - beta1**step
         bc2_sqrt = math.sqrt(1 - beta2**step)
         step_size = lr / bc1

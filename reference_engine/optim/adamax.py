@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_betas, check_common, lerp_, plain_grad, scalar_state, tick, zeros_state
+from .optimizer import ZEROS, Optimizer, bump, check_lr_eps_betas_wd, defaults_of, lerp_, plain_grad, tick
 
 
 class Adamax(Optimizer):
@@ -22,25 +22,16 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        check_common(lr, eps)
-        check_betas(betas)
-        check_common(lr, weight_decay=weight_decay)  # torch checks weight_decay after the betas
-        defaults = {
-            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
-            "maximize": maximize, "differentiable": differentiable, "capturable": capturable,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        check_lr_eps_betas_wd(lr, eps, betas, weight_decay)
+        keys = "lr betas eps weight_decay foreach maximize differentiable capturable"
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.adamax._single_tensor_adamax, op by op
         dt = p._data.dtype.type
         xp = p._xp
         beta1, beta2 = group["betas"]
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["exp_avg"] = zeros_state(p)
-            state["exp_inf"] = zeros_state(p)
+        state = self._init_state(p, step=0.0, exp_avg=ZEROS, exp_inf=ZEROS)
         g = plain_grad(p, group, group["weight_decay"])
         step = tick(state["step"])
         m, u = state["exp_avg"]._data, state["exp_inf"]._data

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import _dtype as D
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused_, plain_grad, scalar_state, tick, zeros_state
+from .optimizer import ZEROS, Optimizer, bump, check_common, defaults_of, fused_, plain_grad, tick
 
 
 class ASGD(Optimizer):
@@ -24,22 +24,14 @@ class ASGD(Optimizer):
         capturable: bool = False,
     ) -> None:
         check_common(lr, weight_decay=weight_decay)
-        defaults = {
-            "lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay, "foreach": foreach,
-            "maximize": maximize, "differentiable": differentiable, "capturable": capturable,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        keys = "lr lambd alpha t0 weight_decay foreach maximize differentiable capturable"
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.asgd._single_tensor_asgd, op by op
         dt = p._data.dtype.type
         lr, lambd = group["lr"], group["lambd"]
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["eta"] = scalar_state(lr)
-            state["mu"] = scalar_state(1.0)
-            state["ax"] = zeros_state(p)
+        state = self._init_state(p, step=0.0, eta=lr, mu=1.0, ax=ZEROS)
         step = tick(state["step"])
         g = plain_grad(p, group, group["weight_decay"])
         eta = float(state["eta"]._data)  # the value rounded to eta's dtype

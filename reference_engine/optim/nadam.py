@@ -5,20 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    bump,
-    check_betas,
-    check_common,
-    decay_sq_,
-    decay_weights,
-    lerp_,
-    plain_grad,
-    scalar_state,
-    sqrt,
-    tick,
-    zeros_state,
-)
+from .optimizer import ZEROS, Optimizer, adam_grad, adam_moments_, bump, check_lr_eps_betas_wd, defaults_of, sqrt, tick
 
 
 class NAdam(Optimizer):
@@ -37,43 +24,30 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        check_common(lr, eps)
-        check_betas(betas)
-        check_common(lr, weight_decay=weight_decay)  # torch checks weight_decay after the betas
+        check_lr_eps_betas_wd(lr, eps, betas, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
-        defaults = {
-            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "momentum_decay": momentum_decay,
-            "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize, "foreach": foreach,
-            "capturable": capturable, "differentiable": differentiable,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        keys = (
+            "lr betas eps weight_decay momentum_decay decoupled_weight_decay maximize foreach capturable differentiable"
+        )
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.nadam._single_tensor_nadam, op by op
         dt = p._data.dtype.type
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["mu_product"] = scalar_state(1.0)
-            state["exp_avg"] = zeros_state(p)
-            state["exp_avg_sq"] = zeros_state(p)
+        state = self._init_state(p, step=0.0, mu_product=1.0, exp_avg=ZEROS, exp_avg_sq=ZEROS)
         step = tick(state["step"])
         bias_correction2 = 1 - beta2**step
-        g = plain_grad(p, group, decay_weights(p, group))
+        g = adam_grad(p, group)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
         # mu_product is a tensor: the product is rounded to its dtype every step
         mp = state["mu_product"]._data
         mp *= mp.dtype.type(mu)
         bump(state["mu_product"])
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(m, g, 1 - beta1)
-        bump(state["exp_avg"])
-        decay_sq_(v, g, beta2)
-        bump(state["exp_avg_sq"])
+        m, v = adam_moments_(state, g, group["betas"])
         denom = sqrt(v / dt(bias_correction2))
         denom += dt(group["eps"])
         mu_product = float(mp)

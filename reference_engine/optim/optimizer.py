@@ -101,6 +101,17 @@ class Optimizer:
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _init_state(self, p: Tensor, **entries: Any) -> dict[str, Any]:
+        """``p``'s state, created on its first step: a float makes a 0-d counter, ``ZEROS`` a zero buffer like ``p``.
+
+        The entries keep their keyword order, which is the order torch creates them in (and state_dict shows).
+        """
+        state = self.state[p]
+        if not state:
+            for name, init in entries.items():
+                state[name] = zeros_state(p) if init is ZEROS else scalar_state(init)
+        return state
+
     # ------------------------------------------------------------------ state dict
     def state_dict(self) -> dict[str, Any]:
         index: dict[int, int] = {}
@@ -150,6 +161,14 @@ class Optimizer:
                     lines.append(f"    {key}: {group[key]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+ZEROS = object()  # ``Optimizer._init_state``: a buffer of zeros shaped like the parameter
+
+
+def defaults_of(values: dict[str, Any], keys: str) -> dict[str, Any]:
+    """The ``defaults`` dict from a constructor's ``locals()``, in ``keys``' order (torch's, as ``print(opt)`` shows)."""
+    return {k: values[k] for k in keys.split()}
 
 
 def _cast_state(name: str, value: Any, param: Tensor) -> Any:
@@ -247,6 +266,13 @@ def check_betas(betas: tuple[float, float]) -> None:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
 
+def check_lr_eps_betas_wd(lr: Any, eps: float, betas: tuple[float, float], weight_decay: float) -> None:
+    """Adamax/NAdam/RAdam's argument checks, in torch's order: lr, eps, the betas, then weight_decay."""
+    check_common(lr, eps)
+    check_betas(betas)
+    check_common(lr, weight_decay=weight_decay)
+
+
 def plain_grad(p: Tensor, group: dict[str, Any], weight_decay: float = 0.0) -> Any:
     """The gradient the update uses: negated for ``maximize``, plus ``weight_decay * p`` (grad.add(p, alpha=wd))."""
     g = p._grad._data
@@ -280,6 +306,11 @@ def decay_weights(p: Tensor, group: dict[str, Any]) -> float:
     return wd
 
 
+def adam_grad(p: Tensor, group: dict[str, Any]) -> Any:
+    """The Adam family's gradient: decoupled decay applied to ``p`` first when asked, else coupled into the grad."""
+    return plain_grad(p, group, decay_weights(p, group))
+
+
 def tick(step: Tensor) -> float:
     """``step_t += 1``, then its value as a Python float (``_get_value``)."""
     step._data += 1
@@ -292,6 +323,17 @@ def decay_sq_(v: Any, g: Any, beta: float) -> None:
     dt = v.dtype.type
     v *= dt(beta)
     v[...] = fused(v, dt(1 - beta) * g, g)
+
+
+def adam_moments_(state: dict[str, Any], g: Any, betas: tuple[float, float]) -> tuple[Any, Any]:
+    """Adam's first and second moments in place: ``exp_avg.lerp_(g, 1 - b1)``, ``exp_avg_sq`` as ``decay_sq_``."""
+    beta1, beta2 = betas
+    m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    lerp_(m, g, 1 - beta1)
+    bump(state["exp_avg"])
+    decay_sq_(v, g, beta2)
+    bump(state["exp_avg_sq"])
+    return m, v
 
 
 def sqrt(x: Any) -> Any:

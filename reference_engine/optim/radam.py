@@ -5,20 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    bump,
-    check_betas,
-    check_common,
-    decay_sq_,
-    decay_weights,
-    lerp_,
-    plain_grad,
-    scalar_state,
-    sqrt,
-    tick,
-    zeros_state,
-)
+from .optimizer import ZEROS, Optimizer, adam_grad, adam_moments_, bump, check_lr_eps_betas_wd, defaults_of, sqrt, tick
 
 
 class RAdam(Optimizer):
@@ -36,33 +23,19 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        check_common(lr, eps)
-        check_betas(betas)
-        check_common(lr, weight_decay=weight_decay)  # torch checks weight_decay after the betas
-        defaults = {
-            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
-            "foreach": foreach, "capturable": capturable, "decoupled_weight_decay": decoupled_weight_decay,
-            "differentiable": differentiable,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        check_lr_eps_betas_wd(lr, eps, betas, weight_decay)
+        keys = "lr betas eps weight_decay maximize foreach capturable decoupled_weight_decay differentiable"
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.radam._single_tensor_radam, op by op
         dt = p._data.dtype.type
         beta1, beta2 = group["betas"]
         lr = group["lr"]
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["exp_avg"] = zeros_state(p)
-            state["exp_avg_sq"] = zeros_state(p)
+        state = self._init_state(p, step=0.0, exp_avg=ZEROS, exp_avg_sq=ZEROS)
         step = tick(state["step"])
-        g = plain_grad(p, group, decay_weights(p, group))
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(m, g, 1 - beta1)
-        bump(state["exp_avg"])
-        decay_sq_(v, g, beta2)
-        bump(state["exp_avg_sq"])
+        g = adam_grad(p, group)
+        m, v = adam_moments_(state, g, group["betas"])
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         update = m / dt(bias_correction1)

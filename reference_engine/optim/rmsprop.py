@@ -6,17 +6,17 @@ from typing import Any
 
 from ..tensor import Tensor
 from .optimizer import (
+    ZEROS,
     Optimizer,
     bump,
     check_common,
     decay_sq_,
+    defaults_of,
     fused,
     lerp_,
     plain_grad,
-    scalar_state,
     sqrt,
     tick,
-    zeros_state,
 )
 
 
@@ -40,23 +40,12 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid momentum value: {momentum}")
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
-        defaults = {
-            "lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
-            "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach, "maximize": maximize,
-            "differentiable": differentiable,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        keys = "lr momentum alpha eps centered weight_decay capturable foreach maximize differentiable"
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["square_avg"] = zeros_state(p)
-            if group["momentum"] > 0:
-                state["momentum_buffer"] = zeros_state(p)
-            if group["centered"]:
-                state["grad_avg"] = zeros_state(p)
-        return state
+        optional = {"momentum_buffer": group["momentum"] > 0, "grad_avg": group["centered"]}
+        return self._init_state(p, step=0.0, square_avg=ZEROS, **{k: ZEROS for k, on in optional.items() if on})
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.rmsprop._single_tensor_rmsprop, op by op

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, plain_grad, scalar_state, tick, zeros_state
+from .optimizer import ZEROS, Optimizer, bump, check_common, defaults_of, plain_grad, tick
 
 
 class Rprop(Optimizer):
@@ -24,11 +24,8 @@ class Rprop(Optimizer):
         check_common(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = {
-            "lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach, "maximize": maximize,
-            "differentiable": differentiable, "capturable": capturable,
-        }  # fmt: skip
-        super().__init__(params, defaults)
+        keys = "lr etas step_sizes foreach maximize differentiable capturable"
+        super().__init__(params, defaults_of(locals(), keys))
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.rprop._single_tensor_rprop, op by op
@@ -38,8 +35,7 @@ class Rprop(Optimizer):
         step_size_min, step_size_max = group["step_sizes"]
         state = self.state[p]
         if not state:
-            state["step"] = scalar_state(0.0)
-            state["prev"] = zeros_state(p)
+            self._init_state(p, step=0.0, prev=ZEROS)
             state["step_size"] = Tensor._make(xp.full_like(p._grad._data, group["lr"]))
         g = plain_grad(p, group)
         tick(state["step"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused, fused_, required
+from .optimizer import Optimizer, bump, check_common, defaults_of, fused, fused_, required
 
 
 class SGD(Optimizer):
@@ -29,11 +29,9 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = {
-            "lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
-            "nesterov": nesterov, "maximize": maximize, "foreach": foreach, "differentiable": differentiable,
-            "fused": fused,
-        }  # fmt: skip
+        defaults = defaults_of(
+            locals(), "lr momentum dampening weight_decay nesterov maximize foreach differentiable fused"
+        )
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
