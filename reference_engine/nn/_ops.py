@@ -15,7 +15,7 @@ from ..autograd.graph import Node
 from ..ops import reduction as _reduction
 from ..ops._util import check_common_device, grad_recording, needs, record
 from ..ops.inplace import scalar_type_name
-from ..ops.linalg import mm
+from ..ops.blas import mm
 from ..tensor import Tensor
 
 

@@ -16,19 +16,19 @@ import numpy as np
 from ..autograd import grad_mode
 from ..tensor import Tensor, grad_recording
 from . import (
+    blas,
+    creation,
     einsum,
-    extra,
-    extra2,
     indexing,
     inplace,
+    join,
     linalg,
-    linalg_more,
-    more_math,
     pointwise,
     reduction,
+    scan,
     shape,
     sorting,
-    special_fns,
+    special,
 )
 from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
@@ -36,16 +36,16 @@ from .inplace import copy_, fill_, inplace_method, zero_
 _MODULES = (
     pointwise,
     reduction,
+    scan,
     shape,
+    join,
     indexing,
-    linalg,
     sorting,
-    extra,
-    more_math,
+    blas,
     einsum,
-    linalg_more,
-    special_fns,
-    extra2,
+    linalg,
+    special,
+    creation,
 )
 
 # Methods that are the same function as torch.<name>(tensor, ...)
@@ -164,8 +164,8 @@ def _tensor_only(fn: Any) -> Any:
     return method
 
 
-Tensor.__matmul__ = _tensor_only(linalg.matmul)
-Tensor.__rmatmul__ = _tensor_only(lambda self, other: linalg.matmul(other, self))
+Tensor.__matmul__ = _tensor_only(blas.matmul)
+Tensor.__rmatmul__ = _tensor_only(lambda self, other: blas.matmul(other, self))
 Tensor.__neg__ = pointwise.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = pointwise.abs

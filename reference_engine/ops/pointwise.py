@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .. import _rng_math
 from .._backend import array_module
 from ..autograd import grad_mode
 from ..autograd.graph import FREED_MSG, Node
@@ -22,6 +23,7 @@ from ._util import (
     as_array,
     binary_arrays,
     binary_operands,
+    check_broadcast,
     check_same_device,
     float_dtype_of,
     grad_recording,
@@ -29,6 +31,7 @@ from ._util import (
     record,
     to_tensor,
 )
+from .inplace import copy_, inplace_method, scalar_type_name
 
 _OPERAND_TYPES = frozenset((Tensor, float, int, bool))
 
@@ -42,6 +45,21 @@ def _scalar_or_tensor(x: Any) -> bool:
 def _check_operand(x: Any, op: str) -> None:
     if not _scalar_or_tensor(x):
         raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not {type(x).__name__}")
+
+
+def _const(arr: Any) -> Tensor:
+    """A graph constant (a mask or an index pattern)."""
+    return Tensor._make(arr)
+
+
+def _type_name(d: D.dtype) -> str:
+    # torch's ScalarType name: "Long", "Float", "Bool" (tensor_type minus "Tensor")
+    return d.tensor_type[: -len("Tensor")]
+
+
+def _check_tensor(name: str, input: Any) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 # --------------------------------------------------------------------------- add / sub
@@ -151,7 +169,7 @@ class RsubBackward0(Node):
 
 
 def _rsub_tensor(input: Tensor, other: Tensor, alpha: Any) -> Tensor:  # noqa: A002
-    with _no_grad():
+    with grad_mode.no_grad():
         result = sub(other, input, alpha=alpha)
     if grad_recording(input, other):
         node = RsubBackward0()
@@ -294,18 +312,12 @@ def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
     """div(rounding_mode="floor") values, but torch records no derivative for it."""
-    with _no_grad():
+    with grad_mode.no_grad():
         result = div(input, other, rounding_mode="floor")
     if grad_recording(input, other):
         tensors = [t for t in (input, other) if isinstance(t, Tensor)]
         record(NoDerivative("floor_divide"), result, *tensors)
     return result
-
-
-def _no_grad() -> Any:
-    from ..autograd.grad_mode import no_grad  # noqa: PLC0415
-
-    return no_grad()
 
 
 class RemainderBackward0(Node):
@@ -854,11 +866,12 @@ class RoundBackward1(_ZeroGrad):
 
 def _erf(xp: Any, a: Any) -> Any:
     try:
+        # SciPy is optional: imported on first use, with math.erf as the fallback
         from scipy.special import erf as sp_erf  # type: ignore[import-untyped]  # noqa: PLC0415
 
         return sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(sp_erf(a.get()))
     except ImportError:
-        vec = __import__("numpy").vectorize(math.erf, otypes=[a.dtype])
+        vec = np.vectorize(math.erf, otypes=[a.dtype])
         return vec(a)
 
 
@@ -1031,7 +1044,7 @@ class ClampMaxBackward1(Node):
 def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:  # noqa: A002
     """clamp_min / clamp_max: clamp's values, with their own nodes."""
     is_min = side == "min"
-    with _no_grad():
+    with grad_mode.no_grad():
         result = clamp(input, min=bound) if is_min else clamp(input, max=bound)
     if isinstance(bound, Tensor):
         if grad_recording(input, bound):
@@ -1290,7 +1303,7 @@ class AddcdivBackward0(Node):
 
 
 def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
-    with _no_grad():
+    with grad_mode.no_grad():
         same = all(t._data.dtype == input._data.dtype and type(t._data) is np.ndarray for t in (tensor1, tensor2))
         if input._data.dtype == np.float16 and same:
             result = _addc_half(input, tensor1, tensor2, value, divide)
@@ -1322,8 +1335,6 @@ def _broadcastable(*tensors: Tensor) -> bool:
 def _addc_float(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
     """torch's CPU kernels (found by experiment, bit-identical): addcmul is fma(value * t1, t2, self),
     the compiler fusing the last multiply with the add; addcdiv is (value * t1) / t2 + self."""
-    from .. import _rng_math  # noqa: PLC0415 - the exact fused multiply-add helpers
-
     a = input._data
     shape = np.broadcast_shapes(a.shape, tensor1._data.shape, tensor2._data.shape)
     v = a.dtype.type(value)
@@ -1355,25 +1366,283 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     return _addc(input, tensor1, tensor2, value, divide=True)
 
 
-def _scalar_name(d: D.dtype) -> str:
-    """torch's ScalarType name (Float, Long, Bool ...) used in kernel error messages."""
-    from .inplace import scalar_type_name  # noqa: PLC0415
-
-    return scalar_type_name(d)
+# torch's ScalarType name (Float, Long, Bool ...) used in kernel error messages
+_scalar_name = scalar_type_name
 
 
 def _maybe_out(result: Tensor, out: Any) -> Tensor:
     if out is None:
         return result
-    from .inplace import copy_  # noqa: PLC0415
-
-    with __import__("reference_engine").no_grad():
+    with grad_mode.no_grad():
         if out.shape != result.shape:
             out._data = _xp(out._data).empty(result._data.shape, dtype=out._data.dtype)
         copy_(out, result)
     return out
 
 
+# --------------------------------------------------------------------------- nan_to_num
+class NanToNumBackward0(Node):
+    # nan_to_num: self: grad * at::isfinite(self)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * isfinite(self.saved("self")),)
+
+
+def nan_to_num(
+    input: Tensor,  # noqa: A002
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Tensor:
+    _check_tensor("nan_to_num", input)
+    a = input._data
+    if a.dtype.kind != "f":
+        return Tensor._make(a.copy())  # nothing to replace in an integer or bool tensor
+    info = np.finfo(a.dtype)
+    res = input._xp.nan_to_num(
+        a, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf
+    ).astype(a.dtype, copy=False)
+    out = Tensor._make(res)
+    if grad_recording(input):
+        node = NanToNumBackward0()
+        record(node, out, input)
+        node.save("self", input)
+    return out
+
+
+# --------------------------------------------------------------------------- nextafter
+class NextafterBackward0(Node):
+    # nextafter: self: grad (the step is below rounding), other: zeros
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad if needs(self, 0) else None), (grad * 0 if needs(self, 1) else None)
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = binary_arrays(input, other)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_type_name(dt)}'")
+    out = Tensor._make(input._xp.nextafter(a, b).astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        record(NextafterBackward0(), out, input, other)
+    return out
+
+
+# --------------------------------------------------------------------------- binary floating ops
+def _tensor_other(name: str, other: Any) -> None:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> tuple[Any, Any, D.dtype]:  # noqa: A002
+    """Both operands in the promoted dtype; integer results become the default float (``int_to_float``) or
+    raise torch's "not implemented" error. Half computes in float32 (callers round back)."""
+    _check_tensor(name, input)
+    _tensor_other(name, other)
+    a, b, dt = binary_arrays(input, other)
+    if dt.category < 2:
+        if not int_to_float:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(dt)}'")
+        dt = D.get_default_dtype()
+    calc = np.float32 if dt is D.float16 else dt.np
+    return a.astype(calc, copy=False), b.astype(calc, copy=False), dt
+
+
+def _binary_result(node_cls: type, input: Tensor, other: Tensor, res: Any, dt: D.dtype, save: tuple) -> Tensor:  # noqa: A002
+    out = Tensor._make(res.astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        node = node_cls()
+        record(node, out, input, other)
+        for key in save:
+            if key == "result":
+                node.save("result", out, is_output=True)
+            else:
+                node.save(key, input if key == "self" else other)
+    return out
+
+
+class Atan2Backward0(Node):
+    # atan2: self, other: atan2_backward(grad, self, other, grad_input_mask)
+    #   recip = (self * self + other * other).reciprocal(); {grad * other * recip, grad * -self * recip}
+    def apply(self, grad: Tensor) -> tuple:
+        x, y = self.saved("self"), self.saved("other")
+        recip = reciprocal(x * x + y * y)
+        ga = grad * y * recip if needs(self, 0) else None
+        gb = grad * -x * recip if needs(self, 1) else None
+        return ga, gb
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("atan2", input, other, int_to_float=True)
+    with _errstate(input._xp):
+        res = input._xp.arctan2(a, b)
+    return _binary_result(Atan2Backward0, input, other, res, dt, ("self", "other"))
+
+
+arctan2 = atan2
+
+
+class HypotBackward0(Node):
+    # hypot: self: grad * self / result ; other: grad * other / result
+    def apply(self, grad: Tensor) -> tuple:
+        r = self.saved("result")
+        ga = grad * self.saved("self") / r if needs(self, 0) else None
+        gb = grad * self.saved("other") / r if needs(self, 1) else None
+        return ga, gb
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("hypot", input, other, int_to_float=False)
+    with _errstate(input._xp):
+        res = input._xp.hypot(a, b)
+    return _binary_result(HypotBackward0, input, other, res, dt, ("self", "other", "result"))
+
+
+class LogaddexpBackward0(Node):
+    # logaddexp: self: grad / (1 + exp(other - self)) ; other: grad / (1 + exp(self - other))
+    def apply(self, grad: Tensor) -> tuple:
+        x, y = self.saved("self"), self.saved("other")
+        ga = grad / (1 + exp(y - x)) if needs(self, 0) else None
+        gb = grad / (1 + exp(x - y)) if needs(self, 1) else None
+        return ga, gb
+
+
+class Logaddexp2Backward0(Node):
+    # logaddexp2: self: grad / (1 + pow(2, other - self)) ; other: grad / (1 + pow(2, self - other))
+    def apply(self, grad: Tensor) -> tuple:
+        x, y = self.saved("self"), self.saved("other")
+        ga = grad / (1 + pow(2, y - x)) if needs(self, 0) else None
+        gb = grad / (1 + pow(2, x - y)) if needs(self, 1) else None
+        return ga, gb
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("logaddexp", input, other, int_to_float=False)
+    with _errstate(input._xp):
+        res = input._xp.logaddexp(a, b)
+    return _binary_result(LogaddexpBackward0, input, other, res, dt, ("self", "other"))
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("logaddexp2", input, other, int_to_float=False)
+    with _errstate(input._xp):
+        res = input._xp.logaddexp2(a, b)
+    return _binary_result(Logaddexp2Backward0, input, other, res, dt, ("self", "other"))
+
+
+class _CopysignSelf(Node):
+    def _self_grad(self, grad: Tensor) -> Tensor:
+        # copysign_tensor_self_backward: ratio = result / self, masked to 0 where self == 0; grad * ratio
+        x, r = self.saved("self"), self.saved("result")
+        return grad * where(_const(x._data == 0), 0.0, r / x)
+
+
+class CopysignBackward0(_CopysignSelf):
+    # copysign.Tensor: self: copysign_tensor_self_backward(grad, self, result) ; other: zeros_like(other)
+    def apply(self, grad: Tensor) -> tuple:
+        ga = self._self_grad(grad) if needs(self, 0) else None
+        gb = Tensor._make(grad._xp.zeros(self.other_sizes, dtype=grad._data.dtype)) if needs(self, 1) else None
+        return ga, gb
+
+
+class CopysignBackward1(_CopysignSelf):
+    # copysign.Scalar: self: copysign_tensor_self_backward(grad, self, result)
+    def apply(self, grad: Tensor) -> tuple:
+        return (self._self_grad(grad),)
+
+
+def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    _check_tensor("copysign", input)
+    if isinstance(other, Tensor):
+        check_broadcast(input._data.shape, other._data.shape)
+    dt = D.result_type(input, other)
+    if dt.category < 2:
+        dt = D.get_default_dtype()  # promoted first: copysign(uint8, -1) must not wrap -1 into uint8
+    calc = D.float32 if dt is D.float16 else dt
+    a, b = as_array(input, calc, input._data), as_array(other, calc, input._data)
+    res = input._xp.copysign(a, b).astype(dt.np, copy=False)
+    out = Tensor._make(res)
+    tensor_other = isinstance(other, Tensor)
+    if grad_recording(input, other if tensor_other else None):
+        node: Node = CopysignBackward0() if tensor_other else CopysignBackward1()
+        if tensor_other:
+            node.other_sizes = other._data.shape
+            record(node, out, input, other)
+        else:
+            record(node, out, input)
+        node.save("self", input)
+        node.save("result", out, is_output=True)
+    return out
+
+
+def signbit(input: Tensor) -> Tensor:  # noqa: A002
+    _check_tensor("signbit", input)
+    a = input._data
+    if a.dtype.kind == "f":
+        return Tensor._make(input._xp.signbit(a))
+    return Tensor._make(a < 0 if a.dtype.kind == "i" else input._xp.zeros(a.shape, dtype=bool))
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:  # noqa: A002
+    _check_tensor("heaviside", input)
+    _tensor_other("heaviside", values)
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    a, b, dt = binary_arrays(input, values)
+    xp = input._xp
+    res = xp.where(a == 0, b, a > 0).astype(dt.np)
+    if a.dtype.kind == "f":
+        res = xp.where(xp.isnan(a), a, res)
+    out = Tensor._make(res)
+    if grad_recording(input, values):
+        record(NoDerivative("heaviside"), out, input, values)
+    return out
+
+
+# --------------------------------------------------------------------------- frac / deg2rad / rad2deg
+class FracBackward0(Node):
+    # frac: self: grad
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad,)
+
+
+class Deg2RadBackward0(Node):
+    # deg2rad: self: deg2rad_backward(grad) = grad * (pi / 180)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (math.pi / 180.0),)
+
+
+class Rad2DegBackward0(Node):
+    # rad2deg: self: rad2deg_backward(grad) = grad * (180 / pi)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (180.0 / math.pi),)
+
+
+def _unary_float(name: str, input: Tensor, fn: Any, node_cls: type, ints: bool) -> Tensor:  # noqa: A002
+    _check_tensor(name, input)
+    dt = _FROM_NUMPY[input._data.dtype]
+    if dt.category < 2:
+        if not ints:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(dt)}'")
+        dt = D.get_default_dtype()
+    out = Tensor._make(_unary_compute(input, dt, fn))
+    if grad_recording(input):
+        record(node_cls(), out, input)
+    return out
+
+
+def frac(input: Tensor) -> Tensor:  # noqa: A002
+    return _unary_float("frac", input, lambda xp, a: a - xp.trunc(a), FracBackward0, ints=False)
+
+
+def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
+    # torch multiplies by the constant rounded to the tensor's compute dtype
+    return _unary_float("deg2rad", input, lambda xp, a: a * a.dtype.type(math.pi / 180.0), Deg2RadBackward0, ints=True)
+
+
+def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
+    return _unary_float("rad2deg", input, lambda xp, a: a * a.dtype.type(180.0 / math.pi), Rad2DegBackward0, ints=True)
+
+
+# --------------------------------------------------------------------------- exports
 __all__ = [
     "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "allclose", "asin", "atan", "bitwise_and",
     "bitwise_not", "bitwise_or", "bitwise_xor", "ceil", "clamp", "clamp_max", "clamp_min", "clip", "cos", "cosh",
@@ -1383,6 +1652,9 @@ __all__ = [
     "minimum", "mul", "ne", "neg", "negative", "not_equal", "pow", "reciprocal", "relu", "remainder", "round",
     "rsqrt", "rsub", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan", "tanh",
     "true_divide", "trunc", "where",
+    # binary and unary float math
+    "arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "logaddexp", "logaddexp2",
+    "nan_to_num", "nextafter", "rad2deg", "signbit",
 ]  # fmt: skip
 multiply, subtract, divide = mul, sub, div
 __all__ += ["multiply", "subtract", "divide"]
@@ -1390,3 +1662,10 @@ METHODS = {name: globals()[name] for name in __all__ if name not in ("rsub", "wh
 METHODS["where"] = lambda self, condition, other: where(condition, self, other)
 # ``2 % x``: remainder(Scalar, Tensor)
 METHODS["__rmod__"] = lambda self, other: remainder(other, self) if _scalar_or_tensor(other) else NotImplemented
+
+
+METHODS.update({
+    name + "_": inplace_method(globals()[name])
+    for name in ("arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "nan_to_num", "nextafter",
+                 "rad2deg")
+})  # fmt: skip
