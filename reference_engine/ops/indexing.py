@@ -694,7 +694,7 @@ def _select_grad(grad: Tensor, d: int, index: Tensor, source_sizes: tuple) -> Te
     return g.reshape(source_sizes) if g._data.shape != source_sizes else g
 
 
-def _key(input: Tensor, d: int, idx: Any) -> tuple:  # noqa: A002
+def _dim_key(input: Tensor, d: int, idx: Any) -> tuple:  # noqa: A002
     return (*(slice(None),) * d, idx) if input.ndim else (idx,)
 
 
@@ -707,7 +707,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     flat = arr.reshape(1) if arr.ndim == 0 else arr
     src = source._data if source.ndim else source._data.reshape(1)
     with P._errstate(xp):
-        _add_at(xp, flat, _key(input, d, idx), src * alpha if alpha != 1 else src)
+        _add_at(xp, flat, _dim_key(input, d, idx), src * alpha if alpha != 1 else src)
     out = Tensor._make(arr)
     if grad_recording(input, source):
         node = IndexAddBackward0()
@@ -723,7 +723,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     _check_source(input, d, idx, source, "index_copy_")
     arr = input._data.copy()
     flat = arr.reshape(1) if arr.ndim == 0 else arr
-    flat[_key(input, d, idx)] = source._data if source.ndim else source._data.reshape(1)
+    flat[_dim_key(input, d, idx)] = source._data if source.ndim else source._data.reshape(1)
     out = Tensor._make(arr)
     if grad_recording(input, source):
         node = IndexCopyBackward0()
@@ -742,7 +742,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     arr = input._data.copy()
     flat = arr.reshape(1) if arr.ndim == 0 else arr
     fill = value._data if isinstance(value, Tensor) else value
-    flat[_key(input, d, idx)] = input._xp.asarray(fill).astype(arr.dtype)
+    flat[_dim_key(input, d, idx)] = input._xp.asarray(fill).astype(arr.dtype)
     out = Tensor._make(arr)
     if isinstance(value, Tensor):
         if grad_recording(input, value):

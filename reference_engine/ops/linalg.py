@@ -673,7 +673,7 @@ def vector_norm(
     """torch.linalg.vector_norm: over all elements by default (LinalgVectorNormBackward0)."""
     _check_tensor(x, "linalg_vector_norm", "input", 1)
     if isinstance(ord, str):
-        raise TypeError(f"linalgR._vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     return R._vector_norm(x, ord, dim, keepdim, dtype)
 
 
