@@ -325,26 +325,10 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 
 
 # --------------------------------------------------------------------------- matmul helpers
-class UnsafeViewBackward0(Node):
-    # _unsafe_view: self: grad.reshape_symint(self.sym_sizes())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
-
-
 class SqueezeBackward4(Node):
     # squeeze_.dim: self: unsqueeze_to(grad, dim, self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
         return (grad.reshape(self.self_sizes),)
-
-
-def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
-    """A reshape torch does not track as a view (its input is a fresh, contiguous result)."""
-    out = Tensor._make(t._data.reshape(shape))
-    if grad_recording(t):
-        node = UnsafeViewBackward0()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
-    return out
 
 
 class ReshapeAliasBackward0(Node):
@@ -375,7 +359,7 @@ def _reshape(t: Tensor, shape: tuple) -> Tensor:
         return S.view(t, shape)
     arr = _no_copy_reshape(t._data, shape)
     if arr is None:
-        return _unsafe_view(S.clone(t), shape)
+        return S._unsafe_view(S.clone(t), shape)
     out = S.make_view(t, arr, lambda base: base.reshape(shape))
     if grad_recording(t):
         node = ReshapeAliasBackward0()
@@ -441,9 +425,9 @@ def _matmul_fold(t1: Tensor, t2: Tensor) -> Tensor:
         folded_rows *= s
     folded = _reshape(big, (folded_rows, big._data.shape[-1]))
     if small.ndim == 2:
-        out = _unsafe_view(mm(folded, small), (*lead, small._data.shape[1]))
+        out = S._unsafe_view(mm(folded, small), (*lead, small._data.shape[1]))
         return out.mT.contiguous() if transpose else out
-    return _unsafe_view(mv(folded, small), lead)
+    return S._unsafe_view(mv(folded, small), lead)
 
 
 def _matmul_batched(t1: Tensor, t2: Tensor) -> Tensor:
@@ -472,7 +456,7 @@ def _matmul_batched(t1: Tensor, t2: Tensor) -> Tensor:
     prod = bmm(e1, e2)
     if t2.ndim == 1:
         prod = prod.squeeze(-1)
-    return _unsafe_view(prod, out_shape)
+    return S._unsafe_view(prod, out_shape)
 
 
 def matmul(input: Tensor, other: Any) -> Tensor:  # noqa: A002
@@ -519,8 +503,8 @@ def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
         a_shape += [input.shape[i - pad_a] if i >= pad_a else 1, 1]
         b_shape += [1, other.shape[i - pad_b] if i >= pad_b else 1]
     result_shape = tuple(a_shape[2 * i] * b_shape[2 * i + 1] for i in range(n))
-    prod = P.mul(_unsafe_view(input, tuple(a_shape)), _unsafe_view(other, tuple(b_shape)))
-    return _unsafe_view(prod, result_shape)
+    prod = P.mul(S._unsafe_view(input, tuple(a_shape)), S._unsafe_view(other, tuple(b_shape)))
+    return S._unsafe_view(prod, result_shape)
 
 
 def _tensordot_dims(a: Tensor, b: Tensor, dims: Any) -> tuple[list[int], list[int]]:

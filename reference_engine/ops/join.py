@@ -248,6 +248,7 @@ class SplitBackward0(Node):
         return (cat(list(grads), self.dim),)
 
 
+# split_with_sizes: self: split_with_sizes_backward(grads, split_sizes, dim, self.sym_sizes(), self.options())
 SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (SplitBackward0,), {})
 
 

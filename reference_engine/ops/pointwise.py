@@ -835,22 +835,27 @@ class _ZeroGrad(Node):
 
 
 class FloorBackward0(_ZeroGrad):
+    # floor: self: zeros_like(grad)
     pass
 
 
 class CeilBackward0(_ZeroGrad):
+    # ceil: self: zeros_like(grad)
     pass
 
 
 class RoundBackward0(_ZeroGrad):
+    # round: self: zeros_like(grad)
     pass
 
 
 class TruncBackward0(_ZeroGrad):
+    # trunc: self: zeros_like(grad)
     pass
 
 
 class SignBackward0(_ZeroGrad):
+    # sign: self: zeros_like(grad)
     pass
 
 

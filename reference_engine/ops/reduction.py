@@ -872,9 +872,11 @@ class _MomentsBackward(Node):
         return (g + _expand_grad(g_mean, shape, self.dims, self.keepdim) / count,)
 
 
+# var_mean.correction: self: var_mean_backward(grads[0], grads[1], self, dim, correction, keepdim)
 VarMeanBackward0 = type("VarMeanBackward0", (_MomentsBackward,), {})
 
 
+# std_mean.correction: self: std_mean_backward(grads[0], grads[1], self, result0, dim, correction, keepdim)
 StdMeanBackward0 = type("StdMeanBackward0", (_MomentsBackward,), {"is_std": True})
 
 

@@ -150,9 +150,11 @@ class _CumMaxMin(Node):
         return (I.scatter_add(zeros, self.dim, Tensor._make(self.indices), grad),)
 
 
+# cummax: self: cummaxmin_backward(grad, self, indices, dim)
 CummaxBackward0 = type("CummaxBackward0", (_CumMaxMin,), {})
 
 
+# cummin: self: cummaxmin_backward(grad, self, indices, dim)
 CumminBackward0 = type("CumminBackward0", (_CumMaxMin,), {})
 
 

@@ -104,13 +104,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     arr = _reshape_view(input._data, shape)
     if arr is None:
         # not expressible as a view: torch clones (CloneBackward0) then _unsafe_view's the copy
-        copy = clone(input)
-        out = Tensor._make(copy._data.reshape(shape))
-        if grad_recording(copy):
-            node = UnsafeViewBackward0()
-            node.self_sizes = copy._data.shape
-            record(node, out, copy)
-        return out
+        return _unsafe_view(clone(input), shape)
     return _view_result(input, arr, lambda t: t.reshape(shape), ViewBackward0)
 
 
@@ -118,6 +112,16 @@ class UnsafeViewBackward0(Node):
     # _unsafe_view: self: grad.reshape_symint(self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
         return (grad.reshape(self.self_sizes),)
+
+
+def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
+    """A reshape torch does not track as a view (its input is a fresh, contiguous result)."""
+    out = Tensor._make(t._data.reshape(shape))
+    if grad_recording(t):
+        node = UnsafeViewBackward0()
+        node.self_sizes = t._data.shape
+        record(node, out, t)
+    return out
 
 
 def _reshape_view(a: Any, shape: tuple[int, ...]) -> Any:
@@ -211,6 +215,7 @@ class SqueezeBackward0(Node):
         return (grad.reshape(self.self_sizes),)
 
 
+# squeeze.dim: self: unsqueeze_to(grad, dim, self.sym_sizes()); squeeze.dims: the same with dims
 SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
 SqueezeBackward2 = type("SqueezeBackward2", (SqueezeBackward0,), {})
 
@@ -466,6 +471,7 @@ class SelectBackwardBackward0(Node):
         return (self.replay(grad),)
 
 
+# slice_backward: grad_output: grad.slice_symint(dim, start, end, step)
 SliceBackwardBackward0 = type("SliceBackwardBackward0", (SelectBackwardBackward0,), {})
 
 

@@ -233,6 +233,7 @@ class _UniqueBackward(Node):
         raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
 
 
+# _unique2: self: not_implemented("_unique2"); unique_dim: self: not_implemented("unique_dim")
 Unique2Backward0 = type("Unique2Backward0", (_UniqueBackward,), {"op": "_unique2"})
 UniqueDimBackward0 = type("UniqueDimBackward0", (_UniqueBackward,), {"op": "unique_dim"})
 
