@@ -74,6 +74,23 @@ def _dims(shape: tuple) -> str:
     return "x".join(str(s) for s in shape)
 
 
+def _product(fn: str, input: Tensor, other: Tensor, arg: str, check: Any, node_cls: type, compute: Any) -> Tensor:  # noqa: A002
+    """mm, bmm, dot and mv: check both operands, multiply, record ``node_cls`` saving each operand for the
+    other's grad only (torch saves ``self`` when the second operand needs a grad, and vice versa)."""
+    _check_tensor(input, fn, "input", 1)
+    _check_tensor(other, fn, arg, 2)
+    check(input, other)
+    out = Tensor._make(compute(input._data, other._data))
+    if grad_recording(input, other):
+        node = node_cls()
+        record(node, out, input, other)
+        if needs(node, 1):
+            node.save("self", input)
+        if needs(node, 0):
+            node.save(arg, other)
+    return out
+
+
 # --------------------------------------------------------------------------- mm
 class MmBackward0(Node):
     # self: mm_mat1_backward(grad, mat2, self.sym_sizes(), self.sym_strides(), self.layout(), 1)
@@ -106,19 +123,7 @@ def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Matrix product of two 2-d tensors of the same dtype."""
-    _check_tensor(input, "mm", "input", 1)
-    _check_tensor(mat2, "mm", "mat2", 2)
-    _check_mm(input, mat2)
-    out = Tensor._make(input._xp.matmul(input._data, mat2._data))
-    if grad_recording(input, mat2):
-        node = MmBackward0()
-        record(node, out, input, mat2)
-        # each operand is needed only for the other's grad
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("mat2", mat2)
-    return out
+    return _product("mm", input, mat2, "mat2", _check_mm, MmBackward0, input._xp.matmul)
 
 
 # --------------------------------------------------------------------------- bmm
@@ -150,18 +155,7 @@ def _check_bmm(b1: Tensor, b2: Tensor) -> None:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched matrix product of two 3-d tensors with equal batch sizes."""
-    _check_tensor(input, "bmm", "input", 1)
-    _check_tensor(mat2, "bmm", "mat2", 2)
-    _check_bmm(input, mat2)
-    out = Tensor._make(input._xp.matmul(input._data, mat2._data))
-    if grad_recording(input, mat2):
-        node = BmmBackward0()
-        record(node, out, input, mat2)
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("mat2", mat2)
-    return out
+    return _product("bmm", input, mat2, "mat2", _check_bmm, BmmBackward0, input._xp.matmul)
 
 
 # --------------------------------------------------------------------------- dot
@@ -193,19 +187,12 @@ def _check_dot(a: Tensor, b: Tensor) -> None:
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     """Inner product of two 1-d tensors of the same dtype and length (a 0-d result)."""
-    _check_tensor(input, "dot", "input", 1)
-    _check_tensor(tensor, "dot", "tensor", 2)
-    _check_dot(input, tensor)
     xp = input._xp
-    out = Tensor._make(xp.asarray(xp.dot(input._data, tensor._data), dtype=input._data.dtype))
-    if grad_recording(input, tensor):
-        node = DotBackward0()
-        record(node, out, input, tensor)
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("tensor", tensor)
-    return out
+
+    def compute(a: Any, b: Any) -> Any:
+        return xp.asarray(xp.dot(a, b), dtype=a.dtype)
+
+    return _product("dot", input, tensor, "tensor", _check_dot, DotBackward0, compute)
 
 
 # --------------------------------------------------------------------------- mv
@@ -236,18 +223,7 @@ def _check_mv(mat: Tensor, vec: Tensor) -> None:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """Matrix-vector product."""
-    _check_tensor(input, "mv", "input", 1)
-    _check_tensor(vec, "mv", "vec", 2)
-    _check_mv(input, vec)
-    out = Tensor._make(input._xp.matmul(input._data, vec._data))
-    if grad_recording(input, vec):
-        node = MvBackward0()
-        record(node, out, input, vec)
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("vec", vec)
-    return out
+    return _product("mv", input, vec, "vec", _check_mv, MvBackward0, input._xp.matmul)
 
 
 # --------------------------------------------------------------------------- outer
@@ -265,20 +241,29 @@ ger = outer
 
 
 # --------------------------------------------------------------------------- addmm
+def _scaled(grad: Tensor, factor: Any) -> Tensor:
+    """maybe_multiply: skip the multiplication by one, as torch does."""
+    return grad if factor == 1 else grad * factor
+
+
+def _blend(input: Tensor, prod: Any, beta: Any, alpha: Any, dtype: Any) -> Any:  # noqa: A002
+    """beta * input + alpha * prod, broadcasting input to prod (expand's error when it does not);
+    beta == 0 ignores input entirely (its NaNs do not propagate), as BLAS gemm does."""
+    bias = input.detach().expand(prod.shape)._data
+    if alpha != 1:
+        prod = prod * alpha
+    res = prod if beta == 0 else prod + (bias if beta == 1 else bias * beta)
+    return input._xp.ascontiguousarray(res.astype(dtype, copy=False))
+
+
 class AddmmBackward0(Node):
     # self: maybe_multiply(grad, beta.conj())
     # mat1: mm_mat1_backward(grad, mat2, mat1.sym_sizes(), mat1.sym_strides(), mat1.layout(), alpha)
     # mat2: mm_mat2_backward(grad, mat1, mat2.sym_sizes(), mat2.sym_strides(), mat2.layout(), alpha)
     def apply(self, grad: Tensor) -> tuple:
-        alpha, beta = self.alpha, self.beta
-        g_self = (grad if beta == 1 else grad * beta) if needs(self, 0) else None
-        g_mat1 = g_mat2 = None
-        if needs(self, 1):
-            g_mat1 = mm(grad, self.saved("mat2").t())
-            g_mat1 = g_mat1 if alpha == 1 else g_mat1 * alpha
-        if needs(self, 2):
-            g_mat2 = mm(self.saved("mat1").t(), grad)
-            g_mat2 = g_mat2 if alpha == 1 else g_mat2 * alpha
+        g_self = _scaled(grad, self.beta) if needs(self, 0) else None
+        g_mat1 = _scaled(mm(grad, self.saved("mat2").t()), self.alpha) if needs(self, 1) else None
+        g_mat2 = _scaled(mm(self.saved("mat1").t(), grad), self.alpha) if needs(self, 2) else None
         return g_self, g_mat1, g_mat2
 
 
@@ -303,15 +288,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     for pos, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), start=1):
         _check_tensor(t, "addmm", name, pos)
     _check_addmm(input, mat1, mat2)
-    xp = input._xp
-    prod = xp.matmul(mat1._data, mat2._data)
-    # validates that input broadcasts to the product (expand's error message)
-    bias = input.detach().expand(prod.shape)._data
-    if alpha != 1:
-        prod = prod * alpha
-    # beta == 0 ignores input entirely (its NaNs do not propagate), as BLAS gemm does
-    res = prod if beta == 0 else prod + (bias if beta == 1 else bias * beta)
-    out = Tensor._make(xp.ascontiguousarray(res.astype(mat1._data.dtype, copy=False)))
+    out = Tensor._make(_blend(input, input._xp.matmul(mat1._data, mat2._data), beta, alpha, mat1._data.dtype))
     if grad_recording(input, mat1, mat2):
         node = AddmmBackward0()
         node.alpha, node.beta = alpha, beta
@@ -648,20 +625,6 @@ def chain_matmul(*matrices: Tensor, out: Any = None) -> Tensor:
 
 
 # --------------------------------------------------------------------------- addmv / addr / baddbmm
-def _scaled(grad: Tensor, factor: Any) -> Tensor:
-    """maybe_multiply: skip the multiplication by one, as torch does."""
-    return grad if factor == 1 else grad * factor
-
-
-def _blend(input: Tensor, prod: Any, beta: Any, alpha: Any, dtype: Any) -> Any:  # noqa: A002
-    """beta * input + alpha * prod, broadcasting input to prod; beta == 0 ignores input (and its NaNs)."""
-    bias = input.detach().expand(prod.shape)._data
-    if alpha != 1:
-        prod = prod * alpha
-    res = prod if beta == 0 else prod + (bias if beta == 1 else bias * beta)
-    return input._xp.ascontiguousarray(res.astype(dtype, copy=False))
-
-
 class AddmvBackward0(Node):
     # addmv: self: maybe_multiply(grad, beta) ; mat: maybe_multiply(grad.ger(vec), alpha)
     #        vec: maybe_multiply(mat.t().mv(grad), alpha)

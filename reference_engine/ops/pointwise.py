@@ -320,34 +320,40 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
     return result
 
 
-class RemainderBackward0(Node):
+class _GradOnlySelf(Node):
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad,)
+
+
+class _ModTensorBackward(Node):
+    # other: -grad * self.div(other, rounding_mode=<the op's rounding>)
+    rounding_mode = "floor"
+
+    def apply(self, grad: Tensor) -> tuple:
+        gb = None
+        if needs(self, 1):
+            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode=self.rounding_mode)
+        return grad, gb
+
+
+class RemainderBackward0(_GradOnlySelf):
     # remainder.Scalar: self: grad
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad,)
+    pass
 
 
-class RemainderBackward1(Node):
+class RemainderBackward1(_ModTensorBackward):
     # remainder.Tensor: self: grad ; other: -grad * self.div(other, rounding_mode="floor")
-    def apply(self, grad: Tensor) -> tuple:
-        gb = None
-        if needs(self, 1):
-            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode="floor")
-        return grad, gb
+    rounding_mode = "floor"
 
 
-class FmodBackward0(Node):
+class FmodBackward0(_GradOnlySelf):
     # fmod.Scalar: self: grad
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad,)
+    pass
 
 
-class FmodBackward1(Node):
+class FmodBackward1(_ModTensorBackward):
     # fmod.Tensor: self: grad ; other: -grad * self.div(other, rounding_mode="trunc")
-    def apply(self, grad: Tensor) -> tuple:
-        gb = None
-        if needs(self, 1):
-            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode="trunc")
-        return grad, gb
+    rounding_mode = "trunc"
 
 
 class NoDerivative(Node):
@@ -1152,98 +1158,6 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
     return result
 
 
-# --------------------------------------------------------------------------- comparisons and logic (no grad)
-def _compare(name: str, fn: Any) -> Any:
-    def op(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
-        if not _scalar_or_tensor(other):
-            if name in ("eq", "ne"):
-                return NotImplemented  # x == "abc" falls back to Python's identity comparison
-            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
-        a, b, _ = binary_arrays(input, other)
-        return Tensor._make(fn(a, b))
-
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-eq = _compare("eq", lambda a, b: a == b)
-ne = _compare("ne", lambda a, b: a != b)
-lt = _compare("lt", lambda a, b: a < b)
-le = _compare("le", lambda a, b: a <= b)
-gt = _compare("gt", lambda a, b: a > b)
-ge = _compare("ge", lambda a, b: a >= b)
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-
-
-def _logical(name: str, fn: Any) -> Any:
-    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-        a, b, _ = binary_arrays(input, other)
-        return Tensor._make(fn(_xp(a), a.astype(bool), b.astype(bool)))
-
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-logical_and = _logical("logical_and", lambda xp, a, b: xp.logical_and(a, b))
-logical_or = _logical("logical_or", lambda xp, a, b: xp.logical_or(a, b))
-logical_xor = _logical("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
-
-
-def logical_not(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).logical_not(input._data))
-
-
-def _bitwise(name: str, fn: Any) -> Any:
-    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-        a, b, dt = binary_arrays(input, other)
-        if dt.category >= 2:
-            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_scalar_name(dt)}'")
-        return Tensor._make(fn(a, b))
-
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-bitwise_and = _bitwise("bitwise_and", lambda a, b: a & b)
-bitwise_or = _bitwise("bitwise_or", lambda a, b: a | b)
-bitwise_xor = _bitwise("bitwise_xor", lambda a, b: a ^ b)
-
-
-def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
-    if input._data.dtype.kind == "f":
-        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
-    return Tensor._make(~input._data)
-
-
-def isnan(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).isnan(input._data))
-
-
-def isinf(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).isinf(input._data))
-
-
-def isfinite(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).isfinite(input._data))
-
-
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
-    a, b, _ = binary_arrays(input, other)
-    return bool(_xp(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
-    a, b, _ = binary_arrays(input, other)
-    return Tensor._make(_xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
-    if input.shape != other.shape:
-        return False
-    a, b, _ = binary_arrays(input, other)
-    return bool((a == b).all())
-
-
 # --------------------------------------------------------------------------- misc
 class LerpBackward0(Node):
     # lerp.Scalar: self: grad * (1 - weight.toDouble()) ; end: grad * weight
@@ -1389,7 +1303,8 @@ def _maybe_out(result: Tensor, out: Any) -> Tensor:
 class NanToNumBackward0(Node):
     # nan_to_num: self: grad * at::isfinite(self)
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * isfinite(self.saved("self")),)
+        x = self.saved("self")._data
+        return (grad * Tensor._make(_xp(x).isfinite(x)),)
 
 
 def nan_to_num(
@@ -1578,14 +1493,6 @@ def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     return out
 
 
-def signbit(input: Tensor) -> Tensor:  # noqa: A002
-    _check_tensor("signbit", input)
-    a = input._data
-    if a.dtype.kind == "f":
-        return Tensor._make(input._xp.signbit(a))
-    return Tensor._make(a < 0 if a.dtype.kind == "i" else input._xp.zeros(a.shape, dtype=bool))
-
-
 def heaviside(input: Tensor, values: Tensor) -> Tensor:  # noqa: A002
     _check_tensor("heaviside", input)
     _tensor_other("heaviside", values)
@@ -1649,17 +1556,14 @@ def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
 
 # --------------------------------------------------------------------------- exports
 __all__ = [
-    "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "allclose", "asin", "atan", "bitwise_and",
-    "bitwise_not", "bitwise_or", "bitwise_xor", "ceil", "clamp", "clamp_max", "clamp_min", "clip", "cos", "cosh",
-    "div", "eq", "equal", "erf", "exp", "expm1", "fix", "float_power", "floor", "floor_divide", "fmod", "ge",
-    "greater", "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lerp", "less", "less_equal",
-    "log", "log10", "log1p", "log2", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "maximum",
-    "minimum", "mul", "ne", "neg", "negative", "not_equal", "pow", "reciprocal", "relu", "remainder", "round",
-    "rsqrt", "rsub", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan", "tanh",
-    "true_divide", "trunc", "where",
+    "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "asin", "atan", "ceil", "clamp", "clamp_max", "clamp_min",
+    "clip", "cos", "cosh", "div", "erf", "exp", "expm1", "fix", "float_power", "floor", "floor_divide", "fmod", "lerp",
+    "log", "log10", "log1p", "log2", "maximum", "minimum", "mul", "neg", "negative", "pow", "reciprocal", "relu",
+    "remainder", "round", "rsqrt", "rsub", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan",
+    "tanh", "true_divide", "trunc", "where",
     # binary and unary float math
     "arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "logaddexp", "logaddexp2",
-    "nan_to_num", "nextafter", "rad2deg", "signbit",
+    "nan_to_num", "nextafter", "rad2deg",
 ]  # fmt: skip
 multiply, subtract, divide = mul, sub, div
 __all__ += ["multiply", "subtract", "divide"]
@@ -1667,8 +1571,6 @@ METHODS = {name: globals()[name] for name in __all__ if name not in ("rsub", "wh
 METHODS["where"] = lambda self, condition, other: where(condition, self, other)
 # ``2 % x``: remainder(Scalar, Tensor)
 METHODS["__rmod__"] = lambda self, other: remainder(other, self) if _scalar_or_tensor(other) else NotImplemented
-
-
 METHODS.update({
     name + "_": inplace_method(globals()[name])
     for name in ("arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "nan_to_num", "nextafter",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import builtins
 import collections
+import functools
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _cascade
+from . import comparison as CMP
 from . import pointwise as P
 from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, wrap_dims
 from .inplace import inplace_method, scalar_type_name
@@ -342,26 +345,25 @@ def _var_like(
     return result
 
 
-def var(
-    input: Tensor,  # noqa: A002
-    dim: Any = None,
-    unbiased: Any = _MISSING,
-    keepdim: bool = False,
-    *,
-    correction: Any = None,
-) -> Tensor:
-    return _var_like("var", VarBackward0, input, dim, unbiased, keepdim, correction)
+def _variance_op(name: str, impl: Callable[..., Any]) -> Callable[..., Any]:
+    """var, std, var_mean and std_mean share torch's signature (and differ only in what they return)."""
+
+    def op(
+        input: Tensor,  # noqa: A002
+        dim: Any = None,
+        unbiased: Any = _MISSING,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Any:
+        return impl(input, dim, unbiased, keepdim, correction)
+
+    op.__name__ = op.__qualname__ = name
+    return op
 
 
-def std(
-    input: Tensor,  # noqa: A002
-    dim: Any = None,
-    unbiased: Any = _MISSING,
-    keepdim: bool = False,
-    *,
-    correction: Any = None,
-) -> Tensor:
-    return _var_like("std", StdBackward0, input, dim, unbiased, keepdim, correction)
+var = _variance_op("var", functools.partial(_var_like, "var", VarBackward0))
+std = _variance_op("std", functools.partial(_var_like, "std", StdBackward0))
 
 
 # --------------------------------------------------------------------------- max / min / median
@@ -821,7 +823,7 @@ class NansumBackward0(Node):
     def apply(self, grad: Tensor) -> tuple:
         x = self.saved("self")
         g = _expand_grad(grad.to(x.dtype), x._data.shape, self.dims, self.keepdim)
-        return (g * P.logical_not(P.isnan(x)),)
+        return (g * CMP.logical_not(CMP.isnan(x)),)
 
 
 def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
@@ -909,26 +911,8 @@ def _moments(
     return s_out, m_out
 
 
-def var_mean(
-    input: Tensor,  # noqa: A002
-    dim: Any = None,
-    unbiased: Any = _MISSING,
-    keepdim: bool = False,
-    *,
-    correction: Any = None,
-) -> tuple[Tensor, Tensor]:
-    return _moments("var_mean", input, dim, unbiased, keepdim, correction)
-
-
-def std_mean(
-    input: Tensor,  # noqa: A002
-    dim: Any = None,
-    unbiased: Any = _MISSING,
-    keepdim: bool = False,
-    *,
-    correction: Any = None,
-) -> tuple[Tensor, Tensor]:
-    return _moments("std_mean", input, dim, unbiased, keepdim, correction)
+var_mean = _variance_op("var_mean", functools.partial(_moments, "var_mean"))
+std_mean = _variance_op("std_mean", functools.partial(_moments, "std_mean"))
 
 
 # --------------------------------------------------------------------------- norm

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import comparison as CMP
 from . import indexing as I
 from . import join as J
 from . import pointwise as P
@@ -238,7 +239,7 @@ def diff(
             break
         hi = S._slice(x, d, 1, length, 1)
         lo = S._slice(x, d, 0, length - 1, 1)
-        x = P.logical_xor(hi, lo) if x._data.dtype == np.bool_ else P.sub(hi, lo)
+        x = CMP.logical_xor(hi, lo) if x._data.dtype == np.bool_ else P.sub(hi, lo)
     return x
 
 

@@ -9,6 +9,7 @@ written with engine ops, so double backward works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -409,26 +410,25 @@ def _quantile(
     return _squeeze_last_(values)
 
 
-def quantile(
-    input: Tensor,  # noqa: A002
-    q: Any,
-    dim: int | None = None,
-    keepdim: bool = False,
-    *,
-    interpolation: str = "linear",
-) -> Tensor:
-    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+def _quantile_op(name: str, ignore_nan: bool) -> Callable[..., Tensor]:
+    """quantile and nanquantile: one signature, NaN handling aside."""
+
+    def op(
+        input: Tensor,  # noqa: A002
+        q: Any,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        interpolation: str = "linear",
+    ) -> Tensor:
+        return _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan)
+
+    op.__name__ = op.__qualname__ = name
+    return op
 
 
-def nanquantile(
-    input: Tensor,  # noqa: A002
-    q: Any,
-    dim: int | None = None,
-    keepdim: bool = False,
-    *,
-    interpolation: str = "linear",
-) -> Tensor:
-    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+quantile = _quantile_op("quantile", False)
+nanquantile = _quantile_op("nanquantile", True)
 
 
 # --------------------------------------------------------------------------- mode
