@@ -1,4 +1,5 @@
-"""Matrix products: matmul, mm, bmm, dot, mv, outer/ger, addmm.
+"""Matrix products (BLAS-like): matmul, mm, bmm, dot, mv, outer/ger, addmm, addmv, addr, baddbmm, addbmm,
+kron, tensordot, chain_matmul (einsum is in ``einsum.py``).
 
 ``matmul`` follows ATen's dispatch so the recorded graph has torch's node
 names: 1-d @ 1-d is ``dot``, 2-d @ 1-d is ``mv``, 1-d @ 2-d is

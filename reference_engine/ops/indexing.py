@@ -5,7 +5,8 @@ other as view ops (select, slice, unsqueeze), so the result's grad_fn chain is
 torch's. Tensor, list and bool elements are then applied together as one
 advanced index (``IndexBackward0``), with NumPy's placement rules, which are
 torch's. Gather/scatter-style ops live here too, as they share the index
-plumbing.
+plumbing: index_select, gather, scatter, take, take_along_dim, masked_fill, masked_select,
+index_add/index_copy/index_fill and repeat_interleave (an index_select with repeated indices).
 """
 
 from __future__ import annotations

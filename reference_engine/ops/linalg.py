@@ -1,5 +1,7 @@
 # ruff: noqa: N803, N806 - the linear-algebra names of torch and its formulas (A, Q, R, gA ...)
-"""torch.linalg's decompositions, solvers and norms, and their top-level aliases (inverse, det, cdist ...).
+"""torch.linalg's decompositions, solvers and norms, and their top-level aliases (inverse, det, cdist ...),
+plus matrix_exp and the legacy torch.svd / torch.qr (torch.linalg's own are ``linalg_svd`` / ``linalg_qr``
+here; ``reference_engine.linalg`` exports them under their torch.linalg names).
 
 Forward values come from NumPy's LAPACK wrappers (the same routines torch calls: getrf/getri, potrf,
 geqrf, syevd, gesdd), so results agree with torch to rounding, including the signs of QR factors.

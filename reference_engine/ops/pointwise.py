@@ -1,4 +1,6 @@
-"""Elementwise ops: arithmetic, unary math, activations, clamp, where, comparisons.
+"""Elementwise ops: arithmetic, unary math, activations, clamp, where, lerp/addcmul/addcdiv, and the binary
+and unary float math (atan2, hypot, logaddexp, copysign, heaviside, nextafter, frac, deg2rad, nan_to_num).
+Comparisons, logic and bit operations are in ``comparison.py``.
 
 Each op's backward sits beside its forward and quotes the formula from
 torch's ``tools/autograd/derivatives.yaml``. Broadcasting is not undone
@@ -34,6 +36,12 @@ from ._util import (
 from .inplace import copy_, inplace_method, scalar_type_name
 
 _OPERAND_TYPES = frozenset((Tensor, float, int, bool))
+
+
+try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
+    from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - exercised only where SciPy is missing
+    _sp_erf = None
 
 
 def _scalar_or_tensor(x: Any) -> bool:
@@ -876,14 +884,9 @@ class RoundBackward1(_ZeroGrad):
 
 
 def _erf(xp: Any, a: Any) -> Any:
-    try:
-        # SciPy is optional: imported on first use, with math.erf as the fallback
-        from scipy.special import erf as sp_erf  # type: ignore[import-untyped]  # noqa: PLC0415
-
-        return sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(sp_erf(a.get()))
-    except ImportError:
-        vec = np.vectorize(math.erf, otypes=[a.dtype])
-        return vec(a)
+    if _sp_erf is None:  # pragma: no cover - without SciPy: math.erf per element
+        return np.vectorize(math.erf, otypes=[a.dtype])(a)
+    return _sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(_sp_erf(a.get()))
 
 
 exp = _unary("exp", lambda xp, a: xp.exp(a), ExpBackward0, "result", ufunc=np.exp)

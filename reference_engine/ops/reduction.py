@@ -1,5 +1,6 @@
-"""Reductions: sum, mean, prod, var, std, max, min, amax, amin, argmax, argmin, median, logsumexp, norm,
-all, any, count_nonzero, and the dim-wise scans cumsum, softmax and log_softmax.
+"""Reductions: sum, mean, nansum, nanmean, prod, var, std, var_mean, std_mean, max, min, amax, amin, argmax,
+argmin, median, logsumexp, the vector norm behind torch.norm and linalg.vector_norm (``_vector_norm``), dist,
+renorm, trace, all, any, count_nonzero, softmax and log_softmax. Scans (cumsum ...) are in ``scan.py``.
 
 Forwards compute on the array module of the data; backwards are written with
 engine ops (so double backward works) and quote the formula from torch's
@@ -432,7 +433,17 @@ def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor: 
     return result
 
 
-def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, indices: Any, node_cls: type) -> Any:  # noqa: A002
+def _values_and_indices(
+    return_type: type,
+    input: Tensor,  # noqa: A002
+    dim: int,
+    keepdim: bool,
+    values: Any,
+    indices: Any,
+    node_cls: type,
+) -> Any:
+    """A (values, indices) result, its node a value-selecting backward that scatters grad to ``indices``
+    (max/min/median over a dim here; sort/topk/kthvalue/mode in sorting.py)."""
     vals = Tensor._make(input._xp.asarray(values, dtype=input._data.dtype))
     idx = Tensor._make(input._xp.asarray(indices, dtype=np.int64))
     if grad_recording(input):
@@ -441,7 +452,11 @@ def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, 
         node.indices, node.xp = idx._data, input._xp
         record(node, (vals, idx), input)
         idx._grad_fn = None  # indices are not differentiable: torch gives them no grad_fn
-    return _RETURN_TYPES[name](vals, idx)
+    return return_type(vals, idx)
+
+
+def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, indices: Any, node_cls: type) -> Any:  # noqa: A002
+    return _values_and_indices(_RETURN_TYPES[name], input, dim, keepdim, values, indices, node_cls)
 
 
 def _check_dim_arg(name: str, dim: Any) -> None:

@@ -1,4 +1,6 @@
-"""Shape ops and views: view, reshape, expand, unsqueeze, squeeze, permute, transpose, flatten, to.
+"""Shape ops and views: view, reshape, expand, unsqueeze, squeeze, permute, transpose, flatten, to, select,
+narrow, movedim, repeat, flip, roll, tril/triu, diagonal, diag, tile, rot90, nonzero (joining and splitting
+are in ``join.py``).
 
 A view shares storage and version counter with its base. Each view records
 ``_base`` (the root tensor it looks into) and ``_view_fn``, which replays the

@@ -1,8 +1,8 @@
-"""Sorting and scans: sort, argsort, msort, topk, kthvalue, cumprod, cummax, cummin, searchsorted, unique,
-bincount.
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, mode, quantile, nanquantile,
+searchsorted, unique, bincount, histc.
 
 Ties follow torch's CPU kernels where those are deterministic (sort is stable, NaN sorts as the largest
-value, cummax/cummin move to the latest tie). topk and kthvalue use ``std::nth_element`` in torch, whose
+value). topk and kthvalue use ``std::nth_element`` in torch, whose
 choice among equal values is not reproduced: the engine picks ties in stable order. Backward formulas are
 written with engine ops, so double backward works.
 """
@@ -85,15 +85,7 @@ def _values_indices(
     indices: Any,
     node_cls: type,
 ) -> Any:
-    vals = Tensor._make(input._xp.asarray(values, dtype=input._data.dtype))
-    idx = Tensor._make(input._xp.asarray(indices, dtype=np.int64))
-    if grad_recording(input):
-        node = node_cls()
-        node.self_sizes, node.dim, node.keepdim = input._data.shape, d, keepdim
-        node.indices, node.xp = idx._data, input._xp
-        record(node, (vals, idx), input)
-        idx._grad_fn = None  # indices are not differentiable: torch gives them no grad_fn
-    return _RETURN_TYPES[name](vals, idx)
+    return R._values_and_indices(_RETURN_TYPES[name], input, d, keepdim, values, indices, node_cls)
 
 
 # --------------------------------------------------------------------------- sort / argsort / msort
@@ -459,15 +451,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A
         idx = np.array([p[1] for p in pairs], dtype=np.int64).reshape(moved.shape[:-1])
         if keepdim:
             vals, idx = np.expand_dims(vals, d), np.expand_dims(idx, d)
-    vals_t = Tensor._make(input._xp.asarray(vals, dtype=a.dtype))
-    idx_t = Tensor._make(input._xp.asarray(idx, dtype=np.int64))
-    if grad_recording(input):
-        node = ModeBackward0()
-        node.self_sizes, node.dim, node.keepdim = input._data.shape, d, keepdim
-        node.indices, node.xp = idx_t._data, input._xp
-        record(node, (vals_t, idx_t), input)
-        idx_t._grad_fn = None
-    return _MODE(vals_t, idx_t)
+    return R._values_and_indices(_MODE, input, d, keepdim, vals, idx, ModeBackward0)
 
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
