@@ -1,4 +1,4 @@
-"""torch.special (implemented in ops/special_fns.py; aliases of existing ops where torch has them)."""
+"""torch.special (implemented in ops/special.py; aliases of existing ops where torch has them)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from .ops.pointwise import erf, expm1, log1p
 from .ops.pointwise import round as _round
 from .ops.pointwise import sigmoid as expit
 from .ops.reduction import log_softmax, logsumexp, softmax
-from .ops.special_fns import (
+from .ops.special import (
     digamma,
     entr,
     erfc,
@@ -26,8 +26,8 @@ from .ops.special_fns import (
     xlog1py,
     xlogy,
 )
-from .ops.special_fns import digamma as psi
-from .ops.special_fns import lgamma as gammaln
+from .ops.special import digamma as psi
+from .ops.special import lgamma as gammaln
 
 round = _round  # noqa: A001 - torch.special.round
 

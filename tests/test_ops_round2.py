@@ -160,13 +160,13 @@ def test_chain_matmul_warns_like_torch() -> None:
         return [str(w.message).split(" (Triggered")[0] for w in caught]
 
     # torch warns once per process: whichever side ran first here may already have used its one warning
-    re_.ops.extra2._CHAIN_WARNED = False
+    re_.ops.blas._CHAIN_WARNED = False
     expected = "torch.chain_matmul is deprecated and will be removed in a future PyTorch release."
     assert messages(re_)[0].startswith(expected)
 
 
 def test_qr_warns_like_torch() -> None:
-    re_.ops.extra2._QR_WARNED = False
+    re_.ops.linalg._QR_WARNED = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         re_.qr(re_.ones(2, 2))

@@ -18,8 +18,8 @@ from ..autograd.graph import Node
 from ..ops import pointwise
 from ..ops._util import _FROM_NUMPY, grad_recording, record, wrap_dims
 from ..ops.inplace import check_inplace, commit, scalar_type_name
+from ..ops.join import cat
 from ..ops.loss import _log_sigmoid
-from ..ops.shape import cat
 from ..tensor import Tensor
 
 _where = pointwise.where

@@ -14,8 +14,8 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops import reduction as _reduction
 from ..ops._util import check_common_device, grad_recording, needs, record
+from ..ops.blas import mm
 from ..ops.inplace import scalar_type_name
-from ..ops.linalg import mm
 from ..tensor import Tensor
 
 

@@ -18,7 +18,7 @@ from .._creation import empty
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._util import grad_recording, record
-from ..ops.linalg import matmul
+from ..ops.blas import matmul
 from ..tensor import Tensor
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..ops import pointwise
-from ..ops.shape import cat, stack
+from ..ops.join import cat, stack
 from ..tensor import Tensor
 from . import functional as F
 from ._ops import linear

@@ -16,36 +16,38 @@ import numpy as np
 from ..autograd import grad_mode
 from ..tensor import Tensor, grad_recording
 from . import (
+    blas,
+    comparison,
+    creation,
     einsum,
-    extra,
-    extra2,
     indexing,
     inplace,
+    join,
     linalg,
-    linalg_more,
-    more_math,
     pointwise,
     reduction,
+    scan,
     shape,
     sorting,
-    special_fns,
+    special,
 )
 from ._util import check_broadcast
 from .inplace import copy_, fill_, inplace_method, zero_
 
 _MODULES = (
     pointwise,
+    comparison,
     reduction,
+    scan,
     shape,
+    join,
     indexing,
-    linalg,
     sorting,
-    extra,
-    more_math,
+    blas,
     einsum,
-    linalg_more,
-    special_fns,
-    extra2,
+    linalg,
+    special,
+    creation,
 )
 
 # Methods that are the same function as torch.<name>(tensor, ...)
@@ -164,21 +166,21 @@ def _tensor_only(fn: Any) -> Any:
     return method
 
 
-Tensor.__matmul__ = _tensor_only(linalg.matmul)
-Tensor.__rmatmul__ = _tensor_only(lambda self, other: linalg.matmul(other, self))
+Tensor.__matmul__ = _tensor_only(blas.matmul)
+Tensor.__rmatmul__ = _tensor_only(lambda self, other: blas.matmul(other, self))
 Tensor.__neg__ = pointwise.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = pointwise.abs
-Tensor.__eq__ = _binary_dunder(pointwise.eq)
-Tensor.__ne__ = _binary_dunder(pointwise.ne)
-Tensor.__lt__ = _binary_dunder(pointwise.lt)
-Tensor.__le__ = _binary_dunder(pointwise.le)
-Tensor.__gt__ = _binary_dunder(pointwise.gt)
-Tensor.__ge__ = _binary_dunder(pointwise.ge)
-Tensor.__and__ = Tensor.__rand__ = _binary_dunder(pointwise.bitwise_and)
-Tensor.__or__ = Tensor.__ror__ = _binary_dunder(pointwise.bitwise_or)
-Tensor.__xor__ = Tensor.__rxor__ = _binary_dunder(pointwise.bitwise_xor)
-Tensor.__invert__ = pointwise.bitwise_not
+Tensor.__eq__ = _binary_dunder(comparison.eq)
+Tensor.__ne__ = _binary_dunder(comparison.ne)
+Tensor.__lt__ = _binary_dunder(comparison.lt)
+Tensor.__le__ = _binary_dunder(comparison.le)
+Tensor.__gt__ = _binary_dunder(comparison.gt)
+Tensor.__ge__ = _binary_dunder(comparison.ge)
+Tensor.__and__ = Tensor.__rand__ = _binary_dunder(comparison.bitwise_and)
+Tensor.__or__ = Tensor.__ror__ = _binary_dunder(comparison.bitwise_or)
+Tensor.__xor__ = Tensor.__rxor__ = _binary_dunder(comparison.bitwise_xor)
+Tensor.__invert__ = comparison.bitwise_not
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem
 Tensor.__hash__ = lambda self: id(self)

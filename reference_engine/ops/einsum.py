@@ -10,7 +10,8 @@ import string
 from typing import Any
 
 from ..tensor import Tensor
-from . import linalg as L
+from . import blas as B
+from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
@@ -102,9 +103,9 @@ def _sumproduct_pair(left: Tensor, right: Tensor, sum_dims: list[int]) -> Tensor
     operm = [-1] * len(out_size)
     for pos, d in enumerate([*lro, *lo, *sum_dims, *ro]):
         operm[d] = pos
-    left = L._reshape(S.permute(left, lperm), (lro_size, lo_size, sum_size))
-    right = L._reshape(S.permute(right, rperm), (lro_size, sum_size, ro_size))
-    return S.permute(S.view(L.bmm(left, right), out_size), operm)
+    left = B._reshape(S.permute(left, lperm), (lro_size, lo_size, sum_size))
+    right = B._reshape(S.permute(right, rperm), (lro_size, sum_size, ro_size))
+    return S.permute(S.view(B.bmm(left, right), out_size), operm)
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:
@@ -119,7 +120,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         operands = tuple(operands[0])
     if not operands:
         raise RuntimeError("einsum(): must provide at least one operand")
-    ops_in = S._tensor_list(list(operands), "einsum")
+    ops_in = J._tensor_list(list(operands), "einsum")
     num_ops = len(ops_in)
     arrow = equation.find("->")
     lhs = equation if arrow < 0 else equation[:arrow]

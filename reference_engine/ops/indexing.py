@@ -5,7 +5,8 @@ other as view ops (select, slice, unsqueeze), so the result's grad_fn chain is
 torch's. Tensor, list and bool elements are then applied together as one
 advanced index (``IndexBackward0``), with NumPy's placement rules, which are
 torch's. Gather/scatter-style ops live here too, as they share the index
-plumbing.
+plumbing: index_select, gather, scatter, take, take_along_dim, masked_fill, masked_select,
+index_add/index_copy/index_fill and repeat_interleave (an index_select with repeated indices).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._util import check_common_device, grad_recording, needs, record, wrap_dims
+from . import pointwise as P
+from . import reduction as R
+from . import shape as S
+from ._util import check_broadcast, check_common_device, grad_recording, needs, record, wrap_dims
 from .inplace import check_inplace, commit, inplace_method, scalar_type_name
 from .shape import _select, _view_result, slice_dim, unsqueeze
 
@@ -545,11 +549,264 @@ def _c10_name(d: D.dtype) -> str:
     return names.get(d.name, d.name)
 
 
+def _dims_text(shape: tuple) -> str:
+    return ", ".join(map(str, shape))
+
+
+# --------------------------------------------------------------------------- take / masked_select
+class TakeBackward0(Node):
+    # take: self: take_backward(grad, self, index) = zeros_like(self).put_(index, grad, true)
+    def apply(self, grad: Tensor) -> tuple:
+        zeros = Tensor._make(grad._xp.zeros(self.numel, dtype=grad._data.dtype))
+        flat = _index_put(zeros, (self.index,), grad.reshape(-1), accumulate=True)
+        return (flat.reshape(self.self_sizes),)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
+    R._check_tensor("take", input)
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {scalar_type_name(index.dtype)}")
+    n = input._data.size
+    idx = index._data.reshape(-1)
+    if idx.size:
+        bad = idx[(idx < -n) | (idx >= n)]
+        if bad.size:
+            raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of {n} elements.")
+    idx = idx % max(n, 1)
+    out = Tensor._make(input._data.reshape(-1)[idx].reshape(index._data.shape))
+    if grad_recording(input):
+        node = TakeBackward0()
+        node.index, node.numel, node.self_sizes = idx, n, input._data.shape
+        record(node, out, input)
+    return out
+
+
+class MaskedSelectBackward0(Node):
+    # masked_select: self: masked_select_backward(grad, self, mask) = zeros.masked_scatter_(mask, grad)
+    def apply(self, grad: Tensor) -> tuple:
+        zeros = Tensor._make(grad._xp.zeros(self.numel, dtype=grad._data.dtype))
+        return (_index_put(zeros, (self.positions,), grad, accumulate=False).reshape(self.shape),)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
+    R._check_tensor("masked_select", input)
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    check_broadcast(mask._data.shape, input._data.shape)  # torch names the mask first
+    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    xp = input._xp
+    # positions in the flattened broadcast shape, so a 0-d input and mask need no special case
+    positions = xp.nonzero(xp.broadcast_to(mask._data, shape).reshape(-1))[0].astype(np.int64)
+    out = Tensor._make(xp.broadcast_to(input._data, shape).reshape(-1)[positions])
+    if grad_recording(input):
+        node = MaskedSelectBackward0()
+        node.shape, node.numel, node.positions = shape, int(np.prod(shape)), positions
+        record(node, out, input)
+    return out
+
+
+# --------------------------------------------------------------------------- index_add / index_fill / index_copy
+def _index_arg(input: Tensor, d: int, index: Tensor, what: str) -> Any:  # noqa: A002
+    """The index as int64 with each op's own checks: index_fill wraps negative indices, index_add and
+    index_copy refuse them (and each words the error and picks the exception type its own way)."""
+    dt = index._data.dtype
+    if what == "index_add_":
+        if dt not in (np.int32, np.int64):
+            raise RuntimeError(
+                f"index_add_(): Expected dtype int32/int64 for index but got: {scalar_type_name(index.dtype)}"
+            )
+    elif dt != np.int64:
+        raise IndexError(f"{what}(): Expected dtype int64 for index.")
+    idx = index._data.reshape(-1).astype(np.int64)
+    size = input._data.shape[d] if input.ndim else 1
+    lo = -size if what == "index_fill_" else 0
+    if idx.size:
+        bad = idx[(idx < lo) | (idx >= size)]
+        if bad.size:
+            msg = f"index {int(bad[0])} is out of bounds for dimension {d} with size {size}"
+            if what == "index_add_":
+                raise RuntimeError(msg)
+            raise IndexError(f"index_copy_(): {msg}" if what == "index_copy_" else msg)
+    return idx % max(size, 1)
+
+
+def _check_source(input: Tensor, d: int, idx: Any, source: Tensor, what: str) -> None:  # noqa: A002
+    if what == "index_add_":
+        if source.dtype is not input.dtype:
+            raise RuntimeError(
+                f"index_add_(): self ({scalar_type_name(input.dtype)}) and source "
+                f"({scalar_type_name(source.dtype)}) must have the same scalar type"
+            )
+        s_in = [s for k, s in enumerate(input._data.shape) if k != d]
+        s_src = [s for k, s in enumerate(source._data.shape) if k != d]
+        if input.ndim and (source.ndim != input.ndim or s_in != s_src):
+            raise RuntimeError(
+                "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape "
+                f"= [{_dims_text(input._data.shape)}] source.shape = [{_dims_text(source._data.shape)}]"
+            )
+    else:
+        n_src = source._data.shape[d] if source.ndim else 1
+        if idx.size != n_src:
+            raise IndexError(
+                f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) ({n_src})"
+            )
+        if source.dtype is not input.dtype:
+            raise RuntimeError(
+                "index_copy_(): self and source expected to have the same dtype, but got (self) "
+                f"{scalar_type_name(input.dtype)} and (source) {scalar_type_name(source.dtype)}"
+            )
+
+
+class IndexAddBackward0(Node):
+    # index_add: self: grad ; source: maybe_multiply(grad.index_select(dim, index).expand_as(source), alpha)
+    def apply(self, grad: Tensor) -> tuple:
+        g_src = None
+        if needs(self, 1):
+            g_src = _select_grad(grad, self.dim, self.index, self.source_sizes)
+            if self.alpha != 1:
+                g_src = g_src * self.alpha
+        return grad, g_src
+
+
+class IndexCopyBackward0(Node):
+    # index_copy: self: grad.index_fill(dim, index, 0) ; source: grad.index_select(dim, index)
+    def apply(self, grad: Tensor) -> tuple:
+        g_self = index_fill(grad, self.dim, self.index, 0) if needs(self, 0) else None
+        g_src = _select_grad(grad, self.dim, self.index, self.source_sizes) if needs(self, 1) else None
+        return g_self, g_src
+
+
+class IndexFillBackward0(Node):
+    # index_fill.int_Scalar: self: grad.index_fill(dim, index, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return (index_fill(grad, self.dim, self.index, 0),)
+
+
+class IndexFillBackward1(Node):
+    # index_fill.int_Tensor: self: grad.index_fill(dim, index, 0) ; value: grad.index_select(dim, index).sum()
+    def apply(self, grad: Tensor) -> tuple:
+        g_self = index_fill(grad, self.dim, self.index, 0) if needs(self, 0) else None
+        g_val = index_select(grad, self.dim, self.index).sum() if needs(self, 1) else None
+        return g_self, g_val
+
+
+def _select_grad(grad: Tensor, d: int, index: Tensor, source_sizes: tuple) -> Tensor:
+    g = index_select(grad, d, index)
+    return g.reshape(source_sizes) if g._data.shape != source_sizes else g
+
+
+def _dim_key(input: Tensor, d: int, idx: Any) -> tuple:  # noqa: A002
+    return (*(slice(None),) * d, idx) if input.ndim else (idx,)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    d = wrap_dims(dim, input.ndim)[0]
+    idx = _index_arg(input, d, index, "index_add_")
+    _check_source(input, d, idx, source, "index_add_")
+    xp = input._xp
+    arr = input._data.copy()
+    flat = arr.reshape(1) if arr.ndim == 0 else arr
+    src = source._data if source.ndim else source._data.reshape(1)
+    with P._errstate(xp):
+        _add_at(xp, flat, _dim_key(input, d, idx), src * alpha if alpha != 1 else src)
+    out = Tensor._make(arr)
+    if grad_recording(input, source):
+        node = IndexAddBackward0()
+        node.dim, node.index, node.alpha = d, Tensor._make(idx), alpha
+        node.source_sizes = source._data.shape
+        record(node, out, input, source)
+    return out
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    d = wrap_dims(dim, input.ndim)[0]
+    idx = _index_arg(input, d, index, "index_copy_")
+    _check_source(input, d, idx, source, "index_copy_")
+    arr = input._data.copy()
+    flat = arr.reshape(1) if arr.ndim == 0 else arr
+    flat[_dim_key(input, d, idx)] = source._data if source.ndim else source._data.reshape(1)
+    out = Tensor._make(arr)
+    if grad_recording(input, source):
+        node = IndexCopyBackward0()
+        node.dim, node.index, node.source_sizes = d, Tensor._make(idx), source._data.shape
+        record(node, out, input, source)
+    return out
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
+    d = wrap_dims(dim, input.ndim)[0]
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
+        )
+    idx = _index_arg(input, d, index, "index_fill_")
+    arr = input._data.copy()
+    flat = arr.reshape(1) if arr.ndim == 0 else arr
+    fill = value._data if isinstance(value, Tensor) else value
+    flat[_dim_key(input, d, idx)] = input._xp.asarray(fill).astype(arr.dtype)
+    out = Tensor._make(arr)
+    if isinstance(value, Tensor):
+        if grad_recording(input, value):
+            node: Node = IndexFillBackward1()
+            node.dim, node.index = d, Tensor._make(idx)
+            record(node, out, input, value)
+    elif grad_recording(input):
+        node = IndexFillBackward0()
+        node.dim, node.index = d, Tensor._make(idx)
+        record(node, out, input)
+    return out
+
+
+def repeat_interleave(
+    input: Tensor,  # noqa: A002
+    repeats: Any = None,
+    dim: int | None = None,
+    *,
+    output_size: int | None = None,
+) -> Tensor:
+    if repeats is None:  # torch.repeat_interleave(repeats): the index each count repeats
+        counts = input._data
+        if counts.size and counts.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        return Tensor._make(input._xp.repeat(input._xp.arange(counts.size, dtype=np.int64), counts))
+    src = input.flatten() if dim is None else input
+    d = 0 if dim is None else wrap_dims(dim, input.ndim)[0]
+    if isinstance(repeats, Tensor):
+        r = repeats._data.reshape(-1)
+        size = src._data.shape[d] if src.ndim else 1
+        if r.size == 1:
+            r = input._xp.broadcast_to(r, (size,))
+        elif r.size != size:
+            raise RuntimeError(
+                "repeats must have the same size as input along dim, but got "
+                f"repeats.size(0) = {r.size} and input.size({d}) = {size}"
+            )
+        if r.size and r.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        index = Tensor._make(input._xp.repeat(input._xp.arange(size, dtype=np.int64), r))
+        return index_select(src, d, index)
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    if src.ndim == 0:
+        src = src.reshape(1)
+    # torch: unsqueeze after dim, expand, then copy and view to the final shape
+    shape = src._data.shape
+    expanded = src.unsqueeze(d + 1).expand(*shape[: d + 1], repeats, *shape[d + 1 :])
+    return S.clone(expanded).view(*shape[:d], shape[d] * repeats, *shape[d + 1 :])
+
+
+# --------------------------------------------------------------------------- exports
 METHODS = {
     "index_select": index_select, "gather": gather, "take_along_dim": take_along_dim, "scatter": scatter,
     "scatter_add": scatter_add, "masked_fill": masked_fill, "index_put": index_put, "index_put_": index_put_,
+    "take": take, "masked_select": masked_select, "index_add": index_add, "index_copy": index_copy,
+    "index_fill": index_fill, "repeat_interleave": repeat_interleave,
     # in place: computed out of place, then written back with version bump and history rebase
     "scatter_": inplace_method(scatter), "scatter_add_": inplace_method(scatter_add),
-    "masked_fill_": inplace_method(masked_fill),
+    "masked_fill_": inplace_method(masked_fill), "index_add_": inplace_method(index_add),
+    "index_copy_": inplace_method(index_copy), "index_fill_": inplace_method(index_fill),
 }  # fmt: skip
-__all__ = ["gather", "index_put", "index_put_", "index_select", "masked_fill", "scatter", "scatter_add", "take_along_dim"]
+__all__ = [
+    "gather", "index_add", "index_copy", "index_fill", "index_put", "index_put_", "index_select", "masked_fill",
+    "masked_select", "repeat_interleave", "scatter", "scatter_add", "take", "take_along_dim",
+]  # fmt: skip

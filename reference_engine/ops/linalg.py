@@ -1,506 +1,1010 @@
-"""Matrix products: matmul, mm, bmm, dot, mv, outer/ger, addmm.
+# ruff: noqa: N803, N806 - the linear-algebra names of torch and its formulas (A, Q, R, gA ...)
+"""torch.linalg's decompositions, solvers and norms, and their top-level aliases (inverse, det, cdist ...),
+plus matrix_exp and the legacy torch.svd / torch.qr (torch.linalg's own are ``linalg_svd`` / ``linalg_qr``
+here; ``reference_engine.linalg`` exports them under their torch.linalg names).
 
-``matmul`` follows ATen's dispatch so the recorded graph has torch's node
-names: 1-d @ 1-d is ``dot``, 2-d @ 1-d is ``mv``, 1-d @ 2-d is
-``unsqueeze(0).mm().squeeze_(0)``, 2-d @ 2-d is ``mm``; a batched operand
-against a vector or matrix is *folded* into a matrix (one ``mm``/``mv``) when
-that costs no copy or saves a large grad; everything else broadcasts the
-batch dims, flattens them and calls ``bmm``. The primitives check their
-operands in torch's order and raise torch's messages, so ``matmul`` inherits
-the errors of whichever primitive it reaches.
+Forward values come from NumPy's LAPACK wrappers (the same routines torch calls: getrf/getri, potrf,
+geqrf, syevd, gesdd), so results agree with torch to rounding, including the signs of QR factors.
+Eigenvectors and singular vectors are unique only up to sign; tests compare sign-free quantities.
 
-Backward formulas are quoted from torch's ``tools/autograd/derivatives.yaml``
-and written with engine ops so double backward records a graph too.
+Backward formulas are torch's (FunctionsManual.cpp: linalg_det_backward, cholesky_backward,
+linalg_qr_backward, linalg_eig_backward, svd_backward, pinv_backward ...) written with engine ops, so
+double backward records a graph too. Triangular solves are done with the general ``solve`` (equal up to
+rounding, and differentiable). A node with several outputs receives zeros for the unused ones, which is
+what torch's "undefined grad" branches reduce to.
 """
 
 from __future__ import annotations
 
+import collections
+import math
+import warnings
 from typing import Any
 
+import numpy as np
+
+from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from . import shape as _shape
-from ._util import _FROM_NUMPY, check_common_device, grad_recording, needs, record
-
-# c10's C++ type names, as mm's dtype check prints them
-_CPP_NAMES = {
-    "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
-    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>", "uint8": "unsigned char",
-    "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool",
-}  # fmt: skip
-# c10's ScalarType names, as bmm/dot/mv/addmm print them
-_SCALAR_NAMES = {
-    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
-    "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-    "int64": "Long", "bool": "Bool",
-}  # fmt: skip
+from . import join as J
+from . import pointwise as P
+from . import reduction as R
+from . import shape as S
+from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, wrap_dims
+from .blas import _SCALAR_NAMES, _check_tensor, matmul
 
 
-def _dt_name(t: Tensor) -> str:
-    return _FROM_NUMPY[t._data.dtype].name
+class _LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError (torch._C._LinAlgError): a RuntimeError raised for singular or non-PD inputs."""
 
 
-def _scalar_name(t: Tensor) -> str:
-    return _SCALAR_NAMES[_dt_name(t)]
+LinAlgError = _LinAlgError
 
 
-def _check_tensor(x: Any, fn: str, arg: str, pos: int) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
+def _return_type(name: str, fields: tuple[str, ...]) -> type:
+    """torch.return_types.<name>: a named tuple printed the way torch prints it."""
+    base = collections.namedtuple(name, fields)  # type: ignore[misc]
+
+    def __repr__(self: Any) -> str:  # noqa: N807
+        body = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"torch.return_types.{name}(\n{body})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "torch.return_types"})
 
 
-def _check_not_bool(t: Tensor, kernel: str) -> None:
-    # CPU BLAS kernels are not instantiated for bool: torch's dispatch macro raises this.
-    if t._data.dtype.kind == "b":
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+_SLOGDET = _return_type("linalg_slogdet", ("sign", "logabsdet"))
+_TSLOGDET = _return_type("slogdet", ("sign", "logabsdet"))
+_QR = _return_type("linalg_qr", ("Q", "R"))
+_EIGH = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+_SVD = _return_type("linalg_svd", ("U", "S", "Vh"))
+_LSTSQ = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
 
-def _dims(shape: tuple) -> str:
-    return "x".join(str(s) for s in shape)
+# --------------------------------------------------------------------------- checks and helpers
+def _type_name(t: Tensor) -> str:
+    return _SCALAR_NAMES[_FROM_NUMPY[t._data.dtype].name]
 
 
-# --------------------------------------------------------------------------- mm
-class MmBackward0(Node):
-    # self: mm_mat1_backward(grad, mat2, self.sym_sizes(), self.sym_strides(), self.layout(), 1)
-    #       = grad.mm(mat2.t().conj())
-    # mat2: mm_mat2_backward(grad, self, mat2.sym_sizes(), mat2.sym_strides(), mat2.layout(), 1)
-    #       = self.t().conj().mm(grad)
+def _check_float(fn: str, t: Tensor) -> None:
+    if t._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got {_type_name(t)}")
+
+
+def _check_half(fn: str, t: Tensor, kernel: str | None) -> None:
+    """Half has no LAPACK kernels: some ops check first (``kernel`` None), others fail in dispatch."""
+    if t._data.dtype == np.float16:
+        if kernel is None:
+            raise RuntimeError(f"{fn}: Low precision dtypes not supported. Got Half")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Half'")
+
+
+def _check_matrix(
+    fn: str, t: Tensor, square: bool = True, floating: bool = True, kernel: str | None = None, arg: str = "A"
+) -> None:
+    """torch's checks in its order: type, rank, squareness, then dtype (``kernel``: see ``_check_half``)."""
+    _check_tensor(t, fn.replace("torch.", "").replace(".", "_"), arg, 1)
+    if t._data.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor A must have at least 2 dimensions.")
+    m, n = t._data.shape[-2:]
+    if square and m != n:
+        raise RuntimeError(f"{fn}: A must be batches of square matrices, but they are {m} by {n} matrices")
+    if floating:
+        _check_float(fn, t)
+    _check_half(fn, t, kernel)
+
+
+def _batch_prefix(batch_shape: tuple, flat_index: int) -> str:
+    # torch names the first failing batch element by its flat index, and only for batched inputs
+    return f"(Batch element {flat_index}): " if batch_shape else ""
+
+
+def _first_zero_pivot(a: np.ndarray) -> int:
+    """1-based index of the first exactly-zero pivot of LU with partial pivoting (LAPACK getrf's info), or 0."""
+    u = np.array(a)
+    n = u.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[p, k] == 0:
+            return k + 1
+        u[[k, p]] = u[[p, k]]
+        u[k + 1 :, k:] -= np.outer(u[k + 1 :, k] / u[k, k], u[k, k:])
+    return 0
+
+
+def _singular_element(a: np.ndarray) -> tuple[int, int]:
+    """The flat batch index of the first matrix LU finds singular, and its zero pivot (1-based)."""
+    for i, mat in enumerate(a.reshape(-1, *a.shape[-2:])):
+        k = _first_zero_pivot(mat)
+        if k:
+            return i, k
+    return 0, a.shape[-1]
+
+
+def _colmajor(arr: np.ndarray, dtype: Any) -> np.ndarray:
+    """``arr`` in ``dtype``, each matrix stored column-major: the layout of torch's LAPACK results, which
+    decides later view/reshape node names (ViewBackward0 vs ReshapeAliasBackward0) and ``stride()``."""
+    return np.swapaxes(np.ascontiguousarray(np.swapaxes(arr, -1, -2), dtype=dtype), -1, -2)
+
+
+def _const(arr: Any) -> Tensor:
+    return Tensor._make(arr)
+
+
+def _eye_like(t: Tensor, n: int) -> Tensor:
+    return _const(t._xp.eye(n, dtype=t._data.dtype))
+
+
+def _diag_embed(v: Tensor) -> Tensor:
+    """A batch of diagonal matrices from a batch of vectors (differentiable)."""
+    return v.unsqueeze(-1) * _eye_like(v, v._data.shape[-1])
+
+
+def _scalar_mat(v: Tensor) -> Tensor:
+    return v.unsqueeze(-1).unsqueeze(-1)
+
+
+# --------------------------------------------------------------------------- inv
+class LinalgInvExBackward0(Node):
+    # linalg_inv_ex: A: -at::matmul(inverse.mH(), at::matmul(grad, inverse.mH()))
     def apply(self, grad: Tensor) -> tuple:
-        g_self = mm(grad, self.saved("mat2").t()) if needs(self, 0) else None
-        g_mat2 = mm(self.saved("self").t(), grad) if needs(self, 1) else None
-        return g_self, g_mat2
+        inv_t = self.saved("inverse").mT
+        return (-matmul(inv_t, matmul(grad, inv_t)),)
 
 
-def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
-    """mm's checks, in torch's order: devices, ranks, inner sizes, dtypes, kernel support."""
-    check_common_device("mm", (first, mat1), ("mat2", mat2))
-    if mat1._data.ndim != 2:
-        raise RuntimeError(f"{first} must be a matrix")
-    if mat2._data.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    s1, s2 = mat1._data.shape, mat2._data.shape
-    if s1[1] != s2[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_dims(s1)} and {_dims(s2)})")
-    if mat1._data.dtype != mat2._data.dtype:
-        raise RuntimeError(
-            "expected m1 and m2 to have the same dtype, but got: "
-            f"{_CPP_NAMES[_dt_name(mat1)]} != {_CPP_NAMES[_dt_name(mat2)]}"
-        )
-    _check_not_bool(mat1, "addmm_impl_cpu_")
-
-
-def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
-    """Matrix product of two 2-d tensors of the same dtype."""
-    _check_tensor(input, "mm", "input", 1)
-    _check_tensor(mat2, "mm", "mat2", 2)
-    _check_mm(input, mat2)
-    out = Tensor._make(input._xp.matmul(input._data, mat2._data))
-    if grad_recording(input, mat2):
-        node = MmBackward0()
-        record(node, out, input, mat2)
-        # each operand is needed only for the other's grad
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("mat2", mat2)
-    return out
-
-
-# --------------------------------------------------------------------------- bmm
-class BmmBackward0(Node):
-    # self: grad.bmm(mat2.transpose(1, 2).conj())
-    # mat2: self.transpose(1, 2).conj().bmm(grad)
-    def apply(self, grad: Tensor) -> tuple:
-        g_self = bmm(grad, self.saved("mat2").transpose(1, 2)) if needs(self, 0) else None
-        g_mat2 = bmm(self.saved("self").transpose(1, 2), grad) if needs(self, 1) else None
-        return g_self, g_mat2
-
-
-def _check_bmm(b1: Tensor, b2: Tensor) -> None:
-    check_common_device("bmm", ("self", b1), ("mat2", b2))
-    if b1._data.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if b2._data.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    s1, s2 = b1._data.shape, b2._data.shape
-    if (s2[0], s2[1]) != (s1[0], s1[2]):
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{s1[0]}, {s1[2]}] "
-            f"but got: [{s2[0]}, {s2[1]}]."
-        )
-    if b1._data.dtype != b2._data.dtype:
-        raise RuntimeError(f"expected scalar type {_scalar_name(b1)} but found {_scalar_name(b2)}")
-    _check_not_bool(b1, "bmm")
-
-
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
-    """Batched matrix product of two 3-d tensors with equal batch sizes."""
-    _check_tensor(input, "bmm", "input", 1)
-    _check_tensor(mat2, "bmm", "mat2", 2)
-    _check_bmm(input, mat2)
-    out = Tensor._make(input._xp.matmul(input._data, mat2._data))
-    if grad_recording(input, mat2):
-        node = BmmBackward0()
-        record(node, out, input, mat2)
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("mat2", mat2)
-    return out
-
-
-# --------------------------------------------------------------------------- dot
-class DotBackward0(Node):
-    # self: grad * tensor.conj()
-    # tensor: grad * self.conj()
-    def apply(self, grad: Tensor) -> tuple:
-        g_self = grad * self.saved("tensor") if needs(self, 0) else None
-        g_tensor = grad * self.saved("self") if needs(self, 1) else None
-        return g_self, g_tensor
-
-
-def _check_dot(a: Tensor, b: Tensor) -> None:
-    check_common_device("_dot", ("self", a), ("tensor", b))
-    if a._data.ndim != 1 or b._data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(
-            f"dot : expected both vectors to have same dtype, but found {_scalar_name(a)} and {_scalar_name(b)}"
-        )
-    n, m = a._data.shape[0], b._data.shape[0]
-    if n != m:
-        raise RuntimeError(
-            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number of elements, "
-            f"but got {n} and {m} elements respectively"
-        )
-    _check_not_bool(a, "dot")
-
-
-def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
-    """Inner product of two 1-d tensors of the same dtype and length (a 0-d result)."""
-    _check_tensor(input, "dot", "input", 1)
-    _check_tensor(tensor, "dot", "tensor", 2)
-    _check_dot(input, tensor)
-    xp = input._xp
-    out = Tensor._make(xp.asarray(xp.dot(input._data, tensor._data), dtype=input._data.dtype))
-    if grad_recording(input, tensor):
-        node = DotBackward0()
-        record(node, out, input, tensor)
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("tensor", tensor)
-    return out
-
-
-# --------------------------------------------------------------------------- mv
-class MvBackward0(Node):
-    # self: grad.ger(vec.conj())
-    # vec: self.conj().t().mv(grad)
-    def apply(self, grad: Tensor) -> tuple:
-        g_self = outer(grad, self.saved("vec")) if needs(self, 0) else None
-        g_vec = mv(self.saved("self").t(), grad) if needs(self, 1) else None
-        return g_self, g_vec
-
-
-def _check_mv(mat: Tensor, vec: Tensor) -> None:
-    # torch's mv is addmv_ into a result allocated like vec, so vec's device is the common one
-    check_common_device("addmv_", ("self", vec), ("mat", mat), ("vec", vec))
-    if mat._data.ndim != 2 or vec._data.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {mat._data.ndim}, {vec._data.ndim}")
-    n, m = mat._data.shape
-    k = vec._data.shape[0]
-    if m != k:
-        raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({k})")
-    if mat._data.dtype != vec._data.dtype:
-        # mv is addmv with a result allocated like vec: torch lists (result, mat, vec)
-        v, mt = _scalar_name(vec), _scalar_name(mat)
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {mt}, and {v}")
-    _check_not_bool(mat, "addmv_impl_cpu")
-
-
-def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
-    """Matrix-vector product."""
-    _check_tensor(input, "mv", "input", 1)
-    _check_tensor(vec, "mv", "vec", 2)
-    _check_mv(input, vec)
-    out = Tensor._make(input._xp.matmul(input._data, vec._data))
-    if grad_recording(input, vec):
-        node = MvBackward0()
-        record(node, out, input, vec)
-        if needs(node, 1):
-            node.save("self", input)
-        if needs(node, 0):
-            node.save("vec", vec)
-    return out
-
-
-# --------------------------------------------------------------------------- outer
-def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
-    """Outer product; torch composes it as ``input.reshape(n, 1) * vec2`` (ViewBackward0, MulBackward0)."""
-    _check_tensor(input, "outer", "input", 1)
-    _check_tensor(vec2, "outer", "vec2", 2)
-    for name, t in (("self", input), ("vec2", vec2)):
-        if t._data.ndim != 1:
-            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
-    return input.reshape(input._data.shape[0], 1) * vec2
-
-
-ger = outer
-
-
-# --------------------------------------------------------------------------- addmm
-class AddmmBackward0(Node):
-    # self: maybe_multiply(grad, beta.conj())
-    # mat1: mm_mat1_backward(grad, mat2, mat1.sym_sizes(), mat1.sym_strides(), mat1.layout(), alpha)
-    # mat2: mm_mat2_backward(grad, mat1, mat2.sym_sizes(), mat2.sym_strides(), mat2.layout(), alpha)
-    def apply(self, grad: Tensor) -> tuple:
-        alpha, beta = self.alpha, self.beta
-        g_self = (grad if beta == 1 else grad * beta) if needs(self, 0) else None
-        g_mat1 = g_mat2 = None
-        if needs(self, 1):
-            g_mat1 = mm(grad, self.saved("mat2").t())
-            g_mat1 = g_mat1 if alpha == 1 else g_mat1 * alpha
-        if needs(self, 2):
-            g_mat2 = mm(self.saved("mat1").t(), grad)
-            g_mat2 = g_mat2 if alpha == 1 else g_mat2 * alpha
-        return g_self, g_mat1, g_mat2
-
-
-def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:  # noqa: A002
-    check_common_device("addmm", ("self", input), ("mat1", mat1), ("mat2", mat2))
-    for name, t in (("mat1", mat1), ("mat2", mat2)):
-        if t._data.ndim != 2:
-            raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
-    s1, s2 = mat1._data.shape, mat2._data.shape
-    if s1[1] != s2[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_dims(s1)} and {_dims(s2)})")
-    for name, t in (("self", input), ("mat1", mat1)):
-        if t._data.dtype != mat2._data.dtype:
-            raise RuntimeError(
-                f"{name} and mat2 must have the same dtype, but got {_scalar_name(t)} and {_scalar_name(mat2)}"
-            )
-    _check_not_bool(mat1, "addmm_impl_cpu_")
-
-
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
-    """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
-    for pos, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), start=1):
-        _check_tensor(t, "addmm", name, pos)
-    _check_addmm(input, mat1, mat2)
-    xp = input._xp
-    prod = xp.matmul(mat1._data, mat2._data)
-    # validates that input broadcasts to the product (expand's error message)
-    bias = input.detach().expand(prod.shape)._data
-    if alpha != 1:
-        prod = prod * alpha
-    # beta == 0 ignores input entirely (its NaNs do not propagate), as BLAS gemm does
-    res = prod if beta == 0 else prod + (bias if beta == 1 else bias * beta)
-    out = Tensor._make(xp.ascontiguousarray(res.astype(mat1._data.dtype, copy=False)))
-    if grad_recording(input, mat1, mat2):
-        node = AddmmBackward0()
-        node.alpha, node.beta = alpha, beta
-        node._saved_alpha, node._saved_beta = alpha, beta
-        record(node, out, input, mat1, mat2)
-        if needs(node, 2):
-            node.save("mat1", mat1)
-        if needs(node, 1):
-            node.save("mat2", mat2)
-    return out
-
-
-# --------------------------------------------------------------------------- matmul helpers
-class UnsafeViewBackward0(Node):
-    # _unsafe_view: self: grad.reshape_symint(self.sym_sizes())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
-
-
-class SqueezeBackward4(Node):
-    # squeeze_.dim: self: unsqueeze_to(grad, dim, self.sym_sizes())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
-
-
-def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
-    """A reshape torch does not track as a view (its input is a fresh, contiguous result)."""
-    out = Tensor._make(t._data.reshape(shape))
-    if grad_recording(t):
-        node = UnsafeViewBackward0()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
-    return out
-
-
-class ReshapeAliasBackward0(Node):
-    # _reshape_alias: self: grad.reshape_symint(self.sym_sizes())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
-
-
-def _no_copy_reshape(arr: Any, shape: tuple) -> Any:
-    """``arr`` reshaped without copying, or None when its strides do not allow it."""
+def _inv_values(fn: str, a: np.ndarray) -> np.ndarray:
     try:
-        return arr.reshape(shape, copy=False)
-    except ValueError:
-        return None
-    except TypeError:  # an array module whose reshape has no copy= argument
-        view = arr.view()
-        try:
-            view.shape = shape
-        except AttributeError:
-            return None
-        return view
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        i, k = _singular_element(a)
+        raise _LinAlgError(
+            f"{fn}: {_batch_prefix(a.shape[:-2], i)}The diagonal element {k} is zero, the inversion could not be "
+            "completed because the input matrix is singular."
+        ) from None
 
 
-def _reshape(t: Tensor, shape: tuple) -> Tensor:
-    """torch's reshape: ``view`` when contiguous, ``_reshape_alias`` when strides still allow a view,
-    else a contiguous clone + ``_unsafe_view``."""
-    if t._data.flags.c_contiguous:
-        return _shape.view(t, shape)
-    arr = _no_copy_reshape(t._data, shape)
-    if arr is None:
-        return _unsafe_view(_shape.clone(t), shape)
-    out = _shape.make_view(t, arr, lambda base: base.reshape(shape))
-    if grad_recording(t):
-        node = ReshapeAliasBackward0()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
+def inv(A: Tensor) -> Tensor:
+    """torch.linalg.inv: the inverse of each square matrix (LinAlgError naming the zero pivot if singular)."""
+    _check_matrix("linalg.inv", A)
+    out = Tensor._make(_colmajor(_inv_values("linalg.inv", A._data), A._data.dtype))
+    if grad_recording(A):
+        node = LinalgInvExBackward0()
+        record(node, out, A)
+        node.save("inverse", out, is_output=True)
     return out
 
 
-def _squeeze0_(t: Tensor) -> Tensor:
-    """``t.squeeze_(0)`` on a fresh result: same storage, version bumped, SqueezeBackward4."""
-    out = Tensor._make(t._data.reshape(t._data.shape[1:]) if t._data.shape[0] == 1 else t._data)
-    out._vc = t._vc
-    out._vc[0] += 1
-    if grad_recording(t):
-        node = SqueezeBackward4()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
+def inverse(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.inverse: the same op as linalg.inv."""
+    _check_tensor(input, "inverse", "input", 1)
+    return inv(input)
+
+
+# --------------------------------------------------------------------------- det / slogdet / logdet
+def _det_grad_matrix(A: Tensor, det_: Tensor) -> Tensor:
+    """A^{-T}, differentiable; a matrix whose determinant is exactly zero gets zeros, as torch's LU-based
+    formula gives there (its factor ``grad * det`` is zero), so it is replaced by the identity first."""
+    singular = det_._data == 0
+    if not singular.any():
+        return inv(A).mT
+    mask = _const(singular[..., None, None])
+    return P.where(mask, 0.0, inv(P.where(mask, _eye_like(A, A._data.shape[-1]), A)).mT)
+
+
+class LinalgDetBackward0(Node):
+    # linalg_det: A: linalg_det_backward(grad, result, A, LU, pivots) = (grad * det) * A^{-H}
+    def apply(self, grad: Tensor) -> tuple:
+        A, det_ = self.saved("A"), self.saved("result")
+        return (_scalar_mat(grad * det_) * _det_grad_matrix(A, det_),)
+
+
+def linalg_det(A: Tensor) -> Tensor:
+    """torch.linalg.det."""
+    _check_matrix("linalg.det", A, kernel="lu_cpu")
+    out = Tensor._make(np.asarray(np.linalg.det(A._data), dtype=A._data.dtype))
+    if grad_recording(A):
+        node = LinalgDetBackward0()
+        record(node, out, A)
+        node.save("A", A)
+        node.save("result", out, is_output=True)
     return out
 
 
-def _broadcast_batch(a: tuple, b: tuple) -> tuple:
-    """infer_size over the batch dims, with torch's message."""
-    n = max(len(a), len(b))
-    out = []
-    for i in range(n):
-        da = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
-        db = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
-        if da != db and da != 1 and db != 1:
+class LinalgSlogdetBackward0(Node):
+    # linalg_slogdet: A: slogdet_backward(grad_sign, grad_logabsdet, A, sign, LU, pivots)
+    #   real A: grad_logabsdet * A^{-H} (the sign is locally constant)
+    def apply(self, grad_sign: Tensor, grad_logabsdet: Tensor) -> tuple:
+        A = self.saved("A")
+        return (_scalar_mat(grad_logabsdet) * _det_grad_matrix(A, self.saved("sign")),)
+
+
+def _slogdet(fn: str, A: Tensor, cls: type) -> Any:
+    _check_matrix(fn, A)
+    sign, logabs = np.linalg.slogdet(A._data)
+    dt = A._data.dtype
+    outs = (Tensor._make(np.asarray(sign, dtype=dt)), Tensor._make(np.asarray(logabs, dtype=dt)))
+    if grad_recording(A):
+        node = LinalgSlogdetBackward0()
+        record(node, outs, A)
+        node.save("A", A)
+        node.save("sign", outs[0], is_output=True)
+    return cls(*outs)
+
+
+def det(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.det: linalg.det under its top-level name."""
+    _check_tensor(input, "det", "input", 1)
+    return linalg_det(input)
+
+
+def linalg_slogdet(A: Tensor) -> Any:
+    """torch.linalg.slogdet: (sign, log|det|)."""
+    return _slogdet("linalg.slogdet", A, _SLOGDET)
+
+
+def slogdet(input: Tensor) -> Any:  # noqa: A002
+    """torch.slogdet: linalg.slogdet under torch's top-level result name."""
+    _check_tensor(input, "slogdet", "input", 1)
+    return _slogdet("linalg.slogdet", input, _TSLOGDET)
+
+
+def logdet(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.logdet: log(det), NaN for a negative determinant (torch: where(sign == -1, nan, logabsdet))."""
+    _check_tensor(input, "logdet", "input", 1)
+    sign, logabs = _slogdet("linalg.slogdet", input, _TSLOGDET)
+    return P.where(sign == -1, math.nan, logabs)
+
+
+# --------------------------------------------------------------------------- solve
+def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:
+    # linalg_solve_is_vector_rhs
+    b = B._data.shape
+    return len(b) == 1 or (A._data.ndim - 1 == len(b) and b == A._data.shape[:-1])
+
+
+class LinalgSolveExBackward0(Node):
+    # linalg_solve_ex: A, B: linalg_solve_backward(grad, result, A, LU, pivots, left, grad_input_mask[1])
+    #   gB = solve(A^H, grad); gA = -gB X^H (vector right-hand side: an outer product)
+    def apply(self, grad: Tensor, grad_info: Tensor | None = None) -> tuple:
+        A, X = self.saved("A"), self.saved("result")
+        gB = solve(A.mT, grad)
+        gA = None
+        if needs(self, 0):
+            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2)) if self.vector else -matmul(gB, X.mT)
+        return gA, gB if needs(self, 1) else None
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """torch.linalg.solve: X with A X = B (``left=False``: X A = B); B may be a vector or a batch of them."""
+    if not left:
+        return solve(A.mT, B.mT).mT
+    _check_tensor(A, "linalg_solve", "A", 1)
+    _check_tensor(B, "linalg_solve", "B", 2)
+    _check_matrix("linalg.solve", A, kernel="lu_cpu")
+    _check_float("linalg.solve", B)
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type {_type_name(A)} and B of "
+            f"type {_type_name(B)} instead"
+        )
+    vector = _is_vector_rhs(A, B)
+    b = B._data[..., None] if vector else B._data
+    n = A._data.shape[-1]
+    if b.shape[-2] != n:
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and "
+            f"{b.shape[-2]}x{b.shape[-1]})"
+        )
+    batch = np.broadcast_shapes(A._data.shape[:-2], b.shape[:-2])
+    a_full = np.broadcast_to(A._data, (*batch, n, n))
+    b_full = np.broadcast_to(b, (*batch, *b.shape[-2:]))
+    try:
+        x = np.linalg.solve(a_full, b_full)
+    except np.linalg.LinAlgError:
+        i, _ = _singular_element(a_full)
+        raise _LinAlgError(
+            f"torch.linalg.solve: {_batch_prefix(batch, i)}The solver failed because the input matrix is singular."
+        ) from None
+    dt = A._data.dtype
+    out = Tensor._make(np.ascontiguousarray(x[..., 0], dtype=dt) if vector else _colmajor(x, dt))
+    if grad_recording(A, B):
+        node = LinalgSolveExBackward0()
+        node.vector = vector
+        record(node, out, A, B)
+        node.save("A", A)
+        node.save("result", out, is_output=True)
+    return out
+
+
+# --------------------------------------------------------------------------- cholesky
+def _cholesky_backward(grad: Tensor, L: Tensor, upper: bool) -> Tensor:
+    """cholesky_backward: gA = L^{-H} Phi(L^H gL) L^{-1}, Phi = lower triangle with the diagonal halved."""
+    gL = grad.mT if upper else grad
+    L_ = L.mT if upper else L
+    phi = S.tril(matmul(L_.mT, gL))
+    phi = (phi + S.tril(phi, -1).mT) * 0.5
+    ga = solve(L_.mT, phi)  # L^{-H} phi
+    return solve(L_.mT, ga.mT).mT  # ... L^{-1}
+
+
+class LinalgCholeskyExBackward0(Node):
+    # linalg_cholesky_ex: self: cholesky_backward(grad, upper, L)
+    def apply(self, grad: Tensor, grad_info: Tensor | None = None) -> tuple:
+        return (_cholesky_backward(grad, self.saved("L"), self.upper),)
+
+
+class CholeskyBackward0(LinalgCholeskyExBackward0):
+    # cholesky (deprecated): self: cholesky_backward(grad, upper, result)
+    pass
+
+
+def _cholesky(fn: str, A: Tensor, upper: bool, node_cls: type) -> Tensor:
+    _check_matrix("linalg.cholesky", A, kernel="cholesky_cpu", arg="input")
+    a = A._data
+    try:
+        low = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        flat = a.reshape(-1, *a.shape[-2:])
+        for i, mat in enumerate(flat):
+            for k in range(1, mat.shape[-1] + 1):
+                try:
+                    np.linalg.cholesky(mat[:k, :k])
+                except np.linalg.LinAlgError:
+                    raise _LinAlgError(
+                        f"{fn}: {_batch_prefix(a.shape[:-2], i)}The factorization could not be completed because "
+                        f"the input is not positive-definite (the leading minor of order {k} is not "
+                        "positive-definite)."
+                    ) from None
+        raise
+    out = Tensor._make(_colmajor(np.swapaxes(low, -1, -2) if upper else low, a.dtype))
+    if grad_recording(A):
+        node = node_cls()
+        node.upper = upper
+        record(node, out, A)
+        node.save("L", out, is_output=True)
+    return out
+
+
+def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """torch.linalg.cholesky: lower factor L with A = L L^H (reads the lower triangle only)."""
+    return _cholesky("linalg.cholesky", A, upper, LinalgCholeskyExBackward0)
+
+
+_CHOLESKY_WARNING = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch "
+    "release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
+    "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+    "This transform will produce equivalent results for all valid (symmetric positive definite) inputs."
+)
+
+
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    """torch.cholesky (deprecated): warns, then linalg.cholesky with its own node and error prefix."""
+    _check_tensor(input, "cholesky", "input", 1)
+    warnings.warn(_CHOLESKY_WARNING, UserWarning, stacklevel=2)
+    return _cholesky("cholesky", input, upper, CholeskyBackward0)
+
+
+# --------------------------------------------------------------------------- qr
+def _qr_square_backward(gQ: Tensor, gR: Tensor, Q: Tensor, R: Tensor) -> Tensor:
+    """linalg_qr_backward for m >= n: gA = (gQ + Q copyltu(M)) R^{-H}, M = R gR^H - gQ^H Q."""
+    m_ = matmul(R, gR.mT) - matmul(gQ.mT, Q)
+    low = S.tril(m_)
+    ga = gQ + matmul(Q, low + S.tril(m_, -1).mT)
+    return solve(R, ga.mT).mT  # X R^H = ga
+
+
+class LinalgQrBackward0(Node):
+    # linalg_qr: A: linalg_qr_backward(grad_Q, grad_R, Q, R, mode)
+    def apply(self, gQ: Tensor, gR: Tensor) -> tuple:
+        if self.mode == "r":
             raise RuntimeError(
-                f"The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton dimension {i}"
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+                "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
             )
-        out.append(db if da == 1 else da)
-    return tuple(out)
+        Q, R = self.saved("Q"), self.saved("R")
+        m, n = Q._data.shape[-2], R._data.shape[-1]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m >= n:
+            return (_qr_square_backward(gQ, gR, Q, R),)
+        # wide A = [X | Y], R = [U | V]: X = Q U is a square QR and Y = Q V
+        A = self.saved("A")
+        gU, gV = gR[..., :, :m], gR[..., :, m:]
+        y = A[..., :, m:]
+        gx = _qr_square_backward(gQ + matmul(y, gV.mT), gU, Q, R[..., :, :m])
+        return (J.cat([gx, matmul(Q, gV)], -1),)
 
 
-def _should_fold(t1: Tensor, t2: Tensor) -> bool:
-    """Whether the larger operand can become a matrix and use mm/mv instead of bmm."""
-    first_larger = t1.ndim >= t2.ndim
-    big = t1 if first_larger else t2
-    shp, st = list(big._data.shape), list(big._data.strides)
-    if not first_larger and big.ndim >= 2:  # the larger operand is used as other.mT
-        shp[-2:], st[-2:] = shp[:-3:-1], st[:-3:-1]
-    small_ndim = t2.ndim if first_larger else t1.ndim
-    if not (big.ndim >= 3 and small_ndim <= 2):
-        return False
-    # folding avoids materialising a batch of grads for the small operand, even at the cost of a copy
-    if (t2 if first_larger else t1).requires_grad:
-        return True
-    if t1.ndim == 2:
-        return False  # would need a transpose + copy of the result
-    if big._data.size == 0:
-        return True
-    return all(st[i] == st[i + 1] * shp[i + 1] for i in range(big.ndim - 2))
+def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
+    """torch.linalg.qr: (Q, R); ``mode`` 'reduced', 'complete' or 'r' (Q empty)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
+        )
+    _check_matrix("linalg.qr", A, square=False, kernel="geqrf_cpu")
+    a = A._data
+    q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+    if mode == "r":
+        q = np.zeros((0,), dtype=a.dtype)
+    q = q.astype(a.dtype, copy=False) if mode == "r" else _colmajor(q, a.dtype)
+    outs = (Tensor._make(q), Tensor._make(_colmajor(r, a.dtype)))
+    if grad_recording(A):
+        node = LinalgQrBackward0()
+        node.mode = mode
+        record(node, outs, A)
+        node.save("Q", outs[0], is_output=True)
+        node.save("R", outs[1], is_output=True)
+        node.save("A", A)
+    return _QR(*outs)
 
 
-def _matmul_fold(t1: Tensor, t2: Tensor) -> Tensor:
-    transpose = t2.ndim > t1.ndim
-    big = t2.mT if transpose else t1
-    small = (t1.t() if t1.ndim == 2 else t1) if transpose else t2
-    lead = big._data.shape[:-1]
-    folded_rows = 1
-    for s in lead:
-        folded_rows *= s
-    folded = _reshape(big, (folded_rows, big._data.shape[-1]))
-    if small.ndim == 2:
-        out = _unsafe_view(mm(folded, small), (*lead, small._data.shape[1]))
-        return out.mT.contiguous() if transpose else out
-    return _unsafe_view(mv(folded, small), lead)
+# --------------------------------------------------------------------------- eigh
+class LinalgEighBackward0(Node):
+    # linalg_eigh: A: linalg_eig_backward(grads[0], grads[1], eigenvalues, eigenvectors, /*is_hermitian=*/true)
+    #   gA = V (diag(gL) + (V^H gV) / E) V^H, E_ij = L_j - L_i off the diagonal
+    def apply(self, gL: Tensor, gV: Tensor) -> tuple:
+        L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
+        eye = _const(np.eye(L._data.shape[-1], dtype=bool))
+        e = P.where(eye, 1.0, L.unsqueeze(-2) - L.unsqueeze(-1))
+        inner = P.where(eye, _diag_embed(gL), matmul(V.mT, gV) / e)
+        return (matmul(V, matmul(inner, V.mT)),)
 
 
-def _matmul_batched(t1: Tensor, t2: Tensor) -> Tensor:
-    s1, s2 = t1._data.shape, t2._data.shape
-    n = s1[-2] if t1.ndim > 1 else 1
-    m1 = s1[-1]
-    m2 = s2[-2] if t2.ndim > 1 else s2[0]
-    p = s2[-1] if t2.ndim > 1 else 1
-    b1, b2 = s1[: max(t1.ndim - 2, 0)], s2[: max(t2.ndim - 2, 0)]
-    # a batch of one against a larger batch: drop it and fold instead (saves expanding the grad)
-    if t1.ndim == 3 and t2.ndim == 3 and b1[0] != b2[0]:
-        if b1[0] == 1 and t1.requires_grad:
-            return matmul(t1.squeeze(0), t2)
-        if b2[0] == 1 and t2.requires_grad:
-            return matmul(t1, t2.squeeze(0))
-    batch = _broadcast_batch(b1, b2)
-    size = 1
-    for s in batch:
-        size *= s
-    e1 = _reshape(t1.expand(*batch, n, m1), (size, n, m1))
-    if t2.ndim == 1:
-        e2 = _reshape(t2.expand(*batch, m2), (size, m2)).unsqueeze(2)
+def _eigh(fn: str, A: Tensor, UPLO: str, vectors: bool) -> Any:
+    _check_matrix(fn, A, floating=False, kernel="linalg_eigh_cpu", arg="input")
+    if A._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{_type_name(A)}'")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    w, v = np.linalg.eigh(A._data, UPLO=UPLO)
+    dt = A._data.dtype
+    vals, vecs = Tensor._make(w.astype(dt, copy=False)), Tensor._make(_colmajor(v, dt))
+    if grad_recording(A):
+        node = LinalgEighBackward0()
+        # eigvalsh records both outputs too: the backward formula needs V with its history
+        record(node, (vals, vecs), A)
+        node.save("eigenvalues", vals, is_output=True)
+        node.save("eigenvectors", vecs, is_output=True)
+    return _EIGH(vals, vecs) if vectors else vals
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> Any:
+    """torch.linalg.eigh: eigenvalues (ascending) and eigenvectors of a symmetric matrix."""
+    return _eigh("linalg.eigh", A, UPLO, True)
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """torch.linalg.eigvalsh: eigenvalues only (differentiable through the same node as eigh)."""
+    return _eigh("linalg.eigvalsh", A, UPLO, False)
+
+
+# --------------------------------------------------------------------------- svd
+def _svd_backward(gU: Tensor, gS: Tensor, gVh: Tensor, U: Tensor, s: Tensor, Vh: Tensor) -> Tensor:
+    """svd_backward for real inputs (reduced factors; zeros stand for undefined grads)."""
+    m, n = U._data.shape[-2], Vh._data.shape[-1]
+    s2 = s * s
+    eye = _const(np.eye(s._data.shape[-1], dtype=bool))
+    e = P.where(eye, 1.0, s2.unsqueeze(-2) - s2.unsqueeze(-1))
+    uhgu = matmul(U.mT, gU)
+    vhgv = matmul(Vh, gVh.mT)
+    uhgu, vhgv = uhgu - uhgu.mT, vhgv - vhgv.mT
+    ga = (uhgu * s.unsqueeze(-2) + s.unsqueeze(-1) * vhgv) / e + _diag_embed(gS)
+    if m > n:
+        ga = matmul(U, ga)
+        gus = gU / s.unsqueeze(-2)
+        ga = ga + gus - matmul(U, matmul(U.mT, gus))
+        return matmul(ga, Vh)
+    if m < n:
+        ga = matmul(ga, Vh)
+        gvs = gVh / s.unsqueeze(-1)
+        ga = ga + gvs - matmul(matmul(gvs, Vh.mT), Vh)
+        return matmul(U, ga)
+    return matmul(U, matmul(ga, Vh))
+
+
+class LinalgSvdBackward0(Node):
+    # _linalg_svd: A: svd_backward(full_matrices && grad_U.defined() ? grad_U.narrow(-1, 0, S.size(-1)) : grad_U,
+    #   grad_S, full_matrices && grad_Vh.defined() ? grad_Vh.narrow(-2, 0, S.size(-1)) : grad_Vh,
+    #   full_matrices ? U.narrow(-1, 0, S.size(-1)) : U, S, full_matrices ? Vh.narrow(-2, 0, S.size(-1)) : Vh)
+    def apply(self, gU: Tensor, gS: Tensor, gVh: Tensor) -> tuple:
+        U, s, Vh = self.saved("U"), self.saved("S"), self.saved("Vh")
+        k = s._data.shape[-1]
+        return (_svd_backward(gU[..., :k], gS, gVh[..., :k, :], U[..., :k], s, Vh[..., :k, :]),)
+
+
+def _svd(fn: str, A: Tensor, full_matrices: bool, vectors: bool) -> Any:
+    _check_matrix(fn, A, square=False, kernel="linalg_svd_cpu")
+    a = A._data
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    dt = a.dtype
+    outs = (Tensor._make(_colmajor(u, dt)), Tensor._make(s.astype(dt, copy=False)), Tensor._make(_colmajor(vh, dt)))
+    if grad_recording(A):
+        node = LinalgSvdBackward0()
+        # svdvals records U and Vh too: the backward formula needs them with their history
+        record(node, outs, A)
+        for name, t in zip(("U", "S", "Vh"), outs, strict=True):
+            node.save(name, t, is_output=True)
+    return _SVD(*outs) if vectors else outs[1]
+
+
+def linalg_svd(A: Tensor, full_matrices: bool = True) -> Any:
+    """torch.linalg.svd: U, S, Vh with A = U diag(S) Vh."""
+    return _svd("linalg.svd", A, full_matrices, True)
+
+
+def svdvals(A: Tensor) -> Tensor:
+    """torch.linalg.svdvals: singular values, descending."""
+    _check_tensor(A, "linalg_svdvals", "A", 1)
+    return _svd("linalg.svd", A, False, False)
+
+
+# --------------------------------------------------------------------------- pinv / matrix_rank
+class LinalgPinvBackward0(Node):
+    # linalg_pinv.atol_rtol_tensor: self: pinv_backward(grad, result, self)
+    def apply(self, grad: Tensor) -> tuple:
+        pa, a = self.saved("result"), self.saved("self")
+        m, n = a._data.shape[-2:]
+        pah, gh = pa.mT, grad.mT
+        if m <= n:
+            k = matmul(gh, pa)
+            kpah = matmul(k, pah)
+            res = -matmul(pa, k).mT + kpah - matmul(matmul(a, pa), kpah)
+            return (res + matmul(matmul(pah, pa), gh - matmul(k, a)),)
+        k = matmul(pa, gh)
+        pahk = matmul(pah, k)
+        res = -matmul(k, pa).mT + matmul(matmul(gh - matmul(a, k), pa), pah)
+        return (res + pahk - matmul(matmul(pahk, pa), a),)
+
+
+def _tolerance(s_max: np.ndarray, shape: tuple, atol: Any, rtol: Any, dt: Any) -> np.ndarray:
+    """max(atol, rtol * s_max); rtol defaults to eps * max(m, n) when neither is given, else to 0."""
+    if rtol is None:
+        rtol = np.finfo(dt).eps * max(shape[-2:]) if atol is None or atol == 0 else 0.0
+    atol = 0.0 if atol is None else atol
+    atol = atol._data if isinstance(atol, Tensor) else atol
+    rtol = rtol._data if isinstance(rtol, Tensor) else rtol
+    return np.maximum(atol, rtol * s_max)
+
+
+def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """torch.linalg.pinv: the Moore-Penrose pseudo-inverse (singular values below the tolerance dropped)."""
+    _check_tensor(A, "linalg.pinv", "input", 1)
+    a = A._data
+    if a.ndim < 2 or a.dtype.kind not in "fc" or a.dtype == np.float16:
+        dims = ", ".join(str(s) for s in a.shape)
+        raise RuntimeError(
+            f"linalg.pinv({_type_name(A)}{{[{dims}]}}): expected a tensor with 2 or more dimensions of float, "
+            "double, cfloat or cdouble types"
+        )
+    if hermitian:
+        w, v = np.linalg.eigh(a)
+        tol = _tolerance(np.abs(w).max(axis=-1, keepdims=True), a.shape, atol, rtol, a.dtype)
+        inv_w = np.where(np.abs(w) > tol, 1 / np.where(w == 0, 1, w), 0)
+        res = (v * inv_w[..., None, :]) @ np.swapaxes(v, -1, -2)
     else:
-        e2 = _reshape(t2.expand(*batch, m2, p), (size, m2, p))
-    out_shape = batch + ((n,) if t1.ndim > 1 else ()) + ((p,) if t2.ndim > 1 else ())
-    prod = bmm(e1, e2)
-    if t2.ndim == 1:
-        prod = prod.squeeze(-1)
-    return _unsafe_view(prod, out_shape)
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        smax = s[..., :1] if s.shape[-1] else np.zeros((*s.shape[:-1], 1), a.dtype)
+        tol = _tolerance(smax, a.shape, atol, rtol, a.dtype)
+        inv_s = np.where(s > tol, 1 / np.where(s == 0, 1, s), 0)
+        res = np.swapaxes(vh, -1, -2) @ (inv_s[..., :, None] * np.swapaxes(u, -1, -2))
+    out = Tensor._make(np.ascontiguousarray(res).astype(a.dtype, copy=False))
+    if grad_recording(A):
+        node = LinalgPinvBackward0()
+        record(node, out, A)
+        node.save("self", A)
+        node.save("result", out, is_output=True)
+    return out
 
 
-def matmul(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """torch.matmul: dot, mv, mm, folded mm/mv or broadcast bmm depending on the ranks."""
-    _check_tensor(input, "matmul", "input", 1)
-    _check_tensor(other, "matmul", "other", 2)
-    d1, d2 = input.ndim, other.ndim
-    if d1 == 0 or d2 == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {d1}D and {d2}D")
-    if d1 == 1 and d2 == 1:
-        return dot(input, other)
-    if d1 == 2 and d2 == 1:
-        return mv(input, other)
-    if d1 == 1 and d2 == 2:
-        return _squeeze0_(mm(input.unsqueeze(0), other))
-    if d1 == 2 and d2 == 2:
-        return mm(input, other)
-    if _should_fold(input, other):
-        return _matmul_fold(input, other)
-    return _matmul_batched(input, other)
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """torch.pinverse: linalg.pinv with ``rtol=rcond``."""
+    return pinv(input, rtol=rcond)
 
 
-def _as_method(fn: Any, op: str, arg_names: tuple[str, ...]) -> Any:
-    """``fn`` as a Tensor method: torch numbers the arguments after ``self`` from 1 in its type errors."""
+def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """torch.linalg.matrix_rank: the number of singular values above the tolerance (int64, no grad)."""
+    _check_tensor(A, "linalg.matrix_rank", "input", 1)
+    a = A._data
+    if a.dtype.kind != "f" or a.dtype == np.float16:
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if a.ndim < 2:
+        raise RuntimeError("linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros((*s.shape[:-1], 1), a.dtype)
+    tol = _tolerance(smax, a.shape, atol, rtol, a.dtype)
+    return Tensor._make(np.asarray((s > tol).sum(axis=-1), dtype=np.int64))
 
-    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
-        for pos, (name, value) in enumerate(zip(arg_names, args, strict=False), start=1):
-            _check_tensor(value, op, name, pos)
-        return fn(self, *args, **kwargs)
 
-    method.__name__ = method.__qualname__ = op
-    method.__doc__ = fn.__doc__
-    return method
+# --------------------------------------------------------------------------- cross
+class LinalgCrossBackward0(Node):
+    # linalg_cross: self: at::linalg_cross(other.conj(), grad, dim); other: at::linalg_cross(grad, self.conj(), dim)
+    def apply(self, grad: Tensor) -> tuple:
+        d = self.dim
+        g_self = linalg_cross(self.saved("other"), grad, dim=d) if needs(self, 0) else None
+        g_other = linalg_cross(grad, self.saved("self"), dim=d) if needs(self, 1) else None
+        return g_self, g_other
 
 
-METHODS: dict = {
-    "matmul": _as_method(matmul, "matmul", ("other",)),
-    "mm": _as_method(mm, "mm", ("mat2",)),
-    "bmm": _as_method(bmm, "bmm", ("mat2",)),
-    "dot": _as_method(dot, "dot", ("tensor",)),
-    "mv": _as_method(mv, "mv", ("vec",)),
-    "outer": _as_method(outer, "outer", ("vec2",)),
-    "ger": _as_method(ger, "ger", ("vec2",)),
-    "addmm": _as_method(addmm, "addmm", ("mat1", "mat2")),
-}
-__all__ = ["addmm", "bmm", "dot", "ger", "matmul", "mm", "mv", "outer"]
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002
+    """torch.linalg.cross: the cross product along ``dim`` (size 3), broadcasting the other dims."""
+    _check_tensor(input, "linalg_cross", "input", 1)
+    _check_tensor(other, "linalg_cross", "other", 2)
+    a, b = input._data, other._data
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions. Got {a.ndim} and {b.ndim}")
+    (d,) = wrap_dims(dim, a.ndim)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[d]} and {b.shape[d]}"
+        )
+    x, y, dt = binary_arrays(input, other)  # promotion and the broadcast check, as for any binary op
+    out = Tensor._make(np.ascontiguousarray(np.cross(x, y, axis=d)).astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        node = LinalgCrossBackward0()
+        node.dim = d
+        record(node, out, input, other)
+        node.save("self", input)
+        node.save("other", other)
+    return out
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    """torch.cross: ``dim=None`` picks the first dim of size 3, with torch's deprecation warning."""
+    if dim is None:
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim explicitly "
+            "or simply use torch.linalg.cross.\nThe default value of dim will change to agree with that of "
+            "linalg.cross in a future release.",
+            UserWarning,
+            stacklevel=2,
+        )
+        shape = np.broadcast_shapes(input._data.shape, other._data.shape)
+        dim = next((i for i, s in enumerate(shape) if s == 3), -1)
+    return linalg_cross(input, other, dim=dim)
+
+
+# --------------------------------------------------------------------------- norms
+def vector_norm(
+    x: Tensor,
+    ord: Any = 2,  # noqa: A002
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: D.dtype | None = None,
+) -> Tensor:
+    """torch.linalg.vector_norm: over all elements by default (LinalgVectorNormBackward0)."""
+    _check_tensor(x, "linalg_vector_norm", "input", 1)
+    if isinstance(ord, str):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+    return R._vector_norm(x, ord, dim, keepdim, dtype)
+
+
+def _matrix_dims(fn: str, A: Tensor, dim: Any) -> tuple[int, int]:
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor A must have at least 2 dimensions.")
+    dims = tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError(f"{fn}: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}")
+    d0, d1 = (int(d) % A._data.ndim for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"{fn}: dims must be different. Got ({dims[0]}, {dims[1]})")
+    return d0, d1
+
+
+def matrix_norm(
+    A: Tensor,
+    ord: Any = "fro",  # noqa: A002
+    dim: Any = (-2, -1),
+    keepdim: bool = False,
+    *,
+    dtype: D.dtype | None = None,
+) -> Tensor:
+    """torch.linalg.matrix_norm: 'fro', 'nuc', +-1, +-2, +-inf, composed as torch composes it."""
+    fn = "linalg.matrix_norm"
+    _check_tensor(A, "linalg_matrix_norm", "input", 1)
+    d0, d1 = _matrix_dims(fn, A, dim)
+    _check_float(fn, A)
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord == "fro":
+        return R._vector_norm(A, 2, (d0, d1), keepdim)
+    if ord == "nuc" or (not isinstance(ord, str) and abs(ord) == 2):
+        _check_half(fn, A, None)
+        # move the two dims to the end, as torch's create_dim_backshift_permutation does
+        perm = [i for i in range(A.ndim) if i not in (d0, d1)] + [d0, d1]
+        sv = svdvals(S.permute(A, perm))
+        if ord == "nuc":
+            res = R.sum(sv, -1, keepdim)
+        else:
+            res = R.amax(sv, -1, keepdim) if ord > 0 else R.amin(sv, -1, keepdim)
+        if not keepdim:
+            return res
+        # torch keeps the reduced dim, adds the other and moves both back with the inverse permutation
+        inverse_perm = [perm.index(i) for i in range(A.ndim)]
+        return S.permute(res.unsqueeze(-1), inverse_perm)
+    if isinstance(ord, str) or abs(ord) not in (1, math.inf):
+        raise RuntimeError(f"{fn}: Order {ord} not supported.")
+    if abs(ord) == math.inf:
+        d0, d1 = d1, d0
+    res = R._vector_norm(A, 1, d0, keepdim)
+    if not keepdim and d0 < d1:
+        d1 -= 1
+    return R.amax(res, d1, keepdim) if ord > 0 else R.amin(res, d1, keepdim)
+
+
+def linalg_norm(
+    A: Tensor,
+    ord: Any = None,  # noqa: A002
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: D.dtype | None = None,
+) -> Tensor:
+    """torch.linalg.norm: a vector norm or a matrix norm depending on ``ord`` and ``dim``."""
+    _check_tensor(A, "linalg_norm", "input", 1)
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) == 2:
+            return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+        return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    if A.ndim not in (1, 2):
+        raise RuntimeError(
+            f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.ndim}D."
+        )
+    if A.ndim == 2:
+        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    return vector_norm(A, ord, None, keepdim, dtype=dtype)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    """torch.norm / Tensor.norm: the vector norms of ``_vector_norm`` (torch's linalg.vector_norm), plus p='nuc'
+    (a matrix norm)."""
+    if p == "nuc":
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    return R._vector_norm(input, p, dim, keepdim, dtype)
+
+
+# --------------------------------------------------------------------------- matrix_power
+def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
+    """torch.matrix_power (linalg.matrix_power): repeated squaring, with torch's order of products."""
+    _check_tensor(input, "matrix_power", "input", 1)
+    if input._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    m, k = input._data.shape[-2:]
+    if m != k:
+        raise RuntimeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but they are {m} by {k} matrices"
+        )
+    if n == 0:
+        ident = Tensor._make(np.broadcast_to(np.eye(m, dtype=input._data.dtype), input._data.shape).copy())
+        return S.clone(input).copy_(ident)
+    a = inv(input) if n < 0 else input
+    n = abs(n)
+    if n == 1:
+        return S.clone(a)
+    if n == 2:
+        return matmul(a, a)
+    if n == 3:
+        return matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = a if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- cdist
+class CdistBackward0(Node):
+    # _cdist_forward: x1: _cdist_backward(grad.contiguous(), x1, x2, p, result)
+    #                 x2: _cdist_backward(grad.mT().contiguous(), x2, x1, p, result.mT().contiguous())
+    def apply(self, grad: Tensor) -> tuple:
+        x1, x2, dist = self.saved("x1"), self.saved("x2"), self.saved("result")
+        g1 = _cdist_grad(grad, x1, x2, dist, self.p) if needs(self, 0) else None
+        g2 = _cdist_grad(grad.mT, x2, x1, dist.mT, self.p) if needs(self, 1) else None
+        return g1, g2
+
+
+def _cdist_grad(grad: Tensor, x1: Tensor, x2: Tensor, dist: Tensor, p: float) -> Tensor:
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (..., r1, r2, m)
+    d = dist.unsqueeze(-1)
+    zero = _const(d._data == 0)
+    if p == 0:
+        return x1 * 0.0
+    if p == 1:
+        w = P.sign(diff)
+    elif p == 2:
+        w = P.where(zero, 0.0, diff / d)
+    elif math.isinf(p):
+        w = P.sign(diff) * _const(np.abs(diff._data) == d._data)
+    else:
+        w = P.where(zero, 0.0, P.sign(diff) * P.abs(diff) ** (p - 1) / d ** (p - 1))
+    return R.sum(grad.unsqueeze(-1) * w, -2)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """torch.cdist: p-norm distances between the rows of two batches of matrices."""
+    _check_tensor(x1, "cdist", "x1", 1)
+    _check_tensor(x2, "cdist", "x2", 2)
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
+    if x1._data.shape[-1] != x2._data.shape[-1]:
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} X2: {x2._data.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    _check_half("cdist", x1, "cdist")
+    a, b = x1._data, x2._data
+    diff = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    with np.errstate(all="ignore"):
+        if p == 0:
+            res = (diff != 0).sum(-1).astype(a.dtype)
+        elif p == 1:
+            res = diff.sum(-1)
+        elif p == 2:
+            res = np.sqrt((diff * diff).sum(-1))
+        elif math.isinf(p):
+            res = diff.max(-1) if diff.shape[-1] else diff.sum(-1)
+        else:
+            res = (diff**p).sum(-1) ** (1.0 / p)
+    out = Tensor._make(np.ascontiguousarray(res).astype(a.dtype, copy=False))
+    if grad_recording(x1, x2):
+        node = CdistBackward0()
+        node.p = float(p)
+        record(node, out, x1, x2)
+        node.save("x1", x1)
+        node.save("x2", x2)
+        node.save("result", out, is_output=True)
+    return out
+
+
+# --------------------------------------------------------------------------- lstsq
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
+    """torch.linalg.lstsq (CPU default driver 'gelsy'): the solution via the pseudo-inverse, differentiable.
+
+    Only ``solution`` and ``rank`` are filled (as torch's gelsy driver does); residuals and singular values
+    are empty.
+    """
+    _check_tensor(B, "linalg_lstsq", "B", 2)
+    _check_matrix("torch.linalg.lstsq", A, square=False)
+    vector = B._data.ndim == A._data.ndim - 1
+    b = B.unsqueeze(-1) if vector else B
+    sol = matmul(pinv(A, rtol=rcond), b)
+    sol = sol.squeeze(-1) if vector else sol
+    # torch's residuals are an output of its differentiable node (empty for gelsy); singular values are not
+    residuals = sol.reshape(-1)[:0]
+    singular_values = Tensor._make(np.zeros((0,), dtype=A._data.dtype))
+    rank = matrix_rank(A.detach(), rtol=rcond)
+    return _LSTSQ(sol, residuals, rank, singular_values)
+
+
+# --------------------------------------------------------------------------- legacy svd / qr, histc
+_LEGACY_SVD = _return_type("svd", ("U", "S", "V"))
+
+
+_LEGACY_QR = _return_type("qr", ("Q", "R"))
+
+
+_QR_WARNED = False
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:  # noqa: A002
+    """The legacy torch.svd: linalg.svd with V = Vh.mH; without ``compute_uv``, U and V are full-size zeros."""
+    if not compute_uv:
+        s = _svd("linalg.svd", input, False, False)
+        m, n = input.shape[-2], input.shape[-1]
+        batch = tuple(input.shape[:-2])
+        xp, dt = input._xp, input._data.dtype
+        u = Tensor._make(xp.zeros((*batch, m, m), dtype=dt))
+        v = Tensor._make(xp.zeros((*batch, n, n), dtype=dt))
+        return _LEGACY_SVD(u, s, v)
+    u, s, vh = _svd("linalg.svd", input, not some, True)
+    return _LEGACY_SVD(u, s, S.transpose(vh, -2, -1))
+
+
+def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002
+    global _QR_WARNED
+    if not _QR_WARNED:  # TORCH_WARN_ONCE
+        _QR_WARNED = True
+        warnings.warn(
+            "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch release.\n"
+            "The boolean parameter 'some' has been replaced with a string parameter 'mode'.\n"
+            "Q, R = torch.qr(A, some)\nshould be replaced with\n"
+            "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')",
+            UserWarning,
+            stacklevel=2,
+        )
+    q, r = linalg_qr(input, "reduced" if some else "complete")
+    return _LEGACY_QR(q, r)
+
+
+# --------------------------------------------------------------------------- matrix_exp
+_PADE13 = (
+    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+    10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+)  # fmt: skip
+
+
+_THETA13 = 5.371920351148152
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    """One matrix's exponential in float64: scaling and squaring around the [13/13] Pade approximant
+    (Higham 2005), accurate to rounding for every norm."""
+    norm = np.abs(a).sum(axis=0).max() if a.size else 0.0
+    s = max(0, math.ceil(math.log2(norm / _THETA13))) if norm > _THETA13 else 0
+    a = a / 2.0**s
+    b = _PADE13
+    eye = np.eye(a.shape[0])
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    r = np.linalg.solve(v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+class LinalgMatrixExpBackward0(Node):
+    # linalg_matrix_exp: backward_analytic_function_of_a_matrix: exp([[A^H, G], [0, A^H]])'s upper-right block
+    def apply(self, grad: Tensor) -> tuple:
+        a = S.transpose(self.saved("self"), -2, -1)
+        n = a.shape[-1]
+        # torch fills a zero matrix through narrowed views (CopySlices), not with cat
+        meta = Tensor._make(grad._xp.zeros((*a.shape[:-2], 2 * n, 2 * n), dtype=grad._data.dtype))
+        for (r, c), part in (((0, 0), a), ((n, n), a), ((0, n), grad)):
+            S._slice(S._slice(meta, meta.ndim - 2, r, r + n, 1), meta.ndim - 1, c, c + n, 1).copy_(part)
+        big = matrix_exp(meta)
+        return (S._slice(S._slice(big, big.ndim - 2, 0, n, 1), big.ndim - 1, n, 2 * n, 1),)
+
+
+def matrix_exp(input: Tensor) -> Tensor:  # noqa: A002
+    R._check_tensor("matrix_exp", input)
+    a = input._data
+    if a.ndim < 2:
+        raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(
+            f"linalg.matrix_exp: A must be batches of square matrices, but they are {a.shape[-2]} by "
+            f"{a.shape[-1]} matrices"
+        )
+    if a.dtype.kind not in "fc":
+        raise RuntimeError(
+            "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
+            f"Got {R._type_name(R._dtype_of(input))}"
+        )
+    flat = np.asarray(a, dtype=np.float64).reshape(-1, a.shape[-1], a.shape[-1])
+    res = np.stack([_expm(m) for m in flat]) if flat.shape[0] else flat
+    out = Tensor._make(input._xp.asarray(res.reshape(a.shape), dtype=a.dtype))
+    if grad_recording(input):
+        node = LinalgMatrixExpBackward0()
+        record(node, out, input)
+        node.save("self", input)
+    return out
+
+
+
+
+
+
+
+
+
+
+
+
+# --------------------------------------------------------------------------- exports
+__all__ = [
+    "cdist", "cholesky", "cross", "det", "inverse", "logdet", "matrix_exp", "matrix_power", "norm", "pinverse", "qr",
+    "slogdet", "svd",
+]  # fmt: skip
+METHODS: dict = {name: globals()[name] for name in __all__ if name != "cdist"}

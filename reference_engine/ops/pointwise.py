@@ -1,4 +1,6 @@
-"""Elementwise ops: arithmetic, unary math, activations, clamp, where, comparisons.
+"""Elementwise ops: arithmetic, unary math, activations, clamp, where, lerp/addcmul/addcdiv, and the binary
+and unary float math (atan2, hypot, logaddexp, copysign, heaviside, nextafter, frac, deg2rad, nan_to_num).
+Comparisons, logic and bit operations are in ``comparison.py``.
 
 Each op's backward sits beside its forward and quotes the formula from
 torch's ``tools/autograd/derivatives.yaml``. Broadcasting is not undone
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .. import _rng_math
 from .._backend import array_module
 from ..autograd import grad_mode
 from ..autograd.graph import FREED_MSG, Node
@@ -22,6 +25,7 @@ from ._util import (
     as_array,
     binary_arrays,
     binary_operands,
+    check_broadcast,
     check_same_device,
     float_dtype_of,
     grad_recording,
@@ -29,8 +33,15 @@ from ._util import (
     record,
     to_tensor,
 )
+from .inplace import copy_, inplace_method, scalar_type_name
 
 _OPERAND_TYPES = frozenset((Tensor, float, int, bool))
+
+
+try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
+    from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - exercised only where SciPy is missing
+    _sp_erf = None
 
 
 def _scalar_or_tensor(x: Any) -> bool:
@@ -42,6 +53,21 @@ def _scalar_or_tensor(x: Any) -> bool:
 def _check_operand(x: Any, op: str) -> None:
     if not _scalar_or_tensor(x):
         raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not {type(x).__name__}")
+
+
+def _const(arr: Any) -> Tensor:
+    """A graph constant (a mask or an index pattern)."""
+    return Tensor._make(arr)
+
+
+def _type_name(d: D.dtype) -> str:
+    # torch's ScalarType name: "Long", "Float", "Bool" (tensor_type minus "Tensor")
+    return d.tensor_type[: -len("Tensor")]
+
+
+def _check_tensor(name: str, input: Any) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 # --------------------------------------------------------------------------- add / sub
@@ -151,7 +177,7 @@ class RsubBackward0(Node):
 
 
 def _rsub_tensor(input: Tensor, other: Tensor, alpha: Any) -> Tensor:  # noqa: A002
-    with _no_grad():
+    with grad_mode.no_grad():
         result = sub(other, input, alpha=alpha)
     if grad_recording(input, other):
         node = RsubBackward0()
@@ -294,7 +320,7 @@ def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
     """div(rounding_mode="floor") values, but torch records no derivative for it."""
-    with _no_grad():
+    with grad_mode.no_grad():
         result = div(input, other, rounding_mode="floor")
     if grad_recording(input, other):
         tensors = [t for t in (input, other) if isinstance(t, Tensor)]
@@ -302,40 +328,40 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
     return result
 
 
-def _no_grad() -> Any:
-    from ..autograd.grad_mode import no_grad  # noqa: PLC0415
+class _GradOnlySelf(Node):
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad,)
 
-    return no_grad()
+
+class _ModTensorBackward(Node):
+    # other: -grad * self.div(other, rounding_mode=<the op's rounding>)
+    rounding_mode = "floor"
+
+    def apply(self, grad: Tensor) -> tuple:
+        gb = None
+        if needs(self, 1):
+            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode=self.rounding_mode)
+        return grad, gb
 
 
-class RemainderBackward0(Node):
+class RemainderBackward0(_GradOnlySelf):
     # remainder.Scalar: self: grad
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad,)
+    pass
 
 
-class RemainderBackward1(Node):
+class RemainderBackward1(_ModTensorBackward):
     # remainder.Tensor: self: grad ; other: -grad * self.div(other, rounding_mode="floor")
-    def apply(self, grad: Tensor) -> tuple:
-        gb = None
-        if needs(self, 1):
-            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode="floor")
-        return grad, gb
+    rounding_mode = "floor"
 
 
-class FmodBackward0(Node):
+class FmodBackward0(_GradOnlySelf):
     # fmod.Scalar: self: grad
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad,)
+    pass
 
 
-class FmodBackward1(Node):
+class FmodBackward1(_ModTensorBackward):
     # fmod.Tensor: self: grad ; other: -grad * self.div(other, rounding_mode="trunc")
-    def apply(self, grad: Tensor) -> tuple:
-        gb = None
-        if needs(self, 1):
-            gb = -grad * self.saved("self").div(self.saved("other"), rounding_mode="trunc")
-        return grad, gb
+    rounding_mode = "trunc"
 
 
 class NoDerivative(Node):
@@ -823,22 +849,27 @@ class _ZeroGrad(Node):
 
 
 class FloorBackward0(_ZeroGrad):
+    # floor: self: zeros_like(grad)
     pass
 
 
 class CeilBackward0(_ZeroGrad):
+    # ceil: self: zeros_like(grad)
     pass
 
 
 class RoundBackward0(_ZeroGrad):
+    # round: self: zeros_like(grad)
     pass
 
 
 class TruncBackward0(_ZeroGrad):
+    # trunc: self: zeros_like(grad)
     pass
 
 
 class SignBackward0(_ZeroGrad):
+    # sign: self: zeros_like(grad)
     pass
 
 
@@ -853,13 +884,9 @@ class RoundBackward1(_ZeroGrad):
 
 
 def _erf(xp: Any, a: Any) -> Any:
-    try:
-        from scipy.special import erf as sp_erf  # type: ignore[import-untyped]  # noqa: PLC0415
-
-        return sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(sp_erf(a.get()))
-    except ImportError:
-        vec = __import__("numpy").vectorize(math.erf, otypes=[a.dtype])
-        return vec(a)
+    if _sp_erf is None:  # pragma: no cover - without SciPy: math.erf per element
+        return np.vectorize(math.erf, otypes=[a.dtype])(a)
+    return _sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(_sp_erf(a.get()))
 
 
 exp = _unary("exp", lambda xp, a: xp.exp(a), ExpBackward0, "result", ufunc=np.exp)
@@ -1031,7 +1058,7 @@ class ClampMaxBackward1(Node):
 def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:  # noqa: A002
     """clamp_min / clamp_max: clamp's values, with their own nodes."""
     is_min = side == "min"
-    with _no_grad():
+    with grad_mode.no_grad():
         result = clamp(input, min=bound) if is_min else clamp(input, max=bound)
     if isinstance(bound, Tensor):
         if grad_recording(input, bound):
@@ -1134,98 +1161,6 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
     return result
 
 
-# --------------------------------------------------------------------------- comparisons and logic (no grad)
-def _compare(name: str, fn: Any) -> Any:
-    def op(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
-        if not _scalar_or_tensor(other):
-            if name in ("eq", "ne"):
-                return NotImplemented  # x == "abc" falls back to Python's identity comparison
-            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
-        a, b, _ = binary_arrays(input, other)
-        return Tensor._make(fn(a, b))
-
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-eq = _compare("eq", lambda a, b: a == b)
-ne = _compare("ne", lambda a, b: a != b)
-lt = _compare("lt", lambda a, b: a < b)
-le = _compare("le", lambda a, b: a <= b)
-gt = _compare("gt", lambda a, b: a > b)
-ge = _compare("ge", lambda a, b: a >= b)
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-
-
-def _logical(name: str, fn: Any) -> Any:
-    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-        a, b, _ = binary_arrays(input, other)
-        return Tensor._make(fn(_xp(a), a.astype(bool), b.astype(bool)))
-
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-logical_and = _logical("logical_and", lambda xp, a, b: xp.logical_and(a, b))
-logical_or = _logical("logical_or", lambda xp, a, b: xp.logical_or(a, b))
-logical_xor = _logical("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
-
-
-def logical_not(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).logical_not(input._data))
-
-
-def _bitwise(name: str, fn: Any) -> Any:
-    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-        a, b, dt = binary_arrays(input, other)
-        if dt.category >= 2:
-            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_scalar_name(dt)}'")
-        return Tensor._make(fn(a, b))
-
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-bitwise_and = _bitwise("bitwise_and", lambda a, b: a & b)
-bitwise_or = _bitwise("bitwise_or", lambda a, b: a | b)
-bitwise_xor = _bitwise("bitwise_xor", lambda a, b: a ^ b)
-
-
-def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
-    if input._data.dtype.kind == "f":
-        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
-    return Tensor._make(~input._data)
-
-
-def isnan(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).isnan(input._data))
-
-
-def isinf(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).isinf(input._data))
-
-
-def isfinite(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(_xp(input._data).isfinite(input._data))
-
-
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
-    a, b, _ = binary_arrays(input, other)
-    return bool(_xp(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
-    a, b, _ = binary_arrays(input, other)
-    return Tensor._make(_xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
-    if input.shape != other.shape:
-        return False
-    a, b, _ = binary_arrays(input, other)
-    return bool((a == b).all())
-
-
 # --------------------------------------------------------------------------- misc
 class LerpBackward0(Node):
     # lerp.Scalar: self: grad * (1 - weight.toDouble()) ; end: grad * weight
@@ -1290,7 +1225,7 @@ class AddcdivBackward0(Node):
 
 
 def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
-    with _no_grad():
+    with grad_mode.no_grad():
         same = all(t._data.dtype == input._data.dtype and type(t._data) is np.ndarray for t in (tensor1, tensor2))
         if input._data.dtype == np.float16 and same:
             result = _addc_half(input, tensor1, tensor2, value, divide)
@@ -1322,8 +1257,6 @@ def _broadcastable(*tensors: Tensor) -> bool:
 def _addc_float(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
     """torch's CPU kernels (found by experiment, bit-identical): addcmul is fma(value * t1, t2, self),
     the compiler fusing the last multiply with the add; addcdiv is (value * t1) / t2 + self."""
-    from .. import _rng_math  # noqa: PLC0415 - the exact fused multiply-add helpers
-
     a = input._data
     shape = np.broadcast_shapes(a.shape, tensor1._data.shape, tensor2._data.shape)
     v = a.dtype.type(value)
@@ -1355,34 +1288,285 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     return _addc(input, tensor1, tensor2, value, divide=True)
 
 
-def _scalar_name(d: D.dtype) -> str:
-    """torch's ScalarType name (Float, Long, Bool ...) used in kernel error messages."""
-    from .inplace import scalar_type_name  # noqa: PLC0415
-
-    return scalar_type_name(d)
+# torch's ScalarType name (Float, Long, Bool ...) used in kernel error messages
+_scalar_name = scalar_type_name
 
 
 def _maybe_out(result: Tensor, out: Any) -> Tensor:
     if out is None:
         return result
-    from .inplace import copy_  # noqa: PLC0415
-
-    with __import__("reference_engine").no_grad():
+    with grad_mode.no_grad():
         if out.shape != result.shape:
             out._data = _xp(out._data).empty(result._data.shape, dtype=out._data.dtype)
         copy_(out, result)
     return out
 
 
+# --------------------------------------------------------------------------- nan_to_num
+class NanToNumBackward0(Node):
+    # nan_to_num: self: grad * at::isfinite(self)
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")._data
+        return (grad * Tensor._make(_xp(x).isfinite(x)),)
+
+
+def nan_to_num(
+    input: Tensor,  # noqa: A002
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Tensor:
+    _check_tensor("nan_to_num", input)
+    a = input._data
+    if a.dtype.kind != "f":
+        return Tensor._make(a.copy())  # nothing to replace in an integer or bool tensor
+    info = np.finfo(a.dtype)
+    res = input._xp.nan_to_num(
+        a, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf
+    ).astype(a.dtype, copy=False)
+    out = Tensor._make(res)
+    if grad_recording(input):
+        node = NanToNumBackward0()
+        record(node, out, input)
+        node.save("self", input)
+    return out
+
+
+# --------------------------------------------------------------------------- nextafter
+class NextafterBackward0(Node):
+    # nextafter: self: grad (the step is below rounding), other: zeros
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad if needs(self, 0) else None), (grad * 0 if needs(self, 1) else None)
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = binary_arrays(input, other)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_type_name(dt)}'")
+    out = Tensor._make(input._xp.nextafter(a, b).astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        record(NextafterBackward0(), out, input, other)
+    return out
+
+
+# --------------------------------------------------------------------------- binary floating ops
+def _tensor_other(name: str, other: Any) -> None:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> tuple[Any, Any, D.dtype]:  # noqa: A002
+    """Both operands in the promoted dtype; integer results become the default float (``int_to_float``) or
+    raise torch's "not implemented" error. Half computes in float32 (callers round back)."""
+    _check_tensor(name, input)
+    _tensor_other(name, other)
+    a, b, dt = binary_arrays(input, other)
+    if dt.category < 2:
+        if not int_to_float:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(dt)}'")
+        dt = D.get_default_dtype()
+    calc = np.float32 if dt is D.float16 else dt.np
+    return a.astype(calc, copy=False), b.astype(calc, copy=False), dt
+
+
+def _binary_result(node_cls: type, input: Tensor, other: Tensor, res: Any, dt: D.dtype, save: tuple) -> Tensor:  # noqa: A002
+    out = Tensor._make(res.astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        node = node_cls()
+        record(node, out, input, other)
+        for key in save:
+            if key == "result":
+                node.save("result", out, is_output=True)
+            else:
+                node.save(key, input if key == "self" else other)
+    return out
+
+
+class Atan2Backward0(Node):
+    # atan2: self, other: atan2_backward(grad, self, other, grad_input_mask)
+    #   recip = (self * self + other * other).reciprocal(); {grad * other * recip, grad * -self * recip}
+    def apply(self, grad: Tensor) -> tuple:
+        x, y = self.saved("self"), self.saved("other")
+        recip = reciprocal(x * x + y * y)
+        ga = grad * y * recip if needs(self, 0) else None
+        gb = grad * -x * recip if needs(self, 1) else None
+        return ga, gb
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("atan2", input, other, int_to_float=True)
+    with _errstate(input._xp):
+        res = input._xp.arctan2(a, b)
+    return _binary_result(Atan2Backward0, input, other, res, dt, ("self", "other"))
+
+
+arctan2 = atan2
+
+
+class HypotBackward0(Node):
+    # hypot: self: grad * self / result ; other: grad * other / result
+    def apply(self, grad: Tensor) -> tuple:
+        r = self.saved("result")
+        ga = grad * self.saved("self") / r if needs(self, 0) else None
+        gb = grad * self.saved("other") / r if needs(self, 1) else None
+        return ga, gb
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("hypot", input, other, int_to_float=False)
+    with _errstate(input._xp):
+        res = input._xp.hypot(a, b)
+    return _binary_result(HypotBackward0, input, other, res, dt, ("self", "other", "result"))
+
+
+class LogaddexpBackward0(Node):
+    # logaddexp: self: grad / (1 + exp(other - self)) ; other: grad / (1 + exp(self - other))
+    def apply(self, grad: Tensor) -> tuple:
+        x, y = self.saved("self"), self.saved("other")
+        ga = grad / (1 + exp(y - x)) if needs(self, 0) else None
+        gb = grad / (1 + exp(x - y)) if needs(self, 1) else None
+        return ga, gb
+
+
+class Logaddexp2Backward0(Node):
+    # logaddexp2: self: grad / (1 + pow(2, other - self)) ; other: grad / (1 + pow(2, self - other))
+    def apply(self, grad: Tensor) -> tuple:
+        x, y = self.saved("self"), self.saved("other")
+        ga = grad / (1 + pow(2, y - x)) if needs(self, 0) else None
+        gb = grad / (1 + pow(2, x - y)) if needs(self, 1) else None
+        return ga, gb
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("logaddexp", input, other, int_to_float=False)
+    with _errstate(input._xp):
+        res = input._xp.logaddexp(a, b)
+    return _binary_result(LogaddexpBackward0, input, other, res, dt, ("self", "other"))
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b, dt = _float_binary("logaddexp2", input, other, int_to_float=False)
+    with _errstate(input._xp):
+        res = input._xp.logaddexp2(a, b)
+    return _binary_result(Logaddexp2Backward0, input, other, res, dt, ("self", "other"))
+
+
+class _CopysignSelf(Node):
+    def _self_grad(self, grad: Tensor) -> Tensor:
+        # copysign_tensor_self_backward: ratio = result / self, masked to 0 where self == 0; grad * ratio
+        x, r = self.saved("self"), self.saved("result")
+        return grad * where(_const(x._data == 0), 0.0, r / x)
+
+
+class CopysignBackward0(_CopysignSelf):
+    # copysign.Tensor: self: copysign_tensor_self_backward(grad, self, result) ; other: zeros_like(other)
+    def apply(self, grad: Tensor) -> tuple:
+        ga = self._self_grad(grad) if needs(self, 0) else None
+        gb = Tensor._make(grad._xp.zeros(self.other_sizes, dtype=grad._data.dtype)) if needs(self, 1) else None
+        return ga, gb
+
+
+class CopysignBackward1(_CopysignSelf):
+    # copysign.Scalar: self: copysign_tensor_self_backward(grad, self, result)
+    def apply(self, grad: Tensor) -> tuple:
+        return (self._self_grad(grad),)
+
+
+def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    _check_tensor("copysign", input)
+    if isinstance(other, Tensor):
+        check_broadcast(input._data.shape, other._data.shape)
+    dt = D.result_type(input, other)
+    if dt.category < 2:
+        dt = D.get_default_dtype()  # promoted first: copysign(uint8, -1) must not wrap -1 into uint8
+    calc = D.float32 if dt is D.float16 else dt
+    a, b = as_array(input, calc, input._data), as_array(other, calc, input._data)
+    res = input._xp.copysign(a, b).astype(dt.np, copy=False)
+    out = Tensor._make(res)
+    tensor_other = isinstance(other, Tensor)
+    if grad_recording(input, other if tensor_other else None):
+        node: Node = CopysignBackward0() if tensor_other else CopysignBackward1()
+        if tensor_other:
+            node.other_sizes = other._data.shape
+            record(node, out, input, other)
+        else:
+            record(node, out, input)
+        node.save("self", input)
+        node.save("result", out, is_output=True)
+    return out
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:  # noqa: A002
+    _check_tensor("heaviside", input)
+    _tensor_other("heaviside", values)
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    a, b, dt = binary_arrays(input, values)
+    xp = input._xp
+    res = xp.where(a == 0, b, a > 0).astype(dt.np)
+    if a.dtype.kind == "f":
+        res = xp.where(xp.isnan(a), a, res)
+    out = Tensor._make(res)
+    if grad_recording(input, values):
+        record(NoDerivative("heaviside"), out, input, values)
+    return out
+
+
+# --------------------------------------------------------------------------- frac / deg2rad / rad2deg
+class FracBackward0(Node):
+    # frac: self: grad
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad,)
+
+
+class Deg2RadBackward0(Node):
+    # deg2rad: self: deg2rad_backward(grad) = grad * (pi / 180)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (math.pi / 180.0),)
+
+
+class Rad2DegBackward0(Node):
+    # rad2deg: self: rad2deg_backward(grad) = grad * (180 / pi)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * (180.0 / math.pi),)
+
+
+def _unary_float(name: str, input: Tensor, fn: Any, node_cls: type, ints: bool) -> Tensor:  # noqa: A002
+    _check_tensor(name, input)
+    dt = _FROM_NUMPY[input._data.dtype]
+    if dt.category < 2:
+        if not ints:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(dt)}'")
+        dt = D.get_default_dtype()
+    out = Tensor._make(_unary_compute(input, dt, fn))
+    if grad_recording(input):
+        record(node_cls(), out, input)
+    return out
+
+
+def frac(input: Tensor) -> Tensor:  # noqa: A002
+    return _unary_float("frac", input, lambda xp, a: a - xp.trunc(a), FracBackward0, ints=False)
+
+
+def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
+    # torch multiplies by the constant rounded to the tensor's compute dtype
+    return _unary_float("deg2rad", input, lambda xp, a: a * a.dtype.type(math.pi / 180.0), Deg2RadBackward0, ints=True)
+
+
+def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
+    return _unary_float("rad2deg", input, lambda xp, a: a * a.dtype.type(180.0 / math.pi), Rad2DegBackward0, ints=True)
+
+
+# --------------------------------------------------------------------------- exports
 __all__ = [
-    "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "allclose", "asin", "atan", "bitwise_and",
-    "bitwise_not", "bitwise_or", "bitwise_xor", "ceil", "clamp", "clamp_max", "clamp_min", "clip", "cos", "cosh",
-    "div", "eq", "equal", "erf", "exp", "expm1", "fix", "float_power", "floor", "floor_divide", "fmod", "ge",
-    "greater", "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lerp", "less", "less_equal",
-    "log", "log10", "log1p", "log2", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "maximum",
-    "minimum", "mul", "ne", "neg", "negative", "not_equal", "pow", "reciprocal", "relu", "remainder", "round",
-    "rsqrt", "rsub", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan", "tanh",
-    "true_divide", "trunc", "where",
+    "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "asin", "atan", "ceil", "clamp", "clamp_max", "clamp_min",
+    "clip", "cos", "cosh", "div", "erf", "exp", "expm1", "fix", "float_power", "floor", "floor_divide", "fmod", "lerp",
+    "log", "log10", "log1p", "log2", "maximum", "minimum", "mul", "neg", "negative", "pow", "reciprocal", "relu",
+    "remainder", "round", "rsqrt", "rsub", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan",
+    "tanh", "true_divide", "trunc", "where",
+    # binary and unary float math
+    "arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "logaddexp", "logaddexp2",
+    "nan_to_num", "nextafter", "rad2deg",
 ]  # fmt: skip
 multiply, subtract, divide = mul, sub, div
 __all__ += ["multiply", "subtract", "divide"]
@@ -1390,3 +1574,8 @@ METHODS = {name: globals()[name] for name in __all__ if name not in ("rsub", "wh
 METHODS["where"] = lambda self, condition, other: where(condition, self, other)
 # ``2 % x``: remainder(Scalar, Tensor)
 METHODS["__rmod__"] = lambda self, other: remainder(other, self) if _scalar_or_tensor(other) else NotImplemented
+METHODS.update({
+    name + "_": inplace_method(globals()[name])
+    for name in ("arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "nan_to_num", "nextafter",
+                 "rad2deg")
+})  # fmt: skip

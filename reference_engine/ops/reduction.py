@@ -1,5 +1,6 @@
-"""Reductions: sum, mean, prod, var, std, max, min, amax, amin, argmax, argmin, median, logsumexp, norm,
-all, any, count_nonzero, and the dim-wise scans cumsum, softmax and log_softmax.
+"""Reductions: sum, mean, nansum, nanmean, prod, var, std, var_mean, std_mean, max, min, amax, amin, argmax,
+argmin, median, logsumexp, the vector norm behind torch.norm and linalg.vector_norm (``_vector_norm``), dist,
+renorm, trace, all, any, count_nonzero, softmax and log_softmax. Scans (cumsum ...) are in ``scan.py``.
 
 Forwards compute on the array module of the data; backwards are written with
 engine ops (so double backward works) and quote the formula from torch's
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import builtins
 import collections
+import functools
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,8 +25,11 @@ from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _cascade
+from . import comparison as CMP
 from . import pointwise as P
-from ._util import _FROM_NUMPY, grad_recording, record, wrap_dims
+from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, wrap_dims
+from .inplace import inplace_method, scalar_type_name
+from .pointwise import _check_tensor, _const, _type_name
 
 _MISSING = object()
 
@@ -60,23 +66,14 @@ def _expand_grad(grad: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: 
     return _restore(grad, in_shape, dims, keepdim).expand(in_shape)
 
 
-def _const(arr: Any) -> Tensor:
-    """A graph constant (a mask or an index pattern)."""
-    return Tensor._make(arr)
 
 
 def _dtype_of(t: Tensor) -> D.dtype:
     return _FROM_NUMPY[t._data.dtype]
 
 
-def _type_name(d: D.dtype) -> str:
-    # torch's ScalarType name: "Long", "Float", "Bool" (tensor_type minus "Tensor")
-    return d.tensor_type[: -len("Tensor")]
 
 
-def _check_tensor(name: str, input: Any) -> None:  # noqa: A002
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 def _reduce_int_dtype(t: Tensor, dtype: D.dtype | None) -> D.dtype:
@@ -349,26 +346,25 @@ def _var_like(
     return result
 
 
-def var(
-    input: Tensor,  # noqa: A002
-    dim: Any = None,
-    unbiased: Any = _MISSING,
-    keepdim: bool = False,
-    *,
-    correction: Any = None,
-) -> Tensor:
-    return _var_like("var", VarBackward0, input, dim, unbiased, keepdim, correction)
+def _variance_op(name: str, impl: Callable[..., Any]) -> Callable[..., Any]:
+    """var, std, var_mean and std_mean share torch's signature (and differ only in what they return)."""
+
+    def op(
+        input: Tensor,  # noqa: A002
+        dim: Any = None,
+        unbiased: Any = _MISSING,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Any:
+        return impl(input, dim, unbiased, keepdim, correction)
+
+    op.__name__ = op.__qualname__ = name
+    return op
 
 
-def std(
-    input: Tensor,  # noqa: A002
-    dim: Any = None,
-    unbiased: Any = _MISSING,
-    keepdim: bool = False,
-    *,
-    correction: Any = None,
-) -> Tensor:
-    return _var_like("std", StdBackward0, input, dim, unbiased, keepdim, correction)
+var = _variance_op("var", functools.partial(_var_like, "var", VarBackward0))
+std = _variance_op("std", functools.partial(_var_like, "std", StdBackward0))
 
 
 # --------------------------------------------------------------------------- max / min / median
@@ -437,7 +433,17 @@ def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor: 
     return result
 
 
-def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, indices: Any, node_cls: type) -> Any:  # noqa: A002
+def _values_and_indices(
+    return_type: type,
+    input: Tensor,  # noqa: A002
+    dim: int,
+    keepdim: bool,
+    values: Any,
+    indices: Any,
+    node_cls: type,
+) -> Any:
+    """A (values, indices) result, its node a value-selecting backward that scatters grad to ``indices``
+    (max/min/median over a dim here; sort/topk/kthvalue/mode in sorting.py)."""
     vals = Tensor._make(input._xp.asarray(values, dtype=input._data.dtype))
     idx = Tensor._make(input._xp.asarray(indices, dtype=np.int64))
     if grad_recording(input):
@@ -446,7 +452,11 @@ def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, 
         node.indices, node.xp = idx._data, input._xp
         record(node, (vals, idx), input)
         idx._grad_fn = None  # indices are not differentiable: torch gives them no grad_fn
-    return _RETURN_TYPES[name](vals, idx)
+    return return_type(vals, idx)
+
+
+def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, indices: Any, node_cls: type) -> Any:  # noqa: A002
+    return _values_and_indices(_RETURN_TYPES[name], input, dim, keepdim, values, indices, node_cls)
 
 
 def _check_dim_arg(name: str, dim: Any) -> None:
@@ -637,106 +647,6 @@ def logsumexp(input: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tens
     return result
 
 
-# --------------------------------------------------------------------------- norm
-class LinalgVectorNormBackward0(Node):
-    # linalg_vector_norm: self: linalg_vector_norm_backward(grad, self, ord, result, dim, keepdim)
-    def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        shape = x._data.shape
-        g = _restore(grad, shape, self.dims, self.keepdim)
-        nrm = _restore(self.saved("result"), shape, self.dims, self.keepdim)
-        return (_norm_backward(g, x, self.p, nrm, self.dims),)
-
-
-def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int, ...]) -> Tensor:
-    """FunctionsManual norm_backward, branch by branch."""
-    zero_norm = _const(nrm._data == 0)
-    if p == 0.0:  # return {}: no gradient, i.e. zeros
-        return g.expand(x._data.shape) * 0.0
-    if p == 1.0:  # self.sgn() * grad
-        return P.sign(x) * g
-    if p == 2.0:  # grad * (self / norm).masked_fill_(norm == 0, 0)
-        return g * P.where(zero_norm, 0.0, x / nrm)
-    if math.isinf(p):
-        # self.sgn() * ((grad / mask.sum(dim, true)) * mask), mask = self.abs() == norm | self.abs().isnan()
-        ax = P.abs(x)._data
-        mask = (ax == nrm._data) | x._xp.isnan(ax)
-        count = mask.sum(axis=_axis(mask, dims), keepdims=True)
-        return P.sign(x) * ((g / _const(count)) * _const(mask))
-    if p < 1.0:  # self.sgn() * self.abs().pow_(p - 1).masked_fill_(self == 0, 0) * grad * norm.pow(1 - p)
-        scaled = P.sign(x) * P.where(_const(x._data == 0), 0.0, P.abs(x) ** (p - 1))
-        return scaled * g * nrm ** (1 - p)
-    if p < 2.0:  # self.sgn() * self.abs().pow_(p - 1) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
-        scaled = P.sign(x) * P.abs(x) ** (p - 1)
-    else:  # self * self.abs().pow_(p - 2) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
-        scaled = x * P.abs(x) ** (p - 2)
-    return scaled * P.where(zero_norm, 0.0, g / nrm ** (p - 1))
-
-
-def _norm_order(p: Any) -> float:
-    if p is None or p == "fro":
-        return 2.0
-    if isinstance(p, str):
-        raise NotImplementedError(f"norm(): p={p!r} is not supported by the reference engine")
-    return float(p)
-
-
-def _norm_values(a: Any, xp: Any, p: float, axis: Any, keepdim: bool, shortcut: bool) -> Any:
-    ab = xp.abs(a)
-    count = math.prod(a.shape[d] for d in axis) if axis is not None else 1
-    if count == 1 and p != 0.0 and shortcut:
-        # one element per slice: torch gives |x| itself (no pow, so no underflow for tiny values);
-        # a 0-dim tensor with an explicit dim goes through the pow kernel instead
-        return ab if keepdim or axis is None else ab.reshape([s for i, s in enumerate(a.shape) if i not in axis])
-    with P._errstate(xp):
-        if p == 2.0:
-            return xp.sqrt((ab * ab).sum(axis=axis, keepdims=keepdim))
-        if p == math.inf:
-            return ab.max(axis=axis, keepdims=keepdim)
-        if p == -math.inf:
-            return ab.min(axis=axis, keepdims=keepdim)
-        if p == 0.0:
-            return (ab != 0).sum(axis=axis, keepdims=keepdim).astype(ab.dtype)
-        if p == 1.0:
-            return ab.sum(axis=axis, keepdims=keepdim)
-        return (ab**p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
-
-
-def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
-    _check_tensor("norm", input)
-    src = _dtype_of(input)
-    if src.category < 2:
-        raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(src)}"
-        )
-    if dtype is not None and D.promote_types(src, dtype) is not dtype:
-        raise RuntimeError(
-            f"linalg.vector_norm: the dtype of the input ({_type_name(src)}) should be convertible without narrowing "
-            f"to the specified dtype ({_type_name(dtype)})"
-        )
-    if p == "fro" and isinstance(dim, tuple | list) and len(dim) > 2:
-        # torch.norm sends 'fro' over more than two dims to linalg.matrix_norm, which refuses them
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
-    order = _norm_order(p)
-    a = _as(input, dtype) if dtype is not None else input._data
-    dims = _dims(input, dim)
-    if math.isinf(order) and a.size == 0 and (a.ndim == 0 or builtins.any(a.shape[d] == 0 for d in dims)):
-        raise RuntimeError(
-            "linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation does not have "
-            "an identity"
-        )
-    xp = input._xp
-    res = _norm_values(a, xp, order, _axis(a, dims), keepdim, shortcut=a.ndim > 0 or dim is None)
-    result = Tensor._make(xp.asarray(res, dtype=a.real.dtype))
-    if grad_recording(input):
-        node = LinalgVectorNormBackward0()
-        node.dims, node.keepdim, node.p = dims, keepdim, order
-        record(node, result, input)
-        node.save("self", input)
-        node.save("result", result, is_output=True)
-    return result
-
-
 # --------------------------------------------------------------------------- all / any / count_nonzero
 def _logical_reduce(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
     _check_tensor(name, input)
@@ -761,52 +671,6 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     dims = _dims(input, dim)
     res = (a != 0).sum(axis=_axis(a, dims))
     return Tensor._make(input._xp.asarray(res, dtype=np.int64))
-
-
-# --------------------------------------------------------------------------- cumsum
-class FlipBackward0(Node):
-    # flip: self: grad.flip(dims)
-    def apply(self, grad: Tensor) -> tuple:
-        return (_flip(grad, self.dim),)
-
-
-def _flip(t: Tensor, d: int) -> Tensor:
-    """Reverse one dim (a copy; what cumsum's backward needs to stay differentiable)."""
-    result = Tensor._make(t._xp.flip(t._data, axis=d).copy())
-    if grad_recording(t):
-        node = FlipBackward0()
-        node.dim = d
-        record(node, result, t)
-    return result
-
-
-class CumsumBackward0(Node):
-    # cumsum: self: cumsum_backward(grad.to(self.scalar_type()), dim)
-    #   = grad if numel <= 1 or size(dim) == 1, else grad.flip(dim).cumsum(dim).flip(dim)
-    def apply(self, grad: Tensor) -> tuple:
-        g = grad.to(self.self_dtype)
-        if not g.ndim or g._data.size <= 1 or g._data.shape[self.dim] == 1:
-            return (g,)
-        return (_flip(cumsum(_flip(g, self.dim), self.dim), self.dim),)
-
-
-def cumsum(input: Tensor, dim: Any = _MISSING, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
-    _check_tensor("cumsum", input)
-    if dim is _MISSING:
-        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
-    d = _one_dim(input, dim)
-    dt = _reduce_int_dtype(input, dtype)
-    a = _as(input, dt)
-    # torch keeps the running sum in its accumulate type (float32 for Half, float64 for float32) and
-    # rounds each output to the dtype
-    acc = {D.float16: input._xp.float32, D.float32: input._xp.float64}.get(dt, dt.np)
-    res = a.copy() if a.ndim == 0 else input._xp.cumsum(a, axis=d, dtype=acc).astype(dt.np, copy=False)
-    result = Tensor._make(res)
-    if grad_recording(input):
-        node = CumsumBackward0()
-        node.dim, node.self_dtype = d, _dtype_of(input)
-        record(node, result, input)
-    return result
 
 
 # --------------------------------------------------------------------------- softmax / log_softmax
@@ -876,10 +740,302 @@ def log_softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None
     return _softmax_like("log_softmax", input, dim, dtype)
 
 
+class TraceBackward0(Node):
+    # trace: self: trace_backward_symint(grad, self.sym_sizes()) = zeros with grad on the main diagonal
+    def apply(self, grad: Tensor) -> tuple:
+        eye = Tensor._make(grad._xp.eye(*self.self_sizes, dtype=bool))
+        return (P.where(eye, grad, 0.0).to(grad.dtype),)
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    _check_tensor("trace", input)
+    a = input._data
+    if a.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
+    if a.dtype == np.bool_:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+    dt = _reduce_int_dtype(input, None)
+    out = Tensor._make(input._xp.asarray(a.astype(dt.np, copy=False).trace(), dtype=dt.np))
+    if grad_recording(input):
+        node = TraceBackward0()
+        node.self_sizes = a.shape
+        record(node, out, input)
+    return out
+
+
+# --------------------------------------------------------------------------- renorm / dist
+class RenormBackward0(Node):
+    # renorm_backward (FunctionsManual)
+    def apply(self, grad: Tensor) -> tuple:
+        x, p, dims, maxnorm = self.saved("self"), self.p, self.reduce_dims, self.maxnorm
+        norm = Tensor._make(_norm_values(x._data, x._xp, p, dims, True, False))
+        gout = sum(x * grad, dims, keepdim=True)
+        nb = _norm_backward(gout, x, p, norm, dims)
+        invnorm = P.reciprocal(norm + 1e-7)
+        factor = invnorm * maxnorm
+        return (P.where(norm > maxnorm, factor * grad - (maxnorm * invnorm * invnorm) * nb, grad),)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
+    _check_tensor("renorm", input)
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"norm(): input dtype should be either floating point or complex. Got {_type_name(_dtype_of(input))} instead."
+        )
+    d = wrap_dims(dim, input.ndim)[0]
+    dims = tuple(i for i in range(input.ndim) if i != d)
+    a, xp = input._data, input._xp
+    with P._errstate(xp):
+        norm = _norm_values(a, xp, float(p), dims, True, False)
+        factor = xp.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0).astype(a.dtype)
+        out = Tensor._make(a * factor)
+    if grad_recording(input):
+        node = RenormBackward0()
+        node.p, node.reduce_dims, node.maxnorm = float(p), dims, maxnorm
+        record(node, out, input)
+        node.save("self", input)
+    return out
+
+
+class DistBackward0(Node):
+    # dist: self: norm_backward(grad, self - other, p, result); other: -that
+    def apply(self, grad: Tensor) -> tuple:
+        diff = self.saved("self") - self.saved("other")
+        g = _norm_backward(grad, diff, self.p, self.saved("result"), tuple(range(diff.ndim)))
+        return (g if needs(self, 0) else None), (-g if needs(self, 1) else None)
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:  # noqa: A002
+    a, b, dt = binary_arrays(input, other)
+    if not dt.is_floating_point and not dt.is_complex:
+        raise RuntimeError(
+            f"norm(): input dtype should be either floating point or complex. Got {_type_name(dt)} instead."
+        )
+    xp = input._xp
+    with P._errstate(xp):
+        res = _norm_values(a - b, xp, float(p), None, False, False)
+    out = Tensor._make(xp.asarray(res, dtype=dt.np))
+    if grad_recording(input, other):
+        node = DistBackward0()
+        node.p = float(p)
+        record(node, out, input, other)
+        node.save("self", input)
+        node.save("other", other)
+        node.save("result", out, is_output=True)
+    return out
+
+
+# --------------------------------------------------------------------------- nansum / nanmean
+class NansumBackward0(Node):
+    # nansum: self: nansum_backward(grad.to(self.scalar_type()), self, dim, keepdim)
+    #   = unsqueeze_multiple(grad, dim, ndim) * self.isnan().logical_not()
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
+        g = _expand_grad(grad.to(x.dtype), x._data.shape, self.dims, self.keepdim)
+        return (g * CMP.logical_not(CMP.isnan(x)),)
+
+
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    _check_tensor("nansum", input)
+    dt = _reduce_int_dtype(input, dtype)
+    a = _as(input, dt)
+    dims = _dims(input, dim)
+    xp = input._xp
+    res = xp.nansum(a, axis=_axis(a, dims), keepdims=keepdim) if a.ndim else a.copy()
+    out = Tensor._make(xp.asarray(res, dtype=dt.np))
+    if grad_recording(input):
+        node = NansumBackward0()
+        node.dims, node.keepdim = dims, keepdim
+        record(node, out, input)
+        node.save("self", input)
+    return out
+
+
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    _check_tensor("nanmean", input)
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point or complex dtype but got {scalar_type_name(input.dtype)}"
+        )
+    # torch: nansum(input) / (number of non-NaN elements)
+    dims = _dims(input, dim)
+    a = input._data
+    kept = ~input._xp.isnan(a)
+    count = kept.sum(axis=_axis(a, dims), keepdims=keepdim) if a.ndim else kept.astype(np.int64)
+    return nansum(input, dim, keepdim, dtype=dtype) / Tensor._make(input._xp.asarray(count, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- var_mean / std_mean
+class _MomentsBackward(Node):
+    # var_mean: self: var_mean_backward(grads[0], grads[1], self, dim, correction, keepdim)
+    # std_mean: self: std_mean_backward(grads[0], grads[1], self, result0, dim, correction, keepdim)
+    #   = var (or std) backward of grads[0] + mean backward of grads[1]
+    is_std = False
+
+    def apply(self, g_spread: Tensor, g_mean: Tensor) -> tuple:
+        x = self.saved("self")
+        if self.is_std:
+            result = self.saved("result0")
+            g_spread = P.where(_const(result._data == 0), 0.0, g_spread / (result * 2))
+        g = _var_backward(self, g_spread)
+        shape = x._data.shape
+        count = math.prod(shape[d] for d in self.dims) if shape else 1
+        return (g + _expand_grad(g_mean, shape, self.dims, self.keepdim) / count,)
+
+
+# var_mean.correction: self: var_mean_backward(grads[0], grads[1], self, dim, correction, keepdim)
+VarMeanBackward0 = type("VarMeanBackward0", (_MomentsBackward,), {})
+
+
+# std_mean.correction: self: std_mean_backward(grads[0], grads[1], self, result0, dim, correction, keepdim)
+StdMeanBackward0 = type("StdMeanBackward0", (_MomentsBackward,), {"is_std": True})
+
+
+def _moments(
+    name: str,
+    input: Tensor,  # noqa: A002
+    dim: Any,
+    unbiased: Any,
+    keepdim: bool,
+    correction: Any,
+) -> tuple[Tensor, Tensor]:
+    _check_tensor(name, input)
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+    var, dims, keep, dof, full = _var_forward(name, input, dim, unbiased, keepdim, correction)
+    xp = input._xp
+    a = input._data
+    with P._errstate(xp):
+        m = a.mean(axis=_axis(a, dims), keepdims=keep) if a.size else a.sum(axis=_axis(a, dims), keepdims=keep) / 0
+    spread = xp.sqrt(var) if name == "std_mean" else var
+    s_out = Tensor._make(xp.asarray(spread, dtype=a.real.dtype))
+    m_out = Tensor._make(xp.asarray(m, dtype=a.dtype))
+    if grad_recording(input):
+        node = (StdMeanBackward0 if name == "std_mean" else VarMeanBackward0)()
+        node.dims, node.keepdim, node.dof, node.full = dims, keep, dof, full
+        record(node, (s_out, m_out), input)
+        node.save("self", input)
+        if name == "std_mean":
+            node.save("result0", s_out, is_output=True)
+    return s_out, m_out
+
+
+var_mean = _variance_op("var_mean", functools.partial(_moments, "var_mean"))
+std_mean = _variance_op("std_mean", functools.partial(_moments, "std_mean"))
+
+
+# --------------------------------------------------------------------------- norm
+class LinalgVectorNormBackward0(Node):
+    # linalg_vector_norm: self: linalg_vector_norm_backward(grad, self, ord, result, dim, keepdim)
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
+        shape = x._data.shape
+        g = _restore(grad, shape, self.dims, self.keepdim)
+        nrm = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        return (_norm_backward(g, x, self.p, nrm, self.dims),)
+
+
+def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """FunctionsManual norm_backward, branch by branch."""
+    zero_norm = _const(nrm._data == 0)
+    if p == 0.0:  # return {}: no gradient, i.e. zeros
+        return g.expand(x._data.shape) * 0.0
+    if p == 1.0:  # self.sgn() * grad
+        return P.sign(x) * g
+    if p == 2.0:  # grad * (self / norm).masked_fill_(norm == 0, 0)
+        return g * P.where(zero_norm, 0.0, x / nrm)
+    if math.isinf(p):
+        # self.sgn() * ((grad / mask.sum(dim, true)) * mask), mask = self.abs() == norm | self.abs().isnan()
+        ax = P.abs(x)._data
+        mask = (ax == nrm._data) | x._xp.isnan(ax)
+        count = mask.sum(axis=_axis(mask, dims), keepdims=True)
+        return P.sign(x) * ((g / _const(count)) * _const(mask))
+    if p < 1.0:  # self.sgn() * self.abs().pow_(p - 1).masked_fill_(self == 0, 0) * grad * norm.pow(1 - p)
+        scaled = P.sign(x) * P.where(_const(x._data == 0), 0.0, P.abs(x) ** (p - 1))
+        return scaled * g * nrm ** (1 - p)
+    if p < 2.0:  # self.sgn() * self.abs().pow_(p - 1) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
+        scaled = P.sign(x) * P.abs(x) ** (p - 1)
+    else:  # self * self.abs().pow_(p - 2) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
+        scaled = x * P.abs(x) ** (p - 2)
+    return scaled * P.where(zero_norm, 0.0, g / nrm ** (p - 1))
+
+
+def _norm_order(p: Any) -> float:
+    if p is None or p == "fro":
+        return 2.0
+    if isinstance(p, str):
+        raise NotImplementedError(f"norm(): p={p!r} is not supported by the reference engine")
+    return float(p)
+
+
+def _norm_values(a: Any, xp: Any, p: float, axis: Any, keepdim: bool, shortcut: bool) -> Any:
+    ab = xp.abs(a)
+    count = math.prod(a.shape[d] for d in axis) if axis is not None else 1
+    if count == 1 and p != 0.0 and shortcut:
+        # one element per slice: torch gives |x| itself (no pow, so no underflow for tiny values);
+        # a 0-dim tensor with an explicit dim goes through the pow kernel instead
+        return ab if keepdim or axis is None else ab.reshape([s for i, s in enumerate(a.shape) if i not in axis])
+    with P._errstate(xp):
+        if p == 2.0:
+            return xp.sqrt((ab * ab).sum(axis=axis, keepdims=keepdim))
+        if p == math.inf:
+            return ab.max(axis=axis, keepdims=keepdim)
+        if p == -math.inf:
+            return ab.min(axis=axis, keepdims=keepdim)
+        if p == 0.0:
+            return (ab != 0).sum(axis=axis, keepdims=keepdim).astype(ab.dtype)
+        if p == 1.0:
+            return ab.sum(axis=axis, keepdims=keepdim)
+        return (ab**p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
+
+
+def _vector_norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+    _check_tensor("norm", input)
+    src = _dtype_of(input)
+    if src.category < 2:
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(src)}"
+        )
+    if dtype is not None and D.promote_types(src, dtype) is not dtype:
+        raise RuntimeError(
+            f"linalg.vector_norm: the dtype of the input ({_type_name(src)}) should be convertible without narrowing "
+            f"to the specified dtype ({_type_name(dtype)})"
+        )
+    if p == "fro" and isinstance(dim, tuple | list) and len(dim) > 2:
+        # torch.norm sends 'fro' over more than two dims to linalg.matrix_norm, which refuses them
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
+    order = _norm_order(p)
+    a = _as(input, dtype) if dtype is not None else input._data
+    dims = _dims(input, dim)
+    if math.isinf(order) and a.size == 0 and (a.ndim == 0 or builtins.any(a.shape[d] == 0 for d in dims)):
+        raise RuntimeError(
+            "linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation does not have "
+            "an identity"
+        )
+    xp = input._xp
+    res = _norm_values(a, xp, order, _axis(a, dims), keepdim, shortcut=a.ndim > 0 or dim is None)
+    result = Tensor._make(xp.asarray(res, dtype=a.real.dtype))
+    if grad_recording(input):
+        node = LinalgVectorNormBackward0()
+        node.dims, node.keepdim, node.p = dims, keepdim, order
+        record(node, result, input)
+        node.save("self", input)
+        node.save("result", result, is_output=True)
+    return result
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = [
-    "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumsum", "log_softmax", "logsumexp",
-    "max", "mean", "median", "min", "prod", "softmax", "std", "sum", "var",
+    "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "dist", "log_softmax", "logsumexp", "max",
+    "mean", "median", "min", "nanmean", "nansum", "prod", "renorm", "softmax", "std", "std_mean", "sum", "trace",
+    "var", "var_mean",
 ]  # fmt: skip
-# norm (the vector norms) is exported by ops/linalg_more.norm, which adds p="nuc" on top of it
-METHODS = {name: globals()[name] for name in __all__}
+# norm (torch.norm, built on linalg.vector_norm) is exported by ops/linalg.py
+METHODS = {name: globals()[name] for name in __all__ if name not in ("std_mean", "var_mean")}
+METHODS["renorm_"] = inplace_method(renorm)

@@ -1,4 +1,6 @@
-"""Shape ops and views: view, reshape, expand, unsqueeze, squeeze, permute, transpose, flatten, to.
+"""Shape ops and views: view, reshape, expand, unsqueeze, squeeze, permute, transpose, flatten, to, select,
+narrow, movedim, repeat, flip, roll, tril/triu, diagonal, diag, tile, rot90, nonzero (joining and splitting
+are in ``join.py``).
 
 A view shares storage and version counter with its base. Each view records
 ``_base`` (the root tensor it looks into) and ``_view_fn``, which replays the
@@ -21,7 +23,8 @@ from ..autograd import grad_mode
 from ..autograd.engine import sum_to_shape
 from ..autograd.graph import Node
 from ..tensor import Tensor, _size_args
-from ._util import check_common_device, grad_recording, needs, record, wrap_dims
+from . import reduction as R
+from ._util import grad_recording, record, wrap_dims
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -103,13 +106,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     arr = _reshape_view(input._data, shape)
     if arr is None:
         # not expressible as a view: torch clones (CloneBackward0) then _unsafe_view's the copy
-        copy = clone(input)
-        out = Tensor._make(copy._data.reshape(shape))
-        if grad_recording(copy):
-            node = UnsafeViewBackward0()
-            node.self_sizes = copy._data.shape
-            record(node, out, copy)
-        return out
+        return _unsafe_view(clone(input), shape)
     return _view_result(input, arr, lambda t: t.reshape(shape), ViewBackward0)
 
 
@@ -117,6 +114,16 @@ class UnsafeViewBackward0(Node):
     # _unsafe_view: self: grad.reshape_symint(self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
         return (grad.reshape(self.self_sizes),)
+
+
+def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
+    """A reshape torch does not track as a view (its input is a fresh, contiguous result)."""
+    out = Tensor._make(t._data.reshape(shape))
+    if grad_recording(t):
+        node = UnsafeViewBackward0()
+        node.self_sizes = t._data.shape
+        record(node, out, t)
+    return out
 
 
 def _reshape_view(a: Any, shape: tuple[int, ...]) -> Any:
@@ -210,6 +217,7 @@ class SqueezeBackward0(Node):
         return (grad.reshape(self.self_sizes),)
 
 
+# squeeze.dim: self: unsqueeze_to(grad, dim, self.sym_sizes()); squeeze.dims: the same with dims
 SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
 SqueezeBackward2 = type("SqueezeBackward2", (SqueezeBackward0,), {})
 
@@ -465,6 +473,7 @@ class SelectBackwardBackward0(Node):
         return (self.replay(grad),)
 
 
+# slice_backward: grad_output: grad.slice_symint(dim, start, end, step)
 SliceBackwardBackward0 = type("SliceBackwardBackward0", (SelectBackwardBackward0,), {})
 
 
@@ -537,189 +546,36 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:  # noqa:
     return _slice(input, d, start, start + length, 1)
 
 
-# --------------------------------------------------------------------------- split / chunk / unbind
-class SplitBackward0(Node):
-    # split.Tensor: self: split_backward(grads, split_size, dim, self.sym_sizes(), self.options())
-    def apply(self, *grads: Tensor) -> tuple:
-        return (cat(list(grads), self.dim),)
 
 
-SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (SplitBackward0,), {})
 
 
-class UnbindBackward0(Node):
-    # unbind.int: self: unbind_backward(grads, dim) = stack(grads, dim)
-    def apply(self, *grads: Tensor) -> tuple:
-        return (stack(list(grads), self.dim),)
 
 
-def _multi_view(input: Tensor, arrs: list, replays: list, node_cls: type, dim: int) -> tuple[Tensor, ...]:  # noqa: A002
-    outs = tuple(make_view(input, a, r) for a, r in zip(arrs, replays, strict=True))
-    if grad_recording(input):
-        node = node_cls()
-        node.dim = dim
-        record(node, outs, input)
-    return outs
 
 
-def _split_pieces(input: Tensor, d: int, sizes: list[int], node_cls: type) -> tuple[Tensor, ...]:  # noqa: A002
-    arrs, replays, off = [], [], 0
-    for s in sizes:
-        key = (slice(None),) * d + (slice(off, off + s), Ellipsis)
-        arrs.append(input._data[key])
-        replays.append(lambda t, o=off, s=s: _slice(t, d, o, o + s, 1))
-        off += s
-    return _multi_view(input, arrs, replays, node_cls, d)
 
 
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    if tensor.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    d = wrap_dims(dim, tensor.ndim)[0]
-    size = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, list | tuple):
-        sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != size or any(s < 0 for s in sizes):
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
-                f"{d}), but got split_sizes=[{', '.join(map(str, sizes))}]"
-            )
-        return _split_pieces(tensor, d, sizes, SplitWithSizesBackward0)
-    step = int(split_size_or_sections)
-    if step < 0:
-        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-    if step == 0 and size != 0:
-        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-    n = max((size + step - 1) // step, 1) if step else 1
-    sizes = [min(step, size - i * step) for i in range(n)]
-    return _split_pieces(tensor, d, sizes, SplitBackward0)
 
 
-def tensor_split_sections(input: Tensor, sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    return split(input, sections, dim)
 
 
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    if input.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = wrap_dims(dim, input.ndim)[0]
-    size = input._data.shape[d]
-    step = (size + chunks - 1) // chunks
-    if step == 0:  # torch: an empty dim gives `chunks` empty pieces through split_with_sizes
-        return _split_pieces(input, d, [0] * chunks, SplitWithSizesBackward0)
-    return split(input, step, d)
 
 
-def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    if input.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = wrap_dims(dim, input.ndim)[0]
-    n = input._data.shape[d]
-    arrs = [input._data[(slice(None),) * d + (i, Ellipsis)] for i in range(n)]
-    replays = [lambda t, i=i: _select(t, d, i) for i in range(n)]
-    return _multi_view(input, arrs, replays, UnbindBackward0, d)
 
 
-# --------------------------------------------------------------------------- cat / stack
-class CatBackward0(Node):
-    # cat: tensors: cat_tensors_backward(grad, to_args_sizes(tensors), to_args_scalartypes(tensors), dim)
-    def apply(self, grad: Tensor) -> tuple:
-        out, off = [], 0
-        for i, size in enumerate(self.sizes):
-            if size is None:  # a skipped legacy empty 1-d input
-                out.append(None)
-                continue
-            n = size[self.dim]
-            out.append(_slice(grad, self.dim, off, off + n, 1) if needs(self, i) else None)
-            off += n
-        return tuple(out)
 
 
-class StackBackward0(Node):
-    # stack: tensors: stack_tensors_backward(grad, dim, to_args_scalartypes(tensors)) = grad.unbind(dim)
-    def apply(self, grad: Tensor) -> tuple:
-        return unbind(grad, self.dim)
 
 
-def _tensor_list(tensors: Any, fn: str) -> list[Tensor]:
-    if isinstance(tensors, Tensor) or not isinstance(tensors, list | tuple):
-        raise TypeError(
-            f"{fn}(): argument 'tensors' (position 1) must be tuple of Tensors, not {type(tensors).__name__}"
-        )
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(
-                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
-            )
-    return list(tensors)
 
 
-def _promoted(tensors: list[Tensor]) -> tuple[D.dtype, Any]:
-    dt = tensors[0].dtype
-    for t in tensors[1:]:
-        dt = D.promote_types(dt, t.dtype)
-    return dt, tensors[0]._xp
 
 
-def cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
-    ts = _tensor_list(tensors, "cat")
-    if not ts:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    check_common_device("cat", *(("tensors", t) for t in ts))
-    for i, t in enumerate(ts):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    # legacy rule: 1-d empty tensors are skipped whatever the other shapes
-    skipped = [t.ndim == 1 and t._data.shape[0] == 0 for t in ts]
-    used = [t for t, sk in zip(ts, skipped, strict=True) if not sk]
-    dt, xp = _promoted(ts)
-    ref = used[0] if used else ts[0]
-    d = wrap_dims(dim, ref.ndim)[0]
-    for i, t in enumerate(ts):
-        if skipped[i] and used:
-            continue
-        if t.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
-        for k in range(ref.ndim):
-            if k != d and t._data.shape[k] != ref._data.shape[k]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref._data.shape[k]} "
-                    f"but got size {t._data.shape[k]} for tensor number {i} in the list."
-                )
-    arrs = [t._data.astype(dt.np, copy=False) for t in (used or [ref])]
-    res = Tensor._make(xp.concatenate(arrs, axis=d))
-    if grad_recording(*ts):
-        node = CatBackward0()
-        node.dim = d
-        node.sizes = [None if sk and used else t._data.shape for t, sk in zip(ts, skipped, strict=True)]
-        record(node, res, *ts)
-    return res
 
 
-concat = concatenate = cat
 
 
-def stack(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
-    ts = _tensor_list(tensors, "stack")
-    if not ts:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    d = wrap_dims(dim, ts[0].ndim + 1)[0]
-    for i, t in enumerate(ts[1:], 1):
-        if t._data.shape != ts[0]._data.shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got [{', '.join(map(str, ts[0].shape))}] at "
-                f"entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}"
-            )
-    check_common_device("cat", *(("tensors", t) for t in ts))  # torch's stack concatenates unsqueezed inputs
-    dt, xp = _promoted(ts)
-    res = Tensor._make(xp.stack([t._data.astype(dt.np, copy=False) for t in ts], axis=d))
-    if grad_recording(*ts):
-        node = StackBackward0()
-        node.dim = d
-        record(node, res, *ts)
-    return res
 
 
 # --------------------------------------------------------------------------- movedim / repeat / flip / roll / tril
@@ -866,13 +722,11 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002
 
 
 METHODS.update({
-    "select": select, "narrow": narrow, "split": split, "chunk": chunk, "unbind": unbind, "movedim": movedim,
-    "moveaxis": moveaxis, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril, "triu": triu,
+    "select": select, "narrow": narrow, "movedim": movedim, "moveaxis": moveaxis, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril, "triu": triu,
     "nonzero": nonzero,
 })  # fmt: skip
 __all__ += [
-    "cat", "chunk", "concat", "concatenate", "flip", "movedim", "moveaxis", "narrow", "nonzero", "repeat", "roll",
-    "select", "split", "stack", "tril", "triu", "unbind",
+    "flip", "movedim", "moveaxis", "narrow", "nonzero", "repeat", "roll", "select", "tril", "triu",
 ]  # fmt: skip
 
 
@@ -925,3 +779,78 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 METHODS["diagonal"] = diagonal
 __all__ += ["diagonal"]
+
+
+# --------------------------------------------------------------------------- diag / trace
+class DiagEmbedBackward0(Node):
+    # diag_embed: self: grad.diagonal(offset, dim1, dim2)
+    def apply(self, grad: Tensor) -> tuple:
+        return (diagonal(grad, self.offset, 0, 1),)
+
+
+# diagonal_copy: the same formula as diagonal, under the name torch gives the copying variant
+DiagonalBackward0_copy = type("DiagonalBackward0_copy", (DiagonalBackward0,), {})
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    R._check_tensor("diag", input)
+    a = input._data
+    xp = input._xp
+    if a.ndim == 1:
+        n = a.shape[0] + abs(diagonal)
+        res = xp.zeros((n, n), dtype=a.dtype)
+        _diag_view(res, xp, diagonal, 0, 1)[...] = a
+        out = Tensor._make(res)
+        if grad_recording(input):
+            node: Node = DiagEmbedBackward0()
+            node.offset = diagonal
+            record(node, out, input)
+        return out
+    if a.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
+    out = Tensor._make(_diag_view(a, xp, diagonal, 0, 1).copy())
+    if grad_recording(input):
+        node = DiagonalBackward0_copy()
+        node.self_sizes, node.offset, node.dim1, node.dim2 = a.shape, diagonal, 0, 1
+        record(node, out, input)
+    return out
+
+
+def tile(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+    reps = _size_args((dims,), "tile")
+    if len(reps) < input.ndim:
+        reps = (1,) * (input.ndim - len(reps)) + reps
+    return repeat(input, reps)
+
+
+
+
+
+
+class Rot90Backward0(Node):
+    # rot90: self: grad.rot90(-k, dims)
+    def apply(self, grad: Tensor) -> tuple:
+        return (rot90(grad, -self.k, self.dims),)
+
+
+def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:  # noqa: A002
+    R._check_tensor("rot90", input)
+    dl = list(dims)
+    if len(dl) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dl)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = wrap_dims(dl[0], input.ndim)[0], wrap_dims(dl[1], input.ndim)[0]
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    out = Tensor._make(input._xp.ascontiguousarray(input._xp.rot90(input._data, k, axes=(d0, d1))))
+    if grad_recording(input):
+        node = Rot90Backward0()
+        node.k, node.dims = k, (d0, d1)
+        record(node, out, input)
+    return out
+
+
+# --------------------------------------------------------------------------- exports
+METHODS.update({name: globals()[name] for name in ("diag", "rot90", "tile")})
+__all__ += ["diag", "rot90", "tile"]

@@ -1,14 +1,15 @@
-"""Sorting and scans: sort, argsort, msort, topk, kthvalue, cumprod, cummax, cummin, searchsorted, unique,
-bincount.
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, mode, quantile, nanquantile,
+searchsorted, unique, bincount, histc.
 
 Ties follow torch's CPU kernels where those are deterministic (sort is stable, NaN sorts as the largest
-value, cummax/cummin move to the latest tie). topk and kthvalue use ``std::nth_element`` in torch, whose
+value). topk and kthvalue use ``std::nth_element`` in torch, whose
 choice among equal values is not reproduced: the engine picks ties in stable order. Backward formulas are
 written with engine ops, so double backward works.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,13 +17,14 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import blas as B
 from . import indexing as I
 from . import pointwise as P
 from . import reduction as R
+from . import shape as S
 from ._util import grad_recording, record, wrap_dims
-from .inplace import inplace_method
 
-_RETURN_TYPES = {n: R._return_type(n) for n in ("sort", "topk", "kthvalue", "cummax", "cummin")}
+_RETURN_TYPES = {n: R._return_type(n) for n in ("sort", "topk", "kthvalue")}
 
 
 def _check_not_complex(t: Tensor) -> None:
@@ -83,15 +85,7 @@ def _values_indices(
     indices: Any,
     node_cls: type,
 ) -> Any:
-    vals = Tensor._make(input._xp.asarray(values, dtype=input._data.dtype))
-    idx = Tensor._make(input._xp.asarray(indices, dtype=np.int64))
-    if grad_recording(input):
-        node = node_cls()
-        node.self_sizes, node.dim, node.keepdim = input._data.shape, d, keepdim
-        node.indices, node.xp = idx._data, input._xp
-        record(node, (vals, idx), input)
-        idx._grad_fn = None  # indices are not differentiable: torch gives them no grad_fn
-    return _RETURN_TYPES[name](vals, idx)
+    return R._values_and_indices(_RETURN_TYPES[name], input, d, keepdim, values, indices, node_cls)
 
 
 # --------------------------------------------------------------------------- sort / argsort / msort
@@ -166,110 +160,20 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     return _values_indices("kthvalue", input, d, keepdim, vals, idx, KthvalueBackward0)
 
 
-# --------------------------------------------------------------------------- cumprod
-class CumprodBackward0(Node):
-    # cumprod: self: cumprod_backward(grad.to(self.scalar_type()), self, dim, result)
-    def apply(self, grad: Tensor) -> tuple:
-        x, result, d = self.saved("self"), self.saved("result"), self.dim
-        g = grad.to(x.dtype)
-        if x._data.size <= 1 or x.ndim == 0 or x._data.shape[d] == 1:
-            return (g,)
-        if not (x._data == 0).any():
-            # no zeros: reversed_cumsum(grad * result, dim) / input
-            return (R._flip(R.cumsum(R._flip(g * result, d), d), d) / x,)
-        return (_cumprod_backward_with_zeros(g, x, d),)
 
 
-def _cumprod_backward_with_zeros(g: Tensor, x: Tensor, d: int) -> Tensor:
-    """d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k: torch's O(n^2) double-backward branch.
-
-    Row k of a (n, n) stack holds ``x`` with ``x_k`` set to one; its cumprod gives every such product
-    at once, and the mask keeps j >= k.
-    """
-    n = x._data.shape[d]
-    xm = x.movedim(d, -1)
-    gm = g.movedim(d, -1)
-    eye = np.eye(n, dtype=bool)
-    rows = P.where(Tensor._make(x._xp.asarray(eye)), 1.0, xm.unsqueeze(-2))  # (..., k, i)
-    prods = cumprod(rows, -1)  # (..., k, j)
-    keep = Tensor._make(x._xp.asarray(np.triu(np.ones((n, n), dtype=bool))))  # j >= k
-    grad_k = R.sum(P.where(keep, prods * gm.unsqueeze(-2), 0.0), -1)
-    return grad_k.movedim(-1, d)
 
 
-def cumprod(input: Tensor, dim: Any = R._MISSING, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
-    R._check_tensor("cumprod", input)
-    if dim is R._MISSING:
-        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
-    d = wrap_dims(dim, input.ndim)[0]
-    dt = R._reduce_int_dtype(input, dtype)
-    a = R._as(input, dt)
-    # torch's running product is kept in its accumulate type (float64 for float32, float32 for Half)
-    acc = {D.float16: np.float32, D.float32: np.float64}.get(dt, dt.np)
-    with P._errstate(input._xp):
-        res = a.copy() if a.ndim == 0 else input._xp.cumprod(a, axis=d, dtype=acc).astype(dt.np, copy=False)
-    result = Tensor._make(res)
-    if grad_recording(input):
-        node = CumprodBackward0()
-        node.dim = d
-        record(node, result, input)
-        node.save("self", input)
-        node.save("result", result, is_output=True)
-    return result
 
 
-# --------------------------------------------------------------------------- cummax / cummin
-class _CumMaxMin(Node):
-    # cummax/cummin: self: cummaxmin_backward(grad, self, indices, dim) = zeros.scatter_add(dim, indices, grad)
-    def apply(self, grad: Tensor, grad_indices: Tensor | None = None) -> tuple:
-        if not self.self_sizes:
-            return (grad,)
-        zeros = Tensor._make(grad._xp.zeros(self.self_sizes, dtype=grad._data.dtype))
-        return (I.scatter_add(zeros, self.dim, Tensor._make(self.indices), grad),)
 
 
-CummaxBackward0 = type("CummaxBackward0", (_CumMaxMin,), {})
-CumminBackward0 = type("CumminBackward0", (_CumMaxMin,), {})
 
 
-def _cum_extreme(name: str, input: Tensor, dim: int) -> Any:  # noqa: A002
-    R._check_tensor(name, input)
-    d = wrap_dims(dim, input.ndim)[0]
-    a = input._data
-    xp = input._xp
-    if a.ndim == 0 or a.size == 0:
-        vals, idx = a.copy(), xp.zeros(a.shape, dtype=np.int64)
-    else:
-        am = xp.moveaxis(a, d, 0)
-        vals_m, idx_m = xp.empty_like(am), xp.empty(am.shape, dtype=np.int64)
-        cur, pos = am[0].copy(), xp.zeros(am.shape[1:], dtype=np.int64)
-        floating = a.dtype.kind == "f"
-        for i in range(am.shape[0]):
-            v = am[i]
-            # torch's kernel: take x when it is NaN, or when the running value is not NaN and x >= (<=) it
-            better = (v >= cur) if name == "cummax" else (v <= cur)
-            if floating:
-                better = xp.isnan(v) | (~xp.isnan(cur) & better)
-            cur = xp.where(better, v, cur)
-            pos = xp.where(better, i, pos)
-            vals_m[i], idx_m[i] = cur, pos
-        vals, idx = xp.moveaxis(vals_m, 0, d), xp.moveaxis(idx_m, 0, d)
-    values = Tensor._make(vals.copy())  # copies are C-contiguous (ascontiguousarray would make 0-d 1-d)
-    indices = Tensor._make(idx.copy())
-    if grad_recording(input):
-        node = (CummaxBackward0 if name == "cummax" else CumminBackward0)()
-        node.self_sizes, node.dim, node.indices = a.shape, d, indices._data
-        record(node, (values, indices), input)
-        indices._grad_fn = None
-    return _RETURN_TYPES[name](values, indices)
 
 
-def cummax(input: Tensor, dim: int) -> Any:  # noqa: A002
-    return _cum_extreme("cummax", input, dim)
 
 
-def cummin(input: Tensor, dim: int) -> Any:  # noqa: A002
-    return _cum_extreme("cummin", input, dim)
 
 
 # --------------------------------------------------------------------------- searchsorted
@@ -322,6 +226,7 @@ class _UniqueBackward(Node):
         raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
 
 
+# _unique2: self: not_implemented("_unique2"); unique_dim: self: not_implemented("unique_dim")
 Unique2Backward0 = type("Unique2Backward0", (_UniqueBackward,), {"op": "_unique2"})
 UniqueDimBackward0 = type("UniqueDimBackward0", (_UniqueBackward,), {"op": "unique_dim"})
 
@@ -380,9 +285,202 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     return res
 
 
+# --------------------------------------------------------------------------- quantile / nanquantile
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+class TransposeBackward1(Node):
+    # transpose_: self: grad.transpose(dim0, dim1)
+    def apply(self, grad: Tensor) -> tuple:
+        return (S.transpose(grad, self.dim0, self.dim1),)
+
+
+class UnsqueezeBackward1(Node):
+    # unsqueeze_: self: grad.squeeze(dim)
+    def apply(self, grad: Tensor) -> tuple:
+        return (S.squeeze(grad, self.dim),)
+
+
+def _inplace_meta(t: Tensor, arr: Any, node: Node) -> Tensor:
+    """A shape-only in-place op (squeeze_, unsqueeze_, transpose_) on a fresh internal result."""
+    out = Tensor._make(arr)
+    out._vc = t._vc
+    out._vc[0] += 1
+    if grad_recording(t):
+        node.self_sizes = t._data.shape
+        record(node, out, t)
+    return out
+
+
+def _squeeze_last_(t: Tensor) -> Tensor:
+    a = t._data
+    return _inplace_meta(t, a.reshape(a.shape[:-1]) if a.shape[-1] == 1 else a, B.SqueezeBackward4())
+
+
+def _quantile(
+    name: str,
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: Any,
+    keepdim: bool,
+    interpolation: str,
+    ignore_nan: bool,
+) -> Tensor:
+    """torch's quantile_impl: sort, rank, gather the neighbours, lerp between them."""
+    R._check_tensor(name, input)
+    if input._data.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if input.dtype not in (D.float32, D.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q.dtype != input.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        qa = q._data
+    else:
+        qa = np.asarray(q, dtype=input._data.dtype)
+    if not ((qa >= 0) & (qa <= 1)).all():
+        if qa.ndim == 0:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {float(qa)}")
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but got {interpolation}"
+        )
+    xp = input._xp
+    if dim is None:
+        sorted_ = sort(S.flatten(input)).values
+        out_shape = [1] * input.ndim if keepdim else []
+    else:
+        d = wrap_dims(dim, max(input.ndim, 1))[0]
+        if input.ndim == 0 or d == input.ndim - 1:
+            sorted_ = sort(input).values
+        else:
+            sorted_ = sort(S.transpose(S.unsqueeze(input, -1), d, -1)).values
+        out_shape = list(input.shape)
+        if keepdim:
+            out_shape[d] = 1
+        elif out_shape:
+            del out_shape[d]
+    if qa.ndim == 1:
+        out_shape = [qa.shape[0], *out_shape]
+    in_shape = [*(out_shape[1:] if qa.ndim == 1 else out_shape), sorted_.shape[-1] if sorted_.ndim else 1]
+    sorted_ = S.view(sorted_, tuple(in_shape))
+    s = sorted_._data
+    nan_rows = xp.isnan(s).any(axis=-1, keepdims=True)
+    with P._errstate(xp):
+        if ignore_nan:
+            count = (~xp.isnan(s)).sum(axis=-1, keepdims=True)
+            # an all-NaN row ranks 0, so its quantile is the NaN there
+            ranks = xp.maximum(qa.reshape(-1) * (count - 1).astype(s.dtype), 0)
+        else:
+            ranks = qa.reshape(-1) * (s.shape[-1] - 1)
+            ranks = xp.where(nan_rows, s.shape[-1] - 1, ranks)
+        ranks = ranks.astype(s.dtype)
+        if interpolation == "lower":
+            ranks = xp.floor(ranks)
+        elif interpolation == "higher":
+            ranks = xp.ceil(ranks)
+        elif interpolation == "nearest":
+            ranks = xp.round(ranks)  # round half to even, as torch's round_
+    below = ranks.astype(np.int64)
+    values = I.gather(sorted_, -1, Tensor._make(below))
+    if interpolation in ("linear", "midpoint"):
+        weights = xp.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        above = I.gather(sorted_, -1, Tensor._make(xp.ceil(ranks).astype(np.int64)))
+        values = values.lerp_(above, Tensor._make(weights))
+    if qa.ndim == 0:
+        return _squeeze_last_(values)
+    v = values._data
+    node = UnsqueezeBackward1()
+    node.dim = 0
+    values = _inplace_meta(values, v.reshape((1, *v.shape)), node)
+    node = TransposeBackward1()
+    node.dim0, node.dim1 = 0, values.ndim - 1
+    values = _inplace_meta(values, xp.swapaxes(values._data, 0, -1), node)
+    return _squeeze_last_(values)
+
+
+def _quantile_op(name: str, ignore_nan: bool) -> Callable[..., Tensor]:
+    """quantile and nanquantile: one signature, NaN handling aside."""
+
+    def op(
+        input: Tensor,  # noqa: A002
+        q: Any,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        interpolation: str = "linear",
+    ) -> Tensor:
+        return _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan)
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+quantile = _quantile_op("quantile", False)
+nanquantile = _quantile_op("nanquantile", True)
+
+
+# --------------------------------------------------------------------------- mode
+ModeBackward0 = type("ModeBackward0", (_SelectedValues,), {"__doc__": "mode: value_selecting_reduction_backward"})
+
+
+_MODE = R._return_type("mode")
+
+
+def _mode_row(row: Any) -> tuple[Any, int]:
+    # the most frequent value, the smallest among ties, at its last position (torch's CPU kernel)
+    values, counts = np.unique(row, return_counts=True)
+    v = values[int(np.argmax(counts))]
+    return v, int(np.flatnonzero(row == v)[-1])
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+    R._check_tensor("mode", input)
+    d = wrap_dims(dim, max(input.ndim, 1))[0]
+    a = np.asarray(input._data)
+    if a.ndim == 0:
+        vals, idx = a.copy(), np.asarray(0)
+    else:
+        moved = np.moveaxis(a, d, -1)
+        flat = moved.reshape(-1, moved.shape[-1])
+        pairs = [_mode_row(r) for r in flat]
+        vals = np.array([p[0] for p in pairs], dtype=a.dtype).reshape(moved.shape[:-1])
+        idx = np.array([p[1] for p in pairs], dtype=np.int64).reshape(moved.shape[:-1])
+        if keepdim:
+            vals, idx = np.expand_dims(vals, d), np.expand_dims(idx, d)
+    return R._values_and_indices(_MODE, input, d, keepdim, vals, idx, ModeBackward0)
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """torch.histc: equal-width bins; min == max means the data's range. Not differentiable, as in torch."""
+    R._check_tensor("histc", input)
+    a = input._data
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{R._type_name(R._dtype_of(input))}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if min > max:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    flat = a.reshape(-1)
+    inside = flat[(flat >= lo) & (flat <= hi)]
+    # torch's kernel: the bin from the scaled position, the last edge belonging to the last bin
+    pos = ((inside - lo) * bins / (hi - lo)).astype(np.int64)
+    pos = np.minimum(pos, bins - 1)
+    counts = np.bincount(pos, minlength=bins)[:bins]
+    return Tensor._make(input._xp.asarray(counts, dtype=a.dtype))
+
+
+# --------------------------------------------------------------------------- exports
 __all__ = [
-    "argsort", "bincount", "cummax", "cummin", "cumprod", "kthvalue", "msort", "searchsorted", "sort", "topk",
-    "unique",
+    "argsort", "bincount", "histc", "kthvalue", "mode", "msort", "nanquantile", "quantile", "searchsorted", "sort",
+    "topk", "unique",
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in __all__ if name != "searchsorted"}
-METHODS["cumprod_"] = inplace_method(cumprod)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ...._creation import as_tensor, tensor
 from ...._dtype import float64
-from ....ops.shape import stack
+from ....ops.join import stack
 from ....tensor import Tensor
 
 # dtype.str of NumPy arrays of bytes, str or objects, which cannot become tensors

@@ -392,7 +392,10 @@ def _node_classes(prefix: str, op: Any, shift: int) -> tuple[type, type, type]:
 
 _XLOGY = _node_classes("Xlogy", xlogy, 0)
 _XLOG1PY = _node_classes("SpecialXlog1Py", xlog1py, 1)
+# xlogy.Tensor: self: grad * at::xlogy((self != 0), other), other: grad * self / other
+# (Backward1: xlogy.Scalar_Self, other only; Backward2: xlogy.Scalar_Other, self only)
 XlogyBackward0, XlogyBackward1, XlogyBackward2 = _XLOGY
+# special_xlog1py: self: grad * other.log1p(), other: grad * self / (other + 1) (Backward1/2: the Scalar overloads)
 SpecialXlog1PyBackward0, SpecialXlog1PyBackward1, SpecialXlog1PyBackward2 = _XLOG1PY
 
 

@@ -1,0 +1,122 @@
+"""Comparisons, logic and bit operations (no derivative: the results are bool or integer tensors).
+
+eq/ne/lt/le/gt/ge and their aliases, logical_and/or/xor/not, bitwise_and/or/xor/not, isnan/isinf/isfinite,
+isclose/allclose/equal and signbit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from ._util import binary_arrays
+from .pointwise import _check_tensor, _scalar_name, _scalar_or_tensor, _xp
+
+
+# --------------------------------------------------------------------------- comparisons and logic (no grad)
+def _compare(name: str, fn: Any) -> Any:
+    def op(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
+        if not _scalar_or_tensor(other):
+            if name in ("eq", "ne"):
+                return NotImplemented  # x == "abc" falls back to Python's identity comparison
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        a, b, _ = binary_arrays(input, other)
+        return Tensor._make(fn(a, b))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+eq = _compare("eq", lambda a, b: a == b)
+ne = _compare("ne", lambda a, b: a != b)
+lt = _compare("lt", lambda a, b: a < b)
+le = _compare("le", lambda a, b: a <= b)
+gt = _compare("gt", lambda a, b: a > b)
+ge = _compare("ge", lambda a, b: a >= b)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _logical(name: str, fn: Any) -> Any:
+    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+        a, b, _ = binary_arrays(input, other)
+        return Tensor._make(fn(_xp(a), a.astype(bool), b.astype(bool)))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+logical_and = _logical("logical_and", lambda xp, a, b: xp.logical_and(a, b))
+logical_or = _logical("logical_or", lambda xp, a, b: xp.logical_or(a, b))
+logical_xor = _logical("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
+
+
+def logical_not(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).logical_not(input._data))
+
+
+def _bitwise(name: str, fn: Any) -> Any:
+    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+        a, b, dt = binary_arrays(input, other)
+        if dt.category >= 2:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_scalar_name(dt)}'")
+        return Tensor._make(fn(a, b))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and", lambda a, b: a & b)
+bitwise_or = _bitwise("bitwise_or", lambda a, b: a | b)
+bitwise_xor = _bitwise("bitwise_xor", lambda a, b: a ^ b)
+
+
+def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
+    if input._data.dtype.kind == "f":
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
+    return Tensor._make(~input._data)
+
+
+def isnan(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).isnan(input._data))
+
+
+def isinf(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).isinf(input._data))
+
+
+def isfinite(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._make(_xp(input._data).isfinite(input._data))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
+    a, b, _ = binary_arrays(input, other)
+    return bool(_xp(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
+    a, b, _ = binary_arrays(input, other)
+    return Tensor._make(_xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    if input.shape != other.shape:
+        return False
+    a, b, _ = binary_arrays(input, other)
+    return bool((a == b).all())
+
+
+def signbit(input: Tensor) -> Tensor:  # noqa: A002
+    _check_tensor("signbit", input)
+    a = input._data
+    if a.dtype.kind == "f":
+        return Tensor._make(input._xp.signbit(a))
+    return Tensor._make(a < 0 if a.dtype.kind == "i" else input._xp.zeros(a.shape, dtype=bool))
+
+
+# --------------------------------------------------------------------------- exports
+__all__ = [
+    "allclose", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "equal", "ge", "greater",
+    "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "less", "less_equal", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "lt", "ne", "not_equal", "signbit",
+]  # fmt: skip
+METHODS = {name: globals()[name] for name in __all__}
