@@ -14,7 +14,7 @@ from typing import Any
 from ..._creation import empty, zeros
 from ...tensor import Tensor
 from .. import init
-from .._rnn import State, cell_forward, rnn_forward
+from .._functional.rnn import State, cell_forward, rnn_forward
 from ..module import Module
 from ..parameter import Parameter
 

@@ -1,22 +1,15 @@
-"""Ops the nn layer needs, each with its own graph node: mm, linear, mean, softmax, log_softmax.
-
-They live here so ``nn`` works on its own; node class names are torch's
-(``AddmmBackward0``, ``MmBackward0``, ``SoftmaxBackward0`` ...). Backward
-formulas are written with engine ops so double backward works.
-"""
+"""linear (torch's addmm/mm graph) and bilinear (torch's composite, ATen's ``Linear.cpp``)."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
-from ..autograd import grad_mode
-from ..autograd.graph import Node
-from ..ops import reduction as _reduction
-from ..ops._util import check_common_device, grad_recording, needs, record
-from ..ops.inplace import scalar_type_name
-from ..ops.linalg import mm
-from ..tensor import Tensor
+from ...autograd import grad_mode
+from ...autograd.graph import Node
+from ...ops._util import check_common_device, grad_recording, needs, record
+from ...ops.inplace import scalar_type_name
+from ...ops.linalg import mm
+from ...tensor import Tensor
 
 
 def _check_mm(a: Any, b: Any) -> None:
@@ -103,25 +96,29 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out.reshape(*lead, weight.shape[0])
 
 
-# --------------------------------------------------------------------------- mean, softmax
-def mean_all(input: Tensor) -> Tensor:  # noqa: A002
-    """Mean over all elements (the losses' 'mean' reduction): torch.mean, MeanBackward0."""
-    return _reduction.mean(input)
 
-
-def softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
-    """torch's legacy implicit dim for softmax-like calls without ``dim``."""
-    warnings.warn(
-        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
-        UserWarning,
-        stacklevel=stacklevel,
-    )
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
-    return _reduction.softmax(input, dim, dtype=dtype)
-
-
-def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
-    return _reduction.log_softmax(input, dim, dtype=dtype)
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} and {input2.shape[i]}"
+            )
+    for n, x, j in ((1, input1, 1), (2, input2, 2)):
+        if x.shape[-1] != weight.shape[j]:
+            raise RuntimeError(
+                f"bilinear(): input{n} size does not match weight size: got {x.shape[-1]} but expected "
+                f"{weight.shape[j]}"
+            )
+    if bias is not None and bias.shape[0] != weight.shape[0]:
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected {weight.shape[0]}"
+        )
+    out_f, in1, in2 = weight.shape
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    # out[b, o] = sum_ij x1[b, i] W[o, i, j] x2[b, j]: one product over i, then a weighted sum over j
+    left = (x1 @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)).reshape(-1, out_f, in2)
+    out = (left * x2.unsqueeze(1)).sum(-1).reshape(*input1.shape[:-1], out_f)
+    return out + bias if bias is not None else out

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from .._creation import empty
-from ..autograd import grad_mode
-from ..autograd.graph import Node
-from ..ops._util import grad_recording, record
-from ..ops.linalg import matmul
-from ..tensor import Tensor
+from ..._creation import empty
+from ...autograd import grad_mode
+from ...autograd.graph import Node
+from ...ops._util import grad_recording, record
+from ...ops.linalg import matmul
+from ...tensor import Tensor
 
 
 class ConstantPadNdBackward0(Node):
