@@ -48,6 +48,13 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
     return "mean" if size_average else "sum"
 
 
+def _reduction_arg(size_average: Any, reduce: Any, reduction: str) -> str:
+    """A loss's reduction from its arguments: the legacy flags mapped, then checked."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    return reduction
+
+
 def _reduce(arr: Any, reduction: str) -> Any:
     # through the core reductions, so losses share the engine's one summation order
     if reduction == "mean":
@@ -67,6 +74,17 @@ def _reduced(arr: Any, reduction: str) -> Tensor:
 def _mean_norm(numel: int, reduction: str) -> float:
     # the 'mean' reductions' grads carry 1 / numel
     return 1.0 / max(numel, 1) if reduction == "mean" else 1.0
+
+
+def _record_pair(out: Tensor, input: Tensor, target: Tensor, node_cls: type[Node], **attrs: Any) -> Tensor:  # noqa: A002
+    """Record ``node_cls`` (with ``attrs``) for a loss node that saves its input and target."""
+    if grad_recording(input, target):
+        node = node_cls()
+        node.__dict__.update(attrs)
+        record(node, out, input, target)
+        node.save("self", input)
+        node.save("target", target)
+    return out
 
 
 def _apply_reduction(loss: Tensor, reduction: str) -> Tensor:
@@ -111,18 +129,10 @@ def mse_loss(
     reduction: str = "mean",
 ) -> Tensor:
     x, t = _broadcast_pair(input, target)
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     a, b = x._data, t._data
     d = a - b
-    out = _reduced(d * d, reduction)
-    if grad_recording(x, t):
-        node = MseLossBackward0()
-        node.norm = 2.0 * _mean_norm(d.size, reduction)
-        record(node, out, x, t)
-        node.save("self", x)
-        node.save("target", t)
-    return out
+    return _record_pair(_reduced(d * d, reduction), x, t, MseLossBackward0, norm=2.0 * _mean_norm(d.size, reduction))
 
 
 # --------------------------------------------------------------------------- l1 (composite, as in torch)
@@ -134,8 +144,7 @@ def l1_loss(
     reduction: str = "mean",
 ) -> Tensor:
     x, t = _broadcast_pair(input, target)
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     return _apply_reduction((x - t).abs(), reduction)
 
 
@@ -231,8 +240,7 @@ def cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     cdim = 1 if input.ndim >= 2 else 0
     logp = _reduction.log_softmax(input, cdim)
     if target._data.dtype.kind == "f" and target.shape == input.shape:
@@ -318,8 +326,7 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     x, t = input._data, target._data.astype(input._data.dtype)
@@ -381,8 +388,7 @@ def binary_cross_entropy(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is deprecated. "
@@ -400,15 +406,9 @@ def binary_cross_entropy(
         losses = (t - 1) * np.maximum(np.log1p(-x), floor) - t * np.maximum(np.log(x), floor)
     if weight is not None:
         losses = losses * weight._data.astype(x.dtype)
-    out = _reduced(losses, reduction)
-    if grad_recording(input, target):
-        node = BinaryCrossEntropyBackward0()
-        node.weight = weight.detach() if weight is not None else None
-        node.numel = x.size if reduction == "mean" else 0
-        record(node, out, input, target)
-        node.save("self", input)
-        node.save("target", target)
-    return out
+    return _record_pair(_reduced(losses, reduction), input, target, BinaryCrossEntropyBackward0,
+                        weight=weight.detach() if weight is not None else None,
+                        numel=x.size if reduction == "mean" else 0)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- smooth_l1 / huber
@@ -438,15 +438,8 @@ def _piecewise_loss(
 ) -> Tensor:
     a, b = input._data, target._data.astype(input._data.dtype)
     z = np.abs(a - b)
-    out = _reduced(values(z), reduction)
-    if grad_recording(input, target):
-        node = node_cls()
-        node.__dict__.update(attrs)
-        node.norm = _mean_norm(input.numel(), reduction)
-        record(node, out, input, target)
-        node.save("self", input)
-        node.save("target", target)
-    return out
+    return _record_pair(_reduced(values(z), reduction), input, target, node_cls, norm=_mean_norm(z.size, reduction),
+                        **attrs)  # fmt: skip
 
 
 def smooth_l1_loss(
@@ -458,8 +451,7 @@ def smooth_l1_loss(
     beta: float = 1.0,
 ) -> Tensor:
     x, t = _broadcast_pair(input, target)
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     if beta == 0.0:
         return l1_loss(x, t, reduction=reduction)
     if beta < 0:
@@ -560,8 +552,7 @@ def margin_ranking_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -579,8 +570,7 @@ def cosine_embedding_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     targ_dim = target.dim()
     if targ_dim not in (0, 1):
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -612,8 +602,7 @@ def triplet_margin_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.dim(), positive.dim(), negative.dim())
@@ -639,8 +628,7 @@ def poisson_nll_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    reduction = _reduction_arg(size_average, reduce, reduction)
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
         stirling = target * target.log() - target + ((target * (2 * math.pi)).log() * 0.5)

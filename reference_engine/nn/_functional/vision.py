@@ -222,8 +222,17 @@ class PixelUnshuffleBackward0(Node):
         return (pixel_shuffle(grad, self._saved_downscale_factor),)
 
 
-def _shuffled(input: Tensor, r: int, up: bool) -> Any:  # noqa: A002
-    a = input._data
+def _shuffled(input: Tensor, r: int, up: bool) -> Tensor:  # noqa: A002
+    """pixel_shuffle (``up``) or pixel_unshuffle by ``r``, with its node (which saves ``r`` under torch's name)."""
+    out = Tensor._make(_shuffled_array(input._data, r, up))
+    if grad_recording(input):
+        node = PixelShuffleBackward0() if up else PixelUnshuffleBackward0()
+        setattr(node, "_saved_upscale_factor" if up else "_saved_downscale_factor", r)
+        record(node, out, input)
+    return out
+
+
+def _shuffled_array(a: Any, r: int, up: bool) -> Any:
     *lead, c, h, w = a.shape
     if up:
         split = a.reshape(*lead, c // (r * r), r, r, h, w)
@@ -254,12 +263,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
             "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
             f"but input.size(-3)={c} is not divisible by {r * r}"
         )
-    out = Tensor._make(_shuffled(input, r, up=True))
-    if grad_recording(input):
-        node = PixelShuffleBackward0()
-        node._saved_upscale_factor = r
-        record(node, out, input)
-    return out
+    return _shuffled(input, r, up=True)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
@@ -274,12 +278,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
                 f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but input.size({d})="
                 f"{input.shape[d]} is not divisible by {r}"
             )
-    out = Tensor._make(_shuffled(input, r, up=False))
-    if grad_recording(input):
-        node = PixelUnshuffleBackward0()
-        node._saved_downscale_factor = r
-        record(node, out, input)
-    return out
+    return _shuffled(input, r, up=False)
 
 
 

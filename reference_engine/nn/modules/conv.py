@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ..._creation import empty
 from ...tensor import Tensor
 from .. import functional as F
-from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from .linear import _kaiming_reset, _weight_and_bias
 
 
 def _check_conv_args(in_channels: int, out_channels: int, groups: int, padding: Any, stride: tuple) -> None:
@@ -84,20 +81,11 @@ class _ConvNd(Module):
             elif not isinstance(padding, str):
                 self._reversed_padding_repeated_twice[j : j + 2] = [self.padding[i]] * 2
         factory = {"device": device, "dtype": dtype}
-        self.weight = Parameter(empty((*channels, *self.kernel_size), **factory))
-        if bias:
-            self.bias = Parameter(empty(out_channels, **factory))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (*channels, *self.kernel_size), out_channels, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        _kaiming_reset(self.weight, self.bias, draw_empty_bias=False)
 
     def extra_repr(self) -> str:
         n = self._dims

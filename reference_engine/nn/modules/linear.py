@@ -13,6 +13,27 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+def _weight_and_bias(module: Module, weight_shape: tuple, out_features: int, bias: bool, factory: dict) -> None:
+    """A layer's ``weight`` of ``weight_shape`` and ``bias`` of (out_features,), or bias registered as None."""
+    module.weight = Parameter(empty(weight_shape, **factory))
+    if bias:
+        module.bias = Parameter(empty(out_features, **factory))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _kaiming_reset(weight: Tensor, bias: Tensor | None, draw_empty_bias: bool) -> None:
+    """torch's default init of Linear and the convolutions: kaiming_uniform_(a=sqrt(5)) for the weight, which is
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias. For fan_in 0 Linear still draws
+    U(0, 0) for the bias (``draw_empty_bias``); the convolutions draw nothing."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        if fan_in != 0 or draw_empty_bias:
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input unchanged (accepts and ignores any constructor arguments)."""
 
@@ -32,20 +53,11 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in_features), device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, {"device": device, "dtype": dtype})
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        # kaiming_uniform_ with a=sqrt(5) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), the bias uses the same bound
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _kaiming_reset(self.weight, self.bias, draw_empty_bias=True)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.linear(input, self.weight, self.bias)
@@ -66,11 +78,8 @@ class Bilinear(Module):
     ) -> None:
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        self.weight = Parameter(empty((out_features, in1_features, in2_features), device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        factory = {"device": device, "dtype": dtype}
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
