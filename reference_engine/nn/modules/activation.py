@@ -26,40 +26,6 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
-class Tanh(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.tanh(input)
-
-
-class Sigmoid(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.sigmoid(input)
-
-
-class Softmax(Module):
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Module):
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
 def _inplace_suffix(inplace: bool, first: bool = False) -> str:
     # torch's extra_repr mentions inplace only when it is set
     if not inplace:
@@ -74,6 +40,90 @@ class _Stateless(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return type(self)._fn(input)
+
+
+class Tanh(_Stateless):
+    _fn = staticmethod(F.tanh)
+
+
+class Sigmoid(_Stateless):
+    _fn = staticmethod(F.sigmoid)
+
+
+class _SoftmaxNd(Module):
+    """Softmax, LogSoftmax, Softmin: ``_fn(input, dim)``, warning about an implicit dim from the caller's line."""
+
+    _fn: Callable[..., Tensor]
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxNd):
+    _fn = staticmethod(F.softmax)
+
+
+class LogSoftmax(_SoftmaxNd):
+    _fn = staticmethod(F.log_softmax)
+
+
+class Softmin(_SoftmaxNd):
+    _fn = staticmethod(F.softmin)
+
+
+class _ELUNd(Module):
+    """ELU and CELU: ``_fn(input, alpha, inplace)``."""
+
+    _fn: Callable[..., Tensor]
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
+
+
+class ELU(_ELUNd):
+    _fn = staticmethod(F.elu)
+
+
+class CELU(_ELUNd):
+    _fn = staticmethod(F.celu)
+
+
+class _Shrink(Module):
+    """Softshrink and Hardshrink: ``_fn(input, lambd)``."""
+
+    _fn: Callable[..., Tensor]
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Softshrink(_Shrink):
+    _fn = staticmethod(F.softshrink)
+
+
+class Hardshrink(_Shrink):
+    _fn = staticmethod(F.hardshrink)
 
 
 class _InplaceOnly(Module):
@@ -147,18 +197,6 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class ELU(Module):
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha, self.inplace = alpha, inplace
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
-
-
 class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -205,18 +243,6 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self.inplace)}"
 
 
-class Softmin(Module):
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
 class GLU(Module):
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
@@ -231,37 +257,6 @@ class GLU(Module):
 
 class SELU(_InplaceOnly):
     _fn = staticmethod(F.selu)
-
-
-class CELU(Module):
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha, self.inplace = alpha, inplace
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
-
-
-class _Shrink(Module):
-    def __init__(self, lambd: float = 0.5) -> None:
-        super().__init__()
-        self.lambd = lambd
-
-    def extra_repr(self) -> str:
-        return str(self.lambd)
-
-
-class Softshrink(_Shrink):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.softshrink(input, self.lambd)
-
-
-class Hardshrink(_Shrink):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.hardshrink(input, self.lambd)
 
 
 class RReLU(Module):
