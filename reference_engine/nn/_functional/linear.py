@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...autograd import grad_mode
-from ...autograd.graph import Node
 from ...ops._util import check_common_device, grad_recording, needs, record
 from ...ops.inplace import scalar_type_name
-from ...ops.linalg import mm
+from ...ops.linalg import AddmmBackward0, mm
 from ...tensor import Tensor
 
 
@@ -25,38 +23,6 @@ def _check_dtypes(a: Tensor, b: Tensor) -> None:
             f"mat1 and mat2 must have the same dtype, but got {scalar_type_name(a.dtype)} and "
             f"{scalar_type_name(b.dtype)}"
         )
-
-
-def _outer_sum(a: Any, b: Any) -> Any:
-    """a @ b for a short, wide reduction into a tiny result.
-
-    torch's CPU gemm for such shapes (a weight grad of a small layer over a big
-    batch) accumulates the products row by row; BLAS blocks the reduction
-    differently, and with cancellation the float32 results differ in the
-    fourth digit. Summing the (K, M, N) products over K reproduces torch's order.
-    """
-    m, k = a.shape
-    n = b.shape[1]
-    if m * n <= 64 and k * m * n <= 1 << 20:
-        return (a.T[:, :, None] * b[:, None, :]).sum(0)
-    return a @ b
-
-
-class AddmmBackward0(Node):
-    # self: maybe_multiply(grad, beta) ; mat1: grad.mm(mat2.t()) ; mat2: mat1.t().mm(grad)
-    # mat2 is weight.t() (a TBackward0 view, as in torch's graph), so mat2.t() is the weight itself.
-    def apply(self, grad: Tensor) -> tuple:
-        if not grad_mode._state.enabled:  # no create_graph: plain array products, bias grad pre-summed
-            g = grad._data
-            # the core sum: one summation order for every reduction in the engine
-            gb = grad.sum(0) if needs(self, 0) else None
-            gx = Tensor._make(g @ self.saved("weight")._data) if needs(self, 1) else None
-            # the weight-shaped product, handed to TBackward0 as its transpose (a view, no copy)
-            gw = Tensor._make(_outer_sum(g.T, self.saved("input")._data).T) if needs(self, 2) else None
-            return gb, gx, gw
-        gx = mm(grad, self.saved("weight")) if needs(self, 1) else None
-        gw = mm(self.saved("input").t(), grad) if needs(self, 2) else None
-        return grad if needs(self, 0) else None, gx, gw
 
 
 def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -76,12 +42,14 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     out = Tensor._make(arr)
     if grad_recording(bias, x, weight):
         node = AddmmBackward0()
+        node.alpha = node.beta = node._saved_alpha = node._saved_beta = 1
         # torch's graph: addmm(bias, x, weight.t()), the weight reached through a TBackward0 node
-        record(node, out, bias, x, weight.t() if weight._requires_grad or weight._grad_fn is not None else weight)
-        if needs(node, 1):
-            node.save("weight", weight)
+        wt_view = weight.t()
+        record(node, out, bias, x, wt_view if weight._requires_grad or weight._grad_fn is not None else weight)
         if needs(node, 2):
-            node.save("input", x)
+            node.save("mat1", x)
+        if needs(node, 1):
+            node.save("mat2", wt_view)
     return out
 
 
