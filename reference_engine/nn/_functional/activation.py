@@ -188,12 +188,13 @@ def _elu_grad(grad: Tensor, x_or_result: Tensor, node: Node, is_result: bool) ->
 
 
 class EluBackward0(Node):
+    # self: elu_backward(grad, alpha, scale, input_scale, /* is_result */ false, self)
     def apply(self, grad: Tensor) -> tuple:
         return (_elu_grad(grad, self.saved("self"), self, False),)
 
 
 class EluBackward1(Node):
-    # elu_: the formula reads the result
+    # elu_: self: elu_backward(grad, alpha, scale, input_scale, /* is_result */ true, result)
     def apply(self, grad: Tensor) -> tuple:
         return (_elu_grad(grad, self.saved("result"), self, True),)
 
@@ -415,10 +416,12 @@ class _ShrinkBackward(Node):
 
 
 class SoftshrinkBackward0(_ShrinkBackward):
+    # self: softshrink_backward(grad, self, lambd)
     pass
 
 
 class HardshrinkBackward0(_ShrinkBackward):
+    # self: hardshrink_backward(grad, self, lambd)
     pass
 
 

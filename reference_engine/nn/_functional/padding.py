@@ -65,7 +65,8 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tens
 
 
 class _IndexPadBackward(Node):
-    # self: the grad summed back into the input positions each output position was read from
+    # self: reflection_pad{1,2,3}d_backward(grad, self, padding) / replication_pad{1,2,3}d_backward(grad, self, padding):
+    # the grad summed back into the input positions each output position was read from
     def apply(self, grad: Tensor) -> tuple:
         if not grad_mode._state.enabled:
             # torch's kernel adds output positions into the input one by one, in order: add.at does the same
