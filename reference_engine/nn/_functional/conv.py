@@ -131,23 +131,15 @@ class ConvolutionBackward0(Node):
                               self.groups)._data  # fmt: skip
             gin = conv[:, :, : x.shape[2], : x.shape[3]]
         if needs(self, 1):
-            gw = self._weight_grad(x, w, g)
+            # the convolution's weight grad with the roles swapped: the input is the "grad", the windows are the
+            # padded grad's: gw[ci, co, i, j] = sum of x[n, ci, h, w] * padded_grad[n, co, h*s + i*d, w*s + j*d]
+            xp_ = array_module(g)
+            (ph, pw), (kh, kw) = self.pads, w.shape[2:]
+            gpad = xp_.pad(g, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            cols = _windows(xp_, gpad, kh, kw, self.stride, self.dilation, *x.shape[2:])
+            geom = SimpleNamespace(cols=cols, weight_arr=w, groups=self.groups)
+            gw = _conv_backward(xp_, x, geom, want_in=False, want_w=True)[1]
         return gin, gw
-
-    def _weight_grad(self, x: Any, w: Any, g: Any) -> Any:
-        """gw[ci, co, i, j] = sum of x[n, ci, h, w] * padded_grad[n, co, h*s + i*d, w*s + j*d]."""
-        xp_ = array_module(g)
-        (ph, pw), groups = self.pads, self.groups
-        h, wd = x.shape[2:]
-        cin_g, cout_g, kh, kw = w.shape[0] // groups, w.shape[1], w.shape[2], w.shape[3]
-        gpad = xp_.pad(g, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        cols = _windows(xp_, gpad, kh, kw, self.stride, self.dilation, h, wd)
-        gw = xp_.empty_like(w)
-        for gi in range(groups):
-            x_g = x[:, gi * cin_g : (gi + 1) * cin_g].transpose(1, 0, 2, 3).reshape(cin_g, -1)
-            c_g = _columns(cols, gi * cout_g, (gi + 1) * cout_g)
-            gw[gi * cin_g : (gi + 1) * cin_g] = (x_g @ c_g.T).reshape(cin_g, cout_g, kh, kw)
-        return gw
 
 
 def _columns(cols: Any, lo: int, hi: int) -> Any:
@@ -162,8 +154,9 @@ def _columns(cols: Any, lo: int, hi: int) -> Any:
     return c.transpose(1, 4, 5, 0, 2, 3).reshape(cg * kh * kw, n * oh * ow)
 
 
-def _conv_backward(xp_: Any, g: Any, node: ConvolutionBackward0, want_in: bool, want_w: bool) -> tuple:
-    cols, w = node.cols, node.weight_arr
+def _conv_backward(xp_: Any, g: Any, node: Any, want_in: bool, want_w: bool) -> tuple:
+    """(input grad, weight grad) of a convolution from the output grad ``g`` and the node's geometry."""
+    w = node.weight_arr
     groups = node.groups
     n, o, oh, ow = g.shape
     og = o // groups
@@ -176,7 +169,7 @@ def _conv_backward(xp_: Any, g: Any, node: ConvolutionBackward0, want_in: bool, 
     for gi in range(groups):
         g_g = g[:, gi * og : (gi + 1) * og].transpose(1, 0, 2, 3).reshape(og, -1)  # (Og, N*OH*OW)
         if want_w:
-            c_g = _columns(cols, gi * cg, (gi + 1) * cg)
+            c_g = _columns(node.cols, gi * cg, (gi + 1) * cg)
             gw[gi * og : (gi + 1) * og] = (g_g @ c_g.T).reshape(og, cg, kh, kw)
         if want_in:
             w_g = w[gi * og : (gi + 1) * og].reshape(og, -1)
@@ -293,22 +286,13 @@ def _check_channels(input: Tensor, weight: Tensor, groups: int, transposed: bool
         )
 
 
-def _conv_transpose_arrays(x: Any, w: Any, stride: tuple, pads: tuple, out_pad: tuple, dilation: tuple,
+def _conv_transpose_arrays(x: Any, w: Any, stride: tuple, pads: tuple, out_hw: list, dilation: tuple,
                            groups: int) -> Any:  # fmt: skip
+    """A transposed convolution is a convolution's input grad: ``x`` plays the grad, the output the input."""
     xp_ = array_module(x)
-    n, cin, h, wd = x.shape
-    cin_g, cout_g, kh, kw = cin // groups, w.shape[1], w.shape[2], w.shape[3]
-    oh = (h - 1) * stride[0] - 2 * pads[0] + dilation[0] * (kh - 1) + out_pad[0] + 1
-    ow = (wd - 1) * stride[1] - 2 * pads[1] + dilation[1] * (kw - 1) + out_pad[1] + 1
-    gcols = xp_.empty((groups * cout_g, kh, kw, n, h, wd), dtype=x.dtype)
-    for gi in range(groups):
-        x_g = x[:, gi * cin_g : (gi + 1) * cin_g].transpose(1, 0, 2, 3).reshape(cin_g, -1)
-        w_g = w[gi * cin_g : (gi + 1) * cin_g].reshape(cin_g, -1)
-        gcols[gi * cout_g : (gi + 1) * cout_g] = (w_g.T @ x_g).reshape(cout_g, kh, kw, n, h, wd)
-    # the scatter of conv.py's input grad, with the output playing the convolution's input
-    geom = SimpleNamespace(padding=((pads[0], pads[0]), (pads[1], pads[1])), input_shape=(n, cout_g * groups, oh, ow),
-                           stride=stride, dilation=dilation)  # fmt: skip
-    return xp_.ascontiguousarray(_col2im(xp_, gcols, geom))
+    geom = SimpleNamespace(weight_arr=w, groups=groups, padding=((pads[0], pads[0]), (pads[1], pads[1])),
+                           input_shape=(x.shape[0], w.shape[1] * groups, *out_hw), stride=stride, dilation=dilation)  # fmt: skip
+    return xp_.ascontiguousarray(_conv_backward(xp_, x, geom, want_in=True, want_w=False)[0])
 
 
 def conv_transpose2d(
@@ -345,7 +329,7 @@ def conv_transpose2d(
             f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
             f"({out_hw[0]} x {out_hw[1]}). Output size is too small"
         )
-    res = _conv_transpose_arrays(input._data, weight._data, stride, pads, out_pad, dilation, groups)
+    res = _conv_transpose_arrays(input._data, weight._data, stride, pads, out_hw, dilation, groups)
     if bias is not None:
         res += bias._data.reshape(1, -1, 1, 1)
     out = Tensor._make(res)
