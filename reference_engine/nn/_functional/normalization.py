@@ -356,7 +356,7 @@ def _single_value_per_channel(input: Tensor, num_groups: int) -> bool:  # noqa: 
     return count == 1
 
 
-# --------------------------------------------------------------------------- normalize, cosine_similarity
+# --------------------------------------------------------------------------- normalize
 def normalize(
     input: Tensor,  # noqa: A002
     p: float = 2.0,
