@@ -68,9 +68,8 @@ from ._dtype import int32 as int  # noqa: A004 - torch.int
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .nn.functional import conv2d, max_pool2d
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
-from .ops.conv import conv2d
-from .ops.pooling import max_pool2d
 from .random import *  # noqa: F403 - torch.manual_seed, torch.randn ...
 from .serialization import load, save
 from .tensor import Size, Tensor

@@ -1,147 +1,89 @@
-"""``nn.functional``: the stateless forms of the layers and losses."""
+"""``nn.functional``: the stateless forms of the layers and losses.
+
+The ops live in ``nn/_functional/``, one module per subject (activation, conv, pooling, normalization,
+loss, dropout, padding, embedding, vision, attention, rnn, distance, linear); this module only
+re-exports them under torch's names.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+# Besides __all__, dir(nn.functional) has always shown these helper names (and flatten, softmax_dim,
+# max_pool2d_with_indices below); they stay so that the module's public names do not change.
+from typing import Any  # noqa: F401
 
-from .. import random as _random
-from .._backend import array_module
-from ..ops import pointwise
-from ..ops.batchnorm import batch_norm as _batch_norm
-from ..ops.conv import conv2d
-from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
-from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from ..tensor import Tensor
-from ._activation import (
+from .._backend import array_module  # noqa: F401
+from ..ops import pointwise  # noqa: F401
+from ..tensor import Tensor  # noqa: F401
+from ._functional.activation import (
+    celu,
     elu,
     gelu,
     glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
     leaky_relu,
+    log_softmax,
     logsigmoid,
     mish,
+    prelu,
+    relu,
     relu6,
+    rrelu,
+    selu,
+    sigmoid,
     silu,
+    softmax,
+    softmax_dim,  # noqa: F401
+    softmin,
     softplus,
+    softshrink,
     softsign,
+    tanh,
     tanhshrink,
     threshold,
 )
-from ._activation2 import celu, hardshrink, rrelu, selu, softshrink
-from ._attention import scaled_dot_product_attention
-from ._conv_more import conv1d, conv_transpose1d, conv_transpose2d
-from ._loss import binary_cross_entropy, huber_loss, kl_div, smooth_l1_loss
-from ._loss2 import (
-    bilinear,
+from ._functional.attention import scaled_dot_product_attention
+from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ._functional.distance import cosine_similarity, pairwise_distance
+from ._functional.dropout import dropout, dropout1d, dropout2d
+from ._functional.embedding import embedding, one_hot
+from ._functional.linear import bilinear, linear
+from ._functional.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
     cosine_embedding_loss,
+    cross_entropy,
     gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
     margin_ranking_loss,
-    pairwise_distance,
+    mse_loss,
+    nll_loss,
     poisson_nll_loss,
+    smooth_l1_loss,
     triplet_margin_loss,
 )
-from ._normalization import cosine_similarity, group_norm, layer_norm, normalize
-from ._ops import linear, softmax_dim
-from ._ops import log_softmax as _log_softmax
-from ._ops import softmax as _softmax
-from ._padding import pad
-from ._pooling1d import adaptive_avg_pool1d, avg_pool1d, dropout1d, max_pool1d
-from ._sparse import embedding, one_hot
-from ._vision import (
+from ._functional.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from ._functional.padding import pad
+from ._functional.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
     adaptive_max_pool2d,
-    dropout2d,
-    instance_norm,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_pool2d_with_indices,
+)
+from ._functional.vision import (
+    flatten,  # noqa: F401
     interpolate,
     pixel_shuffle,
     pixel_unshuffle,
-    prelu,
 )
-
-
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return input.relu_() if inplace else pointwise.relu(input)
-
-
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
-    return pointwise.tanh(input)
-
-
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    return pointwise.sigmoid(input)
-
-
-def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
-    if dim is None:
-        dim = softmax_dim("softmax", input.ndim, _stacklevel)
-    return _softmax(input, dim, dtype)
-
-
-def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
-    if dim is None:
-        dim = softmax_dim("log_softmax", input.ndim, _stacklevel)
-    return _log_softmax(input, dim, dtype)
-
-
-def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
-    if dim is None:
-        dim = softmax_dim("softmin", input.ndim, _stacklevel)
-    return _softmax(-input, dim, dtype)
-
-
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    arr = input._data
-    if p == 1.0:
-        noise = arr * 0  # torch draws nothing when everything is dropped
-    else:
-        # torch's recipe: bernoulli_(1 - p) from the default generator, then / (1 - p) in the tensor's dtype
-        keep = _random._bernoulli_mask(arr.shape, 1.0 - p, _random._gen(None, input))
-        noise = array_module(arr).asarray(keep).astype(arr.dtype) / arr.dtype.type(1.0 - p)
-    mask = Tensor._make(noise)
-    return input.mul_(mask) if inplace else input * mask
-
-
-def batch_norm(
-    input: Tensor,  # noqa: A002
-    running_mean: Tensor | None,
-    running_var: Tensor | None,
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    training: bool = False,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    if training:
-        size = input.shape
-        per_channel = 1
-        for i, s in enumerate(size):
-            if i != 1:
-                per_channel *= s
-        if per_channel == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
-    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
-
-
-def max_pool2d_with_indices(
-    input: Tensor,  # noqa: A002
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = True,
-) -> Any:
-    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
-
-
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
-    return input.flatten(start_dim, end_dim)
-
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices",

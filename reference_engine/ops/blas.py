@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
@@ -257,14 +258,37 @@ def _blend(input: Tensor, prod: Any, beta: Any, alpha: Any, dtype: Any) -> Any: 
     return input._xp.ascontiguousarray(res.astype(dtype, copy=False))
 
 
+def _outer_sum(a: Any, b: Any) -> Any:
+    """a @ b for a short, wide reduction into a tiny result.
+
+    torch's CPU gemm for such shapes (a weight grad of a small layer over a big
+    batch) accumulates the products row by row; BLAS blocks the reduction
+    differently, and with cancellation the float32 results differ in the
+    fourth digit. Summing the (K, M, N) products over K reproduces torch's order.
+    """
+    m, k = a.shape
+    n = b.shape[1]
+    if m * n <= 64 and k * m * n <= 1 << 20:
+        return (a.T[:, :, None] * b[:, None, :]).sum(0)
+    return a @ b
+
+
 class AddmmBackward0(Node):
     # self: maybe_multiply(grad, beta.conj())
     # mat1: mm_mat1_backward(grad, mat2, mat1.sym_sizes(), mat1.sym_strides(), mat1.layout(), alpha)
     # mat2: mm_mat2_backward(grad, mat1, mat2.sym_sizes(), mat2.sym_strides(), mat2.layout(), alpha)
+    # (also nn.functional.linear's node: addmm(bias, x, weight.t()))
     def apply(self, grad: Tensor) -> tuple:
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
         g_mat1 = _scaled(mm(grad, self.saved("mat2").t()), self.alpha) if needs(self, 1) else None
-        g_mat2 = _scaled(mm(self.saved("mat1").t(), grad), self.alpha) if needs(self, 2) else None
+        g_mat2 = None
+        if needs(self, 2):
+            mat1 = self.saved("mat1")
+            if grad_mode._state.enabled:
+                g_mat2 = mm(mat1.t(), grad)
+            else:  # no create_graph: torch's gemm order for a small result (a Linear's weight grad)
+                g_mat2 = Tensor._make(_outer_sum(mat1._data.T, grad._data))
+            g_mat2 = _scaled(g_mat2, self.alpha)
         return g_self, g_mat1, g_mat2
 
 

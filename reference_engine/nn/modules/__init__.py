@@ -1,9 +1,12 @@
 """The layer classes of ``nn``."""
 
 from .activation import (
+    CELU,
     ELU,
     GELU,
     GLU,
+    SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -11,13 +14,17 @@ from .activation import (
     LogSigmoid,
     LogSoftmax,
     Mish,
+    PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softmin,
     Softplus,
+    Softshrink,
     Softsign,
     Tanh,
     Tanhshrink,
@@ -26,65 +33,55 @@ from .activation import (
 from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv2d
-from .conv_more import Conv1d, ConvTranspose1d, ConvTranspose2d
-from .flatten import Dropout, Flatten, Unflatten
-from .linear import Identity, Linear
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import Dropout, Dropout1d, Dropout2d
+from .flatten import Flatten, Unflatten
+from .instancenorm import InstanceNorm2d
+from .linear import Bilinear, Identity, Linear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
     NLLLoss,
-    SmoothL1Loss,
-)
-from .loss2 import (
-    Bilinear,
-    CosineEmbeddingLoss,
-    GaussianNLLLoss,
-    MarginRankingLoss,
-    PairwiseDistance,
     PoissonNLLLoss,
+    SmoothL1Loss,
     TripletMarginLoss,
 )
-from .misc import (
-    CELU,
-    SELU,
+from .normalization import GroupNorm, LayerNorm
+from .padding import (
     CircularPad1d,
     CircularPad2d,
     ConstantPad1d,
     ConstantPad2d,
-    Hardshrink,
     ReflectionPad1d,
     ReflectionPad2d,
     ReplicationPad1d,
     ReplicationPad2d,
-    RReLU,
-    Softmax2d,
-    Softshrink,
     ZeroPad1d,
     ZeroPad2d,
 )
-from .normalization import CosineSimilarity, GroupNorm, LayerNorm
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, Dropout1d, MaxPool1d
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .transformer import TransformerEncoder, TransformerEncoderLayer
-from .vision import (
-    AdaptiveMaxPool2d,
-    Dropout2d,
-    InstanceNorm2d,
-    PixelShuffle,
-    PixelUnshuffle,
-    PReLU,
-    Upsample,
-    UpsamplingBilinear2d,
-    UpsamplingNearest2d,
-)
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "MaxPool2d",

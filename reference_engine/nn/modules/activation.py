@@ -1,12 +1,17 @@
-"""Activation layers (ReLU, GELU, SiLU, ... Softmax, GLU), thin wrappers over ``nn.functional``."""
+"""Activation layers (ReLU, GELU, SiLU, SELU, CELU, the shrinks, RReLU, PReLU, Softmax, Softmax2d, GLU ...),
+thin wrappers over ``nn.functional``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from ..._creation import empty
 from ...tensor import Tensor
 from .. import functional as F
+from .. import init
 from ..module import Module
+from ..parameter import Parameter
 
 
 class ReLU(Module):
@@ -19,40 +24,6 @@ class ReLU(Module):
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
-
-
-class Tanh(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.tanh(input)
-
-
-class Sigmoid(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.sigmoid(input)
-
-
-class Softmax(Module):
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Module):
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 def _inplace_suffix(inplace: bool, first: bool = False) -> str:
@@ -69,6 +40,90 @@ class _Stateless(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return type(self)._fn(input)
+
+
+class Tanh(_Stateless):
+    _fn = staticmethod(F.tanh)
+
+
+class Sigmoid(_Stateless):
+    _fn = staticmethod(F.sigmoid)
+
+
+class _SoftmaxNd(Module):
+    """Softmax, LogSoftmax, Softmin: ``_fn(input, dim)``, warning about an implicit dim from the caller's line."""
+
+    _fn: Callable[..., Tensor]
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxNd):
+    _fn = staticmethod(F.softmax)
+
+
+class LogSoftmax(_SoftmaxNd):
+    _fn = staticmethod(F.log_softmax)
+
+
+class Softmin(_SoftmaxNd):
+    _fn = staticmethod(F.softmin)
+
+
+class _ELUNd(Module):
+    """ELU and CELU: ``_fn(input, alpha, inplace)``."""
+
+    _fn: Callable[..., Tensor]
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
+
+
+class ELU(_ELUNd):
+    _fn = staticmethod(F.elu)
+
+
+class CELU(_ELUNd):
+    _fn = staticmethod(F.celu)
+
+
+class _Shrink(Module):
+    """Softshrink and Hardshrink: ``_fn(input, lambd)``."""
+
+    _fn: Callable[..., Tensor]
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Softshrink(_Shrink):
+    _fn = staticmethod(F.softshrink)
+
+
+class Hardshrink(_Shrink):
+    _fn = staticmethod(F.hardshrink)
 
 
 class _InplaceOnly(Module):
@@ -142,18 +197,6 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class ELU(Module):
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha, self.inplace = alpha, inplace
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
-
-
 class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -200,18 +243,6 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self.inplace)}"
 
 
-class Softmin(Module):
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
 class GLU(Module):
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
@@ -222,3 +253,43 @@ class GLU(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class SELU(_InplaceOnly):
+    _fn = staticmethod(F.selu)
+
+
+class RReLU(Module):
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}{_inplace_suffix(self.inplace)}"
+
+
+class Softmax2d(Module):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3, _stacklevel=5)
+
+
+class PReLU(Module):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -7,7 +7,7 @@ from typing import Any
 from ..._creation import empty
 from ...tensor import Tensor
 from .. import init
-from .._attention import multi_head_attention
+from .._functional.attention import multi_head_attention
 from ..module import Module
 from ..parameter import Parameter
 from .linear import Linear

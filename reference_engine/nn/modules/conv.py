@@ -1,17 +1,13 @@
-"""torch's _ConvNd (attributes, repr, initialisation) and Conv2d."""
+"""Convolution layers: torch's _ConvNd (attributes, repr, initialisation), Conv1d, Conv2d, ConvTranspose1d/2d."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ..._creation import empty
-from ...ops.conv import conv2d
 from ...tensor import Tensor
-from .. import init
-from .._padding import pad
+from .. import functional as F
 from ..module import Module
-from ..parameter import Parameter
+from .linear import _kaiming_reset, _weight_and_bias
 
 
 def _check_conv_args(in_channels: int, out_channels: int, groups: int, padding: Any, stride: tuple) -> None:
@@ -85,20 +81,11 @@ class _ConvNd(Module):
             elif not isinstance(padding, str):
                 self._reversed_padding_repeated_twice[j : j + 2] = [self.padding[i]] * 2
         factory = {"device": device, "dtype": dtype}
-        self.weight = Parameter(empty((*channels, *self.kernel_size), **factory))
-        if bias:
-            self.bias = Parameter(empty(out_channels, **factory))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (*channels, *self.kernel_size), out_channels, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        _kaiming_reset(self.weight, self.bias, draw_empty_bias=False)
 
     def extra_repr(self) -> str:
         n = self._dims
@@ -123,6 +110,87 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if self.padding_mode != "zeros":
-            padded = pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    _dims = 1
+
+    """1-D convolution over (N, C, L) or (C, L) inputs."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype, output_padding)  # fmt: skip
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:  # noqa: A002
+        """torch's _output_padding: the output_padding that makes the output ``output_size``."""
+        if output_size is None:
+            return self.output_padding
+        n = self._dims
+        lead = 2 if input.ndim == n + 2 else 1
+        if len(output_size) == lead + n:
+            output_size = output_size[lead:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or {lead + n} elements "
+                f"(got {len(output_size)})"
+            )
+        min_sizes = [
+            (input.shape[d + lead] - 1) * self.stride[d] - 2 * self.padding[d]
+            + self.dilation[d] * (self.kernel_size[d] - 1) + 1
+            for d in range(n)
+        ]  # fmt: skip
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, self.stride, strict=True)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes, strict=True):
+            if size < lo or size > hi:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from {min_sizes} to "
+                    f"{max_sizes} (for an input of {input.shape[2:]})"
+                )
+        return tuple(size - lo for size, lo in zip(output_size, min_sizes, strict=True))
+
+    def _args(self, input: Tensor, output_size: Any) -> tuple:  # noqa: A002
+        out_pad = self._output_padding(input, output_size)
+        return (self.weight, self.bias, self.stride, self.padding, out_pad, self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (the input grad of Conv1d) over (N, C, L) or (C, L) inputs."""
+
+    _dims = 1
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return F.conv_transpose1d(input, *self._args(input, output_size))
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the input grad of Conv2d) over (N, C, H, W) or (C, H, W) inputs."""
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return F.conv_transpose2d(input, *self._args(input, output_size))

@@ -1,11 +1,10 @@
-"""Flatten, Unflatten and Dropout."""
+"""Flatten and Unflatten."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ...tensor import Tensor
-from .. import functional as F
 from ..module import Module
 
 
@@ -33,17 +32,3 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class Dropout(Module):
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        if p < 0 or p > 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.dropout(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"

@@ -1,4 +1,4 @@
-"""LayerNorm, GroupNorm and CosineSimilarity."""
+"""LayerNorm and GroupNorm."""
 
 from __future__ import annotations
 
@@ -80,12 +80,3 @@ class GroupNorm(_AffineNorm):
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
-
-
-class CosineSimilarity(Module):
-    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
-        super().__init__()
-        self.dim, self.eps = dim, eps
-
-    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
-        return F.cosine_similarity(x1, x2, self.dim, self.eps)

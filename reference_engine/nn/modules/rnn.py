@@ -1,6 +1,6 @@
 """Recurrent layers: RNN, LSTM, GRU and their one-step cells, with torch's parameters, checks and repr.
 
-The computation lives in ``nn/_rnn.py`` (one step function per kind, shared by layers and cells).
+The computation lives in ``nn/_functional/rnn.py`` (one step function per kind, shared by layers and cells).
 PackedSequence input and cuDNN's flat weight buffer (``_flat_weights``) are not supported.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from ..._creation import empty, zeros
 from ...tensor import Tensor
 from .. import init
-from .._rnn import State, cell_forward, rnn_forward
+from .._functional.rnn import State, cell_forward, rnn_forward
 from ..module import Module
 from ..parameter import Parameter
 

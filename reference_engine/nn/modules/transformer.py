@@ -19,7 +19,7 @@ from .. import functional as F
 from ..module import Module
 from .attention import MultiheadAttention
 from .container import ModuleList
-from .flatten import Dropout
+from .dropout import Dropout
 from .linear import Linear
 from .normalization import LayerNorm
 

@@ -1,10 +1,15 @@
-"""2-D pooling: max_pool2d, avg_pool2d and adaptive_avg_pool2d over (N, C, H, W) or (C, H, W).
+"""Pooling: max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d and their 1-d forms.
 
-Each forward takes a strided window view of the (padded) input and reduces
+Each 2-d forward takes a strided window view of the (padded) input and reduces
 its last two axes, so there is no Python loop over pixels; each backward
 scatters the output grad back with one strided add per kernel offset. The
 backward works on arrays (no double backward through pooling), like the
 convolution's.
+
+The 1-d pools run as torch runs them: the 2-d op on a height-1 view (``unsqueeze(-2)``),
+then ``squeeze(-2)``, so the graph is the 2-d node under a ``SqueezeBackward1``, as in torch.
+Their argument checks are torch's 1-d ones (``check_max_pool1d``, ``checkDimRange``), which run before
+the 2-d op and so decide the message.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.graph import Node
-from ..tensor import Tensor
-from ._util import grad_recording, record
+from ...autograd.graph import Node
+from ...ops._util import grad_recording, record
+from ...tensor import Tensor
 
 
 def _pair(v: Any, name: str = "") -> tuple[int, int]:
@@ -271,4 +276,157 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     return result
 
 
-__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "max_pool2d"]
+
+# --------------------------------------------------------------------------- adaptive_max_pool2d
+class AdaptiveMaxPool2DBackward0(Node):
+    # self: adaptive_max_pool2d_backward(grad, self, result1): each grad goes to its bin's (first) maximum
+    def apply(self, grad: Tensor) -> tuple:
+        self.saved("self")
+        g = grad._data
+        lead = g.shape[:-2]
+        gin = np.zeros((*lead, self.plane), dtype=g.dtype)
+        flat_g, flat_i = g.reshape(-1, g.shape[-2] * g.shape[-1]), self.indices.reshape(-1, g.shape[-2] * g.shape[-1])
+        rows = np.arange(flat_g.shape[0])[:, None]
+        np.add.at(gin.reshape(-1, self.plane), (rows, flat_i), flat_g)
+        return (Tensor._make(gin.reshape(self.in_shape)),)
+
+
+def _bin_edges(size: int, out: int) -> list[tuple[int, int]]:
+    # torch's adaptive bins [floor(i * size / out), ceil((i + 1) * size / out))
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:  # noqa: A002
+    """Max over torch's adaptive bins, with the flat H*W index of each maximum."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    a = input._data
+    h, w = a.shape[-2:]
+    oh, ow = _adaptive_size(output_size, h, w)
+    res = np.empty((*a.shape[:-2], oh, ow), dtype=a.dtype)
+    idx = np.empty(res.shape, dtype=np.int64)
+    for i, (r0, r1) in enumerate(_bin_edges(h, oh)):
+        for j, (c0, c1) in enumerate(_bin_edges(w, ow)):
+            win = a[..., r0:r1, c0:c1].reshape(*a.shape[:-2], -1)
+            arg = win.argmax(axis=-1)
+            res[..., i, j] = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+            idx[..., i, j] = (r0 + arg // (c1 - c0)) * w + c0 + arg % (c1 - c0)
+    out = Tensor._make(res)
+    if grad_recording(input):
+        node = AdaptiveMaxPool2DBackward0()
+        node.indices, node.plane, node.in_shape = idx, h * w, a.shape
+        record(node, out, input)
+        node.save("self", input)
+    return (out, Tensor._make(idx)) if return_indices else out
+
+
+
+def max_pool2d_with_indices(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = True,
+) -> Any:
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# --------------------------------------------------------------------------- the 1-d forms
+def _ints(v: Any) -> list[int]:
+    return [v] if isinstance(v, int) else list(v)
+
+
+def _check_dims(input: Tensor, name: str) -> None:  # noqa: A002
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 'self' "
+            f"(while checking arguments for {name})"
+        )
+
+
+def _one(v: Any, name: str, arg: str) -> int:
+    # avg_pool1d / adaptive_avg_pool1d: an IntArrayRef[1] argument
+    vals = _ints(v)
+    if len(vals) != 1:
+        raise RuntimeError(f"{name}() argument '{arg}' should contain one int (got {len(vals)})")
+    return vals[0]
+
+
+def _check_max_pool1d(input: Tensor, k: list, s: list, p: list, d: list, ceil_mode: bool) -> None:  # noqa: A002
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:"
+            + str(list(input.shape))
+        )
+    sizes = (
+        ("kernel_size must be an int, list of ints or tuple of ints", k, (1,)),
+        ("stride must be None, an int, list of ints, or tuple of ints", s, (0, 1)),
+        ("padding must be an int, list of ints, or tuple of ints", p, (1,)),
+        ("dilation must be an int, list of ints or tuple of ints", d, (1,)),
+    )
+    for what, vals, allowed in sizes:
+        if len(vals) not in allowed:
+            raise RuntimeError(f"max_pool1d() {what} of size 1 but got size {len(vals)}")
+    kk, ss, pp, dd = k[0], (s or k)[0], p[0], d[0]
+    if kk <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {kk}")
+    if ss <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {ss}")
+    if pp < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {pp}")
+    if pp > kk // 2:
+        raise RuntimeError(
+            f"max_pool1d() padding should be at most half of kernel size, but got padding={pp} and kernel_size={kk}"
+        )
+    if dd <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {dd}")
+    span = input.shape[-1] + 2 * pp - dd * (kk - 1) - 1 + (ss - 1 if ceil_mode else 0)
+    out = span // ss + 1
+    if ceil_mode and (out - 1) * ss >= input.shape[-1] + pp:
+        out -= 1
+    if out < 1:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+
+
+def max_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    k, p, d = _ints(kernel_size), _ints(padding), _ints(dilation)
+    s = [] if stride is None else _ints(stride)
+    if return_indices:
+        _check_dims(input, "max_pool1d")
+    else:
+        _check_max_pool1d(input, k, s, p, d, ceil_mode)
+    res = max_pool2d(input.unsqueeze(-2), (1, k[0]), (1, (s or k)[0]), (0, p[0]), (1, d[0]), ceil_mode, return_indices)
+    if return_indices:
+        return res[0].squeeze(-2), res[1].squeeze(-2)
+    return res.squeeze(-2)
+
+
+def avg_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    _check_dims(input, "avg_pool1d")
+    k = _one(kernel_size, "avg_pool1d", "kernel_size")
+    s = k if stride is None or _ints(stride) == [] else _one(stride, "avg_pool1d", "stride")
+    p = _one(padding, "avg_pool1d", "padding")
+    return avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    _check_dims(input, "adaptive_avg_pool1d")
+    size = _one(output_size, "adaptive_avg_pool1d", "output_size")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 import warnings
 
-from .. import _dtype as D
-from .._creation import ones, zeros_like
-from ..ops import pointwise
-from ..ops.inplace import scalar_type_name
-from ..tensor import Tensor
-from ._ops import linear, softmax
+from ... import _dtype as D
+from ..._creation import ones, zeros_like
+from ...ops import pointwise
+from ...ops.inplace import scalar_type_name
+from ...ops.reduction import softmax
+from ...tensor import Tensor
+from .linear import linear
 
 
 def _dtype_name(t: Tensor) -> str:

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from .._creation import empty
-from ..autograd import grad_mode
-from ..autograd.graph import Node
-from ..ops._util import grad_recording, record
-from ..ops.blas import matmul
-from ..tensor import Tensor
+from ..._creation import empty
+from ...autograd import grad_mode
+from ...autograd.graph import Node
+from ...ops._util import grad_recording, record
+from ...ops.blas import matmul
+from ...tensor import Tensor
 
 
 class ConstantPadNdBackward0(Node):
@@ -65,7 +65,8 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tens
 
 
 class _IndexPadBackward(Node):
-    # self: the grad summed back into the input positions each output position was read from
+    # self: reflection_pad{1,2,3}d_backward(grad, self, padding) / replication_pad{1,2,3}d_backward(grad, self, padding):
+    # the grad summed back into the input positions each output position was read from
     def apply(self, grad: Tensor) -> tuple:
         if not grad_mode._state.enabled:
             # torch's kernel adds output positions into the input one by one, in order: add.at does the same

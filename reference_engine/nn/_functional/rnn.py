@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..ops import pointwise
-from ..ops.join import cat, stack
-from ..tensor import Tensor
-from . import functional as F
-from ._ops import linear
+from ...ops import pointwise
+from ...ops.join import cat, stack
+from ...tensor import Tensor
+from .dropout import dropout as _dropout
+from .linear import linear
 
 State = tuple[Tensor, ...]
 # (input gates, state, weight_hh, bias_hh, weight_hr) -> new state
@@ -132,6 +132,6 @@ def rnn_forward(
         layer_input = outputs[0] if num_directions == 1 else cat(outputs, 2)
         # between layers only, on the time-major output, as torch draws its mask
         if dropout != 0 and train and layer < num_layers - 1:
-            layer_input = F.dropout(layer_input, dropout, True)
+            layer_input = _dropout(layer_input, dropout, True)  # the argument named dropout is the probability
     output = layer_input.transpose(0, 1) if batch_first else layer_input
     return output, tuple(stack([f[k] for f in finals], 0) for k in range(len(hx)))

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype as D
-from ..autograd.graph import Node
-from ..ops._util import grad_recording, record
-from ..ops.indexing import index_put
-from ..tensor import Tensor
+from ... import _dtype as D
+from ...autograd.graph import Node
+from ...ops._util import grad_recording, record
+from ...ops.indexing import index_put
+from ...tensor import Tensor
 
 
 class EmbeddingBackward0(Node):

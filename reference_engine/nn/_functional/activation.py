@@ -6,21 +6,32 @@ are the ones in torch's derivatives.yaml, written with engine ops so double back
 An in-place call (``inplace=True``) is the out-of-place op plus ``inplace.commit``; where
 torch's in-place op saves its result instead of its input, it records the node torch
 gives that op (``LeakyReluBackward1``, ``EluBackward1``; ``ThresholdBackward1`` still reads the input).
+
+selu and celu are torch's elu kernel with other coefficients, so their nodes reuse elu's backward
+(``EluBackward0/1`` for selu, as torch records; ``CeluBackward0/1`` for celu). rrelu is torch's
+``rrelu_with_noise``: in eval mode leaky_relu with the mean slope, in train mode one
+``uniform_real_distribution<double>(lower, upper)`` draw per non-positive element, in order.
+relu, tanh, sigmoid and the softmax family are the core ops (``ops.pointwise``, ``ops.reduction``).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ..autograd.graph import Node
-from ..ops import pointwise
-from ..ops._util import _FROM_NUMPY, grad_recording, record, wrap_dims
-from ..ops.inplace import check_inplace, commit, scalar_type_name
-from ..ops.join import cat
-from ..ops.loss import _log_sigmoid
-from ..tensor import Tensor
+import numpy as np
+
+from ... import random as _random
+from ..._backend import to_numpy
+from ...autograd.graph import Node
+from ...ops import pointwise
+from ...ops import reduction as _reduction
+from ...ops._util import _FROM_NUMPY, grad_recording, needs, record, wrap_dims
+from ...ops.inplace import check_inplace, commit, scalar_type_name
+from ...ops.join import cat
+from ...tensor import Tensor
 
 _where = pointwise.where
 
@@ -177,12 +188,13 @@ def _elu_grad(grad: Tensor, x_or_result: Tensor, node: Node, is_result: bool) ->
 
 
 class EluBackward0(Node):
+    # self: elu_backward(grad, alpha, scale, input_scale, /* is_result */ false, self)
     def apply(self, grad: Tensor) -> tuple:
         return (_elu_grad(grad, self.saved("self"), self, False),)
 
 
 class EluBackward1(Node):
-    # elu_: the formula reads the result
+    # elu_: self: elu_backward(grad, alpha, scale, input_scale, /* is_result */ true, result)
     def apply(self, grad: Tensor) -> tuple:
         return (_elu_grad(grad, self.saved("result"), self, True),)
 
@@ -293,6 +305,11 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     return run_inplace(input, inplace, op)
 
 
+def _log_sigmoid(xp: Any, x: Any) -> Any:
+    # log(sigmoid(x)) without overflow: min(x, 0) - log1p(exp(-|x|)) (also binary_cross_entropy_with_logits')
+    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
 class LogSigmoidBackward0(Node):
     # self: log_sigmoid_backward(grad, self, buffer): grad * (x < 0 ? 1 - z / (1 + z) : z / (1 + z)), z = exp(-|x|)
     def apply(self, grad: Tensor) -> tuple:
@@ -340,7 +357,227 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     return input - input.tanh()
 
 
-__all__ = [
-    "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "logsigmoid", "mish", "relu6",
-    "silu", "softplus", "softsign", "tanhshrink", "threshold",
-]  # fmt: skip
+
+# --------------------------------------------------------------------------- selu, celu, shrinks, rrelu
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _elu_like(
+    input: Tensor,  # noqa: A002
+    alpha: float,
+    scale: float,
+    input_scale: float,
+    inplace: bool,
+    nodes: tuple,
+    grad_input_scale: float | None = None,
+) -> Tensor:
+    def values(xp: Any, a: Any) -> Any:
+        # torch's elu kernel: x <= 0 ? expm1(x * input_scale) * (alpha * scale) : x * scale
+        neg = xp.expm1(a * _scalar(a, input_scale)) * (_scalar(a, alpha) * _scalar(a, scale))
+        return xp.where(a > 0, a * _scalar(a, scale), neg)
+
+    def op(x: Tensor) -> Tensor:
+        backward_scale = input_scale if grad_input_scale is None else grad_input_scale
+        attrs = {"alpha": alpha, "scale": scale, "input_scale": backward_scale}
+        return _apply(x, "elu", values, nodes[inplace], kernel="elu_cpu", saves_result=inplace, **attrs)
+
+    return run_inplace(input, inplace, op)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return _elu_like(input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace, (EluBackward0, EluBackward1))
+
+
+class CeluBackward0(EluBackward0):
+    # self: elu_backward(grad, alpha, 1, 1.0 / alpha, false, self)
+    pass
+
+
+class CeluBackward1(EluBackward1):
+    # celu_: elu_backward(grad, alpha, 1, 1.0 / alpha, true, result)
+    pass
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    # torch's forward divides in double, its derivative (derivatives.yaml: 1.0/alpha.toFloat()) by alpha
+    # rounded to float32 first: for alpha = 0.7 the gradients differ by 1.7e-8 relative
+    grad_scale = 1.0 / float(np.float32(alpha))
+    return _elu_like(input, alpha, 1.0, 1.0 / alpha, inplace, (CeluBackward0, CeluBackward1), grad_scale)
+
+
+class _ShrinkBackward(Node):
+    # softshrink_backward / hardshrink_backward: grad where x < -lambd or x > lambd, else 0
+    def apply(self, grad: Tensor) -> tuple:
+        x, lambd = self.saved("self"), self._saved_lambd
+        return (_where((x < -lambd) | (x > lambd), grad, 0.0),)
+
+
+class SoftshrinkBackward0(_ShrinkBackward):
+    # self: softshrink_backward(grad, self, lambd)
+    pass
+
+
+class HardshrinkBackward0(_ShrinkBackward):
+    # self: hardshrink_backward(grad, self, lambd)
+    pass
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    if isinstance(input, Tensor):
+        dt = _FROM_NUMPY[input._data.dtype]
+        if not dt.is_floating_point:
+            raise NotImplementedError(f"\"softshrink_check\" not implemented for '{scalar_type_name(dt)}'")
+        if lambd < 0:
+            top = float(np.finfo(dt.np).max)
+            raise RuntimeError(
+                f"lambda must be in range [0, {top:g}] for input dtype {scalar_type_name(dt)}, but found {lambd:g}"
+            )
+
+    def values(xp: Any, a: Any) -> Any:
+        lam = _scalar(a, lambd)
+        return xp.where(a > lam, a - lam, xp.where(a < -lam, a + lam, a * 0))
+
+    return _apply(input, "softshrink", values, SoftshrinkBackward0, lambd=lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    def values(xp: Any, a: Any) -> Any:
+        lam = _scalar(a, lambd)
+        return xp.where((a >= -lam) & (a <= lam), a * 0, a)
+
+    return _apply(input, "hardshrink", values, HardshrinkBackward0, lambd=lambd)
+
+
+class RreluWithNoiseBackward0(Node):
+    # rrelu_with_noise_backward: grad * noise when training (noise is 1 for x > 0), else leaky_relu's grad
+    def apply(self, grad: Tensor) -> tuple:
+        if self._saved_training and self._saved_upper - self._saved_lower > 1e-6:
+            return (grad * self.saved("noise"),)
+        slope = (self._saved_lower + self._saved_upper) / 2
+        return (_where(self.saved("self") > 0, grad, grad * slope),)
+
+
+class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
+    # rrelu_: the same formula on the input as it was before the write
+    pass
+
+
+def rrelu(
+    input: Tensor,  # noqa: A002
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    if isinstance(input, Tensor) and not _FROM_NUMPY[input._data.dtype].is_floating_point:
+        raise NotImplementedError(
+            f"\"leaky_relu_cpu\" not implemented for '{scalar_type_name(_FROM_NUMPY[input._data.dtype])}'"
+        )
+    noise = None
+    if training:
+        flat = to_numpy(input._data).reshape(-1)
+        neg = flat <= 0
+        slopes = np.ones(flat.shape, dtype=np.float64)
+        # one double draw per non-positive element, in element order, as torch's CPU loop does
+        slopes[neg] = _random._uniform_draw(
+            _random._gen(None, input), int(neg.sum()), np.dtype(np.float64), lower, upper
+        )
+        noise = Tensor._make(input._xp.asarray(slopes.astype(input._data.dtype).reshape(input._data.shape)))
+
+    def op(x: Tensor) -> Tensor:
+        if noise is not None:
+            out = Tensor._make(x._data * noise._data)
+        else:
+            slope = (lower + upper) / 2
+            out = Tensor._make(x._xp.where(x._data > 0, x._data, x._data * x._data.dtype.type(slope)))
+        if grad_recording(x):
+            node = (RreluWithNoiseBackward1 if inplace else RreluWithNoiseBackward0)()
+            node.__dict__.update(_saved_lower=lower, _saved_upper=upper, _saved_training=training)
+            record(node, out, x)
+            node.save("self", x)
+            if noise is not None:
+                node.save("noise", noise)
+        return out
+
+    return run_inplace(input, inplace, op)
+
+
+# --------------------------------------------------------------------------- prelu
+class PreluKernelBackward0(Node):
+    # self, weight: _prelu_kernel_backward(grad, self, weight)
+    def apply(self, grad: Tensor) -> tuple:
+        x, w = self.saved("self"), self.saved("weight")
+        positive = x > 0
+        gx = pointwise.where(positive, grad, w * grad) if needs(self, 0) else None
+        gw = pointwise.where(positive, 0.0, x * grad) if needs(self, 1) else None
+        return gx, gw
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """max(0, x) + weight * min(0, x), the weight per channel (dim 1) or shared."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    num = weight.numel()
+    channels = input.shape[1] if input.ndim > 1 else 1
+    if num != 1 and channels != num:
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{num} and channel size = {channels}."
+        )
+    if input.ndim != weight.ndim:
+        dims = [1] * input.ndim
+        if input.ndim > 1:
+            dims[1] = num
+        weight = weight.reshape(dims)
+    x, w = input._data, weight._data
+    out = Tensor._make(np.where(x > 0, x, w * x).astype(x.dtype, copy=False))
+    if grad_recording(input, weight):
+        node = PreluKernelBackward0()
+        record(node, out, input, weight)
+        node.save("self", input)
+        node.save("weight", weight)
+    return out
+
+
+# --------------------------------------------------------------------------- relu, tanh, sigmoid, softmax (core ops)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return input.relu_() if inplace else pointwise.relu(input)
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return pointwise.tanh(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return pointwise.sigmoid(input)
+
+
+def softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
+    """torch's legacy implicit dim for softmax-like calls without ``dim``."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        dim = softmax_dim("softmax", input.ndim, _stacklevel)
+    return _reduction.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        dim = softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return _reduction.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        dim = softmax_dim("softmin", input.ndim, _stacklevel)
+    return _reduction.softmax(-input, dim, dtype=dtype)

@@ -1,31 +1,23 @@
-"""Image layers' ops: interpolate (nearest, bilinear), pixel_(un)shuffle, adaptive_max_pool2d, instance_norm,
-prelu and dropout2d.
+"""Image layout ops: interpolate (nearest, bilinear), pixel_(un)shuffle and flatten.
 
 interpolate reads each output pixel from (at most) two source rows and two source columns; the
 indices and weights follow torch's CPU kernels (scales in float32 for nearest, in the tensor's
 dtype for bilinear), so both the sources picked and the weights' rounding are torch's. Its
 backward is the transposed interpolation, a 0/weight matrix on each side of the grad.
-instance_norm and dropout2d are torch's composites (batch_norm on a (1, N*C, ...) view; a
-bernoulli_ noise of shape (N, C, 1, 1) times the input).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 
-from .._creation import ones, zeros
-from ..autograd.grad_mode import no_grad
-from ..autograd.graph import Node
-from ..ops import pointwise
-from ..ops._util import grad_recording, needs, record
-from ..ops.batchnorm import batch_norm
-from ..ops.pooling import _adaptive_size, adaptive_avg_pool2d
-from ..tensor import Tensor
+from ...autograd.graph import Node
+from ...ops._util import grad_recording, record
+from ...tensor import Tensor
+from .pooling import adaptive_avg_pool2d
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
@@ -230,8 +222,17 @@ class PixelUnshuffleBackward0(Node):
         return (pixel_shuffle(grad, self._saved_downscale_factor),)
 
 
-def _shuffled(input: Tensor, r: int, up: bool) -> Any:  # noqa: A002
-    a = input._data
+def _shuffled(input: Tensor, r: int, up: bool) -> Tensor:  # noqa: A002
+    """pixel_shuffle (``up``) or pixel_unshuffle by ``r``, with its node (which saves ``r`` under torch's name)."""
+    out = Tensor._make(_shuffled_array(input._data, r, up))
+    if grad_recording(input):
+        node = PixelShuffleBackward0() if up else PixelUnshuffleBackward0()
+        setattr(node, "_saved_upscale_factor" if up else "_saved_downscale_factor", r)
+        record(node, out, input)
+    return out
+
+
+def _shuffled_array(a: Any, r: int, up: bool) -> Any:
     *lead, c, h, w = a.shape
     if up:
         split = a.reshape(*lead, c // (r * r), r, r, h, w)
@@ -262,12 +263,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
             "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
             f"but input.size(-3)={c} is not divisible by {r * r}"
         )
-    out = Tensor._make(_shuffled(input, r, up=True))
-    if grad_recording(input):
-        node = PixelShuffleBackward0()
-        node._saved_upscale_factor = r
-        record(node, out, input)
-    return out
+    return _shuffled(input, r, up=True)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
@@ -282,159 +278,9 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
                 f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but input.size({d})="
                 f"{input.shape[d]} is not divisible by {r}"
             )
-    out = Tensor._make(_shuffled(input, r, up=False))
-    if grad_recording(input):
-        node = PixelUnshuffleBackward0()
-        node._saved_downscale_factor = r
-        record(node, out, input)
-    return out
+    return _shuffled(input, r, up=False)
 
 
-# --------------------------------------------------------------------------- adaptive_max_pool2d
-class AdaptiveMaxPool2DBackward0(Node):
-    # self: adaptive_max_pool2d_backward(grad, self, result1): each grad goes to its bin's (first) maximum
-    def apply(self, grad: Tensor) -> tuple:
-        self.saved("self")
-        g = grad._data
-        lead = g.shape[:-2]
-        gin = np.zeros((*lead, self.plane), dtype=g.dtype)
-        flat_g, flat_i = g.reshape(-1, g.shape[-2] * g.shape[-1]), self.indices.reshape(-1, g.shape[-2] * g.shape[-1])
-        rows = np.arange(flat_g.shape[0])[:, None]
-        np.add.at(gin.reshape(-1, self.plane), (rows, flat_i), flat_g)
-        return (Tensor._make(gin.reshape(self.in_shape)),)
 
-
-def _bin_edges(size: int, out: int) -> list[tuple[int, int]]:
-    # torch's adaptive bins [floor(i * size / out), ceil((i + 1) * size / out))
-    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
-
-
-def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:  # noqa: A002
-    """Max over torch's adaptive bins, with the flat H*W index of each maximum."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    a = input._data
-    h, w = a.shape[-2:]
-    oh, ow = _adaptive_size(output_size, h, w)
-    res = np.empty((*a.shape[:-2], oh, ow), dtype=a.dtype)
-    idx = np.empty(res.shape, dtype=np.int64)
-    for i, (r0, r1) in enumerate(_bin_edges(h, oh)):
-        for j, (c0, c1) in enumerate(_bin_edges(w, ow)):
-            win = a[..., r0:r1, c0:c1].reshape(*a.shape[:-2], -1)
-            arg = win.argmax(axis=-1)
-            res[..., i, j] = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
-            idx[..., i, j] = (r0 + arg // (c1 - c0)) * w + c0 + arg % (c1 - c0)
-    out = Tensor._make(res)
-    if grad_recording(input):
-        node = AdaptiveMaxPool2DBackward0()
-        node.indices, node.plane, node.in_shape = idx, h * w, a.shape
-        record(node, out, input)
-        node.save("self", input)
-    return (out, Tensor._make(idx)) if return_indices else out
-
-
-# --------------------------------------------------------------------------- instance_norm
-def instance_norm(
-    input: Tensor,  # noqa: A002
-    running_mean: Tensor | None = None,
-    running_var: Tensor | None = None,
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    use_input_stats: bool = True,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """torch's composite: batch norm of the (1, N*C, ...) view, per-channel tensors repeated N times."""
-    if use_input_stats and math.prod(input.shape[2:]) == 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
-    if not use_input_stats and (running_mean is None or running_var is None):
-        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
-    b, c = input.shape[0], input.shape[1]
-
-    def repeat(t: Tensor | None) -> Tensor | None:
-        return None if t is None else t.repeat(b)
-
-    mean_, var_ = repeat(running_mean), repeat(running_var)
-    flat = input.contiguous().view(1, b * c, *input.shape[2:])
-    out = batch_norm(flat, mean_, var_, repeat(weight), repeat(bias), use_input_stats, momentum, eps)
-    with no_grad():
-        for stat, repeated in ((running_mean, mean_), (running_var, var_)):
-            if stat is not None:
-                stat.copy_(repeated.view(b, c).mean(0))
-    return out.view(*input.shape)
-
-
-# --------------------------------------------------------------------------- prelu
-class PreluKernelBackward0(Node):
-    # self, weight: _prelu_kernel_backward(grad, self, weight)
-    def apply(self, grad: Tensor) -> tuple:
-        x, w = self.saved("self"), self.saved("weight")
-        positive = x > 0
-        gx = pointwise.where(positive, grad, w * grad) if needs(self, 0) else None
-        gw = pointwise.where(positive, 0.0, x * grad) if needs(self, 1) else None
-        return gx, gw
-
-
-def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
-    """max(0, x) + weight * min(0, x), the weight per channel (dim 1) or shared."""
-    if weight.ndim > 1:
-        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
-    num = weight.numel()
-    channels = input.shape[1] if input.ndim > 1 else 1
-    if num != 1 and channels != num:
-        raise RuntimeError(
-            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-            f"{num} and channel size = {channels}."
-        )
-    if input.ndim != weight.ndim:
-        dims = [1] * input.ndim
-        if input.ndim > 1:
-            dims[1] = num
-        weight = weight.reshape(dims)
-    x, w = input._data, weight._data
-    out = Tensor._make(np.where(x > 0, x, w * x).astype(x.dtype, copy=False))
-    if grad_recording(input, weight):
-        node = PreluKernelBackward0()
-        record(node, out, input, weight)
-        node.save("self", input)
-        node.save("weight", weight)
-    return out
-
-
-# --------------------------------------------------------------------------- dropout2d
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
-    """Zero whole channels: torch's feature_dropout, a bernoulli_(1 - p) noise of shape (N, C, 1, 1) / (1 - p)."""
-    from .functional import dropout  # noqa: PLC0415 - functional imports this module
-
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    ndim = input.ndim
-    if ndim not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an error in a "
-            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
-            "dropout2d exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
-            "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-            stacklevel=2,
-        )
-    if ndim == 3:
-        warnings.warn(
-            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
-            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
-            "change in a future release to interpret the input as one without a batch dimension, i.e. shape (C, H, "
-            "W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
-            stacklevel=2,
-        )
-    if p == 0 or not training or input.numel() == 0:
-        return input
-    if p == 1:
-        noise = zeros((), dtype=input.dtype, device=input.device)
-    else:
-        # dropout of ones draws bernoulli_(1 - p) on the noise's shape and divides by 1 - p: torch's noise exactly
-        noise = dropout(ones((*input.shape[:2], *([1] * (ndim - 2))), dtype=input.dtype, device=input.device), p)
-    return input.mul_(noise) if inplace else input * noise
-
-
-__all__ = [
-    "adaptive_max_pool2d", "dropout2d", "instance_norm", "interpolate", "pixel_shuffle", "pixel_unshuffle", "prelu",
-]  # fmt: skip
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    return input.flatten(start_dim, end_dim)

@@ -1,0 +1,1 @@
+"""The ops behind ``nn.functional``, one module per subject; ``nn/functional.py`` re-exports them."""

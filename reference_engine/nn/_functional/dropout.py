@@ -1,0 +1,85 @@
+"""dropout, dropout1d and dropout2d, with torch's mask recipe: ``bernoulli_(1 - p)`` from the default
+generator, then divided by ``1 - p`` in the tensor's dtype; the channel forms draw one value per
+(sample, channel) (torch's feature_dropout)."""
+
+from __future__ import annotations
+
+import warnings
+
+from ... import random as _random
+from ..._backend import array_module
+from ..._creation import ones, zeros
+from ...tensor import Tensor
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    arr = input._data
+    if p == 1.0:
+        noise = arr * 0  # torch draws nothing when everything is dropped
+    else:
+        # torch's recipe: bernoulli_(1 - p) from the default generator, then / (1 - p) in the tensor's dtype
+        keep = _random._bernoulli_mask(arr.shape, 1.0 - p, _random._gen(None, input))
+        noise = array_module(arr).asarray(keep).astype(arr.dtype) / arr.dtype.type(1.0 - p)
+    mask = Tensor._make(noise)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero whole channels: torch's feature_dropout, a bernoulli_(1 - p) noise of shape (N, C, 1) / (1 - p)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that dropout1d exists to "
+            "provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional "
+            "batch dimension (i.e. 2D or 3D inputs)."
+        )
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    batched = input.dim() == 3
+    # torch runs an unbatched (C, L) input as (1, C, L) and squeezes the result; in place it reshapes the
+    # input itself (unsqueeze_), which the engine lacks, so there the noise is (C, 1): the same draws
+    x = input if batched or inplace else input.unsqueeze(0)
+    if p == 1:
+        noise = zeros((), dtype=input.dtype, device=input.device)
+    else:
+        noise = dropout(ones((*x.shape[:-1], 1), dtype=input.dtype, device=input.device), p)
+    if inplace:
+        return input.mul_(noise)
+    out = x * noise
+    return out if batched else out.squeeze(0)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero whole channels: torch's feature_dropout, a bernoulli_(1 - p) noise of shape (N, C, 1, 1) / (1 - p)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    ndim = input.ndim
+    if ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an error in a "
+            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
+            "dropout2d exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
+            "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+            "change in a future release to interpret the input as one without a batch dimension, i.e. shape (C, H, "
+            "W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        noise = zeros((), dtype=input.dtype, device=input.device)
+    else:
+        # dropout of ones draws bernoulli_(1 - p) on the noise's shape and divides by 1 - p: torch's noise exactly
+        noise = dropout(ones((*input.shape[:2], *([1] * (ndim - 2))), dtype=input.dtype, device=input.device), p)
+    return input.mul_(noise) if inplace else input * noise

@@ -1,0 +1,371 @@
+"""Normalisations: batch_norm, instance_norm, layer_norm, group_norm and normalize.
+
+Batch normalisation over dim 1 (``torch.batch_norm``) is one ``NativeBatchNormBackward0`` node.
+Statistics are reduced over every dim but the channel dim, with the sums of
+float32 inputs accumulated in float64 as torch's CPU kernel does (its
+accumulation type for float is double), so the batch mean and the running
+statistics match torch to the last bit or so. The backward is computed on
+arrays (no double backward through batch norm), like the convolution's.
+instance_norm is torch's composite (batch_norm on a (1, N*C, ...) view).
+
+layer_norm and group_norm are one node each, as in torch: both standardise rows of a (rows, K) view of
+the input (layer norm: one row per leading index; group norm: one row per (sample, group)) and then
+apply a per-element (layer norm) or per-channel (group norm) affine map. The forward follows torch's CPU
+kernel: ``y = (x * rstd + (-rstd * mean)) * weight + bias``. The backward recomputes the
+row statistics with engine ops, so double backward differentiates through them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..._backend import array_module
+from ...autograd.grad_mode import no_grad
+from ...autograd.graph import Node
+from ...ops._util import grad_recording, needs, record
+from ...ops.pointwise import _ErrState
+from ...tensor import Tensor
+
+
+# --------------------------------------------------------------------------- batch_norm
+def _reduce_axes(ndim: int) -> tuple[int, ...]:
+    return (0, *range(2, ndim))
+
+
+def _per_channel(v: Any, ndim: int) -> Any:
+    """A (C,) array shaped to broadcast against (N, C, ...)."""
+    return v.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _acc_dtype(xp: Any, dtype: Any) -> Any:
+    # torch's CPU accumulation type: double for float and double, float for half types
+    return xp.float64 if dtype.itemsize >= 4 else xp.float32
+
+
+def _batch_stats(xp: Any, x: Any) -> tuple[Any, Any, int]:
+    """(mean, sum of squared deviations, count) per channel, two passes like torch's kernel."""
+    axes = _reduce_axes(x.ndim)
+    count = x.size // x.shape[1]
+    acc = _acc_dtype(xp, x.dtype)
+    mean = (x.sum(axis=axes, dtype=acc) / count).astype(x.dtype)
+    dev = x - _per_channel(mean, x.ndim)
+    dev *= dev
+    # torch stores the sum in the input's dtype before deriving the variances from it
+    var_sum = dev.sum(axis=axes, dtype=acc).astype(x.dtype)
+    return mean, var_sum, count
+
+
+def _update_running(running: Tensor | None, new: Any, momentum: float) -> None:
+    """running = momentum * new + (1 - momentum) * running, in place (bumps the version, as torch does)."""
+    if running is None:
+        return
+    r = running._data
+    m = r.dtype.type(momentum)
+    r[...] = (m * new + (1 - m) * r).astype(r.dtype)
+    running._vc[0] += 1
+
+
+def _affine_terms(xp: Any, mean: Any, invstd: Any, weight: Tensor | None, bias: Tensor | None) -> tuple[Any, Any]:
+    """out = x * alpha + beta with alpha = invstd * weight, beta = bias - mean * alpha (torch's CPU form)."""
+    alpha = invstd if weight is None else invstd * weight._data
+    beta = -(mean * alpha) if bias is None else bias._data - mean * alpha
+    return alpha, beta
+
+
+class NativeBatchNormBackward0(Node):
+    # input, weight, bias: "grad.defined() ? native_batch_norm_backward(grad, input, weight, running_mean,
+    #     running_var, result1, result2, training, eps, grad_input_mask) : ..."
+    # training: dx = (dy - mean(dy) - xhat * mean(dy * xhat)) * invstd * w ; dw = sum(dy * xhat) ; db = sum(dy)
+    # eval:     dx = dy * invstd * w ; dw = sum(dy * (x - running_mean)) * invstd ; db = sum(dy)
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("input")._data
+        g = grad._data
+        nd = x.ndim
+        axes = _reduce_axes(nd)
+        acc = _acc_dtype(grad._xp, g.dtype)
+        mean, invstd = self.mean, self.invstd
+        xc = x - _per_channel(mean, nd)
+        sum_g = g.sum(axis=axes, dtype=acc).astype(g.dtype)
+        dotp = (xc * g).sum(axis=axes, dtype=acc).astype(g.dtype)
+        w = self.weight_arr
+        gx = None
+        if needs(self, 0):
+            scale = invstd if w is None else invstd * w
+            if self.training:
+                count = x.size // x.shape[1]
+                k = dotp * invstd * invstd / count
+                gx = g - _per_channel(sum_g / count, nd)
+                gx -= xc * _per_channel(k, nd)
+                gx *= _per_channel(scale, nd)
+            else:
+                gx = g * _per_channel(scale, nd)
+        gw = Tensor._make(dotp * invstd) if needs(self, 1) else None
+        gb = Tensor._make(sum_g) if needs(self, 2) else None
+        return (Tensor._make(gx) if gx is not None else None), gw, gb
+
+
+def _check_sizes(input: Tensor, weight: Tensor | None, bias: Tensor | None, rm: Tensor | None) -> None:  # noqa: A002
+    c = input.shape[1] if input.ndim > 1 else 1
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", rm)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of ``input`` (N, C, ...) by batch statistics (training) or running ones."""
+    if training and math.prod(s for i, s in enumerate(input.shape) if i != 1) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    _check_sizes(input, weight, bias, running_mean)
+    x = input._data
+    xp = input._xp
+    nd = x.ndim
+    if training:
+        mean, var_sum, count = _batch_stats(xp, x)
+        var = (var_sum / count).astype(x.dtype)
+        invstd = (1.0 / xp.sqrt(var.astype(_acc_dtype(xp, x.dtype)) + eps)).astype(x.dtype)
+        _update_running(running_mean, mean, momentum)
+        if running_var is not None:
+            with _ErrState():  # one value per channel: torch gives inf/nan too
+                unbiased = (var_sum / (count - 1)).astype(x.dtype)
+            _update_running(running_var, unbiased, momentum)
+    else:
+        mean = running_mean._data  # type: ignore[union-attr]
+        rv = running_var._data  # type: ignore[union-attr]
+        invstd = (1 / xp.sqrt(rv + rv.dtype.type(eps))).astype(x.dtype)
+    alpha, beta = _affine_terms(xp, mean, invstd, weight, bias)
+    out_arr = x * _per_channel(alpha, nd)
+    out_arr += _per_channel(beta, nd)
+    out = Tensor._make(out_arr)
+    if grad_recording(input, weight, bias):
+        node = NativeBatchNormBackward0()
+        node.training, node.mean, node.invstd = bool(training), mean.copy(), invstd
+        node.weight_arr = None if weight is None else weight._data
+        record(node, out, input, weight, bias)
+        node.save("input", input)
+        if weight is not None:
+            node.save("weight", weight)
+    return out
+
+
+
+# --------------------------------------------------------------------------- instance_norm
+def instance_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """torch's composite: batch norm of the (1, N*C, ...) view, per-channel tensors repeated N times."""
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    b, c = input.shape[0], input.shape[1]
+
+    def repeat(t: Tensor | None) -> Tensor | None:
+        return None if t is None else t.repeat(b)
+
+    mean_, var_ = repeat(running_mean), repeat(running_var)
+    flat = input.contiguous().view(1, b * c, *input.shape[2:])
+    out = batch_norm(flat, mean_, var_, repeat(weight), repeat(bias), use_input_stats, momentum, eps)
+    with no_grad():
+        for stat, repeated in ((running_mean, mean_), (running_var, var_)):
+            if stat is not None:
+                stat.copy_(repeated.view(b, c).mean(0))
+    return out.view(*input.shape)
+
+
+
+def _row_moments(xr: Any, eps: float) -> tuple[Any, Any]:
+    """Mean and 1/sqrt(var + eps) of each row of the 2-D array ``xr`` (population variance)."""
+    mean = xr.mean(axis=1, keepdims=True)
+    var = ((xr - mean) ** 2).mean(axis=1, keepdims=True)
+    with _ErrState():
+        rstd = 1 / array_module(xr).sqrt(var + xr.dtype.type(eps))
+    return mean, rstd
+
+
+def _normalized_rows(xr: Tensor, eps: float) -> tuple[Tensor, Tensor]:
+    """(x - mean) * rstd and rstd of each row, as differentiable engine ops."""
+    centered = xr - xr.mean(1, keepdim=True)
+    rstd = ((centered * centered).mean(1, keepdim=True) + eps).rsqrt()
+    return centered * rstd, rstd
+
+
+def _input_grad(g: Tensor, xhat: Tensor, rstd: Tensor) -> Tensor:
+    """The grad of rows standardised to ``xhat`` from ``g``, the grad with respect to xhat."""
+    return (g - g.mean(1, keepdim=True) - xhat * (g * xhat).mean(1, keepdim=True)) * rstd
+
+
+def _compute_dtype(x: Tensor) -> Any:
+    # Half kernels accumulate in float32 and round the result once
+    return np.float32 if x._data.dtype == np.float16 else x._data.dtype
+
+
+# --------------------------------------------------------------------------- layer_norm
+class NativeLayerNormBackward0(Node):
+    # input, weight, bias: native_layer_norm_backward(grad, input, normalized_shape, mean, rstd, weight, bias)
+    def apply(self, grad: Tensor) -> tuple:
+        x, w = self.saved("input"), self.saved("weight") if self.has_weight else None
+        rows = (-1, self.k)
+        xhat, rstd = _normalized_rows(x.reshape(rows), self.eps)
+        gy = grad.reshape(rows)
+        gi = gw = gb = None
+        if needs(self, 0):
+            g = gy * w.reshape(1, self.k) if w is not None else gy
+            gi = _input_grad(g, xhat, rstd).reshape(x.shape)
+        if needs(self, 1):
+            gw = (gy * xhat).sum(0).reshape(w.shape)
+        if needs(self, 2):
+            gb = gy.sum(0).reshape(self.norm_shape)
+        return gi, gw, gb
+
+
+def _check_layer_norm(x: Tensor, shape: tuple[int, ...], weight: Tensor | None, bias: Tensor | None) -> None:
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t.shape)} and normalized_shape = {list(shape)}"
+            )
+    n = len(shape)
+    if n == 0 or x.ndim < n or tuple(x.shape[x.ndim - n :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
+            f"but got input of size{list(x.shape)}"
+        )
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    _check_layer_norm(input, shape, weight, bias)
+    k = int(np.prod(shape))
+    a = input._data
+    xr = a.astype(_compute_dtype(input)).reshape(-1, k)
+    mean, rstd = _row_moments(xr, eps)
+    y = xr * rstd + (-rstd * mean)
+    if weight is not None:
+        y = y * weight._data.reshape(1, k).astype(xr.dtype)
+    if bias is not None:
+        y = y + bias._data.reshape(1, k).astype(xr.dtype)
+    out = Tensor._make(y.reshape(a.shape).astype(a.dtype))
+    if grad_recording(input, weight, bias):
+        node = NativeLayerNormBackward0()
+        node.k, node.eps, node.norm_shape, node.has_weight = k, eps, shape, weight is not None
+        record(node, out, input, weight, bias)
+        node.save("input", input)
+        if weight is not None:
+            node.save("weight", weight)
+    return out
+
+
+# --------------------------------------------------------------------------- group_norm
+class NativeGroupNormBackward0(Node):
+    # input, weight, bias: native_group_norm_backward(grad, input, mean, rstd, weight, N, C, HxW, group)
+    def apply(self, grad: Tensor) -> tuple:
+        x, w = self.saved("input"), self.saved("weight") if self.has_weight else None
+        n, c, groups = x.shape[0], x.shape[1], self.groups
+        per_channel = (n, c, -1)
+        xhat, rstd = _normalized_rows(x.reshape(n * groups, -1), self.eps)
+        gy = grad.reshape(per_channel)
+        gi = gw = gb = None
+        if needs(self, 0):
+            g = gy * w.reshape(1, c, 1) if w is not None else gy
+            gi = _input_grad(g.reshape(n * groups, -1), xhat, rstd).reshape(x.shape)
+        if needs(self, 1):
+            gw = (gy * xhat.reshape(per_channel)).sum((0, 2))
+        if needs(self, 2):
+            gb = gy.sum((0, 2))
+        return gi, gw, gb
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    n, c = input.shape[0], input.shape[1]
+    if _single_value_per_channel(input, num_groups):
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"{[n * c // num_groups, num_groups, *input.shape[2:]]}"
+        )
+    if c % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(input.shape)} and num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.shape[0] != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
+                f"{name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
+            )
+    a = input._data
+    xr = a.astype(_compute_dtype(input)).reshape(n * num_groups, -1)
+    mean, rstd = _row_moments(xr, eps)
+    y = (xr * rstd + (-rstd * mean)).reshape(n, c, -1)
+    if weight is not None:
+        y = y * weight._data.reshape(1, c, 1).astype(xr.dtype)
+    if bias is not None:
+        y = y + bias._data.reshape(1, c, 1).astype(xr.dtype)
+    out = Tensor._make(y.reshape(a.shape).astype(a.dtype))
+    if grad_recording(input, weight, bias):
+        node = NativeGroupNormBackward0()
+        node.groups, node.eps, node.has_weight = num_groups, eps, weight is not None
+        record(node, out, input, weight, bias)
+        node.save("input", input)
+        if weight is not None:
+            node.save("weight", weight)
+    return out
+
+
+def _single_value_per_channel(input: Tensor, num_groups: int) -> bool:  # noqa: A002
+    # F.group_norm's _verify_batch_size on [N * C // G, G, *spatial]: every size but the second multiplies
+    size = [input.shape[0] * input.shape[1] // num_groups, num_groups, *input.shape[2:]]
+    count = size[0]
+    for s in size[2:]:
+        count *= s
+    return count == 1
+
+
+# --------------------------------------------------------------------------- normalize
+def normalize(
+    input: Tensor,  # noqa: A002
+    p: float = 2.0,
+    dim: int = 1,
+    eps: float = 1e-12,
+    out: Tensor | None = None,
+) -> Tensor:
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    if out is None:
+        return input / denom
+    with no_grad():
+        return out.copy_(input / denom)
