@@ -522,11 +522,11 @@ def _rng(generator: Generator | None) -> _CompatRng:
     return _CompatRng(_gen(generator))
 
 
-Tensor.normal_ = normal_
-Tensor.uniform_ = uniform_
-Tensor.bernoulli_ = bernoulli_
-Tensor.random_ = random_
-Tensor.exponential_ = exponential_
+# Tensor.normal_ / uniform_ / bernoulli_ / random_ / exponential_ are attached by _tensor_surface (TENSOR_METHODS)
+TENSOR_METHODS = {
+    "normal_": normal_, "uniform_": uniform_, "bernoulli_": bernoulli_, "random_": random_,
+    "exponential_": exponential_,
+}  # fmt: skip
 
 __all__ = [
     "Generator", "bernoulli", "cuda_generator", "default_generator", "get_rng_state", "initial_seed", "manual_seed", "multinomial",
