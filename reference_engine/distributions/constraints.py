@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reference_engine import Tensor
-
+from ..tensor import Tensor
 from .utils import format_value
 
 __all__ = [
