@@ -11,11 +11,10 @@ from .optimizer import (
     check_common,
     decay_sq_,
     fused_,
+    init_state,
     plain_grad,
-    scalar_state,
     sqrt,
     tick,
-    zeros_state,
 )
 
 
@@ -47,11 +46,7 @@ class Adadelta(Optimizer):
         # torch.optim.adadelta._single_tensor_adadelta, op by op
         dt = p._data.dtype.type
         rho, eps = group["rho"], dt(group["eps"])
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["square_avg"] = zeros_state(p)
-            state["acc_delta"] = zeros_state(p)
+        state = init_state(self.state[p], p, ("square_avg", "acc_delta"), step=0.0)
         tick(state["step"])
         g = plain_grad(p, group, group["weight_decay"])
         sq, acc = state["square_avg"]._data, state["acc_delta"]._data

@@ -8,16 +8,15 @@ from typing import Any
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
+    adam_moments_,
     bump,
+    check_betas,
     check_common,
-    decay_sq_,
     decay_weights,
-    lerp_,
+    init_state,
     plain_grad,
-    scalar_state,
     sqrt,
     tick,
-    zeros_state,
 )
 
 
@@ -38,11 +37,8 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        check_common(lr, eps, weight_decay)
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        check_common(lr, eps, weight_decay)  # torch's Adam checks weight_decay before the betas
+        check_betas(betas)
         defaults = {
             "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
             "maximize": maximize, "foreach": foreach, "capturable": capturable, "differentiable": differentiable,
@@ -50,30 +46,17 @@ class Adam(Optimizer):
         }  # fmt: skip
         super().__init__(params, defaults)
 
-    def _state(self, p: Tensor, amsgrad: bool) -> dict[str, Any]:
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["exp_avg"] = zeros_state(p)
-            state["exp_avg_sq"] = zeros_state(p)
-            if amsgrad:
-                state["max_exp_avg_sq"] = zeros_state(p)
-        return state
-
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         # torch.optim.adam._single_tensor_adam, op by op
         dt = p._data.dtype.type
         xp = p._xp
         beta1, beta2 = group["betas"]
         lr, eps, amsgrad = group["lr"], group["eps"], group["amsgrad"]
-        state = self._state(p, amsgrad)
+        zeros = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+        state = init_state(self.state[p], p, zeros, step=0.0)
         step = tick(state["step"])
         g = plain_grad(p, group, decay_weights(p, group))
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(m, g, 1 - beta1)
-        decay_sq_(v, g, beta2)
-        bump(state["exp_avg"])
-        bump(state["exp_avg_sq"])
+        m, v = adam_moments_(state, g, beta1, beta2)
         bc1 = 1 - beta1**step
         bc2_sqrt = math.sqrt(1 - beta2**step)
         step_size = lr / bc1

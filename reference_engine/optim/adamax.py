@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_betas, check_common, lerp_, plain_grad, scalar_state, tick, zeros_state
+from .optimizer import Optimizer, bump, check_betas_first, init_state, lerp_, plain_grad, tick
 
 
 class Adamax(Optimizer):
@@ -22,9 +22,7 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        check_common(lr, eps)
-        check_betas(betas)
-        check_common(lr, weight_decay=weight_decay)  # torch checks weight_decay after the betas
+        check_betas_first(lr, betas, eps, weight_decay)
         defaults = {
             "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
             "maximize": maximize, "differentiable": differentiable, "capturable": capturable,
@@ -36,11 +34,7 @@ class Adamax(Optimizer):
         dt = p._data.dtype.type
         xp = p._xp
         beta1, beta2 = group["betas"]
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["exp_avg"] = zeros_state(p)
-            state["exp_inf"] = zeros_state(p)
+        state = init_state(self.state[p], p, ("exp_avg", "exp_inf"), step=0.0)
         g = plain_grad(p, group, group["weight_decay"])
         step = tick(state["step"])
         m, u = state["exp_avg"]._data, state["exp_inf"]._data

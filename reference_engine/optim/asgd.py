@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import _dtype as D
 from ..tensor import Tensor
-from .optimizer import Optimizer, bump, check_common, fused_, plain_grad, scalar_state, tick, zeros_state
+from .optimizer import Optimizer, bump, check_common, fused_, init_state, plain_grad, tick
 
 
 class ASGD(Optimizer):
@@ -34,12 +34,7 @@ class ASGD(Optimizer):
         # torch.optim.asgd._single_tensor_asgd, op by op
         dt = p._data.dtype.type
         lr, lambd = group["lr"], group["lambd"]
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["eta"] = scalar_state(lr)
-            state["mu"] = scalar_state(1.0)
-            state["ax"] = zeros_state(p)
+        state = init_state(self.state[p], p, ("ax",), step=0.0, eta=lr, mu=1.0)
         step = tick(state["step"])
         g = plain_grad(p, group, group["weight_decay"])
         eta = float(state["eta"]._data)  # the value rounded to eta's dtype

@@ -247,6 +247,13 @@ def check_betas(betas: tuple[float, float]) -> None:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
 
+def check_betas_first(lr: Any, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
+    """The argument checks of NAdam, RAdam and Adamax: lr and eps, the betas, then weight_decay (torch's order)."""
+    check_common(lr, eps)
+    check_betas(betas)
+    check_common(lr, weight_decay=weight_decay)
+
+
 def plain_grad(p: Tensor, group: dict[str, Any], weight_decay: float = 0.0) -> Any:
     """The gradient the update uses: negated for ``maximize``, plus ``weight_decay * p`` (grad.add(p, alpha=wd))."""
     g = p._grad._data
@@ -259,6 +266,16 @@ def plain_grad(p: Tensor, group: dict[str, Any], weight_decay: float = 0.0) -> A
 
 def zeros_state(p: Tensor) -> Tensor:
     return Tensor._make(p._xp.zeros_like(p._data))
+
+
+def init_state(state: dict[str, Any], p: Tensor, zeros: Iterable[str], **counters: float) -> dict[str, Any]:
+    """torch's lazy per-parameter state: the 0-d ``counters`` (``step`` first), then zero buffers shaped like ``p``."""
+    if not state:
+        for name, value in counters.items():
+            state[name] = scalar_state(value)
+        for name in zeros:
+            state[name] = zeros_state(p)
+    return state
 
 
 def step_dtype() -> Any:
@@ -292,6 +309,16 @@ def decay_sq_(v: Any, g: Any, beta: float) -> None:
     dt = v.dtype.type
     v *= dt(beta)
     v[...] = fused(v, dt(1 - beta) * g, g)
+
+
+def adam_moments_(state: dict[str, Any], g: Any, beta1: float, beta2: float) -> tuple[Any, Any]:
+    """Adam's moments in place: ``exp_avg.lerp_(g, 1 - beta1)``, ``exp_avg_sq.mul_(beta2).addcmul_(g, g, 1 - beta2)``."""
+    m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    lerp_(m, g, 1 - beta1)
+    bump(state["exp_avg"])
+    decay_sq_(v, g, beta2)
+    bump(state["exp_avg_sq"])
+    return m, v
 
 
 def sqrt(x: Any) -> Any:

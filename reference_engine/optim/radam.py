@@ -7,17 +7,14 @@ from typing import Any
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
+    adam_moments_,
     bump,
-    check_betas,
-    check_common,
-    decay_sq_,
+    check_betas_first,
     decay_weights,
-    lerp_,
+    init_state,
     plain_grad,
-    scalar_state,
     sqrt,
     tick,
-    zeros_state,
 )
 
 
@@ -36,9 +33,7 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        check_common(lr, eps)
-        check_betas(betas)
-        check_common(lr, weight_decay=weight_decay)  # torch checks weight_decay after the betas
+        check_betas_first(lr, betas, eps, weight_decay)
         defaults = {
             "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
             "foreach": foreach, "capturable": capturable, "decoupled_weight_decay": decoupled_weight_decay,
@@ -51,18 +46,10 @@ class RAdam(Optimizer):
         dt = p._data.dtype.type
         beta1, beta2 = group["betas"]
         lr = group["lr"]
-        state = self.state[p]
-        if not state:
-            state["step"] = scalar_state(0.0)
-            state["exp_avg"] = zeros_state(p)
-            state["exp_avg_sq"] = zeros_state(p)
+        state = init_state(self.state[p], p, ("exp_avg", "exp_avg_sq"), step=0.0)
         step = tick(state["step"])
         g = plain_grad(p, group, decay_weights(p, group))
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(m, g, 1 - beta1)
-        bump(state["exp_avg"])
-        decay_sq_(v, g, beta2)
-        bump(state["exp_avg_sq"])
+        m, v = adam_moments_(state, g, beta1, beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         update = m / dt(bias_correction1)
