@@ -251,13 +251,17 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None 
     return _finish(_place(arr, device) if device is not None else arr, requires_grad)
 
 
-def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
-    device = or_default(device)
+def space_args(start: Any, end: Any, steps: int, dtype: D.dtype | None, device: Any) -> tuple[Any, Any, D.dtype, Any]:
+    """linspace's and logspace's common arguments: numbers for ``start``/``end``, the default dtype and device."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dtype = dtype or D.get_default_dtype()
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
+    return start, end, dtype or D.get_default_dtype(), or_default(device)
+
+
+def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    start, end, dtype, device = space_args(start, end, steps, dtype, device)
     # torch fills the first half forward from start and the second half backward from end
     if steps == 1:
         return _finish(_place(np.array([start], dtype=dtype.np), device) if device is not None else np.array([start], dtype=dtype.np), requires_grad)
