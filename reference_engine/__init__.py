@@ -7,9 +7,17 @@
 
 from __future__ import annotations
 
+# Order matters here, and only here: the autograd package first (its engine imports tensor.py, which
+# imports autograd.grad_mode and autograd.graph: entering through the package keeps that one way), then
+# the surface, which attaches Tensor's methods before any module that uses them at import time.
+from . import autograd
+
+# isort: split
+from . import _tensor_surface  # noqa: F401 - imported for what it does: attach Tensor's methods
+
+# isort: split
 from . import (
     _dtype,
-    autograd,
     cuda,
     linalg,
     nn,
@@ -70,6 +78,7 @@ from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .nn.functional import conv2d, max_pool2d
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
+from .ops.inplace import _can_cast
 from .random import *  # noqa: F403 - torch.manual_seed, torch.randn ...
 from .serialization import load, save
 from .tensor import Size, Tensor
@@ -118,8 +127,6 @@ def numel(t: Tensor) -> int:
 
 
 def can_cast(from_: dtype, to: dtype) -> bool:
-    from .ops.inplace import _can_cast  # noqa: PLC0415
-
     return _can_cast(from_, to)
 
 

@@ -31,6 +31,7 @@ def cupy_module() -> types.ModuleType | None:
 
 def _probe_cupy() -> tuple[types.ModuleType | None, str]:
     try:
+        # optional dependency (the 'cuda' extras), imported on first use: importing CuPy initialises CUDA
         import cupy  # type: ignore[import-not-found]  # noqa: PLC0415
     except Exception as exc:  # noqa: BLE001 - a broken install is as good as none
         return None, f"CuPy is not importable ({type(exc).__name__}: {exc}); install the 'cuda' or 'cuda13' extra"

@@ -251,13 +251,17 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None 
     return _finish(_place(arr, device) if device is not None else arr, requires_grad)
 
 
-def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
-    device = or_default(device)
+def space_args(start: Any, end: Any, steps: int, dtype: D.dtype | None, device: Any) -> tuple[Any, Any, D.dtype, Any]:
+    """linspace's and logspace's common arguments: numbers for ``start``/``end``, the default dtype and device."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dtype = dtype or D.get_default_dtype()
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
+    return start, end, dtype or D.get_default_dtype(), or_default(device)
+
+
+def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    start, end, dtype, device = space_args(start, end, steps, dtype, device)
     # torch fills the first half forward from start and the second half backward from end
     if steps == 1:
         return _finish(_place(np.array([start], dtype=dtype.np), device) if device is not None else np.array([start], dtype=dtype.np), requires_grad)
@@ -329,3 +333,36 @@ def legacy_tensor_new(self: Tensor, *args: Any, **kwargs: Any) -> None:
 
 def _all_ints(x: Any) -> bool:
     return isinstance(x, tuple) and all(isinstance(i, int) for i in x)
+
+
+# --------------------------------------------------------------------------- Tensor.new_* (attached by _tensor_surface)
+def new_tensor(self: Tensor, data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Tensor.new_tensor: ``tensor(data)`` with ``self``'s dtype and device unless given."""
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_filled(self: Tensor, size: tuple, fill: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
+    return full(size, fill, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def new_zeros(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new_filled(self, _size_args(size), 0, dtype, device, requires_grad)
+
+
+def new_ones(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new_filled(self, _size_args(size), 1, dtype, device, requires_grad)
+
+
+def new_empty(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new_filled(self, _size_args(size), 0, dtype, device, requires_grad)
+
+
+def new_full(self: Tensor, size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new_filled(self, tuple(size), fill_value, dtype, device, requires_grad)
+
+
+def legacy_tensor_construct(cls: type, *args: Any, **kwargs: Any) -> Tensor:
+    """Tensor.__new__: torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float32 copy."""
+    self = object.__new__(cls)
+    legacy_tensor_new(self, *args, **kwargs)
+    return self

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._backend import require_cupy
+
 
 class device:  # noqa: N801 - mirrors torch.device
     __slots__ = ("index", "type")
@@ -90,9 +92,7 @@ def get_default_device() -> device:
     if _default_device is None:
         return CPU
     if _default_device.type == "cuda":
-        from ._backend import require_cupy  # noqa: PLC0415 - torch answers by creating a tensor there
-
-        require_cupy()
+        require_cupy()  # torch answers by creating a tensor there: without CuPy that raises
     return _default_device
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ._backend import cupy_module, require_cupy
 from ._device import as_device
+from .random import cuda_generator
 
 __all__ = [
     "current_device", "device_count", "get_device_name", "is_available", "is_initialized", "manual_seed",
@@ -70,8 +71,6 @@ def get_device_name(device: Any = None) -> str:
 
 def manual_seed(seed: int) -> None:
     """Seed the engine's GPU generator (torch.cuda.manual_seed; a CPU-only torch accepts it silently too)."""
-    from .random import cuda_generator  # noqa: PLC0415 - random imports the tensor machinery
-
     cuda_generator.manual_seed(int(seed))
 
 
@@ -80,8 +79,6 @@ def manual_seed_all(seed: int) -> None:
 
 
 def seed() -> None:
-    from .random import cuda_generator  # noqa: PLC0415
-
     cuda_generator.seed()
 
 

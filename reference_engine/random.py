@@ -309,22 +309,27 @@ def _finish(arr: np.ndarray, dtype: D.dtype, requires_grad: bool, device: Any = 
     return t
 
 
+def _standard_tensor(
+    draw: Any, size: tuple, generator: Generator | None, dtype: D.dtype | None, device: Any, requires_grad: bool
+) -> Tensor:
+    """randn and rand: ``draw(generator, n, np_dtype, 0.0, 1.0)`` values in a floating tensor of ``size``."""
+    dt, shape, device = _float_dtype(dtype), _size_args(size), _checked(device)
+    arr = draw(_gen(generator, device), math.prod(shape), dt.np, 0.0, 1.0)
+    return _finish(arr.reshape(shape), dt, requires_grad, device)
+
+
 def randn(
     *size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
     requires_grad: bool = False, out: Tensor | None = None,
 ) -> Tensor:  # fmt: skip
-    dt, shape, device = _float_dtype(dtype), _size_args(size), _checked(device)
-    arr = _normal_values(_gen(generator, device), math.prod(shape), dt.np, 0.0, 1.0)
-    return _finish(arr.reshape(shape), dt, requires_grad, device)
+    return _standard_tensor(_normal_values, size, generator, dtype, device, requires_grad)
 
 
 def rand(
     *size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
     requires_grad: bool = False, out: Tensor | None = None,
 ) -> Tensor:  # fmt: skip
-    dt, shape, device = _float_dtype(dtype), _size_args(size), _checked(device)
-    arr = _uniform_draw(_gen(generator, device), math.prod(shape), dt.np, 0.0, 1.0)
-    return _finish(arr.reshape(shape), dt, requires_grad, device)
+    return _standard_tensor(_uniform_draw, size, generator, dtype, device, requires_grad)
 
 
 def randint(
@@ -522,11 +527,11 @@ def _rng(generator: Generator | None) -> _CompatRng:
     return _CompatRng(_gen(generator))
 
 
-Tensor.normal_ = normal_
-Tensor.uniform_ = uniform_
-Tensor.bernoulli_ = bernoulli_
-Tensor.random_ = random_
-Tensor.exponential_ = exponential_
+# Tensor.normal_ / uniform_ / bernoulli_ / random_ / exponential_ are attached by _tensor_surface (TENSOR_METHODS)
+TENSOR_METHODS = {
+    "normal_": normal_, "uniform_": uniform_, "bernoulli_": bernoulli_, "random_": random_,
+    "exponential_": exponential_,
+}  # fmt: skip
 
 __all__ = [
     "Generator", "bernoulli", "cuda_generator", "default_generator", "get_rng_state", "initial_seed", "manual_seed", "multinomial",

@@ -26,6 +26,7 @@ import numpy as np
 from . import _dtype as D
 from ._backend import to_numpy
 from ._device import device
+from .nn.parameter import Parameter
 from .tensor import Size, Tensor
 
 _MAGIC = b"reference_engine.save/1\n"
@@ -80,8 +81,6 @@ def _rebuild_tensor(
     elif target != "cpu":
         t = t.to(target)
     if kind == "parameter":
-        from .nn.parameter import Parameter  # noqa: PLC0415 - nn imports this package
-
         return Parameter(t, requires_grad)
     t._requires_grad = requires_grad
     return t
@@ -113,8 +112,6 @@ def _rebuild_size(dims: tuple) -> Size:
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Tensor):
-            from .nn.parameter import Parameter  # noqa: PLC0415
-
             arr = np.asarray(to_numpy(obj._data))  # not ascontiguousarray: it makes 0-dim arrays 1-dim
             kind = "parameter" if isinstance(obj, Parameter) else "tensor"
             loc = "cpu" if not obj.is_cuda else f"cuda:{obj.device.index or 0}"

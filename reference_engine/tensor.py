@@ -5,13 +5,16 @@ A tensor holds ``_data`` (a NumPy or CuPy array), and for autograd:
 ``_grad``, and ``_vc``, a one-element list shared with every view of the same
 storage: torch's version counter, bumped by each in-place op.
 
-Ops (``add``, ``sum``, ``view`` ...) live in ``reference_engine.ops`` and are
-attached to this class there; this file keeps only what is about the tensor
-itself.
+Ops (``add``, ``sum``, ``view`` ...) live in ``reference_engine.ops``; they, and
+the few methods that need modules above this one (``backward``, ``new_tensor``,
+``torch.Tensor(...)``), are attached in ``reference_engine._tensor_surface``.
+This file keeps only what is about the tensor itself, and imports nothing above
+the autograd graph.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
@@ -22,8 +25,9 @@ import numpy as np
 from . import _dtype as D
 from ._backend import array_module, is_cuda_array, to_numpy
 from ._device import CPU, device
+from ._printing import tensor_repr
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, RemovableHandle
+from .autograd.graph import AccumulateGrad, RemovableHandle, regenerate_view_grad_fn
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
@@ -84,14 +88,7 @@ class Tensor:
     _view_version = 0  # a view's version counter value when its grad_fn was last set
 
     # ------------------------------------------------------------------ creation
-    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
-        # torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float32 copy
-        from ._creation import legacy_tensor_new  # noqa: PLC0415
-
-        self = object.__new__(cls)
-        legacy_tensor_new(self, *args, **kwargs)
-        return self
-
+    # __new__ (torch.Tensor(2, 3), torch.Tensor([1, 2])) is _creation.legacy_tensor_new, attached by _tensor_surface
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
@@ -107,6 +104,10 @@ class Tensor:
         self._output_nr = output_nr
         self._vc = [0]
         return self
+
+    def _wrap(self, data: Any) -> Tensor:
+        """``Tensor._make(data)`` for the autograd graph, which sits below this module and cannot name Tensor."""
+        return Tensor._make(data)
 
     def _alias(self) -> Tensor:
         """Same storage and version counter, no autograd history."""
@@ -287,8 +288,6 @@ class Tensor:
         taken before ``base.mul_(2)`` backpropagates through the multiplication.
         """
         if self._vc[0] != self._view_version and self._view_fn is not None:
-            from .ops.inplace import regenerate_view_grad_fn  # noqa: PLC0415 - ops import this module
-
             regenerate_view_grad_fn(self)
 
     @property
@@ -398,16 +397,7 @@ class Tensor:
         self._post_acc_hooks[handle.id] = hook
         return handle
 
-    def backward(
-        self,
-        gradient: Tensor | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
-        inputs: Any = None,
-    ) -> None:
-        from .autograd import backward  # noqa: PLC0415
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+    # backward() is autograd.backward, attached by _tensor_surface (the engine sits above this module)
 
     def detach(self) -> Tensor:
         # shares storage and version counter, but is not a view for autograd (torch: _base is None)
@@ -512,8 +502,6 @@ class Tensor:
         return object.__format__(self, spec) if spec else str(self)
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
-        from ._printing import tensor_repr  # noqa: PLC0415
-
         return tensor_repr(self)
 
     def __str__(self) -> str:
@@ -535,8 +523,6 @@ class Tensor:
             new._grad = self._grad.__deepcopy__(memo)
         user_attrs = {k: v for k, v in self.__dict__.items() if k not in _AUTOGRAD_STATE}
         if user_attrs:
-            import copy  # noqa: PLC0415
-
             new.__dict__.update(copy.deepcopy(user_attrs, memo))
         memo[id(self)] = new
         return new
@@ -556,27 +542,7 @@ class Tensor:
     def _xp(self) -> Any:
         return array_module(self._data)
 
-    def new_tensor(self, data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        from ._creation import tensor  # noqa: PLC0415
-
-        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
-
-    def _new_filled(self, size: tuple, fill: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
-        from ._creation import full  # noqa: PLC0415
-
-        return full(size, fill, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
-
-    def new_zeros(self, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        return self._new_filled(_size_args(size), 0, dtype, device, requires_grad)
-
-    def new_ones(self, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        return self._new_filled(_size_args(size), 1, dtype, device, requires_grad)
-
-    def new_empty(self, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        return self._new_filled(_size_args(size), 0, dtype, device, requires_grad)
-
-    def new_full(self, size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        return self._new_filled(tuple(size), fill_value, dtype, device, requires_grad)
+    # new_tensor, new_zeros, new_ones, new_empty, new_full: _creation, attached by _tensor_surface
 
 
 # Autograd bookkeeping kept in a tensor's __dict__: never copied to another tensor.

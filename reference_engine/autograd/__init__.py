@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .._creation import zeros_like
+from ..tensor import Tensor
 from . import graph
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 __all__ = [
     "Function", "FunctionCtx", "backward", "enable_grad", "grad", "graph", "inference_mode",
@@ -30,8 +29,6 @@ _warned_create_graph: list[bool] = []  # non-empty once the create_graph warning
 
 
 def _as_tuple(x: Any) -> tuple:
-    from ..tensor import Tensor  # noqa: PLC0415
-
     if x is None:
         return (None,)
     if isinstance(x, Tensor):
@@ -41,8 +38,6 @@ def _as_tuple(x: Any) -> tuple:
 
 def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor | None]:
     """torch.autograd._make_grads: check explicit seeds, create implicit ones for scalars."""
-    from ..tensor import Tensor  # noqa: PLC0415
-
     new: list[Tensor | None] = []
     for i, (out, g) in enumerate(zip(outputs, grads, strict=True)):
         if isinstance(g, Tensor):
@@ -93,8 +88,6 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (torch.autograd.backward)."""
-    from ..tensor import Tensor  # noqa: PLC0415
-
     if grad_variables is not None:
         grad_tensors = grad_variables
     if inputs is not None:
@@ -142,9 +135,6 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Return d(outputs)/d(inputs) without touching ``.grad`` (torch.autograd.grad)."""
-    from .._creation import zeros_like  # noqa: PLC0415
-    from ..tensor import Tensor  # noqa: PLC0415
-
     if materialize_grads and allow_unused is False:
         raise ValueError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from .._creation import zeros
 from .._device import CPU
+from .._dtype import _FROM_NUMPY
+from ..tensor import Tensor
 from . import grad_mode
 from .graph import AccumulateGrad, Node
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 
 def _is_expandable_to(shape: tuple, desired: tuple) -> bool:
@@ -55,8 +55,6 @@ def validate_grad(node: Node, index: int, grad: Tensor, target: Node, input_nr: 
             )
         grad = sum_to_shape(grad, shape)
     if grad._data.dtype != np_dtype:
-        from .._dtype import _FROM_NUMPY  # noqa: PLC0415
-
         grad = grad.to(_FROM_NUMPY[np_dtype])
     if grad.device != dev:
         if grad._data.ndim == 0:  # torch moves a 0-dim grad (a CPU scalar input of a GPU op) to its input's device
@@ -107,14 +105,10 @@ def _call_pre_hooks(node: Node, grads: list) -> list:
 
 def _materialize(node: Node, grads: list) -> list:
     # Multi-output nodes get zeros for the outputs nothing flowed into.
-    from .._creation import zeros  # noqa: PLC0415
-
     out = []
     for i, g in enumerate(grads):
         if g is None:
             shape, np_dtype, dev = node._meta(i)
-            from .._dtype import _FROM_NUMPY  # noqa: PLC0415
-
             g = zeros(shape, dtype=_FROM_NUMPY[np_dtype], device=dev)
         out.append(g)
     return out

@@ -10,6 +10,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from .._creation import zeros
+from .._dtype import _FROM_NUMPY
+from ..tensor import Tensor
 from . import grad_mode
 from .graph import FREED_MSG, Node, SavedTensor
 
@@ -62,9 +65,6 @@ class BackwardCFunction(Node, FunctionCtx):
             self._released = True
 
     def apply(self, *grads: Any) -> tuple:
-        from .._creation import zeros  # noqa: PLC0415
-        from .._dtype import _FROM_NUMPY  # noqa: PLC0415
-
         if self._materialize:
             grads = tuple(
                 zeros(m[0], dtype=_FROM_NUMPY[m[1]], device=m[2]) if g is None else g
@@ -129,8 +129,6 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        from ..tensor import Tensor  # noqa: PLC0415
-
         ctx = cls._backward_cls()
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx._tensor_positions = tensor_positions

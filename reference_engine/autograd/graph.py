@@ -13,8 +13,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .grad_mode import is_grad_enabled
+
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..tensor import Tensor  # annotations only: tensor.py imports this module
 
 _sequence = itertools.count()
 _ACCUMULATE_SEQ = 1 << 62  # torch gives AccumulateGrad UINT64_MAX: it runs first once ready
@@ -220,9 +222,6 @@ class AccumulateGrad(Node):
 
     def apply(self, grad: Tensor, owned: bool = False) -> tuple:  # type: ignore[override]
         """``owned``: the engine made ``grad`` and nobody else holds it, so it can be kept as is."""
-        from ..tensor import Tensor  # noqa: PLC0415
-        from .grad_mode import is_grad_enabled  # noqa: PLC0415
-
         var = self.variable
         if grad is None or not var._requires_grad:
             return ()  # a leaf frozen after the graph was built keeps its .grad (torch returns early too)
@@ -231,14 +230,12 @@ class AccumulateGrad(Node):
             if is_grad_enabled():
                 # create_graph: torch stores a copy made with copy_ (a CopyBackwards node when the grad has
                 # a graph), so the grad keeps its history without aliasing the incoming tensor
-                from ..ops.inplace import copy_  # noqa: PLC0415 - ops import the autograd package
-
-                var._grad = copy_(Tensor._make(grad._xp.empty_like(grad._data, dtype=var._data.dtype)), grad)
+                var._grad = grad._wrap(grad._xp.empty_like(grad._data, dtype=var._data.dtype)).copy_(grad)
             elif owned and grad._grad_fn is None and grad._base is None:
                 var._grad = grad
             else:
                 # A private copy: the same grad object may reach several leaves.
-                var._grad = Tensor._make(grad._data.copy())
+                var._grad = grad._wrap(grad._data.copy())
         elif is_grad_enabled():
             var._grad = old + grad
         else:
@@ -249,6 +246,40 @@ class AccumulateGrad(Node):
             for fn in list(hooks.values()):
                 fn(var)
         return ()
+
+
+class AsStridedBackward0(Node):
+    """A view's node after an in-place op on it: its grad lands in the base's region."""
+
+    def __init__(self, base: Tensor, view_fn: Callable[[Tensor], Tensor]) -> None:
+        super().__init__()
+        self.view_fn = view_fn
+        self._base_meta = (base._data.shape, base._data.dtype)
+
+    def apply(self, grad: Tensor) -> tuple:
+        shape, np_dtype = self._base_meta
+        full = grad._wrap(grad._xp.zeros(shape, dtype=np_dtype))
+        region = self.view_fn(full)
+        region._data[...] = grad._data
+        return (full,)
+
+
+def regenerate_view_grad_fn(view: Tensor) -> None:
+    """torch's view grad_fn regeneration: after its storage changed in place, a view's history is
+    AsStridedBackward0 into the base's current history (other views of that base included)."""
+    base = view._base
+    base_requires_grad = base._requires_grad or base._grad_fn is not None
+    if view.__dict__.get("_view_created_in_no_grad") or not (base_requires_grad or view._grad_fn is not None):
+        return  # nothing to regenerate yet: the version stays unseen, as in torch, until the base requires grad
+    view._view_version = view._vc[0]
+    node = AsStridedBackward0(base, view._view_fn)  # type: ignore[arg-type]
+    # a view with history keeps one even if its leaf base was frozen since (then with no edge)
+    node.next_functions = (base._edge() if base_requires_grad else (None, 0),)
+    node._out_meta = ((view._data.shape, view._data.dtype, view.device),)
+    old, old_nr = view._grad_fn, view._output_nr
+    view._grad_fn, view._output_nr = node, 0
+    if view._retains_grad:  # torch moves only retain_grad's hook; other tensor hooks stay on the old node
+        view._install_retain_hook(old, old_nr)
 
 
 class GraphRoot(Node):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Size, Tensor
+from .. import _creation as C
+from .. import _dtype as D
+from ..tensor import Size, Tensor
 
 
 def check_one_of(probs: Any, logits: Any) -> None:
@@ -19,7 +20,7 @@ class ProbsOrLogits:
     _param: Tensor
     _batch_shape: Size
     _support_size: int
-    _support_dtype: E.dtype | None  # None: the parameter's dtype
+    _support_dtype: D.dtype | None  # None: the parameter's dtype
 
     @property
     def param_shape(self) -> Size:
@@ -30,7 +31,7 @@ class ProbsOrLogits:
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         dtype = self._param.dtype if self._support_dtype is None else self._support_dtype
-        values = E.arange(self._support_size, dtype=dtype, device=self._param.device)
+        values = C.arange(self._support_size, dtype=dtype, device=self._param.device)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
             values = values.expand((-1, *self._batch_shape))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Size, Tensor
-from reference_engine.nn.functional import binary_cross_entropy_with_logits
-
+from .. import autograd
+from .. import random as R
+from ..nn.functional import binary_cross_entropy_with_logits
+from ..tensor import Size, Tensor
 from . import constraints
 from ._discrete import ProbsOrLogits, check_one_of
 from .exp_family import ExponentialFamily
@@ -68,8 +68,8 @@ class Bernoulli(ProbsOrLogits, ExponentialFamily):
 
     def sample(self, sample_shape: Any = EMPTY_SIZE) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        with E.no_grad():
-            return E.bernoulli(self.probs.expand(shape))
+        with autograd.no_grad():
+            return R.bernoulli(self.probs.expand(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Size, Tensor
-from reference_engine._typeinfo import finfo
-
+from .. import _creation as C
+from .. import _dtype as D
+from .. import ops
+from .. import random as R
+from .._typeinfo import finfo
+from ..tensor import Size, Tensor
 from . import constraints
 from ._discrete import ProbsOrLogits, check_one_of
 from .distribution import Distribution
@@ -20,7 +22,7 @@ __all__ = ["Categorical"]
 class Categorical(ProbsOrLogits, Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
-    _support_dtype = E.long
+    _support_dtype = D.long
 
     def __init__(
         self, probs: Tensor | None = None, logits: Tensor | None = None, validate_args: bool | None = None
@@ -62,7 +64,7 @@ class Categorical(ProbsOrLogits, Distribution):
 
     @property
     def mean(self) -> Tensor:
-        return E.full(self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device)
+        return C.full(self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device)
 
     @property
     def mode(self) -> Tensor:
@@ -77,7 +79,7 @@ class Categorical(ProbsOrLogits, Distribution):
         if not isinstance(sample_shape, Size):
             sample_shape = Size(sample_shape)
         probs_2d = self.probs.reshape(-1, self._num_events)
-        samples_2d = E.multinomial(probs_2d, sample_shape.numel(), True).T
+        samples_2d = R.multinomial(probs_2d, sample_shape.numel(), True).T
         return samples_2d.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
@@ -89,6 +91,6 @@ class Categorical(ProbsOrLogits, Distribution):
         return log_pmf.gather(-1, value).squeeze(-1)
 
     def entropy(self) -> Tensor:
-        logits = E.clamp(self.logits, min=finfo(self.logits.dtype).min)
+        logits = ops.clamp(self.logits, min=finfo(self.logits.dtype).min)
         p_log_p = logits * self.probs
         return -p_log_p.sum(-1)

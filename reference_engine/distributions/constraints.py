@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reference_engine import Tensor
-
+from ..tensor import Tensor
 from .utils import format_value
 
 __all__ = [
@@ -131,14 +130,19 @@ class _Bounded(Constraint):
         return f"{self.__class__.__name__[1:]}({args})"
 
 
-class _IntegerInterval(_Bounded):
-    is_discrete = True
+class _BoundedBothSides(_Bounded):
+    """A constraint with a lower and an upper bound (torch's intervals; not a torch class)."""
+
     _bounds = ("lower_bound", "upper_bound")
 
     def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
         super().__init__()
+
+
+class _IntegerInterval(_BoundedBothSides):
+    is_discrete = True
 
     def check(self, value: Tensor) -> Tensor:
         return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
@@ -176,14 +180,7 @@ class _LessThan(_Bounded):
         return value < self.upper_bound
 
 
-class _Interval(_Bounded):
-    _bounds = ("lower_bound", "upper_bound")
-
-    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
-        super().__init__()
-
+class _Interval(_BoundedBothSides):
     def check(self, value: Tensor) -> Tensor:
         return (self.lower_bound <= value) & (value <= self.upper_bound)
 

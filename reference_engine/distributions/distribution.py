@@ -6,9 +6,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Size, Tensor
-
+from .. import autograd, ops
+from ..tensor import Size, Tensor
 from . import constraints
 from .utils import EMPTY_SIZE, format_value, lazy_property
 
@@ -103,7 +102,7 @@ class Distribution:
         return self.variance.sqrt()
 
     def sample(self, sample_shape: Any = EMPTY_SIZE) -> Tensor:
-        with E.no_grad():
+        with autograd.no_grad():
             return self.rsample(sample_shape)
 
     def rsample(self, sample_shape: Any = EMPTY_SIZE) -> Tensor:
@@ -125,7 +124,7 @@ class Distribution:
         raise NotImplementedError
 
     def perplexity(self) -> Tensor:
-        return E.exp(self.entropy())
+        return ops.exp(self.entropy())
 
     def _extended_shape(self, sample_shape: Any = EMPTY_SIZE) -> Size:
         """``sample_shape + batch_shape + event_shape``: the shape of a sample."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Size, Tensor
-
+from .. import _creation as C
+from .. import ops
+from ..tensor import Size, Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
 from .utils import EMPTY_SIZE, _Number, broadcast_all
@@ -33,7 +33,7 @@ class Exponential(ExponentialFamily):
 
     @property
     def mode(self) -> Tensor:
-        return E.zeros_like(self.rate)
+        return C.zeros_like(self.rate)
 
     @property
     def stddev(self) -> Tensor:
@@ -56,10 +56,10 @@ class Exponential(ExponentialFamily):
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        return 1 - E.exp(-self.rate * value)
+        return 1 - ops.exp(-self.rate * value)
 
     def icdf(self, value: Tensor) -> Tensor:
-        return -E.log1p(-value) / self.rate
+        return -ops.log1p(-value) / self.rate
 
     def entropy(self) -> Tensor:
-        return 1.0 - E.log(self.rate)
+        return 1.0 - ops.log(self.rate)

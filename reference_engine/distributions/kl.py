@@ -8,9 +8,9 @@ from collections.abc import Callable
 from functools import total_ordering
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Tensor
-
+from .. import _creation as C
+from .. import ops
+from ..tensor import Tensor
 from .categorical import Categorical
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -92,7 +92,7 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
 
 
 def _infinite_like(tensor: Tensor) -> Tensor:
-    return E.full_like(tensor, math.inf)
+    return C.full_like(tensor, math.inf)
 
 
 # Same distributions
@@ -144,7 +144,7 @@ def _kl_expfamily_expfamily(p: Distribution, q: Distribution) -> Tensor:
 def _kl_exponential_normal(p: Exponential, q: Normal) -> Tensor:
     var_normal = q.scale.pow(2)
     rate_sqr = p.rate.pow(2)
-    t1 = 0.5 * E.log(rate_sqr * var_normal * 2 * math.pi)
+    t1 = 0.5 * ops.log(rate_sqr * var_normal * 2 * math.pi)
     t2 = rate_sqr.reciprocal()
     t3 = q.loc / p.rate
     t4 = q.loc.pow(2) * 0.5

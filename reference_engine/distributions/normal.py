@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Size, Tensor
-
+from .. import autograd, ops
+from .. import random as R
+from ..tensor import Size, Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
 from .utils import EMPTY_SIZE, _Number, _standard_normal, broadcast_all
@@ -48,8 +48,8 @@ class Normal(ExponentialFamily):
     def sample(self, sample_shape: Any = EMPTY_SIZE) -> Tensor:
         # torch samples through torch.normal(mean, std) (normal_ then * std + mean), not rsample's loc + eps * scale
         shape = self._extended_shape(sample_shape)
-        with E.no_grad():
-            return E.normal(self.loc.expand(shape), self.scale.expand(shape))
+        with autograd.no_grad():
+            return R.normal(self.loc.expand(shape), self.scale.expand(shape))
 
     def rsample(self, sample_shape: Any = EMPTY_SIZE) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -66,7 +66,7 @@ class Normal(ExponentialFamily):
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        return 0.5 * (1 + E.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
+        return 0.5 * (1 + ops.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
     def entropy(self) -> Tensor:
-        return 0.5 + 0.5 * math.log(2 * math.pi) + E.log(self.scale)
+        return 0.5 + 0.5 * math.log(2 * math.pi) + ops.log(self.scale)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import reference_engine as E
-from reference_engine import Size, Tensor
-
+from .. import ops
+from .. import random as R
+from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import EMPTY_SIZE, _Number, broadcast_all
@@ -52,7 +52,7 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape: Any = EMPTY_SIZE) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        rand = E.rand(shape, dtype=self.low.dtype, device=self.low.device)
+        rand = R.rand(shape, dtype=self.low.dtype, device=self.low.device)
         return self.low + rand * (self.high - self.low)
 
     def log_prob(self, value: Tensor) -> Tensor:
@@ -60,7 +60,7 @@ class Uniform(Distribution):
             self._validate_sample(value)
         lb = self.low.le(value).type_as(self.low)
         ub = self.high.gt(value).type_as(self.low)
-        return E.log(lb.mul(ub)) - E.log(self.high - self.low)
+        return ops.log(lb.mul(ub)) - ops.log(self.high - self.low)
 
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
@@ -72,4 +72,4 @@ class Uniform(Distribution):
         return value * (self.high - self.low) + self.low
 
     def entropy(self) -> Tensor:
-        return E.log(self.high - self.low)
+        return ops.log(self.high - self.low)

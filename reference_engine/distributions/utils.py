@@ -7,15 +7,17 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-import reference_engine as E
-from reference_engine import Tensor
-from reference_engine._typeinfo import finfo
-from reference_engine.ops._util import check_broadcast
+from .. import _creation as C
+from .. import _dtype as D
+from .. import autograd, nn, ops
+from .._typeinfo import finfo
+from ..ops._util import check_broadcast
+from ..tensor import Size, Tensor
 
 # torch.types._Number: what broadcast_all and the constructors treat as a plain number
 _Number = (int, float, bool)
 # the default sample shape (a Size is a tuple, so one shared instance is safe)
-EMPTY_SIZE = E.Size()
+EMPTY_SIZE = Size()
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,19 +40,19 @@ def broadcast_all(*values: Tensor | float) -> tuple[Tensor, ...]:
         )
     first = next((v for v in values if isinstance(v, Tensor)), None)
     options: dict[str, Any] = (
-        {"dtype": E.get_default_dtype()} if first is None else {"dtype": first.dtype, "device": first.device}
+        {"dtype": D.get_default_dtype()} if first is None else {"dtype": first.dtype, "device": first.device}
     )
-    return broadcast_tensors(*(v if isinstance(v, Tensor) else E.tensor(v, **options) for v in values))
+    return broadcast_tensors(*(v if isinstance(v, Tensor) else C.tensor(v, **options) for v in values))
 
 
-def _standard_normal(shape: Sequence[int], dtype: E.dtype, device: Any) -> Tensor:
-    return E.empty(shape, dtype=dtype, device=device).normal_()
+def _standard_normal(shape: Sequence[int], dtype: D.dtype, device: Any) -> Tensor:
+    return C.empty(shape, dtype=dtype, device=device).normal_()
 
 
 def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
     if is_binary:
-        return E.sigmoid(logits)
-    return E.nn.functional.softmax(logits, dim=-1)
+        return ops.sigmoid(logits)
+    return nn.functional.softmax(logits, dim=-1)
 
 
 def clamp_probs(probs: Tensor) -> Tensor:
@@ -62,8 +64,8 @@ def clamp_probs(probs: Tensor) -> Tensor:
 def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
     ps_clamped = clamp_probs(probs)
     if is_binary:
-        return E.log(ps_clamped) - E.log1p(-ps_clamped)
-    return E.log(ps_clamped)
+        return ops.log(ps_clamped) - ops.log1p(-ps_clamped)
+    return ops.log(ps_clamped)
 
 
 class lazy_property(Generic[T, R]):  # noqa: N801 - torch's name
@@ -77,7 +79,7 @@ class lazy_property(Generic[T, R]):  # noqa: N801 - torch's name
     def __get__(self, instance: T | None, obj_type: Any = None) -> Any:
         if instance is None:
             return self
-        with E.enable_grad():
+        with autograd.enable_grad():
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value

@@ -1,20 +1,14 @@
-"""All ops, exported to the ``reference_engine`` namespace and attached to ``Tensor``.
+"""All ops, exported to the ``reference_engine`` namespace.
 
 Each op module lists its public functions in ``__all__`` and the ones that are
 also Tensor methods in ``METHODS`` (name -> function taking the tensor
-first). In-place variants (``add_``) are derived here from the out-of-place
-op, so every module gets version counting and history rebasing for free.
+first). ``_MODULES`` lists the op modules: ``reference_engine._tensor_surface``
+attaches their ``METHODS`` (and the in-place variants and operators derived
+from them) to ``Tensor``; importing this package changes nothing on ``Tensor``.
 """
 
 from __future__ import annotations
 
-import operator
-from typing import Any
-
-import numpy as np
-
-from ..autograd import grad_mode
-from ..tensor import Tensor, grad_recording
 from . import (
     blas,
     comparison,
@@ -31,8 +25,7 @@ from . import (
     sorting,
     special,
 )
-from ._util import check_broadcast
-from .inplace import copy_, fill_, inplace_method, zero_
+from .inplace import copy_, fill_, zero_
 
 _MODULES = (
     pointwise,
@@ -49,157 +42,6 @@ _MODULES = (
     special,
     creation,
 )
-
-# Methods that are the same function as torch.<name>(tensor, ...)
-for _mod in _MODULES:
-    for _name, _fn in getattr(_mod, "METHODS", {}).items():
-        setattr(Tensor, _name, _fn)
-
-# In-place variants derived from the out-of-place op.
-_INPLACE = (
-    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt",
-    "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "clamp_max", "clip", "floor",
-    "ceil", "round", "trunc", "sign", "reciprocal", "square", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
-    "sinh", "cosh", "asin", "acos", "atan", "erf", "erfinv", "erfc", "lgamma", "digamma", "i0", "sinc", "logit",
-    "xlogy", "exp2", "true_divide", "floor_divide", "maximum", "minimum",
-)  # fmt: skip
-for _name in _INPLACE:
-    if hasattr(Tensor, _name):
-        setattr(Tensor, _name + "_", inplace_method(getattr(Tensor, _name)))
-Tensor.zero_ = zero_
-Tensor.fill_ = fill_
-Tensor.copy_ = copy_
-
-
-def _rdiv(self: Tensor, other: Any) -> Tensor:
-    # torch: other / self == self.reciprocal() * other (so 2 / x has MulBackward0)
-    return pointwise.mul(pointwise.reciprocal(self), other)
-
-
-def _rpow(self: Tensor, other: Any) -> Tensor:
-    return pointwise.pow(other, self)
-
-
-def _binary_dunder(fn: Any) -> Any:
-    def method(self: Tensor, other: Any) -> Any:
-        if not pointwise._scalar_or_tensor(other):
-            return NotImplemented
-        return fn(self, other)
-
-    return method
-
-
-def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
-    """``x + y`` and friends: the general op, behind a fast path for the common case.
-
-    The fast path covers a floating NumPy tensor with a Python number or a
-    tensor of the same dtype (where NumPy already computes in torch's dtype);
-    it records the same node as the general op through the same function.
-    Everything else goes to the general op, which promotes and checks.
-    """
-    is_mul = op is operator.mul
-
-    def method(self: Tensor, other: Any) -> Any:
-        a = self._data
-        if type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:  # Half computes in float32
-            to = type(other)
-            if to is float or to is int:
-                b = other
-            elif to is Tensor and type(other._data) is np.ndarray and other._data.dtype == a.dtype:
-                b = other._data
-                if b.shape != a.shape:
-                    check_broadcast(a.shape, b.shape)
-            else:
-                return slow(self, other) if pointwise._scalar_or_tensor(other) else NotImplemented
-            token = _EXTOBJ.set(_IGNORE_ALL)  # inf * 0 and 1 / 0 stay silent, as in torch
-            try:
-                res = op(a, b)
-            finally:
-                _EXTOBJ.reset(token)
-            out = Tensor._make(res)
-            if grad_mode._state.enabled and (
-                self._requires_grad or self._grad_fn is not None
-                or (b is not other and (other._requires_grad or other._grad_fn is not None))
-                # a view whose base gained history in place since (Tensor._refresh_view)
-                or (
-                    (self._base is not None or (b is not other and other._base is not None))
-                    and grad_recording(self, other if b is not other else None)
-                )
-            ):  # fmt: skip
-                if is_mul:
-                    record_fn(out, self, other, b is other)
-                else:
-                    record_fn(out, self, other)
-            return out
-        return slow(self, other) if pointwise._scalar_or_tensor(other) else NotImplemented
-
-    return method
-
-
-if pointwise._EXTOBJ is not None:
-    _EXTOBJ, _IGNORE_ALL = pointwise._EXTOBJ, pointwise._IGNORE_ALL
-    Tensor.__add__ = Tensor.__radd__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add)
-    Tensor.__sub__ = _fast_arith(operator.sub, pointwise.record_sub, pointwise.sub)
-    # ``1 - x`` reaches x.__rsub__ only for non-tensors: the scalar branch is the one that matters
-    Tensor.__rsub__ = _fast_arith(lambda a, b: b - a, pointwise.record_rsub, pointwise.rsub)
-    Tensor.__mul__ = Tensor.__rmul__ = _fast_arith(operator.mul, pointwise.record_mul, pointwise.mul)
-    Tensor.__truediv__ = _fast_arith(operator.truediv, pointwise.record_div, pointwise.div)
-else:  # pragma: no cover - NumPy without the errstate context variable
-    Tensor.__add__ = Tensor.__radd__ = _binary_dunder(pointwise.add)
-    Tensor.__sub__ = _binary_dunder(pointwise.sub)
-    Tensor.__rsub__ = _binary_dunder(pointwise.rsub)
-    Tensor.__mul__ = Tensor.__rmul__ = _binary_dunder(pointwise.mul)
-    Tensor.__truediv__ = _binary_dunder(pointwise.div)
-Tensor.__rtruediv__ = _binary_dunder(_rdiv)
-Tensor.__floordiv__ = _binary_dunder(pointwise.floor_divide)
-Tensor.__rfloordiv__ = _binary_dunder(lambda self, other: pointwise.floor_divide(other, self))
-Tensor.__mod__ = _binary_dunder(pointwise.remainder)
-Tensor.__pow__ = _binary_dunder(pointwise.pow)
-Tensor.__rpow__ = _binary_dunder(_rpow)
-
-
-def _tensor_only(fn: Any) -> Any:
-    # torch's @ accepts tensors only: ``x @ 3`` is Python's "unsupported operand" TypeError
-    def method(self: Tensor, other: Any) -> Any:
-        return fn(self, other) if isinstance(other, Tensor) else NotImplemented
-
-    return method
-
-
-Tensor.__matmul__ = _tensor_only(blas.matmul)
-Tensor.__rmatmul__ = _tensor_only(lambda self, other: blas.matmul(other, self))
-Tensor.__neg__ = pointwise.neg
-Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = pointwise.abs
-Tensor.__eq__ = _binary_dunder(comparison.eq)
-Tensor.__ne__ = _binary_dunder(comparison.ne)
-Tensor.__lt__ = _binary_dunder(comparison.lt)
-Tensor.__le__ = _binary_dunder(comparison.le)
-Tensor.__gt__ = _binary_dunder(comparison.gt)
-Tensor.__ge__ = _binary_dunder(comparison.ge)
-Tensor.__and__ = Tensor.__rand__ = _binary_dunder(comparison.bitwise_and)
-Tensor.__or__ = Tensor.__ror__ = _binary_dunder(comparison.bitwise_or)
-Tensor.__xor__ = Tensor.__rxor__ = _binary_dunder(comparison.bitwise_xor)
-Tensor.__invert__ = comparison.bitwise_not
-Tensor.__getitem__ = indexing.getitem
-Tensor.__setitem__ = indexing.setitem
-Tensor.__hash__ = lambda self: id(self)
-
-
-def _iop(name: str) -> Any:
-    def method(self: Tensor, other: Any) -> Tensor:
-        return getattr(self, name)(other)
-
-    return method
-
-
-Tensor.__iadd__ = _iop("add_")
-Tensor.__isub__ = _iop("sub_")
-Tensor.__imul__ = _iop("mul_")
-Tensor.__itruediv__ = _iop("div_")
-Tensor.__ipow__ = _iop("pow_")
-Tensor.__ifloordiv__ = _iop("floor_divide_")
-Tensor.__imod__ = _iop("remainder_")
 
 __all__ = ["copy_", "fill_", "inplace", "zero_"]
 for _mod in _MODULES:

@@ -14,7 +14,8 @@ from typing import Any
 
 from .. import _dtype as D
 from ..autograd import grad_mode
-from ..autograd.graph import Node, SavedTensor
+from ..autograd.engine import sum_to_shape
+from ..autograd.graph import AsStridedBackward0, Node, SavedTensor
 from ..tensor import LEAF_INPLACE_MSG, Tensor, grad_recording
 from ._util import needs, record
 
@@ -156,26 +157,7 @@ class CopySlices(Node):
 
 
 def _sum_to(g: Tensor, like: Tensor) -> Tensor:
-    from ..autograd.engine import sum_to_shape  # noqa: PLC0415
-
     return sum_to_shape(g, like._data.shape) if g._data.shape != like._data.shape else g
-
-
-class AsStridedBackward0(Node):
-    """A view's node after an in-place op on it: its grad lands in the base's region."""
-
-    def __init__(self, base: Tensor, view_fn: Callable[[Tensor], Tensor]) -> None:
-        super().__init__()
-        self.view_fn = view_fn
-        self._base_meta = (base._data.shape, base._data.dtype)
-
-    def apply(self, grad: Tensor) -> tuple:
-        shape, np_dtype = self._base_meta
-        xp = grad._xp
-        full = Tensor._make(xp.zeros(shape, dtype=np_dtype))
-        region = self.view_fn(full)
-        region._data[...] = grad._data
-        return (full,)
 
 
 def _rebase_view(self: Tensor, node: Node) -> None:
@@ -197,24 +179,6 @@ def _rebase_view(self: Tensor, node: Node) -> None:
     self._view_version = self._vc[0]
     if self._retains_grad:
         self._install_retain_hook(old, old_nr)
-
-
-def regenerate_view_grad_fn(view: Tensor) -> None:
-    """torch's view grad_fn regeneration: after its storage changed in place, a view's history is
-    AsStridedBackward0 into the base's current history (other views of that base included)."""
-    base = view._base
-    base_requires_grad = base._requires_grad or base._grad_fn is not None
-    if view.__dict__.get("_view_created_in_no_grad") or not (base_requires_grad or view._grad_fn is not None):
-        return  # nothing to regenerate yet: the version stays unseen, as in torch, until the base requires grad
-    view._view_version = view._vc[0]
-    node = AsStridedBackward0(base, view._view_fn)  # type: ignore[arg-type]
-    # a view with history keeps one even if its leaf base was frozen since (then with no edge)
-    node.next_functions = (base._edge() if base_requires_grad else (None, 0),)
-    node._out_meta = ((view._data.shape, view._data.dtype, view.device),)
-    old, old_nr = view._grad_fn, view._output_nr
-    view._grad_fn, view._output_nr = node, 0
-    if view._retains_grad:  # torch moves only retain_grad's hook; other tensor hooks stay on the old node
-        view._install_retain_hook(old, old_nr)
 
 
 def inplace_method(op: Callable[..., Tensor]) -> Callable[..., Tensor]:

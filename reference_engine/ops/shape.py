@@ -307,9 +307,6 @@ def _mT(self: Tensor) -> Tensor:  # noqa: N802
     return transpose(self, -2, -1)
 
 
-Tensor.T = property(_T)  # type: ignore[assignment]
-Tensor.mT = property(_mT)  # type: ignore[assignment]
-
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
     n = input.ndim

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...ops._util import check_common_device, grad_recording, needs, record
-from ...ops.inplace import scalar_type_name
 from ...ops.blas import AddmmBackward0, mm
+from ...ops.inplace import scalar_type_name
 from ...tensor import Tensor
 
 

@@ -1,0 +1,220 @@
+"""Tensor's surface: every ``Tensor`` attribute not defined in ``tensor.py``'s class body, attached here.
+
+``tensor.py`` sits low in the import layers (below the ops, the backward
+engine and the creation functions), so the methods that need those modules
+are attached here, once, by the package face (``reference_engine/__init__``
+imports this module before anything else that uses tensors). No other module
+changes ``Tensor``; ``tests/meta/test_tensor_surface.py`` checks that, and
+lists where every public attribute comes from.
+
+Where each group comes from:
+
+=====================================  ==========================================================
+attributes                             source
+=====================================  ==========================================================
+``__new__`` (``torch.Tensor(2, 3)``)   ``_creation.legacy_tensor_construct``
+``new_tensor``, ``new_zeros`` ...      ``_creation`` (``NEW_METHODS`` below)
+``backward``                           ``autograd.backward``
+``add``, ``sum``, ``view`` ... (ops)   each op module's ``METHODS`` (modules in ``ops._MODULES``)
+``add_``, ``exp_`` ... (in-place)      ``ops.inplace.inplace_method`` over ``INPLACE`` below
+``zero_``, ``fill_``, ``copy_``        ``ops.inplace``
+``T``, ``mT``                          ``ops.shape._T``, ``ops.shape._mT`` (properties)
+``normal_``, ``uniform_`` ...          ``random.TENSOR_METHODS``
+``__add__``, ``__eq__`` ... (dunders)  ``ops.pointwise``, ``ops.comparison``, ``ops.blas``, below (``x + y`` has a fast path)
+=====================================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from . import _creation, ops, random
+from .autograd import backward, grad_mode
+from .ops import blas, comparison, indexing, pointwise, shape
+from .ops._util import check_broadcast
+from .ops.inplace import copy_, fill_, inplace_method, zero_
+from .tensor import Tensor, grad_recording
+
+# --------------------------------------------------------------------------- methods defined elsewhere
+Tensor.__new__ = staticmethod(_creation.legacy_tensor_construct)  # type: ignore[assignment]
+
+NEW_METHODS = {
+    "new_tensor": _creation.new_tensor, "new_zeros": _creation.new_zeros, "new_ones": _creation.new_ones,
+    "new_empty": _creation.new_empty, "new_full": _creation.new_full,
+}  # fmt: skip
+for _name, _fn in NEW_METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+
+def _backward(
+    self: Tensor,
+    gradient: Tensor | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+_backward.__name__ = _backward.__qualname__ = "backward"
+Tensor.backward = _backward  # type: ignore[method-assign]
+
+# Methods that are the same function as torch.<name>(tensor, ...)
+for _mod in ops._MODULES:
+    for _name, _fn in getattr(_mod, "METHODS", {}).items():
+        setattr(Tensor, _name, _fn)
+
+for _name, _fn in random.TENSOR_METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.T = property(shape._T)  # type: ignore[assignment]
+Tensor.mT = property(shape._mT)  # type: ignore[assignment]
+
+# In-place variants derived from the out-of-place op.
+INPLACE = (
+    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt",
+    "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "clamp_max", "clip", "floor",
+    "ceil", "round", "trunc", "sign", "reciprocal", "square", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
+    "sinh", "cosh", "asin", "acos", "atan", "erf", "erfinv", "erfc", "lgamma", "digamma", "i0", "sinc", "logit",
+    "xlogy", "exp2", "true_divide", "floor_divide", "maximum", "minimum",
+)  # fmt: skip
+for _name in INPLACE:
+    if hasattr(Tensor, _name):
+        setattr(Tensor, _name + "_", inplace_method(getattr(Tensor, _name)))
+Tensor.zero_ = zero_
+Tensor.fill_ = fill_
+Tensor.copy_ = copy_
+
+
+# --------------------------------------------------------------------------- operators
+def _rdiv(self: Tensor, other: Any) -> Tensor:
+    # torch: other / self == self.reciprocal() * other (so 2 / x has MulBackward0)
+    return pointwise.mul(pointwise.reciprocal(self), other)
+
+
+def _rpow(self: Tensor, other: Any) -> Tensor:
+    return pointwise.pow(other, self)
+
+
+def _binary_dunder(fn: Any) -> Any:
+    def method(self: Tensor, other: Any) -> Any:
+        if not pointwise._scalar_or_tensor(other):
+            return NotImplemented
+        return fn(self, other)
+
+    return method
+
+
+def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
+    """``x + y`` and friends: the general op, behind a fast path for the common case.
+
+    The fast path covers a floating NumPy tensor with a Python number or a
+    tensor of the same dtype (where NumPy already computes in torch's dtype);
+    it records the same node as the general op through the same function.
+    Everything else goes to the general op, which promotes and checks.
+    """
+    is_mul = op is operator.mul
+
+    def method(self: Tensor, other: Any) -> Any:
+        a = self._data
+        if type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:  # Half computes in float32
+            to = type(other)
+            if to is float or to is int:
+                b = other
+            elif to is Tensor and type(other._data) is np.ndarray and other._data.dtype == a.dtype:
+                b = other._data
+                if b.shape != a.shape:
+                    check_broadcast(a.shape, b.shape)
+            else:
+                return slow(self, other) if pointwise._scalar_or_tensor(other) else NotImplemented
+            token = _EXTOBJ.set(_IGNORE_ALL)  # inf * 0 and 1 / 0 stay silent, as in torch
+            try:
+                res = op(a, b)
+            finally:
+                _EXTOBJ.reset(token)
+            out = Tensor._make(res)
+            if grad_mode._state.enabled and (
+                self._requires_grad or self._grad_fn is not None
+                or (b is not other and (other._requires_grad or other._grad_fn is not None))
+                # a view whose base gained history in place since (Tensor._refresh_view)
+                or (
+                    (self._base is not None or (b is not other and other._base is not None))
+                    and grad_recording(self, other if b is not other else None)
+                )
+            ):  # fmt: skip
+                if is_mul:
+                    record_fn(out, self, other, b is other)
+                else:
+                    record_fn(out, self, other)
+            return out
+        return slow(self, other) if pointwise._scalar_or_tensor(other) else NotImplemented
+
+    return method
+
+
+if pointwise._EXTOBJ is not None:
+    _EXTOBJ, _IGNORE_ALL = pointwise._EXTOBJ, pointwise._IGNORE_ALL
+    Tensor.__add__ = Tensor.__radd__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add)
+    Tensor.__sub__ = _fast_arith(operator.sub, pointwise.record_sub, pointwise.sub)
+    # ``1 - x`` reaches x.__rsub__ only for non-tensors: the scalar branch is the one that matters
+    Tensor.__rsub__ = _fast_arith(lambda a, b: b - a, pointwise.record_rsub, pointwise.rsub)
+    Tensor.__mul__ = Tensor.__rmul__ = _fast_arith(operator.mul, pointwise.record_mul, pointwise.mul)
+    Tensor.__truediv__ = _fast_arith(operator.truediv, pointwise.record_div, pointwise.div)
+else:  # pragma: no cover - NumPy without the errstate context variable
+    Tensor.__add__ = Tensor.__radd__ = _binary_dunder(pointwise.add)
+    Tensor.__sub__ = _binary_dunder(pointwise.sub)
+    Tensor.__rsub__ = _binary_dunder(pointwise.rsub)
+    Tensor.__mul__ = Tensor.__rmul__ = _binary_dunder(pointwise.mul)
+    Tensor.__truediv__ = _binary_dunder(pointwise.div)
+Tensor.__rtruediv__ = _binary_dunder(_rdiv)
+Tensor.__floordiv__ = _binary_dunder(pointwise.floor_divide)
+Tensor.__rfloordiv__ = _binary_dunder(lambda self, other: pointwise.floor_divide(other, self))
+Tensor.__mod__ = _binary_dunder(pointwise.remainder)
+Tensor.__pow__ = _binary_dunder(pointwise.pow)
+Tensor.__rpow__ = _binary_dunder(_rpow)
+
+
+def _tensor_only(fn: Any) -> Any:
+    # torch's @ accepts tensors only: ``x @ 3`` is Python's "unsupported operand" TypeError
+    def method(self: Tensor, other: Any) -> Any:
+        return fn(self, other) if isinstance(other, Tensor) else NotImplemented
+
+    return method
+
+
+Tensor.__matmul__ = _tensor_only(blas.matmul)
+Tensor.__rmatmul__ = _tensor_only(lambda self, other: blas.matmul(other, self))
+Tensor.__neg__ = pointwise.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = pointwise.abs
+Tensor.__eq__ = _binary_dunder(comparison.eq)
+Tensor.__ne__ = _binary_dunder(comparison.ne)
+Tensor.__lt__ = _binary_dunder(comparison.lt)
+Tensor.__le__ = _binary_dunder(comparison.le)
+Tensor.__gt__ = _binary_dunder(comparison.gt)
+Tensor.__ge__ = _binary_dunder(comparison.ge)
+Tensor.__and__ = Tensor.__rand__ = _binary_dunder(comparison.bitwise_and)
+Tensor.__or__ = Tensor.__ror__ = _binary_dunder(comparison.bitwise_or)
+Tensor.__xor__ = Tensor.__rxor__ = _binary_dunder(comparison.bitwise_xor)
+Tensor.__invert__ = comparison.bitwise_not
+Tensor.__getitem__ = indexing.getitem
+Tensor.__setitem__ = indexing.setitem
+
+
+def _iop(name: str) -> Any:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return getattr(self, name)(other)
+
+    return method
+
+
+Tensor.__iadd__ = _iop("add_")
+Tensor.__isub__ = _iop("sub_")
+Tensor.__imul__ = _iop("mul_")
+Tensor.__itruediv__ = _iop("div_")
+Tensor.__ipow__ = _iop("pow_")
+Tensor.__ifloordiv__ = _iop("floor_divide_")
+Tensor.__imod__ = _iop("remainder_")

@@ -1,0 +1,1 @@
+"""Tests of the project itself: import layers, Tensor's surface."""
