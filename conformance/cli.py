@@ -25,6 +25,7 @@ from .report.baseline import diff_results, update_baseline
 from .report.html import write_html
 from .report.merge import combine, merge
 from .results import ResultsFileError, load_results, write_results
+from .run_info import run_metadata
 from .runner import run_item
 from .scenario import Scenario, ScenarioError
 from .script_scenario import ScriptScenario, load_script, run_script_item
@@ -119,7 +120,7 @@ def _recover(run_dir: Path) -> dict:
     if not any(run_dir.glob("*.jsonl")):
         raise ResultsFileError(f"{run_dir}: no worker files (*.jsonl) to merge")
     reason = "recovered from the workers' files; whether every item ran is unknown"
-    return merge(run_dir, {"complete": False, "incomplete_reason": reason, "not_run": []})
+    return merge(run_dir, run_metadata({"complete": False, "incomplete_reason": reason, "not_run": []}))
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:

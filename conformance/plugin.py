@@ -30,12 +30,14 @@ from typing import Any
 import pytest
 
 from .backends import BackendPair, pairs_for
+from .details import enrich
 from .loader import EXPECTED_FILE, ExpectedDivergence, load_expected, load_scenario_file
+from .record import crashed
 from .report.baseline import BaselineDiff, diff_results, update_baseline
-from .report.details import enrich
 from .report.html import write_html
 from .report.merge import iso_time, merge, write_results
 from .results import RESULTS_SUBDIR, ResultsFileError, append_record, count_statuses, load_results
+from .run_info import run_metadata
 from .runner import mark_flaky, run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 from .script_scenario import DTYPE, PAIR, SCRIPT_TAG, ScriptScenario, load_script, run_script_item
@@ -233,7 +235,7 @@ class ScenarioFile(pytest.File):
 
 def _report(state: _State, result: Any) -> None:
     """Write an item's record for the merge, then fail the test the way its status says."""
-    append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
+    append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record.to_json())
     if result.status in ("diverge", "xfail", "flaky"):
         raise ScenarioDivergenceError(result.message)
     if result.status in ("timeout", "runner-error"):
@@ -271,8 +273,8 @@ class ScenarioItem(pytest.Item):
             again = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, timeout)
             if again.status == "pass":
                 result = mark_flaky(result, again)
-        result.record["nodeid"] = self.nodeid
-        enrich(result.record, self.scenario, result)
+        result.record.nodeid = self.nodeid
+        enrich(result.record, self.scenario, result.torch, result.engine)
         _report(state, result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -338,7 +340,7 @@ class ScriptItem(pytest.Item):
             again = run_script_item(self.script, self.expected, timeout)  # as ScenarioItem: flaky when it agrees
             if again.status == "pass":
                 result = mark_flaky(result, again)
-        result.record["nodeid"] = self.nodeid
+        result.record.nodeid = self.nodeid
         _report(state, result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -433,13 +435,12 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
     shard = f"{state.shard[0]}/{state.shard[1]}" if state.shard else None
     meta = {"run_id": state.run_id, "start": state.started, "end": end, "started": iso_time(state.started),
             "ended": iso_time(end), "shard": shard}  # fmt: skip
-    results = merge(_run_dir(state), meta, root=Path(__file__).resolve().parent.parent)  # the engine's checkout
+    results = merge(_run_dir(state), run_metadata(meta, root=Path(__file__).resolve().parent.parent))  # engine checkout
     known = {r["id"] for r in results["records"]}
     for nodeid in sorted(_failed_ids):
         sid = _scenario_id(nodeid)
         if sid and sid not in known:
-            results["records"].append({"id": sid, "nodeid": nodeid, "status": "crashed", "tags": [],
-                                       "message": "no record: the worker running it crashed"})  # fmt: skip
+            results["records"].append(crashed(sid, nodeid).to_json())
             known.add(sid)
     results["records"].sort(key=lambda r: r["id"])
     results["counts"] = count_statuses(results["records"])

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import DEFAULT_TOLERANCES, Tolerance
+from .record import Record, judge
 from .scenario import KNOWN_TAGS, ScenarioError
 from .verdict import Difference, Verdict, normalise_message
 
@@ -457,7 +458,7 @@ class ScriptResult:
     engine: ScriptRun | None
     lines: list[LineDiff]
     message: str
-    record: dict[str, Any]
+    record: Record
 
 
 def compare_runs(torch_run: ScriptRun, engine_run: ScriptRun, tol: Tolerance) -> tuple[Verdict, list[LineDiff]]:
@@ -524,20 +525,11 @@ def run_script_item(
         message = problem + _outputs_note(torch_run, engine_run)
     else:
         verdict, lines = compare_runs(torch_run, engine_run, script.tolerance)
-        status, message = _judge(verdict, lines, expected_divergence)
+        status, message = judge(verdict.agree, describe(verdict, lines), expected_divergence, "printed output")
         if status in ("diverge", "xfail"):
             message += _outputs_note(torch_run, engine_run)
     record = _record(script, status, verdict, lines, torch_run, engine_run, message, expected_divergence, elapsed)
     return ScriptResult(status, verdict, torch_run, engine_run, lines, message, record)
-
-
-def _judge(verdict: Verdict, lines: list[LineDiff], expected: str | None) -> tuple[str, str]:
-    if verdict.agree:
-        if expected:
-            return "xpass", f"expected divergence no longer diverges (fixed? remove the entry): {expected}"
-        return "pass", ""
-    text = "engine diverges from torch (printed output):\n" + describe(verdict, lines)
-    return ("xfail", text) if expected else ("diverge", text)
 
 
 def _tail(text: str) -> str:
@@ -569,42 +561,33 @@ def _record(
     message: str,
     expected: str | None,
     elapsed: float,
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": script.item_id,
-        "kind": "script",
-        "scenario": script.name,
-        "dtype": DTYPE,
-        "pair": PAIR,
-        "status": status,
-        "tags": list(script.tags),
-        "file": str(_relative(script.path)),
-        "line": 1,
-        "seed": None,  # the script seeds itself (torch.manual_seed)
-        "expected_divergence": expected,
-        "message": message,
-        "errors": {"torch": t.error, "engine": e.error if e else None},
-        "exit": {"torch": t.exit_code, "engine": e.exit_code if e else None},
-        "torch_module": {"torch": t.torch_module, "engine": e.torch_module if e else None},
-        "tolerance": {"rtol": script.tolerance.rtol, "atol": script.tolerance.atol, "reason": script.tolerance.reason},
-        "duration": {"torch": t.wall_s, "engine": e.wall_s if e else None, "total": elapsed},
-        "claims": [],
-    }
+) -> Record:
+    record = Record(
+        script.item_id, status, "script", script.name, DTYPE, PAIR, list(script.tags), str(_relative(script.path)), 1,
+        seed=None,  # the script seeds itself (torch.manual_seed)
+        expected_divergence=expected, message=message,
+        errors={"torch": t.error, "engine": e.error if e else None},
+        duration={"torch": t.wall_s, "engine": e.wall_s if e else None, "total": elapsed}, claims=[],
+        extra={
+            "exit": {"torch": t.exit_code, "engine": e.exit_code if e else None},
+            "torch_module": {"torch": t.torch_module, "engine": e.torch_module if e else None},
+            "tolerance": {"rtol": script.tolerance.rtol, "atol": script.tolerance.atol,
+                          "reason": script.tolerance.reason},
+        },
+    )  # fmt: skip
     if verdict is not None:
-        record.update(verdict.to_record())
-    curves = loss_curves(lines)
-    if curves:
-        record["curves"] = curves
+        record.set_verdict(verdict.to_record())
+    record.curves = loss_curves(lines) or None
     if status != "pass":
-        record["source"] = _source(script.path)
-        record["reproducer"] = reproducer(script)
-        record["stdout"] = {"torch": _tail(t.stdout), "engine": _tail(e.stdout) if e else None}
-        record["stderr"] = {"torch": _tail(t.stderr), "engine": _tail(e.stderr) if e else None}
+        record.source = _source(script.path)
+        record.reproducer = reproducer(script)
+        record.extra["stdout"] = {"torch": _tail(t.stdout), "engine": _tail(e.stdout) if e else None}
+        record.extra["stderr"] = {"torch": _tail(t.stderr), "engine": _tail(e.stderr) if e else None}
         bad = [ld for ld in lines if not ld.ok]
         if bad:
-            record["first_divergence"] = bad[0].label
-        record["checkpoints"] = [_side_by_side(ld, script.tolerance) for ld in bad[:MAX_LINE_DIFFS]
-                                 if ld.kind == "numbers"]  # fmt: skip
+            record.first_divergence = bad[0].label
+        record.checkpoints = [_side_by_side(ld, script.tolerance) for ld in bad[:MAX_LINE_DIFFS]
+                              if ld.kind == "numbers"]  # fmt: skip
     return record
 
 

@@ -22,7 +22,7 @@ import torch
 from conformance import cli
 from conformance.backends import CPU_PAIR
 from conformance.report.baseline import diff_results, slim
-from conformance.report.details import enrich
+from conformance.details import enrich
 from conformance.report.html import render
 from conformance.report.merge import merge
 from conformance.results import SCHEMA_VERSION, ResultsFileError, append_record, load_results, write_results
@@ -168,8 +168,8 @@ def report_of(tmp_path: Path, scenarios: list[tuple[Scenario, str]]) -> dict[str
     for sc, dtype in scenarios:
         item_id = f"{sc.name}[{dtype}-{CPU_PAIR.id}]"
         result = run_item(sc, dtype, CPU_PAIR, item_id)
-        enrich(result.record, sc, result)
-        append_record(run_dir / "main.jsonl", result.record)
+        enrich(result.record, sc, result.torch, result.engine)
+        append_record(run_dir / "main.jsonl", result.record.to_json())
     results = merge(run_dir, {"complete": True, "not_run": []})
     write_results(results, tmp_path / "results.json")
     return load_results(tmp_path / "results.json")

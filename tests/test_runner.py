@@ -124,8 +124,8 @@ def test_error_type_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_autograd, "_make_grads", wrong_type)
     result = _run(_library("seed_examples.py")["non_scalar_backward_without_seed"])
     assert result.status == "diverge"
-    assert result.record["errors"]["engine"].startswith("ValueError:")
-    assert result.record["errors"]["torch"].startswith("RuntimeError:")
+    assert result.record.errors["engine"].startswith("ValueError:")
+    assert result.record.errors["torch"].startswith("RuntimeError:")
 
 
 # -- claims, seeding, timeouts, expected divergences ---------------------------
@@ -138,7 +138,7 @@ def test_seed_integer_grad_claim_disagrees_with_torch() -> None:
     (claim,) = result.verdict.claims
     assert claim.claim_vs_torch == "claim disagrees with torch"
     assert "floating point" in claim.torch
-    assert result.record["claims"][0]["claim_vs_torch"] == "claim disagrees with torch"
+    assert result.record.claims[0]["claim_vs_torch"] == "claim disagrees with torch"
 
 
 def test_passing_verdict_keeps_margin_and_worst_element_as_plain_data() -> None:
@@ -146,7 +146,7 @@ def test_passing_verdict_keeps_margin_and_worst_element_as_plain_data() -> None:
     assert result.status == "pass"
     assert 0.0 <= result.verdict.margin <= 1.0
     assert result.verdict.worst is not None and result.verdict.mismatched == 0
-    record = json.loads(json.dumps(to_jsonable(result.record)))
+    record = json.loads(json.dumps(to_jsonable(result.record.to_json())))
     assert record["margin"] == result.verdict.margin and record["worst"]["label"] == result.verdict.worst.label
 
 
@@ -177,7 +177,7 @@ def test_hanging_scenario_times_out_and_is_recorded() -> None:
     sc = _inline(hangs, tags=["errors"], timeout_s=0.3)
     result = _run(sc)
     assert result.status == "timeout"
-    assert result.record["status"] == "timeout" and "0.3 s" in result.message
+    assert result.record.status == "timeout" and "0.3 s" in result.message
 
 
 def test_expected_divergence_is_xfail_and_a_fixed_one_is_xpass() -> None:

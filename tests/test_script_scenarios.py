@@ -185,7 +185,7 @@ def test_a_hanging_script_is_a_timeout_with_what_it_printed(tmp_path: Path) -> N
     assert result.status == "timeout"
     assert "script 'hangs' on torch ran longer than 2 s" in result.message and "started" in result.message
     assert result.torch.wall_s < 30 and result.engine is None  # killed, and the engine side is not started
-    assert result.record["status"] == "timeout" and result.record["id"] == "hangs[script-cpu-numpy]"
+    assert result.record.status == "timeout" and result.record.id == "hangs[script-cpu-numpy]"
 
 
 def test_a_crashing_script_is_an_error_with_its_message(tmp_path: Path) -> None:
@@ -203,7 +203,7 @@ def test_the_same_exception_on_both_sides_agrees_and_a_different_one_diverges(tm
     # No torch import needed: the two sides differ only in what `import torch` would give.
     same = run_script_item(load_script(_write(tmp_path, "raises.py", "print('x = 1.5')\nraise ValueError('bad 0x1f')\n")))
     assert same.status == "pass", same.message
-    assert same.record["errors"] == {"torch": "ValueError: bad 0x?", "engine": "ValueError: bad 0x?"}
+    assert same.record.errors == {"torch": "ValueError: bad 0x?", "engine": "ValueError: bad 0x?"}
     differ = _write(tmp_path, "differs.py", """\
         import os
         if os.environ.get("CONFORMANCE_ENGINE_ROOT"):  # set on the engine side only
