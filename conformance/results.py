@@ -54,6 +54,25 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
+_STORE: dict[str, Path | None] = {"path": None}
+
+
+def open_store(path: Path | None) -> Path | None:
+    """Where ``store_record`` appends: this process's worker file (set by the plugin; None: nowhere).
+
+    Returns the previous path, for a nested pytest run (pytester) to put back when it ends.
+    """
+    previous, _STORE["path"] = _STORE["path"], path
+    return previous
+
+
+def store_record(record: dict[str, Any]) -> None:
+    """Append a record to this process's worker file, for item sources that are not plugin items
+    (generated tests run as ordinary pytest tests); outside a plugin run the record is dropped."""
+    if _STORE["path"] is not None:
+        append_record(_STORE["path"], record)
+
+
 def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
     """The records of one JSON-lines file and the number of unreadable lines (a worker killed mid-write)."""
     records, bad = [], 0

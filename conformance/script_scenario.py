@@ -14,7 +14,8 @@ real torch. The plugin collects each as one item ``<name>[script-cpu-numpy]``; r
    exceptions and the exit statuses, which must be equal. stderr is shown, never compared.
 
 Settings are ``# conformance: key = value`` comment lines (TOML values) in the script itself:
-``tags``, ``rtol``, ``atol``, ``tolerance_reason``, ``timeout_s``, ``expected_divergence``.
+``tags``, ``rtol``, ``atol``, ``tolerance_reason``, ``timeout_s``. An expected divergence is declared
+in ``scenarios/expected_divergences.toml`` (``scenario = "<script name>"``), as for every item.
 The default tolerance is conformance.compare's float32 one, the dtype torch scripts compute in.
 
 Run one by hand: ``python -m conformance.script_scenario scenarios/scripts/tutorial_autograd.py``
@@ -54,7 +55,7 @@ PAIR = "cpu-numpy"  # torch on the CPU against the engine on NumPy
 DEFAULT_RTOL, DEFAULT_ATOL = DEFAULT_TOLERANCES["float32"]
 DEFAULT_TOLERANCE = Tolerance(DEFAULT_RTOL, DEFAULT_ATOL)
 DEFAULT_TIMEOUT_S = 60.0
-SETTING_KEYS = ("tags", "rtol", "atol", "tolerance_reason", "timeout_s", "expected_divergence")
+SETTING_KEYS = ("tags", "rtol", "atol", "tolerance_reason", "timeout_s")
 MAX_LINE_DIFFS = 10  # differing lines listed per item (the count of all of them is always given)
 TAIL_CHARS = 2000  # stderr shown per side in a failure message
 
@@ -71,7 +72,6 @@ class ScriptScenario:
     tags: tuple[str, ...] = (SCRIPT_TAG,)
     tolerance: Tolerance = DEFAULT_TOLERANCE
     timeout_s: float = DEFAULT_TIMEOUT_S
-    expected_divergence: str | None = None
 
     @property
     def where(self) -> str:
@@ -140,16 +140,12 @@ def _validated(path: Path, s: dict[str, Any], lines: dict[str, int]) -> ScriptSc
     timeout = s.get("timeout_s", DEFAULT_TIMEOUT_S)
     if not _number(timeout) or timeout == 0:
         raise fail("timeout_s", f"bad timeout_s {timeout!r}: expected seconds > 0")
-    expected = s.get("expected_divergence")
-    if expected is not None and not (isinstance(expected, str) and expected.strip()):
-        raise fail("expected_divergence", "expected_divergence must be a non-empty reason string")
     return ScriptScenario(
         path=path,
         name=path.stem,
         tags=(SCRIPT_TAG, *dict.fromkeys(t for t in tags if t != SCRIPT_TAG)),
         tolerance=Tolerance(float(rtol), float(atol), reason.strip()),
         timeout_s=float(timeout),
-        expected_divergence=expected,
     )
 
 

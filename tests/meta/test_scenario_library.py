@@ -11,7 +11,7 @@ from conformance.loader import EXPECTED_FILE, load_expected, load_scenario_file,
 from conformance.observe import run_scenario
 from conformance.scenario import Scenario, ScenarioError
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parent.parent.parent / "scenarios"
 
 # NOTES.md rows (seed examples, as run on torch 2.13) -> the scenarios that reproduce them.
 NOTES_ROWS: dict[int, tuple[str, ...]] = {
