@@ -601,7 +601,7 @@ def _source(path: Path) -> str:
 
 
 def _side_by_side(ld: LineDiff, tol: Tolerance) -> dict[str, Any]:
-    """A differing line's numbers as the report's side-by-side value table (conformance/report/details.py)."""
+    """A differing line's numbers as the report's side-by-side value table (conformance/details.py)."""
     nums = ld.numbers
     worst = max(nums, key=lambda n: n.margin) if nums else None
     finite = [n for n in nums if math.isfinite(n.abs_err)]

@@ -645,6 +645,11 @@ def autograd_machine() -> type:
         def n(self, kind: str) -> int:
             return len(self.worlds["torch"][kind])
 
+        def ref(self, i: int, from_graph: bool = False) -> str:
+            """``G[i]`` (when asked and G is not empty) or ``L[i]``, ``i`` wrapped to the list's length."""
+            src = "G" if from_graph and self.n("G") else "L"
+            return f"{src}[{i % self.n(src)}]"
+
         @initialize(values=st.lists(_FLOATS, min_size=3, max_size=3))
         def first_leaf(self, values: list[float]) -> None:
             self.do(f"L.append(torch.tensor({values!r}, requires_grad=True))")
@@ -657,9 +662,7 @@ def autograd_machine() -> type:
         @precondition(lambda self: self.n("G") < 8)
         @rule(op=st.sampled_from(sorted(GRAPH_OPS)), i=_IDX, j=_IDX, from_graph=st.booleans())
         def build(self, op: str, i: int, j: int, from_graph: bool) -> None:
-            src = "G" if from_graph and self.n("G") else "L"
-            a, b = f"{src}[{i % self.n(src)}]", f"L[{j % self.n('L')}]"
-            self.do(f"G.append({GRAPH_OPS[op].format(a=a, b=b)})")
+            self.do(f"G.append({GRAPH_OPS[op].format(a=self.ref(i, from_graph), b=self.ref(j))})")
 
         @precondition(lambda self: 0 < self.n("G") < 8)
         @rule(i=_IDX)
@@ -697,8 +700,7 @@ def autograd_machine() -> type:
         def take_view(self, view: str, i: int, from_graph: bool) -> None:
             # a view shares storage and version with its base: an in-place op on either must show in the
             # other's values and history (torch regenerates the view's grad_fn)
-            src = "G" if from_graph and self.n("G") else "L"
-            self.do(f"G.append({VIEWS[view].format(a=f'{src}[{i % self.n(src)}]')})")
+            self.do(f"G.append({VIEWS[view].format(a=self.ref(i, from_graph))})")
 
         @precondition(lambda self: 0 < self.n("G") < 8)
         @rule(g=_IDX)

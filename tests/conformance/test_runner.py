@@ -299,10 +299,16 @@ def test_stale_expected_divergence_entry_fails(tmp_path: Path) -> None:
     sdir = tmp_path / "scenarios"
     sdir.mkdir()
     _scenario_file(sdir, "tiny.py", "@scenario(tags=['errors'])\ndef fine(torch, check):\n    check('one', 1)\n")
-    (sdir / "expected_divergences.toml").write_text('[[divergence]]\nscenario = "gone"\nreason = "r"\n')
+    (sdir / "expected_divergences.toml").write_text(
+        '[[divergence]]\nscenario = "gone"\nreason = "r"\n\n'
+        '[[divergence]]\ngenerated = "no_such_check"\nmatch = "x"\nreason = "r"\n\n'
+        '[[divergence]]\ngenerated = "programs"\nmatch = "x0.grad"\nreason = "a known check: not stale"\n'
+    )
     proc = nested_pytest(tmp_path, "-p", "no:xdist", "scenarios")
     assert proc.returncode == 1
     assert "[[divergence]] #1: matches no scenario (scenario='gone'" in proc.stdout
+    assert "[[divergence]] #2: matches no generated check (generated='no_such_check'" in proc.stdout
+    assert "#3" not in proc.stdout
 
 
 def test_readable_item_ids(tmp_path: Path) -> None:
