@@ -16,8 +16,11 @@ from typing import Any
 STATUSES = ("pass", "diverge", "flaky", "xfail", "xpass", "timeout", "runner-error", "crashed")
 KINDS = ("scenario", "script", "generated")
 _ALWAYS = frozenset({"id", "status", "tags", "message"})  # written even when empty
+_VERDICT = frozenset({"agree", "margin", "mismatched", "worst", "differences", "claims"})  # all or none
 # an item that ran (it has a scenario name) always carries these, as records always have
-_ITEM = frozenset({"kind", "scenario", "dtype", "pair", "file", "line", "expected_divergence", "errors", "duration"})
+_ITEM = frozenset(
+    {"kind", "scenario", "dtype", "pair", "file", "line", "seed", "expected_divergence", "errors", "duration"}
+)
 EXPECTED_NOW_PASSES = "expected divergence no longer diverges (fixed? remove the entry): "
 
 
@@ -67,7 +70,12 @@ class Record:
             if f.name == "extra":
                 continue
             value = getattr(self, f.name)
-            if value is not None or f.name in _ALWAYS or (f.name in _ITEM and self.scenario is not None):
+            if (
+                value is not None
+                or f.name in _ALWAYS
+                or (f.name in _ITEM and self.scenario is not None)
+                or (f.name in _VERDICT and self.agree is not None)  # an infinite margin is stored as null
+            ):
                 out[f.name] = value
         out.update(self.extra)
         return out

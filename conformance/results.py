@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .record import Record
+
 RESULTS_SUBDIR = ".results"
 KIND = "conformance-results"
 SCHEMA_VERSION = 2  # 2: kind marker, run.complete, per-record checkpoints/reproducer
@@ -85,7 +87,7 @@ def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
             bad += 1
             continue
         if isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("status"), str):
-            records.append(record)
+            records.append(Record.from_json(record).to_json())  # one record type, whatever source wrote it
         else:
             bad += 1
     return records, bad

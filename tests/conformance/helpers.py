@@ -44,10 +44,13 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 
 def clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a nested pytest run, without the outer xdist worker's identity."""
+    """The environment for a nested pytest run: without the outer xdist worker's identity, and with this
+    checkout first on the path (the nested run's working directory is a temporary folder, where an installed
+    copy of the package would otherwise be imported instead of the code under test)."""
     env = dict(os.environ if env is None else env)
     for key in XDIST_IDENTITY:
         env.pop(key, None)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 
