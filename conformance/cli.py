@@ -19,15 +19,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .backends import CPU_PAIR
-from .loader import load_scenario_file
+from .loader import EXPECTED_FILE, expected_reason, load_expected, load_scenario_file
 from .observe import Entry, Observation
 from .report.baseline import diff_results, update_baseline
 from .report.html import write_html
 from .report.merge import combine, merge
 from .results import ResultsFileError, load_results, write_results
+from .run_info import run_metadata
 from .runner import run_item
 from .scenario import Scenario, ScenarioError
-from .script_scenario import ScriptScenario, load_script, run_script_item
+from .script_scenario import DTYPE, PAIR, ScriptScenario, load_script, run_script_item
 from .verdict import show
 
 DEFAULT_DIR = Path("scenarios")
@@ -85,7 +86,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     scripts = _scripts(args.dir)
     if args.name not in library and args.name in scripts:
         script = scripts[args.name]
-        result = run_script_item(script, script.expected_divergence)
+        expected = expected_reason(load_expected(args.dir / EXPECTED_FILE), script.name, DTYPE, PAIR)
+        result = run_script_item(script, expected)
         print(f"{script.name} [script, {CPU_PAIR.id}] ({script.where}): {result.status}")
         if result.message:
             print(result.message)
@@ -119,7 +121,7 @@ def _recover(run_dir: Path) -> dict:
     if not any(run_dir.glob("*.jsonl")):
         raise ResultsFileError(f"{run_dir}: no worker files (*.jsonl) to merge")
     reason = "recovered from the workers' files; whether every item ran is unknown"
-    return merge(run_dir, {"complete": False, "incomplete_reason": reason, "not_run": []})
+    return merge(run_dir, run_metadata({"complete": False, "incomplete_reason": reason, "not_run": []}))
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:

@@ -50,7 +50,8 @@ def _line_in(exc: BaseException, filename: str) -> int | str:
 
 @dataclass(frozen=True)
 class ExpectedDivergence:
-    """A registry entry: this scenario (optionally only these dtypes / pairs) is known to diverge."""
+    """A registry entry: this scenario or script (optionally only these dtypes / pairs) is known to diverge;
+    or, with ``generated``, a generated check's failures whose problem text matches the ``match`` regex."""
 
     scenario: str
     reason: str
@@ -58,14 +59,30 @@ class ExpectedDivergence:
     pairs: tuple[str, ...] = ()
     where: str = ""
     torch: str = ""  # a condition on the installed torch release, like "<2.13" (empty: any release)
+    generated: str = ""  # a generated check (conformance.generated.CHECKS); then scenario is ""
+    match: str = ""  # a regex searched in a generated failure's problem lines
 
     def matches(self, name: str, dtype: str, pair: str) -> bool:
         return (
-            self.scenario == name
+            not self.generated
+            and self.scenario == name
             and (not self.dtypes or dtype in self.dtypes)
             and (not self.pairs or pair in self.pairs)
             and (not self.torch or torch_release_matches(self.torch))
         )
+
+    def matches_generated(self, check: str, problems: str) -> bool:
+        """A generated failure of ``check`` whose problem text (the differences, one per line) matches."""
+        return (
+            self.generated == check
+            and re.search(self.match, problems) is not None
+            and (not self.torch or torch_release_matches(self.torch))
+        )
+
+
+def expected_reason(entries: list[ExpectedDivergence], name: str, dtype: str, pair: str) -> str | None:
+    """The reason of the first entry that declares this item an expected divergence (None: none does)."""
+    return next((e.reason for e in entries if e.matches(name, dtype, pair)), None)
 
 
 _OPS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "<": operator.lt, ">": operator.gt}
@@ -117,12 +134,19 @@ def load_expected(path: Path) -> list[ExpectedDivergence]:
     return out
 
 
+ENTRY_KEYS = ("scenario", "reason", "dtypes", "pairs", "torch", "generated", "match")
+
+
 def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
     where = f"{path}: [[divergence]] #{i + 1}"
-    if not isinstance(entry, dict) or set(entry) - {"scenario", "reason", "dtypes", "pairs", "torch"}:
-        raise ScenarioError(f"{where}: allowed keys are scenario, reason, dtypes, pairs, torch")
-    if not isinstance(entry.get("scenario"), str) or not isinstance(entry.get("reason"), str) or not entry["reason"]:
-        raise ScenarioError(f"{where}: needs scenario = \"name\" and a non-empty reason")
+    if not isinstance(entry, dict) or set(entry) - set(ENTRY_KEYS):
+        raise ScenarioError(f"{where}: allowed keys are {', '.join(ENTRY_KEYS)}")
+    if not isinstance(entry.get("reason"), str) or not entry["reason"]:
+        raise ScenarioError(f"{where}: needs a non-empty reason")
+    if "generated" in entry:
+        _generated_entry(where, entry)
+    elif not isinstance(entry.get("scenario"), str):
+        raise ScenarioError(f"{where}: needs scenario = \"name\" (or generated = \"check\" with match = \"regex\")")
     condition = entry.get("torch", "")
     try:
         if condition:
@@ -130,6 +154,18 @@ def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
     except (ValueError, TypeError) as exc:
         raise ScenarioError(f"{where}: {exc}") from None
     return ExpectedDivergence(
-        entry["scenario"], entry["reason"], tuple(entry.get("dtypes", ())), tuple(entry.get("pairs", ())), where,
-        condition,
+        entry.get("scenario", ""), entry["reason"], tuple(entry.get("dtypes", ())), tuple(entry.get("pairs", ())),
+        where, condition, entry.get("generated", ""), entry.get("match", ""),
     )  # fmt: skip
+
+
+def _generated_entry(where: str, entry: dict[str, Any]) -> None:
+    """A generated-check entry names the check and a regex over the failure's problems, nothing item-shaped."""
+    if set(entry) & {"scenario", "dtypes", "pairs"}:
+        raise ScenarioError(f"{where}: a generated entry takes generated, match, reason (and torch), not scenario/dtypes/pairs")
+    if not isinstance(entry["generated"], str) or not isinstance(entry.get("match"), str) or not entry["match"]:
+        raise ScenarioError(f"{where}: needs generated = \"check\" and match = \"regex over the problem text\"")
+    try:
+        re.compile(entry["match"])
+    except re.error as exc:
+        raise ScenarioError(f"{where}: match is not a valid regex: {exc}") from None

@@ -30,12 +30,15 @@ from typing import Any
 import pytest
 
 from .backends import BackendPair, pairs_for
-from .loader import EXPECTED_FILE, ExpectedDivergence, load_expected, load_scenario_file
+from .details import enrich
+from .generated import CHECKS as GENERATED_CHECKS
+from .loader import EXPECTED_FILE, ExpectedDivergence, expected_reason, load_expected, load_scenario_file
+from .record import crashed
 from .report.baseline import BaselineDiff, diff_results, update_baseline
-from .report.details import enrich
 from .report.html import write_html
 from .report.merge import iso_time, merge, write_results
-from .results import RESULTS_SUBDIR, ResultsFileError, append_record, count_statuses, load_results
+from .results import RESULTS_SUBDIR, ResultsFileError, count_statuses, load_results, open_store, store_record
+from .run_info import run_metadata
 from .runner import mark_flaky, run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 from .script_scenario import DTYPE, PAIR, SCRIPT_TAG, ScriptScenario, load_script, run_script_item
@@ -62,6 +65,7 @@ class _State:
     shard: tuple[int, int] | None = None  # (i, n), 1-based
     expected_ids: set[str] = field(default_factory=set)  # scenario items collected (after deselection)
     deselected: int = 0
+    previous_store: Path | None = None  # the enclosing run's worker file, when this run is nested (pytester)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -118,11 +122,19 @@ def pytest_configure(config: pytest.Config) -> None:
     state = _State(Path(reports).resolve(), worker, run_id)
     state.shard = parse_shard(config.getoption("conformance_shard"))
     config.stash[_STATE] = state
+    # Scenario items and generated tests (tests/, through conformance.generated) append to this file.
+    state.previous_store = open_store(_run_dir(state) / f"{worker}.jsonl")
     if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
         config.pluginmanager.register(_XdistHooks(state), "conformance-xdist")
     for tag in sorted(KNOWN_TAGS):
         config.addinivalue_line("markers", f"{tag}: conformance scenarios tagged {tag!r}")
     config.addinivalue_line("markers", f"{SCRIPT_TAG}: whole-script scenarios (scenarios/scripts/*.py)")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        open_store(state.previous_store)
 
 
 class _XdistHooks:
@@ -222,18 +234,16 @@ class ScenarioFile(pytest.File):
     def _items(self, sc: Scenario, expected: list[ExpectedDivergence]) -> Iterator[pytest.Item]:
         for pair in pairs_for(sc.devices):
             for dtype in sc.dtypes:
-                reason = sc.expected_divergence or next(
-                    (e.reason for e in expected if e.matches(sc.name, dtype, pair.id)), None
-                )
+                reason = expected_reason(expected, sc.name, dtype, pair.id)
                 item = ScenarioItem.from_parent(
                     self, name=f"{sc.name}[{dtype}-{pair.id}]", scenario=sc, dtype=dtype, pair=pair, expected=reason
                 )
                 yield _marked(item, sc.tags, reason)
 
 
-def _report(state: _State, result: Any) -> None:
+def _report(result: Any) -> None:
     """Write an item's record for the merge, then fail the test the way its status says."""
-    append_record(_run_dir(state) / f"{state.worker}.jsonl", result.record)
+    store_record(result.record.to_json())
     if result.status in ("diverge", "xfail", "flaky"):
         raise ScenarioDivergenceError(result.message)
     if result.status in ("timeout", "runner-error"):
@@ -262,7 +272,6 @@ class ScenarioItem(pytest.Item):
         self.expected = expected
 
     def runtest(self) -> None:
-        state = self.config.stash[_STATE]
         timeout = self.config.getoption("scenario_timeout")
         result = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, timeout)
         if result.status == "diverge" and not self.config.getoption("conformance_no_rerun"):
@@ -271,9 +280,9 @@ class ScenarioItem(pytest.Item):
             again = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, timeout)
             if again.status == "pass":
                 result = mark_flaky(result, again)
-        result.record["nodeid"] = self.nodeid
-        enrich(result.record, self.scenario, result)
-        _report(state, result)
+        result.record.nodeid = self.nodeid
+        enrich(result.record, self.scenario, result.torch, result.engine)
+        _report(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
@@ -315,9 +324,7 @@ class ScriptFile(pytest.File):
         if first != script.where:
             raise self.CollectError(f"{script.where}: script name {script.name!r} is already a scenario ({first})")
         state.dtypes[script.name] = (DTYPE,)
-        reason = script.expected_divergence or next(
-            (e.reason for e in expected if e.matches(script.name, DTYPE, PAIR)), None
-        )
+        reason = expected_reason(expected, script.name, DTYPE, PAIR)
         item = ScriptItem.from_parent(self, name=script.item_id, script=script, expected=reason)
         yield _marked(item, script.tags, reason)
 
@@ -331,15 +338,14 @@ class ScriptItem(pytest.Item):
         self.expected = expected
 
     def runtest(self) -> None:
-        state = self.config.stash[_STATE]
         timeout = self.config.getoption("scenario_timeout")
         result = run_script_item(self.script, self.expected, timeout)
         if result.status == "diverge" and not self.config.getoption("conformance_no_rerun"):
             again = run_script_item(self.script, self.expected, timeout)  # as ScenarioItem: flaky when it agrees
             if again.status == "pass":
                 result = mark_flaky(result, again)
-        result.record["nodeid"] = self.nodeid
-        _report(state, result)
+        result.record.nodeid = self.nodeid
+        _report(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
@@ -366,11 +372,17 @@ class RegistryItem(pytest.Item):
             raise ScenarioRunError(str(exc)) from None
         stale = [e for e in entries if not self._matches_something(state, e)]
         if stale:
-            lines = [f"{e.where}: matches no scenario (scenario={e.scenario!r}, dtypes={list(e.dtypes)})" for e in stale]
+            lines = [
+                f"{e.where}: matches no generated check (generated={e.generated!r}; known: {', '.join(GENERATED_CHECKS)})"
+                if e.generated else f"{e.where}: matches no scenario (scenario={e.scenario!r}, dtypes={list(e.dtypes)})"
+                for e in stale
+            ]
             raise ScenarioRunError("stale expected divergences:\n" + "\n".join(lines))
 
     @staticmethod
     def _matches_something(state: _State, e: ExpectedDivergence) -> bool:
+        if e.generated:
+            return e.generated in GENERATED_CHECKS
         dtypes = state.dtypes.get(e.scenario)
         return dtypes is not None and (not e.dtypes or bool(set(e.dtypes) & set(dtypes)))
 
@@ -407,7 +419,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         results = _results(state, int(exitstatus))
         # -k / -m / a shard select part of the library: such a run must not replace the baseline.
-        results["run"]["partial"] = bool(state.shard or config.option.keyword or config.option.markexpr)
+        # A run without the scenario library (only generated tests) is partial too.
+        results["run"]["partial"] = bool(state.shard or config.option.keyword or config.option.markexpr
+                                         or not state.expected_ids)  # fmt: skip
         write_results(results, state.reports_dir / "results.json")
         diff, note = _against_baseline(config, state, results)
         write_html(results, state.reports_dir / "conformance.html", diff, note)
@@ -433,13 +447,12 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
     shard = f"{state.shard[0]}/{state.shard[1]}" if state.shard else None
     meta = {"run_id": state.run_id, "start": state.started, "end": end, "started": iso_time(state.started),
             "ended": iso_time(end), "shard": shard}  # fmt: skip
-    results = merge(_run_dir(state), meta, root=Path(__file__).resolve().parent.parent)  # the engine's checkout
+    results = merge(_run_dir(state), run_metadata(meta, root=Path(__file__).resolve().parent.parent))  # engine checkout
     known = {r["id"] for r in results["records"]}
     for nodeid in sorted(_failed_ids):
         sid = _scenario_id(nodeid)
         if sid and sid not in known:
-            results["records"].append({"id": sid, "nodeid": nodeid, "status": "crashed", "tags": [],
-                                       "message": "no record: the worker running it crashed"})  # fmt: skip
+            results["records"].append(crashed(sid, nodeid).to_json())
             known.add(sid)
     results["records"].sort(key=lambda r: r["id"])
     results["counts"] = count_statuses(results["records"])

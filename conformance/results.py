@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .record import Record
+
 RESULTS_SUBDIR = ".results"
 KIND = "conformance-results"
 SCHEMA_VERSION = 2  # 2: kind marker, run.complete, per-record checkpoints/reproducer
@@ -54,6 +56,25 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
+_STORE: dict[str, Path | None] = {"path": None}
+
+
+def open_store(path: Path | None) -> Path | None:
+    """Where ``store_record`` appends: this process's worker file (set by the plugin; None: nowhere).
+
+    Returns the previous path, for a nested pytest run (pytester) to put back when it ends.
+    """
+    previous, _STORE["path"] = _STORE["path"], path
+    return previous
+
+
+def store_record(record: dict[str, Any]) -> None:
+    """Append a record to this process's worker file, for item sources that are not plugin items
+    (generated tests run as ordinary pytest tests); outside a plugin run the record is dropped."""
+    if _STORE["path"] is not None:
+        append_record(_STORE["path"], record)
+
+
 def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
     """The records of one JSON-lines file and the number of unreadable lines (a worker killed mid-write)."""
     records, bad = [], 0
@@ -66,7 +87,7 @@ def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
             bad += 1
             continue
         if isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("status"), str):
-            records.append(record)
+            records.append(Record.from_json(record).to_json())  # one record type, whatever source wrote it
         else:
             bad += 1
     return records, bad

@@ -18,6 +18,7 @@ from typing import Any
 
 from .backends import Backend, BackendPair
 from .observe import Observation, item_seed, run_scenario
+from .record import Record, judge
 from .scenario import Scenario
 from .verdict import Verdict, compare_observations
 
@@ -35,7 +36,7 @@ class ItemResult:
     torch: Observation | None
     engine: Observation | None
     message: str  # the text a failing test shows
-    record: dict[str, Any]
+    record: Record
 
 
 def mark_flaky(first: Any, again: Any) -> Any:
@@ -43,9 +44,8 @@ def mark_flaky(first: Any, again: Any) -> Any:
 
     Works for scenario and whole-script results alike (both carry ``status``, ``record`` and ``message``).
     """
+    first.record.mark_flaky(again.status)
     first.status = "flaky"
-    first.record["status"] = "flaky"
-    first.record["attempts"] = ["diverge", again.status]
     first.message = "flaky: diverged, then agreed on an immediate rerun with the same inputs\n" + first.message
     return first
 
@@ -95,11 +95,11 @@ def run_item(
         return _result(scenario, dtype, pair, item_id, "runner-error", None, observations, text, expected_divergence)
     finally:
         elapsed = time.perf_counter() - start
-    status, message = _judge(verdict, expected_divergence)
+    status, message = judge(verdict.agree, verdict.describe(), expected_divergence)
     if status in ("diverge", "xfail"):
         message += _traceback_note(observations["torch"], observations["engine"])
     result = _result(scenario, dtype, pair, item_id, status, verdict, observations, message, expected_divergence)
-    result.record["duration"]["total"] = elapsed
+    result.record.duration["total"] = elapsed  # type: ignore[index]
     return result
 
 
@@ -108,15 +108,6 @@ def _run_side(
 ) -> Observation:
     with time_limit(limit, f"scenario {scenario.name!r} on {backend.label}"):
         return run_scenario(scenario.func, backend, dtype, seed, shared, source)
-
-
-def _judge(verdict: Verdict, expected: str | None) -> tuple[str, str]:
-    if verdict.agree:
-        if expected:
-            return "xpass", f"expected divergence no longer diverges (fixed? remove the entry): {expected}"
-        return "pass", ""
-    text = "engine diverges from torch:\n" + verdict.describe()
-    return ("xfail", text) if expected else ("diverge", text)
 
 
 def _traceback_note(torch_obs: Observation | None, engine_obs: Observation | None) -> str:
@@ -140,21 +131,13 @@ def _result(
     expected: str | None,
 ) -> ItemResult:
     t, e = observations.get("torch"), observations.get("engine")
-    record: dict[str, Any] = {
-        "id": item_id,
-        "scenario": scenario.name,
-        "dtype": dtype,
-        "pair": pair.id,
-        "status": status,
-        "tags": list(scenario.tags),
-        "file": scenario.where.rsplit(":", 1)[0],
-        "line": scenario.line,
-        "expected_divergence": expected,
-        "message": message,
-        "errors": {side: (None if o is None or o.error is None else f"{o.error[0]}: {o.error[1]}")
-                   for side, o in (("torch", t), ("engine", e))},
-        "duration": {"torch": t.wall_s if t else None, "engine": e.wall_s if e else None, "total": None},
-    }  # fmt: skip
+    record = Record(
+        item_id, status, "scenario", scenario.name, dtype, pair.id, list(scenario.tags),
+        scenario.where.rsplit(":", 1)[0], scenario.line, expected_divergence=expected, message=message,
+        errors={side: (None if o is None or o.error is None else f"{o.error[0]}: {o.error[1]}")
+                for side, o in (("torch", t), ("engine", e))},
+        duration={"torch": t.wall_s if t else None, "engine": e.wall_s if e else None, "total": None},
+    )  # fmt: skip
     if verdict is not None:
-        record.update(verdict.to_record())
+        record.set_verdict(verdict.to_record())
     return ItemResult(status, verdict, t, e, message, record)

@@ -49,7 +49,6 @@ class Scenario:
     dtypes: tuple[str, ...] = ("float32",)
     devices: tuple[str, ...] = ("cpu", "cuda")
     tolerance: dict[str, Tolerance] = field(default_factory=dict)
-    expected_divergence: str | None = None
     claim: dict[str, Any] = field(default_factory=dict)
     claim_source: str = ""
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -128,7 +127,6 @@ def scenario(
     devices: Iterable[str] = ("cpu", "cuda"),
     tolerance: Any = None,
     tolerance_reason: str = "",
-    expected_divergence: str | None = None,
     claim: dict[str, Any] | None = None,
     claim_source: str = "",
     timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -137,8 +135,8 @@ def scenario(
     """Register ``func(torch, check)`` as a scenario (validated now, run later by the plugin).
 
     ``claim`` maps checkpoint labels (or ``"error"``) to what a document says
-    they are; the verdict reports claim vs torch vs engine. ``expected_divergence``
-    is a reason string: the item becomes a strict xfail.
+    they are; the verdict reports claim vs torch vs engine. An expected divergence is declared in
+    the one registry, ``scenarios/expected_divergences.toml``.
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -158,8 +156,6 @@ def scenario(
             raise _fail(func, "dtypes and devices must not be empty")
         if not _is_tol_number(timeout_s) or timeout_s == 0:
             raise _fail(func, f"bad timeout_s {timeout_s!r}")
-        if expected_divergence is not None and not (isinstance(expected_divergence, str) and expected_divergence):
-            raise _fail(func, "expected_divergence must be a non-empty reason string")
         if claim is not None and not isinstance(claim, dict):
             raise _fail(func, "claim must be a dict {checkpoint label: claimed value}")
         _pending.append(
@@ -172,7 +168,6 @@ def scenario(
                 dtypes=dtype_t,
                 devices=device_t,
                 tolerance=_parse_tolerance(tolerance, tolerance_reason, dtype_t, func),
-                expected_divergence=expected_divergence,
                 claim=dict(claim or {}),
                 claim_source=claim_source,
                 timeout_s=float(timeout_s),

@@ -14,7 +14,8 @@ real torch. The plugin collects each as one item ``<name>[script-cpu-numpy]``; r
    exceptions and the exit statuses, which must be equal. stderr is shown, never compared.
 
 Settings are ``# conformance: key = value`` comment lines (TOML values) in the script itself:
-``tags``, ``rtol``, ``atol``, ``tolerance_reason``, ``timeout_s``, ``expected_divergence``.
+``tags``, ``rtol``, ``atol``, ``tolerance_reason``, ``timeout_s``. An expected divergence is declared
+in ``scenarios/expected_divergences.toml`` (``scenario = "<script name>"``), as for every item.
 The default tolerance is conformance.compare's float32 one, the dtype torch scripts compute in.
 
 Run one by hand: ``python -m conformance.script_scenario scenarios/scripts/tutorial_autograd.py``
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import DEFAULT_TOLERANCES, Tolerance
+from .record import Record, judge
 from .scenario import KNOWN_TAGS, ScenarioError
 from .verdict import Difference, Verdict, normalise_message
 
@@ -53,7 +55,7 @@ PAIR = "cpu-numpy"  # torch on the CPU against the engine on NumPy
 DEFAULT_RTOL, DEFAULT_ATOL = DEFAULT_TOLERANCES["float32"]
 DEFAULT_TOLERANCE = Tolerance(DEFAULT_RTOL, DEFAULT_ATOL)
 DEFAULT_TIMEOUT_S = 60.0
-SETTING_KEYS = ("tags", "rtol", "atol", "tolerance_reason", "timeout_s", "expected_divergence")
+SETTING_KEYS = ("tags", "rtol", "atol", "tolerance_reason", "timeout_s")
 MAX_LINE_DIFFS = 10  # differing lines listed per item (the count of all of them is always given)
 TAIL_CHARS = 2000  # stderr shown per side in a failure message
 
@@ -70,7 +72,6 @@ class ScriptScenario:
     tags: tuple[str, ...] = (SCRIPT_TAG,)
     tolerance: Tolerance = DEFAULT_TOLERANCE
     timeout_s: float = DEFAULT_TIMEOUT_S
-    expected_divergence: str | None = None
 
     @property
     def where(self) -> str:
@@ -139,16 +140,12 @@ def _validated(path: Path, s: dict[str, Any], lines: dict[str, int]) -> ScriptSc
     timeout = s.get("timeout_s", DEFAULT_TIMEOUT_S)
     if not _number(timeout) or timeout == 0:
         raise fail("timeout_s", f"bad timeout_s {timeout!r}: expected seconds > 0")
-    expected = s.get("expected_divergence")
-    if expected is not None and not (isinstance(expected, str) and expected.strip()):
-        raise fail("expected_divergence", "expected_divergence must be a non-empty reason string")
     return ScriptScenario(
         path=path,
         name=path.stem,
         tags=(SCRIPT_TAG, *dict.fromkeys(t for t in tags if t != SCRIPT_TAG)),
         tolerance=Tolerance(float(rtol), float(atol), reason.strip()),
         timeout_s=float(timeout),
-        expected_divergence=expected,
     )
 
 
@@ -457,7 +454,7 @@ class ScriptResult:
     engine: ScriptRun | None
     lines: list[LineDiff]
     message: str
-    record: dict[str, Any]
+    record: Record
 
 
 def compare_runs(torch_run: ScriptRun, engine_run: ScriptRun, tol: Tolerance) -> tuple[Verdict, list[LineDiff]]:
@@ -524,20 +521,11 @@ def run_script_item(
         message = problem + _outputs_note(torch_run, engine_run)
     else:
         verdict, lines = compare_runs(torch_run, engine_run, script.tolerance)
-        status, message = _judge(verdict, lines, expected_divergence)
+        status, message = judge(verdict.agree, describe(verdict, lines), expected_divergence, "printed output")
         if status in ("diverge", "xfail"):
             message += _outputs_note(torch_run, engine_run)
     record = _record(script, status, verdict, lines, torch_run, engine_run, message, expected_divergence, elapsed)
     return ScriptResult(status, verdict, torch_run, engine_run, lines, message, record)
-
-
-def _judge(verdict: Verdict, lines: list[LineDiff], expected: str | None) -> tuple[str, str]:
-    if verdict.agree:
-        if expected:
-            return "xpass", f"expected divergence no longer diverges (fixed? remove the entry): {expected}"
-        return "pass", ""
-    text = "engine diverges from torch (printed output):\n" + describe(verdict, lines)
-    return ("xfail", text) if expected else ("diverge", text)
 
 
 def _tail(text: str) -> str:
@@ -569,42 +557,33 @@ def _record(
     message: str,
     expected: str | None,
     elapsed: float,
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": script.item_id,
-        "kind": "script",
-        "scenario": script.name,
-        "dtype": DTYPE,
-        "pair": PAIR,
-        "status": status,
-        "tags": list(script.tags),
-        "file": str(_relative(script.path)),
-        "line": 1,
-        "seed": None,  # the script seeds itself (torch.manual_seed)
-        "expected_divergence": expected,
-        "message": message,
-        "errors": {"torch": t.error, "engine": e.error if e else None},
-        "exit": {"torch": t.exit_code, "engine": e.exit_code if e else None},
-        "torch_module": {"torch": t.torch_module, "engine": e.torch_module if e else None},
-        "tolerance": {"rtol": script.tolerance.rtol, "atol": script.tolerance.atol, "reason": script.tolerance.reason},
-        "duration": {"torch": t.wall_s, "engine": e.wall_s if e else None, "total": elapsed},
-        "claims": [],
-    }
+) -> Record:
+    record = Record(
+        script.item_id, status, "script", script.name, DTYPE, PAIR, list(script.tags), str(_relative(script.path)), 1,
+        seed=None,  # the script seeds itself (torch.manual_seed)
+        expected_divergence=expected, message=message,
+        errors={"torch": t.error, "engine": e.error if e else None},
+        duration={"torch": t.wall_s, "engine": e.wall_s if e else None, "total": elapsed}, claims=[],
+        extra={
+            "exit": {"torch": t.exit_code, "engine": e.exit_code if e else None},
+            "torch_module": {"torch": t.torch_module, "engine": e.torch_module if e else None},
+            "tolerance": {"rtol": script.tolerance.rtol, "atol": script.tolerance.atol,
+                          "reason": script.tolerance.reason},
+        },
+    )  # fmt: skip
     if verdict is not None:
-        record.update(verdict.to_record())
-    curves = loss_curves(lines)
-    if curves:
-        record["curves"] = curves
+        record.set_verdict(verdict.to_record())
+    record.curves = loss_curves(lines) or None
     if status != "pass":
-        record["source"] = _source(script.path)
-        record["reproducer"] = reproducer(script)
-        record["stdout"] = {"torch": _tail(t.stdout), "engine": _tail(e.stdout) if e else None}
-        record["stderr"] = {"torch": _tail(t.stderr), "engine": _tail(e.stderr) if e else None}
+        record.source = _source(script.path)
+        record.reproducer = reproducer(script)
+        record.extra["stdout"] = {"torch": _tail(t.stdout), "engine": _tail(e.stdout) if e else None}
+        record.extra["stderr"] = {"torch": _tail(t.stderr), "engine": _tail(e.stderr) if e else None}
         bad = [ld for ld in lines if not ld.ok]
         if bad:
-            record["first_divergence"] = bad[0].label
-        record["checkpoints"] = [_side_by_side(ld, script.tolerance) for ld in bad[:MAX_LINE_DIFFS]
-                                 if ld.kind == "numbers"]  # fmt: skip
+            record.first_divergence = bad[0].label
+        record.checkpoints = [_side_by_side(ld, script.tolerance) for ld in bad[:MAX_LINE_DIFFS]
+                              if ld.kind == "numbers"]  # fmt: skip
     return record
 
 
@@ -622,7 +601,7 @@ def _source(path: Path) -> str:
 
 
 def _side_by_side(ld: LineDiff, tol: Tolerance) -> dict[str, Any]:
-    """A differing line's numbers as the report's side-by-side value table (conformance/report/details.py)."""
+    """A differing line's numbers as the report's side-by-side value table (conformance/details.py)."""
     nums = ld.numbers
     worst = max(nums, key=lambda n: n.margin) if nums else None
     finite = [n for n in nums if math.isfinite(n.abs_err)]

@@ -9,16 +9,15 @@ namespace (``torch`` or ``reference_engine``):
   sequences on both engines in lockstep;
 - ``training_runs()``: small models trained for a few steps (``TrainingRun``).
 
-Each ``check_*`` function runs one generated case on both engines, compares
-with ``compare_arrays`` and raises ``DivergenceError`` (an AssertionError) whose
-message holds the standalone script, so hypothesis' shrinking ends at a
-minimal readable program.
+Each ``check_*`` function runs one generated case on both engines and judges it
+through ``conformance.generated`` (the verdict every item gets); a divergence the
+registry does not expect raises ``DivergenceError`` (an AssertionError) whose
+message and record hold the standalone script, so hypothesis' shrinking ends at
+a minimal readable program, which becomes the item's reproducer.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,11 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .compare import Tolerance, compare_arrays
+from .compare import Tolerance
+from .generated import EXAMPLES_RUN, DivergenceError, GeneratedCheck, compare, diverged
+from .verdict import Verdict
+
+__all__ = ["EXAMPLES_RUN", "DivergenceError"]  # re-exported: the checkers' callers catch and count through here
 
 FLOAT_DTYPES = ("float32", "float64")
 
@@ -34,32 +37,6 @@ FLOAT_DTYPES = ("float32", "float64")
 # bounded so that a few multiplications cannot overflow float32.
 SPECIAL_VALUES = (0.0, 0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.0)
 _FLOATS = st.one_of(st.sampled_from(SPECIAL_VALUES), st.floats(-2, 2, width=32))
-
-
-class DivergenceError(AssertionError):
-    """The engine and torch disagree; the message is meant for a person."""
-
-
-EXAMPLES_RUN = {"count": 0}  # every checker call adds one; conftest prints the session total
-
-
-# -- known divergences ------------------------------------------------------------------------------
-# A generated case that diverges for a documented reason is accepted only through an entry here.
-# Each entry: a name, the reason, and a predicate over the case's standalone source text.
-
-
-@dataclass(frozen=True)
-class KnownDivergence:
-    name: str
-    reason: str
-    matches: Callable[[str, list[str]], bool]  # (standalone source, problem lines) -> is this the known one
-
-
-KNOWN_DIVERGENCES: list[KnownDivergence] = []  # none open; each entry: a reason and a matcher
-
-
-def known_divergence(source: str, problems: list[str]) -> KnownDivergence | None:
-    return next((k for k in KNOWN_DIVERGENCES if k.matches(source, problems)), None)
 
 
 # -- observing ----------------------------------------------------------------------------------------
@@ -83,33 +60,6 @@ def observe_tensor(label: str, t: Any, out: dict[str, Any], with_grad: bool = Tr
 
 def error_of(exc: BaseException) -> tuple[str, str]:
     return (type(exc).__name__, str(exc))
-
-
-def compare_observed(
-    engine: dict[str, Any], torch_obs: dict[str, Any], tolerance: Tolerance | None = None
-) -> list[str]:
-    """Every difference between two observations, described; arrays through ``compare_arrays``."""
-    problems = []
-    for key in sorted(set(engine) | set(torch_obs)):
-        if key not in engine or key not in torch_obs:
-            problems.append(f"{key}: only {'engine' if key in engine else 'torch'} has it")
-            continue
-        e, t = engine[key], torch_obs[key]
-        if isinstance(t, np.ndarray) and isinstance(e, np.ndarray):
-            tol = tolerance if tolerance is not None and t.dtype.kind == "f" else None
-            diff = compare_arrays(e, t, tol)
-            if not diff.ok:
-                problems.append(f"{key}: {diff.describe()}")
-        elif type(e) is not type(t) or not _same(e, t):
-            problems.append(f"{key}: engine {e!r} vs torch {t!r}")
-    return problems
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except (ValueError, TypeError):
-        return False
 
 
 # -- programs ---------------------------------------------------------------------------------------------
@@ -428,23 +378,20 @@ def check_program(program: Program) -> None:
 
     EXAMPLES_RUN["count"] += 1
     engine, expected = program.run(reference_engine), program.run(torch)
-    problems = compare_observed(engine, expected)
-    if not problems:
+    verdict = compare(PROGRAM_CHECK, engine, expected, program.dtype)
+    if verdict.agree:
         return
-    source = program.to_source()
-    if known_divergence(source, problems):
-        return
-    label = _oracle_label(program, engine, expected, problems)
-    raise DivergenceError(
-        "engine and torch differ:\n  " + "\n  ".join(problems[:12]) + f"\noracle: {label}\n"
-        f"--- minimal program (standalone torch script) ---\n{source}--- {replay_hint()}"
-    )
+    label = _oracle_label(program, engine, expected, verdict)
+    diverged("programs", verdict, "engine and torch differ:", program.to_source(), replay_hint(), f"oracle: {label}\n")
 
 
-def _oracle_label(program: Program, engine: dict[str, Any], expected: dict[str, Any], problems: list[str]) -> str:
+PROGRAM_CHECK = GeneratedCheck("programs")
+
+
+def _oracle_label(program: Program, engine: dict[str, Any], expected: dict[str, Any], verdict: Verdict) -> str:
     from .oracle import program_verdict  # noqa: PLC0415
 
-    if not any(p.split(":")[0].endswith(".grad") for p in problems):
+    if not any(d.label.endswith(".grad") for d in verdict.differences):
         return "not a gradient divergence"
     try:
         return program_verdict(program, engine, expected).describe()
@@ -604,6 +551,11 @@ def training_runs(draw: Any, max_steps: int = 4) -> TrainingRun:
 # Training compounds a few ulps per op over several steps (see optim/sgd.py on fused rounding):
 # allow 10x assert_close's float32 defaults, and keep float64 at its defaults.
 TRAINING_TOLERANCE = {"float32": Tolerance(1.3e-5, 1e-4, "several optimizer steps"), "float64": None}
+# The run's tolerance holds for every float value it records (the verdict looks tolerances up by the value's dtype).
+TRAINING_CHECKS = {
+    dtype: GeneratedCheck("training", {d: tol for d in FLOAT_DTYPES} if tol else {})
+    for dtype, tol in TRAINING_TOLERANCE.items()
+}
 
 
 def check_training(run: TrainingRun) -> None:
@@ -613,14 +565,9 @@ def check_training(run: TrainingRun) -> None:
 
     EXAMPLES_RUN["count"] += 1
     engine, expected = run.run(reference_engine), run.run(torch)
-    problems = compare_observed(engine, expected, TRAINING_TOLERANCE[run.dtype])
-    if problems and not known_divergence(run.to_source(), problems):
-        first = sorted(problems, key=lambda p: int(re.match(r"step(\d+)", p).group(1)) if p.startswith("step") else -1)
-        raise DivergenceError(
-            "training diverged (first step listed first):\n  "
-            + "\n  ".join(first[:12])
-            + f"\n--- minimal run (standalone torch script) ---\n{run.to_source()}--- {replay_hint()}"
-        )
+    verdict = compare(TRAINING_CHECKS[run.dtype], engine, expected, run.dtype)
+    if not verdict.agree:  # the differences come in torch's recording order: the first step first
+        diverged("training", verdict, "training diverged (first step listed first):", run.to_source(), replay_hint())
 
 
 # -- autograd call sequences ------------------------------------------------------------------------
@@ -643,6 +590,9 @@ VIEWS = {  # views that keep the 3-element shape, so they mix with every other v
     "unsqueeze_select": "{a}.unsqueeze(0)[0]",
     "narrow": "{a}.narrow(0, 0, 3)",
 }
+
+
+SEQUENCE_CHECK = GeneratedCheck("autograd-sequences")
 
 
 def _world(ns: Any) -> dict[str, Any]:
@@ -681,23 +631,24 @@ def autograd_machine() -> type:
                 except Exception as exc:  # noqa: BLE001 - errors are compared like values
                     errors[side] = error_of(exc)
             self.transcript.append(line + (f"  # raises {errors['torch'][0]}" if errors["torch"] else ""))
-            problems = (
-                []
-                if errors["engine"] == errors["torch"]
-                else [f"error: engine {errors['engine']} vs torch {errors['torch']}"]
-            )
-            problems += compare_observed(observe_world(self.worlds["engine"]), observe_world(self.worlds["torch"]))
-            if problems and not known_divergence("\n".join(self.transcript), problems):
-                raise DivergenceError(
-                    "engine and torch differ after the last step:\n  "
-                    + "\n  ".join(problems[:12])
-                    + "\n--- transcript (standalone torch script) ---\n"
-                    + "\n".join(self.transcript)
-                    + f"\n--- {replay_hint()}"
-                )
+            seen = {}
+            for side, env in self.worlds.items():
+                seen[side] = observe_world(env)
+                if errors[side]:
+                    seen[side]["error"] = errors[side]  # this step's error, compared like the values
+            verdict = compare(SEQUENCE_CHECK, seen["engine"], seen["torch"])
+            if not verdict.agree:
+                transcript = "\n".join(self.transcript) + "\n"
+                diverged("autograd-sequences", verdict, "engine and torch differ after the last step:", transcript,
+                         replay_hint())  # fmt: skip
 
         def n(self, kind: str) -> int:
             return len(self.worlds["torch"][kind])
+
+        def ref(self, i: int, from_graph: bool = False) -> str:
+            """``G[i]`` (when asked and G is not empty) or ``L[i]``, ``i`` wrapped to the list's length."""
+            src = "G" if from_graph and self.n("G") else "L"
+            return f"{src}[{i % self.n(src)}]"
 
         @initialize(values=st.lists(_FLOATS, min_size=3, max_size=3))
         def first_leaf(self, values: list[float]) -> None:
@@ -711,9 +662,7 @@ def autograd_machine() -> type:
         @precondition(lambda self: self.n("G") < 8)
         @rule(op=st.sampled_from(sorted(GRAPH_OPS)), i=_IDX, j=_IDX, from_graph=st.booleans())
         def build(self, op: str, i: int, j: int, from_graph: bool) -> None:
-            src = "G" if from_graph and self.n("G") else "L"
-            a, b = f"{src}[{i % self.n(src)}]", f"L[{j % self.n('L')}]"
-            self.do(f"G.append({GRAPH_OPS[op].format(a=a, b=b)})")
+            self.do(f"G.append({GRAPH_OPS[op].format(a=self.ref(i, from_graph), b=self.ref(j))})")
 
         @precondition(lambda self: 0 < self.n("G") < 8)
         @rule(i=_IDX)
@@ -751,8 +700,7 @@ def autograd_machine() -> type:
         def take_view(self, view: str, i: int, from_graph: bool) -> None:
             # a view shares storage and version with its base: an in-place op on either must show in the
             # other's values and history (torch regenerates the view's grad_fn)
-            src = "G" if from_graph and self.n("G") else "L"
-            self.do(f"G.append({VIEWS[view].format(a=f'{src}[{i % self.n(src)}]')})")
+            self.do(f"G.append({VIEWS[view].format(a=self.ref(i, from_graph))})")
 
         @precondition(lambda self: 0 < self.n("G") < 8)
         @rule(g=_IDX)

@@ -104,7 +104,7 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _keyed(entries: list[Entry]) -> dict[str, Entry]:
+def keyed(entries: list[Entry]) -> dict[str, Entry]:
     """Entries by label; a label recorded twice gets ``#2``, ``#3`` so both are compared."""
     out: dict[str, Entry] = {}
     for e in entries:
@@ -174,7 +174,7 @@ def compare_observations(
     c = _Comparer(scenario, dtype, device)
     # The scenario's own error first: when it differs, it usually explains everything below.
     c.exact("<scenario>", "error", _err(torch_obs), _err(engine_obs))
-    t_entries, e_entries = _keyed(torch_obs.entries), _keyed(engine_obs.entries)
+    t_entries, e_entries = keyed(torch_obs.entries), keyed(engine_obs.entries)
     for label in t_entries:
         if label in e_entries:
             c.entry(label, t_entries[label], e_entries[label])
@@ -243,7 +243,7 @@ def _side_value(obs: Observation, label: str) -> tuple[Entry | None, str]:
     if label == "error":
         err = _err(obs)
         return (Entry("error", "error", err) if err else None), (err or "no error")
-    entry = _keyed(obs.entries).get(label)
+    entry = keyed(obs.entries).get(label)
     return entry, (show(entry.value) if entry else _stopped(obs))
 
 

@@ -3,76 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import platform
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import numpy
-
 from ..results import KIND, SCHEMA_VERSION, count_statuses, read_records, write_results
 
-__all__ = ["SCHEMA_VERSION", "combine", "iso_time", "merge", "run_metadata", "write_results"]
-
-SEED_SCHEME = "per item: zlib.crc32(item id); each record carries its seed"
+__all__ = ["SCHEMA_VERSION", "combine", "iso_time", "merge", "write_results"]
 
 
 def iso_time(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="seconds")
-
-
-def git_revision(root: Path) -> str | None:
-    """The engine's commit, with ``+dirty`` when the working tree has changes (None outside git)."""
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        if rev.returncode != 0:
-            return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10)  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-
-
-def _device() -> str:
-    try:
-        torch = importlib.import_module("torch")
-        if torch.cuda.is_available():
-            return f"cpu + cuda ({torch.cuda.get_device_name(0)})"
-    except Exception:  # noqa: BLE001 - the device line is informative only
-        pass
-    return f"cpu ({platform.machine() or 'unknown'})"
-
-
-def _pairs() -> dict[str, str]:
-    """Each backend pair: 'available', or 'skipped: <reason>' (a CPU-only machine skips cuda-cupy)."""
-    from ..backends import device_summary  # noqa: PLC0415 - backends imports torch lazily
-
-    try:
-        return device_summary()
-    except Exception as exc:  # noqa: BLE001 - metadata must not break the report
-        return {"error": f"{type(exc).__name__}: {exc}"}
-
-
-def run_metadata(extra: dict[str, Any] | None = None, root: Path | None = None) -> dict[str, Any]:
-    """Versions, platform, engine revision and device of this run."""
-    meta: dict[str, Any] = {
-        "python": sys.version.split()[0],
-        "numpy": numpy.__version__,
-        "platform": platform.platform(),
-        "device": _device(),
-        "pairs": _pairs(),
-        "seed": SEED_SCHEME,
-        "engine_revision": git_revision(root or Path.cwd()),
-    }
-    try:
-        meta["torch"] = importlib.import_module("torch").__version__
-    except ImportError:
-        meta["torch"] = None
-    meta.update(extra or {})
-    return meta
 
 
 def _document(records: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +21,11 @@ def _document(records: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, A
             "records": records}  # fmt: skip
 
 
-def merge(run_dir: Path, meta: dict[str, Any] | None = None, root: Path | None = None) -> dict[str, Any]:
-    """Every record of every worker file in ``run_dir``, sorted by item id; later records of an id win."""
+def merge(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every record of every worker file in ``run_dir``, sorted by item id; later records of an id win.
+
+    ``run`` is the run's metadata (conformance.run_info.run_metadata: the report does not look at torch itself).
+    """
     by_id: dict[str, dict[str, Any]] = {}
     unreadable = 0
     sources = sorted(run_dir.glob("*.jsonl")) if run_dir.exists() else []
@@ -91,8 +34,8 @@ def merge(run_dir: Path, meta: dict[str, Any] | None = None, root: Path | None =
         unreadable += bad
         for r in records:
             by_id[r["id"]] = r
-    extra = {**(meta or {}), "unreadable_lines": unreadable, "sources": [p.name for p in sources]}
-    return _document(list(by_id.values()), run_metadata(extra, root))
+    run = {**(run or {}), "unreadable_lines": unreadable, "sources": [p.name for p in sources]}
+    return _document(list(by_id.values()), run)
 
 
 def combine(documents: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], list[str]]:

@@ -7,9 +7,6 @@ Expected values come from real torch, run in the test itself.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,23 +20,18 @@ from conformance.backends import CPU_PAIR
 from conformance.loader import load_scenario_file
 from conformance.results import to_jsonable
 from conformance.runner import run_item
-from conformance.scenario import Scenario, ScenarioError, drain_pending, scenario
+from conformance.scenario import Scenario, ScenarioError
 from reference_engine.autograd import graph
 from reference_engine.ops import pointwise
-
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+from tests.conformance.helpers import SCENARIOS, inline, nested_pytest, run_cpu
 
 
 def _library(*files: str) -> dict[str, Scenario]:
     return {sc.name: sc for f in files for sc in load_scenario_file(SCENARIOS / f)}
 
 
-def _run(sc: Scenario, dtype: str = "float32") -> object:
-    return run_item(sc, dtype, CPU_PAIR, f"{sc.name}[{dtype}-{CPU_PAIR.id}]")
-
-
 def _statuses(library: dict[str, Scenario]) -> dict[str, str]:
-    return {name: _run(sc).status for name, sc in library.items()}
+    return {name: run_cpu(sc).status for name, sc in library.items()}
 
 
 # -- planted bugs ------------------------------------------------------------
@@ -57,7 +49,7 @@ def test_planted_relu_bug_flags_exactly_the_relu_scenario(monkeypatch: pytest.Mo
     newly_divergent = {n for n in library if before[n] == "pass" and after[n] == "diverge"}
     assert newly_divergent == {"relu_gradient_at_zero"}
 
-    result = _run(library["relu_gradient_at_zero"])
+    result = run_cpu(library["relu_gradient_at_zero"])
     x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     torch.relu(x).sum().backward()
     worst = result.verdict.worst
@@ -76,9 +68,9 @@ def _accumulate_by_overwriting(self: object, grad: reference_engine.Tensor) -> t
 
 def test_planted_no_accumulation_bug_reports_the_torch_and_engine_grads(monkeypatch: pytest.MonkeyPatch) -> None:
     library = _library("seed_examples.py", "accumulation.py")
-    assert _run(library["retain_graph_accumulates"]).status == "pass"
+    assert run_cpu(library["retain_graph_accumulates"]).status == "pass"
     monkeypatch.setattr(graph.AccumulateGrad, "apply", _accumulate_by_overwriting)
-    result = _run(library["retain_graph_accumulates"])
+    result = run_cpu(library["retain_graph_accumulates"])
     assert result.status == "diverge"
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     y = x * 2
@@ -90,7 +82,7 @@ def test_planted_no_accumulation_bug_reports_the_torch_and_engine_grads(monkeypa
     assert diff.torch.startswith(np.array2string(x.grad.numpy(), precision=8))
     assert diff.engine.startswith(np.array2string((x.grad / 2).numpy(), precision=8))
     # zero_() between the calls hides the bug: that scenario must still agree.
-    assert _run(library["zero_grad_between_backward_calls"]).status == "pass"
+    assert run_cpu(library["zero_grad_between_backward_calls"]).status == "pass"
     # The claim carried from the seed post now matches torch but not the engine.
     claim = result.verdict.claims[0]
     assert (claim.claim_vs_torch, claim.claim_vs_engine) == ("claim agrees with torch", "claim disagrees with engine")
@@ -106,9 +98,9 @@ def test_error_message_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> No
             raise RuntimeError(str(exc).replace("scalar outputs", "scalars")) from None
 
     sc = _library("seed_examples.py")["non_scalar_backward_without_seed"]
-    assert _run(sc).status == "pass"
+    assert run_cpu(sc).status == "pass"
     monkeypatch.setattr(engine_autograd, "_make_grads", reworded)
-    result = _run(sc)
+    result = run_cpu(sc)
     assert result.status == "diverge"
     with pytest.raises(RuntimeError) as torch_error:
         (torch.tensor([1.0, 2.0], requires_grad=True) * 2).backward()
@@ -122,10 +114,10 @@ def test_error_type_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ValueError("grad can be implicitly created only for scalar outputs")
 
     monkeypatch.setattr(engine_autograd, "_make_grads", wrong_type)
-    result = _run(_library("seed_examples.py")["non_scalar_backward_without_seed"])
+    result = run_cpu(_library("seed_examples.py")["non_scalar_backward_without_seed"])
     assert result.status == "diverge"
-    assert result.record["errors"]["engine"].startswith("ValueError:")
-    assert result.record["errors"]["torch"].startswith("RuntimeError:")
+    assert result.record.errors["engine"].startswith("ValueError:")
+    assert result.record.errors["torch"].startswith("RuntimeError:")
 
 
 # -- claims, seeding, timeouts, expected divergences ---------------------------
@@ -134,27 +126,20 @@ def test_error_type_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_seed_integer_grad_claim_disagrees_with_torch() -> None:
     with pytest.raises(RuntimeError, match="floating point"):
         torch.tensor(2, requires_grad=True)
-    result = _run(_library("seed_examples.py")["integer_tensor_requires_grad"])
+    result = run_cpu(_library("seed_examples.py")["integer_tensor_requires_grad"])
     (claim,) = result.verdict.claims
     assert claim.claim_vs_torch == "claim disagrees with torch"
     assert "floating point" in claim.torch
-    assert result.record["claims"][0]["claim_vs_torch"] == "claim disagrees with torch"
+    assert result.record.claims[0]["claim_vs_torch"] == "claim disagrees with torch"
 
 
 def test_passing_verdict_keeps_margin_and_worst_element_as_plain_data() -> None:
-    result = _run(_library("ops_and_reductions.py")["smooth_functions_chain"])
+    result = run_cpu(_library("ops_and_reductions.py")["smooth_functions_chain"])
     assert result.status == "pass"
     assert 0.0 <= result.verdict.margin <= 1.0
     assert result.verdict.worst is not None and result.verdict.mismatched == 0
-    record = json.loads(json.dumps(to_jsonable(result.record)))
+    record = json.loads(json.dumps(to_jsonable(result.record.to_json())))
     assert record["margin"] == result.verdict.margin and record["worst"]["label"] == result.verdict.worst.label
-
-
-def _inline(func: object, **meta: object) -> Scenario:
-    drain_pending()
-    scenario(**meta)(func)
-    (sc,) = drain_pending()
-    return sc
 
 
 def test_data_is_identical_on_both_engines_and_reproducible() -> None:
@@ -162,8 +147,8 @@ def test_data_is_identical_on_both_engines_and_reproducible() -> None:
         check("x", check.data((5,)))
         check("y", check.data((2, 2), seed=3))
 
-    sc = _inline(noisy, tags=["seeds"])
-    first, second = _run(sc), _run(sc)
+    sc = inline(noisy, tags=["seeds"])
+    first, second = run_cpu(sc), run_cpu(sc)
     assert first.status == "pass" and first.verdict.margin == 0.0
     np.testing.assert_array_equal(first.torch.entries[0].value, second.engine.entries[0].value)
     np.testing.assert_array_equal(first.torch.entries[1].value, np.random.default_rng(3).uniform(-1, 1, (2, 2)).astype(np.float32))
@@ -174,20 +159,20 @@ def test_hanging_scenario_times_out_and_is_recorded() -> None:
         while True:
             pass
 
-    sc = _inline(hangs, tags=["errors"], timeout_s=0.3)
-    result = _run(sc)
+    sc = inline(hangs, tags=["errors"], timeout_s=0.3)
+    result = run_cpu(sc)
     assert result.status == "timeout"
-    assert result.record["status"] == "timeout" and "0.3 s" in result.message
+    assert result.record.status == "timeout" and "0.3 s" in result.message
 
 
 def test_expected_divergence_is_xfail_and_a_fixed_one_is_xpass() -> None:
     def names_its_module(torch, check):
         check("module", torch.__name__)
 
-    diverging = _inline(names_its_module, tags=["errors"])
+    diverging = inline(names_its_module, tags=["errors"])
     result = run_item(diverging, "float32", CPU_PAIR, "x", expected_divergence="module names differ")
     assert result.status == "xfail"
-    agreeing = _inline(lambda torch, check: check("one", 1), tags=["errors"])
+    agreeing = inline(lambda torch, check: check("one", 1), tags=["errors"])
     assert run_item(agreeing, "float32", CPU_PAIR, "y", expected_divergence="was broken").status == "xpass"
 
 
@@ -196,10 +181,10 @@ def test_tolerance_override_and_widening_are_applied() -> None:
         check("v", 1.0 + (1e-4 if torch.__name__ == "reference_engine" else 0.0))
         check("w", 1.0 + (1e-4 if torch.__name__ == "reference_engine" else 0.0), widen=100)
 
-    default = _run(_inline(close, tags=["training"], dtypes=["float64"]), "float64")
+    default = run_cpu(inline(close, tags=["training"], dtypes=["float64"]), "float64")
     assert {d.label for d in default.verdict.differences} == {"v", "w"}
-    loose = _inline(close, tags=["training"], dtypes=["float64"], tolerance=(1e-6, 1e-6), tolerance_reason="test")
-    result = _run(loose, "float64")
+    loose = inline(close, tags=["training"], dtypes=["float64"], tolerance=(1e-6, 1e-6), tolerance_reason="test")
+    result = run_cpu(loose, "float64")
     assert [d.label for d in result.verdict.differences] == ["v"]
     assert 0 < result.verdict.margin and result.verdict.worst.label == "v"
 
@@ -224,7 +209,7 @@ MALFORMED = {
 }  # fmt: skip
 
 
-def _write(directory: Path, name: str, body: str) -> Path:
+def _scenario_file(directory: Path, name: str, body: str) -> Path:
     path = directory / name
     path.write_text("from conformance import scenario\n\n" + body)
     return path
@@ -233,7 +218,7 @@ def _write(directory: Path, name: str, body: str) -> Path:
 @pytest.mark.parametrize("name", sorted(MALFORMED))
 def test_malformed_scenario_error_names_file_and_line(tmp_path: Path, name: str) -> None:
     body, needle, line = MALFORMED[name]
-    path = _write(tmp_path, name, body)
+    path = _scenario_file(tmp_path, name, body)
     with pytest.raises(ScenarioError) as exc:
         load_scenario_file(path)
     assert needle in str(exc.value)
@@ -241,26 +226,14 @@ def test_malformed_scenario_error_names_file_and_line(tmp_path: Path, name: str)
 
 
 
-def _clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a nested pytest run, without the outer xdist worker's identity."""
-    env = dict(os.environ if env is None else env)
-    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST"):
-        env.pop(key, None)
-    return env
-
-def _pytest(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-reports", str(cwd / "reports"), *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=_clean_env())
-
-
 def test_malformed_files_fail_collection_without_runner_traceback(tmp_path: Path) -> None:
     sdir = tmp_path / "scenarios"
     sdir.mkdir()
     for name, (body, _, _) in MALFORMED.items():
-        _write(sdir, name, body)
-    _write(sdir, "ok_one.py", "@scenario(tags=['errors'])\ndef shared_name(torch, check):\n    pass\n")
-    _write(sdir, "ok_two.py", "@scenario(tags=['errors'])\ndef shared_name(torch, check):\n    pass\n")
-    proc = _pytest(["-p", "no:xdist", "--collect-only", "-q", "scenarios"], tmp_path)
+        _scenario_file(sdir, name, body)
+    _scenario_file(sdir, "ok_one.py", "@scenario(tags=['errors'])\ndef shared_name(torch, check):\n    pass\n")
+    _scenario_file(sdir, "ok_two.py", "@scenario(tags=['errors'])\ndef shared_name(torch, check):\n    pass\n")
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--collect-only", "-q", "scenarios")
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     for name, (_, needle, line) in MALFORMED.items():
@@ -294,9 +267,9 @@ EXPECTED_TOML = '[[divergence]]\nscenario = "module_name_known"\nreason = "the n
 def _tiny_run(tmp_path: Path, mode: list[str]) -> dict:
     sdir = tmp_path / "scenarios"
     sdir.mkdir(parents=True, exist_ok=True)
-    _write(sdir, "tiny.py", TINY)
+    _scenario_file(sdir, "tiny.py", TINY)
     (sdir / "expected_divergences.toml").write_text(EXPECTED_TOML)
-    proc = _pytest([*mode, "scenarios"], tmp_path)
+    proc = nested_pytest(tmp_path, *mode, "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr  # module_name diverges
     return json.loads((tmp_path / "reports" / "results.json").read_text())
 
@@ -325,18 +298,24 @@ def test_results_merge_under_xdist_matches_a_single_process_run(tmp_path: Path) 
 def test_stale_expected_divergence_entry_fails(tmp_path: Path) -> None:
     sdir = tmp_path / "scenarios"
     sdir.mkdir()
-    _write(sdir, "tiny.py", "@scenario(tags=['errors'])\ndef fine(torch, check):\n    check('one', 1)\n")
-    (sdir / "expected_divergences.toml").write_text('[[divergence]]\nscenario = "gone"\nreason = "r"\n')
-    proc = _pytest(["-p", "no:xdist", "scenarios"], tmp_path)
+    _scenario_file(sdir, "tiny.py", "@scenario(tags=['errors'])\ndef fine(torch, check):\n    check('one', 1)\n")
+    (sdir / "expected_divergences.toml").write_text(
+        '[[divergence]]\nscenario = "gone"\nreason = "r"\n\n'
+        '[[divergence]]\ngenerated = "no_such_check"\nmatch = "x"\nreason = "r"\n\n'
+        '[[divergence]]\ngenerated = "programs"\nmatch = "x0.grad"\nreason = "a known check: not stale"\n'
+    )
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "scenarios")
     assert proc.returncode == 1
     assert "[[divergence]] #1: matches no scenario (scenario='gone'" in proc.stdout
+    assert "[[divergence]] #2: matches no generated check (generated='no_such_check'" in proc.stdout
+    assert "#3" not in proc.stdout
 
 
 def test_readable_item_ids(tmp_path: Path) -> None:
     sdir = tmp_path / "scenarios"
     sdir.mkdir()
-    _write(sdir, "tiny.py", TINY)
-    proc = _pytest(["-p", "no:xdist", "--collect-only", "-q", "scenarios", "-k", "doubles"], tmp_path)
+    _scenario_file(sdir, "tiny.py", TINY)
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--collect-only", "-q", "scenarios", "-k", "doubles")
     assert "scenarios/tiny.py::doubles[float32-cpu-numpy]" in proc.stdout
     assert "scenarios/tiny.py::doubles[float64-cpu-numpy]" in proc.stdout
     items = [line for line in proc.stdout.splitlines() if "::" in line]
@@ -362,8 +341,8 @@ def survives(torch, check):
 def test_crashed_worker_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     sdir = tmp_path / "scenarios"
     sdir.mkdir()
-    _write(sdir, "crash.py", CRASHING)
-    proc = _pytest(["-n", "2", "scenarios"], tmp_path)
+    _scenario_file(sdir, "crash.py", CRASHING)
+    proc = nested_pytest(tmp_path, "-n", "2", "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     results = json.loads((tmp_path / "reports" / "results.json").read_text())
     assert {r["id"]: r["status"] for r in results["records"]} == {
@@ -373,7 +352,7 @@ def test_crashed_worker_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
 
 
 def test_cli_show_prints_both_sides_and_fails_on_divergence(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    _write(tmp_path, "tiny.py", TINY)
+    _scenario_file(tmp_path, "tiny.py", TINY)
     assert cli.main(["show", "doubles", "--dtype", "float64", "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "doubles [float64, cpu-numpy]" in out and out.count("[2. 2.] (float64, shape [2])") == 2
@@ -384,7 +363,7 @@ def test_cli_show_prints_both_sides_and_fails_on_divergence(tmp_path: Path, caps
 
 
 def test_cli_lists_and_shows_whole_scripts(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    _write(tmp_path, "tiny.py", TINY)
+    _scenario_file(tmp_path, "tiny.py", TINY)
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "prints.py").write_text(
         "import torch\ntorch.manual_seed(0)\nprint(torch.randn(3).sum().item())\n", encoding="utf-8"

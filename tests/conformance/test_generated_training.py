@@ -6,10 +6,12 @@ import numpy as np
 import torch
 from hypothesis import given, settings
 
+from conformance.generated import recorded
 from conformance.strategies import TrainingRun, check_training, training_runs
 from tests.conftest import budget
 
 
+@recorded("training")
 @settings(max_examples=budget(400))
 @given(training_runs())
 def test_generated_training_runs_match_torch(run: TrainingRun) -> None:

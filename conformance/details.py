@@ -1,4 +1,4 @@
-"""What a record carries beyond the verdict, for the report: values side by side, loss curves, a reproducer.
+"""What a scenario item's record carries beyond the verdict, for the report: values side by side, loss curves, a reproducer.
 
 Computed once, where the observations still exist (in the worker that ran
 the item), and stored as plain data in the record; the report never runs a
@@ -12,42 +12,31 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import Tolerance, compare_arrays
-from ..observe import Entry, Observation, item_seed
-from ..runner import ItemResult
-from ..scenario import Scenario
+from .compare import Tolerance, compare_arrays
+from .observe import Entry, Observation, item_seed
+from .record import Record
 from .reproducer import build_reproducer, scenario_source
+from .scenario import Scenario
+from .verdict import keyed
 
 MAX_CELLS = 400  # elements shown per side-by-side value; larger arrays are cut (and say so)
 _STEP = re.compile(r"^(?P<name>.+?)@(?P<step>\d+)$")  # training checkpoints are labelled "loss@99"
 VALUE_FIELDS = ("value", "grad", "final_grad")
 
 
-def enrich(record: dict[str, Any], scenario: Scenario, result: ItemResult) -> None:
+def enrich(record: Record, scenario: Scenario, torch: Observation | None, engine: Observation | None) -> None:
     """Add seed, loss curves (training) and, for anything but a pass, the divergence details."""
-    record["seed"] = item_seed(record["id"])
-    t, e = result.torch, result.engine
+    record.seed = item_seed(record.id)
+    t, e = torch, engine
     if t is not None and e is not None and "training" in scenario.tags:
-        record["curves"] = curves(t, e)
-    if result.status == "pass":
+        record.curves = curves(t, e)
+    if record.status == "pass":
         return
-    record["source"] = scenario_source(scenario)
-    record["reproducer"] = build_reproducer(scenario, record["dtype"], record["pair"], record["id"])
-    if t is not None and e is not None and result.verdict is not None:
-        record["first_divergence"] = first_divergence(t, record.get("differences", []))
-        record["checkpoints"] = side_by_side(t, e, record.get("differences", []), scenario, record["dtype"])
-
-
-def keyed(entries: list[Entry]) -> dict[str, Entry]:
-    """Entries by label, a repeated label as ``label#2`` (the verdict's naming of repeats)."""
-    out: dict[str, Entry] = {}
-    for entry in entries:
-        key, n = entry.label, 1
-        while key in out:
-            n += 1
-            key = f"{entry.label}#{n}"
-        out[key] = entry
-    return out
+    record.source = scenario_source(scenario)
+    record.reproducer = build_reproducer(scenario, str(record.dtype), str(record.pair), record.id)
+    if t is not None and e is not None and record.agree is not None:
+        record.first_divergence = first_divergence(t, record.differences or [])
+        record.checkpoints = side_by_side(t, e, record.differences or [], scenario, str(record.dtype))
 
 
 def first_divergence(torch_obs: Observation, differences: list[dict[str, Any]]) -> str:

@@ -10,7 +10,6 @@ import math
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -31,16 +30,9 @@ from conformance.script_scenario import (
     run_script_item,
     tokenize,
 )
+from tests.conformance.helpers import ROOT, write
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scenarios" / "scripts"
-
-
-def _write(directory: Path, name: str, text: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def _bad_lines(torch_out: str, engine_out: str, tol: Tolerance = DEFAULT_TOLERANCE) -> list[tuple[str, str]]:
@@ -107,10 +99,10 @@ def test_changed_word_missing_line_and_int_vs_float_are_caught() -> None:
 
 
 def test_settings_defaults_and_malformed_headers(tmp_path: Path) -> None:
-    plain = load_script(_write(tmp_path, "plain.py", "print(1)\n"))
+    plain = load_script(write(tmp_path, "plain.py", "print(1)\n"))
     assert plain.tolerance == DEFAULT_TOLERANCE and plain.timeout_s == 60 and plain.tags == ("script",)
     assert plain.item_id == "plain[script-cpu-numpy]"
-    ok = load_script(_write(tmp_path, "ok.py", """\
+    ok = load_script(write(tmp_path, "ok.py", """\
         # conformance: tags = ["training"]
         # conformance: rtol = 1e-5
         # conformance: tolerance_reason = "sums in another order"
@@ -128,7 +120,7 @@ def test_settings_defaults_and_malformed_headers(tmp_path: Path) -> None:
     }
     for text, error in cases.items():
         with pytest.raises(ScenarioError, match=None) as info:
-            load_script(_write(tmp_path, "ok_no_reason.py", text))
+            load_script(write(tmp_path, "ok_no_reason.py", text))
         assert error in str(info.value), (text, str(info.value))
 
 
@@ -160,7 +152,7 @@ except ImportError as exc:
 
 
 def test_engine_side_imports_resolve_to_reference_engine(tmp_path: Path) -> None:
-    run = run_script(_write(tmp_path, "aliasing.py", ALIASING), "engine", timeout_s=60)
+    run = run_script(write(tmp_path, "aliasing.py", ALIASING), "engine", timeout_s=60)
     assert run.exit_code == 0 and run.exception is None, run.stderr
     assert run.torch_module == "reference_engine" and run.foreign_torch_modules == []
     lines = run.stdout.splitlines()
@@ -175,7 +167,7 @@ def test_engine_side_imports_resolve_to_reference_engine(tmp_path: Path) -> None
 
 
 def test_a_hanging_script_is_a_timeout_with_what_it_printed(tmp_path: Path) -> None:
-    path = _write(tmp_path, "hangs.py", """\
+    path = write(tmp_path, "hangs.py", """\
         # conformance: timeout_s = 2
         import time
         print("started", flush=True)
@@ -185,11 +177,11 @@ def test_a_hanging_script_is_a_timeout_with_what_it_printed(tmp_path: Path) -> N
     assert result.status == "timeout"
     assert "script 'hangs' on torch ran longer than 2 s" in result.message and "started" in result.message
     assert result.torch.wall_s < 30 and result.engine is None  # killed, and the engine side is not started
-    assert result.record["status"] == "timeout" and result.record["id"] == "hangs[script-cpu-numpy]"
+    assert result.record.status == "timeout" and result.record.id == "hangs[script-cpu-numpy]"
 
 
 def test_a_crashing_script_is_an_error_with_its_message(tmp_path: Path) -> None:
-    path = _write(tmp_path, "crashes.py", """\
+    path = write(tmp_path, "crashes.py", """\
         import os
         print("about to crash", flush=True)
         os.abort()
@@ -201,10 +193,10 @@ def test_a_crashing_script_is_an_error_with_its_message(tmp_path: Path) -> None:
 
 def test_the_same_exception_on_both_sides_agrees_and_a_different_one_diverges(tmp_path: Path) -> None:
     # No torch import needed: the two sides differ only in what `import torch` would give.
-    same = run_script_item(load_script(_write(tmp_path, "raises.py", "print('x = 1.5')\nraise ValueError('bad 0x1f')\n")))
+    same = run_script_item(load_script(write(tmp_path, "raises.py", "print('x = 1.5')\nraise ValueError('bad 0x1f')\n")))
     assert same.status == "pass", same.message
-    assert same.record["errors"] == {"torch": "ValueError: bad 0x?", "engine": "ValueError: bad 0x?"}
-    differ = _write(tmp_path, "differs.py", """\
+    assert same.record.errors == {"torch": "ValueError: bad 0x?", "engine": "ValueError: bad 0x?"}
+    differ = write(tmp_path, "differs.py", """\
         import os
         if os.environ.get("CONFORMANCE_ENGINE_ROOT"):  # set on the engine side only
             raise RuntimeError("engine only")
@@ -245,7 +237,7 @@ def test_planted_engine_bug_is_caught(
     tmp_path: Path, autograd_tutorial: tuple[ScriptScenario, ScriptRun], bug: str
 ) -> None:
     sc, torch_run = autograd_tutorial
-    planted = run_script(sc.path, "engine", sc.timeout_s, preload=_write(tmp_path, "bug.py", bug))
+    planted = run_script(sc.path, "engine", sc.timeout_s, preload=write(tmp_path, "bug.py", bug))
     assert planted.torch_module == "reference_engine" and planted.exit_code == 0, planted.stderr
     verdict, lines = compare_runs(torch_run, planted, sc.tolerance)
     assert not verdict.agree
@@ -288,10 +280,10 @@ print("engine side:", bool(os.environ.get("CONFORMANCE_ENGINE_ROOT")))  # differ
 
 
 def test_plugin_runs_scripts_under_xdist_and_reports_them(tmp_path: Path) -> None:
-    _write(tmp_path / "scenarios" / "scripts", "agree.py", AGREE)
-    _write(tmp_path / "scenarios" / "scripts", "differs.py", DIFFERS)
-    _write(tmp_path / "scenarios" / "scripts", "known.py", ENGINE_SIDE)
-    _write(tmp_path / "scenarios", "expected_divergences.toml", """\
+    write(tmp_path / "scenarios" / "scripts", "agree.py", AGREE)
+    write(tmp_path / "scenarios" / "scripts", "differs.py", DIFFERS)
+    write(tmp_path / "scenarios" / "scripts", "known.py", ENGINE_SIDE)
+    write(tmp_path / "scenarios", "expected_divergences.toml", """\
         [[divergence]]
         scenario = "known"
         reason = "the class's module names the engine"
@@ -328,7 +320,7 @@ def test_plugin_runs_scripts_under_xdist_and_reports_them(tmp_path: Path) -> Non
 
 
 def test_a_script_named_on_the_command_line_is_not_imported_by_pytest(tmp_path: Path) -> None:
-    _write(tmp_path / "scenarios" / "scripts", "loud.py", "print('THE SCRIPT RAN')\n")
+    write(tmp_path / "scenarios" / "scripts", "loud.py", "print('THE SCRIPT RAN')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "--co", "-q", "-s",

@@ -20,16 +20,10 @@ import pytest
 import torch
 
 from conformance import cli
-from conformance.backends import CPU_PAIR
 from conformance.report.baseline import diff_results, slim
-from conformance.report.details import enrich
 from conformance.report.html import render
-from conformance.report.merge import merge
 from conformance.results import SCHEMA_VERSION, ResultsFileError, append_record, load_results, write_results
-from conformance.runner import run_item
-from conformance.scenario import Scenario, drain_pending, scenario
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conformance.helpers import ROOT, inline, nested_pytest, report_of, write
 
 TINY = """\
 from conformance import scenario
@@ -56,27 +50,6 @@ def broadcast_add(torch, check):
 """
 
 
-def _write(directory: Path, name: str, text: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    path.write_text(text)
-    return path
-
-
-def _clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a nested pytest run, without the outer xdist worker's identity."""
-    env = dict(os.environ if env is None else env)
-    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST"):
-        env.pop(key, None)
-    return env
-
-
-def _pytest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-reports", str(cwd / "reports"),
-           *args]  # fmt: skip
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=_clean_env(env))
-
-
 def _results(cwd: Path) -> dict[str, Any]:
     return load_results(cwd / "reports" / "results.json")
 
@@ -93,9 +66,9 @@ def _stable(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def serial_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     """One single-process run of TINY, compared with a corrupt baseline file."""
     cwd = tmp_path_factory.mktemp("serial")
-    _write(cwd / "scenarios", "tiny.py", TINY)
-    _write(cwd, "corrupt_baseline.json", '{"kind": "conformance-results", "schema_version": ')
-    proc = _pytest(cwd, "-p", "no:xdist", "--conformance-baseline", str(cwd / "corrupt_baseline.json"), "scenarios")
+    write(cwd / "scenarios", "tiny.py", TINY)
+    write(cwd, "corrupt_baseline.json", '{"kind": "conformance-results", "schema_version": ')
+    proc = nested_pytest(cwd, "-p", "no:xdist", "--conformance-baseline", str(cwd / "corrupt_baseline.json"), "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr  # module_name diverges
     return cwd, proc
 
@@ -143,7 +116,7 @@ def test_corrupt_baseline_is_a_clear_message_not_a_traceback(serial_run: tuple) 
 def test_bad_results_files_name_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture, content: str, needle: str
 ) -> None:
-    bad = _write(tmp_path, "bad.json", content)
+    bad = write(tmp_path, "bad.json", content)
     with pytest.raises(ResultsFileError, match=re.escape(needle)) as exc:
         load_results(bad)
     assert str(bad) in str(exc.value)
@@ -155,33 +128,13 @@ def test_bad_results_files_name_the_file(
 # -- the HTML report -----------------------------------------------------------------------------
 
 
-def _inline(func: Any, **meta: Any) -> Scenario:
-    drain_pending()
-    scenario(**meta)(func)
-    (sc,) = drain_pending()
-    return sc
-
-
-def report_of(tmp_path: Path, scenarios: list[tuple[Scenario, str]]) -> dict[str, Any]:
-    """The plugin's path without pytest: run, enrich, append to a worker file, merge."""
-    run_dir = tmp_path / "run"
-    for sc, dtype in scenarios:
-        item_id = f"{sc.name}[{dtype}-{CPU_PAIR.id}]"
-        result = run_item(sc, dtype, CPU_PAIR, item_id)
-        enrich(result.record, sc, result)
-        append_record(run_dir / "main.jsonl", result.record)
-    results = merge(run_dir, {"complete": True, "not_run": []})
-    write_results(results, tmp_path / "results.json")
-    return load_results(tmp_path / "results.json")
-
-
 def test_script_in_a_scenario_name_and_an_error_is_shown_as_text(tmp_path: Path) -> None:
     def evil(torch, check):
         check("label <b>bold</b>", 1)
         if torch.__name__ != "torch":
             raise RuntimeError("<script>alert('error')</script>")
 
-    sc = _inline(evil, tags=["errors"], name="evil<script>alert('name')</script>")
+    sc = inline(evil, tags=["errors"], name="evil<script>alert('name')</script>")
     html = render(report_of(tmp_path, [(sc, "float32")]))
     assert html.count("<script") == 1  # the report's own filtering script, nothing else
     assert "evil&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in html
@@ -195,7 +148,7 @@ def test_divergence_shows_values_side_by_side_with_differing_elements_marked(tmp
         check("first", torch.tensor([5.0]))
         check("y", x * 2 if torch.__name__ == "torch" else x * torch.tensor([2.0, 2.0, 3.0, 2.0]))
 
-    results = report_of(tmp_path, [(_inline(scaled, tags=["pointwise"]), "float32")])
+    results = report_of(tmp_path, [(inline(scaled, tags=["pointwise"]), "float32")])
     (record,) = results["records"]
     expected = (torch.tensor([1.0, 2.0, 3.0, 4.0]) * 2).tolist()
     (cp,) = record["checkpoints"]
@@ -219,7 +172,7 @@ def test_training_curves_are_plotted_as_inline_svg(tmp_path: Path) -> None:
                 w -= 0.01 * w.grad
                 w.grad = None
 
-    results = report_of(tmp_path, [(_inline(fit, tags=["training"], dtypes=["float64"]), "float64")])
+    results = report_of(tmp_path, [(inline(fit, tags=["training"], dtypes=["float64"]), "float64")])
     curve = results["records"][0]["curves"]["loss"]
     w, losses = torch.tensor(2.0, dtype=torch.float64, requires_grad=True), []
     for _ in range(4):
@@ -243,8 +196,8 @@ def test_summary_matrix_slowest_and_near_misses(tmp_path: Path) -> None:
     def exact(torch, check):
         check("v", torch.tensor([1.0]))
 
-    results = report_of(tmp_path, [(_inline(close, tags=["pointwise"]), "float32"),
-                                   (_inline(exact, tags=["pointwise", "errors"]), "float64")])  # fmt: skip
+    results = report_of(tmp_path, [(inline(close, tags=["pointwise"]), "float32"),
+                                   (inline(exact, tags=["pointwise", "errors"]), "float64")])  # fmt: skip
     html = render(results)
     assert '<td class="full">1/1 (100%)</td>' in html
     near = html.split('id="near-misses"')[1].split("</table>")[0]
@@ -288,10 +241,10 @@ def unrelated(torch, check):
 
 def test_planted_bug_report_and_its_reproducer_print_the_same_numbers(tmp_path: Path) -> None:
     sdir = tmp_path / "scenarios"
-    _write(sdir, "_planted_bug.py", PLANTED)
-    _write(sdir, "conftest.py", "import _planted_bug  # noqa: F401\n")
-    _write(sdir, "relu.py", RELU)
-    proc = _pytest(tmp_path, "-p", "no:xdist", "scenarios")
+    write(sdir, "_planted_bug.py", PLANTED)
+    write(sdir, "conftest.py", "import _planted_bug  # noqa: F401\n")
+    write(sdir, "relu.py", RELU)
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     results = _results(tmp_path)
     assert {r["id"]: r["status"] for r in results["records"]} == {
@@ -305,7 +258,7 @@ def test_planted_bug_report_and_its_reproducer_print_the_same_numbers(tmp_path: 
     html = (tmp_path / "reports" / "conformance.html").read_text()
     assert "relu_grad[float32-cpu-numpy]" in html and 'class="reproducer"' in html
 
-    repro = _write(tmp_path, "repro.py", record["reproducer"])
+    repro = write(tmp_path, "repro.py", record["reproducer"])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(sdir), str(ROOT)])}
     run = subprocess.run([sys.executable, "-c", f"import _planted_bug, runpy; runpy.run_path({str(repro)!r}, "
                           "run_name='__main__')"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
@@ -325,8 +278,8 @@ def test_planted_bug_report_and_its_reproducer_print_the_same_numbers(tmp_path: 
 
 def test_xdist_run_gives_the_same_records_and_counts_as_a_single_process(serial_run: tuple, tmp_path: Path) -> None:
     serial_cwd, _ = serial_run
-    _write(tmp_path / "scenarios", "tiny.py", TINY)
-    proc = _pytest(tmp_path, "-n", "2", f"--junitxml={tmp_path / 'reports' / 'junit.xml'}", "scenarios")
+    write(tmp_path / "scenarios", "tiny.py", TINY)
+    proc = nested_pytest(tmp_path, "-n", "2", f"--junitxml={tmp_path / 'reports' / 'junit.xml'}", "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     parallel, serial = _results(tmp_path), _results(serial_cwd)
     cases = {c.get("name"): [x.tag for x in c] for c in ET.parse(tmp_path / "reports" / "junit.xml").iter("testcase")}
@@ -353,8 +306,8 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
     outputs, files = "", []
     for i in (1, 2):
         cwd = tmp_path / f"shard{i}"
-        _write(cwd / "scenarios", "tiny.py", TINY)
-        proc = _pytest(cwd, "-p", "no:xdist", f"--conformance-shard={i}/2", "--conformance-baseline",
+        write(cwd / "scenarios", "tiny.py", TINY)
+        proc = nested_pytest(cwd, "-p", "no:xdist", f"--conformance-shard={i}/2", "--conformance-baseline",
                        str(tmp_path / "baseline.json"), "scenarios")  # fmt: skip
         assert proc.returncode in (0, 1), proc.stdout + proc.stderr
         outputs += proc.stdout
@@ -379,8 +332,8 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
 
 
 def test_bad_shard_option_is_a_usage_error(tmp_path: Path) -> None:
-    _write(tmp_path / "scenarios", "tiny.py", TINY)
-    proc = _pytest(tmp_path, "-p", "no:xdist", "--conformance-shard=3/2", "scenarios")
+    write(tmp_path / "scenarios", "tiny.py", TINY)
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-shard=3/2", "scenarios")
     assert proc.returncode == 4 and "--conformance-shard: need 1 <= I <= N" in proc.stderr
 
 
@@ -467,8 +420,8 @@ def after(torch, check):
 
 
 def test_a_worker_killed_mid_run_loses_only_its_current_item(tmp_path: Path) -> None:
-    _write(tmp_path / "scenarios", "kills.py", KILLS)
-    proc = _pytest(tmp_path, "-n", "2", "scenarios")
+    write(tmp_path / "scenarios", "kills.py", KILLS)
+    proc = nested_pytest(tmp_path, "-n", "2", "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     results = _results(tmp_path)
     statuses = {r["id"]: r["status"] for r in results["records"]}
@@ -504,7 +457,7 @@ def c_never(torch, check):
 
 
 def test_ctrl_c_still_writes_a_report_marked_incomplete(tmp_path: Path) -> None:
-    _write(tmp_path / "scenarios", "slow.py", SLOW)
+    write(tmp_path / "scenarios", "slow.py", SLOW)
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "--conformance-reports",
            str(tmp_path / "reports"), "scenarios"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -557,8 +510,8 @@ def differs_on_first_engine_run_only(torch, check):
 
 
 def test_a_divergence_that_disappears_on_rerun_is_reported_as_flaky(tmp_path: Path) -> None:
-    _write(tmp_path / "scenarios", "flaky.py", FLAKY)
-    proc = _pytest(tmp_path, "-p", "no:xdist", "scenarios")
+    write(tmp_path / "scenarios", "flaky.py", FLAKY)
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr  # flaky fails the run: it is not an agreement
     (record,) = _results(tmp_path)["records"]
     assert record["status"] == "flaky"
@@ -568,7 +521,7 @@ def test_a_divergence_that_disappears_on_rerun_is_reported_as_flaky(tmp_path: Pa
     assert "flaky" in html
 
     # without reruns the same item is a plain divergence
-    proc = _pytest(tmp_path, "-p", "no:xdist", "--conformance-no-rerun", "scenarios")
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-no-rerun", "scenarios")
     (record,) = _results(tmp_path)["records"]
     assert record["status"] == "diverge"
 

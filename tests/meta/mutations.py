@@ -2,7 +2,7 @@
 
 A ``Mutation`` patches engine attributes for the duration of a ``with
 mutation.applied():`` block (like pytest's monkeypatch, without pytest). The
-meta-test (tests/test_mutations.py) asserts that the generated suites catch
+meta-test (tests/meta/test_mutations.py) asserts that the generated suites catch
 every one, which measures whether they can find real bugs at all.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from . import strategies
+from conformance import strategies
 
 Patch = tuple[Any, str, Any]  # (object, attribute name, replacement)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conformance.report.html import render
-from tests.test_report import _inline, report_of
+from tests.conformance.helpers import inline, report_of
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "")
                  if p and Path(p).exists()), None)  # fmt: skip
@@ -64,9 +64,9 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 w.grad = None
 
     tmp = tmp_path_factory.mktemp("browser")
-    results = report_of(tmp, [(_inline(agrees, tags=["pointwise"]), "float32"),
-                              (_inline(diverges, tags=["errors"], name="diverges<script>x</script>"), "float32"),
-                              (_inline(fit, tags=["training"], dtypes=["float64"]), "float64")])  # fmt: skip
+    results = report_of(tmp, [(inline(agrees, tags=["pointwise"]), "float32"),
+                              (inline(diverges, tags=["errors"], name="diverges<script>x</script>"), "float32"),
+                              (inline(fit, tags=["training"], dtypes=["float64"]), "float64")])  # fmt: skip
     path = tmp / "conformance.html"
     path.write_text(render(results), encoding="utf-8")
     return path

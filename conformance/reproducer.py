@@ -14,7 +14,7 @@ import ast
 import inspect
 from pathlib import Path
 
-from ..scenario import Scenario
+from .scenario import Scenario
 
 DRIVER = '''
 

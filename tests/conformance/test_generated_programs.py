@@ -1,5 +1,7 @@
 """Generated expression programs and gradient seeds: the engine must match torch on every one.
 
+Each ``@recorded`` test is one item ``<test name>[generated-cpu-numpy]`` in results.json and the report.
+
 Also checks that a program is a faithful standalone torch script, and the finite-difference oracle's
 labels on planted wrong derivatives.
 """
@@ -10,23 +12,27 @@ import numpy as np
 import torch
 from hypothesis import given, settings
 
+from conformance.generated import recorded
 from conformance.oracle import adjudicate
 from conformance.strategies import Leaf, Program, Seed, Step, check_program, programs
 from tests.conftest import budget
 
 
+@recorded("programs")
 @settings(max_examples=budget(450))
 @given(programs(dtypes=("float32",)))
 def test_generated_float32_programs_match_torch(program: Program) -> None:
     check_program(program)
 
 
+@recorded("programs")
 @settings(max_examples=budget(450))
 @given(programs(dtypes=("float64",)))
 def test_generated_float64_programs_match_torch(program: Program) -> None:
     check_program(program)
 
 
+@recorded("programs")
 @settings(max_examples=budget(300))
 @given(programs(max_steps=2))
 def test_generated_gradient_seeds_match_torch(program: Program) -> None:

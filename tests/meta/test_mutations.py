@@ -1,6 +1,6 @@
 """Meta-tests: the generated suites catch deliberate, realistic engine bugs, and report them readably.
 
-Each mutation (conformance/mutations.py) is applied by monkeypatching for a bounded, derandomized
+Each mutation (tests/meta/mutations.py) is applied by monkeypatching for a bounded, derandomized
 run of the generated checkers; every one must be caught. Expected values inside the checkers come
 from real torch.
 """
@@ -12,8 +12,8 @@ import torch
 from hypothesis import HealthCheck, find, settings
 
 from conformance import strategies
-from conformance.mutations import MUTATIONS, catching_generator, run_generator
 from conformance.strategies import DivergenceError, Program, programs
+from tests.meta.mutations import MUTATIONS, catching_generator, run_generator
 
 
 def test_every_mutation_is_caught_by_a_generated_suite(capsys: pytest.CaptureFixture) -> None:

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from conformance.backends import CPU_PAIR, CUDA_PAIR, cuda_available
+from conformance.generated import CHECKS as GENERATED_CHECKS
 from conformance.loader import EXPECTED_FILE, load_expected, load_scenario_file, torch_release_matches
 from conformance.observe import run_scenario
 from conformance.scenario import Scenario, ScenarioError
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parent.parent.parent / "scenarios"
 
 # NOTES.md rows (seed examples, as run on torch 2.13) -> the scenarios that reproduce them.
 NOTES_ROWS: dict[int, tuple[str, ...]] = {
@@ -87,8 +88,12 @@ def test_dtype_sensitive_areas_run_in_float32_and_float64() -> None:
 
 
 def test_expected_divergence_registry_matches_scenarios() -> None:
+    scripts = {path.stem for path in (SCENARIOS / "scripts").glob("[a-z]*.py")}
     for entry in load_expected(SCENARIOS / EXPECTED_FILE):
-        assert entry.scenario in LIBRARY, f"{entry.where}: no scenario {entry.scenario!r}"
+        if entry.generated:
+            assert entry.generated in GENERATED_CHECKS, f"{entry.where}: no generated check {entry.generated!r}"
+        else:
+            assert entry.scenario in LIBRARY or entry.scenario in scripts, f"{entry.where}: no scenario {entry.scenario!r}"
 
 
 @pytest.mark.parametrize("name", sorted(LIBRARY))
