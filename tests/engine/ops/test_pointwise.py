@@ -24,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 
 import reference_engine as engine
 from conformance.compare import Tolerance, compare_arrays
-from tests.test_seed_notes import as_numpy, assert_same_error_full
+from tests.helpers import as_numpy, assert_same_error_full, finite_difference
 
 Fn = Callable[..., Any]
 
@@ -238,17 +238,7 @@ def _fd_grads(fn: Fn, arrays: list[np.ndarray], seed: np.ndarray, h: float = 1e-
             out = fn(engine, *[engine.tensor(v, dtype=engine.float64) for v in vals])
         return float((as_numpy(out) * seed).sum())
 
-    grads = []
-    for k, arr in enumerate(arrays):
-        g = np.zeros_like(arr)
-        for idx in np.ndindex(arr.shape):
-            plus = [v.copy() for v in arrays]
-            minus = [v.copy() for v in arrays]
-            plus[k][idx] += h
-            minus[k][idx] -= h
-            g[idx] = (f(plus) - f(minus)) / (2 * h)
-        grads.append(g)
-    return grads
+    return finite_difference(f, arrays, h)
 
 
 def _away_from_kinks(rng: np.random.Generator, shape: tuple, lo: float, hi: float) -> np.ndarray:

@@ -18,19 +18,14 @@ import pytest
 import torch
 
 import reference_engine as engine
-from tests.test_seed_notes import (
+from tests.helpers import (
     as_numpy,
     assert_same_error,
     assert_same_error_full,
     assert_same_tensor,
+    assert_same_tensors,
     run_both,
 )
-
-
-def assert_same_tensors(got: Any, want: Any) -> None:
-    assert len(got) == len(want)
-    for g, w in zip(got, want, strict=True):
-        assert_same_tensor(g, w)
 
 
 def leaf(lib: Any, values: Any = (1.0, 2.0, 3.0)) -> Any:
