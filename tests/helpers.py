@@ -138,6 +138,11 @@ def error_signature(fn: Callable[[], Any], must_raise: bool = False) -> tuple[st
     return type(exc).__name__, str(exc)
 
 
+def raised_error(fn: Callable[[], Any]) -> tuple[str, str]:
+    """``error_signature`` of a call that must raise (the test fails when it does not)."""
+    return error_signature(fn, must_raise=True)  # type: ignore[return-value]
+
+
 def assert_same_error(fn: Callable[[Any], Any]) -> BaseException:
     """Both libraries raise the same exception type with the same first line of message; torch's error back."""
     got = error_of(lambda: fn(engine))
@@ -340,3 +345,61 @@ def run_and_compare(tm: Any, em: Any, x: torch.Tensor, seed_grad: bool = True) -
     for (name, tp), (ename, ep) in zip(tm.named_parameters(), em.named_parameters(), strict=True):
         assert name == ename
         check(ep.grad, tp.grad, f"grad of {name}")
+
+
+# float64 layers: the same formulas as torch, only the order of the sums differs
+TIGHT = Tolerance(1e-12, 1e-12, "float64: same formulas, reordered sums only")
+
+
+def randn(*shape: int, dtype: torch.dtype) -> torch.Tensor:
+    """``torch.randn`` of ``shape`` in ``dtype`` (from torch's global generator)."""
+    return torch.randn(*shape, dtype=dtype)
+
+
+def check_tight(actual: Any, expected: torch.Tensor, what: str, tol32: Tolerance | None = None) -> None:
+    """``TIGHT`` for float64; ``tol32`` (default: assert_close's) for float32, where torch's BLAS, oneDNN and
+    vectorised kernels sum and round in orders NumPy does not reproduce."""
+    check(actual, expected, what, TIGHT if expected.dtype == torch.float64 else tol32)
+
+
+def check_functional(
+    fn: Callable[..., Any],
+    grads: list[torch.Tensor],
+    consts: dict[str, Any] | None = None,
+    same_node: bool = True,
+    tol32: Tolerance | None = None,
+) -> None:
+    """``fn(F, *grads, **consts)`` with ``F`` torch's and the engine's ``nn.functional``: output, grad_fn name
+    (unless not ``same_node``), dtype and every grad (``check_tight``)."""
+    consts = consts or {}
+    tx = [g.clone().requires_grad_(True) for g in grads]
+    ex = [as_engine(g, requires_grad=True) for g in grads]
+    ty = fn(torch.nn.functional, *tx, **consts)
+    ey = fn(enn.functional, *ex, **{k: as_engine(v) if isinstance(v, torch.Tensor) else v for k, v in consts.items()})
+    assert not same_node or type(ey.grad_fn).__name__ == type(ty.grad_fn).__name__
+    assert ey.dtype == getattr(engine, str(ty.dtype).removeprefix("torch."))
+    check_tight(ey, ty, "output")
+    seed = torch.randn_like(ty)
+    ty.backward(seed)
+    ey.backward(as_engine(seed))
+    for i, (e, t) in enumerate(zip(ex, tx, strict=True)):
+        check_tight(e.grad, t.grad, f"grad {i}", tol32)
+
+
+def leaf_pair(shape: tuple[int, ...], dtype: str, seed: int, integers: bool = False) -> tuple[torch.Tensor, Any]:
+    """The same data (normal, or small integers) as a torch leaf and an engine leaf, both requiring grad."""
+    rng = np.random.default_rng(seed)
+    arr = rng.integers(-3, 4, shape).astype(dtype) if integers else rng.standard_normal(shape).astype(dtype)
+    return torch.tensor(arr, requires_grad=True), engine.tensor(arr.copy(), requires_grad=True)
+
+
+def compare_forward_backward(fn_t: Callable, fn_e: Callable, xt: torch.Tensor, xe: Any, seed: int) -> tuple[Any, Any]:
+    """Forward both, backward a fixed random weighting of the output, and compare output, grad_fn, input grad."""
+    yt, ye = fn_t(xt), fn_e(xe)
+    check(ye, yt, "output")
+    assert grad_fn_name(ye) == grad_fn_name(yt)
+    w = np.random.default_rng(seed).standard_normal(tuple(yt.shape)).astype(str(yt.dtype).removeprefix("torch."))
+    (yt * torch.tensor(w)).sum().backward()
+    (ye * engine.tensor(w)).sum().backward()
+    check(xe.grad, xt.grad, "input grad")
+    return yt, ye
