@@ -14,12 +14,7 @@ from typing import Any
 import pytest
 import torch
 
-from tests.helpers import (
-    assert_same_error,
-    assert_same_error_full,
-    assert_same_tensor,
-    run_both,
-)
+from tests.helpers import assert_same_error, assert_same_error_full, assert_same_result, assert_same_tensor, run_both
 
 
 # --------------------------------------------------------------------------- rows
@@ -52,8 +47,7 @@ def test_row5_sum_backward() -> None:
         y.backward()
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_row6_implicit_grad_needs_scalar() -> None:
@@ -91,8 +85,7 @@ def test_row9_float_scalar_grad_is_zero() -> None:
         b.backward()
         return a.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_row10_retain_graph_accumulates() -> None:
@@ -103,8 +96,7 @@ def test_row10_retain_graph_accumulates() -> None:
         y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_row11_zero_between_calls() -> None:
@@ -116,8 +108,7 @@ def test_row11_zero_between_calls() -> None:
         y.backward(lib.tensor([1, 2, 2]))
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 @pytest.mark.parametrize("build", ["mul_scalar", "sum_mul", "mul_tensor"])

@@ -29,10 +29,7 @@ from tests.helpers import (
 TF = torch.nn.functional
 
 
-@pytest.fixture(autouse=True)
-def _fixed_inputs() -> None:
-    # the same random inputs every run, so the float32 tolerances are checked on known data
-    torch.manual_seed(20260)
+pytestmark = pytest.mark.usefixtures("fixed_torch_seed")  # tests/engine/nn/conftest.py
 
 
 ATTENTION_CASES: dict[str, dict[str, Any]] = {

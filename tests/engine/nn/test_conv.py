@@ -20,23 +20,12 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 from conformance.compare import Tolerance
-from tests.helpers import (
-    DTYPE_IDS,
-    DTYPES,
-    as_engine,
-    assert_same_nn_error,
-    check_functional,
-    check_tight,
-    randn,
-)
+from tests.helpers import DTYPE_IDS, DTYPES, as_engine, assert_same_nn_error, check_functional, check_tight, randn
 
 TF = torch.nn.functional
 
 
-@pytest.fixture(autouse=True)
-def _fixed_inputs() -> None:
-    # the same random inputs every run, so the float32 tolerances are checked on known data
-    torch.manual_seed(20260)
+pytestmark = pytest.mark.usefixtures("fixed_torch_seed")  # tests/engine/nn/conftest.py
 
 
 # --------------------------------------------------------------------------- functional ops

@@ -14,23 +14,12 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
-from tests.helpers import (
-    DTYPE_IDS,
-    DTYPES,
-    as_engine,
-    check,
-    check_tight,
-    grad_fn_name,
-    run_and_compare,
-)
+from tests.helpers import DTYPE_IDS, DTYPES, as_engine, check, check_tight, grad_fn_name, run_and_compare
 
 TF = torch.nn.functional
 
 
-@pytest.fixture(autouse=True)
-def _fixed_inputs() -> None:
-    # the same random inputs every run, so the float32 tolerances are checked on known data
-    torch.manual_seed(20260)
+pytestmark = pytest.mark.usefixtures("fixed_torch_seed")  # tests/engine/nn/conftest.py
 
 
 def test_dropout_train_scales_kept_elements() -> None:

@@ -15,15 +15,7 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
-from tests.helpers import (
-    DTYPE_IDS,
-    DTYPES,
-    as_engine,
-    assert_same_nn_error,
-    check,
-    grad_fn_name,
-    run_and_compare,
-)
+from tests.helpers import DTYPE_IDS, DTYPES, as_engine, assert_same_nn_error, check, grad_fn_name, run_and_compare
 
 TF = torch.nn.functional
 

@@ -13,9 +13,7 @@ import torch
 
 import reference_engine as re_
 import reference_engine.optim as eoptim
-from tests.helpers import (
-    raised_error,
-)
+from tests.helpers import raised_error
 
 # ---------------------------------------------------------------------------------------------- schedulers
 GROUP_LRS = [0.1, 0.05, 0.3]

@@ -23,12 +23,7 @@ import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.optim as eoptim
 from conformance.compare import compare_arrays
-from tests.helpers import (
-    DTYPE_IDS,
-    DTYPES,
-    as_engine,
-    raised_error,
-)
+from tests.helpers import DTYPE_IDS, DTYPES, as_engine, raised_error
 
 CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "adamw": ("AdamW", {"lr": 0.01}),
