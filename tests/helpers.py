@@ -26,6 +26,8 @@ from conformance.compare import Tolerance, compare_arrays
 # float dtype pairs (torch, engine) for parametrize, with readable ids
 DTYPES = [(torch.float32, engine.float32), (torch.float64, engine.float64)]
 DTYPE_IDS = ["float32", "float64"]
+# parametrize a test over them: ``tdt`` the torch dtype, ``edt`` the engine's
+OVER_FLOAT_DTYPES = pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
 
 # --------------------------------------------------------------------------- generated-test budgets
 # The hypothesis profile chosen for this session; tests/conftest.py registers and loads the profiles.

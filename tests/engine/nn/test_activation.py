@@ -16,8 +16,7 @@ import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
 from tests.helpers import (
-    DTYPE_IDS,
-    DTYPES,
+    OVER_FLOAT_DTYPES,
     as_engine,
     assert_same_nn_error,
     check,
@@ -68,7 +67,7 @@ ACTIVATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] =
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_module_and_functional_match_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     check_activation(*ACTIVATIONS[name], tdt, edt)
@@ -214,7 +213,7 @@ def test_softmin_implicit_dim_warns_like_torch() -> None:
     check(ey, ty)
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_rrelu_training_draws_like_torch(tdt: torch.dtype, edt: Any) -> None:
     x = spread((5, 7), tdt)
     g = torch.randn(5, 7, dtype=tdt)

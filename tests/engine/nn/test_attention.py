@@ -15,8 +15,7 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 from tests.helpers import (
-    DTYPE_IDS,
-    DTYPES,
+    OVER_FLOAT_DTYPES,
     as_engine,
     assert_same_nn_error,
     build_pair,
@@ -43,7 +42,7 @@ ATTENTION_CASES: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("name", list(ATTENTION_CASES))
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_scaled_dot_product_attention(name: str, tdt: torch.dtype, edt: Any) -> None:
     consts = dict(ATTENTION_CASES[name])
     if "attn_mask" in consts and consts["attn_mask"].is_floating_point():
@@ -54,7 +53,7 @@ def test_scaled_dot_product_attention(name: str, tdt: torch.dtype, edt: Any) -> 
          consts)  # fmt: skip
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_sdpa_flash_attention_inputs(tdt: torch.dtype, edt: Any) -> None:
     # equal head dims on 4-D inputs: torch runs its flash-attention CPU kernel (its own node,
     # ScaledDotProductFlashAttentionForCpuBackward0); the engine keeps the math path, same values
@@ -90,7 +89,7 @@ MHA_CALLS: dict[str, dict[str, Any]] = {
 @pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
 @pytest.mark.parametrize("call", list(MHA_CALLS))
 @pytest.mark.parametrize("batch_first", [False, True])
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_multihead_self_attention(call: str, batch_first: bool, tdt: torch.dtype, edt: Any) -> None:
     tm, em = _mha_pair(tdt, edt, batch_first=batch_first)
     kw = {
@@ -108,7 +107,7 @@ def test_multihead_self_attention(call: str, batch_first: bool, tdt: torch.dtype
         check_functional(fn, [x], kw)
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_multihead_cross_attention_and_unbatched(tdt: torch.dtype, edt: Any) -> None:
     tm, em = _mha_pair(tdt, edt, kdim=3, vdim=5, batch_first=True)
     shapes = [(2, 3, 4), (2, 6, 3), (2, 6, 5)]
@@ -132,7 +131,7 @@ ENCODERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("name", list(ENCODERS))
 def test_transformer_encoder_eval_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     make = ENCODERS[name]

@@ -20,7 +20,14 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 from conformance.compare import Tolerance
-from tests.helpers import DTYPE_IDS, DTYPES, as_engine, assert_same_nn_error, check_functional, check_tight, randn
+from tests.helpers import (
+    OVER_FLOAT_DTYPES,
+    as_engine,
+    assert_same_nn_error,
+    check_functional,
+    check_tight,
+    randn,
+)
 
 TF = torch.nn.functional
 
@@ -54,7 +61,7 @@ CONV_CASES: dict[str, tuple[Callable[..., Any], list[tuple[int, ...]]]] = {
 
 
 @pytest.mark.parametrize("name", list(CONV_CASES))
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_convolutions_match_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     fn, shapes = CONV_CASES[name]
     with warnings.catch_warnings():
@@ -91,7 +98,7 @@ RESIZE_CASES: dict[str, Callable[..., Any]] = {
 
 
 @pytest.mark.parametrize("name", list(RESIZE_CASES))
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_image_ops_match_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     check_functional(RESIZE_CASES[name], [randn(2, 3, 5, 4, dtype=tdt)], tol32=LOOSE32.get(name))
 
@@ -101,7 +108,7 @@ def test_image_ops_match_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
 LOOSE32 = {"bilinear_large": Tolerance(1e-5, 1e-4, "float32 sequential accumulation of ~300 terms")}
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_affine_instance_norm_and_prelu_weights(tdt: torch.dtype, edt: Any) -> None:
     x = randn(2, 3, 4, 4, dtype=tdt)
     check_functional(lambda f, x, w, b: f.instance_norm(x, weight=w, bias=b), [x, randn(3, dtype=tdt), randn(3, dtype=tdt)])
@@ -145,7 +152,7 @@ MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 
 
 @pytest.mark.parametrize("name", list(MODULES))
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_modules_match_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     ctor, shape = MODULES[name]
     torch.manual_seed(3)

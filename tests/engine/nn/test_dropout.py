@@ -14,7 +14,14 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
-from tests.helpers import DTYPE_IDS, DTYPES, as_engine, check, check_tight, grad_fn_name, run_and_compare
+from tests.helpers import (
+    OVER_FLOAT_DTYPES,
+    as_engine,
+    check,
+    check_tight,
+    grad_fn_name,
+    run_and_compare,
+)
 
 TF = torch.nn.functional
 
@@ -32,7 +39,7 @@ def test_dropout_train_scales_kept_elements() -> None:
     assert enn.Dropout(0.25).eval()(x) is x
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("shape", [(3, 5, 4), (6, 4)])
 @pytest.mark.parametrize("p", [0.4, 1.0])
 def test_dropout1d_draws_like_torch(shape: tuple, p: float, tdt: torch.dtype, edt: Any) -> None:

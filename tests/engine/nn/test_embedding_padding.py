@@ -14,7 +14,14 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
-from tests.helpers import DTYPE_IDS, DTYPES, as_engine, assert_same_nn_error, check, grad_fn_name, run_and_compare
+from tests.helpers import (
+    OVER_FLOAT_DTYPES,
+    as_engine,
+    assert_same_nn_error,
+    check,
+    grad_fn_name,
+    run_and_compare,
+)
 
 TF = torch.nn.functional
 
@@ -182,7 +189,7 @@ def test_pad_errors_match_torch() -> None:
     assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(2, 3), (1, 1), mode="foo"))
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_normalize_and_cosine_similarity_match_torch(tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(7)
     a, b = torch.randn(3, 4, dtype=tdt), torch.randn(3, 4, dtype=tdt)
@@ -231,7 +238,7 @@ PADS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("name", list(PADS))
 def test_padding_layer_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(4)

@@ -15,7 +15,14 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
-from tests.helpers import DTYPE_IDS, DTYPES, as_engine, assert_same_nn_error, check, grad_fn_name, run_and_compare
+from tests.helpers import (
+    OVER_FLOAT_DTYPES,
+    as_engine,
+    assert_same_nn_error,
+    check,
+    grad_fn_name,
+    run_and_compare,
+)
 
 TF = torch.nn.functional
 
@@ -33,7 +40,7 @@ def _basic_loss_inputs(name: str, tdt: torch.dtype) -> tuple[torch.Tensor, torch
     return x, torch.randn(6, 4, dtype=tdt)
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name", BASIC_LOSSES)
 def test_loss_matches_torch(name: str, reduction: str, tdt: torch.dtype, edt: Any) -> None:
@@ -43,7 +50,7 @@ def test_loss_matches_torch(name: str, reduction: str, tdt: torch.dtype, edt: An
     run_and_compare(lambda t: tfn(t, target), lambda t: efn(t, as_engine(target)), x)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_weighted_losses_match_torch(tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(2)
     x = torch.randn(5, 3, 2, dtype=tdt)
@@ -64,7 +71,7 @@ def test_weighted_losses_match_torch(tdt: torch.dtype, edt: Any) -> None:
     )
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy_probability_targets_match_torch(reduction: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(6)
@@ -81,7 +88,7 @@ def test_cross_entropy_probability_targets_match_torch(reduction: str, tdt: torc
         check(ex.grad, tx.grad, f"input grad {kw}")
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy_label_smoothing_matches_torch(reduction: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(8)
@@ -136,7 +143,7 @@ ELEMENTWISE_LOSSES: dict[str, Callable[[Any, str], Any]] = {
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name", list(ELEMENTWISE_LOSSES))
 def test_loss_module_matches_torch(name: str, reduction: str, tdt: torch.dtype, edt: Any) -> None:
@@ -254,7 +261,7 @@ MARGIN_AND_NLL_LOSSES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] 
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name", list(MARGIN_AND_NLL_LOSSES))
 def test_margin_and_nll_loss_matches_torch(name: str, reduction: str, tdt: torch.dtype, edt: Any) -> None:
@@ -274,7 +281,7 @@ def test_margin_and_nll_loss_matches_torch(name: str, reduction: str, tdt: torch
         check(e.grad, t.grad, f"grad of input {i}")
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("kwargs", [{}, {"p": 1.0, "keepdim": True}, {"p": 3.0, "eps": 0.1}])
 def test_pairwise_distance_matches_torch(kwargs: dict, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(12)
@@ -292,7 +299,7 @@ def test_pairwise_distance_matches_torch(kwargs: dict, tdt: torch.dtype, edt: An
         check(e.grad, t.grad, "grad")
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("bias", [True, False])
 def test_bilinear_matches_torch(bias: bool, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(13)

@@ -22,8 +22,7 @@ import reference_engine.nn.functional as EF
 import reference_engine.optim as eoptim
 import reference_engine.random as er
 from tests.helpers import (
-    DTYPE_IDS,
-    DTYPES,
+    OVER_FLOAT_DTYPES,
     as_engine,
     assert_same_nn_error,
     build_pair,
@@ -66,7 +65,7 @@ MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("name", list(MODULES))
 def test_module_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(0)
@@ -186,7 +185,7 @@ def test_train_eval_requires_grad_apply_zero_grad() -> None:
     assert results[0] == results[1]
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_module_to_dtype(tdt: torch.dtype, edt: Any) -> None:
     em = enn.Linear(3, 2)
     p = em.weight

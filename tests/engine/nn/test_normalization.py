@@ -17,6 +17,7 @@ import reference_engine.nn.functional as EF
 from tests.helpers import (
     DTYPE_IDS,
     DTYPES,
+    OVER_FLOAT_DTYPES,
     as_engine,
     assert_same_nn_error,
     build_pair,
@@ -129,7 +130,7 @@ NORM_MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("name", list(NORM_MODULES))
 def test_norm_module_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(0)

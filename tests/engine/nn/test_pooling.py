@@ -17,7 +17,7 @@ import reference_engine.nn.functional as EF
 from conformance.compare import compare_arrays
 from tests.helpers import (
     DTYPE_IDS,
-    DTYPES,
+    OVER_FLOAT_DTYPES,
     as_engine,
     assert_same_nn_error,
     check,
@@ -109,7 +109,7 @@ POOLS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("name", list(POOLS))
 def test_pool1d_layer_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(5)

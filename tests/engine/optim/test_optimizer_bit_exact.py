@@ -23,7 +23,7 @@ import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.optim as eoptim
 from conformance.compare import compare_arrays
-from tests.helpers import DTYPE_IDS, DTYPES, as_engine, raised_error
+from tests.helpers import OVER_FLOAT_DTYPES, as_engine, raised_error
 
 CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "adamw": ("AdamW", {"lr": 0.01}),
@@ -129,7 +129,7 @@ SMALL = [(5, 3), (4,)]
 LARGE = [(40, 30)]  # enough square roots that torch's off-by-an-ulp ones appear in both dtypes
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", EXACT_CONFIGS)
 def test_update_bit_exact(config: str, tdt: torch.dtype, edt: Any) -> None:
     bad, _ = _steps_on_both(config, tdt, SMALL + LARGE)
@@ -137,7 +137,7 @@ def test_update_bit_exact(config: str, tdt: torch.dtype, edt: Any) -> None:
 
 
 @pytest.mark.usefixtures("torch_sqrt")
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", SQRT_CONFIGS)
 def test_update_bit_exact_with_torch_sqrt(config: str, tdt: torch.dtype, edt: Any) -> None:
     bad, _ = _steps_on_both(config, tdt, SMALL + LARGE)
@@ -148,14 +148,14 @@ def test_update_bit_exact_with_torch_sqrt(config: str, tdt: torch.dtype, edt: An
     strict=True,
     reason="torch's CPU sqrt is not correctly rounded: ~16% of float32, ~1% of float64 results 1 ulp from NumPy's",
 )
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", ["adamw", "adagrad", "nadam", "radam", "adadelta"])
 def test_update_bit_exact_with_numpy_sqrt(config: str, tdt: torch.dtype, edt: Any) -> None:
     bad, _ = _steps_on_both(config, tdt, LARGE)
     assert not bad, bad[:5]
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", SQRT_CONFIGS)
 def test_update_close_with_numpy_sqrt(config: str, tdt: torch.dtype, edt: Any) -> None:
     _, (topt, eopt, tps, eps_) = _steps_on_both(config, tdt, SMALL)
@@ -175,7 +175,7 @@ def _engine_state_dict(sd: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("torch_sqrt")
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", [c for c in CONFIGS if CONFIGS[c][0] not in ("SGD", "Adam", "RMSprop")])
 def test_state_dict_layout_and_resume(config: str, tdt: torch.dtype, edt: Any) -> None:
     """Same param_groups and state layout as torch; torch's state dict loads into the engine and resumes.
@@ -244,7 +244,7 @@ def float64_default() -> Iterator[None]:
 
 @pytest.mark.usefixtures("float64_default", "torch_sqrt")
 @pytest.mark.parametrize("config", ["nadam", "asgd_averaging", "rprop", "adagrad"])
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_scalar_state_follows_the_default_dtype(config: str, tdt: torch.dtype, edt: Any) -> None:
     """step, mu_product, eta and mu are float64 under a float64 default dtype, whatever the parameters'."""
     bad, _ = _steps_on_both(config, tdt, SMALL)

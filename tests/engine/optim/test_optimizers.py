@@ -11,7 +11,7 @@ import torch
 import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.optim as eoptim
-from tests.helpers import DTYPE_IDS, DTYPES, as_engine, check, raised_error
+from tests.helpers import OVER_FLOAT_DTYPES, as_engine, check, raised_error
 
 
 def _model(nn: Any) -> Any:
@@ -76,7 +76,7 @@ def _compare_states(eopt: Any, topt: Any, em: Any, tm: Any) -> None:
 _AMPLIFIED = {("sgd", "float32")}
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", MODEL_CONFIGS)
 def test_optimizer_matches_torch(config: str, tdt: torch.dtype, edt: Any, request: pytest.FixtureRequest) -> None:
     if (config, str(tdt).removeprefix("torch.")) in _AMPLIFIED:
@@ -94,7 +94,7 @@ def test_optimizer_matches_torch(config: str, tdt: torch.dtype, edt: Any, reques
     assert list(esd["state"]) == list(tsd["state"])
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", list(CONFIGS))
 def test_update_arithmetic_matches_torch(config: str, tdt: torch.dtype, edt: Any) -> None:
     """The same grads fed to both optimizers: only the update formulas and their rounding differ."""
