@@ -323,6 +323,13 @@ def copy_state(src: torch.nn.Module, dst: enn.Module) -> None:
     dst.load_state_dict({k: engine.from_numpy(v.detach().numpy().copy()) for k, v in src.state_dict().items()})
 
 
+def same_repr_pair(make: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """``make(torch.nn)`` and ``make(engine.nn)``, whose reprs must be equal."""
+    tm, em = make(torch.nn), make(enn)
+    assert repr(em) == repr(tm)
+    return tm, em
+
+
 def build_pair(ctor: Callable[[Any], Any], tdt: torch.dtype, edt: Any) -> tuple[Any, Any]:
     """``ctor(torch.nn)`` and ``ctor(engine.nn)`` in the given dtypes, the engine's with torch's state."""
     tm = ctor(torch.nn).to(tdt)

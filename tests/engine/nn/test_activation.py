@@ -23,6 +23,7 @@ from tests.helpers import (
     error_signature,
     grad_fn_name,
     run_and_compare,
+    same_repr_pair,
     spread,
 )
 
@@ -77,8 +78,7 @@ def check_activation(make: Callable[[Any], Any], call: Callable[[Any, Any], Any]
     """Module (repr, values, input grad, grad_fn name) and functional form against torch."""
     torch.manual_seed(0)
     x = spread((4, 6), tdt)
-    tm, em = make(torch.nn), make(enn)
-    assert repr(em) == repr(tm)
+    tm, em = same_repr_pair(make)
     run_and_compare(tm, em, x)
     tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
     ty, ey = call(TF, tx), call(EF, ex)

@@ -28,9 +28,6 @@ from tests.helpers import (
 TF = torch.nn.functional
 
 
-pytestmark = pytest.mark.usefixtures("fixed_torch_seed")  # tests/engine/nn/conftest.py
-
-
 ATTENTION_CASES: dict[str, dict[str, Any]] = {
     "plain": {},
     "causal": {"is_causal": True},

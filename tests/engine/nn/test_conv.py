@@ -32,9 +32,6 @@ from tests.helpers import (
 TF = torch.nn.functional
 
 
-pytestmark = pytest.mark.usefixtures("fixed_torch_seed")  # tests/engine/nn/conftest.py
-
-
 # --------------------------------------------------------------------------- functional ops
 CONV_CASES: dict[str, tuple[Callable[..., Any], list[tuple[int, ...]]]] = {
     "conv1d": (lambda f, x, w, b: f.conv1d(x, w, b), [(2, 4, 9), (6, 4, 3), (6,)]),

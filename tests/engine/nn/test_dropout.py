@@ -26,9 +26,6 @@ from tests.helpers import (
 TF = torch.nn.functional
 
 
-pytestmark = pytest.mark.usefixtures("fixed_torch_seed")  # tests/engine/nn/conftest.py
-
-
 def test_dropout_train_scales_kept_elements() -> None:
     # The mask stream differs from torch's by design; the rule is: zero or x / (1 - p).
     x = re_.ones(2000, dtype=re_.float64)

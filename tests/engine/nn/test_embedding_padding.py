@@ -21,6 +21,7 @@ from tests.helpers import (
     check,
     grad_fn_name,
     run_and_compare,
+    same_repr_pair,
 )
 
 TF = torch.nn.functional
@@ -243,8 +244,7 @@ PADS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 def test_padding_layer_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(4)
     make, shape = PADS[name]
-    tm, em = make(torch.nn), make(enn)
-    assert repr(em) == repr(tm)
+    tm, em = same_repr_pair(make)
     assert em.padding == tm.padding
     run_and_compare(tm, em, torch.randn(shape, dtype=tdt))
 

@@ -24,6 +24,7 @@ from tests.helpers import (
     compare_forward_backward,
     leaf_pair,
     run_and_compare,
+    same_repr_pair,
 )
 
 TF = torch.nn.functional
@@ -114,8 +115,7 @@ POOLS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 def test_pool1d_layer_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(5)
     make, shape = POOLS[name]
-    tm, em = make(torch.nn), make(enn)
-    assert repr(em) == repr(tm)
+    tm, em = same_repr_pair(make)
     x = torch.randn(shape, dtype=tdt)
     run_and_compare(tm, em, x)  # SqueezeBackward1 over the 2-d node
     tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
