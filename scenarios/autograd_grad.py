@@ -59,7 +59,7 @@ def create_graph_backward_warns(torch, check):
     """backward(create_graph=True) keeps a differentiable .grad.
 
     torch's warning about the reference cycle comes once per process, so the
-    runner does not compare it (conformance/verdict.py); tests/test_autograd_core.py
+    runner does not compare it (conformance/verdict.py); tests/engine/autograd/test_autograd_core.py
     checks it in a fresh process.
     """
     x = torch.tensor([2.0], requires_grad=True)

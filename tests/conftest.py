@@ -1,4 +1,5 @@
-"""Hypothesis profiles for the whole test suite, and the generated-example counter.
+"""Hypothesis profiles for the whole test suite, and the generated-example counter (the per-profile example
+budget, ``budget``, lives in tests/helpers.py).
 
 Profiles (``docs/generated.md``):
 - ``ci``: derandomized (the same examples every run), no example database, no
@@ -22,6 +23,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from conformance import strategies
+from tests.helpers import PROFILE, active_profile, budget
+
+__all__ = ["budget"]  # the generated tests import budget from here until they import it from tests.helpers
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
@@ -37,21 +41,7 @@ settings.register_profile(
     phases=list(Phase),
 )
 
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 settings.load_profile(PROFILE)
-
-# Examples per generated test under each profile (the generated tests read this; profiles do not
-# carry it because the older tests set their own max_examples).
-BUDGET_SCALE = {"ci": 1.0, "dev": 0.5, "thorough": 10.0}
-
-
-def budget(n: int) -> int:
-    """``n`` examples under ``ci``, scaled for the active profile."""
-    return max(1, int(n * BUDGET_SCALE.get(active_profile(), 1.0)))
-
-
-def active_profile() -> str:
-    return os.environ.get("_GENERATED_PROFILE", PROFILE)
 
 
 @pytest.hookimpl(trylast=True)  # after hypothesis' own plugin has loaded --hypothesis-profile

@@ -9,7 +9,7 @@ from hypothesis import settings
 
 from conformance.generated import recorded
 from conformance.strategies import autograd_machine
-from tests.conftest import budget
+from tests.helpers import budget
 
 
 class TestAutogradSequences(autograd_machine().TestCase):  # type: ignore[misc]

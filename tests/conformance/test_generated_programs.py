@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from conformance.generated import recorded
 from conformance.oracle import adjudicate
 from conformance.strategies import Leaf, Program, Seed, Step, check_program, programs
-from tests.conftest import budget
+from tests.helpers import budget
 
 
 @recorded("programs")

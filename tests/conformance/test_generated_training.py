@@ -8,7 +8,7 @@ from hypothesis import given, settings
 
 from conformance.generated import recorded
 from conformance.strategies import TrainingRun, check_training, training_runs
-from tests.conftest import budget
+from tests.helpers import budget
 
 
 @recorded("training")

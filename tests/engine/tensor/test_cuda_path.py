@@ -696,7 +696,7 @@ def test_engine_backend_on_fake_cuda(fake_cuda: types.ModuleType) -> None:
 
 # ---------------------------------------------------------------------------- scripts/gpu_check.sh
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "gpu_check.sh"
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "gpu_check.sh"
 
 
 @pytest.mark.skipif(backends.cuda_available(), reason="this machine has a GPU pair: the script would run it")

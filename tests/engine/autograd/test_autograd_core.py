@@ -18,19 +18,15 @@ import pytest
 import torch
 
 import reference_engine as engine
-from tests.test_seed_notes import (
+from tests.helpers import (
     as_numpy,
     assert_same_error,
     assert_same_error_full,
+    assert_same_result,
     assert_same_tensor,
+    assert_same_tensors,
     run_both,
 )
-
-
-def assert_same_tensors(got: Any, want: Any) -> None:
-    assert len(got) == len(want)
-    for g, w in zip(got, want, strict=True):
-        assert_same_tensor(g, w)
 
 
 def leaf(lib: Any, values: Any = (1.0, 2.0, 3.0)) -> Any:
@@ -173,8 +169,7 @@ def test_grad_accumulates_across_backward_calls() -> None:
         (x * 3).sum().backward()
         return [first, x.grad]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_held_grad_reference_sees_second_backward() -> None:
@@ -211,8 +206,7 @@ def test_retain_graph_then_free() -> None:
         y.backward()
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_second_backward_without_saved_tensors_is_allowed() -> None:
@@ -223,8 +217,7 @@ def test_second_backward_without_saved_tensors_is_allowed() -> None:
         y.backward()
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_second_backward_through_freed_graph() -> None:
@@ -271,8 +264,7 @@ def test_create_graph_double_backward_cube() -> None:
         g.sum().backward()
         return [first, g, x.grad]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 _WARN_ONCE_PROG = """
@@ -318,8 +310,7 @@ def test_backward_with_gradient_argument() -> None:
         (x * x).backward(gradient=lib.tensor([1.0, 0.5, 2.0]))
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 @pytest.mark.parametrize("seed_dtype", ["float64", "int64", "float16", "bool"])
@@ -330,8 +321,7 @@ def test_seed_of_other_dtype_is_cast(seed_dtype: str) -> None:
         y.backward(lib.ones(3, dtype=getattr(lib, seed_dtype)))
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_backward_inputs_argument() -> None:
@@ -344,8 +334,7 @@ def test_backward_inputs_argument() -> None:
         y.backward(inputs=[x])
         return [x.grad, w.grad, h.grad]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_backward_inputs_nonleaf() -> None:
@@ -356,8 +345,7 @@ def test_backward_inputs_nonleaf() -> None:
         y.backward(inputs=[h])
         return [x.grad, h.grad]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 @pytest.mark.parametrize("retain_first", [False, True])
@@ -413,8 +401,7 @@ def test_autograd_grad_unused_allowed(mode: str) -> None:
         kw = {"allow_unused": True} if mode == "allow_unused" else {"materialize_grads": True}
         return list(lib.autograd.grad((x * 2).sum(), (x, z), **kw))
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_autograd_grad_materialize_with_allow_unused_false() -> None:
@@ -432,8 +419,7 @@ def test_autograd_grad_nonleaf_input() -> None:
         y = (h * h).sum()
         return [*lib.autograd.grad(y, (h, x))]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_autograd_grad_input_without_grad() -> None:
@@ -458,8 +444,7 @@ def test_autograd_grad_with_grad_outputs() -> None:
         x = leaf(lib)
         return list(lib.autograd.grad(x * x, x, grad_outputs=lib.tensor([1.0, 2.0, 3.0])))
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 # --------------------------------------------------------------------------- retain_grad and hooks
@@ -486,8 +471,7 @@ def test_retain_grad_accumulates() -> None:
         y.backward()
         return h.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_hook_on_leaf_modifies_grad() -> None:
@@ -498,8 +482,7 @@ def test_hook_on_leaf_modifies_grad() -> None:
         (x * x).sum().backward()
         return [x.grad, *seen]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_hook_on_nonleaf_modifies_grad_and_order() -> None:
@@ -529,8 +512,7 @@ def test_hook_removal() -> None:
         h.sum().backward()
         return [x.grad]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_hook_on_tensor_without_grad() -> None:
@@ -572,8 +554,7 @@ def test_post_hook_replaces_grad_inputs() -> None:
         y.sum().backward()
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 # --------------------------------------------------------------------------- grad mode
@@ -973,8 +954,7 @@ def test_inplace_self_saved_as_original() -> None:
         h.sum().backward()
         return [x.grad, w.grad]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_detach_inplace_on_view() -> None:
@@ -1066,8 +1046,7 @@ def test_mixed_promotion_values_and_grads() -> None:
         i = lib.tensor([1, 2, 3])
         return [y, x.grad, s.grad, i * 1.5, i / i, lib.tensor([True, False]) + 1]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_mixed_dtype_grad_is_input_dtype() -> None:
@@ -1078,8 +1057,7 @@ def test_mixed_dtype_grad_is_input_dtype() -> None:
         y.sum().backward()
         return [y, a.grad, b.grad]
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_as_numpy_helper_roundtrip() -> None:
@@ -1142,8 +1120,7 @@ def test_post_accumulate_grad_hook() -> None:
         (x * 3).sum().backward()
         return seen
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 def test_post_accumulate_grad_hook_on_nonleaf() -> None:
@@ -1184,8 +1161,7 @@ def test_multi_output_function_unused_output_gets_zeros() -> None:
         a.sum().backward()
         return (x.grad,)
 
-    got, want = run_both(prog)
-    assert_same_tensors(got, want)
+    assert_same_result(prog)
 
 
 @pytest.mark.parametrize("expr", ["cube", "linear"])

@@ -1,4 +1,4 @@
-"""torch.linalg, torch.special and torch.save/load (linalg.py, special.py, serialization.py) against real torch.
+"""torch.linalg and torch.special (linalg.py, special.py) against real torch (torch.save/load: tests/engine/tensor/test_serialization.py).
 
 Each case runs one program on torch and on the engine from the same float64 leaves and compares the value,
 dtype and shape of every output, the grad_fn chain of each differentiable output, and the leaves' gradients
@@ -9,7 +9,6 @@ unique only up to sign, so their cases return sign-free quantities. Error cases 
 from __future__ import annotations
 
 import functools
-import io
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,8 @@ import pytest
 import torch
 
 import reference_engine as re_
-from tests.test_ops_more import _chain, _np
+from conformance.compare import Tolerance
+from tests.helpers import as_numpy, check_program, error_signature
 
 _RNG = np.random.default_rng(0)
 SQ = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)  # well conditioned
@@ -35,50 +35,16 @@ UNIT = _RNG.uniform(0.05, 0.95, (2, 3))
 SIGNED = _RNG.standard_normal((2, 3)) * 2
 
 
-def _run(m: Any, fn: Callable[..., Any], arrays: tuple[np.ndarray, ...], order: int) -> tuple[Any, list, list]:
-    leaves = [m.tensor(a, requires_grad=True) for a in arrays]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = fn(m, *leaves)
-    outs = list(result) if isinstance(result, tuple) else [result]
-    diff = [o for o in outs if o.requires_grad]
-    grads: list[Any] = []
-    if diff:
-        total = sum((o * m.arange(1, o.numel() + 1, dtype=o.dtype).reshape(o.shape)).sum() for o in diff)
-        grads = list(m.autograd.grad(total, leaves, allow_unused=True, create_graph=order > 1))
-        if order > 1:
-            second = sum((g * g).sum() for g in grads if g is not None)
-            grads += list(m.autograd.grad(second, leaves, allow_unused=True))
-    return type(result).__name__, outs, grads
-
-
 def check(fn: Callable[..., Any], *arrays: np.ndarray, order: int = 1, chain: bool = True, rtol: float = 1e-9) -> None:
-    t_kind, t_outs, t_grads = _run(torch, fn, arrays, order)
-    r_kind, r_outs, r_grads = _run(re_, fn, arrays, order)
-    assert r_kind == t_kind
-    assert len(r_outs) == len(t_outs)
-    for r, t in zip(r_outs, t_outs, strict=True):
-        assert str(r.dtype) == str(t.dtype)
-        assert tuple(r.shape) == tuple(t.shape)
-        np.testing.assert_allclose(_np(r), _np(t), rtol=rtol, atol=1e-10, equal_nan=True)
-        assert r.requires_grad == t.requires_grad
-        if chain:
-            assert _chain(r) == _chain(t)
-    assert len(r_grads) == len(t_grads)
-    for r, t in zip(r_grads, t_grads, strict=True):
-        assert (r is None) == (t is None)
-        if t is not None:
-            np.testing.assert_allclose(_np(r), _np(t), rtol=rtol, atol=1e-9)
-
-
-def _error_of(fn: Callable[[], Any]) -> tuple[str, str] | None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 - the error itself is what is compared
-            return type(e).__name__, str(e)
-    return None
+    """``helpers.check_program``: values to ``rtol`` (atol 1e-10), grads to ``rtol`` (atol 1e-9)."""
+    check_program(
+        fn,
+        arrays,
+        order=order,
+        chain=chain,
+        value_tolerance=lambda dtype: Tolerance(rtol, 1e-10, "linalg: LAPACK vs NumPy's LAPACK, other orders"),
+        grad_tolerance=Tolerance(rtol, 1e-9, "linalg: LAPACK vs NumPy's LAPACK, other orders"),
+    )
 
 
 def _sym(a: Any) -> Any:
@@ -211,7 +177,7 @@ def test_float32_values_and_dtypes() -> None:
         t = fn(torch, torch.tensor(a32))
         r = fn(re_, re_.tensor(a32))
         assert str(r.dtype) == str(t.dtype) == "torch.float32"
-        np.testing.assert_allclose(_np(r), _np(t), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(as_numpy(r), as_numpy(t), rtol=1e-4, atol=1e-5)
 
 
 def test_results_print_like_torch() -> None:
@@ -295,9 +261,9 @@ LINALG_ERRORS: dict[str, Callable[[Any], Any]] = {
 @pytest.mark.parametrize("name", sorted(LINALG_ERRORS))
 def test_linalg_error_matches_torch(name: str) -> None:
     fn = LINALG_ERRORS[name]
-    expected = _error_of(lambda: fn(torch))
+    expected = error_signature(lambda: fn(torch))
     assert expected is not None
-    assert _error_of(lambda: fn(re_)) == expected
+    assert error_signature(lambda: fn(re_)) == expected
 
 
 def test_singular_results_match_torch() -> None:
@@ -309,7 +275,7 @@ def test_singular_results_match_torch() -> None:
     ):
         t, r = fn(torch), fn(re_)
         assert str(r.dtype) == str(t.dtype)
-        np.testing.assert_array_equal(_np(r), _np(t))
+        np.testing.assert_array_equal(as_numpy(r), as_numpy(t))
 
 
 def test_deprecated_forms_warn_like_torch() -> None:
@@ -386,14 +352,14 @@ def test_special_dtypes(name: str, dtype: str) -> None:
     def run(m: Any) -> Any:
         return fn(m, *[m.tensor(a.astype(dtype)) for a in arrays])
 
-    expected_error = _error_of(lambda: run(torch))
-    assert _error_of(lambda: run(re_)) == expected_error
+    expected_error = error_signature(lambda: run(torch))
+    assert error_signature(lambda: run(re_)) == expected_error
     if expected_error:
         return  # a kernel torch does not have for this dtype
     t, r = run(torch), run(re_)
     assert str(r.dtype) == str(t.dtype)
     tol = 1e-3 if dtype == "float16" else 2e-6
-    np.testing.assert_allclose(_np(r).astype(float), _np(t).astype(float), rtol=tol, atol=tol, equal_nan=True)
+    np.testing.assert_allclose(as_numpy(r).astype(float), as_numpy(t).astype(float), rtol=tol, atol=tol, equal_nan=True)
 
 
 def test_special_edge_values() -> None:
@@ -411,112 +377,12 @@ def test_special_edge_values() -> None:
         lambda m, x: m.logit(x),
     ):
         t, r = fn(torch, torch.tensor(edges)), fn(re_, re_.tensor(edges))
-        np.testing.assert_allclose(_np(r), _np(t), rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(as_numpy(r), as_numpy(t), rtol=1e-12, equal_nan=True)
 
 
 def test_special_errors_match_torch() -> None:
     for fn in (lambda m: m.polygamma(-1, m.ones(2)),):
-        assert _error_of(lambda fn=fn: fn(re_)) == _error_of(lambda fn=fn: fn(torch))
-
-
-# --------------------------------------------------------------------------- save / load
-class _Custom:
-    """A class that weights_only loading refuses (module-level so that pickle can find it)."""
-
-
-def _checkpoint(m: Any) -> dict:
-    """What a training script saves: a model and optimizer state after one step, plus bookkeeping."""
-    m.manual_seed(0)
-    model = m.nn.Sequential(m.nn.Linear(3, 4), m.nn.ReLU(), m.nn.Linear(4, 2))
-    opt = m.optim.Adam(model.parameters(), lr=0.01)
-    model(m.ones(5, 3)).sum().backward()
-    opt.step()
-    leaf = m.tensor(SQ, requires_grad=True)
-    return {
-        "model": model.state_dict(),
-        "optim": opt.state_dict(),
-        "epoch": 3,
-        "losses": [0.5, 0.25],
-        "meta": {"name": "run", "shape": m.Size([2, 3]), "dtype": m.float16, "flag": None, "pair": (1, 2.5)},
-        "leaf": leaf,
-        "nonleaf": leaf * 2,
-        "param": m.nn.Parameter(m.tensor(VEC)),
-        "ints": m.arange(6, dtype=m.int32).reshape(2, 3),
-        "bools": m.tensor([True, False]),
-        "half": m.tensor(VEC, dtype=m.float16),
-        "scalar": m.tensor(1.5, dtype=m.float64),
-        "view": m.arange(10.0)[2:8:2],
-    }
-
-
-def _describe(obj: Any) -> Any:
-    """A torch-independent picture of a loaded object: containers, numbers, and tensors with their metadata."""
-    if hasattr(obj, "shape") and hasattr(obj, "requires_grad"):
-        kind = type(obj).__name__
-        return (kind, str(obj.dtype), tuple(obj.shape), obj.requires_grad, obj.is_leaf, _np(obj).tolist())
-    if isinstance(obj, dict):
-        return (type(obj).__name__, [(k, _describe(v)) for k, v in obj.items()])
-    if isinstance(obj, list | tuple):
-        return (type(obj).__name__, [_describe(v) for v in obj])
-    return (type(obj).__name__, str(obj))
-
-
-def _round_trip(m: Any, obj: Any, **load_args: Any) -> Any:
-    buf = io.BytesIO()
-    m.save(obj, buf)
-    buf.seek(0)
-    return m.load(buf, **load_args)
-
-
-@pytest.mark.parametrize("weights_only", [None, True, False])
-def test_save_load_round_trip_matches_torch(weights_only: bool | None) -> None:
-    args = {} if weights_only is None else {"weights_only": weights_only}
-    expected = _describe(_round_trip(torch, _checkpoint(torch), **args))
-    assert _describe(_round_trip(re_, _checkpoint(re_), **args)) == expected
-
-
-def test_save_load_with_path_and_map_location(tmp_path: Any) -> None:
-    path = tmp_path / "ckpt.pt"
-    for map_location in (None, "cpu", re_.device("cpu"), {"cpu": "cpu"}, lambda storage, loc: storage):
-        re_.save(_checkpoint(re_), path)
-        loaded = re_.load(path, map_location=map_location)
-        re_.save(_checkpoint(re_), str(path))
-        assert _describe(re_.load(str(path), map_location=map_location)) == _describe(loaded)
-    assert _describe(loaded) == _describe(_round_trip(torch, _checkpoint(torch)))
-
-
-def test_loaded_state_dicts_restore_a_model_and_optimizer() -> None:
-    state = _round_trip(re_, _checkpoint(re_))
-    re_.manual_seed(1)
-    model = re_.nn.Sequential(re_.nn.Linear(3, 4), re_.nn.ReLU(), re_.nn.Linear(4, 2))
-    model.load_state_dict(state["model"])
-    opt = re_.optim.Adam(model.parameters(), lr=0.01)
-    opt.load_state_dict(state["optim"])
-    for key, value in model.state_dict().items():
-        np.testing.assert_array_equal(_np(value), _np(state["model"][key]))
-    assert opt.state_dict()["param_groups"] == state["optim"]["param_groups"]
-
-
-def test_same_tensor_saved_twice_loads_as_one_object() -> None:
-    t = re_.ones(3)
-    a, b = _round_trip(re_, [t, t])
-    assert a is b
-
-
-def test_weights_only_refuses_arbitrary_classes_like_torch() -> None:
-    expected = _error_of(lambda: _round_trip(torch, {"x": _Custom()}))
-    assert _error_of(lambda: _round_trip(re_, {"x": _Custom()})) == expected
-    assert isinstance(_round_trip(re_, {"x": _Custom()}, weights_only=False)["x"], _Custom)
-    with re_.serialization.safe_globals([_Custom]):
-        assert isinstance(_round_trip(re_, _Custom()), _Custom)
-
-
-def test_load_rejects_torch_files() -> None:
-    buf = io.BytesIO()
-    torch.save(torch.ones(2), buf)
-    buf.seek(0)
-    with pytest.raises(RuntimeError, match="torch zip checkpoint"):
-        re_.load(buf)
+        assert error_signature(lambda fn=fn: fn(re_)) == error_signature(lambda fn=fn: fn(torch))
 
 
 _HALF_ERRORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -537,9 +403,9 @@ _HALF_ERRORS: dict[str, Callable[[Any, Any], Any]] = {
 @pytest.mark.parametrize("name", sorted(_HALF_ERRORS))
 def test_half_linalg_errors_match_torch(name: str) -> None:
     fn = _HALF_ERRORS[name]
-    expected = _error_of(lambda: fn(torch, torch.eye(3, dtype=torch.float16)))
+    expected = error_signature(lambda: fn(torch, torch.eye(3, dtype=torch.float16)))
     assert expected is not None
-    assert _error_of(lambda: fn(re_, re_.eye(3, dtype=re_.float16))) == expected
+    assert error_signature(lambda: fn(re_, re_.eye(3, dtype=re_.float16))) == expected
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,14 @@
-"""nn modules, functional losses and Module behaviour against real torch.
+"""nn.Module behaviour against real torch: layers built from the same state, the Module API (repr, traversal,
+train/eval, dtype, state_dict, init, freezing, buffers, hooks), containers, errors, a small language model.
 
-Each test builds the torch module, copies its state_dict into the engine's
-module (as arrays), runs both on the same inputs and compares outputs and
-grads with ``conformance.compare.compare_arrays``.
+Each test builds the torch module, copies its state_dict into the engine's module (as arrays), runs both on the
+same inputs and compares outputs and grads with ``conformance.compare.compare_arrays``.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -20,53 +21,16 @@ import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
 import reference_engine.optim as eoptim
 import reference_engine.random as er
-from conformance.compare import compare_arrays
-
-DTYPES = [(torch.float32, re_.float32), (torch.float64, re_.float64)]
-DTYPE_IDS = ["float32", "float64"]
-
-
-def as_engine(t: torch.Tensor, requires_grad: bool = False) -> Any:
-    e = re_.from_numpy(t.detach().numpy().copy())
-    return e.requires_grad_(True) if requires_grad else e
-
-
-def check(actual: Any, expected: torch.Tensor | None, what: str = "") -> None:
-    if expected is None:
-        assert actual is None, what
-        return
-    assert actual is not None, what
-    diff = compare_arrays(np.asarray(actual._data), expected.detach().numpy())
-    assert diff.ok, f"{what}: {diff.describe()}"
-
-
-def copy_state(src: torch.nn.Module, dst: enn.Module) -> None:
-    dst.load_state_dict({k: re_.from_numpy(v.detach().numpy().copy()) for k, v in src.state_dict().items()})
-
-
-def build_pair(ctor: Callable[[Any], Any], tdt: torch.dtype, edt: Any) -> tuple[Any, Any]:
-    tm = ctor(torch.nn).to(tdt)
-    em = ctor(enn).to(edt)
-    copy_state(tm, em)
-    return tm, em
-
-
-def run_and_compare(tm: Any, em: Any, x: torch.Tensor, seed_grad: bool = True) -> None:
-    tx = x.clone().requires_grad_(True)
-    ex = as_engine(x, requires_grad=True)
-    ty, ey = tm(tx), em(ex)
-    assert type(ey.grad_fn).__name__ == type(ty.grad_fn).__name__
-    check(ey, ty, "output")
-    g = torch.randn_like(ty) if seed_grad else torch.ones_like(ty)
-    ty.backward(g)
-    ey.backward(as_engine(g))
-    check(ex.grad, tx.grad, "input grad")
-    if not isinstance(tm, torch.nn.Module):
-        return
-    for (name, tp), (ename, ep) in zip(tm.named_parameters(), em.named_parameters(), strict=True):
-        assert name == ename
-        check(ep.grad, tp.grad, f"grad of {name}")
-
+from tests.helpers import (
+    OVER_FLOAT_DTYPES,
+    as_engine,
+    assert_same_nn_error,
+    build_pair,
+    check,
+    copy_state,
+    raised_error,
+    run_and_compare,
+)
 
 MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
     "linear": (lambda nn: nn.Linear(5, 4), (6, 5)),
@@ -101,111 +65,13 @@ MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 }
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("name", list(MODULES))
 def test_module_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(0)
     ctor, shape = MODULES[name]
     tm, em = build_pair(ctor, tdt, edt)
     run_and_compare(tm, em, torch.randn(shape, dtype=tdt))
-
-
-def test_dropout_train_scales_kept_elements() -> None:
-    # The mask stream differs from torch's by design; the rule is: zero or x / (1 - p).
-    x = re_.ones(2000, dtype=re_.float64)
-    y = enn.Dropout(0.25)(x)
-    vals = np.unique(np.asarray(y._data))
-    assert set(vals.tolist()) <= {0.0, 1 / 0.75}
-    assert 0.2 < float((np.asarray(y._data) == 0).mean()) < 0.3
-    assert enn.Dropout(0.25).eval()(x) is x
-
-
-# --------------------------------------------------------------------------- losses
-LOSSES = ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss"]
-
-
-def _loss_inputs(name: str, tdt: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    x = torch.randn(6, 4, dtype=tdt)
-    if name in ("CrossEntropyLoss", "NLLLoss"):
-        return (x.log_softmax(1) if name == "NLLLoss" else x), torch.tensor([0, 3, 1, 1, 2, 0])
-    if name == "BCEWithLogitsLoss":
-        return x, torch.rand(6, 4, dtype=tdt)
-    return x, torch.randn(6, 4, dtype=tdt)
-
-
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("name", LOSSES)
-def test_loss_matches_torch(name: str, reduction: str, tdt: torch.dtype, edt: Any) -> None:
-    torch.manual_seed(1)
-    x, target = _loss_inputs(name, tdt)
-    tfn, efn = getattr(torch.nn, name)(reduction=reduction), getattr(enn, name)(reduction=reduction)
-    run_and_compare(lambda t: tfn(t, target), lambda t: efn(t, as_engine(target)), x)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
-def test_weighted_losses_match_torch(tdt: torch.dtype, edt: Any) -> None:
-    torch.manual_seed(2)
-    x = torch.randn(5, 3, 2, dtype=tdt)
-    t = torch.tensor([[0, 2], [1, 1], [2, -100], [0, 0], [1, 2]])
-    w = torch.rand(3, dtype=tdt)
-    for reduction in ("mean", "sum", "none"):
-        run_and_compare(
-            lambda a, r=reduction: torch.nn.functional.cross_entropy(a, t, weight=w, reduction=r),
-            lambda a, r=reduction: EF.cross_entropy(a, as_engine(t), weight=as_engine(w), reduction=r),
-            x,
-        )
-    y = torch.rand(4, 3, dtype=tdt)
-    bw, pw = torch.rand(4, 3, dtype=tdt), torch.rand(3, dtype=tdt) * 3
-    run_and_compare(
-        lambda a: torch.nn.BCEWithLogitsLoss(weight=bw, pos_weight=pw)(a, y),
-        lambda a: enn.BCEWithLogitsLoss(weight=as_engine(bw), pos_weight=as_engine(pw))(a, as_engine(y)),
-        torch.randn(4, 3, dtype=tdt) * 3,
-    )
-
-
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_cross_entropy_probability_targets_match_torch(reduction: str, tdt: torch.dtype, edt: Any) -> None:
-    torch.manual_seed(6)
-    x, p = torch.randn(5, 4, 2, dtype=tdt), torch.rand(5, 4, 2, dtype=tdt).softmax(1)
-    w = torch.rand(4, dtype=tdt)
-    for kw in ({}, {"weight": w}, {"label_smoothing": 0.2}):
-        ekw = {k: as_engine(v) if isinstance(v, torch.Tensor) else v for k, v in kw.items()}
-        tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
-        tl = torch.nn.functional.cross_entropy(tx, p, reduction=reduction, **kw)
-        el = EF.cross_entropy(ex, as_engine(p), reduction=reduction, **ekw)
-        check(el, tl, f"loss {kw}")
-        tl.sum().backward()
-        el.sum().backward()
-        check(ex.grad, tx.grad, f"input grad {kw}")
-
-
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_cross_entropy_label_smoothing_matches_torch(reduction: str, tdt: torch.dtype, edt: Any) -> None:
-    torch.manual_seed(8)
-    x, t, w = torch.randn(5, 4, dtype=tdt), torch.tensor([0, 3, -100, 1, 2]), torch.rand(4, dtype=tdt)
-    for weight in (None, w):
-        run_and_compare(
-            lambda a, wt=weight: torch.nn.CrossEntropyLoss(weight=wt, reduction=reduction, label_smoothing=0.15)(a, t),
-            lambda a, wt=weight: enn.CrossEntropyLoss(
-                weight=None if wt is None else as_engine(wt), reduction=reduction, label_smoothing=0.15
-            )(a, as_engine(t)),
-            x,
-        )
-
-
-def test_loss_target_grads_match_torch() -> None:
-    torch.manual_seed(3)
-    x, y = torch.randn(4, 3, dtype=torch.float64), torch.rand(4, 3, dtype=torch.float64)
-    for tfn, efn in ((torch.nn.functional.mse_loss, EF.mse_loss),
-                     (torch.nn.functional.binary_cross_entropy_with_logits, EF.binary_cross_entropy_with_logits)):  # fmt: skip
-        ty = y.clone().requires_grad_(True)
-        ey = as_engine(y, requires_grad=True)
-        tfn(x, ty).backward()
-        efn(as_engine(x), ey).backward()
-        check(ey.grad, ty.grad, f"target grad of {tfn.__name__}")
 
 
 def test_linear_double_backward_matches_torch() -> None:
@@ -219,15 +85,6 @@ def test_linear_double_backward_matches_torch() -> None:
     tg.sum().backward()
     eg.sum().backward()
     check(em.weight.grad, tm.weight.grad, "weight grad through double backward")
-
-
-# --------------------------------------------------------------------------- errors
-def _error_of(fn: Callable[[], Any]) -> tuple[type, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(Exception) as info:
-            fn()
-    return type(info.value), str(info.value)
 
 
 ERRORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -264,8 +121,8 @@ ERRORS: dict[str, Callable[[Any, Any], Any]] = {
 
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_bad_input_raises_torchs_error(name: str) -> None:
-    expected = _error_of(lambda: ERRORS[name](torch, torch.nn))
-    actual = _error_of(lambda: ERRORS[name](re_, enn))
+    expected = raised_error(lambda: ERRORS[name](torch, torch.nn))
+    actual = raised_error(lambda: ERRORS[name](re_, enn))
     assert actual == expected
 
 
@@ -328,7 +185,7 @@ def test_train_eval_requires_grad_apply_zero_grad() -> None:
     assert results[0] == results[1]
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 def test_module_to_dtype(tdt: torch.dtype, edt: Any) -> None:
     em = enn.Linear(3, 2)
     p = em.weight
@@ -496,7 +353,7 @@ def test_conv_weight_modified_in_place_before_backward_raises_like_torch() -> No
         y = conv(t.ones(1, 1, 4, 4)).sum()
         with t.no_grad():
             conv.weight.mul_(2)
-        return _error_of(y.backward)
+        return raised_error(y.backward)
 
     assert run(re_, enn) == run(torch, torch.nn)
 
@@ -516,3 +373,205 @@ def test_forward_hooks_match_torch() -> None:
         return [first, seen, lin(t.ones(1, 2)).tolist()]
 
     assert run(re_, enn) == run(torch, torch.nn)
+
+
+# --------------------------------------------------------------------------- containers
+def test_module_list_matches_torch() -> None:
+    def build(nn: Any) -> Any:
+        ml = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+        ml.append(nn.ReLU())
+        ml.extend([nn.Tanh(), nn.Tanh()])
+        ml.insert(1, nn.Sigmoid())
+        ml += [nn.Linear(2, 3)]
+        return ml
+
+    torch.manual_seed(0)
+    tm = build(torch.nn)
+    re_.manual_seed(0)
+    em = build(enn)
+    assert repr(em) == repr(tm)
+    assert len(em) == len(tm) == 8
+    assert [type(m).__name__ for m in em] == [type(m).__name__ for m in tm]
+    assert type(em[-1]).__name__ == "Linear" and em[1] is list(em)[1]
+    assert repr(em[2:5]) == repr(tm[2:5]) and isinstance(em[2:5], enn.ModuleList)
+    assert [k for k, _ in em.named_parameters()] == [k for k, _ in tm.named_parameters()]
+    assert list(em.state_dict()) == list(tm.state_dict())
+    assert [k for k, _ in em.named_modules()] == [k for k, _ in tm.named_modules()]
+    for e, t in zip(em.parameters(), tm.parameters(), strict=True):
+        check(e, t)  # same draws from the seeded generator
+    for ml in (em, tm):
+        popped = ml.pop(1)
+        del ml[0]
+        ml[0] = type(popped)()
+    assert repr(em) == repr(tm) and list(em.state_dict()) == list(tm.state_dict())
+    assert repr(em + em[:1]) == repr(tm + tm[:1])
+    assert repr(enn.ModuleList()) == repr(torch.nn.ModuleList())
+    # replacing an entry keeps its place (Sequential and parameters too)
+    seqs = [nn.Sequential(nn.ReLU(), nn.Tanh()) for nn in (torch.nn, enn)]
+    for seq, nn in zip(seqs, (torch.nn, enn), strict=True):
+        seq[0] = nn.Sigmoid()
+        seq[0].weight = nn.Parameter(torch.ones(1) if nn is torch.nn else re_.ones(1))
+        seq[0].bias = nn.Parameter(torch.ones(1) if nn is torch.nn else re_.ones(1))
+        seq[0].weight = nn.Parameter(torch.zeros(1) if nn is torch.nn else re_.zeros(1))
+    assert repr(seqs[1]) == repr(seqs[0]) and list(seqs[1].state_dict()) == list(seqs[0].state_dict())
+    assert [d for d in dir(em) if d.isdigit()] == []
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleList([nn.ReLU()])[3])
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleList().extend(5))
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleList([5]))
+
+
+def test_module_list_in_a_model_trains_like_torch() -> None:
+    def build(nn: Any) -> Any:
+        class Net(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(3, 3), nn.Linear(3, 2)])
+                self.acts = nn.ModuleDict({"b": nn.GELU(), "a": nn.SiLU()})
+
+            def forward(self, x: Any) -> Any:
+                return self.acts["a"](self.layers[1](self.acts["b"](self.layers[0](x))))
+
+        return Net()
+
+    torch.manual_seed(0)
+    tm, em = build_pair(build, torch.float64, re_.float64)
+    assert repr(em) == repr(tm)
+    run_and_compare(tm, em, torch.randn(4, 3, dtype=torch.float64))
+
+
+def test_module_dict_matches_torch() -> None:
+    def build(nn: Any) -> Any:
+        md = nn.ModuleDict({"z": nn.ReLU(), "a": nn.Linear(2, 2)})
+        md["m"] = nn.Tanh()
+        md.update([("q", nn.Sigmoid()), ("z", nn.GELU())])
+        md.update(OrderedDict(k=nn.Identity()))
+        return md
+
+    torch.manual_seed(0)
+    tm = build(torch.nn)
+    em = build(enn)
+    assert repr(em) == repr(tm)
+    assert list(em.keys()) == list(tm.keys()) and list(em) == list(tm)
+    assert [type(v).__name__ for v in em.values()] == [type(v).__name__ for v in tm.values()]
+    assert [k for k, _ in em.items()] == [k for k, _ in tm.items()]
+    assert ("a" in em) and ("nope" not in em) and len(em) == len(tm)
+    assert list(em.state_dict()) == list(tm.state_dict())
+    for md in (em, tm):
+        md.pop("m")
+        del md["q"]
+    assert repr(em) == repr(tm)
+    em.clear()
+    assert len(em) == 0 and list(em.parameters()) == []
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleDict().update(5))
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleDict().update([("a", nn.ReLU(), 1)]))
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleDict().update([5]))
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleDict({"a.b": nn.ReLU()}))
+    assert_same_nn_error(lambda t, nn, f: nn.ModuleDict()["missing"])
+
+
+def test_parameter_list_matches_torch() -> None:
+    def build(lib: Any) -> Any:
+        pl = lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2, 3)), lib.zeros(3)])
+        pl.append(lib.ones(1, dtype=lib.float64))
+        pl.extend([lib.nn.Parameter(lib.ones(4), requires_grad=False)])
+        pl.append("not a tensor")
+        return pl
+
+    tp, ep = build(torch), build(re_)
+    assert repr(ep) == repr(tp)
+    assert len(ep) == len(tp) == 5
+    assert type(ep[1]).__name__ == "Parameter" and ep[1].requires_grad  # plain tensors are wrapped
+    assert not ep[3].requires_grad and ep[-1] == "not a tensor"
+    assert [k for k, _ in ep.named_parameters()] == [k for k, _ in tp.named_parameters()]
+    assert list(ep.state_dict()) == list(tp.state_dict())
+    assert repr(ep[1:3]) == repr(tp[1:3])
+    ep[0] = re_.full((2,), 3.0)
+    tp[0] = torch.full((2,), 3.0)
+    assert repr(ep) == repr(tp) and type(ep[0]).__name__ == "Parameter"
+    assert_same_nn_error(lambda t, nn, f: nn.ParameterList()[0])
+    assert_same_nn_error(lambda t, nn, f: nn.ParameterList().extend(t.ones(2)))
+    assert_same_nn_error(lambda t, nn, f: nn.ParameterList([t.ones(1)])(t.ones(1)))
+
+
+def test_parameter_dict_matches_torch() -> None:
+    def build(lib: Any) -> Any:
+        pd = lib.nn.ParameterDict({"b": lib.nn.Parameter(lib.ones(2, 3)), "a": lib.zeros(3)})  # sorted: a, b
+        pd["c"] = lib.ones(2, dtype=lib.float64)
+        pd.update([("z", lib.ones(1)), ("y", 3)])
+        pd.setdefault("d", lib.zeros(1))
+        return pd
+
+    tp, ep = build(torch), build(re_)
+    assert repr(ep) == repr(tp)
+    assert list(ep) == list(tp) and list(ep.keys()) == list(tp.keys()) and list(reversed(ep)) == list(reversed(tp))
+    assert [k for k, _ in ep.named_parameters()] == [k for k, _ in tp.named_parameters()]
+    assert list(ep.state_dict()) == list(tp.state_dict())
+    assert type(ep["a"]).__name__ == "Parameter" and ep.get("nope", 7) == 7 and "c" in ep
+    assert [k for k, _ in ep.items()] == [k for k, _ in tp.items()]
+    assert ep.popitem()[0] == tp.popitem()[0]
+    assert repr(ep.pop("c")) == repr(tp.pop("c"))
+    assert repr(ep) == repr(tp) and repr(ep.copy()) == repr(tp.copy())
+    assert repr(ep | build(re_)) == repr(tp | build(torch))
+    assert list(ep.fromkeys(["u", "v"])) == list(tp.fromkeys(["u", "v"]))
+    ep.clear()
+    assert len(ep) == 0 and list(ep.parameters()) == []
+    assert_same_nn_error(lambda t, nn, f: nn.ParameterDict()[3])
+    assert_same_nn_error(lambda t, nn, f: nn.ParameterDict().update(5))
+    assert_same_nn_error(lambda t, nn, f: nn.ParameterDict({"a": t.ones(1)})(t.ones(1)))
+
+
+def test_parameter_containers_train_with_optimizer() -> None:
+    # registered parameters get grads and are moved by an optimizer
+    pl = enn.ParameterList([re_.ones(3)])
+    pd = enn.ParameterDict({"w": re_.ones(3)})
+    (pl[0] * 2 + pd["w"] * 3).sum().backward()
+    check(pl[0].grad, torch.full((3,), 2.0))
+    check(pd["w"].grad, torch.full((3,), 3.0))
+
+
+def test_small_language_model_matches_torch_end_to_end() -> None:
+    """Seeded default init, forward, loss and grads of a model built from the new pieces."""
+
+    def build(lib: Any) -> Any:
+        nn = lib.nn
+
+        class Block(nn.Module):
+            def __init__(self, d: int) -> None:
+                super().__init__()
+                self.norm = nn.LayerNorm(d)
+                self.mlp = nn.Sequential(nn.Linear(d, 2 * d), nn.GELU(approximate="tanh"), nn.Linear(2 * d, d))
+
+            def forward(self, x: Any) -> Any:
+                return x + self.mlp(self.norm(x))
+
+        class Model(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.embed = nn.Embedding(11, 6, padding_idx=0)
+                self.blocks = nn.ModuleList([Block(6) for _ in range(2)])
+                self.gates = nn.ParameterDict({"scale": lib.ones(6)})
+                self.head = nn.Linear(6, 11)
+
+            def forward(self, idx: Any) -> Any:
+                h = self.embed(idx)
+                for block in self.blocks:
+                    h = block(h)
+                return self.head(nn.functional.silu(h * self.gates["scale"]))
+
+        lib.manual_seed(0)
+        return Model()
+
+    tm, em = build(torch), build(re_)
+    assert repr(em) == repr(tm)
+    for (name, tp), (ename, ep) in zip(tm.named_parameters(), em.named_parameters(), strict=True):
+        assert name == ename
+        np.testing.assert_array_equal(np.asarray(ep._data), tp.detach().numpy(), err_msg=name)
+    idx = torch.tensor([[1, 4, 0, 7], [3, 3, 10, 2]])
+    target = torch.tensor([[4, 0, 7, 1], [3, 10, 2, 5]])
+    tl = torch.nn.functional.cross_entropy(tm(idx).flatten(0, 1), target.flatten())
+    el = EF.cross_entropy(em(as_engine(idx)).flatten(0, 1), as_engine(target).flatten())
+    check(el, tl, "loss")
+    tl.backward()
+    el.backward()
+    for (name, tp), (_, ep) in zip(tm.named_parameters(), em.named_parameters(), strict=True):
+        check(ep.grad, tp.grad, f"grad of {name}")

@@ -25,7 +25,7 @@ LIBS = [(torch, TD), (E, ED)]
 Case = Callable[[Any, Any], Any]
 
 
-def _run(fn: Case) -> tuple[Any, Any]:
+def _torch_then_engine(fn: Case) -> tuple[Any, Any]:
     return tuple(fn(lib, dist) for lib, dist in LIBS)  # type: ignore[return-value]
 
 
@@ -62,7 +62,7 @@ def _assert_same(want: Any, got: Any, close: bool = False) -> None:
 
 
 def _check(fn: Case, close: bool = False) -> tuple[Any, Any]:
-    want, got = _run(fn)
+    want, got = _torch_then_engine(fn)
     _assert_same(want, got, close)
     return want, got
 
@@ -150,7 +150,7 @@ def test_rsample_values_and_gradients(name: str, sample_shape: tuple[int, ...]) 
         detached = d.sample(sample_shape)
         return s, lib.rand(2), type(s.grad_fn).__name__, detached, detached.grad_fn, [p.grad for p in params]
 
-    want, got = _run(case)
+    want, got = _torch_then_engine(case)
     _assert_same(want[:-1], got[:-1])
     # the parameters' grads sum over the sample dims (undoing the broadcast), where the engine's summation
     # order is not torch's: one float32 ulp apart at most
@@ -196,7 +196,7 @@ def test_log_prob_entropy_and_moments(name: str, dtype: str) -> None:
             out.append(d.cdf(_value_for(name, lib, dtype)))
         return [*out, d.perplexity()]
 
-    want, got = _run(case)
+    want, got = _torch_then_engine(case)
     _assert_same(want[:-1], got[:-1], close=(dtype, name) in INEXACT)
     _assert_same(want[-1], got[-1], close=dtype == "float32" or (dtype, name) in INEXACT)  # perplexity: exp
 

@@ -20,25 +20,9 @@ from hypothesis import strategies as st
 
 import reference_engine as engine
 from conformance.compare import compare_arrays
+from tests.helpers import as_numpy, finite_difference, graph_names
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _np(t: Any) -> np.ndarray:
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach()._data)
-
-
-def graph_names(t: Any) -> list[str]:
-    """Class names of every node reachable from ``t.grad_fn`` (depth-first, edges in order)."""
-    out: list[str] = []
-    stack = [t.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is None or type(node).__name__ == "AccumulateGrad":
-            continue
-        out.append(type(node).__name__)
-        stack.extend(f for f, _ in node.next_functions)
-    return out
 
 
 def run(lib: Any, fn: Callable, arrays: list[np.ndarray], grads: list[bool], seed: np.ndarray) -> tuple:
@@ -48,7 +32,7 @@ def run(lib: Any, fn: Callable, arrays: list[np.ndarray], grads: list[bool], see
     names = graph_names(out)
     if out.requires_grad:
         out.backward(lib.tensor(seed.reshape(tuple(out.shape)), dtype=out.dtype))
-    return out, names, [None if leaf.grad is None else _np(leaf.grad) for leaf in leaves]
+    return out, names, [None if leaf.grad is None else as_numpy(leaf.grad) for leaf in leaves]
 
 
 def assert_same(fn: Callable, arrays: list[np.ndarray], grads: list[bool], rng: np.random.Generator) -> None:
@@ -57,7 +41,7 @@ def assert_same(fn: Callable, arrays: list[np.ndarray], grads: list[bool], rng: 
     seed = rng.standard_normal(tuple(expected.shape))
     t_out, t_names, t_grads = run(torch, fn, arrays, grads, seed)
     e_out, e_names, e_grads = run(engine, fn, arrays, grads, seed)
-    diff = compare_arrays(_np(e_out), _np(t_out))
+    diff = compare_arrays(as_numpy(e_out), as_numpy(t_out))
     assert diff.ok, f"forward: {diff.describe()}"
     assert e_names == t_names, f"graph {e_names} vs torch {t_names}"
     for i, (eg, tg) in enumerate(zip(e_grads, t_grads, strict=True)):
@@ -153,7 +137,7 @@ def test_matmul_dtypes(dtype: str) -> None:
         e = engine.matmul(
             engine.tensor(a, dtype=getattr(engine, dtype)), engine.tensor(b, dtype=getattr(engine, dtype))
         )
-        diff = compare_arrays(_np(e), _np(t))
+        diff = compare_arrays(as_numpy(e), as_numpy(t))
         assert diff.ok, diff.describe()
 
 
@@ -189,7 +173,7 @@ def test_nn_functional_linear_records_addmm() -> None:
     x = torch.randn(2, 3, requires_grad=True)
     w, b = torch.randn(4, 3, requires_grad=True), torch.randn(4, requires_grad=True)
     t_names = graph_names(torch.nn.functional.linear(x, w, b))
-    ex, ew, eb = (engine.tensor(_np(t), requires_grad=True) for t in (x, w, b))
+    ex, ew, eb = (engine.tensor(as_numpy(t), requires_grad=True) for t in (x, w, b))
     assert graph_names(engine.addmm(eb, ex, ew.t())) == t_names
 
 
@@ -205,20 +189,6 @@ def test_saved_tensors_are_exposed() -> None:
 # --------------------------------------------------------------------------- finite differences
 
 
-def _finite_difference(f: Callable[[list[np.ndarray]], float], arrays: list[np.ndarray], eps: float = 1e-6) -> list:
-    grads = []
-    for i, a in enumerate(arrays):
-        g = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            plus = [x.copy() for x in arrays]
-            minus = [x.copy() for x in arrays]
-            plus[i][idx] += eps
-            minus[i][idx] -= eps
-            g[idx] = (f(plus) - f(minus)) / (2 * eps)
-        grads.append(g)
-    return grads
-
-
 @settings(max_examples=25, deadline=None)
 @given(shapes=matmul_shapes(), seed=st.integers(0, 2**32 - 1))
 def test_matmul_backward_matches_finite_differences(shapes: tuple, seed: int) -> None:
@@ -232,8 +202,8 @@ def test_matmul_backward_matches_finite_differences(shapes: tuple, seed: int) ->
 
     leaves = [engine.tensor(a, requires_grad=True) for a in arrays]
     (engine.matmul(*leaves) * engine.tensor(weights)).sum().backward()
-    for leaf, fd in zip(leaves, _finite_difference(loss, arrays), strict=True):
-        np.testing.assert_allclose(_np(leaf.grad), fd, rtol=1e-5, atol=1e-6)
+    for leaf, fd in zip(leaves, finite_difference(loss, arrays), strict=True):
+        np.testing.assert_allclose(as_numpy(leaf.grad), fd, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -250,7 +220,7 @@ def test_double_backward_matches_torch(s1: tuple, s2: tuple) -> None:
         x, y = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
         (gx,) = lib.autograd.grad((lib.matmul(x, y) ** 2).sum(), x, create_graph=True)
         (gx * gx).sum().backward()
-        results.append((_np(x.grad), _np(y.grad)))
+        results.append((as_numpy(x.grad), as_numpy(y.grad)))
     for actual, expected in zip(results[1], results[0], strict=True):
         diff = compare_arrays(actual, expected)
         assert diff.ok, diff.describe()

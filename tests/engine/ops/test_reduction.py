@@ -23,23 +23,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 import reference_engine as engine
-from conformance.compare import Tolerance, compare_arrays
+from conformance.compare import Tolerance
 from reference_engine.ops import reduction
+from tests.helpers import as_numpy, assert_close, assert_same_error_full, grad_fn_name
 
 # --------------------------------------------------------------------------- run one program on both
-
-
-def _np(t: Any) -> np.ndarray:
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach()._data)
 
 
 def _primary(out: Any) -> Any:
     """The differentiable output: ``.values`` of a (values, indices) result."""
     return out[0] if isinstance(out, tuple) else out
-
-
-def _grad_fn_name(t: Any) -> str | None:
-    return None if t.grad_fn is None else type(t.grad_fn).__name__
 
 
 @dataclass
@@ -57,13 +50,8 @@ def run(tm: Any, fn: Callable[[Any, Any], Any], x: np.ndarray, seed: np.ndarray 
         y = _primary(out)
         g = seed if seed is not None else np.ones(tuple(y.shape))
         y.backward(tm.tensor(np.asarray(g, dtype=np.float64).reshape(tuple(y.shape)), dtype=y.dtype))
-        grad = _np(leaf.grad)
+        grad = as_numpy(leaf.grad)
     return Run(out, grad)
-
-
-def assert_close(actual: Any, expected: Any, what: str, tolerance: Tolerance | None = None) -> None:
-    diff = compare_arrays(actual, expected, tolerance)
-    assert diff.ok, f"{what}: {diff.describe()}"
 
 
 def assert_same_outputs(got: Any, want: Any) -> None:
@@ -76,8 +64,8 @@ def assert_same_outputs(got: Any, want: Any) -> None:
         pairs = [(got, want)]
     for g, w in pairs:
         assert str(g.dtype) == str(w.dtype)
-        assert _grad_fn_name(g) == _grad_fn_name(w)
-        assert_close(_np(g), _np(w), "forward")
+        assert grad_fn_name(g) == grad_fn_name(w)
+        assert_close(as_numpy(g), as_numpy(w), "forward")
 
 
 def check_both(fn: Callable[[Any, Any], Any], x: np.ndarray, rng: np.random.Generator | None = None) -> None:
@@ -96,16 +84,6 @@ def check_both(fn: Callable[[Any, Any], Any], x: np.ndarray, rng: np.random.Gene
     assert (got.grad is None) == (want.grad is None)
     if want.grad is not None:
         assert_close(got.grad, want.grad, "grad")
-
-
-def assert_same_error(fn: Callable[[Any], Any]) -> None:
-    """Both modules raise the same exception type with the same message."""
-    with pytest.raises(Exception) as want:
-        fn(torch)
-    with pytest.raises(Exception) as got:
-        fn(engine)
-    assert type(got.value) is type(want.value), f"{type(got.value).__name__}: {got.value}"
-    assert str(got.value) == str(want.value)
 
 
 # --------------------------------------------------------------------------- hypothesis strategies
@@ -247,7 +225,7 @@ FD_CASES = [
 def _engine_loss(fn: Callable[[Any, Any], Any], x: np.ndarray, w: np.ndarray) -> float:
     with engine.no_grad():
         y = fn(engine, engine.tensor(x))
-        return float((_np(y) * w).sum())
+        return float((as_numpy(y) * w).sum())
 
 
 @pytest.mark.parametrize("name,fn", FD_CASES, ids=[c[0] for c in FD_CASES])
@@ -265,7 +243,7 @@ def test_backward_matches_finite_differences(name: str, fn: Callable[[Any, Any],
         up[i] += eps
         down[i] -= eps
         numeric[i] = (_engine_loss(fn, up, w) - _engine_loss(fn, down, w)) / (2 * eps)
-    assert_close(_np(leaf.grad), numeric, f"{name} grad vs finite differences", Tolerance(1e-5, 1e-6, "central FD"))
+    assert_close(as_numpy(leaf.grad), numeric, f"{name} grad vs finite differences", Tolerance(1e-5, 1e-6, "central FD"))
 
 
 # --------------------------------------------------------------------------- ties
@@ -301,7 +279,7 @@ def test_max_all_splits_ties_evenly() -> None:
     # evenly_distribute_backward: three winners share a grad of 1
     x = engine.tensor([1.0, 3.0, 3.0, 3.0], dtype=engine.float64, requires_grad=True)
     x.max().backward()
-    assert_close(_np(x.grad), np.array([0.0, 1 / 3, 1 / 3, 1 / 3]), "split")
+    assert_close(as_numpy(x.grad), np.array([0.0, 1 / 3, 1 / 3, 1 / 3]), "split")
 
 
 @pytest.mark.parametrize(
@@ -460,7 +438,7 @@ def test_double_backward_matches_torch(name: str, fn: Callable[[Any, Any], Any])
         (g,) = tm.autograd.grad((y * w).sum(), leaf, create_graph=True)
         # the g * leaf term keeps the loss attached to leaf when the op is linear (g then has no graph)
         ((g * g).sum() + (g * leaf).sum()).backward()
-        return _np(g), _np(leaf.grad)
+        return as_numpy(g), as_numpy(leaf.grad)
 
     (g1, g2), (w1, w2) = prog(engine), prog(torch)
     assert_close(g1, w1, "first grad")
@@ -505,7 +483,7 @@ def test_double_backward_matches_torch(name: str, fn: Callable[[Any, Any], Any])
     ],
 )
 def test_errors_match_torch(prog: Callable[[Any], Any]) -> None:
-    assert_same_error(prog)
+    assert_same_error_full(prog)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 import reference_engine as re_
 from conformance.compare import compare_arrays
+from tests.helpers import assert_close, error_signature, first_edge_chain, grad_fn_name
 
 Fn = Callable[[Any, Any], Any]
 
@@ -27,46 +27,18 @@ def _first(y: Any) -> Any:
     return y[0] if isinstance(y, tuple) else y
 
 
-def _assert_close(actual: Any, expected: Any, what: str) -> None:
-    diff = compare_arrays(np.asarray(actual), np.asarray(expected))
-    assert diff.ok, f"{what}: {diff.describe()}"
-
-
-def _grad_fn_name(t: Any) -> str | None:
-    return None if t.grad_fn is None else type(t.grad_fn).__name__
-
-
 def _check_op(fn: Fn, arr: np.ndarray) -> None:
     """Run ``fn(module, x)`` on torch and the engine; compare value, dtype, grad_fn name and x's grad."""
     xt, xr = _leaves(arr)
     yt, yr = _first(fn(torch, xt)), _first(fn(re_, xr))
-    assert _grad_fn_name(yr) == _grad_fn_name(yt)
+    assert grad_fn_name(yr) == grad_fn_name(yt)
     assert str(yr.dtype) == str(yt.dtype)
-    _assert_close(yr.detach().numpy(), yt.detach().numpy(), "value")
+    assert_close(yr.detach().numpy(), yt.detach().numpy(), "value")
     if yt.requires_grad:
         w = np.random.default_rng(0).standard_normal(tuple(yt.shape))
         (yt * torch.tensor(w)).sum().backward()
         (yr * re_.tensor(w)).sum().backward()
-        _assert_close(xr.grad.numpy(), xt.grad.numpy(), "grad")
-
-
-def _error_of(fn: Callable[[], Any]) -> tuple[str, str] | None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 - the error itself is what is compared
-            return type(e).__name__, str(e)
-    return None
-
-
-def _chain(t: Any) -> list[str]:
-    """grad_fn names along the first edge down to the leaf."""
-    names, node = [], t.grad_fn
-    while node is not None and type(node).__name__ != "AccumulateGrad":
-        names.append(type(node).__name__)
-        node = node.next_functions[0][0]
-    return names
+        assert_close(xr.grad.numpy(), xt.grad.numpy(), "grad")
 
 
 A34 = np.random.default_rng(1).standard_normal((3, 4))
@@ -157,9 +129,9 @@ def test_nonzero_matches_torch() -> None:
     arr = np.array([[0.0, 1.0, 0.0], [2.0, 0.0, 3.0]])
     nt, nr = torch.tensor(arr).nonzero(), re_.tensor(arr).nonzero()
     assert str(nr.dtype) == str(nt.dtype)
-    _assert_close(nr.numpy(), nt.numpy(), "nonzero")
+    assert_close(nr.numpy(), nt.numpy(), "nonzero")
     for a, b in zip(re_.tensor(arr).nonzero(as_tuple=True), torch.tensor(arr).nonzero(as_tuple=True), strict=True):
-        _assert_close(a.numpy(), b.numpy(), "nonzero(as_tuple)")
+        assert_close(a.numpy(), b.numpy(), "nonzero(as_tuple)")
 
 
 @pytest.mark.parametrize(
@@ -179,7 +151,7 @@ def test_nonzero_matches_torch() -> None:
 )
 def test_grad_fn_chain_matches_torch(fn: Fn) -> None:
     xt, xr = _leaves(A34)
-    assert _chain(fn(re_, xr)) == _chain(fn(torch, xt))
+    assert first_edge_chain(fn(re_, xr)) == first_edge_chain(fn(torch, xt))
 
 
 def test_flatten_of_1d_is_self_and_views_have_base() -> None:
@@ -197,7 +169,7 @@ def test_cat_stack_promote_dtypes(types: tuple) -> None:
     for op in ("cat", "stack"):
         yt, yr = getattr(torch, op)(build(torch)), getattr(re_, op)(build(re_))
         assert str(yr.dtype) == str(yt.dtype)
-        _assert_close(yr.numpy(), yt.numpy(), op)
+        assert_close(yr.numpy(), yt.numpy(), op)
 
 
 # --------------------------------------------------------------------------- hypothesis
@@ -266,9 +238,9 @@ def _index(draw: Any) -> tuple:
 @given(_index(), st.integers(0, 2**16))
 def test_hyp_getitem(index: tuple, seed: int) -> None:
     arr = np.random.default_rng(seed).standard_normal((3, 4, 2))
-    expected = _error_of(lambda: torch.tensor(arr)[index])
+    expected = error_signature(lambda: torch.tensor(arr)[index])
     if expected is not None:  # an Ellipsis can move an int onto a shorter dim: same error expected
-        assert _error_of(lambda: re_.tensor(arr)[index]) == expected
+        assert error_signature(lambda: re_.tensor(arr)[index]) == expected
         return
     _check_op(lambda m, x: (x * 1)[index], arr)
 
@@ -280,20 +252,20 @@ def test_hyp_setitem(index: tuple, seed: int) -> None:
     xt, xr = _leaves(arr)
     vt = torch.tensor(2.5, dtype=torch.float64, requires_grad=True)
     vr = re_.tensor(2.5, dtype=re_.float64, requires_grad=True)
-    expected = _error_of(lambda: torch.tensor(arr).__setitem__(index, 1.0))
+    expected = error_signature(lambda: torch.tensor(arr).__setitem__(index, 1.0))
     if expected is not None:
-        assert _error_of(lambda: re_.tensor(arr).__setitem__(index, 1.0)) == expected
+        assert error_signature(lambda: re_.tensor(arr).__setitem__(index, 1.0)) == expected
         return
     yt, yr = xt * 1, xr * 1
     yt[index] = vt * 2
     yr[index] = vr * 2
-    assert _grad_fn_name(yr) == _grad_fn_name(yt)
-    _assert_close(yr.detach().numpy(), yt.detach().numpy(), "value")
+    assert grad_fn_name(yr) == grad_fn_name(yt)
+    assert_close(yr.detach().numpy(), yt.detach().numpy(), "value")
     w = np.random.default_rng(seed + 1).standard_normal(arr.shape)
     (yt * torch.tensor(w)).sum().backward()
     (yr * re_.tensor(w)).sum().backward()
-    _assert_close(xr.grad.numpy(), xt.grad.numpy(), "x grad")
-    _assert_close(vr.grad.numpy(), vt.grad.numpy(), "value grad")
+    assert_close(xr.grad.numpy(), xt.grad.numpy(), "x grad")
+    assert_close(vr.grad.numpy(), vt.grad.numpy(), "value grad")
 
 
 # --------------------------------------------------------------------------- views and versions
@@ -313,7 +285,7 @@ def _saved_view_error(m: Any, modify: Callable[[Any, Any], Any]) -> tuple[str, s
     v = y[1:]
     out = (v * v).sum()  # mul saves the view
     modify(y, v)  # bumps the version counter the view shares with its base
-    return _error_of(out.backward)
+    return error_signature(out.backward)
 
 
 def test_modified_saved_view_raises_torch_error() -> None:
@@ -334,7 +306,7 @@ def test_repeated_advanced_indices_accumulate() -> None:
     idx = [0, 0, 3, 0]
     (xt[idx] * torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)).sum().backward()
     (xr[idx] * re_.tensor([1.0, 2.0, 3.0, 4.0], dtype=re_.float64)).sum().backward()
-    _assert_close(xr.grad.numpy(), xt.grad.numpy(), "grad")
+    assert_close(xr.grad.numpy(), xt.grad.numpy(), "grad")
     assert xt.grad[0].item() == 7.0  # accumulated, not overwritten
 
 
@@ -359,7 +331,7 @@ def test_setitem_on_non_leaf_matches_torch(fn: Callable) -> None:
         fn(m, y, v)
         (y * m.tensor(np.arange(12.0).reshape(3, 4))).sum().backward()
         vg = None if v.grad is None else v.grad.numpy()
-        return _grad_fn_name(y), y.detach().numpy().copy(), x.grad.numpy(), vg, y._version
+        return grad_fn_name(y), y.detach().numpy().copy(), x.grad.numpy(), vg, y._version
 
     rt, rr = run(torch), run(re_)
     assert rr[0] == rt[0]
@@ -367,7 +339,7 @@ def test_setitem_on_non_leaf_matches_torch(fn: Callable) -> None:
     for a, e in zip(rr[1:4], rt[1:4], strict=True):
         assert (a is None) == (e is None)
         if e is not None:
-            _assert_close(a, e, "setitem")
+            assert_close(a, e, "setitem")
 
 
 def test_setitem_whole_tensor_grad_fn() -> None:
@@ -375,7 +347,7 @@ def test_setitem_whole_tensor_grad_fn() -> None:
     for m in (torch, re_):
         y = m.tensor(A34, requires_grad=True) * 1
         y[...] = 5
-        names.append(_grad_fn_name(y))
+        names.append(grad_fn_name(y))
     assert names[1] == names[0]
 
 
@@ -413,9 +385,9 @@ ERRORS: list[Fn] = [
 
 @pytest.mark.parametrize("i", range(len(ERRORS)))
 def test_error_matches_torch(i: int) -> None:
-    expected = _error_of(lambda: ERRORS[i](torch, torch.tensor(A34, requires_grad=True)))
+    expected = error_signature(lambda: ERRORS[i](torch, torch.tensor(A34, requires_grad=True)))
     assert expected is not None, "the case must raise in torch"
-    assert _error_of(lambda: ERRORS[i](re_, re_.tensor(A34, requires_grad=True))) == expected
+    assert error_signature(lambda: ERRORS[i](re_, re_.tensor(A34, requires_grad=True))) == expected
 
 
 # --------------------------------------------------------------------------- finite differences (engine only)
@@ -462,4 +434,4 @@ def test_double_backward_through_select_and_index_matches_torch() -> None:
         return g.detach().numpy(), x.grad.numpy()
 
     for a, e in zip(run(re_), run(torch), strict=True):
-        _assert_close(a, e, "double backward")
+        assert_close(a, e, "double backward")

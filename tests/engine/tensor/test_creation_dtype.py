@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import reference_engine as engine
-from tests.test_seed_notes import as_numpy, assert_same_error_full, assert_same_tensor, run_both
+from tests.helpers import as_numpy, assert_same_error_full, assert_same_tensor, run_both
 
 DATA = {
     "ints": [1, 2, 3],

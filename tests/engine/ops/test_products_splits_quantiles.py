@@ -1,7 +1,7 @@
 """kron, tensordot, cartesian_prod, block_diag, hsplit/vsplit/dsplit, logcumsumexp, quantile/nanquantile, mode,
-renorm, dist, addbmm, chain_matmul, nextafter (ops/extra2.py) against real torch.
+renorm, dist, addbmm, chain_matmul, nextafter (now in ops/blas.py, join.py, scan.py, sorting.py, reduction.py, pointwise.py, linalg.py) against real torch.
 
-The cases run through ``tests.test_ops_more.check``: the same program on torch and on the engine from the same
+The cases run through ``tests.helpers.check_xv_program``: the same program on torch and on the engine from the same
 float64 leaves (x: 3x4, v: 4), comparing values, dtypes, the grad_fn chain and the leaves' gradients.
 """
 
@@ -11,11 +11,17 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
 import reference_engine as re_
-from tests.test_ops_more import Fn, _error_of, check
+from tests.helpers import check_xv_program, error_signature
+
+Fn = Callable[[Any, Any, Any], Any]
+_RNG = np.random.default_rng(0)
+X = _RNG.standard_normal((3, 4))  # the same leaves as test_sort_scan's
+V = _RNG.standard_normal(4)
 
 CASES: dict[str, Fn] = {
     "kron": lambda m, x, v: m.kron(x, v),
@@ -110,7 +116,7 @@ CASES: dict[str, Fn] = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case(name: str) -> None:
-    check(CASES[name])
+    check_xv_program(CASES[name], X, V)
 
 
 ERRORS: dict[str, Callable[[Any], Any]] = {
@@ -149,7 +155,7 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_error(name: str) -> None:
-    assert _error_of(lambda: ERRORS[name](re_)) == _error_of(lambda: ERRORS[name](torch))
+    assert error_signature(lambda: ERRORS[name](re_)) == error_signature(lambda: ERRORS[name](torch))
 
 
 def test_chain_matmul_warns_like_torch() -> None:

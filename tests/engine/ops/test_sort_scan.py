@@ -1,4 +1,4 @@
-"""Sorting, scans, shape helpers, index ops and extra math (ops/sorting.py, ops/extra.py, ops/more_math.py)
+"""Sorting, scans, shape helpers, index ops and extra math (ops/sorting.py, scan.py, shape.py, indexing.py, pointwise.py)
 against real torch.
 
 Each case runs the same program on torch and on the engine from the same float64 leaves and compares: the
@@ -17,6 +17,7 @@ import pytest
 import torch
 
 import reference_engine as re_
+from tests.helpers import check_xv_program, error_signature
 
 Fn = Callable[[Any, Any, Any], Any]
 _RNG = np.random.default_rng(0)
@@ -29,68 +30,8 @@ def _outputs(y: Any) -> list[Any]:
     return list(y) if isinstance(y, tuple | list) else [y]
 
 
-def _chain(t: Any) -> list[str]:
-    names: list[str] = []
-
-    def walk(fn: Any, depth: int) -> None:
-        if fn is None:
-            return
-        names.append("  " * depth + type(fn).__name__)
-        for nxt, _ in fn.next_functions:
-            walk(nxt, depth + 1)
-
-    walk(t.grad_fn, 0)
-    return names
-
-
-def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy())
-
-
-def _run(m: Any, fn: Fn) -> tuple[str, list[Any], list[Any]]:
-    x = m.tensor(X, requires_grad=True)
-    v = m.tensor(V, requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = fn(m, x, v)
-    outs = _outputs(result)
-    diff = [o for o in outs if o.requires_grad]
-    grads: list[Any] = [None, None]
-    if diff:
-        total = sum((o.double() * m.arange(1, o.numel() + 1, dtype=m.float64).reshape(o.shape)).sum() for o in diff)
-        grads = list(m.autograd.grad(total, [x, v], allow_unused=True))
-    return type(result).__name__, outs, grads
-
-
-def _rtol(dtype: Any) -> float:
-    return 1e-5 if str(dtype) in ("torch.float32", "torch.float16") else 1e-12
-
-
 def check(fn: Fn) -> None:
-    t_kind, t_outs, t_grads = _run(torch, fn)
-    r_kind, r_outs, r_grads = _run(re_, fn)
-    assert r_kind == t_kind  # Tensor, tuple, or the named result (sort, topk ...)
-    assert len(r_outs) == len(t_outs)
-    for r, t in zip(r_outs, t_outs, strict=True):
-        assert str(r.dtype) == str(t.dtype)
-        assert tuple(r.shape) == tuple(t.shape)
-        np.testing.assert_allclose(_np(r), _np(t), rtol=_rtol(t.dtype), atol=1e-12, equal_nan=True)
-        assert r.requires_grad == t.requires_grad
-        assert _chain(r) == _chain(t)
-    for r, t in zip(r_grads, t_grads, strict=True):
-        assert (r is None) == (t is None)
-        if t is not None:
-            np.testing.assert_allclose(_np(r), _np(t), rtol=1e-10, atol=1e-12)
-
-
-def _error_of(fn: Callable[[], Any]) -> tuple[str, str] | None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 - the error itself is what is compared
-            return type(e).__name__, str(e)
-    return None
+    check_xv_program(fn, X, V)
 
 
 # --------------------------------------------------------------------------- value / grad / grad_fn cases
@@ -338,7 +279,7 @@ def test_outputs_without_derivative(fn: Callable[[Any, Any], Any]) -> None:
     seen = []
     for m in (torch, re_):
         y = fn(m, m.tensor([3.0, 1.0, 2.0], requires_grad=True))
-        seen.append((y.requires_grad, type(y.grad_fn).__name__, _error_of(lambda y=y: y.sum().backward())))
+        seen.append((y.requires_grad, type(y.grad_fn).__name__, error_signature(lambda y=y: y.sum().backward())))
     assert seen[1] == seen[0]
 
 
@@ -440,9 +381,9 @@ def test_einsum_float32_values() -> None:
     ],
 )
 def test_einsum_errors(equation: str, shapes: list[tuple[int, ...]]) -> None:
-    expected = _error_of(lambda: torch.einsum(equation, *[torch.ones(s) for s in shapes]))
+    expected = error_signature(lambda: torch.einsum(equation, *[torch.ones(s) for s in shapes]))
     assert expected is not None
-    assert _error_of(lambda: re_.einsum(equation, *[re_.ones(s) for s in shapes])) == expected
+    assert error_signature(lambda: re_.einsum(equation, *[re_.ones(s) for s in shapes])) == expected
 
 
 # --------------------------------------------------------------------------- dtypes
@@ -503,7 +444,7 @@ DTYPE_OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 def _dtype_result(m: Any, fn: Callable[[Any, Any], Any], dt: str) -> Any:
     a = m.tensor(_DTYPE_BASE > 0 if dt == "bool" else _DTYPE_BASE.astype(dt))
-    err = _error_of(lambda: fn(m, a))
+    err = error_signature(lambda: fn(m, a))
     if err is not None:
         return err
     with warnings.catch_warnings():
@@ -584,6 +525,6 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_error_matches_torch(name: str) -> None:
-    expected = _error_of(lambda: ERRORS[name](torch))
+    expected = error_signature(lambda: ERRORS[name](torch))
     assert expected is not None
-    assert _error_of(lambda: ERRORS[name](re_)) == expected
+    assert error_signature(lambda: ERRORS[name](re_)) == expected

@@ -24,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 
 import reference_engine as engine
 from conformance.compare import Tolerance, compare_arrays
-from tests.test_seed_notes import as_numpy, assert_same_error_full
+from tests.helpers import as_numpy, assert_same_error_full, finite_difference
 
 Fn = Callable[..., Any]
 
@@ -159,7 +159,7 @@ def _elements(lo: float, hi: float) -> st.SearchStrategy:
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=64)
 
 
-def _run(lib: Any, fn: Fn, arrays: list[np.ndarray], seed: np.ndarray | None) -> dict:
+def _forward_backward(lib: Any, fn: Fn, arrays: list[np.ndarray], seed: np.ndarray | None) -> dict:
     """Forward, then backward with ``seed``; everything observable as NumPy/str."""
     ins = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
     out = fn(lib, *ins)
@@ -201,7 +201,7 @@ def test_unary_matches_torch(name: str, data: st.DataObject) -> None:
     shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
     a = data.draw(hnp.arrays(np.float64, shape, elements=_elements(lo, hi)))
     seed = _seed_for(data.draw, shape)
-    _compare_runs(_run(engine, fn, [a], seed), _run(torch, fn, [a], seed))
+    _compare_runs(_forward_backward(engine, fn, [a], seed), _forward_backward(torch, fn, [a], seed))
 
 
 @pytest.mark.parametrize("name", sorted(set(BINARY) - set(ALIASES)))
@@ -213,7 +213,7 @@ def test_binary_matches_torch(name: str, data: st.DataObject) -> None:
     a = data.draw(hnp.arrays(np.float64, shapes.input_shapes[0], elements=_elements(*dom_a)))
     b = data.draw(hnp.arrays(np.float64, shapes.input_shapes[1], elements=_elements(*dom_b)))
     seed = _seed_for(data.draw, shapes.result_shape)
-    _compare_runs(_run(engine, fn, [a, b], seed), _run(torch, fn, [a, b], seed))
+    _compare_runs(_forward_backward(engine, fn, [a, b], seed), _forward_backward(torch, fn, [a, b], seed))
 
 
 @pytest.mark.parametrize("name", sorted(NO_GRAD_BINARY))
@@ -226,7 +226,7 @@ def test_comparison_matches_torch(name: str, data: st.DataObject) -> None:
     ints = st.integers(-2, 2).map(float)
     a = data.draw(hnp.arrays(np.float64, shapes.input_shapes[0], elements=ints))
     b = data.draw(hnp.arrays(np.float64, shapes.input_shapes[1], elements=ints))
-    _compare_runs(_run(engine, fn, [a, b], None), _run(torch, fn, [a, b], None))
+    _compare_runs(_forward_backward(engine, fn, [a, b], None), _forward_backward(torch, fn, [a, b], None))
 
 
 # --------------------------------------------------------------------------- finite differences
@@ -238,17 +238,7 @@ def _fd_grads(fn: Fn, arrays: list[np.ndarray], seed: np.ndarray, h: float = 1e-
             out = fn(engine, *[engine.tensor(v, dtype=engine.float64) for v in vals])
         return float((as_numpy(out) * seed).sum())
 
-    grads = []
-    for k, arr in enumerate(arrays):
-        g = np.zeros_like(arr)
-        for idx in np.ndindex(arr.shape):
-            plus = [v.copy() for v in arrays]
-            minus = [v.copy() for v in arrays]
-            plus[k][idx] += h
-            minus[k][idx] -= h
-            g[idx] = (f(plus) - f(minus)) / (2 * h)
-        grads.append(g)
-    return grads
+    return finite_difference(f, arrays, h)
 
 
 def _away_from_kinks(rng: np.random.Generator, shape: tuple, lo: float, hi: float) -> np.ndarray:
@@ -267,7 +257,7 @@ def test_unary_finite_differences(name: str) -> None:
     rng = np.random.default_rng(abs(hash(name)) % 2**32)
     a = _away_from_kinks(rng, (2, 3), lo, hi)
     seed = rng.normal(size=(2, 3))
-    got = _run(engine, fn, [a], seed)["grads"]
+    got = _forward_backward(engine, fn, [a], seed)["grads"]
     for g, w in zip(got, _fd_grads(fn, [a], seed), strict=True):
         diff = compare_arrays(g, w, tolerance=_FD_TOL)
         assert diff.ok, diff.describe()
@@ -282,7 +272,7 @@ def test_binary_finite_differences(name: str) -> None:
     if name in ("maximum", "minimum", "clamp_tensor_min", "clamp_tensor_max", "clamp_tensor_both"):
         b = b + 0.03  # no ties between a and b
     seed = rng.normal(size=(2, 3))
-    got = _run(engine, fn, [a, b], seed)["grads"]
+    got = _forward_backward(engine, fn, [a, b], seed)["grads"]
     for g, w in zip(got, _fd_grads(fn, [a, b], seed), strict=True):
         diff = compare_arrays(g, w, tolerance=_FD_TOL)
         assert diff.ok, diff.describe()
@@ -292,7 +282,7 @@ def test_binary_finite_differences(name: str) -> None:
 def test_piecewise_constant_grads_are_zero(name: str) -> None:
     fn = UNARY[name][0] if name in UNARY else BINARY[name][0]
     arrays = [np.array([[-1.7, 0.3, 2.2]]), np.array([1.3, 0.7, 2.9])][: 1 if name in UNARY else 2]
-    grads = _run(engine, fn, arrays, np.ones((1, 3)))["grads"]
+    grads = _forward_backward(engine, fn, arrays, np.ones((1, 3)))["grads"]
     for g in grads:
         assert np.all(g == 0)
 
@@ -477,4 +467,4 @@ def test_aliases(name: str) -> None:
         fn, dom_a, dom_b = BINARY[name]
         arrays = [np.linspace(*dom_a, 7).reshape(1, 7), np.linspace(*dom_b, 7)]
     seed = np.linspace(-1, 1, 7).reshape(1, 7)
-    _compare_runs(_run(engine, fn, arrays, seed), _run(torch, fn, arrays, seed))
+    _compare_runs(_forward_backward(engine, fn, arrays, seed), _forward_backward(torch, fn, arrays, seed))

@@ -48,7 +48,7 @@ def seed_script(torch: Any, init_state: Callable[[Any], None], print: Callable[.
     return model
 
 
-def _run(module: Any, state: dict[str, np.ndarray]) -> list[str]:
+def _run_script(module: Any, state: dict[str, np.ndarray]) -> list[str]:
     lines: list[str] = []
 
     def capture(*args: Any) -> None:
@@ -69,8 +69,8 @@ def test_seed_training_matches_torch() -> None:
     torch.manual_seed(0)
     ref = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
     state = {k: v.detach().numpy().copy() for k, v in ref.state_dict().items()}
-    expected = _run(torch, state)
-    actual = _run(reference_engine, state)
+    expected = _run_script(torch, state)
+    actual = _run_script(reference_engine, state)
     assert len(actual) == len(expected) == 21
     for a_line, e_line in zip(actual[:-1], expected[:-1], strict=True):
         (ta, la), (te, le) = _numbers(a_line), _numbers(e_line)

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
 
 import reference_engine as re_
 import reference_engine.nn as enn
 import reference_engine.optim as eoptim
-from conformance.compare import compare_arrays
-
-DTYPES = [(torch.float32, re_.float32), (torch.float64, re_.float64)]
-DTYPE_IDS = ["float32", "float64"]
-
-
-def as_engine(t: torch.Tensor) -> Any:
-    return re_.from_numpy(t.detach().numpy().copy())
-
-
-def check(actual: Any, expected: torch.Tensor, what: str) -> None:
-    diff = compare_arrays(np.asarray(actual._data), expected.detach().numpy())
-    assert diff.ok, f"{what}: {diff.describe()}"
+from tests.helpers import OVER_FLOAT_DTYPES, as_engine, check, raised_error
 
 
 def _model(nn: Any) -> Any:
@@ -90,7 +76,7 @@ def _compare_states(eopt: Any, topt: Any, em: Any, tm: Any) -> None:
 _AMPLIFIED = {("sgd", "float32")}
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", MODEL_CONFIGS)
 def test_optimizer_matches_torch(config: str, tdt: torch.dtype, edt: Any, request: pytest.FixtureRequest) -> None:
     if (config, str(tdt).removeprefix("torch.")) in _AMPLIFIED:
@@ -108,7 +94,7 @@ def test_optimizer_matches_torch(config: str, tdt: torch.dtype, edt: Any, reques
     assert list(esd["state"]) == list(tsd["state"])
 
 
-@pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
+@OVER_FLOAT_DTYPES
 @pytest.mark.parametrize("config", list(CONFIGS))
 def test_update_arithmetic_matches_torch(config: str, tdt: torch.dtype, edt: Any) -> None:
     """The same grads fed to both optimizers: only the update formulas and their rounding differ."""
@@ -177,14 +163,6 @@ def test_zero_grad_matches_torch() -> None:
     assert results[0] == results[1]
 
 
-def _error_of(fn: Callable[[], Any]) -> tuple[type, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(Exception) as info:
-            fn()
-    return type(info.value), str(info.value)
-
-
 ERRORS: dict[str, Callable[[Any, Any], Any]] = {
     "empty_list": lambda t, optim: optim.SGD([], lr=0.1),
     "empty_generator": lambda t, optim: optim.Adam(iter([])),
@@ -208,4 +186,4 @@ ERRORS: dict[str, Callable[[Any, Any], Any]] = {
 
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_optimizer_errors_match_torch(name: str) -> None:
-    assert _error_of(lambda: ERRORS[name](re_, eoptim)) == _error_of(lambda: ERRORS[name](torch, torch.optim))
+    assert raised_error(lambda: ERRORS[name](re_, eoptim)) == raised_error(lambda: ERRORS[name](torch, torch.optim))

@@ -9,70 +9,12 @@ message). Rows 2, 4 and 14 need ``nn`` and are tested with it elsewhere.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
 
-import reference_engine as engine
-from conformance.compare import compare_arrays
-
-
-def as_numpy(t: Any) -> np.ndarray:
-    """A tensor of either library (or a plain value) as a NumPy array."""
-    if isinstance(t, torch.Tensor):
-        return t.detach().cpu().numpy(force=True)  # force: torch's backward may give a ZeroTensor
-    if isinstance(t, engine.Tensor):
-        return np.asarray(t.detach()._data)
-    return np.asarray(t)
-
-
-def assert_same_tensor(actual: Any, expected: Any) -> None:
-    """Engine tensor vs torch tensor: values, dtype name, shape, requires_grad."""
-    if expected is None:
-        assert actual is None
-        return
-    assert actual is not None, f"engine gave None, torch gave {expected}"
-    assert str(actual.dtype) == str(expected.dtype)
-    assert tuple(actual.shape) == tuple(expected.shape)
-    assert actual.requires_grad == expected.requires_grad
-    diff = compare_arrays(as_numpy(actual), as_numpy(expected))
-    assert diff.ok, diff.describe()
-
-
-def run_both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    """Run ``fn(module)`` on the engine and on torch; return (engine result, torch result)."""
-    return fn(engine), fn(torch)
-
-
-def error_of(fn: Callable[[], Any]) -> BaseException | None:
-    try:
-        fn()
-    except Exception as exc:  # noqa: BLE001 - any error is what the test compares
-        return exc
-    return None
-
-
-def assert_same_error(fn: Callable[[Any], Any]) -> BaseException:
-    """Both libraries raise the same exception type with the same first line of message."""
-    got = error_of(lambda: fn(engine))
-    want = error_of(lambda: fn(torch))
-    assert want is not None, "torch did not raise"
-    assert got is not None, f"engine did not raise; torch raised {type(want).__name__}: {want}"
-    assert type(got) is type(want), f"{type(got).__name__}: {got} vs {type(want).__name__}: {want}"
-    assert str(got).splitlines()[0] == str(want).splitlines()[0]
-    return want
-
-
-def assert_same_error_full(fn: Callable[[Any], Any]) -> None:
-    """Like assert_same_error, comparing the whole message."""
-    got = error_of(lambda: fn(engine))
-    want = error_of(lambda: fn(torch))
-    assert want is not None and got is not None, (got, want)
-    assert type(got) is type(want)
-    assert str(got) == str(want)
+from tests.helpers import assert_same_error, assert_same_error_full, assert_same_result, assert_same_tensor, run_both
 
 
 # --------------------------------------------------------------------------- rows
@@ -105,8 +47,7 @@ def test_row5_sum_backward() -> None:
         y.backward()
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_row6_implicit_grad_needs_scalar() -> None:
@@ -114,13 +55,8 @@ def test_row6_implicit_grad_needs_scalar() -> None:
         y = _x(lib) * 2
         y.backward()
 
-    want = assert_same_error_full_type(prog)
+    want = assert_same_error_full(prog)
     assert str(want) == "grad can be implicitly created only for scalar outputs"
-
-
-def assert_same_error_full_type(fn: Callable[[Any], Any]) -> BaseException:
-    assert_same_error_full(fn)
-    return error_of(lambda: fn(torch))  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize("seed", [[1, 1, 1], [1, 2, 2]], ids=["row7_int_ones", "row8_int_122"])
@@ -149,8 +85,7 @@ def test_row9_float_scalar_grad_is_zero() -> None:
         b.backward()
         return a.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_row10_retain_graph_accumulates() -> None:
@@ -161,8 +96,7 @@ def test_row10_retain_graph_accumulates() -> None:
         y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 def test_row11_zero_between_calls() -> None:
@@ -174,8 +108,7 @@ def test_row11_zero_between_calls() -> None:
         y.backward(lib.tensor([1, 2, 2]))
         return x.grad
 
-    got, want = run_both(prog)
-    assert_same_tensor(got, want)
+    assert_same_result(prog)
 
 
 @pytest.mark.parametrize("build", ["mul_scalar", "sum_mul", "mul_tensor"])
