@@ -41,7 +41,7 @@ class TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
         if fullname != ALIAS and not fullname.startswith(ALIAS + "."):
             return None
-        real = TARGET + fullname[len(ALIAS):]
+        real = TARGET + fullname[len(ALIAS) :]
         try:
             module = importlib.import_module(real)
         except ModuleNotFoundError as exc:
@@ -73,7 +73,7 @@ def install_alias() -> ModuleType:
     sys.meta_path.insert(0, TorchAlias())
     for name, module in list(sys.modules.items()):
         if name == TARGET or name.startswith(TARGET + "."):
-            sys.modules[ALIAS + name[len(TARGET):]] = module
+            sys.modules[ALIAS + name[len(TARGET) :]] = module
     return engine
 
 

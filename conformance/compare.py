@@ -104,7 +104,9 @@ def compare_arrays(
     a = np.asarray(actual)
     e = np.asarray(expected)
     if a.shape != e.shape:
-        return ValueDiff(False, float("inf"), a.size, e.size, problem=f"shape {list(a.shape)} vs expected {list(e.shape)}")
+        return ValueDiff(
+            False, float("inf"), a.size, e.size, problem=f"shape {list(a.shape)} vs expected {list(e.shape)}"
+        )
     if check_dtype and a.dtype != e.dtype:
         return ValueDiff(
             False, float("inf"), a.size, e.size, problem=f"dtype {_dtype_name(a)} vs expected {_dtype_name(e)}"

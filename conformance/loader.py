@@ -38,7 +38,9 @@ def load_scenario_file(path: Path) -> list[Scenario]:
     seen: dict[str, Scenario] = {}
     for sc in found:
         if sc.name in seen:
-            raise ScenarioError(f"{sc.where}: duplicate scenario name {sc.name!r} (first defined at {seen[sc.name].where})")
+            raise ScenarioError(
+                f"{sc.where}: duplicate scenario name {sc.name!r} (first defined at {seen[sc.name].where})"
+            )
         seen[sc.name] = sc
     return found
 
@@ -146,7 +148,7 @@ def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
     if "generated" in entry:
         _generated_entry(where, entry)
     elif not isinstance(entry.get("scenario"), str):
-        raise ScenarioError(f"{where}: needs scenario = \"name\" (or generated = \"check\" with match = \"regex\")")
+        raise ScenarioError(f'{where}: needs scenario = "name" (or generated = "check" with match = "regex")')
     condition = entry.get("torch", "")
     try:
         if condition:
@@ -162,9 +164,11 @@ def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
 def _generated_entry(where: str, entry: dict[str, Any]) -> None:
     """A generated-check entry names the check and a regex over the failure's problems, nothing item-shaped."""
     if set(entry) & {"scenario", "dtypes", "pairs"}:
-        raise ScenarioError(f"{where}: a generated entry takes generated, match, reason (and torch), not scenario/dtypes/pairs")
+        raise ScenarioError(
+            f"{where}: a generated entry takes generated, match, reason (and torch), not scenario/dtypes/pairs"
+        )
     if not isinstance(entry["generated"], str) or not isinstance(entry.get("match"), str) or not entry["match"]:
-        raise ScenarioError(f"{where}: needs generated = \"check\" and match = \"regex over the problem text\"")
+        raise ScenarioError(f'{where}: needs generated = "check" and match = "regex over the problem text"')
     try:
         re.compile(entry["match"])
     except re.error as exc:

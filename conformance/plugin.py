@@ -79,12 +79,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance")
     group.addoption("--conformance-reports", default=None, help="where results go (default: <rootdir>/reports)")
     group.addoption("--scenario-timeout", type=float, default=None, help="seconds per scenario run (default 60)")
-    group.addoption("--conformance-shard", default=None, metavar="I/N",
-                    help="run only shard I of N (1-based; items split by a stable hash of their node id)")
-    group.addoption("--conformance-baseline", default=None,
-                    help="the accepted results to compare with (default: <reports dir>/baseline.json)")
-    group.addoption("--update-baseline", action="store_true", default=False,
-                    help="after a complete run, write its results to the baseline file")
+    group.addoption(
+        "--conformance-shard",
+        default=None,
+        metavar="I/N",
+        help="run only shard I of N (1-based; items split by a stable hash of their node id)",
+    )
+    group.addoption(
+        "--conformance-baseline",
+        default=None,
+        help="the accepted results to compare with (default: <reports dir>/baseline.json)",
+    )
+    group.addoption(
+        "--update-baseline",
+        action="store_true",
+        default=False,
+        help="after a complete run, write its results to the baseline file",
+    )
     group.addoption("--conformance-no-rerun", action="store_true", default=False,
                     help="do not rerun a divergent item (a rerun that agrees marks the item flaky)")  # fmt: skip
 
@@ -374,7 +385,8 @@ class RegistryItem(pytest.Item):
         if stale:
             lines = [
                 f"{e.where}: matches no generated check (generated={e.generated!r}; known: {', '.join(GENERATED_CHECKS)})"
-                if e.generated else f"{e.where}: matches no scenario (scenario={e.scenario!r}, dtypes={list(e.dtypes)})"
+                if e.generated
+                else f"{e.where}: matches no scenario (scenario={e.scenario!r}, dtypes={list(e.dtypes)})"
                 for e in stale
             ]
             raise ScenarioRunError("stale expected divergences:\n" + "\n".join(lines))

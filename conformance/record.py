@@ -108,4 +108,6 @@ def judge(agree: bool, describe: str, expected: str | None, what: str = "") -> t
 
 def crashed(item_id: str, nodeid: str) -> Record:
     """The record of an item whose worker died before writing one."""
-    return Record(item_id, "crashed", kind="scenario", nodeid=nodeid, message="no record: the worker running it crashed")
+    return Record(
+        item_id, "crashed", kind="scenario", nodeid=nodeid, message="no record: the worker running it crashed"
+    )

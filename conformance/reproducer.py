@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .scenario import Scenario
 
-DRIVER = '''
+DRIVER = """
 
 # ---- driver: run the scenario above on torch and on reference_engine and print the difference ----
 import sys
@@ -61,7 +61,7 @@ def main():
 
 if __name__ == "__main__":
     sys.exit(main())
-'''
+"""
 
 
 def scenario_source(scenario: Scenario) -> str | None:

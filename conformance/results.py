@@ -126,7 +126,7 @@ def load_results(path: Path) -> dict[str, Any]:
 
 def _validate(path: Path, data: Any) -> None:
     if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise ResultsFileError(f"{path}: not a conformance results file (no \"kind\": \"{KIND}\" marker)")
+        raise ResultsFileError(f'{path}: not a conformance results file (no "kind": "{KIND}" marker)')
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ResultsFileError(
@@ -135,7 +135,7 @@ def _validate(path: Path, data: Any) -> None:
         )
     records = data.get("records")
     if not isinstance(records, list) or not isinstance(data.get("run"), dict):
-        raise ResultsFileError(f"{path}: corrupt results file (\"records\" must be a list and \"run\" an object)")
+        raise ResultsFileError(f'{path}: corrupt results file ("records" must be a list and "run" an object)')
     for i, r in enumerate(records):
         if not (isinstance(r, dict) and isinstance(r.get("id"), str) and isinstance(r.get("status"), str)):
-            raise ResultsFileError(f"{path}: corrupt results file (record #{i + 1} lacks a string \"id\"/\"status\")")
+            raise ResultsFileError(f'{path}: corrupt results file (record #{i + 1} lacks a string "id"/"status")')

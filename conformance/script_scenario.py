@@ -104,7 +104,7 @@ def load_script(path: Path) -> ScriptScenario:
             continue
         where = f"{path}:{lineno}"
         try:
-            parsed = tomllib.loads(line[len(SETTINGS_PREFIX):].strip())
+            parsed = tomllib.loads(line[len(SETTINGS_PREFIX) :].strip())
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError(f"{where}: bad setting (expected `key = TOML value`): {exc}") from None
         for key, value in parsed.items():
@@ -404,8 +404,10 @@ def _first_text_difference(t: str, e: str) -> str:
     for i, (a, b) in enumerate(zip(tt, et)):
         if isinstance(a, Number) and isinstance(b, Number):
             if a.is_float != b.is_float:
-                return f"token {i + 1}: engine prints {'a float' if b.is_float else 'an int'} {b.text!r}, " \
-                       f"torch {'a float' if a.is_float else 'an int'} {a.text!r}"
+                return (
+                    f"token {i + 1}: engine prints {'a float' if b.is_float else 'an int'} {b.text!r}, "
+                    f"torch {'a float' if a.is_float else 'an int'} {a.text!r}"
+                )
             continue
         if a != b:
             return f"token {i + 1}: engine {_show(b)} vs torch {_show(a)}"
@@ -471,7 +473,10 @@ def compare_runs(torch_run: ScriptRun, engine_run: ScriptRun, tol: Tolerance) ->
     if t_count != e_count:
         compared.append(Difference("stdout", "line count", str(t_count), str(e_count),
                                    f"torch printed {t_count} line(s), the engine {e_count}"))  # fmt: skip
-    for fld, t, e in (("error", torch_run.error, engine_run.error), ("exit", torch_run.exit_code, engine_run.exit_code)):
+    for fld, t, e in (
+        ("error", torch_run.error, engine_run.error),
+        ("exit", torch_run.exit_code, engine_run.exit_code),
+    ):
         ok = t == e
         compared.append(Difference("<script>", fld, repr(t) if t is None else str(t), repr(e) if e is None else str(e),
                                    "equal" if ok else f"{fld} differs", 0.0 if ok else math.inf, None, int(not ok),
@@ -676,8 +681,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         result = run_script_item(script, timeout_s=args.timeout)
         margin = f", margin {result.verdict.margin:.3g}" if result.verdict else ""
-        print(f"== {script.item_id}: {result.status}{margin} ({len(result.lines)} lines; "
-              f"torch {result.torch.wall_s:.2f} s, engine {result.engine.wall_s if result.engine else 0:.2f} s)")
+        print(
+            f"== {script.item_id}: {result.status}{margin} ({len(result.lines)} lines; "
+            f"torch {result.torch.wall_s:.2f} s, engine {result.engine.wall_s if result.engine else 0:.2f} s)"
+        )
         for ld in result.lines:
             if args.verbose or not ld.ok:
                 mark = " " if ld.ok else "!"

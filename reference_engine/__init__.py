@@ -100,12 +100,12 @@ __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions
 __all__ += ["load", "save", "serialization"]
 
 
-def relu_(input: Tensor) -> Tensor:  # noqa: A002
+def relu_(input: Tensor) -> Tensor:
     """torch.relu_: in place, with torch's in-place autograd rules."""
     return input.relu_()
 
 
-def dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+def dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """torch.dropout (positional ``train``), the same mask recipe as nn.functional.dropout."""
     return nn.functional.dropout(input, p, training=train)
 

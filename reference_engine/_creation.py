@@ -126,7 +126,9 @@ def _to_host(data: Any) -> Any:
     return data
 
 
-def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """Copy ``data`` (nested lists, scalars, arrays, tensors) into a new leaf tensor."""
     device = or_default(device)
     if isinstance(data, Tensor):
@@ -184,53 +186,124 @@ def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, require
         return _finish(xp.full(size, value, dtype=dtype.np), requires_grad)
 
 
-def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def zeros(
+    *size: Any,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     device = or_default(device)
     return _filled(_size_args(size, "zeros"), 0, dtype or D.get_default_dtype(), device, requires_grad)
 
 
-def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def ones(
+    *size: Any,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     device = or_default(device)
     return _filled(_size_args(size, "ones"), 1, dtype or D.get_default_dtype(), device, requires_grad)
 
 
-def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None, memory_format: Any = None) -> Tensor:
+def empty(
+    *size: Any,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+    memory_format: Any = None,
+) -> Tensor:
     device = or_default(device)
     # Zero-filled: uninitialised memory would make runs irreproducible.
     return _filled(_size_args(size), 0, dtype or D.get_default_dtype(), device, requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def full(
+    size: Any,
+    fill_value: Any,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     device = or_default(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled(_size_args((size,)) if not isinstance(size, int) else (size,), fill_value, dtype, device, requires_grad)
+    return _filled(
+        _size_args((size,)) if not isinstance(size, int) else (size,), fill_value, dtype, device, requires_grad
+    )
 
 
 def _like(t: Tensor, dtype: D.dtype | None, device: Any) -> tuple[D.dtype, Any]:
     return dtype or t.dtype, device if device is not None else t.device
 
 
-def zeros_like(input: Tensor, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+def zeros_like(
+    input: Tensor,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return _filled(input.shape, 0, dt, dev, requires_grad)
 
 
-def ones_like(input: Tensor, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+def ones_like(
+    input: Tensor,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return _filled(input.shape, 1, dt, dev, requires_grad)
 
 
-def empty_like(input: Tensor, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+def empty_like(
+    input: Tensor,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:  # noqa: A002
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return _filled(input.shape, fill_value, dt, dev, requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     device = or_default(device)
     if end is None:
         start, end = 0, start
@@ -239,9 +312,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None 
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError(
-            "upper bound and lower bound inconsistent with step sign"
-        )
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
     n = math.ceil((end - start) / step)
@@ -260,11 +331,26 @@ def space_args(start: Any, end: Any, steps: int, dtype: D.dtype | None, device: 
     return start, end, dtype or D.get_default_dtype(), or_default(device)
 
 
-def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def linspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    *,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     start, end, dtype, device = space_args(start, end, steps, dtype, device)
     # torch fills the first half forward from start and the second half backward from end
     if steps == 1:
-        return _finish(_place(np.array([start], dtype=dtype.np), device) if device is not None else np.array([start], dtype=dtype.np), requires_grad)
+        return _finish(
+            _place(np.array([start], dtype=dtype.np), device)
+            if device is not None
+            else np.array([start], dtype=dtype.np),
+            requires_grad,
+        )
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     i = np.arange(steps, dtype=np.float64)
     half = steps // 2
@@ -293,12 +379,23 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, 
         calc = dtype.np
         s = np.asarray(step, dtype=calc)
         ic = i.astype(calc)
-        vals = np.where(i < half, np.asarray(start, calc) + s * ic, np.asarray(end, calc) - s * (np.asarray(steps - 1, calc) - ic))
+        vals = np.where(
+            i < half, np.asarray(start, calc) + s * ic, np.asarray(end, calc) - s * (np.asarray(steps - 1, calc) - ic)
+        )
     arr = vals.astype(dtype.np)
     return _finish(_place(arr, device) if device is not None else arr, requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     device = or_default(device)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
@@ -336,28 +433,45 @@ def _all_ints(x: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- Tensor.new_* (attached by _tensor_surface)
-def new_tensor(self: Tensor, data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def new_tensor(
+    self: Tensor, data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Tensor.new_tensor: ``tensor(data)`` with ``self``'s dtype and device unless given."""
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
-def _new_filled(self: Tensor, size: tuple, fill: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
+def _new_filled(
+    self: Tensor, size: tuple, fill: Any, dtype: D.dtype | None, device: Any, requires_grad: bool
+) -> Tensor:
     return full(size, fill, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
-def new_zeros(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def new_zeros(
+    self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     return _new_filled(self, _size_args(size), 0, dtype, device, requires_grad)
 
 
-def new_ones(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def new_ones(
+    self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     return _new_filled(self, _size_args(size), 1, dtype, device, requires_grad)
 
 
-def new_empty(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def new_empty(
+    self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     return _new_filled(self, _size_args(size), 0, dtype, device, requires_grad)
 
 
-def new_full(self: Tensor, size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def new_full(
+    self: Tensor,
+    size: Any,
+    fill_value: Any,
+    dtype: D.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     return _new_filled(self, tuple(size), fill_value, dtype, device, requires_grad)
 
 

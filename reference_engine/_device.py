@@ -8,7 +8,7 @@ from ._backend import require_cupy
 class device:  # noqa: N801 - mirrors torch.device
     __slots__ = ("index", "type")
 
-    def __init__(self, type: str | device, index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
@@ -16,7 +16,9 @@ class device:  # noqa: N801 - mirrors torch.device
             raise TypeError(f"device() received an invalid combination of arguments - got ({type.__class__.__name__})")
         if ":" in type:
             if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
+                raise RuntimeError(
+                    f"type (string) must not include an index because index was passed explicitly: {type}"
+                )
             type, idx = type.split(":", 1)  # noqa: A001
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
@@ -70,7 +72,6 @@ def as_device(d: str | device | int | None) -> device | None:
     if d.type == "cuda" and d.index is None:
         return CUDA0
     return d
-
 
 
 # torch.set_default_device: where factories (tensor, zeros, randn, nn module parameters ...) put a tensor

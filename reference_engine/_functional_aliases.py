@@ -33,19 +33,19 @@ max_pool1d = F.max_pool1d
 adaptive_avg_pool1d = F.adaptive_avg_pool1d
 
 
-def selu_(input: Tensor) -> Tensor:  # noqa: A002
+def selu_(input: Tensor) -> Tensor:
     return F.selu(input, inplace=True)
 
 
-def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return F.celu(input, alpha, inplace=True)
 
 
-def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, **_: Any) -> Tensor:  # noqa: A002
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, **_: Any) -> Tensor:
     return F.rrelu(input, lower, upper, training, inplace=True)
 
 
-def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return F.threshold(input, threshold, value, inplace=True)
 
 

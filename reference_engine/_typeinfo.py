@@ -7,7 +7,7 @@ import numpy as np
 from . import _dtype as D
 
 
-def _check_dtype(type: object, who: str) -> D.dtype:  # noqa: A002 - torch's argument name
+def _check_dtype(type: object, who: str) -> D.dtype:
     if not isinstance(type, D.dtype):
         raise TypeError(f"{who}(): argument 'type' (position 1) must be torch.dtype, not {type.__class__.__name__}")
     return type
@@ -16,7 +16,7 @@ def _check_dtype(type: object, who: str) -> D.dtype:  # noqa: A002 - torch's arg
 class finfo:  # noqa: N801 - mirrors torch.finfo
     """Limits of a floating point dtype (complex dtypes report their real part's), as ``torch.finfo``."""
 
-    def __init__(self, type: D.dtype | None = None) -> None:  # noqa: A002 - torch's argument name
+    def __init__(self, type: D.dtype | None = None) -> None:
         dt = D.get_default_dtype() if type is None else _check_dtype(type, "finfo")
         if not (dt.is_floating_point or dt.is_complex):
             raise TypeError(
@@ -51,7 +51,7 @@ class finfo:  # noqa: N801 - mirrors torch.finfo
 class iinfo:  # noqa: N801 - mirrors torch.iinfo
     """Limits of an integer dtype, as ``torch.iinfo``."""
 
-    def __init__(self, type: D.dtype) -> None:  # noqa: A002 - torch's argument name
+    def __init__(self, type: D.dtype) -> None:
         dt = _check_dtype(type, "iinfo")
         if dt is D.bool_:
             raise TypeError("torch.bool is not supported by torch.iinfo")

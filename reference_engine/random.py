@@ -142,7 +142,9 @@ def _gen(generator: Generator | None, where: Any = None) -> Generator:
         return cuda_generator if on_cuda else default_generator
     gen_type = as_device(generator.device).type  # type: ignore[union-attr]
     if gen_type != ("cuda" if on_cuda else "cpu"):
-        raise RuntimeError(f"Expected a '{'cuda' if on_cuda else 'cpu'}' device type for generator but found '{gen_type}'")
+        raise RuntimeError(
+            f"Expected a '{'cuda' if on_cuda else 'cpu'}' device type for generator but found '{gen_type}'"
+        )
     return generator
 
 
@@ -364,15 +366,15 @@ def randperm(
     return _finish(np.array(perm, dtype=np.int64), dtype or D.int64, requires_grad, device)
 
 
-def randn_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:
     return randn(input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **_: Any) -> Tensor:
     return rand(input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: D.dtype | None = None, **_: Any) -> Tensor:  # noqa: A002
+def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: D.dtype | None = None, **_: Any) -> Tensor:
     if high is None:
         low, high = 0, low
     return randint(low, high, input.shape, dtype=dtype or input.dtype, device=input.device)
@@ -402,7 +404,7 @@ def normal(
     return Tensor._make(np.asarray(z * s + m, dtype=np_dt, order="C"))
 
 
-def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:  # noqa: A002
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
     """torch.bernoulli: per-element ``u < p`` (u with the precision of p's dtype), or bernoulli_(p) for a float p."""
     out = Tensor._make(array_module(input._data).zeros(input._data.shape, dtype=input._data.dtype))
     if p is not None:
@@ -411,7 +413,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
 
 
 def multinomial(
-    input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None,  # noqa: A002
+    input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None,
 ) -> Tensor:  # fmt: skip
     probs = to_numpy(input._data)
     if probs.ndim not in (1, 2):

@@ -304,7 +304,9 @@ class Tensor:
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                )
             if value.dtype is not self.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
@@ -430,9 +432,7 @@ class Tensor:
     # ------------------------------------------------------------------ conversion
     def item(self) -> Any:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
-            )
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return to_numpy(self._data).reshape(()).item()
 
     def tolist(self) -> Any:
@@ -440,9 +440,7 @@ class Tensor:
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         if self.requires_grad and not force:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
-            )
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.is_cuda:
             if force:
                 return to_numpy(self._data)
@@ -547,8 +545,17 @@ class Tensor:
 
 # Autograd bookkeeping kept in a tensor's __dict__: never copied to another tensor.
 _AUTOGRAD_STATE = frozenset(
-    ("_grad", "_base", "_view_fn", "_acc_node", "_hooks", "_post_acc_hooks", "_retains_grad", "_view_created_in_no_grad",
-     "_view_version")
+    (
+        "_grad",
+        "_base",
+        "_view_fn",
+        "_acc_node",
+        "_hooks",
+        "_post_acc_hooks",
+        "_retains_grad",
+        "_view_created_in_no_grad",
+        "_view_version",
+    )
 )
 
 

@@ -22,7 +22,9 @@ def repr_of_integer_and_bool(torch, check):
     check("bool", repr(torch.tensor([True, False])))
 
 
-@scenario(tags=["printing", "seed"], claim={"grad": "tensor([2., 2., 2.])"}, claim_source="seed post 000_1237c3ae36418dd2")
+@scenario(
+    tags=["printing", "seed"], claim={"grad": "tensor([2., 2., 2.])"}, claim_source="seed post 000_1237c3ae36418dd2"
+)
 def print_of_seed_grad(torch, check):
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     torch.sum(x * 2).backward()

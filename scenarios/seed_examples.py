@@ -16,8 +16,9 @@ def plain_tensor_does_not_require_grad(torch, check):
     check("inp", inp)
 
 
-@scenario(tags=["requires_grad", "seed"], dtypes=["float32", "float64"], claim={"x.grad": [2.0, 2.0, 2.0]},
-          claim_source=SEED)
+@scenario(
+    tags=["requires_grad", "seed"], dtypes=["float32", "float64"], claim={"x.grad": [2.0, 2.0, 2.0]}, claim_source=SEED
+)
 def sum_of_double(torch, check):
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     y = torch.sum(x * 2)
@@ -26,8 +27,11 @@ def sum_of_double(torch, check):
     check("x.grad", x.grad)
 
 
-@scenario(tags=["errors", "seed"], claim={"error": "RuntimeError: grad can be implicitly created only for scalar outputs"},
-          claim_source=SEED)
+@scenario(
+    tags=["errors", "seed"],
+    claim={"error": "RuntimeError: grad can be implicitly created only for scalar outputs"},
+    claim_source=SEED,
+)
 def non_scalar_backward_without_seed(torch, check):
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     y = x * 2
@@ -44,8 +48,11 @@ def integer_tensor_requires_grad(torch, check):
     check("a.grad", a.grad)
 
 
-@scenario(tags=["requires_grad", "nn", "seed"], claim={"weight.requires_grad": True, "bias.requires_grad": True},
-          claim_source=SEED)
+@scenario(
+    tags=["requires_grad", "nn", "seed"],
+    claim={"weight.requires_grad": True, "bias.requires_grad": True},
+    claim_source=SEED,
+)
 def conv2d_parameters_require_grad(torch, check):
     conv = torch.nn.Conv2d(1, 1, 2, 1, 0)
     check("weight.requires_grad", conv.weight.requires_grad)
@@ -98,8 +105,9 @@ def float_scalar_unused_in_graph_gets_zero_grad(torch, check):
     check("a.grad", a.grad)
 
 
-@scenario(tags=["accumulation", "seed"], dtypes=["float32", "float64"], claim={"x.grad": [4.0, 8.0, 8.0]},
-          claim_source=SEED)
+@scenario(
+    tags=["accumulation", "seed"], dtypes=["float32", "float64"], claim={"x.grad": [4.0, 8.0, 8.0]}, claim_source=SEED
+)
 def retain_graph_accumulates(torch, check):
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     y = x * 2
@@ -109,8 +117,9 @@ def retain_graph_accumulates(torch, check):
     check("x.grad", x.grad)
 
 
-@scenario(tags=["accumulation", "seed"], dtypes=["float32", "float64"], claim={"x.grad": [2.0, 4.0, 4.0]},
-          claim_source=SEED)
+@scenario(
+    tags=["accumulation", "seed"], dtypes=["float32", "float64"], claim={"x.grad": [2.0, 4.0, 4.0]}, claim_source=SEED
+)
 def zero_grad_between_backward_calls(torch, check):
     x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     y = x * 2

@@ -157,7 +157,9 @@ def render(results: dict[str, Any], baseline: BaselineDiff | None = None, baseli
     return _environment().get_template("report.html.j2").render(**context(results, baseline, baseline_note))
 
 
-def write_html(results: dict[str, Any], path: Path, baseline: BaselineDiff | None = None, baseline_note: str = "") -> None:
+def write_html(
+    results: dict[str, Any], path: Path, baseline: BaselineDiff | None = None, baseline_note: str = ""
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(render(results, baseline, baseline_note), encoding="utf-8")

@@ -137,8 +137,7 @@ def grad(
     """Return d(outputs)/d(inputs) without touching ``.grad`` (torch.autograd.grad)."""
     if materialize_grads and allow_unused is False:
         raise ValueError(
-            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
-            "allow_unused=False."
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False."
         )
     if allow_unused is None:
         allow_unused = materialize_grads
@@ -156,7 +155,9 @@ def grad(
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     seeds = _make_grads(outs, grads)
     roots = _root_edges(outs)
-    captured = run_backward(roots, seeds, retain_graph, create_graph, capture=[t._edge() for t in ins], accumulate=False)
+    captured = run_backward(
+        roots, seeds, retain_graph, create_graph, capture=[t._edge() for t in ins], accumulate=False
+    )
     result = []
     for i, (t, g) in enumerate(zip(ins, captured, strict=True)):
         if g is None:

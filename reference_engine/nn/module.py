@@ -52,7 +52,7 @@ class Module:
 
     forward: Callable[..., Any]
 
-    def _forward_unimplemented(self, *input: Any) -> None:  # noqa: A002
+    def _forward_unimplemented(self, *input: Any) -> None:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     forward = _forward_unimplemented

@@ -112,7 +112,12 @@ def _opmath(v: Any, arr: Any, half_scalar: bool) -> Any:
 
 def binary_arrays(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
     """Both operands as arrays of the torch-promoted result dtype."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype and type(a._data) is type(b._data):
+    if (
+        isinstance(a, Tensor)
+        and isinstance(b, Tensor)
+        and a._data.dtype == b._data.dtype
+        and type(a._data) is type(b._data)
+    ):
         if a._data.shape != b._data.shape:
             check_broadcast(a._data.shape, b._data.shape)
         return a._data, b._data, _FROM_NUMPY[a._data.dtype]  # fast path: nothing to promote

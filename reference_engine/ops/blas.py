@@ -76,7 +76,7 @@ def _dims(shape: tuple) -> str:
     return "x".join(str(s) for s in shape)
 
 
-def _product(fn: str, input: Tensor, other: Tensor, arg: str, check: Any, node_cls: type, compute: Any) -> Tensor:  # noqa: A002
+def _product(fn: str, input: Tensor, other: Tensor, arg: str, check: Any, node_cls: type, compute: Any) -> Tensor:
     """mm, bmm, dot and mv: check both operands, multiply, record ``node_cls`` saving each operand for the
     other's grad only (torch saves ``self`` when the second operand needs a grad, and vice versa)."""
     _check_tensor(input, fn, "input", 1)
@@ -123,7 +123,7 @@ def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
     _check_not_bool(mat1, "addmm_impl_cpu_")
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Matrix product of two 2-d tensors of the same dtype."""
     return _product("mm", input, mat2, "mat2", _check_mm, MmBackward0, input._xp.matmul)
 
@@ -155,7 +155,7 @@ def _check_bmm(b1: Tensor, b2: Tensor) -> None:
     _check_not_bool(b1, "bmm")
 
 
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of two 3-d tensors with equal batch sizes."""
     return _product("bmm", input, mat2, "mat2", _check_bmm, BmmBackward0, input._xp.matmul)
 
@@ -187,7 +187,7 @@ def _check_dot(a: Tensor, b: Tensor) -> None:
     _check_not_bool(a, "dot")
 
 
-def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """Inner product of two 1-d tensors of the same dtype and length (a 0-d result)."""
     xp = input._xp
 
@@ -223,13 +223,13 @@ def _check_mv(mat: Tensor, vec: Tensor) -> None:
     _check_not_bool(mat, "addmv_impl_cpu")
 
 
-def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
+def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix-vector product."""
     return _product("mv", input, vec, "vec", _check_mv, MvBackward0, input._xp.matmul)
 
 
 # --------------------------------------------------------------------------- outer
-def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product; torch composes it as ``input.reshape(n, 1) * vec2`` (ViewBackward0, MulBackward0)."""
     _check_tensor(input, "outer", "input", 1)
     _check_tensor(vec2, "outer", "vec2", 2)
@@ -248,7 +248,7 @@ def _scaled(grad: Tensor, factor: Any) -> Tensor:
     return grad if factor == 1 else grad * factor
 
 
-def _blend(input: Tensor, prod: Any, beta: Any, alpha: Any, dtype: Any) -> Any:  # noqa: A002
+def _blend(input: Tensor, prod: Any, beta: Any, alpha: Any, dtype: Any) -> Any:
     """beta * input + alpha * prod, broadcasting input to prod (expand's error when it does not);
     beta == 0 ignores input entirely (its NaNs do not propagate), as BLAS gemm does."""
     bias = input.detach().expand(prod.shape)._data
@@ -292,7 +292,7 @@ class AddmmBackward0(Node):
         return g_self, g_mat1, g_mat2
 
 
-def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:  # noqa: A002
+def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
     check_common_device("addmm", ("self", input), ("mat1", mat1), ("mat2", mat2))
     for name, t in (("mat1", mat1), ("mat2", mat2)):
         if t._data.ndim != 2:
@@ -308,7 +308,7 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:  # noqa: A0
     _check_not_bool(mat1, "addmm_impl_cpu_")
 
 
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
     for pos, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), start=1):
         _check_tensor(t, "addmm", name, pos)
@@ -461,7 +461,7 @@ def _matmul_batched(t1: Tensor, t2: Tensor) -> Tensor:
     return S._unsafe_view(prod, out_shape)
 
 
-def matmul(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+def matmul(input: Tensor, other: Any) -> Tensor:
     """torch.matmul: dot, mv, mm, folded mm/mv or broadcast bmm depending on the ranks."""
     _check_tensor(input, "matmul", "input", 1)
     _check_tensor(other, "matmul", "other", 2)
@@ -495,7 +495,7 @@ def _as_method(fn: Any, op: str, arg_names: tuple[str, ...]) -> Any:
 
 
 # --------------------------------------------------------------------------- kron / tensordot
-def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def kron(input: Tensor, other: Tensor) -> Tensor:
     """torch's KronImpl: interleave singleton dims, multiply, fold the pairs back together."""
     n = max(input.ndim, other.ndim)
     pad_a, pad_b = n - input.ndim, n - other.ndim
@@ -574,7 +574,7 @@ class AddbmmBackward0(Node):
         return gi, g1, g2
 
 
-def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
@@ -660,7 +660,7 @@ class AddmvBackward0(Node):
         return g_self, g_mat, g_vec
 
 
-def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     for pos, (name, t) in enumerate((("input", input), ("mat", mat), ("vec", vec)), start=1):
         _check_tensor(t, "addmv", name, pos)
     if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
@@ -699,7 +699,7 @@ class AddrBackward0(Node):
         return g_self, g1, g2
 
 
-def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     for pos, (name, t) in enumerate((("input", input), ("vec1", vec1), ("vec2", vec2)), start=1):
         _check_tensor(t, "addr", name, pos)
     for name, t in (("vec1", vec1), ("vec2", vec2)):
@@ -731,7 +731,7 @@ class BaddbmmBackward0(Node):
         return g_self, g1, g2
 
 
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     for pos, (name, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), start=1):
         _check_tensor(t, "baddbmm", name, pos)
     if batch1._data.dtype == np.bool_ and batch1.ndim == 3 and batch2.ndim == 3:

@@ -15,7 +15,7 @@ from .pointwise import _check_tensor, _scalar_name, _scalar_or_tensor, _xp
 
 # --------------------------------------------------------------------------- comparisons and logic (no grad)
 def _compare(name: str, fn: Any) -> Any:
-    def op(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
+    def op(input: Any, other: Any, *, out: Any = None) -> Any:
         if not _scalar_or_tensor(other):
             if name in ("eq", "ne"):
                 return NotImplemented  # x == "abc" falls back to Python's identity comparison
@@ -37,7 +37,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def _logical(name: str, fn: Any) -> Any:
-    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    def op(input: Tensor, other: Any) -> Tensor:
         a, b, _ = binary_arrays(input, other)
         return Tensor._make(fn(_xp(a), a.astype(bool), b.astype(bool)))
 
@@ -50,12 +50,12 @@ logical_or = _logical("logical_or", lambda xp, a, b: xp.logical_or(a, b))
 logical_xor = _logical("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
 
 
-def logical_not(input: Tensor) -> Tensor:  # noqa: A002
+def logical_not(input: Tensor) -> Tensor:
     return Tensor._make(_xp(input._data).logical_not(input._data))
 
 
 def _bitwise(name: str, fn: Any) -> Any:
-    def op(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    def op(input: Tensor, other: Any) -> Tensor:
         a, b, dt = binary_arrays(input, other)
         if dt.category >= 2:
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_scalar_name(dt)}'")
@@ -70,42 +70,42 @@ bitwise_or = _bitwise("bitwise_or", lambda a, b: a | b)
 bitwise_xor = _bitwise("bitwise_xor", lambda a, b: a ^ b)
 
 
-def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
+def bitwise_not(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "f":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
     return Tensor._make(~input._data)
 
 
-def isnan(input: Tensor) -> Tensor:  # noqa: A002
+def isnan(input: Tensor) -> Tensor:
     return Tensor._make(_xp(input._data).isnan(input._data))
 
 
-def isinf(input: Tensor) -> Tensor:  # noqa: A002
+def isinf(input: Tensor) -> Tensor:
     return Tensor._make(_xp(input._data).isinf(input._data))
 
 
-def isfinite(input: Tensor) -> Tensor:  # noqa: A002
+def isfinite(input: Tensor) -> Tensor:
     return Tensor._make(_xp(input._data).isfinite(input._data))
 
 
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     a, b, _ = binary_arrays(input, other)
     return bool(_xp(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
+def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     a, b, _ = binary_arrays(input, other)
     return Tensor._make(_xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+def equal(input: Tensor, other: Tensor) -> bool:
     if input.shape != other.shape:
         return False
     a, b, _ = binary_arrays(input, other)
     return bool((a == b).all())
 
 
-def signbit(input: Tensor) -> Tensor:  # noqa: A002
+def signbit(input: Tensor) -> Tensor:
     _check_tensor("signbit", input)
     a = input._data
     if a.dtype.kind == "f":

@@ -26,9 +26,7 @@ from ._util import check_broadcast, check_common_device, grad_recording, needs, 
 from .inplace import check_inplace, commit, inplace_method, scalar_type_name
 from .shape import _select, _view_result, slice_dim, unsqueeze
 
-_BAD_INDEX = (
-    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {})"
-)
+_BAD_INDEX = "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {})"
 _SEQ_WARNING = (
     "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; "
     "use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
@@ -204,7 +202,7 @@ class IndexPutBackward0(Node):
         return g_self, g_values
 
 
-def _index(input: Tensor, key: tuple) -> Tensor:  # noqa: A002
+def _index(input: Tensor, key: tuple) -> Tensor:
     """``input[key]`` for a normalised advanced key (slices and int64 arrays): a copy."""
     out = Tensor._make(input._data[key])
     if grad_recording(input):
@@ -223,7 +221,7 @@ def _add_at(xp: Any, arr: Any, key: tuple, values: Any) -> None:
         cupyx.scatter_add(arr, key, values)
 
 
-def _index_put(input: Tensor, key: tuple, values: Tensor, accumulate: bool, source: Any = None) -> Tensor:  # noqa: A002
+def _index_put(input: Tensor, key: tuple, values: Tensor, accumulate: bool, source: Any = None) -> Tensor:
     """Out-of-place ``input.index_put(key, values, accumulate)``.
 
     ``source`` is what the user assigned in ``x[idx] = source``: a tensor there must already have x's dtype,
@@ -253,7 +251,7 @@ def _index_put(input: Tensor, key: tuple, values: Tensor, accumulate: bool, sour
     return out
 
 
-def _put_key(input: Tensor, indices: Any) -> tuple:  # noqa: A002
+def _put_key(input: Tensor, indices: Any) -> tuple:
     """torch.index_put's ``indices`` (a tuple of tensors or None) as a normalised key."""
     adv: dict[int, Any] = {}
     dim = 0
@@ -284,7 +282,7 @@ def _check_put_dtype(dest: Tensor, values: Any) -> None:
         )
 
 
-def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
+def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
     return _index_put(input, _put_key(input, indices), _value_tensor(input, values), accumulate)
 
 
@@ -362,7 +360,7 @@ class IndexSelectBackward0(Node):
         return (_index_put(zeros, self.key, grad, accumulate=True),)
 
 
-def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     check_common_device("_index_select", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
     if index._data.dtype not in (np.int32, np.int64):
@@ -382,7 +380,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     return out
 
 
-def _gather_key(input: Tensor, d: int, index: Tensor, what: str) -> tuple:  # noqa: A002
+def _gather_key(input: Tensor, d: int, index: Tensor, what: str) -> tuple:
     """Full advanced key addressing ``input[..., index[i], ...]`` for each position of ``index``."""
     if index._data.dtype != np.int64:
         raise RuntimeError(f"{what}(): Expected dtype int64 for index")
@@ -412,7 +410,7 @@ def _flat(t: Tensor) -> Tensor:
     return t.reshape(1) if t.ndim == 0 else t
 
 
-def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:  # noqa: A002
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     check_common_device("gather", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
     key = _gather_key(input, d, index, "gather")
@@ -426,12 +424,16 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     return out
 
 
-def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     d = wrap_dims(dim, input.ndim)[0]
-    shape = list(np.broadcast_shapes(tuple(s for i, s in enumerate(input.shape) if i != d),
-                                     tuple(s for i, s in enumerate(indices.shape) if i != d)))
+    shape = list(
+        np.broadcast_shapes(
+            tuple(s for i, s in enumerate(input.shape) if i != d),
+            tuple(s for i, s in enumerate(indices.shape) if i != d),
+        )
+    )
     in_shape = [*shape[:d], input._data.shape[d], *shape[d:]]
     ix_shape = [*shape[:d], indices._data.shape[d], *shape[d:]]
     return gather(input.expand(in_shape), d, indices.expand(ix_shape))
@@ -457,7 +459,7 @@ class ScatterAddBackward0(Node):
         return grad, (gather(grad, self.dim, self.index) if needs(self, 1) else None)
 
 
-def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: str) -> Tensor:  # noqa: A002
+def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: str) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
     key = _gather_key(input, d, index, what)
     arr = input._data.reshape(input._data.shape or (1,)).copy()
@@ -481,13 +483,15 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: 
     return out
 
 
-def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None) -> Tensor:  # noqa: A002
+def scatter(
+    input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None
+) -> Tensor:
     if reduce is not None:
         raise NotImplementedError("scatter(reduce=...) is not supported by reference_engine")
     return _scatter(input, dim, index, value if src is None else src, add=False, what="scatter")
 
 
-def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     return _scatter(input, dim, index, src, add=True, what="scatter_add")
 
 
@@ -509,11 +513,9 @@ class MaskedFillBackward1(Node):
         return g_self, g_val
 
 
-def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     if mask._data.dtype != np.bool_:
-        raise RuntimeError(
-            f"masked_fill_ only supports boolean masks, but got mask with dtype {_c10_name(mask.dtype)}"
-        )
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {_c10_name(mask.dtype)}")
     xp = input._xp
     if isinstance(value, Tensor):
         if value.ndim:
@@ -562,7 +564,7 @@ class TakeBackward0(Node):
         return (flat.reshape(self.self_sizes),)
 
 
-def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
+def take(input: Tensor, index: Tensor) -> Tensor:
     R._check_tensor("take", input)
     if index._data.dtype != np.int64:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {scalar_type_name(index.dtype)}")
@@ -588,7 +590,7 @@ class MaskedSelectBackward0(Node):
         return (_index_put(zeros, (self.positions,), grad, accumulate=False).reshape(self.shape),)
 
 
-def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     R._check_tensor("masked_select", input)
     if mask._data.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
@@ -606,7 +608,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
 
 
 # --------------------------------------------------------------------------- index_add / index_fill / index_copy
-def _index_arg(input: Tensor, d: int, index: Tensor, what: str) -> Any:  # noqa: A002
+def _index_arg(input: Tensor, d: int, index: Tensor, what: str) -> Any:
     """The index as int64 with each op's own checks: index_fill wraps negative indices, index_add and
     index_copy refuse them (and each words the error and picks the exception type its own way)."""
     dt = index._data.dtype
@@ -630,7 +632,7 @@ def _index_arg(input: Tensor, d: int, index: Tensor, what: str) -> Any:  # noqa:
     return idx % max(size, 1)
 
 
-def _check_source(input: Tensor, d: int, idx: Any, source: Tensor, what: str) -> None:  # noqa: A002
+def _check_source(input: Tensor, d: int, idx: Any, source: Tensor, what: str) -> None:
     if what == "index_add_":
         if source.dtype is not input.dtype:
             raise RuntimeError(
@@ -695,11 +697,11 @@ def _select_grad(grad: Tensor, d: int, index: Tensor, source_sizes: tuple) -> Te
     return g.reshape(source_sizes) if g._data.shape != source_sizes else g
 
 
-def _dim_key(input: Tensor, d: int, idx: Any) -> tuple:  # noqa: A002
+def _dim_key(input: Tensor, d: int, idx: Any) -> tuple:
     return (*(slice(None),) * d, idx) if input.ndim else (idx,)
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
     idx = _index_arg(input, d, index, "index_add_")
     _check_source(input, d, idx, source, "index_add_")
@@ -718,7 +720,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     return out
 
 
-def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
     idx = _index_arg(input, d, index, "index_copy_")
     _check_source(input, d, idx, source, "index_copy_")
@@ -733,7 +735,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     return out
 
 
-def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(
@@ -758,7 +760,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
 
 
 def repeat_interleave(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     repeats: Any = None,
     dim: int | None = None,
     *,

@@ -76,7 +76,9 @@ def commit(self: Tensor, result: Tensor) -> Tensor:
             )
     src, dst = result.dtype, self.dtype
     if src is not dst and not _can_cast(src, dst):
-        raise RuntimeError(f"result type {scalar_type_name(src)} can't be cast to the desired output type {scalar_type_name(dst)}")
+        raise RuntimeError(
+            f"result type {scalar_type_name(src)} can't be cast to the desired output type {scalar_type_name(dst)}"
+        )
     node = result._grad_fn
     if node is not None:
         _detach_saved_self(node, self)
@@ -280,4 +282,3 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         else:
             _rebase_view(self, node)
     return self
-

@@ -117,7 +117,7 @@ def column_stack(tensors: Any) -> Tensor:
 
 
 # --------------------------------------------------------------------------- tensor_split / broadcast_tensors
-def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     if input.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = wrap_dims(dim, input.ndim)[0]
@@ -213,7 +213,7 @@ def block_diag(*tensors: Tensor) -> Tensor:
 
 
 # --------------------------------------------------------------------------- hsplit / vsplit / dsplit
-def _dim_split(name: str, input: Tensor, sections: Any, min_dim: int, d: int) -> tuple[Tensor, ...]:  # noqa: A002
+def _dim_split(name: str, input: Tensor, sections: Any, min_dim: int, d: int) -> tuple[Tensor, ...]:
     if input.ndim < min_dim:
         raise RuntimeError(
             f"torch.{name} requires a tensor with at least {min_dim} dimension, "
@@ -229,15 +229,15 @@ def _dim_split(name: str, input: Tensor, sections: Any, min_dim: int, d: int) ->
     return tensor_split(input, sections, d)
 
 
-def hsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
     return _dim_split("hsplit", input, indices_or_sections, 1, 1 if input.ndim > 1 else 0)
 
 
-def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
     return _dim_split("vsplit", input, indices_or_sections, 2, 0)
 
 
-def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
     return _dim_split("dsplit", input, indices_or_sections, 3, 2)
 
 
@@ -258,7 +258,7 @@ class UnbindBackward0(Node):
         return (stack(list(grads), self.dim),)
 
 
-def _multi_view(input: Tensor, arrs: list, replays: list, node_cls: type, dim: int) -> tuple[Tensor, ...]:  # noqa: A002
+def _multi_view(input: Tensor, arrs: list, replays: list, node_cls: type, dim: int) -> tuple[Tensor, ...]:
     outs = tuple(make_view(input, a, r) for a, r in zip(arrs, replays, strict=True))
     if grad_recording(input):
         node = node_cls()
@@ -267,7 +267,7 @@ def _multi_view(input: Tensor, arrs: list, replays: list, node_cls: type, dim: i
     return outs
 
 
-def _split_pieces(input: Tensor, d: int, sizes: list[int], node_cls: type) -> tuple[Tensor, ...]:  # noqa: A002
+def _split_pieces(input: Tensor, d: int, sizes: list[int], node_cls: type) -> tuple[Tensor, ...]:
     arrs, replays, off = [], [], 0
     for s in sizes:
         key = (slice(None),) * d + (slice(off, off + s), Ellipsis)
@@ -300,11 +300,11 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     return _split_pieces(tensor, d, sizes, SplitBackward0)
 
 
-def tensor_split_sections(input: Tensor, sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+def tensor_split_sections(input: Tensor, sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     return split(input, sections, dim)
 
 
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if input.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -317,7 +317,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
     return split(input, step, d)
 
 
-def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     if input.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = wrap_dims(dim, input.ndim)[0]
@@ -355,9 +355,7 @@ def _tensor_list(tensors: Any, fn: str) -> list[Tensor]:
         )
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(
-                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
-            )
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     return list(tensors)
 
 

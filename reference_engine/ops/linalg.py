@@ -173,7 +173,7 @@ def inv(A: Tensor) -> Tensor:
     return out
 
 
-def inverse(input: Tensor) -> Tensor:  # noqa: A002
+def inverse(input: Tensor) -> Tensor:
     """torch.inverse: the same op as linalg.inv."""
     _check_tensor(input, "inverse", "input", 1)
     return inv(input)
@@ -230,7 +230,7 @@ def _slogdet(fn: str, A: Tensor, cls: type) -> Any:
     return cls(*outs)
 
 
-def det(input: Tensor) -> Tensor:  # noqa: A002
+def det(input: Tensor) -> Tensor:
     """torch.det: linalg.det under its top-level name."""
     _check_tensor(input, "det", "input", 1)
     return linalg_det(input)
@@ -241,13 +241,13 @@ def linalg_slogdet(A: Tensor) -> Any:
     return _slogdet("linalg.slogdet", A, _SLOGDET)
 
 
-def slogdet(input: Tensor) -> Any:  # noqa: A002
+def slogdet(input: Tensor) -> Any:
     """torch.slogdet: linalg.slogdet under torch's top-level result name."""
     _check_tensor(input, "slogdet", "input", 1)
     return _slogdet("linalg.slogdet", input, _TSLOGDET)
 
 
-def logdet(input: Tensor) -> Tensor:  # noqa: A002
+def logdet(input: Tensor) -> Tensor:
     """torch.logdet: log(det), NaN for a negative determinant (torch: where(sign == -1, nan, logabsdet))."""
     _check_tensor(input, "logdet", "input", 1)
     sign, logabs = _slogdet("linalg.slogdet", input, _TSLOGDET)
@@ -377,7 +377,7 @@ _CHOLESKY_WARNING = (
 )
 
 
-def cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """torch.cholesky (deprecated): warns, then linalg.cholesky with its own node and error prefix."""
     _check_tensor(input, "cholesky", "input", 1)
     warnings.warn(_CHOLESKY_WARNING, UserWarning, stacklevel=2)
@@ -596,7 +596,7 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
     return out
 
 
-def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     """torch.pinverse: linalg.pinv with ``rtol=rcond``."""
     return pinv(input, rtol=rcond)
 
@@ -625,7 +625,7 @@ class LinalgCrossBackward0(Node):
         return g_self, g_other
 
 
-def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     """torch.linalg.cross: the cross product along ``dim`` (size 3), broadcasting the other dims."""
     _check_tensor(input, "linalg_cross", "input", 1)
     _check_tensor(other, "linalg_cross", "other", 2)
@@ -648,7 +648,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # n
     return out
 
 
-def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """torch.cross: ``dim=None`` picks the first dim of size 3, with torch's deprecation warning."""
     if dim is None:
         warnings.warn(
@@ -666,7 +666,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
 # --------------------------------------------------------------------------- norms
 def vector_norm(
     x: Tensor,
-    ord: Any = 2,  # noqa: A002
+    ord: Any = 2,
     dim: Any = None,
     keepdim: bool = False,
     *,
@@ -693,7 +693,7 @@ def _matrix_dims(fn: str, A: Tensor, dim: Any) -> tuple[int, int]:
 
 def matrix_norm(
     A: Tensor,
-    ord: Any = "fro",  # noqa: A002
+    ord: Any = "fro",
     dim: Any = (-2, -1),
     keepdim: bool = False,
     *,
@@ -734,7 +734,7 @@ def matrix_norm(
 
 def linalg_norm(
     A: Tensor,
-    ord: Any = None,  # noqa: A002
+    ord: Any = None,
     dim: Any = None,
     keepdim: bool = False,
     *,
@@ -760,7 +760,7 @@ def linalg_norm(
     return vector_norm(A, ord, None, keepdim, dtype=dtype)
 
 
-def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:
     """torch.norm / Tensor.norm: the vector norms of ``_vector_norm`` (torch's linalg.vector_norm), plus p='nuc'
     (a matrix norm)."""
     if p == "nuc":
@@ -769,7 +769,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
 
 
 # --------------------------------------------------------------------------- matrix_power
-def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
+def matrix_power(input: Tensor, n: int) -> Tensor:
     """torch.matrix_power (linalg.matrix_power): repeated squaring, with torch's order of products."""
     _check_tensor(input, "matrix_power", "input", 1)
     if input._data.ndim < 2:
@@ -895,7 +895,7 @@ _LEGACY_QR = _return_type("qr", ("Q", "R"))
 _QR_WARNED = False
 
 
-def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:  # noqa: A002
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
     """The legacy torch.svd: linalg.svd with V = Vh.mH; without ``compute_uv``, U and V are full-size zeros."""
     if not compute_uv:
         s = _svd("linalg.svd", input, False, False)
@@ -909,7 +909,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:  # no
     return _LEGACY_SVD(u, s, S.transpose(vh, -2, -1))
 
 
-def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002
+def qr(input: Tensor, some: bool = True) -> Any:
     global _QR_WARNED
     if not _QR_WARNED:  # TORCH_WARN_ONCE
         _QR_WARNED = True
@@ -967,7 +967,7 @@ class LinalgMatrixExpBackward0(Node):
         return (S._slice(S._slice(big, big.ndim - 2, 0, n, 1), big.ndim - 1, n, 2 * n, 1),)
 
 
-def matrix_exp(input: Tensor) -> Tensor:  # noqa: A002
+def matrix_exp(input: Tensor) -> Tensor:
     R._check_tensor("matrix_exp", input)
     a = input._data
     if a.ndim < 2:
@@ -990,16 +990,6 @@ def matrix_exp(input: Tensor) -> Tensor:  # noqa: A002
         record(node, out, input)
         node.save("self", input)
     return out
-
-
-
-
-
-
-
-
-
-
 
 
 # --------------------------------------------------------------------------- exports

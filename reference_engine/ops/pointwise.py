@@ -65,7 +65,7 @@ def _type_name(d: D.dtype) -> str:
     return d.tensor_type[: -len("Tensor")]
 
 
-def _check_tensor(name: str, input: Any) -> None:  # noqa: A002
+def _check_tensor(name: str, input: Any) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
@@ -90,7 +90,7 @@ class RsubBackward1(Node):
         return (-grad if self.alpha == 1 else -grad * self.alpha,)
 
 
-def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     _check_operand(other, "add")
     a, b, dt = binary_operands(input, other, half_scalar=True)
     alpha = _half_alpha(alpha, dt)
@@ -112,7 +112,7 @@ def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
     return np.float32(np.float16(alpha)) if dt is D.float16 and alpha != 1 else alpha
 
 
-def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:  # noqa: A002
+def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
     node = AddBackward0()
     node.alpha = alpha
     record(node, result, input, other)
@@ -125,7 +125,7 @@ def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> Non
         )
 
 
-def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  # noqa: A002
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     _check_operand(other, "sub")
     a, b, dt = binary_operands(input, other, half_scalar=True)
     alpha = _half_alpha(alpha, dt)
@@ -140,13 +140,13 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:  
     return _maybe_out(result, out)
 
 
-def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:  # noqa: A002
+def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
     node = SubBackward0()
     node.alpha = alpha
     record(node, result, input, other)
 
 
-def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """other - alpha * input (what ``2 - x`` calls)."""
     if isinstance(other, Tensor):
         return _rsub_tensor(input, other, alpha)
@@ -162,7 +162,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     return result
 
 
-def record_rsub(result: Tensor, input: Tensor, other: Any = None, alpha: Any = 1) -> None:  # noqa: A002
+def record_rsub(result: Tensor, input: Tensor, other: Any = None, alpha: Any = 1) -> None:
     """``number - tensor``: only the tensor has an edge (RsubBackward1)."""
     node = RsubBackward1()
     node.alpha = alpha
@@ -176,7 +176,7 @@ class RsubBackward0(Node):
         return ga, grad
 
 
-def _rsub_tensor(input: Tensor, other: Tensor, alpha: Any) -> Tensor:  # noqa: A002
+def _rsub_tensor(input: Tensor, other: Tensor, alpha: Any) -> Tensor:
     with grad_mode.no_grad():
         result = sub(other, input, alpha=alpha)
     if grad_recording(input, other):
@@ -211,7 +211,7 @@ class _MulScalarBackward0(Node):
 _MulScalarBackward0.__name__ = _MulScalarBackward0.__qualname__ = "MulBackward0"
 
 
-def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
+def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:
     _check_operand(other, "mul")
     a, b, dt = binary_operands(input, other)
     if dt is D.bool_:
@@ -227,7 +227,7 @@ def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
     return _maybe_out(result, out)
 
 
-def record_mul(result: Tensor, input: Any, other: Any, scalar: bool) -> None:  # noqa: A002
+def record_mul(result: Tensor, input: Any, other: Any, scalar: bool) -> None:
     """``scalar``: ``other`` is a Python number used as is (not promoted to an array)."""
     if scalar and isinstance(input, Tensor):
         node: Node = _MulScalarBackward0()
@@ -260,7 +260,7 @@ class DivBackward2(Node):
         return z, z if needs(self, 1) else None
 
 
-def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = None) -> Tensor:  # noqa: A002
+def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = None) -> Tensor:
     _check_operand(other, "div")
     if rounding_mode not in (None, "trunc", "floor"):
         raise RuntimeError(
@@ -301,7 +301,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
     return _maybe_out(result, out)
 
 
-def record_div(result: Tensor, input: Any, other: Any) -> None:  # noqa: A002
+def record_div(result: Tensor, input: Any, other: Any) -> None:
     node = DivBackward0()
     record(node, result, input, other)
     node.save("other", to_tensor(other, result))
@@ -314,11 +314,11 @@ def _int_trunc_div(xp: Any, a: Any, b: Any) -> Any:
     return q + ((q < 0) & (q * b != a))
 
 
-def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+def true_divide(input: Any, other: Any) -> Tensor:
     return div(input, other)
 
 
-def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+def floor_divide(input: Any, other: Any) -> Tensor:
     """div(rounding_mode="floor") values, but torch records no derivative for it."""
     with grad_mode.no_grad():
         result = div(input, other, rounding_mode="floor")
@@ -381,7 +381,7 @@ class NoDerivative(Node):
 NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"  # type(y.grad_fn).__name__ in torch
 
 
-def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_node: type) -> Tensor:  # noqa: A002
+def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_node: type) -> Tensor:
     _check_operand(other, fn_name)
     a, b, dt = binary_arrays(input, other)
     xp = _xp(a)
@@ -410,17 +410,17 @@ def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_no
     return result
 
 
-def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+def remainder(input: Any, other: Any) -> Tensor:
     """Python-style modulo: the result has the sign of ``other``."""
     return _mod_like(input, other, "remainder", RemainderBackward0, RemainderBackward1)
 
 
-def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
+def fmod(input: Any, other: Any) -> Tensor:
     """C-style modulo: the result has the sign of ``input``."""
     return _mod_like(input, other, "fmod", FmodBackward0, FmodBackward1)
 
 
-def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
+def reciprocal(input: Tensor) -> Tensor:
     dt = float_dtype_of(input)
     res = _unary_compute(input, dt, lambda xp, a: 1 / a)
     result = Tensor._make(res)
@@ -490,7 +490,7 @@ def _pow_dtype(base: Any, exponent: Any) -> D.dtype:
     return D.result_type(base, exponent)
 
 
-def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001, A002
+def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
     a, b, dt = binary_operands(input, exponent, half_scalar=True)
@@ -548,11 +548,11 @@ def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
     return result
 
 
-def square(input: Tensor) -> Tensor:  # noqa: A002
+def square(input: Tensor) -> Tensor:
     return pow(input, 2)
 
 
-def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+def float_power(input: Any, exponent: Any) -> Tensor:
     base = input.to(D.float64) if isinstance(input, Tensor) else float(input)
     exp_ = exponent.to(D.float64) if isinstance(exponent, Tensor) else float(exponent)
     return pow(base, exp_)
@@ -634,7 +634,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
     """
     fast = ufunc if _EXTOBJ is not None else None
 
-    def op(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+    def op(input: Tensor, *, out: Any = None) -> Tensor:
         a = input._data if isinstance(input, Tensor) else None
         if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4 and out is None:
             token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
@@ -643,7 +643,9 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
             finally:
                 _EXTOBJ.reset(token)
             if grad_mode._state.enabled and (
-                input._requires_grad or input._grad_fn is not None or (input._base is not None and grad_recording(input))
+                input._requires_grad
+                or input._grad_fn is not None
+                or (input._base is not None and grad_recording(input))
             ):
                 node = backward()
                 record(node, result, input)
@@ -681,7 +683,7 @@ class NegBackward0(Node):
         return (-grad,)
 
 
-def neg(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+def neg(input: Tensor, *, out: Any = None) -> Tensor:
     if input._data.dtype == bool:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
@@ -702,7 +704,7 @@ class AbsBackward0(Node):
         return (grad * self.saved("self").sign(),)
 
 
-def abs(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A001, A002
+def abs(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A001
     if input._data.dtype == bool:
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     result = Tensor._make(_xp(input._data).abs(input._data))
@@ -910,15 +912,19 @@ erf = _unary("erf", _erf, ErfBackward0, "self")
 # torch's formula; exp(-x) overflowing to inf gives the right limit 0
 sigmoid = _unary("sigmoid", lambda xp, a: 1 / (1 + xp.exp(-a)), SigmoidBackward0, "result")
 relu = _unary("relu", lambda xp, a: xp.maximum(a, a.dtype.type(0)), ReluBackward0, "result", floating=False)
-floor = _unary("floor", lambda xp, a: xp.floor(a) if a.dtype.kind == "f" else a.copy(), FloorBackward0, "", floating=False)
+floor = _unary(
+    "floor", lambda xp, a: xp.floor(a) if a.dtype.kind == "f" else a.copy(), FloorBackward0, "", floating=False
+)
 ceil = _unary("ceil", lambda xp, a: xp.ceil(a) if a.dtype.kind == "f" else a.copy(), CeilBackward0, "", floating=False)
-trunc = _unary("trunc", lambda xp, a: xp.trunc(a) if a.dtype.kind == "f" else a.copy(), TruncBackward0, "", floating=False)
+trunc = _unary(
+    "trunc", lambda xp, a: xp.trunc(a) if a.dtype.kind == "f" else a.copy(), TruncBackward0, "", floating=False
+)
 fix = trunc
 sign = _unary("sign", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SignBackward0, "", floating=False)
 sgn = _unary("sgn", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SgnBackward0, "", floating=False)
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
     """Round half to even, like torch (and NumPy)."""
     if input._data.dtype == bool:
         raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
@@ -970,7 +976,7 @@ class ClampBackward0(Node):
         return g_self, g_min, g_max
 
 
-def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -996,7 +1002,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -
     return _maybe_out(result, out)
 
 
-def _clamp_tensor(input: Tensor, lo: Any, hi: Any) -> Tensor:  # noqa: A002
+def _clamp_tensor(input: Tensor, lo: Any, hi: Any) -> Tensor:
     check_same_device(input, lo, hi)
     dt = D.result_type(input, *(v for v in (lo, hi) if v is not None))
     like = input._data
@@ -1055,7 +1061,7 @@ class ClampMaxBackward1(Node):
         return ga, gb
 
 
-def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:  # noqa: A002
+def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:
     """clamp_min / clamp_max: clamp's values, with their own nodes."""
     is_min = side == "min"
     with grad_mode.no_grad():
@@ -1074,11 +1080,11 @@ def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:  # noqa: A0
     return result
 
 
-def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+def clamp_min(input: Tensor, min: Any) -> Tensor:
     return _clamp_one_side(input, min, "min")
 
 
-def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+def clamp_max(input: Tensor, max: Any) -> Tensor:
     return _clamp_one_side(input, max, "max")
 
 
@@ -1105,7 +1111,7 @@ def _minmax_backward(node: Node, grad: Tensor, lose_self: str) -> tuple:
     return ga, gb
 
 
-def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> Tensor:  # noqa: A002
+def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> Tensor:
     if not isinstance(other, Tensor):
         raise TypeError(f"{pick}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     a, b, dt = binary_arrays(input, other)
@@ -1120,11 +1126,11 @@ def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> T
     return result
 
 
-def maximum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+def maximum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
     return _binary_minmax(input, other, "maximum", MaximumBackward0)
 
 
-def minimum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
+def minimum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
     return _binary_minmax(input, other, "minimum", MinimumBackward0)
 
 
@@ -1137,7 +1143,7 @@ class WhereBackward0(Node):
         return ga, gb
 
 
-def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)  # type: ignore[attr-defined]
     if not isinstance(condition, Tensor):
@@ -1179,7 +1185,7 @@ class LerpBackward1(Node):
         return ga, gb, gw
 
 
-def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as torch does (exact at weight 0 and 1)."""
     a, b, dt = binary_arrays(input, end)
     w = as_array(weight, dt, a)
@@ -1224,13 +1230,16 @@ class AddcdivBackward0(Node):
         return grad, g1, g2
 
 
-def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
+def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:
     with grad_mode.no_grad():
         same = all(t._data.dtype == input._data.dtype and type(t._data) is np.ndarray for t in (tensor1, tensor2))
         if input._data.dtype == np.float16 and same:
             result = _addc_half(input, tensor1, tensor2, value, divide)
-        elif same and input._data.dtype in (np.float32, np.float64) and type(input._data) is np.ndarray and (
-            _broadcastable(input, tensor1, tensor2)
+        elif (
+            same
+            and input._data.dtype in (np.float32, np.float64)
+            and type(input._data) is np.ndarray
+            and (_broadcastable(input, tensor1, tensor2))
         ):
             result = _addc_float(input, tensor1, tensor2, value, divide)
         else:
@@ -1254,7 +1263,7 @@ def _broadcastable(*tensors: Tensor) -> bool:
     return True
 
 
-def _addc_float(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
+def _addc_float(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:
     """torch's CPU kernels (found by experiment, bit-identical): addcmul is fma(value * t1, t2, self),
     the compiler fusing the last multiply with the add; addcdiv is (value * t1) / t2 + self."""
     a = input._data
@@ -1271,7 +1280,7 @@ def _addc_float(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, div
     return Tensor._make(np.array(np.broadcast_to(res, shape), dtype=a.dtype, order="C"))  # 0-d stays 0-d
 
 
-def _addc_half(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:  # noqa: A002
+def _addc_half(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:
     """Half addcmul/addcdiv: ``input + value * t1 (*|/) t2`` in float32, rounded to half once."""
     a, t1, t2 = (t._data.astype(np.float32) for t in (input, tensor1, tensor2))
     v = np.float32(value)
@@ -1280,11 +1289,11 @@ def _addc_half(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divi
     return Tensor._make(res.astype(np.float16))
 
 
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     return _addc(input, tensor1, tensor2, value, divide=False)
 
 
-def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     return _addc(input, tensor1, tensor2, value, divide=True)
 
 
@@ -1311,7 +1320,7 @@ class NanToNumBackward0(Node):
 
 
 def nan_to_num(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     nan: float = 0.0,
     posinf: float | None = None,
     neginf: float | None = None,
@@ -1339,7 +1348,7 @@ class NextafterBackward0(Node):
         return (grad if needs(self, 0) else None), (grad * 0 if needs(self, 1) else None)
 
 
-def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def nextafter(input: Tensor, other: Tensor) -> Tensor:
     a, b, dt = binary_arrays(input, other)
     if not dt.is_floating_point:
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_type_name(dt)}'")
@@ -1355,7 +1364,7 @@ def _tensor_other(name: str, other: Any) -> None:
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
 
 
-def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> tuple[Any, Any, D.dtype]:  # noqa: A002
+def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> tuple[Any, Any, D.dtype]:
     """Both operands in the promoted dtype; integer results become the default float (``int_to_float``) or
     raise torch's "not implemented" error. Half computes in float32 (callers round back)."""
     _check_tensor(name, input)
@@ -1369,7 +1378,7 @@ def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> t
     return a.astype(calc, copy=False), b.astype(calc, copy=False), dt
 
 
-def _binary_result(node_cls: type, input: Tensor, other: Tensor, res: Any, dt: D.dtype, save: tuple) -> Tensor:  # noqa: A002
+def _binary_result(node_cls: type, input: Tensor, other: Tensor, res: Any, dt: D.dtype, save: tuple) -> Tensor:
     out = Tensor._make(res.astype(dt.np, copy=False))
     if grad_recording(input, other):
         node = node_cls()
@@ -1393,7 +1402,7 @@ class Atan2Backward0(Node):
         return ga, gb
 
 
-def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def atan2(input: Tensor, other: Tensor) -> Tensor:
     a, b, dt = _float_binary("atan2", input, other, int_to_float=True)
     with _errstate(input._xp):
         res = input._xp.arctan2(a, b)
@@ -1412,7 +1421,7 @@ class HypotBackward0(Node):
         return ga, gb
 
 
-def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def hypot(input: Tensor, other: Tensor) -> Tensor:
     a, b, dt = _float_binary("hypot", input, other, int_to_float=False)
     with _errstate(input._xp):
         res = input._xp.hypot(a, b)
@@ -1437,14 +1446,14 @@ class Logaddexp2Backward0(Node):
         return ga, gb
 
 
-def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     a, b, dt = _float_binary("logaddexp", input, other, int_to_float=False)
     with _errstate(input._xp):
         res = input._xp.logaddexp(a, b)
     return _binary_result(LogaddexpBackward0, input, other, res, dt, ("self", "other"))
 
 
-def logaddexp2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     a, b, dt = _float_binary("logaddexp2", input, other, int_to_float=False)
     with _errstate(input._xp):
         res = input._xp.logaddexp2(a, b)
@@ -1472,7 +1481,7 @@ class CopysignBackward1(_CopysignSelf):
         return (self._self_grad(grad),)
 
 
-def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+def copysign(input: Tensor, other: Any) -> Tensor:
     _check_tensor("copysign", input)
     if isinstance(other, Tensor):
         check_broadcast(input._data.shape, other._data.shape)
@@ -1496,7 +1505,7 @@ def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     return out
 
 
-def heaviside(input: Tensor, values: Tensor) -> Tensor:  # noqa: A002
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
     _check_tensor("heaviside", input)
     _tensor_other("heaviside", values)
     if input.dtype is not values.dtype:
@@ -1531,7 +1540,7 @@ class Rad2DegBackward0(Node):
         return (grad * (180.0 / math.pi),)
 
 
-def _unary_float(name: str, input: Tensor, fn: Any, node_cls: type, ints: bool) -> Tensor:  # noqa: A002
+def _unary_float(name: str, input: Tensor, fn: Any, node_cls: type, ints: bool) -> Tensor:
     _check_tensor(name, input)
     dt = _FROM_NUMPY[input._data.dtype]
     if dt.category < 2:
@@ -1544,16 +1553,16 @@ def _unary_float(name: str, input: Tensor, fn: Any, node_cls: type, ints: bool) 
     return out
 
 
-def frac(input: Tensor) -> Tensor:  # noqa: A002
+def frac(input: Tensor) -> Tensor:
     return _unary_float("frac", input, lambda xp, a: a - xp.trunc(a), FracBackward0, ints=False)
 
 
-def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
+def deg2rad(input: Tensor) -> Tensor:
     # torch multiplies by the constant rounded to the tensor's compute dtype
     return _unary_float("deg2rad", input, lambda xp, a: a * a.dtype.type(math.pi / 180.0), Deg2RadBackward0, ints=True)
 
 
-def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
+def rad2deg(input: Tensor) -> Tensor:
     return _unary_float("rad2deg", input, lambda xp, a: a * a.dtype.type(180.0 / math.pi), Rad2DegBackward0, ints=True)
 
 

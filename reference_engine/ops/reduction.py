@@ -66,14 +66,8 @@ def _expand_grad(grad: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: 
     return _restore(grad, in_shape, dims, keepdim).expand(in_shape)
 
 
-
-
 def _dtype_of(t: Tensor) -> D.dtype:
     return _FROM_NUMPY[t._data.dtype]
-
-
-
-
 
 
 def _reduce_int_dtype(t: Tensor, dtype: D.dtype | None) -> D.dtype:
@@ -123,7 +117,7 @@ def _torch_order_sum(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
     return _cascade.cascade_sum(a.reshape(-1)).reshape(shape)
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A001, A002
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A001
     _check_tensor("sum", input)
     dt = _reduce_int_dtype(input, dtype)
     a = _as(input, dt)
@@ -157,7 +151,7 @@ class MeanBackward1(Node):
         return (_expand_grad(grad, self.self_sizes, self.dims, self.keepdim) / self.count,)
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     _check_tensor("mean", input)
     src = _dtype_of(input)
     if dtype is None and src.category < 2:
@@ -233,7 +227,7 @@ def _prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
     return t
 
 
-def prod(input: Tensor, dim: Any = _MISSING, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def prod(input: Tensor, dim: Any = _MISSING, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     _check_tensor("prod", input)
     if dim is not _MISSING and dim is not None and not isinstance(dim, int | np.integer):
         raise TypeError(
@@ -297,7 +291,7 @@ def _parse_var_args(name: str, dim: Any, unbiased: Any, keepdim: Any, correction
     return dim, correction, bool(keepdim)
 
 
-def _var_forward(name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: Any, correction: Any) -> tuple:  # noqa: A002
+def _var_forward(name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: Any, correction: Any) -> tuple:
     _check_tensor(name, input)
     if not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError("std and var only support floating point and complex dtypes")
@@ -326,7 +320,7 @@ def _var_forward(name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: Any
 def _var_like(
     name: str,
     node_cls: type,
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     dim: Any,
     unbiased: Any,
     keepdim: Any,
@@ -350,7 +344,7 @@ def _variance_op(name: str, impl: Callable[..., Any]) -> Callable[..., Any]:
     """var, std, var_mean and std_mean share torch's signature (and differ only in what they return)."""
 
     def op(
-        input: Tensor,  # noqa: A002
+        input: Tensor,
         dim: Any = None,
         unbiased: Any = _MISSING,
         keepdim: bool = False,
@@ -423,7 +417,7 @@ MedianBackward1 = type(
 )
 
 
-def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor:  # noqa: A002
+def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor:
     result = Tensor._make(input._xp.asarray(arr, dtype=input._data.dtype))
     if grad_recording(input):
         node = node_cls()
@@ -435,7 +429,7 @@ def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor: 
 
 def _values_and_indices(
     return_type: type,
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     dim: int,
     keepdim: bool,
     values: Any,
@@ -455,7 +449,7 @@ def _values_and_indices(
     return return_type(vals, idx)
 
 
-def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, indices: Any, node_cls: type) -> Any:  # noqa: A002
+def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, indices: Any, node_cls: type) -> Any:
     return _values_and_indices(_RETURN_TYPES[name], input, dim, keepdim, values, indices, node_cls)
 
 
@@ -467,7 +461,7 @@ def _check_dim_arg(name: str, dim: Any) -> None:
         )
 
 
-def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> Any:  # noqa: A002
+def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> Any:
     _check_tensor(name, input)
     if isinstance(dim, Tensor) or other is not None:
         fn = P.maximum if name == "max" else P.minimum
@@ -494,11 +488,11 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> A
     return _dim_select(name, input, d, keepdim, vals, idx, MaxBackward0 if name == "max" else MinBackward0)
 
 
-def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None, out: Any = None) -> Any:  # noqa: A001, A002
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None, out: Any = None) -> Any:  # noqa: A001
     return _max_min("max", input, dim, keepdim, other)
 
 
-def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None, out: Any = None) -> Any:  # noqa: A001, A002
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None, out: Any = None) -> Any:  # noqa: A001
     return _max_min("min", input, dim, keepdim, other)
 
 
@@ -512,7 +506,7 @@ def _median_index(a: Any, d: int) -> Any:
     return xp.take_along_axis(order, k, axis=d)
 
 
-def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
+def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     _check_tensor("median", input)
     xp = input._xp
     a = input._data
@@ -555,7 +549,7 @@ class AmaxBackward0(Node):
 AminBackward0 = type("AminBackward0", (AmaxBackward0,), {"__doc__": "amin: same formula as amax"})
 
 
-def _amax_amin(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
+def _amax_amin(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     a = input._data
     dims = _dims(input, dim)
@@ -573,15 +567,15 @@ def _amax_amin(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # 
     return result
 
 
-def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return _amax_amin("amax", input, dim, keepdim)
 
 
-def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return _amax_amin("amin", input, dim, keepdim)
 
 
-def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
+def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     xp = input._xp
     a = input._data
@@ -601,11 +595,11 @@ def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: 
     return Tensor._make(res.astype(np.int64))
 
 
-def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _arg("argmax", input, dim, keepdim)
 
 
-def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _arg("argmin", input, dim, keepdim)
 
 
@@ -621,7 +615,7 @@ class LogsumexpBackward0(Node):
         return (g * P.exp(x - r),)
 
 
-def logsumexp(input: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tensor:  # noqa: A002
+def logsumexp(input: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tensor:
     _check_tensor("logsumexp", input)
     if dim is _MISSING:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
@@ -648,7 +642,7 @@ def logsumexp(input: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tens
 
 
 # --------------------------------------------------------------------------- all / any / count_nonzero
-def _logical_reduce(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
+def _logical_reduce(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     a = input._data
     dims = _dims(input, dim)
@@ -657,15 +651,15 @@ def _logical_reduce(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor
     return Tensor._make(input._xp.asarray(res).astype(out_dt))
 
 
-def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return _logical_reduce("all", input, dim, keepdim)
 
 
-def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return _logical_reduce("any", input, dim, keepdim)
 
 
-def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     _check_tensor("count_nonzero", input)
     a = input._data
     dims = _dims(input, dim)
@@ -694,7 +688,7 @@ class LogSoftmaxBackward0(Node):
         return (grad - P.exp(y) * sum(grad, self.dim, keepdim=True),)
 
 
-def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> Tensor:  # noqa: A002
+def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> Tensor:
     _check_tensor(name, input)
     if dim is _MISSING:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
@@ -732,11 +726,11 @@ def _softmax_values(xp: Any, a: Any, d: int, log: bool) -> Any:
     return shifted - xp.log(s) if log else e / s
 
 
-def softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None) -> Tensor:
     return _softmax_like("softmax", input, dim, dtype)
 
 
-def log_softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: Any = _MISSING, dtype: D.dtype | None = None) -> Tensor:
     return _softmax_like("log_softmax", input, dim, dtype)
 
 
@@ -747,7 +741,7 @@ class TraceBackward0(Node):
         return (P.where(eye, grad, 0.0).to(grad.dtype),)
 
 
-def trace(input: Tensor) -> Tensor:  # noqa: A002
+def trace(input: Tensor) -> Tensor:
     _check_tensor("trace", input)
     a = input._data
     if a.ndim != 2:
@@ -776,7 +770,7 @@ class RenormBackward0(Node):
         return (P.where(norm > maxnorm, factor * grad - (maxnorm * invnorm * invnorm) * nb, grad),)
 
 
-def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     _check_tensor("renorm", input)
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
@@ -811,7 +805,7 @@ class DistBackward0(Node):
         return (g if needs(self, 0) else None), (-g if needs(self, 1) else None)
 
 
-def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:  # noqa: A002
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     a, b, dt = binary_arrays(input, other)
     if not dt.is_floating_point and not dt.is_complex:
         raise RuntimeError(
@@ -841,7 +835,7 @@ class NansumBackward0(Node):
         return (g * CMP.logical_not(CMP.isnan(x)),)
 
 
-def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     _check_tensor("nansum", input)
     dt = _reduce_int_dtype(input, dtype)
     a = _as(input, dt)
@@ -857,7 +851,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dt
     return out
 
 
-def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     _check_tensor("nanmean", input)
     if not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError(
@@ -899,7 +893,7 @@ StdMeanBackward0 = type("StdMeanBackward0", (_MomentsBackward,), {"is_std": True
 
 def _moments(
     name: str,
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     dim: Any,
     unbiased: Any,
     keepdim: bool,
@@ -995,7 +989,9 @@ def _norm_values(a: Any, xp: Any, p: float, axis: Any, keepdim: bool, shortcut: 
         return (ab**p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
 
 
-def _vector_norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def _vector_norm(
+    input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None
+) -> Tensor:
     _check_tensor("norm", input)
     src = _dtype_of(input)
     if src.category < 2:

@@ -41,7 +41,7 @@ class LogcumsumexpBackward0(Node):
         return (out_pos - out_neg,)
 
 
-def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     R._check_tensor("logcumsumexp", input)
     a = input._data
     if a.dtype.kind not in "fc":
@@ -70,7 +70,7 @@ class CumsumBackward0(Node):
         return (S.flip(cumsum(S.flip(g, self.dim), self.dim), self.dim),)
 
 
-def cumsum(input: Tensor, dim: Any = R._MISSING, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def cumsum(input: Tensor, dim: Any = R._MISSING, *, dtype: D.dtype | None = None) -> Tensor:
     R._check_tensor("cumsum", input)
     if dim is R._MISSING:
         raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
@@ -120,7 +120,7 @@ def _cumprod_backward_with_zeros(g: Tensor, x: Tensor, d: int) -> Tensor:
     return grad_k.movedim(-1, d)
 
 
-def cumprod(input: Tensor, dim: Any = R._MISSING, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A002
+def cumprod(input: Tensor, dim: Any = R._MISSING, *, dtype: D.dtype | None = None) -> Tensor:
     R._check_tensor("cumprod", input)
     if dim is R._MISSING:
         raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
@@ -159,7 +159,7 @@ CummaxBackward0 = type("CummaxBackward0", (_CumMaxMin,), {})
 CumminBackward0 = type("CumminBackward0", (_CumMaxMin,), {})
 
 
-def _cum_extreme(name: str, input: Tensor, dim: int) -> Any:  # noqa: A002
+def _cum_extreme(name: str, input: Tensor, dim: int) -> Any:
     R._check_tensor(name, input)
     d = wrap_dims(dim, input.ndim)[0]
     a = input._data
@@ -191,17 +191,17 @@ def _cum_extreme(name: str, input: Tensor, dim: int) -> Any:  # noqa: A002
     return _RETURN_TYPES[name](values, indices)
 
 
-def cummax(input: Tensor, dim: int) -> Any:  # noqa: A002
+def cummax(input: Tensor, dim: int) -> Any:
     return _cum_extreme("cummax", input, dim)
 
 
-def cummin(input: Tensor, dim: int) -> Any:  # noqa: A002
+def cummin(input: Tensor, dim: int) -> Any:
     return _cum_extreme("cummin", input, dim)
 
 
 # --------------------------------------------------------------------------- diff / rot90
 def diff(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     n: int = 1,
     dim: int = -1,
     prepend: Tensor | None = None,

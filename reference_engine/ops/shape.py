@@ -77,7 +77,7 @@ def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
     return shape
 
 
-def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
+def view(input: Tensor, *shape: Any) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         raise NotImplementedError("view(dtype) is not supported by reference_engine")
     shape = _infer_shape(_size_args(shape), input._data.size)
@@ -90,7 +90,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     return _view_result(input, arr, lambda t: t.view(shape), ViewBackward0)
 
 
-def _view_result(input: Tensor, arr: Any, replay: Callable, node_cls: type, **attrs: Any) -> Tensor:  # noqa: A002
+def _view_result(input: Tensor, arr: Any, replay: Callable, node_cls: type, **attrs: Any) -> Tensor:
     out = make_view(input, arr, replay)
     if grad_recording(input):
         node = node_cls()
@@ -101,7 +101,7 @@ def _view_result(input: Tensor, arr: Any, replay: Callable, node_cls: type, **at
     return out
 
 
-def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
+def reshape(input: Tensor, *shape: Any) -> Tensor:
     shape = _infer_shape(_size_args(shape), input._data.size)
     arr = _reshape_view(input._data, shape)
     if arr is None:
@@ -141,11 +141,11 @@ def _reshape_view(a: Any, shape: tuple[int, ...]) -> Any:
         return arr
 
 
-def view_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def view_as(input: Tensor, other: Tensor) -> Tensor:
     return view(input, other.shape)
 
 
-def reshape_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
     return reshape(input, other.shape)
 
 
@@ -155,7 +155,7 @@ class ExpandBackward0(Node):
         return (sum_to_shape(grad, self.self_sizes),)
 
 
-def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
+def expand(input: Tensor, *sizes: Any) -> Tensor:
     sizes = _size_args(sizes)
     a = input._data
     if len(sizes) < a.ndim:
@@ -169,7 +169,9 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     for i, s in enumerate(sizes):
         if i < lead:
             if s == -1:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}")
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}"
+                )
             target.append(s)
             continue
         cur = a.shape[i - lead]
@@ -190,11 +192,11 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     return _view_result(input, arr, lambda t: t.expand(target_t), ExpandBackward0)
 
 
-def expand_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
     return expand(input, other.shape)
 
 
-def broadcast_to(input: Tensor, size: Any) -> Tensor:  # noqa: A002
+def broadcast_to(input: Tensor, size: Any) -> Tensor:
     return expand(input, size)
 
 
@@ -205,7 +207,7 @@ class UnsqueezeBackward0(Node):
         return (grad.squeeze(self.dim),)
 
 
-def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
     d = wrap_dims(dim, input.ndim + 1)[0]
     arr = input._xp.expand_dims(input._data, d)
     return _view_result(input, arr, lambda t: t.unsqueeze(d), UnsqueezeBackward0, dim=d)
@@ -222,7 +224,7 @@ SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
 SqueezeBackward2 = type("SqueezeBackward2", (SqueezeBackward0,), {})
 
 
-def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
     a = input._data
     if dim is None:
         axes = tuple(i for i, s in enumerate(a.shape) if s == 1)
@@ -245,7 +247,7 @@ class PermuteBackward0(Node):
         return (grad.permute(inv),)
 
 
-def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
+def permute(input: Tensor, *dims: Any) -> Tensor:
     dims_t = _size_args(dims)
     if len(dims_t) != input.ndim:
         raise RuntimeError(
@@ -266,7 +268,7 @@ class TransposeBackward0(Node):
         return (grad.transpose(self.dim0, self.dim1),)
 
 
-def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input.ndim
     d0, d1 = wrap_dims(dim0, n)[0], wrap_dims(dim1, n)[0]
     arr = input._xp.swapaxes(input._data, d0, d1) if n else input._data.view()
@@ -282,7 +284,7 @@ class TBackward0(Node):
         return (grad.t(),)
 
 
-def t(input: Tensor) -> Tensor:  # noqa: A002
+def t(input: Tensor) -> Tensor:
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     arr = input._data.T if input.ndim == 2 else input._data.view()
@@ -307,8 +309,7 @@ def _mT(self: Tensor) -> Tensor:  # noqa: N802
     return transpose(self, -2, -1)
 
 
-
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     n = input.ndim
     if n == 0:
         return reshape(input, (1,))
@@ -322,7 +323,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
     return reshape(input, new)
 
 
-def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:  # noqa: A002
+def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
     shape = input._data.shape
     sizes = tuple(sizes)
@@ -344,14 +345,14 @@ class CloneBackward0(Node):
         return (grad,)
 
 
-def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:  # noqa: A002
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
     out = Tensor._make(input._data.copy())
     if grad_recording(input):
         record(CloneBackward0(), out, input)
     return out
 
 
-def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:  # noqa: A002
+def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
     if input._data.flags.c_contiguous:
         return input
     return clone(input)
@@ -381,7 +382,7 @@ def _parse_to(args: tuple, kwargs: dict) -> tuple[D.dtype | None, Any]:
     return dtype, as_device(dev)
 
 
-def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
+def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     copy = bool(kwargs.get("copy", False))
     for a in (*args, kwargs.get("device")):
         check_int_device(a)  # x.to(0) is the current accelerator: torch's error when there is none
@@ -417,11 +418,11 @@ def cuda(self: Tensor, device: Any = None, non_blocking: bool = False) -> Tensor
     return to(self, device if device is not None else "cuda")
 
 
-def type_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def type_as(input: Tensor, other: Tensor) -> Tensor:
     return to(input, other.dtype)
 
 
-def numel(input: Tensor) -> int:  # noqa: A002
+def numel(input: Tensor) -> int:
     return input.numel()
 
 
@@ -440,9 +441,8 @@ __all__ = [
 ]  # fmt: skip
 
 
-def expand_copy(input: Tensor, size: Any) -> Tensor:  # noqa: A002
+def expand_copy(input: Tensor, size: Any) -> Tensor:
     return clone(expand(input, size))
-
 
 
 # --------------------------------------------------------------------------- select / slice / narrow
@@ -486,7 +486,7 @@ class SliceBackward0(Node):
         return (_embed(grad, self.self_sizes, self.key, self.replay_fn, SliceBackwardBackward0),)
 
 
-def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+def select(input: Tensor, dim: int, index: int) -> Tensor:
     if input.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = wrap_dims(dim, input.ndim)[0]
@@ -500,21 +500,21 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     return _select(input, d, index % size)
 
 
-def _select(input: Tensor, d: int, index: int) -> Tensor:  # noqa: A002
+def _select(input: Tensor, d: int, index: int) -> Tensor:
     # the trailing Ellipsis keeps numpy returning a 0-d view instead of a scalar copy
     key = (*(slice(None),) * d, index, Ellipsis)
     replay = lambda t: _select(t, d, index)
     return _view_result(input, input._data[key], replay, SelectBackward0, key=key, replay_fn=replay)
 
 
-def _slice(input: Tensor, d: int, start: int, stop: int, step: int) -> Tensor:  # noqa: A002
+def _slice(input: Tensor, d: int, start: int, stop: int, step: int) -> Tensor:
     """``input[..., start:stop:step]`` along dim ``d`` (aten::slice), bounds already clamped."""
     key = (*(slice(None),) * d, slice(start, stop, step), Ellipsis)
     replay = lambda t: _slice(t, d, start, stop, step)
     return _view_result(input, input._data[key], replay, SliceBackward0, key=key, replay_fn=replay)
 
 
-def slice_dim(input: Tensor, d: int, sl: slice) -> Tensor:  # noqa: A002
+def slice_dim(input: Tensor, d: int, sl: slice) -> Tensor:
     """Apply a Python slice to dim ``d`` with torch's rules (positive step, clamped bounds)."""
     step = 1 if sl.step is None else int(sl.step)
     if step == 0:
@@ -525,16 +525,14 @@ def slice_dim(input: Tensor, d: int, sl: slice) -> Tensor:  # noqa: A002
     return _slice(input, d, start, max(stop, start), step)
 
 
-def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:  # noqa: A002
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
     if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dims(dim, input.ndim)[0]
     size = input._data.shape[d]
     start = int(start)
     if start < -size or start > size:
-        raise IndexError(
-            f"start out of range (expected to be in range of [{-size}, {size}], but got {start})"
-        )
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     start %= max(size, 1) if start < 0 else size + 1
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
@@ -543,40 +541,8 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:  # noqa:
     return _slice(input, d, start, start + length, 1)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --------------------------------------------------------------------------- movedim / repeat / flip / roll / tril
-def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     if len(src) != len(dst):
@@ -610,14 +576,14 @@ class RepeatBackward0(Node):
         return (summed,)
 
 
-def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
     reps = _size_args(sizes)
     if len(reps) < input.ndim:
-        raise RuntimeError(
-            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
-        )
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     if any(r < 0 for r in reps):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: [{', '.join(map(str, reps))}]")
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(reps)}: [{', '.join(map(str, reps))}]"
+        )
     a = input._data.reshape((1,) * (len(reps) - input.ndim) + input._data.shape)
     res = Tensor._make(input._xp.tile(a, reps) if reps else a.copy())
     if grad_recording(input):
@@ -633,7 +599,7 @@ class FlipBackward0(Node):
         return (flip(grad, self.dims),)
 
 
-def flip(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
+def flip(input: Tensor, *dims: Any) -> Tensor:
     ds = wrap_dims(_size_args(dims), input.ndim)
     res = Tensor._make(input._xp.flip(input._data, axis=ds).copy() if ds else input._data.copy())
     if grad_recording(input):
@@ -649,7 +615,7 @@ class RollBackward0(Node):
         return (roll(grad, tuple(-s for s in self.shifts), self.dims),)
 
 
-def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     sh = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(sh) != 1:
@@ -682,7 +648,7 @@ class TriuBackward0(Node):
         return (triu(grad, self.diagonal),)
 
 
-def _tri(input: Tensor, diagonal: int, name: str, node_cls: type) -> Tensor:  # noqa: A002
+def _tri(input: Tensor, diagonal: int, name: str, node_cls: type) -> Tensor:
     if input.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     xp = input._xp
@@ -695,16 +661,16 @@ def _tri(input: Tensor, diagonal: int, name: str, node_cls: type) -> Tensor:  # 
     return res
 
 
-def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     return _tri(input, diagonal, "tril", TrilBackward0)
 
 
-def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     return _tri(input, diagonal, "triu", TriuBackward0)
 
 
 # --------------------------------------------------------------------------- nonzero
-def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     xp = input._xp
     if input.ndim == 0:
         idx = xp.nonzero(input._data.reshape(1))
@@ -763,7 +729,7 @@ class DiagonalBackward0(Node):
         return (full,)
 
 
-def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     n = input.ndim
     d1, d2 = wrap_dims(dim1, n)[0], wrap_dims(dim2, n)[0]
     if d1 == d2:
@@ -789,7 +755,7 @@ class DiagEmbedBackward0(Node):
 DiagonalBackward0_copy = type("DiagonalBackward0_copy", (DiagonalBackward0,), {})
 
 
-def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     R._check_tensor("diag", input)
     a = input._data
     xp = input._xp
@@ -813,15 +779,11 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     return out
 
 
-def tile(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+def tile(input: Tensor, dims: Any) -> Tensor:
     reps = _size_args((dims,), "tile")
     if len(reps) < input.ndim:
         reps = (1,) * (input.ndim - len(reps)) + reps
     return repeat(input, reps)
-
-
-
-
 
 
 class Rot90Backward0(Node):
@@ -830,7 +792,7 @@ class Rot90Backward0(Node):
         return (rot90(grad, -self.k, self.dims),)
 
 
-def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:  # noqa: A002
+def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
     R._check_tensor("rot90", input)
     dl = list(dims)
     if len(dl) != 2:

@@ -78,7 +78,7 @@ KthvalueBackward0 = type(
 
 def _values_indices(
     name: str,
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     d: int,
     keepdim: bool,
     values: Any,
@@ -90,7 +90,7 @@ def _values_indices(
 
 # --------------------------------------------------------------------------- sort / argsort / msort
 def sort(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     dim: int = -1,
     descending: bool = False,
     stable: Any = R._MISSING,
@@ -108,7 +108,7 @@ def sort(
     return _values_indices("sort", input, d, True, vals, order, node_cls)
 
 
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:  # noqa: A002
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     R._check_tensor("argsort", input)
     d = wrap_dims(dim, input.ndim)[0]
     _check_not_complex(input)
@@ -118,12 +118,12 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     return Tensor._make(_stable_order(input._xp, a, d, bool(descending)).astype(np.int64, copy=False))
 
 
-def msort(input: Tensor) -> Tensor:  # noqa: A002
+def msort(input: Tensor) -> Tensor:
     return sort(input, 0).values
 
 
 # --------------------------------------------------------------------------- topk / kthvalue
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
     """torch.topk; ``sorted=False`` also returns sorted values (torch leaves that order unspecified)."""
     R._check_tensor("topk", input)
     d = wrap_dims(dim, input.ndim)[0]
@@ -141,7 +141,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return _values_indices("topk", input, d, True, vals, order, TopkBackward0)
 
 
-def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     R._check_tensor("kthvalue", input)
     d = wrap_dims(dim, input.ndim)[0]
     a = input._data
@@ -160,26 +160,10 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     return _values_indices("kthvalue", input, d, keepdim, vals, idx, KthvalueBackward0)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --------------------------------------------------------------------------- searchsorted
 def searchsorted(
     sorted_sequence: Tensor,
-    input: Any,  # noqa: A002
+    input: Any,
     *,
     out_int32: bool = False,
     right: bool = False,
@@ -232,8 +216,8 @@ UniqueDimBackward0 = type("UniqueDimBackward0", (_UniqueBackward,), {"op": "uniq
 
 
 def unique(
-    input: Tensor,  # noqa: A002
-    sorted: bool = True,  # noqa: A002
+    input: Tensor,
+    sorted: bool = True,
     return_inverse: bool = False,
     return_counts: bool = False,
     dim: int | None = None,
@@ -262,7 +246,7 @@ def unique(
     return (out, *extra) if extra else out
 
 
-def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:  # noqa: A002
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     R._check_tensor("bincount", input)
     a = input._data
     if a.dtype.kind == "f":
@@ -319,7 +303,7 @@ def _squeeze_last_(t: Tensor) -> Tensor:
 
 def _quantile(
     name: str,
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     q: Any,
     dim: Any,
     keepdim: bool,
@@ -406,7 +390,7 @@ def _quantile_op(name: str, ignore_nan: bool) -> Callable[..., Tensor]:
     """quantile and nanquantile: one signature, NaN handling aside."""
 
     def op(
-        input: Tensor,  # noqa: A002
+        input: Tensor,
         q: Any,
         dim: int | None = None,
         keepdim: bool = False,
@@ -437,7 +421,7 @@ def _mode_row(row: Any) -> tuple[Any, int]:
     return v, int(np.flatnonzero(row == v)[-1])
 
 
-def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     R._check_tensor("mode", input)
     d = wrap_dims(dim, max(input.ndim, 1))[0]
     a = np.asarray(input._data)
@@ -454,7 +438,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A
     return R._values_and_indices(_MODE, input, d, keepdim, vals, idx, ModeBackward0)
 
 
-def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     """torch.histc: equal-width bins; min == max means the data's range. Not differentiable, as in torch."""
     R._check_tensor("histc", input)
     a = input._data

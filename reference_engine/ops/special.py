@@ -183,7 +183,7 @@ def _unary(name: str, fn: Any, node_cls: type, save: tuple[str, ...], half_kerne
     ``half_kernel``: the CPU kernel's name for ops torch does not compile for Half.
     """
 
-    def op(input: Tensor) -> Tensor:  # noqa: A002
+    def op(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         if half_kernel and input._data.dtype == np.float16:
@@ -236,7 +236,7 @@ def _trigamma_values(a: Any) -> Any:
     return np.where(reflect, -result, result).astype(a.dtype)
 
 
-def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
+def polygamma(n: int, input: Tensor) -> Tensor:
     """torch.polygamma: the n-th derivative of digamma (n = 0 is digamma itself)."""
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
@@ -277,7 +277,7 @@ def _scalar_op(node_cls: type, t: Tensor, value: float) -> Tensor:
     return out
 
 
-def ndtr(input: Tensor) -> Tensor:  # noqa: A002
+def ndtr(input: Tensor) -> Tensor:
     """torch.special.ndtr, composed as torch composes it: (1 + erf(x * M_SQRT1_2)) * 0.5."""
     if input._data.dtype.kind not in "fc":
         input = input.to(D.get_default_dtype())  # noqa: A001 - torch promotes integers first
@@ -299,7 +299,7 @@ class LogitBackward0(Node):
         return (P.where(out, 0.0, g),)
 
 
-def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
     """torch.logit: log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given."""
     dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
 
@@ -347,7 +347,7 @@ class _XlogyLike(Node):
         return tuple(grads)
 
 
-def _xlogy_like(name: str, classes: tuple[type, type, type], values: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+def _xlogy_like(name: str, classes: tuple[type, type, type], values: Any, input: Any, other: Any) -> Tensor:
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"{name}() received an invalid combination of arguments")
     x, y, dt = binary_arrays(input, other)
@@ -374,12 +374,12 @@ def _xlogy_like(name: str, classes: tuple[type, type, type], values: Any, input:
     return out
 
 
-def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+def xlogy(input: Any, other: Any) -> Tensor:
     """torch.xlogy: input * log(other), 0 where input is 0 (unless other is NaN)."""
     return _xlogy_like("xlogy", _XLOGY, _xlogy_values, input, other)
 
 
-def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
+def xlog1py(input: Any, other: Any) -> Tensor:
     """torch.special.xlog1py: input * log1p(other), 0 where input is 0 (unless other is NaN)."""
     return _xlogy_like("special_xlog1py", _XLOG1PY, _xlog1py_values, input, other)
 

@@ -38,7 +38,10 @@ def test_judge_is_the_one_rule_for_every_source() -> None:
     assert judge(True, "", None) == ("pass", "")
     assert judge(True, "", "known")[0] == "xpass"
     assert judge(False, "- d", None) == ("diverge", "engine diverges from torch:\n- d")
-    assert judge(False, "- d", "known", "printed output") == ("xfail", "engine diverges from torch (printed output):\n- d")
+    assert judge(False, "- d", "known", "printed output") == (
+        "xfail",
+        "engine diverges from torch (printed output):\n- d",
+    )
 
 
 def test_registry_entries_for_generated_checks(tmp_path: Path) -> None:

@@ -68,7 +68,9 @@ def serial_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproce
     cwd = tmp_path_factory.mktemp("serial")
     write(cwd / "scenarios", "tiny.py", TINY)
     write(cwd, "corrupt_baseline.json", '{"kind": "conformance-results", "schema_version": ')
-    proc = nested_pytest(cwd, "-p", "no:xdist", "--conformance-baseline", str(cwd / "corrupt_baseline.json"), "scenarios")
+    proc = nested_pytest(
+        cwd, "-p", "no:xdist", "--conformance-baseline", str(cwd / "corrupt_baseline.json"), "scenarios"
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # module_name diverges
     return cwd, proc
 
@@ -327,8 +329,8 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
     assert "FIXED    doubles[float32-cpu-numpy]: diverge -> pass" in outputs
     assert "MARGIN   broadcast_add[float64-cpu-numpy]: 1e-06 -> " in outputs or grown <= 0.1
     html = (out.parent / "conformance.html").read_text()
-    assert "<td class=\"status-diverge\">new divergence</td><td>module_name[float32-cpu-numpy]</td>" in html
-    assert "<td class=\"status-pass\">fixed</td><td>doubles[float32-cpu-numpy]</td>" in html
+    assert '<td class="status-diverge">new divergence</td><td>module_name[float32-cpu-numpy]</td>' in html
+    assert '<td class="status-pass">fixed</td><td>doubles[float32-cpu-numpy]</td>' in html
 
 
 def test_bad_shard_option_is_a_usage_error(tmp_path: Path) -> None:
@@ -481,7 +483,9 @@ def test_ctrl_c_still_writes_a_report_marked_incomplete(tmp_path: Path) -> None:
 def test_worker_files_left_by_a_failed_merge_can_be_merged_later(tmp_path: Path) -> None:
     run_dir = tmp_path / ".results" / "run1"
     for i, status in enumerate(("pass", "diverge")):
-        append_record(run_dir / f"gw{i}.jsonl", {"id": f"s{i}[float32-cpu-numpy]", "status": status, "tags": ["errors"]})
+        append_record(
+            run_dir / f"gw{i}.jsonl", {"id": f"s{i}[float32-cpu-numpy]", "status": status, "tags": ["errors"]}
+        )
     with (run_dir / "gw1.jsonl").open("a") as f:
         f.write('{"id": "s2[float32-cpu-numpy]", "sta')  # a worker killed in the middle of a write
     out = tmp_path / "out" / "results.json"

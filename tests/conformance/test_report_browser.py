@@ -25,7 +25,9 @@ pytestmark = pytest.mark.skipif(
 )
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr", "--v=0")  # fmt: skip
-ROW = re.compile(r'<tr class="item"[^>]*data-status="(?P<status>[^"]*)"[^>]*?(?P<hidden> hidden="")?><td>(?P<id>[^<]*)</td>')
+ROW = re.compile(
+    r'<tr class="item"[^>]*data-status="(?P<status>[^"]*)"[^>]*?(?P<hidden> hidden="")?><td>(?P<id>[^<]*)</td>'
+)
 
 
 def _browse(tmp_path: Path, page: Path, fragment: str = "") -> tuple[str, list[str]]:

@@ -151,7 +151,9 @@ def test_data_is_identical_on_both_engines_and_reproducible() -> None:
     first, second = run_cpu(sc), run_cpu(sc)
     assert first.status == "pass" and first.verdict.margin == 0.0
     np.testing.assert_array_equal(first.torch.entries[0].value, second.engine.entries[0].value)
-    np.testing.assert_array_equal(first.torch.entries[1].value, np.random.default_rng(3).uniform(-1, 1, (2, 2)).astype(np.float32))
+    np.testing.assert_array_equal(
+        first.torch.entries[1].value, np.random.default_rng(3).uniform(-1, 1, (2, 2)).astype(np.float32)
+    )
 
 
 def test_hanging_scenario_times_out_and_is_recorded() -> None:
@@ -225,7 +227,6 @@ def test_malformed_scenario_error_names_file_and_line(tmp_path: Path, name: str)
     assert f"{path}:{line + 2}" in str(exc.value)  # +2: the import line and a blank line
 
 
-
 def test_malformed_files_fail_collection_without_runner_traceback(tmp_path: Path) -> None:
     sdir = tmp_path / "scenarios"
     sdir.mkdir()
@@ -283,12 +284,16 @@ def test_results_merge_under_xdist_matches_a_single_process_run(tmp_path: Path) 
     def summary(results: dict) -> dict[str, str]:
         return {r["id"]: r["status"] for r in results["records"]}
 
-    assert summary(parallel) == summary(serial) == {
-        "doubles[float32-cpu-numpy]": "pass",
-        "doubles[float64-cpu-numpy]": "pass",
-        "module_name[float32-cpu-numpy]": "diverge",
-        "module_name_known[float32-cpu-numpy]": "xfail",
-    }
+    assert (
+        summary(parallel)
+        == summary(serial)
+        == {
+            "doubles[float32-cpu-numpy]": "pass",
+            "doubles[float64-cpu-numpy]": "pass",
+            "module_name[float32-cpu-numpy]": "diverge",
+            "module_name_known[float32-cpu-numpy]": "xfail",
+        }
+    )
     assert parallel["counts"] == serial["counts"] == {"pass": 2, "diverge": 1, "xfail": 1}
     html = (tmp_path / "a" / "reports" / "conformance.html").read_text()
     assert all(r["id"] in html for r in parallel["records"])
@@ -320,7 +325,6 @@ def test_readable_item_ids(tmp_path: Path) -> None:
     assert "scenarios/tiny.py::doubles[float64-cpu-numpy]" in proc.stdout
     items = [line for line in proc.stdout.splitlines() if "::" in line]
     assert len(items) == 2
-
 
 
 CRASHING = """\

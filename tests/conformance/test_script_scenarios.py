@@ -50,7 +50,24 @@ def test_tensor_reprs_parse_into_numbers_and_exact_text() -> None:
     assert nums[1].value == -0.5 and nums[1].resolution == pytest.approx(1e-5)
     assert math.isnan(nums[2].value) and nums[3].value == -math.inf
     words = [t for t in toks if isinstance(t, str)]
-    assert words == ["tensor", "(", "[", "[", ",", ",", ",", "]", "]", ",", "grad_fn", "=", "<", "MulBackward0", ">", ")"]
+    assert words == [
+        "tensor",
+        "(",
+        "[",
+        "[",
+        ",",
+        ",",
+        ",",
+        "]",
+        "]",
+        ",",
+        "grad_fn",
+        "=",
+        "<",
+        "MulBackward0",
+        ">",
+        ")",
+    ]
 
 
 def test_numbers_inside_names_stay_text_and_ints_are_exact() -> None:
@@ -75,7 +92,9 @@ def test_number_beyond_tolerance_is_caught_and_within_passes() -> None:
     detail = bad[0].detail(DEFAULT_TOLERANCE)
     assert "number 2: engine 3238.35 vs torch 3238.30029296875" in detail and "abs 0.0497" in detail, detail
     # a declared looser tolerance lets the same difference through
-    assert _bad_lines(torch_out, "99 3238.35\nResult: y = 0.05862 + 0.8372474908828735 x\n", Tolerance(1e-4, 1e-5)) == []
+    assert (
+        _bad_lines(torch_out, "99 3238.35\nResult: y = 0.05862 + 0.8372474908828735 x\n", Tolerance(1e-4, 1e-5)) == []
+    )
 
 
 def test_printed_rounding_is_allowed_but_not_more() -> None:
@@ -193,7 +212,9 @@ def test_a_crashing_script_is_an_error_with_its_message(tmp_path: Path) -> None:
 
 def test_the_same_exception_on_both_sides_agrees_and_a_different_one_diverges(tmp_path: Path) -> None:
     # No torch import needed: the two sides differ only in what `import torch` would give.
-    same = run_script_item(load_script(write(tmp_path, "raises.py", "print('x = 1.5')\nraise ValueError('bad 0x1f')\n")))
+    same = run_script_item(
+        load_script(write(tmp_path, "raises.py", "print('x = 1.5')\nraise ValueError('bad 0x1f')\n"))
+    )
     assert same.status == "pass", same.message
     assert same.record.errors == {"torch": "ValueError: bad 0x?", "engine": "ValueError: bad 0x?"}
     differ = write(tmp_path, "differs.py", """\

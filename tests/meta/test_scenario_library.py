@@ -93,7 +93,9 @@ def test_expected_divergence_registry_matches_scenarios() -> None:
         if entry.generated:
             assert entry.generated in GENERATED_CHECKS, f"{entry.where}: no generated check {entry.generated!r}"
         else:
-            assert entry.scenario in LIBRARY or entry.scenario in scripts, f"{entry.where}: no scenario {entry.scenario!r}"
+            assert entry.scenario in LIBRARY or entry.scenario in scripts, (
+                f"{entry.where}: no scenario {entry.scenario!r}"
+            )
 
 
 @pytest.mark.parametrize("name", sorted(LIBRARY))

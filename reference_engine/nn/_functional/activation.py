@@ -37,7 +37,7 @@ _where = pointwise.where
 
 
 def _apply(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     name: str,
     fn: Callable[[Any, Any], Any],
     node_cls: type[Node],
@@ -70,7 +70,7 @@ def _apply(
     return out
 
 
-def run_inplace(input: Tensor, inplace: bool, op: Callable[[Tensor], Tensor]) -> Tensor:  # noqa: A002
+def run_inplace(input: Tensor, inplace: bool, op: Callable[[Tensor], Tensor]) -> Tensor:
     """``op(input)``, written back into ``input`` when ``inplace`` (torch's ``relu_``-style variants)."""
     if not inplace:
         return op(input)
@@ -96,7 +96,7 @@ class LeakyReluBackward1(Node):
         return (_where(self.saved("result") > 0, grad, grad * self._saved_negative_slope),)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     def op(x: Tensor) -> Tensor:
         return _apply(
             x, "leaky_relu", lambda xp, a: xp.where(a > 0, a, a * _scalar(a, negative_slope)),
@@ -140,7 +140,7 @@ class GeluBackward0(Node):
         return (grad * (cdf + x * pdf),)
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return _apply(
@@ -157,7 +157,7 @@ class SiluBackward0(Node):
         return (grad * s * (x * (1 - s) + 1),)
 
 
-def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return run_inplace(input, inplace, lambda x: _apply(x, "silu", lambda xp, a: a / (1 + xp.exp(-a)), SiluBackward0))
 
 
@@ -169,7 +169,7 @@ class MishBackward0(Node):
         return (grad * (tsp + x * x.sigmoid() * (1 - tsp * tsp)),)
 
 
-def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
     def values(xp: Any, a: Any) -> Any:
         return a * xp.tanh(xp.log1p(xp.exp(a)))
 
@@ -199,7 +199,7 @@ class EluBackward1(Node):
         return (_elu_grad(grad, self.saved("result"), self, True),)
 
 
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     def values(xp: Any, a: Any) -> Any:
         return xp.where(a > 0, a, xp.expm1(a) * _scalar(a, alpha))
 
@@ -218,7 +218,7 @@ class SoftplusBackward0(Node):
         return (_where(xb > self._saved_threshold, grad, grad * z / (z + 1)),)
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     def values(xp: Any, a: Any) -> Any:
         ab = a * _scalar(a, beta)
         return xp.where(ab > threshold, a, xp.log1p(xp.exp(ab)) / _scalar(a, beta))
@@ -239,7 +239,7 @@ def _clip(a: Any, xp: Any, lo: float, hi: float) -> Any:
     return xp.minimum(xp.maximum(a, lo_), hi_)
 
 
-def _clamped(input: Tensor, min_val: float, max_val: float, inplace: bool, name: str) -> Tensor:  # noqa: A002
+def _clamped(input: Tensor, min_val: float, max_val: float, inplace: bool, name: str) -> Tensor:
     def op(x: Tensor) -> Tensor:
         values = lambda xp, a: _clip(a, xp, min_val, max_val)
         return _apply(x, name, values, HardtanhBackward0, kernel=None, min_val=min_val, max_val=max_val)
@@ -247,11 +247,11 @@ def _clamped(input: Tensor, min_val: float, max_val: float, inplace: bool, name:
     return run_inplace(input, inplace, op)
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     return _clamped(input, min_val, max_val, inplace, "hardtanh")
 
 
-def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     # torch's relu6 is hardtanh(0, 6) (HardtanhBackward0), under its own name in errors
     return _clamped(input, 0.0, 6.0, inplace, "relu6")
 
@@ -263,7 +263,7 @@ class HardswishBackward0(Node):
         return (_where(x < -3, 0.0, _where(x <= 3, grad * (x / 3 + 0.5), grad)),)
 
 
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     def values(xp: Any, a: Any) -> Any:
         return a * _clip(a + 3, xp, 0, 6) / a.dtype.type(6)
 
@@ -277,7 +277,7 @@ class HardsigmoidBackward0(Node):
         return (_where((x > -3) & (x < 3), grad / 6, 0.0),)
 
 
-def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     def values(xp: Any, a: Any) -> Any:
         return _clip(a + 3, xp, 0, 6) / a.dtype.type(6)
 
@@ -296,7 +296,7 @@ class ThresholdBackward1(ThresholdBackward0):
     pass
 
 
-def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     def op(x: Tensor) -> Tensor:
         values = lambda xp, a: xp.where(a <= threshold, a.dtype.type(value), a)
         node = ThresholdBackward1 if inplace else ThresholdBackward0
@@ -319,7 +319,7 @@ class LogSigmoidBackward0(Node):
         return (grad * _where(x < 0, 1 - q, q),)
 
 
-def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def logsigmoid(input: Tensor) -> Tensor:
     return _apply(input, "log_sigmoid", _log_sigmoid, LogSigmoidBackward0)
 
 
@@ -332,7 +332,7 @@ class GluBackward0(Node):
         return (cat([grad * s, grad * a * s * (1 - s)], self._saved_dim),)
 
 
-def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+def glu(input: Tensor, dim: int = -1) -> Tensor:
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = wrap_dims(dim, input.ndim)[0]
@@ -349,13 +349,12 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
 
 
 # --------------------------------------------------------------------------- composites (as in torch)
-def softsign(input: Tensor) -> Tensor:  # noqa: A002
+def softsign(input: Tensor) -> Tensor:
     return input / (input.abs() + 1)
 
 
-def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+def tanhshrink(input: Tensor) -> Tensor:
     return input - input.tanh()
-
 
 
 # --------------------------------------------------------------------------- selu, celu, shrinks, rrelu
@@ -364,7 +363,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _elu_like(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     alpha: float,
     scale: float,
     input_scale: float,
@@ -385,7 +384,7 @@ def _elu_like(
     return run_inplace(input, inplace, op)
 
 
-def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
     return _elu_like(input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace, (EluBackward0, EluBackward1))
 
 
@@ -399,7 +398,7 @@ class CeluBackward1(EluBackward1):
     pass
 
 
-def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     # torch's forward divides in double, its derivative (derivatives.yaml: 1.0/alpha.toFloat()) by alpha
@@ -425,7 +424,7 @@ class HardshrinkBackward0(_ShrinkBackward):
     pass
 
 
-def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     if isinstance(input, Tensor):
         dt = _FROM_NUMPY[input._data.dtype]
         if not dt.is_floating_point:
@@ -443,7 +442,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     return _apply(input, "softshrink", values, SoftshrinkBackward0, lambd=lambd)
 
 
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     def values(xp: Any, a: Any) -> Any:
         lam = _scalar(a, lambd)
         return xp.where((a >= -lam) & (a <= lam), a * 0, a)
@@ -466,7 +465,7 @@ class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
 
 
 def rrelu(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     lower: float = 1.0 / 8,
     upper: float = 1.0 / 3,
     training: bool = False,
@@ -516,7 +515,7 @@ class PreluKernelBackward0(Node):
         return gx, gw
 
 
-def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + weight * min(0, x), the weight per channel (dim 1) or shared."""
     if weight.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
@@ -543,15 +542,15 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
 
 
 # --------------------------------------------------------------------------- relu, tanh, sigmoid, softmax (core ops)
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.relu_() if inplace else pointwise.relu(input)
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     return pointwise.tanh(input)
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     return pointwise.sigmoid(input)
 
 
@@ -565,19 +564,19 @@ def softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     if dim is None:
         dim = softmax_dim("softmax", input.ndim, _stacklevel)
     return _reduction.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     if dim is None:
         dim = softmax_dim("log_softmax", input.ndim, _stacklevel)
     return _reduction.log_softmax(input, dim, dtype=dtype)
 
 
-def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     if dim is None:
         dim = softmax_dim("softmin", input.ndim, _stacklevel)
     return _reduction.softmax(-input, dim, dtype=dtype)

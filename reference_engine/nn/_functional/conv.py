@@ -56,7 +56,7 @@ def _windows(xp_: Any, xpad: Any, kh: int, kw: int, stride: tuple, dilation: tup
     return xp_.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides)
 
 
-def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:  # noqa: A002
+def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
     if input.ndim not in (3, 4):
         raise RuntimeError(
             "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
@@ -79,7 +79,7 @@ def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int
         )
 
 
-def _check_same_device(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:  # noqa: A002
+def _check_same_device(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     """Where torch finds parameters on another device than the input, and how it words it.
 
     A CPU input with a GPU parameter dispatches to the GPU's slow convolution, whose generated device
@@ -196,7 +196,7 @@ def _col2im(xp_: Any, gcols: Any, node: ConvolutionBackward0) -> Any:
 
 
 def conv2d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
     stride: Any = 1,
@@ -259,7 +259,6 @@ def conv2d(
     return result
 
 
-
 def _single(v: Any) -> int:
     return int(v) if isinstance(v, int) else int(next(iter(v)))
 
@@ -268,7 +267,7 @@ def _sizes(t: Any) -> str:
     return ", ".join(str(s) for s in t)
 
 
-def _check_dims(input: Tensor, spatial: int, name: str) -> None:  # noqa: A002
+def _check_dims(input: Tensor, spatial: int, name: str) -> None:
     if input.ndim not in (spatial + 1, spatial + 2):
         raise RuntimeError(
             f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {name}, but got input of "
@@ -276,7 +275,7 @@ def _check_dims(input: Tensor, spatial: int, name: str) -> None:  # noqa: A002
         )
 
 
-def _check_channels(input: Tensor, weight: Tensor, groups: int, transposed: bool) -> None:  # noqa: A002
+def _check_channels(input: Tensor, weight: Tensor, groups: int, transposed: bool) -> None:
     expected = weight.shape[0] if transposed else weight.shape[1] * groups
     if input.shape[1] != expected:
         what = "transposed=1" if transposed else f"groups={groups}"
@@ -296,7 +295,7 @@ def _conv_transpose_arrays(x: Any, w: Any, stride: tuple, pads: tuple, out_hw: l
 
 
 def conv_transpose2d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
     stride: Any = 1,
@@ -351,7 +350,7 @@ def _as_2d(t: Tensor) -> Tensor:
     return view.requires_grad_(True) if grad_recording(t) else view
 
 
-def _run_1d(op2d: Any, input: Tensor, weight: Tensor, bias: Tensor | None, *spatial: tuple) -> Tensor:  # noqa: A002
+def _run_1d(op2d: Any, input: Tensor, weight: Tensor, bias: Tensor | None, *spatial: tuple) -> Tensor:
     """``op2d`` on height-1 views of ``input`` and ``weight``; the 2-d op's node is moved onto the 1-d tensors."""
     recording = grad_recording(input, weight, bias)
     with grad_mode.set_grad_enabled(recording):
@@ -369,7 +368,7 @@ def _run_1d(op2d: Any, input: Tensor, weight: Tensor, bias: Tensor | None, *spat
 
 
 def conv1d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
     stride: Any = 1,
@@ -395,7 +394,7 @@ def conv1d(
 
 
 def conv_transpose1d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
     stride: Any = 1,

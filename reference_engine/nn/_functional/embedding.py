@@ -55,7 +55,7 @@ def _renorm_rows(weight: Tensor, indices: Any, max_norm: float, norm_type: float
 
 
 def embedding(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     weight: Tensor,
     padding_idx: int | None = None,
     max_norm: float | None = None,

@@ -53,7 +53,7 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     return out
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b for inputs of any rank >= 1 (the last dim is the feature dim)."""
     if input.ndim == 2:
         return _linear2d(input, weight, bias)
@@ -62,7 +62,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     lead = input.shape[:-1]
     out = _linear2d(input.reshape(-1, input.shape[-1]), weight, bias)
     return out.reshape(*lead, weight.shape[0])
-
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

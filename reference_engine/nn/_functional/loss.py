@@ -76,7 +76,7 @@ def _mean_norm(numel: int, reduction: str) -> float:
     return 1.0 / max(numel, 1) if reduction == "mean" else 1.0
 
 
-def _record_pair(out: Tensor, input: Tensor, target: Tensor, node_cls: type[Node], **attrs: Any) -> Tensor:  # noqa: A002
+def _record_pair(out: Tensor, input: Tensor, target: Tensor, node_cls: type[Node], **attrs: Any) -> Tensor:
     """Record ``node_cls`` (with ``attrs``) for a loss node that saves its input and target."""
     if grad_recording(input, target):
         node = node_cls()
@@ -122,7 +122,7 @@ class MseLossBackward0(Node):
 
 
 def mse_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average: Any = None,
     reduce: Any = None,
@@ -137,7 +137,7 @@ def mse_loss(
 
 # --------------------------------------------------------------------------- l1 (composite, as in torch)
 def l1_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average: Any = None,
     reduce: Any = None,
@@ -158,7 +158,7 @@ class NllLossBackward0(Node):
         return (grad * Tensor._make(self.coef),)
 
 
-def _check_nll(input: Tensor, target: Tensor) -> None:  # noqa: A002
+def _check_nll(input: Tensor, target: Tensor) -> None:
     # torch's order: nll_loss_nd's ValueErrors, then the kernel's checks
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
@@ -177,7 +177,7 @@ class NllLoss2DBackward0(NllLossBackward0):
 
 
 def nll_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average: Any = None,
@@ -197,7 +197,7 @@ def nll_loss(
     return out.reshape(target.shape) if reduction == "none" else out
 
 
-def _nll(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str) -> Tensor:  # noqa: A002
+def _nll(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str) -> Tensor:
     x, t = input._data, target._data.astype("int64")
     xp = array_module(x)
     cdim = 1 if x.ndim >= 2 else 0
@@ -231,7 +231,7 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int
 
 
 def cross_entropy(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average: Any = None,
@@ -318,7 +318,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average: Any = None,
@@ -357,7 +357,6 @@ def binary_cross_entropy_with_logits(
     return out
 
 
-
 _BCE_EPSILON = 1e-12
 
 
@@ -381,7 +380,7 @@ class BinaryCrossEntropyBackward0(Node):
 
 
 def binary_cross_entropy(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average: Any = None,
@@ -429,7 +428,7 @@ class HuberLossBackward0(Node):
 
 
 def _piecewise_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     reduction: str,
     node_cls: type[Node],
@@ -443,7 +442,7 @@ def _piecewise_loss(
 
 
 def smooth_l1_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average: Any = None,
     reduce: Any = None,
@@ -465,7 +464,7 @@ def smooth_l1_loss(
 
 
 def huber_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     reduction: str = "mean",
     delta: float = 1.0,
@@ -510,7 +509,7 @@ def _xlogy_self(t: Tensor) -> Tensor:
 
 
 def kl_div(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average: Any = None,
     reduce: Any = None,
@@ -619,7 +618,7 @@ def triplet_margin_loss(
 
 
 def poisson_nll_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     log_input: bool = True,
     full: bool = False,
@@ -637,7 +636,7 @@ def poisson_nll_loss(
 
 
 def gaussian_nll_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     var: Tensor | float,
     full: bool = False,
@@ -664,4 +663,3 @@ def gaussian_nll_loss(
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _apply_reduction(loss, reduction)
-

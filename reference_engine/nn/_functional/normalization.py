@@ -108,7 +108,7 @@ class NativeBatchNormBackward0(Node):
         return (Tensor._make(gx) if gx is not None else None), gw, gb
 
 
-def _check_sizes(input: Tensor, weight: Tensor | None, bias: Tensor | None, rm: Tensor | None) -> None:  # noqa: A002
+def _check_sizes(input: Tensor, weight: Tensor | None, bias: Tensor | None, rm: Tensor | None) -> None:
     c = input.shape[1] if input.ndim > 1 else 1
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", rm)):
         if t is not None and t.numel() != c:
@@ -116,7 +116,7 @@ def _check_sizes(input: Tensor, weight: Tensor | None, bias: Tensor | None, rm: 
 
 
 def batch_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     running_mean: Tensor | None,
     running_var: Tensor | None,
     weight: Tensor | None = None,
@@ -160,10 +160,9 @@ def batch_norm(
     return out
 
 
-
 # --------------------------------------------------------------------------- instance_norm
 def instance_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     running_mean: Tensor | None = None,
     running_var: Tensor | None = None,
     weight: Tensor | None = None,
@@ -190,7 +189,6 @@ def instance_norm(
             if stat is not None:
                 stat.copy_(repeated.view(b, c).mean(0))
     return out.view(*input.shape)
-
 
 
 def _row_moments(xr: Any, eps: float) -> tuple[Any, Any]:
@@ -254,7 +252,7 @@ def _check_layer_norm(x: Tensor, shape: tuple[int, ...], weight: Tensor | None, 
 
 
 def layer_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     normalized_shape: int | Sequence[int],
     weight: Tensor | None = None,
     bias: Tensor | None = None,
@@ -303,7 +301,7 @@ class NativeGroupNormBackward0(Node):
 
 
 def group_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     num_groups: int,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
@@ -347,7 +345,7 @@ def group_norm(
     return out
 
 
-def _single_value_per_channel(input: Tensor, num_groups: int) -> bool:  # noqa: A002
+def _single_value_per_channel(input: Tensor, num_groups: int) -> bool:
     # F.group_norm's _verify_batch_size on [N * C // G, G, *spatial]: every size but the second multiplies
     size = [input.shape[0] * input.shape[1] // num_groups, num_groups, *input.shape[2:]]
     count = size[0]
@@ -358,7 +356,7 @@ def _single_value_per_channel(input: Tensor, num_groups: int) -> bool:  # noqa: 
 
 # --------------------------------------------------------------------------- normalize
 def normalize(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     p: float = 2.0,
     dim: int = 1,
     eps: float = 1e-12,

@@ -38,7 +38,7 @@ def _check_pad(pad: Sequence[int], ndim: int) -> None:
         )
 
 
-def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:  # noqa: A002
+def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:
     """Pad the last ``len(pad) // 2`` dims, the last dim first: (left, right, top, bottom, ...)."""
     arr = input._data
     _check_pad(pad, arr.ndim)
@@ -117,7 +117,7 @@ def _check_mode_dims(pad: Sequence[int], ndim: int) -> None:
         )
 
 
-def _index_pad(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:  # noqa: A002
+def _index_pad(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:
     arr = input._data
     gathers = []
     for i in range(len(pad) // 2):
@@ -140,7 +140,7 @@ def _index_pad(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:  # noqa:
     return out
 
 
-def _circular_pad(input: Tensor, pad: Sequence[int]) -> Tensor:  # noqa: A002
+def _circular_pad(input: Tensor, pad: Sequence[int]) -> Tensor:
     """torch's _pad_circular: copy the input into the middle of an empty output, then each side from the other."""
     ndim, n = input.ndim, len(pad) // 2
     in_shape = input.shape
@@ -173,7 +173,7 @@ def _circular_pad(input: Tensor, pad: Sequence[int]) -> Tensor:  # noqa: A002
     return out
 
 
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     if mode == "constant":
         return constant_pad_nd(input, pad, 0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):

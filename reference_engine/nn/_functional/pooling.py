@@ -98,7 +98,7 @@ def _scatter(xp: Any, cols_of: Any, shape: tuple, dtype: Any, geom: tuple) -> An
     return gpad[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
 
 
-def _batched(input: Tensor) -> tuple[Any, bool]:  # noqa: A002
+def _batched(input: Tensor) -> tuple[Any, bool]:
     x = input._data
     return (x[None], True) if x.ndim == 3 else (x, False)
 
@@ -129,7 +129,7 @@ def _flat_indices(xp: Any, arg: Any, geom: tuple, width: int) -> Any:
 
 
 def max_pool2d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     kernel_size: Any,
     stride: Any = None,
     padding: Any = 0,
@@ -191,7 +191,7 @@ class AvgPool2DBackward0(Node):
 
 
 def avg_pool2d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     kernel_size: Any,
     stride: Any = None,
     padding: Any = 0,
@@ -252,7 +252,7 @@ def _adaptive_size(output_size: Any, h: int, w: int) -> tuple[int, int]:
     return (h if o[0] is None else int(o[0]), w if o[1] is None else int(o[1]))
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Mean over torch's adaptive bins; output (1, 1) is a plain mean over H and W, as in torch (MeanBackward1)."""
     if input.ndim not in (3, 4):
         raise RuntimeError(
@@ -276,7 +276,6 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     return result
 
 
-
 # --------------------------------------------------------------------------- adaptive_max_pool2d
 class AdaptiveMaxPool2DBackward0(Node):
     # self: adaptive_max_pool2d_backward(grad, self, result1): each grad goes to its bin's (first) maximum
@@ -296,7 +295,7 @@ def _bin_edges(size: int, out: int) -> list[tuple[int, int]]:
     return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
 
 
-def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:  # noqa: A002
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """Max over torch's adaptive bins, with the flat H*W index of each maximum."""
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
@@ -320,9 +319,8 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     return (out, Tensor._make(idx)) if return_indices else out
 
 
-
 def max_pool2d_with_indices(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     kernel_size: Any,
     stride: Any = None,
     padding: Any = 0,
@@ -338,7 +336,7 @@ def _ints(v: Any) -> list[int]:
     return [v] if isinstance(v, int) else list(v)
 
 
-def _check_dims(input: Tensor, name: str) -> None:  # noqa: A002
+def _check_dims(input: Tensor, name: str) -> None:
     if input.dim() not in (2, 3):
         raise RuntimeError(
             f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 'self' "
@@ -354,7 +352,7 @@ def _one(v: Any, name: str, arg: str) -> int:
     return vals[0]
 
 
-def _check_max_pool1d(input: Tensor, k: list, s: list, p: list, d: list, ceil_mode: bool) -> None:  # noqa: A002
+def _check_max_pool1d(input: Tensor, k: list, s: list, p: list, d: list, ceil_mode: bool) -> None:
     if input.dim() not in (2, 3):
         raise RuntimeError(
             "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:"
@@ -391,7 +389,7 @@ def _check_max_pool1d(input: Tensor, k: list, s: list, p: list, d: list, ceil_mo
 
 
 def max_pool1d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     kernel_size: Any,
     stride: Any = None,
     padding: Any = 0,
@@ -412,7 +410,7 @@ def max_pool1d(
 
 
 def avg_pool1d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     kernel_size: Any,
     stride: Any = None,
     padding: Any = 0,
@@ -426,7 +424,7 @@ def avg_pool1d(
     return avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad).squeeze(-2)
 
 
-def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     _check_dims(input, "adaptive_avg_pool1d")
     size = _one(output_size, "adaptive_avg_pool1d", "output_size")
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)

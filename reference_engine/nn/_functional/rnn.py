@@ -63,7 +63,7 @@ STEPS: dict[str, Step] = {
 
 def cell_forward(
     mode: str,
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     state: State,
     w_ih: Tensor,
     w_hh: Tensor,
@@ -101,7 +101,7 @@ def _direction(
 
 def rnn_forward(
     mode: str,
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     hx: State,
     weights: Sequence[Sequence[Tensor | None]],
     num_layers: int,

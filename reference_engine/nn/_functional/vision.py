@@ -116,7 +116,7 @@ def _spatial(value: Any, dim: int) -> list:
 
 
 def interpolate(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     size: Any = None,
     scale_factor: Any = None,
     mode: str = "nearest",
@@ -178,7 +178,7 @@ def interpolate(
     return _upsample(input, out_size, scales, mode, bool(align_corners))
 
 
-def _upsample(input: Tensor, out_size: list, scales: list, mode: str, align_corners: bool) -> Tensor:  # noqa: A002
+def _upsample(input: Tensor, out_size: list, scales: list, mode: str, align_corners: bool) -> Tensor:
     a = input._data
     dt = a.dtype
     sources = []
@@ -222,7 +222,7 @@ class PixelUnshuffleBackward0(Node):
         return (pixel_shuffle(grad, self._saved_downscale_factor),)
 
 
-def _shuffled(input: Tensor, r: int, up: bool) -> Tensor:  # noqa: A002
+def _shuffled(input: Tensor, r: int, up: bool) -> Tensor:
     """pixel_shuffle (``up``) or pixel_unshuffle by ``r``, with its node (which saves ``r`` under torch's name)."""
     out = Tensor._make(_shuffled_array(input._data, r, up))
     if grad_recording(input):
@@ -245,14 +245,14 @@ def _shuffled_array(a: Any, r: int, up: bool) -> Any:
     return np.ascontiguousarray(split.transpose(perm)).reshape(*lead, c * r * r, h // r, w // r)
 
 
-def _check_shuffle(input: Tensor, name: str) -> None:  # noqa: A002
+def _check_shuffle(input: Tensor, name: str) -> None:
     if input.ndim < 3:
         raise RuntimeError(
             f"{name} expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
         )
 
 
-def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
     _check_shuffle(input, "pixel_shuffle")
     r, c = upscale_factor, input.shape[-3]
@@ -266,7 +266,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     return _shuffled(input, r, up=True)
 
 
-def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
     _check_shuffle(input, "pixel_unshuffle")
     r = downscale_factor
@@ -281,6 +281,5 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     return _shuffled(input, r, up=False)
 
 
-
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return input.flatten(start_dim, end_dim)

@@ -61,7 +61,7 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
-    def forward(self, input: Any) -> Any:  # noqa: A002
+    def forward(self, input: Any) -> Any:
         out = input
         for module in self:
             out = module(out)
@@ -395,7 +395,7 @@ class ParameterDict(Module):
     def extra_repr(self) -> str:
         return "\n".join(_describe_entry(k, p, True) for k, p in self.items())
 
-    def __call__(self, input: Any) -> Any:  # noqa: A002
+    def __call__(self, input: Any) -> Any:
         raise RuntimeError("ParameterDict should not be called.")
 
     def __or__(self, other: ParameterDict) -> ParameterDict:

@@ -108,7 +108,7 @@ class _ConvNd(Module):
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) or (C, H, W) inputs."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if self.padding_mode != "zeros":
             padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -120,7 +120,7 @@ class Conv1d(_ConvNd):
 
     """1-D convolution over (N, C, L) or (C, L) inputs."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if self.padding_mode != "zeros":
             padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -148,7 +148,7 @@ class _ConvTransposeNd(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, device, dtype, output_padding)  # fmt: skip
 
-    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:  # noqa: A002
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:
         """torch's _output_padding: the output_padding that makes the output ``output_size``."""
         if output_size is None:
             return self.output_padding
@@ -175,7 +175,7 @@ class _ConvTransposeNd(_ConvNd):
                 )
         return tuple(size - lo for size, lo in zip(output_size, min_sizes, strict=True))
 
-    def _args(self, input: Tensor, output_size: Any) -> tuple:  # noqa: A002
+    def _args(self, input: Tensor, output_size: Any) -> tuple:
         out_pad = self._output_padding(input, output_size)
         return (self.weight, self.bias, self.stride, self.padding, out_pad, self.groups, self.dilation)
 
@@ -185,12 +185,12 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     _dims = 1
 
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         return F.conv_transpose1d(input, *self._args(input, output_size))
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution (the input grad of Conv2d) over (N, C, H, W) or (C, H, W) inputs."""
 
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         return F.conv_transpose2d(input, *self._args(input, output_size))

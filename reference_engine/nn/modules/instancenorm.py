@@ -27,7 +27,7 @@ class InstanceNorm2d(_BatchNorm):
     ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (self._no_batch_dim, self._no_batch_dim + 1):
             raise ValueError(
                 f"expected {self._no_batch_dim}D or {self._no_batch_dim + 1}D input (got {input.ndim}D input)"
@@ -48,7 +48,7 @@ class InstanceNorm2d(_BatchNorm):
             return self._normalize(input.unsqueeze(0)).squeeze(0)
         return self._normalize(input)
 
-    def _normalize(self, input: Tensor) -> Tensor:  # noqa: A002
+    def _normalize(self, input: Tensor) -> Tensor:
         use_input_stats = self.training or not self.track_running_stats
         momentum = self.momentum if self.momentum is not None else 0.0
         return F.instance_norm(

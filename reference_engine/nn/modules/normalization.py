@@ -45,7 +45,7 @@ class LayerNorm(_AffineNorm):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         self._affine_parameters(self.normalized_shape, elementwise_affine, bias, {"device": device, "dtype": dtype})
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -75,7 +75,7 @@ class GroupNorm(_AffineNorm):
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         self._affine_parameters(num_channels, affine, bias, {"device": device, "dtype": dtype})
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

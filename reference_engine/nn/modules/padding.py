@@ -24,7 +24,7 @@ class _PadNd(Module):
         super().__init__()
         self.padding = _amounts(padding, self._sides)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.pad(input, self.padding, self._mode)
 
     def extra_repr(self) -> str:
@@ -36,7 +36,7 @@ class ConstantPad1d(_PadNd):
         super().__init__(padding)
         self.value = value
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self) -> str:
@@ -78,7 +78,7 @@ class ReplicationPad2d(ReplicationPad1d):
 class CircularPad1d(_PadNd):
     _mode = "circular"
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         dims = (self._sides // 2 + 1, self._sides // 2 + 2)
         if input.dim() not in dims:
             raise ValueError(f"expected {dims[0]}D or {dims[1]}D input (got {input.dim()}D input)")

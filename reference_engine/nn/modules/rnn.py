@@ -137,7 +137,7 @@ class RNNBase(Module):
             for direction in range(num_directions)
         ]
 
-    def check_input(self, input: Tensor, batch_sizes: Any) -> None:  # noqa: A002
+    def check_input(self, input: Tensor, batch_sizes: Any) -> None:
         weight_dtype = getattr(self, self._flat_weights_names[0]).dtype
         if input.dtype != weight_dtype:
             raise ValueError(
@@ -152,11 +152,11 @@ class RNNBase(Module):
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.size(-1)}"
             )
 
-    def _state_size(self, input: Tensor, size: int) -> tuple[int, int, int]:  # noqa: A002
+    def _state_size(self, input: Tensor, size: int) -> tuple[int, int, int]:
         mini_batch = input.size(0) if self.batch_first else input.size(1)
         return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
 
-    def get_expected_hidden_size(self, input: Tensor, batch_sizes: Any) -> tuple[int, int, int]:  # noqa: A002
+    def get_expected_hidden_size(self, input: Tensor, batch_sizes: Any) -> tuple[int, int, int]:
         return self._state_size(input, self.proj_size if self.proj_size > 0 else self.hidden_size)
 
     def check_hidden_size(
@@ -165,11 +165,11 @@ class RNNBase(Module):
         if hx.size() != expected_hidden_size:
             raise RuntimeError(msg.format(expected_hidden_size, list(hx.size())))
 
-    def check_forward_args(self, input: Tensor, hidden: Tensor, batch_sizes: Any) -> None:  # noqa: A002
+    def check_forward_args(self, input: Tensor, hidden: Tensor, batch_sizes: Any) -> None:
         self.check_input(input, batch_sizes)
         self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
 
-    def _run(self, input: Tensor, hx: State) -> tuple[Tensor, State]:  # noqa: A002
+    def _run(self, input: Tensor, hx: State) -> tuple[Tensor, State]:
         return rnn_forward(
             self.mode,
             input,
@@ -182,14 +182,14 @@ class RNNBase(Module):
             self.batch_first,
         )
 
-    def _zeros(self, input: Tensor, size: int) -> Tensor:  # noqa: A002
+    def _zeros(self, input: Tensor, size: int) -> Tensor:
         return zeros(self._state_size(input, size), dtype=input.dtype, device=input.device)
 
-    def _check_dim(self, input: Tensor) -> None:  # noqa: A002
+    def _check_dim(self, input: Tensor) -> None:
         if input.dim() not in (2, 3):
             raise ValueError(self._dim_error.format(name=type(self).__name__, dim=input.dim()))
 
-    def _forward_one_state(self, input: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    def _forward_one_state(self, input: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor]:
         """RNN's and GRU's forward: one hidden state tensor."""
         self._check_dim(input)
         is_batched = input.dim() == 3
@@ -249,7 +249,7 @@ class RNN(RNNBase):
             raise ValueError(f"Unknown nonlinearity '{self.nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__(mode, *args, **kwargs)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         return self._forward_one_state(input, hx)
 
 
@@ -261,7 +261,7 @@ class GRU(RNNBase):
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         return self._forward_one_state(input, hx)
 
 
@@ -271,10 +271,10 @@ class LSTM(RNNBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
-    def get_expected_cell_size(self, input: Tensor, batch_sizes: Any) -> tuple[int, int, int]:  # noqa: A002
+    def get_expected_cell_size(self, input: Tensor, batch_sizes: Any) -> tuple[int, int, int]:
         return self._state_size(input, self.hidden_size)
 
-    def check_forward_args(self, input: Tensor, hidden: Any, batch_sizes: Any) -> None:  # noqa: A002
+    def check_forward_args(self, input: Tensor, hidden: Any, batch_sizes: Any) -> None:
         self.check_input(input, batch_sizes)
         self.check_hidden_size(
             hidden[0], self.get_expected_hidden_size(input, batch_sizes), "Expected hidden[0] size {}, got {}"
@@ -285,7 +285,7 @@ class LSTM(RNNBase):
 
     def forward(
         self,
-        input: Tensor,  # noqa: A002
+        input: Tensor,
         hx: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         self._check_dim(input)
@@ -346,10 +346,10 @@ class RNNCellBase(Module):
     def reset_parameters(self) -> None:
         _uniform_init(self, self.hidden_size)
 
-    def _step(self, mode: str, input: Tensor, state: State) -> State:  # noqa: A002
+    def _step(self, mode: str, input: Tensor, state: State) -> State:
         return cell_forward(mode, input, state, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
-    def _prepare(self, input: Tensor, hx: Tensor | None, what: str) -> tuple[Tensor, Tensor, bool]:  # noqa: A002
+    def _prepare(self, input: Tensor, hx: Tensor | None, what: str) -> tuple[Tensor, Tensor, bool]:
         """RNNCell's and GRUCell's input handling: batch an unbatched step, zeros for a missing state."""
         name = type(self).__name__
         if input.dim() not in (1, 2):
@@ -381,7 +381,7 @@ class RNNCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, hx, is_batched = self._prepare(input, hx, "hidden")  # noqa: A001
         # an unknown nonlinearity is only caught here, at the first call, as in torch
         modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
@@ -399,7 +399,7 @@ class GRUCell(RNNCellBase):
     ) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, hx, is_batched = self._prepare(input, hx, "hidden")  # noqa: A001
         (ret,) = self._step("GRU", input, (hx,))
         return ret if is_batched else ret.squeeze(0)
@@ -415,7 +415,7 @@ class LSTMCell(RNNCellBase):
 
     def forward(
         self,
-        input: Tensor,  # noqa: A002
+        input: Tensor,
         hx: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, Tensor]:
         if input.dim() not in (1, 2):

@@ -67,7 +67,6 @@ class _Fetcher:
 
 
 class _MapDatasetFetcher(_Fetcher):
-
     def fetch(self, possibly_batched_index: Any) -> Any:
         if self.auto_collation:
             if hasattr(self.dataset, "__getitems__") and self.dataset.__getitems__:

@@ -266,7 +266,9 @@ def test_inplace_relu_autograd_rules_match_torch() -> None:
             x.grad.tolist(),
         )  # fmt: skip
         leaf = ns.ones(2, requires_grad=True)
-        results[ns.__name__ + ".leaf"] = error_signature(lambda leaf=leaf, ns=ns: ns.nn.functional.relu(leaf, inplace=True))
+        results[ns.__name__ + ".leaf"] = error_signature(
+            lambda leaf=leaf, ns=ns: ns.nn.functional.relu(leaf, inplace=True)
+        )
     assert results["reference_engine"] == results["torch"]
     assert results["reference_engine.leaf"] == results["torch.leaf"]
 

@@ -112,7 +112,9 @@ def test_multihead_cross_attention_and_unbatched(tdt: torch.dtype, edt: Any) -> 
         check_functional(lambda f, q, k, v, need=need: (tm if f is TF else em)(q, k, v, need_weights=need)[0],
              [randn(*s, dtype=tdt) for s in shapes])  # fmt: skip
     tm, em = _mha_pair(tdt, edt)
-    check_functional(lambda f, q, k: (tm if f is TF else em)(q, k, k)[1], [randn(3, 4, dtype=tdt), randn(5, 4, dtype=tdt)])
+    check_functional(
+        lambda f, q, k: (tm if f is TF else em)(q, k, k)[1], [randn(3, 4, dtype=tdt), randn(5, 4, dtype=tdt)]
+    )
     check_functional(lambda f, q: (tm if f is TF else em)(q, q, q, need_weights=False)[0], [randn(3, 4, dtype=tdt)])
 
 

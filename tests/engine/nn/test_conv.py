@@ -108,7 +108,9 @@ LOOSE32 = {"bilinear_large": Tolerance(1e-5, 1e-4, "float32 sequential accumulat
 @OVER_FLOAT_DTYPES
 def test_affine_instance_norm_and_prelu_weights(tdt: torch.dtype, edt: Any) -> None:
     x = randn(2, 3, 4, 4, dtype=tdt)
-    check_functional(lambda f, x, w, b: f.instance_norm(x, weight=w, bias=b), [x, randn(3, dtype=tdt), randn(3, dtype=tdt)])
+    check_functional(
+        lambda f, x, w, b: f.instance_norm(x, weight=w, bias=b), [x, randn(3, dtype=tdt), randn(3, dtype=tdt)]
+    )
     check_functional(lambda f, x, w: f.prelu(x, w), [x, randn(3, dtype=tdt)])
     check_functional(lambda f, x, w: f.prelu(x, w), [x[0, 0, 0], randn(1, dtype=tdt)])
 
@@ -208,7 +210,9 @@ def test_conv_transpose_output_size() -> None:
         else:
             assert shapes == expected
             check_tight(m(x, output_size=(12, 11)), t_out, "output")
-    assert_same_nn_error(lambda t, nn, f: nn.ConvTranspose2d(2, 3, 3, stride=2)(t.ones(1, 2, 4, 4), output_size=(8, 12)))
+    assert_same_nn_error(
+        lambda t, nn, f: nn.ConvTranspose2d(2, 3, 3, stride=2)(t.ones(1, 2, 4, 4), output_size=(8, 12))
+    )
     assert_same_nn_error(lambda t, nn, f: nn.ConvTranspose1d(2, 3, 3)(t.ones(2, 4), output_size=[1, 2, 6]))
 
 

@@ -243,7 +243,9 @@ def test_backward_matches_finite_differences(name: str, fn: Callable[[Any, Any],
         up[i] += eps
         down[i] -= eps
         numeric[i] = (_engine_loss(fn, up, w) - _engine_loss(fn, down, w)) / (2 * eps)
-    assert_close(as_numpy(leaf.grad), numeric, f"{name} grad vs finite differences", Tolerance(1e-5, 1e-6, "central FD"))
+    assert_close(
+        as_numpy(leaf.grad), numeric, f"{name} grad vs finite differences", Tolerance(1e-5, 1e-6, "central FD")
+    )
 
 
 # --------------------------------------------------------------------------- ties

@@ -161,7 +161,9 @@ def test_flatten_of_1d_is_self_and_views_have_base() -> None:
         assert (f(xr)._base is xr) == (f(xt)._base is xt)
 
 
-@pytest.mark.parametrize("types", [(torch.float64, torch.int64), (torch.int32, torch.float16), (torch.int64, torch.bool)])
+@pytest.mark.parametrize(
+    "types", [(torch.float64, torch.int64), (torch.int32, torch.float16), (torch.int64, torch.bool)]
+)
 def test_cat_stack_promote_dtypes(types: tuple) -> None:
     def build(m: Any) -> list:
         return [m.ones(2, 3, dtype=getattr(m, str(d).split(".")[1])) for d in types]

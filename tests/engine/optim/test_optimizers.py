@@ -80,7 +80,9 @@ _AMPLIFIED = {("sgd", "float32")}
 @pytest.mark.parametrize("config", MODEL_CONFIGS)
 def test_optimizer_matches_torch(config: str, tdt: torch.dtype, edt: Any, request: pytest.FixtureRequest) -> None:
     if (config, str(tdt).removeprefix("torch.")) in _AMPLIFIED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="float32 Linear/tanh last-bit differences, amplified"))
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="float32 Linear/tanh last-bit differences, amplified")
+        )
     cls, kwargs = CONFIGS[config]
     tm, em = _pair(tdt, edt)
     topt = getattr(torch.optim, cls)(tm.parameters(), **kwargs)

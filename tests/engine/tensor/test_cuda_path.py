@@ -294,7 +294,12 @@ def test_device_parsing_and_printing(args: tuple[Any, ...]) -> None:
 
 def test_cpu_tensor_device_fields() -> None:
     t, e = torch.zeros(2), re_torch.zeros(2)
-    assert (repr(e.device), e.is_cuda, e.is_cpu, e.get_device()) == (repr(t.device), t.is_cuda, t.is_cpu, t.get_device())
+    assert (repr(e.device), e.is_cuda, e.is_cpu, e.get_device()) == (
+        repr(t.device),
+        t.is_cuda,
+        t.is_cpu,
+        t.get_device(),
+    )
     assert e.cpu() is e and t.cpu() is t  # already on the host: no copy
     assert repr(e.to("cpu").device) == repr(t.to("cpu").device)
 
