@@ -2,7 +2,7 @@
 
 ``_rng_math.box_muller_reference_f32`` is the step-by-step specification; this module performs
 the same roundings with far fewer NumPy passes, and is checked against the specification on every
-possible uniform (tests/test_rng_math.py).
+possible uniform (tests/engine/random/test_rng_math.py).
 
 Every fused multiply-add below is evaluated as float64 product + float64 sum + one cast to float32,
 without fma32's halfway-point check. That check can be dropped because the inputs are only ever

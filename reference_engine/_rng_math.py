@@ -11,7 +11,7 @@ re-expressed below step by step (same polynomial, same range reduction):
 ``_log_ps``, ``_sincos_ps`` and ``box_muller_reference_f32`` are that
 specification. ``_normal_f32.box_muller_f32`` is what the samplers run: the
 same roundings in far fewer array passes, checked against the specification
-on every possible input (tests/test_rng_math.py).
+on every possible input (tests/engine/random/test_rng_math.py).
 """
 
 from __future__ import annotations
