@@ -115,6 +115,29 @@ def assert_same_result(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
     return got, want
 
 
+class ProgramTable(list):
+    """Programs ``prog(lib)`` gathered by decorating them (``@same_result``), all checked by one parametrised test.
+
+    ``check`` is the comparison each program goes through (``assert_same_result``, ...); ``test()``, assigned
+    to a ``test_*`` name below the table's last program, runs it once per program, the program's name as the id.
+    """
+
+    def __init__(self, check: Callable[[Callable[[Any], Any]], Any]) -> None:
+        super().__init__()
+        self.check = check
+
+    def __call__(self, prog: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        self.append(prog)
+        return prog
+
+    def test(self) -> Callable[[Callable[[Any], Any]], None]:
+        @pytest.mark.parametrize("prog", list(self), ids=[p.__name__ for p in self])
+        def test(prog: Callable[[Any], Any]) -> None:
+            self.check(prog)
+
+        return test
+
+
 # --------------------------------------------------------------------------- errors
 def error_of(fn: Callable[[], Any]) -> BaseException | None:
     """The exception ``fn()`` raises, or None."""

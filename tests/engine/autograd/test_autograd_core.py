@@ -19,6 +19,7 @@ import torch
 
 import reference_engine as engine
 from tests.helpers import (
+    ProgramTable,
     as_numpy,
     assert_same_error,
     assert_same_error_full,
@@ -28,18 +29,19 @@ from tests.helpers import (
     run_both,
 )
 
+same_result = ProgramTable(assert_same_result)
+same_error_full = ProgramTable(assert_same_error_full)
+
 
 def leaf(lib: Any, values: Any = (1.0, 2.0, 3.0)) -> Any:
     return lib.tensor(list(values), requires_grad=True)
 
 
 # --------------------------------------------------------------------------- requires_grad rules
-def test_setter_on_int_tensor() -> None:
-    def prog(lib: Any) -> None:
-        a = lib.tensor([1, 2])
-        a.requires_grad = True
-
-    assert_same_error_full(prog)
+@same_error_full
+def setter_on_int_tensor(lib: Any) -> None:
+    a = lib.tensor([1, 2])
+    a.requires_grad = True
 
 
 def test_requires_grad_method_on_int_tensor() -> None:
@@ -161,15 +163,13 @@ def test_output_nr_and_name() -> None:
 
 
 # --------------------------------------------------------------------------- backward basics
-def test_grad_accumulates_across_backward_calls() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        (x * x).sum().backward()
-        first = x.grad.clone()
-        (x * 3).sum().backward()
-        return [first, x.grad]
-
-    assert_same_result(prog)
+@same_result
+def grad_accumulates_across_backward_calls(lib: Any) -> list:
+    x = leaf(lib)
+    (x * x).sum().backward()
+    first = x.grad.clone()
+    (x * 3).sum().backward()
+    return [first, x.grad]
 
 
 def test_held_grad_reference_sees_second_backward() -> None:
@@ -198,46 +198,38 @@ def test_grad_is_private_copy_of_seed() -> None:
     assert_same_tensor(got[1], want[1])
 
 
-def test_retain_graph_then_free() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        y = (x * x).sum()
-        y.backward(retain_graph=True)
-        y.backward()
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def retain_graph_then_free(lib: Any) -> Any:
+    x = leaf(lib)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return x.grad
 
 
-def test_second_backward_without_saved_tensors_is_allowed() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        y = (x + 1).sum()
-        y.backward()
-        y.backward()
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def second_backward_without_saved_tensors_is_allowed(lib: Any) -> Any:
+    x = leaf(lib)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    return x.grad
 
 
-def test_second_backward_through_freed_graph() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        y = (x.exp() + 1).sum()
-        y.backward()
-        y.backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def second_backward_through_freed_graph(lib: Any) -> None:
+    x = leaf(lib)
+    y = (x.exp() + 1).sum()
+    y.backward()
+    y.backward()
 
 
-def test_saved_tensor_access_after_free() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        y = x * x
-        y.sum().backward()
-        return y.grad_fn._saved_self
-
-    assert_same_error_full(prog)
+@same_error_full
+def saved_tensor_access_after_free(lib: Any) -> None:
+    x = leaf(lib)
+    y = x * x
+    y.sum().backward()
+    return y.grad_fn._saved_self
 
 
 def test_saved_self_attribute() -> None:
@@ -251,20 +243,18 @@ def test_saved_self_attribute() -> None:
     assert_same_tensor(got[1], want[1])
 
 
-def test_create_graph_double_backward_cube() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        y = (x**3).sum()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            y.backward(create_graph=True)
-        g = x.grad
-        first = g.detach().clone()
-        x.grad = None
-        g.sum().backward()
-        return [first, g, x.grad]
-
-    assert_same_result(prog)
+@same_result
+def create_graph_double_backward_cube(lib: Any) -> list:
+    x = leaf(lib)
+    y = (x**3).sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y.backward(create_graph=True)
+    g = x.grad
+    first = g.detach().clone()
+    x.grad = None
+    g.sum().backward()
+    return [first, g, x.grad]
 
 
 _WARN_ONCE_PROG = """
@@ -304,13 +294,11 @@ def test_autograd_grad_double() -> None:
     assert got[2] is None and want[2] is None
 
 
-def test_backward_with_gradient_argument() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        (x * x).backward(gradient=lib.tensor([1.0, 0.5, 2.0]))
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def backward_with_gradient_argument(lib: Any) -> Any:
+    x = leaf(lib)
+    (x * x).backward(gradient=lib.tensor([1.0, 0.5, 2.0]))
+    return x.grad
 
 
 @pytest.mark.parametrize("seed_dtype", ["float64", "int64", "float16", "bool"])
@@ -324,28 +312,24 @@ def test_seed_of_other_dtype_is_cast(seed_dtype: str) -> None:
     assert_same_result(prog)
 
 
-def test_backward_inputs_argument() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        w = leaf(lib, (4.0, 5.0, 6.0))
-        h = x * w
-        h.retain_grad()
-        y = (h * h).sum()
-        y.backward(inputs=[x])
-        return [x.grad, w.grad, h.grad]
-
-    assert_same_result(prog)
+@same_result
+def backward_inputs_argument(lib: Any) -> list:
+    x = leaf(lib)
+    w = leaf(lib, (4.0, 5.0, 6.0))
+    h = x * w
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(inputs=[x])
+    return [x.grad, w.grad, h.grad]
 
 
-def test_backward_inputs_nonleaf() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x * 2
-        y = (h * h).sum()
-        y.backward(inputs=[h])
-        return [x.grad, h.grad]
-
-    assert_same_result(prog)
+@same_result
+def backward_inputs_nonleaf(lib: Any) -> list:
+    x = leaf(lib)
+    h = x * 2
+    y = (h * h).sum()
+    y.backward(inputs=[h])
+    return [x.grad, h.grad]
 
 
 @pytest.mark.parametrize("retain_first", [False, True])
@@ -384,13 +368,11 @@ def test_autograd_grad_basic_does_not_touch_grad() -> None:
     assert got[2:] == want[2:] == [None, None]
 
 
-def test_autograd_grad_unused_error() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        z = leaf(lib)
-        return lib.autograd.grad((x * 2).sum(), (x, z))
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_unused_error(lib: Any) -> Any:
+    x = leaf(lib)
+    z = leaf(lib)
+    return lib.autograd.grad((x * 2).sum(), (x, z))
 
 
 @pytest.mark.parametrize("mode", ["allow_unused", "materialize"])
@@ -404,47 +386,37 @@ def test_autograd_grad_unused_allowed(mode: str) -> None:
     assert_same_result(prog)
 
 
-def test_autograd_grad_materialize_with_allow_unused_false() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        return lib.autograd.grad((x * 2).sum(), x, allow_unused=False, materialize_grads=True)
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_materialize_with_allow_unused_false(lib: Any) -> Any:
+    x = leaf(lib)
+    return lib.autograd.grad((x * 2).sum(), x, allow_unused=False, materialize_grads=True)
 
 
-def test_autograd_grad_nonleaf_input() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x.exp()
-        y = (h * h).sum()
-        return [*lib.autograd.grad(y, (h, x))]
-
-    assert_same_result(prog)
+@same_result
+def autograd_grad_nonleaf_input(lib: Any) -> list:
+    x = leaf(lib)
+    h = x.exp()
+    y = (h * h).sum()
+    return [*lib.autograd.grad(y, (h, x))]
 
 
-def test_autograd_grad_input_without_grad() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        c = lib.tensor([1.0, 2.0, 3.0])
-        return lib.autograd.grad((x * c).sum(), c)
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_input_without_grad(lib: Any) -> Any:
+    x = leaf(lib)
+    c = lib.tensor([1.0, 2.0, 3.0])
+    return lib.autograd.grad((x * c).sum(), c)
 
 
-def test_autograd_grad_output_without_grad() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        return lib.autograd.grad(lib.tensor([1.0]).sum(), x)
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_output_without_grad(lib: Any) -> Any:
+    x = leaf(lib)
+    return lib.autograd.grad(lib.tensor([1.0]).sum(), x)
 
 
-def test_autograd_grad_with_grad_outputs() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        return list(lib.autograd.grad(x * x, x, grad_outputs=lib.tensor([1.0, 2.0, 3.0])))
-
-    assert_same_result(prog)
+@same_result
+def autograd_grad_with_grad_outputs(lib: Any) -> list:
+    x = leaf(lib)
+    return list(lib.autograd.grad(x * x, x, grad_outputs=lib.tensor([1.0, 2.0, 3.0])))
 
 
 # --------------------------------------------------------------------------- retain_grad and hooks
@@ -461,28 +433,24 @@ def test_retain_grad_on_nonleaf() -> None:
     assert got[2:] == want[2:]
 
 
-def test_retain_grad_accumulates() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        h = x * 2
-        h.retain_grad()
-        y = (h * h).sum()
-        y.backward(retain_graph=True)
-        y.backward()
-        return h.grad
-
-    assert_same_result(prog)
+@same_result
+def retain_grad_accumulates(lib: Any) -> Any:
+    x = leaf(lib)
+    h = x * 2
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return h.grad
 
 
-def test_hook_on_leaf_modifies_grad() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        seen = []
-        x.register_hook(lambda g: seen.append(g.clone()) or g * 10)
-        (x * x).sum().backward()
-        return [x.grad, *seen]
-
-    assert_same_result(prog)
+@same_result
+def hook_on_leaf_modifies_grad(lib: Any) -> list:
+    x = leaf(lib)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.clone()) or g * 10)
+    (x * x).sum().backward()
+    return [x.grad, *seen]
 
 
 def test_hook_on_nonleaf_modifies_grad_and_order() -> None:
@@ -501,18 +469,16 @@ def test_hook_on_nonleaf_modifies_grad_and_order() -> None:
     assert_same_tensors(got[1], want[1])
 
 
-def test_hook_removal() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x * 2
-        handle = h.register_hook(lambda g: g * 100)
-        handle.remove()
-        handle2 = x.register_hook(lambda g: g * 100)
-        handle2.remove()
-        h.sum().backward()
-        return [x.grad]
-
-    assert_same_result(prog)
+@same_result
+def hook_removal(lib: Any) -> list:
+    x = leaf(lib)
+    h = x * 2
+    handle = h.register_hook(lambda g: g * 100)
+    handle.remove()
+    handle2 = x.register_hook(lambda g: g * 100)
+    handle2.remove()
+    h.sum().backward()
+    return [x.grad]
 
 
 def test_hook_on_tensor_without_grad() -> None:
@@ -546,15 +512,13 @@ def test_node_hook_and_prehook() -> None:
     assert_same_tensor(got[1], want[1])
 
 
-def test_post_hook_replaces_grad_inputs() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        y = x * x
-        y.grad_fn.register_hook(lambda gi, go: (gi[0] * 0 + 7, gi[1]))
-        y.sum().backward()
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def post_hook_replaces_grad_inputs(lib: Any) -> Any:
+    x = leaf(lib)
+    y = x * x
+    y.grad_fn.register_hook(lambda gi, go: (gi[0] * 0 + 7, gi[1]))
+    y.sum().backward()
+    return x.grad
 
 
 # --------------------------------------------------------------------------- grad mode
@@ -759,12 +723,10 @@ def test_function_non_tensor_args_and_needs_input_grad() -> None:
     assert_same_tensor(got[3], want[3])
 
 
-def test_function_wrong_number_of_grads() -> None:
-    def prog(lib: Any) -> None:
-        f = _make_functions(lib)
-        f["WrongCount"].apply(leaf(lib)).sum().backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def function_wrong_number_of_grads(lib: Any) -> None:
+    f = _make_functions(lib)
+    f["WrongCount"].apply(leaf(lib)).sum().backward()
 
 
 def test_function_mark_dirty() -> None:
@@ -782,12 +744,10 @@ def test_function_mark_dirty() -> None:
     assert_same_tensor(got[3], want[3])
 
 
-def test_function_mark_dirty_on_leaf() -> None:
-    def prog(lib: Any) -> None:
-        f = _make_functions(lib)
-        f["AddOneInplace"].apply(leaf(lib))
-
-    assert_same_error_full(prog)
+@same_error_full
+def function_mark_dirty_on_leaf(lib: Any) -> None:
+    f = _make_functions(lib)
+    f["AddOneInplace"].apply(leaf(lib))
 
 
 def test_function_mark_non_differentiable() -> None:
@@ -815,14 +775,12 @@ def test_function_once_differentiable() -> None:
     assert_same_tensor(got[0], want[0])
 
 
-def test_function_once_differentiable_double_backward_error() -> None:
-    def prog(lib: Any) -> None:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
-        g.sum().backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def function_once_differentiable_double_backward_error(lib: Any) -> None:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
+    g.sum().backward()
 
 
 def test_function_without_grad_inputs() -> None:
@@ -944,17 +902,15 @@ def test_inplace_with_self_as_other_breaks_saved(then_exp: bool) -> None:
     assert_same_error_full(prog)
 
 
-def test_inplace_self_saved_as_original() -> None:
+@same_result
+def inplace_self_saved_as_original(lib: Any) -> list:
     # mul_(w) needs the original self for w's grad: kept, so backward works
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        w = leaf(lib, (4.0, 5.0, 6.0))
-        h = x * 1
-        h.mul_(w)
-        h.sum().backward()
-        return [x.grad, w.grad]
-
-    assert_same_result(prog)
+    x = leaf(lib)
+    w = leaf(lib, (4.0, 5.0, 6.0))
+    h = x * 1
+    h.mul_(w)
+    h.sum().backward()
+    return [x.grad, w.grad]
 
 
 def test_detach_inplace_on_view() -> None:
@@ -984,14 +940,12 @@ def test_detach_inplace() -> None:
     assert got == want
 
 
-def test_detach_then_inplace_breaks_saved() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        y = x.exp()
-        y.detach().zero_()
-        y.sum().backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def detach_then_inplace_breaks_saved(lib: Any) -> None:
+    x = leaf(lib)
+    y = x.exp()
+    y.detach().zero_()
+    y.sum().backward()
 
 
 # --------------------------------------------------------------------------- dtype promotion
@@ -1037,27 +991,23 @@ def test_tensor_scalar_result_dtypes(scalar: Any) -> None:
     assert got == want
 
 
-def test_mixed_promotion_values_and_grads() -> None:
-    def prog(lib: Any) -> list:
-        x = lib.tensor([1.0, 2.0], dtype=lib.float16, requires_grad=True)
-        s = lib.tensor(3.0, dtype=lib.float64, requires_grad=True)
-        y = x * s
-        y.sum().backward()
-        i = lib.tensor([1, 2, 3])
-        return [y, x.grad, s.grad, i * 1.5, i / i, lib.tensor([True, False]) + 1]
-
-    assert_same_result(prog)
+@same_result
+def mixed_promotion_values_and_grads(lib: Any) -> list:
+    x = lib.tensor([1.0, 2.0], dtype=lib.float16, requires_grad=True)
+    s = lib.tensor(3.0, dtype=lib.float64, requires_grad=True)
+    y = x * s
+    y.sum().backward()
+    i = lib.tensor([1, 2, 3])
+    return [y, x.grad, s.grad, i * 1.5, i / i, lib.tensor([True, False]) + 1]
 
 
-def test_mixed_dtype_grad_is_input_dtype() -> None:
-    def prog(lib: Any) -> list:
-        a = lib.tensor([1.0, 2.0], dtype=lib.float32, requires_grad=True)
-        b = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
-        y = a * b
-        y.sum().backward()
-        return [y, a.grad, b.grad]
-
-    assert_same_result(prog)
+@same_result
+def mixed_dtype_grad_is_input_dtype(lib: Any) -> list:
+    a = lib.tensor([1.0, 2.0], dtype=lib.float32, requires_grad=True)
+    b = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+    y = a * b
+    y.sum().backward()
+    return [y, a.grad, b.grad]
 
 
 def test_as_numpy_helper_roundtrip() -> None:
@@ -1111,16 +1061,14 @@ def test_grad_setter_errors(case: str) -> None:
     assert_same_error_full(prog)
 
 
-def test_post_accumulate_grad_hook() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        seen = []
-        x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
-        (x * 2).sum().backward()
-        (x * 3).sum().backward()
-        return seen
-
-    assert_same_result(prog)
+@same_result
+def post_accumulate_grad_hook(lib: Any) -> list:
+    x = leaf(lib)
+    seen = []
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    return seen
 
 
 def test_post_accumulate_grad_hook_on_nonleaf() -> None:
@@ -1145,23 +1093,21 @@ def test_leaf_hook_sees_summed_grad_once() -> None:
     assert_same_tensors(got[1:], want[1:])
 
 
-def test_multi_output_function_unused_output_gets_zeros() -> None:
-    def prog(lib: Any) -> tuple:
-        class Split(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx: Any, x: Any) -> tuple:
-                return x * 2, x * 3
+@same_result
+def multi_output_function_unused_output_gets_zeros(lib: Any) -> tuple:
+    class Split(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> tuple:
+            return x * 2, x * 3
 
-            @staticmethod
-            def backward(ctx: Any, g1: Any, g2: Any) -> Any:
-                return g1 * 2 + g2 * 3
+        @staticmethod
+        def backward(ctx: Any, g1: Any, g2: Any) -> Any:
+            return g1 * 2 + g2 * 3
 
-        x = leaf(lib)
-        a, _ = Split.apply(x)
-        a.sum().backward()
-        return (x.grad,)
-
-    assert_same_result(prog)
+    x = leaf(lib)
+    a, _ = Split.apply(x)
+    a.sum().backward()
+    return (x.grad,)
 
 
 @pytest.mark.parametrize("expr", ["cube", "linear"])
@@ -1210,14 +1156,12 @@ def test_data_has_its_own_version_counter() -> None:
     assert_same_tensor(got[1], want[1])
 
 
-def test_inplace_on_view_created_in_no_grad() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        with lib.no_grad():
-            v = x[:1]
-        v.mul_(2)
-
-    assert_same_error_full(prog)
+@same_error_full
+def inplace_on_view_created_in_no_grad(lib: Any) -> None:
+    x = leaf(lib)
+    with lib.no_grad():
+        v = x[:1]
+    v.mul_(2)
 
 
 def test_leaf_frozen_after_graph_keeps_its_grad() -> None:
@@ -1233,3 +1177,7 @@ def test_leaf_frozen_after_graph_keeps_its_grad() -> None:
     got, want = run_both(prog)
     assert want is None  # torch
     assert got is None
+
+
+test_same_result = same_result.test()
+test_same_error_full = same_error_full.test()
