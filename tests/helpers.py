@@ -106,13 +106,29 @@ def run_both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
 
 
 def assert_same_result(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    """``run_both`` and compare: one tensor, or a tuple/list of tensors (``None`` for a missing grad)."""
+    """``run_both`` and compare what comes back (``assert_same_values``)."""
     got, want = run_both(fn)
-    if isinstance(want, tuple | list):
-        assert_same_tensors(got, want)
-    else:
-        assert_same_tensor(got, want)
+    assert_same_values(got, want)
     return got, want
+
+
+def assert_same_values(got: Any, want: Any) -> None:
+    """A tensor as ``assert_same_tensor``; a tuple or list holding tensors item by item (nested), its other
+    items and every other value (names, flags, versions) with ``==``; ``None`` (a missing grad) as ``is None``."""
+    if want is None or isinstance(want, torch.Tensor):
+        assert_same_tensor(got, want)
+    elif isinstance(want, tuple | list) and _holds_tensor(want):
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert_same_values(g, w)
+    else:
+        assert got == want
+
+
+def _holds_tensor(value: Any) -> bool:
+    if isinstance(value, tuple | list):
+        return any(_holds_tensor(v) for v in value)
+    return isinstance(value, torch.Tensor)
 
 
 class ProgramTable(list):

@@ -2,7 +2,10 @@
 custom Functions, version counters and in-place semantics, dtype promotion.
 
 Every test runs the same program on ``torch`` and on ``reference_engine``
-(``lib`` is the module) and compares the observable results.
+(``lib`` is the module) and compares the observable results. A program whose
+results need only be equal (``assert_same_values``) or raise the same error is
+decorated ``@same_result`` / ``@same_error_full`` and run by ``test_same_result``
+/ ``test_same_error_full`` at the end (one item per program, its name the id).
 """
 
 from __future__ import annotations
@@ -92,19 +95,16 @@ def test_requires_grad_method_rejects_non_bool() -> None:
     assert_same_error_full(lambda lib: leaf(lib).requires_grad_(1))
 
 
-def test_is_leaf_and_requires_grad_table() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        c = lib.tensor([1.0, 2.0, 3.0])
-        y = x * 2
-        z = c * 2
-        with lib.no_grad():
-            w = x * 2
-        d = y.detach()
-        return [(t.is_leaf, t.requires_grad, t.grad_fn is None) for t in (x, c, y, z, w, d)]
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def is_leaf_and_requires_grad_table(lib: Any) -> list:
+    x = leaf(lib)
+    c = lib.tensor([1.0, 2.0, 3.0])
+    y = x * 2
+    z = c * 2
+    with lib.no_grad():
+        w = x * 2
+    d = y.detach()
+    return [(t.is_leaf, t.requires_grad, t.grad_fn is None) for t in (x, c, y, z, w, d)]
 
 
 # --------------------------------------------------------------------------- graph structure
@@ -135,31 +135,25 @@ def test_accumulate_grad_is_shared_and_variable_is_leaf() -> None:
     assert got == want == (True, True, ())
 
 
-def test_next_functions_of_chain() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        c = lib.tensor([1.0, 1.0, 1.0])
-        y = ((x * c).exp() + x).sum()
-        out = []
-        stack = [y.grad_fn]
-        while stack:
-            n = stack.pop()
-            out.append((type(n).__name__, _names(n)))
-            stack.extend(m for m, _ in n.next_functions if m is not None)
-        return out
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def next_functions_of_chain(lib: Any) -> list:
+    x = leaf(lib)
+    c = lib.tensor([1.0, 1.0, 1.0])
+    y = ((x * c).exp() + x).sum()
+    out = []
+    stack = [y.grad_fn]
+    while stack:
+        n = stack.pop()
+        out.append((type(n).__name__, _names(n)))
+        stack.extend(m for m, _ in n.next_functions if m is not None)
+    return out
 
 
-def test_output_nr_and_name() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        y = x.exp()
-        return y.output_nr, y.grad_fn.name()
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def output_nr_and_name(lib: Any) -> tuple:
+    x = leaf(lib)
+    y = x.exp()
+    return y.output_nr, y.grad_fn.name()
 
 
 # --------------------------------------------------------------------------- backward basics
@@ -172,30 +166,22 @@ def grad_accumulates_across_backward_calls(lib: Any) -> list:
     return [first, x.grad]
 
 
-def test_held_grad_reference_sees_second_backward() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        (x * 2).sum().backward()
-        held = x.grad
-        (x * 5).sum().backward()
-        return held, held is x.grad, x.grad._version
-
-    got, want = run_both(prog)
-    assert_same_tensor(got[0], want[0])
-    assert got[1:] == want[1:]
+@same_result
+def held_grad_reference_sees_second_backward(lib: Any) -> tuple:
+    x = leaf(lib)
+    (x * 2).sum().backward()
+    held = x.grad
+    (x * 5).sum().backward()
+    return held, held is x.grad, x.grad._version
 
 
-def test_grad_is_private_copy_of_seed() -> None:
+@same_result
+def grad_is_private_copy_of_seed(lib: Any) -> tuple:
     # the seed tensor passed to backward must not become x.grad (a later in-place on it would leak)
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        seed = lib.tensor([1.0, 1.0, 1.0])
-        (x + 0).backward(seed)
-        return x.grad is seed, x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+    x = leaf(lib)
+    seed = lib.tensor([1.0, 1.0, 1.0])
+    (x + 0).backward(seed)
+    return x.grad is seed, x.grad
 
 
 @same_result
@@ -232,15 +218,11 @@ def saved_tensor_access_after_free(lib: Any) -> None:
     return y.grad_fn._saved_self
 
 
-def test_saved_self_attribute() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        y = x * x
-        return y.grad_fn._saved_self is x, y.grad_fn._saved_other
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+@same_result
+def saved_self_attribute(lib: Any) -> tuple:
+    x = leaf(lib)
+    y = x * x
+    return y.grad_fn._saved_self is x, y.grad_fn._saved_other
 
 
 @same_result
@@ -420,17 +402,13 @@ def autograd_grad_with_grad_outputs(lib: Any) -> list:
 
 
 # --------------------------------------------------------------------------- retain_grad and hooks
-def test_retain_grad_on_nonleaf() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x * 2
-        h.retain_grad()
-        (h * h).sum().backward()
-        return [h.grad, x.grad, h.retains_grad, x.retains_grad]
-
-    got, want = run_both(prog)
-    assert_same_tensors(got[:2], want[:2])
-    assert got[2:] == want[2:]
+@same_result
+def retain_grad_on_nonleaf(lib: Any) -> list:
+    x = leaf(lib)
+    h = x * 2
+    h.retain_grad()
+    (h * h).sum().backward()
+    return [h.grad, x.grad, h.retains_grad, x.retains_grad]
 
 
 @same_result
@@ -453,20 +431,16 @@ def hook_on_leaf_modifies_grad(lib: Any) -> list:
     return [x.grad, *seen]
 
 
-def test_hook_on_nonleaf_modifies_grad_and_order() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        h = x * 2
-        order = []
-        h.register_hook(lambda g: order.append("a") or g + 1)
-        h.register_hook(lambda g: order.append("b") or g * 2)
-        h.retain_grad()
-        (h * 3).sum().backward()
-        return order, [x.grad, h.grad]
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensors(got[1], want[1])
+@same_result
+def hook_on_nonleaf_modifies_grad_and_order(lib: Any) -> tuple:
+    x = leaf(lib)
+    h = x * 2
+    order = []
+    h.register_hook(lambda g: order.append("a") or g + 1)
+    h.register_hook(lambda g: order.append("b") or g * 2)
+    h.retain_grad()
+    (h * 3).sum().backward()
+    return order, [x.grad, h.grad]
 
 
 @same_result
@@ -489,27 +463,23 @@ def test_retain_grad_on_tensor_without_grad() -> None:
     assert_same_error_full(lambda lib: lib.tensor([1.0]).retain_grad())
 
 
-def test_node_hook_and_prehook() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        y = x * x
-        log = []
+@same_result
+def node_hook_and_prehook(lib: Any) -> tuple:
+    x = leaf(lib)
+    y = x * x
+    log = []
 
-        def pre(grad_outputs: tuple) -> tuple:
-            log.append(("pre", len(grad_outputs)))
-            return (grad_outputs[0] * 2,)
+    def pre(grad_outputs: tuple) -> tuple:
+        log.append(("pre", len(grad_outputs)))
+        return (grad_outputs[0] * 2,)
 
-        def post(grad_inputs: tuple, grad_outputs: tuple) -> None:
-            log.append(("post", len(grad_inputs), len(grad_outputs)))
+    def post(grad_inputs: tuple, grad_outputs: tuple) -> None:
+        log.append(("post", len(grad_inputs), len(grad_outputs)))
 
-        y.grad_fn.register_prehook(pre)
-        y.grad_fn.register_hook(post)
-        y.sum().backward()
-        return log, x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+    y.grad_fn.register_prehook(pre)
+    y.grad_fn.register_hook(post)
+    y.sum().backward()
+    return log, x.grad
 
 
 @same_result
@@ -522,64 +492,55 @@ def post_hook_replaces_grad_inputs(lib: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- grad mode
-def test_no_grad_context_and_nesting() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        out = []
-        with lib.no_grad():
-            out.append((x * 2).requires_grad)
-            with lib.enable_grad():
-                out.append((x * 2).requires_grad)
-            out.append(lib.is_grad_enabled())
-        out.append(lib.is_grad_enabled())
-        with lib.set_grad_enabled(False):
+@same_result
+def no_grad_context_and_nesting(lib: Any) -> list:
+    x = leaf(lib)
+    out = []
+    with lib.no_grad():
+        out.append((x * 2).requires_grad)
+        with lib.enable_grad():
             out.append((x * 2).requires_grad)
         out.append(lib.is_grad_enabled())
-        return out
-
-    got, want = run_both(prog)
-    assert got == want
-
-
-def test_set_grad_enabled_as_function() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        lib.set_grad_enabled(False)
-        a = (x * 2).requires_grad
-        lib.set_grad_enabled(True)
-        return [a, (x * 2).requires_grad]
-
-    got, want = run_both(prog)
-    assert got == want
+    out.append(lib.is_grad_enabled())
+    with lib.set_grad_enabled(False):
+        out.append((x * 2).requires_grad)
+    out.append(lib.is_grad_enabled())
+    return out
 
 
-def test_grad_mode_decorators() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
+@same_result
+def set_grad_enabled_as_function(lib: Any) -> list:
+    x = leaf(lib)
+    lib.set_grad_enabled(False)
+    a = (x * 2).requires_grad
+    lib.set_grad_enabled(True)
+    return [a, (x * 2).requires_grad]
 
-        @lib.no_grad()
-        def f1() -> bool:
-            return (x * 2).requires_grad
 
-        @lib.no_grad
-        def f2() -> bool:
-            return (x * 2).requires_grad
+@same_result
+def grad_mode_decorators(lib: Any) -> list:
+    x = leaf(lib)
 
-        @lib.enable_grad()
-        def f3() -> bool:
-            return (x * 2).requires_grad
+    @lib.no_grad()
+    def f1() -> bool:
+        return (x * 2).requires_grad
 
-        @lib.set_grad_enabled(False)
-        def f4() -> bool:
-            return (x * 2).requires_grad
+    @lib.no_grad
+    def f2() -> bool:
+        return (x * 2).requires_grad
 
-        before = lib.is_grad_enabled()
-        with lib.no_grad():
-            r3 = f3()
-        return [f1(), f2(), r3, f4(), before, lib.is_grad_enabled(), f1.__name__]
+    @lib.enable_grad()
+    def f3() -> bool:
+        return (x * 2).requires_grad
 
-    got, want = run_both(prog)
-    assert got == want
+    @lib.set_grad_enabled(False)
+    def f4() -> bool:
+        return (x * 2).requires_grad
+
+    before = lib.is_grad_enabled()
+    with lib.no_grad():
+        r3 = f3()
+    return [f1(), f2(), r3, f4(), before, lib.is_grad_enabled(), f1.__name__]
 
 
 def test_no_grad_is_thread_local() -> None:
@@ -601,23 +562,20 @@ def test_no_grad_is_thread_local() -> None:
     assert got == want == [True, False]
 
 
-def test_no_grad_generator_decorator() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
+@same_result
+def no_grad_generator_decorator(lib: Any) -> list:
+    x = leaf(lib)
 
-        @lib.no_grad()
-        def gen() -> Any:
-            yield (x * 2).requires_grad
-            yield lib.is_grad_enabled()
+    @lib.no_grad()
+    def gen() -> Any:
+        yield (x * 2).requires_grad
+        yield lib.is_grad_enabled()
 
-        vals = []
-        for v in gen():
-            vals.append(v)
-            vals.append(lib.is_grad_enabled())
-        return vals
-
-    got, want = run_both(prog)
-    assert got == want
+    vals = []
+    for v in gen():
+        vals.append(v)
+        vals.append(lib.is_grad_enabled())
+    return vals
 
 
 # --------------------------------------------------------------------------- autograd.Function
@@ -709,18 +667,14 @@ def test_function_save_for_backward_and_name() -> None:
     assert_same_tensor(got[3], want[3])
 
 
-def test_function_non_tensor_args_and_needs_input_grad() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        w = lib.tensor([2.0, 2.0, 2.0])
-        y = f["Scale"].apply(x, 3.0, w)
-        y.sum().backward()
-        return y.grad_fn.needs, y.grad_fn.needs_input_grad, _names(y.grad_fn), x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def function_non_tensor_args_and_needs_input_grad(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    w = lib.tensor([2.0, 2.0, 2.0])
+    y = f["Scale"].apply(x, 3.0, w)
+    y.sum().backward()
+    return y.grad_fn.needs, y.grad_fn.needs_input_grad, _names(y.grad_fn), x.grad
 
 
 @same_error_full
@@ -729,19 +683,15 @@ def function_wrong_number_of_grads(lib: Any) -> None:
     f["WrongCount"].apply(leaf(lib)).sum().backward()
 
 
-def test_function_mark_dirty() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        a = x * 1
-        b = f["AddOneInplace"].apply(a)
-        name = type(a.grad_fn).__name__
-        b.sum().backward()
-        return b is a, name, a._version, x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def function_mark_dirty(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    a = x * 1
+    b = f["AddOneInplace"].apply(a)
+    name = type(a.grad_fn).__name__
+    b.sum().backward()
+    return b is a, name, a._version, x.grad
 
 
 @same_error_full
@@ -750,29 +700,21 @@ def function_mark_dirty_on_leaf(lib: Any) -> None:
     f["AddOneInplace"].apply(leaf(lib))
 
 
-def test_function_mark_non_differentiable() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        y, idx = f["SortLike"].apply(x)
-        y.sum().backward()
-        return y.requires_grad, idx.requires_grad, idx.grad_fn is None, x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def function_mark_non_differentiable(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    y, idx = f["SortLike"].apply(x)
+    y.sum().backward()
+    return y.requires_grad, idx.requires_grad, idx.grad_fn is None, x.grad
 
 
-def test_function_once_differentiable() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
-        return g, g.requires_grad
-
-    got, want = run_both(prog)
-    assert got[1] == want[1]
-    assert_same_tensor(got[0], want[0])
+@same_result
+def function_once_differentiable(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
+    return g, g.requires_grad
 
 
 @same_error_full
@@ -783,36 +725,30 @@ def function_once_differentiable_double_backward_error(lib: Any) -> None:
     g.sum().backward()
 
 
-def test_function_without_grad_inputs() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        y = f["MyExp"].apply(lib.tensor([1.0, 2.0]))
-        return y.requires_grad, y.grad_fn is None
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def function_without_grad_inputs(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    y = f["MyExp"].apply(lib.tensor([1.0, 2.0]))
+    return y.requires_grad, y.grad_fn is None
 
 
 # --------------------------------------------------------------------------- version counter and in-place
-def test_version_counter_values() -> None:
-    def prog(lib: Any) -> list:
-        a = lib.zeros(3)
-        out = [a._version]
-        a.add_(1)
-        out.append(a._version)
-        a.mul_(2)
-        a += 1
-        out.append(a._version)
-        v = a.view(3)
-        v.add_(1)
-        out += [a._version, v._version]
-        d = a.detach()
-        d.zero_()
-        out += [a._version, d._version]
-        return out
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def version_counter_values(lib: Any) -> list:
+    a = lib.zeros(3)
+    out = [a._version]
+    a.add_(1)
+    out.append(a._version)
+    a.mul_(2)
+    a += 1
+    out.append(a._version)
+    v = a.view(3)
+    v.add_(1)
+    out += [a._version, v._version]
+    d = a.detach()
+    d.zero_()
+    out += [a._version, d._version]
+    return out
 
 
 @pytest.mark.parametrize("case", ["leaf_saved", "nonleaf_saved", "saved_output_exp", "saved_output_sigmoid"])
@@ -847,46 +783,34 @@ def test_inplace_on_view_of_leaf() -> None:
     assert_same_error_full(lambda lib: leaf(lib).view(3).mul_(2))
 
 
-def test_manual_sgd_update_under_no_grad() -> None:
-    def prog(lib: Any) -> tuple:
-        w = leaf(lib)
-        (w * w).sum().backward()
-        with lib.no_grad():
-            w -= 0.1 * w.grad
-        return w, w.is_leaf, w.grad_fn is None, w._version
-
-    got, want = run_both(prog)
-    assert_same_tensor(got[0], want[0])
-    assert got[1:] == want[1:]
+@same_result
+def manual_sgd_update_under_no_grad(lib: Any) -> tuple:
+    w = leaf(lib)
+    (w * w).sum().backward()
+    with lib.no_grad():
+        w -= 0.1 * w.grad
+    return w, w.is_leaf, w.grad_fn is None, w._version
 
 
-def test_inplace_into_plain_tensor_makes_nonleaf() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        a = lib.zeros(3)
-        a += x
-        name = type(a.grad_fn).__name__
-        (a * a).sum().backward()
-        return a.is_leaf, a.requires_grad, name, x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def inplace_into_plain_tensor_makes_nonleaf(lib: Any) -> tuple:
+    x = leaf(lib)
+    a = lib.zeros(3)
+    a += x
+    name = type(a.grad_fn).__name__
+    (a * a).sum().backward()
+    return a.is_leaf, a.requires_grad, name, x.grad
 
 
-def test_inplace_on_nonleaf_chain_grad() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        h = x * 2
-        h.mul_(3)
-        h.exp_()
-        name = type(h.grad_fn).__name__
-        h.sum().backward()
-        return name, x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+@same_result
+def inplace_on_nonleaf_chain_grad(lib: Any) -> tuple:
+    x = leaf(lib)
+    h = x * 2
+    h.mul_(3)
+    h.exp_()
+    name = type(h.grad_fn).__name__
+    h.sum().backward()
+    return name, x.grad
 
 
 @pytest.mark.parametrize("then_exp", [False, True])
@@ -917,27 +841,20 @@ def test_detach_inplace_on_view() -> None:
     assert_same_error_full(lambda lib: lib.ones(3)[:2].detach_())
 
 
-def test_detach_shares_storage_and_version() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        d = x.detach()
-        d.add_(1)
-        return x, d._version, x._version, d.requires_grad, d.is_leaf
-
-    got, want = run_both(prog)
-    assert_same_tensor(got[0], want[0])
-    assert got[1:] == want[1:]
+@same_result
+def detach_shares_storage_and_version(lib: Any) -> tuple:
+    x = leaf(lib)
+    d = x.detach()
+    d.add_(1)
+    return x, d._version, x._version, d.requires_grad, d.is_leaf
 
 
-def test_detach_inplace() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        h = x * 2
-        r = h.detach_()
-        return r is h, h.requires_grad, h.is_leaf, h.grad_fn is None
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def detach_inplace(lib: Any) -> tuple:
+    x = leaf(lib)
+    h = x * 2
+    r = h.detach_()
+    return r is h, h.requires_grad, h.is_leaf, h.grad_fn is None
 
 
 @same_error_full
@@ -1079,18 +996,14 @@ def test_deepcopy_nonleaf() -> None:
     assert_same_error_full(lambda lib: copy.deepcopy(leaf(lib) * 2))
 
 
-def test_leaf_hook_sees_summed_grad_once() -> None:
+@same_result
+def leaf_hook_sees_summed_grad_once(lib: Any) -> tuple:
     # x used twice: its hook runs once, on the summed grad
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        calls = []
-        x.register_hook(lambda g: calls.append(g.clone()))
-        (x * 2 + x * 3).sum().backward()
-        return len(calls), calls[0], x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensors(got[1:], want[1:])
+    x = leaf(lib)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.clone()))
+    (x * 2 + x * 3).sum().backward()
+    return len(calls), calls[0], x.grad
 
 
 @same_result

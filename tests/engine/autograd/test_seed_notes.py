@@ -3,7 +3,9 @@
 Each test runs the same code with ``lib`` bound to real torch and to
 ``reference_engine`` and compares what comes out: values (through
 ``compare_arrays``), dtypes, ``requires_grad``, and errors (type and exact
-message). Rows 2, 4 and 14 need ``nn`` and are tested with it elsewhere.
+message). Rows 2, 4 and 14 need ``nn`` and are tested with it elsewhere. Rows that only
+compare results or errors are ``@same_result`` / ``@same_error_full`` programs, run by
+``test_same_result`` / ``test_same_error_full`` at the end.
 """
 
 from __future__ import annotations
