@@ -29,6 +29,16 @@ DTYPE_IDS = ["float32", "float64"]
 # parametrize a test over them: ``tdt`` the torch dtype, ``edt`` the engine's
 OVER_FLOAT_DTYPES = pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
 
+
+Make = Callable[[Any], Any]  # builds a layer from an nn module: make(torch.nn), make(engine.nn)
+LayerTable = dict[str, tuple[Make, tuple[int, ...]]]  # name -> (make, the input's shape)
+
+
+def over_layers(table: LayerTable) -> pytest.MarkDecorator:
+    """Parametrise over a table of layers: the test takes ``make`` and ``shape``; the name is the id."""
+    return pytest.mark.parametrize(("make", "shape"), list(table.values()), ids=list(table))
+
+
 # --------------------------------------------------------------------------- generated-test budgets
 # The hypothesis profile chosen for this session; tests/conftest.py registers and loads the profiles.
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
