@@ -9,6 +9,10 @@ import math
 
 from conformance import scenario
 
+# The two 2000-step fits of sin(x) by a cubic (learning_with_examples_tensors, seed_training_script_with_manual_seed)
+FIT_2000_STEPS = {"dtypes": ["float32", "float64"], "timeout_s": 120, "tolerance": {"float32": (1e-4, 1e-5)}}
+FIT_REASON = "float32 sums of 2000 terms with cancellation are added in different orders by torch and NumPy"
+
 
 @scenario(tags=["seeds", "nn"], dtypes=["float32", "float64"])
 def randn_data_and_linear_after_manual_seed(torch, check):
@@ -93,11 +97,8 @@ def dropout_mask_in_train_mode(torch, check):
 
 @scenario(
     tags=["seeds", "training"],
-    dtypes=["float32", "float64"],
-    timeout_s=120,
-    tolerance={"float32": (1e-4, 1e-5)},
-    tolerance_reason="float32 sums of 2000 terms with cancellation are added in different orders by torch and "
-    "NumPy (the data and initial weights are identical)",
+    **FIT_2000_STEPS,
+    tolerance_reason=FIT_REASON + " (the data and initial weights are identical)",
 )
 def learning_with_examples_tensors(torch, check):
     # PyTorch's "Learning PyTorch with Examples", the Tensors section: random cubic coefficients, manual grads
@@ -122,11 +123,8 @@ def learning_with_examples_tensors(torch, check):
 
 @scenario(
     tags=["seeds", "training", "nn"],
-    dtypes=["float32", "float64"],
-    timeout_s=120,
-    tolerance={"float32": (1e-4, 1e-5)},
-    tolerance_reason="float32 sums of 2000 terms with cancellation are added in different orders by torch and "
-    "NumPy (the initial weights come from the same manual_seed and are identical)",
+    **FIT_2000_STEPS,
+    tolerance_reason=FIT_REASON + " (the initial weights come from the same manual_seed and are identical)",
 )
 def seed_training_script_with_manual_seed(torch, check):
     # the seed's training script as written, with torch.manual_seed(0) instead of copied weights

@@ -29,6 +29,16 @@ DTYPE_IDS = ["float32", "float64"]
 # parametrize a test over them: ``tdt`` the torch dtype, ``edt`` the engine's
 OVER_FLOAT_DTYPES = pytest.mark.parametrize(("tdt", "edt"), DTYPES, ids=DTYPE_IDS)
 
+
+Make = Callable[[Any], Any]  # builds a layer from an nn module: make(torch.nn), make(engine.nn)
+LayerTable = dict[str, tuple[Make, tuple[int, ...]]]  # name -> (make, the input's shape)
+
+
+def over_layers(table: LayerTable) -> pytest.MarkDecorator:
+    """Parametrise over a table of layers: the test takes ``make`` and ``shape``; the name is the id."""
+    return pytest.mark.parametrize(("make", "shape"), list(table.values()), ids=list(table))
+
+
 # --------------------------------------------------------------------------- generated-test budgets
 # The hypothesis profile chosen for this session; tests/conftest.py registers and loads the profiles.
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
@@ -106,13 +116,52 @@ def run_both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
 
 
 def assert_same_result(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    """``run_both`` and compare: one tensor, or a tuple/list of tensors (``None`` for a missing grad)."""
+    """``run_both`` and compare what comes back (``assert_same_values``)."""
     got, want = run_both(fn)
-    if isinstance(want, tuple | list):
-        assert_same_tensors(got, want)
-    else:
-        assert_same_tensor(got, want)
+    assert_same_values(got, want)
     return got, want
+
+
+def assert_same_values(got: Any, want: Any) -> None:
+    """A tensor as ``assert_same_tensor``; a tuple or list holding tensors item by item (nested), its other
+    items and every other value (names, flags, versions) with ``==``; ``None`` (a missing grad) as ``is None``."""
+    if want is None or isinstance(want, torch.Tensor):
+        assert_same_tensor(got, want)
+    elif isinstance(want, tuple | list) and _holds_tensor(want):
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert_same_values(g, w)
+    else:
+        assert got == want
+
+
+def _holds_tensor(value: Any) -> bool:
+    if isinstance(value, tuple | list):
+        return any(_holds_tensor(v) for v in value)
+    return isinstance(value, torch.Tensor)
+
+
+class ProgramTable(list):
+    """Programs ``prog(lib)`` gathered by decorating them (``@same_result``), all checked by one parametrised test.
+
+    ``check`` is the comparison each program goes through (``assert_same_result``, ...); ``test()``, assigned
+    to a ``test_*`` name below the table's last program, runs it once per program, the program's name as the id.
+    """
+
+    def __init__(self, check: Callable[[Callable[[Any], Any]], Any]) -> None:
+        super().__init__()
+        self.check = check
+
+    def __call__(self, prog: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        self.append(prog)
+        return prog
+
+    def test(self) -> Callable[[Callable[[Any], Any]], None]:
+        @pytest.mark.parametrize("prog", list(self), ids=[p.__name__ for p in self])
+        def test(prog: Callable[[Any], Any]) -> None:
+            self.check(prog)
+
+        return test
 
 
 # --------------------------------------------------------------------------- errors

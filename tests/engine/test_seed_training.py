@@ -1,16 +1,20 @@
 """The seed's training script (its 案例 section) on torch and on the engine, from the same initial weights.
 
-The script body below is the seed's, unchanged except that the module it
-runs on is a parameter and the initial weights are loaded right after the
-model is built. Expected values come from the torch run in the same test.
+The script's own code runs (scenarios/scripts/seed_training.py, through runpy) with ``torch`` bound to
+the module under test and its output captured; the one hook is ``nn.Sequential``, which loads the
+initial weights right after the model is built. Expected values come from the torch run in the same test.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
+import io
 import re
-from collections.abc import Callable
+import runpy
+import sys
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import torch
@@ -19,46 +23,26 @@ import reference_engine
 import reference_engine.nn
 from conformance.compare import Tolerance, compare_arrays
 
-
-def seed_script(torch: Any, init_state: Callable[[Any], None], print: Callable[..., None]) -> Any:
-    # Create Tensors to hold input and outputs.
-    x = torch.linspace(-math.pi, math.pi, 2000)
-    y = torch.sin(x)
-    p = torch.tensor([1, 2, 3])
-    xx = x.unsqueeze(-1).pow(p)
-    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
-    init_state(model)
-    loss_fn = torch.nn.MSELoss(reduction="sum")
-    learning_rate = 1e-6
-    for t in range(2000):
-        y_pred = model(xx)
-        loss = loss_fn(y_pred, y)
-        if t % 100 == 99:
-            print(t, loss.item())
-        model.zero_grad()
-        loss.backward()
-        with torch.no_grad():
-            for param in model.parameters():
-                param -= learning_rate * param.grad
-    linear_layer = model[0]
-    print(
-        f"Result: y = {linear_layer.bias.item()} + {linear_layer.weight[:, 0].item()} x + "
-        f"{linear_layer.weight[:, 1].item()} x^2 + {linear_layer.weight[:, 2].item()} x^3"
-    )
-    return model
+SCRIPT = Path(__file__).resolve().parents[2] / "scenarios" / "scripts" / "seed_training.py"
 
 
 def _run_script(module: Any, state: dict[str, np.ndarray]) -> list[str]:
-    lines: list[str] = []
+    """The lines the script prints when ``import torch`` gives ``module`` and the model starts from ``state``."""
+    base = module.nn.Sequential
 
-    def capture(*args: Any) -> None:
-        lines.append(" ".join(str(a) for a in args))
+    class SeededSequential(base):
+        def __init__(self, *layers: Any) -> None:
+            super().__init__(*layers)
+            self.load_state_dict({k: module.tensor(v.copy()) for k, v in state.items()})
 
-    def init_state(model: Any) -> None:
-        model.load_state_dict({k: module.tensor(v.copy()) for k, v in state.items()})
-
-    seed_script(module, init_state, capture)
-    return lines
+    out = io.StringIO()
+    with (
+        mock.patch.dict(sys.modules, {"torch": module}),
+        mock.patch.object(module.nn, "Sequential", SeededSequential),
+        contextlib.redirect_stdout(out),
+    ):
+        runpy.run_path(str(SCRIPT))
+    return out.getvalue().splitlines()
 
 
 def _numbers(line: str) -> list[float]:

@@ -2,7 +2,10 @@
 custom Functions, version counters and in-place semantics, dtype promotion.
 
 Every test runs the same program on ``torch`` and on ``reference_engine``
-(``lib`` is the module) and compares the observable results.
+(``lib`` is the module) and compares the observable results. A program whose
+results need only be equal (``assert_same_values``) or raise the same error is
+decorated ``@same_result`` / ``@same_error_full`` and run by ``test_same_result``
+/ ``test_same_error_full`` at the end (one item per program, its name the id).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch
 
 import reference_engine as engine
 from tests.helpers import (
+    ProgramTable,
     as_numpy,
     assert_same_error,
     assert_same_error_full,
@@ -28,18 +32,19 @@ from tests.helpers import (
     run_both,
 )
 
+same_result = ProgramTable(assert_same_result)
+same_error_full = ProgramTable(assert_same_error_full)
+
 
 def leaf(lib: Any, values: Any = (1.0, 2.0, 3.0)) -> Any:
     return lib.tensor(list(values), requires_grad=True)
 
 
 # --------------------------------------------------------------------------- requires_grad rules
-def test_setter_on_int_tensor() -> None:
-    def prog(lib: Any) -> None:
-        a = lib.tensor([1, 2])
-        a.requires_grad = True
-
-    assert_same_error_full(prog)
+@same_error_full
+def setter_on_int_tensor(lib: Any) -> None:
+    a = lib.tensor([1, 2])
+    a.requires_grad = True
 
 
 def test_requires_grad_method_on_int_tensor() -> None:
@@ -90,19 +95,16 @@ def test_requires_grad_method_rejects_non_bool() -> None:
     assert_same_error_full(lambda lib: leaf(lib).requires_grad_(1))
 
 
-def test_is_leaf_and_requires_grad_table() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        c = lib.tensor([1.0, 2.0, 3.0])
-        y = x * 2
-        z = c * 2
-        with lib.no_grad():
-            w = x * 2
-        d = y.detach()
-        return [(t.is_leaf, t.requires_grad, t.grad_fn is None) for t in (x, c, y, z, w, d)]
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def is_leaf_and_requires_grad_table(lib: Any) -> list:
+    x = leaf(lib)
+    c = lib.tensor([1.0, 2.0, 3.0])
+    y = x * 2
+    z = c * 2
+    with lib.no_grad():
+        w = x * 2
+    d = y.detach()
+    return [(t.is_leaf, t.requires_grad, t.grad_fn is None) for t in (x, c, y, z, w, d)]
 
 
 # --------------------------------------------------------------------------- graph structure
@@ -133,138 +135,108 @@ def test_accumulate_grad_is_shared_and_variable_is_leaf() -> None:
     assert got == want == (True, True, ())
 
 
-def test_next_functions_of_chain() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        c = lib.tensor([1.0, 1.0, 1.0])
-        y = ((x * c).exp() + x).sum()
-        out = []
-        stack = [y.grad_fn]
-        while stack:
-            n = stack.pop()
-            out.append((type(n).__name__, _names(n)))
-            stack.extend(m for m, _ in n.next_functions if m is not None)
-        return out
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def next_functions_of_chain(lib: Any) -> list:
+    x = leaf(lib)
+    c = lib.tensor([1.0, 1.0, 1.0])
+    y = ((x * c).exp() + x).sum()
+    out = []
+    stack = [y.grad_fn]
+    while stack:
+        n = stack.pop()
+        out.append((type(n).__name__, _names(n)))
+        stack.extend(m for m, _ in n.next_functions if m is not None)
+    return out
 
 
-def test_output_nr_and_name() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        y = x.exp()
-        return y.output_nr, y.grad_fn.name()
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def output_nr_and_name(lib: Any) -> tuple:
+    x = leaf(lib)
+    y = x.exp()
+    return y.output_nr, y.grad_fn.name()
 
 
 # --------------------------------------------------------------------------- backward basics
-def test_grad_accumulates_across_backward_calls() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        (x * x).sum().backward()
-        first = x.grad.clone()
-        (x * 3).sum().backward()
-        return [first, x.grad]
-
-    assert_same_result(prog)
+@same_result
+def grad_accumulates_across_backward_calls(lib: Any) -> list:
+    x = leaf(lib)
+    (x * x).sum().backward()
+    first = x.grad.clone()
+    (x * 3).sum().backward()
+    return [first, x.grad]
 
 
-def test_held_grad_reference_sees_second_backward() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        (x * 2).sum().backward()
-        held = x.grad
-        (x * 5).sum().backward()
-        return held, held is x.grad, x.grad._version
-
-    got, want = run_both(prog)
-    assert_same_tensor(got[0], want[0])
-    assert got[1:] == want[1:]
+@same_result
+def held_grad_reference_sees_second_backward(lib: Any) -> tuple:
+    x = leaf(lib)
+    (x * 2).sum().backward()
+    held = x.grad
+    (x * 5).sum().backward()
+    return held, held is x.grad, x.grad._version
 
 
-def test_grad_is_private_copy_of_seed() -> None:
+@same_result
+def grad_is_private_copy_of_seed(lib: Any) -> tuple:
     # the seed tensor passed to backward must not become x.grad (a later in-place on it would leak)
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        seed = lib.tensor([1.0, 1.0, 1.0])
-        (x + 0).backward(seed)
-        return x.grad is seed, x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+    x = leaf(lib)
+    seed = lib.tensor([1.0, 1.0, 1.0])
+    (x + 0).backward(seed)
+    return x.grad is seed, x.grad
 
 
-def test_retain_graph_then_free() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        y = (x * x).sum()
-        y.backward(retain_graph=True)
-        y.backward()
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def retain_graph_then_free(lib: Any) -> Any:
+    x = leaf(lib)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return x.grad
 
 
-def test_second_backward_without_saved_tensors_is_allowed() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        y = (x + 1).sum()
-        y.backward()
-        y.backward()
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def second_backward_without_saved_tensors_is_allowed(lib: Any) -> Any:
+    x = leaf(lib)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    return x.grad
 
 
-def test_second_backward_through_freed_graph() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        y = (x.exp() + 1).sum()
-        y.backward()
-        y.backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def second_backward_through_freed_graph(lib: Any) -> None:
+    x = leaf(lib)
+    y = (x.exp() + 1).sum()
+    y.backward()
+    y.backward()
 
 
-def test_saved_tensor_access_after_free() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        y = x * x
-        y.sum().backward()
-        return y.grad_fn._saved_self
-
-    assert_same_error_full(prog)
+@same_error_full
+def saved_tensor_access_after_free(lib: Any) -> None:
+    x = leaf(lib)
+    y = x * x
+    y.sum().backward()
+    return y.grad_fn._saved_self
 
 
-def test_saved_self_attribute() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        y = x * x
-        return y.grad_fn._saved_self is x, y.grad_fn._saved_other
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+@same_result
+def saved_self_attribute(lib: Any) -> tuple:
+    x = leaf(lib)
+    y = x * x
+    return y.grad_fn._saved_self is x, y.grad_fn._saved_other
 
 
-def test_create_graph_double_backward_cube() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        y = (x**3).sum()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            y.backward(create_graph=True)
-        g = x.grad
-        first = g.detach().clone()
-        x.grad = None
-        g.sum().backward()
-        return [first, g, x.grad]
-
-    assert_same_result(prog)
+@same_result
+def create_graph_double_backward_cube(lib: Any) -> list:
+    x = leaf(lib)
+    y = (x**3).sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y.backward(create_graph=True)
+    g = x.grad
+    first = g.detach().clone()
+    x.grad = None
+    g.sum().backward()
+    return [first, g, x.grad]
 
 
 _WARN_ONCE_PROG = """
@@ -304,13 +276,11 @@ def test_autograd_grad_double() -> None:
     assert got[2] is None and want[2] is None
 
 
-def test_backward_with_gradient_argument() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        (x * x).backward(gradient=lib.tensor([1.0, 0.5, 2.0]))
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def backward_with_gradient_argument(lib: Any) -> Any:
+    x = leaf(lib)
+    (x * x).backward(gradient=lib.tensor([1.0, 0.5, 2.0]))
+    return x.grad
 
 
 @pytest.mark.parametrize("seed_dtype", ["float64", "int64", "float16", "bool"])
@@ -324,28 +294,24 @@ def test_seed_of_other_dtype_is_cast(seed_dtype: str) -> None:
     assert_same_result(prog)
 
 
-def test_backward_inputs_argument() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        w = leaf(lib, (4.0, 5.0, 6.0))
-        h = x * w
-        h.retain_grad()
-        y = (h * h).sum()
-        y.backward(inputs=[x])
-        return [x.grad, w.grad, h.grad]
-
-    assert_same_result(prog)
+@same_result
+def backward_inputs_argument(lib: Any) -> list:
+    x = leaf(lib)
+    w = leaf(lib, (4.0, 5.0, 6.0))
+    h = x * w
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(inputs=[x])
+    return [x.grad, w.grad, h.grad]
 
 
-def test_backward_inputs_nonleaf() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x * 2
-        y = (h * h).sum()
-        y.backward(inputs=[h])
-        return [x.grad, h.grad]
-
-    assert_same_result(prog)
+@same_result
+def backward_inputs_nonleaf(lib: Any) -> list:
+    x = leaf(lib)
+    h = x * 2
+    y = (h * h).sum()
+    y.backward(inputs=[h])
+    return [x.grad, h.grad]
 
 
 @pytest.mark.parametrize("retain_first", [False, True])
@@ -384,13 +350,11 @@ def test_autograd_grad_basic_does_not_touch_grad() -> None:
     assert got[2:] == want[2:] == [None, None]
 
 
-def test_autograd_grad_unused_error() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        z = leaf(lib)
-        return lib.autograd.grad((x * 2).sum(), (x, z))
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_unused_error(lib: Any) -> Any:
+    x = leaf(lib)
+    z = leaf(lib)
+    return lib.autograd.grad((x * 2).sum(), (x, z))
 
 
 @pytest.mark.parametrize("mode", ["allow_unused", "materialize"])
@@ -404,115 +368,91 @@ def test_autograd_grad_unused_allowed(mode: str) -> None:
     assert_same_result(prog)
 
 
-def test_autograd_grad_materialize_with_allow_unused_false() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        return lib.autograd.grad((x * 2).sum(), x, allow_unused=False, materialize_grads=True)
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_materialize_with_allow_unused_false(lib: Any) -> Any:
+    x = leaf(lib)
+    return lib.autograd.grad((x * 2).sum(), x, allow_unused=False, materialize_grads=True)
 
 
-def test_autograd_grad_nonleaf_input() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x.exp()
-        y = (h * h).sum()
-        return [*lib.autograd.grad(y, (h, x))]
-
-    assert_same_result(prog)
+@same_result
+def autograd_grad_nonleaf_input(lib: Any) -> list:
+    x = leaf(lib)
+    h = x.exp()
+    y = (h * h).sum()
+    return [*lib.autograd.grad(y, (h, x))]
 
 
-def test_autograd_grad_input_without_grad() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        c = lib.tensor([1.0, 2.0, 3.0])
-        return lib.autograd.grad((x * c).sum(), c)
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_input_without_grad(lib: Any) -> Any:
+    x = leaf(lib)
+    c = lib.tensor([1.0, 2.0, 3.0])
+    return lib.autograd.grad((x * c).sum(), c)
 
 
-def test_autograd_grad_output_without_grad() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        return lib.autograd.grad(lib.tensor([1.0]).sum(), x)
-
-    assert_same_error_full(prog)
+@same_error_full
+def autograd_grad_output_without_grad(lib: Any) -> Any:
+    x = leaf(lib)
+    return lib.autograd.grad(lib.tensor([1.0]).sum(), x)
 
 
-def test_autograd_grad_with_grad_outputs() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        return list(lib.autograd.grad(x * x, x, grad_outputs=lib.tensor([1.0, 2.0, 3.0])))
-
-    assert_same_result(prog)
+@same_result
+def autograd_grad_with_grad_outputs(lib: Any) -> list:
+    x = leaf(lib)
+    return list(lib.autograd.grad(x * x, x, grad_outputs=lib.tensor([1.0, 2.0, 3.0])))
 
 
 # --------------------------------------------------------------------------- retain_grad and hooks
-def test_retain_grad_on_nonleaf() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x * 2
-        h.retain_grad()
-        (h * h).sum().backward()
-        return [h.grad, x.grad, h.retains_grad, x.retains_grad]
-
-    got, want = run_both(prog)
-    assert_same_tensors(got[:2], want[:2])
-    assert got[2:] == want[2:]
+@same_result
+def retain_grad_on_nonleaf(lib: Any) -> list:
+    x = leaf(lib)
+    h = x * 2
+    h.retain_grad()
+    (h * h).sum().backward()
+    return [h.grad, x.grad, h.retains_grad, x.retains_grad]
 
 
-def test_retain_grad_accumulates() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        h = x * 2
-        h.retain_grad()
-        y = (h * h).sum()
-        y.backward(retain_graph=True)
-        y.backward()
-        return h.grad
-
-    assert_same_result(prog)
+@same_result
+def retain_grad_accumulates(lib: Any) -> Any:
+    x = leaf(lib)
+    h = x * 2
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return h.grad
 
 
-def test_hook_on_leaf_modifies_grad() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        seen = []
-        x.register_hook(lambda g: seen.append(g.clone()) or g * 10)
-        (x * x).sum().backward()
-        return [x.grad, *seen]
-
-    assert_same_result(prog)
+@same_result
+def hook_on_leaf_modifies_grad(lib: Any) -> list:
+    x = leaf(lib)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.clone()) or g * 10)
+    (x * x).sum().backward()
+    return [x.grad, *seen]
 
 
-def test_hook_on_nonleaf_modifies_grad_and_order() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        h = x * 2
-        order = []
-        h.register_hook(lambda g: order.append("a") or g + 1)
-        h.register_hook(lambda g: order.append("b") or g * 2)
-        h.retain_grad()
-        (h * 3).sum().backward()
-        return order, [x.grad, h.grad]
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensors(got[1], want[1])
+@same_result
+def hook_on_nonleaf_modifies_grad_and_order(lib: Any) -> tuple:
+    x = leaf(lib)
+    h = x * 2
+    order = []
+    h.register_hook(lambda g: order.append("a") or g + 1)
+    h.register_hook(lambda g: order.append("b") or g * 2)
+    h.retain_grad()
+    (h * 3).sum().backward()
+    return order, [x.grad, h.grad]
 
 
-def test_hook_removal() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        h = x * 2
-        handle = h.register_hook(lambda g: g * 100)
-        handle.remove()
-        handle2 = x.register_hook(lambda g: g * 100)
-        handle2.remove()
-        h.sum().backward()
-        return [x.grad]
-
-    assert_same_result(prog)
+@same_result
+def hook_removal(lib: Any) -> list:
+    x = leaf(lib)
+    h = x * 2
+    handle = h.register_hook(lambda g: g * 100)
+    handle.remove()
+    handle2 = x.register_hook(lambda g: g * 100)
+    handle2.remove()
+    h.sum().backward()
+    return [x.grad]
 
 
 def test_hook_on_tensor_without_grad() -> None:
@@ -523,99 +463,84 @@ def test_retain_grad_on_tensor_without_grad() -> None:
     assert_same_error_full(lambda lib: lib.tensor([1.0]).retain_grad())
 
 
-def test_node_hook_and_prehook() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        y = x * x
-        log = []
+@same_result
+def node_hook_and_prehook(lib: Any) -> tuple:
+    x = leaf(lib)
+    y = x * x
+    log = []
 
-        def pre(grad_outputs: tuple) -> tuple:
-            log.append(("pre", len(grad_outputs)))
-            return (grad_outputs[0] * 2,)
+    def pre(grad_outputs: tuple) -> tuple:
+        log.append(("pre", len(grad_outputs)))
+        return (grad_outputs[0] * 2,)
 
-        def post(grad_inputs: tuple, grad_outputs: tuple) -> None:
-            log.append(("post", len(grad_inputs), len(grad_outputs)))
+    def post(grad_inputs: tuple, grad_outputs: tuple) -> None:
+        log.append(("post", len(grad_inputs), len(grad_outputs)))
 
-        y.grad_fn.register_prehook(pre)
-        y.grad_fn.register_hook(post)
-        y.sum().backward()
-        return log, x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+    y.grad_fn.register_prehook(pre)
+    y.grad_fn.register_hook(post)
+    y.sum().backward()
+    return log, x.grad
 
 
-def test_post_hook_replaces_grad_inputs() -> None:
-    def prog(lib: Any) -> Any:
-        x = leaf(lib)
-        y = x * x
-        y.grad_fn.register_hook(lambda gi, go: (gi[0] * 0 + 7, gi[1]))
-        y.sum().backward()
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def post_hook_replaces_grad_inputs(lib: Any) -> Any:
+    x = leaf(lib)
+    y = x * x
+    y.grad_fn.register_hook(lambda gi, go: (gi[0] * 0 + 7, gi[1]))
+    y.sum().backward()
+    return x.grad
 
 
 # --------------------------------------------------------------------------- grad mode
-def test_no_grad_context_and_nesting() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        out = []
-        with lib.no_grad():
-            out.append((x * 2).requires_grad)
-            with lib.enable_grad():
-                out.append((x * 2).requires_grad)
-            out.append(lib.is_grad_enabled())
-        out.append(lib.is_grad_enabled())
-        with lib.set_grad_enabled(False):
+@same_result
+def no_grad_context_and_nesting(lib: Any) -> list:
+    x = leaf(lib)
+    out = []
+    with lib.no_grad():
+        out.append((x * 2).requires_grad)
+        with lib.enable_grad():
             out.append((x * 2).requires_grad)
         out.append(lib.is_grad_enabled())
-        return out
-
-    got, want = run_both(prog)
-    assert got == want
-
-
-def test_set_grad_enabled_as_function() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        lib.set_grad_enabled(False)
-        a = (x * 2).requires_grad
-        lib.set_grad_enabled(True)
-        return [a, (x * 2).requires_grad]
-
-    got, want = run_both(prog)
-    assert got == want
+    out.append(lib.is_grad_enabled())
+    with lib.set_grad_enabled(False):
+        out.append((x * 2).requires_grad)
+    out.append(lib.is_grad_enabled())
+    return out
 
 
-def test_grad_mode_decorators() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
+@same_result
+def set_grad_enabled_as_function(lib: Any) -> list:
+    x = leaf(lib)
+    lib.set_grad_enabled(False)
+    a = (x * 2).requires_grad
+    lib.set_grad_enabled(True)
+    return [a, (x * 2).requires_grad]
 
-        @lib.no_grad()
-        def f1() -> bool:
-            return (x * 2).requires_grad
 
-        @lib.no_grad
-        def f2() -> bool:
-            return (x * 2).requires_grad
+@same_result
+def grad_mode_decorators(lib: Any) -> list:
+    x = leaf(lib)
 
-        @lib.enable_grad()
-        def f3() -> bool:
-            return (x * 2).requires_grad
+    @lib.no_grad()
+    def f1() -> bool:
+        return (x * 2).requires_grad
 
-        @lib.set_grad_enabled(False)
-        def f4() -> bool:
-            return (x * 2).requires_grad
+    @lib.no_grad
+    def f2() -> bool:
+        return (x * 2).requires_grad
 
-        before = lib.is_grad_enabled()
-        with lib.no_grad():
-            r3 = f3()
-        return [f1(), f2(), r3, f4(), before, lib.is_grad_enabled(), f1.__name__]
+    @lib.enable_grad()
+    def f3() -> bool:
+        return (x * 2).requires_grad
 
-    got, want = run_both(prog)
-    assert got == want
+    @lib.set_grad_enabled(False)
+    def f4() -> bool:
+        return (x * 2).requires_grad
+
+    before = lib.is_grad_enabled()
+    with lib.no_grad():
+        r3 = f3()
+    return [f1(), f2(), r3, f4(), before, lib.is_grad_enabled(), f1.__name__]
 
 
 def test_no_grad_is_thread_local() -> None:
@@ -637,23 +562,20 @@ def test_no_grad_is_thread_local() -> None:
     assert got == want == [True, False]
 
 
-def test_no_grad_generator_decorator() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
+@same_result
+def no_grad_generator_decorator(lib: Any) -> list:
+    x = leaf(lib)
 
-        @lib.no_grad()
-        def gen() -> Any:
-            yield (x * 2).requires_grad
-            yield lib.is_grad_enabled()
+    @lib.no_grad()
+    def gen() -> Any:
+        yield (x * 2).requires_grad
+        yield lib.is_grad_enabled()
 
-        vals = []
-        for v in gen():
-            vals.append(v)
-            vals.append(lib.is_grad_enabled())
-        return vals
-
-    got, want = run_both(prog)
-    assert got == want
+    vals = []
+    for v in gen():
+        vals.append(v)
+        vals.append(lib.is_grad_enabled())
+    return vals
 
 
 # --------------------------------------------------------------------------- autograd.Function
@@ -745,116 +667,88 @@ def test_function_save_for_backward_and_name() -> None:
     assert_same_tensor(got[3], want[3])
 
 
-def test_function_non_tensor_args_and_needs_input_grad() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        w = lib.tensor([2.0, 2.0, 2.0])
-        y = f["Scale"].apply(x, 3.0, w)
-        y.sum().backward()
-        return y.grad_fn.needs, y.grad_fn.needs_input_grad, _names(y.grad_fn), x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def function_non_tensor_args_and_needs_input_grad(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    w = lib.tensor([2.0, 2.0, 2.0])
+    y = f["Scale"].apply(x, 3.0, w)
+    y.sum().backward()
+    return y.grad_fn.needs, y.grad_fn.needs_input_grad, _names(y.grad_fn), x.grad
 
 
-def test_function_wrong_number_of_grads() -> None:
-    def prog(lib: Any) -> None:
-        f = _make_functions(lib)
-        f["WrongCount"].apply(leaf(lib)).sum().backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def function_wrong_number_of_grads(lib: Any) -> None:
+    f = _make_functions(lib)
+    f["WrongCount"].apply(leaf(lib)).sum().backward()
 
 
-def test_function_mark_dirty() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        a = x * 1
-        b = f["AddOneInplace"].apply(a)
-        name = type(a.grad_fn).__name__
-        b.sum().backward()
-        return b is a, name, a._version, x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def function_mark_dirty(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    a = x * 1
+    b = f["AddOneInplace"].apply(a)
+    name = type(a.grad_fn).__name__
+    b.sum().backward()
+    return b is a, name, a._version, x.grad
 
 
-def test_function_mark_dirty_on_leaf() -> None:
-    def prog(lib: Any) -> None:
-        f = _make_functions(lib)
-        f["AddOneInplace"].apply(leaf(lib))
-
-    assert_same_error_full(prog)
+@same_error_full
+def function_mark_dirty_on_leaf(lib: Any) -> None:
+    f = _make_functions(lib)
+    f["AddOneInplace"].apply(leaf(lib))
 
 
-def test_function_mark_non_differentiable() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        y, idx = f["SortLike"].apply(x)
-        y.sum().backward()
-        return y.requires_grad, idx.requires_grad, idx.grad_fn is None, x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def function_mark_non_differentiable(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    y, idx = f["SortLike"].apply(x)
+    y.sum().backward()
+    return y.requires_grad, idx.requires_grad, idx.grad_fn is None, x.grad
 
 
-def test_function_once_differentiable() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
-        return g, g.requires_grad
-
-    got, want = run_both(prog)
-    assert got[1] == want[1]
-    assert_same_tensor(got[0], want[0])
+@same_result
+def function_once_differentiable(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
+    return g, g.requires_grad
 
 
-def test_function_once_differentiable_double_backward_error() -> None:
-    def prog(lib: Any) -> None:
-        f = _make_functions(lib)
-        x = leaf(lib)
-        (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
-        g.sum().backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def function_once_differentiable_double_backward_error(lib: Any) -> None:
+    f = _make_functions(lib)
+    x = leaf(lib)
+    (g,) = lib.autograd.grad(f["Once"].apply(x).sum(), x, create_graph=True)
+    g.sum().backward()
 
 
-def test_function_without_grad_inputs() -> None:
-    def prog(lib: Any) -> tuple:
-        f = _make_functions(lib)
-        y = f["MyExp"].apply(lib.tensor([1.0, 2.0]))
-        return y.requires_grad, y.grad_fn is None
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def function_without_grad_inputs(lib: Any) -> tuple:
+    f = _make_functions(lib)
+    y = f["MyExp"].apply(lib.tensor([1.0, 2.0]))
+    return y.requires_grad, y.grad_fn is None
 
 
 # --------------------------------------------------------------------------- version counter and in-place
-def test_version_counter_values() -> None:
-    def prog(lib: Any) -> list:
-        a = lib.zeros(3)
-        out = [a._version]
-        a.add_(1)
-        out.append(a._version)
-        a.mul_(2)
-        a += 1
-        out.append(a._version)
-        v = a.view(3)
-        v.add_(1)
-        out += [a._version, v._version]
-        d = a.detach()
-        d.zero_()
-        out += [a._version, d._version]
-        return out
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def version_counter_values(lib: Any) -> list:
+    a = lib.zeros(3)
+    out = [a._version]
+    a.add_(1)
+    out.append(a._version)
+    a.mul_(2)
+    a += 1
+    out.append(a._version)
+    v = a.view(3)
+    v.add_(1)
+    out += [a._version, v._version]
+    d = a.detach()
+    d.zero_()
+    out += [a._version, d._version]
+    return out
 
 
 @pytest.mark.parametrize("case", ["leaf_saved", "nonleaf_saved", "saved_output_exp", "saved_output_sigmoid"])
@@ -889,46 +783,34 @@ def test_inplace_on_view_of_leaf() -> None:
     assert_same_error_full(lambda lib: leaf(lib).view(3).mul_(2))
 
 
-def test_manual_sgd_update_under_no_grad() -> None:
-    def prog(lib: Any) -> tuple:
-        w = leaf(lib)
-        (w * w).sum().backward()
-        with lib.no_grad():
-            w -= 0.1 * w.grad
-        return w, w.is_leaf, w.grad_fn is None, w._version
-
-    got, want = run_both(prog)
-    assert_same_tensor(got[0], want[0])
-    assert got[1:] == want[1:]
+@same_result
+def manual_sgd_update_under_no_grad(lib: Any) -> tuple:
+    w = leaf(lib)
+    (w * w).sum().backward()
+    with lib.no_grad():
+        w -= 0.1 * w.grad
+    return w, w.is_leaf, w.grad_fn is None, w._version
 
 
-def test_inplace_into_plain_tensor_makes_nonleaf() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        a = lib.zeros(3)
-        a += x
-        name = type(a.grad_fn).__name__
-        (a * a).sum().backward()
-        return a.is_leaf, a.requires_grad, name, x.grad
-
-    got, want = run_both(prog)
-    assert got[:3] == want[:3]
-    assert_same_tensor(got[3], want[3])
+@same_result
+def inplace_into_plain_tensor_makes_nonleaf(lib: Any) -> tuple:
+    x = leaf(lib)
+    a = lib.zeros(3)
+    a += x
+    name = type(a.grad_fn).__name__
+    (a * a).sum().backward()
+    return a.is_leaf, a.requires_grad, name, x.grad
 
 
-def test_inplace_on_nonleaf_chain_grad() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        h = x * 2
-        h.mul_(3)
-        h.exp_()
-        name = type(h.grad_fn).__name__
-        h.sum().backward()
-        return name, x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensor(got[1], want[1])
+@same_result
+def inplace_on_nonleaf_chain_grad(lib: Any) -> tuple:
+    x = leaf(lib)
+    h = x * 2
+    h.mul_(3)
+    h.exp_()
+    name = type(h.grad_fn).__name__
+    h.sum().backward()
+    return name, x.grad
 
 
 @pytest.mark.parametrize("then_exp", [False, True])
@@ -944,54 +826,43 @@ def test_inplace_with_self_as_other_breaks_saved(then_exp: bool) -> None:
     assert_same_error_full(prog)
 
 
-def test_inplace_self_saved_as_original() -> None:
+@same_result
+def inplace_self_saved_as_original(lib: Any) -> list:
     # mul_(w) needs the original self for w's grad: kept, so backward works
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        w = leaf(lib, (4.0, 5.0, 6.0))
-        h = x * 1
-        h.mul_(w)
-        h.sum().backward()
-        return [x.grad, w.grad]
-
-    assert_same_result(prog)
+    x = leaf(lib)
+    w = leaf(lib, (4.0, 5.0, 6.0))
+    h = x * 1
+    h.mul_(w)
+    h.sum().backward()
+    return [x.grad, w.grad]
 
 
 def test_detach_inplace_on_view() -> None:
     assert_same_error_full(lambda lib: lib.ones(3)[:2].detach_())
 
 
-def test_detach_shares_storage_and_version() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        d = x.detach()
-        d.add_(1)
-        return x, d._version, x._version, d.requires_grad, d.is_leaf
-
-    got, want = run_both(prog)
-    assert_same_tensor(got[0], want[0])
-    assert got[1:] == want[1:]
+@same_result
+def detach_shares_storage_and_version(lib: Any) -> tuple:
+    x = leaf(lib)
+    d = x.detach()
+    d.add_(1)
+    return x, d._version, x._version, d.requires_grad, d.is_leaf
 
 
-def test_detach_inplace() -> None:
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        h = x * 2
-        r = h.detach_()
-        return r is h, h.requires_grad, h.is_leaf, h.grad_fn is None
-
-    got, want = run_both(prog)
-    assert got == want
+@same_result
+def detach_inplace(lib: Any) -> tuple:
+    x = leaf(lib)
+    h = x * 2
+    r = h.detach_()
+    return r is h, h.requires_grad, h.is_leaf, h.grad_fn is None
 
 
-def test_detach_then_inplace_breaks_saved() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        y = x.exp()
-        y.detach().zero_()
-        y.sum().backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def detach_then_inplace_breaks_saved(lib: Any) -> None:
+    x = leaf(lib)
+    y = x.exp()
+    y.detach().zero_()
+    y.sum().backward()
 
 
 # --------------------------------------------------------------------------- dtype promotion
@@ -1037,27 +908,23 @@ def test_tensor_scalar_result_dtypes(scalar: Any) -> None:
     assert got == want
 
 
-def test_mixed_promotion_values_and_grads() -> None:
-    def prog(lib: Any) -> list:
-        x = lib.tensor([1.0, 2.0], dtype=lib.float16, requires_grad=True)
-        s = lib.tensor(3.0, dtype=lib.float64, requires_grad=True)
-        y = x * s
-        y.sum().backward()
-        i = lib.tensor([1, 2, 3])
-        return [y, x.grad, s.grad, i * 1.5, i / i, lib.tensor([True, False]) + 1]
-
-    assert_same_result(prog)
+@same_result
+def mixed_promotion_values_and_grads(lib: Any) -> list:
+    x = lib.tensor([1.0, 2.0], dtype=lib.float16, requires_grad=True)
+    s = lib.tensor(3.0, dtype=lib.float64, requires_grad=True)
+    y = x * s
+    y.sum().backward()
+    i = lib.tensor([1, 2, 3])
+    return [y, x.grad, s.grad, i * 1.5, i / i, lib.tensor([True, False]) + 1]
 
 
-def test_mixed_dtype_grad_is_input_dtype() -> None:
-    def prog(lib: Any) -> list:
-        a = lib.tensor([1.0, 2.0], dtype=lib.float32, requires_grad=True)
-        b = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
-        y = a * b
-        y.sum().backward()
-        return [y, a.grad, b.grad]
-
-    assert_same_result(prog)
+@same_result
+def mixed_dtype_grad_is_input_dtype(lib: Any) -> list:
+    a = lib.tensor([1.0, 2.0], dtype=lib.float32, requires_grad=True)
+    b = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+    y = a * b
+    y.sum().backward()
+    return [y, a.grad, b.grad]
 
 
 def test_as_numpy_helper_roundtrip() -> None:
@@ -1111,16 +978,14 @@ def test_grad_setter_errors(case: str) -> None:
     assert_same_error_full(prog)
 
 
-def test_post_accumulate_grad_hook() -> None:
-    def prog(lib: Any) -> list:
-        x = leaf(lib)
-        seen = []
-        x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
-        (x * 2).sum().backward()
-        (x * 3).sum().backward()
-        return seen
-
-    assert_same_result(prog)
+@same_result
+def post_accumulate_grad_hook(lib: Any) -> list:
+    x = leaf(lib)
+    seen = []
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    return seen
 
 
 def test_post_accumulate_grad_hook_on_nonleaf() -> None:
@@ -1131,37 +996,31 @@ def test_deepcopy_nonleaf() -> None:
     assert_same_error_full(lambda lib: copy.deepcopy(leaf(lib) * 2))
 
 
-def test_leaf_hook_sees_summed_grad_once() -> None:
+@same_result
+def leaf_hook_sees_summed_grad_once(lib: Any) -> tuple:
     # x used twice: its hook runs once, on the summed grad
-    def prog(lib: Any) -> tuple:
-        x = leaf(lib)
-        calls = []
-        x.register_hook(lambda g: calls.append(g.clone()))
-        (x * 2 + x * 3).sum().backward()
-        return len(calls), calls[0], x.grad
-
-    got, want = run_both(prog)
-    assert got[0] == want[0]
-    assert_same_tensors(got[1:], want[1:])
+    x = leaf(lib)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.clone()))
+    (x * 2 + x * 3).sum().backward()
+    return len(calls), calls[0], x.grad
 
 
-def test_multi_output_function_unused_output_gets_zeros() -> None:
-    def prog(lib: Any) -> tuple:
-        class Split(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx: Any, x: Any) -> tuple:
-                return x * 2, x * 3
+@same_result
+def multi_output_function_unused_output_gets_zeros(lib: Any) -> tuple:
+    class Split(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> tuple:
+            return x * 2, x * 3
 
-            @staticmethod
-            def backward(ctx: Any, g1: Any, g2: Any) -> Any:
-                return g1 * 2 + g2 * 3
+        @staticmethod
+        def backward(ctx: Any, g1: Any, g2: Any) -> Any:
+            return g1 * 2 + g2 * 3
 
-        x = leaf(lib)
-        a, _ = Split.apply(x)
-        a.sum().backward()
-        return (x.grad,)
-
-    assert_same_result(prog)
+    x = leaf(lib)
+    a, _ = Split.apply(x)
+    a.sum().backward()
+    return (x.grad,)
 
 
 @pytest.mark.parametrize("expr", ["cube", "linear"])
@@ -1210,14 +1069,12 @@ def test_data_has_its_own_version_counter() -> None:
     assert_same_tensor(got[1], want[1])
 
 
-def test_inplace_on_view_created_in_no_grad() -> None:
-    def prog(lib: Any) -> None:
-        x = leaf(lib)
-        with lib.no_grad():
-            v = x[:1]
-        v.mul_(2)
-
-    assert_same_error_full(prog)
+@same_error_full
+def inplace_on_view_created_in_no_grad(lib: Any) -> None:
+    x = leaf(lib)
+    with lib.no_grad():
+        v = x[:1]
+    v.mul_(2)
 
 
 def test_leaf_frozen_after_graph_keeps_its_grad() -> None:
@@ -1233,3 +1090,7 @@ def test_leaf_frozen_after_graph_keeps_its_grad() -> None:
     got, want = run_both(prog)
     assert want is None  # torch
     assert got is None
+
+
+test_same_result = same_result.test()
+test_same_error_full = same_error_full.test()

@@ -3,7 +3,9 @@
 Each test runs the same code with ``lib`` bound to real torch and to
 ``reference_engine`` and compares what comes out: values (through
 ``compare_arrays``), dtypes, ``requires_grad``, and errors (type and exact
-message). Rows 2, 4 and 14 need ``nn`` and are tested with it elsewhere.
+message). Rows 2, 4 and 14 need ``nn`` and are tested with it elsewhere. Rows that only
+compare results or errors are ``@same_result`` / ``@same_error_full`` programs, run by
+``test_same_result`` / ``test_same_error_full`` at the end.
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ from typing import Any
 import pytest
 import torch
 
-from tests.helpers import assert_same_error, assert_same_error_full, assert_same_result, assert_same_tensor, run_both
+from tests.helpers import (
+    ProgramTable,
+    assert_same_error,
+    assert_same_error_full,
+    assert_same_result,
+    assert_same_tensor,
+    run_both,
+)
+
+same_result = ProgramTable(assert_same_result)
+same_error_full = ProgramTable(assert_same_error_full)
 
 
 # --------------------------------------------------------------------------- rows
@@ -40,14 +52,12 @@ def _x(lib: Any) -> Any:
     return lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
 
 
-def test_row5_sum_backward() -> None:
-    def prog(lib: Any) -> Any:
-        x = _x(lib)
-        y = lib.sum(x * 2)
-        y.backward()
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def row5_sum_backward(lib: Any) -> Any:
+    x = _x(lib)
+    y = lib.sum(x * 2)
+    y.backward()
+    return x.grad
 
 
 def test_row6_implicit_grad_needs_scalar() -> None:
@@ -77,38 +87,32 @@ def test_row9_integer_tensor_cannot_require_grad() -> None:
     assert str(want) == "Only Tensors of floating point and complex dtype can require gradients"
 
 
-def test_row9_float_scalar_grad_is_zero() -> None:
+@same_result
+def row9_float_scalar_grad_is_zero(lib: Any) -> Any:
     # the post's intent with a float leaf: a.grad is tensor(0.)
-    def prog(lib: Any) -> Any:
-        a = lib.tensor(2.0, requires_grad=True)
-        b = a * 0
-        b.backward()
-        return a.grad
-
-    assert_same_result(prog)
+    a = lib.tensor(2.0, requires_grad=True)
+    b = a * 0
+    b.backward()
+    return a.grad
 
 
-def test_row10_retain_graph_accumulates() -> None:
-    def prog(lib: Any) -> Any:
-        x = _x(lib)
-        y = x * 2
-        y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
-        y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def row10_retain_graph_accumulates(lib: Any) -> Any:
+    x = _x(lib)
+    y = x * 2
+    y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
+    y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
+    return x.grad
 
 
-def test_row11_zero_between_calls() -> None:
-    def prog(lib: Any) -> Any:
-        x = _x(lib)
-        y = x * 2
-        y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
-        x.grad.zero_()
-        y.backward(lib.tensor([1, 2, 2]))
-        return x.grad
-
-    assert_same_result(prog)
+@same_result
+def row11_zero_between_calls(lib: Any) -> Any:
+    x = _x(lib)
+    y = x * 2
+    y.backward(lib.tensor([1, 2, 2]), retain_graph=True)
+    x.grad.zero_()
+    y.backward(lib.tensor([1, 2, 2]))
+    return x.grad
 
 
 @pytest.mark.parametrize("build", ["mul_scalar", "sum_mul", "mul_tensor"])
@@ -130,12 +134,10 @@ def test_row12_second_backward_raises(build: str) -> None:
     assert_same_error_full(prog)
 
 
-def test_row13_seed_shape_mismatch() -> None:
-    def prog(lib: Any) -> None:
-        y = _x(lib) * 2
-        y.backward(lib.tensor([1.0, 2.0]))
-
-    assert_same_error_full(prog)
+@same_error_full
+def row13_seed_shape_mismatch(lib: Any) -> None:
+    y = _x(lib) * 2
+    y.backward(lib.tensor([1.0, 2.0]))
 
 
 # --------------------------------------------------------------------------- other behaviours in NOTES.md
@@ -149,12 +151,10 @@ def test_pow_with_int_tensor_exponent_is_float32() -> None:
     assert_same_tensor(got, want)
 
 
-def test_backward_on_tensor_without_grad() -> None:
-    def prog(lib: Any) -> None:
-        y = lib.tensor([1.0, 2.0]).sum()
-        y.backward()
-
-    assert_same_error_full(prog)
+@same_error_full
+def backward_on_tensor_without_grad(lib: Any) -> None:
+    y = lib.tensor([1.0, 2.0]).sum()
+    y.backward()
 
 
 def _grad_of_nonleaf(lib: Any) -> list[warnings.WarningMessage]:
@@ -184,9 +184,11 @@ def test_nonleaf_grad_warning_points_at_caller() -> None:
     assert got[0].filename == want[0].filename == __file__
 
 
-def test_iadd_on_leaf_raises() -> None:
-    def prog(lib: Any) -> None:
-        x = _x(lib)
-        x += 1
+@same_error_full
+def iadd_on_leaf_raises(lib: Any) -> None:
+    x = _x(lib)
+    x += 1
 
-    assert_same_error_full(prog)
+
+test_same_result = same_result.test()
+test_same_error_full = same_error_full.test()

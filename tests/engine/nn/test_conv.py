@@ -22,6 +22,7 @@ import reference_engine.nn as enn
 from conformance.compare import Tolerance
 from tests.helpers import (
     OVER_FLOAT_DTYPES,
+    LayerTable,
     as_engine,
     assert_same_nn_error,
     check_functional,
@@ -116,7 +117,7 @@ def test_affine_instance_norm_and_prelu_weights(tdt: torch.dtype, edt: Any) -> N
 
 
 # --------------------------------------------------------------------------- modules
-MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
+MODULES: LayerTable = {
     "conv1d": (lambda nn: nn.Conv1d(4, 6, 3), (2, 4, 9)),
     "conv1d_all_args": (
         lambda nn: nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2, bias=False),

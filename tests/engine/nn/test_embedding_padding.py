@@ -4,7 +4,6 @@ normalize and cosine_similarity against real torch: values, grads, double backwa
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,10 +15,13 @@ import reference_engine.nn as enn
 import reference_engine.nn.functional as EF
 from tests.helpers import (
     OVER_FLOAT_DTYPES,
+    LayerTable,
+    Make,
     as_engine,
     assert_same_nn_error,
     check,
     grad_fn_name,
+    over_layers,
     run_and_compare,
     same_repr_pair,
 )
@@ -221,7 +223,7 @@ def test_normalize_and_cosine_similarity_match_torch(tdt: torch.dtype, edt: Any)
 
 
 # --------------------------------------------------------------------------- padding layers
-PADS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
+PADS: LayerTable = {
     "zero1d": (lambda nn: nn.ZeroPad1d(2), (2, 3, 4)),
     "zero1d_tuple": (lambda nn: nn.ZeroPad1d((1, 3)), (3, 4)),
     "zero2d": (lambda nn: nn.ZeroPad2d((1, 0, 2, 1)), (2, 2, 3, 4)),
@@ -240,10 +242,9 @@ PADS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 
 
 @OVER_FLOAT_DTYPES
-@pytest.mark.parametrize("name", list(PADS))
-def test_padding_layer_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
+@over_layers(PADS)
+def test_padding_layer_matches_torch(make: Make, shape: tuple[int, ...], tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(4)
-    make, shape = PADS[name]
     tm, em = same_repr_pair(make)
     assert em.padding == tm.padding
     run_and_compare(tm, em, torch.randn(shape, dtype=tdt))

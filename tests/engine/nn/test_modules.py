@@ -23,16 +23,19 @@ import reference_engine.optim as eoptim
 import reference_engine.random as er
 from tests.helpers import (
     OVER_FLOAT_DTYPES,
+    LayerTable,
+    Make,
     as_engine,
     assert_same_nn_error,
     build_pair,
     check,
     copy_state,
+    over_layers,
     raised_error,
     run_and_compare,
 )
 
-MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
+MODULES: LayerTable = {
     "linear": (lambda nn: nn.Linear(5, 4), (6, 5)),
     "linear_nobias": (lambda nn: nn.Linear(5, 4, bias=False), (6, 5)),
     "linear_3d": (lambda nn: nn.Linear(5, 4), (2, 3, 5)),
@@ -66,11 +69,10 @@ MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 
 
 @OVER_FLOAT_DTYPES
-@pytest.mark.parametrize("name", list(MODULES))
-def test_module_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
+@over_layers(MODULES)
+def test_module_matches_torch(make: Make, shape: tuple[int, ...], tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(0)
-    ctor, shape = MODULES[name]
-    tm, em = build_pair(ctor, tdt, edt)
+    tm, em = build_pair(make, tdt, edt)
     run_and_compare(tm, em, torch.randn(shape, dtype=tdt))
 
 

@@ -18,6 +18,8 @@ from tests.helpers import (
     DTYPE_IDS,
     DTYPES,
     OVER_FLOAT_DTYPES,
+    LayerTable,
+    Make,
     as_engine,
     assert_same_nn_error,
     build_pair,
@@ -25,6 +27,7 @@ from tests.helpers import (
     compare_forward_backward,
     error_signature,
     leaf_pair,
+    over_layers,
     run_and_compare,
 )
 
@@ -117,7 +120,7 @@ def test_batchnorm_errors_match_torch(make: Callable[[Any], Any]) -> None:
 
 
 # --------------------------------------------------------------------------- layer norm, group norm
-NORM_MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
+NORM_MODULES: LayerTable = {
     "layer_norm": (lambda nn: nn.LayerNorm(5), (3, 5)),
     "layer_norm_2d": (lambda nn: nn.LayerNorm((3, 4), eps=1e-3), (2, 3, 4)),
     "layer_norm_no_affine": (lambda nn: nn.LayerNorm(4, elementwise_affine=False), (2, 3, 4)),
@@ -131,11 +134,10 @@ NORM_MODULES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 
 
 @OVER_FLOAT_DTYPES
-@pytest.mark.parametrize("name", list(NORM_MODULES))
-def test_norm_module_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
+@over_layers(NORM_MODULES)
+def test_norm_module_matches_torch(make: Make, shape: tuple[int, ...], tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(0)
-    ctor, shape = NORM_MODULES[name]
-    tm, em = build_pair(ctor, tdt, edt)
+    tm, em = build_pair(make, tdt, edt)
     assert repr(em) == repr(tm)
     with torch.no_grad():  # move weight and bias off ones/zeros so their grads are exercised
         for p in tm.parameters():

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,11 +17,14 @@ from conformance.compare import compare_arrays
 from tests.helpers import (
     DTYPE_IDS,
     OVER_FLOAT_DTYPES,
+    LayerTable,
+    Make,
     as_engine,
     assert_same_nn_error,
     check,
     compare_forward_backward,
     leaf_pair,
+    over_layers,
     run_and_compare,
     same_repr_pair,
 )
@@ -97,7 +99,7 @@ def test_max_pool2d_integer_input_with_padding_matches_torch() -> None:
 
 
 # --------------------------------------------------------------------------- 1-d pooling, dropout1d
-POOLS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
+POOLS: LayerTable = {
     "max": (lambda nn: nn.MaxPool1d(2), (2, 3, 8)),
     "max_all_args": (lambda nn: nn.MaxPool1d(3, 2, 1, 2, ceil_mode=True), (2, 3, 9)),
     "max_unbatched": (lambda nn: nn.MaxPool1d(3, 1), (3, 7)),
@@ -111,10 +113,9 @@ POOLS: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
 
 
 @OVER_FLOAT_DTYPES
-@pytest.mark.parametrize("name", list(POOLS))
-def test_pool1d_layer_matches_torch(name: str, tdt: torch.dtype, edt: Any) -> None:
+@over_layers(POOLS)
+def test_pool1d_layer_matches_torch(make: Make, shape: tuple[int, ...], tdt: torch.dtype, edt: Any) -> None:
     torch.manual_seed(5)
-    make, shape = POOLS[name]
     tm, em = same_repr_pair(make)
     x = torch.randn(shape, dtype=tdt)
     run_and_compare(tm, em, x)  # SqueezeBackward1 over the 2-d node
