@@ -29,14 +29,7 @@ from ..tensor import Tensor
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import (
-    _FROM_NUMPY,
-    check_common_device,
-    grad_recording,
-    needs,
-    record,
-    wrap_dims,
-)
+from ._util import _FROM_NUMPY, check_common_device, grad_recording, needs, record, record_with, wrap_dims
 from .inplace import inplace_method, scalar_type_name
 
 # c10's C++ type names, as mm's dtype check prints them
@@ -364,9 +357,7 @@ def _reshape(t: Tensor, shape: tuple) -> Tensor:
         return S._unsafe_view(S.clone(t), shape)
     out = S.make_view(t, arr, lambda base: base.reshape(shape))
     if grad_recording(t):
-        node = ReshapeAliasBackward0()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
+        record_with(ReshapeAliasBackward0(), out, t, self_sizes=t._data.shape)
     return out
 
 
@@ -376,9 +367,7 @@ def _squeeze0_(t: Tensor) -> Tensor:
     out._vc = t._vc
     out._vc[0] += 1
     if grad_recording(t):
-        node = SqueezeBackward4()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
+        record_with(SqueezeBackward4(), out, t, self_sizes=t._data.shape)
     return out
 
 

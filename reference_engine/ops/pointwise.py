@@ -31,6 +31,8 @@ from ._util import (
     grad_recording,
     needs,
     record,
+    record_saving,
+    record_with,
     to_tensor,
 )
 from .inplace import copy_, inplace_method, scalar_type_name
@@ -180,9 +182,7 @@ def _rsub_tensor(input: Tensor, other: Tensor, alpha: Any) -> Tensor:
     with grad_mode.no_grad():
         result = sub(other, input, alpha=alpha)
     if grad_recording(input, other):
-        node = RsubBackward0()
-        node.alpha = alpha
-        record(node, result, input, other)
+        record_with(RsubBackward0(), result, input, other, alpha=alpha)
     return result
 
 
@@ -540,11 +540,7 @@ def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
         res = res.astype(dt.np)
     result = Tensor._make(res)
     if grad_recording(exponent):
-        node = PowBackward2()
-        node.base = base
-        record(node, result, exponent)
-        node.save("exponent", exponent)
-        node.save("result", result, is_output=True)
+        record_saving(PowBackward2(), result, {"exponent": exponent}, save_result=True, base=base)
     return result
 
 
@@ -709,9 +705,7 @@ def abs(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A001
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     result = Tensor._make(_xp(input._data).abs(input._data))
     if grad_recording(input):
-        node = AbsBackward0()
-        record(node, result, input)
-        node.save("self", input)
+        record_saving(AbsBackward0(), result, {"self": input})
     return _maybe_out(result, out)
 
 
@@ -1068,10 +1062,9 @@ def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:
         result = clamp(input, min=bound) if is_min else clamp(input, max=bound)
     if isinstance(bound, Tensor):
         if grad_recording(input, bound):
-            node = ClampMinBackward1() if is_min else ClampMaxBackward1()
-            record(node, result, input, bound)
-            node.save("self", input)
-            node.save("bound", bound)
+            record_saving(
+                ClampMinBackward1() if is_min else ClampMaxBackward1(), result, {"self": input, "bound": bound}
+            )
     elif grad_recording(input):
         node = ClampMinBackward0() if is_min else ClampMaxBackward0()
         setattr(node, side, bound)
@@ -1119,10 +1112,7 @@ def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> T
     res = getattr(xp, pick)(a, b)  # NaN-propagating like torch
     result = Tensor._make(res.astype(dt.np, copy=False))
     if grad_recording(input, other):
-        node = node_cls()
-        record(node, result, input, other)
-        node.save("self", input)
-        node.save("other", other)
+        record_saving(node_cls(), result, {"self": input, "other": other})
     return result
 
 
@@ -1335,9 +1325,7 @@ def nan_to_num(
     ).astype(a.dtype, copy=False)
     out = Tensor._make(res)
     if grad_recording(input):
-        node = NanToNumBackward0()
-        record(node, out, input)
-        node.save("self", input)
+        record_saving(NanToNumBackward0(), out, {"self": input})
     return out
 
 

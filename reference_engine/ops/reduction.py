@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from . import _cascade
 from . import comparison as CMP
 from . import pointwise as P
-from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, wrap_dims
+from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, record_with, wrap_dims
 from .inplace import inplace_method, scalar_type_name
 from .pointwise import _check_tensor, _const, _type_name
 
@@ -420,10 +420,7 @@ MedianBackward1 = type(
 def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor:
     result = Tensor._make(input._xp.asarray(arr, dtype=input._data.dtype))
     if grad_recording(input):
-        node = node_cls()
-        record(node, result, input)
-        node.save("self", input)
-        node.save("result", result, is_output=True)
+        record_saving(node_cls(), result, {"self": input}, save_result=True)
     return result
 
 
@@ -751,9 +748,7 @@ def trace(input: Tensor) -> Tensor:
     dt = _reduce_int_dtype(input, None)
     out = Tensor._make(input._xp.asarray(a.astype(dt.np, copy=False).trace(), dtype=dt.np))
     if grad_recording(input):
-        node = TraceBackward0()
-        node.self_sizes = a.shape
-        record(node, out, input)
+        record_with(TraceBackward0(), out, input, self_sizes=a.shape)
     return out
 
 
@@ -816,12 +811,7 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
         res = _norm_values(a - b, xp, float(p), None, False, False)
     out = Tensor._make(xp.asarray(res, dtype=dt.np))
     if grad_recording(input, other):
-        node = DistBackward0()
-        node.p = float(p)
-        record(node, out, input, other)
-        node.save("self", input)
-        node.save("other", other)
-        node.save("result", out, is_output=True)
+        record_saving(DistBackward0(), out, {"self": input, "other": other}, save_result=True, p=float(p))
     return out
 
 
