@@ -1366,16 +1366,24 @@ def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> t
     return a.astype(calc, copy=False), b.astype(calc, copy=False), dt
 
 
-def _binary_result(node_cls: type, input: Tensor, other: Tensor, res: Any, dt: D.dtype, save: tuple) -> Tensor:
+def _float_binary_op(
+    name: str,
+    input: Tensor,
+    other: Any,
+    node_cls: type,
+    *,
+    ufunc: str = "",
+    int_to_float: bool = False,
+    save_result: bool = False,
+) -> Tensor:
+    """atan2, hypot, logaddexp, logaddexp2: ``xp.<ufunc>`` (``name`` by default) of the operands from
+    ``_float_binary``; the node saves self and other (and the result if ``save_result``)."""
+    a, b, dt = _float_binary(name, input, other, int_to_float)
+    with _errstate(input._xp):
+        res = getattr(input._xp, ufunc or name)(a, b)
     out = Tensor._make(res.astype(dt.np, copy=False))
     if grad_recording(input, other):
-        node = node_cls()
-        record(node, out, input, other)
-        for key in save:
-            if key == "result":
-                node.save("result", out, is_output=True)
-            else:
-                node.save(key, input if key == "self" else other)
+        record_saving(node_cls(), out, {"self": input, "other": other}, save_result=save_result)
     return out
 
 
@@ -1391,10 +1399,7 @@ class Atan2Backward0(Node):
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("atan2", input, other, int_to_float=True)
-    with _errstate(input._xp):
-        res = input._xp.arctan2(a, b)
-    return _binary_result(Atan2Backward0, input, other, res, dt, ("self", "other"))
+    return _float_binary_op("atan2", input, other, Atan2Backward0, ufunc="arctan2", int_to_float=True)
 
 
 arctan2 = atan2
@@ -1410,10 +1415,7 @@ class HypotBackward0(Node):
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("hypot", input, other, int_to_float=False)
-    with _errstate(input._xp):
-        res = input._xp.hypot(a, b)
-    return _binary_result(HypotBackward0, input, other, res, dt, ("self", "other", "result"))
+    return _float_binary_op("hypot", input, other, HypotBackward0, save_result=True)
 
 
 class LogaddexpBackward0(Node):
@@ -1435,17 +1437,11 @@ class Logaddexp2Backward0(Node):
 
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("logaddexp", input, other, int_to_float=False)
-    with _errstate(input._xp):
-        res = input._xp.logaddexp(a, b)
-    return _binary_result(LogaddexpBackward0, input, other, res, dt, ("self", "other"))
+    return _float_binary_op("logaddexp", input, other, LogaddexpBackward0)
 
 
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("logaddexp2", input, other, int_to_float=False)
-    with _errstate(input._xp):
-        res = input._xp.logaddexp2(a, b)
-    return _binary_result(Logaddexp2Backward0, input, other, res, dt, ("self", "other"))
+    return _float_binary_op("logaddexp2", input, other, Logaddexp2Backward0)
 
 
 class _CopysignSelf(Node):
