@@ -67,6 +67,11 @@ def _type_name(d: D.dtype) -> str:
     return d.tensor_type[: -len("Tensor")]
 
 
+def _result(res: Any, dt: D.dtype) -> Tensor:
+    """The result tensor of an arithmetic op, cast to torch's dtype ``dt`` where NumPy's differs."""
+    return Tensor._make(res if res.dtype == dt.np else res.astype(dt.np))
+
+
 def _check_tensor(name: str, input: Any) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
@@ -101,9 +106,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     else:
         with _ErrState(_xp(a)):  # inf + -inf is nan silently, as in torch
             res = a + (b if alpha == 1 else b * alpha)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         record_add(result, input, other, alpha)
     return _maybe_out(result, out)
@@ -115,9 +118,7 @@ def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
 
 
 def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
-    node = AddBackward0()
-    node.alpha = alpha
-    record(node, result, input, other)
+    record_with(AddBackward0(), result, input, other, alpha=alpha)
 
 
 def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> None:
@@ -134,18 +135,14 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     _check_sub(dt)
     with _ErrState(_xp(a)):
         res = a - (b if alpha == 1 else b * alpha)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         record_sub(result, input, other, alpha)
     return _maybe_out(result, out)
 
 
 def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
-    node = SubBackward0()
-    node.alpha = alpha
-    record(node, result, input, other)
+    record_with(SubBackward0(), result, input, other, alpha=alpha)
 
 
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -156,9 +153,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     alpha = _half_alpha(alpha, dt)
     _check_sub(dt)
     res = b - (a if alpha == 1 else a * alpha)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input):
         record_rsub(result, input, None, alpha)
     return result
@@ -166,9 +161,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def record_rsub(result: Tensor, input: Tensor, other: Any = None, alpha: Any = 1) -> None:
     """``number - tensor``: only the tensor has an edge (RsubBackward1)."""
-    node = RsubBackward1()
-    node.alpha = alpha
-    record(node, result, input)
+    record_with(RsubBackward1(), result, input, alpha=alpha)
 
 
 class RsubBackward0(Node):
@@ -219,9 +212,7 @@ def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:
     else:
         with _ErrState():  # inf * 0 is nan silently, as in torch
             res = a * b
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         record_mul(result, input, other, scalar=b is other and type(other) is not Tensor)
     return _maybe_out(result, out)
@@ -290,9 +281,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
                 res = xp.where(b == 0, q, xp.floor_divide(a, b))
             else:
                 res = xp.trunc(q)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         if rounding_mode is None:
             record_div(result, input, other)
@@ -504,9 +493,7 @@ def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
     else:
         with _ErrState(xp):
             res = xp.power(a, b)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if isinstance(exponent, Tensor):
         if grad_recording(input, exponent):
             node = PowBackward1()
@@ -536,9 +523,7 @@ def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
     xp = _xp(b)
     with _ErrState(xp):
         res = xp.power(a, b)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(exponent):
         record_saving(PowBackward2(), result, {"exponent": exponent}, save_result=True, base=base)
     return result
@@ -1147,9 +1132,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     a, b, dt = binary_arrays(input, other)
     xp = _xp(condition._data)
     res = xp.where(condition._data, a, b)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         node = WhereBackward0()
         record(node, result, input, other)
