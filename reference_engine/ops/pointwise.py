@@ -606,6 +606,15 @@ _BOOL_ERRORS: dict[str, tuple[type, str]] = {
 }
 
 
+def _record_unary(node: Node, result: Tensor, input: Tensor, save: str) -> None:
+    """Record a table unary op; its node saves ``self``, ``result`` or (``save`` empty) nothing."""
+    record(node, result, input)
+    if save == "self":
+        node.save("self", input)
+    elif save == "result":
+        node.save("result", result, is_output=True)
+
+
 def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True, ufunc: Any = None) -> Any:
     """Build a unary op from its NumPy function and its backward node.
 
@@ -628,12 +637,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
                 or input._grad_fn is not None
                 or (input._base is not None and grad_recording(input))
             ):
-                node = backward()
-                record(node, result, input)
-                if save == "self":
-                    node.save("self", input)
-                elif save == "result":
-                    node.save("result", result, is_output=True)
+                _record_unary(backward(), result, input, save)
             return result
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
@@ -645,12 +649,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
             dt = D.get_default_dtype()  # sin(int tensor) is the default float dtype
         result = Tensor._make(_unary_compute(input, dt, fn))
         if grad_recording(input):
-            node = backward()
-            record(node, result, input)
-            if save == "self":
-                node.save("self", input)
-            elif save == "result":
-                node.save("result", result, is_output=True)
+            _record_unary(backward(), result, input, save)
         return _maybe_out(result, out)
 
     op.__name__ = op.__qualname__ = name
