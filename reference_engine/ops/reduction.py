@@ -61,6 +61,17 @@ def _restore(t: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: bool) -
     return t.reshape(_kept_shape(in_shape, dims))
 
 
+def _restored(node: Node, grad: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The saved input of a reduction over ``node.dims``, with grad and the saved result put back to its rank."""
+    x = node.saved("self")
+    shape = x._data.shape
+    return (
+        x,
+        _restore(grad, shape, node.dims, node.keepdim),
+        _restore(node.saved("result"), shape, node.dims, node.keepdim),
+    )
+
+
 def _expand_grad(grad: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: bool) -> Tensor:
     """Broadcast a reduced grad back over the reduced dims (sum_backward's unsqueeze + expand)."""
     return _restore(grad, in_shape, dims, keepdim).expand(in_shape)
@@ -534,10 +545,7 @@ class AmaxBackward0(Node):
     #             restore_reduced_dims(result, dim, keepdim) == self, dim)
     #   scale_grad_by_count(grad, mask, dims) = (grad / mask.sum(dims, true)) * mask
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        shape = x._data.shape
-        g = _restore(grad, shape, self.dims, self.keepdim)
-        r = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        x, g, r = _restored(self, grad)
         mask = r._data == x._data
         count = mask.sum(axis=_axis(mask, self.dims), keepdims=True)
         return ((g / _const(count)) * _const(mask),)
@@ -605,10 +613,7 @@ class LogsumexpBackward0(Node):
     # logsumexp: self: logsumexp_backward(grad, self, result, dim, keepdim)
     #   = unsqueeze_multiple(grad) * (self - unsqueeze_multiple(result)).exp()
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        shape = x._data.shape
-        g = _restore(grad, shape, self.dims, self.keepdim)
-        r = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        x, g, r = _restored(self, grad)
         return (g * P.exp(x - r),)
 
 
@@ -918,10 +923,7 @@ std_mean = _variance_op("std_mean", functools.partial(_moments, "std_mean"))
 class LinalgVectorNormBackward0(Node):
     # linalg_vector_norm: self: linalg_vector_norm_backward(grad, self, ord, result, dim, keepdim)
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        shape = x._data.shape
-        g = _restore(grad, shape, self.dims, self.keepdim)
-        nrm = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        x, g, nrm = _restored(self, grad)
         return (_norm_backward(g, x, self.p, nrm, self.dims),)
 
 
