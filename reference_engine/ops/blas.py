@@ -341,27 +341,12 @@ class ReshapeAliasBackward0(Node):
         return (grad.reshape(self.self_sizes),)
 
 
-def _no_copy_reshape(arr: Any, shape: tuple) -> Any:
-    """``arr`` reshaped without copying, or None when its strides do not allow it."""
-    try:
-        return arr.reshape(shape, copy=False)
-    except ValueError:
-        return None
-    except TypeError:  # an array module whose reshape has no copy= argument
-        view = arr.view()
-        try:
-            view.shape = shape
-        except AttributeError:
-            return None
-        return view
-
-
 def _reshape(t: Tensor, shape: tuple) -> Tensor:
     """torch's reshape: ``view`` when contiguous, ``_reshape_alias`` when strides still allow a view,
     else a contiguous clone + ``_unsafe_view``."""
     if t._data.flags.c_contiguous:
         return S.view(t, shape)
-    arr = _no_copy_reshape(t._data, shape)
+    arr = S._reshape_view(t._data, shape)
     if arr is None:
         return S._unsafe_view(S.clone(t), shape)
     out = S.make_view(t, arr, lambda base: base.reshape(shape))
