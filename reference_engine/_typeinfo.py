@@ -13,7 +13,19 @@ def _check_dtype(type: object, who: str) -> D.dtype:
     return type
 
 
-class finfo:  # noqa: N801 - mirrors torch.finfo
+class _Info:
+    """What finfo and iinfo share: equal, and hashing alike, when they describe the same dtype."""
+
+    dtype: str
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and other.dtype == self.dtype
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.dtype))
+
+
+class finfo(_Info):  # noqa: N801 - mirrors torch.finfo
     """Limits of a floating point dtype (complex dtypes report their real part's), as ``torch.finfo``."""
 
     def __init__(self, type: D.dtype | None = None) -> None:
@@ -35,12 +47,6 @@ class finfo:  # noqa: N801 - mirrors torch.finfo
         )  # torch: 10**-digits (NumPy keeps it in the dtype, 0.0010004 for half)
         self.dtype = real.name
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, finfo) and other.dtype == self.dtype
-
-    def __hash__(self) -> int:
-        return hash(("finfo", self.dtype))
-
     def __repr__(self) -> str:
         return (
             f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -48,7 +54,7 @@ class finfo:  # noqa: N801 - mirrors torch.finfo
         )
 
 
-class iinfo:  # noqa: N801 - mirrors torch.iinfo
+class iinfo(_Info):  # noqa: N801 - mirrors torch.iinfo
     """Limits of an integer dtype, as ``torch.iinfo``."""
 
     def __init__(self, type: D.dtype) -> None:
@@ -62,12 +68,6 @@ class iinfo:  # noqa: N801 - mirrors torch.iinfo
         self.min = int(info.min)
         self.max = int(info.max)
         self.dtype = dt.name
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, iinfo) and other.dtype == self.dtype
-
-    def __hash__(self) -> int:
-        return hash(("iinfo", self.dtype))
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

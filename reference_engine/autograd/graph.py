@@ -103,6 +103,13 @@ class SavedTensor:
         )
 
 
+def _add_hook(hooks: dict, fn: Callable) -> RemovableHandle:
+    """Add ``fn`` to ``hooks`` under a new handle's id; the handle removes it again."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
 class Node:
     """A recorded op. Subclasses implement ``apply(*grad_outputs) -> tuple of grads``."""
 
@@ -171,25 +178,18 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node computed its grads."""
         if self._post_hooks is None:
             self._post_hooks = {}
-        handle = RemovableHandle(self._post_hooks)
-        self._post_hooks[handle.id] = fn
-        return handle
+        return _add_hook(self._post_hooks, fn)
 
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node computes its grads."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        handle = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[handle.id] = fn
-        return handle
+        return _add_hook(self._pre_hooks, fn)
 
     def _add_tensor_pre_hook(self, output_nr: int, fn: Callable) -> RemovableHandle:
         if self._tensor_pre_hooks is None:
             self._tensor_pre_hooks = {}
-        hooks = self._tensor_pre_hooks.setdefault(output_nr, {})
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = fn
-        return handle
+        return _add_hook(self._tensor_pre_hooks.setdefault(output_nr, {}), fn)
 
     # -- graph -----------------------------------------------------------------
     def _meta(self, input_nr: int) -> tuple[tuple[int, ...], Any, Any]:

@@ -8,11 +8,11 @@ from typing import Any
 from .. import autograd
 from .. import random as R
 from ..nn.functional import binary_cross_entropy_with_logits
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from ._discrete import ProbsOrLogits, check_one_of
 from .exp_family import ExponentialFamily
-from .utils import EMPTY_SIZE, _Number, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import EMPTY_SIZE, broadcast_all, broadcast_params, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli"]
 
@@ -33,13 +33,11 @@ class Bernoulli(ProbsOrLogits, ExponentialFamily):
     ) -> None:
         check_one_of(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, _Number)
-            (self.probs,) = broadcast_all(probs)
+            (self.probs,), batch_shape = broadcast_params(probs)
         else:
-            is_scalar = isinstance(logits, _Number)
-            (self.logits,) = broadcast_all(logits)
+            (self.logits,), batch_shape = broadcast_params(logits)
         self._param = self.probs if probs is not None else self.logits
-        super().__init__(Size() if is_scalar else self._param.size(), validate_args=validate_args)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Bernoulli | None = None) -> Bernoulli:
         return self._expand_params(self._get_checked_instance(Bernoulli, _instance), Bernoulli, batch_shape)

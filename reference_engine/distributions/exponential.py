@@ -6,10 +6,10 @@ from typing import Any
 
 from .. import _creation as C
 from .. import ops
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import EMPTY_SIZE, _Number, broadcast_all
+from .utils import EMPTY_SIZE, broadcast_params
 
 __all__ = ["Exponential"]
 
@@ -21,8 +21,8 @@ class Exponential(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, rate: Tensor | float, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
-        super().__init__(Size() if isinstance(rate, _Number) else self.rate.size(), validate_args=validate_args)
+        (self.rate,), batch_shape = broadcast_params(rate)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Exponential | None = None) -> Exponential:
         return self._expand_params(self._get_checked_instance(Exponential, _instance), Exponential, batch_shape)

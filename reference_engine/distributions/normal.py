@@ -7,10 +7,10 @@ from typing import Any
 
 from .. import autograd, ops
 from .. import random as R
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import EMPTY_SIZE, _Number, _standard_normal, broadcast_all
+from .utils import EMPTY_SIZE, _Number, _standard_normal, broadcast_params
 
 __all__ = ["Normal"]
 
@@ -22,9 +22,8 @@ class Normal(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, loc: Tensor | float, scale: Tensor | float, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        scalar = isinstance(loc, _Number) and isinstance(scale, _Number)
-        super().__init__(Size() if scalar else self.loc.size(), validate_args=validate_args)
+        (self.loc, self.scale), batch_shape = broadcast_params(loc, scale)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Normal | None = None) -> Normal:
         return self._expand_params(self._get_checked_instance(Normal, _instance), Normal, batch_shape)

@@ -7,10 +7,10 @@ from typing import Any
 
 from .. import ops
 from .. import random as R
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import EMPTY_SIZE, _Number, broadcast_all
+from .utils import EMPTY_SIZE, broadcast_params
 
 __all__ = ["Uniform"]
 
@@ -23,9 +23,8 @@ class Uniform(Distribution):
         return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
 
     def __init__(self, low: Tensor | float, high: Tensor | float, validate_args: bool | None = None) -> None:
-        self.low, self.high = broadcast_all(low, high)
-        scalar = isinstance(low, _Number) and isinstance(high, _Number)
-        super().__init__(Size() if scalar else self.low.size(), validate_args=validate_args)
+        (self.low, self.high), batch_shape = broadcast_params(low, high)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Uniform | None = None) -> Uniform:
         return self._expand_params(self._get_checked_instance(Uniform, _instance), Uniform, batch_shape)

@@ -45,6 +45,13 @@ def broadcast_all(*values: Tensor | float) -> tuple[Tensor, ...]:
     return broadcast_tensors(*(v if isinstance(v, Tensor) else C.tensor(v, **options) for v in values))
 
 
+def broadcast_params(*values: Tensor | float) -> tuple[tuple[Tensor, ...], Size]:
+    """A distribution's parameters through ``broadcast_all``, with its batch shape: empty when every one was
+    a Python number (a scalar distribution), else the broadcast shape."""
+    params = broadcast_all(*values)
+    return params, Size() if all(isinstance(v, _Number) for v in values) else params[0].size()
+
+
 def _standard_normal(shape: Sequence[int], dtype: D.dtype, device: Any) -> Tensor:
     return C.empty(shape, dtype=dtype, device=device).normal_()
 

@@ -24,11 +24,13 @@ from . import (
     shape,
     sorting,
     special,
+    unary,
 )
 from .inplace import copy_, fill_, zero_
 
 _MODULES = (
     pointwise,
+    unary,
     comparison,
     reduction,
     scan,

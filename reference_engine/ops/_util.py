@@ -10,6 +10,9 @@ Every op follows one shape:
             node.save("self", input)           # what derivatives.yaml's formula reads
             record(node, out, input, ...)      # edges + output metadata
         return out
+
+``record_with`` and ``record_saving`` write the recording part in one call when the node only takes
+attributes and saves its inputs (and result) under their names.
 """
 
 from __future__ import annotations
@@ -189,6 +192,27 @@ def record(node: Any, outputs: Tensor | tuple, *inputs: Any) -> None:
         out._output_nr = nr
         meta.append((out._data.shape, out._data.dtype, out.device))
     node._out_meta = tuple(meta)
+
+
+def record_with(node: Any, outputs: Tensor | tuple, /, *inputs: Any, **attrs: Any) -> Any:
+    """Set ``attrs`` (what the backward formula reads besides tensors) on ``node``, then ``record`` it."""
+    for name, value in attrs.items():
+        setattr(node, name, value)
+    record(node, outputs, *inputs)
+    return node
+
+
+def record_saving(
+    node: Any, out: Tensor, saved: dict[str, Tensor], /, *, save_result: bool = False, **attrs: Any
+) -> Any:
+    """``record_with`` for an op whose backward reads its inputs: ``saved`` names the inputs, in order, as
+    derivatives.yaml does; each is saved under its name, then the result as ``result`` if ``save_result``."""
+    record_with(node, out, *saved.values(), **attrs)
+    for name, t in saved.items():
+        node.save(name, t)
+    if save_result:
+        node.save("result", out, is_output=True)
+    return node
 
 
 def needs(node: Any, i: int) -> bool:

@@ -29,14 +29,7 @@ from ..tensor import Tensor
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import (
-    _FROM_NUMPY,
-    check_common_device,
-    grad_recording,
-    needs,
-    record,
-    wrap_dims,
-)
+from ._util import _FROM_NUMPY, check_common_device, grad_recording, needs, record, record_with, wrap_dims
 from .inplace import inplace_method, scalar_type_name
 
 # c10's C++ type names, as mm's dtype check prints them
@@ -248,6 +241,21 @@ def _scaled(grad: Tensor, factor: Any) -> Tensor:
     return grad if factor == 1 else grad * factor
 
 
+def _record_scaled(
+    node: Node, out: Tensor, input: Tensor, factors: dict[str, Tensor], alpha: Any, beta: Any, *, lazily: bool = False
+) -> Node:
+    """Record one of the ``beta * input + alpha * (x @ y)`` ops: ``node`` takes alpha and beta and saves the
+    factors x and y under their names; ``lazily`` (addmm, addmv) saves each only when the other factor wants a
+    gradient, the one formula that reads it."""
+    record_with(node, out, input, *factors.values(), alpha=alpha, beta=beta)
+    (name_x, x), (name_y, y) = factors.items()
+    if not lazily or needs(node, 2):
+        node.save(name_x, x)
+    if not lazily or needs(node, 1):
+        node.save(name_y, y)
+    return node
+
+
 def _blend(input: Tensor, prod: Any, beta: Any, alpha: Any, dtype: Any) -> Any:
     """beta * input + alpha * prod, broadcasting input to prod (expand's error when it does not);
     beta == 0 ignores input entirely (its NaNs do not propagate), as BLAS gemm does."""
@@ -315,14 +323,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     _check_addmm(input, mat1, mat2)
     out = Tensor._make(_blend(input, input._xp.matmul(mat1._data, mat2._data), beta, alpha, mat1._data.dtype))
     if grad_recording(input, mat1, mat2):
-        node = AddmmBackward0()
-        node.alpha, node.beta = alpha, beta
+        node = _record_scaled(AddmmBackward0(), out, input, {"mat1": mat1, "mat2": mat2}, alpha, beta, lazily=True)
         node._saved_alpha, node._saved_beta = alpha, beta
-        record(node, out, input, mat1, mat2)
-        if needs(node, 2):
-            node.save("mat1", mat1)
-        if needs(node, 1):
-            node.save("mat2", mat2)
     return out
 
 
@@ -339,34 +341,17 @@ class ReshapeAliasBackward0(Node):
         return (grad.reshape(self.self_sizes),)
 
 
-def _no_copy_reshape(arr: Any, shape: tuple) -> Any:
-    """``arr`` reshaped without copying, or None when its strides do not allow it."""
-    try:
-        return arr.reshape(shape, copy=False)
-    except ValueError:
-        return None
-    except TypeError:  # an array module whose reshape has no copy= argument
-        view = arr.view()
-        try:
-            view.shape = shape
-        except AttributeError:
-            return None
-        return view
-
-
 def _reshape(t: Tensor, shape: tuple) -> Tensor:
     """torch's reshape: ``view`` when contiguous, ``_reshape_alias`` when strides still allow a view,
     else a contiguous clone + ``_unsafe_view``."""
     if t._data.flags.c_contiguous:
         return S.view(t, shape)
-    arr = _no_copy_reshape(t._data, shape)
+    arr = S._reshape_view(t._data, shape)
     if arr is None:
         return S._unsafe_view(S.clone(t), shape)
     out = S.make_view(t, arr, lambda base: base.reshape(shape))
     if grad_recording(t):
-        node = ReshapeAliasBackward0()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
+        record_with(ReshapeAliasBackward0(), out, t, self_sizes=t._data.shape)
     return out
 
 
@@ -376,9 +361,7 @@ def _squeeze0_(t: Tensor) -> Tensor:
     out._vc = t._vc
     out._vc[0] += 1
     if grad_recording(t):
-        node = SqueezeBackward4()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
+        record_with(SqueezeBackward4(), out, t, self_sizes=t._data.shape)
     return out
 
 
@@ -591,11 +574,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alph
         res = alpha * prod if beta == 0 else beta * i + alpha * prod
     out = Tensor._make(xp.asarray(res, dtype=prod.dtype))
     if grad_recording(input, batch1, batch2):
-        node = AddbmmBackward0()
-        node.alpha, node.beta = alpha, beta
-        record(node, out, input, batch1, batch2)
-        node.save("batch1", batch1)
-        node.save("batch2", batch2)
+        _record_scaled(AddbmmBackward0(), out, input, {"batch1": batch1, "batch2": batch2}, alpha, beta)
     return out
 
 
@@ -679,13 +658,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
     _check_not_bool(mat, "addmv_impl_cpu")
     out = Tensor._make(_blend(input, input._xp.matmul(mat._data, vec._data), beta, alpha, mat._data.dtype))
     if grad_recording(input, mat, vec):
-        node = AddmvBackward0()
-        node.alpha, node.beta = alpha, beta
-        record(node, out, input, mat, vec)
-        if needs(node, 1):
-            node.save("vec", vec)
-        if needs(node, 2):
-            node.save("mat", mat)
+        _record_scaled(AddmvBackward0(), out, input, {"mat": mat, "vec": vec}, alpha, beta, lazily=True)
     return out
 
 
@@ -713,11 +686,7 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any
     else:
         out = Tensor._make(_blend(input.to(dt), prod, beta, alpha, dt.np))
     if grad_recording(input, vec1, vec2):
-        node = AddrBackward0()
-        node.alpha, node.beta = alpha, beta
-        record(node, out, input, vec1, vec2)
-        node.save("vec1", vec1)
-        node.save("vec2", vec2)
+        _record_scaled(AddrBackward0(), out, input, {"vec1": vec1, "vec2": vec2}, alpha, beta)
     return out
 
 
@@ -745,11 +714,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
         )
     out = Tensor._make(_blend(input, input._xp.matmul(batch1._data, batch2._data), beta, alpha, batch1._data.dtype))
     if grad_recording(input, batch1, batch2):
-        node = BaddbmmBackward0()
-        node.alpha, node.beta = alpha, beta
-        record(node, out, input, batch1, batch2)
-        node.save("batch1", batch1)
-        node.save("batch2", batch2)
+        _record_scaled(BaddbmmBackward0(), out, input, {"batch1": batch1, "batch2": batch2}, alpha, beta)
     return out
 
 

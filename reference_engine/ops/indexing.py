@@ -22,7 +22,7 @@ from ..tensor import Tensor
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import check_broadcast, check_common_device, grad_recording, needs, record, wrap_dims
+from ._util import check_broadcast, check_common_device, grad_recording, needs, record, record_with, wrap_dims
 from .inplace import check_inplace, commit, inplace_method, scalar_type_name
 from .shape import _select, _view_result, slice_dim, unsqueeze
 
@@ -535,9 +535,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         )
     if isinstance(value, Tensor):
         if grad_recording(input, value):
-            node = MaskedFillBackward1()
-            node.mask = mask
-            record(node, out, input, value)
+            record_with(MaskedFillBackward1(), out, input, value, mask=mask)
     elif grad_recording(input):
         node = MaskedFillBackward0()
         node.mask = mask

@@ -13,7 +13,7 @@ from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import shape as S
-from ._util import check_broadcast, check_common_device, grad_recording, needs, record, wrap_dims
+from ._util import check_broadcast, check_common_device, grad_recording, needs, record_with, wrap_dims
 from .shape import _select, _slice, make_view
 
 
@@ -205,10 +205,13 @@ def block_diag(*tensors: Tensor) -> Tensor:
         r, c = r + b.shape[0], c + b.shape[1]
     out = Tensor._make(res)
     if grad_recording(*tensors):
-        node = BlockDiagBackward0()
-        node.block_shapes = [b.shape for b in blocks]
-        node.orig_shapes = [t._data.shape for t in tensors]
-        record(node, out, *tensors)
+        record_with(
+            BlockDiagBackward0(),
+            out,
+            *tensors,
+            block_shapes=[b.shape for b in blocks],
+            orig_shapes=[t._data.shape for t in tensors],
+        )
     return out
 
 
@@ -261,9 +264,7 @@ class UnbindBackward0(Node):
 def _multi_view(input: Tensor, arrs: list, replays: list, node_cls: type, dim: int) -> tuple[Tensor, ...]:
     outs = tuple(make_view(input, a, r) for a, r in zip(arrs, replays, strict=True))
     if grad_recording(input):
-        node = node_cls()
-        node.dim = dim
-        record(node, outs, input)
+        record_with(node_cls(), outs, input, dim=dim)
     return outs
 
 
@@ -394,10 +395,13 @@ def cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
     arrs = [t._data.astype(dt.np, copy=False) for t in (used or [ref])]
     res = Tensor._make(xp.concatenate(arrs, axis=d))
     if grad_recording(*ts):
-        node = CatBackward0()
-        node.dim = d
-        node.sizes = [None if sk and used else t._data.shape for t, sk in zip(ts, skipped, strict=True)]
-        record(node, res, *ts)
+        record_with(
+            CatBackward0(),
+            res,
+            *ts,
+            dim=d,
+            sizes=[None if sk and used else t._data.shape for t, sk in zip(ts, skipped, strict=True)],
+        )
     return res
 
 
@@ -419,9 +423,7 @@ def stack(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
     dt, xp = _promoted(ts)
     res = Tensor._make(xp.stack([t._data.astype(dt.np, copy=False) for t in ts], axis=d))
     if grad_recording(*ts):
-        node = StackBackward0()
-        node.dim = d
-        record(node, res, *ts)
+        record_with(StackBackward0(), res, *ts, dim=d)
     return res
 
 

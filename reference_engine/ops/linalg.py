@@ -30,7 +30,7 @@ from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, wrap_dims
+from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, wrap_dims
 from .blas import _SCALAR_NAMES, _check_tensor, matmul
 
 
@@ -202,10 +202,7 @@ def linalg_det(A: Tensor) -> Tensor:
     _check_matrix("linalg.det", A, kernel="lu_cpu")
     out = Tensor._make(np.asarray(np.linalg.det(A._data), dtype=A._data.dtype))
     if grad_recording(A):
-        node = LinalgDetBackward0()
-        record(node, out, A)
-        node.save("A", A)
-        node.save("result", out, is_output=True)
+        record_saving(LinalgDetBackward0(), out, {"A": A}, save_result=True)
     return out
 
 
@@ -589,10 +586,7 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
         res = np.swapaxes(vh, -1, -2) @ (inv_s[..., :, None] * np.swapaxes(u, -1, -2))
     out = Tensor._make(np.ascontiguousarray(res).astype(a.dtype, copy=False))
     if grad_recording(A):
-        node = LinalgPinvBackward0()
-        record(node, out, A)
-        node.save("self", A)
-        node.save("result", out, is_output=True)
+        record_saving(LinalgPinvBackward0(), out, {"self": A}, save_result=True)
     return out
 
 
@@ -640,11 +634,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     x, y, dt = binary_arrays(input, other)  # promotion and the broadcast check, as for any binary op
     out = Tensor._make(np.ascontiguousarray(np.cross(x, y, axis=d)).astype(dt.np, copy=False))
     if grad_recording(input, other):
-        node = LinalgCrossBackward0()
-        node.dim = d
-        record(node, out, input, other)
-        node.save("self", input)
-        node.save("other", other)
+        record_saving(LinalgCrossBackward0(), out, {"self": input, "other": other}, dim=d)
     return out
 
 
@@ -856,12 +846,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
             res = (diff**p).sum(-1) ** (1.0 / p)
     out = Tensor._make(np.ascontiguousarray(res).astype(a.dtype, copy=False))
     if grad_recording(x1, x2):
-        node = CdistBackward0()
-        node.p = float(p)
-        record(node, out, x1, x2)
-        node.save("x1", x1)
-        node.save("x2", x2)
-        node.save("result", out, is_output=True)
+        record_saving(CdistBackward0(), out, {"x1": x1, "x2": x2}, save_result=True, p=float(p))
     return out
 
 
@@ -986,9 +971,7 @@ def matrix_exp(input: Tensor) -> Tensor:
     res = np.stack([_expm(m) for m in flat]) if flat.shape[0] else flat
     out = Tensor._make(input._xp.asarray(res.reshape(a.shape), dtype=a.dtype))
     if grad_recording(input):
-        node = LinalgMatrixExpBackward0()
-        record(node, out, input)
-        node.save("self", input)
+        record_saving(LinalgMatrixExpBackward0(), out, {"self": input})
     return out
 
 

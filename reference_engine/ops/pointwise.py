@@ -1,6 +1,7 @@
-"""Elementwise ops: arithmetic, unary math, activations, clamp, where, lerp/addcmul/addcdiv, and the binary
-and unary float math (atan2, hypot, logaddexp, copysign, heaviside, nextafter, frac, deg2rad, nan_to_num).
-Comparisons, logic and bit operations are in ``comparison.py``.
+"""Elementwise ops: arithmetic, neg/abs, clamp, where, lerp/addcmul/addcdiv, and the binary and unary float
+math (atan2, hypot, logaddexp, copysign, heaviside, nextafter, frac, deg2rad, nan_to_num), with the machinery
+of the unary ops (``_unary_compute``). Comparisons, logic and bit operations are in ``comparison.py``; exp, log,
+the trigonometric functions, sigmoid/relu and the rounding ops in ``unary.py`` (re-exported here).
 
 Each op's backward sits beside its forward and quotes the formula from
 torch's ``tools/autograd/derivatives.yaml``. Broadcasting is not undone
@@ -31,17 +32,13 @@ from ._util import (
     grad_recording,
     needs,
     record,
+    record_saving,
+    record_with,
     to_tensor,
 )
 from .inplace import copy_, inplace_method, scalar_type_name
 
 _OPERAND_TYPES = frozenset((Tensor, float, int, bool))
-
-
-try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
-    from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - exercised only where SciPy is missing
-    _sp_erf = None
 
 
 def _scalar_or_tensor(x: Any) -> bool:
@@ -63,6 +60,11 @@ def _const(arr: Any) -> Tensor:
 def _type_name(d: D.dtype) -> str:
     # torch's ScalarType name: "Long", "Float", "Bool" (tensor_type minus "Tensor")
     return d.tensor_type[: -len("Tensor")]
+
+
+def _result(res: Any, dt: D.dtype) -> Tensor:
+    """The result tensor of an arithmetic op, cast to torch's dtype ``dt`` where NumPy's differs."""
+    return Tensor._make(res if res.dtype == dt.np else res.astype(dt.np))
 
 
 def _check_tensor(name: str, input: Any) -> None:
@@ -99,9 +101,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     else:
         with _ErrState(_xp(a)):  # inf + -inf is nan silently, as in torch
             res = a + (b if alpha == 1 else b * alpha)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         record_add(result, input, other, alpha)
     return _maybe_out(result, out)
@@ -113,9 +113,7 @@ def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
 
 
 def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
-    node = AddBackward0()
-    node.alpha = alpha
-    record(node, result, input, other)
+    record_with(AddBackward0(), result, input, other, alpha=alpha)
 
 
 def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> None:
@@ -132,18 +130,14 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     _check_sub(dt)
     with _ErrState(_xp(a)):
         res = a - (b if alpha == 1 else b * alpha)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         record_sub(result, input, other, alpha)
     return _maybe_out(result, out)
 
 
 def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
-    node = SubBackward0()
-    node.alpha = alpha
-    record(node, result, input, other)
+    record_with(SubBackward0(), result, input, other, alpha=alpha)
 
 
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -154,9 +148,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     alpha = _half_alpha(alpha, dt)
     _check_sub(dt)
     res = b - (a if alpha == 1 else a * alpha)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input):
         record_rsub(result, input, None, alpha)
     return result
@@ -164,9 +156,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def record_rsub(result: Tensor, input: Tensor, other: Any = None, alpha: Any = 1) -> None:
     """``number - tensor``: only the tensor has an edge (RsubBackward1)."""
-    node = RsubBackward1()
-    node.alpha = alpha
-    record(node, result, input)
+    record_with(RsubBackward1(), result, input, alpha=alpha)
 
 
 class RsubBackward0(Node):
@@ -180,9 +170,7 @@ def _rsub_tensor(input: Tensor, other: Tensor, alpha: Any) -> Tensor:
     with grad_mode.no_grad():
         result = sub(other, input, alpha=alpha)
     if grad_recording(input, other):
-        node = RsubBackward0()
-        node.alpha = alpha
-        record(node, result, input, other)
+        record_with(RsubBackward0(), result, input, other, alpha=alpha)
     return result
 
 
@@ -219,9 +207,7 @@ def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:
     else:
         with _ErrState():  # inf * 0 is nan silently, as in torch
             res = a * b
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         record_mul(result, input, other, scalar=b is other and type(other) is not Tensor)
     return _maybe_out(result, out)
@@ -290,9 +276,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
                 res = xp.where(b == 0, q, xp.floor_divide(a, b))
             else:
                 res = xp.trunc(q)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         if rounding_mode is None:
             record_div(result, input, other)
@@ -504,9 +488,7 @@ def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
     else:
         with _ErrState(xp):
             res = xp.power(a, b)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if isinstance(exponent, Tensor):
         if grad_recording(input, exponent):
             node = PowBackward1()
@@ -536,15 +518,9 @@ def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
     xp = _xp(b)
     with _ErrState(xp):
         res = xp.power(a, b)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(exponent):
-        node = PowBackward2()
-        node.base = base
-        record(node, result, exponent)
-        node.save("exponent", exponent)
-        node.save("result", result, is_output=True)
+        record_saving(PowBackward2(), result, {"exponent": exponent}, save_result=True, base=base)
     return result
 
 
@@ -616,67 +592,6 @@ def _unary_compute(t: Tensor, dt: D.dtype, fn: Any) -> Any:
     return res
 
 
-# ops torch does not define on bool tensors (the integer-kind kernels reject Bool)
-_BOOL_ERRORS: dict[str, tuple[type, str]] = {
-    "ceil": (NotImplementedError, "\"ceil_vml_cpu\" not implemented for 'Bool'"),
-    "floor": (NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
-    "trunc": (NotImplementedError, "\"trunc_vml_cpu\" not implemented for 'Bool'"),
-    "relu": (RuntimeError, "Boolean inputs not supported for relu"),
-}
-
-
-def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True, ufunc: Any = None) -> Any:
-    """Build a unary op from its NumPy function and its backward node.
-
-    ``save`` is what the backward formula reads: "self" (the input),
-    "result" (the output) or "" (nothing). ``ufunc``: the NumPy ufunc that
-    computes the op on a floating array in its own dtype, for the fast path.
-    """
-    fast = ufunc if _EXTOBJ is not None else None
-
-    def op(input: Tensor, *, out: Any = None) -> Tensor:
-        a = input._data if isinstance(input, Tensor) else None
-        if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4 and out is None:
-            token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
-            try:
-                result = Tensor._make(fast(a))
-            finally:
-                _EXTOBJ.reset(token)
-            if grad_mode._state.enabled and (
-                input._requires_grad
-                or input._grad_fn is not None
-                or (input._base is not None and grad_recording(input))
-            ):
-                node = backward()
-                record(node, result, input)
-                if save == "self":
-                    node.save("self", input)
-                elif save == "result":
-                    node.save("result", result, is_output=True)
-            return result
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-        if input._data.dtype.kind == "b" and name in _BOOL_ERRORS:
-            exc, msg = _BOOL_ERRORS[name]
-            raise exc(msg)
-        dt = _FROM_NUMPY[input._data.dtype]
-        if floating and dt.category < 2:
-            dt = D.get_default_dtype()  # sin(int tensor) is the default float dtype
-        result = Tensor._make(_unary_compute(input, dt, fn))
-        if grad_recording(input):
-            node = backward()
-            record(node, result, input)
-            if save == "self":
-                node.save("self", input)
-            elif save == "result":
-                node.save("result", result, is_output=True)
-        return _maybe_out(result, out)
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"torch.{name}, elementwise."
-    return op
-
-
 class NegBackward0(Node):
     # self: grad.neg()
     def apply(self, grad: Tensor) -> tuple:
@@ -709,234 +624,11 @@ def abs(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A001
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     result = Tensor._make(_xp(input._data).abs(input._data))
     if grad_recording(input):
-        node = AbsBackward0()
-        record(node, result, input)
-        node.save("self", input)
+        record_saving(AbsBackward0(), result, {"self": input})
     return _maybe_out(result, out)
 
 
 absolute = abs
-
-
-class ExpBackward0(Node):
-    # self: grad * result.conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("result"),)
-
-
-class LogBackward0(Node):
-    # self: grad.div(self.conj())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad / self.saved("self"),)
-
-
-class Log2Backward0(Node):
-    # self: grad / (self.conj() * 0.6931471805599453)
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("self") * 0.6931471805599453),)
-
-
-class Log10Backward0(Node):
-    # self: grad / (self.conj() * 2.3025850929940456)
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("self") * 2.3025850929940456),)
-
-
-class Log1PBackward0(Node):
-    # self: log1p_backward(grad, self) = grad / (self + 1).conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("self") + 1),)
-
-
-class Expm1Backward0(Node):
-    # self: grad * (result.conj() + 1)
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * (self.saved("result") + 1),)
-
-
-class SqrtBackward0(Node):
-    # self: grad / (2 * result.conj())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("result") * 2),)
-
-
-class RsqrtBackward0(Node):
-    # self: -0.5 * grad * result.pow(3).conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("result").pow(3) * -0.5,)
-
-
-class SinBackward0(Node):
-    # self: grad * self.cos().conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").cos(),)
-
-
-class CosBackward0(Node):
-    # self: grad * -self.sin().conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * -self.saved("self").sin(),)
-
-
-class TanBackward0(Node):
-    # self: grad * (1 + result.pow(2)).conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * (self.saved("result").pow(2) + 1),)
-
-
-class TanhBackward0(Node):
-    # self: tanh_backward(grad, result) = grad * (1 - result * result).conj()
-    def apply(self, grad: Tensor) -> tuple:
-        r = self.saved("result")
-        return (grad * (1 - r * r),)
-
-
-class SigmoidBackward0(Node):
-    # self: sigmoid_backward(grad, result) = grad * (1 - result) * result
-    def apply(self, grad: Tensor) -> tuple:
-        r = self.saved("result")
-        return (grad * ((1 - r) * r),)
-
-
-class ReluBackward0(Node):
-    # self: threshold_backward(grad, result, 0) -> grad where result > 0 else 0 (relu'(0) = 0)
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * (self.saved("result") > 0),)
-
-
-class SinhBackward0(Node):
-    # self: grad * self.cosh().conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").cosh(),)
-
-
-class CoshBackward0(Node):
-    # self: grad * self.sinh().conj()
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").sinh(),)
-
-
-class AsinBackward0(Node):
-    # self: grad * (-self * self + 1).rsqrt().conj()
-    def apply(self, grad: Tensor) -> tuple:
-        s = self.saved("self")
-        return (grad * (1 - s * s).rsqrt(),)
-
-
-class AcosBackward0(Node):
-    # self: grad * -((-self * self + 1).rsqrt()).conj()
-    def apply(self, grad: Tensor) -> tuple:
-        s = self.saved("self")
-        return (grad * -((1 - s * s).rsqrt()),)
-
-
-class AtanBackward0(Node):
-    # self: grad / (self * self + 1).conj()
-    def apply(self, grad: Tensor) -> tuple:
-        s = self.saved("self")
-        return (grad / (s * s + 1),)
-
-
-class ErfBackward0(Node):
-    # self: 2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
-    def apply(self, grad: Tensor) -> tuple:
-        s = self.saved("self")
-        return (grad * ((-(s * s)).exp() * (2.0 / math.sqrt(math.pi))),)
-
-
-class _ZeroGrad(Node):
-    # floor/ceil/round/trunc/sign: self: zeros_like(grad)
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad * 0,)
-
-
-class FloorBackward0(_ZeroGrad):
-    # floor: self: zeros_like(grad)
-    pass
-
-
-class CeilBackward0(_ZeroGrad):
-    # ceil: self: zeros_like(grad)
-    pass
-
-
-class RoundBackward0(_ZeroGrad):
-    # round: self: zeros_like(grad)
-    pass
-
-
-class TruncBackward0(_ZeroGrad):
-    # trunc: self: zeros_like(grad)
-    pass
-
-
-class SignBackward0(_ZeroGrad):
-    # sign: self: zeros_like(grad)
-    pass
-
-
-class SgnBackward0(_ZeroGrad):
-    # sgn: self: sgn_backward(self, grad, result), zero for real inputs
-    pass
-
-
-class RoundBackward1(_ZeroGrad):
-    # round.decimals: self: zeros_like(grad)
-    pass
-
-
-def _erf(xp: Any, a: Any) -> Any:
-    if _sp_erf is None:  # pragma: no cover - without SciPy: math.erf per element
-        return np.vectorize(math.erf, otypes=[a.dtype])(a)
-    return _sp_erf(a) if xp.__name__ == "numpy" else xp.asarray(_sp_erf(a.get()))
-
-
-exp = _unary("exp", lambda xp, a: xp.exp(a), ExpBackward0, "result", ufunc=np.exp)
-log = _unary("log", lambda xp, a: xp.log(a), LogBackward0, "self", ufunc=np.log)
-log2 = _unary("log2", lambda xp, a: xp.log2(a), Log2Backward0, "self", ufunc=np.log2)
-log10 = _unary("log10", lambda xp, a: xp.log10(a), Log10Backward0, "self", ufunc=np.log10)
-log1p = _unary("log1p", lambda xp, a: xp.log1p(a), Log1PBackward0, "self", ufunc=np.log1p)
-expm1 = _unary("expm1", lambda xp, a: xp.expm1(a), Expm1Backward0, "result", ufunc=np.expm1)
-sqrt = _unary("sqrt", lambda xp, a: xp.sqrt(a), SqrtBackward0, "result", ufunc=np.sqrt)
-rsqrt = _unary("rsqrt", lambda xp, a: 1 / xp.sqrt(a), RsqrtBackward0, "result")
-sin = _unary("sin", lambda xp, a: xp.sin(a), SinBackward0, "self", ufunc=np.sin)
-cos = _unary("cos", lambda xp, a: xp.cos(a), CosBackward0, "self", ufunc=np.cos)
-tan = _unary("tan", lambda xp, a: xp.tan(a), TanBackward0, "result", ufunc=np.tan)
-tanh = _unary("tanh", lambda xp, a: xp.tanh(a), TanhBackward0, "result", ufunc=np.tanh)
-sinh = _unary("sinh", lambda xp, a: xp.sinh(a), SinhBackward0, "self", ufunc=np.sinh)
-cosh = _unary("cosh", lambda xp, a: xp.cosh(a), CoshBackward0, "self", ufunc=np.cosh)
-asin = _unary("asin", lambda xp, a: xp.arcsin(a), AsinBackward0, "self")
-acos = _unary("acos", lambda xp, a: xp.arccos(a), AcosBackward0, "self")
-atan = _unary("atan", lambda xp, a: xp.arctan(a), AtanBackward0, "self")
-erf = _unary("erf", _erf, ErfBackward0, "self")
-# torch's formula; exp(-x) overflowing to inf gives the right limit 0
-sigmoid = _unary("sigmoid", lambda xp, a: 1 / (1 + xp.exp(-a)), SigmoidBackward0, "result")
-relu = _unary("relu", lambda xp, a: xp.maximum(a, a.dtype.type(0)), ReluBackward0, "result", floating=False)
-floor = _unary(
-    "floor", lambda xp, a: xp.floor(a) if a.dtype.kind == "f" else a.copy(), FloorBackward0, "", floating=False
-)
-ceil = _unary("ceil", lambda xp, a: xp.ceil(a) if a.dtype.kind == "f" else a.copy(), CeilBackward0, "", floating=False)
-trunc = _unary(
-    "trunc", lambda xp, a: xp.trunc(a) if a.dtype.kind == "f" else a.copy(), TruncBackward0, "", floating=False
-)
-fix = trunc
-sign = _unary("sign", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SignBackward0, "", floating=False)
-sgn = _unary("sgn", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SgnBackward0, "", floating=False)
-
-
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
-    """Round half to even, like torch (and NumPy)."""
-    if input._data.dtype == bool:
-        raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
-    dt = _FROM_NUMPY[input._data.dtype]
-    if decimals:
-        fn = lambda xp, a: xp.round(a * 10.0**decimals) / 10.0**decimals
-    else:
-        fn = lambda xp, a: xp.round(a) if a.dtype.kind == "f" else a.copy()
-    result = Tensor._make(_unary_compute(input, dt, fn))
-    if grad_recording(input):
-        record(RoundBackward1() if decimals else RoundBackward0(), result, input)
-    return result
 
 
 # --------------------------------------------------------------------------- clamp / min-max / where
@@ -1068,10 +760,9 @@ def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:
         result = clamp(input, min=bound) if is_min else clamp(input, max=bound)
     if isinstance(bound, Tensor):
         if grad_recording(input, bound):
-            node = ClampMinBackward1() if is_min else ClampMaxBackward1()
-            record(node, result, input, bound)
-            node.save("self", input)
-            node.save("bound", bound)
+            record_saving(
+                ClampMinBackward1() if is_min else ClampMaxBackward1(), result, {"self": input, "bound": bound}
+            )
     elif grad_recording(input):
         node = ClampMinBackward0() if is_min else ClampMaxBackward0()
         setattr(node, side, bound)
@@ -1119,10 +810,7 @@ def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> T
     res = getattr(xp, pick)(a, b)  # NaN-propagating like torch
     result = Tensor._make(res.astype(dt.np, copy=False))
     if grad_recording(input, other):
-        node = node_cls()
-        record(node, result, input, other)
-        node.save("self", input)
-        node.save("other", other)
+        record_saving(node_cls(), result, {"self": input, "other": other})
     return result
 
 
@@ -1157,9 +845,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     a, b, dt = binary_arrays(input, other)
     xp = _xp(condition._data)
     res = xp.where(condition._data, a, b)
-    if res.dtype != dt.np:
-        res = res.astype(dt.np)
-    result = Tensor._make(res)
+    result = _result(res, dt)
     if grad_recording(input, other):
         node = WhereBackward0()
         record(node, result, input, other)
@@ -1335,9 +1021,7 @@ def nan_to_num(
     ).astype(a.dtype, copy=False)
     out = Tensor._make(res)
     if grad_recording(input):
-        node = NanToNumBackward0()
-        record(node, out, input)
-        node.save("self", input)
+        record_saving(NanToNumBackward0(), out, {"self": input})
     return out
 
 
@@ -1378,16 +1062,24 @@ def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> t
     return a.astype(calc, copy=False), b.astype(calc, copy=False), dt
 
 
-def _binary_result(node_cls: type, input: Tensor, other: Tensor, res: Any, dt: D.dtype, save: tuple) -> Tensor:
+def _float_binary_op(
+    name: str,
+    input: Tensor,
+    other: Any,
+    node_cls: type,
+    *,
+    ufunc: str = "",
+    int_to_float: bool = False,
+    save_result: bool = False,
+) -> Tensor:
+    """atan2, hypot, logaddexp, logaddexp2: ``xp.<ufunc>`` (``name`` by default) of the operands from
+    ``_float_binary``; the node saves self and other (and the result if ``save_result``)."""
+    a, b, dt = _float_binary(name, input, other, int_to_float)
+    with _errstate(input._xp):
+        res = getattr(input._xp, ufunc or name)(a, b)
     out = Tensor._make(res.astype(dt.np, copy=False))
     if grad_recording(input, other):
-        node = node_cls()
-        record(node, out, input, other)
-        for key in save:
-            if key == "result":
-                node.save("result", out, is_output=True)
-            else:
-                node.save(key, input if key == "self" else other)
+        record_saving(node_cls(), out, {"self": input, "other": other}, save_result=save_result)
     return out
 
 
@@ -1403,10 +1095,7 @@ class Atan2Backward0(Node):
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("atan2", input, other, int_to_float=True)
-    with _errstate(input._xp):
-        res = input._xp.arctan2(a, b)
-    return _binary_result(Atan2Backward0, input, other, res, dt, ("self", "other"))
+    return _float_binary_op("atan2", input, other, Atan2Backward0, ufunc="arctan2", int_to_float=True)
 
 
 arctan2 = atan2
@@ -1422,10 +1111,7 @@ class HypotBackward0(Node):
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("hypot", input, other, int_to_float=False)
-    with _errstate(input._xp):
-        res = input._xp.hypot(a, b)
-    return _binary_result(HypotBackward0, input, other, res, dt, ("self", "other", "result"))
+    return _float_binary_op("hypot", input, other, HypotBackward0, save_result=True)
 
 
 class LogaddexpBackward0(Node):
@@ -1447,17 +1133,11 @@ class Logaddexp2Backward0(Node):
 
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("logaddexp", input, other, int_to_float=False)
-    with _errstate(input._xp):
-        res = input._xp.logaddexp(a, b)
-    return _binary_result(LogaddexpBackward0, input, other, res, dt, ("self", "other"))
+    return _float_binary_op("logaddexp", input, other, LogaddexpBackward0)
 
 
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
-    a, b, dt = _float_binary("logaddexp2", input, other, int_to_float=False)
-    with _errstate(input._xp):
-        res = input._xp.logaddexp2(a, b)
-    return _binary_result(Logaddexp2Backward0, input, other, res, dt, ("self", "other"))
+    return _float_binary_op("logaddexp2", input, other, Logaddexp2Backward0)
 
 
 class _CopysignSelf(Node):
@@ -1566,16 +1246,49 @@ def rad2deg(input: Tensor) -> Tensor:
     return _unary_float("rad2deg", input, lambda xp, a: a * a.dtype.type(180.0 / math.pi), Rad2DegBackward0, ints=True)
 
 
+# --------------------------------------------------------------------------- unary math
+# exp, log, the trigonometric functions, floor/ceil/round ... live in unary.py (with their backward nodes);
+# their names stay importable from here
+from .unary import (  # noqa: E402, F401
+    ReluBackward0,
+    SigmoidBackward0,
+    SinBackward0,
+    _erf,
+    acos,
+    asin,
+    atan,
+    ceil,
+    cos,
+    cosh,
+    erf,
+    exp,
+    expm1,
+    fix,
+    floor,
+    log,
+    log1p,
+    log2,
+    log10,
+    relu,
+    round,  # noqa: A004 - torch.round
+    rsqrt,
+    sgn,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    tan,
+    tanh,
+    trunc,
+)
+
 # --------------------------------------------------------------------------- exports
 __all__ = [
-    "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "asin", "atan", "ceil", "clamp", "clamp_max", "clamp_min",
-    "clip", "cos", "cosh", "div", "erf", "exp", "expm1", "fix", "float_power", "floor", "floor_divide", "fmod", "lerp",
-    "log", "log10", "log1p", "log2", "maximum", "minimum", "mul", "neg", "negative", "pow", "reciprocal", "relu",
-    "remainder", "round", "rsqrt", "rsub", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan",
-    "tanh", "true_divide", "trunc", "where",
-    # binary and unary float math
-    "arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "logaddexp", "logaddexp2",
-    "nan_to_num", "nextafter", "rad2deg",
+    "abs", "absolute", "add", "addcdiv", "addcmul", "clamp", "clamp_max", "clamp_min", "clip", "div", "float_power",
+    "floor_divide", "fmod", "lerp", "maximum", "minimum", "mul", "neg", "negative", "pow", "reciprocal", "remainder",
+    "rsub", "square", "sub", "true_divide", "where", "arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside",
+    "hypot", "logaddexp", "logaddexp2", "nan_to_num", "nextafter", "rad2deg",
 ]  # fmt: skip
 multiply, subtract, divide = mul, sub, div
 __all__ += ["multiply", "subtract", "divide"]

@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from . import _cascade
 from . import comparison as CMP
 from . import pointwise as P
-from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, wrap_dims
+from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, record_with, wrap_dims
 from .inplace import inplace_method, scalar_type_name
 from .pointwise import _check_tensor, _const, _type_name
 
@@ -59,6 +59,17 @@ def _restore(t: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: bool) -
     if keepdim or not in_shape:
         return t
     return t.reshape(_kept_shape(in_shape, dims))
+
+
+def _restored(node: Node, grad: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The saved input of a reduction over ``node.dims``, with grad and the saved result put back to its rank."""
+    x = node.saved("self")
+    shape = x._data.shape
+    return (
+        x,
+        _restore(grad, shape, node.dims, node.keepdim),
+        _restore(node.saved("result"), shape, node.dims, node.keepdim),
+    )
 
 
 def _expand_grad(grad: Tensor, in_shape: tuple, dims: tuple[int, ...], keepdim: bool) -> Tensor:
@@ -420,10 +431,7 @@ MedianBackward1 = type(
 def _full_select(name: str, input: Tensor, arr: Any, node_cls: type) -> Tensor:
     result = Tensor._make(input._xp.asarray(arr, dtype=input._data.dtype))
     if grad_recording(input):
-        node = node_cls()
-        record(node, result, input)
-        node.save("self", input)
-        node.save("result", result, is_output=True)
+        record_saving(node_cls(), result, {"self": input}, save_result=True)
     return result
 
 
@@ -537,10 +545,7 @@ class AmaxBackward0(Node):
     #             restore_reduced_dims(result, dim, keepdim) == self, dim)
     #   scale_grad_by_count(grad, mask, dims) = (grad / mask.sum(dims, true)) * mask
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        shape = x._data.shape
-        g = _restore(grad, shape, self.dims, self.keepdim)
-        r = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        x, g, r = _restored(self, grad)
         mask = r._data == x._data
         count = mask.sum(axis=_axis(mask, self.dims), keepdims=True)
         return ((g / _const(count)) * _const(mask),)
@@ -608,10 +613,7 @@ class LogsumexpBackward0(Node):
     # logsumexp: self: logsumexp_backward(grad, self, result, dim, keepdim)
     #   = unsqueeze_multiple(grad) * (self - unsqueeze_multiple(result)).exp()
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        shape = x._data.shape
-        g = _restore(grad, shape, self.dims, self.keepdim)
-        r = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        x, g, r = _restored(self, grad)
         return (g * P.exp(x - r),)
 
 
@@ -751,9 +753,7 @@ def trace(input: Tensor) -> Tensor:
     dt = _reduce_int_dtype(input, None)
     out = Tensor._make(input._xp.asarray(a.astype(dt.np, copy=False).trace(), dtype=dt.np))
     if grad_recording(input):
-        node = TraceBackward0()
-        node.self_sizes = a.shape
-        record(node, out, input)
+        record_with(TraceBackward0(), out, input, self_sizes=a.shape)
     return out
 
 
@@ -816,12 +816,7 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
         res = _norm_values(a - b, xp, float(p), None, False, False)
     out = Tensor._make(xp.asarray(res, dtype=dt.np))
     if grad_recording(input, other):
-        node = DistBackward0()
-        node.p = float(p)
-        record(node, out, input, other)
-        node.save("self", input)
-        node.save("other", other)
-        node.save("result", out, is_output=True)
+        record_saving(DistBackward0(), out, {"self": input, "other": other}, save_result=True, p=float(p))
     return out
 
 
@@ -928,10 +923,7 @@ std_mean = _variance_op("std_mean", functools.partial(_moments, "std_mean"))
 class LinalgVectorNormBackward0(Node):
     # linalg_vector_norm: self: linalg_vector_norm_backward(grad, self, ord, result, dim, keepdim)
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        shape = x._data.shape
-        g = _restore(grad, shape, self.dims, self.keepdim)
-        nrm = _restore(self.saved("result"), shape, self.dims, self.keepdim)
+        x, g, nrm = _restored(self, grad)
         return (_norm_backward(g, x, self.p, nrm, self.dims),)
 
 

@@ -15,7 +15,7 @@ from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import grad_recording, record, wrap_dims
+from ._util import grad_recording, record, record_saving, wrap_dims
 from .inplace import inplace_method
 
 _RETURN_TYPES = {n: R._return_type(n) for n in ("cummax", "cummin")}
@@ -52,11 +52,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         res = a.copy() if a.ndim == 0 else xp.logaddexp.accumulate(a, axis=d)
     out = Tensor._make(res)
     if grad_recording(input):
-        node = LogcumsumexpBackward0()
-        node.dim = d
-        record(node, out, input)
-        node.save("self", input)
-        node.save("result", out, is_output=True)
+        record_saving(LogcumsumexpBackward0(), out, {"self": input}, save_result=True, dim=d)
     return out
 
 
@@ -133,11 +129,7 @@ def cumprod(input: Tensor, dim: Any = R._MISSING, *, dtype: D.dtype | None = Non
         res = a.copy() if a.ndim == 0 else input._xp.cumprod(a, axis=d, dtype=acc).astype(dt.np, copy=False)
     result = Tensor._make(res)
     if grad_recording(input):
-        node = CumprodBackward0()
-        node.dim = d
-        record(node, result, input)
-        node.save("self", input)
-        node.save("result", result, is_output=True)
+        record_saving(CumprodBackward0(), result, {"self": input}, save_result=True, dim=d)
     return result
 
 

@@ -24,7 +24,7 @@ from ..autograd.engine import sum_to_shape
 from ..autograd.graph import Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
-from ._util import grad_recording, record, wrap_dims
+from ._util import grad_recording, record, record_with, wrap_dims
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -120,9 +120,7 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
     """A reshape torch does not track as a view (its input is a fresh, contiguous result)."""
     out = Tensor._make(t._data.reshape(shape))
     if grad_recording(t):
-        node = UnsafeViewBackward0()
-        node.self_sizes = t._data.shape
-        record(node, out, t)
+        record_with(UnsafeViewBackward0(), out, t, self_sizes=t._data.shape)
     return out
 
 
@@ -397,9 +395,7 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     arr = arr.astype(dtype.np) if not same_dtype else (arr.copy() if same_dev else arr)
     out = Tensor._make(arr)
     if grad_recording(input) and out.is_floating_point():
-        node = ToCopyBackward0()
-        node.self_device = input.device
-        record(node, out, input)
+        record_with(ToCopyBackward0(), out, input, self_device=input.device)
     return out
 
 
@@ -458,9 +454,7 @@ def _embed(grad: Tensor, sizes: tuple[int, ...], key: tuple, replay: Callable, n
     full = _zeros(sizes, grad)
     full._data[key] = grad._data
     if grad_recording(grad):
-        node = node_cls()
-        node.replay = replay
-        record(node, full, grad)
+        record_with(node_cls(), full, grad, replay=replay)
     return full
 
 
@@ -603,9 +597,7 @@ def flip(input: Tensor, *dims: Any) -> Tensor:
     ds = wrap_dims(_size_args(dims), input.ndim)
     res = Tensor._make(input._xp.flip(input._data, axis=ds).copy() if ds else input._data.copy())
     if grad_recording(input):
-        node = FlipBackward0()
-        node.dims = ds
-        record(node, res, input)
+        record_with(FlipBackward0(), res, input, dims=ds)
     return res
 
 
@@ -655,9 +647,7 @@ def _tri(input: Tensor, diagonal: int, name: str, node_cls: type) -> Tensor:
     arr = getattr(xp, name)(input._data, k=diagonal)
     res = Tensor._make(arr.astype(input._data.dtype, copy=False))
     if grad_recording(input):
-        node = node_cls()
-        node.diagonal = diagonal
-        record(node, res, input)
+        record_with(node_cls(), res, input, diagonal=diagonal)
     return res
 
 
@@ -765,9 +755,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         _diag_view(res, xp, diagonal, 0, 1)[...] = a
         out = Tensor._make(res)
         if grad_recording(input):
-            node: Node = DiagEmbedBackward0()
-            node.offset = diagonal
-            record(node, out, input)
+            record_with(DiagEmbedBackward0(), out, input, offset=diagonal)
         return out
     if a.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")

@@ -123,14 +123,19 @@ def msort(input: Tensor) -> Tensor:
 
 
 # --------------------------------------------------------------------------- topk / kthvalue
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
-    """torch.topk; ``sorted=False`` also returns sorted values (torch leaves that order unspecified)."""
-    R._check_tensor("topk", input)
+def _k_dim(name: str, input: Tensor, dim: int) -> tuple[int, Any, int]:
+    """topk's and kthvalue's dim (wrapped), the data and the size that ``k`` must fit in."""
+    R._check_tensor(name, input)
     d = wrap_dims(dim, input.ndim)[0]
     a = input._data
+    return d, a, a.shape[d] if a.ndim else 1
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+    """torch.topk; ``sorted=False`` also returns sorted values (torch leaves that order unspecified)."""
+    d, a, size = _k_dim("topk", input, dim)
     if a.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    size = a.shape[d] if a.ndim else 1
     if k < 0 or k > size:
         raise RuntimeError("selected index k out of range")
     if a.ndim == 0:
@@ -142,12 +147,9 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
-    R._check_tensor("kthvalue", input)
-    d = wrap_dims(dim, input.ndim)[0]
-    a = input._data
+    d, a, size = _k_dim("kthvalue", input, dim)
     if a.dtype == np.bool_:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
-    size = a.shape[d] if a.ndim else 1
     if k < 1 or k > size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if a.ndim == 0:

@@ -17,7 +17,7 @@ from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
-from ._util import binary_arrays, grad_recording, needs, record
+from ._util import binary_arrays, grad_recording, needs, record, record_saving, record_with
 
 try:
     import scipy.special as _sp  # type: ignore[import-untyped]
@@ -246,10 +246,7 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
     out = Tensor._make(P._unary_compute(input, dt, fn))
     if grad_recording(input):
-        node = PolygammaBackward0()
-        node.n = n
-        record(node, out, input)
-        node.save("self", input)
+        record_saving(PolygammaBackward0(), out, {"self": input}, n=n)
     return out
 
 
@@ -271,9 +268,7 @@ def _scalar_op(node_cls: type, t: Tensor, value: float) -> Tensor:
     a = t._data
     out = Tensor._make((a * value if is_mul else a + value).astype(a.dtype, copy=False))
     if grad_recording(t):
-        node = node_cls()
-        node.other = value
-        record(node, out, t)
+        record_with(node_cls(), out, t, other=value)
     return out
 
 
@@ -310,10 +305,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 
     out = Tensor._make(P._unary_compute(input, dt, fn))
     if grad_recording(input):
-        node = LogitBackward0()
-        node.eps = eps
-        record(node, out, input)
-        node.save("self", input)
+        record_saving(LogitBackward0(), out, {"self": input}, eps=eps)
     return out
 
 
