@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-import numpy as np
-
 from .. import _creation as C
 from .. import _dtype as D
 from .. import autograd, nn, ops
 from .._typeinfo import finfo
-from ..ops._util import check_broadcast
+from ..ops.join import broadcast_tensors
 from ..tensor import Size, Tensor
 
 # torch.types._Number: what broadcast_all and the constructors treat as a plain number
@@ -21,15 +19,6 @@ EMPTY_SIZE = Size()
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
-    """torch.broadcast_tensors: a tensor already of the common shape comes back as itself, as in torch."""
-    shape: tuple[int, ...] = ()
-    for t in tensors:
-        check_broadcast(shape, tuple(t.shape))
-        shape = np.broadcast_shapes(shape, tuple(t.shape))
-    return tuple(t if tuple(t.shape) == shape else t.expand(shape) for t in tensors)
 
 
 def broadcast_all(*values: Tensor | float) -> tuple[Tensor, ...]:

@@ -418,10 +418,6 @@ def type_as(input: Tensor, other: Tensor) -> Tensor:
     return to(input, other.dtype)
 
 
-def numel(input: Tensor) -> int:
-    return input.numel()
-
-
 METHODS = {
     "view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as, "expand": expand,
     "expand_as": expand_as, "broadcast_to": broadcast_to, "unsqueeze": unsqueeze, "squeeze": squeeze,
