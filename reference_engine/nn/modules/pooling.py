@@ -10,6 +10,7 @@ from typing import Any
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
+from ._wrapper import _FunctionalLayer
 
 
 class _MaxPoolNd(Module):
@@ -102,20 +103,14 @@ class AvgPool2d(_AvgPoolNd):
         )  # fmt: skip
 
 
-class _AdaptivePoolNd(Module):
+class _AdaptivePoolNd(_FunctionalLayer):
     """An adaptive pool: ``_fn(input, output_size)``, plus ``return_indices`` for the max pools."""
 
-    _fn: Callable[..., Any]
+    _args = ("output_size",)
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
-
-    def forward(self, input: Tensor) -> Any:
-        return type(self)._fn(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
