@@ -164,6 +164,14 @@ class ModuleList(Module):
         return self
 
 
+def _check_update_arg(owner: str, values: Any) -> None:
+    """ModuleDict.update's and ParameterDict.update's check that they were given an iterable."""
+    if not isinstance(values, Iterable):
+        raise TypeError(
+            f"{owner}.update should be called with an iterable of key/value pairs, but got {type(values).__name__}"
+        )
+
+
 def _update_pairs(owner: str, target: Any, items: Any) -> None:
     """``update`` from an iterable of (key, value) pairs, with torch's checks on each pair."""
     for j, pair in enumerate(items):
@@ -229,11 +237,7 @@ class ModuleDict(_DictContainer):
         return self._modules.values()
 
     def update(self, modules: Mapping[str, Module] | Iterable[Any]) -> None:
-        if not isinstance(modules, Iterable):
-            raise TypeError(
-                "ModuleDict.update should be called with an iterable of key/value pairs, but got "
-                + type(modules).__name__
-            )
+        _check_update_arg("ModuleDict", modules)
         if isinstance(modules, Mapping | ModuleDict):
             for key, module in modules.items():
                 self[key] = module
@@ -374,11 +378,7 @@ class ParameterDict(_DictContainer):
         return (self[k] for k in self._keys)
 
     def update(self, parameters: Any) -> None:
-        if not isinstance(parameters, Iterable):
-            raise TypeError(
-                "ParametersDict.update should be called with an iterable of key/value pairs, but got "
-                + type(parameters).__name__
-            )
+        _check_update_arg("ParametersDict", parameters)  # sic: torch's message says ParametersDict
         if isinstance(parameters, OrderedDict | ParameterDict):
             for key, parameter in parameters.items():
                 self[key] = parameter
