@@ -85,11 +85,7 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_name(name, "parameter")
-        if hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_new_name(name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{param._type_string() if isinstance(param, Tensor) else type(param).__name__}' "
@@ -103,11 +99,7 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_name(name, "buffer")
-        if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_new_name(name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (torch Tensor or None required)"
@@ -127,6 +119,15 @@ class Module:
         self._modules[name] = module
 
     register_module = add_module
+
+    def _check_new_name(self, name: Any, what: str, store: str) -> None:
+        """register_parameter's and register_buffer's checks: ``store`` (``_parameters``, ``_buffers``) is set up,
+        and ``name`` is valid and held by no attribute outside it."""
+        if store not in self.__dict__:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call")
+        self._check_name(name, what)
+        if hasattr(self, name) and name not in self.__dict__[store]:
+            raise KeyError(f"attribute '{name}' already exists")
 
     @staticmethod
     def _check_name(name: Any, what: str) -> None:
@@ -284,22 +285,21 @@ class Module:
             return self
         mod = self
         for item in target.split("."):
-            if not hasattr(mod, item):
-                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
-            mod = getattr(mod, item)
-            if not isinstance(mod, Module):
-                raise AttributeError("`" + item + "` is not an nn.Module")
+            mod = mod._typed_attr(item, Module)
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
         mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if not hasattr(mod, name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
-        param = getattr(mod, name)
-        if not isinstance(param, Parameter):
-            raise AttributeError("`" + name + "` is not an nn.Parameter")
-        return param
+        return self.get_submodule(mod_path)._typed_attr(name, Parameter)
+
+    def _typed_attr(self, name: str, kind: type) -> Any:
+        """The attribute ``name``, which must exist and be a ``kind`` (get_submodule, get_parameter)."""
+        if not hasattr(self, name):
+            raise AttributeError(self._get_name() + " has no attribute `" + name + "`")
+        value = getattr(self, name)
+        if not isinstance(value, kind):
+            raise AttributeError("`" + name + "` is not an nn." + kind.__name__)
+        return value
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:

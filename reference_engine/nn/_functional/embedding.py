@@ -54,6 +54,16 @@ def _renorm_rows(weight: Tensor, indices: Any, max_norm: float, norm_type: float
         weight._vc[0] += 1
 
 
+def wrap_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | None:
+    """``padding_idx`` as a row index in [0, num_embeddings), negative ones counted from the end (as torch's
+    Embedding and embedding check it)."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx % num_embeddings
+
+
 def embedding(
     input: Tensor,
     weight: Tensor,
@@ -64,11 +74,8 @@ def embedding(
     sparse: bool = False,
 ) -> Tensor:
     num = weight.shape[0]
-    if padding_idx is not None:
-        if not -num <= padding_idx < num:
-            raise AssertionError("Padding_idx must be within num_embeddings")
-        padding_idx %= num
-    else:
+    padding_idx = wrap_padding_idx(padding_idx, num)
+    if padding_idx is None:
         padding_idx = -1
     if sparse:
         raise NotImplementedError("sparse gradients are not supported by the engine (no sparse tensors)")

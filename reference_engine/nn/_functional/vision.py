@@ -115,6 +115,16 @@ def _spatial(value: Any, dim: int) -> list:
     return list(value) if isinstance(value, list | tuple) else [value] * dim
 
 
+def _check_spatial_len(value: Any, dim: int, shape: list, what: str, got: str, want: str) -> None:
+    """interpolate's check that a size or scale_factor list names one value per spatial dim (torch's message)."""
+    if isinstance(value, list | tuple) and len(value) != dim:
+        raise ValueError(
+            f"Input and {what} must have the same number of spatial dimensions, but got input with spatial "
+            f"dimensions of {shape} and {got} {value}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+            f"and {want} format."
+        )
+
+
 def interpolate(
     input: Tensor,
     size: Any = None,
@@ -139,20 +149,12 @@ def interpolate(
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
-        if isinstance(size, list | tuple) and len(size) != dim:
-            raise ValueError(
-                "Input and output must have the same number of spatial dimensions, but got input with spatial "
-                f"dimensions of {shape} and output size of {size}. Please provide input tensor in (N, C, d1, d2, "
-                "...,dK) format and output size in (o1, o2, ...,oK) format."
-            )
+        _check_spatial_len(size, dim, shape, "output", "output size of", "output size in (o1, o2, ...,oK)")
         out_size, scales = [int(s) for s in _spatial(size, dim)], [None] * dim
     elif scale_factor is not None:
-        if isinstance(scale_factor, list | tuple) and len(scale_factor) != dim:
-            raise ValueError(
-                "Input and scale_factor must have the same number of spatial dimensions, but got input with spatial "
-                f"dimensions of {shape} and scale_factor of shape {scale_factor}. Please provide input tensor in (N, "
-                "C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
-            )
+        _check_spatial_len(
+            scale_factor, dim, shape, "scale_factor", "scale_factor of shape", "scale_factor in (s1, s2, ...,sK)"
+        )
         scales = [float(s) for s in _spatial(scale_factor, dim)]
         out_size = [math.floor(n * s) for n, s in zip(shape, scales, strict=True)]  # C++'s cast of the double
         if recompute_scale_factor:

@@ -3,7 +3,6 @@ thin wrappers over ``nn.functional``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..._creation import empty
@@ -12,34 +11,11 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ._wrapper import _FunctionalLayer
 
 
-class ReLU(Module):
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-def _inplace_suffix(inplace: bool, first: bool = False) -> str:
-    # torch's extra_repr mentions inplace only when it is set
-    if not inplace:
-        return ""
-    return "inplace=True" if first else ", inplace=True"
-
-
-class _Stateless(Module):
+class _Stateless(_FunctionalLayer):
     """An activation without arguments: forward is ``_fn(input)``."""
-
-    _fn: Callable[[Tensor], Tensor]
-
-    def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input)
 
 
 class Tanh(_Stateless):
@@ -50,10 +26,10 @@ class Sigmoid(_Stateless):
     _fn = staticmethod(F.sigmoid)
 
 
-class _SoftmaxNd(Module):
+class _SoftmaxNd(_FunctionalLayer):
     """Softmax, LogSoftmax, Softmin: ``_fn(input, dim)``, warning about an implicit dim from the caller's line."""
 
-    _fn: Callable[..., Tensor]
+    _args = ("dim",)
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
@@ -61,9 +37,6 @@ class _SoftmaxNd(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return type(self)._fn(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Softmax(_SoftmaxNd):
@@ -78,20 +51,14 @@ class Softmin(_SoftmaxNd):
     _fn = staticmethod(F.softmin)
 
 
-class _ELUNd(Module):
+class _ELUNd(_FunctionalLayer):
     """ELU and CELU: ``_fn(input, alpha, inplace)``."""
 
-    _fn: Callable[..., Tensor]
+    _args = ("alpha", "inplace")
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
 
 
 class ELU(_ELUNd):
@@ -102,17 +69,14 @@ class CELU(_ELUNd):
     _fn = staticmethod(F.celu)
 
 
-class _Shrink(Module):
+class _Shrink(_FunctionalLayer):
     """Softshrink and Hardshrink: ``_fn(input, lambd)``."""
 
-    _fn: Callable[..., Tensor]
+    _args = ("lambd",)
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
         self.lambd = lambd
-
-    def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, self.lambd)
 
     def extra_repr(self) -> str:
         return str(self.lambd)
@@ -126,21 +90,22 @@ class Hardshrink(_Shrink):
     _fn = staticmethod(F.hardshrink)
 
 
-class _InplaceOnly(Module):
+class _InplaceOnly(_FunctionalLayer):
     """An activation whose only argument is ``inplace``: forward is ``_fn(input, inplace)``."""
 
-    _fn: Callable[..., Tensor]
+    _args = ("inplace",)
     _repr_inplace = True  # Hardswish/Hardsigmoid print nothing, even in place
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, inplace=self.inplace)
-
     def extra_repr(self) -> str:
-        return _inplace_suffix(self.inplace, first=True) if self._repr_inplace else ""
+        return super().extra_repr() if self._repr_inplace else ""
+
+
+class ReLU(_InplaceOnly):
+    _fn = staticmethod(F.relu)
 
 
 class SiLU(_InplaceOnly):
@@ -161,6 +126,10 @@ class Hardsigmoid(_InplaceOnly):
     _repr_inplace = False
 
 
+class SELU(_InplaceOnly):
+    _fn = staticmethod(F.selu)
+
+
 class LogSigmoid(_Stateless):
     _fn = staticmethod(F.logsigmoid)
 
@@ -173,54 +142,38 @@ class Tanhshrink(_Stateless):
     _fn = staticmethod(F.tanhshrink)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_FunctionalLayer):
+    _fn, _args = staticmethod(F.leaky_relu), ("negative_slope", "inplace")
+
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}{_inplace_suffix(self.inplace)}"
+class GELU(_FunctionalLayer):
+    _fn, _args = staticmethod(F.gelu), ("approximate",)
 
-
-class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.gelu(input, approximate=self.approximate)
 
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
+class Softplus(_FunctionalLayer):
+    _fn, _args = staticmethod(F.softplus), ("beta", "threshold")
 
-
-class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta, self.threshold = beta, threshold
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softplus(input, self.beta, self.threshold)
 
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
+class Hardtanh(_FunctionalLayer):
+    _fn, _args = staticmethod(F.hardtanh), ("min_val", "max_val", "inplace")
 
-
-class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
         if self.max_val <= self.min_val:
             raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_suffix(self.inplace)}"
 
 
 class ReLU6(Hardtanh):
@@ -228,47 +181,34 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self) -> str:
-        return _inplace_suffix(self.inplace, first=True)
+        return "inplace=True" if self.inplace else ""
 
 
-class Threshold(Module):
+class Threshold(_FunctionalLayer):
+    _fn, _args = staticmethod(F.threshold), ("threshold", "value", "inplace")
+
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.threshold(input, self.threshold, self.value, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self.inplace)}"
+class GLU(_FunctionalLayer):
+    _fn, _args = staticmethod(F.glu), ("dim",)
 
-
-class GLU(Module):
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.glu(input, self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+class RReLU(_FunctionalLayer):
+    _args = ("lower", "upper", "inplace")  # forward passes ``training`` between them
 
-
-class SELU(_InplaceOnly):
-    _fn = staticmethod(F.selu)
-
-
-class RReLU(Module):
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
         super().__init__()
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"lower={self.lower}, upper={self.upper}{_inplace_suffix(self.inplace)}"
 
 
 class Softmax2d(Module):

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ... import _dtype as D
-from ..._creation import empty, ones, tensor, zeros
+from ..._creation import ones, tensor, zeros
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .. import functional as F
-from .. import init
-from ..module import Module
-from ..parameter import Parameter
+from .normalization import _AffineNorm
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_AffineNorm):
     """Shared state of the BatchNorm layers: affine parameters and the running-statistics buffers."""
 
     _version = 2
@@ -36,15 +34,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         factory = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(empty(num_features, **factory))
-            if bias:
-                self.bias = Parameter(empty(num_features, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._affine_parameters(num_features, affine, bias, factory)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, **factory))
             self.register_buffer("running_var", ones(num_features, **factory))
@@ -64,10 +54,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        super().reset_parameters()
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.ndim not in self._expected_dims:

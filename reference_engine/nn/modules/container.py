@@ -164,6 +164,14 @@ class ModuleList(Module):
         return self
 
 
+def _check_update_arg(owner: str, values: Any) -> None:
+    """ModuleDict.update's and ParameterDict.update's check that they were given an iterable."""
+    if not isinstance(values, Iterable):
+        raise TypeError(
+            f"{owner}.update should be called with an iterable of key/value pairs, but got {type(values).__name__}"
+        )
+
+
 def _update_pairs(owner: str, target: Any, items: Any) -> None:
     """``update`` from an iterable of (key, value) pairs, with torch's checks on each pair."""
     for j, pair in enumerate(items):
@@ -174,7 +182,32 @@ def _update_pairs(owner: str, target: Any, items: Any) -> None:
         target[pair[0]] = pair[1]
 
 
-class ModuleDict(Module):
+class _DictContainer(Module):
+    """What ModuleDict and ParameterDict share: the dict protocol over the ordered dict of their keys,
+    ``_key_dict()``."""
+
+    def _key_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self._key_dict())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._key_dict())
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._key_dict()
+
+    def keys(self) -> KeysView[str]:
+        return self._key_dict().keys()
+
+    def pop(self, key: str) -> Any:
+        v = self[key]
+        del self[key]
+        return v
+
+
+class ModuleDict(_DictContainer):
     """Holds submodules in an ordered dict; they are registered like attributes."""
 
     def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
@@ -191,25 +224,11 @@ class ModuleDict(Module):
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._modules
+    def _key_dict(self) -> dict[str, Any]:
+        return self._modules
 
     def clear(self) -> None:
         self._modules.clear()
-
-    def pop(self, key: str) -> Module:
-        v = self[key]
-        del self[key]
-        return v
-
-    def keys(self) -> KeysView[str]:
-        return self._modules.keys()
 
     def items(self) -> ItemsView[str, Module]:
         return self._modules.items()
@@ -218,11 +237,7 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules: Mapping[str, Module] | Iterable[Any]) -> None:
-        if not isinstance(modules, Iterable):
-            raise TypeError(
-                "ModuleDict.update should be called with an iterable of key/value pairs, but got "
-                + type(modules).__name__
-            )
+        _check_update_arg("ModuleDict", modules)
         if isinstance(modules, Mapping | ModuleDict):
             for key, module in modules.items():
                 self[key] = module
@@ -299,7 +314,7 @@ class ParameterList(Module):
         raise RuntimeError("ParameterList should not be called.")
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """Holds parameters in an ordered dict; tensors are wrapped as Parameters and registered."""
 
     def __init__(self, parameters: Any = None) -> None:
@@ -328,17 +343,11 @@ class ParameterDict(Module):
         del self._keys[key]
         delattr(self, self._key_to_attr(key))
 
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
+    def _key_dict(self) -> dict[str, Any]:
+        return self._keys
 
     def __reversed__(self) -> Iterator[str]:
         return reversed(self._keys)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._keys
 
     def copy(self) -> ParameterDict:
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
@@ -352,11 +361,6 @@ class ParameterDict(Module):
         for k in self._keys.copy():
             del self[k]
 
-    def pop(self, key: str) -> Any:
-        v = self[key]
-        del self[key]
-        return v
-
     def popitem(self) -> tuple[str, Any]:
         k = next(reversed(self._keys))
         return k, self.pop(k)
@@ -367,9 +371,6 @@ class ParameterDict(Module):
     def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
         return ParameterDict((k, default) for k in keys)
 
-    def keys(self) -> KeysView[str]:
-        return self._keys.keys()
-
     def items(self) -> Iterator[tuple[str, Any]]:
         return ((k, self[k]) for k in self._keys)
 
@@ -377,11 +378,7 @@ class ParameterDict(Module):
         return (self[k] for k in self._keys)
 
     def update(self, parameters: Any) -> None:
-        if not isinstance(parameters, Iterable):
-            raise TypeError(
-                "ParametersDict.update should be called with an iterable of key/value pairs, but got "
-                + type(parameters).__name__
-            )
+        _check_update_arg("ParametersDict", parameters)  # sic: torch's message says ParametersDict
         if isinstance(parameters, OrderedDict | ParameterDict):
             for key, parameter in parameters.items():
                 self[key] = parameter

@@ -87,6 +87,13 @@ class _ConvNd(Module):
     def reset_parameters(self) -> None:
         _kaiming_reset(self.weight, self.bias, draw_empty_bias=False)
 
+    def _conv_forward(self, input: Tensor, conv: Any) -> Tensor:
+        """``conv`` (F.conv1d, F.conv2d) of ``input``, padded first by F.pad for the non-zeros padding modes."""
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
     def extra_repr(self) -> str:
         n = self._dims
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -109,22 +116,16 @@ class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) or (C, H, W) inputs."""
 
     def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode != "zeros":
-            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv_forward(input, F.conv2d)
 
 
 class Conv1d(_ConvNd):
-    _dims = 1
-
     """1-D convolution over (N, C, L) or (C, L) inputs."""
 
+    _dims = 1
+
     def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode != "zeros":
-            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv_forward(input, F.conv1d)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -3,6 +3,7 @@ HuberLoss, KLDivLoss."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...tensor import Tensor
@@ -12,9 +13,19 @@ from ..module import Module
 
 
 class _Loss(Module):
+    """A loss layer; for a loss of (input, target) forward is ``_fn(input, target, reduction=, **kwargs)``, the
+    keyword arguments being the attributes named in ``_kwargs``."""
+
+    _fn: Callable[..., Tensor]
+    _kwargs: tuple[str, ...] = ()
+
     def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = legacy_reduction(size_average, reduce, reduction)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        kwargs = {name: getattr(self, name) for name in self._kwargs}
+        return type(self)._fn(input, target, reduction=self.reduction, **kwargs)
 
 
 class _WeightedLoss(_Loss):
@@ -26,16 +37,16 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.mse_loss(input, target, reduction=self.reduction)
+    _fn = staticmethod(F.mse_loss)
 
 
 class L1Loss(_Loss):
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.l1_loss(input, target, reduction=self.reduction)
+    _fn = staticmethod(F.l1_loss)
 
 
 class NLLLoss(_WeightedLoss):
+    _fn, _kwargs = staticmethod(F.nll_loss), ("weight", "ignore_index")
+
     def __init__(
         self,
         weight: Tensor | None = None,
@@ -47,11 +58,10 @@ class NLLLoss(_WeightedLoss):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
-
 
 class CrossEntropyLoss(_WeightedLoss):
+    _fn, _kwargs = staticmethod(F.cross_entropy), ("weight", "ignore_index", "label_smoothing")
+
     def __init__(
         self,
         weight: Tensor | None = None,
@@ -64,14 +74,10 @@ class CrossEntropyLoss(_WeightedLoss):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(
-            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
-            label_smoothing=self.label_smoothing,
-        )  # fmt: skip
-
 
 class BCEWithLogitsLoss(_Loss):
+    _fn, _kwargs = staticmethod(F.binary_cross_entropy_with_logits), ("weight", "pos_weight")
+
     def __init__(
         self,
         weight: Tensor | None = None,
@@ -84,46 +90,37 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy_with_logits(
-            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
-        )
-
 
 class BCELoss(_WeightedLoss):
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+    _fn, _kwargs = staticmethod(F.binary_cross_entropy), ("weight",)
 
 
 class SmoothL1Loss(_Loss):
+    _fn, _kwargs = staticmethod(F.smooth_l1_loss), ("beta",)
+
     def __init__(
         self, size_average: Any = None, reduce: Any = None, reduction: str = "mean", beta: float = 1.0
     ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
-
 
 class HuberLoss(_Loss):
+    _fn, _kwargs = staticmethod(F.huber_loss), ("delta",)
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
         self.delta = delta
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
-
 
 class KLDivLoss(_Loss):
+    _fn, _kwargs = staticmethod(F.kl_div), ("log_target",)
+
     def __init__(
         self, size_average: Any = None, reduce: Any = None, reduction: str = "mean", log_target: bool = False
     ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class _MarginLoss(_Loss):

@@ -18,7 +18,6 @@ class _AffineNorm(Module):
     def _affine_parameters(self, shape: Any, affine: bool, bias: bool, factory: dict) -> None:
         self.register_parameter("weight", Parameter(empty(shape, **factory)) if affine else None)
         self.register_parameter("bias", Parameter(empty(shape, **factory)) if affine and bias else None)
-        self.reset_parameters()
 
     def reset_parameters(self) -> None:
         if self.weight is not None:
@@ -44,6 +43,7 @@ class LayerNorm(_AffineNorm):
         self.normalized_shape = tuple(shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         self._affine_parameters(self.normalized_shape, elementwise_affine, bias, {"device": device, "dtype": dtype})
+        self.reset_parameters()
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -74,6 +74,7 @@ class GroupNorm(_AffineNorm):
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         self._affine_parameters(num_channels, affine, bias, {"device": device, "dtype": dtype})
+        self.reset_parameters()
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from ...tensor import Tensor
 from .. import functional as F
-from ..module import Module
+from ._wrapper import _FunctionalLayer
 
 
-class PixelShuffle(Module):
+class PixelShuffle(_FunctionalLayer):
+    _fn, _args = staticmethod(F.pixel_shuffle), ("upscale_factor",)
+
     def __init__(self, upscale_factor: int) -> None:
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.pixel_shuffle(input, self.upscale_factor)
 
-    def extra_repr(self) -> str:
-        return f"upscale_factor={self.upscale_factor}"
+class PixelUnshuffle(_FunctionalLayer):
+    _fn, _args = staticmethod(F.pixel_unshuffle), ("downscale_factor",)
 
-
-class PixelUnshuffle(Module):
     def __init__(self, downscale_factor: int) -> None:
         super().__init__()
         self.downscale_factor = downscale_factor
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.pixel_unshuffle(input, self.downscale_factor)
-
-    def extra_repr(self) -> str:
-        return f"downscale_factor={self.downscale_factor}"

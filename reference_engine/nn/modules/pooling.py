@@ -10,9 +10,25 @@ from typing import Any
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
+from ._wrapper import _FunctionalLayer
 
 
-class _MaxPoolNd(Module):
+class _PoolNd(Module):
+    """A windowed pool: ``kernel_size``, ``stride`` (the kernel size when None, as in torch) and ``padding``."""
+
+    def _set_window(
+        self, kernel_size: Any, stride: Any, padding: Any, form: Callable[[Any], Any] = lambda v: v
+    ) -> None:
+        """Stores the three, each as ``form`` gives it (AvgPool1d keeps tuples)."""
+        self.kernel_size = form(kernel_size)
+        self.stride = form(stride if stride is not None else kernel_size)
+        self.padding = form(padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _MaxPoolNd(_PoolNd):
     _fn: Callable[..., Any]
 
     def __init__(
@@ -25,9 +41,8 @@ class _MaxPoolNd(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
+        self._set_window(kernel_size, stride, padding)
+        self.dilation = dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Any:
@@ -36,10 +51,7 @@ class _MaxPoolNd(Module):
         )
 
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+        return f"{super().extra_repr()}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -50,17 +62,12 @@ class MaxPool2d(_MaxPoolNd):
     _fn = staticmethod(F.max_pool2d)
 
 
-class _AvgPoolNd(Module):
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
 def _single(v: Any) -> tuple:
     # torch's _single: an iterable kept as a tuple, one value wrapped
     return tuple(v) if isinstance(v, (tuple, list)) else (v,)
 
 
-class AvgPool1d(_AvgPoolNd):
+class AvgPool1d(_PoolNd):
     def __init__(
         self,
         kernel_size: Any,
@@ -70,16 +77,14 @@ class AvgPool1d(_AvgPoolNd):
         count_include_pad: bool = True,
     ) -> None:
         super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if stride is not None else kernel_size)
-        self.padding = _single(padding)
+        self._set_window(kernel_size, stride, padding, _single)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
 
-class AvgPool2d(_AvgPoolNd):
+class AvgPool2d(_PoolNd):
     def __init__(
         self,
         kernel_size: Any,
@@ -90,9 +95,8 @@ class AvgPool2d(_AvgPoolNd):
         divisor_override: int | None = None,
     ) -> None:
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
+        self._set_window(kernel_size, stride, padding)
+        self.ceil_mode = ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
@@ -102,20 +106,14 @@ class AvgPool2d(_AvgPoolNd):
         )  # fmt: skip
 
 
-class _AdaptivePoolNd(Module):
+class _AdaptivePoolNd(_FunctionalLayer):
     """An adaptive pool: ``_fn(input, output_size)``, plus ``return_indices`` for the max pools."""
 
-    _fn: Callable[..., Any]
+    _args = ("output_size",)
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
-
-    def forward(self, input: Tensor) -> Any:
-        return type(self)._fn(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):

@@ -349,21 +349,35 @@ class RNNCellBase(Module):
     def _step(self, mode: str, input: Tensor, state: State) -> State:
         return cell_forward(mode, input, state, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
-    def _prepare(self, input: Tensor, hx: Tensor | None, what: str) -> tuple[Tensor, Tensor, bool]:
-        """RNNCell's and GRUCell's input handling: batch an unbatched step, zeros for a missing state."""
+    @staticmethod
+    def _batched(input: Tensor) -> tuple[Tensor, bool]:
+        """``input`` as a batch of steps (a 1-D step gets a batch dim), and whether it was one already."""
+        is_batched = input.dim() == 2
+        return (input if is_batched else input.unsqueeze(0)), is_batched
+
+    def _zero_state(self, input: Tensor) -> Tensor:
+        """The state a missing ``hx`` stands for: zeros of (batch, hidden_size)."""
+        return zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
+
+    def _mode(self) -> str:
+        """The cell_forward mode of a one-state cell (RNNCell, GRUCell)."""
+        raise NotImplementedError
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """RNNCell's and GRUCell's step: batch an unbatched step, zeros for a missing state (LSTMCell has its
+        own, with two states)."""
         name = type(self).__name__
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
         if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f"{name}: Expected {what} to be 1D or 2D, got {hx.dim()}D instead")
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)  # noqa: A001
+            raise ValueError(f"{name}: Expected hidden to be 1D or 2D, got {hx.dim()}D instead")
+        input, is_batched = self._batched(input)  # noqa: A001
         if hx is None:
-            hx = zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
+            hx = self._zero_state(input)
         elif not is_batched:
             hx = hx.unsqueeze(0)
-        return input, hx, is_batched
+        (ret,) = self._step(self._mode(), input, (hx,))
+        return ret if is_batched else ret.squeeze(0)
 
 
 class RNNCell(RNNCellBase):
@@ -381,14 +395,12 @@ class RNNCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        input, hx, is_batched = self._prepare(input, hx, "hidden")  # noqa: A001
+    def _mode(self) -> str:
         # an unknown nonlinearity is only caught here, at the first call, as in torch
         modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
         if self.nonlinearity not in modes:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        (ret,) = self._step(modes[self.nonlinearity], input, (hx,))
-        return ret if is_batched else ret.squeeze(0)
+        return modes[self.nonlinearity]
 
 
 class GRUCell(RNNCellBase):
@@ -399,10 +411,8 @@ class GRUCell(RNNCellBase):
     ) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        input, hx, is_batched = self._prepare(input, hx, "hidden")  # noqa: A001
-        (ret,) = self._step("GRU", input, (hx,))
-        return ret if is_batched else ret.squeeze(0)
+    def _mode(self) -> str:
+        return "GRU"
 
 
 class LSTMCell(RNNCellBase):
@@ -424,12 +434,9 @@ class LSTMCell(RNNCellBase):
             for idx, value in enumerate(hx):
                 if value.dim() not in (1, 2):
                     raise ValueError(f"LSTMCell: Expected hx[{idx}] to be 1D or 2D, got {value.dim()}D instead")
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)  # noqa: A001
+        input, is_batched = self._batched(input)  # noqa: A001
         if hx is None:
-            zero = zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
-            hx = (zero, zero)
+            hx = (self._zero_state(input),) * 2
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
         if len(hx) != 2:
