@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -186,28 +187,26 @@ def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, require
         return _finish(xp.full(size, value, dtype=dtype.np), requires_grad)
 
 
-def zeros(
-    *size: Any,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    out: Any = None,
-    layout: Any = None,
-) -> Tensor:
-    device = or_default(device)
-    return _filled(_size_args(size, "zeros"), 0, dtype or D.get_default_dtype(), device, requires_grad)
+def _sized(name: str, value: int) -> Callable[..., Tensor]:
+    """torch.zeros / torch.ones: a tensor of ``size`` (ints, or one sequence) filled with ``value``."""
+
+    def create(
+        *size: Any,
+        dtype: D.dtype | None = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        out: Any = None,
+        layout: Any = None,
+    ) -> Tensor:
+        device = or_default(device)
+        return _filled(_size_args(size, name), value, dtype or D.get_default_dtype(), device, requires_grad)
+
+    create.__name__ = create.__qualname__ = name
+    return create
 
 
-def ones(
-    *size: Any,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    out: Any = None,
-    layout: Any = None,
-) -> Tensor:
-    device = or_default(device)
-    return _filled(_size_args(size, "ones"), 1, dtype or D.get_default_dtype(), device, requires_grad)
+zeros = _sized("zeros", 0)
+ones = _sized("ones", 1)
 
 
 def empty(
@@ -245,39 +244,30 @@ def _like(t: Tensor, dtype: D.dtype | None, device: Any) -> tuple[D.dtype, Any]:
     return dtype or t.dtype, device if device is not None else t.device
 
 
-def zeros_like(
-    input: Tensor,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    memory_format: Any = None,
-    layout: Any = None,
-) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _filled(input.shape, 0, dt, dev, requires_grad)
+def _sized_like(name: str, value: int) -> Callable[..., Tensor]:
+    """torch.zeros_like / ones_like / empty_like: ``input``'s shape, dtype and device unless given, filled with ``value``.
+
+    empty_like is zero-filled too: uninitialised memory would make runs irreproducible.
+    """
+
+    def create(
+        input: Tensor,
+        dtype: D.dtype | None = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        memory_format: Any = None,
+        layout: Any = None,
+    ) -> Tensor:
+        dt, dev = _like(input, dtype, device)
+        return _filled(input.shape, value, dt, dev, requires_grad)
+
+    create.__name__ = create.__qualname__ = name
+    return create
 
 
-def ones_like(
-    input: Tensor,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    memory_format: Any = None,
-    layout: Any = None,
-) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _filled(input.shape, 1, dt, dev, requires_grad)
-
-
-def empty_like(
-    input: Tensor,
-    dtype: D.dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    memory_format: Any = None,
-    layout: Any = None,
-) -> Tensor:
-    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+zeros_like = _sized_like("zeros_like", 0)
+ones_like = _sized_like("ones_like", 1)
+empty_like = _sized_like("empty_like", 0)
 
 
 def full_like(
