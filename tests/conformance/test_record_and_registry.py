@@ -14,7 +14,7 @@ from conformance.report.baseline import BASELINE_FIELDS
 from conformance.results import load_results
 from conformance.scenario import ScenarioError
 from conformance.strategies import Leaf, Program, Seed, Step, check_program
-from tests.conformance.helpers import ROOT, write
+from tests.conformance.helpers import ROOT, nested_pytest, write
 
 
 def test_the_committed_baseline_loads_as_records() -> None:
@@ -106,3 +106,41 @@ def test_generated_observations_become_checkpoints() -> None:
     assert kinds == {"x": ("tensor", "float32"), "x.meta": ("object", None), "x.grad": ("none", None),
                      "calls": ("int", None)}  # fmt: skip
     assert obs.error == ("ValueError", "bad")
+
+
+PLANTED_RELU_BUG = """\
+from reference_engine.ops import unary
+
+
+def _relu_grad_one_at_zero(self, grad):
+    return (grad * (self.saved("result") >= 0),)  # the bug: relu'(0) = 1 (torch: 0)
+
+
+unary.ReluBackward0.apply = _relu_grad_one_at_zero
+"""
+GENERATED_TEST = """\
+from conformance.generated import recorded
+from conformance.strategies import Leaf, Program, Seed, Step, check_program
+
+
+@recorded("programs")
+def test_relu_program():
+    leaf = Leaf("x0", (0.0, 1.0), (2,), "float32", True)
+    check_program(Program((leaf,), (Step("v0", "torch.relu(x0)", (2,), "float32"),), Seed("implicit"), "float32"))
+"""
+
+
+def test_a_generated_failure_is_an_item_in_results_and_the_report(tmp_path: Path) -> None:
+    # A real pytest run of a generated check against an engine with a planted bug: the failure must reach
+    # results.json and the HTML report as its own item, with the minimal program as its reproducer.
+    write(tmp_path / "gen", "_planted_bug.py", PLANTED_RELU_BUG)
+    write(tmp_path / "gen", "conftest.py", "import _planted_bug  # noqa: F401\n")
+    write(tmp_path / "gen", "test_gen.py", GENERATED_TEST)
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "gen")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = load_results(tmp_path / "reports" / "results.json")
+    (record,) = results["records"]
+    assert record["kind"] == "generated" and record["status"] == "diverge", record
+    assert record["first_divergence"] == "x0.grad" and "torch.relu(x0)" in record["reproducer"]
+    html = (tmp_path / "reports" / "conformance.html").read_text()
+    assert record["id"] in html and "torch.relu(x0)" in html
