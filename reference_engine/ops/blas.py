@@ -288,15 +288,16 @@ class AddmmBackward0(Node):
     # (also nn.functional.linear's node: addmm(bias, x, weight.t()))
     def apply(self, grad: Tensor) -> tuple:
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
-        g_mat1 = _scaled(mm(grad, self.saved("mat2").t()), self.alpha) if needs(self, 1) else None
-        g_mat2 = None
-        if needs(self, 2):
-            mat1 = self.saved("mat1")
-            if grad_mode._state.enabled:
-                g_mat2 = mm(mat1.t(), grad)
-            else:  # no create_graph: torch's gemm order for a small result (a Linear's weight grad)
-                g_mat2 = Tensor._make(_outer_sum(mat1._data.T, grad._data))
-            g_mat2 = _scaled(g_mat2, self.alpha)
+        if not grad_mode._state.enabled:  # no create_graph: the same products on the arrays, no graph to record
+            g = grad._data
+            g_mat1 = Tensor._make(g @ self.saved("mat2")._data.T) if needs(self, 1) else None
+            # torch's gemm order for a small result (a Linear's weight grad)
+            g_mat2 = Tensor._make(_outer_sum(self.saved("mat1")._data.T, g)) if needs(self, 2) else None
+        else:
+            g_mat1 = mm(grad, self.saved("mat2").t()) if needs(self, 1) else None
+            g_mat2 = mm(self.saved("mat1").t(), grad) if needs(self, 2) else None
+        g_mat1 = None if g_mat1 is None else _scaled(g_mat1, self.alpha)
+        g_mat2 = None if g_mat2 is None else _scaled(g_mat2, self.alpha)
         return g_self, g_mat1, g_mat2
 
 
