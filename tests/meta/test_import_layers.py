@@ -6,6 +6,7 @@ checks that ``lint-imports`` fails on the contract that forbids it, naming the o
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -71,3 +72,27 @@ def test_a_planted_import_breaks_its_contract(
     assert res.returncode != 0, out
     assert "BROKEN" in out
     assert expected in out
+
+
+# The optional dependencies: imported where first needed, so the engine runs on NumPy alone.
+OPTIONAL = {"cupy", "cupyx", "scipy"}
+
+
+def _imports_inside_functions(package: Path) -> list[tuple[str, int, str]]:
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for func in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(func):
+                    if isinstance(node, ast.Import):
+                        found += [(str(path.relative_to(ROOT)), node.lineno, a.name) for a in node.names]
+                    elif isinstance(node, ast.ImportFrom):
+                        found.append((str(path.relative_to(ROOT)), node.lineno, "." * node.level + (node.module or "")))
+    return found
+
+
+def test_imports_inside_functions_are_few_and_only_of_optional_dependencies() -> None:
+    # layers make every engine import a module-level one; a late import is a sign of a cycle being papered over
+    found = _imports_inside_functions(ROOT / "reference_engine")
+    assert len(found) <= 5, found
+    assert all(name.split(".")[0] in OPTIONAL for _, _, name in found), found
