@@ -249,7 +249,11 @@ class AccumulateGrad(Node):
 
 
 class AsStridedBackward0(Node):
-    """A view's node after an in-place op on it: its grad lands in the base's region."""
+    """A view's node after an in-place op on it: its grad lands in the base's region.
+
+    derivatives.yaml: ``as_strided: self: as_strided_backward(grad, TensorGeometry(self), size, stride,
+    storage_offset)``: zeros of the base's geometry with ``grad`` written into the view's region.
+    """
 
     def __init__(self, base: Tensor, view_fn: Callable[[Tensor], Tensor]) -> None:
         super().__init__()

@@ -113,7 +113,10 @@ def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
 
 
 def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
-    record_with(AddBackward0(), result, input, other, alpha=alpha)
+    # written out rather than through record_with: ``x + c`` records here on the per-op fast path
+    node = AddBackward0()
+    node.alpha = alpha
+    record(node, result, input, other)
 
 
 def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> None:
@@ -137,7 +140,9 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
 
 
 def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
-    record_with(SubBackward0(), result, input, other, alpha=alpha)
+    node = SubBackward0()  # per-op fast path (``x - c``): no record_with call
+    node.alpha = alpha
+    record(node, result, input, other)
 
 
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -156,7 +161,9 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def record_rsub(result: Tensor, input: Tensor, other: Any = None, alpha: Any = 1) -> None:
     """``number - tensor``: only the tensor has an edge (RsubBackward1)."""
-    record_with(RsubBackward1(), result, input, alpha=alpha)
+    node = RsubBackward1()  # per-op fast path (``c - x``): no record_with call
+    node.alpha = alpha
+    record(node, result, input)
 
 
 class RsubBackward0(Node):
