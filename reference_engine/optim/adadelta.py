@@ -33,7 +33,7 @@ class Adadelta(Optimizer):
         # torch.optim.adadelta._single_tensor_adadelta, op by op
         dt = p._data.dtype.type
         rho, eps = group["rho"], dt(group["eps"])
-        state = self._init_state(p, step=0.0, square_avg=ZEROS, acc_delta=ZEROS)
+        state = self.state[p] or self._init_state(p, step=0.0, square_avg=ZEROS, acc_delta=ZEROS)
         tick(state["step"])
         g = plain_grad(p, group, group["weight_decay"])
         sq, acc = state["square_avg"]._data, state["acc_delta"]._data

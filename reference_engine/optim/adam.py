@@ -50,8 +50,9 @@ class Adam(Optimizer):
         xp = p._xp
         beta1, beta2 = group["betas"]
         lr, eps, amsgrad = group["lr"], group["eps"], group["amsgrad"]
-        extra = {"max_exp_avg_sq": ZEROS} if amsgrad else {}
-        state = self._init_state(p, step=0.0, exp_avg=ZEROS, exp_avg_sq=ZEROS, **extra)
+        state = self.state[p] or self._init_state(
+            p, step=0.0, exp_avg=ZEROS, exp_avg_sq=ZEROS, **({"max_exp_avg_sq": ZEROS} if amsgrad else {})
+        )
         step = tick(state["step"])
         g = adam_grad(p, group)
         m, v = adam_moments_(state, g, group["betas"])

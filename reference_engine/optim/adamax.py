@@ -31,7 +31,7 @@ class Adamax(Optimizer):
         dt = p._data.dtype.type
         xp = p._xp
         beta1, beta2 = group["betas"]
-        state = self._init_state(p, step=0.0, exp_avg=ZEROS, exp_inf=ZEROS)
+        state = self.state[p] or self._init_state(p, step=0.0, exp_avg=ZEROS, exp_inf=ZEROS)
         g = plain_grad(p, group, group["weight_decay"])
         step = tick(state["step"])
         m, u = state["exp_avg"]._data, state["exp_inf"]._data

@@ -31,7 +31,7 @@ class ASGD(Optimizer):
         # torch.optim.asgd._single_tensor_asgd, op by op
         dt = p._data.dtype.type
         lr, lambd = group["lr"], group["lambd"]
-        state = self._init_state(p, step=0.0, eta=lr, mu=1.0, ax=ZEROS)
+        state = self.state[p] or self._init_state(p, step=0.0, eta=lr, mu=1.0, ax=ZEROS)
         step = tick(state["step"])
         g = plain_grad(p, group, group["weight_decay"])
         eta = float(state["eta"]._data)  # the value rounded to eta's dtype

@@ -37,7 +37,7 @@ class NAdam(Optimizer):
         dt = p._data.dtype.type
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
-        state = self._init_state(p, step=0.0, mu_product=1.0, exp_avg=ZEROS, exp_avg_sq=ZEROS)
+        state = self.state[p] or self._init_state(p, step=0.0, mu_product=1.0, exp_avg=ZEROS, exp_avg_sq=ZEROS)
         step = tick(state["step"])
         bias_correction2 = 1 - beta2**step
         g = adam_grad(p, group)

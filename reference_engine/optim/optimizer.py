@@ -102,7 +102,8 @@ class Optimizer:
         raise NotImplementedError
 
     def _init_state(self, p: Tensor, **entries: Any) -> dict[str, Any]:
-        """``p``'s state, created on its first step: a float makes a 0-d counter, ``ZEROS`` a zero buffer like ``p``.
+        """``p``'s state, created on its first step (callers write ``self.state[p] or self._init_state(...)``
+        so later steps build no arguments): a float makes a 0-d counter, ``ZEROS`` a zero buffer like ``p``.
 
         The entries keep their keyword order, which is the order torch creates them in (and state_dict shows).
         """

@@ -32,7 +32,7 @@ class RAdam(Optimizer):
         dt = p._data.dtype.type
         beta1, beta2 = group["betas"]
         lr = group["lr"]
-        state = self._init_state(p, step=0.0, exp_avg=ZEROS, exp_avg_sq=ZEROS)
+        state = self.state[p] or self._init_state(p, step=0.0, exp_avg=ZEROS, exp_avg_sq=ZEROS)
         step = tick(state["step"])
         g = adam_grad(p, group)
         m, v = adam_moments_(state, g, group["betas"])

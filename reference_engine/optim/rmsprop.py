@@ -44,6 +44,9 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults_of(locals(), keys))
 
     def _state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        state = self.state[p]
+        if state:  # every step but the first: nothing to build
+            return state
         optional = {"momentum_buffer": group["momentum"] > 0, "grad_avg": group["centered"]}
         return self._init_state(p, step=0.0, square_avg=ZEROS, **{k: ZEROS for k, on in optional.items() if on})
 
