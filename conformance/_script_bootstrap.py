@@ -13,6 +13,11 @@ torch.nn``), and real torch can never be loaded. A ``torch.<sub>`` the engine la
 PRELOAD (optional) is a Python file executed after the hook and before the script; tests use it
 to plant a deliberate engine bug in that one process.
 
+The script's time limit starts once torch (or the engine) is imported: with
+``CONFORMANCE_TIMEOUT_S`` and ``CONFORMANCE_STACK_FILE`` set, a faulthandler watchdog
+writes every thread's stack to that file when the limit passes and ends the process,
+whatever the script is doing (C code, a bare ``except:`` loop).
+
 REPORT receives one JSON object when the script ends: the exception (type, message), the exit
 status, and which module ``torch`` was, so the caller can prove the engine side ran on the engine.
 The script's stdout and stderr are the process's own, captured by the caller.
@@ -20,6 +25,7 @@ The script's stdout and stderr are the process's own, captured by the caller.
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import importlib.abc
 import importlib.util
@@ -92,12 +98,22 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
+def _arm_time_limit() -> None:
+    seconds, stack_file = os.environ.get("CONFORMANCE_TIMEOUT_S"), os.environ.get("CONFORMANCE_STACK_FILE")
+    if seconds and stack_file:
+        stream = open(stack_file, "w", encoding="utf-8")  # open until the process ends
+        faulthandler.dump_traceback_later(float(seconds), exit=True, file=stream)
+
+
 def main(argv: list[str]) -> int:
     side, script, report_path = argv[1], os.path.abspath(argv[2]), argv[3]
     preload = argv[4] if len(argv) > 4 else ""
     report = {"side": side, "exception": None, "traceback": "", "exit_code": 0}
     if side == "engine":
         install_alias()
+    else:
+        importlib.import_module(ALIAS)  # imported now, so the script's time limit does not count it
+    _arm_time_limit()
     # As `python SCRIPT` has it: the script's folder first on the path, the script as argv[0].
     sys.path.insert(0, os.path.dirname(script))
     sys.argv = [script]

@@ -11,15 +11,30 @@ compares them with ``reports/baseline.json``, and removes the run's folder
 only once both files are written. A run that was interrupted, lost a
 worker or left items unrun is still written, marked incomplete.
 
+Scenario items run in an item process (conformance.executor): a side past
+its limit is stopped even in C code, the item is recorded as ``timeout`` with
+where it was, and the run goes on; the confirmation rerun of a divergent item
+runs in a fresh process. SIGTERM ends a run as SIGINT does (conformance.signals):
+the controller stops the workers and writes the partial report, marked
+interrupted. At the start of a run the previous report is moved to
+``reports/previous/``, so a report that could not be written never looks current.
+
 Options: ``--conformance-shard=i/n`` runs the i-th of n disjoint shards
 (items chosen by a stable hash of their node id); ``--update-baseline``
-accepts this run's results as the new baseline.
+accepts this run's results as the new baseline, only if the run is complete,
+covers the whole library and holds no unexpected outcome (``--conformance-force
+REASON`` overrides, recorded in the baseline); ``--conformance-deadline SECONDS``
+ends the run (items left unrun, report marked incomplete) once that much time
+has passed; ``--conformance-in-process`` runs items in the pytest process
+(for a debugger; timeouts are then SIGALRM-only).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import time
 import zlib
 from collections.abc import Iterator
@@ -29,19 +44,33 @@ from typing import Any
 
 import pytest
 
+from . import signals
 from .backends import BackendPair, pairs_for
 from .details import enrich
+from .executor import Executor, ExecutorError
 from .generated import CHECKS as GENERATED_CHECKS
+from .item_job import job_for, outcome_to_result
 from .loader import EXPECTED_FILE, ExpectedDivergence, expected_reason, load_expected, load_scenario_file
 from .record import crashed
 from .report.baseline import BaselineDiff, diff_results, update_baseline
 from .report.html import write_html
 from .report.merge import iso_time, merge, write_results
-from .results import RESULTS_SUBDIR, ResultsFileError, count_statuses, load_results, open_store, store_record
+from .results import (
+    RESULTS_SUBDIR,
+    ResultsFileError,
+    count_statuses,
+    load_results,
+    move_aside,
+    open_store,
+    restore_aside,
+    store_record,
+)
 from .run_info import run_metadata
-from .runner import mark_flaky, run_item
+from .runner import ItemResult, mark_flaky, run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 from .script_scenario import DTYPE, PAIR, SCRIPT_TAG, ScriptScenario, load_script, run_script_item
+
+DEADLINE_SKIP = "conformance: the run's deadline (--conformance-deadline) has passed"
 
 
 class ScenarioDivergenceError(Exception):
@@ -66,6 +95,9 @@ class _State:
     expected_ids: set[str] = field(default_factory=set)  # scenario items collected (after deselection)
     deselected: int = 0
     previous_store: Path | None = None  # the enclosing run's worker file, when this run is nested (pytester)
+    deadline: float | None = None  # time.time() after which no item starts
+    moved_aside: list[Path] = field(default_factory=list)  # the previous report, moved to reports/previous/
+    executor: Executor | None = None  # this process's item process (started by the first scenario item)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -98,6 +130,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--conformance-no-rerun", action="store_true", default=False,
                     help="do not rerun a divergent item (a rerun that agrees marks the item flaky)")  # fmt: skip
+    group.addoption("--conformance-force", default=None, metavar="REASON",
+                    help="with --update-baseline: accept a run the baseline guard refuses; REASON is recorded")  # fmt: skip
+    group.addoption("--conformance-deadline", type=float, default=None, metavar="SECONDS",
+                    help="start no item after SECONDS; the report is then marked incomplete")  # fmt: skip
+    group.addoption("--conformance-in-process", action="store_true", default=False,
+                    help="run scenario items in the pytest process (debugging; timeouts cannot stop C code)")  # fmt: skip
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -132,9 +170,23 @@ def pytest_configure(config: pytest.Config) -> None:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     state = _State(Path(reports).resolve(), worker, run_id)
     state.shard = parse_shard(config.getoption("conformance_shard"))
+    deadline = config.getoption("conformance_deadline")
+    if _is_worker(config):
+        state.deadline = config.workerinput.get("conformance_deadline")  # type: ignore[attr-defined]
+    elif deadline is not None:
+        if deadline <= 0:
+            raise pytest.UsageError(f"--conformance-deadline: expected seconds > 0, got {deadline:g}")
+        state.deadline = state.started + deadline
+    if config.getoption("conformance_force") is not None and not config.getoption("update_baseline"):
+        raise pytest.UsageError("--conformance-force REASON goes with --update-baseline")
     config.stash[_STATE] = state
     # Scenario items and generated tests (tests/, through conformance.generated) append to this file.
     state.previous_store = open_store(_run_dir(state) / f"{worker}.jsonl")
+    if _is_worker(config):
+        _run_dir(state).mkdir(parents=True, exist_ok=True)
+        (_run_dir(state) / f"{worker}.pid").write_text(str(os.getpid()), encoding="utf-8")
+    elif not config.option.collectonly:
+        signals.install()  # SIGTERM ends the run like Ctrl-C: with a partial report
     if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
         config.pluginmanager.register(_XdistHooks(state), "conformance-xdist")
     for tag in sorted(KNOWN_TAGS):
@@ -146,6 +198,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
     if state is not None:
         open_store(state.previous_store)
+        if state.executor is not None:
+            state.executor.close()
 
 
 class _XdistHooks:
@@ -156,6 +210,7 @@ class _XdistHooks:
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["conformance_run_id"] = self.state.run_id
+        node.workerinput["conformance_deadline"] = self.state.deadline
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         # Every worker collects the same items; the controller itself collects nothing.
@@ -167,8 +222,21 @@ def _run_dir(state: _State) -> Path:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if not _is_worker(session.config):
+    config = session.config
+    if not _is_worker(config):
         _failed_ids.clear()
+        _deadline_skips.clear()
+        if not config.option.collectonly:
+            # A report that this run fails to write must not be mistaken for this run's: the previous one
+            # moves to reports/previous/ now, and comes back only if this run records nothing.
+            config.stash[_STATE].moved_aside = move_aside(config.stash[_STATE].reports_dir)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = item.config.stash[_STATE]
+    if state.deadline is not None and time.time() > state.deadline:
+        pytest.skip(DEADLINE_SKIP)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -283,17 +351,36 @@ class ScenarioItem(pytest.Item):
         self.expected = expected
 
     def runtest(self) -> None:
-        timeout = self.config.getoption("scenario_timeout")
-        result = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, timeout)
+        result = self._run(fresh=False)
         if result.status == "diverge" and not self.config.getoption("conformance_no_rerun"):
-            # Same inputs, same seed: a second run that agrees means the outcome depends on something
-            # else (timing, global state left by other tests). Report that as its own status.
-            again = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, timeout)
+            # Same inputs, same seed, a fresh process: a second run that agrees means the outcome depends on
+            # something else (timing, state an earlier item left behind). Report that as its own status.
+            again = self._run(fresh=True)
             if again.status == "pass":
                 result = mark_flaky(result, again)
         result.record.nodeid = self.nodeid
-        enrich(result.record, self.scenario, result.torch, result.engine)
         _report(result)
+
+    def _run(self, fresh: bool) -> ItemResult:
+        given = self.config.getoption("scenario_timeout")
+        limit = self.scenario.timeout_s if given is None else given
+        if self.config.getoption("conformance_in_process"):
+            result = run_item(self.scenario, self.dtype, self.pair, self.name, self.expected, limit)
+            enrich(result.record, self.scenario, result.torch, result.engine)
+            return result
+        job = job_for(self.scenario, self.dtype, self.pair.id, self.name, self.expected, limit)
+        state = self.config.stash[_STATE]
+        try:
+            if fresh:
+                with Executor.fresh() as executor:
+                    answer = executor.run(job)
+            else:
+                if state.executor is None:
+                    state.executor = Executor()
+                answer = state.executor.run(job)
+        except ExecutorError as exc:
+            raise ScenarioRunError(f"the item process failed: {exc}") from None
+        return outcome_to_result(answer, self.scenario, job)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
@@ -415,9 +502,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # so that an item whose worker crashed (and so wrote no record) is still listed.
     if report.failed and _scenario_id(report.nodeid):
         _failed_ids.add(report.nodeid)
+    if report.skipped and DEADLINE_SKIP in str(report.longrepr):
+        _deadline_skips.add(report.nodeid)
 
 
 _failed_ids: set[str] = set()
+_deadline_skips: set[str] = set()  # items not started because the run's deadline had passed
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -426,31 +516,100 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     state = config.stash[_STATE]
     run_dir = _run_dir(state)
-    if not run_dir.exists() and not _failed_ids and not state.expected_ids:
-        return  # no scenario ran: leave an earlier report alone
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    if interrupted:
+        _stop_workers(run_dir)  # what they were running is lost anyway; the report must not wait for them
+    if not any(run_dir.glob("*.jsonl")) and not _failed_ids and not state.expected_ids:
+        restore_aside(state.reports_dir)  # no item ran: the earlier report stays the current one
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return
     try:
         results = _results(state, int(exitstatus))
-        # -k / -m / a shard select part of the library: such a run must not replace the baseline.
-        # A run without the scenario library (only generated tests) is partial too.
-        results["run"]["partial"] = bool(state.shard or config.option.keyword or config.option.markexpr
-                                         or not state.expected_ids)  # fmt: skip
+        narrowed = _narrowed_by(config, state)
+        results["run"].update(partial=bool(narrowed), narrowed_by=narrowed)
         write_results(results, state.reports_dir / "results.json")
         diff, note = _against_baseline(config, state, results)
         write_html(results, state.reports_dir / "conformance.html", diff, note)
     except Exception as exc:  # noqa: BLE001 - the worker files stay so the run can be merged later
         state.summary = [f"conformance: writing the report failed ({type(exc).__name__}: {exc}); "
                          f"the workers' records are kept in {run_dir}"]  # fmt: skip
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a run without its report has failed
         return
     shutil.rmtree(run_dir, ignore_errors=True)  # merged and written: results.json now holds every record
     state.summary = _claim_lines(results["records"])
     state.summary += diff.lines() if diff else ([f"conformance: {note}"] if note else [])
     if config.getoption("update_baseline"):
-        state.summary.append(_update_baseline(config, state))
+        line, ok = _update_baseline(config, state)
+        state.summary.append(line)
+        if not ok and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # asked to update the baseline, and it was refused
+    if _deadline_skips and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # items were left unrun
     flag = "" if results["run"]["complete"] else f" INCOMPLETE ({results['run']['incomplete_reason']})"
     for pair_id, status in results["run"].get("pairs", {}).items():
         if status != "available":
             state.summary.append(f"conformance: pair {pair_id} {status}")
     state.summary.append(f"conformance: {results['counts']}{flag} -> {state.reports_dir / 'results.json'}")
+
+
+def _stop_workers(run_dir: Path) -> None:
+    """Kill the xdist workers of this run (each wrote its pid at start); their item processes follow them.
+
+    Without this, an interrupted controller waits for each worker to finish its item and shut down.
+    """
+    for pid_file in run_dir.glob("*.pid"):
+        with contextlib.suppress(ValueError, OSError):
+            os.kill(int(pid_file.read_text(encoding="utf-8")), signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            pid_file.unlink()
+
+
+def _narrowed_by(config: pytest.Config, state: _State) -> list[str]:
+    """What made this run cover less than the whole library (empty: it covered all of it)."""
+    reasons = []
+    if config.option.keyword:
+        reasons.append(f"-k {config.option.keyword}")
+    if config.option.markexpr:
+        reasons.append(f"-m {config.option.markexpr}")
+    if getattr(config.option, "deselect", None):
+        reasons.append("--deselect " + " ".join(config.option.deselect))
+    if getattr(config.option, "lf", False) or getattr(config.option, "nf", False):
+        reasons.append("--lf/--nf")
+    if state.shard:
+        reasons.append(f"shard {state.shard[0]}/{state.shard[1]}")
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        root = config.rootpath.resolve()
+        paths = [a for a in config.args if not _covers(Path(a.split("::")[0]), root) or "::" in a]
+        if paths:
+            reasons.append("paths: " + " ".join(paths))
+    if not state.expected_ids:
+        reasons.append("no scenario item collected")
+    else:
+        missing = _library_ids(config.rootpath) - {_scenario_id(n) for n in state.expected_ids}
+        if missing:
+            reasons.append(f"{len(missing)} library item(s) not collected")
+    return reasons
+
+
+def _covers(path: Path, root: Path) -> bool:
+    resolved = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    return resolved == root or resolved in root.parents
+
+
+def _library_ids(rootpath: Path) -> set[str | None]:
+    """Every item id the scenario library under ``rootpath/scenarios`` yields on this machine."""
+    folder = rootpath / "scenarios"
+    ids: set[str | None] = set()
+    for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+        if _is_scenario_file(path):
+            with contextlib.suppress(ScenarioError):
+                ids |= {f"{sc.name}[{d}-{p.id}]" for sc in load_scenario_file(path) for p in pairs_for(sc.devices)
+                        for d in sc.dtypes}  # fmt: skip
+    for path in sorted((folder / "scripts").glob("*.py")) if (folder / "scripts").is_dir() else []:
+        if _is_script_file(path):
+            with contextlib.suppress(ScenarioError):
+                ids.add(load_script(path).item_id)
+    return ids
 
 
 def _results(state: _State, exitstatus: int) -> dict[str, Any]:
@@ -461,25 +620,31 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
             "ended": iso_time(end), "shard": shard}  # fmt: skip
     results = merge(_run_dir(state), run_metadata(meta, root=Path(__file__).resolve().parent.parent))  # engine checkout
     known = {r["id"] for r in results["records"]}
+    lost = 0
     for nodeid in sorted(_failed_ids):
         sid = _scenario_id(nodeid)
         if sid and sid not in known:
             results["records"].append(crashed(sid, nodeid).to_json())
             known.add(sid)
+            lost += 1
     results["records"].sort(key=lambda r: r["id"])
     results["counts"] = count_statuses(results["records"])
     not_run = sorted(sid for n in state.expected_ids if (sid := _scenario_id(n)) and sid not in known)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     reasons = []
-    if exitstatus == pytest.ExitCode.INTERRUPTED:
-        reasons.append("interrupted")
-    if results["counts"].get("crashed"):
-        reasons.append(f"{results['counts']['crashed']} item(s) lost to crashed workers")
+    if interrupted:
+        reasons.append(f"interrupted ({signals.received_signal() or 'KeyboardInterrupt'})")
+    if _deadline_skips:
+        reasons.append(f"the run's deadline of {state.deadline - state.started:g} s passed; "  # type: ignore[operator]
+                       f"{len(_deadline_skips)} item(s) were not started")  # fmt: skip
+    if lost:
+        reasons.append(f"{lost} item(s) lost to crashed workers")
     if not_run:
         reasons.append(f"{len(not_run)} collected item(s) did not run")
     if results["run"]["unreadable_lines"]:
         reasons.append(f"{results['run']['unreadable_lines']} unreadable record line(s)")
     results["run"].update(complete=not reasons, incomplete_reason="; ".join(reasons), not_run=not_run,
-                          interrupted=exitstatus == pytest.ExitCode.INTERRUPTED, exit_status=exitstatus)  # fmt: skip
+                          interrupted=interrupted, exit_status=exitstatus)  # fmt: skip
     return results
 
 
@@ -499,11 +664,12 @@ def _against_baseline(config: pytest.Config, state: _State, results: dict[str, A
     return diff_results(baseline, results, only_new_items=True), ""
 
 
-def _update_baseline(config: pytest.Config, state: _State) -> str:
+def _update_baseline(config: pytest.Config, state: _State) -> tuple[str, bool]:
+    results, force = state.reports_dir / "results.json", config.getoption("conformance_force")
     try:
-        return "conformance: " + update_baseline(state.reports_dir / "results.json", _baseline_path(config, state))
+        return "conformance: " + update_baseline(results, _baseline_path(config, state), force=force), True
     except (ResultsFileError, ValueError) as exc:
-        return f"conformance: baseline NOT updated: {exc}"
+        return f"conformance: baseline NOT updated: {exc}", False
 
 
 def _claim_lines(records: list[dict[str, Any]]) -> list[str]:

@@ -2,7 +2,12 @@
 
 Everything that can happen becomes a status in a plain-data record: pass,
 diverge, xfail (an expected divergence still diverging), xpass (an expected
-divergence that no longer diverges), timeout, runner-error.
+divergence that no longer diverges), timeout, runner-error (the runner failed,
+or the scenario misused the harness or checked nothing).
+
+``run_item`` runs in whatever process calls it (``conformance show``, tests);
+the plugin runs items in a child process (conformance.executor), which can be
+killed when a side hangs where no Python-level timeout reaches.
 """
 
 from __future__ import annotations
@@ -12,17 +17,23 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .backends import Backend, BackendPair
+from .backends import BackendPair
 from .observe import Observation, item_seed, run_scenario
 from .record import Record, judge
 from .scenario import Scenario
 from .verdict import Verdict, compare_observations
 
 STATUSES = ("pass", "diverge", "flaky", "xfail", "xpass", "timeout", "runner-error")
+CHECKS_NOTHING = (
+    "the scenario checks nothing: neither side recorded a checkpoint or raised an exception, so there is "
+    "nothing to compare (record values with check(label, value), or an expected error with check.error)"
+)
+# (side label, seconds) -> a context manager that bounds one side's run
+SideGuard = Callable[[str, float], contextlib.AbstractContextManager[None]]
 
 
 class ScenarioTimeout(BaseException):
@@ -76,8 +87,13 @@ def run_item(
     item_id: str,
     expected_divergence: str | None = None,
     timeout_s: float | None = None,
+    guard: SideGuard | None = None,
 ) -> ItemResult:
-    """Run the scenario on torch (first: it is the weight source) then on the engine, and compare."""
+    """Run the scenario on torch (first: it is the weight source) then on the engine, and compare.
+
+    ``guard`` bounds each side (default: a SIGALRM ``time_limit``, which Python code cannot outlive
+    but C code and a bare ``except:`` can; the executor passes a hard limit instead).
+    """
     seed = item_seed(item_id)
     shared: dict[str, Any] = {}
     limit = scenario.timeout_s if timeout_s is None else timeout_s
@@ -85,7 +101,12 @@ def run_item(
     observations: dict[str, Observation] = {}
     try:
         for backend, source in ((pair.torch, True), (pair.engine, False)):
-            observations[backend.label] = _run_side(scenario, backend, dtype, seed, shared, source, limit)
+            with (guard or _soft_limit)(backend.label, limit):
+                observations[backend.label] = run_scenario(scenario.func, backend, dtype, seed, shared, source)
+        authoring = _authoring_problem(observations["torch"], observations["engine"])
+        if authoring:
+            return _result(scenario, dtype, pair, item_id, "runner-error", None, observations, authoring,
+                           expected_divergence)  # fmt: skip
         device = "cuda" if pair.id.startswith("cuda") else "cpu"
         verdict = compare_observations(observations["torch"], observations["engine"], scenario, dtype, device)
     except ScenarioTimeout as exc:
@@ -103,11 +124,24 @@ def run_item(
     return result
 
 
-def _run_side(
-    scenario: Scenario, backend: Backend, dtype: str, seed: int, shared: dict[str, Any], source: bool, limit: float
-) -> Observation:
-    with time_limit(limit, f"scenario {scenario.name!r} on {backend.label}"):
-        return run_scenario(scenario.func, backend, dtype, seed, shared, source)
+def _soft_limit(side: str, seconds: float) -> contextlib.AbstractContextManager[None]:
+    return time_limit(seconds, f"the {side} side")
+
+
+def _authoring_problem(torch_obs: Observation, engine_obs: Observation) -> str:
+    """A misuse of the harness, or nothing observed: the item says nothing about the engine."""
+    misuses = [*torch_obs.harness, *(m for m in engine_obs.harness if m not in torch_obs.harness)]
+    if misuses:
+        return "the scenario misuses the harness (an authoring error, not a divergence):\n" + "\n".join(misuses)
+    if torch_obs.observed_nothing and engine_obs.observed_nothing:
+        return CHECKS_NOTHING
+    return ""
+
+
+def failed_result(scenario: Scenario, dtype: str, pair: BackendPair, item_id: str, status: str, message: str,
+                  expected: str | None) -> ItemResult:  # fmt: skip
+    """The result of an item that produced no observations (its process timed out or crashed)."""
+    return _result(scenario, dtype, pair, item_id, status, None, {}, message, expected)
 
 
 def _traceback_note(torch_obs: Observation | None, engine_obs: Observation | None) -> str:
@@ -140,4 +174,7 @@ def _result(
     )  # fmt: skip
     if verdict is not None:
         record.set_verdict(verdict.to_record())
+    leaks = {side: o.leaks for side, o in (("torch", t), ("engine", e)) if o is not None and o.leaks}
+    if leaks:
+        record.leaks = leaks
     return ItemResult(status, verdict, t, e, message, record)

@@ -55,6 +55,7 @@ PAIR = "cpu-numpy"  # torch on the CPU against the engine on NumPy
 DEFAULT_RTOL, DEFAULT_ATOL = DEFAULT_TOLERANCES["float32"]
 DEFAULT_TOLERANCE = Tolerance(DEFAULT_RTOL, DEFAULT_ATOL)
 DEFAULT_TIMEOUT_S = 60.0
+STARTUP_S = 120.0  # importing torch or the engine, before a script's time limit starts
 SETTING_KEYS = ("tags", "rtol", "atol", "tolerance_reason", "timeout_s")
 MAX_LINE_DIFFS = 10  # differing lines listed per item (the count of all of them is always given)
 TAIL_CHARS = 2000  # stderr shown per side in a failure message
@@ -168,6 +169,12 @@ class ScriptRun:
     foreign_torch_modules: list[str] = field(default_factory=list)
     reported: bool = False  # the bootstrap wrote its report (False: killed, or the script called os._exit)
     wall_s: float = 0.0
+    stack: str = ""  # where a timed-out run was (the faulthandler dump)
+
+    @property
+    def printed_nothing(self) -> bool:
+        """No line on stdout and no exception: a script run with nothing to compare."""
+        return not self.stdout.strip() and self.exception is None
 
     @property
     def error(self) -> str | None:
@@ -177,7 +184,7 @@ class ScriptRun:
     def problem(self) -> str:
         """Why this run says nothing about the engine ('' when it ran to an end of its own)."""
         if self.timed_out:
-            return f"the {self.side} run was killed after its timeout"
+            return f"the {self.side} run was stopped at its time limit"
         if self.signal:
             return f"the {self.side} run crashed: killed by {self.signal}"
         if self.foreign_torch_modules:
@@ -199,7 +206,12 @@ def _environment(side: str) -> dict[str, str]:
 
 
 def run_script(path: Path, side: str, timeout_s: float = DEFAULT_TIMEOUT_S, preload: Path | None = None) -> ScriptRun:
-    """Run ``path`` as ``__main__`` in a fresh interpreter on ``side`` ("torch" or "engine")."""
+    """Run ``path`` as ``__main__`` in a fresh interpreter on ``side`` ("torch" or "engine").
+
+    The limit counts from the moment torch (or the engine) is imported in the script's process: the bootstrap's
+    faulthandler watchdog stops it there, with its stack; this process waits ``STARTUP_S`` more before it kills
+    the process group itself.
+    """
     if side not in ("torch", "engine"):
         raise ValueError(f"side must be 'torch' or 'engine', got {side!r}")
     run = ScriptRun(side)
@@ -207,20 +219,27 @@ def run_script(path: Path, side: str, timeout_s: float = DEFAULT_TIMEOUT_S, prel
         report = Path(tmp) / "report.json"
         cwd = Path(tmp) / "cwd"  # an empty working directory: files a script writes never reach the other run
         cwd.mkdir()
+        stack_file = Path(tmp) / "timeout-stack.txt"
         argv = [sys.executable, "-P", str(BOOTSTRAP), side, str(Path(path).resolve()), str(report)]
         if preload is not None:
             argv.append(str(Path(preload).resolve()))
+        env = {**_environment(side), "CONFORMANCE_TIMEOUT_S": str(timeout_s), "CONFORMANCE_STACK_FILE": str(stack_file)}
         start = time.perf_counter()
         # A session of its own: on timeout the whole group (the script's children too) is killed.
-        proc = subprocess.Popen(argv, cwd=cwd, env=_environment(side), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
         try:
-            out, err = proc.communicate(timeout=timeout_s)
+            out, err = proc.communicate(timeout=timeout_s + STARTUP_S)
         except subprocess.TimeoutExpired:
             run.timed_out = True
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            out, err = b"", b""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the script's own children, and the script if it still runs
+        if run.timed_out:
             out, err = proc.communicate()
+        if stack_file.exists() and stack_file.stat().st_size:
+            run.timed_out = True
+            run.stack = stack_file.read_text(encoding="utf-8", errors="backslashreplace")
         run.wall_s = time.perf_counter() - start
         run.stdout = out.decode("utf-8", errors="replace")
         run.stderr = err.decode("utf-8", errors="replace")
@@ -513,19 +532,24 @@ def run_script_item(
     start = time.perf_counter()
     torch_run = run_script(script.path, "torch", limit)
     engine_run = None
-    if not torch_run.problem():
+    if not torch_run.problem() and not torch_run.printed_nothing:
         engine_run = run_script(script.path, "engine", limit, engine_preload)
     elapsed = time.perf_counter() - start
     failed = torch_run if engine_run is None else engine_run if engine_run.problem() else None
     verdict, lines = None, []
-    if failed is not None:
+    if failed is not None and not failed.problem():  # torch ran, printed nothing and raised nothing
+        status = "runner-error"
+        message = (f"the script checks nothing: its torch run printed no line and raised no exception, so there "
+                   f"is nothing to compare (print what the script computes){_outputs_note(torch_run, None)}")  # fmt: skip
+    elif failed is not None:
         status = "timeout" if failed.timed_out else "runner-error"
         problem = failed.problem()
         if failed.timed_out:
-            problem = f"script {script.name!r} on {failed.side} ran longer than {limit:g} s"
+            problem = f"script {script.name!r} on {failed.side} ran longer than {limit:g} s and was stopped"
+            problem += f"; where it was:\n{failed.stack}" if failed.stack else ""
         message = problem + _outputs_note(torch_run, engine_run)
     else:
-        verdict, lines = compare_runs(torch_run, engine_run, script.tolerance)
+        verdict, lines = compare_runs(torch_run, engine_run, script.tolerance)  # type: ignore[arg-type]
         status, message = judge(verdict.agree, describe(verdict, lines), expected_divergence, "printed output")
         if status in ("diverge", "xfail"):
             message += _outputs_note(torch_run, engine_run)
@@ -578,6 +602,9 @@ def _record(
     )  # fmt: skip
     if verdict is not None:
         record.set_verdict(verdict.to_record())
+    stack = next((run.stack for run in (t, e) if run is not None and run.stack), "")
+    if stack:
+        record.stack = stack
     record.curves = loss_curves(lines) or None
     if status != "pass":
         record.source = _source(script.path)

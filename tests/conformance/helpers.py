@@ -71,3 +71,18 @@ def report_of(tmp_path: Path, scenarios: list[tuple[Scenario, str]]) -> dict[str
     results = merge(run_dir, {"complete": True, "not_run": []})
     write_results(results, tmp_path / "results.json")
     return load_results(tmp_path / "results.json")
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (a nested run passes it to its workers and item
+    processes; whatever still has it after the run ended was left behind)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

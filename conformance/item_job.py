@@ -1,0 +1,67 @@
+"""One scenario item as a job: plain data in (what to run), plain data out (its record).
+
+The plugin sends jobs to an item process (conformance.executor), which runs
+them with ``run_job``; ``outcome_to_result`` turns what came back (a result, or
+a side that timed out or crashed the process) into the ``ItemResult`` the
+plugin reports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .backends import PAIRS
+from .details import enrich
+from .loader import load_scenario_file
+from .record import Record
+from .runner import ItemResult, SideGuard, failed_result, run_item
+from .scenario import Scenario
+
+_LOADED: dict[tuple[str, float], dict[str, Scenario]] = {}  # (file, mtime) -> scenarios, in the item process
+
+
+def job_for(scenario: Scenario, dtype: str, pair_id: str, item_id: str, expected: str | None,
+            limit: float) -> dict[str, Any]:  # fmt: skip
+    return {"file": scenario.file, "name": scenario.name, "dtype": dtype, "pair": pair_id, "item_id": item_id,
+            "expected": expected, "limit": limit}  # fmt: skip
+
+
+def _scenario(file: str, name: str) -> Scenario:
+    key = (file, Path(file).stat().st_mtime)
+    if key not in _LOADED:
+        _LOADED[key] = {sc.name: sc for sc in load_scenario_file(Path(file))}
+    return _LOADED[key][name]
+
+
+def run_job(job: dict[str, Any], guard: SideGuard | None = None) -> dict[str, Any]:
+    """Run the item in this process; the answer is plain data (status, message, the record as JSON)."""
+    sc = _scenario(job["file"], job["name"])
+    result = run_item(sc, job["dtype"], PAIRS[job["pair"]], job["item_id"], job["expected"], job["limit"], guard)
+    enrich(result.record, sc, result.torch, result.engine)
+    return {"status": result.status, "message": result.message, "record": result.record.to_json()}
+
+
+def _side_guard_note(side: str) -> str:
+    return "" if side in ("torch", "engine") else " (before either side started)"
+
+
+def outcome_to_result(answer: dict[str, Any], scenario: Scenario, job: dict[str, Any]) -> ItemResult:
+    """The ``ItemResult`` for an executor's answer (conformance.executor.Executor.run)."""
+    if answer["outcome"] == "result":
+        data = answer["result"]
+        return ItemResult(data["status"], None, None, None, data["message"], Record.from_json(data["record"]))
+    side, elapsed, stack = answer["side"], float(answer["elapsed"]), answer.get("stack", "")
+    if answer["outcome"] == "timeout":
+        status = "timeout"
+        message = (f"the {side} side{_side_guard_note(side)} ran longer than {job['limit']:g} s and was stopped "
+                   f"after {elapsed:.1f} s (its process was killed and replaced); where it was:\n{stack}")  # fmt: skip
+    else:
+        status = "crashed"
+        message = (f"the {side} side{_side_guard_note(side)} ended the item process (exit status "
+                   f"{answer.get('exit')}) after {elapsed:.1f} s; what it left:\n{stack}")  # fmt: skip
+    result = failed_result(scenario, job["dtype"], PAIRS[job["pair"]], job["item_id"], status, message,
+                           job["expected"])  # fmt: skip
+    result.record.duration = {"torch": None, "engine": None, "total": elapsed, side: elapsed}
+    result.record.stack = stack or None
+    return result
