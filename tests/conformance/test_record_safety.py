@@ -275,3 +275,19 @@ def test_move_aside_and_restore_aside(tmp_path: Path) -> None:
     (reports / "results.json").write_text("run 3")  # the new run wrote its results, not its page
     assert restore_aside(reports) == [reports / "conformance.html"]
     assert (reports / "results.json").read_text() == "run 3"  # never overwritten by the older copy
+
+
+# -- leaks and timeout stacks --------------------------------------------------------------------------------------
+
+
+def test_leaks_and_a_timeout_stack_are_shown_with_the_item() -> None:
+    leaky = Record("leaky[float32-cpu-numpy]", "pass", tags=["errors"], margin=0.0,
+                   leaks={"engine": ["print options: precision 4 -> 2"], "torch": []}).to_json()  # fmt: skip
+    slow = Record("slow[float32-cpu-numpy]", "timeout", tags=["errors"], message="timed out after 60 s",
+                  stack='File "scenarios/slow.py", line 9 in b_hangs').to_json()  # fmt: skip
+    assert Record.validate(leaky) == Record.validate(slow) == []
+    html = render(_doc([leaky, slow]))
+    table = html.split('id="leaks"')[1].split("</table>")[0]  # a passing item's leak is listed too
+    assert "leaky[float32-cpu-numpy]" in table and "engine: <code>print options: precision 4 -&gt; 2</code>" in table
+    item = html.split('<span class="item-id">slow[float32-cpu-numpy]</span>')[1].split("</section>")[0]
+    assert '<pre class="stack">File &#34;scenarios/slow.py&#34;, line 9 in b_hangs</pre>' in item
