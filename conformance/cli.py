@@ -5,10 +5,13 @@ runs one scenario on both engines and prints every checkpoint side by side
 (the quickest way to see where a divergence starts).
 
 ``conformance diff OLD NEW`` compares two results files (new divergences,
-fixed, still divergent, margins grown >10x; exit 1 on new divergences);
+fixed, still divergent, margins grown >10x; exit 1 on new divergences or flaky
+items, and when NEW is incomplete, empty or lacks items of OLD);
 ``conformance merge A.json B.json -o results.json`` combines shards' results
 into one results file and its HTML report; ``conformance baseline update``
-accepts a results file as the committed baseline.
+accepts a results file as the committed baseline (only a complete run of the
+whole library whose items all pass or are registered divergences, unless
+``--force REASON``). A bad results file is one line on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 from .backends import CPU_PAIR
 from .loader import EXPECTED_FILE, expected_reason, load_expected, load_scenario_file
 from .observe import Entry, Observation
-from .report.baseline import diff_results, update_baseline
+from .report.baseline import diff_results, run_problems, update_baseline
 from .report.html import write_html
 from .report.merge import combine, merge
 from .results import ResultsFileError, load_results, write_results
@@ -113,7 +116,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     print("\n".join(diff.lines(limit=10**6)))
     if diff.missing:
         print("\n".join(f"  MISSING  {i}" for i in diff.missing))
-    return 1 if diff.regressions else 0
+    problems = run_problems(new, diff)
+    for problem in problems:
+        print(f"conformance diff: {args.new}: {problem}")
+    return 1 if diff.regressions or problems else 0
 
 
 def _recover(run_dir: Path) -> dict:
@@ -145,7 +151,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 def _cmd_baseline_update(args: argparse.Namespace) -> int:
     try:
-        print(update_baseline(args.results, args.baseline, args.allow_incomplete))
+        print(update_baseline(args.results, args.baseline, force=args.force))
     except ValueError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
@@ -153,7 +159,9 @@ def _cmd_baseline_update(args: argparse.Namespace) -> int:
 
 
 def _add_result_commands(sub: argparse._SubParsersAction) -> None:
-    p_diff = sub.add_parser("diff", help="compare two results files; exit 1 on new divergences")
+    p_diff = sub.add_parser(
+        "diff", help="compare two results files; exit 1 on new divergences, flaky items, or an incomplete NEW run"
+    )
     p_diff.add_argument("old", type=Path, help="the accepted state, e.g. reports/baseline.json")
     p_diff.add_argument("new", type=Path, help="a run's results, e.g. reports/results.json")
     p_diff.set_defaults(func=_cmd_diff)
@@ -168,7 +176,13 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_update = base_sub.add_parser("update", help="accept a run's results as the new baseline")
     p_update.add_argument("--results", type=Path, default=Path("reports/results.json"))
     p_update.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
-    p_update.add_argument("--allow-incomplete", action="store_true", help="accept an interrupted or partial run")
+    p_update.add_argument(
+        "--force",
+        metavar="REASON",
+        default=None,
+        help="accept a run that would be refused (incomplete, partial, items neither pass nor xfail); "
+        "REASON is recorded in the baseline",
+    )
     p_update.set_defaults(func=_cmd_baseline_update)
 
 
@@ -197,3 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, ResultsFileError) as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file that cannot be written (a read-only folder, a full disk): one line, no traceback
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # `python -m conformance.cli ...`, the console script without an installed entry point
+    sys.exit(main())

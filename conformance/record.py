@@ -6,15 +6,34 @@ and in ``results.json``; ``Record.from_json`` reads one back (also the slim reco
 records of schema version 1/2 files, which lack ``kind``). Fields a source does not fill stay out of the
 JSON, except the ones every record has always carried. This module imports nothing of the engine, torch,
 the runner or the plugin, so the report can use it.
+
+Both directions go through ``clean``: every string is made encodable as UTF-8 (a lone surrogate, as
+``surrogateescape`` makes of undecodable bytes, becomes the literal text ``\\udcff``) and cut to
+``MAX_TEXT`` characters, and the lists that grow with a scenario (differences, checkpoints, curves) are cut to
+``MAX_ENTRIES``, their full lengths kept in ``cut``. So whatever a scenario prints, raises or labels, its record
+can be written, read back and rendered, and stays small. ``Record.validate`` checks the type of every known
+field of a record read from a file.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 STATUSES = ("pass", "diverge", "flaky", "xfail", "xpass", "timeout", "runner-error", "crashed")
 KINDS = ("scenario", "script", "generated")
+# Item sources that work as a ratchet: a catalogue (such as torch's OpInfo database, kind "opinfo") whose known
+# missing or diverging entries may stay in the baseline, while each entry that starts to pass is locked in.
+# `baseline update` accepts their items whatever their status; every other item must pass or be an xfail.
+RATCHET_KINDS = frozenset({"opinfo"})
+MAX_TEXT = 10_000  # characters per string in a record, the cut note included
+MAX_ENTRIES = 50  # differences, checkpoints and curve series kept per record (a reader needs the first few)
+MAX_POINTS = 2_000  # points kept per curve (evenly thinned, the last step always kept)
+_CUT_LISTS = ("differences", "checkpoints")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_FINITE = frozenset({"inf", "-inf", "nan"})  # how results.to_jsonable writes non-finite floats
 _ALWAYS = frozenset({"id", "status", "tags", "message"})  # written even when empty
 _VERDICT = frozenset({"agree", "margin", "mismatched", "worst", "differences", "claims"})  # all or none
 # an item that ran (it has a scenario name) always carries these, as records always have
@@ -57,6 +76,11 @@ class Record:
     first_divergence: str | None = None
     checkpoints: list[dict[str, Any]] | None = None
     curves: dict[str, dict[str, list[float]]] | None = None
+    # per side ("torch", "engine"): global state the scenario left changed, which the runner put back
+    # (e.g. "print options: precision 4 -> 2")
+    leaks: dict[str, list[str]] | None = None
+    stack: str | None = None  # where a timed-out side was (faulthandler's dump of its threads)
+    cut: dict[str, int] | None = None  # full lengths of the lists to_json cut to MAX_ENTRIES / MAX_POINTS
     extra: dict[str, Any] = field(default_factory=dict)
 
     def set_verdict(self, verdict: dict[str, Any]) -> None:
@@ -65,6 +89,7 @@ class Record:
             setattr(self, key, value)
 
     def to_json(self) -> dict[str, Any]:
+        """The stored form: only plain JSON data, every string UTF-8 safe and capped, long lists cut."""
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name == "extra":
@@ -78,16 +103,34 @@ class Record:
             ):
                 out[f.name] = value
         out.update(self.extra)
-        return out
+        return _cut_lists(clean(out))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:
+        """A record from its stored form (also one written before strings were made safe and capped)."""
+        data = _cut_lists(clean(data))
         known = {f.name for f in fields(cls)} - {"extra"}
         record = cls(**{k: v for k, v in data.items() if k in known})
         record.extra = {k: v for k, v in data.items() if k not in known}
         if "kind" not in data:  # schema 1/2 scenario records and slim baseline records
             record.kind = "scenario"
         return record
+
+    @staticmethod
+    def validate(data: Any) -> list[str]:
+        """What is wrong with a stored record: one line per badly typed known field (empty: nothing).
+
+        Fields a source adds (``extra``) are free, except the ones the report reads (``stdout``, ``stderr``).
+        """
+        if not isinstance(data, dict):
+            return [f"not an object ({_type(data)})"]
+        problems = [] if "id" in data else ['no "id"']
+        problems += [] if "status" in data else ['no "status"']
+        for name, value in data.items():
+            check = _CHECKS.get(name)
+            if check is not None and (wanted := check(value)):
+                problems.append(f'field "{name}": expected {wanted}, got {_shown(value)}')
+        return problems
 
     def mark_flaky(self, again_status: str) -> None:
         """A divergent run whose immediate rerun ended ``again_status`` (the report keeps the first run's details)."""
@@ -111,3 +154,153 @@ def crashed(item_id: str, nodeid: str) -> Record:
     return Record(
         item_id, "crashed", kind="scenario", nodeid=nodeid, message="no record: the worker running it crashed"
     )
+
+
+# -- making any data storable -----------------------------------------------------------------------------------
+
+
+def safe_text(text: str) -> str:
+    """``text`` encodable as UTF-8 (lone surrogates written as ``\\udcff``) and at most ``MAX_TEXT`` characters,
+    a cut one ending with a note of its full length."""
+    full = len(text)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) > MAX_TEXT:
+        note = f"\u2026 [cut: {full} characters in all]"
+        text = text[: MAX_TEXT - len(note)] + note
+    return text
+
+
+def clean(value: Any) -> Any:
+    """Plain JSON data with safe strings (``safe_text``, dict keys too); NumPy values become Python values, other
+    objects their ``repr``. Non-finite floats stay floats (``results.to_jsonable`` writes them as strings)."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {safe_text(str(k)): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):  # a NumPy array or scalar (no NumPy import here)
+        return clean(value.tolist())
+    return safe_text(repr(value))
+
+
+def _cut_lists(data: dict[str, Any]) -> dict[str, Any]:
+    """The record's growing lists cut, their full lengths added to ``data["cut"]`` (kept from an earlier cut)."""
+    cut = dict(data["cut"]) if isinstance(data.get("cut"), dict) else {}
+    for name in _CUT_LISTS:
+        value = data.get(name)
+        if isinstance(value, list) and len(value) > MAX_ENTRIES:
+            cut[name], data[name] = len(value), value[:MAX_ENTRIES]
+    curves = data.get("curves")
+    if isinstance(curves, dict):
+        if len(curves) > MAX_ENTRIES:
+            cut["curves"], curves = len(curves), dict(list(curves.items())[:MAX_ENTRIES])
+        data["curves"] = {name: _thinned(name, series, cut) for name, series in curves.items()}
+    if cut:
+        data["cut"] = cut
+    return data
+
+
+def _thinned(name: str, series: Any, cut: dict[str, int]) -> Any:
+    """Every n-th point of a long training curve, and its last: the plot keeps its shape, the record its size."""
+    lists = isinstance(series, dict) and all(isinstance(v, list) for v in series.values())
+    size = max((len(v) for v in series.values()), default=0) if lists else 0
+    if size <= MAX_POINTS:
+        return series
+    step = math.ceil(size / (MAX_POINTS - 1))
+    cut[f"curves.{name}"] = size
+    return {k: v[::step] + ([v[-1]] if (len(v) - 1) % step else []) for k, v in series.items()}
+
+
+# -- checking a stored record ----------------------------------------------------------------------------------
+
+
+def _type(value: Any) -> str:
+    return {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+def _shown(value: Any) -> str:
+    """A bad value named on one short line."""
+    if isinstance(value, str):
+        return f"string {safe_text(value[:40])!r}" + ("..." if len(value) > 40 else "")
+    return _type(value)
+
+
+def _str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _number(v: Any) -> bool:
+    """A number, or a non-finite float as results.to_jsonable writes it."""
+    return (isinstance(v, int | float) and not isinstance(v, bool)) or (isinstance(v, str) and v in _NON_FINITE)
+
+
+def _optional(test: Any, wanted: str) -> Any:
+    return lambda v: None if v is None or test(v) else f"{wanted} or null"
+
+
+def _list_of(test: Any) -> Any:
+    return lambda v: isinstance(v, list) and all(test(x) for x in v)
+
+
+def _dict_of(test: Any) -> Any:
+    return lambda v: isinstance(v, dict) and all(test(x) for x in v.values())
+
+
+def _one_of(values: tuple[str, ...]) -> Any:
+    return lambda v: None if v in values else "one of " + ", ".join(values)
+
+
+def _required(test: Any, wanted: str) -> Any:
+    return lambda v: None if test(v) else wanted
+
+
+_TEXT_OR_NONE = _optional(_str, "a string")
+_SIDES = "an object of strings or nulls"
+_CHECKS: dict[str, Any] = {
+    "id": _required(_str, "a string"),
+    "status": _one_of(STATUSES),
+    "kind": _one_of((*KINDS, *sorted(RATCHET_KINDS))),
+    "tags": _required(_list_of(_str), "a list of strings"),
+    "message": _required(_str, "a string"),
+    **dict.fromkeys(
+        (
+            "scenario",
+            "dtype",
+            "pair",
+            "file",
+            "nodeid",
+            "expected_divergence",
+            "source",
+            "reproducer",
+            "first_divergence",
+            "stack",
+        ),
+        _TEXT_OR_NONE,
+    ),
+    **dict.fromkeys(("line", "seed", "mismatched"), _optional(_int, "an integer")),
+    "margin": _optional(_number, 'a number, "inf", "-inf", "nan"'),
+    "agree": _optional(lambda v: isinstance(v, bool), "a boolean"),
+    "errors": _optional(_dict_of(lambda x: x is None or _str(x)), _SIDES),
+    "duration": _optional(_dict_of(lambda x: x is None or _number(x)), "an object of numbers or nulls"),
+    "worst": _optional(lambda v: isinstance(v, dict), "an object"),
+    **dict.fromkeys(
+        ("differences", "claims", "checkpoints"),
+        _optional(_list_of(lambda x: isinstance(x, dict)), "a list of objects"),
+    ),
+    "attempts": _optional(_list_of(_str), "a list of strings"),
+    "curves": _optional(_dict_of(_dict_of(lambda x: isinstance(x, list))), "an object of objects of lists"),
+    "leaks": _optional(_dict_of(_list_of(_str)), "an object of lists of strings"),
+    "cut": _optional(_dict_of(_int), "an object of integers"),
+    # script items' outputs, which the report shows side by side
+    **dict.fromkeys(("stdout", "stderr"), _optional(_dict_of(lambda x: x is None or _str(x)), _SIDES)),
+}

@@ -3,8 +3,11 @@
 A results file (``reports/results.json``, ``reports/baseline.json``, a shard's
 results) is one JSON document: ``{"kind": "conformance-results",
 "schema_version": N, "run": {...}, "counts": {...}, "records": [...]}``.
-``load_results`` checks that shape and raises ``ResultsFileError`` naming the
-file, so a corrupt or foreign file is a one-line error, never a traceback.
+``load_results`` checks that shape and the type of every record's fields
+(``Record.validate``) and raises ``ResultsFileError`` naming the file, the
+record and the field, so a corrupt or foreign file is a one-line error, never a
+traceback. Every string written or read goes through ``record.safe_text``
+(UTF-8 safe, capped).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from .record import Record
+from .record import Record, clean, safe_text
 
 RESULTS_SUBDIR = ".results"
 KIND = "conformance-results"
 SCHEMA_VERSION = 2  # 2: kind marker, run.complete, per-record checkpoints/reproducer
+PREVIOUS_SUBDIR = "previous"  # where move_aside keeps the last run's report while a new run writes its own
+ASIDE = ("results.json", "conformance.html")
 
 
 class ResultsFileError(Exception):
@@ -29,7 +34,7 @@ class ResultsFileError(Exception):
 
 
 def to_jsonable(value: Any) -> Any:
-    """Plain JSON data: NumPy scalars/arrays to Python, non-finite floats to strings."""
+    """Plain JSON data: NumPy scalars/arrays to Python, non-finite floats to strings, strings UTF-8 safe and capped."""
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -40,9 +45,11 @@ def to_jsonable(value: Any) -> Any:
         return to_jsonable(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return safe_text(value)
+    if value is None or isinstance(value, bool | int | float):
         return value
-    return repr(value)
+    return safe_text(repr(value))
 
 
 def append_record(path: Path, record: dict[str, Any]) -> None:
@@ -76,20 +83,21 @@ def store_record(record: dict[str, Any]) -> None:
 
 
 def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """The records of one JSON-lines file and the number of unreadable lines (a worker killed mid-write)."""
+    """The records of one JSON-lines file and the number of unreadable lines: a worker killed mid-write, bytes
+    that are not UTF-8 or not JSON, a record whose fields have the wrong types (``Record.validate``)."""
     records, bad = [], 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
+    for raw in path.read_bytes().splitlines():
+        if not raw.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
             bad += 1
             continue
-        if isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("status"), str):
-            records.append(Record.from_json(record).to_json())  # one record type, whatever source wrote it
-        else:
+        if Record.validate(record):
             bad += 1
+        else:
+            records.append(Record.from_json(record).to_json())  # one record type, whatever source wrote it
     return records, bad
 
 
@@ -101,11 +109,59 @@ def count_statuses(records: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def write_results(results: dict[str, Any], path: Path) -> None:
-    """Write atomically (temp file + rename): readers never see a half-written file."""
+    """Write atomically (temp file + rename): readers never see a half-written file, and a failed write
+    leaves neither a temp file nor a damaged ``path`` (the error is raised)."""
+    write_text_atomic(path, json.dumps(to_jsonable(results), indent=1, sort_keys=True) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """``text`` as ``path``, through a temp file of this process renamed over it; the temp file goes on failure."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(to_jsonable(results), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # per process: two concurrent writers never share it
+    try:
+        tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def move_aside(reports_dir: Path) -> list[Path]:
+    """Move the last run's ``results.json`` and ``conformance.html`` into ``reports_dir/previous/``.
+
+    Called when a run starts, so a run that writes nothing (or dies) never leaves the last run's report looking
+    like its own. An older ``previous/`` copy is replaced as a whole (never one file of one run beside the
+    other of another). Returns the moved files' new paths (empty when there was nothing to move).
+    """
+    present = [reports_dir / name for name in ASIDE if (reports_dir / name).is_file()]
+    if not present:
+        return []
+    previous = reports_dir / PREVIOUS_SUBDIR
+    previous.mkdir(parents=True, exist_ok=True)
+    for name in ASIDE:
+        (previous / name).unlink(missing_ok=True)
+    moved = []
+    for src in present:
+        src.replace(previous / src.name)
+        moved.append(previous / src.name)
+    return moved
+
+
+def restore_aside(reports_dir: Path) -> list[Path]:
+    """Put back what ``move_aside`` moved (for a run that turned out to produce no records).
+
+    A file the new run has written since is kept, not overwritten. Returns the restored files' paths.
+    """
+    previous = reports_dir / PREVIOUS_SUBDIR
+    restored = []
+    for name in ASIDE:
+        src, dst = previous / name, reports_dir / name
+        if src.is_file() and not dst.exists():
+            src.replace(dst)
+            restored.append(dst)
+    if previous.is_dir() and not any(previous.iterdir()):
+        previous.rmdir()
+    return restored
 
 
 def load_results(path: Path) -> dict[str, Any]:
@@ -120,8 +176,26 @@ def load_results(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ResultsFileError(f"{path}: corrupt results file (invalid JSON at line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ResultsFileError(f"{path}: corrupt results file (nested too deeply)") from None
     _validate(path, data)
-    return data
+    return clean(data)  # strings written before they were made safe and capped
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+
+
+# The run fields a verdict depends on (whether a baseline may be taken from the run): a string "false" must
+# not read as true.
+_RUN_FIELDS: dict[str, tuple[Any, str]] = {
+    "complete": (lambda v: isinstance(v, bool), "a boolean"),
+    "partial": (lambda v: isinstance(v, bool), "a boolean"),
+    "interrupted": (lambda v: isinstance(v, bool), "a boolean"),
+    "narrowed_by": (_strings, "a list of strings"),
+    "not_run": (_strings, "a list of strings"),
+    "unreadable_lines": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+}
 
 
 def _validate(path: Path, data: Any) -> None:
@@ -136,6 +210,12 @@ def _validate(path: Path, data: Any) -> None:
     records = data.get("records")
     if not isinstance(records, list) or not isinstance(data.get("run"), dict):
         raise ResultsFileError(f'{path}: corrupt results file ("records" must be a list and "run" an object)')
+    for key, (test, wanted) in _RUN_FIELDS.items():
+        if key in data["run"] and not test(data["run"][key]):
+            raise ResultsFileError(f'{path}: corrupt results file (run field "{key}": expected {wanted})')
     for i, r in enumerate(records):
-        if not (isinstance(r, dict) and isinstance(r.get("id"), str) and isinstance(r.get("status"), str)):
-            raise ResultsFileError(f'{path}: corrupt results file (record #{i + 1} lacks a string "id"/"status")')
+        problems = Record.validate(r)
+        if problems:
+            item = r.get("id") if isinstance(r, dict) else None
+            named = f"id {safe_text(item[:80])!r}" if isinstance(item, str) else "no string id"
+            raise ResultsFileError(f"{path}: corrupt results file (record #{i + 1}, {named}: {problems[0]})")

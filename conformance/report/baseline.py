@@ -11,21 +11,35 @@ Categories, per item id:
 - margin grew: passing in both, and the margin (worst error / allowed error)
   grew more than ``GROWTH`` times; margins below ``MARGIN_FLOOR`` count as
   ``MARGIN_FLOOR``, so that exact agreement turning into a rounding-level
-  difference is not reported as infinite growth.
+  difference is not reported as infinite growth;
+- still divergent, margin grew: not passing in either, both with a margin, and
+  the margin grew more than ``GROWTH`` times (a known divergence getting worse
+  is not hidden behind its registry entry).
+
+``update_baseline`` takes only a results file that can stand for the whole
+library: complete, not narrowed, every item ``pass`` or ``xfail`` (items of a
+``RATCHET_KINDS`` source excepted); ``force`` overrides, and the baseline
+records why.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..record import RATCHET_KINDS
 from ..results import KIND, SCHEMA_VERSION, count_statuses, load_results, write_results
 
 GROWTH = 10.0
 MARGIN_FLOOR = 0.01
 PASSING = frozenset({"pass"})
+ACCEPTED = frozenset({"pass", "xfail"})  # statuses a baseline may hold (an xfail: a registered divergence)
+LISTED = 10  # items named in a refusal
 BASELINE_FIELDS = ("id", "scenario", "dtype", "pair", "status", "margin", "tags")
+RUN_FIELDS = ("torch", "numpy", "python", "platform", "engine_revision", "started", "ended", "complete",
+              "incomplete_reason", "partial", "narrowed_by", "forced")  # fmt: skip
 
 
 @dataclass
@@ -34,6 +48,7 @@ class BaselineDiff:
     fixed: list[tuple[str, str]] = field(default_factory=list)  # (id, old status)
     still: list[tuple[str, str, str]] = field(default_factory=list)  # (id, old status, new status)
     grew: list[tuple[str, float, float]] = field(default_factory=list)  # (id, old margin, new margin)
+    still_grew: list[tuple[str, float, float]] = field(default_factory=list)  # divergent in both, margin grew
     flaky: list[tuple[str, str]] = field(default_factory=list)  # (id, old status or "absent")
     missing: list[str] = field(default_factory=list)  # in the baseline, not in this run
 
@@ -46,6 +61,7 @@ class BaselineDiff:
         out = [
             f"baseline: {len(self.new)} new divergence(s), {len(self.fixed)} fixed, "
             f"{len(self.still)} still divergent, {len(self.flaky)} flaky, {len(self.grew)} margin(s) grew >{GROWTH:g}x"
+            + (f", {len(self.still_grew)} still divergent and worse >{GROWTH:g}x" if self.still_grew else "")
             + (f", {len(self.missing)} baseline item(s) not in this run" if self.missing else "")
         ]
         out += [f"  NEW      {i}: {old} -> {new}" for i, old, new in self.new[:limit]]
@@ -53,16 +69,33 @@ class BaselineDiff:
         out += [f"  STILL    {i}: {old} -> {new}" for i, old, new in self.still[:limit]]
         out += [f"  FLAKY    {i}: {old} -> flaky" for i, old in self.flaky[:limit]]
         out += [f"  MARGIN   {i}: {old:.3g} -> {new:.3g}" for i, old, new in self.grew[:limit]]
+        out += [f"  WORSE    {i}: {old:.3g} -> {new:.3g} (still divergent)" for i, old, new in self.still_grew[:limit]]
         return out
 
     def to_dict(self) -> dict[str, Any]:
         return {"new": self.new, "fixed": self.fixed, "still": self.still, "flaky": self.flaky, "grew": self.grew,
-                "missing": self.missing}  # fmt: skip
+                "still_grew": self.still_grew, "missing": self.missing}  # fmt: skip
 
 
 def _margin(record: dict[str, Any]) -> float:
+    m = _margin_or_none(record)
+    return 0.0 if m is None else m
+
+
+def _margin_or_none(record: dict[str, Any]) -> float | None:
+    """The margin as a number (``"inf"``/``"nan"``, as non-finite floats are stored, too); None when not given."""
     m = record.get("margin")
-    return float(m) if isinstance(m, int | float) else 0.0
+    if isinstance(m, bool):
+        return None
+    if isinstance(m, int | float):
+        return float(m)
+    if m in ("inf", "-inf", "nan"):
+        return float(m)
+    return None
+
+
+def _grew(before: float, after: float) -> bool:
+    return max(after, MARGIN_FLOOR) > GROWTH * max(before, MARGIN_FLOOR)
 
 
 def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool = False) -> BaselineDiff:
@@ -84,32 +117,85 @@ def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool 
             d.fixed.append((item, b["status"]))  # type: ignore[index]
         elif not now_ok:
             d.still.append((item, b["status"], a["status"]))  # type: ignore[index]
-        elif b is not None and max(_margin(a), MARGIN_FLOOR) > GROWTH * max(_margin(b), MARGIN_FLOOR):
+            old_m, new_m = _margin_or_none(b), _margin_or_none(a)  # type: ignore[arg-type]
+            if old_m is not None and new_m is not None and not math.isnan(old_m) and _grew(old_m, new_m):
+                d.still_grew.append((item, old_m, new_m))
+        elif b is not None and _grew(_margin(b), _margin(a)):
             d.grew.append((item, _margin(b), _margin(a)))
     if not only_new_items:
         d.missing = sorted(set(before) - set(after))
     return d
 
 
+def run_problems(new: dict[str, Any], diff: BaselineDiff) -> list[str]:
+    """Why a results file cannot stand for the run it is compared as, one line each: incomplete, empty,
+    or without items the baseline has (``conformance diff`` fails on any of these, not only on regressions)."""
+    run, problems = new.get("run", {}), []
+    if not run.get("complete", False):
+        problems.append(f"the new run is incomplete ({run.get('incomplete_reason') or 'run.complete is false'})")
+    if not new.get("records"):
+        problems.append("the new run has no records")
+    if diff.missing:
+        shown = ", ".join(diff.missing[:LISTED]) + (", ..." if len(diff.missing) > LISTED else "")
+        problems.append(f"{len(diff.missing)} baseline item(s) missing from the new run: {shown}")
+    return problems
+
+
 def slim(results: dict[str, Any]) -> dict[str, Any]:
-    """A baseline: the results with only what the comparison reads (small, stable diffs in review)."""
+    """A baseline: the results with only what the comparison reads (small, stable diffs in review), and the
+    run facts that say whether it stands for the whole library (complete, partial, narrowed_by, forced)."""
     records = [{k: r[k] for k in BASELINE_FIELDS if k in r} for r in results["records"]]
-    run = {k: results["run"].get(k) for k in ("torch", "numpy", "python", "platform", "engine_revision", "started",
-                                                "ended", "complete", "partial")}  # fmt: skip
+    run = {k: results["run"].get(k) for k in RUN_FIELDS if k in results["run"]}
     return {"kind": KIND, "schema_version": SCHEMA_VERSION, "run": run, "counts": count_statuses(records),
             "records": records}  # fmt: skip
 
 
-def update_baseline(results_path: Path, baseline_path: Path, allow_incomplete: bool = False) -> str:
-    """Copy a results file's state into the baseline; refuses an incomplete run unless told otherwise."""
+def refusals(results: dict[str, Any]) -> list[str]:
+    """Why ``results`` cannot become the baseline, one reason each (empty: it can)."""
+    run, records, reasons = results["run"], results["records"], []
+    if not records:
+        reasons.append("it holds no records")
+    if not run.get("complete", False):
+        reasons.append(f"the run is incomplete ({run.get('incomplete_reason') or 'run.complete is false'})")
+    else:  # a file that says complete but shows otherwise
+        if run.get("interrupted"):
+            reasons.append("the run was interrupted")
+        if run.get("not_run"):
+            reasons.append(f"{len(run['not_run'])} collected item(s) did not run")
+        if run.get("unreadable_lines"):
+            reasons.append(f"{run['unreadable_lines']} unreadable record line(s)")
+    narrowed = [str(n) for n in run.get("narrowed_by") or []]
+    if run.get("partial") or narrowed:
+        reasons.append("the run covered part of the library (" + (", ".join(narrowed) or "run.partial is true") + ")")
+    bad = [r for r in records if r["status"] not in ACCEPTED and r.get("kind") not in RATCHET_KINDS]
+    if bad:
+        shown = ", ".join(f"{r['id']} ({r['status']})" for r in bad[:LISTED])
+        more = f" and {len(bad) - LISTED} more" if len(bad) > LISTED else ""
+        reasons.append(f"{len(bad)} item(s) neither pass nor xfail: {shown}{more}")
+    return reasons
+
+
+def update_baseline(results_path: Path, baseline_path: Path, force: str | None = None) -> str:
+    """Copy a results file's state into the baseline, if it can stand for the whole library (``refusals``).
+
+    Raises ValueError listing the reasons otherwise. ``force``, a reason given by a person, writes it anyway
+    and is recorded in the baseline's ``run.forced`` with the reasons it overrode.
+    """
+    if force is not None and not force.strip():
+        raise ValueError("--force needs a reason (it is recorded in the baseline)")
     results = load_results(results_path)
-    if results["run"].get("partial") and not allow_incomplete:
-        raise ValueError(f"{results_path}: the run selected part of the library (-k, -m or a shard); "
-                         "run everything, or pass --allow-incomplete to accept it anyway")  # fmt: skip
-    if not results["run"].get("complete", False) and not allow_incomplete:
+    reasons = refusals(results)
+    if reasons and force is None:
         raise ValueError(
-            f"{results_path}: the run is marked incomplete (interrupted, crashed or partial); "
-            "rerun it, or pass --allow-incomplete to accept it anyway"
+            f"{results_path} not accepted as the baseline:\n"
+            + "\n".join(f"  - {r}" for r in reasons)
+            + "\nrun the whole library until every item passes or is a registered expected divergence, "
+            "or accept it anyway with --force REASON"
         )
-    write_results(slim(results), baseline_path)
-    return f"baseline {baseline_path} updated from {results_path}: {count_statuses(results['records'])}"
+    base = slim(results)
+    base["run"].pop("forced", None)  # a forced results file's reason is not this update's
+    if reasons:
+        base["run"]["forced"] = {"reason": force, "refused_for": reasons}
+    write_results(base, baseline_path)
+    note = f" (FORCED: {force}; it would have been refused: {'; '.join(reasons)})" if reasons else ""
+    return f"baseline {baseline_path} updated from {results_path}: {count_statuses(results['records'])}{note}"

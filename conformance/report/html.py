@@ -4,7 +4,10 @@ Everything the page needs is inline (CSS, a small filtering script, SVG
 plots), so it opens from disk or as a CI artifact with no network. Every
 string that comes from a scenario, a record or an error goes through the
 template's autoescaping; this module only prepares plain data (numbers and
-strings) for the template in ``templates/report.html.j2``.
+strings) for the template in ``templates/report.html.j2``. The data first goes
+through ``record.clean`` (UTF-8 safe strings, capped), and records missing
+fields the template reads get them as empty, so any results document that
+loads also renders.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 import jinja2
 
+from ..record import clean
+from ..results import write_text_atomic
 from .baseline import BaselineDiff
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -23,6 +28,10 @@ STATUS_ORDER = ("diverge", "flaky", "xpass", "timeout", "runner-error", "crashed
 SLOWEST = 15
 NEAR_MISSES = 25
 PLOT_W, PLOT_H, PAD = 420.0, 160.0, 30.0
+# what the template reads of a checkpoint and of a difference (filled with None where a record lacks it)
+CHECKPOINT_KEYS = ("label", "field", "shape", "max_abs", "max_rel", "rtol", "atol", "margin", "mismatched", "size",
+                   "truncated")  # fmt: skip
+DIFFERENCE_KEYS = ("label", "field", "torch", "engine", "detail")
 
 
 def _environment() -> jinja2.Environment:
@@ -92,10 +101,10 @@ def _polyline(xs: list[float], ys: list[float], x_range: tuple[float, float], y_
 
 def plot(name: str, series: dict[str, list[Any]]) -> dict[str, Any] | None:
     """SVG coordinates for one training series: both curves (log scale when positive and wide), and their difference."""
-    steps = [float(s) for s in series.get("steps", [])]
-    t, e = series.get("torch", []), series.get("engine", [])
+    raw_steps, t, e = series.get("steps", []), series.get("torch", []), series.get("engine", [])
+    steps = _finite(raw_steps)
     both = _finite([*t, *e])
-    if len(steps) < 2 or not both:
+    if len(steps) < 2 or len(steps) != len(raw_steps) or not t or not e or not both:
         return None
     log = min(both) > 0 and max(both) / min(both) > 100
     tf = [math.log10(v) if log and isinstance(v, int | float) and v > 0 else v for v in t]
@@ -115,20 +124,33 @@ def plot(name: str, series: dict[str, list[Any]]) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
+def _sides(value: Any) -> dict[str, Any] | None:
+    """A per-side object (stdout, stderr) with both sides present."""
+    return {"torch": value.get("torch"), "engine": value.get("engine")} if isinstance(value, dict) else None
+
+
 def _item(r: dict[str, Any]) -> dict[str, Any]:
     """A record plus what the template derives from it."""
     cps = []
-    for c in r.get("checkpoints", []):
-        bad = set(c.get("bad", []))
-        cps.append({**c, "cells": [(i, tv, ev, i in bad) for i, (tv, ev) in enumerate(zip(c["torch"], c["engine"]))]})
-    plots = [p for name, s in sorted((r.get("curves") or {}).items()) if (p := plot(name, s))]
+    for c in r.get("checkpoints") or []:
+        bad = set(c.get("bad") or [])
+        cells = zip(c.get("torch") or [], c.get("engine") or [])
+        cps.append({**dict.fromkeys(CHECKPOINT_KEYS), **c, "cells": [(i, tv, ev, i in bad) for i, (tv, ev) in
+                                                                     enumerate(cells)]})  # fmt: skip
+    plots = [p for name, s in sorted((r.get("curves") or {}).items()) if isinstance(s, dict) and (p := plot(name, s))]
+    leaks = r.get("leaks") or {}
     return {
         **r, "tags": list(r.get("tags") or []), "duration_total": _duration(r), "checkpoints_view": cps,
         "plots": plots, "errors_view": [(k, v) for k, v in sorted((r.get("errors") or {}).items()) if v],
+        "differences": [{**dict.fromkeys(DIFFERENCE_KEYS), **d} for d in r.get("differences") or []],
+        "worst": {**dict.fromkeys(DIFFERENCE_KEYS), **r["worst"]} if r.get("worst") else None,
+        "stdout": _sides(r.get("stdout")), "stderr": _sides(r.get("stderr")), "cut": r.get("cut") or {},
+        "leaks_view": [(side, text) for side, texts in sorted(leaks.items()) for text in texts],
     }  # fmt: skip
 
 
 def context(results: dict[str, Any], baseline: BaselineDiff | None = None, baseline_note: str = "") -> dict[str, Any]:
+    results = clean(results)
     records = [_item(r) for r in results.get("records", [])]
     run = results.get("run", {})
     counts = sorted(results.get("counts", {}).items(), key=lambda kv: _status_key(kv[0]))
@@ -148,6 +170,7 @@ def context(results: dict[str, Any], baseline: BaselineDiff | None = None, basel
         "divergences": sorted(failing, key=lambda r: (_status_key(r["status"]), r["id"])),
         "near_misses": sorted(passes, key=lambda r: r["margin"], reverse=True)[:NEAR_MISSES],
         "records": records,
+        "leaky": [r for r in records if r["leaks_view"]],
         "baseline": baseline,
         "baseline_note": baseline_note,
     }
@@ -160,7 +183,4 @@ def render(results: dict[str, Any], baseline: BaselineDiff | None = None, baseli
 def write_html(
     results: dict[str, Any], path: Path, baseline: BaselineDiff | None = None, baseline_note: str = ""
 ) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(results, baseline, baseline_note), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, render(results, baseline, baseline_note))

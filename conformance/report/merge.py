@@ -41,6 +41,8 @@ def merge(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str, Any]:
 def combine(documents: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], list[str]]:
     """One document from several shards' results: records united, counts recomputed.
 
+    The result is narrowed (``partial``, ``narrowed_by``) by whatever narrowed a shard, except the shard split
+    itself once every shard of it is there: shards 1/3, 2/3 and 3/3 together are the whole library.
     Returns the document and warnings (an item present in two shards: the later file's record is kept).
     """
     by_id: dict[str, dict[str, Any]] = {}
@@ -65,7 +67,29 @@ def combine(documents: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any]
         unreadable_lines=sum(int(r.get("unreadable_lines", 0) or 0) for r in runs),
         interrupted=any(r.get("interrupted") for r in runs),
     )  # fmt: skip
+    narrowed = _narrowed_by(runs)
+    first.update(partial=bool(narrowed), narrowed_by=narrowed)
     revisions = {r.get("engine_revision") for r in runs}
     if len(revisions) > 1:
         warnings.append(f"the shards ran different engine revisions: {sorted(map(str, revisions))}")
     return _document(list(by_id.values()), first), warnings
+
+
+def _narrowed_by(runs: list[dict[str, Any]]) -> list[str]:
+    """What narrowed the united runs: each run's ``narrowed_by`` (or, for a file without it, its shard and its
+    ``partial`` flag), less the shard entries of a split whose shards are all present."""
+    entries: list[str] = []
+    for run in runs:
+        own = [str(n) for n in run.get("narrowed_by") or []]
+        if not own and run.get("shard"):
+            own = [f"shard {run['shard']}"]
+        if not own and run.get("partial"):
+            own = ["part of the library (run.partial)"]
+        entries += [n for n in own if n not in entries]
+    shards = {n for n in entries if n.startswith("shard ")}
+    whole = {n for n in shards if _all_shards(shards, n.partition("/")[2])}
+    return [n for n in entries if n not in whole]
+
+
+def _all_shards(entries: set[str], total: str) -> bool:
+    return total.isdigit() and all(f"shard {i}/{total}" in entries for i in range(1, int(total) + 1))

@@ -371,9 +371,11 @@ def test_diff_categories_and_exit_status(tmp_path: Path, capsys: pytest.CaptureF
 def test_baseline_update_command_and_refusal_of_incomplete_runs(serial_run: tuple, tmp_path: Path) -> None:
     cwd, _ = serial_run
     baseline = tmp_path / "baseline.json"
-    assert cli.main(["baseline", "update", "--results", str(cwd / "reports" / "results.json"),
-                     "--baseline", str(baseline)]) == 0  # fmt: skip
+    update = ["baseline", "update", "--results", str(cwd / "reports" / "results.json"), "--baseline", str(baseline)]
+    assert cli.main(update) == 2 and not baseline.exists()  # module_name diverges: not a state to accept
+    assert cli.main([*update, "--force", "module_name is the planted divergence"]) == 0
     base = load_results(baseline)
+    assert base["run"]["forced"]["reason"] == "module_name is the planted divergence"
     assert {r["id"]: r["status"] for r in base["records"]} == {r["id"]: r["status"] for r in _results(cwd)["records"]}
     d = diff_results(base, _results(cwd))
     assert not (d.new or d.fixed or d.grew or d.missing)
