@@ -24,6 +24,32 @@ def _subscript(label: str) -> int:
     return _LETTERS.index(label)
 
 
+# torch's messages for an operand dim that does not broadcast with the size seen before in its place
+# ("{op}has" without a space is torch's wording)
+_ELLIPSIS_MISMATCH = (
+    "einsum(): dimension {dim} covered by ellipsis in operand {op}has size {size} which does not broadcast with "
+    "previously seen ellipsis with size {seen} for the respective dimension"
+)
+_LABEL_MISMATCH = (
+    "einsum(): subscript {label} has size {size} for operand {op} which does not broadcast with previously seen "
+    "size {seen}"
+)
+
+
+def _seen_size(seen: list[int], key: int, size: int, mismatch: str, **where: Any) -> bool:
+    """Whether an operand dim of ``size`` (an ellipsis dim or a label's) takes part in the contraction.
+
+    Size 1 broadcasts and does not; any other size must match ``seen[key]``, the size seen before in that place
+    (1: none yet), and is recorded there. ``mismatch`` is the error, formatted with ``where``, ``size`` and ``seen``.
+    """
+    if size == 1:
+        return False
+    if seen[key] not in (1, size):
+        raise RuntimeError(mismatch.format(size=size, seen=seen[key], **where))
+    seen[key] = size
+    return True
+
+
 def _parse_operands(lhs: str, num_ops: int) -> list[list[int]]:
     labels: list[list[int]] = [[] for _ in range(num_ops)]
     current, seen_ellipsis, i = 0, False, 0
@@ -207,27 +233,12 @@ def einsum(equation: str, *operands: Any) -> Tensor:
             if s == _ELLIPSIS:
                 ndim = ops_in[i].ndim - (len(labels) - 1)
                 for j in range(ell_num_dim - ndim, ell_num_dim):
-                    size = op._data.shape[dim]
-                    if size != 1:
-                        if ell_sizes[j] not in (1, size):
-                            raise RuntimeError(
-                                f"einsum(): dimension {dim} covered by ellipsis in operand {i}has size {size} which "
-                                f"does not broadcast with previously seen ellipsis with size {ell_sizes[j]} for the "
-                                "respective dimension"
-                            )
-                        ell_sizes[j] = size
+                    if _seen_size(ell_sizes, j, op._data.shape[dim], _ELLIPSIS_MISMATCH, dim=dim, op=i):
                         dim_counts[ell_index + j] += 1
                     permutation[ell_index + j] = dim
                     dim += 1
             elif permutation[perm_index_of[s]] == -1:
-                size = op._data.shape[dim]
-                if size != 1:
-                    if label_size[s] not in (1, size):
-                        raise RuntimeError(
-                            f"einsum(): subscript {_LETTERS[s]} has size {size} for operand {i} which does not "
-                            f"broadcast with previously seen size {label_size[s]}"
-                        )
-                    label_size[s] = size
+                if _seen_size(label_size, s, op._data.shape[dim], _LABEL_MISMATCH, label=_LETTERS[s], op=i):
                     dim_counts[perm_index_of[s]] += 1
                 permutation[perm_index_of[s]] = dim
                 dim += 1

@@ -136,16 +136,8 @@ def _apply_basic(self: Tensor, index: Any) -> tuple[Tensor, dict[int, Any], bool
             adv[dim] = self._xp.asarray([0] if bool(e) else [], dtype=np.int64)
             dim += 1
         elif isinstance(e, Tensor | list | tuple | np.ndarray):
-            arr = _index_array(e, self._xp)
-            if arr.dtype.kind == "b":
-                _check_mask(arr, result, dim)
-                for k, col in enumerate(self._xp.nonzero(arr)):
-                    adv[dim + k] = col.astype(np.int64)
-                dim += arr.ndim
-            else:
-                # torch names the position among the advanced indices, not the tensor dim
-                adv[dim] = _check_bounds(arr, result._data.shape[dim], len(adv), check=result._data.size != 0)
-                dim += 1
+            # torch names the position among the advanced indices, not the tensor dim
+            dim = _tensor_index(adv, _index_array(e, self._xp), result, dim, len(adv), check=result._data.size != 0)
         elif isinstance(e, float):
             raise IndexError(_BAD_INDEX.format("float"))
         else:
@@ -168,6 +160,21 @@ def _check_mask(mask: Any, result: Tensor, dim: int) -> None:
                 f"The shape of the mask [{', '.join(map(str, mask.shape))}] at index {k} does not match the shape "
                 f"of the indexed tensor [{', '.join(map(str, shape))}] at index {dim + k}"
             )
+
+
+def _tensor_index(adv: dict[int, Any], arr: Any, indexed: Tensor, dim: int, position: int, check: bool = True) -> int:
+    """Enter the index array ``arr`` on ``indexed``'s dim ``dim`` into ``adv``; returns the next dim to index.
+
+    A bool mask covers as many dims as it has, each indexed by its nonzero positions; an integer index
+    covers one dim and is bounds-checked (``position`` and ``check`` as ``_check_bounds`` takes them).
+    """
+    if arr.dtype.kind == "b":
+        _check_mask(arr, indexed, dim)
+        for k, col in enumerate(indexed._xp.nonzero(arr)):
+            adv[dim + k] = col.astype(np.int64)
+        return dim + arr.ndim
+    adv[dim] = _check_bounds(arr, indexed._data.shape[dim], position, check=check)
+    return dim + 1
 
 
 def _key(adv: dict[int, Any]) -> tuple:
@@ -204,9 +211,14 @@ class IndexPutBackward0(Node):
 
 def _index(input: Tensor, key: tuple) -> Tensor:
     """``input[key]`` for a normalised advanced key (slices and int64 arrays): a copy."""
-    out = Tensor._make(input._data[key])
+    return _indexed_copy(input, key, input._data[key], IndexBackward0)
+
+
+def _indexed_copy(input: Tensor, key: tuple, arr: Any, node_cls: type[IndexBackward0]) -> Tensor:
+    """``arr``, the elements of ``input`` at ``key``, as a tensor; its node (``node_cls``) puts the grad back there."""
+    out = Tensor._make(arr)
     if grad_recording(input):
-        node = IndexBackward0()
+        node = node_cls()
         node.key, node.self_sizes = key, input._data.shape
         record(node, out, input)
     return out
@@ -259,15 +271,7 @@ def _put_key(input: Tensor, indices: Any) -> tuple:
         if t is None:
             dim += 1
             continue
-        arr = _index_array(t, input._xp)
-        if arr.dtype.kind == "b":
-            _check_mask(arr, input, dim)
-            for k, col in enumerate(input._xp.nonzero(arr)):
-                adv[dim + k] = col.astype(np.int64)
-            dim += arr.ndim
-        else:
-            adv[dim] = _check_bounds(arr, input._data.shape[dim], dim)
-            dim += 1
+        dim = _tensor_index(adv, _index_array(t, input._xp), input, dim, dim)
     if dim > input.ndim:
         raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got {dim})")
     return _key(adv) if adv else ()
@@ -352,12 +356,11 @@ def _check_expand(value: Tensor, shape: tuple[int, ...]) -> None:
 
 
 # --------------------------------------------------------------------------- index_select / gather / scatter
-class IndexSelectBackward0(Node):
-    # index_select: self: index_select_backward_symint(grad, self.sym_sizes(), dim, index)
-    #   = zeros.index_add_(dim, index, grad)
-    def apply(self, grad: Tensor) -> tuple:
-        zeros = Tensor._make(grad._xp.zeros(self.self_sizes, dtype=grad._data.dtype))
-        return (_index_put(zeros, self.key, grad, accumulate=True),)
+class IndexSelectBackward0(IndexBackward0):
+    """index_select: self: index_select_backward_symint(grad, self.sym_sizes(), dim, index).
+
+    That is zeros.index_add_(dim, index, grad): on index_select's full key, IndexBackward0's accumulating index_put.
+    """
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -372,12 +375,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if arr.size and (arr.min() < 0 or arr.max() >= size):
         raise IndexError("index out of range in self")
     key = (*(slice(None),) * d, arr)
-    out = Tensor._make(input._data[key] if input.ndim else input._data[arr].reshape(()))
-    if grad_recording(input):
-        node = IndexSelectBackward0()
-        node.key, node.self_sizes = key, input._data.shape
-        record(node, out, input)
-    return out
+    return _indexed_copy(
+        input, key, input._data[key] if input.ndim else input._data[arr].reshape(()), IndexSelectBackward0
+    )
 
 
 def _gather_key(input: Tensor, d: int, index: Tensor, what: str) -> tuple:
