@@ -51,7 +51,7 @@ from .executor import Executor, ExecutorError
 from .generated import CHECKS as GENERATED_CHECKS
 from .item_job import job_for, outcome_to_result
 from .loader import EXPECTED_FILE, ExpectedDivergence, expected_reason, load_expected, load_scenario_file
-from .record import crashed
+from .record import crashed, safe_text
 from .report.baseline import BaselineDiff, diff_results, update_baseline
 from .report.html import write_html
 from .report.merge import iso_time, merge, write_results
@@ -323,10 +323,11 @@ class ScenarioFile(pytest.File):
 def _report(result: Any) -> None:
     """Write an item's record for the merge, then fail the test the way its status says."""
     store_record(result.record.to_json())
+    message = safe_text(result.message)  # the terminal and JUnit XML get the record's escaped text too
     if result.status in ("diverge", "xfail", "flaky"):
-        raise ScenarioDivergenceError(result.message)
-    if result.status in ("timeout", "runner-error"):
-        raise ScenarioRunError(result.message)
+        raise ScenarioDivergenceError(message)
+    if result.status in ("timeout", "runner-error", "crashed"):
+        raise ScenarioRunError(message)
 
 
 def _marked(item: pytest.Item, tags: tuple[str, ...], reason: str | None) -> pytest.Item:
