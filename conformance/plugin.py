@@ -35,6 +35,7 @@ import contextlib
 import os
 import shutil
 import signal
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -70,6 +71,7 @@ from .runner import ItemResult, mark_flaky, run_item
 from .scenario import KNOWN_TAGS, Scenario, ScenarioError
 from .script_scenario import DTYPE, PAIR, SCRIPT_TAG, ScriptScenario, load_script, run_script_item
 
+ENGINE_CHECKOUT = Path(__file__).resolve().parent.parent  # whose engine revision the report names
 DEADLINE_SKIP = "conformance: the run's deadline (--conformance-deadline) has passed"
 
 
@@ -98,6 +100,10 @@ class _State:
     deadline: float | None = None  # time.time() after which no item starts
     moved_aside: list[Path] = field(default_factory=list)  # the previous report, moved to reports/previous/
     executor: Executor | None = None  # this process's item process (started by the first scenario item)
+    # The run's metadata imports torch (seconds): gathered in the background while the run starts, so an
+    # interrupted run's report is not held up by it.
+    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata_thread: threading.Thread | None = None
 
 
 _STATE = pytest.StashKey[_State]()
@@ -187,11 +193,17 @@ def pytest_configure(config: pytest.Config) -> None:
         (_run_dir(state) / f"{worker}.pid").write_text(str(os.getpid()), encoding="utf-8")
     elif not config.option.collectonly:
         signals.install()  # SIGTERM ends the run like Ctrl-C: with a partial report
+        state.metadata_thread = threading.Thread(target=_gather_metadata, args=(state,), daemon=True)
+        state.metadata_thread.start()
     if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
         config.pluginmanager.register(_XdistHooks(state), "conformance-xdist")
     for tag in sorted(KNOWN_TAGS):
         config.addinivalue_line("markers", f"{tag}: conformance scenarios tagged {tag!r}")
     config.addinivalue_line("markers", f"{SCRIPT_TAG}: whole-script scenarios (scenarios/scripts/*.py)")
+
+
+def _gather_metadata(state: _State) -> None:
+    state.metadata = run_metadata(root=ENGINE_CHECKOUT)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -511,6 +523,7 @@ _failed_ids: set[str] = set()
 _deadline_skips: set[str] = set()  # items not started because the run's deadline had passed
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which waits up to 10 s for each worker to shut down
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if _is_worker(config) or config.option.collectonly:
@@ -619,7 +632,10 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
     shard = f"{state.shard[0]}/{state.shard[1]}" if state.shard else None
     meta = {"run_id": state.run_id, "start": state.started, "end": end, "started": iso_time(state.started),
             "ended": iso_time(end), "shard": shard}  # fmt: skip
-    results = merge(_run_dir(state), run_metadata(meta, root=Path(__file__).resolve().parent.parent))  # engine checkout
+    if state.metadata_thread is not None:
+        state.metadata_thread.join(timeout=60)
+    base = state.metadata or run_metadata(root=ENGINE_CHECKOUT)
+    results = merge(_run_dir(state), {**base, **meta})
     known = {r["id"] for r in results["records"]}
     lost = 0
     for nodeid in sorted(_failed_ids):
