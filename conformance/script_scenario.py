@@ -532,15 +532,15 @@ def run_script_item(
     start = time.perf_counter()
     torch_run = run_script(script.path, "torch", limit)
     engine_run = None
-    if not torch_run.problem() and not torch_run.printed_nothing:
+    if not torch_run.problem():
         engine_run = run_script(script.path, "engine", limit, engine_preload)
     elapsed = time.perf_counter() - start
     failed = torch_run if engine_run is None else engine_run if engine_run.problem() else None
     verdict, lines = None, []
-    if failed is not None and not failed.problem():  # torch ran, printed nothing and raised nothing
+    if failed is None and _checks_nothing(torch_run, engine_run):  # type: ignore[arg-type]
         status = "runner-error"
-        message = (f"the script checks nothing: its torch run printed no line and raised no exception, so there "
-                   f"is nothing to compare (print what the script computes){_outputs_note(torch_run, None)}")  # fmt: skip
+        message = ("the script checks nothing: neither run printed a line or raised an exception, and both "
+                   "exited alike, so there is nothing to compare (print what the script computes)")  # fmt: skip
     elif failed is not None:
         status = "timeout" if failed.timed_out else "runner-error"
         problem = failed.problem()
@@ -555,6 +555,10 @@ def run_script_item(
             message += _outputs_note(torch_run, engine_run)
     record = _record(script, status, verdict, lines, torch_run, engine_run, message, expected_divergence, elapsed)
     return ScriptResult(status, verdict, torch_run, engine_run, lines, message, record)
+
+
+def _checks_nothing(torch_run: ScriptRun, engine_run: ScriptRun) -> bool:
+    return torch_run.printed_nothing and engine_run.printed_nothing and torch_run.exit_code == engine_run.exit_code
 
 
 def _tail(text: str) -> str:

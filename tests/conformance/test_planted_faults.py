@@ -188,7 +188,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     write(root / "scenarios", "crash.py", CRASH)
     marker = uuid.uuid4().hex
     env = {**os.environ, "CONFORMANCE_TEST_MARK": marker}
-    proc = nested_pytest(root, "-p", "no:xdist", "-p", "no:randomly", env=env)
+    # Two workers, each file on one of them in file order (leaks and the planted global need that order).
+    proc = nested_pytest(root, "-n", "2", "--dist", "loadfile", env=env)
     results = json.loads((root / "reports" / "results.json").read_text(encoding="utf-8"))
     return {"proc": proc, "root": root, "results": results, "marker": marker,
             "records": {r["scenario"]: r for r in results["records"]}}  # fmt: skip
