@@ -96,6 +96,7 @@ class Executor:
         self._to_child = -1
         self._from_child = -1
         self._log: Path | None = None
+        self._ready = False
 
     @classmethod
     @contextlib.contextmanager
@@ -111,7 +112,13 @@ class Executor:
     def pid(self) -> int | None:
         return None if self._proc is None else self._proc.pid
 
-    def _start(self) -> None:
+    def spawn(self) -> None:
+        """Start the child without waiting for it: it imports torch and the engine while pytest goes on."""
+        if self._proc is None:
+            self._spawn()
+
+    def _spawn(self) -> None:
+        self._ready = False
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         fd, log = tempfile.mkstemp(prefix="conformance-child-", suffix=".log")
@@ -130,11 +137,14 @@ class Executor:
             for end in (to_child_r, from_child_w, fd):
                 os.close(end)
         self._to_child, self._from_child = to_child_w, from_child_r
+
+    def _await_ready(self) -> None:
         ready = self._wait(STARTUP_S)
         if not (isinstance(ready, tuple) and ready[0] == "ready"):
             text = self._log_text(0)
             self.close()
             raise ExecutorError(f"the item process did not start: {ready!r}\n{text[-4000:]}")
+        self._ready = True
 
     def _wait(self, seconds: float) -> Any:
         """The child's next message; ("eof",) when it died, ("silent",) when it said nothing for ``seconds``."""
@@ -169,7 +179,9 @@ class Executor:
         """
         if self._proc is None or self._proc.poll() is not None:
             self.close()
-            self._start()
+            self._spawn()
+        if not self._ready:
+            self._await_ready()
         offset = self._log_size()
         _send(self._to_child, ("run", job))
         limit = float(job["limit"])
@@ -225,6 +237,7 @@ class Executor:
                     os.close(fd)
         self._to_child = self._from_child = -1
         self._proc = None
+        self._ready = False
         if self._log is not None:
             with contextlib.suppress(OSError):
                 self._log.unlink()

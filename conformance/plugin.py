@@ -263,6 +263,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config  # (xdist's controller collects no items: only processes that run items get here)
+    if not config.option.collectonly and not config.getoption("conformance_in_process"):
+        if any(isinstance(item, ScenarioItem) for item in session.items):
+            state = config.stash[_STATE]
+            state.executor = state.executor or Executor()
+            state.executor.spawn()  # importing torch and the engine overlaps the tests that run before
     if not _is_worker(session.config):
         state = session.config.stash[_STATE]
         state.expected_ids |= {item.nodeid for item in session.items if _scenario_id(item.nodeid)}

@@ -106,13 +106,21 @@ def test_a_narrowed_run_cannot_replace_the_baseline(tmp_path: Path) -> None:
     accepted = baseline.read_text(encoding="utf-8")
     assert len(json.loads(accepted)["records"]) == 4
 
-    for narrowing, reason in ((["scenarios/quick.py"], "paths: scenarios/quick.py"), (["-k", "quick_a"], "-k quick_a"),
-                              (["--deselect", "scenarios/other.py::other_a[float32-cpu-numpy]"], "--deselect")):  # fmt: skip
-        proc = nested_pytest(tmp_path, "-p", "no:xdist", "--update-baseline", *narrowing)
-        assert proc.returncode != 0, proc.stdout[-2000:]
-        assert "baseline NOT updated" in proc.stdout and reason in proc.stdout
-        assert baseline.read_text(encoding="utf-8") == accepted  # untouched
-        assert reason in " ".join(_results(tmp_path)["run"]["narrowed_by"])
+    # One run narrowed three ways: by a path, by -k and by --deselect; the refusal names each.
+    deselect = "scenarios/quick.py::quick_b[float32-cpu-numpy]"
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--update-baseline", "scenarios/quick.py", "-k", "quick",
+                         "--deselect", deselect)  # fmt: skip
+    assert proc.returncode != 0, proc.stdout[-2000:]
+    assert "baseline NOT updated" in proc.stdout
+    narrowed = _results(tmp_path)["run"]["narrowed_by"]
+    for reason in (
+        "paths: scenarios/quick.py",
+        "-k quick",
+        f"--deselect {deselect}",
+        "3 library item(s) not collected",
+    ):
+        assert reason in narrowed and reason in proc.stdout, (reason, narrowed)
+    assert baseline.read_text(encoding="utf-8") == accepted  # untouched
 
     forced = nested_pytest(tmp_path, "-p", "no:xdist", "--update-baseline", "--conformance-force", "only quick",
                            "scenarios/quick.py")  # fmt: skip
@@ -123,9 +131,9 @@ def test_a_narrowed_run_cannot_replace_the_baseline(tmp_path: Path) -> None:
 
 def test_a_report_that_cannot_be_written_fails_the_run_and_the_old_one_is_moved_aside(tmp_path: Path) -> None:
     _library(tmp_path)
-    assert nested_pytest(tmp_path, "-p", "no:xdist").returncode == 0
     reports = tmp_path / "reports"
-    old_html = (reports / "conformance.html").read_text(encoding="utf-8")
+    old_html = "<html>the previous run's report</html>"
+    write(reports, "conformance.html", old_html)
     write(tmp_path, "conftest.py", """\
         import conformance.plugin
 
