@@ -25,7 +25,7 @@ KNOWN_TAGS: frozenset[str] = frozenset(
         "requires_grad", "seed", "seeds", "accumulation", "freezing", "training", "errors", "no_grad",
         "detach", "retain_grad", "hooks", "autograd_grad", "double_backward", "inplace", "broadcasting",
         "dtype_promotion", "optim", "nn", "views", "reductions", "indexing", "printing", "pointwise",
-        "linalg", "warnings", "function", "grad_mode", "devices",
+        "linalg", "warnings", "function", "grad_mode", "devices", "autograd_api",
     }
 )  # fmt: skip
 KNOWN_DTYPES: tuple[str, ...] = ("float16", "bfloat16", "float32", "float64")
