@@ -63,29 +63,6 @@ def unobservable_object(torch, check):
     check("thing", Thing())
 
 
-@scenario(tags=["optim"])
-def optimizer_state_observed(torch, check):
-    w = torch.tensor([1.0, -2.0], requires_grad=True)
-    opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
-    (w * w).sum().backward()
-    opt.step()
-    check("opt", opt)
-
-
-@scenario(tags=["errors"])
-def generator_observed(torch, check):
-    items = check("squares", (torch.tensor(float(i)) ** 2 for i in range(3)))
-    check("count", len(items))
-
-
-@scenario(tags=["errors"])
-def duplicate_labels_numbered(torch, check):
-    x = torch.ones(2)
-    for i in range(3):
-        x = x * 2
-        check("x", x)
-
-
 @scenario(tags=["errors"])
 def raises_keyboard_interrupt(torch, check):
     check("before", torch.ones(1))
@@ -230,12 +207,6 @@ def test_an_unobservable_value_is_rejected_with_the_observable_kinds(planted: di
     r = _record(planted, name)
     assert r["status"] == "runner-error"
     assert f"{what} is not observable" in r["message"] and "optimizer (its state_dict())" in r["message"]
-
-
-def test_an_optimizer_a_generator_and_repeated_labels_agree_with_torch(planted: dict[str, Any]) -> None:
-    for name in ("optimizer_state_observed", "generator_observed", "duplicate_labels_numbered"):
-        r = _record(planted, name)
-        assert r["status"] == "pass", r["message"]
 
 
 @pytest.mark.parametrize(("name", "error"), [("raises_keyboard_interrupt", "KeyboardInterrupt: raised by the scenario"),
