@@ -172,3 +172,8 @@ def grad(
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+# torch.autograd.functional (vjp, jvp, jacobian, hessian, hvp, vhp) is built on ``grad`` above, so it is
+# imported last, as torch's package does with its submodule
+from . import functional as functional  # noqa: E402
