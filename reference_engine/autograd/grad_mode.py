@@ -28,6 +28,28 @@ _state = _GradState()
 _on_inference_change: Callable[[bool], None] | None = None
 
 
+INFERENCE_INPLACE_MSG = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
+    "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+
+
+class InferenceVersion(list):
+    """The version counter of an inference tensor (and of its views, which share it).
+
+    torch's inference tensors have no version counter: bumping it, which every in-place write does after
+    writing (``t._vc[0] += 1``), raises outside inference mode. The data is changed by then, as in torch.
+    Normal tensors keep a plain list, so their writes pay nothing for this.
+    """
+
+    __slots__ = ()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if not _state.inference:
+            raise RuntimeError(INFERENCE_INPLACE_MSG)
+        list.__setitem__(self, index, value)
+
+
 def is_grad_enabled() -> bool:
     return _state.enabled
 
