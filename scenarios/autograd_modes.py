@@ -120,7 +120,9 @@ def inference_mode_makes_inference_tensors(torch, check):
             c = torch.ones(3)
     check("a", a)
     check("is_inference", (a.is_inference(), b.is_inference(), v.is_inference(), c.is_inference(), x.is_inference()))
-    check("derived", (a[1:].is_inference(), a.detach().is_inference(), a.clone().is_inference(), (a + 1).is_inference()))
+    check(
+        "derived", (a[1:].is_inference(), a.detach().is_inference(), a.clone().is_inference(), (a + 1).is_inference())
+    )
     with torch.no_grad():
         with torch.inference_mode(False):
             check("inference_mode(False) in no_grad", torch.is_grad_enabled())
