@@ -76,6 +76,8 @@ from ._dtype import int32 as int  # noqa: A004 - torch.int
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
 from .nn.functional import conv2d, max_pool2d
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
 from .ops.inplace import _can_cast
@@ -98,6 +100,7 @@ __all__ += ops.__all__
 __all__ += ["distributions", "finfo", "iinfo", "linalg", "nn", "optim", "random", "special", "utils", *random.__all__]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
 __all__ += ["load", "save", "serialization"]
+__all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
 
 def relu_(input: Tensor) -> Tensor:

@@ -33,6 +33,7 @@ import numpy as np
 
 from . import _creation, ops, random
 from .autograd import backward, grad_mode
+from .autograd.graph import Node
 from .ops import blas, comparison, indexing, pointwise, shape
 from .ops._util import check_broadcast
 from .ops.inplace import copy_, fill_, inplace_method, zero_
@@ -218,3 +219,59 @@ Tensor.__itruediv__ = _iop("div_")
 Tensor.__ipow__ = _iop("pow_")
 Tensor.__ifloordiv__ = _iop("floor_divide_")
 Tensor.__imod__ = _iop("remainder_")
+
+
+# --------------------------------------------------------------------------- inference tensors
+# A tensor made while inference mode is on is an inference tensor: its version counter is a
+# ``grad_mode.InferenceVersion``, which refuses in-place writes outside the mode. Views share their base's
+# counter, so a view of an inference tensor is one and a view of a normal tensor taken in inference mode is
+# not, as in torch. Instead of a test in every ``Tensor._make`` (the hot path of every op), ``_make`` is
+# swapped for a marking one while the mode is on (grad_mode calls ``_inference_changed`` on each change).
+# The mode's flag is per thread, the swap is not: another thread's tensors made meanwhile are marked too.
+INFERENCE_SAVE_MSG = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it "
+    "in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+)
+INFERENCE_REQUIRES_GRAD_MSG = "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
+
+_InferenceVersion = grad_mode.InferenceVersion
+_plain_make = Tensor.__dict__["_make"].__func__
+_plain_save = Node.save
+_plain_set_requires_grad = Tensor._set_requires_grad
+
+
+def _is_inference(self: Tensor) -> bool:
+    return type(self._vc) is _InferenceVersion
+
+
+def _inference_make(cls: type, data: Any, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
+    t = _plain_make(cls, data, grad_fn, output_nr)
+    t._vc = _InferenceVersion(t._vc)
+    return t
+
+
+def _checked_save(self: Node, name: str, tensor: Tensor, is_output: bool = False) -> None:
+    # SavedVariable's check: recording is off in inference mode, so a save here is outside it
+    if type(tensor._vc) is _InferenceVersion:
+        raise RuntimeError(INFERENCE_SAVE_MSG)
+    _plain_save(self, name, tensor, is_output)
+
+
+def _checked_set_requires_grad(self: Tensor, value: bool, setter: bool) -> None:
+    if value is True and not grad_mode._state.inference and type(self._vc) is _InferenceVersion:
+        raise RuntimeError(INFERENCE_REQUIRES_GRAD_MSG)
+    _plain_set_requires_grad(self, value, setter)
+
+
+def _inference_changed(on: bool) -> None:
+    Tensor._make = classmethod(_inference_make if on else _plain_make)  # type: ignore[assignment]
+    if on and Node.save is _plain_save:
+        # inference tensors may now exist (and outlive the mode): from here on, saves and
+        # requires_grad_ check for them; code that never enters inference mode never pays
+        Node.save = _checked_save  # type: ignore[method-assign]
+        Tensor._set_requires_grad = _checked_set_requires_grad  # type: ignore[method-assign]
+
+
+Tensor.is_inference = _is_inference
+grad_mode._on_inference_change = _inference_changed

@@ -19,7 +19,7 @@ from .._creation import zeros
 from .._device import CPU
 from .._dtype import _FROM_NUMPY
 from ..tensor import Tensor
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad, Node
 
 
@@ -197,6 +197,9 @@ def run_backward(
     prev_mode = grad_mode.is_grad_enabled()
     grad_mode._set_enabled(create_graph)
     heappop, heappush = heapq.heappop, heapq.heappush
+    # read once per call: with anomaly mode off the loop pays one local test per executed node
+    nan_check = anomaly_mode._flags.enabled and anomaly_mode._flags.check_nan
+    node = None  # the node being evaluated, named by anomaly mode's warning if it fails
     try:
         while ready:
             node = heappop(ready)[2]
@@ -232,6 +235,8 @@ def run_backward(
                             outs = res
                 if not keep_graph:
                     node._release()
+                if nan_check:
+                    anomaly_mode.check_nan(node, outs)
             n_outs = len(outs)
             for i, (nf, nr) in enumerate(node.next_functions):
                 if nf is None:
@@ -260,6 +265,11 @@ def run_backward(
                 if left == 0:
                     heappush(ready, (-nf._sequence_nr, tie, nf))
                     tie += 1
+    except Exception:
+        # as torch's GraphTask::set_exception: in anomaly mode, say which node failed and where it was made
+        if node is not None and anomaly_mode._flags.enabled:
+            anomaly_mode.warn_failed_node(node)
+        raise
     finally:
         grad_mode._set_enabled(prev_mode)
     return captured

@@ -16,14 +16,53 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradState(threading.local):
-    enabled = True  # class attribute: the default every new thread sees
+    enabled = True  # class attributes: the defaults every new thread sees
+    inference = False
 
 
 _state = _GradState()
 
+# Called with the new inference flag whenever it changes. The package face (``_tensor_surface``, which may
+# change ``Tensor``) installs it: it marks tensors made while the flag is on as inference tensors, so
+# tensor creation costs nothing extra outside inference mode. None until then (and in a bare import).
+_on_inference_change: Callable[[bool], None] | None = None
+
+
+INFERENCE_INPLACE_MSG = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
+    "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+
+
+class InferenceVersion(list):
+    """The version counter of an inference tensor (and of its views, which share it).
+
+    torch's inference tensors have no version counter: bumping it, which every in-place write does after
+    writing (``t._vc[0] += 1``), raises outside inference mode. The data is changed by then, as in torch.
+    Normal tensors keep a plain list, so their writes pay nothing for this.
+    """
+
+    __slots__ = ()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if not _state.inference:
+            raise RuntimeError(INFERENCE_INPLACE_MSG)
+        list.__setitem__(self, index, value)
+
 
 def is_grad_enabled() -> bool:
     return _state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode(True)`` block is active in this thread."""
+    return _state.inference
+
+
+def _set_inference(mode: bool) -> None:
+    _state.inference = mode
+    if _on_inference_change is not None:
+        _on_inference_change(mode)
 
 
 def _set_enabled(mode: bool) -> None:
@@ -103,19 +142,37 @@ class enable_grad(_GradModeContext):  # noqa: N801
 
 
 class inference_mode(_GradModeContext):  # noqa: N801
-    """Like ``no_grad`` here: the engine has no separate inference tensors."""
+    """Inference mode: grad off, and tensors made inside are inference tensors (``Tensor.is_inference()``).
+
+    As torch's InferenceMode guard, ``inference_mode(False)`` switches grad mode on (even inside
+    ``no_grad``) and inference mode off; leaving the block restores both.
+    """
 
     def __new__(cls, mode: Any = True) -> Any:
         if callable(mode):
-            return cls()(mode)
+            return cls()(mode)  # bare decorator: @torch.inference_mode
         return object.__new__(cls)
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
-        self._mode = not mode
+        self.mode = bool(mode)
+        self._mode = not self.mode
+        self._prev_inference: list[bool] = []
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._prev_inference.append(_state.inference)
+        if _state.inference is not self.mode:
+            _set_inference(self.mode)
+
+    def __exit__(self, *exc: object) -> None:
+        prev = self._prev_inference.pop()
+        if _state.inference is not prev:
+            _set_inference(prev)
+        super().__exit__(*exc)
 
     def clone(self) -> inference_mode:
-        return self.__class__(not self._mode)
+        return self.__class__(self.mode)
 
 
 class set_grad_enabled(_GradModeContext):  # noqa: N801
