@@ -172,3 +172,11 @@ def grad(
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+# Last, because gradcheck calls ``grad`` above. As in torch, the function ``gradcheck`` replaces the
+# submodule of the same name as this package's attribute; the module (and GradcheckError) stays importable
+# as ``reference_engine.autograd.gradcheck`` through sys.modules.
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+
+__all__ += ["gradcheck", "gradgradcheck"]
