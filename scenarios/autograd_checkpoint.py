@@ -160,7 +160,9 @@ def gradcheck_float32_warns(torch, check):
     # a linear function: float32 rounding is the same in both, so the verdict is too
     x = check.data((3,), seed=11, dtype=torch.float32, requires_grad=True)
     check("float32", torch.autograd.gradcheck(lambda t: t * 4 + 1, (x,), raise_exception=False))
-    check.error("float32 zero tolerance", lambda: torch.autograd.gradcheck(lambda t: t * 3, (x,), eps=1e-2, atol=0, rtol=0))
+    check.error(
+        "float32 zero tolerance", lambda: torch.autograd.gradcheck(lambda t: t * 3, (x,), eps=1e-2, atol=0, rtol=0)
+    )
     calls = []
 
     def counted(t):
