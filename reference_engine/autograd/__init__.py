@@ -176,6 +176,11 @@ def grad(
     return tuple(result)
 
 
-# torch.autograd.functional (vjp, jvp, jacobian, hessian, hvp, vhp) is built on ``grad`` above, so it is
-# imported last, as torch's package does with its submodule
+# torch.autograd.functional (vjp, jvp, jacobian, hessian, hvp, vhp) and gradcheck are built on ``grad`` above,
+# so they are imported last, as torch's package does with its submodules. As in torch, the function
+# ``gradcheck`` replaces the submodule of the same name as this package's attribute; the module (and
+# GradcheckError) stays importable as ``reference_engine.autograd.gradcheck`` through sys.modules.
 from . import functional as functional  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+
+__all__ += ["gradcheck", "gradgradcheck"]

@@ -1,5 +1,5 @@
-"""``utils``: mirrors ``torch.utils``; only ``utils.data`` (datasets, samplers, DataLoader) exists."""
+"""``utils``: mirrors ``torch.utils``: ``utils.data`` (datasets, samplers, DataLoader) and ``utils.checkpoint``."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
