@@ -78,10 +78,13 @@ def _autograd_grad(
     outputs: list[Tensor],
     inputs: list[Tensor],
     grad_outputs: list[Any] | None = None,
-    retain_graph: bool = False,
+    retain_graph: bool = True,
     create_graph: bool = True,
 ) -> tuple[Tensor, ...]:
-    """functorch's ``_autograd_grad``: outputs without grad are dropped, missing grads are zeros."""
+    """functorch's ``_autograd_grad``: outputs without grad are dropped, missing grads are zeros.
+
+    The graph is retained (functorch frees it): on the one tape, an enclosing transform differentiates
+    through this level's forward nodes too (d/dx of ``x * sin(x)``'s gradient needs ``sin(x)``'s node)."""
     if grad_outputs is None:
         pairs = [(o, None) for o in outputs if o.requires_grad]
     else:
@@ -312,11 +315,13 @@ def _forward_product(level: _Level, outs: list[Tensor], leaves: list[Tensor], ta
     if not diff:
         return result
     us = [level.leaf(zeros_like(outs[i])) for i in diff]
-    vj = autograd.grad([outs[i] for i in diff], leaves, us, create_graph=True, allow_unused=True)
+    vj = autograd.grad([outs[i] for i in diff], leaves, us, retain_graph=True, create_graph=True, allow_unused=True)
     pairs = [(g, t) for g, t in zip(vj, tangents) if g is not None and g.requires_grad]
     if not pairs:
         return result
-    jv = autograd.grad([g for g, _ in pairs], us, [t for _, t in pairs], create_graph=True, allow_unused=True)
+    jv = autograd.grad(
+        [g for g, _ in pairs], us, [t for _, t in pairs], retain_graph=True, create_graph=True, allow_unused=True
+    )
     for i, j in zip(diff, jv):
         result[i] = j
     return result
