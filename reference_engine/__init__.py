@@ -139,5 +139,10 @@ from ._functional_aliases import __all__ as _aliases_all  # noqa: E402
 
 __all__ += _aliases_all
 
+# torch.func: its transforms are written against ops, nn modules and the random generators above.
+from . import func  # noqa: E402
+
+__all__ += ["func"]
+
 # Last: torch.distributions is written against the finished top-level namespace (torch.Tensor, torch.normal ...).
 from . import distributions  # noqa: E402
