@@ -223,7 +223,7 @@ def func_stack_module_state(torch, check):
     out = torch.func.vmap(lambda p, b, x: torch.func.functional_call(models[0], (p, b), (x,)), in_dims=(0, 0, None))(
         params, buffers, x
     )
-    # detached: vmap is a loop on the engine, so the output's grad_fn is StackBackward0, not torch's last op
+    # values only: the output's grad_fn is compared in vmap_output_records_the_last_op (a registered divergence)
     check("ensemble output", out.detach())
     out.sum().backward()
     check("grad into the stacked leaves", params["weight"].grad)
@@ -236,3 +236,11 @@ def func_stack_module_state(torch, check):
     check.error("mixed modes", lambda: torch.func.stack_module_state([models[0], torch.nn.Linear(3, 2).eval()]))
     frozen = torch.nn.Linear(3, 2).requires_grad_(False)
     check.error("mixed requires_grad", lambda: torch.func.stack_module_state([models[0], frozen]))
+
+
+@scenario(tags=TAGS, dtypes=DTYPES)
+def vmap_output_records_the_last_op(torch, check):
+    w = check.data((3,), requires_grad=True)
+    xs = check.data((4, 3))
+    out = torch.func.vmap(lambda x: (x * w).sum() + 1.0)(xs)
+    check("vmap output", out)  # torch: AddBackward0 (its batched last op)

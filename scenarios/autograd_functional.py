@@ -121,3 +121,10 @@ def functional_vectorize_and_forward_mode(torch, check):
         lambda: af.jacobian(f, (a, b), create_graph=True, vectorize=True, strategy="forward-mode"),
     )
     check.error("bad strategy", lambda: af.jacobian(f, (a, b), strategy="backward"))
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def forward_mode_jacobian_of_inputs_that_require_grad(torch, check):
+    x = check.data((3,), requires_grad=True)
+    jac = torch.autograd.functional.jacobian(lambda x: x.sin() * 2, x, vectorize=True, strategy="forward-mode")
+    check("jacobian", jac)  # torch keeps the forward-mode history of x: grad_fn ReshapeAliasBackward0

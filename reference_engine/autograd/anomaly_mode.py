@@ -21,6 +21,7 @@ import traceback
 import warnings
 from typing import Any
 
+from . import grad_mode
 from .graph import Node
 
 __all__ = [
@@ -35,13 +36,7 @@ ENABLED_WARNING = (
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-class _Flags:
-    # Read by the engine once per backward call (and at an error), never per op.
-    enabled = False
-    check_nan = True
-
-
-_flags = _Flags()
+_flags = grad_mode.anomaly  # read by the engine once per backward call (and at an error), never per op
 _plain_node_init = Node.__init__
 
 

@@ -197,3 +197,13 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
         # as a decorator, the constructor's immediate switch must not leak
         _state.enabled = self._prev[0]
         return super().__call__(func)
+
+
+class _AnomalyFlags:
+    # torch.set_anomaly_enabled's process-wide switches. They live here, below the graph, because the graph's
+    # messages depend on them too; autograd/anomaly_mode.py sets them, the engine reads them once per backward.
+    enabled = False
+    check_nan = True
+
+
+anomaly = _AnomalyFlags()

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .grad_mode import is_grad_enabled
+from .grad_mode import anomaly, is_grad_enabled
 
 if TYPE_CHECKING:
     from ..tensor import Tensor  # annotations only: tensor.py imports this module
@@ -98,9 +98,14 @@ class SavedTensor:
         return (
             "one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"[{t._type_string()} [{dims}]]{where} is at version {t._vc[0]}; expected version {self.version} "
-            "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-            "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+            f"instead. Hint: {ANOMALY_HINT if anomaly.enabled else PLAIN_HINT}"
         )
+
+
+PLAIN_HINT = ("enable anomaly detection to find the operation that failed to compute its gradient, "
+              "with torch.autograd.set_detect_anomaly(True, check_nan=False).")  # fmt: skip
+ANOMALY_HINT = ("the backtrace further above shows the operation that failed to compute its gradient. The variable "
+                "in question was changed in there or anywhere later. Good luck!")  # fmt: skip
 
 
 def _add_hook(hooks: dict, fn: Callable) -> RemovableHandle:
