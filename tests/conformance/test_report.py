@@ -282,7 +282,9 @@ def test_planted_bug_report_and_its_reproducer_print_the_same_numbers(tmp_path: 
 def test_xdist_run_gives_the_same_records_and_counts_as_a_single_process(serial_run: tuple, tmp_path: Path) -> None:
     serial_cwd, _ = serial_run
     write(tmp_path / "scenarios", "tiny.py", TINY)
-    proc = nested_pytest(tmp_path, "-n", "2", f"--junitxml={tmp_path / 'reports' / 'junit.xml'}", "scenarios")
+    proc = nested_pytest(
+        tmp_path, "-n", "2", "--conformance-in-process", f"--junitxml={tmp_path / 'reports' / 'junit.xml'}", "scenarios"
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     parallel, serial = _results(tmp_path), _results(serial_cwd)
     cases = {c.get("name"): [x.tag for x in c] for c in ET.parse(tmp_path / "reports" / "junit.xml").iter("testcase")}
@@ -310,7 +312,7 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
     for i in (1, 2):
         cwd = tmp_path / f"shard{i}"
         write(cwd / "scenarios", "tiny.py", TINY)
-        proc = nested_pytest(cwd, "-p", "no:xdist", f"--conformance-shard={i}/2", "--conformance-baseline",
+        proc = nested_pytest(cwd, "-p", "no:xdist", "--conformance-in-process", f"--conformance-shard={i}/2", "--conformance-baseline",
                        str(tmp_path / "baseline.json"), "scenarios")  # fmt: skip
         assert proc.returncode in (0, 1), proc.stdout + proc.stderr
         outputs += proc.stdout
@@ -336,7 +338,7 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
 
 def test_bad_shard_option_is_a_usage_error(tmp_path: Path) -> None:
     write(tmp_path / "scenarios", "tiny.py", TINY)
-    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-shard=3/2", "scenarios")
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-in-process", "--conformance-shard=3/2", "scenarios")
     assert proc.returncode == 4 and "--conformance-shard: need 1 <= I <= N" in proc.stderr
 
 

@@ -100,7 +100,7 @@ def _library(root: Path) -> None:
 
 def test_a_narrowed_run_cannot_replace_the_baseline(tmp_path: Path) -> None:
     _library(tmp_path)
-    full = nested_pytest(tmp_path, "-p", "no:xdist", "--update-baseline")
+    full = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-in-process", "--update-baseline")
     assert full.returncode == 0, full.stdout[-3000:]
     baseline = tmp_path / "reports" / "baseline.json"
     accepted = baseline.read_text(encoding="utf-8")
@@ -108,7 +108,7 @@ def test_a_narrowed_run_cannot_replace_the_baseline(tmp_path: Path) -> None:
 
     # One run narrowed three ways: by a path, by -k and by --deselect; the refusal names each.
     deselect = "scenarios/quick.py::quick_b[float32-cpu-numpy]"
-    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--update-baseline", "scenarios/quick.py", "-k", "quick",
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-in-process", "--update-baseline", "scenarios/quick.py", "-k", "quick",
                          "--deselect", deselect)  # fmt: skip
     assert proc.returncode != 0, proc.stdout[-2000:]
     assert "baseline NOT updated" in proc.stdout
@@ -122,7 +122,7 @@ def test_a_narrowed_run_cannot_replace_the_baseline(tmp_path: Path) -> None:
         assert reason in narrowed and reason in proc.stdout, (reason, narrowed)
     assert baseline.read_text(encoding="utf-8") == accepted  # untouched
 
-    forced = nested_pytest(tmp_path, "-p", "no:xdist", "--update-baseline", "--conformance-force", "only quick",
+    forced = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-in-process", "--update-baseline", "--conformance-force", "only quick",
                            "scenarios/quick.py")  # fmt: skip
     assert forced.returncode == 0, forced.stdout[-2000:]
     written = json.loads(baseline.read_text(encoding="utf-8"))
@@ -144,7 +144,7 @@ def test_a_report_that_cannot_be_written_fails_the_run_and_the_old_one_is_moved_
 
         conformance.plugin.write_html = _disk_full
         """)  # fmt: skip
-    proc = nested_pytest(tmp_path, "-p", "no:xdist")
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-in-process")
     assert proc.returncode == 3, proc.stdout[-2000:]  # pytest's "internal error"
     assert "writing the report failed" in proc.stdout and "No space left on device (planted)" in proc.stdout
     assert not (reports / "conformance.html").exists()  # no stale page that looks like this run's

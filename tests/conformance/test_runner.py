@@ -270,7 +270,7 @@ def _tiny_run(tmp_path: Path, mode: list[str]) -> dict:
     sdir.mkdir(parents=True, exist_ok=True)
     _scenario_file(sdir, "tiny.py", TINY)
     (sdir / "expected_divergences.toml").write_text(EXPECTED_TOML)
-    proc = nested_pytest(tmp_path, *mode, "scenarios")
+    proc = nested_pytest(tmp_path, *mode, "--conformance-in-process", "scenarios")
     assert proc.returncode == 1, proc.stdout + proc.stderr  # module_name diverges
     return json.loads((tmp_path / "reports" / "results.json").read_text())
 
@@ -309,7 +309,7 @@ def test_stale_expected_divergence_entry_fails(tmp_path: Path) -> None:
         '[[divergence]]\ngenerated = "no_such_check"\nmatch = "x"\nreason = "r"\n\n'
         '[[divergence]]\ngenerated = "programs"\nmatch = "x0.grad"\nreason = "a known check: not stale"\n'
     )
-    proc = nested_pytest(tmp_path, "-p", "no:xdist", "scenarios")
+    proc = nested_pytest(tmp_path, "-p", "no:xdist", "--conformance-in-process", "scenarios")
     assert proc.returncode == 1
     assert "[[divergence]] #1: matches no scenario (scenario='gone'" in proc.stdout
     assert "[[divergence]] #2: matches no generated check (generated='no_such_check'" in proc.stdout
