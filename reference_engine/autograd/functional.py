@@ -196,6 +196,20 @@ def _v_or_none_check(v: Any, inputs: tuple[Tensor, ...], is_inputs_tuple: bool, 
 
 
 # --------------------------------------------------------------------------- products
+def _inputs_and_v(fn: str, inputs: Any, v: Any, create_graph: bool) -> tuple[bool, tuple[Tensor, ...], Any]:
+    """jvp/vhp/hvp's first steps, in torch's order: inputs as a tuple, aliased or detached, then ``v`` checked."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+    return is_inputs_tuple, inputs, _v_or_none_check(v, inputs, is_inputs_tuple, fn, create_graph)
+
+
+def _finish(outputs: Any, result: Any, create_graph: bool, is_outputs_tuple: bool, is_result_tuple: bool) -> tuple:
+    """The last step of vjp/jvp/vhp/hvp: detach unless ``create_graph``, and unpack what was not a tuple."""
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_result_tuple)
+
+
 def vjp(
     func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -218,9 +232,7 @@ def vjp(
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+    return _finish(outputs, result, create_graph, is_outputs_tuple, is_inputs_tuple)
 
 
 def jvp(
@@ -229,9 +241,7 @@ def jvp(
     """``(func(inputs), J v)`` by the double-backward trick: the backward is linear in its grad_outputs
     ``u``, so differentiating ``u -> J^T u`` with respect to ``u`` along ``v`` gives ``J v``."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _v_or_none_check(v, inputs, is_inputs_tuple, "jvp", create_graph)
+        _, inputs, v = _inputs_and_v("jvp", inputs, v, create_graph)
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
         _check_requires_grad(outputs, "outputs", strict=strict)
@@ -243,9 +253,7 @@ def jvp(
     with enable_grad() if create_graph else nullcontext():
         grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_outputs_tuple)
+    return _finish(outputs, result, create_graph, is_outputs_tuple, is_outputs_tuple)
 
 
 def _scalar_output(fn: str, strict: bool, func: Callable[..., Any], inputs: tuple[Tensor, ...]) -> Any:
@@ -265,18 +273,14 @@ def vhp(
 ) -> tuple[Any, Any]:
     """``(func(inputs), v^T H)``: backward of the gradient, seeded with ``v``."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _v_or_none_check(v, inputs, is_inputs_tuple, "vhp", create_graph)
+        is_inputs_tuple, inputs, v = _inputs_and_v("vhp", inputs, v, create_graph)
         is_outputs_tuple, outputs = _scalar_output("vhp", strict, func, inputs)
         jac = _autograd_grad(outputs, inputs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict=strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+    return _finish(outputs, result, create_graph, is_outputs_tuple, is_inputs_tuple)
 
 
 def hvp(
@@ -284,9 +288,7 @@ def hvp(
 ) -> tuple[Any, Any]:
     """``(func(inputs), H v)`` by the double-backward trick applied to the gradient (three backward passes)."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _v_or_none_check(v, inputs, is_inputs_tuple, "hvp", create_graph)
+        is_inputs_tuple, inputs, v = _inputs_and_v("hvp", inputs, v, create_graph)
         is_outputs_tuple, outputs = _scalar_output("hvp", strict, func, inputs)
         jac = _autograd_grad(outputs, inputs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict=strict)
@@ -296,9 +298,7 @@ def hvp(
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+    return _finish(outputs, result, create_graph, is_outputs_tuple, is_inputs_tuple)
 
 
 # --------------------------------------------------------------------------- jacobian and hessian
