@@ -605,7 +605,10 @@ def _narrowed_by(config: pytest.Config, state: _State) -> list[str]:
     if not state.expected_ids:
         reasons.append("no scenario item collected")
     else:
-        missing = _library_ids(config.rootpath) - {_scenario_id(n) for n in state.expected_ids}
+        library = _library_ids(config.rootpath)
+        if state.shard:  # a shard answers for its own part of the library (the merge of all shards is whole)
+            library = {i for i in library if i is not None and in_shard(i, state.shard)}
+        missing = library - {_scenario_id(n) for n in state.expected_ids}
         if missing:
             reasons.append(f"{len(missing)} library item(s) not collected")
     return reasons

@@ -312,12 +312,13 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
     for i in (1, 2):
         cwd = tmp_path / f"shard{i}"
         write(cwd / "scenarios", "tiny.py", TINY)
-        proc = nested_pytest(cwd, "-p", "no:xdist", "--conformance-in-process", f"--conformance-shard={i}/2", "--conformance-baseline",
-                       str(tmp_path / "baseline.json"), "scenarios")  # fmt: skip
+        proc = nested_pytest(cwd, "-p", "no:xdist", "--conformance-in-process", f"--conformance-shard={i}/2",
+                             "--conformance-baseline", str(tmp_path / "baseline.json"))  # fmt: skip
         assert proc.returncode in (0, 1), proc.stdout + proc.stderr
         outputs += proc.stdout
         files.append(str(cwd / "reports" / "results.json"))
         assert _results(cwd)["run"]["shard"] == f"{i}/2"
+        assert _results(cwd)["run"]["narrowed_by"] == [f"shard {i}/2"]  # only its own part of the library
     shard_ids = [{r["id"] for r in load_results(Path(f))["records"]} for f in files]
     assert shard_ids[0] and shard_ids[1] and not shard_ids[0] & shard_ids[1]
 
@@ -326,6 +327,7 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
     merged = load_results(out)
     assert _stable(merged) == _stable(serial) and merged["counts"] == serial["counts"]
     assert merged["run"]["complete"] and (out.parent / "conformance.html").exists()
+    assert merged["run"]["partial"] is False and merged["run"]["narrowed_by"] == []  # every shard: the whole library
 
     # The run's terminal summary and the HTML report both show the comparison with the baseline.
     assert "NEW      module_name[float32-cpu-numpy]: pass -> diverge" in outputs
