@@ -183,7 +183,14 @@ class Executor:
         if not self._ready:
             self._await_ready()
         offset = self._log_size()
-        _send(self._to_child, ("run", job))
+        try:
+            _send(self._to_child, ("run", job))
+        except BrokenPipeError:  # the idle child died since the last item (killed from outside): start anew
+            self.close()
+            self._spawn()
+            self._await_ready()
+            offset = self._log_size()
+            _send(self._to_child, ("run", job))
         limit = float(job["limit"])
         side, side_start = "", time.monotonic()
         while True:
