@@ -78,7 +78,7 @@ def saved_hooks_custom_function(torch, check):
         @staticmethod
         def backward(ctx, g):
             a, b, out = ctx.saved_tensors
-            ctx.saved_tensors  # a second access unpacks all three again
+            _ = ctx.saved_tensors  # a second access unpacks all three again
             return g * b, g * a + out * 0
 
     a = check.data((4,), seed=3, requires_grad=True)
