@@ -14,7 +14,7 @@ from .._creation import zeros
 from .._dtype import _FROM_NUMPY
 from ..tensor import Tensor
 from . import grad_mode
-from .graph import FREED_MSG, Node, SavedTensor
+from .graph import FREED_MSG, Node, make_saved
 
 
 class FunctionCtx:
@@ -173,7 +173,7 @@ class Function(metaclass=FunctionMeta):
         ctx._out_meta = meta
         outs_by_id = {id(t): t for t in wrapped if isinstance(t, Tensor)}
         ctx._saved_list = [
-            None if t is None else SavedTensor(outs_by_id.get(id(t), t), is_output=id(t) in outs_by_id)
+            None if t is None else make_saved(outs_by_id.get(id(t), t), is_output=id(t) in outs_by_id)
             for t in ctx._to_save
         ]
         ctx._to_save = ()

@@ -8,12 +8,14 @@ broadcasting and cast incoming grads in one place.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .grad_mode import anomaly, is_grad_enabled
+from .grad_mode import _set_enabled, anomaly, is_grad_enabled
 
 if TYPE_CHECKING:
     from ..tensor import Tensor  # annotations only: tensor.py imports this module
@@ -102,6 +104,143 @@ class SavedTensor:
         )
 
 
+# -- saved tensors hooks (torch.autograd.graph.saved_tensors_hooks) ----------------------------------------
+# The stack of (pack, unpack) pairs pushed by saved_tensors_hooks; the innermost (last) pair applies. Saving
+# tests only its truthiness, so the feature costs one test per saved tensor while no hooks are registered.
+_hooks_stack: list[tuple[Callable, Callable]] = []
+# disable_saved_tensors_hooks's message while it is active (torch's disabled_error_message), else None
+_hooks_disabled: list[str | None] = [None]
+
+PACK_INPLACE_MSG = (
+    "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook cannot be "
+    "modified by in-place operations as this can lead to unexpected side-effects. Please open an issue if you "
+    "need to perform in-place operations on the input to a pack hook."
+)
+
+
+def make_saved(tensor: Tensor, is_output: bool) -> SavedTensor:
+    """A SavedTensor, packed by the innermost saved tensors hooks when some are registered."""
+    if _hooks_stack:
+        return HookedSavedTensor(tensor, is_output)
+    return SavedTensor(tensor, is_output)
+
+
+class HookedSavedTensor(SavedTensor):
+    """A tensor saved under saved_tensors_hooks: what pack returned is kept, unpack runs at every access.
+
+    As torch's SavedVariable with hooks, there is no version check (the packed value may be anything), and
+    the unpacked tensor gets the saved tensor's autograd identity: the node for an output of the node, the
+    tensor's grad_fn for a non-leaf input, the leaf's grad accumulator for a leaf that requires grad.
+    """
+
+    __slots__ = ("acc", "grad_fn", "packed", "tensor_cls", "unpack_hook")
+
+    def __init__(self, tensor: Tensor, is_output: bool) -> None:
+        pack, self.unpack_hook = _hooks_stack[-1]
+        self.is_output = is_output
+        self.requires_grad = tensor.requires_grad
+        self.tensor_cls = type(tensor).__mro__[-2]  # the Tensor class (graph sits below tensor.py)
+        self.grad_fn = self.acc = None
+        if is_output:
+            self.output_nr = tensor._output_nr
+        elif tensor._grad_fn is not None:
+            self.grad_fn, self.output_nr = tensor._grad_fn, tensor._output_nr
+        elif self.requires_grad:
+            self.acc = tensor._accumulator()
+        version = tensor._vc[0]
+        # torch runs pack hooks inside the op, below autograd: grad mode is off
+        prev = is_grad_enabled()
+        _set_enabled(False)
+        try:
+            self.packed = pack(tensor)
+        finally:
+            _set_enabled(prev)
+        if tensor._vc[0] != version:
+            raise RuntimeError(PACK_INPLACE_MSG)
+
+    def unpack(self, node: Node) -> Tensor:
+        t = self.unpack_hook(self.packed)
+        if not isinstance(t, self.tensor_cls):
+            raise TypeError(
+                f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type {type(t).__name__}"
+            )
+        out = t._alias()
+        if self.is_output:
+            if self.requires_grad:
+                out._grad_fn, out._output_nr = node, self.output_nr
+        elif self.grad_fn is not None:
+            out._grad_fn, out._output_nr = self.grad_fn, self.output_nr
+        elif self.acc is not None:
+            # a new tensor that is the saved leaf for autograd: its grads reach the leaf's accumulator
+            out._requires_grad = True
+            out._acc_node = weakref.ref(self.acc)
+        return out
+
+
+def _check_hooks_enabled() -> None:
+    msg = _hooks_disabled[0]
+    if msg is not None:
+        raise RuntimeError(msg)
+
+
+class saved_tensors_hooks:  # noqa: N801 (torch's name)
+    """Tensors saved for backward inside this context are stored as ``pack_hook(tensor)`` and given back to
+    backward (and ``grad_fn._saved_*``) as ``unpack_hook(packed)``, at every access."""
+
+    def __init__(self, pack_hook: Callable[[Tensor], Any], unpack_hook: Callable[[Any], Tensor]) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self) -> None:
+        if not (callable(self.pack_hook) and callable(self.unpack_hook)):
+            # torch's pybind binding refuses the arguments with this first line
+            raise TypeError(
+                "_push_saved_tensors_default_hooks(): incompatible function arguments. The following argument "
+                "types are supported:\n    1. (arg0: collections.abc.Callable, arg1: collections.abc.Callable) "
+                f"-> None\n\nInvoked with: {self.pack_hook!r}, {self.unpack_hook!r}"
+            )
+        _check_hooks_enabled()
+        _hooks_stack.append((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *args: object) -> None:
+        _hooks_stack.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):  # noqa: N801 (torch's name)
+    """Saved tensors are kept as CPU copies and moved back to their device when backward needs them.
+
+    On CPU ``tensor.cpu()`` is the tensor itself, as in torch, so nothing is copied unless ``pin_memory``.
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        def pack_to_cpu(tensor: Tensor) -> tuple[Any, Tensor]:
+            if not pin_memory:
+                return (tensor.device, tensor.cpu())
+            # torch copies into a fresh (pinned where CUDA is available) CPU buffer
+            packed = tensor.detach().cpu().clone()
+            return (tensor.device, packed)
+
+        def unpack_from_cpu(packed: tuple[Any, Tensor]) -> Tensor:
+            device, tensor = packed
+            return tensor.to(device, non_blocking=pin_memory)
+
+        super().__init__(pack_to_cpu, unpack_from_cpu)
+
+
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
+    """Registering saved tensors hooks inside raises ``RuntimeError(error_message)``; so does entering it
+    while hooks are registered (torch checks its hooks stack when disabling)."""
+    prev = _hooks_disabled[0]
+    try:
+        _hooks_disabled[0] = error_message
+        if _hooks_stack:
+            raise RuntimeError(error_message)
+        yield
+    finally:
+        _hooks_disabled[0] = prev
+
+
 PLAIN_HINT = ("enable anomaly detection to find the operation that failed to compute its gradient, "
               "with torch.autograd.set_detect_anomaly(True, check_nan=False).")  # fmt: skip
 ANOMALY_HINT = ("the backtrace further above shows the operation that failed to compute its gradient. The variable "
@@ -155,7 +294,7 @@ class Node:
     def save(self, name: str, tensor: Tensor, is_output: bool = False) -> None:
         if self._saved is None:
             self._saved = {}
-        self._saved[name] = SavedTensor(tensor, is_output)
+        self._saved[name] = HookedSavedTensor(tensor, is_output) if _hooks_stack else SavedTensor(tensor, is_output)
 
     def saved(self, name: str) -> Tensor:
         if self._released:

@@ -1,0 +1,207 @@
+"""torch.autograd.graph saved tensors hooks: saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks."""
+
+from conformance import scenario
+
+
+def _counting(torch, log):
+    """Hooks that record each call: pack logs whether the saved tensor has a grad_fn (an output of its node)."""
+
+    def pack(t):
+        log.append(f"pack {tuple(t.shape)} {t.grad_fn is not None}")
+        return t
+
+    def unpack(t):
+        log.append("unpack")
+        return t
+
+    return torch.autograd.graph.saved_tensors_hooks(pack, unpack)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_call_counts_builtin_ops(torch, check):
+    x = check.data((3,), seed=1, requires_grad=True)
+    ops = {"pow": lambda x: x.pow(2), "exp": lambda x: x.exp(), "mul": lambda x: x * (x + 1), "sin": torch.sin}
+    for name, f in ops.items():
+        log = []
+        with _counting(torch, log):
+            y = f(x)
+        check(f"{name} packs", sorted(log))
+        y.sum().backward()
+        check(f"{name} unpacks", log.count("unpack"))
+        check(f"{name} x.grad", x.grad)
+        x.grad = None
+    log = []
+    with _counting(torch, log):
+        y = x.sum()  # saves nothing
+    check("sum log", log)
+    with torch.no_grad(), _counting(torch, log):
+        x.sin()  # nothing recorded: nothing packed
+    check("no_grad log", log)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_each_access_unpacks(torch, check):
+    x = check.data((2, 3), seed=2, requires_grad=True)
+    log = []
+    with _counting(torch, log):
+        y = x.exp()
+    r = y.grad_fn._saved_result
+    r2 = y.grad_fn._saved_result
+    check("log", log)
+    check("saved result", r)
+    check("saved result grad_fn", r2.grad_fn)
+    check("is y", r is y)
+    with _counting(torch, log):
+        z = (x * 2).sin()
+    s = z.grad_fn._saved_self
+    check("saved self grad_fn", s.grad_fn)
+    with _counting(torch, log):
+        w = x.cos()
+    s = w.grad_fn._saved_self
+    check("leaf saved: requires_grad, grad_fn", (s.requires_grad, s.grad_fn, s is x))
+    (g,) = torch.autograd.grad(w.sum(), x, create_graph=True)
+    check("grad", g)
+    g.sum().backward()
+    check("double backward x.grad", x.grad)
+    check("unpacks", log.count("unpack"))
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_custom_function(torch, check):
+    class Mul(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            out = a * b
+            ctx.save_for_backward(a, b, out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b, out = ctx.saved_tensors
+            _ = ctx.saved_tensors  # a second access unpacks all three again
+            return g * b, g * a + out * 0
+
+    a = check.data((4,), seed=3, requires_grad=True)
+    b = check.data((4,), seed=4, requires_grad=True)
+    log = []
+    with _counting(torch, log):
+        y = Mul.apply(a, b)
+    check("packs", list(log))
+    y.sum().backward()
+    check("unpacks", log.count("unpack"))
+    check("a.grad", a.grad)
+    check("b.grad", b.grad)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_packed_value_is_what_backward_sees(torch, check):
+    x = check.data((3, 2), seed=5, requires_grad=True)
+    hooks = torch.autograd.graph.saved_tensors_hooks
+    with hooks(lambda t: t * 2, lambda t: t / 2):  # stored doubled, halved back: same grads
+        y = (x.sin() * x).exp()
+    y.sum().backward()
+    check("x.grad doubled/halved", x.grad)
+    x.grad = None
+    with hooks(lambda t: t.detach().clone(), lambda t: t * 3):  # unpack lies: backward uses its result
+        y = x.pow(3) + x.exp()
+    y.sum().backward()
+    check("x.grad wrong unpack", x.grad)
+    check("y", y)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_nested_innermost_applies(torch, check):
+    x = check.data((3,), seed=6, requires_grad=True)
+    log = []
+    hooks = torch.autograd.graph.saved_tensors_hooks
+
+    def tagged(tag):
+        return hooks(lambda t: (log.append(f"pack {tag}"), t)[1], lambda t: (log.append(f"unpack {tag}"), t)[1])
+
+    with tagged("outer"):
+        with tagged("inner"):
+            a = x.sin()
+        b = a.cos()
+    c = b.exp() * 1.0  # no hooks here
+    c.sum().backward()
+    check("log", log)
+    check("x.grad", x.grad)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_errors(torch, check):
+    x = check.data((3,), seed=7, requires_grad=True)
+    hooks = torch.autograd.graph.saved_tensors_hooks
+    for bad in (3, None):
+        with hooks(lambda t: t, lambda t, bad=bad: bad):
+            y = x.sin()
+        check.error(f"unpack returns {bad!r}", lambda y=y: y.sum().backward())
+
+    def modify():
+        with hooks(lambda t: t.mul_(1), lambda t: t):
+            (x * 1).sin()
+
+    check.error("pack modifies in place", modify)
+
+    def not_callable():
+        with hooks(1, 2):
+            pass
+
+    check.error("not callable", not_callable)
+    with hooks(lambda t: t, lambda t: t):  # the stack is still sound after the errors
+        y = x.sin()
+    y.sum().backward()
+    check("x.grad", x.grad)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_no_version_check(torch, check):
+    a = check.data((3,), seed=8, requires_grad=True)
+    hooks = torch.autograd.graph.saved_tensors_hooks
+    for name, pack in (("same", lambda t: t), ("clone", lambda t: t.clone())):
+        b = a * 1
+        with hooks(pack, lambda t: t):
+            y = b.sin()
+        b.add_(1)  # no error under hooks: backward sees what unpack returns
+        y.sum().backward()
+        check(f"a.grad {name}", a.grad)
+        a.grad = None
+    b = a * 1
+    y = b.sin()
+    b.add_(1)
+    check.error("without hooks", lambda: y.sum().backward())
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_disable_and_save_on_cpu(torch, check):
+    G = torch.autograd.graph
+    x = check.data((2, 2), seed=9, requires_grad=True)
+
+    def push_inside():
+        with G.disable_saved_tensors_hooks("no hooks here"), G.save_on_cpu():
+            pass
+
+    check.error("push inside disable", push_inside)
+
+    def disable_inside():
+        with G.save_on_cpu(), G.disable_saved_tensors_hooks("hooks already on"):
+            pass
+
+    check.error("disable with hooks on", disable_inside)
+
+    def nested():
+        with G.disable_saved_tensors_hooks("outer msg"):
+            with G.disable_saved_tensors_hooks("inner msg"):
+                pass
+            with G.saved_tensors_hooks(lambda t: t, lambda t: t):
+                pass
+
+    check.error("nested restores outer message", nested)
+    with G.save_on_cpu():  # enabled again
+        y = (x.exp() * x).tanh()
+    with G.save_on_cpu(pin_memory=True):
+        z = x.sigmoid() * x
+    check("y", y)
+    check("saved", y.grad_fn._saved_result)
+    (y.sum() + z.sum()).backward()
+    check("x.grad", x.grad)
