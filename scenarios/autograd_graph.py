@@ -205,3 +205,13 @@ def saved_hooks_disable_and_save_on_cpu(torch, check):
     check("saved", y.grad_fn._saved_result)
     (y.sum() + z.sum()).backward()
     check("x.grad", x.grad)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_hooks_pack_order_of_mm(torch, check):
+    a = check.data((2, 3), requires_grad=True)
+    b = check.data((3, 4), requires_grad=True)
+    log = []
+    with _counting(torch, log):
+        a.mm(b)
+    check("mm packs, in call order", log)  # torch saves a node's tensors by name: mat2 (3, 4) before self (2, 3)
