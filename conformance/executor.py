@@ -97,6 +97,7 @@ class Executor:
         self._from_child = -1
         self._log: Path | None = None
         self._ready = False
+        self._exit_code: int | None = None
 
     @classmethod
     @contextlib.contextmanager
@@ -212,8 +213,6 @@ class Executor:
             code = self._exit_code
             self.close()
             return {"outcome": outcome, "side": side or "setup", "elapsed": elapsed, "stack": stack, "exit": code}
-
-    _exit_code: int | None = None
 
     def _reap(self) -> None:
         if self._proc is not None:

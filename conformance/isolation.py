@@ -168,23 +168,20 @@ class Isolation:
         self.settings = [*namespace_settings(ns), *PROCESS_SETTINGS]
         self.pristine = {s.name: s.get() for s in self.settings}
 
-    def changes(self) -> list[str]:
-        """A description of every setting that differs from the pristine state."""
+    def changes(self, restore: bool = False) -> list[str]:
+        """A description of every setting that differs from the pristine state (``restore``: and put it back)."""
         out = []
         for s in self.settings:
-            now = s.get()
-            if not _same(self.pristine[s.name], now):
-                out.append(_describe(s.name, self.pristine[s.name], now))
+            before, now = self.pristine[s.name], s.get()
+            if not _same(before, now):
+                out.append(_describe(s.name, before, now))
+                if restore:
+                    s.set(before)
         return out
 
     def restore(self) -> list[str]:
         """Put every changed setting back; returns what was changed (empty: nothing was)."""
-        changed = self.changes()
-        if changed:
-            for s in self.settings:
-                if not _same(self.pristine[s.name], s.get()):
-                    s.set(self.pristine[s.name])
-        return changed
+        return self.changes(restore=True)
 
 
 _BY_NAMESPACE: dict[str, Isolation] = {}

@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import autograd
 from .._creation import eye, zeros_like
+from ..autograd import functional
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..ops import stack
 from ..tensor import Tensor
@@ -81,19 +82,13 @@ def _autograd_grad(
     retain_graph: bool = True,
     create_graph: bool = True,
 ) -> tuple[Tensor, ...]:
-    """functorch's ``_autograd_grad``: outputs without grad are dropped, missing grads are zeros.
+    """functorch's ``_autograd_grad``: autograd.functional's (outputs without grad are dropped), with zeros for
+    missing grads.
 
     The graph is retained (functorch frees it): on the one tape, an enclosing transform differentiates
     through this level's forward nodes too (d/dx of ``x * sin(x)``'s gradient needs ``sin(x)``'s node)."""
-    if grad_outputs is None:
-        pairs = [(o, None) for o in outputs if o.requires_grad]
-    else:
-        pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
-    if not pairs:
-        return tuple(zeros_like(i) for i in inputs)
-    outs = [o for o, _ in pairs]
-    gos = None if grad_outputs is None else [g for _, g in pairs]
-    grads = autograd.grad(outs, inputs, gos, retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
+    gos = None if grad_outputs is None else tuple(grad_outputs)
+    grads = functional._autograd_grad(tuple(outputs), tuple(inputs), gos, create_graph, retain_graph)
     return tuple(zeros_like(i) if g is None else g for g, i in zip(grads, inputs))
 
 
