@@ -45,8 +45,12 @@ class Backend:
         """A host NumPy copy of a tensor's values, with no autograd attached."""
         t = t.detach()
         if self.module_name == "torch":
+            if t._is_zerotensor():  # autograd's efficient zeros (a ZeroTensor grad) refuse .numpy()
+                t = t.new_zeros(t.shape)
             if str(t.dtype) == "torch.bfloat16":
                 t = t.float()  # NumPy has no bfloat16; float32 holds every bfloat16 exactly
+            elif str(t.dtype) == "torch.complex32":
+                t = t.to(self.namespace().complex64)  # NumPy has no complex32; complex64 holds it exactly
             return np.array(t.cpu().resolve_conj().numpy(), copy=True)
         return np.array(engine_backend.to_numpy(t._data), copy=True)
 

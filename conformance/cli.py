@@ -1,6 +1,7 @@
 """The ``conformance`` console script.
 
-``conformance list`` prints the scenario library; ``conformance show NAME``
+``conformance list`` prints the scenario library (``--source opinfo``: the items of torch's op catalogue);
+``conformance show NAME``
 runs one scenario on both engines and prints every checkpoint side by side
 (the quickest way to see where a divergence starts).
 
@@ -11,7 +12,8 @@ items, and when NEW is incomplete, empty or lacks items of OLD);
 into one results file and its HTML report; ``conformance baseline update``
 accepts a results file as the committed baseline (only a complete run of the
 whole library whose items all pass or are registered divergences, unless
-``--force REASON``). A bad results file is one line on stderr and exit 2.
+``--force REASON``); ``conformance coverage [RESULTS]`` prints how much of torch's op catalogue the engine
+agrees with, family by family. A bad results file is one line on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .backends import CPU_PAIR
 from .loader import EXPECTED_FILE, expected_reason, load_expected, load_scenario_file
 from .observe import Entry, Observation
 from .report.baseline import diff_results, run_problems, update_baseline
+from .report.coverage import summary_lines
 from .report.html import write_html
 from .report.merge import combine, merge
 from .results import ResultsFileError, load_results, write_results
@@ -54,11 +57,38 @@ def _scripts(directory: Path) -> dict[str, ScriptScenario]:
     return {s.name: s for s in (load_script(p) for p in paths if not p.name.startswith("test_"))}
 
 
+SOURCES = ("scenarios", "scripts", "opinfo", "all")
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
-    for sc in _library(args.dir).values():
-        print(f"{sc.name:55} {','.join(sc.dtypes):16} {','.join(sc.tags):40} {sc.where}")
-    for script in _scripts(args.dir).values():
-        print(f"{script.name:55} {'script':16} {','.join(script.tags):40} {script.where}")
+    # "scenarios" is the library under --dir as `list` always printed it (scenario functions, then whole scripts)
+    if args.source in ("scenarios", "all"):
+        for sc in _library(args.dir).values():
+            print(f"{sc.name:55} {','.join(sc.dtypes):16} {','.join(sc.tags):40} {sc.where}")
+    if args.source in ("scenarios", "scripts", "all"):
+        for script in _scripts(args.dir).values():
+            print(f"{script.name:55} {'script':16} {','.join(script.tags):40} {script.where}")
+    if args.source in ("opinfo", "all"):
+        return _list_opinfo()
+    return 0
+
+
+def _list_opinfo() -> int:
+    """The catalogue's item ids, one a line; exit 1 with the reason when torch's catalogue cannot be imported."""
+    from .opinfo import CatalogueUnavailableError, item_specs  # noqa: PLC0415 - imports torch's testing internals
+
+    try:
+        specs = item_specs()
+    except CatalogueUnavailableError as exc:
+        print(f"conformance: opinfo source unavailable: {exc}", file=sys.stderr)
+        return 1
+    for spec in specs:
+        print(spec.item_id)
+    return 0
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    print("\n".join(summary_lines(load_results(args.results))))  # an unreadable file: ResultsFileError, exit 2
     return 0
 
 
@@ -171,6 +201,12 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_merge.add_argument("--html", type=Path, default=None, help="default: conformance.html next to --output")
     p_merge.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
     p_merge.set_defaults(func=_cmd_merge)
+    p_cov = sub.add_parser(
+        "coverage", help="how much of torch's op catalogue (OpInfo) the engine agrees with, family by family"
+    )
+    p_cov.add_argument("results", type=Path, nargs="?", default=Path("reports/results.json"),
+                       help="a results file (default: reports/results.json)")  # fmt: skip
+    p_cov.set_defaults(func=_cmd_coverage)
     p_base = sub.add_parser("baseline", help="manage the committed baseline")
     base_sub = p_base.add_subparsers(dest="action", required=True)
     p_update = base_sub.add_parser("update", help="accept a run's results as the new baseline")
@@ -191,6 +227,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p_list = sub.add_parser("list", help="list the scenarios")
     p_list.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
+    p_list.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="scenarios",
+        help="scenarios: the library under --dir, scenario functions and whole scripts (default); scripts: only "
+        "the whole scripts; opinfo: the item ids of torch's op catalogue, one a line; all: all of them",
+    )
     p_list.set_defaults(func=_cmd_list)
     p_show = sub.add_parser(
         "show", help="run one scenario (or whole script) on both engines and print what differs, side by side"

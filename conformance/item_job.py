@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import opinfo
 from .backends import PAIRS
+from .compare import Tolerance
 from .details import enrich
 from .loader import load_scenario_file
 from .record import Record
@@ -34,8 +36,29 @@ def _scenario(file: str, name: str) -> Scenario:
     return _LOADED[key][name]
 
 
+def opinfo_job(spec: opinfo.ItemSpec, expected: dict[str, str], settings: opinfo.Settings, samples: int | None,
+               error_inputs: int | None, limit: float) -> dict[str, Any]:  # fmt: skip
+    """A catalogue item as a job (conformance/opinfo.py)."""
+    return {"type": "opinfo", "entry": spec.entry, "dtype": spec.dtype, "item_id": spec.item_id, "family": spec.family,
+            "core": spec.core,
+            "errors": spec.errors, "expected": expected, "samples": samples, "error_inputs": error_inputs,
+            "tolerance": {d: [t.rtol, t.atol, t.reason] for d, t in settings.tolerance(spec.entry, spec.dtype).items()},
+            "values": settings.compares_values(spec.entry, spec.dtype), "limit": limit}  # fmt: skip
+
+
+def _run_opinfo(job: dict[str, Any], guard: SideGuard | None) -> dict[str, Any]:
+    tolerance = {d: Tolerance(*t) for d, t in job["tolerance"].items()}
+    result = opinfo.run_opinfo_item(job["entry"], job["dtype"], job["item_id"], job["expected"], tolerance,
+                                    job["samples"], job["errors"], job["limit"], guard, job["error_inputs"],
+                                    job["values"])  # fmt: skip
+    result.record.extra["core"] = job["core"]
+    return {"status": result.status, "message": result.message, "record": result.record.to_json()}
+
+
 def run_job(job: dict[str, Any], guard: SideGuard | None = None) -> dict[str, Any]:
     """Run the item in this process; the answer is plain data (status, message, the record as JSON)."""
+    if job.get("type") == "opinfo":
+        return _run_opinfo(job, guard)
     sc = _scenario(job["file"], job["name"])
     result = run_item(sc, job["dtype"], PAIRS[job["pair"]], job["item_id"], job["expected"], job["limit"], guard)
     enrich(result.record, sc, result.torch, result.engine)
@@ -65,3 +88,24 @@ def outcome_to_result(answer: dict[str, Any], scenario: Scenario, job: dict[str,
     result.record.duration = {"torch": None, "engine": None, "total": elapsed, side: elapsed}
     result.record.stack = stack or None
     return result
+
+
+def opinfo_outcome(answer: dict[str, Any], job: dict[str, Any]) -> tuple[str, str, Record]:
+    """(status, message, record) of a catalogue item from an executor's answer (a side may have timed out)."""
+    if answer["outcome"] == "result":
+        data = answer["result"]
+        return data["status"], data["message"], Record.from_json(data["record"])
+    side, elapsed, stack = answer["side"], float(answer["elapsed"]), answer.get("stack", "")
+    status = "timeout" if answer["outcome"] == "timeout" else "crashed"
+    what = (
+        f"ran longer than {job['limit']:g} s"
+        if status == "timeout"
+        else f"ended the item process ({answer.get('exit')})"
+    )
+    message = f"the {side} side{_side_guard_note(side)} {what} after {elapsed:.1f} s; where it was:\n{stack}"
+    record = Record(job["item_id"], status, opinfo.KIND, job["entry"], job["dtype"], opinfo.PAIR,
+                    [opinfo.TAG, job["family"]],
+                    file=opinfo.OPINFO_SOURCE_FILE, message=message, stack=stack or None,
+                    duration={"torch": None, "engine": None, "total": elapsed, side: elapsed})  # fmt: skip
+    record.extra.update(family=job["family"], entry=job["entry"], checks={}, core=job["core"])
+    return status, message, record

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .record import OPINFO_CHECKS
 from .scenario import Scenario, ScenarioError, drain_pending
 
 EXPECTED_FILE = "expected_divergences.toml"
@@ -63,10 +64,13 @@ class ExpectedDivergence:
     torch: str = ""  # a condition on the installed torch release, like "<2.13" (empty: any release)
     generated: str = ""  # a generated check (conformance.generated.CHECKS); then scenario is ""
     match: str = ""  # a regex searched in a generated failure's problem lines
+    opinfo: str = ""  # an entry of torch's op catalogue (conformance/opinfo.py); then scenario is ""
+    checks: tuple[str, ...] = ()  # with opinfo: the checks (forward, backward, ...) it covers (empty: all)
 
     def matches(self, name: str, dtype: str, pair: str) -> bool:
         return (
             not self.generated
+            and not self.opinfo
             and self.scenario == name
             and (not self.dtypes or dtype in self.dtypes)
             and (not self.pairs or pair in self.pairs)
@@ -80,6 +84,20 @@ class ExpectedDivergence:
             and re.search(self.match, problems) is not None
             and (not self.torch or torch_release_matches(self.torch))
         )
+
+
+def opinfo_expected(entries: list[ExpectedDivergence], entry: str, dtype: str) -> dict[str, str]:
+    """A catalogue item's registered divergences: check (or "*" for all checks) -> reason."""
+    out: dict[str, str] = {}
+    for e in entries:
+        if (
+            e.opinfo == entry
+            and (not e.dtypes or dtype in e.dtypes)
+            and (not e.torch or torch_release_matches(e.torch))
+        ):
+            for check in e.checks or ("*",):
+                out.setdefault(check, e.reason)
+    return out
 
 
 def expected_reason(entries: list[ExpectedDivergence], name: str, dtype: str, pair: str) -> str | None:
@@ -136,7 +154,7 @@ def load_expected(path: Path) -> list[ExpectedDivergence]:
     return out
 
 
-ENTRY_KEYS = ("scenario", "reason", "dtypes", "pairs", "torch", "generated", "match")
+ENTRY_KEYS = ("scenario", "reason", "dtypes", "pairs", "torch", "generated", "match", "opinfo", "checks")
 
 
 def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
@@ -147,8 +165,14 @@ def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
         raise ScenarioError(f"{where}: needs a non-empty reason")
     if "generated" in entry:
         _generated_entry(where, entry)
+    elif "opinfo" in entry:
+        _opinfo_entry(where, entry)
     elif not isinstance(entry.get("scenario"), str):
-        raise ScenarioError(f'{where}: needs scenario = "name" (or generated = "check" with match = "regex")')
+        raise ScenarioError(
+            f'{where}: needs scenario = "name" (or generated = "check" with match = "regex", or opinfo = "entry")'
+        )
+    if "checks" in entry and "opinfo" not in entry:
+        raise ScenarioError(f'{where}: checks go with opinfo = "entry"')
     condition = entry.get("torch", "")
     try:
         if condition:
@@ -157,8 +181,22 @@ def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
         raise ScenarioError(f"{where}: {exc}") from None
     return ExpectedDivergence(
         entry.get("scenario", ""), entry["reason"], tuple(entry.get("dtypes", ())), tuple(entry.get("pairs", ())),
-        where, condition, entry.get("generated", ""), entry.get("match", ""),
+        where, condition, entry.get("generated", ""), entry.get("match", ""), entry.get("opinfo", ""),
+        tuple(entry.get("checks", ())),
     )  # fmt: skip
+
+
+def _opinfo_entry(where: str, entry: dict[str, Any]) -> None:
+    """A catalogue entry: its name, optionally dtypes and the checks it covers; nothing scenario-shaped."""
+    if set(entry) & {"scenario", "pairs", "generated", "match"}:
+        raise ScenarioError(f"{where}: an opinfo entry takes opinfo, reason, dtypes, checks (and torch)")
+    if not isinstance(entry["opinfo"], str) or not entry["opinfo"]:
+        raise ScenarioError(f'{where}: needs opinfo = "entry name" (as in `conformance list --source opinfo`)')
+    bad = [c for c in entry.get("checks", ()) if c not in OPINFO_CHECKS]
+    if bad or not isinstance(entry.get("checks", ()), list | tuple):
+        raise ScenarioError(
+            f"{where}: checks must be a list of {', '.join(OPINFO_CHECKS)}; got {entry.get('checks')!r}"
+        )
 
 
 def _generated_entry(where: str, entry: dict[str, Any]) -> None:

@@ -45,15 +45,22 @@ from typing import Any
 
 import pytest
 
-from . import signals
+from . import opinfo, signals
 from .backends import BackendPair, pairs_for
 from .details import enrich
 from .executor import Executor, ExecutorError
 from .generated import CHECKS as GENERATED_CHECKS
-from .item_job import job_for, outcome_to_result
-from .loader import EXPECTED_FILE, ExpectedDivergence, expected_reason, load_expected, load_scenario_file
+from .item_job import job_for, opinfo_job, opinfo_outcome, outcome_to_result, run_job
+from .loader import (
+    EXPECTED_FILE,
+    ExpectedDivergence,
+    expected_reason,
+    load_expected,
+    load_scenario_file,
+    opinfo_expected,
+)
 from .record import crashed, safe_text
-from .report.baseline import BaselineDiff, diff_results, update_baseline
+from .report.baseline import BaselineDiff, diff_results, ratchet_problem, update_baseline
 from .report.html import write_html
 from .report.merge import iso_time, merge, write_results
 from .results import (
@@ -104,6 +111,11 @@ class _State:
     # interrupted run's report is not held up by it.
     metadata: dict[str, Any] = field(default_factory=dict)
     metadata_thread: threading.Thread | None = None
+    # the OpInfo source (scenarios/opinfo.toml): its settings when this run covers it, samples per item
+    # (None: every sample), and the committed baseline's records, read once per process for the ratchet
+    opinfo_settings: opinfo.Settings | None = None
+    opinfo_samples: int | None = None
+    baseline_records: dict[str, dict[str, Any]] | None = None
 
 
 _STATE = pytest.StashKey[_State]()
@@ -140,6 +152,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="with --update-baseline: accept a run the baseline guard refuses; REASON is recorded")  # fmt: skip
     group.addoption("--conformance-deadline", type=float, default=None, metavar="SECONDS",
                     help="start no item after SECONDS; the report is then marked incomplete")  # fmt: skip
+    group.addoption("--opinfo-samples", default=None, metavar="N|all",
+                    help="samples per OpInfo item (default: scenarios/opinfo.toml's; 'all' under the thorough "
+                         "profile, HYPOTHESIS_PROFILE=thorough)")  # fmt: skip
     group.addoption("--conformance-in-process", action="store_true", default=False,
                     help="run scenario items in the pytest process (debugging; timeouts cannot stop C code)")  # fmt: skip
 
@@ -164,7 +179,7 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
 
 def _shard_key(item: pytest.Item) -> str:
     # A scenario item's id is unique in the library and, unlike the node id, does not depend on the rootdir.
-    return item.name if isinstance(item, ScenarioItem | ScriptItem) else item.nodeid
+    return item.name if isinstance(item, ScenarioItem | ScriptItem | OpinfoItem) else item.nodeid
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -186,6 +201,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("conformance_force") is not None and not config.getoption("update_baseline"):
         raise pytest.UsageError("--conformance-force REASON goes with --update-baseline")
     config.stash[_STATE] = state
+    _configure_opinfo(config, state)
     # Scenario items and generated tests (tests/, through conformance.generated) append to this file.
     state.previous_store = open_store(_run_dir(state) / f"{worker}.jsonl")
     if _is_worker(config):
@@ -200,10 +216,46 @@ def pytest_configure(config: pytest.Config) -> None:
     for tag in sorted(KNOWN_TAGS):
         config.addinivalue_line("markers", f"{tag}: conformance scenarios tagged {tag!r}")
     config.addinivalue_line("markers", f"{SCRIPT_TAG}: whole-script scenarios (scenarios/scripts/*.py)")
+    config.addinivalue_line("markers", f"{opinfo.TAG}: items from torch's op catalogue (scenarios/opinfo.toml)")
+
+
+OPINFO_FILE = "opinfo.toml"  # scenarios/opinfo.toml: the catalogue source's settings and per-entry overrides
+
+
+def _opinfo_path(config: pytest.Config) -> Path:
+    return config.rootpath / "scenarios" / OPINFO_FILE
+
+
+def _configure_opinfo(config: pytest.Config, state: _State) -> None:
+    """Settings of the catalogue source when the run's paths reach scenarios/opinfo.toml (metadata then names
+    the catalogue's size); samples per item from --opinfo-samples, the profile, or the file."""
+    path = _opinfo_path(config)
+    if not path.exists():
+        return
+    args = [Path(a.split("::")[0]) for a in config.args] if config.args_source == pytest.Config.ArgsSource.ARGS else []
+    if args and not any(_covers(a, path.resolve()) for a in args):
+        return
+    try:
+        state.opinfo_settings = opinfo.load_settings(path)
+    except opinfo.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    given = config.getoption("opinfo_samples")
+    profile = os.environ.get("_GENERATED_PROFILE") or os.environ.get("HYPOTHESIS_PROFILE", "")
+    if given is None:
+        state.opinfo_samples = None if profile == "thorough" else state.opinfo_settings.samples
+    elif given == "all":
+        state.opinfo_samples = None
+    elif given.isdigit() and int(given) > 0:
+        state.opinfo_samples = int(given)
+    else:
+        raise pytest.UsageError(f"--opinfo-samples: expected a number > 0 or 'all', got {given!r}")
 
 
 def _gather_metadata(state: _State) -> None:
-    state.metadata = run_metadata(root=ENGINE_CHECKOUT)
+    meta = run_metadata(root=ENGINE_CHECKOUT)
+    if state.opinfo_settings is not None:  # the catalogue's size (N of the coverage line), or why it is absent
+        meta["opinfo"] = {**opinfo.catalogue_info(), "samples": state.opinfo_samples or "all"}
+    state.metadata = meta
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -265,7 +317,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config  # (xdist's controller collects no items: only processes that run items get here)
     if not config.option.collectonly and not config.getoption("conformance_in_process"):
-        if any(isinstance(item, ScenarioItem) for item in session.items):
+        if any(isinstance(item, ScenarioItem | OpinfoItem) for item in session.items):
             state = config.stash[_STATE]
             state.executor = state.executor or Executor()
             state.executor.spawn()  # importing torch and the engine overlaps the tests that run before
@@ -301,6 +353,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return ScriptFile.from_parent(parent, path=file_path)
     if file_path.name == EXPECTED_FILE and file_path.parent.name == "scenarios":
         return ExpectedFile.from_parent(parent, path=file_path)
+    if file_path.name == OPINFO_FILE and file_path.parent.name == "scenarios":
+        return OpinfoFile.from_parent(parent, path=file_path)
     return None
 
 
@@ -473,6 +527,99 @@ class ScriptItem(pytest.Item):
         return self.path, 0, f"script {self.name}"
 
 
+class OpinfoFile(pytest.File):
+    """torch's op catalogue (conformance/opinfo.py): one item per entry and dtype of the installed torch's op_db.
+
+    When op_db cannot be imported (no ``expecttest``, a torch without it) the file is skipped with the
+    reason, which the run's metadata also records.
+    """
+
+    def collect(self) -> Iterator[pytest.Item]:
+        state = self.config.stash[_STATE]
+        if state.metadata_thread is not None:
+            # Not while the metadata thread imports torch too: two threads importing torch's modules at once
+            # can see a partially initialized torch. The thread imports op_db as well; this then finds it loaded.
+            state.metadata_thread.join()
+        try:
+            settings = state.opinfo_settings or opinfo.load_settings(self.path)
+            specs = opinfo.item_specs()
+            expected = _expected_for(state, self.path.parent)
+        except opinfo.SettingsError as exc:
+            raise self.CollectError(str(exc)) from None
+        except opinfo.CatalogueUnavailableError as exc:
+            pytest.skip(f"the OpInfo source is skipped: {exc}", allow_module_level=True)
+        except ScenarioError as exc:
+            raise self.CollectError(str(exc)) from None
+        known = {s.entry for s in specs}
+        stale = [o.where for o in settings.overrides if o.entry not in known]
+        if stale:
+            raise self.CollectError("overrides for entries not in this torch's op_db: " + ", ".join(stale))
+        for spec in specs:
+            state.dtypes.setdefault(spec.entry, ())
+            state.dtypes[spec.entry] += (spec.dtype,)
+            reasons = opinfo_expected(expected, spec.entry, spec.dtype)
+            item = OpinfoItem.from_parent(self, name=spec.item_id, spec=spec, expected=reasons, settings=settings)
+            item.add_marker(opinfo.TAG)
+            yield item
+
+
+class OpinfoRegressionError(Exception):
+    """A catalogue item got worse than the committed baseline (or is new and does not pass)."""
+
+
+class OpinfoItem(pytest.Item):
+    """One catalogue entry x dtype; judged as a ratchet against the committed baseline (``ratchet``)."""
+
+    def __init__(self, *, spec: opinfo.ItemSpec, expected: dict[str, str], settings: opinfo.Settings,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(**kwargs)
+        self.spec, self.expected, self.settings = spec, expected, settings
+
+    def runtest(self) -> None:
+        state = self.config.stash[_STATE]
+        given = self.config.getoption("scenario_timeout")
+        samples = state.opinfo_samples if state.opinfo_settings is not None else self.settings.samples
+        errors = None if samples is None else self.settings.error_inputs
+        job = opinfo_job(self.spec, self.expected, self.settings, samples, errors, 60.0 if given is None else given)
+        status, message, record = self._run(job, state)
+        record.nodeid = self.nodeid
+        store_record(record.to_json())
+        if status == "xfail":
+            pytest.xfail(message.splitlines()[0])
+        problem = ratchet_problem(record.to_json(), _baseline_records(self.config, state).get(self.spec.item_id))
+        if problem:
+            raise OpinfoRegressionError(f"{problem}\n{safe_text(message)}")
+
+    def _run(self, job: dict[str, Any], state: _State) -> tuple[str, str, Any]:
+        if self.config.getoption("conformance_in_process"):
+            return opinfo_outcome({"outcome": "result", "result": run_job(job)}, job)
+        try:
+            if state.executor is None:
+                state.executor = Executor()
+            answer = state.executor.run(job)
+        except ExecutorError as exc:
+            raise ScenarioRunError(f"the item process failed: {exc}") from None
+        return opinfo_outcome(answer, job)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if excinfo.errisinstance((OpinfoRegressionError, ScenarioRunError)):
+            return f"{self.path.name}: op_db entry {self.spec.entry} [{self.spec.dtype}]\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"op_db entry {self.name}"
+
+
+def _baseline_records(config: pytest.Config, state: _State) -> dict[str, dict[str, Any]]:
+    """The committed baseline's records by id (read once per process; empty when there is none)."""
+    if state.baseline_records is None:
+        try:
+            state.baseline_records = {r["id"]: r for r in load_results(_baseline_path(config, state))["records"]}
+        except (ResultsFileError, OSError):
+            state.baseline_records = {}
+    return state.baseline_records
+
+
 class ExpectedFile(pytest.File):
     """The expected-divergence registry: an entry that matches no scenario is an error."""
 
@@ -492,6 +639,8 @@ class RegistryItem(pytest.Item):
             lines = [
                 f"{e.where}: matches no generated check (generated={e.generated!r}; known: {', '.join(GENERATED_CHECKS)})"
                 if e.generated
+                else f"{e.where}: matches no op_db entry of this torch (opinfo={e.opinfo!r}, dtypes={list(e.dtypes)})"
+                if e.opinfo
                 else f"{e.where}: matches no scenario (scenario={e.scenario!r}, dtypes={list(e.dtypes)})"
                 for e in stale
             ]
@@ -501,6 +650,12 @@ class RegistryItem(pytest.Item):
     def _matches_something(state: _State, e: ExpectedDivergence) -> bool:
         if e.generated:
             return e.generated in GENERATED_CHECKS
+        if e.opinfo:
+            try:
+                specs = [s for s in opinfo.item_specs() if s.entry == e.opinfo]
+            except opinfo.CatalogueUnavailableError:
+                return True  # no catalogue to check against (the source is skipped, with its reason)
+            return bool(specs) and (not e.dtypes or bool(set(e.dtypes) & {s.dtype for s in specs}))
         dtypes = state.dtypes.get(e.scenario)
         return dtypes is not None and (not e.dtypes or bool(set(e.dtypes) & set(dtypes)))
 
@@ -513,7 +668,12 @@ class RegistryItem(pytest.Item):
 def _scenario_id(nodeid: str) -> str | None:
     """``scenarios/x.py::name[...]`` -> ``name[...]`` for scenario items, else None."""
     path, _, name = nodeid.partition("::")
-    return name if name and (_is_scenario_file(Path(path)) or _is_script_file(Path(path))) else None
+    conformance_file = _is_scenario_file(Path(path)) or _is_script_file(Path(path)) or _is_opinfo_file(Path(path))
+    return name if name and conformance_file else None
+
+
+def _is_opinfo_file(path: Path) -> bool:
+    return path.name == OPINFO_FILE and path.parent.name == "scenarios"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -632,6 +792,9 @@ def _library_ids(rootpath: Path) -> set[str | None]:
         if _is_script_file(path):
             with contextlib.suppress(ScenarioError):
                 ids.add(load_script(path).item_id)
+    if (folder / OPINFO_FILE).exists():
+        with contextlib.suppress(opinfo.CatalogueUnavailableError):  # then the source is skipped, with its reason
+            ids |= {spec.item_id for spec in opinfo.item_specs()}
     return ids
 
 
@@ -650,7 +813,11 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
     for nodeid in sorted(_failed_ids):
         sid = _scenario_id(nodeid)
         if sid and sid not in known:
-            results["records"].append(crashed(sid, nodeid).to_json())
+            record = crashed(sid, nodeid)
+            if _is_opinfo_file(Path(nodeid.partition("::")[0])):  # a catalogue item: the coverage counts it
+                record.kind, record.tags = opinfo.KIND, [opinfo.TAG]
+                record.extra["entry"] = sid.rsplit("[", 1)[0]
+            results["records"].append(record.to_json())
             known.add(sid)
             lost += 1
     results["records"].sort(key=lambda r: r["id"])

@@ -22,12 +22,21 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-STATUSES = ("pass", "diverge", "flaky", "xfail", "xpass", "timeout", "runner-error", "crashed")
+# "missing": the engine lacks the op, variant or keyword an item calls (catalogue items; a divergence is
+# something the engine has and gets wrong)
+STATUSES = ("pass", "diverge", "missing", "flaky", "xfail", "xpass", "timeout", "runner-error", "crashed")
+CHECK_STATUSES = ("pass", "diverge", "missing", "xfail", "xpass")  # a catalogue item's per-check statuses
 KINDS = ("scenario", "script", "generated")
 # Item sources that work as a ratchet: a catalogue (such as torch's OpInfo database, kind "opinfo") whose known
 # missing or diverging entries may stay in the baseline, while each entry that starts to pass is locked in.
 # `baseline update` accepts their items whatever their status; every other item must pass or be an xfail.
 RATCHET_KINDS = frozenset({"opinfo"})
+# torch's op catalogue as items (conformance/opinfo.py): what the runner, the registry and the report share
+OPINFO_KIND = "opinfo"
+OPINFO_CHECKS = ("forward", "backward", "gradgrad", "errors", "variants")  # the coverage matrix's columns
+OPINFO_CORE_DTYPES = ("float32", "float64")  # an entry agrees when all its items in these dtypes pass
+# an entry with neither core dtype runs in the first of these it supports (its "core" dtype then)
+OPINFO_FALLBACK_DTYPES = ("int64", "int32", "uint8", "bool", "complex64", "float16")
 MAX_TEXT = 10_000  # characters per string in a record, the cut note included
 MAX_ENTRIES = 50  # differences, checkpoints and curve series kept per record (a reader needs the first few)
 MAX_POINTS = 2_000  # points kept per curve (evenly thinned, the last step always kept)
@@ -301,6 +310,10 @@ _CHECKS: dict[str, Any] = {
     "curves": _optional(_dict_of(_dict_of(lambda x: isinstance(x, list))), "an object of objects of lists"),
     "leaks": _optional(_dict_of(_list_of(_str)), "an object of lists of strings"),
     "cut": _optional(_dict_of(_int), "an object of integers"),
+    # catalogue items (kind "opinfo"): the status of each check (forward, backward, ...) and the entry's family
+    "checks": _optional(_dict_of(lambda x: x in CHECK_STATUSES), "an object of check statuses"),
+    "family": _TEXT_OR_NONE,
+    "core": _optional(lambda v: isinstance(v, bool), "a boolean"),
     # script items' outputs, which the report shows side by side
     **dict.fromkeys(("stdout", "stderr"), _optional(_dict_of(lambda x: x is None or _str(x)), _SIDES)),
 }

@@ -27,7 +27,6 @@ from .record import Record, judge
 from .scenario import Scenario
 from .verdict import Verdict, compare_observations
 
-STATUSES = ("pass", "diverge", "flaky", "xfail", "xpass", "timeout", "runner-error")
 CHECKS_NOTHING = (
     "the scenario checks nothing: neither side recorded a checkpoint or raised an exception, so there is "
     "nothing to compare (record values with check(label, value), or an expected error with check.error)"

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import sys
+
 # Order matters here, and only here: the autograd package first (its engine imports tensor.py, which
 # imports autograd.grad_mode and autograd.graph: entering through the package keeps that one way), then
 # the surface, which attaches Tensor's methods before any module that uses them at import time.
@@ -73,6 +75,7 @@ from ._dtype import (
 )
 from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
+from ._layout import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, strided
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -100,6 +103,8 @@ __all__ += ops.__all__
 __all__ += ["distributions", "finfo", "iinfo", "linalg", "nn", "optim", "random", "special", "utils", *random.__all__]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
 __all__ += ["load", "save", "serialization"]
+__all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]
+__all__ += ["strided"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
 
@@ -138,6 +143,10 @@ from ._functional_aliases import *  # noqa: E402, F403
 from ._functional_aliases import __all__ as _aliases_all  # noqa: E402
 
 __all__ += _aliases_all
+
+from . import _out_arguments  # noqa: E402
+
+_out_arguments.install(sys.modules[__name__])  # out= on every function torch gives one (after all are defined)
 
 # torch.func: its transforms are written against ops, nn modules and the random generators above.
 from . import func  # noqa: E402

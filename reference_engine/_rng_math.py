@@ -16,6 +16,7 @@ on every possible input (tests/engine/random/test_rng_math.py).
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -185,12 +186,31 @@ def box_muller_reference_f32(u: np.ndarray, tail: np.ndarray | None, mean: np.fl
     return _assemble(out, u.size, tail is not None)
 
 
+# NumPy's float64 log/log1p/sin/cos loops call the C library, as torch's scalar kernels do, except on CPUs with
+# AVX-512, where NumPy dispatches them to Intel's SVML, whose results differ from the C library's in the last bit
+# for some inputs. Where torch's result is the C library's, the engine then calls it element by element.
+try:  # NumPy's private table of the CPU features its loops dispatch on
+    from numpy._core._multiarray_umath import __cpu_features__ as _NUMPY_CPU
+except ImportError:  # another NumPy layout: assume its loops are the C library's
+    _NUMPY_CPU = {}
+NUMPY_USES_SVML = bool(_NUMPY_CPU.get("AVX512_SKX"))
+_LIBM = {"log": math.log, "log1p": math.log1p, "sin": math.sin, "cos": math.cos}
+
+
+def libm(name: str, x: np.ndarray) -> np.ndarray:
+    """The C library's ``name`` (log, log1p, sin, cos) of each float64 element, as torch's scalar code gets it."""
+    if not NUMPY_USES_SVML:
+        return getattr(np, name)(x)
+    flat = np.asarray(x, dtype=np.float64)
+    return np.fromiter(map(_LIBM[name], flat.ravel().tolist()), np.float64, flat.size).reshape(flat.shape)
+
+
 def box_muller_blocks_f64(u: np.ndarray, tail: np.ndarray | None, mean: float, std: float) -> np.ndarray:
     """normal_fill for double: the same block layout with the C library's log/cos/sin."""
     b = _blocks(u, tail)
-    radius = np.sqrt(-2.0 * np.log(1.0 - b[:, :8]))
+    radius = np.sqrt(-2.0 * libm("log", 1.0 - b[:, :8]))
     theta = (2.0 * np.pi) * b[:, 8:]
-    out = np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], axis=1)
+    out = np.concatenate([radius * libm("cos", theta), radius * libm("sin", theta)], axis=1)
     if not (mean == 0 and std == 1):
         out = fma64(out, std, mean)
     return _assemble(out, u.size, tail is not None)

@@ -73,6 +73,8 @@ for _name, _fn in random.TENSOR_METHODS.items():
 
 Tensor.T = property(shape._T)  # type: ignore[assignment]
 Tensor.mT = property(shape._mT)  # type: ignore[assignment]
+Tensor.mH = property(shape._mH)  # type: ignore[assignment]
+Tensor.H = property(shape._H)  # type: ignore[assignment]
 
 # In-place variants derived from the out-of-place op.
 INPLACE = (
@@ -81,6 +83,11 @@ INPLACE = (
     "ceil", "round", "trunc", "sign", "reciprocal", "square", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
     "sinh", "cosh", "asin", "acos", "atan", "erf", "erfinv", "erfc", "lgamma", "digamma", "i0", "sinc", "logit",
     "xlogy", "exp2", "true_divide", "floor_divide", "maximum", "minimum",
+    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "polygamma",
+    "addmm", "cumsum", "sgn", "fix", "negative", "absolute", "float_power", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "tril", "triu", "subtract", "multiply", "divide", "greater", "greater_equal",
+    "less", "less_equal", "not_equal", "mvlgamma", "arccos", "arcsin", "arctan", "arcsinh", "arccosh", "arctanh",
+    "asinh", "acosh", "atanh",
 )  # fmt: skip
 for _name in INPLACE:
     if hasattr(Tensor, _name):

@@ -277,7 +277,7 @@ def _default_int_draw(g: Generator, n: int, np_dtype: np.dtype) -> np.ndarray:
 def _exponential_values(g: Generator, n: int, lambd: float) -> np.ndarray:
     """exponential_ on 53-bit uniforms: (-1/lambda) * log1p(-u), found by experiment (not log(1 - u))."""
     u = _uniform_words(g, n, np.dtype(np.float64))
-    return (-1.0 / lambd) * np.log1p(-u)
+    return (-1.0 / lambd) * RM.libm("log1p", -u)
 
 
 def _bernoulli_mask(shape: tuple[int, ...], p: float, generator: Generator | None = None) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 from . import _dtype as D
 from ._backend import array_module, is_cuda_array, to_numpy
 from ._device import CPU, device
+from ._layout import strided
 from ._printing import tensor_repr
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, RemovableHandle, regenerate_view_grad_fn
@@ -183,7 +184,7 @@ class Tensor:
     is_quantized = False
     is_meta = False
     is_nested = False
-    layout = "torch.strided"
+    layout = strided
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"

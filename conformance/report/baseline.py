@@ -37,7 +37,7 @@ MARGIN_FLOOR = 0.01
 PASSING = frozenset({"pass"})
 ACCEPTED = frozenset({"pass", "xfail"})  # statuses a baseline may hold (an xfail: a registered divergence)
 LISTED = 10  # items named in a refusal
-BASELINE_FIELDS = ("id", "scenario", "dtype", "pair", "status", "margin", "tags")
+BASELINE_FIELDS = ("id", "kind", "scenario", "dtype", "pair", "status", "margin", "tags", "checks")
 RUN_FIELDS = ("torch", "numpy", "python", "platform", "engine_revision", "started", "ended", "complete",
               "incomplete_reason", "partial", "narrowed_by", "forced")  # fmt: skip
 
@@ -51,6 +51,8 @@ class BaselineDiff:
     still_grew: list[tuple[str, float, float]] = field(default_factory=list)  # divergent in both, margin grew
     flaky: list[tuple[str, str]] = field(default_factory=list)  # (id, old status or "absent")
     missing: list[str] = field(default_factory=list)  # in the baseline, not in this run
+    # catalogue items (RATCHET_KINDS) not passing in either run and no worse: counted, not listed one by one
+    still_known: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def regressions(self) -> int:
@@ -63,6 +65,11 @@ class BaselineDiff:
             f"{len(self.still)} still divergent, {len(self.flaky)} flaky, {len(self.grew)} margin(s) grew >{GROWTH:g}x"
             + (f", {len(self.still_grew)} still divergent and worse >{GROWTH:g}x" if self.still_grew else "")
             + (f", {len(self.missing)} baseline item(s) not in this run" if self.missing else "")
+            + (
+                f"; {len(self.still_known)} catalogue item(s) still missing or divergent, as in the baseline"
+                if self.still_known
+                else ""
+            )
         ]
         out += [f"  NEW      {i}: {old} -> {new}" for i, old, new in self.new[:limit]]
         out += [f"  FIXED    {i}: {old} -> pass" for i, old in self.fixed[:limit]]
@@ -74,7 +81,7 @@ class BaselineDiff:
 
     def to_dict(self) -> dict[str, Any]:
         return {"new": self.new, "fixed": self.fixed, "still": self.still, "flaky": self.flaky, "grew": self.grew,
-                "still_grew": self.still_grew, "missing": self.missing}  # fmt: skip
+                "still_grew": self.still_grew, "missing": self.missing, "still_known": self.still_known}  # fmt: skip
 
 
 def _margin(record: dict[str, Any]) -> float:
@@ -105,6 +112,9 @@ def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool 
     d = BaselineDiff()
     for item in sorted(after):
         a, b = after[item], before.get(item)
+        if a.get("kind") in RATCHET_KINDS:
+            _ratchet_diff(d, item, a, b)
+            continue
         now_ok = a["status"] in PASSING
         was_ok = b is None or b["status"] in PASSING
         if a["status"] == "flaky":
@@ -125,6 +135,38 @@ def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool 
     if not only_new_items:
         d.missing = sorted(set(before) - set(after))
     return d
+
+
+def ratchet_problem(record: dict[str, Any], before: dict[str, Any] | None) -> str:
+    """Why a catalogue item (a RATCHET_KINDS record) fails the run, '' when it does not: a ratchet, not a wall.
+
+    A pass or a registered divergence (xfail) never fails. Otherwise the item fails when the baseline does not
+    hold it in a non-passing state, or when one of its checks that passed in the baseline no longer does.
+    """
+    status = record["status"]
+    if status in ("pass", "xfail"):
+        return ""
+    if status == "xpass":
+        return "REGISTERED DIVERGENCE NOW AGREES: remove its entry from scenarios/expected_divergences.toml"
+    if before is None:
+        return f"NEW: {status}, and the baseline does not hold this item (accept it with `conformance baseline update`)"
+    if before.get("status") == "pass":
+        return f"REGRESSION: pass in the baseline, {status} now"
+    was, now = before.get("checks") or {}, record.get("checks") or {}
+    worse = [f"{c}: pass -> {now.get(c, 'not run')}" for c, s in was.items() if s == "pass" and now.get(c) != "pass"]
+    return "REGRESSION: " + ", ".join(worse) if worse else ""
+
+
+def _ratchet_diff(d: BaselineDiff, item: str, a: dict[str, Any], b: dict[str, Any] | None) -> None:
+    old = "absent" if b is None else b["status"]
+    if a["status"] == "flaky":
+        d.flaky.append((item, old))
+    elif ratchet_problem(a, b):
+        d.new.append((item, old, a["status"]))
+    elif a["status"] == "pass" and b is not None and old != "pass":
+        d.fixed.append((item, old))
+    elif a["status"] != "pass":
+        d.still_known.append((item, old, a["status"]))
 
 
 def run_problems(new: dict[str, Any], diff: BaselineDiff) -> list[str]:

@@ -7,7 +7,8 @@ template's autoescaping; this module only prepares plain data (numbers and
 strings) for the template in ``templates/report.html.j2``. The data first goes
 through ``record.clean`` (UTF-8 safe strings, capped), and records missing
 fields the template reads get them as empty, so any results document that
-loads also renders.
+loads also renders. Items of torch's op catalogue (kind ``opinfo``) get a
+section of their own: the coverage matrix (``coverage.py``) and short details.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import jinja2
 from ..record import clean
 from ..results import write_text_atomic
 from .baseline import BaselineDiff
+from .coverage import CHECKS, NO_ITEM, NOT_APPLICABLE, coverage, is_opinfo, notes, total_line
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PASSING = ("pass",)
-STATUS_ORDER = ("diverge", "flaky", "xpass", "timeout", "runner-error", "crashed", "xfail", "pass")
+STATUS_ORDER = ("diverge", "flaky", "xpass", "timeout", "runner-error", "crashed", "missing", "xfail", "pass")
 SLOWEST = 15
 NEAR_MISSES = 25
 PLOT_W, PLOT_H, PAD = 420.0, 160.0, 30.0
@@ -32,6 +34,21 @@ PLOT_W, PLOT_H, PAD = 420.0, 160.0, 30.0
 CHECKPOINT_KEYS = ("label", "field", "shape", "max_abs", "max_rel", "rtol", "atol", "margin", "mismatched", "size",
                    "truncated")  # fmt: skip
 DIFFERENCE_KEYS = ("label", "field", "torch", "engine", "detail")
+# A catalogue item's details stay short: a full run has ~1,400 items, ~900 not passing, and their whole text is in
+# results.json. Shown: the first OPINFO_DIFFERENCES differences, each text cut to OPINFO_TEXT characters, and
+# the message (which repeats the differences) only without them, cut to OPINFO_MESSAGE (RUNNER_MESSAGE for a
+# runner problem, whose traceback is all there is to read).
+OPINFO_DIFFERENCES = 5
+OPINFO_TEXT = 300
+OPINFO_MESSAGE = 600
+RUNNER_MESSAGE = 4_000
+OPINFO_SAMPLES = 3
+# the coverage matrix's cells: one character per status (colour is not the only mark), and short dtype names
+MARKS = {"pass": "\u2713", "diverge": "D", "missing": "M", "xfail": "x", "xpass": "X", "flaky": "F",
+         "runner-error": "E", "timeout": "T", "crashed": "C"}  # fmt: skip
+SHORT_DTYPES = {"float32": "f32", "float64": "f64", "float16": "f16", "bfloat16": "bf16", "int64": "i64",
+                "int32": "i32", "int16": "i16", "int8": "i8", "uint8": "u8", "bool": "b", "complex64": "c64",
+                "complex128": "c128"}  # fmt: skip
 
 
 def _environment() -> jinja2.Environment:
@@ -149,13 +166,80 @@ def _item(r: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _cut(text: Any, limit: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else f"{text[:limit]}\u2026 [{len(text)} characters; all in results.json]"
+
+
+def _opinfo_view(r: dict[str, Any]) -> dict[str, Any]:
+    """What a catalogue item's compact detail block shows (texts cut; the full record is in results.json)."""
+    checks = r.get("checks") if isinstance(r.get("checks"), dict) else {}
+    diffs = r["differences"]
+    runner = r["status"] in ("runner-error", "timeout", "crashed")
+    # a verdict's message repeats its differences (shown above it): only worth its bytes when there are none
+    message = _cut(r.get("message"), RUNNER_MESSAGE if runner else OPINFO_MESSAGE) if runner or not diffs else ""
+    samples = [s for s in r.get("samples") or [] if isinstance(s, str)]
+    missing = [m for m in r.get("missing") or [] if isinstance(m, str)]
+    return {
+        "checks": [(c, str(checks[c])) for c in (*CHECKS, *sorted(set(checks) - set(CHECKS))) if c in checks],
+        "differences": [{k: _cut(d[k], OPINFO_TEXT) for k in DIFFERENCE_KEYS} for d in diffs[:OPINFO_DIFFERENCES]],
+        "differences_total": max(len(diffs), int((r.get("cut") or {}).get("differences") or 0)),
+        "message": message,
+        "errors": [(side, _cut(text, OPINFO_TEXT)) for side, text in r["errors_view"]],
+        "stack": _cut(r.get("stack"), RUNNER_MESSAGE) if r.get("stack") else "",
+        "samples": [_cut(s, OPINFO_TEXT) for s in samples[:OPINFO_SAMPLES]],
+        "samples_total": len(samples),
+        "missing": _cut(", ".join(missing), OPINFO_TEXT),
+    }
+
+
+def _coverage_view(results: dict[str, Any], anchors: dict[str, str]) -> dict[str, Any] | None:
+    """The coverage matrix as plain rows for the template (None: no catalogue items in the results)."""
+    cov = coverage(results)
+    if not cov.families:
+        return None
+    families = []
+    for f in cov.families:
+        rows = []
+        for e in f.entries:
+            cells = []
+            for cell in e.cells(f.dtypes):
+                if cell.status in (NO_ITEM, NOT_APPLICABLE) or cell.item is None:
+                    cells.append((cell.status.replace("/", ""), "", "", ""))  # a blank cell, no link
+                    continue
+                title = f"{cell.check} {cell.dtype}: {cell.status}"
+                cells.append((cell.status, MARKS.get(cell.status, "?"), title, anchors.get(cell.item, "")))
+            rows.append({"entry": e.entry, "status": e.status, "core": ", ".join(e.core), "cells": cells})
+        dtypes = [(d, SHORT_DTYPES.get(d, d)) for d in f.dtypes]
+        families.append({"family": f.family, "counts": f.counts, "n": len(f.entries),
+                         "runner_problems": f.runner_problems, "dtypes": dtypes, "rows": rows})  # fmt: skip
+    return {"families": families, "total_line": total_line(cov), "notes": notes(cov), "checks": CHECKS,
+            "marks": [(status, mark) for status, mark in MARKS.items()]}  # fmt: skip
+
+
+def _not_passing(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted((r for r in records if r["status"] != "pass"), key=lambda r: (_status_key(r["status"]), r["id"]))
+
+
 def context(results: dict[str, Any], baseline: BaselineDiff | None = None, baseline_note: str = "") -> dict[str, Any]:
     results = clean(results)
     records = [_item(r) for r in results.get("records", [])]
     run = results.get("run", {})
     counts = sorted(results.get("counts", {}).items(), key=lambda kv: _status_key(kv[0]))
-    passes = [r for r in records if r["status"] == "pass" and isinstance(r.get("margin"), int | float)]
-    failing = [r for r in records if r["status"] != "pass"]
+    # catalogue items have their own section (matrix and compact details): they would bury the hand-written
+    # scenarios in the summaries, the pass-rate grid and the divergences
+    opinfo = [r for r in records if is_opinfo(r)]
+    scenarios = [r for r in records if not is_opinfo(r)]
+    passes = [r for r in scenarios if r["status"] == "pass" and isinstance(r.get("margin"), int | float)]
+    divergences, opinfo_failing = _not_passing(scenarios), _not_passing(opinfo)
+    # anchors: an item with a detail block links to it (d-N, numbered over the scenario divergences, then the
+    # catalogue's), any other item to its row of "All items" (a-N)
+    for n, r in enumerate(records, 1):
+        r["row_anchor"] = r["anchor"] = f"a-{n}"
+    for n, r in enumerate([*divergences, *opinfo_failing], 1):
+        r["anchor"] = f"d-{n}"
+    for r in opinfo_failing:
+        r["opinfo_view"] = _opinfo_view(r)
     return {
         "run": run,
         "run_items": [(k, v) for k, v in sorted(run.items()) if k not in ("not_run", "sources")],
@@ -165,10 +249,14 @@ def context(results: dict[str, Any], baseline: BaselineDiff | None = None, basel
         "total": len(records),
         "statuses": [s for s, _ in counts],
         "tags": sorted({t for r in records for t in r["tags"]}),
-        "matrix": matrix(records),
-        "slowest": sorted(records, key=_duration, reverse=True)[:SLOWEST],
-        "divergences": sorted(failing, key=lambda r: (_status_key(r["status"]), r["id"])),
+        "matrix": matrix(scenarios),
+        "slowest": sorted(scenarios, key=_duration, reverse=True)[:SLOWEST],
+        "divergences": divergences,
         "near_misses": sorted(passes, key=lambda r: r["margin"], reverse=True)[:NEAR_MISSES],
+        "opinfo_total": len(opinfo),
+        "opinfo_failing": opinfo_failing,
+        "opinfo_differences": OPINFO_DIFFERENCES,
+        "coverage": _coverage_view(results, {r["id"]: r["anchor"] for r in opinfo}),
         "records": records,
         "leaky": [r for r in records if r["leaks_view"]],
         "baseline": baseline,

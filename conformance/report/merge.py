@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import KIND, SCHEMA_VERSION, count_statuses, read_records, write_results
+from .coverage import coverage, is_opinfo
 
 __all__ = ["SCHEMA_VERSION", "combine", "iso_time", "merge", "write_results"]
 
@@ -17,8 +18,14 @@ def iso_time(timestamp: float) -> str:
 
 def _document(records: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
     records = sorted(records, key=lambda r: r["id"])
-    return {"kind": KIND, "schema_version": SCHEMA_VERSION, "run": run, "counts": count_statuses(records),
-            "records": records}  # fmt: skip
+    doc = {"kind": KIND, "schema_version": SCHEMA_VERSION, "run": run, "counts": count_statuses(records),
+           "records": records}  # fmt: skip
+    if any(is_opinfo(r) for r in records):
+        # torch's op catalogue, entry by entry (agree, missing, diverge, expected), beside the item records
+        cov = coverage(doc)
+        doc["opinfo"] = {"entries": {e.entry: e.status for e in cov.entries}, "counts": cov.counts,
+                         "catalogue_size": cov.entries_total}  # fmt: skip
+    return doc
 
 
 def merge(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str, Any]:

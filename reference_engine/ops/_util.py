@@ -113,6 +113,13 @@ def _opmath(v: Any, arr: Any, half_scalar: bool) -> Any:
     return array_module(arr).asarray(v, dtype=np.float32)
 
 
+def invalid_combination(name: str, *args: Any) -> TypeError:
+    """torch's argument-parser error for a call no overload of ``name`` accepts (its first line: the overloads
+    it goes on to list are torch's own signatures)."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:")
+
+
 def binary_arrays(a: Any, b: Any) -> tuple[Any, Any, D.dtype]:
     """Both operands as arrays of the torch-promoted result dtype."""
     if (

@@ -508,7 +508,7 @@ def _tensordot_dims(a: Tensor, b: Tensor, dims: Any) -> tuple[list[int], list[in
     return [wrap_dims(d, a.ndim)[0] for d in da], [wrap_dims(d, b.ndim)[0] for d in db]
 
 
-def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     """torch.tensordot: permute the contracted dims together, reshape, one mm, reshape back."""
     da, db = _tensordot_dims(a, b, dims)
     if len(da) != len(db):
@@ -606,7 +606,7 @@ def _chain(tensors: tuple, split: list[list[int]], i: int, j: int) -> Tensor:
 _CHAIN_WARNED = False
 
 
-def chain_matmul(*matrices: Tensor, out: Any = None) -> Tensor:
+def chain_matmul(*matrices: Tensor) -> Tensor:
     global _CHAIN_WARNED
     if not _CHAIN_WARNED:  # TORCH_WARN_ONCE
         _CHAIN_WARNED = True

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from ._util import binary_arrays
+from ._util import binary_arrays, invalid_combination
 from .pointwise import _check_tensor, _scalar_name, _scalar_or_tensor, _xp
 
 
 # --------------------------------------------------------------------------- comparisons and logic (no grad)
 def _compare(name: str, fn: Any) -> Any:
-    def op(input: Any, other: Any, *, out: Any = None) -> Any:
+    def op(input: Any, other: Any) -> Any:
+        if not isinstance(input, Tensor):  # torch.eq(1, t): no overload takes a number first
+            raise invalid_combination(name, input, other)
         if not _scalar_or_tensor(other):
             if name in ("eq", "ne"):
                 return NotImplemented  # x == "abc" falls back to Python's identity comparison
@@ -38,6 +40,11 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def _logical(name: str, fn: Any) -> Any:
     def op(input: Tensor, other: Any) -> Tensor:
+        for arg, position, value in (("input", 1, input), ("other", 2, other)):
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+                )
         a, b, _ = binary_arrays(input, other)
         return Tensor._make(fn(_xp(a), a.astype(bool), b.astype(bool)))
 

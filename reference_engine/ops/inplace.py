@@ -9,6 +9,7 @@ read later notices the change. Autograd history is moved onto ``self``; when
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -282,3 +283,64 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         else:
             _rebase_view(self, node)
     return self
+
+
+# --------------------------------------------------------------------------- out= arguments
+OUT_AUTOGRAD_MSG = (
+    "{}(): functions with out=... arguments don't support automatic differentiation, but one of the arguments "
+    "requires grad."
+)
+OUT_RESIZED_MSG = (
+    "An output with one or more elements was resized since it had shape {}, which does not match the required "
+    "output shape {}. This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
+    "unless they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+    "elements with t.resize_(0)."
+)
+
+
+def _requires_grad(values: Any) -> bool:
+    for v in values:
+        if isinstance(v, Tensor):
+            if v.requires_grad:
+                return True
+        elif isinstance(v, list | tuple) and _requires_grad(v):
+            return True
+    return False
+
+
+def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict[str, Any], out: Any) -> Any:
+    """``func(*args, **kwargs)`` written into ``out`` as torch's out= variants do: refused while autograd would
+    record (any argument or ``out`` requires grad), the result cast to ``out``'s dtype where torch's casting
+    rule allows, ``out`` resized to the result's shape (with torch's deprecation warning when it had elements),
+    and ``out`` itself returned (a tuple of them, as the op's tuple type, for ops with several outputs)."""
+    outs = out if isinstance(out, tuple | list) else (out,)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(o).__name__}")
+    if grad_mode._state.enabled and (_requires_grad(args) or _requires_grad(kwargs.values()) or _requires_grad(outs)):
+        raise RuntimeError(OUT_AUTOGRAD_MSG.format(name))
+    result = func(*args, **kwargs)
+    if isinstance(result, Tensor):
+        if isinstance(out, tuple | list):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        _write_out(result, out)
+        return out
+    if not isinstance(out, tuple | list) or len(out) != len(result):
+        raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(result)} Tensors")
+    for r, o in zip(result, out, strict=True):
+        _write_out(r, o)
+    return type(result)(*out) if hasattr(result, "_fields") else tuple(out)
+
+
+def _write_out(result: Tensor, out: Tensor) -> None:
+    if not _can_cast(result.dtype, out.dtype):
+        raise RuntimeError(
+            f"result type {scalar_type_name(result.dtype)} can't be cast to the desired output type "
+            f"{scalar_type_name(out.dtype)}"
+        )
+    if out._data.shape != result._data.shape:
+        if out._data.size:
+            warnings.warn(OUT_RESIZED_MSG.format(list(out.shape), list(result.shape)), UserWarning, stacklevel=4)
+        out._data = out._xp.empty(result._data.shape, dtype=out._data.dtype)
+    with grad_mode.no_grad():
+        copy_(out, result)

@@ -36,7 +36,7 @@ from ._util import (
     record_with,
     to_tensor,
 )
-from .inplace import copy_, inplace_method, scalar_type_name
+from .inplace import inplace_method, scalar_type_name
 
 _OPERAND_TYPES = frozenset((Tensor, float, int, bool))
 
@@ -92,7 +92,7 @@ class RsubBackward1(Node):
         return (-grad if self.alpha == 1 else -grad * self.alpha,)
 
 
-def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     _check_operand(other, "add")
     a, b, dt = binary_operands(input, other, half_scalar=True)
     alpha = _half_alpha(alpha, dt)
@@ -104,7 +104,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     result = _result(res, dt)
     if grad_recording(input, other):
         record_add(result, input, other, alpha)
-    return _maybe_out(result, out)
+    return result
 
 
 def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
@@ -126,7 +126,7 @@ def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> Non
         )
 
 
-def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     _check_operand(other, "sub")
     a, b, dt = binary_operands(input, other, half_scalar=True)
     alpha = _half_alpha(alpha, dt)
@@ -136,7 +136,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     result = _result(res, dt)
     if grad_recording(input, other):
         record_sub(result, input, other, alpha)
-    return _maybe_out(result, out)
+    return result
 
 
 def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
@@ -206,7 +206,7 @@ class _MulScalarBackward0(Node):
 _MulScalarBackward0.__name__ = _MulScalarBackward0.__qualname__ = "MulBackward0"
 
 
-def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:
+def mul(input: Any, other: Any) -> Tensor:
     _check_operand(other, "mul")
     a, b, dt = binary_operands(input, other)
     if dt is D.bool_:
@@ -217,7 +217,7 @@ def mul(input: Any, other: Any, *, out: Any = None) -> Tensor:
     result = _result(res, dt)
     if grad_recording(input, other):
         record_mul(result, input, other, scalar=b is other and type(other) is not Tensor)
-    return _maybe_out(result, out)
+    return result
 
 
 def record_mul(result: Tensor, input: Any, other: Any, scalar: bool) -> None:
@@ -253,7 +253,7 @@ class DivBackward2(Node):
         return z, z if needs(self, 1) else None
 
 
-def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = None) -> Tensor:
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     _check_operand(other, "div")
     if rounding_mode not in (None, "trunc", "floor"):
         raise RuntimeError(
@@ -289,7 +289,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
             record_div(result, input, other)
         else:
             record(DivBackward2(), result, input, other)
-    return _maybe_out(result, out)
+    return result
 
 
 def record_div(result: Tensor, input: Any, other: Any) -> None:
@@ -481,7 +481,7 @@ def _pow_dtype(base: Any, exponent: Any) -> D.dtype:
     return D.result_type(base, exponent)
 
 
-def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
     a, b, dt = binary_operands(input, exponent, half_scalar=True)
@@ -510,7 +510,7 @@ def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
         record(node, result, input)
         if exponent != 0:
             node.save("self", input)
-    return _maybe_out(result, out)
+    return result
 
 
 def _int_pow_negative(xp: Any, a: Any, b: Any) -> Any:
@@ -605,7 +605,7 @@ class NegBackward0(Node):
         return (-grad,)
 
 
-def neg(input: Tensor, *, out: Any = None) -> Tensor:
+def neg(input: Tensor) -> Tensor:
     if input._data.dtype == bool:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
@@ -614,7 +614,7 @@ def neg(input: Tensor, *, out: Any = None) -> Tensor:
     result = Tensor._make(-input._data)
     if grad_recording(input):
         record(NegBackward0(), result, input)
-    return _maybe_out(result, out)
+    return result
 
 
 negative = neg
@@ -626,13 +626,13 @@ class AbsBackward0(Node):
         return (grad * self.saved("self").sign(),)
 
 
-def abs(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A001
+def abs(input: Tensor) -> Tensor:  # noqa: A001
     if input._data.dtype == bool:
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     result = Tensor._make(_xp(input._data).abs(input._data))
     if grad_recording(input):
         record_saving(AbsBackward0(), result, {"self": input})
-    return _maybe_out(result, out)
+    return result
 
 
 absolute = abs
@@ -675,7 +675,7 @@ class ClampBackward0(Node):
         return g_self, g_min, g_max
 
 
-def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -698,7 +698,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -
         node.min, node.max = min, max
         record(node, result, input)
         node.save("self", input)
-    return _maybe_out(result, out)
+    return result
 
 
 def _clamp_tensor(input: Tensor, lo: Any, hi: Any) -> Tensor:
@@ -810,8 +810,11 @@ def _minmax_backward(node: Node, grad: Tensor, lose_self: str) -> tuple:
 
 
 def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> Tensor:
-    if not isinstance(other, Tensor):
-        raise TypeError(f"{pick}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    for arg, position, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{pick}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
     a, b, dt = binary_arrays(input, other)
     xp = _xp(a)
     res = getattr(xp, pick)(a, b)  # NaN-propagating like torch
@@ -821,11 +824,11 @@ def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> T
     return result
 
 
-def maximum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
+def maximum(input: Tensor, other: Tensor) -> Tensor:
     return _binary_minmax(input, other, "maximum", MaximumBackward0)
 
 
-def minimum(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
+def minimum(input: Tensor, other: Tensor) -> Tensor:
     return _binary_minmax(input, other, "minimum", MinimumBackward0)
 
 
@@ -992,16 +995,6 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
 
 # torch's ScalarType name (Float, Long, Bool ...) used in kernel error messages
 _scalar_name = scalar_type_name
-
-
-def _maybe_out(result: Tensor, out: Any) -> Tensor:
-    if out is None:
-        return result
-    with grad_mode.no_grad():
-        if out.shape != result.shape:
-            out._data = _xp(out._data).empty(result._data.shape, dtype=out._data.dtype)
-        copy_(out, result)
-    return out
 
 
 # --------------------------------------------------------------------------- nan_to_num

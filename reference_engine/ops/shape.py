@@ -307,6 +307,34 @@ def _mT(self: Tensor) -> Tensor:  # noqa: N802
     return transpose(self, -2, -1)
 
 
+def _mH(self: Tensor) -> Tensor:  # noqa: N802
+    # the conjugate transpose: on a real tensor, the transpose (complex tensors conjugate too)
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    out = transpose(self, -2, -1)
+    return out.conj() if self.is_complex() else out
+
+
+def _H(self: Tensor) -> Tensor:  # noqa: N802
+    if self.ndim not in (0, 2):
+        raise RuntimeError(
+            f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor."
+            + (" For batches of matrices, consider using tensor.mH" if self.ndim > 2 else "")
+        )
+    if self.ndim == 0:
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return self.view(())  # an alias, as torch
+    return _mH(self)
+
+
+def adjoint(input: Tensor) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"tensor.adjoint() is only supported on matrices or batches of matrices. Got {input.ndim}-D tensor."
+        )
+    return _mH(input)
+
+
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     n = input.ndim
     if n == 0:
@@ -380,8 +408,21 @@ def _parse_to(args: tuple, kwargs: dict) -> tuple[D.dtype | None, Any]:
     return dtype, as_device(dev)
 
 
+def _channels_last_copy(input: Tensor, memory_format: Any) -> bool:
+    """Whether ``memory_format`` asks for torch's channels-last layout, which a dense row-major tensor is not
+    in: torch then copies (the engine keeps row-major data; the values are the same)."""
+    rank = {"channels_last": 4, "channels_last_3d": 5}.get(getattr(memory_format, "name", ""))
+    if rank is None:
+        return False
+    if input.dim() != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {memory_format.name} format")
+    return True
+
+
 def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    copy = bool(kwargs.get("copy", False))
+    flags = [a for a in args if isinstance(a, bool)]  # positional non_blocking, then copy
+    copy = bool(kwargs.get("copy", flags[1] if len(flags) > 1 else False))
+    copy = copy or _channels_last_copy(input, kwargs.get("memory_format"))
     for a in (*args, kwargs.get("device")):
         check_int_device(a)  # x.to(0) is the current accelerator: torch's error when there is none
     dtype, dev = _parse_to(args, dict(kwargs))
@@ -401,7 +442,7 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 def _cast(dtype: D.dtype) -> Callable[[Tensor], Tensor]:
     def method(self: Tensor, memory_format: Any = None) -> Tensor:
-        return to(self, dtype)
+        return to(self, dtype, memory_format=memory_format)
 
     return method
 
@@ -795,5 +836,5 @@ def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
 
 
 # --------------------------------------------------------------------------- exports
-METHODS.update({name: globals()[name] for name in ("diag", "rot90", "tile")})
-__all__ += ["diag", "rot90", "tile"]
+METHODS.update({name: globals()[name] for name in ("diag", "rot90", "tile", "adjoint")})
+__all__ += ["diag", "rot90", "tile", "adjoint"]

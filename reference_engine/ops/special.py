@@ -17,7 +17,7 @@ from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
-from ._util import binary_arrays, grad_recording, needs, record, record_saving, record_with
+from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
 
 try:
     import scipy.special as _sp  # type: ignore[import-untyped]
@@ -341,7 +341,7 @@ class _XlogyLike(Node):
 
 def _xlogy_like(name: str, classes: tuple[type, type, type], values: Any, input: Any, other: Any) -> Tensor:
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(f"{name}() received an invalid combination of arguments")
+        raise invalid_combination(name, input, other)
     x, y, dt = binary_arrays(input, other)
     if dt.category < 2:
         dt = D.get_default_dtype()

@@ -17,7 +17,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import _FROM_NUMPY, grad_recording, record
-from .pointwise import _EXTOBJ, _IGNORE_ALL, _maybe_out, _unary_compute
+from .pointwise import _EXTOBJ, _IGNORE_ALL, _unary_compute
 
 try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
     from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
@@ -52,9 +52,9 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
     """
     fast = ufunc if _EXTOBJ is not None else None
 
-    def op(input: Tensor, *, out: Any = None) -> Tensor:
+    def op(input: Tensor) -> Tensor:
         a = input._data if isinstance(input, Tensor) else None
-        if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4 and out is None:
+        if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
             token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
             try:
                 result = Tensor._make(fast(a))
@@ -78,7 +78,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
         result = Tensor._make(_unary_compute(input, dt, fn))
         if grad_recording(input):
             _record_unary(backward(), result, input, save)
-        return _maybe_out(result, out)
+        return result
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name}, elementwise."
