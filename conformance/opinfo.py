@@ -55,10 +55,14 @@ EXTRA_DTYPES = ("int64", "bool", "float16")
 DEFAULT_SAMPLES = 3  # samples per item in the default profile, spread over the first POOL the entry yields
 POOL = 24
 ERROR_INPUTS = 8  # error inputs per entry in the default profile
-# The engine lacks what was called: not a divergence of something it has
-_LACKS = re.compile(
-    r"unexpected keyword argument|positional argument|required positional|takes \d+ positional|"
-    r"got multiple values|not implemented|not supported by the engine|has no attribute"
+# The engine lacks what was called (not a divergence of something it has): an attribute of its own namespace or
+# Tensor class, a keyword or an argument count torch accepts; any other AttributeError is a bug in what it has
+_LACKS_ATTRIBUTE = re.compile(
+    r"^(module 'reference_engine[\w.]*'|type object 'Tensor'|'Tensor' object) has no attribute|^the engine has no"
+)
+_LACKS_ARGUMENT = re.compile(
+    r"unexpected keyword argument|takes \d+ positional argument|takes from \d+ to \d+ positional|"
+    r"missing \d+ required|got multiple values for argument"
 )
 
 
@@ -529,9 +533,11 @@ def _seed(base: int, i: int) -> int:
 
 def _lacks(exc: BaseException) -> bool:
     """The engine raised because it lacks the op, a variant or a keyword (not because the input is bad)."""
-    if isinstance(exc, AttributeError | NotImplementedError):
+    if isinstance(exc, NotImplementedError):
         return True
-    return isinstance(exc, TypeError) and _LACKS.search(str(exc)) is not None
+    if isinstance(exc, AttributeError):
+        return _LACKS_ATTRIBUTE.search(str(exc)) is not None
+    return isinstance(exc, TypeError) and _LACKS_ARGUMENT.search(str(exc)) is not None
 
 
 def _flat(value: Any, ns: Any) -> list[Any]:

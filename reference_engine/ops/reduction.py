@@ -674,9 +674,7 @@ class SoftmaxBackward0(Node):
     # _softmax: self: _softmax_backward_data(grad, result, dim, self.scalar_type())
     #   = result * (grad - (grad * result).sum(dim, true))
     def apply(self, grad: Tensor) -> tuple:
-        y = self.saved("result")
-        if not y.ndim:
-            return (grad * 0.0,)
+        y = self.saved("result")  # a 0-d result is 1: the formula gives +0, differentiable as torch's
         return (y * (grad - sum(grad * y, self.dim, keepdim=True)),)
 
 
@@ -684,9 +682,7 @@ class LogSoftmaxBackward0(Node):
     # _log_softmax: self: _log_softmax_backward_data(grad, result, dim, self.scalar_type())
     #   = grad - result.exp() * grad.sum(dim, true)
     def apply(self, grad: Tensor) -> tuple:
-        y = self.saved("result")
-        if not y.ndim:
-            return (grad * 0.0,)
+        y = self.saved("result")  # a 0-d result is 0: the formula gives +0, differentiable as torch's
         return (grad - P.exp(y) * sum(grad, self.dim, keepdim=True),)
 
 

@@ -165,10 +165,46 @@ class SigmoidBackward0(Node):
         return (grad * ((1 - r) * r),)
 
 
+class PiecewiseLinearBackwardBackward(Node):
+    """The gradient of a piecewise-linear activation (torch's threshold_backward, hardtanh_backward, ...) is a
+    function of the incoming gradient and of the saved input or result: its own derivative is the same slope
+    applied to the new gradient, and zeros for the input (the slope is constant almost everywhere)."""
+
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * self._slope, grad * 0)
+
+
+class ThresholdBackwardBackward0(PiecewiseLinearBackwardBackward):
+    # threshold_backward: grad_output: threshold_backward(grad, self, threshold); self: zeros_like(grad)
+    pass
+
+
+def sloped_grad(node_cls: type, grad: Tensor, saved: Tensor, slope: Any) -> Tensor:
+    """The activation's gradient: ``grad`` where the bool array ``slope`` holds and +0 elsewhere (as torch's
+    kernels select, not multiply: no -0), or ``grad * slope`` for a float array of slopes. Under
+    ``create_graph`` it is recorded as torch's ``*_backward`` op, which depends on ``saved`` too, so the
+    gradient requires grad when the input does, as in torch."""
+    g = grad._data
+    if slope.dtype == bool:
+        data = g * slope
+        data += 0  # -0 (a negative grad times False) becomes +0; two passes cost a tenth of np.where's one
+    elif g.dtype == np.float16:  # torch's Half kernel multiplies in float32 and rounds once
+        data = (g.astype(np.float32) * slope.astype(np.float32)).astype(np.float16)
+    else:
+        data = g * slope.astype(g.dtype)  # a Python-number slope, rounded to the grad's dtype as torch's scalar
+    out = Tensor._make(data)
+    if grad_recording(grad, saved):
+        node = node_cls()
+        node._slope = Tensor._make(slope.astype(g.dtype))
+        record(node, out, grad, saved)
+    return out
+
+
 class ReluBackward0(Node):
     # self: threshold_backward(grad, result, 0) -> grad where result > 0 else 0 (relu'(0) = 0)
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * (self.saved("result") > 0),)
+        result = self.saved("result")
+        return (sloped_grad(ThresholdBackwardBackward0, grad, result, result._data > 0),)
 
 
 class SinhBackward0(Node):

@@ -31,6 +31,7 @@ from ...ops import reduction as _reduction
 from ...ops._util import _FROM_NUMPY, grad_recording, needs, record, wrap_dims
 from ...ops.inplace import check_inplace, commit, scalar_type_name
 from ...ops.join import cat
+from ...ops.unary import PiecewiseLinearBackwardBackward, ThresholdBackwardBackward0, sloped_grad
 from ...tensor import Tensor
 
 _where = pointwise.where
@@ -84,16 +85,25 @@ def _scalar(a: Any, value: float) -> Any:
 
 
 # --------------------------------------------------------------------------- leaky_relu
+class LeakyReluBackwardBackward0(PiecewiseLinearBackwardBackward):
+    # leaky_relu_backward: grad_output: leaky_relu_backward(grad, self, negative_slope, false); self: zeros_like
+    pass
+
+
+def _leaky_grad(grad: Tensor, x: Tensor, slope: float) -> Tensor:
+    return sloped_grad(LeakyReluBackwardBackward0, grad, x, x._xp.where(x._data > 0, 1.0, slope))  # float slopes
+
+
 class LeakyReluBackward0(Node):
     # self: leaky_relu_backward(grad, self, negative_slope, false) = grad where self > 0 else grad * slope
     def apply(self, grad: Tensor) -> tuple:
-        return (_where(self.saved("self") > 0, grad, grad * self._saved_negative_slope),)
+        return (_leaky_grad(grad, self.saved("self"), self._saved_negative_slope),)
 
 
 class LeakyReluBackward1(Node):
     # leaky_relu_: self: leaky_relu_backward(grad, result, negative_slope, true)
     def apply(self, grad: Tensor) -> tuple:
-        return (_where(self.saved("result") > 0, grad, grad * self._saved_negative_slope),)
+        return (_leaky_grad(grad, self.saved("result"), self._saved_negative_slope),)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -227,11 +237,17 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 # --------------------------------------------------------------------------- hardtanh, relu6, hard*
+class HardtanhBackwardBackward0(PiecewiseLinearBackwardBackward):
+    # hardtanh_backward: grad_output: hardtanh_backward(grad, self, min_val, max_val); self: zeros_like(grad)
+    pass
+
+
 class HardtanhBackward0(Node):
     # self: hardtanh_backward(grad, self, min_val, max_val): grad strictly inside (min, max), else 0
     def apply(self, grad: Tensor) -> tuple:
         x = self.saved("self")
-        return (_where((x > self._saved_min_val) & (x < self._saved_max_val), grad, 0.0),)
+        inside = (x._data > self._saved_min_val) & (x._data < self._saved_max_val)
+        return (sloped_grad(HardtanhBackwardBackward0, grad, x, inside),)
 
 
 def _clip(a: Any, xp: Any, lo: float, hi: float) -> Any:
@@ -248,6 +264,8 @@ def _clamped(input: Tensor, min_val: float, max_val: float, inplace: bool, name:
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
     return _clamped(input, min_val, max_val, inplace, "hardtanh")
 
 
@@ -288,7 +306,8 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 class ThresholdBackward0(Node):
     # self: threshold_backward(grad, self, threshold): 0 where self <= threshold
     def apply(self, grad: Tensor) -> tuple:
-        return (_where(self.saved("self") <= self._saved_threshold, 0.0, grad),)
+        x = self.saved("self")
+        return (sloped_grad(ThresholdBackwardBackward0, grad, x, x._data > self._saved_threshold),)
 
 
 class ThresholdBackward1(ThresholdBackward0):
@@ -407,21 +426,34 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return _elu_like(input, alpha, 1.0, 1.0 / alpha, inplace, (CeluBackward0, CeluBackward1), grad_scale)
 
 
+class SoftshrinkBackwardBackward0(PiecewiseLinearBackwardBackward):
+    # softshrink_backward: grad_output: softshrink_backward(grad, self, lambd); self: zeros_like(grad)
+    pass
+
+
+class HardshrinkBackwardBackward0(PiecewiseLinearBackwardBackward):
+    # hardshrink_backward: grad_out: hardshrink_backward(grad, self, lambd); self: zeros_like(grad)
+    pass
+
+
 class _ShrinkBackward(Node):
     # softshrink_backward / hardshrink_backward: grad where x < -lambd or x > lambd, else 0
+    backward_backward: type = PiecewiseLinearBackwardBackward
+
     def apply(self, grad: Tensor) -> tuple:
         x, lambd = self.saved("self"), self._saved_lambd
-        return (_where((x < -lambd) | (x > lambd), grad, 0.0),)
+        outside = (x._data < -lambd) | (x._data > lambd)
+        return (sloped_grad(self.backward_backward, grad, x, outside),)
 
 
 class SoftshrinkBackward0(_ShrinkBackward):
     # self: softshrink_backward(grad, self, lambd)
-    pass
+    backward_backward = SoftshrinkBackwardBackward0
 
 
 class HardshrinkBackward0(_ShrinkBackward):
     # self: hardshrink_backward(grad, self, lambd)
-    pass
+    backward_backward = HardshrinkBackwardBackward0
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
