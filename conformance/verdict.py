@@ -215,7 +215,16 @@ def _err(obs: Observation) -> str | None:
 
 # Warnings torch gives once per process (TORCH_WARN_ONCE): whether one shows up in a scenario
 # depends on what ran earlier in the same worker, on either engine, so they are not compared.
-ONCE_PER_PROCESS_WARNINGS = ("Using backward() with create_graph=True will create a reference cycle",)
+ONCE_PER_PROCESS_WARNINGS = (
+    "Using backward() with create_graph=True will create a reference cycle",
+    # TORCH_WARN_ONCE deprecations and notices the op catalogue's entries reach
+    "torch.qr is deprecated",
+    "torch.cholesky is deprecated",
+    "Using torch.cross without specifying the dim arg is deprecated",
+    "torch.lu_solve is deprecated",
+    "ComplexHalf support is experimental",
+    "index_reduce() is in beta",
+)
 
 
 def _warns(obs: Observation) -> list[str]:

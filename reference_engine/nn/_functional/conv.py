@@ -16,15 +16,17 @@ differentiable (no double backward through convolutions).
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from ..._backend import array_module
+from ...autograd import grad as autograd_grad
 from ...autograd import grad_mode
 from ...autograd.graph import Node
-from ...ops._util import check_common_device, grad_recording, needs, record
+from ...ops._util import check_common_device, grad_recording, needs, record, record_with
 from ...ops.inplace import scalar_type_name
 from ...tensor import Tensor
 
@@ -56,6 +58,12 @@ def _windows(xp_: Any, xpad: Any, kh: int, kw: int, stride: tuple, dilation: tup
     return xp_.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides)
 
 
+# the C++ type names torch's convolution errors give (c10's TypeMeta names)
+_C_TYPE = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+           "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+           "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}  # fmt: skip
+
+
 def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
     if input.ndim not in (3, 4):
         raise RuntimeError(
@@ -65,7 +73,8 @@ def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int
     name = scalar_type_name
     if bias is not None and bias._data.dtype != input._data.dtype:
         raise RuntimeError(
-            f"Input type ({name(input.dtype).lower()}) and bias type ({name(bias.dtype).lower()}) should be the same"
+            f"Input type ({_C_TYPE.get(input.dtype.name, input.dtype.name)}) and bias type "
+            f"({_C_TYPE.get(bias.dtype.name, bias.dtype.name)}) should be the same"
         )
     _check_same_device(input, weight, bias)
     if weight._data.dtype != input._data.dtype:
@@ -108,15 +117,25 @@ class ConvolutionBackward0(Node):
     transposed = False
     flat = False  # a 1-d convolution run on height-1 views: grads go back in 1-d shapes
 
+    forward: Any = None  # (input, weight) -> the convolution without bias, with this node's geometry
+
     def apply(self, grad: Tensor) -> tuple:
-        self.saved("input")  # raises torch's error if input or weight changed in place since forward
-        self.saved("weight")
+        x = self.saved("input")  # raises torch's error if input or weight changed in place since forward
+        w = self.saved("weight")
         g = grad._data[:, :, None] if self.flat else grad._data
         gin, gw = self._transposed_grads(g) if self.transposed else self._grads(g)
         gb = g.sum(axis=(0, 2, 3)) if needs(self, 2) else None
         if self.flat:
             gin, gw = (None if a is None else a[:, :, 0] for a in (gin, gw))
-        return tuple(None if a is None else Tensor._make(a) for a in (gin, gw, gb))
+        grads = tuple(None if a is None else Tensor._make(a) for a in (gin, gw, gb))
+        if grad_recording(grad, x, w):  # create_graph: the grads are functions of grad, input and weight
+            made = [t for t in grads if t is not None]
+            node = record_with(ConvolutionBackwardBackward0(), tuple(made), grad, x, w, forward=self.forward,
+                               which=tuple(t is not None for t in grads))  # fmt: skip
+            node.save("grad_output", grad)
+            node.save("self", x)
+            node.save("weight", w)
+        return grads
 
     def _grads(self, g: Any) -> tuple[Any, Any]:
         return _conv_backward(array_module(g), g, self, needs(self, 0), needs(self, 1))
@@ -140,6 +159,45 @@ class ConvolutionBackward0(Node):
             geom = SimpleNamespace(cols=cols, weight_arr=w, groups=self.groups)
             gw = _conv_backward(xp_, x, geom, want_in=False, want_w=True)[1]
         return gin, gw
+
+
+class ConvolutionBackwardBackward0(Node):
+    """The double backward of a convolution (torch's ``_convolution_double_backward``), from the forward alone.
+
+    The convolution ``f(x, w)`` is linear in ``x`` and in ``w``, and its grads are ``gin = J_x^T g``, ``gw = J_w^T g``,
+    ``gb = sum(g)``. So for incoming ``(ggI, ggW, ggb)``: the grad of ``g`` is ``f(ggI, w) + f(x, ggW) + ggb``
+    (broadcast); of ``x``, the input grad of ``f(., ggW)`` at ``g``; of ``w``, the weight grad of ``f(ggI, .)`` at
+    ``g``. Each is computed with the engine's own ops and backward, so it keeps a graph when asked to.
+    """
+
+    def apply(self, *incoming: Tensor) -> tuple:
+        it = iter(incoming)
+        ggi, ggw, ggb = (next(it) if made else None for made in self.which)
+        g, x, w = self.saved("grad_output"), self.saved("self"), self.saved("weight")
+        f = self.forward
+        d_g = None
+        if needs(self, 0):
+            terms = [f(ggi, w)] if ggi is not None else []
+            terms += [f(x, ggw)] if ggw is not None else []
+            if ggb is not None:
+                terms.append(ggb.reshape(1, -1, *([1] * (g.ndim - 2))).expand(*g.shape))
+            d_g = terms[0] if terms else None
+            for t in terms[1:]:
+                d_g = d_g + t
+        d_x = _linear_vjp(f, x, ggw, g, first=True) if needs(self, 1) and ggw is not None else None
+        d_w = _linear_vjp(f, ggi, w, g, first=False) if needs(self, 2) and ggi is not None else None
+        return d_g, d_x, d_w
+
+
+def _linear_vjp(f: Any, a: Tensor, b: Tensor, g: Tensor, first: bool) -> Tensor:
+    """The grad of ``<g, f(a, b)>`` with respect to ``a`` (``first``) or ``b``, through the engine's autograd
+    (with a graph when grad mode is on, that is, when the backward that asked for it has ``create_graph``)."""
+    keep = grad_mode.is_grad_enabled()
+    with grad_mode.enable_grad():
+        leaf = (a if first else b).detach().requires_grad_(True)
+        out = f(leaf, b) if first else f(a, leaf)
+        (grad,) = autograd_grad(out, leaf, g, create_graph=keep)
+    return grad
 
 
 def _columns(cols: Any, lo: int, hi: int) -> Any:
@@ -252,6 +310,8 @@ def conv2d(
         node.cols, node.weight_arr, node.groups = cols, wa, groups
         node.padding, node.stride, node.dilation = pads, stride, dilation
         node.input_shape = x.shape
+        node.forward = functools.partial(conv2d, bias=None, stride=stride, padding=padding, dilation=dilation,
+                                         groups=groups)  # fmt: skip
         record(node, result, input, weight, bias)
         # Saved for the version-counter check, as torch saves input and weight.
         node.save("input", input)
@@ -337,6 +397,8 @@ def conv_transpose2d(
         node.transposed = True
         node.stride, node.pads, node.dilation, node.groups = stride, pads, dilation, groups
         node.input_arr, node.weight_arr = input._data, weight._data
+        node.forward = functools.partial(conv_transpose2d, bias=None, stride=stride, padding=pads,
+                                         output_padding=out_pad, groups=groups, dilation=dilation)  # fmt: skip
         record(node, out, input, weight, bias)
         node.save("input", input)
         node.save("weight", weight)
@@ -361,6 +423,7 @@ def _run_1d(op2d: Any, input: Tensor, weight: Tensor, bias: Tensor | None, *spat
         node = ConvolutionBackward0()
         node.__dict__.update({k: v for k, v in out4.grad_fn.__dict__.items() if k != "_saved"})
         node.flat = True
+        node.forward = lambda a, b: op2d(a.unsqueeze(2), b.unsqueeze(2), None, *spatial).squeeze(2)
         record(node, out, input, weight, bias)
         node.save("input", input)
         node.save("weight", weight)

@@ -287,3 +287,38 @@ def test_bad_padding_mode_message() -> None:
 )
 def test_errors_match_torch(bad: Callable[[Any, Any, Any], Any]) -> None:
     assert_same_nn_error(bad)
+
+
+# Under create_graph a convolution's grads keep their graph (torch's ConvolutionBackwardBackward0), so a gradient
+# penalty (WGAN-GP style) reaches the input, the weight and the incoming grad; values against torch in float64.
+GRADGRAD_CASES = {
+    "strided_padded": ("conv2d", (2, 3, 6, 6), (4, 3, 3, 3), {"stride": 2, "padding": 1}),
+    "same_dilated": ("conv2d", (2, 3, 6, 6), (4, 3, 3, 3), {"padding": "same", "dilation": 2}),
+    "grouped": ("conv2d", (2, 3, 6, 6), (3, 1, 3, 3), {"groups": 3}),
+    "conv1d": ("conv1d", (2, 3, 9), (4, 3, 3), {"stride": 2}),
+    "transposed2d": ("conv_transpose2d", (2, 3, 5, 5), (3, 4, 3, 3), {"stride": 2, "output_padding": 1}),
+    "transposed1d": ("conv_transpose1d", (2, 3, 5), (3, 4, 3), {"stride": 2}),
+}
+
+
+def _penalty_grads(lib: Any, name: str, sx: tuple, sw: tuple, kwargs: dict) -> list[Any]:
+    x = lib.tensor(np.random.RandomState(0).randn(*sx), dtype=lib.float64, requires_grad=True)
+    w = lib.tensor(np.random.RandomState(1).randn(*sw), dtype=lib.float64, requires_grad=True)
+    b = lib.tensor(np.random.RandomState(2).randn(sw[1] if "transpose" in name else sw[0]), dtype=lib.float64,
+                   requires_grad=True)  # fmt: skip
+    y = getattr(lib.nn.functional, name)(x, w, b, **kwargs)
+    g = lib.tensor(np.random.RandomState(3).randn(*y.shape), dtype=lib.float64, requires_grad=True)
+    gx, gw, gb = lib.autograd.grad(y, (x, w, b), g, create_graph=True)
+    ((gx**2).sum() + (gw**3).sum() + (gb**2).sum()).backward()
+    return [type(gx.grad_fn).__name__, type(gw.grad_fn).__name__, x.grad.numpy(), w.grad.numpy(), g.grad.numpy(),
+            b.grad]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(GRADGRAD_CASES))
+def test_conv_double_backward_matches_torch(case: str) -> None:
+    expected = _penalty_grads(torch, *GRADGRAD_CASES[case])
+    actual = _penalty_grads(re_, *GRADGRAD_CASES[case])
+    assert actual[:2] == expected[:2] == ["ConvolutionBackwardBackward0"] * 2
+    for a, e in zip(actual[2:5], expected[2:5], strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-10)
+    assert actual[5] is None and expected[5] is None  # the bias grad does not depend on the bias
