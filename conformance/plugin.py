@@ -555,8 +555,6 @@ class OpinfoFile(pytest.File):
         if stale:
             raise self.CollectError("overrides for entries not in this torch's op_db: " + ", ".join(stale))
         for spec in specs:
-            state.dtypes.setdefault(spec.entry, ())
-            state.dtypes[spec.entry] += (spec.dtype,)
             reasons = opinfo_expected(expected, spec.entry, spec.dtype)
             item = OpinfoItem.from_parent(self, name=spec.item_id, spec=spec, expected=reasons, settings=settings)
             item.add_marker(opinfo.TAG)
@@ -568,7 +566,8 @@ class OpinfoRegressionError(Exception):
 
 
 class OpinfoItem(pytest.Item):
-    """One catalogue entry x dtype; judged as a ratchet against the committed baseline (``ratchet``)."""
+    """One catalogue entry x dtype; judged as a ratchet against the committed baseline
+    (``report.baseline.ratchet_problem``)."""
 
     def __init__(self, *, spec: opinfo.ItemSpec, expected: dict[str, str], settings: opinfo.Settings,
                  **kwargs: Any) -> None:  # fmt: skip
@@ -583,10 +582,11 @@ class OpinfoItem(pytest.Item):
         job = opinfo_job(self.spec, self.expected, self.settings, samples, errors, 60.0 if given is None else given)
         status, message, record = self._run(job, state)
         record.nodeid = self.nodeid
-        store_record(record.to_json())
+        stored = record.to_json()
+        store_record(stored)
         if status == "xfail":
             pytest.xfail(message.splitlines()[0])
-        problem = ratchet_problem(record.to_json(), _baseline_records(self.config, state).get(self.spec.item_id))
+        problem = ratchet_problem(stored, _baseline_records(self.config, state).get(self.spec.item_id))
         if problem:
             raise OpinfoRegressionError(f"{problem}\n{safe_text(message)}")
 

@@ -14,13 +14,14 @@ the 2-d op and so decide the message.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
 
 from ...autograd.graph import Node
-from ...ops._util import grad_recording, record
+from ...ops._util import grad_recording, needs, record, record_with
 from ...tensor import Tensor
 
 
@@ -46,6 +47,9 @@ def _check_pool(x: Tensor, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple) -
             "non-empty 3D or 4D (batch mode) tensor expected for input, but got: "
             f"[{', '.join(str(v) for v in x.shape)}]"
         )
+    for pi in p:
+        if pi < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
     for ki, pi, di in zip(k, p, d, strict=True):
         if pi > (di * (ki - 1) + 1) // 2:
             raise RuntimeError(
@@ -103,12 +107,63 @@ def _batched(input: Tensor) -> tuple[Any, bool]:
     return (x[None], True) if x.ndim == 3 else (x, False)
 
 
+# --------------------------------------------------------------------------- double backward
+class _PoolBackwardBackward(Node):
+    """A pooling op's gradient is linear in the incoming grad, its windows (and the maxima's positions) fixed by
+    the forward: its own derivative is that same pooling applied to the new gradient (``lin``), and zeros for
+    the input (torch's ``self: zeros_like(self)``)."""
+
+    def apply(self, grad: Tensor) -> tuple:
+        zeros = Tensor._make(grad._xp.zeros(self.in_shape, dtype=grad._data.dtype)) if needs(self, 1) else None
+        return (self.lin(grad), zeros)
+
+
+class MaxPool2DWithIndicesBackwardBackward0(_PoolBackwardBackward):
+    # max_pool2d_with_indices_backward: grad_output: max_pool_double_backward(grad, indices, 2)
+    pass
+
+
+class AvgPool2DBackwardBackward0(_PoolBackwardBackward):
+    # avg_pool2d_backward: grad_output: avg_pool2d(grad, kernel_size, stride, padding, ceil_mode, ...)
+    pass
+
+
+class AdaptiveAvgPool2DBackwardBackward0(_PoolBackwardBackward):
+    # _adaptive_avg_pool2d_backward: grad_output: _adaptive_avg_pool2d(grad, ...)
+    pass
+
+
+class AdaptiveMaxPool2DBackwardBackward0(_PoolBackwardBackward):
+    # adaptive_max_pool2d_backward: grad_output: max_pool_double_backward(grad, indices, 2)
+    pass
+
+
+def _pool_grad(node_cls: type, gin: Any, grad: Tensor, x: Tensor, lin: Any) -> Tensor:
+    """The input grad ``gin`` (an array) as a tensor; under ``create_graph`` recorded as torch's double-backward
+    node, with edges to the incoming grad and to the input, so the gradient keeps a graph."""
+    out = Tensor._make(gin)
+    if grad_recording(grad, x):
+        record_with(node_cls(), out, grad, x, lin=lin, in_shape=x._data.shape)
+    return out
+
+
+def _gather_maxima(indices: Any) -> Any:
+    """``lin`` of a max pooling: each output position takes the new gradient at its maximum (flat H*W index)."""
+    idx = Tensor._make(indices)
+
+    def lin(gg: Tensor) -> Tensor:
+        flat = gg.flatten(-2)
+        return flat.gather(-1, idx.flatten(-2)).reshape(tuple(indices.shape))
+
+    return lin
+
+
 # --------------------------------------------------------------------------- max_pool2d
 class MaxPool2DWithIndicesBackward0(Node):
     # self: max_pool_double_backward / max_pool2d_with_indices_backward(grad, self, ..., result1):
     # each output grad goes to the input element its window's (first) maximum came from.
     def apply(self, grad: Tensor) -> tuple:
-        self.saved("self")
+        x = self.saved("self")
         g = grad._data
         g4 = g[None] if self.unbatched else g
         arg = self.arg
@@ -116,7 +171,12 @@ class MaxPool2DWithIndicesBackward0(Node):
         zero = g4.dtype.type(0)
         gin = _scatter(grad._xp, lambda i, j: grad._xp.where(arg == i * kw + j, g4, zero), self.in_shape, g.dtype,
                        self.geom)  # fmt: skip
-        return (Tensor._make(gin[0] if self.unbatched else gin),)
+        gin = gin[0] if self.unbatched else gin
+        if not grad_recording(grad, x):
+            return (Tensor._make(gin),)
+        flat = _flat_indices(grad._xp, arg, self.geom, self.in_shape[3])
+        lin = _gather_maxima(flat[0] if self.unbatched else flat)
+        return (_pool_grad(MaxPool2DWithIndicesBackwardBackward0, gin, grad, x, lin),)
 
 
 def _flat_indices(xp: Any, arg: Any, geom: tuple, width: int) -> Any:
@@ -183,11 +243,12 @@ class AvgPool2DBackward0(Node):
     # self: avg_pool2d_backward(grad, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
     #     : every element of a window receives grad / divisor.
     def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
         g = grad._data
         g4 = g[None] if self.unbatched else g
         share = g4 / self.divisor
         gin = _scatter(grad._xp, lambda i, j: share, self.in_shape, g.dtype, self.geom)
-        return (Tensor._make(gin[0] if self.unbatched else gin),)
+        return (_pool_grad(AvgPool2DBackwardBackward0, gin[0] if self.unbatched else gin, grad, x, self.forward),)
 
 
 def avg_pool2d(
@@ -220,7 +281,10 @@ def avg_pool2d(
     if grad_recording(input):
         node = AvgPool2DBackward0()
         node.divisor, node.geom, node.in_shape, node.unbatched = divisor, geom, x.shape, unbatched
+        node.forward = functools.partial(avg_pool2d, kernel_size=k, stride=s, padding=p, ceil_mode=ceil_mode,
+                                         count_include_pad=count_include_pad, divisor_override=divisor_override)  # fmt: skip
         record(node, result, input)
+        node.save("self", input)  # as torch's node: its version is checked, and the double backward's edge
     return result
 
 
@@ -239,10 +303,18 @@ def _bins(xp: Any, size: int, out: int, dtype: Any) -> tuple[Any, Any]:
 class AdaptiveAvgPool2DBackward0(Node):
     # self: _adaptive_avg_pool2d_backward(grad, self): every element of a bin receives grad / bin size.
     def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
         g = grad._data
         share = g / self.kh[:, None] / self.kw[None, :]
-        gin = self.mh.T @ share @ self.mw
-        return (Tensor._make(gin.astype(g.dtype, copy=False)),)
+        gin = (self.mh.T @ share @ self.mw).astype(g.dtype, copy=False)
+        lin = functools.partial(adaptive_avg_pool2d, output_size=(self.mh.shape[0], self.mw.shape[0]))
+        return (_pool_grad(AdaptiveAvgPool2DBackwardBackward0, gin, grad, x, lin),)
+
+
+def _check_output_size_rank(input: Tensor, output_size: Any) -> None:
+    # torch.nn.functional's wrapper reads a list/tuple output_size against the input's trailing sizes first
+    if isinstance(output_size, list | tuple) and input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
 
 
 def _adaptive_size(output_size: Any, h: int, w: int) -> tuple[int, int]:
@@ -254,6 +326,7 @@ def _adaptive_size(output_size: Any, h: int, w: int) -> tuple[int, int]:
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Mean over torch's adaptive bins; output (1, 1) is a plain mean over H and W, as in torch (MeanBackward1)."""
+    _check_output_size_rank(input, output_size)
     if input.ndim not in (3, 4):
         raise RuntimeError(
             "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " + str(list(input.shape)).replace(" ", "")
@@ -273,6 +346,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
         node = AdaptiveAvgPool2DBackward0()
         node.mh, node.mw, node.kh, node.kw = mh, mw, kh, kw
         record(node, result, input)
+        node.save("self", input)
     return result
 
 
@@ -280,14 +354,15 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
 class AdaptiveMaxPool2DBackward0(Node):
     # self: adaptive_max_pool2d_backward(grad, self, result1): each grad goes to its bin's (first) maximum
     def apply(self, grad: Tensor) -> tuple:
-        self.saved("self")
+        x = self.saved("self")
         g = grad._data
         lead = g.shape[:-2]
         gin = np.zeros((*lead, self.plane), dtype=g.dtype)
         flat_g, flat_i = g.reshape(-1, g.shape[-2] * g.shape[-1]), self.indices.reshape(-1, g.shape[-2] * g.shape[-1])
         rows = np.arange(flat_g.shape[0])[:, None]
         np.add.at(gin.reshape(-1, self.plane), (rows, flat_i), flat_g)
-        return (Tensor._make(gin.reshape(self.in_shape)),)
+        gin = gin.reshape(self.in_shape)
+        return (_pool_grad(AdaptiveMaxPool2DBackwardBackward0, gin, grad, x, _gather_maxima(self.indices)),)
 
 
 def _bin_edges(size: int, out: int) -> list[tuple[int, int]]:
@@ -297,6 +372,7 @@ def _bin_edges(size: int, out: int) -> list[tuple[int, int]]:
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """Max over torch's adaptive bins, with the flat H*W index of each maximum."""
+    _check_output_size_rank(input, output_size)
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     a = input._data

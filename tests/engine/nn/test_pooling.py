@@ -164,3 +164,34 @@ def test_pool1d_errors_match_torch() -> None:
         lambda t, nn, f: nn.Dropout1d(-0.1),
     ):
         assert_same_nn_error(call)
+
+
+# Under create_graph a pooling's grad keeps its graph (torch's MaxPool2DWithIndicesBackwardBackward0, ...): the
+# grad of a penalty on it reaches the incoming grad (the same pooling of the new gradient) and the input (zeros).
+GRADGRAD_CASES = {
+    "max2d_padded": ("max_pool2d", (2, 3, 5, 5), (2,), {"stride": 1, "padding": 1}),
+    "max2d_unbatched": ("max_pool2d", (3, 6, 6), (3,), {"stride": 2}),
+    "avg2d_no_pad_count": ("avg_pool2d", (2, 3, 5, 5), (2,), {"stride": 1, "padding": 1, "count_include_pad": False}),
+    "avg2d_ceil": ("avg_pool2d", (2, 3, 6, 6), (3,), {"stride": 2, "ceil_mode": True}),
+    "adaptive_avg2d": ("adaptive_avg_pool2d", (2, 3, 5, 7), ((2, 3),), {}),
+    "adaptive_max2d": ("adaptive_max_pool2d", (2, 3, 5, 7), ((2, 3),), {}),
+    "max1d": ("max_pool1d", (2, 3, 7), (2,), {}),
+    "avg1d": ("avg_pool1d", (2, 3, 7), (3,), {"stride": 2}),
+}
+
+
+def _penalty_grads(lib: Any, name: str, shape: tuple, args: tuple, kwargs: dict) -> list[Any]:
+    x = lib.tensor(np.random.RandomState(0).randn(*shape), dtype=lib.float64, requires_grad=True)
+    y = getattr(lib.nn.functional, name)(x, *args, **kwargs)
+    g = lib.tensor(np.random.RandomState(3).randn(*y.shape), dtype=lib.float64, requires_grad=True)
+    (gx,) = lib.autograd.grad(y, x, g, create_graph=True)
+    (gx**3).sum().backward()
+    return [type(gx.grad_fn).__name__, x.grad.numpy(), g.grad.numpy()]
+
+
+@pytest.mark.parametrize("case", sorted(GRADGRAD_CASES))
+def test_pool_double_backward_matches_torch(case: str) -> None:
+    expected, actual = _penalty_grads(torch, *GRADGRAD_CASES[case]), _penalty_grads(re_, *GRADGRAD_CASES[case])
+    assert actual[0] == expected[0]
+    np.testing.assert_array_equal(actual[1], expected[1])  # zeros: the grad does not depend on the input
+    np.testing.assert_allclose(actual[2], expected[2], rtol=1e-12, atol=1e-12)
