@@ -496,7 +496,8 @@ class Tensor:
         return bool((self == element).any().item())  # type: ignore[attr-defined]
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        # torch formats a 0-d tensor as its Python number (f"{torch.tensor(17.)}" is "17.0")
+        if self._data.ndim == 0:
             return self.item().__format__(spec)
         return object.__format__(self, spec) if spec else str(self)
 

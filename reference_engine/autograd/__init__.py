@@ -13,12 +13,13 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .variable import Variable
 
 __all__ = [
     "Function", "FunctionCtx", "backward", "enable_grad", "grad", "graph", "inference_mode",
     "is_grad_enabled", "no_grad", "once_differentiable", "set_grad_enabled",
 ]  # fmt: skip
-__all__ += ["detect_anomaly", "set_detect_anomaly"]
+__all__ += ["detect_anomaly", "set_detect_anomaly", "Variable"]
 
 CREATE_GRAPH_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter and its "

@@ -68,9 +68,11 @@ def _index_array(e: Any, xp: Any) -> Any:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return arr
     arr = xp.asarray(e)
+    if not arr.size and arr.dtype.kind != "b":
+        return arr.astype(np.int64)  # x[[]]: an empty list is an empty integer index (NumPy reads it as float)
     if arr.dtype.kind == "f":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    return arr if arr.size or arr.dtype.kind == "b" else arr.astype(np.int64)
+    return arr
 
 
 def _specified_dims(index: tuple) -> int:
@@ -135,8 +137,9 @@ def _apply_basic(self: Tensor, index: Any) -> tuple[Tensor, dict[int, Any], bool
             result, touched = unsqueeze(result, dim), True
             adv[dim] = self._xp.asarray([0] if bool(e) else [], dtype=np.int64)
             dim += 1
-        elif isinstance(e, Tensor | list | tuple | np.ndarray):
-            # torch names the position among the advanced indices, not the tensor dim
+        elif isinstance(e, Tensor | list | tuple | np.ndarray | range):
+            # torch names the position among the advanced indices, not the tensor dim (a range: its list)
+            e = list(e) if isinstance(e, range) else e
             dim = _tensor_index(adv, _index_array(e, self._xp), result, dim, len(adv), check=result._data.size != 0)
         elif isinstance(e, float):
             raise IndexError(_BAD_INDEX.format("float"))

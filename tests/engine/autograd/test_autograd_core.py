@@ -1094,3 +1094,20 @@ def test_leaf_frozen_after_graph_keeps_its_grad() -> None:
 
 test_same_result = same_result.test()
 test_same_error_full = same_error_full.test()
+
+
+def test_variable_is_torchs() -> None:
+    # torch.autograd.Variable: every tensor is one; Variable(t) is a new leaf on t's data; Variable() is empty
+    def run(lib: Any) -> Any:
+        base = lib.ones(2)
+        v = lib.autograd.Variable(base, requires_grad=True)
+        (v * 3).sum().backward()
+        try:
+            lib.autograd.Variable([1, 2])
+            error = "no error"
+        except TypeError as exc:
+            error = str(exc)
+        return (isinstance(base, lib.autograd.Variable), v is base, v.is_leaf, v.grad.tolist(), base.requires_grad,
+                list(lib.autograd.Variable().shape), error)  # fmt: skip
+
+    assert run(engine) == run(torch)

@@ -437,3 +437,16 @@ def test_double_backward_through_select_and_index_matches_torch() -> None:
 
     for a, e in zip(run(re_), run(torch), strict=True):
         assert_close(a, e, "double backward")
+
+
+@pytest.mark.parametrize(
+    "key", ["x[range(2)]", "x[:, range(0, 3, 2)]", "x[range(1, 2), range(2)]", "x[range(0)]", "x[[]]"]
+)
+def test_a_python_range_indexes_as_its_list(key: str) -> None:
+    def run(lib: Any) -> Any:
+        x = lib.arange(18.0).reshape(2, 3, 3).requires_grad_()
+        y = eval(key, {"x": x})
+        y.sum().backward()
+        return y.detach().numpy().tolist(), list(y.shape), type(y.grad_fn).__name__, x.grad.numpy().tolist()
+
+    assert run(re_) == run(torch)

@@ -367,3 +367,19 @@ def test_subclass_prints_its_class_name() -> None:
     arr = np.array([1.0, 2.5], dtype=F32)
     expected = repr(torch.from_numpy(arr.copy()).as_subclass(Mine))
     assert repr(MineEngine._make(arr.copy())) == expected
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["f'{t.tensor(17.)}'", "f'{t.tensor(3)}'", "f'{t.tensor(True)}'", "f'{t.tensor(2.5, requires_grad=True)}'",
+     "f'{t.tensor(1.5):.3f}'", "f'{t.tensor(7):>4}'", "f'{t.ones(2)}'", "format(t.ones(2), '.2f')"],
+)  # fmt: skip
+def test_format_matches_torch(expr: str) -> None:
+    # a 0-d tensor formats as its Python number; any other with a spec is torch's TypeError
+    def run(lib: Any) -> str:
+        try:
+            return eval(expr, {"t": lib})
+        except TypeError as exc:
+            return f"TypeError: {exc}"
+
+    assert run(engine) == run(torch)
