@@ -50,6 +50,10 @@ from .record import OPINFO_CHECKS, OPINFO_CORE_DTYPES, OPINFO_FALLBACK_DTYPES, O
 from .verdict import Verdict, compare_observations
 
 KIND = TAG = OPINFO_KIND  # the records' kind, and the pytest marker (`pytest -m opinfo`)
+SETTINGS_FILE = (
+    "opinfo.toml"  # in scenarios/: the source's settings and per-entry overrides; items are collected from it
+)
+OPINFO_SOURCE_FILE = f"scenarios/{SETTINGS_FILE}"  # the file a record names
 PAIR = CPU_PAIR.id
 # Further dtypes an item is made for, where the entry supports them (the engine claims each of these)
 EXTRA_DTYPES = ("int64", "bool", "float16")
@@ -518,8 +522,8 @@ def _globals_for(func: types.FunctionType, ns: Any) -> dict[str, Any]:
     return _GLOBALS[key]
 
 
-def op_callable(op: Any, ns: Any, variant: str = "op") -> Any:
-    """The entry's function (or ``method``/``inplace`` variant name resolver) on the side ``ns``."""
+def op_callable(op: Any, ns: Any) -> Any:
+    """The entry's function on the side ``ns`` (torch's own, or the engine's counterpart)."""
     if ns.__name__ == "torch":
         return op.op
     return engine_callable(op.op, ns, op.name)
@@ -584,7 +588,7 @@ class _Side:
             return True, result
         if self.is_torch:
             self.plan.torch_raised.add(label)
-        elif f"{label}" not in self.plan.torch_raised and _lacks(caught[0]):
+        elif label not in self.plan.torch_raised and _lacks(caught[0]):
             kind, _, rest = label.partition(":")
             self.plan.missing.add((kind, rest.split(" ", 1)[0]))
         return False, None
@@ -733,9 +737,9 @@ class _Side:
         return func if self.is_torch else engine_callable(func, self.ns)
 
 
-def make_plan(op: Any, torch: Any, dtype: str, samples: int | None, errors: bool, error_inputs: int | None) -> Plan:
-    """torch's samples (and error inputs) for this item, as plain data."""
-    plan = Plan()
+def make_plan(plan: Plan, op: Any, torch: Any, dtype: str, samples: int | None, errors: bool,
+              error_inputs: int | None) -> Plan:  # fmt: skip
+    """Fill ``plan`` with torch's samples (and error inputs) for this item, as plain data."""
     tdt = getattr(torch, dtype)
     grad = bool(op.supports_autograd) and tdt.is_floating_point
     try:
@@ -845,8 +849,7 @@ def run_opinfo_item(
         def run(ns: Any, check: Check) -> None:
             if is_torch:
                 ns.manual_seed(seed)
-                made = make_plan(op, ns, dtype, samples, errors, error_inputs)
-                plan.__dict__.update(made.__dict__)
+                make_plan(plan, op, ns, dtype, samples, errors, error_inputs)
             _Side(op, ns, check, plan, dtype, seed).run(errors)
 
         return run
@@ -928,15 +931,3 @@ def _record(item_id: str, entry: str, dtype: str, op: Any, status: str, message:
     if plan.unconvertible:
         record.extra["unconvertible"] = plan.unconvertible
     return record
-
-
-OPINFO_SOURCE_FILE = "scenarios/opinfo.toml"
-
-
-def first_difference(record: dict[str, Any]) -> str:
-    """One line: the first difference of a record (for notes and the terminal)."""
-    diffs = record.get("differences") or []
-    if not diffs:
-        return record.get("message", "").splitlines()[0] if record.get("message") else ""
-    d = diffs[0]
-    return f"{d['label']} [{d['field']}]: torch {d['torch']} | engine {d['engine']}"

@@ -219,11 +219,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{opinfo.TAG}: items from torch's op catalogue (scenarios/opinfo.toml)")
 
 
-OPINFO_FILE = "opinfo.toml"  # scenarios/opinfo.toml: the catalogue source's settings and per-entry overrides
-
-
 def _opinfo_path(config: pytest.Config) -> Path:
-    return config.rootpath / "scenarios" / OPINFO_FILE
+    return config.rootpath / "scenarios" / opinfo.SETTINGS_FILE
 
 
 def _configure_opinfo(config: pytest.Config, state: _State) -> None:
@@ -353,7 +350,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return ScriptFile.from_parent(parent, path=file_path)
     if file_path.name == EXPECTED_FILE and file_path.parent.name == "scenarios":
         return ExpectedFile.from_parent(parent, path=file_path)
-    if file_path.name == OPINFO_FILE and file_path.parent.name == "scenarios":
+    if file_path.name == opinfo.SETTINGS_FILE and file_path.parent.name == "scenarios":
         return OpinfoFile.from_parent(parent, path=file_path)
     return None
 
@@ -673,7 +670,7 @@ def _scenario_id(nodeid: str) -> str | None:
 
 
 def _is_opinfo_file(path: Path) -> bool:
-    return path.name == OPINFO_FILE and path.parent.name == "scenarios"
+    return path.name == opinfo.SETTINGS_FILE and path.parent.name == "scenarios"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -792,7 +789,7 @@ def _library_ids(rootpath: Path) -> set[str | None]:
         if _is_script_file(path):
             with contextlib.suppress(ScenarioError):
                 ids.add(load_script(path).item_id)
-    if (folder / OPINFO_FILE).exists():
+    if (folder / opinfo.SETTINGS_FILE).exists():
         with contextlib.suppress(opinfo.CatalogueUnavailableError):  # then the source is skipped, with its reason
             ids |= {spec.item_id for spec in opinfo.item_specs()}
     return ids
