@@ -10,6 +10,9 @@ item compares, each under its own *check* (the coverage matrix's columns):
 - ``backward``: the gradients of every input that requires grad against a fixed random cotangent per
   differentiable output (``autograd.grad``, ``allow_unused``), so errors a ``.sum()`` hides still show;
 - ``gradgrad``: where the entry supports it, the gradients of those gradients against a second cotangent;
+- ``forward_ad``: where the entry supports forward AD (float32/float64 items), the tangent of every floating
+  output with each input that requires grad in the sample made a dual tensor of a fixed random tangent
+  (``torch.autograd.forward_ad``; the tangent's ``grad_fn`` is not compared);
 - ``errors``: each of the entry's ``error_inputs`` (exception type and message, as errors are compared
   everywhere; run with the entry's first dtype only, since error inputs take none);
 - ``variants``: the method variant, the in-place variant (on a detached copy) and ``out=``, where the entry has them.
@@ -645,6 +648,7 @@ class _Side:
             return
         self.record(f"forward:{s}", out)
         self.gradients(s, i, sample, made, out)
+        self.forward_ad(s, i, sample)
         self.variants(s, i, sample, out)
 
     def gradients(self, s: str, i: int, sample: Sample, made: dict[int, Any], out: Any) -> None:
@@ -684,6 +688,37 @@ class _Side:
         if ok:
             for path, g in zip(inputs, grads2, strict=True):
                 self.record(f"gradgrad:{s} d/{path}", g)
+
+    def forward_ad(self, s: str, i: int, sample: Sample) -> None:
+        """The tangents of the outputs with the sample's differentiable inputs made dual tensors."""
+        ns, parts = self.ns, (sample.input, sample.args, sample.kwargs)
+        if not getattr(self.op, "supports_forward_ad", False) or self.dtype not in OPINFO_CORE_DTYPES:
+            return
+        duals = [leaf for leaf in leaves(parts) if leaf.requires_grad]
+        if not duals:
+            return
+        primals = [build(leaf, ns, {}, grad=False) for leaf in duals]
+        tangents = self._cotangents(f"{s} fw", primals)
+
+        def run() -> list[Any]:
+            fw = ns.autograd.forward_ad
+            with fw.dual_level():
+                # the op is looked up inside the level: the engine computes tangents through the names it
+                # wraps while a level is entered (a function object taken before is the plain op)
+                fn = op_callable(self.op, ns)
+                made = {id(leaf): fw.make_dual(p, t) for leaf, p, t in zip(duals, primals, tangents, strict=True)}
+                inp, args, kwargs = (build(x, ns, made, grad=False) for x in parts)
+                ns.manual_seed(_seed(self.seed, i))
+                out = fn(inp, *args, **kwargs)
+                if sample.process is not None:
+                    out = (sample.process if self.is_torch else engine_callable(sample.process, ns))(out)
+                outs = [t for t in _flat(out, ns) if t.dtype.is_floating_point]
+                return [fw.unpack_dual(t).tangent for t in outs]
+
+        ok, got = self.attempt(f"forward_ad:{s}", run)
+        if ok:
+            for k, tangent in enumerate(got):
+                self.record(f"forward_ad:{s} d/out{k}", tangent)
 
     def _cotangents(self, key: str, outs: list[Any]) -> list[Any]:
         if self.is_torch:

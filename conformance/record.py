@@ -33,7 +33,7 @@ KINDS = ("scenario", "script", "generated")
 RATCHET_KINDS = frozenset({"opinfo"})
 # torch's op catalogue as items (conformance/opinfo.py): what the runner, the registry and the report share
 OPINFO_KIND = "opinfo"
-OPINFO_CHECKS = ("forward", "backward", "gradgrad", "errors", "variants")  # the coverage matrix's columns
+OPINFO_CHECKS = ("forward", "backward", "gradgrad", "forward_ad", "errors", "variants")  # the coverage matrix's columns
 OPINFO_CORE_DTYPES = ("float32", "float64")  # an entry agrees when all its items in these dtypes pass
 # an entry with neither core dtype runs in the first of these it supports (its "core" dtype then)
 OPINFO_FALLBACK_DTYPES = ("int64", "int32", "uint8", "bool", "complex64", "float16")

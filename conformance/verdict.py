@@ -224,6 +224,8 @@ ONCE_PER_PROCESS_WARNINGS = (
     "torch.lu_solve is deprecated",
     "ComplexHalf support is experimental",
     "index_reduce() is in beta",
+    # torch's first use of forward AD loads its jvp decompositions, which script functions (18 of these)
+    "`torch.jit.script` is deprecated",
 )
 
 

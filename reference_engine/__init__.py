@@ -148,6 +148,13 @@ from . import _out_arguments  # noqa: E402
 
 _out_arguments.install(sys.modules[__name__])  # out= on every function torch gives one (after all are defined)
 
+# forward AD computes tangents through the public ops of these namespaces while a dual level is entered
+autograd.forward_ad.register_surfaces(
+    [sys.modules[__name__], nn.functional, nn._functional.rnn, nn._functional.attention, linalg, special],
+    Tensor,
+    random.default_generator,
+)
+
 # torch.func: its transforms are written against ops, nn modules and the random generators above.
 from . import func  # noqa: E402
 

@@ -293,6 +293,9 @@ def tensor_repr(t: Any) -> str:
     arr = to_numpy(t._data)
     body = "[]" if arr.size == 0 else _body_str(arr, indent)
     suffixes = _data_suffixes(t, arr) + _autograd_suffix(t)
+    tangent = t._fw_tangent()
+    if tangent is not None:
+        suffixes.append(f"tangent={tensor_repr(tangent)}")
     text = _add_suffixes(prefix + body, suffixes, indent)
     if not is_plain and "Parameter" in _mro_names(t):
         text = f"Parameter({text})"

@@ -110,6 +110,13 @@ class Tensor:
         """``Tensor._make(data)`` for the autograd graph, which sits below this module and cannot name Tensor."""
         return Tensor._make(data)
 
+    def _fw_tangent(self) -> Tensor | None:
+        """The tangent forward AD gave this tensor at the live dual level, or None."""
+        fw = self.__dict__.get("_fw")
+        if fw is not None and fw[0] is grad_mode.forward_level.token:
+            return fw[1]
+        return None
+
     def _alias(self) -> Tensor:
         """Same storage and version counter, no autograd history."""
         t = Tensor._make(self._data)

@@ -215,3 +215,53 @@ def saved_hooks_pack_order_of_mm(torch, check):
     with _counting(torch, log):
         a.mm(b)
     check("mm packs, in call order", log)  # torch saves a node's tensors by name: mat2 (3, 4) before self (2, 3)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def multi_grad_hook_all_mode(torch, check):
+    register = torch.autograd.graph.register_multi_grad_hook
+    a = check.data((2, 3), seed=20, requires_grad=True)
+    b = check.data((2, 3), seed=21, requires_grad=True)
+    c = a * b
+    d = a * b
+    calls = []
+    handle = register((a, b, c, d), lambda grads: calls.append(list(grads)))
+    c.sum().backward(retain_graph=True)
+    check("backward: grads of a, b, c; d not in the graph", calls[-1])
+    c.sum().backward(inputs=(a,), retain_graph=True)
+    check("inputs=(a,): b not computed", calls[-1])
+    check("autograd.grad of c", torch.autograd.grad(c.sum(), (c,), retain_graph=True))
+    check("hook saw only c", calls[-1])
+    check.error("autograd.grad of a leaf", lambda: torch.autograd.grad(c.sum(), (a,), retain_graph=True))
+    check("calls", len(calls))
+    handle.remove()
+    c.sum().backward(retain_graph=True)
+    check("no call after remove", len(calls))
+    check("handle type", type(handle).__name__)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def multi_grad_hook_any_mode_and_errors(torch, check):
+    graph = torch.autograd.graph
+    a = check.data((3,), seed=22, requires_grad=True)
+    b = check.data((3,), seed=23, requires_grad=True)
+    c = a.exp()
+    d = b * 2
+    calls = []
+    graph.register_multi_grad_hook((a, b, c, d), lambda g: calls.append(g), mode="any")
+    (c.sum() + d.sum()).backward(retain_graph=True)
+    check("once per backward", len(calls))
+    check("the first grad computed", calls[0])
+    d.sum().backward()
+    check("second backward", calls[-1])
+    check.error("bad mode", lambda: graph.register_multi_grad_hook((a,), print, mode="some"))
+    check.error("a tensor without grad", lambda: graph.register_multi_grad_hook((torch.ones(2),), print))
+    check("any mode skips it", type(graph.register_multi_grad_hook((torch.ones(2),), print, mode="any")).__name__)
+    edge = graph.get_gradient_edge(c)
+    check("gradient edge", (edge.node.name(), edge.output_nr))
+    check("gradient edge of a leaf", graph.get_gradient_edge(a).node.name())
+    check.error("gradient edge without grad", lambda: graph.get_gradient_edge(torch.ones(1)))
+    e = a.detach().clone()
+    v0 = e._version
+    graph.increment_version(e)
+    check("increment_version", e._version - v0)

@@ -181,6 +181,7 @@ def grad(
 # so they are imported last, as torch's package does with its submodules. As in torch, the function
 # ``gradcheck`` replaces the submodule of the same name as this package's attribute; the module (and
 # GradcheckError) stays importable as ``reference_engine.autograd.gradcheck`` through sys.modules.
+from . import forward_ad as forward_ad  # noqa: E402
 from . import functional as functional  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 

@@ -20,7 +20,7 @@ from .._device import CPU
 from .._dtype import _FROM_NUMPY
 from ..tensor import Tensor
 from . import anomaly_mode, grad_mode
-from .graph import AccumulateGrad, Node
+from .graph import AccumulateGrad, GraphTask, Node, running_tasks
 
 
 def _is_expandable_to(shape: tuple, desired: tuple) -> bool:
@@ -200,10 +200,15 @@ def run_backward(
     # read once per call: with anomaly mode off the loop pays one local test per executed node
     nan_check = anomaly_mode._flags.enabled and anomaly_mode._flags.check_nan
     node = None  # the node being evaluated, named by anomaly mode's warning if it fails
+    # published for multi-grad hooks (graph.will_engine_execute_node); autograd.grad captures leaves unrun
+    leaves = frozenset(n for n in capture_at if n._is_accumulate) if capture_at and not accumulate else frozenset()
+    running_tasks.append(GraphTask(seen, needed, leaves))
     try:
         while ready:
             node = heappop(ready)[2]
             grads = buffers.pop(node, None) or [None]
+            if needed is not None and node not in needed:
+                continue  # leads to no captured input: torch never runs it, nor its tensor hooks
             steal = False  # the grad is an engine-made sum nobody else holds: AccumulateGrad may keep it
             if owned:
                 for g in grads:
@@ -218,7 +223,6 @@ def run_backward(
                     for nr, i in capture_at[node]:
                         captured[i] = grads[nr]
                     run = not node._is_accumulate
-                run = run and node in needed  # type: ignore[operator]
             if node._is_accumulate and not accumulate:
                 run = False
             outs: Sequence[Any] = ()
@@ -271,6 +275,7 @@ def run_backward(
             anomaly_mode.warn_failed_node(node)
         raise
     finally:
+        running_tasks.pop()
         grad_mode._set_enabled(prev_mode)
     return captured
 

@@ -207,3 +207,13 @@ class _AnomalyFlags:
 
 
 anomaly = _AnomalyFlags()
+
+
+class _ForwardLevel:
+    # The live forward-AD level (torch.autograd.forward_ad): ``token`` identifies it while it is entered, so a
+    # tangent stored on a tensor counts only at the level it was made in and is gone once the level exits.
+    # It lives here, below tensor.py, because printing and Tensor read it; autograd/forward_ad.py sets it.
+    token: object | None = None
+
+
+forward_level = _ForwardLevel()

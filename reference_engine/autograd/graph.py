@@ -13,7 +13,7 @@ import itertools
 import re
 import weakref
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .grad_mode import _set_enabled, anomaly, is_grad_enabled
 
@@ -360,6 +360,9 @@ class AccumulateGrad(Node):
         self._sequence_nr = _ACCUMULATE_SEQ
         self.next_functions = ()
 
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"  # torch's C++ node keeps its namespace in name()
+
     def _meta(self, input_nr: int) -> tuple:
         v = self.variable
         return v._data.shape, v._data.dtype, v.device
@@ -428,6 +431,139 @@ def regenerate_view_grad_fn(view: Tensor) -> None:
     view._grad_fn, view._output_nr = node, 0
     if view._retains_grad:  # torch moves only retain_grad's hook; other tensor hooks stay on the old node
         view._install_retain_hook(old, old_nr)
+
+
+# -- the running backward (torch's GraphTask, as far as Python can see it) -----------------------------------
+class GraphTask:
+    """One run of the backward loop: its id, the nodes it can reach, and which of them it will execute.
+
+    ``needed`` is None when every reachable node runs (``backward()`` without ``inputs``); ``captured_leaves``
+    holds the grad accumulators autograd.grad captures instead of running.
+    """
+
+    __slots__ = ("captured_leaves", "id", "needed", "nodes")
+    _ids = itertools.count()
+
+    def __init__(self, nodes: set, needed: set | None, captured_leaves: frozenset) -> None:
+        self.id = next(GraphTask._ids)
+        self.nodes = nodes
+        self.needed = needed
+        self.captured_leaves = captured_leaves
+
+
+# the backward loops running now, innermost last (a hook may run a backward of its own)
+running_tasks: list[GraphTask] = []
+
+
+def current_graph_task_id() -> int:
+    """torch._C._current_graph_task_id: the running backward's id, -1 outside backward."""
+    return running_tasks[-1].id if running_tasks else -1
+
+
+def will_engine_execute_node(node: Node) -> bool:
+    """torch._C._will_engine_execute_node: whether the running backward will execute ``node``."""
+    if not running_tasks:
+        raise RuntimeError("_get_should_execute_nodes should only be called during the backward pass")
+    task = running_tasks[-1]
+    if node not in task.nodes:
+        return False
+    if task.needed is None:
+        return True
+    if node in task.captured_leaves:
+        raise RuntimeError(
+            "A leaf node was passed to _will_engine_execute_node but we are currently running autograd.grad(). "
+            "This is currently not supported."
+        )
+    return node in task.needed
+
+
+def _grad_fn_or_grad_acc(t: Any) -> Node:
+    if isinstance(t, GradientEdge):
+        return t.node
+    node = t._accumulator() if t.requires_grad and t.grad_fn is None else t.grad_fn
+    if node is None:
+        raise AssertionError("Expected gradient function to be set")
+    return node
+
+
+class _MultiHandle(RemovableHandle):
+    """The handle of a multi-grad hook: ``remove()`` removes the hook from every tensor."""
+
+    def __init__(self, handles: tuple[RemovableHandle, ...]) -> None:
+        self.handles = handles
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+
+def register_multi_grad_hook(tensors: Any, fn: Callable, *, mode: str = "all") -> RemovableHandle:
+    """``fn`` runs once per backward: with ``mode="all"`` on the grads of all ``tensors`` (None for those
+    this backward does not compute) once the last one it computes is ready; with ``mode="any"`` on the
+    first grad computed. Built as torch builds it: a tensor hook per tensor, counted per graph task."""
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    if mode == "all":
+        counts: dict[int, int] = {}
+        buffers: dict[int, list] = {}
+        expected: list[int] = [0]
+        grad_fns = [_grad_fn_or_grad_acc(t) for t in tensors]
+
+        def inner_hook_for(idx: int) -> Callable:
+            def inner_hook(grad: Tensor) -> None:
+                task = current_graph_task_id()
+                if task == -1:
+                    raise AssertionError("expected this hook to be called inside a backward call")
+                count = counts.get(task, 0)
+                counts[task] = count + 1
+                buffer = buffers.setdefault(task, [None] * len(tensors))
+                if count == 0:  # torch counts the tensors this backward reaches on the first call
+                    expected[0] = sum(will_engine_execute_node(n) for n in grad_fns)  # type: ignore[arg-type]
+                buffer[idx] = grad
+                if count == expected[0] - 1:
+                    fn(buffer)
+                    del counts[task], buffers[task]
+
+            return inner_hook
+
+        handles = tuple(t.register_hook(inner_hook_for(i)) for i, t in enumerate(tensors))
+    else:
+        ran: set[int] = set()
+
+        def wrapped(grad: Tensor) -> None:
+            task = current_graph_task_id()
+            if task == -1:
+                raise AssertionError("expected this hook to be called inside a backward call")
+            if task in ran:
+                return
+            ran.add(task)
+            fn(grad)
+
+        handles = tuple(t.register_hook(wrapped) for t in tensors if t.requires_grad)
+    return _MultiHandle(handles)
+
+
+class GradientEdge(NamedTuple):
+    """torch.autograd.graph.GradientEdge: the (node, output_nr) a tensor's gradient flows into."""
+
+    node: Node
+    output_nr: int
+    ownership_token: Any = None
+
+
+def get_gradient_edge(tensor: Tensor) -> GradientEdge:
+    """The edge a gradient for ``tensor`` flows into: its grad_fn, or its grad accumulator for a leaf."""
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does not require gradients")
+    node, nr = tensor._edge()
+    return GradientEdge(node, nr)
+
+
+def increment_version(tensor: Any) -> None:
+    """Bump the version counter(s) as an in-place op would, so saved copies of them are seen as modified."""
+    for t in (tensor,) if not isinstance(tensor, list | tuple) else tensor:
+        t._vc[0] += 1
 
 
 class GraphRoot(Node):

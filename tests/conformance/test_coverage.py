@@ -20,7 +20,7 @@ from conformance.report.html import render
 from conformance.results import SCHEMA_VERSION, write_results
 from tests.conformance.helpers import SCENARIOS
 
-CHECKS = ("forward", "backward", "gradgrad", "errors", "variants")
+CHECKS = ("forward", "backward", "gradgrad", "forward_ad", "errors", "variants")
 
 
 def _rec(entry: str, dtype: str, status: str, family: str = "linalg", **extra: Any) -> dict[str, Any]:
@@ -192,8 +192,8 @@ def test_report_has_the_matrix_with_linked_cells_after_the_scenario_divergences(
     det = re.findall(
         r'href="#([^"]+)"', _section(matrix, '<th class="entry" title="linalg.det">linalg.det</th>', "</tr>")
     )
-    # check by check, dtype by dtype: float32 and float64 pass, the int64 extra diverges
-    assert len(det) == 15 and {t[:2] for t in det[0::3] + det[1::3]} == {"a-"} and {t[:2] for t in det[2::3]} == {"d-"}
+    # check by check (6 checks), dtype by dtype: float32 and float64 pass, the int64 extra diverges
+    assert len(det) == 18 and {t[:2] for t in det[0::3] + det[1::3]} == {"a-"} and {t[:2] for t in det[2::3]} == {"d-"}
     assert f'id="{det[0]}"><td>linalg.det[float32-cpu-numpy]</td>' in html  # its row of "All items"
     # blank cells: a check that did not apply (n/a), a dtype without an item
     assert '<td class="c c-na"></td>' in matrix and '<td class="c c-none"></td>' in matrix

@@ -5,7 +5,8 @@ Statistics are reduced over every dim but the channel dim, with the sums of
 float32 inputs accumulated in float64 as torch's CPU kernel does (its
 accumulation type for float is double), so the batch mean and the running
 statistics match torch to the last bit or so. The backward is computed on
-arrays (no double backward through batch norm), like the convolution's.
+arrays, or, under create_graph (double backward, forward AD), by the same
+formulas in engine ops with the statistics recomputed differentiably.
 instance_norm is torch's composite (batch_norm on a (1, N*C, ...) view).
 
 layer_norm and group_norm are one node each, as in torch: both standardise rows of a (rows, K) view of
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..._backend import array_module
-from ...autograd.grad_mode import no_grad
+from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, needs, record
 from ...ops.pointwise import _ErrState
@@ -82,6 +83,8 @@ class NativeBatchNormBackward0(Node):
     # training: dx = (dy - mean(dy) - xhat * mean(dy * xhat)) * invstd * w ; dw = sum(dy * xhat) ; db = sum(dy)
     # eval:     dx = dy * invstd * w ; dw = sum(dy * (x - running_mean)) * invstd ; db = sum(dy)
     def apply(self, grad: Tensor) -> tuple:
+        if is_grad_enabled():
+            return self._differentiable(grad)
         x = self.saved("input")._data
         g = grad._data
         nd = x.ndim
@@ -106,6 +109,31 @@ class NativeBatchNormBackward0(Node):
         gw = Tensor._make(dotp * invstd) if needs(self, 1) else None
         gb = Tensor._make(sum_g) if needs(self, 2) else None
         return (Tensor._make(gx) if gx is not None else None), gw, gb
+
+    def _differentiable(self, grad: Tensor) -> tuple:
+        """The same formulas in engine ops, for create_graph (torch's batchnorm_double_backward)."""
+        x = self.saved("input")
+        nd = x.ndim
+        axes = _reduce_axes(nd)
+        w = self.saved("weight").reshape((1, -1) + (1,) * (nd - 2)) if self.weight_arr is not None else None
+        if self.training:
+            xc = x - x.mean(axes, keepdim=True)
+            invstd = ((xc * xc).mean(axes, keepdim=True) + self.eps).rsqrt()
+            xhat = xc * invstd
+        else:
+            invstd = Tensor._make(_per_channel(self.invstd, nd))
+            xhat = (x - Tensor._make(_per_channel(self.mean, nd))) * invstd
+        gx = gw = gb = None
+        if needs(self, 0):
+            g = grad * w if w is not None else grad
+            if self.training:
+                g = g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)
+            gx = g * invstd
+        if needs(self, 1):
+            gw = (grad * xhat).sum(axes)
+        if needs(self, 2):
+            gb = grad.sum(axes)
+        return gx, gw, gb
 
 
 def _check_sizes(input: Tensor, weight: Tensor | None, bias: Tensor | None, rm: Tensor | None) -> None:
@@ -151,7 +179,7 @@ def batch_norm(
     out = Tensor._make(out_arr)
     if grad_recording(input, weight, bias):
         node = NativeBatchNormBackward0()
-        node.training, node.mean, node.invstd = bool(training), mean.copy(), invstd
+        node.training, node.mean, node.invstd, node.eps = bool(training), mean.copy(), invstd, eps
         node.weight_arr = None if weight is None else weight._data
         record(node, out, input, weight, bias)
         node.save("input", input)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..._dtype import float32
+from ...autograd import forward_ad
 from ...ops import pointwise
 from ...ops.join import cat, stack
 from ...tensor import Tensor
@@ -114,6 +116,9 @@ def rnn_forward(
     ``hx`` the stacked initial states (h0, or h0 and c0). Returns the output and the stacked final states."""
     if input.shape[1 if batch_first else 0] == 0:
         raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+    if mode == "LSTM" and input.dtype is float32 and input._fw_tangent() is not None:
+        # torch runs a float32 LSTM on the CPU through oneDNN's kernel, which has no forward formula
+        raise forward_ad.not_implemented("mkldnn_rnn_layer")
     step = STEPS[mode]
     # torch runs time-major and transposes back at the end
     layer_input = input.transpose(0, 1) if batch_first else input

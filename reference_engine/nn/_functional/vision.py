@@ -101,13 +101,30 @@ class _UpsampleBackward(Node):
     # self: upsample_*_backward(grad, output_size, input_size, ...): each input gets the weighted sum of the
     # grads of the outputs that read it.
     def apply(self, grad: Tensor) -> tuple:
-        return (Tensor._make(_scatter_in_order(grad._data, self.sources, self.in_shape)),)
+        gx = Tensor._make(_scatter_in_order(grad._data, self.sources, self.in_shape))
+        if grad_recording(grad):
+            # create_graph: the backward is linear in grad, and its own backward is the interpolation again
+            node = _UPSAMPLE_NODES[(self.mode, len(self.sources), True)]()
+            node.forward = self.forward
+            record(node, gx, grad)
+        return (gx,)
+
+
+class _UpsampleBackwardBackward(Node):
+    # grad_output: upsample_*(grad, output_size, ...): the adjoint of the backward is the forward
+    def apply(self, grad: Tensor) -> tuple:
+        return (_resample(grad, *self.forward),)
 
 
 _UPSAMPLE_NODES = {
-    (mode, n): type(f"Upsample{mode}{n}DBackward0", (_UpsampleBackward,), {"__module__": __name__})
+    (mode, n, double): type(
+        f"Upsample{mode}{n}DBackward{'Backward' if double else ''}0",
+        (_UpsampleBackwardBackward if double else _UpsampleBackward,),
+        {"__module__": __name__},
+    )
     for mode in ("Nearest", "NearestExact", "Linear", "Bilinear")
     for n in (1, 2)
+    for double in (False, True)
 }
 
 
@@ -192,21 +209,29 @@ def _upsample(input: Tensor, out_size: list, scales: list, mode: str, align_corn
         else:
             pick = _linear_source(n, o, s, align_corners, dt)
         sources.append((2 + k, n, *pick))
+    name = "NearestExact" if mode == "nearest-exact" else mode.capitalize()
+    # torch's nearest backward always picks sources the small-output way (float32 scales)
+    back = [
+        (_nearest_source(n, o, s, mode == "nearest-exact", False, dt) if mode.startswith("nearest") else (i, w))
+        for (_, n, i, w), o, s in zip(sources, out_size, scales, strict=True)
+    ]
+    back = [(i if isinstance(i, tuple) else (i,), w) for i, w in back]
+    return _resample(input, sources, back, name)
+
+
+def _resample(input: Tensor, sources: list, back: list, name: str) -> Tensor:
+    """Interpolate ``input`` along its spatial dims from ``sources`` and record the node, whose backward
+    scatters by ``back``."""
+    a = input._data
     res = a
     # torch's kernels interpolate along the last dim first, then combine rows
     for axis, _, idx, w in reversed(sources):
         res = _along(res, axis, idx, w)
-    out = Tensor._make(np.ascontiguousarray(res, dtype=dt))
+    out = Tensor._make(np.ascontiguousarray(res, dtype=a.dtype))
     if grad_recording(input):
-        name = "NearestExact" if mode == "nearest-exact" else mode.capitalize()
-        node = _UPSAMPLE_NODES[(name, len(sources))]()
-        # torch's nearest backward always picks sources the small-output way (float32 scales)
-        back = [
-            (_nearest_source(n, o, s, mode == "nearest-exact", False, dt) if mode.startswith("nearest") else (i, w))
-            for (_, n, i, w), o, s in zip(sources, out_size, scales, strict=True)
-        ]
-        node.sources = [(i if isinstance(i, tuple) else (i,), w) for i, w in back]
-        node.in_shape = a.shape
+        node = _UPSAMPLE_NODES[(name, len(sources), False)]()
+        node.sources, node.in_shape, node.mode = back, a.shape, name
+        node.forward = (sources, back, name)
         record(node, out, input)
     return out
 
