@@ -244,3 +244,54 @@ def vmap_output_records_the_last_op(torch, check):
     xs = check.data((4, 3))
     out = torch.func.vmap(lambda x: (x * w).sum() + 1.0)(xs)
     check("vmap output", out)  # torch: AddBackward0 (its batched last op)
+
+
+@scenario(tags=["autograd_api", "errors"], dtypes=["float32", "float64"])
+def func_transforms_refuse_hooks_and_old_style_functions(torch, check):
+    grad, vjp, jvp, vmap, jacfwd = torch.func.grad, torch.func.vjp, torch.func.jvp, torch.func.vmap, torch.func.jacfwd
+    checkpoint = torch.utils.checkpoint.checkpoint
+    x = check.data((3,), seed=30)
+
+    def hooked(a):
+        with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            return a.sin().sum()
+
+    class OldStyle(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a.sin()
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * a.cos()
+
+    class NewStyle(torch.autograd.Function):
+        @staticmethod
+        def forward(a):
+            return a.sin()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * a.cos()
+
+    check.error("grad with saved-tensor hooks", lambda: grad(hooked)(x))
+    check.error("vjp with saved-tensor hooks", lambda: vjp(hooked, x))
+    check("jvp accepts them", jvp(hooked, (x,), (torch.ones(3),))[1])
+    check("jacfwd accepts them", jacfwd(hooked)(x))
+    check.error(
+        "non-reentrant checkpoint under grad",
+        lambda: grad(lambda a: checkpoint(torch.sin, a, use_reentrant=False).sum())(x),
+    )
+    check.error("old-style Function under grad", lambda: grad(lambda a: OldStyle.apply(a).sum())(x))
+    check.error("old-style Function under vmap", lambda: vmap(OldStyle.apply)(x))
+    check("new-style Function under grad", grad(lambda a: NewStyle.apply(a).sum())(x))
+    check("old-style Function outside", OldStyle.apply(x))
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        check.error("grad inside saved-tensor hooks", lambda: grad(lambda a: a.sin().sum())(x))

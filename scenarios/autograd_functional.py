@@ -127,4 +127,4 @@ def functional_vectorize_and_forward_mode(torch, check):
 def forward_mode_jacobian_of_inputs_that_require_grad(torch, check):
     x = check.data((3,), requires_grad=True)
     jac = torch.autograd.functional.jacobian(lambda x: x.sin() * 2, x, vectorize=True, strategy="forward-mode")
-    check("jacobian", jac)  # torch keeps the forward-mode history of x: grad_fn ReshapeAliasBackward0
+    check("jacobian", jac)  # the forward-mode history of x: grad_fn ReshapeAliasBackward0

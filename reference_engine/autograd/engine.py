@@ -199,6 +199,8 @@ def run_backward(
     heappop, heappush = heapq.heappop, heapq.heappush
     # read once per call: with anomaly mode off the loop pays one local test per executed node
     nan_check = anomaly_mode._flags.enabled and anomaly_mode._flags.check_nan
+    # forward over reverse: inside a dual level, the grads a node computes carry tangents (None otherwise)
+    node_tangents = grad_mode.forward_level.node_tangents if grad_mode.forward_level.token is not None else None
     node = None  # the node being evaluated, named by anomaly mode's warning if it fails
     # published for multi-grad hooks (graph.will_engine_execute_node); autograd.grad captures leaves unrun
     leaves = frozenset(n for n in capture_at if n._is_accumulate) if capture_at and not accumulate else frozenset()
@@ -241,6 +243,8 @@ def run_backward(
                     node._release()
                 if nan_check:
                     anomaly_mode.check_nan(node, outs)
+                if node_tangents is not None:
+                    node_tangents(node, grads, outs)
             n_outs = len(outs)
             for i, (nf, nr) in enumerate(node.next_functions):
                 if nf is None:

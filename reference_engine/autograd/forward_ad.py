@@ -159,6 +159,7 @@ def enter_dual_level() -> int:
     if forward_level.token is not None:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     forward_level.token = object()
+    forward_level.node_tangents = _node_tangents
     _current_level = 0
     _install()
     return 0
@@ -177,6 +178,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         raise RuntimeError("Dual level must be a positive number.")
     _uninstall()
     forward_level.token = None
+    forward_level.node_tangents = None
     _current_level = level - 1
 
 
@@ -269,6 +271,19 @@ def _set_tangent(t: Tensor, tangent: Tensor | None) -> None:
         t.__dict__.pop("_fw", None)
     else:
         t.__dict__["_fw"] = (forward_level.token, tangent)
+        _share_with_saved(t)
+
+
+def _share_with_saved(t: Tensor) -> None:
+    """A node keeps its own output as a separate alias (no cycle), saved before the tangent was known: the
+    alias gets the tangent too, so a backward run inside the level (forward over reverse) sees it."""
+    node = t._grad_fn
+    saved = node._saved if node is not None else None
+    if not saved:
+        return
+    for s in saved.values():
+        if s is not None and s.is_output and s.output_nr == t._output_nr and hasattr(s, "tensor"):
+            s.tensor.__dict__["_fw"] = t.__dict__["_fw"]
 
 
 # -- tangents through ops ----------------------------------------------------------------------------------
@@ -446,6 +461,29 @@ def _update_in_place(target: Tensor, old: Tensor | None) -> None:
         with _no_grad():
             region.copy_(new)
         _set_tangent(target, region)
+
+
+def _node_tangents(node: Any, grads: list, outs: Any) -> None:
+    """Forward over reverse: a backward node whose kernel works on arrays (select's, a pooling's, an
+    interpolation's) returns grads without tangents. A backward is linear in its incoming grads, so the
+    tangent of what it returns is the node applied to their tangents (exact where the array kernel does not
+    read a saved tensor that has a tangent of its own; a conv's weight, for one)."""
+    tangents = [g._fw_tangent() if isinstance(g, Tensor) else None for g in grads]
+    if all(t is None for t in tangents):
+        return
+    missing = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o._fw_tangent() is None]
+    if not missing:
+        return
+    seeds = [t if t is not None else (g.detach().new_zeros(g.shape) if isinstance(g, Tensor) else None)
+             for g, t in zip(grads, tangents, strict=True)]  # fmt: skip
+    _busy[0] += 1
+    try:
+        linear = node.apply(*seeds)
+    finally:
+        _busy[0] -= 1
+    for i in missing:
+        if i < len(linear) and isinstance(linear[i], Tensor):
+            _set_tangent(outs[i], linear[i])
 
 
 class _Plan(NamedTuple):

@@ -16,6 +16,12 @@ from ..tensor import Tensor
 from . import grad_mode
 from .graph import FREED_MSG, Node, make_saved
 
+FUNCTORCH_NEEDS_SETUP_CONTEXT = (
+    "In order to use an autograd.Function with functorch transforms (vmap, grad, jvp, jacrev, ...), it must "
+    "override the setup_context staticmethod. For more details, please see "
+    "https://pytorch.org/docs/main/notes/extending.func.html"
+)
+
 
 class FunctionCtx:
     """The context API shared by every ``<Name>Backward`` node."""
@@ -133,6 +139,8 @@ class Function(metaclass=FunctionMeta):
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
         custom_setup = cls.setup_context is not Function.setup_context
+        if grad_mode.functorch.depth and not custom_setup:
+            raise RuntimeError(FUNCTORCH_NEEDS_SETUP_CONTEXT)
         with grad_mode.no_grad():
             if custom_setup:
                 output = cls.forward(*args, **kwargs)

@@ -4,8 +4,8 @@ Everything is built on the engine's ``autograd.grad``, following torch 2.13's al
 that values, output nesting, ``requires_grad`` and error texts agree: ``jvp`` and ``hvp`` use torch's
 double-backward trick (differentiate the backward with respect to a zero ``grad_outputs`` that requires
 grad), ``jacobian`` one backward per output element. Where torch vectorises with ``vmap``
-(``vectorize=True``) or uses forward-mode AD (``strategy="forward-mode"``), the engine loops over the same
-basis vectors with reverse mode; the values are the same, the forward-mode results carry no history.
+(``vectorize=True``) the engine loops over the same basis vectors; ``strategy="forward-mode"`` pushes them
+through forward-mode AD (``autograd.forward_ad``), one dual level per basis vector.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..ops.join import stack
 from ..tensor import Tensor
 
 # autograd/__init__.py imports this module after defining ``grad`` (its last import), so ``grad`` exists here
-from . import grad
+from . import forward_ad, grad
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
@@ -392,11 +392,12 @@ def _jacobian_loop(
 
 
 def _jacfwd(func: Callable[..., Any], inputs: Any, strict: bool, vectorize: bool) -> Any:
-    """``strategy="forward-mode"``: torch's checks and output nesting; values by reverse mode.
+    """``strategy="forward-mode"``: torch's algorithm with forward-mode AD.
 
-    torch pushes the standard basis of the inputs through forward-mode AD under vmap; the engine has no
-    forward mode, so it computes the same Jacobian row by row in reverse mode on detached copies of the
-    inputs. torch's results keep a history when an input requires grad; the engine's never do."""
+    torch pushes the standard basis of the inputs through ``func`` as tangents of dual inputs under vmap; the
+    engine loops over the same basis rows, one dual level each. Then, as torch, each output's stacked tangents
+    are split by input, the batch dimension moved last and reshaped to ``out.shape + input.shape``; the inputs
+    are not detached, so an input that requires grad gives a Jacobian with history (forward over reverse)."""
     if strict:
         raise RuntimeError(
             'torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are not supported '
@@ -409,13 +410,26 @@ def _jacfwd(func: Callable[..., Any], inputs: Any, strict: bool, vectorize: bool
             "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented for "
             "`vectorize=True`."
         )
-    with enable_grad():
-        inputs = _grad_preprocess(inputs, create_graph=False, need_graph=True)
-        is_outputs_tuple, outputs = _as_tuple(func(*inputs), "outputs")
-        jac = _jacobian_vectorized(outputs, inputs, create_graph=False)
-    # torch builds lists here (from its vmap results), so partly unpacked results are lists, not tuples
-    by_output = [[t.detach() for t in row] for row in jac]
-    return _tuple_postprocess(by_output, (is_outputs_tuple, is_inputs_tuple))
+    input_numels = tuple(inp.numel() for inp in inputs)
+    basis = _standard_basis(inputs, input_numels)
+    is_outputs_tuple, primal_outs, columns = False, [], []
+    for r in range(sum(input_numels)):
+        with forward_ad.dual_level():
+            duals = tuple(forward_ad.make_dual(inp, b[r].view_as(inp)) for inp, b in zip(inputs, basis))
+            is_outputs_tuple, outs = _as_tuple(func(*duals), "outputs")
+            unpacked = [forward_ad.unpack_dual(o) for o in outs]
+            primal_outs = [p for p, _ in unpacked]
+            columns.append([zeros_like(p) if t is None else t for p, t in unpacked])
+    jacobian = []
+    for k, out in enumerate(primal_outs):
+        stacked = stack([col[k] for col in columns])
+        jacobian.append(
+            [
+                jac.permute(*range(1, jac.ndim), 0).reshape((*out.shape, *inp.shape))
+                for jac, inp in zip(stacked.split(input_numels, dim=0), inputs)
+            ]
+        )
+    return _tuple_postprocess(jacobian, (is_outputs_tuple, is_inputs_tuple))
 
 
 def jacobian(

@@ -214,6 +214,17 @@ class _ForwardLevel:
     # tangent stored on a tensor counts only at the level it was made in and is gone once the level exits.
     # It lives here, below tensor.py, because printing and Tensor read it; autograd/forward_ad.py sets it.
     token: object | None = None
+    # set by forward_ad while a level is entered: gives a node's grads the tangents its array kernels drop
+    node_tangents: Any = None
 
 
 forward_level = _ForwardLevel()
+
+
+class _Functorch:
+    # How many torch.func transforms are running their function now (torch.func sets it); autograd.Function
+    # refuses to run inside one unless it has torch's functorch-compatible form (a setup_context).
+    depth = 0
+
+
+functorch = _Functorch()

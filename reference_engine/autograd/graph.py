@@ -82,8 +82,11 @@ class SavedTensor:
         if t._vc[0] != self.version:
             raise RuntimeError(self._modified_message())
         if self.is_output and self.requires_grad:
+            fw = t.__dict__.get("_fw")
             t = t._alias()
             t._grad_fn, t._output_nr = node, self.output_nr
+            if fw is not None:  # the output's forward-AD tangent (forward_ad shares it with the saved alias)
+                t.__dict__["_fw"] = fw
         return t
 
     def _modified_message(self) -> str:

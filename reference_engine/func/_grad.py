@@ -23,6 +23,7 @@ from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..ops import stack
 from ..tensor import Tensor
 from . import _pytree as pt
+from ._transform import running
 from ._vmap import check_randomness_arg, randomness_mode
 
 Argnums = int | tuple[int, ...]
@@ -153,7 +154,8 @@ def _grad_and_value(func: Callable, argnums: Argnums, has_aux: bool, args: tuple
     api = "grad_and_value(f)(*args)"
     with enable_grad():  # a transform, not a context: an outer no_grad does not reach inside
         args, flat, spec = _make_differentiable(level, args, argnums)
-        output = func(*args, **kwargs)
+        with running(refuse_hooks=True):
+            output = func(*args, **kwargs)
         aux = None
         if has_aux:
             output, aux = _split_aux(output, api)
@@ -202,11 +204,12 @@ def _check_tensor_outputs(flat: list[Any], api: str) -> None:
             raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got unsupported type {type(o)}")
 
 
-def _vjp(func: Callable, primals: tuple, argnums: Argnums | None, has_aux: bool) -> tuple:
+def _vjp(func: Callable, primals: tuple, argnums: Argnums | None, has_aux: bool, refuse_hooks: bool = True) -> tuple:
     level = _Level()
     with enable_grad():
         args, flat_diff, diff_spec = _make_differentiable(level, primals, argnums)
-        out = func(*args)
+        with running(refuse_hooks):
+            out = func(*args)
         aux = None
         if has_aux:
             out, aux = _split_aux(out, "vjp(f, *primals)")
@@ -283,7 +286,8 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False, ha
     level = _Level()
     with enable_grad():
         leaves = [level.differentiable(p) for p in flat_p]
-        out = func(*pt.tree_unflatten(leaves, p_spec))
+        with running():
+            out = func(*pt.tree_unflatten(leaves, p_spec))
         aux = None
         if has_aux:
             out, aux = _split_aux(out, _JVP)
@@ -336,7 +340,8 @@ def _jacobian(api: str, func: Callable, argnums: Argnums, has_aux: bool, args: t
     """The Jacobian as torch lays it out: per output, per differentiated input, ``out.shape + input.shape``;
     one vjp per output element, with the rows of the identity as cotangents."""
     _error_if_complex(api, args, is_input=True)
-    vjp_out = _vjp(func, args, argnums, has_aux)
+    # jacfwd is forward mode in torch: it accepts saved-tensor hooks, jacrev does not
+    vjp_out = _vjp(func, args, argnums, has_aux, refuse_hooks=api == "jacrev")
     output, vjp_fn = vjp_out[0], vjp_out[1]
     flat_out, out_spec = pt.tree_flatten(output)
     _error_if_complex(api, flat_out, is_input=False)

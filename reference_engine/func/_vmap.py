@@ -19,6 +19,7 @@ from .. import random as _random
 from ..ops import stack
 from ..tensor import Tensor
 from . import _pytree as pt
+from ._transform import running
 
 RANDOMNESS_ERROR = (
     "vmap: called random operation while in randomness error mode. Please either use the 'same' or 'different' "
@@ -183,7 +184,8 @@ def vmap(
                     for g, s in zip(_GENERATORS, states):
                         g.set_state(s)
                 sliced = [a if d is None else a.select(d, i) for a, d in zip(flat_args, flat_dims)]
-                outputs.append(func(*pt.tree_unflatten(sliced, spec), **kwargs))
+                with running():
+                    outputs.append(func(*pt.tree_unflatten(sliced, spec), **kwargs))
         return _stack_outputs(outputs, out_dims, func)
 
     return wrapped

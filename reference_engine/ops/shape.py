@@ -107,7 +107,15 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     if arr is None:
         # not expressible as a view: torch clones (CloneBackward0) then _unsafe_view's the copy
         return _unsafe_view(clone(input), shape)
-    return _view_result(input, arr, lambda t: t.reshape(shape), ViewBackward0)
+    # torch's reshape is a view of a contiguous input; of a non-contiguous one it is _reshape_alias
+    node = ViewBackward0 if input._data.flags.c_contiguous else ReshapeAliasBackward0
+    return _view_result(input, arr, lambda t: t.reshape(shape), node)
+
+
+class ReshapeAliasBackward0(Node):
+    # _reshape_alias: self: grad.reshape_symint(self.sym_sizes())
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad.reshape(self.self_sizes),)
 
 
 class UnsafeViewBackward0(Node):

@@ -208,6 +208,8 @@ class _Frame:
 
 
 def _checkpoint_without_reentrant(function: Callable, preserve: bool, args: tuple, kwargs: dict) -> Any:
+    # torch's non-reentrant checkpoint works through saved-tensor hooks, so it fails where they are disabled
+    _graph._check_hooks_enabled()
     if not is_grad_enabled():
         return function(*args, **kwargs)
     state = _random.get_rng_state() if preserve else None

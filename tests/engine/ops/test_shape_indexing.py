@@ -450,3 +450,29 @@ def test_a_python_range_indexes_as_its_list(key: str) -> None:
         return y.detach().numpy().tolist(), list(y.shape), type(y.grad_fn).__name__, x.grad.numpy().tolist()
 
     assert run(re_) == run(torch)
+
+
+RESHAPE_CASES = {
+    "contiguous": lambda m, b: b.reshape(24),
+    "transposed, same shape": lambda m, b: b.t().reshape(6, 4),
+    "transposed, flattened (a copy)": lambda m, b: b.t().reshape(24),
+    "transposed, a dim split": lambda m, b: b.t().reshape(3, 2, 4),
+    "rows sliced": lambda m, b: b[1:].reshape(18),
+    "columns sliced (a copy)": lambda m, b: b[:, 1:].reshape(20),
+    "columns sliced, viewable": lambda m, b: b[:, 1:].reshape(4, 5, 1),
+    "expanded, viewable": lambda m, b: b[:1].expand(4, 6).reshape(4, 2, 3),
+    "every other row (a copy)": lambda m, b: b[::2].reshape(12),
+    "flatten of a transpose": lambda m, b: b.t().flatten(),
+}
+
+
+@pytest.mark.parametrize("name", list(RESHAPE_CASES))
+def test_reshape_records_torchs_node(name: str) -> None:
+    """torch's reshape: a view of a contiguous input (ViewBackward0), _reshape_alias of a non-contiguous one
+    it can view (ReshapeAliasBackward0), a copy otherwise (UnsafeViewBackward0)."""
+    got = []
+    for m in (torch, re_):
+        base = m.arange(24.0).reshape(4, 6).requires_grad_() * 1
+        y = RESHAPE_CASES[name](m, base)
+        got.append((type(y.grad_fn).__name__, y._base is not None, y.detach().numpy().tolist()))
+    assert got[1] == got[0]
