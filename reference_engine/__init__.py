@@ -160,5 +160,27 @@ from . import func  # noqa: E402
 
 __all__ += ["func"]
 
+# torch's smaller namespaces: torch.backends flags, torch.accelerator, torch.amp (GradScaler, autocast), the legacy
+# typed constructors (torch.FloatTensor ...), torch.compile, torch.onnx and torch.distributed (unavailable).
+from . import accelerator, amp, backends, distributed, onnx  # noqa: E402
+from ._compile import compile  # noqa: E402, A004 - torch.compile
+from ._tensortype import *  # noqa: E402, F403 - torch.FloatTensor, torch.LongTensor ...
+from ._tensortype import __all__ as _legacy_types  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    autocast,
+    get_autocast_dtype,
+    is_autocast_cache_enabled,
+    is_autocast_enabled,
+    set_autocast_cache_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
+from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
+
+__all__ += ["accelerator", "amp", "backends", "compile", "distributed", "onnx", *_legacy_types, "autocast"]
+__all__ += ["get_autocast_dtype", "is_autocast_cache_enabled", "is_autocast_enabled", "set_autocast_cache_enabled"]
+__all__ += ["set_autocast_dtype", "set_autocast_enabled", "get_float32_matmul_precision"]
+__all__ += ["set_float32_matmul_precision"]
+
 # Last: torch.distributions is written against the finished top-level namespace (torch.Tensor, torch.normal ...).
 from . import distributions  # noqa: E402

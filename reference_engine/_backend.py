@@ -18,6 +18,16 @@ _cupy_reason = "CuPy has not been probed yet"
 
 # torch's error on a CPU-only build, for any request that needs a GPU
 NO_CUDA_MESSAGE = "Torch not compiled with CUDA enabled"
+# ... and its error for a CUDA legacy type (x.type('torch.cuda.FloatTensor')) on that build
+NO_CUDA_LIBRARY_MESSAGE = (
+    "Cannot initialize CUDA without ATen_cuda library. PyTorch splits its backend into two shared libraries: a CPU "
+    "library and a CUDA library; this error has occurred because you are trying to use some CUDA functionality, but "
+    "the CUDA library has not been loaded by the dynamic linker for some reason.  The CUDA library MUST be loaded, "
+    "EVEN IF you don't directly use any symbols from the CUDA library! One common culprit is a lack of "
+    "-Wl,--no-as-needed in your link arguments; many dynamic linkers will delete dynamic library dependencies if you "
+    "don't depend on any of their symbols.  You can check if this has occurred by using ldd on your binary to see if "
+    "there is a dependency on *_cuda.so library."
+)
 
 
 def cupy_module() -> types.ModuleType | None:

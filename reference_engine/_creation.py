@@ -399,29 +399,6 @@ def scalar_tensor(s: Any, dtype: D.dtype | None = None, device: Any = None, requ
     return _filled((), s, dtype or D.get_default_dtype(), device, requires_grad)
 
 
-def legacy_tensor_new(self: Tensor, *args: Any, **kwargs: Any) -> None:
-    """torch.Tensor(...): sizes give an uninitialised default-dtype tensor, data is copied as float32."""
-    device = kwargs.pop("device", None)
-    if kwargs:
-        raise TypeError(f"new() received an invalid combination of arguments - got {tuple(kwargs)}")
-    if len(args) == 1 and isinstance(args[0], Tensor):
-        src = args[0]
-        Tensor._init_from(self, src._data)
-        self._vc = src._vc
-        return
-    if len(args) == 1 and isinstance(args[0], list | tuple | np.ndarray) and not _all_ints(args[0]):
-        arr = np.array(_to_host(args[0]), dtype=D.get_default_dtype().np)
-    elif len(args) == 1 and isinstance(args[0], list | np.ndarray):
-        arr = np.array(args[0], dtype=D.get_default_dtype().np)
-    else:
-        arr = np.zeros(_size_args(args), dtype=D.get_default_dtype().np)
-    Tensor._init_from(self, _place(arr, device) if device is not None else arr)
-
-
-def _all_ints(x: Any) -> bool:
-    return isinstance(x, tuple) and all(isinstance(i, int) for i in x)
-
-
 # --------------------------------------------------------------------------- Tensor.new_* (attached by _tensor_surface)
 def new_tensor(
     self: Tensor, data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False
@@ -463,10 +440,3 @@ def new_full(
     requires_grad: bool = False,
 ) -> Tensor:
     return _new_filled(self, tuple(size), fill_value, dtype, device, requires_grad)
-
-
-def legacy_tensor_construct(cls: type, *args: Any, **kwargs: Any) -> Tensor:
-    """Tensor.__new__: torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([1, 2]) -> float32 copy."""
-    self = object.__new__(cls)
-    legacy_tensor_new(self, *args, **kwargs)
-    return self

@@ -67,6 +67,25 @@ def _by_name(name: str) -> dtype:
     return next(d for d in ALL_DTYPES if d.name == name)
 
 
+# torch's legacy tensor type names ("torch.FloatTensor", "torch.cuda.LongTensor") that the engine has no dtype for
+_MISSING_TYPE_NAMES = {"BFloat16Tensor": "bfloat16", "ComplexHalfTensor": "complex32"}
+
+
+def from_type_name(name: str) -> tuple[dtype, bool]:
+    """The dtype a legacy type name gives, and whether it names a GPU type: ``"torch.cuda.LongTensor"`` ->
+    ``(int64, True)``; ``"torch.Tensor"`` is the default dtype. torch's ValueError for any other name."""
+    cuda, rest = name.startswith("torch.cuda."), name.rsplit(".", maxsplit=1)[-1]
+    if name in ("torch.Tensor", "torch.cuda.Tensor"):
+        return get_default_dtype(), cuda
+    if name.count(".") == (2 if cuda else 1) and name.startswith("torch."):
+        for d in ALL_DTYPES:
+            if d.tensor_type == rest:
+                return d, cuda
+        if rest in _MISSING_TYPE_NAMES:
+            raise NotImplementedError(f"{name}: reference_engine has no {_MISSING_TYPE_NAMES[rest]} dtype")
+    raise ValueError(f"invalid type: '{name}'")
+
+
 def get_default_dtype() -> dtype:
     return _default_dtype[0]
 

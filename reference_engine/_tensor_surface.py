@@ -12,7 +12,7 @@ Where each group comes from:
 =====================================  ==========================================================
 attributes                             source
 =====================================  ==========================================================
-``__new__`` (``torch.Tensor(2, 3)``)   ``_creation.legacy_tensor_construct``
+``__new__`` (``torch.Tensor(2, 3)``)   ``_tensortype.legacy_tensor_construct``
 ``new_tensor``, ``new_zeros`` ...      ``_creation`` (``NEW_METHODS`` below)
 ``backward``                           ``autograd.backward``
 ``add``, ``sum``, ``view`` ... (ops)   each op module's ``METHODS`` (modules in ``ops._MODULES``)
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _creation, ops, random
+from . import _creation, _tensortype, ops, random
 from .autograd import backward, grad_mode
 from .autograd.graph import Node
 from .ops import blas, comparison, indexing, pointwise, shape
@@ -40,7 +40,7 @@ from .ops.inplace import copy_, fill_, inplace_method, zero_
 from .tensor import Tensor, grad_recording
 
 # --------------------------------------------------------------------------- methods defined elsewhere
-Tensor.__new__ = staticmethod(_creation.legacy_tensor_construct)  # type: ignore[assignment]
+Tensor.__new__ = staticmethod(_tensortype.legacy_tensor_construct)  # type: ignore[assignment]
 
 NEW_METHODS = {
     "new_tensor": _creation.new_tensor, "new_zeros": _creation.new_zeros, "new_ones": _creation.new_ones,

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as D
-from ._backend import array_module, is_cuda_array, to_numpy
+from ._backend import NO_CUDA_LIBRARY_MESSAGE, array_module, cupy_module, is_cuda_array, to_numpy
 from ._device import CPU, device
 from ._layout import strided
 from ._printing import tensor_repr
@@ -74,6 +74,14 @@ class Size(tuple):
         return Size(tuple(self) + tuple(other))
 
 
+def _class_name(cls: type) -> str:
+    """A class as torch's messages name it (CPython's ``tp_name``): a Python class by its name, a C type with
+    its module ('numpy.ndarray'), a builtin bare ('int')."""
+    if cls.__flags__ & (1 << 9) or cls.__module__ == "builtins":  # Py_TPFLAGS_HEAPTYPE: a class made in Python
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
+
+
 class Tensor:
     # Every tensor sets these; the rest are class-level defaults that a tensor overrides in its
     # __dict__ only when it needs them (leaves, views, hooks), so creating one stays cheap.
@@ -89,7 +97,7 @@ class Tensor:
     _view_version = 0  # a view's version counter value when its grad_fn was last set
 
     # ------------------------------------------------------------------ creation
-    # __new__ (torch.Tensor(2, 3), torch.Tensor([1, 2])) is _creation.legacy_tensor_new, attached by _tensor_surface
+    # __new__ (torch.Tensor(2, 3), torch.Tensor([1, 2])) is _tensortype.legacy_tensor_construct, attached by _tensor_surface
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
@@ -222,11 +230,28 @@ class Tensor:
     def get_device(self) -> int:
         return self._data.device.id if is_cuda_array(self._data) else -1
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+        """``x.type()``: the legacy type name ('torch.FloatTensor'); ``x.type(t)``: ``x`` converted to ``t``, a
+        dtype, a type name ('torch.cuda.LongTensor' moves it to the GPU too) or a legacy type (torch.DoubleTensor)."""
+        for key in kwargs:
+            if key != "memory_format":
+                raise TypeError(f"type() got an unexpected keyword argument '{key}'")
         if dtype is None:
-            prefix = "torch.cuda." if self.is_cuda else "torch."
-            return prefix + self.dtype.tensor_type
-        return self.to(dtype)
+            return self._type_string()
+        if isinstance(dtype, D.dtype):
+            return self.to(dtype)
+        if isinstance(dtype, type):
+            # torch.Tensor, a legacy type (its name is torch's 'torch.FloatTensor'), or any other class by its name
+            legacy = getattr(dtype, "_type_name", None)
+            name = "torch.Tensor" if dtype is Tensor else legacy if isinstance(legacy, str) else _class_name(dtype)
+        elif isinstance(dtype, str):
+            name = dtype
+        else:
+            raise TypeError("dtype must be a type, str, or dtype object")
+        target, cuda = D.from_type_name(name)
+        if cuda and cupy_module() is None:
+            raise RuntimeError(NO_CUDA_LIBRARY_MESSAGE)
+        return self.to(device="cuda" if cuda else "cpu", dtype=target)
 
     def _type_string(self) -> str:
         return ("torch.cuda." if self.is_cuda else "torch.") + self.dtype.tensor_type

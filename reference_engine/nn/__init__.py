@@ -7,3 +7,9 @@ from .modules import __all__ as _modules_all
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "functional", "init", *_modules_all]
+
+# torch.nn.parallel (DataParallel, DistributedDataParallel); torch.nn.DataParallel is torch's alias
+from . import parallel  # isort: skip
+from .parallel import DataParallel  # isort: skip
+
+__all__ += ["DataParallel", "parallel"]

@@ -14,14 +14,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._backend import cupy_module, require_cupy
-from ._device import as_device
-from .random import cuda_generator
+from .._backend import cupy_module, require_cupy
+from .._device import as_device
+from .._tensortype import CUDA_TYPES
+from ..random import cuda_generator
 
 __all__ = [
     "current_device", "device_count", "get_device_name", "is_available", "is_initialized", "manual_seed",
     "manual_seed_all", "seed", "seed_all", "set_device", "synchronize",
 ]  # fmt: skip
+
+# torch.cuda.FloatTensor ...: the legacy constructors of GPU tensors (torch's TypeError without a GPU)
+FloatTensor, DoubleTensor, HalfTensor = CUDA_TYPES["FloatTensor"], CUDA_TYPES["DoubleTensor"], CUDA_TYPES["HalfTensor"]
+LongTensor, IntTensor, ShortTensor = CUDA_TYPES["LongTensor"], CUDA_TYPES["IntTensor"], CUDA_TYPES["ShortTensor"]
+CharTensor, ByteTensor, BoolTensor = CUDA_TYPES["CharTensor"], CUDA_TYPES["ByteTensor"], CUDA_TYPES["BoolTensor"]
+__all__ += [*CUDA_TYPES, "amp"]
 
 
 def is_available() -> bool:
@@ -84,3 +91,6 @@ def seed() -> None:
 
 def seed_all() -> None:
     seed()
+
+
+from . import amp  # noqa: E402 - torch.cuda.amp, written against torch.amp (which needs the functions above)
