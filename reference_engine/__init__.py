@@ -81,6 +81,7 @@ from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .nn._functional.weight_norm import _weight_norm, norm_except_dim  # noqa: F401 - torch._weight_norm: private
 from .nn.functional import conv2d, max_pool2d
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
 from .ops.inplace import _can_cast
@@ -102,7 +103,7 @@ __all__ = [
 __all__ += ops.__all__
 __all__ += ["distributions", "finfo", "iinfo", "linalg", "nn", "optim", "random", "special", "utils", *random.__all__]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
-__all__ += ["load", "save", "serialization"]
+__all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]
 __all__ += ["strided"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]

@@ -1,12 +1,12 @@
 """``nn``: modules, parameters, functional ops and initialisers, mirroring ``torch.nn``."""
 
-from . import functional, init
+from . import functional, init, utils
 from .module import Module
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .parameter import Parameter
 
-__all__ = ["Module", "Parameter", "functional", "init", *_modules_all]
+__all__ = ["Module", "Parameter", "functional", "init", "utils", *_modules_all]
 
 # torch.nn.parallel (DataParallel, DistributedDataParallel); torch.nn.DataParallel is torch's alias
 from . import parallel  # isort: skip

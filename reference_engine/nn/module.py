@@ -49,6 +49,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
 
     forward: Callable[..., Any]
 
@@ -81,6 +82,17 @@ class Module:
         """``hook(module, args, output)`` runs after forward; a non-None result replaces the output."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def _register_load_state_dict_pre_hook(
+        self, hook: Callable[..., Any], with_module: bool = False
+    ) -> RemovableHandle:
+        """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` runs
+        in load_state_dict before this module loads its own entries (``module`` first with ``with_module``); it
+        may edit the (copied) state dict, as weight_norm's hook renames old keys."""
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = (lambda *args: hook(self, *args)) if with_module else hook
         return handle
 
     # ------------------------------------------------------------------ registration
@@ -420,8 +432,11 @@ class Module:
         missing: list[str] = []
         errors: list[str] = []
         expected: set[str] = set()
+        state_dict = OrderedDict(state_dict)  # torch loads from a copy: pre-hooks may edit it
         for prefix, mod in self.named_modules(remove_duplicate=False):
             p = prefix + "." if prefix else ""
+            for hook in mod.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+                hook(state_dict, p, {}, strict, missing, [], errors)
             mod._load_own(state_dict, p, missing, errors)
             expected.update(p + k for k, v in mod._parameters.items() if v is not None)
             expected.update(

@@ -7,6 +7,13 @@ step the same way, so layers and cells share one step function per kind. Gate or
 torch's (LSTM: i, f, g, o; GRU: r, z, n with ``h' = (h - n) * z + n``), so float64 values agree to rounding.
 Autograd comes from the ops used; node names are therefore the engine's (``StackBackward0`` ...), not
 the names of torch's fused CPU kernels.
+
+A packed batch (``packed_rnn_forward``) runs as torch's ``PackedLayer``/``ReversedPackedLayer``: the input
+projection over all packed rows at once, then one step per time step on the ``batch_sizes[t]`` rows still
+running. Going forward, the states of the sequences that end are set aside as the batch shrinks (the final
+state is their concatenation, longest first); going backward, the batch starts with the shortest sequences'
+rows and the initial states of the others join as they start. The output is the steps' outputs
+concatenated (``CatBackward0``, as torch's), both directions joined on the last dim.
 """
 
 from __future__ import annotations
@@ -99,6 +106,87 @@ def _direction(
     if reverse:
         outputs.reverse()
     return stack(outputs, 0), state
+
+
+def _packed_forward_direction(
+    step: Step, gates: Tensor, batch_sizes: list[int], state: State, weights: Sequence[Tensor | None]
+) -> tuple[Tensor, State]:
+    """torch's PackedLayer: one direction of one layer over packed input gates (rows step after step)."""
+    _, w_hh, _, b_hh, w_hr = weights
+    outputs = []
+    finished: list[State] = []  # the states of sequences that ended, shortest last
+    offset = 0
+    last_batch_size = batch_sizes[0]
+    for batch_size in batch_sizes:
+        gi = gates.narrow(0, offset, batch_size)
+        offset += batch_size
+        dec = last_batch_size - batch_size
+        if dec > 0:
+            finished.append(tuple(s.narrow(0, last_batch_size - dec, dec) for s in state))
+            state = tuple(s.narrow(0, 0, last_batch_size - dec) for s in state)
+        last_batch_size = batch_size
+        state = step(gi, state, w_hh, b_hh, w_hr)
+        outputs.append(state[0])
+    finished.append(state)
+    finished.reverse()
+    return cat(outputs, 0), tuple(cat([f[k] for f in finished], 0) for k in range(len(state)))
+
+
+def _packed_reverse_direction(
+    step: Step, gates: Tensor, batch_sizes: list[int], initial: State, weights: Sequence[Tensor | None]
+) -> tuple[Tensor, State]:
+    """torch's ReversedPackedLayer: from the last step back, the batch growing as sequences start."""
+    _, w_hh, _, b_hh, w_hr = weights
+    outputs = []
+    offset = gates.size(0)
+    last_batch_size = batch_sizes[-1]
+    state = tuple(s.narrow(0, 0, last_batch_size) for s in initial)
+    for batch_size in reversed(batch_sizes):
+        inc = batch_size - last_batch_size
+        if inc > 0:
+            state = tuple(cat([s, h.narrow(0, last_batch_size, inc)], 0) for s, h in zip(state, initial))
+        gi = gates.narrow(0, offset - batch_size, batch_size)
+        offset -= batch_size
+        last_batch_size = batch_size
+        state = step(gi, state, w_hh, b_hh, w_hr)
+        outputs.append(state[0])
+    outputs.reverse()
+    return cat(outputs, 0), state
+
+
+def packed_rnn_forward(
+    mode: str,
+    data: Tensor,
+    batch_sizes: Tensor,
+    hx: State,
+    weights: Sequence[Sequence[Tensor | None]],
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+) -> tuple[Tensor, State]:
+    """``rnn_forward`` for a packed batch: ``data`` (rows step after step) and ``batch_sizes``; ``hx`` in
+    sorted batch order. Returns the packed output's data and the stacked final states."""
+    step = STEPS[mode]
+    sizes = [int(b) for b in batch_sizes.tolist()]
+    per_state = [h.unbind(0) for h in hx]
+    num_directions = 2 if bidirectional else 1
+    layer_input = data
+    finals: list[State] = []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(num_directions):
+            idx = layer * num_directions + direction
+            w = weights[idx]
+            gates = linear(layer_input, w[0], w[2])
+            run = _packed_reverse_direction if direction == 1 else _packed_forward_direction
+            out, final = run(step, gates, sizes, tuple(s[idx] for s in per_state), w)
+            outputs.append(out)
+            finals.append(final)
+        layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
+        if dropout != 0 and train and layer < num_layers - 1:
+            layer_input = _dropout(layer_input, dropout, True)
+    return layer_input, tuple(stack([f[k] for f in finals], 0) for k in range(len(hx)))
 
 
 def rnn_forward(

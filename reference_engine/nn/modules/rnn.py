@@ -1,7 +1,9 @@
 """Recurrent layers: RNN, LSTM, GRU and their one-step cells, with torch's parameters, checks and repr.
 
 The computation lives in ``nn/_functional/rnn.py`` (one step function per kind, shared by layers and cells).
-PackedSequence input and cuDNN's flat weight buffer (``_flat_weights``) are not supported.
+A PackedSequence input gives a PackedSequence output, as in torch: the initial states are permuted into the
+packed (sorted) batch order and the final states back. cuDNN's flat weight buffer (``_flat_weights``) is not
+supported.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from typing import Any
 from ..._creation import empty, zeros
 from ...tensor import Tensor
 from .. import init
-from .._functional.rnn import State, cell_forward, rnn_forward
+from .._functional.rnn import State, cell_forward, packed_rnn_forward, rnn_forward
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 _WEIGHT_KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+
+
+def _apply_permutation(tensor: Tensor, permutation: Tensor, dim: int = 1) -> Tensor:
+    return tensor.index_select(dim, permutation)
 
 
 def _uniform_init(module: Module, hidden_size: int) -> None:
@@ -152,12 +159,15 @@ class RNNBase(Module):
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.size(-1)}"
             )
 
-    def _state_size(self, input: Tensor, size: int) -> tuple[int, int, int]:
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+    def _state_size(self, input: Tensor, size: int, batch_sizes: Any = None) -> tuple[int, int, int]:
+        if batch_sizes is not None:
+            mini_batch = int(batch_sizes[0])
+        else:
+            mini_batch = input.size(0) if self.batch_first else input.size(1)
         return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
 
     def get_expected_hidden_size(self, input: Tensor, batch_sizes: Any) -> tuple[int, int, int]:
-        return self._state_size(input, self.proj_size if self.proj_size > 0 else self.hidden_size)
+        return self._state_size(input, self.proj_size if self.proj_size > 0 else self.hidden_size, batch_sizes)
 
     def check_hidden_size(
         self, hx: Tensor, expected_hidden_size: tuple[int, int, int], msg: str = "Expected hidden size {}, got {}"
@@ -168,6 +178,31 @@ class RNNBase(Module):
     def check_forward_args(self, input: Tensor, hidden: Tensor, batch_sizes: Any) -> None:
         self.check_input(input, batch_sizes)
         self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+
+    def permute_hidden(self, hx: Tensor, permutation: Tensor | None) -> Any:
+        if permutation is None:
+            return hx
+        return _apply_permutation(hx, permutation)
+
+    def _run_packed(self, input: PackedSequence, hx: State) -> tuple[PackedSequence, State]:
+        """The packed run: ``hx`` already in the packed (sorted) batch order; the output packed alike."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        output, hidden = packed_rnn_forward(
+            self.mode,
+            data,
+            batch_sizes,
+            hx,
+            self._layer_weights(),
+            self.num_layers,
+            self.dropout,
+            self.training,
+            self.bidirectional,
+        )
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), hidden
+
+    def _packed_zeros(self, data: Tensor, batch_sizes: Tensor, size: int) -> Tensor:
+        """A missing state of a packed input: zeros of (layers * directions, batch_sizes[0], size)."""
+        return zeros(self._state_size(data, size, batch_sizes), dtype=data.dtype, device=data.device)
 
     def _run(self, input: Tensor, hx: State) -> tuple[Tensor, State]:
         return rnn_forward(
@@ -189,8 +224,18 @@ class RNNBase(Module):
         if input.dim() not in (2, 3):
             raise ValueError(self._dim_error.format(name=type(self).__name__, dim=input.dim()))
 
-    def _forward_one_state(self, input: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor]:
+    def _forward_one_state(self, input: Any, hx: Tensor | None) -> tuple[Any, Tensor]:
         """RNN's and GRU's forward: one hidden state tensor."""
+        if isinstance(input, PackedSequence):
+            data, batch_sizes, sorted_indices, unsorted_indices = input
+            if hx is None:
+                hx = self._packed_zeros(data, batch_sizes, self.hidden_size)
+            else:
+                # each column of the state belongs to the sequence the user put there
+                hx = self.permute_hidden(hx, sorted_indices)
+            self.check_forward_args(data, hx, batch_sizes)
+            output, (hidden,) = self._run_packed(input, (hx,))
+            return output, self.permute_hidden(hidden, unsorted_indices)
         self._check_dim(input)
         is_batched = input.dim() == 3
         batch_dim = 0 if self.batch_first else 1
@@ -272,7 +317,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input: Tensor, batch_sizes: Any) -> tuple[int, int, int]:
-        return self._state_size(input, self.hidden_size)
+        return self._state_size(input, self.hidden_size, batch_sizes)
 
     def check_forward_args(self, input: Tensor, hidden: Any, batch_sizes: Any) -> None:
         self.check_input(input, batch_sizes)
@@ -283,11 +328,29 @@ class LSTM(RNNBase):
             hidden[1], self.get_expected_cell_size(input, batch_sizes), "Expected hidden[1] size {}, got {}"
         )
 
+    def permute_hidden(self, hx: Any, permutation: Tensor | None) -> Any:  # type: ignore[override]
+        if permutation is None:
+            return hx
+        return _apply_permutation(hx[0], permutation), _apply_permutation(hx[1], permutation)
+
     def forward(
         self,
-        input: Tensor,
+        input: Any,
         hx: tuple[Tensor, Tensor] | None = None,
-    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    ) -> tuple[Any, tuple[Tensor, Tensor]]:
+        if isinstance(input, PackedSequence):
+            # as torch's: no check_forward_args on this path (the kernel's own errors)
+            data, batch_sizes, sorted_indices, unsorted_indices = input
+            if hx is None:
+                real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+                hx = (
+                    self._packed_zeros(data, batch_sizes, real_hidden_size),
+                    self._packed_zeros(data, batch_sizes, self.hidden_size),
+                )
+            else:
+                hx = self.permute_hidden(hx, sorted_indices)
+            output, hidden = self._run_packed(input, tuple(hx))
+            return output, self.permute_hidden(hidden, unsorted_indices)
         self._check_dim(input)
         is_batched = input.dim() == 3
         batch_dim = 0 if self.batch_first else 1
