@@ -162,3 +162,9 @@ __all__ += ["func"]
 
 # Last: torch.distributions is written against the finished top-level namespace (torch.Tensor, torch.normal ...).
 from . import distributions  # noqa: E402
+
+# isort: split
+# `import torch.nn` while `torch` is aliased to the engine gives reference_engine.nn itself, never a second copy
+from . import _as_torch  # noqa: E402
+
+_as_torch.register()
