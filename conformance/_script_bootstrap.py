@@ -1,16 +1,18 @@
 """Run one ordinary torch script as ``__main__``, on real torch or with ``torch`` aliased to reference_engine.
 
-Started by ``conformance.script_scenario`` as ``python -P <this file> SIDE SCRIPT REPORT [PRELOAD]``, in a
-fresh process per run. It imports nothing but the standard library (and, on the engine side,
-reference_engine), so the script sees the interpreter as ``python SCRIPT`` would give it:
-``sys.argv == [SCRIPT]``, the script's folder first on ``sys.path``, ``__name__ == "__main__"``.
+Started by ``conformance.script_scenario`` as ``python -P <this file> SIDE SCRIPT REPORT PRELOAD [ARGS ...]``,
+in a fresh process per run. It imports nothing but the standard library (and, on the engine side,
+reference_engine), so the script sees the interpreter as ``python SCRIPT [ARGS ...]`` would give it:
+``sys.argv == [SCRIPT, *ARGS]`` (SCRIPT's absolute path), the script's folder first on ``sys.path``,
+``__name__ == "__main__"``.
 
-SIDE ``engine`` installs an import hook first: ``torch`` and every ``torch.<sub>`` import resolve to
-``reference_engine`` and ``reference_engine.<sub>`` (the same module objects, so ``torch.nn is
-torch.nn``), and real torch can never be loaded. A ``torch.<sub>`` the engine lacks fails as
-``ModuleNotFoundError: No module named 'torch.<sub>'``, as a missing module would.
+SIDE ``engine`` aliases ``torch`` to the engine first, with the engine's own mechanism
+(``reference_engine._as_torch.install``, the one ``python -m reference_engine`` uses): ``torch`` and every
+``torch.<sub>`` import resolve to ``reference_engine`` and ``reference_engine.<sub>`` (the same module
+objects, so ``torch.nn is reference_engine.nn``), and real torch can never be loaded. A ``torch.<sub>``
+the engine lacks fails as ``ModuleNotFoundError: No module named 'torch.<sub>'``, as a missing module would.
 
-PRELOAD (optional) is a Python file executed after the hook and before the script; tests use it
+PRELOAD is a Python file executed after the alias and before the script, or ``""`` for none; tests use it
 to plant a deliberate engine bug in that one process.
 
 The script's time limit starts once torch (or the engine) is imported: with
@@ -27,60 +29,27 @@ from __future__ import annotations
 
 import faulthandler
 import importlib
-import importlib.abc
-import importlib.util
 import json
 import os
 import runpy
 import sys
 import traceback
-from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Any
 
 ALIAS, TARGET = "torch", "reference_engine"
 
 
-class TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``import torch[.sub]`` -> the already imported ``reference_engine[.sub]`` module object."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
-        if fullname != ALIAS and not fullname.startswith(ALIAS + "."):
-            return None
-        real = TARGET + fullname[len(ALIAS) :]
-        try:
-            module = importlib.import_module(real)
-        except ModuleNotFoundError as exc:
-            if exc.name != real:
-                raise  # the engine module exists but itself failed to import something: show that
-            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname) from None
-        spec = importlib.util.spec_from_loader(fullname, self)
-        spec.loader_state = module.__spec__  # importlib overwrites the module's __spec__; exec_module restores it
-        return spec
-
-    def create_module(self, spec: ModuleSpec) -> ModuleType:
-        return sys.modules[spec.loader_state.name]
-
-    def exec_module(self, module: ModuleType) -> None:
-        # Keep the engine module's own spec so its relative imports and reloads keep working.
-        module.__spec__ = module.__spec__.loader_state
-
-
 def install_alias() -> ModuleType:
-    """Alias torch to reference_engine for the rest of this process; returns the engine module."""
+    """Alias torch to reference_engine for the rest of this process (``reference_engine._as_torch``)."""
     root = os.environ.get("CONFORMANCE_ENGINE_ROOT")
     if root:  # the checkout under test, ahead of any installed copy; removed again before the script runs
         sys.path.insert(0, root)
     try:
-        engine = importlib.import_module(TARGET)
+        as_torch = importlib.import_module(TARGET + "._as_torch")
     finally:
         if root:
             sys.path.remove(root)
-    sys.meta_path.insert(0, TorchAlias())
-    for name, module in list(sys.modules.items()):
-        if name == TARGET or name.startswith(TARGET + "."):
-            sys.modules[ALIAS + name[len(TARGET) :]] = module
-    return engine
+    return as_torch.install()
 
 
 def foreign_torch_modules() -> list[str]:
@@ -107,16 +76,16 @@ def _arm_time_limit() -> None:
 
 def main(argv: list[str]) -> int:
     side, script, report_path = argv[1], os.path.abspath(argv[2]), argv[3]
-    preload = argv[4] if len(argv) > 4 else ""
+    preload, script_args = (argv[4], argv[5:]) if len(argv) > 4 else ("", [])
     report = {"side": side, "exception": None, "traceback": "", "exit_code": 0}
     if side == "engine":
         install_alias()
     else:
         importlib.import_module(ALIAS)  # imported now, so the script's time limit does not count it
     _arm_time_limit()
-    # As `python SCRIPT` has it: the script's folder first on the path, the script as argv[0].
-    sys.path.insert(0, os.path.dirname(script))
-    sys.argv = [script]
+    # As `python SCRIPT ARGS` has it: the script's folder (links resolved) first on the path, then argv.
+    sys.path.insert(0, os.path.dirname(os.path.realpath(script)))
+    sys.argv = [script, *script_args]  # runpy sets argv[0] to the path it runs, the absolute one
     try:
         if preload:
             runpy.run_path(preload, run_name="__conformance_preload__")

@@ -5,6 +5,10 @@
 runs one scenario on both engines and prints every checkpoint side by side
 (the quickest way to see where a divergence starts).
 
+``conformance run SCRIPT [ARGS]`` runs an ordinary torch script on torch and on the engine (``torch`` aliased to
+reference_engine), compares the printed output number by number as a whole-script scenario does, and prints
+the verdict and the first differing line (exit 0 when they agree, 1 when they do not, 2 on a usage error).
+
 ``conformance diff OLD NEW`` compares two results files (new divergences,
 fixed, still divergent, margins grown >10x; exit 1 on new divergences or flaky
 items, and when NEW is incomplete, empty or lacks items of OLD);
@@ -19,11 +23,15 @@ agrees with, family by family. A bad results file is one line on stderr and exit
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib.util
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from .backends import CPU_PAIR
+from .compare import Tolerance
 from .loader import EXPECTED_FILE, expected_reason, load_expected, load_scenario_file
 from .observe import Entry, Observation
 from .report.baseline import diff_results, run_problems, update_baseline
@@ -34,7 +42,7 @@ from .results import ResultsFileError, load_results, write_results
 from .run_info import run_metadata
 from .runner import run_item
 from .scenario import Scenario, ScenarioError
-from .script_scenario import DTYPE, PAIR, ScriptScenario, load_script, run_script_item
+from .script_scenario import DTYPE, PAIR, ScriptResult, ScriptScenario, load_script, run_script_item
 from .verdict import show
 
 DEFAULT_DIR = Path("scenarios")
@@ -188,6 +196,122 @@ def _cmd_baseline_update(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- conformance run SCRIPT [ARGS]: one ordinary script, both engines --------------------------------------
+
+TAIL_LINES = 30  # traceback lines shown per side when the two runs raise differently
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("torch") is None:
+        print(f"conformance run: torch is not installed for {sys.executable}: nothing to compare with", file=sys.stderr)
+        return 2
+    script = load_script(args.script)  # unreadable, or malformed `# conformance:` settings: ScenarioError, exit 2
+    if args.rtol is not None or args.atol is not None:
+        tol = script.tolerance
+        given = Tolerance(tol.rtol if args.rtol is None else args.rtol, tol.atol if args.atol is None else args.atol,
+                          "given on the command line")  # fmt: skip
+        script = dataclasses.replace(script, tolerance=given)
+    cwd = None if args.fresh_cwd else Path.cwd()
+    result = run_script_item(script, timeout_s=args.timeout, args=args.script_args, cwd=cwd)
+    print("\n".join(_run_lines(args.script, result, args.verbose)))
+    return 0 if result.status == "pass" else 1
+
+
+def _run_lines(name: str, result: ScriptResult, verbose: bool) -> list[str]:
+    """The verdict line, then (unless they agree) the first difference, or everything with ``verbose``."""
+    t, e = result.torch, result.engine
+    times = f"torch {t.wall_s:.2f} s" + (f", engine {e.wall_s:.2f} s" if e else ", engine not run")
+    bad = [ld for ld in result.lines if not ld.ok]
+    if result.verdict is None:  # a timeout, a crash, real torch on the engine side, a script that prints nothing
+        head = f"{name}: {result.status} ({times})"
+        return [head, result.message]
+    if result.status == "pass":
+        count = len(result.lines)
+        return [f"{name}: agree ({count} line{'' if count == 1 else 's'}, margin {result.verdict.margin:.3g}; {times})"]
+    what = [f"{len(bad)} of {len(result.lines)} stdout lines differ"] if bad else []
+    what += [f"{d.field} differs" for d in result.verdict.differences if d.label == "<script>"]
+    out = [f"{name}: diverge ({'; '.join(what)}; {times})"]
+    if verbose:
+        for ld in result.lines:
+            mark = " " if ld.ok else "!"
+            out += [f"{mark} torch : {_text(ld.torch_text)}", f"{mark} engine: {_text(ld.engine_text)}"]
+        out.append(result.message)
+        return out
+    first = result.verdict.differences[0]
+    out += [f"first difference: {first.label} [{first.field}]: {first.detail}",
+            f"  torch : {first.torch}", f"  engine: {first.engine}"]  # fmt: skip
+    if t.error != (e.error if e else None):
+        for run in (t, e):
+            if run is not None and run.traceback:
+                lines = run.traceback.rstrip("\n").splitlines()
+                out.append(f"{run.side} traceback{' (last lines)' if len(lines) > TAIL_LINES else ''}:")
+                out += ["  " + line for line in lines[-TAIL_LINES:]]
+    more = len(result.verdict.differences) - 1
+    out.append(f"({more} more difference(s); " if more else "(")
+    out[-1] += "-v shows every line of both outputs and both stderrs)"
+    return out
+
+
+def _text(text: str | None) -> str:
+    return "(no line)" if text is None else text
+
+
+def _tolerance_value(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}")
+    return value
+
+
+def _add_run_command(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p_run = sub.add_parser(
+        "run",
+        allow_abbrev=False,
+        help="run a torch script on torch and on the engine and compare what they print; exit 1 when they differ",
+        description="Run SCRIPT with ARGS as `python SCRIPT ARGS` on torch, then with `torch` meaning "
+        "reference_engine, and compare the printed output number by number (as a whole-script scenario; the "
+        "script's own `# conformance:` settings apply). Exit 0 when they agree, 1 when they do not, 2 on a "
+        "usage error. Options go before SCRIPT; everything after it is the script's.",
+    )
+    p_run.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                       help="time limit per side (default: the script's timeout_s setting, else 60)")  # fmt: skip
+    p_run.add_argument("--rtol", type=_tolerance_value, default=None, help="relative tolerance for printed numbers")
+    p_run.add_argument("--atol", type=_tolerance_value, default=None, help="absolute tolerance for printed numbers")
+    p_run.add_argument("--fresh-cwd", action="store_true",
+                       help="run each side in a new empty working directory (default: both in the current one, "
+                       "torch first)")  # fmt: skip
+    p_run.add_argument("-v", "--verbose", action="store_true",
+                       help="show every line of both outputs, every difference and both stderrs")  # fmt: skip
+    p_run.add_argument("script", metavar="SCRIPT", help="the script, e.g. train.py")
+    p_run.add_argument("script_args", metavar="ARGS", nargs="*", default=[], help="the script's own arguments")
+    p_run.set_defaults(func=_cmd_run)
+    return p_run
+
+
+def _split_run_argv(run_parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[str], list[str]]:
+    """``run``'s own options and SCRIPT, and the script's arguments exactly as given (``--`` and ``-x`` kept).
+
+    argparse would read the script's options as its own, or drop a ``--`` meant for the script.
+    """
+    takes_value = {s for a in run_parser._actions if a.nargs != 0 for s in a.option_strings}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":  # what follows is SCRIPT and its arguments
+            return argv[: i + 2], argv[i + 2 :]
+        if arg == "-" or not arg.startswith("-"):  # SCRIPT
+            return argv[: i + 1], argv[i + 1 :]
+        i += 2 if arg in takes_value else 1
+    return argv, []
+
+
 def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_diff = sub.add_parser(
         "diff", help="compare two results files; exit 1 on new divergences, flaky items, or an incomplete NEW run"
@@ -242,12 +366,25 @@ def _parser() -> argparse.ArgumentParser:
     p_show.add_argument("--dtype", default=None, help="one of the scenario's dtypes (default: its first)")
     p_show.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
     p_show.set_defaults(func=_cmd_show)
+    _add_run_command(sub)
     _add_result_commands(sub)
     return parser
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] != ["run"]:
+        return parser.parse_args(argv)
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    own, script_args = _split_run_argv(commands.choices["run"], argv[1:])
+    args = parser.parse_args(["run", *own])
+    args.script_args = script_args
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     command: Callable[[argparse.Namespace], int] = args.func
     try:
         return command(args)

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,24 +206,32 @@ def _environment(side: str) -> dict[str, str]:
     return env
 
 
-def run_script(path: Path, side: str, timeout_s: float = DEFAULT_TIMEOUT_S, preload: Path | None = None) -> ScriptRun:
-    """Run ``path`` as ``__main__`` in a fresh interpreter on ``side`` ("torch" or "engine").
+def run_script(
+    path: Path,
+    side: str,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    preload: Path | None = None,
+    args: Sequence[str] = (),
+    cwd: Path | None = None,
+) -> ScriptRun:
+    """Run ``path`` as ``__main__`` in a fresh interpreter on ``side`` ("torch" or "engine"), ``args`` its arguments.
 
-    The limit counts from the moment torch (or the engine) is imported in the script's process: the bootstrap's
-    faulthandler watchdog stops it there, with its stack; this process waits ``STARTUP_S`` more before it kills
-    the process group itself.
+    The working directory is ``cwd``, or by default a new empty one, so files a script writes never reach the
+    other run. The limit counts from the moment torch (or the engine) is imported in the script's process: the
+    bootstrap's faulthandler watchdog stops it there, with its stack; this process waits ``STARTUP_S`` more
+    before it kills the process group itself.
     """
     if side not in ("torch", "engine"):
         raise ValueError(f"side must be 'torch' or 'engine', got {side!r}")
     run = ScriptRun(side)
     with tempfile.TemporaryDirectory(prefix=f"conformance-script-{side}-") as tmp:
         report = Path(tmp) / "report.json"
-        cwd = Path(tmp) / "cwd"  # an empty working directory: files a script writes never reach the other run
-        cwd.mkdir()
+        if cwd is None:
+            cwd = Path(tmp) / "cwd"
+            cwd.mkdir()
         stack_file = Path(tmp) / "timeout-stack.txt"
         argv = [sys.executable, "-P", str(BOOTSTRAP), side, str(Path(path).resolve()), str(report)]
-        if preload is not None:
-            argv.append(str(Path(preload).resolve()))
+        argv += [str(Path(preload).resolve()) if preload is not None else "", *args]
         env = {**_environment(side), "CONFORMANCE_TIMEOUT_S": str(timeout_s), "CONFORMANCE_STACK_FILE": str(stack_file)}
         start = time.perf_counter()
         # A session of its own: on timeout the whole group (the script's children too) is killed.
@@ -526,14 +535,20 @@ def run_script_item(
     expected_divergence: str | None = None,
     timeout_s: float | None = None,
     engine_preload: Path | None = None,
+    args: Sequence[str] = (),
+    cwd: Path | None = None,
 ) -> ScriptResult:
-    """Run the script on torch, then on the engine, and judge; never raises for anything the script does."""
+    """Run the script on torch, then on the engine, and judge; never raises for anything the script does.
+
+    ``args`` are the script's command-line arguments on both sides; ``cwd`` the working directory of both runs
+    (default: a new empty one per run).
+    """
     limit = script.timeout_s if timeout_s is None else timeout_s
     start = time.perf_counter()
-    torch_run = run_script(script.path, "torch", limit)
+    torch_run = run_script(script.path, "torch", limit, args=args, cwd=cwd)
     engine_run = None
     if not torch_run.problem():
-        engine_run = run_script(script.path, "engine", limit, engine_preload)
+        engine_run = run_script(script.path, "engine", limit, engine_preload, args=args, cwd=cwd)
     elapsed = time.perf_counter() - start
     failed = torch_run if engine_run is None else engine_run if engine_run.problem() else None
     verdict, lines = None, []

@@ -185,3 +185,9 @@ __all__ += ["set_float32_matmul_precision"]
 
 # Last: torch.distributions is written against the finished top-level namespace (torch.Tensor, torch.normal ...).
 from . import distributions  # noqa: E402
+
+# isort: split
+# `import torch.nn` while `torch` is aliased to the engine gives reference_engine.nn itself, never a second copy
+from . import _as_torch  # noqa: E402
+
+_as_torch.register()
