@@ -235,9 +235,25 @@ def full(
     device = or_default(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if isinstance(fill_value, float) and dtype is not None and dtype.name in _INT_LIMITS:
+        _check_int_fill(fill_value, dtype.name)
     return _filled(
         _size_args((size,)) if not isinstance(size, int) else (size,), fill_value, dtype, device, requires_grad
     )
+
+
+# c10's checked conversion of a float fill value to an integer dtype: its C type name, lowest, max
+_INT_LIMITS = {
+    "int64": ("int64_t", -(2**63), 2**63 - 1), "int32": ("int", -(2**31), 2**31 - 1),
+    "int16": ("int16_t", -(2**15), 2**15 - 1), "int8": ("int8_t", -128, 127), "uint8": ("uint8_t", 0, 255),
+}  # fmt: skip
+
+
+def _check_int_fill(value: float, dtype_name: str) -> None:
+    """torch's overflow check (the limits compared as doubles, so 2.0**63 passes for int64, as in torch)."""
+    name, lo, hi = _INT_LIMITS[dtype_name]
+    if value != value or value < float(lo) or value > float(hi):
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
 def _like(t: Tensor, dtype: D.dtype | None, device: Any) -> tuple[D.dtype, Any]:

@@ -44,7 +44,12 @@ from ._functional.activation import (
     tanhshrink,
     threshold,
 )
-from ._functional.attention import scaled_dot_product_attention
+from ._functional.attention import (
+    _canonical_mask,  # noqa: F401
+    _none_or_dtype,  # noqa: F401
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ._functional.distance import cosine_similarity, pairwise_distance
 from ._functional.dropout import dropout, dropout1d, dropout2d
@@ -99,4 +104,5 @@ __all__ = [
     "adaptive_avg_pool1d", "avg_pool1d", "dropout1d", "max_pool1d",
     "bilinear", "cosine_embedding_loss", "gaussian_nll_loss", "margin_ranking_loss", "pairwise_distance",
     "poisson_nll_loss", "triplet_margin_loss",
+    "multi_head_attention_forward",
 ]  # fmt: skip

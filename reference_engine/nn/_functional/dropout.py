@@ -5,11 +5,27 @@ generator, then divided by ``1 - p`` in the tensor's dtype; the channel forms dr
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from ... import random as _random
 from ..._backend import array_module
 from ..._creation import ones, zeros
 from ...tensor import Tensor
+
+
+def _memory_order(arr: Any) -> tuple[int, ...] | None:
+    """The axes of ``arr`` from outermost to innermost in memory when it is non-overlapping and dense but not
+    C-contiguous (a permuted tensor, e.g. a transpose), else None: where torch's ``empty_like`` keeps the
+    input's strides and where it allocates contiguously (``is_non_overlapping_and_dense``)."""
+    if arr.flags.c_contiguous or arr.ndim < 2:
+        return None
+    dims = sorted((ax for ax in range(arr.ndim) if arr.shape[ax] >= 2), key=lambda ax: arr.strides[ax])
+    need = arr.itemsize
+    for ax in dims:
+        if arr.strides[ax] != need:
+            return None
+        need *= arr.shape[ax]
+    return tuple([ax for ax in range(arr.ndim) if arr.shape[ax] < 2] + dims[::-1])
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -22,7 +38,13 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         noise = arr * 0  # torch draws nothing when everything is dropped
     else:
         # torch's recipe: bernoulli_(1 - p) from the default generator, then / (1 - p) in the tensor's dtype
-        keep = _random._bernoulli_mask(arr.shape, 1.0 - p, _random._gen(None, input))
+        order = _memory_order(arr)
+        if order is None:
+            keep = _random._bernoulli_mask(arr.shape, 1.0 - p, _random._gen(None, input))
+        else:
+            # torch's noise is empty_like(input): the input's strides, so bernoulli_ fills it in memory order
+            drawn = _random._bernoulli_mask(tuple(arr.shape[ax] for ax in order), 1.0 - p, _random._gen(None, input))
+            keep = drawn.transpose(tuple(order.index(ax) for ax in range(arr.ndim)))
         noise = array_module(arr).asarray(keep).astype(arr.dtype) / arr.dtype.type(1.0 - p)
     mask = Tensor._make(noise)
     return input.mul_(mask) if inplace else input * mask

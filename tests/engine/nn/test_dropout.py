@@ -5,6 +5,7 @@ as much), in-place forms, eval mode and errors; Dropout's rule where the mask st
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -98,3 +99,26 @@ def test_dropout2d_draws_like_torch() -> None:
     assert repr(module) == repr(torch.nn.Dropout2d(0.2))
     module.eval()
     assert module(as_engine(x))._data.tolist() == x.tolist()
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda x: x.transpose(0, 1),  # a permuted, dense tensor: torch's noise keeps its strides
+        lambda x: x.permute(2, 0, 1),
+        lambda x: x[:, ::2],  # not dense: the noise is contiguous
+        lambda x: x[:1].transpose(0, 2),  # a size-1 dim anywhere
+    ],
+    ids=["transpose", "permute", "strided", "size_one"],
+)
+def test_dropout_of_a_non_contiguous_tensor_draws_in_memory_order(view: Callable[[Any], Any]) -> None:
+    x = torch.randn(3, 4, 5, dtype=torch.float64)
+    torch.manual_seed(12)
+    re_.manual_seed(12)
+    tx, ex = x.clone().requires_grad_(True), as_engine(x, requires_grad=True)
+    ty, ey = TF.dropout(view(tx), 0.4), EF.dropout(view(ex), 0.4)
+    check_tight(ey, ty, "output")
+    ty.sum().backward()
+    ey.sum().backward()
+    check_tight(ex.grad, tx.grad, "grad")
+    assert torch.rand(1).item() == re_.rand(1).item()
