@@ -363,18 +363,18 @@ def not_implemented(name: str) -> NotImplementedError:
 
 
 def _rng_snapshot() -> Any:
+    # the bit generator's state dict (a copy of its key) and the generator's cached values: far cheaper
+    # than a cloned Generator, whose constructor seeds a fresh MT19937
     gen = _generator[0]
-    return gen, gen.clone_state()
+    mt = gen._mt
+    return gen, mt._bitgen.state, mt.fresh, gen._seed, gen._next_double_normal, gen._next_float_normal
 
 
 def _rng_restore(snapshot: Any) -> None:
-    gen, saved = snapshot
-    gen._mt = saved._mt.copy()
-    gen._seed, gen._next_double_normal, gen._next_float_normal = (
-        saved._seed,
-        saved._next_double_normal,
-        saved._next_float_normal,
-    )
+    gen, state, fresh, seed, double_normal, float_normal = snapshot
+    gen._mt._bitgen.state = state
+    gen._mt.fresh = fresh
+    gen._seed, gen._next_double_normal, gen._next_float_normal = seed, double_normal, float_normal
 
 
 def _call_with_tangents(fn: Callable, name: str, args: tuple, kwargs: dict, target: Tensor | None) -> Any:

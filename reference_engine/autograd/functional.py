@@ -5,7 +5,7 @@ that values, output nesting, ``requires_grad`` and error texts agree: ``jvp`` an
 double-backward trick (differentiate the backward with respect to a zero ``grad_outputs`` that requires
 grad), ``jacobian`` one backward per output element. Where torch vectorises with ``vmap``
 (``vectorize=True``) the engine loops over the same basis vectors; ``strategy="forward-mode"`` pushes them
-through forward-mode AD (``autograd.forward_ad``), one dual level per basis vector.
+through forward-mode AD (``autograd.forward_ad``), one basis vector at a time.
 """
 
 from __future__ import annotations
@@ -395,7 +395,7 @@ def _jacfwd(func: Callable[..., Any], inputs: Any, strict: bool, vectorize: bool
     """``strategy="forward-mode"``: torch's algorithm with forward-mode AD.
 
     torch pushes the standard basis of the inputs through ``func`` as tangents of dual inputs under vmap; the
-    engine loops over the same basis rows, one dual level each. Then, as torch, each output's stacked tangents
+    engine loops over the same basis rows inside one dual level. Then, as torch, each output's stacked tangents
     are split by input, the batch dimension moved last and reshaped to ``out.shape + input.shape``; the inputs
     are not detached, so an input that requires grad gives a Jacobian with history (forward over reverse)."""
     if strict:
@@ -413,8 +413,8 @@ def _jacfwd(func: Callable[..., Any], inputs: Any, strict: bool, vectorize: bool
     input_numels = tuple(inp.numel() for inp in inputs)
     basis = _standard_basis(inputs, input_numels)
     is_outputs_tuple, primal_outs, columns = False, [], []
-    for r in range(sum(input_numels)):
-        with forward_ad.dual_level():
+    with forward_ad.dual_level():  # one level, as torch's one vmapped pass
+        for r in range(sum(input_numels)):
             duals = tuple(forward_ad.make_dual(inp, b[r].view_as(inp)) for inp, b in zip(inputs, basis))
             is_outputs_tuple, outs = _as_tuple(func(*duals), "outputs")
             unpacked = [forward_ad.unpack_dual(o) for o in outs]
