@@ -172,8 +172,13 @@ def defaults_of(values: dict[str, Any], keys: str) -> dict[str, Any]:
     return {k: values[k] for k in keys.split()}
 
 
-def _cast_state(name: str, value: Any, param: Tensor) -> Any:
-    """Copy a loaded state value; floating tensors follow the parameter's dtype, except ``step``."""
+def _cast_state(name: str | None, value: Any, param: Tensor) -> Any:
+    """Copy a loaded state value; floating tensors follow the parameter's dtype, except ``step``. Like torch's
+    ``_cast``, dicts and lists (LBFGS's history) are cast item by item, a dict's items under their own keys."""
+    if isinstance(value, dict):
+        return {k: _cast_state(k, v, param) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(None, v, param) for v in value)
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     if name == "step":
