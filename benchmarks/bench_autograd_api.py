@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import reference_engine  # noqa: E402
@@ -63,6 +64,23 @@ def workloads(ns: Any) -> dict[str, Any]:
     }
 
 
+def _arrays(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _arrays(v)]
+    if isinstance(value, list | tuple):
+        return [a for v in value for a in _arrays(v)]
+    return [value.detach().numpy()]
+
+
+def check_agreement(engine: dict[str, Any], oracle: dict[str, Any]) -> None:
+    """A wrong result must not show up as a fast one: every workload's values agree before timing."""
+    for name, run in engine.items():
+        got, want = _arrays(run()), _arrays(oracle[name]())
+        assert len(got) == len(want), name
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
 def best(fn: Any, repeats: int) -> float:
     fn()  # warm up
     timer = timeit.Timer(fn)
@@ -76,6 +94,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     engine, oracle = workloads(reference_engine), workloads(torch)
+    check_agreement(engine, oracle)
     rows = []
     print(f"{'workload':28} {'engine':>12} {'torch':>12} {'ratio':>8}")
     for name in engine:

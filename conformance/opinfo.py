@@ -81,9 +81,18 @@ class CatalogueUnavailableError(Exception):
 @functools.cache
 def _op_db() -> tuple[Any, ...]:
     try:
+        import torch.backends  # noqa: PLC0415 - with the catalogue, below
+
+        # the flag lives in the globals of torch.backends' functions (the module is wrapped by a proxy)
+        backends_globals = torch.backends.flags_frozen.__globals__
+        allowed = backends_globals.get("__allow_nonbracketed_mutation_flag")
         from torch.testing._internal.common_methods_invocations import op_db  # noqa: PLC0415 - seconds to import
     except Exception as exc:  # noqa: BLE001 - any failure means "no catalogue", with its reason
         raise CatalogueUnavailableError(f"torch's op_db cannot be imported ({type(exc).__name__}: {exc})") from None
+    # torch's test utilities call torch.backends.disable_global_flags() on import, after which setting
+    # torch.backends.cudnn.* raises in torch; the runner's own import must not change torch for the items
+    if allowed is not None:
+        backends_globals["__allow_nonbracketed_mutation_flag"] = allowed
     return tuple(op_db)
 
 

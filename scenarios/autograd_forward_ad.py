@@ -217,3 +217,47 @@ def forward_ad_matches_functional_jvp(torch, check):
             columns.append(fwAD.unpack_dual(f(fwAD.make_dual(x, torch.eye(5)[i]))).tangent)
     check("jacobian by columns", torch.stack(columns, 1))
     check("functional.jacobian", torch.autograd.functional.jacobian(f, x))
+
+
+@scenario(tags=["autograd_api", "errors"], dtypes=["float64"])
+def forward_ad_gradcheck_and_custom_functions(torch, check):
+    fwAD = torch.autograd.forward_ad
+    x = check.data((3,), seed=19, requires_grad=True)
+    y = check.data((1, 2), seed=20, requires_grad=True)
+
+    class BackwardOnly(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class WithJvp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_forward(a)
+            return a.exp()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+        @staticmethod
+        def jvp(ctx, t):
+            (a,) = ctx.saved_tensors
+            return t * a.exp()
+
+    gradcheck = torch.autograd.gradcheck
+    check("forward and backward", gradcheck(lambda a: (a.sin() * a.exp()).cumsum(0), (x,), check_forward_ad=True))
+    check("forward only, two inputs", gradcheck(lambda a, b: (a.unsqueeze(1) * b).sum(0), (x, y),
+                                                check_forward_ad=True, check_backward_ad=False))  # fmt: skip
+    check("fwd over rev", torch.autograd.gradgradcheck(lambda a: (a.sin() * a[0]).sum(), (x,), check_fwd_over_rev=True))
+    check.error("a Function without jvp", lambda: gradcheck(BackwardOnly.apply, (x,), check_forward_ad=True))
+    check.error("a wrong jvp", lambda: gradcheck(WithJvp.apply, (x,), check_forward_ad=True, check_backward_ad=False))
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x.detach(), torch.ones(3, dtype=x.dtype))
+        check("jvp of a Function", fwAD.unpack_dual(WithJvp.apply(d)).tangent)
+        check.error("no jvp", lambda: BackwardOnly.apply(d))
+        check("no tangent in, none out", fwAD.unpack_dual(BackwardOnly.apply(x.detach())).tangent)

@@ -160,6 +160,7 @@ def enter_dual_level() -> int:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     forward_level.token = object()
     forward_level.node_tangents = _node_tangents
+    forward_level.function_apply = _function_apply
     _current_level = 0
     _install()
     return 0
@@ -179,6 +180,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
     _uninstall()
     forward_level.token = None
     forward_level.node_tangents = None
+    forward_level.function_apply = None
     _current_level = level - 1
 
 
@@ -461,6 +463,34 @@ def _update_in_place(target: Tensor, old: Tensor | None) -> None:
         with _no_grad():
             region.copy_(new)
         _set_tangent(target, region)
+
+
+def _function_apply(cls: Any, args: tuple, kwargs: dict) -> Any:
+    """A custom autograd.Function inside a dual level: its forward runs as usual (its own ops compute no
+    tangents), and when an input carries a tangent the outputs' tangents are its ``jvp`` (torch's rule; the
+    base class's jvp raises torch's error)."""
+    tangents = [a._fw_tangent() if isinstance(a, Tensor) else None for a in args]
+    if _busy[0] or all(t is None for t in tangents):
+        return cls._apply(args, kwargs)[0]
+    _busy[0] += 1
+    try:
+        result, ctx = cls._apply(args, kwargs)
+    finally:
+        _busy[0] -= 1
+    seeds = [t if t is not None or not isinstance(a, Tensor) else a.detach().new_zeros(a.shape)
+             for a, t in zip(args, tangents, strict=True)]  # fmt: skip
+    ctx.__dict__["_jvp_saved"] = tuple(ctx.__dict__.get("_saved_for_forward", ()))
+    try:
+        with _no_grad():
+            out_tangents = cls.jvp(ctx, *seeds)
+    finally:
+        del ctx.__dict__["_jvp_saved"]
+    outs = result if isinstance(result, tuple) else (result,)
+    out_tangents = out_tangents if isinstance(out_tangents, tuple) else (out_tangents,)
+    for out, tangent in zip(outs, out_tangents, strict=False):
+        if isinstance(out, Tensor) and isinstance(tangent, Tensor):
+            _set_tangent(out, tangent)
+    return result
 
 
 def _node_tangents(node: Any, grads: list, outs: Any) -> None:

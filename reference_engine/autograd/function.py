@@ -43,6 +43,9 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self) -> tuple:
+        jvp_saved = self.__dict__.get("_jvp_saved")
+        if jvp_saved is not None:  # inside jvp: what save_for_forward kept (forward AD)
+            return jvp_saved
         if self._released:
             raise RuntimeError(FREED_MSG)
         return tuple(None if s is None else s.unpack(self) for s in self._saved_list)  # type: ignore[attr-defined]
@@ -131,8 +134,22 @@ class Function(metaclass=FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        fw = grad_mode.forward_level
+        if fw.token is not None:  # inside a forward AD level: forward_ad gives the outputs their tangents
+            return fw.function_apply(cls, args, kwargs)
+        return cls._apply(args, kwargs)[0]
+
+    @classmethod
+    def _apply(cls, args: tuple, kwargs: dict) -> tuple[Any, Any]:
+        """The output and the node (ctx) of one call."""
         ctx = cls._backward_cls()
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx._tensor_positions = tensor_positions
@@ -152,7 +169,7 @@ class Function(metaclass=FunctionMeta):
         for t in ctx._dirty:
             t._vc[0] += 1  # torch bumps each dirty tensor's version once more, recording or not
         if not record:
-            return output
+            return output, ctx
         ctx.next_functions = tuple(args[i]._edge() if args[i].requires_grad else (None, 0) for i in tensor_positions)
         non_diff = {id(t) for t in ctx._non_diff}
         dirty = {id(t) for t in ctx._dirty}
@@ -185,7 +202,7 @@ class Function(metaclass=FunctionMeta):
             for t in ctx._to_save
         ]
         ctx._to_save = ()
-        return wrapped[0] if single else tuple(wrapped)
+        return (wrapped[0] if single else tuple(wrapped)), ctx
 
 
 def once_differentiable(fn: Callable) -> Callable:

@@ -216,6 +216,8 @@ class _ForwardLevel:
     token: object | None = None
     # set by forward_ad while a level is entered: gives a node's grads the tangents its array kernels drop
     node_tangents: Any = None
+    # and runs a custom autograd.Function's apply, giving its outputs the tangents of its jvp
+    function_apply: Any = None
 
 
 forward_level = _ForwardLevel()

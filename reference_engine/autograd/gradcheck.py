@@ -8,8 +8,13 @@ and torch's further checks follow: the backward is multiplied by ``grad_output``
 and all-zero output grads give zero input grads. Errors are ``GradcheckError`` (a ``RuntimeError``) with
 torch's messages; the Jacobians in them print as torch prints tensors.
 
-Not implemented (``NotImplementedError``): ``fast_mode=True``, complex inputs or outputs, forward-mode
-AD (``check_forward_ad``) and batched grads (``check_batched_grad``), which need parts the engine lacks.
+With ``check_forward_ad`` the same numerical Jacobian is compared with one computed by forward-mode AD
+(``autograd.forward_ad``: each input element's unit tangent in turn), as torch does, followed by torch's
+check that a zero tangent and no tangent give the same result; ``gradgradcheck(check_fwd_over_rev=True)``
+runs it on the gradient function (forward over reverse).
+
+Not implemented (``NotImplementedError``): ``fast_mode=True``, complex inputs or outputs and batched grads
+(``check_batched_grad``, ``check_batched_forward_grad``), which need parts the engine lacks.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 
 from .. import _creation
 from ..tensor import Tensor
+from . import forward_ad
 from . import grad as _grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -192,9 +198,38 @@ def _allclose(a: Tensor, n: Tensor, rtol: float, atol: float) -> bool:
     return bool(np.all(np.abs(x - y) <= atol + rtol * np.abs(y)))  # torch.allclose: NaN is never close
 
 
+def _forward_jacobians(func: Callable, inputs: tuple, check_grad_dtypes: bool) -> list[list[Tensor]]:
+    """[input][output] Jacobians of shape (input numel, output numel) by forward-mode AD, one forward pass
+    per input element with that element's tangent set to 1 (torch's column-by-column reconstruction)."""
+    result = []
+    with forward_ad.dual_level():
+        duals, tangents = [], []
+        for inp in inputs:
+            if isinstance(inp, Tensor) and inp.requires_grad:
+                inp = forward_ad.make_dual(inp.detach(), _creation.zeros_like(inp))
+                tangents.append(forward_ad.unpack_dual(inp).tangent)
+            duals.append(inp)
+        for tangent in tangents:
+            cols: list[np.ndarray] | None = None
+            for lin_idx, idx in enumerate(itertools.product(*(range(s) for s in tangent.shape))):
+                tangent._data[idx] = 1  # the dual's own tangent, changed in place as torch's fw_grad[idx] = 1
+                outs = [o for o in _as_tuple(func(*duals)) if _is_float(o)]
+                if cols is None:
+                    cols = [np.zeros((tangent._data.size, o._data.size), dtype=o._data.dtype) for o in outs]
+                for k, o in enumerate(outs):
+                    val, res = forward_ad.unpack_dual(o)
+                    if check_grad_dtypes and res is not None and val.is_complex() != res.is_complex():
+                        raise GradcheckError("Forward AD gradient has dtype mismatch.")
+                    if res is not None:
+                        cols[k][lin_idx] = res._data.reshape(-1)
+                tangent._data[idx] = 0
+            result.append([Tensor._make(c) for c in cols or []])
+    return result
+
+
 def _slow_gradcheck(
     func: Callable, func_out: Any, inputs: tuple, outputs: tuple, eps: float, rtol: float, atol: float,
-    check_grad_dtypes: bool, nondet_tol: float,
+    check_grad_dtypes: bool, nondet_tol: float, use_forward_ad: bool = False,
 ) -> bool:  # fmt: skip
     func_out = _as_tuple(func_out)
     numerical = _numerical_jacobians(func, inputs, func_out, eps)
@@ -207,6 +242,17 @@ def _slow_gradcheck(
     # [output][input], for the outputs that require grad only
     by_output = [list(col) for col in zip(*numerical, strict=True)] if numerical else []
     by_output = [nj for o, nj in zip(func_out, by_output, strict=False) if o.requires_grad]
+    if use_forward_ad:
+        forward = _forward_jacobians(func, inputs, check_grad_dtypes)
+        for i, per_input in enumerate(by_output):
+            for j, n in enumerate(per_input):
+                a = forward[j][i]
+                if not _allclose(a, n, rtol, atol):
+                    raise GradcheckError(
+                        f"Jacobian computed with forward mode mismatch for output {i:d} with respect to input "
+                        f"{j:d},\nnumerical:{n}\nanalytical:{a}\n"
+                    )
+        return True
     for i, o in enumerate(outputs):
         analytical = _analytical_jacobians(inputs, o, nondet_tol, check_grad_dtypes)
         for j, (a, n) in enumerate(zip(analytical, by_output[i], strict=False)):
@@ -254,9 +300,38 @@ def _test_undefined_backward_mode(func: Callable, outputs: tuple, inputs: tuple)
             func(*inputs)
 
 
+def _test_undefined_forward_mode(func: Callable, inputs: tuple) -> None:
+    """torch's check that an input with a zero tangent and the same input without one give the same
+    tangents (the tangents of the other inputs set to fixed vectors, as torch sets them to random ones)."""
+    with forward_ad.dual_level():
+        duals: list[Any] = []
+        for inp in inputs:
+            if isinstance(inp, Tensor) and inp.requires_grad:
+                n = inp._data.size
+                u = Tensor._make((np.arange(1, n + 1, dtype=inp._data.dtype) / max(n, 1)).reshape(inp._data.shape))
+                inp = forward_ad.make_dual(inp.detach(), u)
+            duals.append(inp)
+        for idx, inp in enumerate(inputs):
+            if not (isinstance(inp, Tensor) and inp.requires_grad):
+                continue
+            kept = duals[idx]
+            duals[idx] = forward_ad.make_dual(inp.detach(), _creation.zeros_like(inp))
+            outs1 = [o for o in _as_tuple(func(*duals)) if _is_float(o)]
+            duals[idx] = inp.detach()
+            outs2 = [o for o in _as_tuple(func(*duals)) if _is_float(o)]
+            duals[idx] = kept
+            for index_o, (o1, o2) in enumerate(zip(outs1, outs2, strict=False)):
+                r1, r2 = forward_ad.unpack_dual(o1).tangent, forward_ad.unpack_dual(o2).tangent
+                if r1 is not None and r2 is not None and not _allclose(r1, r2, 1e-05, 1e-08):
+                    raise GradcheckError(
+                        "Mismatch in tangent values for output with index: ", index_o, " when input: ", inp,
+                        " has an undefined tangent value. ", " Got: ", r1, " but expected: ", r2,
+                    )  # fmt: skip
+
+
 def _gradcheck_helper(
     func: Callable, inputs: Any, eps: float, atol: float, rtol: float, nondet_tol: float,
-    check_undefined_grad: bool, check_grad_dtypes: bool, check_backward_ad: bool,
+    check_undefined_grad: bool, check_grad_dtypes: bool, check_backward_ad: bool, check_forward_ad: bool = False,
 ) -> bool:  # fmt: skip
     tupled = _as_tuple(inputs)
     _check_inputs(tupled)
@@ -266,7 +341,13 @@ def _gradcheck_helper(
         raise NotImplementedError("gradcheck: complex outputs are not supported by the engine")
     if check_backward_ad:
         _slow_gradcheck(func, func_out, tupled, outputs, eps, rtol, atol, check_grad_dtypes, nondet_tol)
-    else:
+    if check_forward_ad:
+        _slow_gradcheck(
+            func, func_out, tupled, outputs, eps, rtol, atol, check_grad_dtypes, nondet_tol, use_forward_ad=True
+        )
+        if check_undefined_grad:
+            _test_undefined_forward_mode(func, tupled)
+    if not check_backward_ad:
         return True
     _test_backward_mul_by_grad_output(outputs, tupled)
     if check_undefined_grad:
@@ -299,12 +380,13 @@ def gradcheck(
         raise AssertionError("Setting check_batched_grad=True requires check_backward_ad to be True")
     if check_batched_forward_grad and not check_forward_ad:
         raise AssertionError("Setting check_batched_forward_grad=True requires check_forward_ad to be True")
-    if fast_mode or check_forward_ad or check_batched_grad or check_batched_forward_grad:
-        raise NotImplementedError("gradcheck: fast_mode, forward AD and batched grads are not supported by the engine")
+    if fast_mode or check_batched_grad or check_batched_forward_grad:
+        raise NotImplementedError("gradcheck: fast_mode and batched grads are not supported by the engine")
     try:
         return _gradcheck_helper(
-            func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes, check_backward_ad
-        )
+            func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes, check_backward_ad,
+            check_forward_ad,
+        )  # fmt: skip
     except GradcheckError:
         if raise_exception:
             raise
