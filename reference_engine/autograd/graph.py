@@ -379,13 +379,19 @@ class AccumulateGrad(Node):
         if old is None:
             if is_grad_enabled():
                 # create_graph: torch stores a copy made with copy_ (a CopyBackwards node when the grad has
-                # a graph), so the grad keeps its history without aliasing the incoming tensor
-                var._grad = grad._wrap(grad._xp.empty_like(grad._data, dtype=var._data.dtype)).copy_(grad)
-            elif owned and grad._grad_fn is None and grad._base is None:
+                # a graph), so the grad keeps its history without aliasing the incoming tensor; the copy
+                # takes the variable's memory layout (torch's layout contract for .grad)
+                var._grad = grad._wrap(grad._xp.empty_like(var._data)).copy_(grad)
+            elif owned and grad._grad_fn is None and grad._base is None and grad._data.strides == var._data.strides:
                 var._grad = grad
-            else:
-                # A private copy: the same grad object may reach several leaves.
+            elif var._data.flags.c_contiguous:
+                # A private copy (C order, as the variable): the same grad object may reach several leaves,
+                # and torch's .grad follows its leaf's strides (so p.grad.view(-1) works)
                 var._grad = grad._wrap(grad._data.copy())
+            else:
+                layout = grad._xp.empty_like(var._data)
+                layout[...] = grad._data
+                var._grad = grad._wrap(layout)
         elif is_grad_enabled():
             var._grad = old + grad
         else:

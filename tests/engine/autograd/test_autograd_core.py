@@ -1111,3 +1111,31 @@ def test_variable_is_torchs() -> None:
                 list(lib.autograd.Variable().shape), error)  # fmt: skip
 
     assert run(engine) == run(torch)
+
+
+LAYOUT_PROGRAMS = {
+    # an LSTM's hidden weight gets its grad from a transposed product; torch stores it in the weight's layout
+    "lstm weight_hh": lambda m: m.nn.LSTM(5, 20).weight_hh_l0,
+    "transposed leaf": lambda m: m.randn(4, 3).t().requires_grad_(),
+    "plain leaf": lambda m: m.randn(4, 3).requires_grad_(),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYOUT_PROGRAMS))
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_follows_the_leafs_memory_layout(name: str, create_graph: bool) -> None:
+    """torch's layout contract: .grad has its leaf's strides (p.grad.view(-1) works on any contiguous
+    parameter, an LSTM's weight_hh included)."""
+    got = []
+    for m in (torch, engine):
+        m.manual_seed(0)
+        leaf = LAYOUT_PROGRAMS[name](m)
+        if name == "lstm weight_hh":
+            lstm = m.nn.LSTM(5, 20)
+            out, _ = lstm(m.randn(4, 2, 5))
+            out.sum().backward(create_graph=create_graph)
+            leaf = lstm.weight_hh_l0
+        else:
+            (leaf.t().t() @ m.ones(leaf.shape[1], 2)).sum().backward(create_graph=create_graph)
+        got.append((leaf.grad.stride(), leaf.grad.is_contiguous()))
+    assert got[1] == got[0]
