@@ -116,7 +116,7 @@ def _trampoline(freevars: tuple[str, ...]) -> types.CodeType:
     (a function's code can only be swapped for one with the same number)."""
     code = _trampolines.get(freevars)
     if code is None:
-        names = [f"{v}" for v in freevars]
+        names = list(freevars)
         lines = ["def _make():"]
         if names:
             lines.append("    " + " = ".join(names) + " = None")
