@@ -9,15 +9,18 @@ runs one scenario on both engines and prints every checkpoint side by side
 reference_engine), compares the printed output number by number as a whole-script scenario does, and prints
 the verdict and the first differing line (exit 0 when they agree, 1 when they do not, 2 on a usage error).
 
-``conformance diff OLD NEW`` compares two results files (new divergences,
-fixed, still divergent, margins grown >10x; exit 1 on new divergences or flaky
-items, and when NEW is incomplete, empty or lacks items of OLD);
+``conformance diff [OLD [NEW]]`` compares two results files, by default the baseline and the latest run
+(new divergences, fixed, still divergent, margins grown >10x; exit 1 on new divergences or flaky
+items, and when NEW is incomplete, empty or lacks items of OLD); ``conformance summary [RESULTS]
+[--markdown]`` prints the run in a few lines for CI (counts, the change against the baseline, divergences
+grouped by their first divergent checkpoint), appending the markdown to ``$GITHUB_STEP_SUMMARY`` when set;
 ``conformance merge A.json B.json -o results.json`` combines shards' results
 into one results file and its HTML report; ``conformance baseline update``
 accepts a results file as the committed baseline (only a complete run of the
 whole library whose items all pass or are registered divergences, unless
 ``--force REASON``); ``conformance coverage [RESULTS]`` prints how much of torch's op catalogue the engine
-agrees with, family by family. A bad results file is one line on stderr and exit 2.
+agrees with, family by family. A bad results file is one line on stderr and exit 2; a closed pipe
+(``conformance list | head``) ends the command quietly.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import dataclasses
 import importlib.util
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +42,7 @@ from .report.baseline import diff_results, run_problems, update_baseline
 from .report.coverage import summary_lines
 from .report.html import write_html
 from .report.merge import combine, merge
+from .report.summary import summary
 from .results import ResultsFileError, load_results, write_results
 from .run_info import run_metadata
 from .runner import run_item
@@ -145,6 +150,18 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if result.message:
         print(result.message)
     return 0 if result.status in ("pass", "xfail") else 1
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    results = load_results(args.results)
+    diff = diff_results(load_results(args.baseline), results) if args.baseline.exists() else None
+    text = summary(results, diff, markdown=args.markdown)
+    print(text, end="")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:  # GitHub Actions shows this file on the run's page
+        with open(step_summary, "a", encoding="utf-8") as f:
+            f.write(summary(results, diff, markdown=True))
+    return 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -316,9 +333,22 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_diff = sub.add_parser(
         "diff", help="compare two results files; exit 1 on new divergences, flaky items, or an incomplete NEW run"
     )
-    p_diff.add_argument("old", type=Path, help="the accepted state, e.g. reports/baseline.json")
-    p_diff.add_argument("new", type=Path, help="a run's results, e.g. reports/results.json")
+    p_diff.add_argument(
+        "old", type=Path, nargs="?", default=Path("reports/baseline.json"),
+        help="the accepted state (default: reports/baseline.json)",
+    )  # fmt: skip
+    p_diff.add_argument(
+        "new", type=Path, nargs="?", default=Path("reports/results.json"),
+        help="a run's results (default: reports/results.json)",
+    )  # fmt: skip
     p_diff.set_defaults(func=_cmd_diff)
+    p_sum = sub.add_parser(
+        "summary", help="the run in a few lines: counts, change against the baseline, divergences grouped by cause"
+    )
+    p_sum.add_argument("results", type=Path, nargs="?", default=Path("reports/results.json"))
+    p_sum.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
+    p_sum.add_argument("--markdown", action="store_true", help="markdown (also appended to $GITHUB_STEP_SUMMARY)")
+    p_sum.set_defaults(func=_cmd_summary)
     p_merge = sub.add_parser("merge", help="combine shards' results files into one results file and HTML report")
     p_merge.add_argument("files", type=Path, nargs="+", help="results files, or a run's worker-file folder")
     p_merge.add_argument("-o", "--output", type=Path, required=True, help="the merged results file")
@@ -388,6 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = args.func
     try:
         return command(args)
+    except BrokenPipeError:
+        # the reader went away (`conformance list | head`): no traceback; stdout is closed for the exit flush
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (ScenarioError, ResultsFileError) as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return 2

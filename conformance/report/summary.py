@@ -1,0 +1,67 @@
+"""The run in a few lines for CI: counts, the change against the baseline, and divergences grouped by cause.
+
+``conformance summary [RESULTS] [--markdown]`` prints it (and, under GitHub Actions, appends the markdown
+form to ``$GITHUB_STEP_SUMMARY``). Divergent items are grouped by where they first diverge: the label of
+their first differing checkpoint, with sample numbers and element indices left out, so the items one planted
+bug breaks read as one line ("19 items first diverge at `x.grad [value]`") instead of nineteen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from .baseline import BaselineDiff
+from .coverage import coverage, opinfo_records, total_line
+
+# statuses that are failures of the run (a registered xfail is not)
+FAILING = ("diverge", "flaky", "runner-error", "timeout", "crashed", "xpass")
+_SAMPLE = re.compile(r"\b(s\d+|e\d+)\b")  # a catalogue sample's or error input's number
+_INDEX = re.compile(r"#\d+(?=\s|$)|\[\d+(, \d+)*\]")  # a repeated label's number, an element index
+
+
+def cause_of(record: dict[str, Any]) -> str:
+    """Where an item first diverges, written so that items broken the same way share it."""
+    first = record.get("first_divergence") or record.get("message", "").split("\n", 1)[0] or record["status"]
+    return _INDEX.sub("", _SAMPLE.sub("s*", first)).strip()
+
+
+def groups(records: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """(cause, item ids) for the failing items, the largest group first."""
+    by_cause: dict[str, list[str]] = defaultdict(list)
+    for r in records:
+        if r.get("status") in FAILING:
+            by_cause[cause_of(r)].append(r["id"])
+    return sorted(by_cause.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def summary(results: dict[str, Any], diff: BaselineDiff | None, markdown: bool, limit: int = 20) -> str:
+    """The text (or markdown) summary of one results document, against the baseline when ``diff`` is given."""
+    run, counts = results.get("run", {}), results.get("counts", {})
+    bullet = "- " if markdown else "  "
+    code = (lambda s: f"`{s}`") if markdown else (lambda s: s)
+    lines = ["## Conformance" if markdown else "conformance summary"]
+    state = "complete" if run.get("complete") else f"INCOMPLETE ({run.get('incomplete_reason') or 'no reason'})"
+    lines.append(f"{bullet}run: {state}, torch {run.get('torch', '?')}, {len(results.get('records', []))} items")
+    lines.append(f"{bullet}counts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if opinfo_records(results):
+        lines.append(bullet + total_line(coverage(results)))
+    if diff is not None:
+        lines.append(
+            f"{bullet}against the baseline: {len(diff.new)} new divergence(s), {len(diff.fixed)} fixed, "
+            f"{len(diff.flaky)} flaky, {len(diff.grew)} margin(s) grew"
+        )
+        for label, items in (("NEW", [i for i, _, _ in diff.new]), ("FIXED", [i for i, _ in diff.fixed]),
+                             ("FLAKY", [i for i, _ in diff.flaky])):  # fmt: skip
+            lines += [f"{bullet}{label} {code(i)}" for i in items[:limit]]
+    hand_written = [r for r in results.get("records", []) if r.get("kind") != "opinfo"]
+    found = groups(hand_written)
+    if found:
+        lines.append("" if markdown else "divergences by first divergent checkpoint:")
+        if markdown:
+            lines.append("### Divergences by first divergent checkpoint")
+        for cause, items in found[:limit]:
+            shown = ", ".join(code(i) for i in items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+            lines.append(f"{bullet}{len(items)} item(s) first diverge at {code(cause)}: {shown}")
+    return "\n".join(lines) + "\n"
