@@ -46,7 +46,7 @@ from .report.summary import summary
 from .results import ResultsFileError, load_results, write_results
 from .run_info import run_metadata
 from .runner import run_item
-from .scenario import Scenario, ScenarioError
+from .scenario import Scenario, ScenarioError, did_you_mean
 from .script_scenario import DTYPE, PAIR, ScriptResult, ScriptScenario, load_script, run_script_item
 from .verdict import show
 
@@ -139,7 +139,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(result.message)
         return 0 if result.status in ("pass", "xfail") else 1
     if args.name not in library:
-        print(f"conformance: no scenario named {args.name!r} in {args.dir}", file=sys.stderr)
+        hint = did_you_mean(args.name, library)
+        print(f"conformance: no scenario named {args.name!r} in {args.dir}{hint}", file=sys.stderr)
         return 2
     sc = library[args.name]
     dtype = args.dtype or sc.dtypes[0]

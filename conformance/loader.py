@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .record import OPINFO_CHECKS
-from .scenario import Scenario, ScenarioError, drain_pending
+from .scenario import Scenario, ScenarioError, did_you_mean, drain_pending
 
 EXPECTED_FILE = "expected_divergences.toml"
 
@@ -159,8 +159,14 @@ ENTRY_KEYS = ("scenario", "reason", "dtypes", "pairs", "torch", "generated", "ma
 
 def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
     where = f"{path}: [[divergence]] #{i + 1}"
-    if not isinstance(entry, dict) or set(entry) - set(ENTRY_KEYS):
+    if not isinstance(entry, dict):
         raise ScenarioError(f"{where}: allowed keys are {', '.join(ENTRY_KEYS)}")
+    unknown = sorted(set(entry) - set(ENTRY_KEYS))
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown key {unknown[0]!r}{did_you_mean(unknown[0], ENTRY_KEYS)}; "
+            f"allowed keys are {', '.join(ENTRY_KEYS)}"
+        )
     if not isinstance(entry.get("reason"), str) or not entry["reason"]:
         raise ScenarioError(f"{where}: needs a non-empty reason")
     if "generated" in entry:

@@ -9,6 +9,7 @@ malformed scenario.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import math
 import sys
 from collections.abc import Callable, Iterable
@@ -93,11 +94,18 @@ def _as_tuple(value: Any, what: str, func: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` to a misspelled ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _check_choice(values: tuple[str, ...], allowed: Iterable[str], what: str, func: Any) -> None:
     allowed = set(allowed)
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise _fail(func, f"unknown {what} {unknown} (known: {sorted(allowed)})")
+        hint = did_you_mean(unknown[0], allowed)
+        raise _fail(func, f"unknown {what} {unknown}{hint} (known: {sorted(allowed)})")
 
 
 def _is_tol_number(x: Any) -> bool:
@@ -121,6 +129,9 @@ def _parse_tolerance(spec: Any, reason: str, dtypes: tuple[str, ...], func: Any)
     return out
 
 
+KEYWORDS = ("tags", "dtypes", "devices", "tolerance", "tolerance_reason", "claim", "claim_source", "timeout_s", "name")
+
+
 def scenario(
     tags: Iterable[str] = (),
     dtypes: Iterable[str] = ("float32",),
@@ -131,6 +142,7 @@ def scenario(
     claim_source: str = "",
     timeout_s: float = DEFAULT_TIMEOUT_S,
     name: str | None = None,
+    **unknown: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func(torch, check)`` as a scenario (validated now, run later by the plugin).
 
@@ -138,6 +150,15 @@ def scenario(
     they are; the verdict reports claim vs torch vs engine. An expected divergence is declared in
     the one registry, ``scenarios/expected_divergences.toml``.
     """
+
+    if unknown:  # a misspelled keyword: named with the decorator's file:line, and the keyword it resembles
+        caller = sys._getframe(1)
+        word = next(iter(unknown))
+        hint = did_you_mean(word, KEYWORDS)
+        raise ScenarioError(
+            f"{caller.f_code.co_filename}:{caller.f_lineno}: scenario() got an unknown keyword {word!r}{hint} "
+            f"(keywords: {', '.join(KEYWORDS)})"
+        )
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if not callable(func) or not hasattr(func, "__code__"):

@@ -44,7 +44,7 @@ from typing import Any
 
 from .compare import DEFAULT_TOLERANCES, Tolerance
 from .record import Record, judge
-from .scenario import KNOWN_TAGS, ScenarioError
+from .scenario import KNOWN_TAGS, ScenarioError, did_you_mean
 from .verdict import Difference, Verdict, normalise_message
 
 BOOTSTRAP = Path(__file__).resolve().with_name("_script_bootstrap.py")
@@ -127,7 +127,8 @@ def _validated(path: Path, s: dict[str, Any], lines: dict[str, int]) -> ScriptSc
         raise fail("tags", f"tags must be a list of strings, got {tags!r}")
     unknown = [t for t in tags if t not in KNOWN_TAGS and t != SCRIPT_TAG]
     if unknown:
-        raise fail("tags", f"unknown tag {unknown} (known: {sorted(KNOWN_TAGS)})")
+        hint = did_you_mean(unknown[0], KNOWN_TAGS)
+        raise fail("tags", f"unknown tag {unknown}{hint} (known: {sorted(KNOWN_TAGS)})")
     rtol, atol = s.get("rtol", DEFAULT_RTOL), s.get("atol", DEFAULT_ATOL)
     for key, value in (("rtol", rtol), ("atol", atol)):
         if not _number(value):
