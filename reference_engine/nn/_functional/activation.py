@@ -28,7 +28,7 @@ from ..._backend import to_numpy
 from ...autograd.graph import Node
 from ...ops import pointwise
 from ...ops import reduction as _reduction
-from ...ops._util import _FROM_NUMPY, grad_recording, needs, record, wrap_dims
+from ...ops._util import _FROM_NUMPY, grad_recording, needs, record, record_with, wrap_dims
 from ...ops.inplace import check_inplace, commit, scalar_type_name
 from ...ops.join import cat
 from ...ops.unary import PiecewiseLinearBackwardBackward, ThresholdBackwardBackward0, sloped_grad
@@ -485,10 +485,19 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 class RreluWithNoiseBackward0(Node):
     # rrelu_with_noise_backward: grad * noise when training (noise is 1 for x > 0), else leaky_relu's grad
     def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
         if self._saved_training and self._saved_upper - self._saved_lower > 1e-6:
-            return (grad * self.saved("noise"),)
-        slope = (self._saved_lower + self._saved_upper) / 2
-        return (_where(self.saved("self") > 0, grad, grad * slope),)
+            slopes = self.saved("noise")._data
+        else:
+            slope = x._data.dtype.type((self._saved_lower + self._saved_upper) / 2)
+            slopes = x._xp.where(x._data > 0, x._data.dtype.type(1), slope)
+        # recorded as torch's RreluWithNoiseBackwardBackward0 under create_graph (linear in the grad)
+        return (sloped_grad(RreluWithNoiseBackwardBackward0, grad, x, slopes),)
+
+
+class RreluWithNoiseBackwardBackward0(PiecewiseLinearBackwardBackward):
+    # rrelu_with_noise_backward: grad_output: rrelu_with_noise_backward(grad, self, noise, ...); self: zeros_like(grad)
+    pass
 
 
 class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
@@ -541,10 +550,33 @@ class PreluKernelBackward0(Node):
     # self, weight: _prelu_kernel_backward(grad, self, weight)
     def apply(self, grad: Tensor) -> tuple:
         x, w = self.saved("self"), self.saved("weight")
-        positive = x > 0
-        gx = pointwise.where(positive, grad, w * grad) if needs(self, 0) else None
-        gw = pointwise.where(positive, 0.0, x * grad) if needs(self, 1) else None
-        return gx, gw
+        xa, wa, ga = x._data, w._data, grad._data
+        positive = xa > 0
+        gx = Tensor._make(np.where(positive, ga, wa * ga).astype(xa.dtype, copy=False))
+        gw_full = np.where(positive, 0, xa * ga).astype(xa.dtype, copy=False)
+        axes = tuple(i for i, n in enumerate(wa.shape) if n == 1 and gw_full.shape[i] != 1)
+        gw = Tensor._make(gw_full.sum(axis=axes, keepdims=True) if axes else gw_full)
+        if grad_recording(grad, x, w):
+            # under create_graph both grads come from one PreluKernelBackwardBackward0, as torch's
+            record_with(PreluKernelBackwardBackward0(), (gx, gw), grad, x, w, _x=x, _w=w, _grad=grad)
+        return gx if needs(self, 0) else None, gw if needs(self, 1) else None
+
+
+class PreluKernelBackwardBackward0(Node):
+    # _prelu_kernel_backward (derivatives.yaml): with gI, gW the incoming grads of its two outputs,
+    # grad_output: where(self >= 0, gI, gI * weight + gW * self); self: where(self >= 0, 0, grad_output * gW);
+    # weight: where(self >= 0, 0, grad_output * gI)
+    def apply(self, g_in: Tensor, g_w: Tensor) -> tuple:
+        x, w, grad = self._x, self._w, self._grad
+        nonneg = x >= 0
+        d_grad = pointwise.where(nonneg, g_in, g_in * w + g_w * x) if needs(self, 0) else None
+        d_x = pointwise.where(nonneg, 0.0, grad * g_w) if needs(self, 1) else None
+        d_w = None
+        if needs(self, 2):
+            d_w = pointwise.where(nonneg, 0.0, grad * g_in)
+            axes = tuple(i for i, n in enumerate(w.shape) if n == 1 and d_w.shape[i] != 1)
+            d_w = d_w.sum(axes, keepdim=True) if axes else d_w  # the weight's broadcast dims summed back
+        return d_grad, d_x, d_w
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:

@@ -21,12 +21,12 @@ from ..._creation import ones_like, zeros_like
 from ...autograd import grad_mode
 from ...autograd.graph import Node
 from ...ops import reduction as _reduction
-from ...ops._util import grad_recording, needs, record
+from ...ops._util import grad_recording, needs, record, record_with
 from ...ops.inplace import scalar_type_name
 from ...ops.pointwise import _ErrState, minimum, where
 from ...tensor import Tensor
 from ._broadcast import broadcast_shape
-from .activation import _log_sigmoid
+from .activation import _log_sigmoid, logsigmoid
 from .distance import pairwise_distance
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -153,9 +153,27 @@ class NllLossBackward0(Node):
     # self: nll_loss_backward(grad, self, target, weight, reduction, ignore_index, total_weight):
     # -weight[target] * grad at each target position (divided by total_weight for mean), zero elsewhere
     def apply(self, grad: Tensor) -> tuple:
-        if self.unsqueeze_grad:
-            grad = grad.unsqueeze(1)
-        return (grad * Tensor._make(self.coef),)
+        g = grad._data[:, None] if self.unsqueeze_grad else grad._data
+        out = Tensor._make(g * self.coef)
+        if grad_recording(grad, self.input_ref):
+            # under create_graph: torch's double-backward node, linear in the grad (grad_output: nll_loss(grad, ...),
+            # self: zeros_like(grad)), with edges to the grad and to the input
+            cls = NllLoss2DBackwardBackward0 if isinstance(self, NllLoss2DBackward0) else NllLossBackwardBackward0
+            record_with(cls(), out, grad, self.input_ref, coef=self.coef, unsqueeze_grad=self.unsqueeze_grad)
+        return (out,)
+
+
+class NllLossBackwardBackward0(Node):
+    # nll_loss_backward: grad_output: nll_loss(grad, target, weight, reduction, ignore_index); self: zeros_like(grad)
+    def apply(self, grad: Tensor) -> tuple:
+        picked = grad * Tensor._make(self.coef)  # the coefficients hold -weight[target] (/ total_weight)
+        d_grad = picked.sum(1) if self.unsqueeze_grad else picked.sum()
+        return d_grad if needs(self, 0) else None, zeros_like(grad) if needs(self, 1) else None
+
+
+class NllLoss2DBackwardBackward0(NllLossBackwardBackward0):
+    # nll_loss2d_backward: the same formula
+    pass
 
 
 def _check_nll(input: Tensor, target: Tensor) -> None:
@@ -226,6 +244,8 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int
         xp.put_along_axis(coef, xp.expand_dims(safe_t, cdim), xp.expand_dims(scale.astype(x.dtype), cdim), cdim)
         node.coef = coef
         node.unsqueeze_grad = reduction == "none" and x.ndim >= 2
+        # the input itself, not saved: the double-backward node needs only its edge (no version check in torch)
+        node.input_ref = input
         record(node, out, input)
     return out
 
@@ -306,14 +326,53 @@ def _cross_entropy_probs(
 
 
 # --------------------------------------------------------------------------- bce with logits
+class DivBackward1(Node):
+    # div.Scalar (torch's C++ ``div_(numel)``): self: grad / other
+    def apply(self, grad: Tensor) -> tuple:
+        return (_div_scalar(grad, self.other),)
+
+
+def _div_scalar(t: Tensor, other: int) -> Tensor:
+    """``t / other`` for a Python number, recorded as torch's DivBackward1 (the Scalar overload)."""
+    out = Tensor._make(t._data / t._data.dtype.type(other))
+    if grad_recording(t):
+        record_with(DivBackward1(), out, t, other=other)
+    return out
+
+
 class BinaryCrossEntropyWithLogitsBackward0(Node):
     # self: binary_cross_entropy_with_logits_backward(grad, self, target, weight, pos_weight, reduction)
     #   = ((pos_weight * target + 1 - target) * sigmoid(self) - pos_weight * target) * weight * grad [/ numel]
     # target: binary_cross_entropy_with_logits_target_backward
     #   = (log(1 - sigmoid(self)) - pos_weight * log(sigmoid(self))) * weight * grad [/ numel]
     def apply(self, grad: Tensor) -> tuple:
+        if grad_mode._state.enabled and grad_recording(grad, self.x_ref, self.t_ref):
+            return self._differentiable(grad)
         gi = grad * Tensor._make(self.d_input) if needs(self, 0) else None
         gt = grad * Tensor._make(self.d_target) if needs(self, 1) else None
+        return gi, gt, None, None
+
+    def _differentiable(self, grad: Tensor) -> tuple:
+        # under create_graph: torch's FunctionsManual formulas in engine ops, in torch's order, so the grads keep
+        # a graph (DivBackward1 on top for 'mean', as torch's)
+        x, t, w, pw = self.x_ref, self.t_ref, self.w_ref, self.pw_ref
+        gi = gt = None
+        if needs(self, 0):
+            if pw is not None:
+                tp = pw * t
+                gi = ((tp + 1) - t) * x.sigmoid() - tp
+            else:
+                gi = x.sigmoid() - t
+            gi = gi * grad
+            gi = gi * w if w is not None else gi
+            gi = _div_scalar(gi, x.numel()) if self.mean else gi
+        if needs(self, 1):
+            if pw is not None:
+                gt = (logsigmoid(-x) - logsigmoid(x) * pw) * grad
+            else:
+                gt = -x * grad
+            gt = gt * w if w is not None else gt
+            gt = _div_scalar(gt, t.numel()) if self.mean else gt
         return gi, gt, None, None
 
 
@@ -353,6 +412,10 @@ def binary_cross_entropy_with_logits(
         shape = losses.shape
         node.d_input = xp.broadcast_to(d_in * scale, shape).astype(x.dtype)
         node.d_target = xp.broadcast_to(d_t * scale, shape).astype(x.dtype)
+        # the tensors themselves for the create_graph formulas (weight and pos_weight take no grad in torch)
+        node.x_ref, node.t_ref, node.mean = input, target, reduction == "mean"
+        node.w_ref = weight.detach() if weight is not None else None
+        node.pw_ref = pos_weight.detach() if pos_weight is not None else None
         record(node, out, input, target, weight, pos_weight)
     return out
 

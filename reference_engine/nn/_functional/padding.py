@@ -3,7 +3,8 @@
 - constant: one ConstantPadNdBackward0 node (negative amounts crop);
 - reflect / replicate: one ReflectionPad{1,2,3}DBackward0 / ReplicationPad{1,2,3}DBackward0 node; the
   forward gathers along each padded dim with an index array, the backward sums the grad back through
-  the same indices (a 0/1 matrix product, so double backward works);
+  the same indices; under create_graph that sum records ``Reflection/ReplicationPad{1,2,3}DBackwardBackward0``,
+  whose derivative is the same padding of the new grad (the backward is linear in the grad);
 - circular: torch's composite (slices of an empty output filled by ``copy_``), so the graph is CopySlices.
 """
 
@@ -14,11 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..._creation import empty
-from ...autograd import grad_mode
+from ..._creation import empty, zeros_like
 from ...autograd.graph import Node
-from ...ops._util import grad_recording, record
-from ...ops.blas import matmul
+from ...ops._util import grad_recording, needs, record, record_with
 from ...tensor import Tensor
 
 
@@ -68,24 +67,29 @@ class _IndexPadBackward(Node):
     # self: reflection_pad{1,2,3}d_backward(grad, self, padding) / replication_pad{1,2,3}d_backward(grad, self, padding):
     # the grad summed back into the input positions each output position was read from
     def apply(self, grad: Tensor) -> tuple:
-        if not grad_mode._state.enabled:
-            # torch's kernel adds output positions into the input one by one, in order: add.at does the same
-            ga = grad._data
-            shape = list(ga.shape)
-            for d, _, size in self.gathers:
-                shape[d] = size
-            flat = np.arange(int(np.prod(shape))).reshape(shape)
-            for d, idx, _ in self.gathers:
-                flat = np.take(flat, idx, axis=d)
-            out = np.zeros(int(np.prod(shape)), dtype=ga.dtype)
-            np.add.at(out, flat.reshape(-1), ga.reshape(-1))
-            return (Tensor._make(out.reshape(shape)),)
-        g = grad
-        for d, idx, size in reversed(self.gathers):
-            scatter = np.zeros((len(idx), size), dtype=grad._data.dtype)
-            scatter[np.arange(len(idx)), idx] = 1
-            g = matmul(g.movedim(d, -1), Tensor._make(scatter)).movedim(-1, d)
-        return (g,)
+        # torch's kernel adds output positions into the input one by one, in order: add.at does the same
+        ga = grad._data
+        shape = list(ga.shape)
+        for d, _, size in self.gathers:
+            shape[d] = size
+        flat = np.arange(int(np.prod(shape))).reshape(shape)
+        for d, idx, _ in self.gathers:
+            flat = np.take(flat, idx, axis=d)
+        out_arr = np.zeros(int(np.prod(shape)), dtype=ga.dtype)
+        np.add.at(out_arr, flat.reshape(-1), ga.reshape(-1))
+        out = Tensor._make(out_arr.reshape(shape))
+        if grad_recording(grad, self.input_ref):
+            # under create_graph: torch's *BackwardBackward0 node; the backward is linear in the grad, its adjoint
+            # the padding itself (grad_output: reflection_pad2d(grad, padding); self: zeros_like(self))
+            node = _INDEX_PAD_DOUBLE_NODES[type(self).__name__]()
+            record_with(node, out, grad, self.input_ref, gathers=self.gathers, mode=self.mode, input_ref=self.input_ref)
+        return (out,)
+
+
+class _IndexPadBackwardBackward(Node):
+    def apply(self, grad: Tensor) -> tuple:
+        d_grad = _gathered(grad, self.gathers, self.mode) if needs(self, 0) else None
+        return d_grad, zeros_like(self.input_ref) if needs(self, 1) else None
 
 
 def _node_class(kind: str, n: int) -> type[Node]:
@@ -93,6 +97,13 @@ def _node_class(kind: str, n: int) -> type[Node]:
 
 
 _INDEX_PAD_NODES = {(kind, n): _node_class(kind, n) for kind in ("Reflection", "Replication") for n in (1, 2, 3)}
+_INDEX_PAD_DOUBLE_NODES = {
+    f"{kind}Pad{n}DBackward0": type(
+        f"{kind}Pad{n}DBackwardBackward0", (_IndexPadBackwardBackward,), {"__module__": __name__}
+    )
+    for kind in ("Reflection", "Replication")
+    for n in (1, 2, 3)
+}
 
 
 def _source_index(mode: str, lo: int, hi: int, size: int) -> Any:
@@ -129,14 +140,18 @@ def _index_pad(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:
                 f"but got: padding ({lo}, {hi}) at dimension {d} of input {list(arr.shape)}"
             )
         gathers.append((d, _source_index(mode, lo, hi, size), size))
-    out_arr = arr
+    return _gathered(input, gathers, mode)
+
+
+def _gathered(input: Tensor, gathers: list, mode: str) -> Tensor:
+    """The padding's forward: a gather along each padded dim, recorded as torch's node."""
+    out_arr = input._data
     for d, idx, _ in gathers:
         out_arr = np.take(out_arr, idx, axis=d)
     out = Tensor._make(np.ascontiguousarray(out_arr))
     if grad_recording(input):
         node = _INDEX_PAD_NODES[("Reflection" if mode == "reflect" else "Replication", len(gathers))]()
-        node.gathers = gathers
-        record(node, out, input)
+        record_with(node, out, input, gathers=gathers, mode=mode, input_ref=input)
     return out
 
 

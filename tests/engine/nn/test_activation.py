@@ -20,6 +20,7 @@ from tests.helpers import (
     as_engine,
     assert_same_nn_error,
     check,
+    check_double_backward,
     error_signature,
     grad_fn_name,
     run_and_compare,
@@ -283,3 +284,33 @@ def test_inplace_relu_saved_result_modified_errors_like_torch() -> None:
         out[ns.__name__] = error_signature(lambda z=z: z.sum().backward())
     assert out["reference_engine"][0] == out["torch"][0] == "RuntimeError"
     assert out["reference_engine"][1].split(";")[0] == out["torch"][1].split(";")[0]
+
+
+# --------------------------------------------------------------------------- double backward
+_GG = np.random.default_rng(11)
+
+
+@pytest.mark.parametrize("n_weights", [1, 3])
+def test_prelu_double_backward(n_weights: int) -> None:
+    x = _GG.standard_normal((2, 3, 4, 5))
+    x[0, 0, 0, :2] = 0.0  # torch's double backward selects with self >= 0, its first-order grad with self > 0
+
+    def fn(lib: Any, x: Any, a: Any) -> Any:
+        return (lib.nn.functional.prelu(x, a) ** 3).sum()
+
+    check_double_backward(fn, [x, _GG.random(n_weights)], [0, 1])
+
+
+def test_prelu_module_double_backward() -> None:
+    def fn(lib: Any, x: Any) -> Any:
+        m = lib.nn.PReLU(3, init=0.2).double()
+        return (m(x) ** 3).sum()
+
+    check_double_backward(fn, [_GG.standard_normal((2, 3, 4))], [0])
+
+
+def test_rrelu_eval_double_backward() -> None:
+    def fn(lib: Any, x: Any) -> Any:
+        return (lib.nn.functional.rrelu(x, 0.1, 0.3, training=False) ** 3).sum()
+
+    check_double_backward(fn, [_GG.standard_normal((3, 4))], [0])

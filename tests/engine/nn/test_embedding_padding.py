@@ -20,6 +20,7 @@ from tests.helpers import (
     as_engine,
     assert_same_nn_error,
     check,
+    check_double_backward,
     grad_fn_name,
     over_layers,
     run_and_compare,
@@ -255,3 +256,23 @@ def test_padding_layer_errors_match_torch() -> None:
     assert_same_nn_error(lambda t, nn, f: nn.CircularPad2d(1)(t.ones(1, 1, 1, 3, 3)))
     assert_same_nn_error(lambda t, nn, f: nn.ReflectionPad1d(4)(t.ones(1, 3)))
     assert_same_nn_error(lambda t, nn, f: nn.ZeroPad2d((1, 2, 3))(t.ones(1, 3, 3)))
+
+
+# --------------------------------------------------------------------------- double backward
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+@pytest.mark.parametrize(
+    ("shape", "pad"),
+    [((2, 3, 6), (2, 1)), ((3, 6), (1, 2)), ((2, 3, 5, 6), (1, 2, 2, 1)), ((1, 2, 3, 4, 5), (1, 1, 2, 0, 1, 2))],
+)
+def test_index_pad_double_backward(mode: str, shape: tuple, pad: tuple) -> None:
+    def fn(lib: Any, x: Any) -> Any:
+        return (lib.nn.functional.pad(x, pad, mode=mode) ** 3).sum()
+
+    check_double_backward(fn, [np.random.default_rng(3).standard_normal(shape)], [0])
+
+
+def test_reflection_pad_module_double_backward() -> None:
+    def fn(lib: Any, x: Any) -> Any:
+        return (lib.nn.ReflectionPad2d((1, 2, 0, 1))(x) ** 3).sum() + (lib.nn.ReplicationPad1d(2)(x[0]) ** 2).sum()
+
+    check_double_backward(fn, [np.random.default_rng(4).standard_normal((2, 3, 4))], [0])

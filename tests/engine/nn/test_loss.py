@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -20,6 +21,8 @@ from tests.helpers import (
     as_engine,
     assert_same_nn_error,
     check,
+    check_double_backward,
+    double_backward,
     grad_fn_name,
     run_and_compare,
 )
@@ -366,3 +369,51 @@ def test_margin_and_nll_loss_double_backward_matches_torch(name: str) -> None:
     (eg,) = re_.autograd.grad(call(EF, "sum", ex, *rest_e), ex, create_graph=True)
     check(eg, tg, "first grad")
     check(re_.autograd.grad(eg.pow(2).sum(), ex)[0], torch.autograd.grad(tg.pow(2).sum(), tx)[0], "second grad")
+
+
+# --------------------------------------------------------------------------- double backward
+_RNG = np.random.default_rng(7)
+_X, _T, _W = _RNG.standard_normal((4, 5)), np.array([1, 0, 4, 2]), _RNG.random(5) + 0.1
+_PROBS, _PW = _RNG.random((4, 5)), _RNG.random(5) + 0.5
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss_double_backward(reduction: str, weighted: bool) -> None:
+    def fn(lib: Any, x: Any, t: Any, w: Any) -> Any:
+        return (lib.nn.functional.nll_loss(x, t, weight=w if weighted else None, reduction=reduction) ** 2).sum()
+
+    check_double_backward(fn, [_X, _T, _W], [0])
+
+
+def test_nll_loss2d_double_backward_with_ignore_index() -> None:
+    x, t = _RNG.standard_normal((2, 3, 4, 5)), _RNG.integers(0, 3, (2, 4, 5))
+
+    def fn(lib: Any, x: Any, t: Any) -> Any:
+        return (lib.nn.functional.nll_loss(x, t, ignore_index=1, reduction="none") ** 2).sum()
+
+    check_double_backward(fn, [x, t], [0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_label_smoothing_weights_double_backward_values(reduction: str) -> None:
+    def fn(lib: Any, x: Any, t: Any, w: Any) -> Any:
+        return (lib.nn.functional.cross_entropy(x, t, weight=w, reduction=reduction, label_smoothing=0.2) ** 2).sum()
+
+    want = double_backward(torch, fn, [_X, _T, _W], [0])
+    got = double_backward(re_, fn, [_X, _T, _W], [0])
+    # torch's first-order node is LogSoftmaxBackwardDataBackward0; the engine's log_softmax backward is written
+    # in engine ops (SubBackward0 on top): the values agree, the name does not yet
+    assert want[0] == ["LogSoftmaxBackwardDataBackward0"]
+    for a, b in zip(got[1] + got[2], want[1] + want[2], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_bce_with_logits_double_backward(reduction: str, weighted: bool) -> None:
+    def fn(lib: Any, x: Any, t: Any, w: Any, pw: Any) -> Any:
+        kw = {"weight": w, "pos_weight": pw} if weighted else {}
+        return (lib.nn.functional.binary_cross_entropy_with_logits(x, t, reduction=reduction, **kw) ** 2).sum()
+
+    check_double_backward(fn, [_X, _PROBS, _W, _PW], [0, 1])
