@@ -336,26 +336,6 @@ class SqueezeBackward4(Node):
         return (grad.reshape(self.self_sizes),)
 
 
-class ReshapeAliasBackward0(Node):
-    # _reshape_alias: self: grad.reshape_symint(self.sym_sizes())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
-
-
-def _reshape(t: Tensor, shape: tuple) -> Tensor:
-    """torch's reshape: ``view`` when contiguous, ``_reshape_alias`` when strides still allow a view,
-    else a contiguous clone + ``_unsafe_view``."""
-    if t._data.flags.c_contiguous:
-        return S.view(t, shape)
-    arr = S._reshape_view(t._data, shape)
-    if arr is None:
-        return S._unsafe_view(S.clone(t), shape)
-    out = S.make_view(t, arr, lambda base: base.reshape(shape))
-    if grad_recording(t):
-        record_with(ReshapeAliasBackward0(), out, t, self_sizes=t._data.shape)
-    return out
-
-
 def _squeeze0_(t: Tensor) -> Tensor:
     """``t.squeeze_(0)`` on a fresh result: same storage, version bumped, SqueezeBackward4."""
     out = Tensor._make(t._data.reshape(t._data.shape[1:]) if t._data.shape[0] == 1 else t._data)
@@ -409,7 +389,7 @@ def _matmul_fold(t1: Tensor, t2: Tensor) -> Tensor:
     folded_rows = 1
     for s in lead:
         folded_rows *= s
-    folded = _reshape(big, (folded_rows, big._data.shape[-1]))
+    folded = S.reshape(big, (folded_rows, big._data.shape[-1]))
     if small.ndim == 2:
         out = S._unsafe_view(mm(folded, small), (*lead, small._data.shape[1]))
         return out.mT.contiguous() if transpose else out
@@ -433,11 +413,11 @@ def _matmul_batched(t1: Tensor, t2: Tensor) -> Tensor:
     size = 1
     for s in batch:
         size *= s
-    e1 = _reshape(t1.expand(*batch, n, m1), (size, n, m1))
+    e1 = S.reshape(t1.expand(*batch, n, m1), (size, n, m1))
     if t2.ndim == 1:
-        e2 = _reshape(t2.expand(*batch, m2), (size, m2)).unsqueeze(2)
+        e2 = S.reshape(t2.expand(*batch, m2), (size, m2)).unsqueeze(2)
     else:
-        e2 = _reshape(t2.expand(*batch, m2, p), (size, m2, p))
+        e2 = S.reshape(t2.expand(*batch, m2, p), (size, m2, p))
     out_shape = batch + ((n,) if t1.ndim > 1 else ()) + ((p,) if t2.ndim > 1 else ())
     prod = bmm(e1, e2)
     if t2.ndim == 1:
@@ -543,7 +523,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
         return S.view(R.sum(P.mul(S.squeeze(ta), S.squeeze(tb))), rsizes)
     size1 = math.prod(rsizes[: len(free_a)])
     size2 = math.prod(rsizes[len(free_a) :])
-    return _reshape(mm(_reshape(ta, (size1, csize)), _reshape(tb, (csize, size2))), rsizes)
+    return S.reshape(mm(S.reshape(ta, (size1, csize)), S.reshape(tb, (csize, size2))), rsizes)
 
 
 # --------------------------------------------------------------------------- addbmm / chain_matmul

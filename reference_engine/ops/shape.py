@@ -274,6 +274,11 @@ class TransposeBackward0(Node):
         return (grad.transpose(self.dim0, self.dim1),)
 
 
+class TransposeBackward1(TransposeBackward0):
+    # transpose_: self: grad.transpose(dim0, dim1) (the in-place op's node, as torch names it)
+    pass
+
+
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input.ndim
     d0, d1 = wrap_dims(dim0, n)[0], wrap_dims(dim1, n)[0]

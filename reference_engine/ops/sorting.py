@@ -275,12 +275,6 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-class TransposeBackward1(Node):
-    # transpose_: self: grad.transpose(dim0, dim1)
-    def apply(self, grad: Tensor) -> tuple:
-        return (S.transpose(grad, self.dim0, self.dim1),)
-
-
 class UnsqueezeBackward1(Node):
     # unsqueeze_: self: grad.squeeze(dim)
     def apply(self, grad: Tensor) -> tuple:
@@ -382,7 +376,7 @@ def _quantile(
     node = UnsqueezeBackward1()
     node.dim = 0
     values = _inplace_meta(values, v.reshape((1, *v.shape)), node)
-    node = TransposeBackward1()
+    node = S.TransposeBackward1()
     node.dim0, node.dim1 = 0, values.ndim - 1
     values = _inplace_meta(values, xp.swapaxes(values._data, 0, -1), node)
     return _squeeze_last_(values)

@@ -22,7 +22,7 @@ from ..._creation import arange, as_tensor, empty_like, full
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, record
 from ...ops.indexing import index_put
-from ...ops.shape import TransposeBackward0, _parse_to
+from ...ops.shape import TransposeBackward0, TransposeBackward1, _parse_to
 from ...ops.sorting import sort
 from ...tensor import Tensor
 
@@ -418,11 +418,6 @@ def pad_sequence(
         )
     sequences = tuple(sequences)  # type: ignore[assignment]
     return _pad_sequence(sequences, batch_first, padding_value, padding_side)  # type: ignore[arg-type]
-
-
-class TransposeBackward1(TransposeBackward0):
-    # transpose_: self: grad.transpose(dim0, dim1) (the in-place op's node, as torch names it)
-    pass
 
 
 def _transpose_(t: Tensor) -> None:
