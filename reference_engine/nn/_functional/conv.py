@@ -127,6 +127,10 @@ class ConvolutionBackward0(Node):
         gb = g.sum(axis=(0, 2, 3)) if needs(self, 2) else None
         if self.flat:
             gin, gw = (None if a is None else a[:, :, 0] for a in (gin, gw))
+        # torch's convolution_backward returns contiguous grads; the padded scatter's crop is a strided view here,
+        # and a WGAN-GP's ``grad.view(n, -1)`` of the input grad needs torch's layout
+        xp_ = array_module(g)
+        gin, gw = (None if a is None else xp_.ascontiguousarray(a) for a in (gin, gw))
         grads = tuple(None if a is None else Tensor._make(a) for a in (gin, gw, gb))
         if grad_recording(grad, x, w):  # create_graph: the grads are functions of grad, input and weight
             made = [t for t in grads if t is not None]

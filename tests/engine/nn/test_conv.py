@@ -322,3 +322,25 @@ def test_conv_double_backward_matches_torch(case: str) -> None:
     for a, e in zip(actual[2:5], expected[2:5], strict=True):
         np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-10)
     assert actual[5] is None and expected[5] is None  # the bias grad does not depend on the bias
+
+
+LAYOUT_CASES: dict[str, tuple[str, tuple, tuple, dict]] = {
+    "conv2d_pad": ("conv2d", (2, 1, 8, 8), (4, 1, 3, 3), {"padding": 1}),
+    "conv2d_pad_stride": ("conv2d", (2, 3, 7, 6), (4, 3, 3, 2), {"padding": (2, 1), "stride": 2}),
+    "conv1d_pad": ("conv1d", (2, 3, 9), (4, 3, 3), {"padding": 2}),
+    "transposed2d": ("conv_transpose2d", (2, 3, 5, 5), (3, 4, 3, 3), {"stride": 2, "padding": 1}),
+}
+
+
+def _grad_layouts(lib: Any, name: str, sx: tuple, sw: tuple, kwargs: dict) -> list[Any]:
+    x = lib.tensor(np.random.RandomState(0).randn(*sx), dtype=lib.float32, requires_grad=True)
+    w = lib.tensor(np.random.RandomState(1).randn(*sw), dtype=lib.float32, requires_grad=True)
+    y = getattr(lib.nn.functional, name)(x, w, None, **kwargs)
+    gx, gw = lib.autograd.grad(y, (x, w), lib.ones_like(y), create_graph=True)
+    return [gx.stride(), gx.is_contiguous(), gw.stride(), gw.is_contiguous(), gx.view(sx[0], -1).shape]
+
+
+@pytest.mark.parametrize("case", sorted(LAYOUT_CASES))
+def test_conv_grads_are_contiguous_as_torch(case: str) -> None:
+    # a WGAN-GP penalty flattens the input grad with .view(n, -1): a padded conv's grad must be contiguous
+    assert _grad_layouts(re_, *LAYOUT_CASES[case]) == _grad_layouts(torch, *LAYOUT_CASES[case])
