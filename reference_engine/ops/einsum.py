@@ -129,8 +129,8 @@ def _sumproduct_pair(left: Tensor, right: Tensor, sum_dims: list[int]) -> Tensor
     operm = [-1] * len(out_size)
     for pos, d in enumerate([*lro, *lo, *sum_dims, *ro]):
         operm[d] = pos
-    left = B._reshape(S.permute(left, lperm), (lro_size, lo_size, sum_size))
-    right = B._reshape(S.permute(right, rperm), (lro_size, sum_size, ro_size))
+    left = S.reshape(S.permute(left, lperm), (lro_size, lo_size, sum_size))
+    right = S.reshape(S.permute(right, rperm), (lro_size, sum_size, ro_size))
     return S.permute(S.view(B.bmm(left, right), out_size), operm)
 
 

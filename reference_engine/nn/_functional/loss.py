@@ -154,12 +154,16 @@ class NllLossBackward0(Node):
     # -weight[target] * grad at each target position (divided by total_weight for mean), zero elsewhere
     def apply(self, grad: Tensor) -> tuple:
         g = grad._data[:, None] if self.unsqueeze_grad else grad._data
-        out = Tensor._make(g * self.coef)
+        # torch writes -weight[target] * grad at the target positions only: elsewhere a zero, not 0 * grad
+        # (an infinite grad, a scaler's overflow step, must not turn the other classes' grads into NaN)
+        with np.errstate(invalid="ignore", over="ignore"):
+            out = Tensor._make(grad._xp.where(self.at_target, g * self.coef, self.coef.dtype.type(0)))
         if grad_recording(grad, self.input_ref):
             # under create_graph: torch's double-backward node, linear in the grad (grad_output: nll_loss(grad, ...),
             # self: zeros_like(grad)), with edges to the grad and to the input
             cls = NllLoss2DBackwardBackward0 if isinstance(self, NllLoss2DBackward0) else NllLossBackwardBackward0
             record_with(cls(), out, grad, self.input_ref, coef=self.coef, unsqueeze_grad=self.unsqueeze_grad)
+            out._grad_fn.at_target = self.at_target
         return (out,)
 
 
@@ -243,6 +247,8 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int
         scale = -w / total if reduction == "mean" else -w
         xp.put_along_axis(coef, xp.expand_dims(safe_t, cdim), xp.expand_dims(scale.astype(x.dtype), cdim), cdim)
         node.coef = coef
+        node.at_target = xp.zeros(x.shape, dtype=bool)
+        xp.put_along_axis(node.at_target, xp.expand_dims(safe_t, cdim), xp.expand_dims(valid, cdim), cdim)
         node.unsqueeze_grad = reduction == "none" and x.ndim >= 2
         # the input itself, not saved: the double-backward node needs only its edge (no version check in torch)
         node.input_ref = input

@@ -417,3 +417,16 @@ def test_bce_with_logits_double_backward(reduction: str, weighted: bool) -> None
         return (lib.nn.functional.binary_cross_entropy_with_logits(x, t, reduction=reduction, **kw) ** 2).sum()
 
     check_double_backward(fn, [_X, _PROBS, _W, _PW], [0, 1])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss_grad_of_an_infinite_loss_is_zero_off_target(reduction: str) -> None:
+    """An overflowing step (GradScaler's inf check): torch's grad is -inf at the targets and 0 elsewhere,
+    not 0 * inf = NaN; an ignored target's row stays 0."""
+    got = []
+    for lib in (torch, re_):
+        x = lib.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [1.0, 1.0, 1.0]], requires_grad=True)
+        loss = lib.nn.functional.nll_loss(x, lib.tensor([2, 0, 1]), reduction=reduction, ignore_index=1)
+        (g,) = lib.autograd.grad((loss * float("inf")).sum(), x)
+        got.append(g.tolist())
+    assert got[1] == got[0]
