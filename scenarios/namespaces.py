@@ -125,3 +125,15 @@ def compiled_model_and_function(torch, check):
 
     check("f", f(x))
     check.error("bad mode", lambda: torch.compile(model, mode="fastest"))
+
+
+@scenario(tags=["dtype_promotion"], devices=["cpu"])
+def bfloat16_tensors(torch, check):
+    x = torch.tensor([1.0, 1.0078125, 3.14159, 1e-3, 65504.0, 1e30], dtype=torch.bfloat16)
+    check("values", x)
+    check("dtype", x.dtype)
+    check("sum", x[:4].sum())
+    check("product rounds once", x * 3)
+    check("promotion with float32", (x + torch.ones(6)).dtype)
+    check("to float32", x.float())
+    check("finfo eps", torch.finfo(torch.bfloat16).eps)
