@@ -430,7 +430,7 @@ def _view_of_tangent(fn: Callable, args: tuple, kwargs: dict, result: Any, outs:
         return False
     after = _rng_snapshot()
     try:
-        with enable_grad() if is_grad_enabled() else _no_grad(), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # given once, by the real call
             views = fn(*_replace(args, {id(dual): tangent}), **_replace(kwargs, {id(dual): tangent}))
     finally:

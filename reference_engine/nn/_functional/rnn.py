@@ -167,11 +167,31 @@ def packed_rnn_forward(
 ) -> tuple[Tensor, State]:
     """``rnn_forward`` for a packed batch: ``data`` (rows step after step) and ``batch_sizes``; ``hx`` in
     sorted batch order. Returns the packed output's data and the stacked final states."""
-    step = STEPS[mode]
     sizes = [int(b) for b in batch_sizes.tolist()]
+
+    def run(step: Step, gates: Tensor, state: State, w: Sequence[Tensor | None], reverse: bool) -> tuple:
+        direction = _packed_reverse_direction if reverse else _packed_forward_direction
+        return direction(step, gates, sizes, state, w)
+
+    return _layers(STEPS[mode], data, hx, weights, num_layers, dropout, train, bidirectional, run, -1)
+
+
+def _layers(
+    step: Step,
+    layer_input: Tensor,
+    hx: State,
+    weights: Sequence[Sequence[Tensor | None]],
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+    run: Callable[..., tuple[Tensor, State]],
+    cat_dim: int,
+) -> tuple[Tensor, State]:
+    """The layers and directions of a run (padded or packed: ``run`` does one direction of one layer):
+    the last layer's output and the stacked final states."""
     per_state = [h.unbind(0) for h in hx]
     num_directions = 2 if bidirectional else 1
-    layer_input = data
     finals: list[State] = []
     for layer in range(num_layers):
         outputs = []
@@ -179,13 +199,13 @@ def packed_rnn_forward(
             idx = layer * num_directions + direction
             w = weights[idx]
             gates = linear(layer_input, w[0], w[2])
-            run = _packed_reverse_direction if direction == 1 else _packed_forward_direction
-            out, final = run(step, gates, sizes, tuple(s[idx] for s in per_state), w)
+            out, final = run(step, gates, tuple(s[idx] for s in per_state), w, direction == 1)
             outputs.append(out)
             finals.append(final)
-        layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
+        layer_input = outputs[0] if num_directions == 1 else cat(outputs, cat_dim)
+        # between layers only, on the time-major output, as torch draws its mask
         if dropout != 0 and train and layer < num_layers - 1:
-            layer_input = _dropout(layer_input, dropout, True)
+            layer_input = _dropout(layer_input, dropout, True)  # the argument named dropout is the probability
     return layer_input, tuple(stack([f[k] for f in finals], 0) for k in range(len(hx)))
 
 
@@ -207,24 +227,8 @@ def rnn_forward(
     if mode == "LSTM" and input.dtype is float32 and input._fw_tangent() is not None:
         # torch runs a float32 LSTM on the CPU through oneDNN's kernel, which has no forward formula
         raise forward_ad.not_implemented("mkldnn_rnn_layer")
-    step = STEPS[mode]
     # torch runs time-major and transposes back at the end
     layer_input = input.transpose(0, 1) if batch_first else input
-    per_state = [h.unbind(0) for h in hx]
-    num_directions = 2 if bidirectional else 1
-    finals: list[State] = []
-    for layer in range(num_layers):
-        outputs = []
-        for direction in range(num_directions):
-            idx = layer * num_directions + direction
-            w = weights[idx]
-            gates = linear(layer_input, w[0], w[2])
-            out, final = _direction(step, gates, tuple(s[idx] for s in per_state), w, direction == 1)
-            outputs.append(out)
-            finals.append(final)
-        layer_input = outputs[0] if num_directions == 1 else cat(outputs, 2)
-        # between layers only, on the time-major output, as torch draws its mask
-        if dropout != 0 and train and layer < num_layers - 1:
-            layer_input = _dropout(layer_input, dropout, True)  # the argument named dropout is the probability
-    output = layer_input.transpose(0, 1) if batch_first else layer_input
-    return output, tuple(stack([f[k] for f in finals], 0) for k in range(len(hx)))
+    output, finals = _layers(STEPS[mode], layer_input, hx, weights, num_layers, dropout, train, bidirectional,
+                             _direction, 2)  # fmt: skip
+    return (output.transpose(0, 1) if batch_first else output), finals
