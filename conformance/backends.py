@@ -22,6 +22,29 @@ from typing import Any
 import numpy as np
 
 from reference_engine import _backend as engine_backend
+from reference_engine import _torch_version as engine_version
+
+
+def oracle_version() -> str | None:
+    """The installed torch's version string, read from its metadata (no import: collection stays fast)."""
+    from importlib import metadata  # noqa: PLC0415
+
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def mirror_oracle() -> str:
+    """Make the engine mirror the installed torch's release, here and in every process started from here.
+
+    Returns the release the engine now mirrors (the nearest supported one for a torch the engine does not know).
+    """
+    installed = oracle_version()
+    version = engine_version.supported_for(installed) if installed else engine_version.NEWEST
+    os.environ[engine_version.ENV] = version
+    engine_version.set_torch_version(version)
+    return version
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ def opinfo_job(spec: opinfo.ItemSpec, expected: dict[str, str], settings: opinfo
             "core": spec.core,
             "errors": spec.errors, "expected": expected, "samples": samples, "error_inputs": error_inputs,
             "tolerance": {d: [t.rtol, t.atol, t.reason] for d, t in settings.tolerance(spec.entry, spec.dtype).items()},
-            "values": settings.compares_values(spec.entry, spec.dtype), "limit": limit}  # fmt: skip
+            "values": settings.compares_values(spec.entry, spec.dtype), "limit": limit,
+            "versioned": settings.versioned.get(spec.entry)}  # fmt: skip
 
 
 def _run_opinfo(job: dict[str, Any], guard: SideGuard | None) -> dict[str, Any]:
@@ -52,6 +53,7 @@ def _run_opinfo(job: dict[str, Any], guard: SideGuard | None) -> dict[str, Any]:
                                     job["samples"], job["errors"], job["limit"], guard, job["error_inputs"],
                                     job["values"])  # fmt: skip
     result.record.extra["core"] = job["core"]
+    result.record.versioned = job.get("versioned")
     return {"status": result.status, "message": result.message, "record": result.record.to_json()}
 
 
@@ -106,6 +108,7 @@ def opinfo_outcome(answer: dict[str, Any], job: dict[str, Any]) -> tuple[str, st
     record = Record(job["item_id"], status, opinfo.KIND, job["entry"], job["dtype"], opinfo.PAIR,
                     [opinfo.TAG, job["family"]],
                     file=opinfo.OPINFO_SOURCE_FILE, message=message, stack=stack or None,
-                    duration={"torch": None, "engine": None, "total": elapsed, side: elapsed})  # fmt: skip
+                    duration={"torch": None, "engine": None, "total": elapsed, side: elapsed},
+                    versioned=job.get("versioned"))  # fmt: skip
     record.extra.update(family=job["family"], entry=job["entry"], checks={}, core=job["core"])
     return status, message, record

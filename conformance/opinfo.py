@@ -167,6 +167,9 @@ class Settings:
     samples: int = DEFAULT_SAMPLES
     error_inputs: int = ERROR_INPUTS
     overrides: tuple[Override, ...] = ()
+    # entry -> what of it changes between torch releases (``[[versioned]]`` tables): such items are reported as
+    # version-dependent when the baseline was made with another torch
+    versioned: dict[str, str] = field(default_factory=dict)
 
     def tolerance(self, entry: str, dtype: str) -> dict[str, Tolerance]:
         for o in self.overrides:
@@ -193,9 +196,11 @@ def load_settings(path: Any) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"{path}: cannot read: {exc}") from None
-    unknown = set(data) - {"settings", "override"}
+    unknown = set(data) - {"settings", "override", "versioned"}
     if unknown:
-        raise SettingsError(f"{path}: unknown top-level keys {sorted(unknown)} (expected [settings], [[override]])")
+        raise SettingsError(
+            f"{path}: unknown top-level keys {sorted(unknown)} (expected [settings], [[override]], [[versioned]])"
+        )
     conf = data.get("settings", {})
     if set(conf) - {"samples", "error_inputs"}:
         raise SettingsError(f"{path}: [settings] takes samples and error_inputs, got {sorted(conf)}")
@@ -215,7 +220,15 @@ def load_settings(path: Any) -> Settings:
             raise SettingsError(f"{where}: an override sets rtol/atol or values = false")
         overrides.append(Override(o["entry"], o["reason"], tuple(o.get("dtypes", ())), o.get("rtol"), o.get("atol"),
                                   bool(o.get("values", True)), where))  # fmt: skip
-    return Settings(conf.get("samples", DEFAULT_SAMPLES), conf.get("error_inputs", ERROR_INPUTS), tuple(overrides))
+    versioned = {}
+    for i, v in enumerate(data.get("versioned", [])):
+        if not isinstance(v, dict) or set(v) != {"entries", "reason"} or not isinstance(v["entries"], list):
+            raise SettingsError(f'{path}: [[versioned]] #{i + 1}: needs entries = ["name", ...] and reason = "..."')
+        if not isinstance(v["reason"], str) or not v["reason"].strip():
+            raise SettingsError(f"{path}: [[versioned]] #{i + 1}: needs a non-empty reason")
+        versioned.update(dict.fromkeys(map(str, v["entries"]), v["reason"]))
+    return Settings(conf.get("samples", DEFAULT_SAMPLES), conf.get("error_inputs", ERROR_INPUTS), tuple(overrides),
+                    versioned)  # fmt: skip
 
 
 @dataclass(frozen=True)

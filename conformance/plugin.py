@@ -46,7 +46,7 @@ from typing import Any
 import pytest
 
 from . import opinfo, signals
-from .backends import BackendPair, pairs_for
+from .backends import BackendPair, mirror_oracle, oracle_version, pairs_for
 from .details import enrich
 from .executor import Executor, ExecutorError
 from .generated import CHECKS as GENERATED_CHECKS
@@ -116,6 +116,7 @@ class _State:
     opinfo_settings: opinfo.Settings | None = None
     opinfo_samples: int | None = None
     baseline_records: dict[str, dict[str, Any]] | None = None
+    engine_mirrors: str = ""  # the torch release the engine mirrors in this run (the oracle's)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -201,9 +202,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("conformance_force") is not None and not config.getoption("update_baseline"):
         raise pytest.UsageError("--conformance-force REASON goes with --update-baseline")
     config.stash[_STATE] = state
+    # the engine mirrors the release of the torch it is compared with (reference_engine/_torch_version.py)
+    state.engine_mirrors = mirror_oracle()
     _configure_opinfo(config, state)
     # Scenario items and generated tests (tests/, through conformance.generated) append to this file.
-    state.previous_store = open_store(_run_dir(state) / f"{worker}.jsonl")
+    state.previous_store = open_store(_run_dir(state) / f"{worker}.jsonl", oracle_version())
     if _is_worker(config):
         _run_dir(state).mkdir(parents=True, exist_ok=True)
         (_run_dir(state) / f"{worker}.pid").write_text(str(os.getpid()), encoding="utf-8")
@@ -250,6 +253,7 @@ def _configure_opinfo(config: pytest.Config, state: _State) -> None:
 
 def _gather_metadata(state: _State) -> None:
     meta = run_metadata(root=ENGINE_CHECKOUT)
+    meta["engine_mirrors"] = state.engine_mirrors
     if state.opinfo_settings is not None:  # the catalogue's size (N of the coverage line), or why it is absent
         meta["opinfo"] = {**opinfo.catalogue_info(), "samples": state.opinfo_samples or "all"}
     state.metadata = meta
@@ -811,6 +815,7 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
         sid = _scenario_id(nodeid)
         if sid and sid not in known:
             record = crashed(sid, nodeid)
+            record.torch = base.get("torch")
             if _is_opinfo_file(Path(nodeid.partition("::")[0])):  # a catalogue item: the coverage counts it
                 record.kind, record.tags = opinfo.KIND, [opinfo.TAG]
                 record.extra["entry"] = sid.rsplit("[", 1)[0]

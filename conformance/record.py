@@ -90,6 +90,9 @@ class Record:
     leaks: dict[str, list[str]] | None = None
     stack: str | None = None  # where a timed-out side was (faulthandler's dump of its threads)
     cut: dict[str, int] | None = None  # full lengths of the lists to_json cut to MAX_ENTRIES / MAX_POINTS
+    torch: str | None = None  # the version of the torch the item was compared with (stamped when stored)
+    # why the item's torch-side behaviour depends on the torch release (a scenario's ``versioned``), if it does
+    versioned: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def set_verdict(self, verdict: dict[str, Any]) -> None:
@@ -293,6 +296,8 @@ _CHECKS: dict[str, Any] = {
             "reproducer",
             "first_divergence",
             "stack",
+            "torch",
+            "versioned",
         ),
         _TEXT_OR_NONE,
     ),

@@ -64,14 +64,18 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
 
 
 _STORE: dict[str, Path | None] = {"path": None}
+_ORACLE: dict[str, str | None] = {"torch": None}
 
 
-def open_store(path: Path | None) -> Path | None:
-    """Where ``store_record`` appends: this process's worker file (set by the plugin; None: nowhere).
+def open_store(path: Path | None, torch: str | None = None) -> Path | None:
+    """Where ``store_record`` appends: this process's worker file (set by the plugin; None: nowhere), and the
+    version of the torch the run compares with, stamped on every record stored.
 
     Returns the previous path, for a nested pytest run (pytester) to put back when it ends.
     """
     previous, _STORE["path"] = _STORE["path"], path
+    if torch is not None:
+        _ORACLE["torch"] = torch
     return previous
 
 
@@ -79,6 +83,8 @@ def store_record(record: dict[str, Any]) -> None:
     """Append a record to this process's worker file, for item sources that are not plugin items
     (generated tests run as ordinary pytest tests); outside a plugin run the record is dropped."""
     if _STORE["path"] is not None:
+        if record.get("torch") is None and _ORACLE["torch"] is not None:
+            record = {**record, "torch": _ORACLE["torch"]}
         append_record(_STORE["path"], record)
 
 

@@ -170,6 +170,7 @@ def _result(
         errors={side: (None if o is None or o.error is None else f"{o.error[0]}: {o.error[1]}")
                 for side, o in (("torch", t), ("engine", e))},
         duration={"torch": t.wall_s if t else None, "engine": e.wall_s if e else None, "total": None},
+        versioned=scenario.versioned or None,
     )  # fmt: skip
     if verdict is not None:
         record.set_verdict(verdict.to_record())

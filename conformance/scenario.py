@@ -53,6 +53,7 @@ class Scenario:
     claim: dict[str, Any] = field(default_factory=dict)
     claim_source: str = ""
     timeout_s: float = DEFAULT_TIMEOUT_S
+    versioned: str = ""  # what torch-side behaviour changes between releases ("" : none known)
 
     @property
     def where(self) -> str:
@@ -129,7 +130,8 @@ def _parse_tolerance(spec: Any, reason: str, dtypes: tuple[str, ...], func: Any)
     return out
 
 
-KEYWORDS = ("tags", "dtypes", "devices", "tolerance", "tolerance_reason", "claim", "claim_source", "timeout_s", "name")
+KEYWORDS = ("tags", "dtypes", "devices", "tolerance", "tolerance_reason", "claim", "claim_source", "timeout_s", "name",
+            "versioned")  # fmt: skip
 
 
 def scenario(
@@ -142,13 +144,16 @@ def scenario(
     claim_source: str = "",
     timeout_s: float = DEFAULT_TIMEOUT_S,
     name: str | None = None,
+    versioned: str = "",
     **unknown: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func(torch, check)`` as a scenario (validated now, run later by the plugin).
 
     ``claim`` maps checkpoint labels (or ``"error"``) to what a document says
     they are; the verdict reports claim vs torch vs engine. An expected divergence is declared in
-    the one registry, ``scenarios/expected_divergences.toml``.
+    the one registry, ``scenarios/expected_divergences.toml``. ``versioned`` says what the scenario observes
+    that differs between torch releases (and since which): a run against another torch than the baseline's
+    reports the item as version-dependent, not as an engine regression.
     """
 
     if unknown:  # a misspelled keyword: named with the decorator's file:line, and the keyword it resembles
@@ -179,6 +184,8 @@ def scenario(
             raise _fail(func, f"bad timeout_s {timeout_s!r}")
         if claim is not None and not isinstance(claim, dict):
             raise _fail(func, "claim must be a dict {checkpoint label: claimed value}")
+        if not isinstance(versioned, str):
+            raise _fail(func, "versioned must be a string: what changed between torch releases, and in which")
         _pending.append(
             Scenario(
                 name=name or func.__name__,
@@ -192,6 +199,7 @@ def scenario(
                 claim=dict(claim or {}),
                 claim_source=claim_source,
                 timeout_s=float(timeout_s),
+                versioned=versioned,
             )
         )
         return func

@@ -46,7 +46,11 @@ def relu_gradient_at_zero(torch, check):
     check("x.grad", x.grad)
 
 
-@scenario(tags=["pointwise"], dtypes=["float32", "float64"])
+@scenario(
+    tags=["pointwise"],
+    dtypes=["float32", "float64"],
+    versioned="torch 2.14: clamp's gradient is zero at the bounds (2.13 passes it there)",
+)
 def clamp_gradient_at_bounds(torch, check):
     x = torch.tensor([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
     x.clamp(0.0, 1.0).sum().backward()

@@ -37,7 +37,7 @@ MARGIN_FLOOR = 0.01
 PASSING = frozenset({"pass"})
 ACCEPTED = frozenset({"pass", "xfail"})  # statuses a baseline may hold (an xfail: a registered divergence)
 LISTED = 10  # items named in a refusal
-BASELINE_FIELDS = ("id", "kind", "scenario", "dtype", "pair", "status", "margin", "tags", "checks")
+BASELINE_FIELDS = ("id", "kind", "scenario", "dtype", "pair", "status", "margin", "tags", "checks", "versioned")
 RUN_FIELDS = ("torch", "numpy", "python", "platform", "engine_revision", "started", "ended", "complete",
               "incomplete_reason", "partial", "narrowed_by", "forced")  # fmt: skip
 
@@ -53,14 +53,32 @@ class BaselineDiff:
     missing: list[str] = field(default_factory=list)  # in the baseline, not in this run
     # catalogue items (RATCHET_KINDS) not passing in either run and no worse: counted, not listed one by one
     still_known: list[tuple[str, str, str]] = field(default_factory=list)
+    # (baseline's torch, this run's torch) when they differ: the oracle changed, not only the engine
+    oracle: tuple[str, str] | None = None
+    # with the oracle changed: items marked version-dependent (a scenario's ``versioned``, a catalogue entry's
+    # [[versioned]], or a catalogue item only one of the two torch releases has), listed apart from engine changes
+    versioned: list[tuple[str, str, str]] = field(default_factory=list)  # (id, old status or "absent", new)
 
     @property
     def regressions(self) -> int:
         return len(self.new) + len(self.flaky)
 
+    def oracle_line(self) -> str:
+        """'' when both runs used the same torch; else the sentence every view puts first."""
+        if self.oracle is None:
+            return ""
+        old, new = self.oracle
+        return (
+            f"ORACLE CHANGED: the baseline was made with torch {old}, this run with torch {new}. "
+            f"{len(self.versioned)} item(s) known to depend on the torch release are listed as VERSIONED, not as "
+            "engine changes; the other changes below coincide with the torch change too"
+        )
+
     def lines(self, limit: int = 50) -> list[str]:
         """The terminal form (the HTML report shows the same lists)."""
-        out = [
+        out = [self.oracle_line()] if self.oracle else []
+        out += [f"  VERSIONED {i}: {old} -> {new}" for i, old, new in self.versioned[:limit]]
+        out += [
             f"baseline: {len(self.new)} new divergence(s), {len(self.fixed)} fixed, "
             f"{len(self.still)} still divergent, {len(self.flaky)} flaky, {len(self.grew)} margin(s) grew >{GROWTH:g}x"
             + (f", {len(self.still_grew)} still divergent and worse >{GROWTH:g}x" if self.still_grew else "")
@@ -81,7 +99,8 @@ class BaselineDiff:
 
     def to_dict(self) -> dict[str, Any]:
         return {"new": self.new, "fixed": self.fixed, "still": self.still, "flaky": self.flaky, "grew": self.grew,
-                "still_grew": self.still_grew, "missing": self.missing, "still_known": self.still_known}  # fmt: skip
+                "still_grew": self.still_grew, "missing": self.missing, "still_known": self.still_known,
+                "oracle": self.oracle, "versioned": self.versioned}  # fmt: skip
 
 
 def _margin(record: dict[str, Any]) -> float:
@@ -109,9 +128,12 @@ def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool 
     """``old`` is the baseline. ``only_new_items``: ignore baseline items this run did not run (a partial run)."""
     before = {r["id"]: r for r in old["records"]}
     after = {r["id"]: r for r in new["records"]}
-    d = BaselineDiff()
+    d = BaselineDiff(oracle=oracle_change(old, new))
     for item in sorted(after):
         a, b = after[item], before.get(item)
+        if d.oracle and _versioned(a, b):
+            d.versioned.append((item, "absent" if b is None else b["status"], a["status"]))
+            continue
         if a.get("kind") in RATCHET_KINDS:
             _ratchet_diff(d, item, a, b)
             continue
@@ -133,8 +155,25 @@ def diff_results(old: dict[str, Any], new: dict[str, Any], only_new_items: bool 
         elif b is not None and _grew(_margin(b), _margin(a)):
             d.grew.append((item, _margin(b), _margin(a)))
     if not only_new_items:
-        d.missing = sorted(set(before) - set(after))
+        gone = sorted(set(before) - set(after))
+        d.versioned += [(i, before[i]["status"], "absent") for i in gone if d.oracle and _versioned(None, before[i])]
+        d.missing = [i for i in gone if not (d.oracle and _versioned(None, before[i]))]
     return d
+
+
+def oracle_change(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] | None:
+    """(the baseline's torch, this run's torch) when both are known and differ."""
+    was, now = (r.get("run", {}).get("torch") for r in (old, new))
+    return (str(was), str(now)) if was and now and was != now else None
+
+
+def _versioned(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Whether an item's change may be the oracle's: marked version-dependent, or a catalogue item that only one
+    of the two torch releases has (torch added or removed the entry)."""
+    if any(r is not None and r.get("versioned") for r in (a, b)):
+        return True
+    one = a if b is None else b if a is None else None
+    return one is not None and one.get("kind") in RATCHET_KINDS
 
 
 def ratchet_problem(record: dict[str, Any], before: dict[str, Any] | None) -> str:

@@ -42,8 +42,14 @@ def summary(results: dict[str, Any], diff: BaselineDiff | None, markdown: bool, 
     bullet = "- " if markdown else "  "
     code = (lambda s: f"`{s}`") if markdown else (lambda s: s)
     lines = ["## Conformance" if markdown else "conformance summary"]
+    if diff is not None and diff.oracle:
+        lines.append(("**" + diff.oracle_line() + "**") if markdown else diff.oracle_line())
+        lines += [f"{bullet}VERSIONED {code(i)}: {old} -> {new}" for i, old, new in diff.versioned[:limit]]
     state = "complete" if run.get("complete") else f"INCOMPLETE ({run.get('incomplete_reason') or 'no reason'})"
-    lines.append(f"{bullet}run: {state}, torch {run.get('torch', '?')}, {len(results.get('records', []))} items")
+    mirrors = f" (the engine mirrors {run['engine_mirrors']})" if run.get("engine_mirrors") else ""
+    lines.append(
+        f"{bullet}run: {state}, torch {run.get('torch', '?')}{mirrors}, {len(results.get('records', []))} items"
+    )
     lines.append(f"{bullet}counts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if opinfo_records(results):
         lines.append(bullet + total_line(coverage(results)))

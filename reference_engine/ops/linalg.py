@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._torch_version import since
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import join as J
@@ -374,8 +375,31 @@ _CHOLESKY_WARNING = (
 )
 
 
+# torch 2.14 removed torch.cholesky and torch.qr (deprecated since 1.9): the names remain and raise this
+_CHOLESKY_REMOVED = (
+    "This function was deprecated since version 1.9 and is now removed. `torch.cholesky` is deprecated in favor of "
+    "`torch.linalg.cholesky`.\nL = torch.cholesky(A) should be replaced with:\nL = torch.linalg.cholesky(A)\n"
+    "U = torch.cholesky(A, upper=True) should be replaced with:\nU = torch.linalg.cholesky(A).mH"
+)
+
+
+def _qr_removed(some: Any) -> str:
+    return (
+        "This function was deprecated since version 1.9 and is now removed. `torch.qr` is deprecated in favor of "
+        "`torch.linalg.qr` and the boolean parameter `some` has been replaced with a string parameter `mode`.\n\n"
+        "Q, R = torch.qr(A) should be replaced with:\nQ, R = torch.linalg.qr(A, mode='reduced')\n\nand\n\n"
+        "Q, R = torch.qr(A, some=False) should be replaced with:\nQ, R = torch.linalg.qr(A, mode='complete')\n\n"
+        + ("Since `some` was set to True, use mode='reduced'." if some else "Since `some` was set to False, use "
+           "mode='complete'.")
+    )  # fmt: skip
+
+
 def cholesky(input: Tensor, upper: bool = False) -> Tensor:
-    """torch.cholesky (deprecated): warns, then linalg.cholesky with its own node and error prefix."""
+    """torch.cholesky (deprecated): warns, then linalg.cholesky with its own node and error prefix.
+
+    torch 2.14 removed it: the call raises RuntimeError, whatever the arguments."""
+    if since("2.14"):
+        raise RuntimeError(_CHOLESKY_REMOVED)
     _check_tensor(input, "cholesky", "input", 1)
     warnings.warn(_CHOLESKY_WARNING, UserWarning, stacklevel=2)
     return _cholesky("cholesky", input, upper, CholeskyBackward0)
@@ -896,6 +920,8 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
 
 def qr(input: Tensor, some: bool = True) -> Any:
     global _QR_WARNED
+    if since("2.14"):  # removed in torch 2.14
+        raise RuntimeError(_qr_removed(some))
     if not _QR_WARNED:  # TORCH_WARN_ONCE
         _QR_WARNED = True
         warnings.warn(

@@ -18,6 +18,7 @@ import numpy as np
 from .. import _dtype as D
 from .. import _rng_math
 from .._backend import array_module
+from .._torch_version import since
 from ..autograd import grad_mode
 from ..autograd.graph import FREED_MSG, Node
 from ..tensor import Tensor
@@ -119,9 +120,14 @@ def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
     record(node, result, input, other)
 
 
+def _bool_arithmetic_error() -> type[Exception]:
+    # torch 2.14 raises NotImplementedError (same text) for negating or subtracting bool tensors
+    return NotImplementedError if since("2.14") else RuntimeError
+
+
 def _check_sub(dt: D.dtype, what: str = "Subtraction, the `-` operator,") -> None:
     if dt is D.bool_:
-        raise RuntimeError(
+        raise _bool_arithmetic_error()(
             f"{what} with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
         )
 
@@ -607,7 +613,7 @@ class NegBackward0(Node):
 
 def neg(input: Tensor) -> Tensor:
     if input._data.dtype == bool:
-        raise RuntimeError(
+        raise _bool_arithmetic_error()(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
             "use the `~` or `logical_not()` operator instead."
         )
@@ -641,27 +647,32 @@ absolute = abs
 # --------------------------------------------------------------------------- clamp / min-max / where
 class ClampBackward1(Node):
     # clamp(Scalar min, Scalar max): self: clamp_backward(grad, self, min, max)
-    #   = grad * ((self >= min) & (self <= max)): the grad passes at the bounds
+    #   torch 2.13: grad * ((self >= min) & (self <= max)), the grad passes at the bounds;
+    #   torch 2.14: grad * ((self > min) & (self < max)), zero at a bound (2.14 release notes: clamp's gradient)
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
         lo, hi = self.min, self.max
-        if lo is not None and hi is not None:
-            mask = (s >= lo) & (s <= hi)
-        elif lo is not None:
-            mask = s >= lo
-        else:
-            mask = s <= hi
+        inside = (s > lo if lo is not None else None, s < hi if hi is not None else None)
+        if not since("2.14"):
+            inside = (s >= lo if lo is not None else None, s <= hi if hi is not None else None)
+        low, high = inside
+        mask = low & high if low is not None and high is not None else low if low is not None else high
         return (where(mask, grad, 0.0),)
 
 
 class ClampBackward0(Node):
-    # clamp.Tensor: self: clamp_backward(grad, self, min, max) = where(self >= min & self <= max, grad, 0)
-    # min, max: clamp_backward_min_max: min gets where(self < min & min < max, grad, 0),
-    #           max gets where(self > max | max < min, grad, 0)
+    # clamp.Tensor: self: clamp_backward(grad, self, min, max); min, max: clamp_backward_min_max
+    #   torch 2.13: self gets where(self >= min & self <= max, grad, 0); min where(self < min & min < max),
+    #     max where(self > max | max < min)
+    #   torch 2.14: a tie splits the grad in halves (as maximum/minimum): min gets where(self < min & min <= max)
+    #     plus half where self == min < max; max gets where(self > max | min > max) plus half where
+    #     min < self == max; self gets the rest (so the three always sum to grad, NaN rows included)
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
         lo = self.saved("min") if self.has_min else None
         hi = self.saved("max") if self.has_max else None
+        if since("2.14"):
+            return _clamp_tensor_split(self, grad, s, lo, hi)
         if lo is not None and hi is not None:
             g_self = where((s >= lo) & (s <= hi), grad, 0.0)
             g_min = where((s < lo) & (lo < hi), grad, 0.0) if needs(self, 1) else None
@@ -673,6 +684,29 @@ class ClampBackward0(Node):
             g_self = where(s <= hi, grad, 0.0)
             g_min, g_max = None, (where(s > hi, grad, 0.0) if needs(self, 2) else None)
         return g_self, g_min, g_max
+
+
+def _clamp_tensor_split(node: Node, grad: Tensor, s: Tensor, lo: Tensor | None, hi: Tensor | None) -> tuple:
+    """torch 2.14's clamp.Tensor backward: the bounds take what they won, halves at a tie, self the rest."""
+    half = grad * 0.5
+    zero = 0.0
+    g_min = g_max = None
+    if lo is not None and hi is not None:
+        g_min = where((s < lo) & (lo <= hi), grad, where((s == lo) & (s < hi), half, zero))
+        g_max = where((s > hi) | (lo > hi), grad, where((s == hi) & (s > lo), half, zero))
+    elif lo is not None:
+        g_min = where(s < lo, grad, where(s == lo, half, zero))
+    else:
+        g_max = where(s > hi, grad, where(s == hi, half, zero))
+    g_self = grad
+    for g in (g_min, g_max):
+        if g is not None:
+            g_self = g_self - g
+    return (
+        g_self,
+        g_min if needs(node, 1) else None,
+        g_max if needs(node, 2) else None,
+    )
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
@@ -731,21 +765,26 @@ clip = clamp
 
 
 class ClampMinBackward0(Node):
-    # clamp_min(Scalar): self: where(self >= min, grad, 0)
+    # clamp_min(Scalar): self: where(self >= min, grad, 0); torch 2.14: where(self > min, grad, 0)
     def apply(self, grad: Tensor) -> tuple:
-        return (where(self.saved("self") >= self.min, grad, 0.0),)
+        s = self.saved("self")
+        return (where(s > self.min if since("2.14") else s >= self.min, grad, 0.0),)
 
 
 class ClampMaxBackward0(Node):
-    # clamp_max(Scalar): self: where(self <= max, grad, 0)
+    # clamp_max(Scalar): self: where(self <= max, grad, 0); torch 2.14: where(self < max, grad, 0)
     def apply(self, grad: Tensor) -> tuple:
-        return (where(self.saved("self") <= self.max, grad, 0.0),)
+        s = self.saved("self")
+        return (where(s < self.max if since("2.14") else s <= self.max, grad, 0.0),)
 
 
 class ClampMinBackward1(Node):
     # clamp_min.Tensor: self: where(self >= min, grad, 0) ; min: where(self < min, grad, 0)
+    #   torch 2.14: a tie splits the grad in halves, as maximum's backward
     def apply(self, grad: Tensor) -> tuple:
         s, lo = self.saved("self"), self.saved("bound")
+        if since("2.14"):
+            return _minmax_backward(self, grad, lose_self="lt", other="bound")
         ga = where(s >= lo, grad, 0.0) if needs(self, 0) else None
         gb = where(s < lo, grad, 0.0) if needs(self, 1) else None
         return ga, gb
@@ -753,8 +792,11 @@ class ClampMinBackward1(Node):
 
 class ClampMaxBackward1(Node):
     # clamp_max.Tensor: self: where(self <= max, grad, 0) ; max: where(self > max, grad, 0)
+    #   torch 2.14: a tie splits the grad in halves, as minimum's backward
     def apply(self, grad: Tensor) -> tuple:
         s, hi = self.saved("self"), self.saved("bound")
+        if since("2.14"):
+            return _minmax_backward(self, grad, lose_self="gt", other="bound")
         ga = where(s <= hi, grad, 0.0) if needs(self, 0) else None
         gb = where(s > hi, grad, 0.0) if needs(self, 1) else None
         return ga, gb
@@ -800,8 +842,8 @@ class MinimumBackward0(Node):
         return _minmax_backward(self, grad, lose_self="gt")
 
 
-def _minmax_backward(node: Node, grad: Tensor, lose_self: str) -> tuple:
-    a, b = node.saved("self"), node.saved("other")
+def _minmax_backward(node: Node, grad: Tensor, lose_self: str, other: str = "other") -> tuple:
+    a, b = node.saved("self"), node.saved(other)
     split = where(a == b, grad / 2, grad)
     self_loses, other_loses = (a < b, a > b) if lose_self == "lt" else (a > b, a < b)
     ga = where(self_loses, 0.0, split) if needs(node, 0) else None

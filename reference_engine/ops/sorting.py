@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._torch_version import since
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import blas as B
@@ -306,7 +308,7 @@ def _quantile(
     interpolation: str,
     ignore_nan: bool,
 ) -> Tensor:
-    """torch's quantile_impl: sort, rank, gather the neighbours, lerp between them."""
+    """torch's quantile_impl: sort (or select), rank, gather the neighbours, lerp between them."""
     R._check_tensor(name, input)
     if input._data.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
@@ -329,15 +331,16 @@ def _quantile(
             f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but got {interpolation}"
         )
     xp = input._xp
+    new_path = since("2.14")
     if dim is None:
-        sorted_ = sort(S.flatten(input)).values
+        arranged = S.flatten(input)
         out_shape = [1] * input.ndim if keepdim else []
     else:
         d = wrap_dims(dim, max(input.ndim, 1))[0]
-        if input.ndim == 0 or d == input.ndim - 1:
-            sorted_ = sort(input).values
+        if input.ndim > 0 and d == input.ndim - 1:
+            arranged = input
         else:
-            sorted_ = sort(S.transpose(S.unsqueeze(input, -1), d, -1)).values
+            arranged = S.transpose(S.unsqueeze(input, -1), d, -1)
         out_shape = list(input.shape)
         if keepdim:
             out_shape[d] = 1
@@ -345,19 +348,36 @@ def _quantile(
             del out_shape[d]
     if qa.ndim == 1:
         out_shape = [qa.shape[0], *out_shape]
-    in_shape = [*(out_shape[1:] if qa.ndim == 1 else out_shape), sorted_.shape[-1] if sorted_.ndim else 1]
-    sorted_ = S.view(sorted_, tuple(in_shape))
-    s = sorted_._data
+    n = arranged.shape[-1] if arranged.ndim else 1
+    in_shape = (*(out_shape[1:] if qa.ndim == 1 else out_shape), n)
+    order = None
+    if not new_path:  # torch 2.13: sort (SortBackward0), then view the sorted values
+        sorted_ = S.view(sort(arranged).values, in_shape)
+    else:
+        # torch 2.14: reshape first; when the row is long for the number of quantiles k (4 k^2 <= n, measured
+        # against torch 2.14.1 for n up to 4096) the neighbours are picked from the input itself through a
+        # selection's indices (no SortBackward0); otherwise they are gathered from the sorted values
+        sorted_ = S.reshape(arranged, in_shape)
+        k = int(qa.size) if qa.ndim == 1 else 1
+        if 4 * k * k <= n:
+            if not sorted_.is_contiguous():
+                sorted_ = sorted_.contiguous()
+            with grad_mode.no_grad():
+                order = sort(sorted_, stable=True).indices._data
+        else:
+            sorted_ = sort(sorted_).values
+    s = sorted_._data if order is None else xp.take_along_axis(sorted_._data, order, axis=-1)
     nan_rows = xp.isnan(s).any(axis=-1, keepdims=True)
+    rank_dtype = np.float64 if new_path else s.dtype  # torch 2.14 computes ranks and weights in double
     with P._errstate(xp):
         if ignore_nan:
             count = (~xp.isnan(s)).sum(axis=-1, keepdims=True)
             # an all-NaN row ranks 0, so its quantile is the NaN there
-            ranks = xp.maximum(qa.reshape(-1) * (count - 1).astype(s.dtype), 0)
+            ranks = xp.maximum(qa.astype(rank_dtype).reshape(-1) * (count - 1).astype(rank_dtype), 0)
         else:
-            ranks = qa.reshape(-1) * (s.shape[-1] - 1)
+            ranks = qa.astype(rank_dtype).reshape(-1) * (s.shape[-1] - 1)
             ranks = xp.where(nan_rows, s.shape[-1] - 1, ranks)
-        ranks = ranks.astype(s.dtype)
+        ranks = ranks.astype(rank_dtype)
         if interpolation == "lower":
             ranks = xp.floor(ranks)
         elif interpolation == "higher":
@@ -365,11 +385,16 @@ def _quantile(
         elif interpolation == "nearest":
             ranks = xp.round(ranks)  # round half to even, as torch's round_
     below = ranks.astype(np.int64)
+    above = xp.ceil(ranks).astype(np.int64)
+    if order is not None:  # positions in the row itself
+        below, above = xp.take_along_axis(order, below, axis=-1), xp.take_along_axis(order, above, axis=-1)
     values = I.gather(sorted_, -1, Tensor._make(below))
     if interpolation in ("linear", "midpoint"):
-        weights = xp.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
-        above = I.gather(sorted_, -1, Tensor._make(xp.ceil(ranks).astype(np.int64)))
-        values = values.lerp_(above, Tensor._make(weights))
+        if interpolation == "midpoint":
+            weights = xp.full_like(ranks, 0.5, dtype=s.dtype)
+        else:
+            weights = (ranks - xp.floor(ranks)).astype(s.dtype)
+        values = values.lerp_(I.gather(sorted_, -1, Tensor._make(above)), Tensor._make(weights))
     if qa.ndim == 0:
         return _squeeze_last_(values)
     v = values._data

@@ -17,8 +17,11 @@ import torch
 import reference_engine as engine
 from tests.helpers import ProgramTable, as_numpy, assert_same_error, assert_same_result, error_signature
 
-NO_GPU = not engine.cuda.is_available() and not torch.cuda.is_available()
-cpu_only = pytest.mark.skipif(not NO_GPU, reason="torch's CPU-build answers; this machine has a GPU")
+# torch's answers here are a CPU-only build's: a CUDA build answers otherwise even without a GPU ("Found no NVIDIA
+# driver" where a CPU build says "Torch not compiled with CUDA enabled"), so the build is checked, not the device
+CPU_BUILD = torch.version.cuda is None and not torch.backends.cuda.is_built()
+NO_GPU = CPU_BUILD and not engine.cuda.is_available()
+cpu_only = pytest.mark.skipif(not NO_GPU, reason="torch's CPU-only-build answers; this torch is a CUDA build or has a GPU")
 
 
 def _warnings_of(fn: Callable[[], Any]) -> tuple[Any, list[tuple[str, str]]]:

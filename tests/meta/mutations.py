@@ -62,17 +62,19 @@ def _relu_at_zero() -> list[Patch]:
     return [(pointwise.ReluBackward0, "apply", lambda self, grad: (grad * (self.saved("result") >= 0),))]
 
 
-def _clamp_strict_bounds() -> list[Patch]:
+def _clamp_wrong_bounds() -> list[Patch]:
+    from reference_engine import _torch_version  # noqa: PLC0415
     from reference_engine.ops import pointwise  # noqa: PLC0415
+
+    # a bug under the oracle that runs: torch 2.13 passes the grad at clamp's bounds and 2.14 stops it there,
+    # so the mutation does what the other release does
+    strict = not _torch_version.since("2.14")
 
     def apply(self: Any, grad: Any) -> tuple:
         s, lo, hi = self.saved("self"), self.min, self.max
-        if lo is not None and hi is not None:
-            mask = (s > lo) & (s < hi)  # the bug: the grad is stopped at the bounds
-        elif lo is not None:
-            mask = s > lo
-        else:
-            mask = s < hi
+        low = (s > lo if strict else s >= lo) if lo is not None else None
+        high = (s < hi if strict else s <= hi) if hi is not None else None
+        mask = low & high if low is not None and high is not None else low if low is not None else high
         return (pointwise.where(mask, grad, 0.0),)
 
     return [(pointwise.ClampBackward1, "apply", apply)]
@@ -81,8 +83,8 @@ def _clamp_strict_bounds() -> list[Patch]:
 def _maximum_ties_not_split() -> list[Patch]:
     from reference_engine.ops import pointwise  # noqa: PLC0415
 
-    def minmax(node: Any, grad: Any, lose_self: str) -> tuple:
-        a, b = node.saved("self"), node.saved("other")
+    def minmax(node: Any, grad: Any, lose_self: str, other: str = "other") -> tuple:
+        a, b = node.saved("self"), node.saved(other)
         self_loses, other_loses = (a < b, a > b) if lose_self == "lt" else (a > b, a < b)
         ga = pointwise.where(self_loses, 0.0, grad) if pointwise.needs(node, 0) else None  # full grad at ties
         gb = pointwise.where(other_loses, 0.0, grad) if pointwise.needs(node, 1) else None
@@ -190,7 +192,12 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("sin_derivative_sign", "sin' = -cos instead of cos", _sin_sign, ("programs",)),
     Mutation("sigmoid_derivative", "sigmoid' = 1 - s instead of s (1 - s)", _sigmoid_missing_factor, ("programs",)),
     Mutation("relu_grad_at_zero", "relu'(0) = 1", _relu_at_zero, ("programs",)),
-    Mutation("clamp_bounds_exclusive", "clamp stops the grad at its bounds", _clamp_strict_bounds, ("programs",)),
+    Mutation(
+        "clamp_bounds_other_release",
+        "clamp's grad at its bounds is the other torch release's (stopped under 2.13, passed under 2.14)",
+        _clamp_wrong_bounds,
+        ("programs",),
+    ),
     Mutation(
         "maximum_ties_not_split",
         "maximum/minimum give the full grad to both sides of a tie",

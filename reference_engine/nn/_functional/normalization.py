@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..._backend import array_module
+from ..._torch_version import since
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, needs, record
@@ -311,6 +312,8 @@ def layer_norm(
 # --------------------------------------------------------------------------- group_norm
 class NativeGroupNormBackward0(Node):
     # input, weight, bias: native_group_norm_backward(grad, input, mean, rstd, weight, N, C, HxW, group)
+    # torch 2.14: its double backward gives weight and bias zero tensors where 2.13 gives None (the grads below
+    # then depend on them, with a zero contribution, when a graph is being built)
     def apply(self, grad: Tensor) -> tuple:
         x, w = self.saved("input"), self.saved("weight") if self.has_weight else None
         n, c, groups = x.shape[0], x.shape[1], self.groups
@@ -318,14 +321,30 @@ class NativeGroupNormBackward0(Node):
         xhat, rstd = _normalized_rows(x.reshape(n * groups, -1), self.eps)
         gy = grad.reshape(per_channel)
         gi = gw = gb = None
+        zero = self._zero_edges()
         if needs(self, 0):
             g = gy * w.reshape(1, c, 1) if w is not None else gy
-            gi = _input_grad(g.reshape(n * groups, -1), xhat, rstd).reshape(x.shape)
+            gi = _input_grad(g.reshape(n * groups, -1), xhat, rstd)
+            gi = (gi if zero is None else gi + zero).reshape(x.shape)
         if needs(self, 1):
             gw = (gy * xhat.reshape(per_channel)).sum((0, 2))
+            gw = gw if zero is None else gw + zero
         if needs(self, 2):
             gb = gy.sum((0, 2))
         return gi, gw, gb
+
+    def _zero_edges(self) -> Tensor | None:
+        """torch 2.14: a zero that depends on weight and bias, so second-order grads reach them as zeros."""
+        if not (since("2.14") and is_grad_enabled()):
+            return None
+        params = [self.saved(k) for k in ("weight", "bias") if self._saved and k in self._saved]
+        if not params:
+            return None
+        zero = None
+        for p in params:
+            term = p.sum() * 0
+            zero = term if zero is None else zero + term
+        return zero
 
 
 def group_norm(
@@ -370,6 +389,8 @@ def group_norm(
         node.save("input", input)
         if weight is not None:
             node.save("weight", weight)
+        if bias is not None and since("2.14"):
+            node.save("bias", bias)
     return out
 
 

@@ -1,0 +1,79 @@
+"""Which torch release the engine mirrors.
+
+torch's observable behaviour changes between minor releases (a gradient at a tie, an error's type, a removed
+function). The engine follows one release at a time: ``set_torch_version("2.13")`` or the environment variable
+``REFERENCE_ENGINE_TORCH_VERSION``, else the newest supported release. The conformance runner sets it to the
+version of the torch it compares against, so both sides mirror the same release.
+
+Each difference lives beside the op it concerns, guarded by ``since("2.14")``, with a comment naming the
+release and the change; ``CHANGES`` lists them all (the docs and ``conformance`` show that list).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+
+SUPPORTED: tuple[str, ...] = ("2.13", "2.14")
+NEWEST = SUPPORTED[-1]
+ENV = "REFERENCE_ENGINE_TORCH_VERSION"
+
+# (release, what changed, where the engine follows it): one line per difference, newest last
+CHANGES: tuple[tuple[str, str, str], ...] = (
+    ("2.14", "clamp/clamp_min/clamp_max/clip with number bounds pass the gradient strictly inside the bounds "
+     "(zero at a bound); with tensor bounds a tie splits the gradient in halves", "ops/pointwise.py clamp"),
+    ("2.14", "negation and subtraction of bool tensors raise NotImplementedError (same text; was RuntimeError)",
+     "ops/pointwise.py neg, sub"),
+    ("2.14", "torch.cholesky, torch.qr and their Tensor methods are removed: calling them raises RuntimeError",
+     "ops/linalg.py cholesky, qr"),
+    ("2.14", "quantile/nanquantile select the neighbours of a rank without recording SortBackward0 (rows of 4 or "
+     "more), and compute the interpolation weight in double", "ops/sorting.py quantile"),
+    ("2.14", "group_norm's double backward gives zero tensors, not None, for weight and bias",
+     "nn/_functional/normalization.py group_norm"),
+    ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _minor(version: str) -> tuple[int, int]:
+    m = re.match(r"\s*(\d+)\.(\d+)", str(version))
+    if not m:
+        raise ValueError(f"not a torch version: {version!r} (expected something like '2.14' or '2.14.1+cpu')")
+    return int(m.group(1)), int(m.group(2))
+
+
+def supported_for(version: str) -> str:
+    """The supported release closest to any torch version: itself, else the nearest older or newer one."""
+    want = _minor(version)
+    known = [_minor(v) for v in SUPPORTED]
+    if want < known[0]:
+        return SUPPORTED[0]
+    older = [v for v, k in zip(SUPPORTED, known, strict=True) if k <= want]
+    return older[-1]
+
+
+def _check(version: str) -> tuple[int, int]:
+    minor = _minor(version)
+    if f"{minor[0]}.{minor[1]}" not in SUPPORTED:
+        raise ValueError(f"the engine mirrors torch {', '.join(SUPPORTED)}; got {version!r}")
+    return minor
+
+
+_current: tuple[int, int] = _check(os.environ.get(ENV) or NEWEST)
+
+
+def set_torch_version(version: str) -> None:
+    """Mirror torch ``version`` ("2.13", "2.14", or a full version string such as "2.14.1+cpu")."""
+    global _current
+    _current = _check(version)
+
+
+def get_torch_version() -> str:
+    """The torch release the engine mirrors now, as "major.minor"."""
+    return f"{_current[0]}.{_current[1]}"
+
+
+def since(version: str) -> bool:
+    """Whether the mirrored release is ``version`` or newer (the guard beside each difference)."""
+    return _current >= _minor(version)
