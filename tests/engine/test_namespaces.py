@@ -21,7 +21,9 @@ from tests.helpers import ProgramTable, as_numpy, assert_same_error, assert_same
 # driver" where a CPU build says "Torch not compiled with CUDA enabled"), so the build is checked, not the device
 CPU_BUILD = torch.version.cuda is None and not torch.backends.cuda.is_built()
 NO_GPU = CPU_BUILD and not engine.cuda.is_available()
-cpu_only = pytest.mark.skipif(not NO_GPU, reason="torch's CPU-only-build answers; this torch is a CUDA build or has a GPU")
+cpu_only = pytest.mark.skipif(
+    not NO_GPU, reason="torch's CPU-only-build answers; this torch is a CUDA build or has a GPU"
+)
 
 
 def _warnings_of(fn: Callable[[], Any]) -> tuple[Any, list[tuple[str, str]]]:
