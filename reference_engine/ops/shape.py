@@ -25,6 +25,7 @@ from ..autograd.graph import Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
+from .inplace import check_inplace
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -228,6 +229,15 @@ class SqueezeBackward0(Node):
 # squeeze.dim: self: unsqueeze_to(grad, dim, self.sym_sizes()); squeeze.dims: the same with dims
 SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
 SqueezeBackward2 = type("SqueezeBackward2", (SqueezeBackward0,), {})
+# the in-place squeeze_(), squeeze_.dim and squeeze_.dims: the same formulas under the in-place ops' names
+SqueezeBackward3 = type("SqueezeBackward3", (SqueezeBackward0,), {})
+SqueezeBackward4 = type("SqueezeBackward4", (SqueezeBackward0,), {})
+SqueezeBackward5 = type("SqueezeBackward5", (SqueezeBackward0,), {})
+
+
+class UnsqueezeBackward1(UnsqueezeBackward0):
+    # unsqueeze_: self: grad.squeeze(dim)
+    pass
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
@@ -293,6 +303,11 @@ class TBackward0(Node):
     # t: self: grad.t()
     def apply(self, grad: Tensor) -> tuple:
         return (grad.t(),)
+
+
+class TBackward1(TBackward0):
+    # t_: self: grad.t()
+    pass
 
 
 def t(input: Tensor) -> Tensor:
@@ -851,3 +866,46 @@ def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
 # --------------------------------------------------------------------------- exports
 METHODS.update({name: globals()[name] for name in ("diag", "rot90", "tile", "adjoint")})
 __all__ += ["diag", "rot90", "tile", "adjoint"]
+
+
+# --------------------------------------------------------------------------- in-place views: t_, squeeze_ ...
+def _inplace_view(self: Tensor, view: Tensor, node_cls: type) -> Tensor:
+    """``self`` made into ``view`` (the out-of-place view op applied to it), as torch's in-place view ops change a
+    tensor's sizes and strides: same storage, version bumped, the view op's node renamed as the in-place op's
+    and chained onto ``self``'s own history (a view of a base stays a view of it, with no CopySlices)."""
+    node = view._grad_fn
+    self._data = view._data
+    self._vc[0] += 1
+    if node is not None:
+        node.__class__ = node_cls
+        self._grad_fn, self._output_nr = node, 0
+    if self._base is not None:
+        # later in-place ops on self replay the whole chain from the base, this op included
+        self._view_fn = view._view_fn
+        self._view_version = self._vc[0]
+    return self
+
+
+def t_(self: Tensor) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, t(self), TBackward1)
+
+
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, transpose(self, dim0, dim1), TransposeBackward1)
+
+
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, unsqueeze(self, dim), UnsqueezeBackward1)
+
+
+def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
+    check_inplace(self)
+    # squeeze_(), squeeze_.dim, squeeze_.dims: one node name per overload, as torch's
+    node_cls = SqueezeBackward3 if dim is None else SqueezeBackward4 if isinstance(dim, int) else SqueezeBackward5
+    return _inplace_view(self, squeeze(self, dim), node_cls)
+
+
+METHODS.update({"t_": t_, "transpose_": transpose_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_})
