@@ -192,6 +192,18 @@ class AliasBackward0(Node):
         return (grad,)
 
 
+# alias_copy: the alias formula under the copy variant's name
+AliasBackward0_copy = type("AliasBackward0_copy", (AliasBackward0,), {})
+
+
+def alias_copy(input: Tensor) -> Tensor:
+    """torch.alias_copy: the input's values in fresh storage."""
+    out = Tensor._make(input._data.copy())
+    if grad_recording(input):
+        record(AliasBackward0_copy(), out, input)
+    return out
+
+
 class IndexBackward0(Node):
     # index.Tensor: self: index_backward(grad.new_zeros(self.sym_sizes()), indices, grad)
     #   = zeros.index_put_(indices, grad, accumulate=True)
@@ -813,3 +825,4 @@ __all__ = [
     "gather", "index_add", "index_copy", "index_fill", "index_put", "index_put_", "index_select", "masked_fill",
     "masked_select", "repeat_interleave", "scatter", "scatter_add", "take", "take_along_dim",
 ]  # fmt: skip
+__all__ += ["alias_copy"]

@@ -328,6 +328,56 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     return _multi_view(input, arrs, replays, UnbindBackward0, d)
 
 
+def split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    return split(input, list(split_sizes), dim)
+
+
+class UnsafeSplitBackward0(SplitBackward0):
+    # unsafe_split.Tensor: self: split_backward(grads, split_size, dim, self.sym_sizes(), self.options())
+    pass
+
+
+class UnsafeSplitWithSizesBackward0(SplitBackward0):
+    # unsafe_split_with_sizes: self: split_with_sizes_backward(grads, split_sizes, dim, self.sym_sizes(), ...)
+    pass
+
+
+def _untracked_views(views: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """torch's unsafe_* splits: the pieces share the input's memory but autograd does not track them as views
+    (no ``_base``, so in-place ops on them are not refused); the split's node renamed as the unsafe op's."""
+    outs = []
+    for v in views:
+        out = Tensor._make(v._data)
+        node = v._grad_fn
+        if node is not None:
+            if type(node) in (SplitBackward0, SplitWithSizesBackward0):
+                node.__class__ = UnsafeSplitBackward0 if type(node) is SplitBackward0 else UnsafeSplitWithSizesBackward0
+            out._grad_fn, out._output_nr = node, v._output_nr
+        outs.append(out)
+    return tuple(outs)
+
+
+def unsafe_split(input: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    return _untracked_views(split(input, split_size, dim))
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    return _untracked_views(chunk(input, chunks, dim))
+
+
+# unbind_copy and split_with_sizes_copy: the view op's node under torch's "<Node>_copy" name
+UnbindBackward0_copy = type("UnbindBackward0_copy", (UnbindBackward0,), {})
+SplitWithSizesBackward0_copy = type("SplitWithSizesBackward0_copy", (SplitWithSizesBackward0,), {})
+
+
+def unbind_copy(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    return S.copy_of(unbind(input, dim), {UnbindBackward0: UnbindBackward0_copy})
+
+
+def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    return S.copy_of(split_with_sizes(input, split_sizes, dim), {SplitWithSizesBackward0: SplitWithSizesBackward0_copy})
+
+
 # --------------------------------------------------------------------------- cat / stack
 class CatBackward0(Node):
     # cat: tensors: cat_tensors_backward(grad, to_args_sizes(tensors), to_args_scalartypes(tensors), dim)
@@ -434,3 +484,5 @@ __all__ = [
     "stack", "tensor_split", "unbind", "vsplit", "vstack",
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in ("chunk", "dsplit", "hsplit", "split", "tensor_split", "unbind", "vsplit")}
+__all__ += ["split_with_sizes", "split_with_sizes_copy", "unbind_copy", "unsafe_chunk", "unsafe_split"]
+METHODS.update({name: globals()[name] for name in ("split_with_sizes", "unsafe_chunk", "unsafe_split")})

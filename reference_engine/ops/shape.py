@@ -70,6 +70,11 @@ def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
         if s != -1:
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape [{', '.join(map(str, shape))}] because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -377,6 +382,11 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(input, new)
 
 
+def ravel(input: Tensor) -> Tensor:
+    # torch: self.contiguous().view(-1), so a non-contiguous input is cloned (CloneBackward0) first
+    return view(contiguous(input), -1)
+
+
 def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
     shape = input._data.shape
@@ -491,19 +501,15 @@ METHODS = {
     "view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as, "expand": expand,
     "expand_as": expand_as, "broadcast_to": broadcast_to, "unsqueeze": unsqueeze, "squeeze": squeeze,
     "permute": permute, "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "t": t,
-    "flatten": flatten, "unflatten": unflatten, "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu,
+    "flatten": flatten, "ravel": ravel, "unflatten": unflatten, "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu,
     "cuda": cuda, "type_as": type_as, "float": _cast(D.float32), "double": _cast(D.float64),
     "half": _cast(D.float16), "long": _cast(D.int64), "int": _cast(D.int32), "short": _cast(D.int16),
     "char": _cast(D.int8), "byte": _cast(D.uint8), "bool": _cast(D.bool_),
 }  # fmt: skip
 __all__ = [
-    "broadcast_to", "clone", "expand_copy", "flatten", "permute", "reshape", "squeeze", "swapaxes", "swapdims", "t",
+    "broadcast_to", "clone", "flatten", "permute", "reshape", "squeeze", "swapaxes", "swapdims", "t",
     "transpose", "unflatten", "unsqueeze",
 ]  # fmt: skip
-
-
-def expand_copy(input: Tensor, size: Any) -> Tensor:
-    return clone(expand(input, size))
 
 
 # --------------------------------------------------------------------------- select / slice / narrow
@@ -658,12 +664,28 @@ class FlipBackward0(Node):
         return (flip(grad, self.dims),)
 
 
-def flip(input: Tensor, *dims: Any) -> Tensor:
+def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    if kwargs:  # torch.flip(x, dims=...): the schema's keyword
+        dims = (kwargs.pop("dims"), *dims)
+        if kwargs:
+            raise TypeError(f"flip() got an unexpected keyword argument '{next(iter(kwargs))}'")
     ds = wrap_dims(_size_args(dims), input.ndim)
     res = Tensor._make(input._xp.flip(input._data, axis=ds).copy() if ds else input._data.copy())
     if grad_recording(input):
         record_with(FlipBackward0(), res, input, dims=ds)
     return res
+
+
+def fliplr(input: Tensor) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def flipud(input: Tensor) -> Tensor:
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
 
 
 class RollBackward0(Node):
@@ -740,9 +762,11 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
 
 
 METHODS.update({
+    "fliplr": fliplr, "flipud": flipud,
     "select": select, "narrow": narrow, "movedim": movedim, "moveaxis": moveaxis, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril, "triu": triu,
     "nonzero": nonzero,
 })  # fmt: skip
+__all__ += ["fliplr", "flipud"]
 __all__ += [
     "flip", "movedim", "moveaxis", "narrow", "nonzero", "repeat", "roll", "select", "tril", "triu",
 ]  # fmt: skip
@@ -909,3 +933,163 @@ def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
 
 
 METHODS.update({"t_": t_, "transpose_": transpose_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_})
+
+
+# --------------------------------------------------------------------------- unfold
+class UnfoldBackward0(Node):
+    # unfold: self: unfold_backward_symint(grad, self.sym_sizes(), dimension, size, step)
+    def apply(self, grad: Tensor) -> tuple:
+        return (unfold_backward(grad, self.self_sizes, self.dimension, self.size, self.step),)
+
+
+class UnfoldBackwardBackward0(Node):
+    # unfold_backward: grad_in: grad.unfold(dim, size, step)
+    def apply(self, grad: Tensor) -> tuple:
+        return (unfold(grad, self.dim, self.size, self.step),)
+
+
+def unfold_backward(grad: Tensor, sizes: tuple[int, ...], dim: int, size: int, step: int) -> Tensor:
+    """Zeros of ``sizes`` with each window of ``grad`` added back where unfold took it (windows may overlap)."""
+    g = grad._data
+    full = grad._xp.zeros(sizes, dtype=g.dtype)
+    if not sizes:  # a 0-d input: its one window is the element itself (or empty)
+        full[...] = g.sum()
+    else:
+        n = g.shape[dim]
+        for j in range(size):
+            key = (*(slice(None),) * dim, slice(j, j + (n - 1) * step + 1, step), Ellipsis)
+            full[key] += g[..., j]
+    out = Tensor._make(full)
+    if grad_recording(grad):
+        record_with(UnfoldBackwardBackward0(), out, grad, dim=dim, size=size, step=step)
+    return out
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    a = input._data
+    d = wrap_dims(dimension, max(a.ndim, 1))[0]
+    length = a.shape[d] if a.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if a.ndim == 0:
+        shape, strides = (size,), (a.itemsize,)
+    else:
+        n = (length - size) // step + 1
+        shape = (*a.shape[:d], n, *a.shape[d + 1 :], size)
+        strides = (*a.strides[:d], a.strides[d] * step, *a.strides[d + 1 :], a.strides[d])
+    arr = input._xp.lib.stride_tricks.as_strided(a, shape, strides)
+    return _view_result(
+        input, arr, lambda t: unfold(t, d, size, step), UnfoldBackward0, dimension=d, size=size, step=step
+    )
+
+
+METHODS["unfold"] = unfold
+
+
+# --------------------------------------------------------------------------- copy variants: permute_copy ...
+# Each *_copy op is its view op's values in fresh storage, its node the view op's under torch's "<Node>_copy"
+# name (the same derivatives.yaml formula).
+PermuteBackward0_copy = type("PermuteBackward0_copy", (PermuteBackward0,), {})
+SqueezeBackward0_copy = type("SqueezeBackward0_copy", (SqueezeBackward0,), {})
+SqueezeBackward1_copy = type("SqueezeBackward1_copy", (SqueezeBackward1,), {})
+SqueezeBackward2_copy = type("SqueezeBackward2_copy", (SqueezeBackward2,), {})
+TBackward0_copy = type("TBackward0_copy", (TBackward0,), {})
+TransposeBackward0_copy = type("TransposeBackward0_copy", (TransposeBackward0,), {})
+UnfoldBackward0_copy = type("UnfoldBackward0_copy", (UnfoldBackward0,), {})
+UnsqueezeBackward0_copy = type("UnsqueezeBackward0_copy", (UnsqueezeBackward0,), {})
+ViewBackward0_copy = type("ViewBackward0_copy", (ViewBackward0,), {})
+ExpandBackward0_copy = type("ExpandBackward0_copy", (ExpandBackward0,), {})
+_COPY_NODES = {
+    cls: globals()[cls.__name__ + "_copy"]
+    for cls in (PermuteBackward0, SqueezeBackward0, SqueezeBackward1, SqueezeBackward2, TBackward0,
+                TransposeBackward0, UnfoldBackward0, UnsqueezeBackward0, ViewBackward0, ExpandBackward0,
+                DiagonalBackward0)
+}  # fmt: skip
+
+
+def copy_of(views: Any, copy_nodes: dict[type, type] | None = None) -> Any:
+    """The copy variant's result from the view op's (a tensor or a tuple of them): each view's values copied
+    into fresh storage, with the view op's node (renamed by ``copy_nodes``) as its grad_fn."""
+    table = _COPY_NODES if copy_nodes is None else copy_nodes
+    if isinstance(views, Tensor):
+        return copy_of((views,), table)[0]
+    outs = []
+    renamed: set[int] = set()
+    for v in views:
+        out = Tensor._make(v._data.copy())
+        node = v._grad_fn
+        if node is not None:
+            if id(node) not in renamed:  # several outputs of one multi-output view op share its node
+                node.__class__ = table[type(node)]
+                renamed.add(id(node))
+            out._grad_fn, out._output_nr = node, v._output_nr
+        outs.append(out)
+    return tuple(outs)
+
+
+def permute_copy(input: Tensor, dims: Any) -> Tensor:
+    return copy_of(permute(input, dims))
+
+
+def squeeze_copy(input: Tensor, dim: Any = None) -> Tensor:
+    return copy_of(squeeze(input, dim))
+
+
+def t_copy(input: Tensor) -> Tensor:
+    return copy_of(t(input))
+
+
+def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    return copy_of(transpose(input, dim0, dim1))
+
+
+def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    return copy_of(unfold(input, dimension, size, step))
+
+
+def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:
+    return copy_of(unsqueeze(input, dim))
+
+
+def view_copy(input: Tensor, size: Any) -> Tensor:
+    return copy_of(view(input, size))
+
+
+def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    return copy_of(diagonal(input, offset, dim1, dim2))
+
+
+def expand_copy(input: Tensor, size: Any, *, implicit: bool = False) -> Tensor:
+    return copy_of(expand(input, size))
+
+
+class NarrowCopyBackward0(SliceBackward0):
+    # narrow_copy: self: slice_backward_symint(grad, self.sym_sizes(), dim, start, start + length, 1)
+    pass
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    # narrow_copy's own checks where they differ from narrow's (an internal assert, the length's message)
+    if input.ndim and dim >= input.ndim:
+        raise RuntimeError(
+            "Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got false.  (Could this error "
+            "message be improved?  If so, please report an enhancement request to PyTorch.)"
+        )
+    if input.ndim and length < 0:
+        size = input._data.shape[wrap_dims(dim, input.ndim)[0]]
+        if -size <= start <= size:
+            raise RuntimeError(
+                f"start ({start % size if start < 0 else start}) + length ({length}) exceeds dimension size ({size})."
+            )
+    return copy_of(narrow(input, dim, start, length), {SliceBackward0: NarrowCopyBackward0})
+
+
+METHODS["narrow_copy"] = narrow_copy
+__all__ += [
+    "diagonal_copy", "expand_copy", "narrow_copy", "permute_copy", "ravel", "squeeze_copy", "t_copy",
+    "transpose_copy", "unfold_copy", "unsqueeze_copy", "view_copy",
+]  # fmt: skip
