@@ -56,7 +56,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
 
 # the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py)
 OUT_FUNCTIONS[""] += (
-    "alias_copy", "diagonal_copy", "narrow_copy", "permute_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy",
+    "alias_copy", "as_strided_copy", "diagonal_copy", "narrow_copy", "permute_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy",
     "transpose_copy", "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy",
 )  # fmt: skip
 

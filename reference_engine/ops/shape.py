@@ -21,7 +21,7 @@ from .._creation import _place, check_int_device
 from .._device import as_device
 from ..autograd import grad_mode
 from ..autograd.engine import sum_to_shape
-from ..autograd.graph import Node
+from ..autograd.graph import AsStridedBackward0, Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
@@ -1093,3 +1093,88 @@ __all__ += [
     "diagonal_copy", "expand_copy", "narrow_copy", "permute_copy", "ravel", "squeeze_copy", "t_copy",
     "transpose_copy", "unfold_copy", "unsqueeze_copy", "view_copy",
 ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- as_strided
+class AsStridedBackward0_copy(AsStridedBackward0):  # noqa: N801 - torch's node name
+    # as_strided_copy: the as_strided formula under the copy variant's name
+    pass
+
+
+class AsStridedBackward1(AsStridedBackward0):
+    # as_strided_: self: as_strided_backward(grad, TensorGeometry(self), size, stride, storage_offset)
+    pass
+
+
+def _storage_root(a: Any) -> Any:
+    """The allocation ``a`` looks into (torch's storage): its ``base`` chain followed to the end."""
+    root = a
+    while getattr(root, "base", None) is not None:
+        root = root.base
+    return root
+
+
+def _storage_index(size: tuple[int, ...], stride: tuple[int, ...], offset: int) -> Any:
+    """Each element's position in the storage, for a tensor of this geometry (an int64 array shaped ``size``)."""
+    idx = np.full(size, offset, dtype=np.int64)
+    for k, (s, st) in enumerate(zip(size, stride, strict=True)):
+        idx += (np.arange(s, dtype=np.int64) * st).reshape((s,) + (1,) * (len(size) - k - 1))
+    return idx
+
+
+def _as_strided_backward(grad: Tensor, storage: int, out_geometry: tuple, in_geometry: tuple) -> Tensor:
+    """as_strided_backward in engine ops (so it is differentiable): ``grad`` summed into a zero storage at the
+    view's positions (overlapping positions add up), then read back through the input's geometry."""
+    out_idx = Tensor._make(_place_index(_storage_index(*out_geometry), grad))
+    in_idx = Tensor._make(_place_index(_storage_index(*in_geometry), grad))
+    buf = grad.new_zeros((storage,)).index_put((out_idx.reshape(-1),), grad.reshape(-1), accumulate=True)
+    return buf[in_idx]
+
+
+def _place_index(idx: Any, like: Tensor) -> Any:
+    return idx if type(like._data) is np.ndarray else _place(idx, like.device)
+
+
+def as_strided(input: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    a = input._data
+    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(st < 0 for st in stride):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: [{', '.join(map(str, stride))}]"
+        )
+    if off < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {off}")
+    root = _storage_root(a)
+    flat = root.ravel(order="K")  # the allocation in memory order (a view: an allocation is contiguous)
+    storage_bytes = flat.size * flat.itemsize
+    need = 0 if any(s == 0 for s in size) else a.itemsize * (off + 1 + sum((s - 1) * st for s, st in zip(size, stride)))
+    if need > storage_bytes:
+        raise RuntimeError(
+            f"setStorage: sizes [{', '.join(map(str, size))}], strides [{', '.join(map(str, stride))}], storage "
+            f"offset {off}, and itemsize {a.itemsize} requiring a storage size of {need} are out of bounds for "
+            f"storage of size {storage_bytes}"
+        )
+    arr = input._xp.lib.stride_tricks.as_strided(flat[off:], size, tuple(st * a.itemsize for st in stride))
+    replay = lambda t: as_strided(t, size, stride, off)
+    out = make_view(input, arr, replay)
+    if grad_recording(input):
+        geometry = (size, stride, off), (a.shape, input.stride(), input.storage_offset())
+        backward = lambda g: _as_strided_backward(g, flat.size, *geometry)
+        record(AsStridedBackward0(input, replay, backward), out, input)
+    return out
+
+
+def as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, as_strided(self, size, stride, storage_offset), AsStridedBackward1)
+
+
+def as_strided_copy(input: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    return copy_of(as_strided(input, size, stride, storage_offset), {AsStridedBackward0: AsStridedBackward0_copy})
+
+
+METHODS.update({"as_strided": as_strided, "as_strided_": as_strided_})
+__all__ += ["as_strided", "as_strided_copy"]
