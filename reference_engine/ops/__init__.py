@@ -25,6 +25,7 @@ from . import (
     sorting,
     special,
     unary,
+    view_scatter,
 )
 from .inplace import copy_, fill_, zero_
 
@@ -43,6 +44,7 @@ _MODULES = (
     linalg,
     special,
     creation,
+    view_scatter,
 )
 
 __all__ = ["copy_", "fill_", "inplace", "zero_"]
