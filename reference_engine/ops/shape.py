@@ -827,7 +827,7 @@ __all__ += ["diagonal"]
 class DiagEmbedBackward0(Node):
     # diag_embed: self: grad.diagonal(offset, dim1, dim2)
     def apply(self, grad: Tensor) -> tuple:
-        return (diagonal(grad, self.offset, 0, 1),)
+        return (diagonal(grad, self.offset, self.dim1, self.dim2),)
 
 
 # diagonal_copy: the same formula as diagonal, under the name torch gives the copying variant
@@ -844,7 +844,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         _diag_view(res, xp, diagonal, 0, 1)[...] = a
         out = Tensor._make(res)
         if grad_recording(input):
-            record_with(DiagEmbedBackward0(), out, input, offset=diagonal)
+            record_with(DiagEmbedBackward0(), out, input, offset=diagonal, dim1=0, dim2=1)
         return out
     if a.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
@@ -854,6 +854,29 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         node.self_sizes, node.offset, node.dim1, node.dim2 = a.shape, diagonal, 0, 1
         record(node, out, input)
     return out
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    n = input.ndim + 1
+    d1, d2 = wrap_dims(dim1, n)[0], wrap_dims(dim2, n)[0]
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    a = input._data
+    k = a.shape[-1] + abs(offset)
+    rest = iter(a.shape[:-1])
+    shape = tuple(k if i in (d1, d2) else next(rest) for i in range(n))
+    res = input._xp.zeros(shape, dtype=a.dtype)
+    # the diagonal view puts the diagonal last and the other dims in order: the input's own layout
+    _diag_view(res, input._xp, offset, d1, d2)[...] = a
+    out = Tensor._make(res)
+    if grad_recording(input):
+        record_with(DiagEmbedBackward0(), out, input, offset=offset, dim1=d1, dim2=d2)
+    return out
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    # torch: diag_embed of self.contiguous().view(-1)
+    return diag_embed(view(contiguous(input), -1), offset, 0, 1)
 
 
 def tile(input: Tensor, dims: Any) -> Tensor:
@@ -888,8 +911,8 @@ def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
 
 
 # --------------------------------------------------------------------------- exports
-METHODS.update({name: globals()[name] for name in ("diag", "rot90", "tile", "adjoint")})
-__all__ += ["diag", "rot90", "tile", "adjoint"]
+METHODS.update({name: globals()[name] for name in ("diag", "diag_embed", "diagflat", "rot90", "tile", "adjoint")})
+__all__ += ["diag", "diag_embed", "diagflat", "rot90", "tile", "adjoint"]
 
 
 # --------------------------------------------------------------------------- in-place views: t_, squeeze_ ...
