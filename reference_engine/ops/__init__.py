@@ -27,7 +27,7 @@ from . import (
     unary,
     view_scatter,
 )
-from .inplace import copy_, fill_, zero_
+from .inplace import copy_, fill, fill_, zero_
 
 _MODULES = (
     pointwise,
@@ -47,7 +47,7 @@ _MODULES = (
     view_scatter,
 )
 
-__all__ = ["copy_", "fill_", "inplace", "zero_"]
+__all__ = ["copy_", "fill", "fill_", "inplace", "zero_"]
 for _mod in _MODULES:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)

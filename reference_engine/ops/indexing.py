@@ -596,6 +596,52 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     return out
 
 
+class PutBackward0(Node):
+    # put: self: grad.put(index, zeros_like(source), accumulate) ; index: non_differentiable
+    #      source: grad.take(index).reshape_as(source)
+    def apply(self, grad: Tensor) -> tuple:
+        d_self = d_source = None
+        if needs(self, 0):
+            zeros = Tensor._make(grad._xp.zeros(self.source_sizes, dtype=grad._data.dtype))
+            d_self = put(grad, self.index, zeros, self.accumulate)
+        if needs(self, 1):
+            d_source = take(grad, self.index).reshape(self.source_sizes)
+        return d_self, d_source
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``input`` copied, with ``source`` written (added, with ``accumulate``) at flat positions ``index``."""
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {scalar_type_name(index.dtype)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{scalar_type_name(input.dtype)} and source.dtype = {scalar_type_name(source.dtype)}"
+        )
+    if source._data.size != index._data.size:
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got source.numel() = "
+            f"{source._data.size}, index.numel() = {index._data.size}"
+        )
+    n = input._data.size
+    idx = index._data.reshape(-1)
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of {n} elements.")
+    flat = input._data.copy().reshape(-1)
+    src = source._data.reshape(-1)
+    if accumulate:
+        _add_at(input._xp, flat, (idx % max(n, 1),), src)
+    else:
+        flat[idx % max(n, 1)] = src
+    out = Tensor._make(flat.reshape(input._data.shape))
+    if grad_recording(input, source):
+        record_with(
+            PutBackward0(), out, input, source, index=index, accumulate=accumulate, source_sizes=source._data.shape
+        )
+    return out
+
+
 class MaskedSelectBackward0(Node):
     # masked_select: self: masked_select_backward(grad, self, mask) = zeros.masked_scatter_(mask, grad)
     def apply(self, grad: Tensor) -> tuple:
@@ -826,3 +872,5 @@ __all__ = [
     "masked_select", "repeat_interleave", "scatter", "scatter_add", "take", "take_along_dim",
 ]  # fmt: skip
 __all__ += ["alias_copy"]
+__all__ += ["put"]
+METHODS.update({"put": put, "put_": inplace_method(put)})
