@@ -11,12 +11,15 @@ index_add/index_copy/index_fill and repeat_interleave (an index_select with repe
 
 from __future__ import annotations
 
+import itertools
+import operator
 import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype as D
+from .._creation import _place
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
@@ -642,6 +645,26 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return out
 
 
+def unravel_index(indices: Tensor, shape: Any) -> tuple[Tensor, ...]:
+    """torch.unravel_index (torch.functional's Python, in engine ops): the coordinates of flat indices."""
+    if indices.is_complex() or indices.is_floating_point() or indices.dtype is D.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, int):
+        shape = (shape,)
+    elif not isinstance(shape, list | tuple):
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    for dim in shape:
+        if not isinstance(dim, int):
+            raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(dim)}")
+    shape = tuple(shape)
+    if any(dim < 0 for dim in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    coefs = list(reversed(list(itertools.accumulate(reversed((*shape[1:], 1)), func=operator.mul))))
+    as_long = lambda v: Tensor._make(_place(np.array(v, dtype=np.int64), indices.device))
+    coords = P.remainder(P.floor_divide(S.unsqueeze(indices, -1), as_long(coefs)), as_long(shape))
+    return tuple(coords.unbind(-1))
+
+
 class MaskedSelectBackward0(Node):
     # masked_select: self: masked_select_backward(grad, self, mask) = zeros.masked_scatter_(mask, grad)
     def apply(self, grad: Tensor) -> tuple:
@@ -872,5 +895,5 @@ __all__ = [
     "masked_select", "repeat_interleave", "scatter", "scatter_add", "take", "take_along_dim",
 ]  # fmt: skip
 __all__ += ["alias_copy"]
-__all__ += ["put"]
+__all__ += ["put", "unravel_index"]
 METHODS.update({"put": put, "put_": inplace_method(put)})
