@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from ..autograd.graph import Node
 from .._creation import _place
+from ..autograd.graph import Node
 from ..tensor import Size, Tensor
 from . import shape as S
 from ._util import check_broadcast, check_common_device, grad_recording, needs, record_with, wrap_dims
