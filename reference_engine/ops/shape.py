@@ -1201,3 +1201,33 @@ def as_strided_copy(input: Tensor, size: Any, stride: Any, storage_offset: int |
 
 METHODS.update({"as_strided": as_strided, "as_strided_": as_strided_})
 __all__ += ["as_strided", "as_strided_copy"]
+
+
+# --------------------------------------------------------------------------- resize_ / resize_as_
+def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
+    """``self`` given a new shape in place, as torch's resize_: the elements from its storage offset on, in
+    storage order, now laid out contiguously; a storage too small grows (the engine zero-fills the new part
+    where torch leaves it uninitialized). Refused on a tensor that requires grad, whatever the grad mode."""
+    size = _size_args(sizes)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: [{', '.join(map(str, size))}]")
+    n = int(np.prod(size))
+    off = self.storage_offset()
+    flat = _storage_root(self._data).ravel(order="K")
+    if off + n > flat.size:
+        grown = self._xp.zeros(off + n, dtype=flat.dtype)
+        grown[: flat.size] = flat
+        flat = grown
+    self._data = flat[off : off + n].reshape(size)
+    self._vc[0] += 1
+    return self
+
+
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+    return resize_(input, the_template.shape)
+
+
+METHODS.update({"resize_": resize_, "resize_as_": resize_as_})
+__all__ += ["resize_as_"]
