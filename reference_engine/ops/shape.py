@@ -1212,7 +1212,9 @@ def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     if self.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     if any(s < 0 for s in size):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: [{', '.join(map(str, size))}]")
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(size)}: [{', '.join(map(str, size))}]"
+        )
     n = int(np.prod(size))
     off = self.storage_offset()
     flat = _storage_root(self._data).ravel(order="K")
