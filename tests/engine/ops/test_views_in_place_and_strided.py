@@ -157,3 +157,19 @@ def test_engine_copy_does_not_alias() -> None:
     y = engine.t_copy(x)
     y.zero_()
     assert torch.equal(torch.tensor(x.numpy()), torch.tensor(A))
+
+
+@pytest.mark.parametrize("op", list(IN_PLACE_VIEWS.values()), ids=list(IN_PLACE_VIEWS))
+def test_in_place_view_under_forward_ad_keeps_the_tangent_layout(op: Any) -> None:
+    # torch applies the op to the tangent in place: as_strided on the result then reads the same positions
+    def program(m: Any) -> Any:
+        fa = m.autograd.forward_ad
+        with fa.dual_level():
+            d = fa.make_dual(m.tensor(A), m.tensor(A * 0.5 + 1))
+            y = d * d
+            op(y)
+            tangent = fa.unpack_dual(y).tangent
+            z = y.as_strided((2, 2), (1, 2), 1)
+            return tangent.detach().clone(), tangent.stride(), fa.unpack_dual(z).tangent.detach().clone()
+
+    assert_same_result(program)
