@@ -381,7 +381,7 @@ def _rng_restore(snapshot: Any) -> None:
 
 # In-place view ops: torch's forward formula applies the op to the tangent in place (t_: self_t.t_() ...), so
 # the tangent keeps the primal's layout (which as_strided on it reads)
-_INPLACE_VIEW_OPS = frozenset({"t_", "transpose_", "squeeze_", "unsqueeze_", "as_strided_"})
+_INPLACE_VIEW_OPS = frozenset({"t_", "transpose_", "swapaxes_", "swapdims_", "squeeze_", "unsqueeze_", "as_strided_"})
 
 
 def _call_with_tangents(fn: Callable, name: str, args: tuple, kwargs: dict, target: Tensor | None) -> Any:

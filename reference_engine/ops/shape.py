@@ -956,6 +956,7 @@ def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
 
 
 METHODS.update({"t_": t_, "transpose_": transpose_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_})
+METHODS.update({"swapaxes_": transpose_, "swapdims_": transpose_})  # torch's aliases (TransposeBackward1 too)
 
 
 # --------------------------------------------------------------------------- unfold

@@ -26,6 +26,8 @@ def _tight(_: Any) -> Tolerance:
 IN_PLACE_VIEWS = {
     "t_": lambda y: y.t_(),
     "transpose_": lambda y: y.transpose_(0, 1),
+    "swapaxes_": lambda y: y.swapaxes_(0, -1),
+    "swapdims_": lambda y: y.swapdims_(1, 0),
     "unsqueeze_": lambda y: y.unsqueeze_(1),
     "squeeze_()": lambda y: y.unsqueeze_(0).squeeze_(),
     "squeeze_(dim)": lambda y: y.unsqueeze_(0).squeeze_(0),
