@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .nn import functional as F
+from .nn._functional.padding import constant_pad_nd  # torch.constant_pad_nd: the op F.pad's constant mode runs
 from .tensor import Tensor
 
 selu = F.selu
@@ -54,3 +55,4 @@ __all__ = [
     "cosine_similarity", "group_norm", "hardshrink", "layer_norm", "max_pool1d", "pairwise_distance", "pixel_shuffle",
     "pixel_unshuffle", "prelu", "rrelu", "rrelu_", "selu", "selu_", "threshold", "threshold_",
 ]  # fmt: skip
+__all__ += ["constant_pad_nd"]

@@ -54,6 +54,12 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py) and slice_scatter
+OUT_FUNCTIONS[""] += ("slice_scatter",)
+OUT_FUNCTIONS[""] += (
+    "alias_copy", "as_strided_copy", "diagonal_copy", "narrow_copy", "permute_copy", "split_with_sizes_copy",
+    "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy",
+)  # fmt: skip
 
 # The name torch's out= errors give: the ATen op an alias or a namespace function runs (torch.clip -> clamp,
 # torch.linalg.det -> _linalg_det, torch.special.erfcx -> special_erfcx)

@@ -379,10 +379,21 @@ def _rng_restore(snapshot: Any) -> None:
     gen._seed, gen._next_double_normal, gen._next_float_normal = seed, double_normal, float_normal
 
 
+# In-place view ops: torch's forward formula applies the op to the tangent in place (t_: self_t.t_() ...), so
+# the tangent keeps the primal's layout (which as_strided on it reads)
+_INPLACE_VIEW_OPS = frozenset({"t_", "transpose_", "swapaxes_", "swapdims_", "squeeze_", "unsqueeze_", "as_strided_"})
+
+
 def _call_with_tangents(fn: Callable, name: str, args: tuple, kwargs: dict, target: Tensor | None) -> Any:
     grad_on = is_grad_enabled()
     _busy[0] += 1
     try:
+        if name in _INPLACE_VIEW_OPS and target is args[0] and not _has_tangent(args[1:], kwargs):
+            tangent = target._fw_tangent()
+            result = fn(*args, **kwargs)
+            if tangent is not None:
+                fn(tangent, *args[1:], **kwargs)
+            return result
         before = _rng_snapshot()
         if target is not None:
             # in place: differentiate a run on copies first (the inputs are about to change), then run it

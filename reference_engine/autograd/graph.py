@@ -411,12 +411,18 @@ class AsStridedBackward0(Node):
     storage_offset)``: zeros of the base's geometry with ``grad`` written into the view's region.
     """
 
-    def __init__(self, base: Tensor, view_fn: Callable[[Tensor], Tensor]) -> None:
+    def __init__(
+        self, base: Tensor, view_fn: Callable[[Tensor], Tensor], backward: Callable[[Tensor], Tensor] | None = None
+    ) -> None:
         super().__init__()
         self.view_fn = view_fn
         self._base_meta = (base._data.shape, base._data.dtype)
+        # torch.as_strided's own node (ops/shape.py) passes its formula, written in engine ops (double backward)
+        self.backward_fn = backward
 
     def apply(self, grad: Tensor) -> tuple:
+        if self.backward_fn is not None:
+            return (self.backward_fn(grad),)
         shape, np_dtype = self._base_meta
         full = grad._wrap(grad._xp.zeros(shape, dtype=np_dtype))
         region = self.view_fn(full)

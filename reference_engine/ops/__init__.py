@@ -25,8 +25,9 @@ from . import (
     sorting,
     special,
     unary,
+    view_scatter,
 )
-from .inplace import copy_, fill_, zero_
+from .inplace import copy_, fill, fill_, zero_
 
 _MODULES = (
     pointwise,
@@ -43,9 +44,10 @@ _MODULES = (
     linalg,
     special,
     creation,
+    view_scatter,
 )
 
-__all__ = ["copy_", "fill_", "inplace", "zero_"]
+__all__ = ["copy_", "fill", "fill_", "inplace", "zero_"]
 for _mod in _MODULES:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)

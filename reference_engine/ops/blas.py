@@ -330,10 +330,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 
 
 # --------------------------------------------------------------------------- matmul helpers
-class SqueezeBackward4(Node):
-    # squeeze_.dim: self: unsqueeze_to(grad, dim, self.sym_sizes())
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
+SqueezeBackward4 = S.SqueezeBackward4  # squeeze_.dim's node, defined with the other squeeze nodes
 
 
 def _squeeze0_(t: Tensor) -> Tensor:

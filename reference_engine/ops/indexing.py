@@ -11,12 +11,15 @@ index_add/index_copy/index_fill and repeat_interleave (an index_select with repe
 
 from __future__ import annotations
 
+import itertools
+import operator
 import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype as D
+from .._creation import _place
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
@@ -190,6 +193,18 @@ class AliasBackward0(Node):
     # alias: self: grad
     def apply(self, grad: Tensor) -> tuple:
         return (grad,)
+
+
+# alias_copy: the alias formula under the copy variant's name
+AliasBackward0_copy = type("AliasBackward0_copy", (AliasBackward0,), {})
+
+
+def alias_copy(input: Tensor) -> Tensor:
+    """torch.alias_copy: the input's values in fresh storage."""
+    out = Tensor._make(input._data.copy())
+    if grad_recording(input):
+        record(AliasBackward0_copy(), out, input)
+    return out
 
 
 class IndexBackward0(Node):
@@ -584,6 +599,72 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     return out
 
 
+class PutBackward0(Node):
+    # put: self: grad.put(index, zeros_like(source), accumulate) ; index: non_differentiable
+    #      source: grad.take(index).reshape_as(source)
+    def apply(self, grad: Tensor) -> tuple:
+        d_self = d_source = None
+        if needs(self, 0):
+            zeros = Tensor._make(grad._xp.zeros(self.source_sizes, dtype=grad._data.dtype))
+            d_self = put(grad, self.index, zeros, self.accumulate)
+        if needs(self, 1):
+            d_source = take(grad, self.index).reshape(self.source_sizes)
+        return d_self, d_source
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``input`` copied, with ``source`` written (added, with ``accumulate``) at flat positions ``index``."""
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {scalar_type_name(index.dtype)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{scalar_type_name(input.dtype)} and source.dtype = {scalar_type_name(source.dtype)}"
+        )
+    if source._data.size != index._data.size:
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got source.numel() = "
+            f"{source._data.size}, index.numel() = {index._data.size}"
+        )
+    n = input._data.size
+    idx = index._data.reshape(-1)
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of {n} elements.")
+    flat = input._data.copy().reshape(-1)
+    src = source._data.reshape(-1)
+    if accumulate:
+        _add_at(input._xp, flat, (idx % max(n, 1),), src)
+    else:
+        flat[idx % max(n, 1)] = src
+    out = Tensor._make(flat.reshape(input._data.shape))
+    if grad_recording(input, source):
+        record_with(
+            PutBackward0(), out, input, source, index=index, accumulate=accumulate, source_sizes=source._data.shape
+        )
+    return out
+
+
+def unravel_index(indices: Tensor, shape: Any) -> tuple[Tensor, ...]:
+    """torch.unravel_index (torch.functional's Python, in engine ops): the coordinates of flat indices."""
+    if indices.is_complex() or indices.is_floating_point() or indices.dtype is D.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, int):
+        shape = (shape,)
+    elif not isinstance(shape, list | tuple):
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    for dim in shape:
+        if not isinstance(dim, int):
+            raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(dim)}")
+    shape = tuple(shape)
+    if any(dim < 0 for dim in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    coefs = list(reversed(list(itertools.accumulate(reversed((*shape[1:], 1)), func=operator.mul))))
+    as_long = lambda v: Tensor._make(_place(np.array(v, dtype=np.int64), indices.device))
+    coords = P.remainder(P.floor_divide(S.unsqueeze(indices, -1), as_long(coefs)), as_long(shape))
+    return tuple(coords.unbind(-1))
+
+
 class MaskedSelectBackward0(Node):
     # masked_select: self: masked_select_backward(grad, self, mask) = zeros.masked_scatter_(mask, grad)
     def apply(self, grad: Tensor) -> tuple:
@@ -813,3 +894,6 @@ __all__ = [
     "gather", "index_add", "index_copy", "index_fill", "index_put", "index_put_", "index_select", "masked_fill",
     "masked_select", "repeat_interleave", "scatter", "scatter_add", "take", "take_along_dim",
 ]  # fmt: skip
+__all__ += ["alias_copy"]
+__all__ += ["put", "unravel_index"]
+METHODS.update({"put": put, "put_": inplace_method(put)})

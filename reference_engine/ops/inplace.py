@@ -253,6 +253,35 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     return commit(self, result)
 
 
+class FillBackward0(Node):
+    # fill.Scalar: self: zeros_like(grad)
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad * 0,)
+
+
+class FillBackward1(Node):
+    # fill.Tensor: self: zeros_like(grad) ; value: grad.sum()
+    def apply(self, grad: Tensor) -> tuple:
+        return grad * 0, grad.sum() if needs(self, 1) else None
+
+
+def fill(input: Tensor, value: Any) -> Tensor:
+    """torch.fill: a new tensor shaped like ``input`` holding ``value`` (fill_ out of place)."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        result = Tensor._make(_filled_like(input, value.item()))
+        if grad_recording(input, value):
+            record(FillBackward1(), result, input, value)
+        return result
+    result = Tensor._make(_filled_like(input, value))
+    if grad_recording(input):
+        record(FillBackward0(), result, input)
+    return result
+
+
 def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast to self's dtype, moved to self's device) into ``self``."""
     if not isinstance(src, Tensor):

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._creation import _place
 from ..autograd.graph import Node
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 from . import shape as S
 from ._util import check_broadcast, check_common_device, grad_recording, needs, record_with, wrap_dims
 from .shape import _select, _slice, make_view
@@ -161,6 +162,48 @@ def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
 
 
 # --------------------------------------------------------------------------- cartesian_prod / block_diag
+def broadcast_shapes(*shapes: Any) -> Size:
+    """torch.broadcast_shapes (torch._refs._broadcast_shapes): the shape the given shapes broadcast to."""
+    shapes = tuple((s,) if isinstance(s, int) else s for s in shapes if s is not None)
+    if not shapes:
+        return Size([])
+    for shape in shapes:
+        if not isinstance(shape, list | tuple):
+            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {shape}")
+    common = [1] * max(len(s) for s in shapes)
+    for arg, shape in enumerate(shapes):
+        for i in range(-1, -1 - len(shape), -1):
+            if shape[i] == common[i]:
+                continue
+            if common[i] == 1:
+                if shape[i] < 0:
+                    raise ValueError("Attempting to broadcast a dimension with negative length!")
+                common[i] = shape[i]
+            if shape[i] != 1 and common[i] != shape[i]:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {shape[i]} at {i}! Mismatching argument at index "
+                    f"{arg} had {shape}; but expected shape should be broadcastable to {common}"
+                )
+    return Size(common)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-``r`` combinations of a 1-d tensor's elements, in itertools' (and torch's) order, as rows
+    stacked from the input's gathered elements (StackBackward0, as torch's)."""
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape [{', '.join(map(str, input.shape))}]")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._make(input._xp.empty((0,), dtype=input._data.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    cols = [
+        input.index_select(0, Tensor._make(_place(np.ascontiguousarray(idx[:, k]), input.device))) for k in range(r)
+    ]
+    return stack(cols, 1)
+
+
 def cartesian_prod(*tensors: Tensor) -> Tensor:
     for t in tensors:
         if t.ndim != 1:
@@ -328,6 +371,56 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     return _multi_view(input, arrs, replays, UnbindBackward0, d)
 
 
+def split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    return split(input, list(split_sizes), dim)
+
+
+class UnsafeSplitBackward0(SplitBackward0):
+    # unsafe_split.Tensor: self: split_backward(grads, split_size, dim, self.sym_sizes(), self.options())
+    pass
+
+
+class UnsafeSplitWithSizesBackward0(SplitBackward0):
+    # unsafe_split_with_sizes: self: split_with_sizes_backward(grads, split_sizes, dim, self.sym_sizes(), ...)
+    pass
+
+
+def _untracked_views(views: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """torch's unsafe_* splits: the pieces share the input's memory but autograd does not track them as views
+    (no ``_base``, so in-place ops on them are not refused); the split's node renamed as the unsafe op's."""
+    outs = []
+    for v in views:
+        out = Tensor._make(v._data)
+        node = v._grad_fn
+        if node is not None:
+            if type(node) in (SplitBackward0, SplitWithSizesBackward0):
+                node.__class__ = UnsafeSplitBackward0 if type(node) is SplitBackward0 else UnsafeSplitWithSizesBackward0
+            out._grad_fn, out._output_nr = node, v._output_nr
+        outs.append(out)
+    return tuple(outs)
+
+
+def unsafe_split(input: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    return _untracked_views(split(input, split_size, dim))
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    return _untracked_views(chunk(input, chunks, dim))
+
+
+# unbind_copy and split_with_sizes_copy: the view op's node under torch's "<Node>_copy" name
+UnbindBackward0_copy = type("UnbindBackward0_copy", (UnbindBackward0,), {})
+SplitWithSizesBackward0_copy = type("SplitWithSizesBackward0_copy", (SplitWithSizesBackward0,), {})
+
+
+def unbind_copy(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    return S.copy_of(unbind(input, dim), {UnbindBackward0: UnbindBackward0_copy})
+
+
+def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    return S.copy_of(split_with_sizes(input, split_sizes, dim), {SplitWithSizesBackward0: SplitWithSizesBackward0_copy})
+
+
 # --------------------------------------------------------------------------- cat / stack
 class CatBackward0(Node):
     # cat: tensors: cat_tensors_backward(grad, to_args_sizes(tensors), to_args_scalartypes(tensors), dim)
@@ -434,3 +527,6 @@ __all__ = [
     "stack", "tensor_split", "unbind", "vsplit", "vstack",
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in ("chunk", "dsplit", "hsplit", "split", "tensor_split", "unbind", "vsplit")}
+__all__ += ["broadcast_shapes", "combinations"]
+__all__ += ["split_with_sizes", "split_with_sizes_copy", "unbind_copy", "unsafe_chunk", "unsafe_split"]
+METHODS.update({name: globals()[name] for name in ("split_with_sizes", "unsafe_chunk", "unsafe_split")})

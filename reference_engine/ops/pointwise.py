@@ -626,6 +626,13 @@ def neg(input: Tensor) -> Tensor:
 negative = neg
 
 
+def positive(input: Tensor) -> Tensor:
+    """torch.positive: the input itself (no copy, no node), refused on bool as the unary ``+`` is."""
+    if input.dtype is D.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
 class AbsBackward0(Node):
     # self: grad * self.sgn()
     def apply(self, grad: Tensor) -> tuple:
@@ -1334,6 +1341,7 @@ __all__ = [
 ]  # fmt: skip
 multiply, subtract, divide = mul, sub, div
 __all__ += ["multiply", "subtract", "divide"]
+__all__ += ["positive"]
 METHODS = {name: globals()[name] for name in __all__ if name not in ("rsub", "where")}
 METHODS["where"] = lambda self, condition, other: where(condition, self, other)
 # ``2 % x``: remainder(Scalar, Tensor)

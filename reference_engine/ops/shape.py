@@ -21,10 +21,11 @@ from .._creation import _place, check_int_device
 from .._device import as_device
 from ..autograd import grad_mode
 from ..autograd.engine import sum_to_shape
-from ..autograd.graph import Node
+from ..autograd.graph import AsStridedBackward0, Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
+from .inplace import check_inplace
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -69,6 +70,11 @@ def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
         if s != -1:
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape [{', '.join(map(str, shape))}] because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -228,6 +234,15 @@ class SqueezeBackward0(Node):
 # squeeze.dim: self: unsqueeze_to(grad, dim, self.sym_sizes()); squeeze.dims: the same with dims
 SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
 SqueezeBackward2 = type("SqueezeBackward2", (SqueezeBackward0,), {})
+# the in-place squeeze_(), squeeze_.dim and squeeze_.dims: the same formulas under the in-place ops' names
+SqueezeBackward3 = type("SqueezeBackward3", (SqueezeBackward0,), {})
+SqueezeBackward4 = type("SqueezeBackward4", (SqueezeBackward0,), {})
+SqueezeBackward5 = type("SqueezeBackward5", (SqueezeBackward0,), {})
+
+
+class UnsqueezeBackward1(UnsqueezeBackward0):
+    # unsqueeze_: self: grad.squeeze(dim)
+    pass
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
@@ -295,6 +310,11 @@ class TBackward0(Node):
         return (grad.t(),)
 
 
+class TBackward1(TBackward0):
+    # t_: self: grad.t()
+    pass
+
+
 def t(input: Tensor) -> Tensor:
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
@@ -360,6 +380,11 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shape = input._data.shape
     new = (*shape[:s], int(np.prod(shape[s : e + 1])), *shape[e + 1 :])
     return reshape(input, new)
+
+
+def ravel(input: Tensor) -> Tensor:
+    # torch: self.contiguous().view(-1), so a non-contiguous input is cloned (CloneBackward0) first
+    return view(contiguous(input), -1)
 
 
 def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
@@ -476,19 +501,15 @@ METHODS = {
     "view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as, "expand": expand,
     "expand_as": expand_as, "broadcast_to": broadcast_to, "unsqueeze": unsqueeze, "squeeze": squeeze,
     "permute": permute, "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "t": t,
-    "flatten": flatten, "unflatten": unflatten, "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu,
+    "flatten": flatten, "ravel": ravel, "unflatten": unflatten, "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu,
     "cuda": cuda, "type_as": type_as, "float": _cast(D.float32), "double": _cast(D.float64),
     "half": _cast(D.float16), "long": _cast(D.int64), "int": _cast(D.int32), "short": _cast(D.int16),
     "char": _cast(D.int8), "byte": _cast(D.uint8), "bool": _cast(D.bool_),
 }  # fmt: skip
 __all__ = [
-    "broadcast_to", "clone", "expand_copy", "flatten", "permute", "reshape", "squeeze", "swapaxes", "swapdims", "t",
+    "broadcast_to", "clone", "flatten", "permute", "reshape", "squeeze", "swapaxes", "swapdims", "t",
     "transpose", "unflatten", "unsqueeze",
 ]  # fmt: skip
-
-
-def expand_copy(input: Tensor, size: Any) -> Tensor:
-    return clone(expand(input, size))
 
 
 # --------------------------------------------------------------------------- select / slice / narrow
@@ -643,12 +664,28 @@ class FlipBackward0(Node):
         return (flip(grad, self.dims),)
 
 
-def flip(input: Tensor, *dims: Any) -> Tensor:
+def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    if kwargs:  # torch.flip(x, dims=...): the schema's keyword
+        dims = (kwargs.pop("dims"), *dims)
+        if kwargs:
+            raise TypeError(f"flip() got an unexpected keyword argument '{next(iter(kwargs))}'")
     ds = wrap_dims(_size_args(dims), input.ndim)
     res = Tensor._make(input._xp.flip(input._data, axis=ds).copy() if ds else input._data.copy())
     if grad_recording(input):
         record_with(FlipBackward0(), res, input, dims=ds)
     return res
+
+
+def fliplr(input: Tensor) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def flipud(input: Tensor) -> Tensor:
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
 
 
 class RollBackward0(Node):
@@ -725,9 +762,11 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
 
 
 METHODS.update({
+    "fliplr": fliplr, "flipud": flipud,
     "select": select, "narrow": narrow, "movedim": movedim, "moveaxis": moveaxis, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril, "triu": triu,
     "nonzero": nonzero,
 })  # fmt: skip
+__all__ += ["fliplr", "flipud"]
 __all__ += [
     "flip", "movedim", "moveaxis", "narrow", "nonzero", "repeat", "roll", "select", "tril", "triu",
 ]  # fmt: skip
@@ -788,7 +827,7 @@ __all__ += ["diagonal"]
 class DiagEmbedBackward0(Node):
     # diag_embed: self: grad.diagonal(offset, dim1, dim2)
     def apply(self, grad: Tensor) -> tuple:
-        return (diagonal(grad, self.offset, 0, 1),)
+        return (diagonal(grad, self.offset, self.dim1, self.dim2),)
 
 
 # diagonal_copy: the same formula as diagonal, under the name torch gives the copying variant
@@ -805,7 +844,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         _diag_view(res, xp, diagonal, 0, 1)[...] = a
         out = Tensor._make(res)
         if grad_recording(input):
-            record_with(DiagEmbedBackward0(), out, input, offset=diagonal)
+            record_with(DiagEmbedBackward0(), out, input, offset=diagonal, dim1=0, dim2=1)
         return out
     if a.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
@@ -815,6 +854,29 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         node.self_sizes, node.offset, node.dim1, node.dim2 = a.shape, diagonal, 0, 1
         record(node, out, input)
     return out
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    n = input.ndim + 1
+    d1, d2 = wrap_dims(dim1, n)[0], wrap_dims(dim2, n)[0]
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    a = input._data
+    k = a.shape[-1] + abs(offset)
+    rest = iter(a.shape[:-1])
+    shape = tuple(k if i in (d1, d2) else next(rest) for i in range(n))
+    res = input._xp.zeros(shape, dtype=a.dtype)
+    # the diagonal view puts the diagonal last and the other dims in order: the input's own layout
+    _diag_view(res, input._xp, offset, d1, d2)[...] = a
+    out = Tensor._make(res)
+    if grad_recording(input):
+        record_with(DiagEmbedBackward0(), out, input, offset=offset, dim1=d1, dim2=d2)
+    return out
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    # torch: diag_embed of self.contiguous().view(-1)
+    return diag_embed(view(contiguous(input), -1), offset, 0, 1)
 
 
 def tile(input: Tensor, dims: Any) -> Tensor:
@@ -849,5 +911,326 @@ def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
 
 
 # --------------------------------------------------------------------------- exports
-METHODS.update({name: globals()[name] for name in ("diag", "rot90", "tile", "adjoint")})
-__all__ += ["diag", "rot90", "tile", "adjoint"]
+METHODS.update({name: globals()[name] for name in ("diag", "diag_embed", "diagflat", "rot90", "tile", "adjoint")})
+__all__ += ["diag", "diag_embed", "diagflat", "rot90", "tile", "adjoint"]
+
+
+# --------------------------------------------------------------------------- in-place views: t_, squeeze_ ...
+def _inplace_view(self: Tensor, view: Tensor, node_cls: type) -> Tensor:
+    """``self`` made into ``view`` (the out-of-place view op applied to it), as torch's in-place view ops change a
+    tensor's sizes and strides: same storage, version bumped, the view op's node renamed as the in-place op's
+    and chained onto ``self``'s own history (a view of a base stays a view of it, with no CopySlices)."""
+    node = view._grad_fn
+    self._data = view._data
+    self._vc[0] += 1
+    if node is not None:
+        node.__class__ = node_cls
+        self._grad_fn, self._output_nr = node, 0
+    if self._base is not None:
+        # later in-place ops on self replay the whole chain from the base, this op included
+        self._view_fn = view._view_fn
+        self._view_version = self._vc[0]
+    return self
+
+
+def t_(self: Tensor) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, t(self), TBackward1)
+
+
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, transpose(self, dim0, dim1), TransposeBackward1)
+
+
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, unsqueeze(self, dim), UnsqueezeBackward1)
+
+
+def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
+    check_inplace(self)
+    # squeeze_(), squeeze_.dim, squeeze_.dims: one node name per overload, as torch's
+    node_cls = SqueezeBackward3 if dim is None else SqueezeBackward4 if isinstance(dim, int) else SqueezeBackward5
+    return _inplace_view(self, squeeze(self, dim), node_cls)
+
+
+METHODS.update({"t_": t_, "transpose_": transpose_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_})
+METHODS.update({"swapaxes_": transpose_, "swapdims_": transpose_})  # torch's aliases (TransposeBackward1 too)
+
+
+# --------------------------------------------------------------------------- unfold
+class UnfoldBackward0(Node):
+    # unfold: self: unfold_backward_symint(grad, self.sym_sizes(), dimension, size, step)
+    def apply(self, grad: Tensor) -> tuple:
+        return (unfold_backward(grad, self.self_sizes, self.dimension, self.size, self.step),)
+
+
+class UnfoldBackwardBackward0(Node):
+    # unfold_backward: grad_in: grad.unfold(dim, size, step)
+    def apply(self, grad: Tensor) -> tuple:
+        return (unfold(grad, self.dim, self.size, self.step),)
+
+
+def unfold_backward(grad: Tensor, sizes: tuple[int, ...], dim: int, size: int, step: int) -> Tensor:
+    """Zeros of ``sizes`` with each window of ``grad`` added back where unfold took it (windows may overlap)."""
+    g = grad._data
+    full = grad._xp.zeros(sizes, dtype=g.dtype)
+    if not sizes:  # a 0-d input: its one window is the element itself (or empty)
+        full[...] = g.sum()
+    else:
+        n = g.shape[dim]
+        for j in range(size):
+            key = (*(slice(None),) * dim, slice(j, j + (n - 1) * step + 1, step), Ellipsis)
+            full[key] += g[..., j]
+    out = Tensor._make(full)
+    if grad_recording(grad):
+        record_with(UnfoldBackwardBackward0(), out, grad, dim=dim, size=size, step=step)
+    return out
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    a = input._data
+    d = wrap_dims(dimension, max(a.ndim, 1))[0]
+    length = a.shape[d] if a.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if a.ndim == 0:
+        shape, strides = (size,), (a.itemsize,)
+    else:
+        n = (length - size) // step + 1
+        shape = (*a.shape[:d], n, *a.shape[d + 1 :], size)
+        strides = (*a.strides[:d], a.strides[d] * step, *a.strides[d + 1 :], a.strides[d])
+    arr = input._xp.lib.stride_tricks.as_strided(a, shape, strides)
+    return _view_result(
+        input, arr, lambda t: unfold(t, d, size, step), UnfoldBackward0, dimension=d, size=size, step=step
+    )
+
+
+METHODS["unfold"] = unfold
+
+
+# --------------------------------------------------------------------------- copy variants: permute_copy ...
+# Each *_copy op is its view op's values in fresh storage, its node the view op's under torch's "<Node>_copy"
+# name (the same derivatives.yaml formula).
+PermuteBackward0_copy = type("PermuteBackward0_copy", (PermuteBackward0,), {})
+SqueezeBackward0_copy = type("SqueezeBackward0_copy", (SqueezeBackward0,), {})
+SqueezeBackward1_copy = type("SqueezeBackward1_copy", (SqueezeBackward1,), {})
+SqueezeBackward2_copy = type("SqueezeBackward2_copy", (SqueezeBackward2,), {})
+TBackward0_copy = type("TBackward0_copy", (TBackward0,), {})
+TransposeBackward0_copy = type("TransposeBackward0_copy", (TransposeBackward0,), {})
+UnfoldBackward0_copy = type("UnfoldBackward0_copy", (UnfoldBackward0,), {})
+UnsqueezeBackward0_copy = type("UnsqueezeBackward0_copy", (UnsqueezeBackward0,), {})
+ViewBackward0_copy = type("ViewBackward0_copy", (ViewBackward0,), {})
+ExpandBackward0_copy = type("ExpandBackward0_copy", (ExpandBackward0,), {})
+_COPY_NODES = {
+    cls: globals()[cls.__name__ + "_copy"]
+    for cls in (PermuteBackward0, SqueezeBackward0, SqueezeBackward1, SqueezeBackward2, TBackward0,
+                TransposeBackward0, UnfoldBackward0, UnsqueezeBackward0, ViewBackward0, ExpandBackward0,
+                DiagonalBackward0)
+}  # fmt: skip
+
+
+def copy_of(views: Any, copy_nodes: dict[type, type] | None = None) -> Any:
+    """The copy variant's result from the view op's (a tensor or a tuple of them): each view's values copied
+    into fresh storage, with the view op's node (renamed by ``copy_nodes``) as its grad_fn."""
+    table = _COPY_NODES if copy_nodes is None else copy_nodes
+    if isinstance(views, Tensor):
+        return copy_of((views,), table)[0]
+    outs = []
+    renamed: set[int] = set()
+    for v in views:
+        out = Tensor._make(v._data.copy())
+        node = v._grad_fn
+        if node is not None:
+            if id(node) not in renamed:  # several outputs of one multi-output view op share its node
+                node.__class__ = table[type(node)]
+                renamed.add(id(node))
+            out._grad_fn, out._output_nr = node, v._output_nr
+        outs.append(out)
+    return tuple(outs)
+
+
+def permute_copy(input: Tensor, dims: Any) -> Tensor:
+    return copy_of(permute(input, dims))
+
+
+def squeeze_copy(input: Tensor, dim: Any = None) -> Tensor:
+    return copy_of(squeeze(input, dim))
+
+
+def t_copy(input: Tensor) -> Tensor:
+    return copy_of(t(input))
+
+
+def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    return copy_of(transpose(input, dim0, dim1))
+
+
+def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    return copy_of(unfold(input, dimension, size, step))
+
+
+def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:
+    return copy_of(unsqueeze(input, dim))
+
+
+def view_copy(input: Tensor, size: Any) -> Tensor:
+    return copy_of(view(input, size))
+
+
+def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    return copy_of(diagonal(input, offset, dim1, dim2))
+
+
+def expand_copy(input: Tensor, size: Any, *, implicit: bool = False) -> Tensor:
+    return copy_of(expand(input, size))
+
+
+class NarrowCopyBackward0(SliceBackward0):
+    # narrow_copy: self: slice_backward_symint(grad, self.sym_sizes(), dim, start, start + length, 1)
+    pass
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    # narrow_copy's own checks where they differ from narrow's (an internal assert, the length's message)
+    if input.ndim and dim >= input.ndim:
+        raise RuntimeError(
+            "Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got false.  (Could this error "
+            "message be improved?  If so, please report an enhancement request to PyTorch.)"
+        )
+    if input.ndim and length < 0:
+        size = input._data.shape[wrap_dims(dim, input.ndim)[0]]
+        if -size <= start <= size:
+            raise RuntimeError(
+                f"start ({start % size if start < 0 else start}) + length ({length}) exceeds dimension size ({size})."
+            )
+    return copy_of(narrow(input, dim, start, length), {SliceBackward0: NarrowCopyBackward0})
+
+
+METHODS["narrow_copy"] = narrow_copy
+__all__ += [
+    "diagonal_copy", "expand_copy", "narrow_copy", "permute_copy", "ravel", "squeeze_copy", "t_copy",
+    "transpose_copy", "unfold_copy", "unsqueeze_copy", "view_copy",
+]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- as_strided
+class AsStridedBackward0_copy(AsStridedBackward0):  # noqa: N801 - torch's node name
+    # as_strided_copy: the as_strided formula under the copy variant's name
+    pass
+
+
+class AsStridedBackward1(AsStridedBackward0):
+    # as_strided_: self: as_strided_backward(grad, TensorGeometry(self), size, stride, storage_offset)
+    pass
+
+
+def _storage_root(a: Any) -> Any:
+    """The allocation ``a`` looks into (torch's storage): its ``base`` chain followed to the end."""
+    root = a
+    while getattr(root, "base", None) is not None:
+        root = root.base
+    return root
+
+
+def _storage_index(size: tuple[int, ...], stride: tuple[int, ...], offset: int) -> Any:
+    """Each element's position in the storage, for a tensor of this geometry (an int64 array shaped ``size``)."""
+    idx = np.full(size, offset, dtype=np.int64)
+    for k, (s, st) in enumerate(zip(size, stride, strict=True)):
+        idx += (np.arange(s, dtype=np.int64) * st).reshape((s,) + (1,) * (len(size) - k - 1))
+    return idx
+
+
+def _as_strided_backward(grad: Tensor, storage: int, out_geometry: tuple, in_geometry: tuple) -> Tensor:
+    """as_strided_backward in engine ops (so it is differentiable): ``grad`` summed into a zero storage at the
+    view's positions (overlapping positions add up), then read back through the input's geometry."""
+    out_idx = Tensor._make(_place_index(_storage_index(*out_geometry), grad))
+    in_idx = Tensor._make(_place_index(_storage_index(*in_geometry), grad))
+    buf = grad.new_zeros((storage,)).index_put((out_idx.reshape(-1),), grad.reshape(-1), accumulate=True)
+    return buf[in_idx]
+
+
+def _place_index(idx: Any, like: Tensor) -> Any:
+    return idx if type(like._data) is np.ndarray else _place(idx, like.device)
+
+
+def as_strided(input: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    a = input._data
+    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(st < 0 for st in stride):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: [{', '.join(map(str, stride))}]"
+        )
+    if off < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {off}")
+    root = _storage_root(a)
+    flat = root.ravel(order="K")  # the allocation in memory order (a view: an allocation is contiguous)
+    storage_bytes = flat.size * flat.itemsize
+    need = 0 if any(s == 0 for s in size) else a.itemsize * (off + 1 + sum((s - 1) * st for s, st in zip(size, stride)))
+    if need > storage_bytes:
+        raise RuntimeError(
+            f"setStorage: sizes [{', '.join(map(str, size))}], strides [{', '.join(map(str, stride))}], storage "
+            f"offset {off}, and itemsize {a.itemsize} requiring a storage size of {need} are out of bounds for "
+            f"storage of size {storage_bytes}"
+        )
+    arr = input._xp.lib.stride_tricks.as_strided(flat[off:], size, tuple(st * a.itemsize for st in stride))
+    replay = lambda t: as_strided(t, size, stride, off)
+    out = make_view(input, arr, replay)
+    if grad_recording(input):
+        geometry = (size, stride, off), (a.shape, input.stride(), input.storage_offset())
+        backward = lambda g: _as_strided_backward(g, flat.size, *geometry)
+        record(AsStridedBackward0(input, replay, backward), out, input)
+    return out
+
+
+def as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    check_inplace(self)
+    return _inplace_view(self, as_strided(self, size, stride, storage_offset), AsStridedBackward1)
+
+
+def as_strided_copy(input: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    return copy_of(as_strided(input, size, stride, storage_offset), {AsStridedBackward0: AsStridedBackward0_copy})
+
+
+METHODS.update({"as_strided": as_strided, "as_strided_": as_strided_})
+__all__ += ["as_strided", "as_strided_copy"]
+
+
+# --------------------------------------------------------------------------- resize_ / resize_as_
+def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
+    """``self`` given a new shape in place, as torch's resize_: the elements from its storage offset on, in
+    storage order, now laid out contiguously; a storage too small grows (the engine zero-fills the new part
+    where torch leaves it uninitialized). Refused on a tensor that requires grad, whatever the grad mode."""
+    size = _size_args(sizes)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    if any(s < 0 for s in size):
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(size)}: [{', '.join(map(str, size))}]"
+        )
+    n = int(np.prod(size))
+    off = self.storage_offset()
+    flat = _storage_root(self._data).ravel(order="K")
+    if off + n > flat.size:
+        grown = self._xp.zeros(off + n, dtype=flat.dtype)
+        grown[: flat.size] = flat
+        flat = grown
+    self._data = flat[off : off + n].reshape(size)
+    self._vc[0] += 1
+    return self
+
+
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+    return resize_(input, the_template.shape)
+
+
+METHODS.update({"resize_": resize_, "resize_as_": resize_as_})
+__all__ += ["resize_as_"]

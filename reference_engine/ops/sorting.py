@@ -277,10 +277,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-class UnsqueezeBackward1(Node):
-    # unsqueeze_: self: grad.squeeze(dim)
-    def apply(self, grad: Tensor) -> tuple:
-        return (S.squeeze(grad, self.dim),)
+UnsqueezeBackward1 = S.UnsqueezeBackward1  # unsqueeze_'s node, defined with the other unsqueeze nodes
 
 
 def _inplace_meta(t: Tensor, arr: Any, node: Node) -> Tensor:
