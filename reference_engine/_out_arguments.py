@@ -53,6 +53,10 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "pixel_unshuffle", "softplus", "softshrink",
     ),
 }  # fmt: skip
+# the inverse hyperbolic, float-math, integer, distance/statistics ops of the OpInfo breadth work
+OUT_FUNCTIONS[""] += (
+    "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh",
+)  # fmt: skip
 
 
 # The name torch's out= errors give: the ATen op an alias or a namespace function runs (torch.clip -> clamp,
@@ -65,6 +69,7 @@ ATEN_NAMES = {
     "linalg.norm": "linalg_vector_norm", "special.expit": "sigmoid", "special.psi": "digamma",
     "special.gammaln": "lgamma",
 }  # fmt: skip
+ATEN_NAMES.update({"arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh"})
 
 
 def accepting_out(func: Callable[..., Any], name: str) -> Callable[..., Any]:
