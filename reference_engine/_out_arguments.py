@@ -55,7 +55,8 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # the inverse hyperbolic, float-math, integer, distance/statistics ops of the OpInfo breadth work
 OUT_FUNCTIONS[""] += (
-    "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh",
+    "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh", "bitwise_left_shift", "bitwise_right_shift", "fmax",
+    "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp",
 )  # fmt: skip
 
 
