@@ -190,6 +190,39 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
     return _product("dot", input, tensor, "tensor", _check_dot, DotBackward0, compute)
 
 
+class VdotBackward0(Node):
+    # self: grad.conj() * other
+    # other: grad * self
+    def apply(self, grad: Tensor) -> tuple:
+        g_self = grad * self.saved("other") if needs(self, 0) else None
+        g_other = grad * self.saved("self") if needs(self, 1) else None
+        return g_self, g_other
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """torch.vdot: dot with the first operand conjugated (the same checks and messages as dot)."""
+    xp = input._xp
+
+    def compute(a: Any, b: Any) -> Any:
+        return xp.asarray(xp.vdot(a, b), dtype=a.dtype)
+
+    return _product("vdot", input, other, "other", _check_dot, VdotBackward0, compute)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """torch.inner: a product with a 0-d operand, else tensordot over both last dimensions (torch's composite)."""
+    _check_tensor(input, "inner", "input", 1)
+    _check_tensor(other, "inner", "other", 2)
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(
+            "inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(input.shape)} and {list(other.shape)}"
+        )
+    return tensordot(input, other, ([-1], [-1]))
+
+
 # --------------------------------------------------------------------------- mv
 class MvBackward0(Node):
     # self: grad.ger(vec.conj())
@@ -702,9 +735,11 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
 # --------------------------------------------------------------------------- exports
 __all__ = [
     "addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "chain_matmul", "dot", "ger", "kron", "matmul", "mm", "mv",
-    "outer", "tensordot",
+    "outer", "tensordot", "inner", "vdot",
 ]  # fmt: skip
 METHODS: dict = {
+    "vdot": _as_method(vdot, "vdot", ("other",)),
+    "inner": _as_method(inner, "inner", ("other",)),
     "matmul": _as_method(matmul, "matmul", ("other",)),
     "mm": _as_method(mm, "mm", ("mat2",)),
     "bmm": _as_method(bmm, "bmm", ("mat2",)),
