@@ -1,4 +1,5 @@
-"""Scans and differences along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp, diff."""
+"""Scans and differences along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp, diff, and the trapezoid
+rule (trapezoid/trapz and cumulative_trapezoid), written as torch's composites so they record torch's nodes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from . import reduction as R
 from . import shape as S
 from ._util import grad_recording, record, record_saving, wrap_dims
 from .inplace import inplace_method
+from .special import MulBackward1, _div_scalar, _scalar_op
 
 _RETURN_TYPES = {n: R._return_type(n) for n in ("cummax", "cummin")}
 
@@ -235,7 +237,71 @@ def diff(
     return x
 
 
+# --------------------------------------------------------------------------- trapezoid rule
+def _trapezoid_args(name: str, y: Tensor, x: Tensor | None, dx: Any, dim: int) -> tuple[int, Tensor | float]:
+    """torch's Integration.cpp checks; the spacing as a tensor of differences (x given) or a float."""
+    R._check_tensor(name, y)
+    d = wrap_dims(dim, y.ndim)[0]
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments")
+    if x is None:
+        dx = 1 if dx is None else dx
+        if y._data.dtype == bool:
+            raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+        if isinstance(dx, bool | complex) or not isinstance(dx, int | float):
+            raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+        return d, float(dx)
+    if y._data.dtype == bool or x._data.dtype == bool:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+    if x.ndim == 1:
+        # x of shape (n,) viewed as (1, ..., n, ..., 1): the differences broadcast against y's along ``dim``
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        sizes = [1] * y.ndim
+        sizes[d] = x.shape[0]
+        x = x.view(sizes)
+    elif x.ndim < y.ndim:
+        x = x.view([1] * (y.ndim - x.ndim) + list(x.shape))
+    n = x.shape[d]
+    return d, P.sub(S._slice(x, d, 1, n, 1), S._slice(x, d, 0, max(n - 1, 0), 1))
+
+
+def _neighbours(y: Tensor, d: int) -> Tensor:
+    """y_i + y_{i+1} along ``d`` (torch's ``left + right``)."""
+    n = y.shape[d]
+    return P.add(S._slice(y, d, 0, max(n - 1, 0), 1), S._slice(y, d, 1, n, 1))
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """torch.trapezoid: sum of dx_i * (y_i + y_{i+1}) / 2 along ``dim``."""
+    R._check_tensor("trapezoid", y)
+    d = wrap_dims(dim, y.ndim)[0]
+    if y.shape[d] == 0:  # no samples: zeros, as NumPy (before the dtype checks, as torch)
+        shape = tuple(s for k, s in enumerate(y.shape) if k != d)
+        return Tensor._make(np.zeros(shape, dtype=y._data.dtype))
+    d, spacing = _trapezoid_args("trapezoid", y, x, dx, dim)
+    if isinstance(spacing, float):
+        # constant dx: dx * (sum(y) - (y_first + y_last) / 2)
+        ends = P.add(y.select(d, 0), y.select(d, -1))
+        return _scalar_op(MulBackward1, P.sub(R.sum(y, d), _scalar_op(MulBackward1, ends, 0.5)), spacing)
+    return _div_scalar(R.sum(P.mul(_neighbours(y, d), spacing), d), 2.0)
+
+
+def trapz(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """torch.trapz: trapezoid under its older name."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """torch.cumulative_trapezoid: the running sums of the trapezoid rule along ``dim``."""
+    d, spacing = _trapezoid_args("cumulative_trapezoid", y, x, dx, dim)
+    if isinstance(spacing, float):
+        return cumsum(_scalar_op(MulBackward1, _neighbours(y, d), spacing / 2.0), d)
+    return _div_scalar(cumsum(P.mul(_neighbours(y, d), spacing), d), 2.0)
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = ["cummax", "cummin", "cumprod", "cumsum", "diff", "logcumsumexp"]
 METHODS = {name: globals()[name] for name in __all__}
+__all__ += ["cumulative_trapezoid", "trapezoid", "trapz"]  # functions only: torch has no such Tensor methods
 METHODS["cumprod_"] = inplace_method(cumprod)

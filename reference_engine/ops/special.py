@@ -262,11 +262,27 @@ class AddBackward1(Node):
         return (grad,)
 
 
+class DivBackward1(Node):
+    # div.Scalar (torch's C++ ``div_(numel)``, ``/ 2.``): self: grad / other
+    def apply(self, grad: Tensor) -> tuple:
+        return (_div_scalar(grad, self.other),)
+
+
+def _div_scalar(t: Tensor, other: float) -> Tensor:
+    """``t / other`` for a Python number, recorded as torch's DivBackward1 (the Scalar overload)."""
+    dt = D.to_float(D._FROM_NUMPY[t._data.dtype]).np  # true division: integers give the default float dtype
+    out = Tensor._make((t._data / dt.type(other)).astype(dt, copy=False))
+    if grad_recording(t):
+        record_with(DivBackward1(), out, t, other=other)
+    return out
+
+
 def _scalar_op(node_cls: type, t: Tensor, value: float) -> Tensor:
     """``t * value`` / ``t + value`` with a C++ Scalar operand (torch's Scalar overloads, Backward1 nodes)."""
     is_mul = node_cls is MulBackward1
     a = t._data
-    out = Tensor._make((a * value if is_mul else a + value).astype(a.dtype, copy=False))
+    dt = D.result_type(t, value).np  # an integer tensor times a float is the default float dtype
+    out = Tensor._make((a * value if is_mul else a + value).astype(dt, copy=False))
     if grad_recording(t):
         record_with(node_cls(), out, t, other=value)
     return out
