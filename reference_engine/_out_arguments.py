@@ -56,7 +56,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
 # the inverse hyperbolic, float-math, integer, distance/statistics ops of the OpInfo breadth work
 OUT_FUNCTIONS[""] += (
     "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh", "bitwise_left_shift", "bitwise_right_shift", "fmax",
-    "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp", "inner", "vdot",
+    "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp", "inner", "vdot", "nanmedian",
 )  # fmt: skip
 
 

@@ -10,7 +10,6 @@ here: the engine sums every grad to its input's shape and casts its dtype.
 
 from __future__ import annotations
 
-import collections
 import math
 from typing import Any
 
@@ -35,6 +34,7 @@ from ._util import (
     record,
     record_saving,
     record_with,
+    return_type,
     to_tensor,
 )
 from .inplace import inplace_method, scalar_type_name
@@ -1340,14 +1340,7 @@ def frexp(input: Tensor) -> tuple:
     return _Frexp(mantissa, exponent_t)
 
 
-class _Frexp(collections.namedtuple("frexp", ["mantissa", "exponent"])):
-    """torch.return_types.frexp (linalg's builder of these types imports this module, so it is written out)."""
-
-    __slots__ = ()
-    __module__ = "torch.return_types"
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
+_Frexp = return_type("frexp", ("mantissa", "exponent"))
 
 
 class LdexpBackward0(Node):
