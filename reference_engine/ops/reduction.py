@@ -1104,12 +1104,13 @@ _RETURN_TYPES["nanmedian"] = _return_type("nanmedian")
 
 def _nanmedian_index(a: Any, d: int) -> Any:
     """Index (along ``d``) of the lower median of each slice's non-NaN values (torch's nanmedian kernel);
-    an all-NaN slice gives its last position, where its NaNs sort."""
+    an all-NaN slice gives 0: torch's index there is whatever its std::nth_element leaves first (0 for up to 3
+    elements, then 2, 3, 5 ...), which is not reproduced."""
     xp = array_module(a)
     order = xp.argsort(a, axis=d, kind="stable")  # NaNs sort last
     n = a.shape[d]
     valid = n - xp.isnan(a).sum(axis=d, keepdims=True) if a.dtype.kind in "fc" else xp.full_like(order[:1], n)
-    k = xp.where(valid > 0, (valid - 1) // 2, n - 1)
+    k = xp.where(valid > 0, (valid - 1) // 2, 0)
     return xp.take_along_axis(order, k, axis=d)
 
 
