@@ -56,7 +56,8 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
 # the inverse hyperbolic, float-math, integer, distance/statistics ops of the OpInfo breadth work
 OUT_FUNCTIONS[""] += (
     "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh", "bitwise_left_shift", "bitwise_right_shift", "fmax",
-    "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp", "inner", "vdot", "nanmedian",
+    "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp", "inner", "vdot", "nanmedian", "bucketize",
+    "isin", "nonzero_static", "unique_consecutive",
 )  # fmt: skip
 
 

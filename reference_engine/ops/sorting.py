@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import blas as B
@@ -22,7 +23,7 @@ from . import indexing as I
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import grad_recording, record, wrap_dims
+from ._util import as_array, grad_recording, record, wrap_dims
 
 _RETURN_TYPES = {n: R._return_type(n) for n in ("sort", "topk", "kthvalue")}
 
@@ -205,6 +206,23 @@ def searchsorted(
     return Tensor._make(xp.asarray(res, dtype=np.int32 if out_int32 else np.int64))
 
 
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """torch.bucketize: searchsorted with the roles swapped, for 1-d boundaries only."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """torch.isin: membership of each element, compared in the promoted dtype of the two operands."""
+    # promoted like a binary op, but never broadcast: the operands are two unrelated sets of values
+    dt = D.result_type(elements, test_elements)
+    like = (elements if isinstance(elements, Tensor) else test_elements)._data
+    a, b = as_array(elements, dt, like), as_array(test_elements, dt, like)
+    xp = array_module(a)
+    return Tensor._make(xp.asarray(xp.isin(a, b, assume_unique=assume_unique, invert=invert)))
+
+
 # --------------------------------------------------------------------------- unique / bincount
 class _UniqueBackward(Node):
     # derivatives.yaml: output_differentiability without a formula, so backward raises
@@ -245,6 +263,41 @@ def unique(
         extra.append(Tensor._make(inverse.astype(np.int64)))
     if return_counts:
         extra.append(Tensor._make(counts.astype(np.int64)))
+    return (out, *extra) if extra else out
+
+
+# unique_consecutive: self: not_implemented("unique_consecutive")
+UniqueConsecutiveBackward0 = type("UniqueConsecutiveBackward0", (_UniqueBackward,), {"op": "unique_consecutive"})
+
+
+def unique_consecutive(
+    input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
+) -> Any:
+    """torch.unique_consecutive: each run of equal values (or slices along ``dim``) kept once."""
+    R._check_tensor("unique_consecutive", input)
+    xp = input._xp
+    a = input._data
+    if dim is None:
+        flat = a.reshape(-1)
+        starts = xp.ones(flat.shape, dtype=bool)
+        starts[1:] = flat[1:] != flat[:-1]
+        vals, d = flat[starts], None
+    else:
+        d = wrap_dims(dim, a.ndim)[0]
+        moved = xp.moveaxis(a, d, 0).reshape(a.shape[d], -1) if a.ndim else a.reshape(1, 1)
+        starts = xp.ones(moved.shape[0], dtype=bool)
+        starts[1:] = (moved[1:] != moved[:-1]).any(axis=1)
+        vals = xp.take(a, xp.nonzero(starts)[0], axis=d)
+    out = Tensor._make(xp.ascontiguousarray(vals))
+    if grad_recording(input):
+        record(UniqueConsecutiveBackward0(), out, input)
+    extra = []
+    if return_inverse:
+        inverse = xp.cumsum(starts) - 1
+        extra.append(Tensor._make(inverse.reshape(a.shape if d is None else -1).astype(np.int64)))
+    if return_counts:
+        positions = xp.append(xp.nonzero(starts)[0], starts.shape[0])
+        extra.append(Tensor._make(xp.diff(positions).astype(np.int64)))
     return (out, *extra) if extra else out
 
 
@@ -464,3 +517,5 @@ __all__ = [
     "topk", "unique",
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in __all__ if name != "searchsorted"}
+__all__ += ["bucketize", "isin", "unique_consecutive"]
+METHODS["unique_consecutive"] = unique_consecutive
