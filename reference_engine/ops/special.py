@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
@@ -407,7 +408,39 @@ XlogyBackward0, XlogyBackward1, XlogyBackward2 = _XLOGY
 SpecialXlog1PyBackward0, SpecialXlog1PyBackward1, SpecialXlog1PyBackward2 = _XLOG1PY
 
 
+# --------------------------------------------------------------------------- mvlgamma
+class MvlgammaBackward0(Node):
+    # self: mvlgamma_backward(grad, self, p)
+    #   = grad * (self.unsqueeze(-1) + arange(-p / 2. + 0.5, 0.5, 0.5)).digamma().sum(-1)
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * digamma(P.add(s.unsqueeze(-1), _mvlgamma_offsets(self.p, s._data.dtype))).sum(-1),)
+
+
+def _mvlgamma_offsets(p: int, dtype: Any) -> Tensor:
+    """arange(-p / 2 + 0.5, 0.5, 0.5): the shifts -(p - 1) / 2, ..., -1/2, 0 of the p gamma factors."""
+    return Tensor._make(np.arange(-p / 2.0 + 0.5, 0.5, 0.5).astype(dtype))
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    """torch.mvlgamma: log of the multivariate gamma function of dimension ``p``, torch's composite
+    sum(lgamma(x + shifts)) + p (p - 1) / 4 log(pi), recorded as the one node MvlgammaBackward0."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    dt = D.to_float(D._FROM_NUMPY[input._data.dtype])  # integers compute in the default float dtype
+    with grad_mode.no_grad():
+        x = Tensor._make(input._data.astype(dt.np, copy=False))
+        shifted = P.add(x.unsqueeze(-1), _mvlgamma_offsets(p, dt.np))
+        out = P.add(lgamma(shifted).sum(-1), p * (p - 1) * math.log(math.pi) * 0.25)
+    out = Tensor._make(out._data)
+    if grad_recording(input):
+        record_saving(MvlgammaBackward0(), out, {"self": input}, p=p)
+    return out
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = ["digamma", "erfc", "erfinv", "exp2", "i0", "lgamma", "logit", "polygamma", "sinc", "xlogy"]
 METHODS: dict = {name: globals()[name] for name in __all__ if name != "polygamma"}
 METHODS["polygamma"] = lambda self, n: polygamma(n, self)
+__all__ += ["mvlgamma"]
+METHODS["mvlgamma"] = mvlgamma
