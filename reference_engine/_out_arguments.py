@@ -57,7 +57,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
 OUT_FUNCTIONS[""] += (
     "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh", "bitwise_left_shift", "bitwise_right_shift", "fmax",
     "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp", "inner", "vdot", "nanmedian", "bucketize",
-    "isin", "nonzero_static", "unique_consecutive", "mvlgamma",
+    "isin", "nonzero_static", "unique_consecutive", "mvlgamma", "histogram",
 )  # fmt: skip
 
 
