@@ -9,6 +9,7 @@ written with engine ops, so double backward works.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -563,6 +564,8 @@ def _histogramdd_values(
             lo, hi = float(samples[:, k].min()), float(samples[:, k].max())
         else:
             lo, hi = 0.0, 1.0  # no samples: the unit interval, as torch
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension {k}'s range [{lo:g}, {hi:g}] is not finite")
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges.append(_linspace_edges(lo, hi, b + 1, a.dtype))
