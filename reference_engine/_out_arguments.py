@@ -57,8 +57,9 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
 OUT_FUNCTIONS[""] += (
     "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh", "bitwise_left_shift", "bitwise_right_shift", "fmax",
     "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp", "inner", "vdot", "nanmedian", "bucketize",
-    "isin", "nonzero_static", "unique_consecutive", "mvlgamma", "histogram",
+    "isin", "nonzero_static", "unique_consecutive", "mvlgamma", "histogram", "igamma", "igammac",
 )  # fmt: skip
+OUT_FUNCTIONS["special"] += ("gammainc", "gammaincc", "multigammaln")
 
 
 # The name torch's out= errors give: the ATen op an alias or a namespace function runs (torch.clip -> clamp,

@@ -18,7 +18,9 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
+from ._incomplete_gamma import igamma_values, igammac_values
 from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
+from .inplace import inplace_method
 
 try:
     import scipy.special as _sp  # type: ignore[import-untyped]
@@ -438,9 +440,62 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     return out
 
 
+# --------------------------------------------------------------------------- igamma / igammac
+class IgammaBackward0(Node):
+    # self: not_implemented("igamma: input")
+    # other: grad * exp((self - 1) * log(other) - other - lgamma(self))
+    def apply(self, grad: Tensor) -> tuple:
+        return _igamma_backward(self, grad, "igamma", 1.0)
+
+
+class IgammacBackward0(Node):
+    # self: not_implemented("igammac: input")
+    # other: -grad * exp((self - 1) * log(other) - other - lgamma(self))
+    def apply(self, grad: Tensor) -> tuple:
+        return _igamma_backward(self, grad, "igammac", -1.0)
+
+
+def _igamma_backward(node: Node, grad: Tensor, name: str, sign: float) -> tuple:
+    if needs(node, 0):
+        raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+    a, x = node.saved("self"), node.saved("other")
+    density = P.exp(P.sub(P.sub(P.mul(P.sub(a, 1), P.log(x)), x), lgamma(a)))
+    return None, P.mul(grad, density) if sign > 0 else P.mul(P.neg(grad), density)
+
+
+def _igamma_op(name: str, input: Tensor, other: Tensor, values: Any, node_cls: type) -> Tensor:
+    for arg, position, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
+    a, x, dt = binary_arrays(input, other)
+    if dt.category < 2:  # torch's kernel is floating-only
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.tensor_type[: -len('Tensor')]}'")
+    if dt is D.float16:  # the Half kernel computes in float32 and rounds once
+        res = values(a.astype(np.float32), x.astype(np.float32)).astype(np.float16)
+    else:
+        res = values(a, x)
+    out = Tensor._make(res)
+    if grad_recording(input, other):
+        record_saving(node_cls(), out, {"self": input, "other": other})
+    return out
+
+
+def igamma(input: Tensor, other: Tensor) -> Tensor:
+    """torch.igamma (torch.special.gammainc): the regularized lower incomplete gamma function P(input, other)."""
+    return _igamma_op("igamma", input, other, igamma_values, IgammaBackward0)
+
+
+def igammac(input: Tensor, other: Tensor) -> Tensor:
+    """torch.igammac (torch.special.gammaincc): the regularized upper incomplete gamma function Q(input, other)."""
+    return _igamma_op("igammac", input, other, igammac_values, IgammacBackward0)
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = ["digamma", "erfc", "erfinv", "exp2", "i0", "lgamma", "logit", "polygamma", "sinc", "xlogy"]
 METHODS: dict = {name: globals()[name] for name in __all__ if name != "polygamma"}
 METHODS["polygamma"] = lambda self, n: polygamma(n, self)
-__all__ += ["mvlgamma"]
-METHODS["mvlgamma"] = mvlgamma
+__all__ += ["igamma", "igammac", "mvlgamma"]
+METHODS.update({"igamma": igamma, "igammac": igammac, "mvlgamma": mvlgamma})
+METHODS.update({"igamma_": inplace_method(igamma), "igammac_": inplace_method(igammac)})
