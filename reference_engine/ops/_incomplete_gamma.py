@@ -294,15 +294,21 @@ def _erfc(a: Any) -> Any:
 def _ratevl(x: Any, num: Any, denom: Any) -> Any:
     """Math.h's ratevl: num(x) / denom(x), evaluated in 1/x (coefficients reversed) where |x| > 1."""
     dt = x.dtype.type
+    out = np.empty_like(x)
     big = np.abs(x) > 1
-    y = np.where(big, 1 / np.where(big, x, 1), x)
-    n_ans = np.where(big, dt(num[-1]), dt(num[0]))
-    d_ans = np.where(big, dt(denom[-1]), dt(denom[0]))
-    m = len(num) - 1
-    for i in range(1, m + 1):
-        n_ans = n_ans * y + np.where(big, dt(num[m - i]), dt(num[i]))
-        d_ans = d_ans * y + np.where(big, dt(denom[m - i]), dt(denom[i]))
-    return np.where(big, x ** dt(len(denom) - len(num)) * n_ans / d_ans, n_ans / d_ans)
+    for mask, y, n_coef, d_coef in ((~big, x, num, denom), (big, None, num[::-1], denom[::-1])):
+        if not mask.any():
+            continue
+        y = x[mask] if y is None else y[mask]
+        if n_coef is not num:
+            y = 1 / y
+        n_ans = np.full_like(y, dt(n_coef[0]))
+        d_ans = np.full_like(y, dt(d_coef[0]))
+        for i in range(1, len(n_coef)):
+            n_ans = n_ans * y + dt(n_coef[i])
+            d_ans = d_ans * y + dt(d_coef[i])
+        out[mask] = n_ans / d_ans if n_coef is num else x[mask] ** dt(len(denom) - len(num)) * n_ans / d_ans
+    return out
 
 
 def _fac(a: Any, x: Any) -> Any:
@@ -323,40 +329,51 @@ def _fac(a: Any, x: Any) -> Any:
 
 
 def _igam_series(a: Any, x: Any) -> Any:
-    """_igam_helper_series: DLMF 8.11.4's power series for P(a, x)."""
+    """_igam_helper_series: DLMF 8.11.4's power series for P(a, x). The arrays shrink to the elements still
+    iterating: each stops at torch's rule, after the same number of terms as torch's scalar loop."""
     dt = a.dtype.type
     machep = dt(_constants(a.dtype)[0])
     ax = _fac(a, x)
-    r, c, ans = a.copy(), np.ones_like(a), np.ones_like(a)
-    active = np.ones(a.shape, dtype=bool)
+    ans_out = np.ones_like(a)
+    idx = np.arange(a.shape[0])
+    r, c, ans, xs = a.copy(), np.ones_like(a), np.ones_like(a), x
     for _ in range(_MAXITER):
-        if not active.any():
+        if not idx.size:
             break
-        idx = np.nonzero(active)[0]
-        r[idx] += dt(1)
-        c[idx] *= x[idx] / r[idx]
-        ans[idx] += c[idx]
-        active[idx] = ~(c[idx] <= machep * ans[idx])
-    return np.where(ax == 0, dt(0), ans * ax / a)
+        r += dt(1)
+        c *= xs / r
+        ans += c
+        done = c <= machep * ans
+        if done.any():
+            ans_out[idx[done]] = ans[done]
+            keep = ~done
+            idx, r, c, ans, xs = idx[keep], r[keep], c[keep], ans[keep], xs[keep]
+    ans_out[idx] = ans  # MAXITER reached
+    return np.where(ax == 0, dt(0), ans_out * ax / a)
 
 
 def _igamc_series(a: Any, x: Any) -> Any:
     """_igamc_helper_series: DLMF 8.7.3 for Q(a, x), written to avoid cancellation."""
     dt = a.dtype.type
     machep = dt(_constants(a.dtype)[0])
-    fac, total = np.ones_like(a), np.zeros_like(a)
-    active = np.ones(a.shape, dtype=bool)
+    total_out = np.zeros_like(a)
+    idx = np.arange(a.shape[0])
+    fac, total, xs, as_ = np.ones_like(a), np.zeros_like(a), x, a
     for n in range(1, _MAXITER):
-        if not active.any():
+        if not idx.size:
             break
-        idx = np.nonzero(active)[0]
-        fac[idx] *= -x[idx] / dt(n)
-        term = fac[idx] / (a[idx] + dt(n))
-        total[idx] += term
-        active[idx] = ~(np.abs(term) <= machep * np.abs(total[idx]))
+        fac *= -xs / dt(n)
+        term = fac / (as_ + dt(n))
+        total += term
+        done = np.abs(term) <= machep * np.abs(total)
+        if done.any():
+            total_out[idx[done]] = total[done]
+            keep = ~done
+            idx, fac, total, xs, as_ = idx[keep], fac[keep], total[keep], xs[keep], as_[keep]
+    total_out[idx] = total
     logx = np.log(x)
     term = -np.expm1(a * logx - _lgamma(dt(1) + a))
-    return term - np.exp(a * logx - _lgamma(a)) * total
+    return term - np.exp(a * logx - _lgamma(a)) * total_out
 
 
 def _igamc_continued_fraction(a: Any, x: Any) -> Any:
@@ -370,27 +387,39 @@ def _igamc_continued_fraction(a: Any, x: Any) -> Any:
     pkm2, qkm2 = np.ones_like(a), x.copy()
     pkm1, qkm1 = x + dt(1), z * x
     ans = pkm1 / qkm1
-    active = np.ones(a.shape, dtype=bool)
+    ans_out = np.empty_like(a)
+    idx = np.arange(a.shape[0])
     for _ in range(_MAXITER):
-        if not active.any():
+        if not idx.size:
             break
-        i = np.nonzero(active)[0]
-        c[i] += dt(1)
-        y[i] += dt(1)
-        z[i] += dt(2)
-        yc = y[i] * c[i]
-        pk = pkm1[i] * z[i] - pkm2[i] * yc
-        qk = qkm1[i] * z[i] - qkm2[i] * yc
+        c += dt(1)
+        y += dt(1)
+        z += dt(2)
+        yc = y * c
+        pk = pkm1 * z - pkm2 * yc
+        qk = qkm1 * z - qkm2 * yc
         nonzero = qk != 0
-        r = pk / np.where(nonzero, qk, dt(1))
-        t = np.where(nonzero, np.abs((ans[i] - r) / np.where(nonzero, r, dt(1))), dt(1))
-        ans[i] = np.where(nonzero, r, ans[i])
-        pkm2[i], pkm1[i], qkm2[i], qkm1[i] = pkm1[i], pk, qkm1[i], qk
+        if nonzero.all():
+            r = pk / qk
+            t = np.abs((ans - r) / r)
+            ans = r
+        else:
+            r = pk / np.where(nonzero, qk, dt(1))
+            t = np.where(nonzero, np.abs((ans - r) / np.where(nonzero, r, dt(1))), dt(1))
+            ans = np.where(nonzero, r, ans)
+        pkm2, pkm1, qkm2, qkm1 = pkm1, pk, qkm1, qk
         grow = np.abs(pk) > big
-        for arr in (pkm2, pkm1, qkm2, qkm1):
-            arr[i] = np.where(grow, arr[i] * biginv, arr[i])
-        active[i] = ~(t <= machep)
-    return np.where(ax == 0, dt(0), ans * ax)
+        if grow.any():
+            pkm2, pkm1 = np.where(grow, pkm2 * biginv, pkm2), np.where(grow, pkm1 * biginv, pkm1)
+            qkm2, qkm1 = np.where(grow, qkm2 * biginv, qkm2), np.where(grow, qkm1 * biginv, qkm1)
+        done = t <= machep
+        if done.any():
+            ans_out[idx[done]] = ans[done]
+            k = ~done
+            idx, c, y, z, ans = idx[k], c[k], y[k], z[k], ans[k]
+            pkm2, pkm1, qkm2, qkm1 = pkm2[k], pkm1[k], qkm2[k], qkm1[k]
+    ans_out[idx] = ans
+    return np.where(ax == 0, dt(0), ans_out * ax)
 
 
 def _asymptotic(a: Any, x: Any, igam: bool) -> Any:

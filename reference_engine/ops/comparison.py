@@ -132,9 +132,16 @@ def _shift(name: str, kernel: str, fn: Any) -> Any:
         if dt.category != 1:
             raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_scalar_name(dt)}'")
         bits = a.dtype.itemsize * 8
-        out_of_range = (b < 0) | (b >= bits)  # torch's kernels define these shifts instead of C's UB
+        b = np.asarray(b)
+        # torch's kernels define the shifts by a negative amount or by the width or more (UB in C); as unsigned,
+        # a negative amount is huge, so one comparison finds both
+        unsigned = b.view(b.dtype.str.replace("i", "u")) if b.dtype.kind == "i" else b
+        out_of_range = unsigned >= bits
         with np.errstate(all="ignore"):
-            res = fn(a, np.where(out_of_range, 0, b).astype(a.dtype), out_of_range, bits)
+            if out_of_range.any():
+                res = fn(a, np.where(out_of_range, 0, b).astype(a.dtype), out_of_range, bits)
+            else:
+                res = fn(a, b, None, bits)
         return Tensor._make(res.astype(dt.np, copy=False))
 
     op.__name__ = op.__qualname__ = name
@@ -142,10 +149,16 @@ def _shift(name: str, kernel: str, fn: Any) -> Any:
 
 
 # a left shift past the width is 0; a right shift past it fills with the sign bit (a >> (bits - 1))
-bitwise_left_shift = _shift("bitwise_left_shift", "lshift", lambda a, b, oor, bits: np.where(oor, 0, a << b))
-bitwise_right_shift = _shift(
-    "bitwise_right_shift", "rshift", lambda a, b, oor, bits: np.where(oor, a >> (bits - 1), a >> b)
-)
+def _lshift(a: Any, b: Any, out_of_range: Any, bits: int) -> Any:
+    return a << b if out_of_range is None else np.where(out_of_range, 0, a << b)
+
+
+def _rshift(a: Any, b: Any, out_of_range: Any, bits: int) -> Any:
+    return a >> b if out_of_range is None else np.where(out_of_range, a >> (bits - 1), a >> b)
+
+
+bitwise_left_shift = _shift("bitwise_left_shift", "lshift", _lshift)
+bitwise_right_shift = _shift("bitwise_right_shift", "rshift", _rshift)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
