@@ -154,7 +154,10 @@ def _lshift(a: Any, b: Any, out_of_range: Any, bits: int) -> Any:
 
 
 def _rshift(a: Any, b: Any, out_of_range: Any, bits: int) -> Any:
-    return a >> b if out_of_range is None else np.where(out_of_range, a >> (bits - 1), a >> b)
+    if out_of_range is None:
+        return a >> b
+    fill = a >> (bits - 1) if a.dtype.kind == "i" else 0  # the sign bit for signed types; unsigned empty out
+    return np.where(out_of_range, fill, a >> b)
 
 
 bitwise_left_shift = _shift("bitwise_left_shift", "lshift", _lshift)
