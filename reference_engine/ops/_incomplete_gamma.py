@@ -337,16 +337,21 @@ def _igam_series(a: Any, x: Any) -> Any:
     ans_out = np.ones_like(a)
     idx = np.arange(a.shape[0])
     r, c, ans, xs = a.copy(), np.ones_like(a), np.ones_like(a), x
+    tmp = np.empty_like(a)
+    done = np.empty(a.shape, dtype=bool)
     for _ in range(_MAXITER):
         if not idx.size:
             break
+        n = idx.size
         r += dt(1)
-        c *= xs / r
+        np.divide(xs, r, out=tmp[:n])
+        c *= tmp[:n]
         ans += c
-        done = c <= machep * ans
-        if done.any():
-            ans_out[idx[done]] = ans[done]
-            keep = ~done
+        np.multiply(ans, machep, out=tmp[:n])
+        stop = np.less_equal(c, tmp[:n], out=done[:n])  # in place: no array allocated per term
+        if stop.any():
+            ans_out[idx[stop]] = ans[stop]
+            keep = ~stop
             idx, r, c, ans, xs = idx[keep], r[keep], c[keep], ans[keep], xs[keep]
     ans_out[idx] = ans  # MAXITER reached
     return np.where(ax == 0, dt(0), ans_out * ax / a)
