@@ -203,4 +203,6 @@ METHODS.update({
     "__rshift__": lambda self, other: bitwise_right_shift(self, other) if _scalar_or_tensor(other) else NotImplemented,
     "__rlshift__": lambda self, other: bitwise_left_shift(other, self) if _scalar_or_tensor(other) else NotImplemented,
     "__rrshift__": lambda self, other: bitwise_right_shift(other, self) if _scalar_or_tensor(other) else NotImplemented,
+    "__ilshift__": lambda self, other: self.bitwise_left_shift_(other),
+    "__irshift__": lambda self, other: self.bitwise_right_shift_(other),
 })  # fmt: skip

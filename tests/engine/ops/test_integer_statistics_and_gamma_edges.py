@@ -31,6 +31,18 @@ def test_shifts_by_negative_or_too_many_bits(dtype: str) -> None:
     assert_same_result(program)
 
 
+def test_in_place_shift_operators_and_methods() -> None:
+    def program(m: Any) -> Any:
+        x = m.tensor([3, -8, 5])
+        y = x
+        x <<= 2
+        x >>= m.tensor([1, 2, 70])
+        z = m.tensor([0.5, 2.0])
+        return x, y is x, x._version, z.arcsinh_(), m.tensor([3.0, 4.0]).ldexp_(m.tensor([1.0, 2.0]))
+
+    assert_same_result(program)
+
+
 def test_shift_errors() -> None:
     assert_same_error_full(lambda m: m.bitwise_left_shift(m.ones(2), m.ones(2)))
     assert_same_error_full(lambda m: m.bitwise_right_shift(m.tensor([True]), m.tensor([True])))
