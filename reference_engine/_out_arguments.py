@@ -53,6 +53,13 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "pixel_unshuffle", "softplus", "softshrink",
     ),
 }  # fmt: skip
+# the inverse hyperbolic, float-math, integer, distance/statistics ops of the OpInfo breadth work
+OUT_FUNCTIONS[""] += (
+    "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh", "bitwise_left_shift", "bitwise_right_shift", "fmax",
+    "fmin", "frexp", "gcd", "isneginf", "isposinf", "lcm", "ldexp", "inner", "vdot", "nanmedian", "bucketize",
+    "isin", "nonzero_static", "unique_consecutive", "mvlgamma", "histogram", "igamma", "igammac",
+)  # fmt: skip
+OUT_FUNCTIONS["special"] += ("gammainc", "gammaincc", "multigammaln")
 
 # the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py) and slice_scatter
 OUT_FUNCTIONS[""] += ("slice_scatter",)
@@ -71,6 +78,7 @@ ATEN_NAMES = {
     "linalg.norm": "linalg_vector_norm", "special.expit": "sigmoid", "special.psi": "digamma",
     "special.gammaln": "lgamma",
 }  # fmt: skip
+ATEN_NAMES.update({"arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh"})
 
 
 def accepting_out(func: Callable[..., Any], name: str) -> Callable[..., Any]:

@@ -27,7 +27,10 @@ from .ops.special import (
     xlogy,
 )
 from .ops.special import digamma as psi
+from .ops.special import igamma as gammainc
+from .ops.special import igammac as gammaincc
 from .ops.special import lgamma as gammaln
+from .ops.special import mvlgamma as multigammaln
 
 round = _round  # noqa: A001 - torch.special.round
 
@@ -36,3 +39,4 @@ __all__ = [
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round",
     "sinc", "softmax", "xlog1py", "xlogy",
 ]  # fmt: skip
+__all__ += ["gammainc", "gammaincc", "multigammaln"]

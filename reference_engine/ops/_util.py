@@ -17,6 +17,7 @@ attributes and saves its inputs (and result) under their names.
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 import numpy as np
@@ -245,3 +246,15 @@ def wrap_dims(dim: Any, ndim: int) -> tuple[int, ...]:
 def float_dtype_of(t: Tensor) -> D.dtype:
     """The dtype a floating-only op yields for ``t`` (ints and bools -> default float)."""
     return D.to_float(_FROM_NUMPY[t._data.dtype])
+
+
+def return_type(name: str, fields: tuple[str, ...]) -> type:
+    """torch.return_types.<name>: a named tuple printed the way torch prints it (for the ops below linalg's
+    layer; ``ops.linalg`` builds its own the same way)."""
+    base = collections.namedtuple(name, fields)  # type: ignore[misc]
+
+    def __repr__(self: Any) -> str:  # noqa: N807
+        body = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"torch.return_types.{name}(\n{body})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "torch.return_types"})

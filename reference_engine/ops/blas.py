@@ -190,6 +190,39 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
     return _product("dot", input, tensor, "tensor", _check_dot, DotBackward0, compute)
 
 
+class VdotBackward0(Node):
+    # self: grad.conj() * other
+    # other: grad * self
+    def apply(self, grad: Tensor) -> tuple:
+        g_self = grad * self.saved("other") if needs(self, 0) else None
+        g_other = grad * self.saved("self") if needs(self, 1) else None
+        return g_self, g_other
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """torch.vdot: dot with the first operand conjugated (the same checks and messages as dot)."""
+    xp = input._xp
+
+    def compute(a: Any, b: Any) -> Any:
+        return xp.asarray(xp.vdot(a, b), dtype=a.dtype)
+
+    return _product("vdot", input, other, "other", _check_dot, VdotBackward0, compute)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """torch.inner: a product with a 0-d operand, else tensordot over both last dimensions (torch's composite)."""
+    _check_tensor(input, "inner", "input", 1)
+    _check_tensor(other, "inner", "other", 2)
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(
+            "inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(input.shape)} and {list(other.shape)}"
+        )
+    return tensordot(input, other, ([-1], [-1]))
+
+
 # --------------------------------------------------------------------------- mv
 class MvBackward0(Node):
     # self: grad.ger(vec.conj())
@@ -696,12 +729,89 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
     return out
 
 
+# --------------------------------------------------------------------------- cov / corrcoef
+def _check_weights(kind: str, w: Tensor, n: int, dtype_ok: bool, dtype_kind: str) -> None:
+    """cov's checks on fweights/aweights, in torch's order (Correlation.cpp)."""
+    if w.ndim > 1:
+        raise RuntimeError(
+            f"cov(): expected {kind} to have one or fewer dimensions but got {kind} with {w.ndim} dimensions"
+        )
+    if not dtype_ok:
+        raise RuntimeError(
+            f"cov(): expected {kind} to have {dtype_kind} dtype but got {kind} with {_SCALAR_NAMES[_dt_name(w)]} dtype"
+        )
+    if w.numel() != n:
+        raise RuntimeError(
+            f"cov(): expected {kind} to have the same numel as there are observations in the input but got "
+            f"{w.numel()} != {n}"
+        )
+    if n and bool((w._data < 0).any()):
+        raise RuntimeError(f"cov(): {kind} cannot be negative")
+
+
+def cov(
+    input: Tensor, *, correction: int = 1, fweights: Tensor | None = None, aweights: Tensor | None = None
+) -> Tensor:
+    """torch.cov: the covariance of the rows (variables) over the columns (observations), torch's composite."""
+    if input.ndim > 2:
+        raise RuntimeError(
+            f"cov(): expected input to have two or fewer dimensions but got an input with {input.ndim} dimensions"
+        )
+    if input._data.dtype == bool:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = input.view(1, -1) if input.ndim < 2 else input
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        kind = fweights._data.dtype.kind
+        _check_weights("fweights", fweights, n, kind in "iu", "integral")
+        w = fweights
+    if aweights is not None:
+        _check_weights("aweights", aweights, n, aweights._data.dtype.kind == "f", "floating point")
+        w = aweights if w is None else w * aweights
+    w_sum = R.sum(w) if w is not None else Tensor._make(np.asarray(n, dtype=np.int64))
+    if w is not None and not bool(w_sum._data != 0):
+        raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    avg = R.sum(x * w if w is not None else x, 1) / w_sum
+    if w is not None and aweights is not None and correction != 0:
+        norm_factor = w_sum - R.sum(w * aweights) * correction / w_sum
+    else:
+        norm_factor = w_sum - correction
+    if bool(norm_factor._data <= 0):
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of observations.",
+            UserWarning,
+            stacklevel=2,
+        )
+        norm_factor = norm_factor * 0  # torch zeroes it in place: the division then gives inf/nan
+    centred = x - avg.unsqueeze(1)
+    c = mm(centred, (centred * w if w is not None else centred).t())
+    return P.true_divide(c, norm_factor).squeeze()
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """torch.corrcoef: cov normalised by the standard deviations, clipped to [-1, 1] (torch's composite)."""
+    if input.ndim > 2:
+        raise RuntimeError(
+            f"corrcoef(): expected input to have two or fewer dimensions but got an input with {input.ndim} dimensions"
+        )
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c  # one variable: nan for a zero, inf or nan variance, else 1
+    stddev = c.diagonal().sqrt()
+    c = c / stddev.view(-1, 1)
+    c = c / stddev.view(1, -1)
+    return c.clip(-1, 1)
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = [
     "addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "chain_matmul", "dot", "ger", "kron", "matmul", "mm", "mv",
-    "outer", "tensordot",
+    "outer", "tensordot", "inner", "vdot",
 ]  # fmt: skip
 METHODS: dict = {
+    "vdot": _as_method(vdot, "vdot", ("other",)),
+    "inner": _as_method(inner, "inner", ("other",)),
     "matmul": _as_method(matmul, "matmul", ("other",)),
     "mm": _as_method(mm, "mm", ("mat2",)),
     "bmm": _as_method(bmm, "bmm", ("mat2",)),
@@ -713,3 +823,5 @@ METHODS: dict = {
     "addbmm": addbmm, "addmv": addmv, "addr": addr, "baddbmm": baddbmm, "kron": kron,
 }  # fmt: skip
 METHODS.update({name + "_": inplace_method(globals()[name]) for name in ("addbmm", "addmv", "addr", "baddbmm")})
+__all__ += ["corrcoef", "cov"]
+METHODS.update({"corrcoef": corrcoef, "cov": cov})

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
 from ._util import binary_arrays, invalid_combination
+from .inplace import inplace_method
 from .pointwise import _check_tensor, _scalar_name, _scalar_or_tensor, _xp
 
 
@@ -95,6 +98,72 @@ def isfinite(input: Tensor) -> Tensor:
     return Tensor._make(_xp(input._data).isfinite(input._data))
 
 
+def isposinf(input: Tensor) -> Tensor:
+    return _signed_inf("isposinf", input, np.inf)
+
+
+def isneginf(input: Tensor) -> Tensor:
+    return _signed_inf("isneginf", input, -np.inf)
+
+
+def _signed_inf(name: str, input: Tensor, inf: float) -> Tensor:
+    _check_tensor(name, input)
+    a = input._data
+    if a.dtype.kind == "c":
+        raise RuntimeError(f"{name} does not support complex inputs.")
+    if a.dtype.kind != "f":  # integers and bools are never infinite
+        return Tensor._make(input._xp.zeros(a.shape, dtype=bool))
+    return Tensor._make(a == inf)
+
+
+def isreal(input: Tensor) -> Tensor:
+    _check_tensor("isreal", input)
+    a = input._data
+    if a.dtype.kind == "c":
+        return Tensor._make(a.imag == 0)
+    return Tensor._make(input._xp.ones(a.shape, dtype=bool))
+
+
+def _shift(name: str, kernel: str, fn: Any) -> Any:
+    def op(input: Any, other: Any) -> Tensor:
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            raise invalid_combination(name, input, other)
+        a, b, dt = binary_arrays(input, other)
+        if dt.category != 1:
+            raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_scalar_name(dt)}'")
+        bits = a.dtype.itemsize * 8
+        b = np.asarray(b)
+        # torch's kernels define the shifts by a negative amount or by the width or more (UB in C); as unsigned,
+        # a negative amount is huge, so one comparison finds both
+        unsigned = b.view(b.dtype.str.replace("i", "u")) if b.dtype.kind == "i" else b
+        out_of_range = unsigned >= bits
+        with np.errstate(all="ignore"):
+            if out_of_range.any():
+                res = fn(a, np.where(out_of_range, 0, b).astype(a.dtype), out_of_range, bits)
+            else:
+                res = fn(a, b, None, bits)
+        return Tensor._make(res.astype(dt.np, copy=False))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+# a left shift past the width is 0; a right shift past it fills with the sign bit (a >> (bits - 1))
+def _lshift(a: Any, b: Any, out_of_range: Any, bits: int) -> Any:
+    return a << b if out_of_range is None else np.where(out_of_range, 0, a << b)
+
+
+def _rshift(a: Any, b: Any, out_of_range: Any, bits: int) -> Any:
+    if out_of_range is None:
+        return a >> b
+    fill = a >> (bits - 1) if a.dtype.kind == "i" else 0  # the sign bit for signed types; unsigned empty out
+    return np.where(out_of_range, fill, a >> b)
+
+
+bitwise_left_shift = _shift("bitwise_left_shift", "lshift", _lshift)
+bitwise_right_shift = _shift("bitwise_right_shift", "rshift", _rshift)
+
+
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     a, b, _ = binary_arrays(input, other)
     return bool(_xp(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
@@ -125,5 +194,15 @@ __all__ = [
     "allclose", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "equal", "ge", "greater",
     "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "less", "less_equal", "logical_and",
     "logical_not", "logical_or", "logical_xor", "lt", "ne", "not_equal", "signbit",
+    "bitwise_left_shift", "bitwise_right_shift", "isneginf", "isposinf", "isreal",
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in __all__}
+METHODS.update({
+    "bitwise_left_shift_": inplace_method(bitwise_left_shift), "bitwise_right_shift_": inplace_method(bitwise_right_shift),
+    "__lshift__": lambda self, other: bitwise_left_shift(self, other) if _scalar_or_tensor(other) else NotImplemented,
+    "__rshift__": lambda self, other: bitwise_right_shift(self, other) if _scalar_or_tensor(other) else NotImplemented,
+    "__rlshift__": lambda self, other: bitwise_left_shift(other, self) if _scalar_or_tensor(other) else NotImplemented,
+    "__rrshift__": lambda self, other: bitwise_right_shift(other, self) if _scalar_or_tensor(other) else NotImplemented,
+    "__ilshift__": lambda self, other: self.bitwise_left_shift_(other),
+    "__irshift__": lambda self, other: self.bitwise_right_shift_(other),
+})  # fmt: skip

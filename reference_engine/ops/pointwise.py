@@ -35,6 +35,7 @@ from ._util import (
     record,
     record_saving,
     record_with,
+    return_type,
     to_tensor,
 )
 from .inplace import inplace_method, scalar_type_name
@@ -1295,6 +1296,132 @@ def rad2deg(input: Tensor) -> Tensor:
     return _unary_float("rad2deg", input, lambda xp, a: a * a.dtype.type(180.0 / math.pi), Rad2DegBackward0, ints=True)
 
 
+# --------------------------------------------------------------------------- fmax / fmin, gcd / lcm, frexp / ldexp
+class FmaxBackward0(Node):
+    # self: grad.masked_fill((self >= other).logical_or_(other.isnan()).logical_not_(), 0)
+    # other: grad.masked_fill((self >= other).logical_or_(other.isnan()), 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return _fminmax_backward(self, grad, np.greater_equal)
+
+
+class FminBackward0(Node):
+    # self: grad.masked_fill((self <= other).logical_or_(other.isnan()).logical_not_(), 0)
+    # other: grad.masked_fill((self <= other).logical_or_(other.isnan()), 0)
+    def apply(self, grad: Tensor) -> tuple:
+        return _fminmax_backward(self, grad, np.less_equal)
+
+
+def _fminmax_backward(node: Node, grad: Tensor, compare: Any) -> tuple:
+    a, b = node.saved("self")._data, node.saved("other")._data
+    with _ErrState():
+        self_wins = _const(compare(a, b) | np.isnan(b))  # a constant mask: the formula's masked_fill
+    ga = where(self_wins, grad, 0.0) if needs(node, 0) else None
+    gb = where(self_wins, 0.0, grad) if needs(node, 1) else None
+    return ga, gb
+
+
+def _fminmax(name: str, input: Tensor, other: Tensor, ufunc: Any, node_cls: type) -> Tensor:
+    for arg, position, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
+    a, b, dt = binary_arrays(input, other)
+    with _ErrState():
+        res = ufunc(a, b)  # NaN-ignoring: the other operand wins over a NaN, as torch's fmax/fmin
+    result = Tensor._make(res.astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        record_saving(node_cls(), result, {"self": input, "other": other})
+    return result
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    return _fminmax("fmax", input, other, np.fmax, FmaxBackward0)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    return _fminmax("fmin", input, other, np.fmin, FminBackward0)
+
+
+def _integer_binary(name: str, input: Tensor, other: Any, fn: Any) -> Tensor:
+    for arg, position, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
+    a, b, dt = binary_arrays(input, other)
+    if dt.category != 1:  # torch's integral kernels: no bool, no floating
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_scalar_name(dt)}'")
+    return Tensor._make(fn(a, b).astype(dt.np, copy=False))
+
+
+def gcd(input: Tensor, other: Tensor) -> Tensor:
+    return _integer_binary("gcd", input, other, np.gcd)
+
+
+def lcm(input: Tensor, other: Tensor) -> Tensor:
+    # torch: g = gcd(a, b); g == 0 ? 0 : abs(a / g * b), wrapping in the dtype
+    def values(a: Any, b: Any) -> Any:
+        g = np.gcd(a, b)
+        with np.errstate(all="ignore"):
+            return np.abs(np.where(g == 0, 0, a // np.where(g == 0, 1, g) * b))
+
+    return _integer_binary("lcm", input, other, values)
+
+
+class FrexpBackward0(Node):
+    # self: grad / exponent.exp2()
+    def apply(self, grad: Tensor) -> tuple:
+        return (grad / _const(np.ldexp(np.ones((), grad._data.dtype), self.exponent)),)
+
+
+def frexp(input: Tensor) -> tuple:
+    _check_tensor("frexp", input)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    mantissa, exponent = np.frexp(input._data)
+    mantissa = Tensor._make(mantissa)
+    exponent_t = Tensor._make(exponent.astype(np.int32))
+    if grad_recording(input):
+        node = FrexpBackward0()
+        node.exponent = exponent  # an integer array: the exponent output is not differentiable
+        record(node, mantissa, input)
+    return _Frexp(mantissa, exponent_t)
+
+
+_Frexp = return_type("frexp", ("mantissa", "exponent"))
+
+
+class LdexpBackward0(Node):
+    # self: grad * at::pow(2, other).conj()
+    # other: grad * result.conj() * M_LN2
+    def apply(self, grad: Tensor) -> tuple:
+        other = self.saved("other")
+        ga = grad * pow(2.0, other) if needs(self, 0) else None
+        gb = grad * self.saved("result") * math.log(2.0) if needs(self, 1) else None
+        return ga, gb
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    for arg, position, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"ldexp(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
+    a, b, dt = binary_arrays(input, other)
+    if dt.category < 2:
+        dt = D.get_default_dtype()  # ldexp of integers is the default float dtype
+    with _ErrState():
+        res = a.astype(dt.np, copy=False) * np.exp2(b.astype(dt.np, copy=False))
+    result = Tensor._make(res.astype(dt.np, copy=False))
+    if grad_recording(input, other):
+        node = LdexpBackward0()
+        record(node, result, input, other)
+        node.save("other", other)
+        node.save("result", result, is_output=True)
+    return result
+
+
 # --------------------------------------------------------------------------- unary math
 # exp, log, the trigonometric functions, floor/ceil/round ... live in unary.py (with their backward nodes);
 # their names stay importable from here
@@ -1304,8 +1431,11 @@ from .unary import (  # noqa: E402, F401
     SinBackward0,
     _erf,
     acos,
+    acosh,
     asin,
+    asinh,
     atan,
+    atanh,
     ceil,
     cos,
     cosh,
@@ -1338,6 +1468,7 @@ __all__ = [
     "floor_divide", "fmod", "lerp", "maximum", "minimum", "mul", "neg", "negative", "pow", "reciprocal", "remainder",
     "rsub", "square", "sub", "true_divide", "where", "arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside",
     "hypot", "logaddexp", "logaddexp2", "nan_to_num", "nextafter", "rad2deg",
+    "fmax", "fmin", "frexp", "gcd", "lcm", "ldexp",
 ]  # fmt: skip
 multiply, subtract, divide = mul, sub, div
 __all__ += ["multiply", "subtract", "divide"]
@@ -1351,3 +1482,4 @@ METHODS.update({
     for name in ("arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "nan_to_num", "nextafter",
                  "rad2deg")
 })  # fmt: skip
+METHODS.update({name + "_": inplace_method(globals()[name]) for name in ("gcd", "lcm", "ldexp")})

@@ -27,8 +27,18 @@ from ..tensor import Tensor
 from . import _cascade
 from . import comparison as CMP
 from . import pointwise as P
-from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, record_with, wrap_dims
-from .inplace import inplace_method, scalar_type_name
+from ._util import (
+    _FROM_NUMPY,
+    binary_arrays,
+    grad_recording,
+    needs,
+    record,
+    record_saving,
+    record_with,
+    return_type,
+    wrap_dims,
+)
+from .inplace import call_with_out, inplace_method, scalar_type_name
 from .pointwise import _check_tensor, _const, _type_name
 
 _MISSING = object()
@@ -1014,6 +1024,119 @@ def _vector_norm(
     return result
 
 
+# --------------------------------------------------------------------------- aminmax / nanmedian
+class AminmaxBackward0(Node):
+    # self: aminmax_backward(self, dim, keepdim, grad_min, grad_max, min, max)
+    #   = scale_grad_by_count(restore_reduced_dims(grad_min), self == restore_reduced_dims(min), dims)
+    #   + scale_grad_by_count(restore_reduced_dims(grad_max), self == restore_reduced_dims(max), dims)
+    def apply(self, grad_min: Tensor, grad_max: Tensor) -> tuple:
+        x = self.saved("self")
+        shape = x._data.shape
+        total = None
+        for grad, name in ((grad_min, "min"), (grad_max, "max")):
+            g = _restore(grad, shape, self.dims, self.keepdim)
+            mask = _restore(self.saved(name), shape, self.dims, self.keepdim)._data == x._data
+            count = mask.sum(axis=_axis(mask, self.dims), keepdims=True)
+            part = (g / _const(count)) * _const(mask)
+            total = part if total is None else total + part
+        return (total,)
+
+
+def _type_meta(t: Tensor) -> str:
+    """c10's TypeMeta name of the dtype (as aminmax's out= check prints it; blas keeps the full table)."""
+    names = {"float16": "c10::Half", "float32": "float", "float64": "double", "int32": "int", "int64": "long int"}
+    name = _FROM_NUMPY[t._data.dtype].name
+    return names.get(name, name)
+
+
+_AMINMAX = return_type("aminmax", ("min", "max"))
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, out: Any = None) -> Any:
+    """torch.aminmax: amin and amax in one pass, as a (min, max) named tuple."""
+    _check_tensor("aminmax", input)
+    if out is not None:
+        # torch's aminmax.out wants the input's dtype exactly (not the generic out= cast rule)
+        for o in out if isinstance(out, tuple | list) else ():
+            if isinstance(o, Tensor) and o.dtype != input.dtype:
+                raise RuntimeError(
+                    f"Expected out tensor to have dtype {_type_meta(input)}, but got {_type_meta(o)} instead"
+                )
+        return call_with_out(aminmax, "aminmax", (input,), {"dim": dim, "keepdim": keepdim}, out)
+    a = input._data
+    if dim is None:
+        if a.size == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
+            )
+        dims = tuple(range(a.ndim))
+    else:
+        dims = (_one_dim(input, dim),)
+        if a.ndim and a.shape[dims[0]] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
+    axis = _axis(a, dims) if dim is not None else None
+    keep = keepdim and (dim is not None or a.ndim > 0)
+    lo = a.min(axis=axis, keepdims=keep)
+    hi = a.max(axis=axis, keepdims=keep)
+    if dim is None and keepdim:
+        lo, hi = lo.reshape((1,) * a.ndim), hi.reshape((1,) * a.ndim)
+    xp = input._xp
+    mn = Tensor._make(xp.asarray(lo, dtype=a.dtype))
+    mx = Tensor._make(xp.asarray(hi, dtype=a.dtype))
+    if grad_recording(input):
+        node = AminmaxBackward0()
+        node.dims, node.keepdim = dims, keepdim
+        record(node, (mn, mx), input)
+        node.save("self", input)
+        node.save("min", mn, is_output=True)
+        node.save("max", mx, is_output=True)
+    return _AMINMAX(mn, mx)
+
+
+NanmedianBackward0 = type(
+    "NanmedianBackward0", (_EvenlyDistribute,), {"__doc__": "nanmedian(): evenly_distribute_backward"}
+)
+NanmedianBackward1 = type(
+    "NanmedianBackward1", (_ValueSelecting,), {"__doc__": "nanmedian.dim: value_selecting_reduction_backward"}
+)
+_RETURN_TYPES["nanmedian"] = _return_type("nanmedian")
+
+
+def _nanmedian_index(a: Any, d: int) -> Any:
+    """Index (along ``d``) of the lower median of each slice's non-NaN values (torch's nanmedian kernel);
+    an all-NaN slice gives 0: torch's index there is whatever its std::nth_element leaves first (0 for up to 3
+    elements, then 2, 3, 5 ...), which is not reproduced."""
+    xp = array_module(a)
+    order = xp.argsort(a, axis=d, kind="stable")  # NaNs sort last
+    n = a.shape[d]
+    valid = n - xp.isnan(a).sum(axis=d, keepdims=True) if a.dtype.kind in "fc" else xp.full_like(order[:1], n)
+    k = xp.where(valid > 0, (valid - 1) // 2, 0)
+    return xp.take_along_axis(order, k, axis=d)
+
+
+def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """torch.nanmedian: median ignoring NaNs (NaN only where a slice holds nothing else)."""
+    _check_tensor("nanmedian", input)
+    xp = input._xp
+    a = input._data
+    if dim is None:
+        flat = a.reshape(-1)
+        if flat.dtype.kind in "fc":
+            flat = flat[~xp.isnan(flat)]
+        arr = xp.asarray(math.nan) if flat.size == 0 else xp.sort(flat)[(flat.size - 1) // 2]
+        return _full_select("nanmedian", input, arr, NanmedianBackward0)
+    _check_dim_arg("nanmedian", dim)
+    d = _one_dim(input, dim)
+    _require_nonempty("median", input, (d,), full=False)  # torch's message names median here too
+    if a.ndim == 0:
+        return _dim_select("nanmedian", input, d, keepdim, a.copy(), xp.asarray(0), NanmedianBackward1)
+    idx = _nanmedian_index(a, d)
+    vals = xp.take_along_axis(a, idx, axis=d)
+    if not keepdim:
+        vals, idx = vals.squeeze(d), idx.squeeze(d)
+    return _dim_select("nanmedian", input, d, keepdim, vals, idx, NanmedianBackward1)
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "dist", "log_softmax", "logsumexp", "max",
@@ -1023,3 +1146,5 @@ __all__ = [
 # norm (torch.norm, built on linalg.vector_norm) is exported by ops/linalg.py
 METHODS = {name: globals()[name] for name in __all__ if name not in ("std_mean", "var_mean")}
 METHODS["renorm_"] = inplace_method(renorm)
+__all__ += ["aminmax", "nanmedian"]
+METHODS.update({"aminmax": aminmax, "nanmedian": nanmedian})

@@ -1,4 +1,6 @@
-"""Scans and differences along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp, diff."""
+"""Scans and differences along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp, diff, and the trapezoid
+rule (trapezoid/trapz and cumulative_trapezoid) and torch.gradient, written as torch's composites so they record
+torch's nodes."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from . import reduction as R
 from . import shape as S
 from ._util import grad_recording, record, record_saving, wrap_dims
 from .inplace import inplace_method
+from .special import MulBackward1, _div_scalar, _scalar_op
 
 _RETURN_TYPES = {n: R._return_type(n) for n in ("cummax", "cummin")}
 
@@ -235,7 +238,182 @@ def diff(
     return x
 
 
+# --------------------------------------------------------------------------- trapezoid rule
+def _trapezoid_args(name: str, y: Tensor, x: Tensor | None, dx: Any, dim: int) -> tuple[int, Tensor | float]:
+    """torch's Integration.cpp checks; the spacing as a tensor of differences (x given) or a float."""
+    R._check_tensor(name, y)
+    d = wrap_dims(dim, y.ndim)[0]
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments")
+    if x is None:
+        dx = 1 if dx is None else dx
+        if y._data.dtype == bool:
+            raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+        if isinstance(dx, bool | complex) or not isinstance(dx, int | float):
+            raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+        return d, float(dx)
+    if y._data.dtype == bool or x._data.dtype == bool:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+    if x.ndim == 1:
+        # x of shape (n,) viewed as (1, ..., n, ..., 1): the differences broadcast against y's along ``dim``
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        sizes = [1] * y.ndim
+        sizes[d] = x.shape[0]
+        x = x.view(sizes)
+    elif x.ndim < y.ndim:
+        x = x.view([1] * (y.ndim - x.ndim) + list(x.shape))
+    n = x.shape[d]
+    return d, P.sub(S._slice(x, d, 1, n, 1), S._slice(x, d, 0, max(n - 1, 0), 1))
+
+
+def _neighbours(y: Tensor, d: int) -> Tensor:
+    """y_i + y_{i+1} along ``d`` (torch's ``left + right``)."""
+    n = y.shape[d]
+    return P.add(S._slice(y, d, 0, max(n - 1, 0), 1), S._slice(y, d, 1, n, 1))
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """torch.trapezoid: sum of dx_i * (y_i + y_{i+1}) / 2 along ``dim``."""
+    R._check_tensor("trapezoid", y)
+    d = wrap_dims(dim, y.ndim)[0]
+    if y.shape[d] == 0:  # no samples: zeros, as NumPy (before the dtype checks, as torch)
+        shape = tuple(s for k, s in enumerate(y.shape) if k != d)
+        return Tensor._make(np.zeros(shape, dtype=y._data.dtype))
+    d, spacing = _trapezoid_args("trapezoid", y, x, dx, dim)
+    if isinstance(spacing, float):
+        # constant dx: dx * (sum(y) - (y_first + y_last) / 2)
+        ends = P.add(y.select(d, 0), y.select(d, -1))
+        return _scalar_op(MulBackward1, P.sub(R.sum(y, d), _scalar_op(MulBackward1, ends, 0.5)), spacing)
+    return _div_scalar(R.sum(P.mul(_neighbours(y, d), spacing), d), 2.0)
+
+
+def trapz(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """torch.trapz: trapezoid under its older name."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """torch.cumulative_trapezoid: the running sums of the trapezoid rule along ``dim``."""
+    d, spacing = _trapezoid_args("cumulative_trapezoid", y, x, dx, dim)
+    if isinstance(spacing, float):
+        return cumsum(_scalar_op(MulBackward1, _neighbours(y, d), spacing / 2.0), d)
+    return _div_scalar(cumsum(P.mul(_neighbours(y, d), spacing), d), 2.0)
+
+
+# --------------------------------------------------------------------------- gradient
+def _gradient_dims(input: Tensor, spacing: Any, dim: Any, edge_order: int) -> tuple[list[int], list[Any]]:
+    """torch's pre_check_gradient, in its order; the wrapped dims and one spacing (number or tensor) per dim."""
+    n = input.ndim
+    listed = isinstance(spacing, list | tuple)
+    dims_given = dim is not None
+    dims = ([dim] if isinstance(dim, int) else list(dim)) if dims_given else list(range(n))
+    if input._data.dtype == np.uint8:
+        raise RuntimeError("torch.gradient does not support uint8 input.")
+    if listed and not dims_given and len(spacing) != n:
+        raise RuntimeError(
+            "torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+            f"'self.dim() = {n}', since dim argument was not given, but got a list of length {len(spacing)}"
+        )
+    if listed and dims_given and len(spacing) != len(dims):
+        raise RuntimeError(
+            "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim arguments to have "
+            f"the same length, but got a spacing argument of length {len(spacing)} and a dim argument of length "
+            f"{len(dims)}."
+        )
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    wrapped = [wrap_dims(d, n)[0] for d in dims]
+    for d in wrapped:
+        if wrapped.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    for d in wrapped:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    spacings = list(spacing) if listed else [1 if spacing is None else spacing] * len(wrapped)
+    return wrapped, spacings
+
+
+def _part(t: Tensor, d: int, start: int, stop: int | None) -> Tensor:
+    """at::slice(t, d, start, stop) with Python's negative bounds."""
+    n = t.shape[d]
+    lo = start + n if start < 0 else start
+    hi = n if stop is None else (stop + n if stop < 0 else stop)
+    return S._slice(t, d, lo, hi, 1)
+
+
+def _gradient_uniform(y: Tensor, d: int, h: Any, edge_order: int) -> Tensor:
+    # gradient_helper_float: central differences over 2h inside, one-sided ones at the two ends
+    center = P.div(P.div(P.sub(_part(y, d, 2, None), _part(y, d, 0, -2)), h), 2)
+    if edge_order == 1:
+        first = P.div(P.sub(_part(y, d, 1, 2), _part(y, d, 0, 1)), h)
+        last = P.div(P.sub(_part(y, d, -1, None), _part(y, d, -2, -1)), h)
+    else:
+        first = P.div(
+            P.sub(P.add(P.mul(_part(y, d, 0, 1), -1.5), P.mul(_part(y, d, 1, 2), 2)), P.mul(_part(y, d, 2, 3), 0.5)), h
+        )
+        last = P.div(
+            P.add(
+                P.add(P.mul(_part(y, d, -3, -2), 0.5), P.mul(_part(y, d, -2, -1), -2)),
+                P.mul(_part(y, d, -1, None), 1.5),
+            ),
+            h,
+        )
+    return J.cat([first, center, last], d)
+
+
+def _gradient_coordinates(y: Tensor, d: int, coords: Tensor, edge_order: int) -> Tensor:
+    # gradient_helper: second-order differences for unevenly spaced coordinates
+    if coords.ndim != 1:
+        raise RuntimeError(
+            "torch.gradient expected each element of spacing to have one dimension, but got an element with "
+            f"{coords.ndim} dimensions!"
+        )
+    shape = [1] * y.ndim
+    shape[d] = -1
+    dx = diff(coords, 1, 0)
+    dx1, dx2 = _part(dx, 0, 0, -1), _part(dx, 0, 1, None)
+    a = P.div(P.neg(dx2), P.mul(dx1, P.add(dx1, dx2))).reshape(shape)
+    b = P.div(P.sub(dx2, dx1), P.mul(dx1, dx2)).reshape(shape)
+    c = P.div(dx1, P.mul(dx2, P.add(dx1, dx2))).reshape(shape)
+    center = P.add(P.add(P.mul(a, _part(y, d, 0, -2)), P.mul(b, _part(y, d, 1, -1))), P.mul(c, _part(y, d, 2, None)))
+    h0, h1, hl, hl2 = dx[0], dx[1], dx[-1], dx[-2]
+    if edge_order == 1:
+        first = P.div(P.sub(_part(y, d, 1, 2), _part(y, d, 0, 1)), h0)
+        last = P.div(P.sub(_part(y, d, -1, None), _part(y, d, -2, -1)), hl)
+    else:
+        a = P.div(P.neg(P.add(P.mul(h0, 2.0), h1)), P.mul(h0, P.add(h0, h1)))
+        b = P.div(P.add(h0, h1), P.mul(h0, h1))
+        c = P.div(P.neg(h0), P.mul(h1, P.add(h0, h1)))
+        first = P.add(P.add(P.mul(a, _part(y, d, 0, 1)), P.mul(b, _part(y, d, 1, 2))), P.mul(c, _part(y, d, 2, 3)))
+        a = P.div(hl, P.mul(hl2, P.add(hl, hl2)))
+        b = P.div(P.neg(P.add(hl, hl2)), P.mul(hl, hl2))
+        c = P.div(P.add(P.mul(hl, 2), hl2), P.mul(hl, P.add(hl, hl2)))
+        last = P.add(
+            P.add(P.mul(a, _part(y, d, -3, -2)), P.mul(b, _part(y, d, -2, -1))), P.mul(c, _part(y, d, -1, None))
+        )
+    return J.cat([first, center, last], d)
+
+
+def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> tuple[Tensor, ...]:
+    """torch.gradient: the derivative estimated along each dim by central differences (one tensor per dim)."""
+    R._check_tensor("gradient", input)
+    dims, spacings = _gradient_dims(input, spacing, dim, edge_order)
+    return tuple(
+        _gradient_coordinates(input, d, h, edge_order)
+        if isinstance(h, Tensor)
+        else _gradient_uniform(input, d, h, edge_order)
+        for d, h in zip(dims, spacings, strict=True)
+    )
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = ["cummax", "cummin", "cumprod", "cumsum", "diff", "logcumsumexp"]
 METHODS = {name: globals()[name] for name in __all__}
+__all__ += [
+    "cumulative_trapezoid",
+    "gradient",
+    "trapezoid",
+    "trapz",
+]  # functions only: torch has no such Tensor methods
 METHODS["cumprod_"] = inplace_method(cumprod)

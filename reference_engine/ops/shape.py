@@ -761,6 +761,20 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     return Tensor._make(xp.stack(idx, axis=1).astype(xp.int64).reshape(-1, input.ndim))
 
 
+def argwhere(input: Tensor) -> Tensor:
+    """torch.argwhere: nonzero's (n, ndim) index matrix."""
+    return nonzero(input)
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """torch.nonzero_static: nonzero's first ``size`` rows, padded with ``fill_value`` rows up to ``size``."""
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    idx = nonzero(input)._data[:size]
+    pad = input._xp.full((size - idx.shape[0], idx.shape[1]), fill_value, dtype=idx.dtype)
+    return Tensor._make(input._xp.concatenate([idx, pad]))
+
+
 METHODS.update({
     "fliplr": fliplr, "flipud": flipud,
     "select": select, "narrow": narrow, "movedim": movedim, "moveaxis": moveaxis, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril, "triu": triu,
@@ -770,6 +784,8 @@ __all__ += ["fliplr", "flipud"]
 __all__ += [
     "flip", "movedim", "moveaxis", "narrow", "nonzero", "repeat", "roll", "select", "tril", "triu",
 ]  # fmt: skip
+__all__ += ["argwhere", "nonzero_static"]
+METHODS.update({"argwhere": argwhere, "nonzero_static": nonzero_static})
 
 
 # --------------------------------------------------------------------------- diagonal

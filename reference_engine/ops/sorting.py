@@ -9,12 +9,14 @@ written with engine ops, so double backward works.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
 from .._torch_version import since
 from ..autograd import grad_mode
 from ..autograd.graph import Node
@@ -24,7 +26,7 @@ from . import indexing as I
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import grad_recording, record, wrap_dims
+from ._util import as_array, grad_recording, record, return_type, wrap_dims
 
 _RETURN_TYPES = {n: R._return_type(n) for n in ("sort", "topk", "kthvalue")}
 
@@ -207,6 +209,23 @@ def searchsorted(
     return Tensor._make(xp.asarray(res, dtype=np.int32 if out_int32 else np.int64))
 
 
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """torch.bucketize: searchsorted with the roles swapped, for 1-d boundaries only."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """torch.isin: membership of each element, compared in the promoted dtype of the two operands."""
+    # promoted like a binary op, but never broadcast: the operands are two unrelated sets of values
+    dt = D.result_type(elements, test_elements)
+    like = (elements if isinstance(elements, Tensor) else test_elements)._data
+    a, b = as_array(elements, dt, like), as_array(test_elements, dt, like)
+    xp = array_module(a)
+    return Tensor._make(xp.asarray(xp.isin(a, b, assume_unique=assume_unique, invert=invert)))
+
+
 # --------------------------------------------------------------------------- unique / bincount
 class _UniqueBackward(Node):
     # derivatives.yaml: output_differentiability without a formula, so backward raises
@@ -247,6 +266,41 @@ def unique(
         extra.append(Tensor._make(inverse.astype(np.int64)))
     if return_counts:
         extra.append(Tensor._make(counts.astype(np.int64)))
+    return (out, *extra) if extra else out
+
+
+# unique_consecutive: self: not_implemented("unique_consecutive")
+UniqueConsecutiveBackward0 = type("UniqueConsecutiveBackward0", (_UniqueBackward,), {"op": "unique_consecutive"})
+
+
+def unique_consecutive(
+    input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
+) -> Any:
+    """torch.unique_consecutive: each run of equal values (or slices along ``dim``) kept once."""
+    R._check_tensor("unique_consecutive", input)
+    xp = input._xp
+    a = input._data
+    if dim is None:
+        flat = a.reshape(-1)
+        starts = xp.ones(flat.shape, dtype=bool)
+        starts[1:] = flat[1:] != flat[:-1]
+        vals, d = flat[starts], None
+    else:
+        d = wrap_dims(dim, a.ndim)[0]
+        moved = xp.moveaxis(a, d, 0).reshape(a.shape[d], -1) if a.ndim else a.reshape(1, 1)
+        starts = xp.ones(moved.shape[0], dtype=bool)
+        starts[1:] = (moved[1:] != moved[:-1]).any(axis=1)
+        vals = xp.take(a, xp.nonzero(starts)[0], axis=d)
+    out = Tensor._make(xp.ascontiguousarray(vals))
+    if grad_recording(input):
+        record(UniqueConsecutiveBackward0(), out, input)
+    extra = []
+    if return_inverse:
+        inverse = xp.cumsum(starts) - 1
+        extra.append(Tensor._make(inverse.reshape(a.shape if d is None else -1).astype(np.int64)))
+    if return_counts:
+        positions = xp.append(xp.nonzero(starts)[0], starts.shape[0])
+        extra.append(Tensor._make(xp.diff(positions).astype(np.int64)))
     return (out, *extra) if extra else out
 
 
@@ -480,9 +534,109 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     return Tensor._make(input._xp.asarray(counts, dtype=a.dtype))
 
 
+# --------------------------------------------------------------------------- histogram / histogramdd
+_HISTOGRAM = return_type("histogram", ("hist", "bin_edges"))
+_HISTOGRAMDD = return_type("histogramdd", ("hist", "bin_edges"))
+
+
+def _linspace_edges(lo: float, hi: float, count: int, dtype: Any) -> Any:
+    """``count`` edges from lo to hi as torch's linspace computes them in ``dtype``: the first half stepped up
+    from lo, the second half stepped down from hi."""
+    lo_t, hi_t = dtype.type(lo), dtype.type(hi)
+    step = (hi_t - lo_t) / dtype.type(count - 1) if count > 1 else dtype.type(0)
+    idx = np.arange(count)
+    half = count // 2
+    up = lo_t + step * idx.astype(dtype)
+    down = hi_t - step * (count - 1 - idx).astype(dtype)
+    return np.where(idx < half, up, down).astype(dtype)
+
+
+def _histogramdd_values(
+    input: Tensor, bins: Any, range: Any, weight: Tensor | None, density: bool
+) -> tuple[Any, list[Any]]:
+    """torch's histogramdd kernel: per-dim edges, then each in-range sample's bin by binary search (the last
+    bin closed on the right), weights summed in the input's dtype, then density's normalisation."""
+    a = input._data
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{R._type_name(R._dtype_of(input))}'")
+    d = a.shape[-1] if a.ndim else 1
+    samples = a.reshape(-1, d)
+    per_dim = list(bins) if isinstance(bins, list | tuple) else [bins] * d
+    if len(per_dim) != d:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    edges = []
+    for k, b in enumerate(per_dim):
+        if isinstance(b, Tensor):
+            if b.ndim != 1:
+                raise RuntimeError(
+                    "torch.histogramdd: bins tensor should have one dimension, but got "
+                    f"{b.ndim} dimensions in the bins tensor for dimension {k}"
+                )
+            edges.append(b._data.astype(a.dtype))
+            continue
+        if b <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {b} for dimension {k}")
+        if range is not None:
+            lo, hi = float(range[2 * k]), float(range[2 * k + 1])
+            if lo > hi:
+                raise RuntimeError(
+                    f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for dimension {k}"
+                )
+        elif samples.shape[0]:
+            lo, hi = float(samples[:, k].min()), float(samples[:, k].max())
+        else:
+            lo, hi = 0.0, 1.0  # no samples: the unit interval, as torch
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension {k}'s range [{lo:g}, {hi:g}] is not finite")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges.append(_linspace_edges(lo, hi, b + 1, a.dtype))
+    inside = np.ones(samples.shape[0], dtype=bool)
+    positions = []
+    for k, e in enumerate(edges):
+        col = samples[:, k]
+        inside &= (col >= e[0]) & (col <= e[-1])  # NaN and out-of-range samples are skipped
+        pos = np.searchsorted(e, col, side="right") - 1
+        positions.append(np.minimum(pos, e.shape[0] - 2))
+    shape = tuple(e.shape[0] - 1 for e in edges)
+    hist = np.zeros(shape, dtype=a.dtype)
+    w = weight._data.reshape(-1)[inside] if weight is not None else np.ones(int(inside.sum()), dtype=a.dtype)
+    np.add.at(hist, tuple(p[inside] for p in positions), w.astype(a.dtype))
+    if density:
+        with np.errstate(all="ignore"):  # an empty histogram's density is NaN, silently as in torch
+            hist = hist / hist.sum()
+            for k, e in enumerate(edges):
+                view = [1] * len(edges)
+                view[k] = -1
+                hist = hist / np.diff(e).reshape(view)
+        hist = hist.astype(a.dtype)
+    return hist, edges
+
+
+def histogram(
+    input: Tensor, bins: Any = 100, *, range: Any = None, weight: Tensor | None = None, density: bool = False
+) -> Any:
+    """torch.histogram: the one-dimensional histogramdd of every element (not differentiable, as in torch)."""
+    R._check_tensor("histogram", input)
+    flat = Tensor._make(input._data.reshape(-1, 1))
+    hist, edges = _histogramdd_values(flat, [bins], range, weight, density)
+    return _HISTOGRAM(Tensor._make(hist), Tensor._make(edges[0]))
+
+
+def histogramdd(
+    input: Tensor, bins: Any = 10, *, range: Any = None, weight: Tensor | None = None, density: bool = False
+) -> Any:
+    """torch.histogramdd: counts of the rows of ``input`` (..., D) in a D-dimensional grid of bins."""
+    R._check_tensor("histogramdd", input)
+    hist, edges = _histogramdd_values(input, bins, range, weight, density)
+    return _HISTOGRAMDD(Tensor._make(hist), tuple(Tensor._make(e) for e in edges))
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = [
     "argsort", "bincount", "histc", "kthvalue", "mode", "msort", "nanquantile", "quantile", "searchsorted", "sort",
     "topk", "unique",
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in __all__ if name != "searchsorted"}
+__all__ += ["bucketize", "histogram", "histogramdd", "isin", "unique_consecutive"]
+METHODS.update({"histogram": histogram, "unique_consecutive": unique_consecutive})

@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
+from ._incomplete_gamma import igamma_values, igammac_values
 from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
+from .inplace import inplace_method
 
 try:
     import scipy.special as _sp  # type: ignore[import-untyped]
@@ -262,11 +265,27 @@ class AddBackward1(Node):
         return (grad,)
 
 
+class DivBackward1(Node):
+    # div.Scalar (torch's C++ ``div_(numel)``, ``/ 2.``): self: grad / other
+    def apply(self, grad: Tensor) -> tuple:
+        return (_div_scalar(grad, self.other),)
+
+
+def _div_scalar(t: Tensor, other: float) -> Tensor:
+    """``t / other`` for a Python number, recorded as torch's DivBackward1 (the Scalar overload)."""
+    dt = D.to_float(D._FROM_NUMPY[t._data.dtype]).np  # true division: integers give the default float dtype
+    out = Tensor._make((t._data / dt.type(other)).astype(dt, copy=False))
+    if grad_recording(t):
+        record_with(DivBackward1(), out, t, other=other)
+    return out
+
+
 def _scalar_op(node_cls: type, t: Tensor, value: float) -> Tensor:
     """``t * value`` / ``t + value`` with a C++ Scalar operand (torch's Scalar overloads, Backward1 nodes)."""
     is_mul = node_cls is MulBackward1
     a = t._data
-    out = Tensor._make((a * value if is_mul else a + value).astype(a.dtype, copy=False))
+    dt = D.result_type(t, value).np  # an integer tensor times a float is the default float dtype
+    out = Tensor._make((a * value if is_mul else a + value).astype(dt, copy=False))
     if grad_recording(t):
         record_with(node_cls(), out, t, other=value)
     return out
@@ -391,7 +410,92 @@ XlogyBackward0, XlogyBackward1, XlogyBackward2 = _XLOGY
 SpecialXlog1PyBackward0, SpecialXlog1PyBackward1, SpecialXlog1PyBackward2 = _XLOG1PY
 
 
+# --------------------------------------------------------------------------- mvlgamma
+class MvlgammaBackward0(Node):
+    # self: mvlgamma_backward(grad, self, p)
+    #   = grad * (self.unsqueeze(-1) + arange(-p / 2. + 0.5, 0.5, 0.5)).digamma().sum(-1)
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * digamma(P.add(s.unsqueeze(-1), _mvlgamma_offsets(self.p, s._data.dtype))).sum(-1),)
+
+
+def _mvlgamma_offsets(p: int, dtype: Any) -> Tensor:
+    """arange(-p / 2 + 0.5, 0.5, 0.5): the shifts -(p - 1) / 2, ..., -1/2, 0 of the p gamma factors."""
+    return Tensor._make(np.arange(-p / 2.0 + 0.5, 0.5, 0.5).astype(dtype))
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    """torch.mvlgamma: log of the multivariate gamma function of dimension ``p``, torch's composite
+    sum(lgamma(x + shifts)) + p (p - 1) / 4 log(pi), recorded as the one node MvlgammaBackward0."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    dt = D.to_float(D._FROM_NUMPY[input._data.dtype])  # integers compute in the default float dtype
+    with grad_mode.no_grad():
+        x = Tensor._make(input._data.astype(dt.np, copy=False))
+        shifted = P.add(x.unsqueeze(-1), _mvlgamma_offsets(p, dt.np))
+        out = P.add(lgamma(shifted).sum(-1), p * (p - 1) * math.log(math.pi) * 0.25)
+    out = Tensor._make(out._data)
+    if grad_recording(input):
+        record_saving(MvlgammaBackward0(), out, {"self": input}, p=p)
+    return out
+
+
+# --------------------------------------------------------------------------- igamma / igammac
+class IgammaBackward0(Node):
+    # self: not_implemented("igamma: input")
+    # other: grad * exp((self - 1) * log(other) - other - lgamma(self))
+    def apply(self, grad: Tensor) -> tuple:
+        return _igamma_backward(self, grad, "igamma", 1.0)
+
+
+class IgammacBackward0(Node):
+    # self: not_implemented("igammac: input")
+    # other: -grad * exp((self - 1) * log(other) - other - lgamma(self))
+    def apply(self, grad: Tensor) -> tuple:
+        return _igamma_backward(self, grad, "igammac", -1.0)
+
+
+def _igamma_backward(node: Node, grad: Tensor, name: str, sign: float) -> tuple:
+    if needs(node, 0):
+        raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+    a, x = node.saved("self"), node.saved("other")
+    density = P.exp(P.sub(P.sub(P.mul(P.sub(a, 1), P.log(x)), x), lgamma(a)))
+    return None, P.mul(grad, density) if sign > 0 else P.mul(P.neg(grad), density)
+
+
+def _igamma_op(name: str, input: Tensor, other: Tensor, values: Any, node_cls: type) -> Tensor:
+    for arg, position, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
+    a, x, dt = binary_arrays(input, other)
+    if dt.category < 2:  # torch's kernel is floating-only
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.tensor_type[: -len('Tensor')]}'")
+    if dt is D.float16:  # the Half kernel computes in float32 and rounds once
+        res = values(a.astype(np.float32), x.astype(np.float32)).astype(np.float16)
+    else:
+        res = values(a, x)
+    out = Tensor._make(res)
+    if grad_recording(input, other):
+        record_saving(node_cls(), out, {"self": input, "other": other})
+    return out
+
+
+def igamma(input: Tensor, other: Tensor) -> Tensor:
+    """torch.igamma (torch.special.gammainc): the regularized lower incomplete gamma function P(input, other)."""
+    return _igamma_op("igamma", input, other, igamma_values, IgammaBackward0)
+
+
+def igammac(input: Tensor, other: Tensor) -> Tensor:
+    """torch.igammac (torch.special.gammaincc): the regularized upper incomplete gamma function Q(input, other)."""
+    return _igamma_op("igammac", input, other, igammac_values, IgammacBackward0)
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = ["digamma", "erfc", "erfinv", "exp2", "i0", "lgamma", "logit", "polygamma", "sinc", "xlogy"]
 METHODS: dict = {name: globals()[name] for name in __all__ if name != "polygamma"}
 METHODS["polygamma"] = lambda self, n: polygamma(n, self)
+__all__ += ["igamma", "igammac", "mvlgamma"]
+METHODS.update({"igamma": igamma, "igammac": igammac, "mvlgamma": mvlgamma})
+METHODS.update({"igamma_": inplace_method(igamma), "igammac_": inplace_method(igammac)})

@@ -240,6 +240,27 @@ class AtanBackward0(Node):
         return (grad / (s * s + 1),)
 
 
+class AsinhBackward0(Node):
+    # self: grad * (self.pow(2) + 1).rsqrt().conj()
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * (s.pow(2) + 1).rsqrt(),)
+
+
+class AcoshBackward0(Node):
+    # self: (real case) grad * (self * self - 1).rsqrt()
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * (s * s - 1).rsqrt(),)
+
+
+class AtanhBackward0(Node):
+    # self: grad * 1 / (1 - self.pow(2)).conj()
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self")
+        return (grad * 1 / (1 - s.pow(2)),)
+
+
 class ErfBackward0(Node):
     # self: 2.0 / sqrt(M_PI) * exp(-(self.pow(2))) * grad
     def apply(self, grad: Tensor) -> tuple:
@@ -311,6 +332,10 @@ cosh = _unary("cosh", lambda xp, a: xp.cosh(a), CoshBackward0, "self", ufunc=np.
 asin = _unary("asin", lambda xp, a: xp.arcsin(a), AsinBackward0, "self")
 acos = _unary("acos", lambda xp, a: xp.arccos(a), AcosBackward0, "self")
 atan = _unary("atan", lambda xp, a: xp.arctan(a), AtanBackward0, "self")
+asinh = _unary("asinh", lambda xp, a: xp.arcsinh(a), AsinhBackward0, "self", ufunc=np.arcsinh)
+acosh = _unary("acosh", lambda xp, a: xp.arccosh(a), AcoshBackward0, "self", ufunc=np.arccosh)
+atanh = _unary("atanh", lambda xp, a: xp.arctanh(a), AtanhBackward0, "self", ufunc=np.arctanh)
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
 erf = _unary("erf", _erf, ErfBackward0, "self")
 # torch's formula; exp(-x) overflowing to inf gives the right limit 0
 sigmoid = _unary("sigmoid", lambda xp, a: 1 / (1 + xp.exp(-a)), SigmoidBackward0, "result")
@@ -346,5 +371,6 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
 __all__ = [
     "acos", "asin", "atan", "ceil", "cos", "cosh", "erf", "exp", "expm1", "fix", "floor", "log", "log10", "log1p",
     "log2", "relu", "round", "rsqrt", "sgn", "sigmoid", "sign", "sin", "sinh", "sqrt", "tan", "tanh", "trunc",
+    "acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh",
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in __all__}

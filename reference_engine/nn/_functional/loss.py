@@ -24,6 +24,7 @@ from ...ops import reduction as _reduction
 from ...ops._util import grad_recording, needs, record, record_with
 from ...ops.inplace import scalar_type_name
 from ...ops.pointwise import _ErrState, minimum, where
+from ...ops.special import _div_scalar  # torch's div.Scalar (DivBackward1), beside the other Scalar overloads
 from ...tensor import Tensor
 from ._broadcast import broadcast_shape
 from .activation import _log_sigmoid, logsigmoid
@@ -332,20 +333,6 @@ def _cross_entropy_probs(
 
 
 # --------------------------------------------------------------------------- bce with logits
-class DivBackward1(Node):
-    # div.Scalar (torch's C++ ``div_(numel)``): self: grad / other
-    def apply(self, grad: Tensor) -> tuple:
-        return (_div_scalar(grad, self.other),)
-
-
-def _div_scalar(t: Tensor, other: int) -> Tensor:
-    """``t / other`` for a Python number, recorded as torch's DivBackward1 (the Scalar overload)."""
-    out = Tensor._make(t._data / t._data.dtype.type(other))
-    if grad_recording(t):
-        record_with(DivBackward1(), out, t, other=other)
-    return out
-
-
 class BinaryCrossEntropyWithLogitsBackward0(Node):
     # self: binary_cross_entropy_with_logits_backward(grad, self, target, weight, pos_weight, reduction)
     #   = ((pos_weight * target + 1 - target) * sigmoid(self) - pos_weight * target) * weight * grad [/ numel]
