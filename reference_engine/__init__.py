@@ -52,6 +52,7 @@ from ._dtype import (
     bool_ as bool,  # noqa: A004 - torch.bool
 )
 from ._dtype import (
+    bfloat16,
     cdouble,
     cfloat,
     complex64,
@@ -106,6 +107,7 @@ __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions
 __all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]
 __all__ += ["strided"]
+__all__ += ["bfloat16"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
 

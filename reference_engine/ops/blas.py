@@ -75,7 +75,11 @@ def _product(fn: str, input: Tensor, other: Tensor, arg: str, check: Any, node_c
     _check_tensor(input, fn, "input", 1)
     _check_tensor(other, fn, arg, 2)
     check(input, other)
-    out = Tensor._make(compute(input._data, other._data))
+    a, b = input._data, other._data
+    if a.dtype == D.BF16:  # torch's bfloat16 gemm accumulates in float32 and rounds once
+        out = Tensor._make(compute(a.astype(np.float32), b.astype(np.float32)).astype(D.BF16))
+    else:
+        out = Tensor._make(compute(a, b))
     if grad_recording(input, other):
         node = node_cls()
         record(node, out, input, other)
@@ -288,7 +292,8 @@ class AddmmBackward0(Node):
     # (also nn.functional.linear's node: addmm(bias, x, weight.t()))
     def apply(self, grad: Tensor) -> tuple:
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
-        if not grad_mode._state.enabled:  # no create_graph: the same products on the arrays, no graph to record
+        if not grad_mode._state.enabled and grad._data.dtype != D.BF16:
+            # no create_graph: the same products on the arrays, no graph to record
             g = grad._data
             g_mat1 = Tensor._make(g @ self.saved("mat2")._data.T) if needs(self, 1) else None
             # torch's gemm order for a small result (a Linear's weight grad)
@@ -322,7 +327,10 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     for pos, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), start=1):
         _check_tensor(t, "addmm", name, pos)
     _check_addmm(input, mat1, mat2)
-    out = Tensor._make(_blend(input, input._xp.matmul(mat1._data, mat2._data), beta, alpha, mat1._data.dtype))
+    a, b = mat1._data, mat2._data
+    if a.dtype == D.BF16:  # in float32, the bias added before the one rounding (torch's bfloat16 addmm)
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    out = Tensor._make(_blend(input, input._xp.matmul(a, b), beta, alpha, mat1._data.dtype))
     if grad_recording(input, mat1, mat2):
         node = _record_scaled(AddmmBackward0(), out, input, {"mat1": mat1, "mat2": mat2}, alpha, beta, lazily=True)
         node._saved_alpha, node._saved_beta = alpha, beta

@@ -132,11 +132,15 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
     _check_tensor("sum", input)
     dt = _reduce_int_dtype(input, dtype)
     a = _as(input, dt)
+    if dt is D.bfloat16:
+        a = a.astype(np.float32)  # torch accumulates bfloat16 in float32 (its order) and rounds once
     full = dim is None
     dims = _dims(input, dim)
     res = _torch_order_sum(a, dims, keepdim)
     if res is None:
         res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+    if dt is D.bfloat16:
+        res = res.astype(D.BF16)
     result = Tensor._make(res)
     if grad_recording(input):
         if full:
@@ -172,6 +176,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtyp
         )
     dt = dtype or src
     a = _as(input, dt)
+    if dt is D.bfloat16:
+        a = a.astype(np.float32)  # the float32 sum divided in float32, rounded once (as torch's kernel)
     dims = _dims(input, dim)
     with P._errstate(input._xp):
         total = _torch_order_sum(a, dims, keepdim)
@@ -701,7 +707,7 @@ def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> 
     a = input._data
     with P._errstate(xp):
         # Half inputs are computed in float32 and rounded once, like torch's kernels
-        res = _softmax_values(xp, a.astype(xp.float32) if a.dtype == xp.float16 else a, d, log=name == "log_softmax")
+        res = _softmax_values(xp, a.astype(xp.float32) if a.dtype in (xp.float16, D.BF16) else a, d, log=name == "log_softmax")
     result = Tensor._make(xp.asarray(res, dtype=a.dtype))
     if grad_recording(input):
         node = SoftmaxBackward0() if name == "softmax" else LogSoftmaxBackward0()
