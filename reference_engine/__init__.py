@@ -49,9 +49,6 @@ from ._creation import (
 )
 from ._device import device, get_default_device, set_default_device
 from ._dtype import (
-    bool_ as bool,  # noqa: A004 - torch.bool
-)
-from ._dtype import (
     bfloat16,
     cdouble,
     cfloat,
@@ -73,6 +70,9 @@ from ._dtype import (
     set_default_dtype,
     short,
     uint8,
+)
+from ._dtype import (
+    bool_ as bool,  # noqa: A004 - torch.bool
 )
 from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int

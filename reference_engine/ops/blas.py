@@ -26,6 +26,7 @@ from .. import _dtype as D
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import _autocast
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
@@ -122,6 +123,8 @@ def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Matrix product of two 2-d tensors of the same dtype."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(mm, True, (), locals())
     return _product("mm", input, mat2, "mat2", _check_mm, MmBackward0, input._xp.matmul)
 
 
@@ -154,6 +157,8 @@ def _check_bmm(b1: Tensor, b2: Tensor) -> None:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of two 3-d tensors with equal batch sizes."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(bmm, True, (), locals())
     return _product("bmm", input, mat2, "mat2", _check_bmm, BmmBackward0, input._xp.matmul)
 
 
@@ -324,6 +329,8 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(addmm, True, (), locals())
     for pos, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), start=1):
         _check_tensor(t, "addmm", name, pos)
     _check_addmm(input, mat1, mat2)
@@ -435,6 +442,8 @@ def _matmul_batched(t1: Tensor, t2: Tensor) -> Tensor:
 
 def matmul(input: Tensor, other: Any) -> Tensor:
     """torch.matmul: dot, mv, mm, folded mm/mv or broadcast bmm depending on the ranks."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(matmul, True, (), locals())
     _check_tensor(input, "matmul", "input", 1)
     _check_tensor(other, "matmul", "other", 2)
     d1, d2 = input.ndim, other.ndim
@@ -547,6 +556,8 @@ class AddbmmBackward0(Node):
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(addbmm, True, (), locals())
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
@@ -690,6 +701,8 @@ class BaddbmmBackward0(Node):
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(baddbmm, True, (), locals())
     for pos, (name, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), start=1):
         _check_tensor(t, "baddbmm", name, pos)
     if batch1._data.dtype == np.bool_ and batch1.ndim == 3 and batch2.ndim == 3:

@@ -23,8 +23,8 @@ from ..autograd.graph import FREED_MSG, Node
 from ..tensor import Tensor
 from ._util import (
     _FROM_NUMPY,
-    bf16_axpy,
     as_array,
+    bf16_axpy,
     binary_arrays,
     binary_operands,
     check_broadcast,

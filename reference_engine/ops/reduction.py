@@ -24,7 +24,7 @@ from .. import _dtype as D
 from .._backend import array_module
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from . import _cascade
+from . import _autocast, _cascade
 from . import comparison as CMP
 from . import pointwise as P
 from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, record_with, wrap_dims
@@ -245,6 +245,8 @@ def _prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
 
 
 def prod(input: Tensor, dim: Any = _MISSING, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(prod, False, (), locals())
     _check_tensor("prod", input)
     if dim is not _MISSING and dim is not None and not isinstance(dim, int | np.integer):
         raise TypeError(
@@ -707,7 +709,12 @@ def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> 
     a = input._data
     with P._errstate(xp):
         # Half inputs are computed in float32 and rounded once, like torch's kernels
-        res = _softmax_values(xp, a.astype(xp.float32) if a.dtype in (xp.float16, D.BF16) else a, d, log=name == "log_softmax")
+        if a.dtype == D.BF16 and name == "softmax" and d != a.ndim - 1 and a.shape[d]:
+            res = _bf16_softmax_inner(xp, a.astype(xp.float32), d)
+        else:
+            res = _softmax_values(
+                xp, a.astype(xp.float32) if a.dtype in (xp.float16, D.BF16) else a, d, log=name == "log_softmax"
+            )
     result = Tensor._make(xp.asarray(res, dtype=a.dtype))
     if grad_recording(input):
         node = SoftmaxBackward0() if name == "softmax" else LogSoftmaxBackward0()
@@ -715,6 +722,16 @@ def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> 
         record(node, result, input)
         node.save("result", result, is_output=True)
     return result
+
+
+def _bf16_softmax_inner(xp: Any, a: Any, d: int) -> Any:
+    """bfloat16 softmax over a dim that is not the last: torch's kernel stores the exponentials in the
+    bfloat16 output before summing them in float32 (closer to torch's bits than one rounding, not always
+    equal: see the bfloat16 divergence in scenarios/expected_divergences.toml)."""
+    m = a.max(axis=d, keepdims=True)
+    m = xp.where(xp.isinf(m), 0, m).astype(a.dtype)
+    e = xp.exp(a - m).astype(D.BF16).astype(xp.float32)
+    return e / e.sum(axis=d, keepdims=True)
 
 
 def _softmax_values(xp: Any, a: Any, d: int, log: bool) -> Any:
@@ -746,6 +763,8 @@ class TraceBackward0(Node):
 
 
 def trace(input: Tensor) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(trace, False, (), locals())
     _check_tensor("trace", input)
     a = input._data
     if a.ndim != 2:

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-
 from ..tensor import Tensor
 from .optimizer import Optimizer, bump, check_common, defaults_of, fused, fused_, required
 

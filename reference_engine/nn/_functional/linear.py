@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ... import _dtype as D
+from ...ops import _autocast
 from ...ops._util import check_common_device, grad_recording, needs, record
 from ...ops.blas import AddmmBackward0, mm
 from ...ops.inplace import scalar_type_name
@@ -61,6 +62,8 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b for inputs of any rank >= 1 (the last dim is the feature dim)."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(linear, True, (), locals())
     if input.ndim == 2:
         return _linear2d(input, weight, bias)
     if input.ndim == 0:

@@ -20,6 +20,7 @@ from ..._backend import array_module
 from ..._creation import ones_like, zeros_like
 from ...autograd import grad_mode
 from ...autograd.graph import Node
+from ...ops import _autocast
 from ...ops import reduction as _reduction
 from ...ops._util import grad_recording, needs, record, record_with
 from ...ops.inplace import scalar_type_name
@@ -128,6 +129,8 @@ def mse_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(mse_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     a, b = x._data, t._data
@@ -143,6 +146,8 @@ def l1_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(l1_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     return _apply_reduction((x - t).abs(), reduction)
@@ -207,6 +212,8 @@ def nll_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(nll_loss, False, (), locals())
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_nll(input, target)
     check_reduction(reduction)
@@ -266,6 +273,8 @@ def cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(cross_entropy, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     cdim = 1 if input.ndim >= 2 else 0
     logp = _reduction.log_softmax(input, cdim)
@@ -391,6 +400,8 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(binary_cross_entropy_with_logits, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -456,6 +467,8 @@ def binary_cross_entropy(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(binary_cross_entropy, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(
@@ -518,6 +531,8 @@ def smooth_l1_loss(
     reduction: str = "mean",
     beta: float = 1.0,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(smooth_l1_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     if beta == 0.0:
@@ -539,6 +554,8 @@ def huber_loss(
     delta: float = 1.0,
     weight: Tensor | None = None,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(huber_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     if weight is None:
         check_reduction(reduction)
@@ -585,6 +602,8 @@ def kl_div(
     reduction: str = "mean",
     log_target: bool = False,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(kl_div, False, (), locals())
     if size_average is not None or reduce is not None:
         # the legacy flags pick the kernel's reduction; 'batchmean' still divides by the batch below
         inner = legacy_reduction(size_average, reduce, "mean")
@@ -620,6 +639,8 @@ def margin_ranking_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(margin_ranking_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
@@ -638,6 +659,8 @@ def cosine_embedding_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(cosine_embedding_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     targ_dim = target.dim()
     if targ_dim not in (0, 1):
@@ -670,6 +693,8 @@ def triplet_margin_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(triplet_margin_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -696,6 +721,8 @@ def poisson_nll_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(poisson_nll_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
