@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _dtype as D
 from ..._backend import array_module
 from ..._creation import ones_like, zeros_like
 from ...autograd import grad_mode
@@ -59,6 +60,8 @@ def _reduction_arg(size_average: Any, reduce: Any, reduction: str) -> str:
 def _reduce(arr: Any, reduction: str) -> Any:
     # through the core reductions, so losses share the engine's one summation order
     if reduction == "mean":
+        if arr.dtype == D.BF16:  # the float32 sum divided in float32, rounded once: the core mean's path
+            return Tensor._make(arr).mean()._data
         total = Tensor._make(arr).sum()._data
         with _ErrState():
             return total / arr.dtype.type(arr.size)  # torch's mean: the sum divided by the count
