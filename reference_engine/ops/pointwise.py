@@ -891,11 +891,16 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     a, b, dt = binary_arrays(input, end)
     w = as_array(weight, dt, a)
     xp = _xp(a)
-    if dt is D.float16:  # computed in float32, with the weight as given (a Python number is not rounded to half)
+    if dt is D.float16 or dt is D.bfloat16:  # in float32, with the weight as given (a Python number is not rounded)
         a, b = a.astype(np.float32), b.astype(np.float32)
         w = w.astype(np.float32) if isinstance(weight, Tensor) else xp.asarray(weight, dtype=np.float32)
     with _ErrState(xp):
-        res = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+        if dt is D.bfloat16:  # torch's float32 FMAs (exact in float64, rounded to float32), then bfloat16
+            a64, d64, w64 = a.astype(np.float64), (b - a).astype(np.float64), w.astype(np.float64)
+            res = xp.where(xp.abs(w) < 0.5, a64 + w64 * d64, b - d64 * (1 - w).astype(np.float64))
+            res = res.astype(np.float32)
+        else:
+            res = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
     result = Tensor._make(res.astype(dt.np, copy=False))
     if isinstance(weight, Tensor):
         if grad_recording(input, end, weight):

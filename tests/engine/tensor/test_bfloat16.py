@@ -117,6 +117,30 @@ def sgd_momentum_steps_on_bfloat16_parameters(m: Any) -> Any:
     return [*losses, lin.weight.float(), lin.bias.float(), str(lin.weight.dtype)]
 
 
+@SAME
+def adam_family_steps_on_bfloat16_parameters(m: Any) -> Any:
+    out = []
+    for make in (lambda ps: m.optim.Adam(ps, lr=0.01, weight_decay=0.1), lambda ps: m.optim.AdamW(ps, lr=0.01),
+                 lambda ps: m.optim.Adam(ps, lr=0.01, amsgrad=True, maximize=True)):  # fmt: skip
+        m.manual_seed(0)
+        lin = m.nn.Linear(5, 40).to(m.bfloat16)  # 200 weights: the kernels' vector loops and their tails
+        opt = make(lin.parameters())
+        x, y = _data(m, (8, 5)), _data(m, (8, 40), 1)
+        for _ in range(3):
+            opt.zero_grad()
+            loss = m.nn.functional.mse_loss(lin(x), y)
+            loss.backward()
+            opt.step()
+            out.append(loss.float())
+        out += [lin.weight.float(), lin.bias.float(), opt.state[lin.weight]["exp_avg_sq"].float()]
+    return out
+
+
+@SAME
+def lerp_both_formulas(m: Any) -> Any:
+    return [_data(m, (300,)).lerp(_data(m, (300,), 1), w).float() for w in (0.1, 0.3, 0.9)]
+
+
 def _mlp(m: Any) -> Any:
     m.manual_seed(0)
     return m.nn.Sequential(m.nn.Linear(4, 8), m.nn.ReLU(), m.nn.Linear(8, 1))
