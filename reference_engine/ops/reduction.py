@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _autocast, _cascade
@@ -683,6 +684,10 @@ class SoftmaxBackward0(Node):
     #   = result * (grad - (grad * result).sum(dim, true))
     def apply(self, grad: Tensor) -> tuple:
         y = self.saved("result")  # a 0-d result is 1: the formula gives +0, differentiable as torch's
+        if y._data.dtype == D.BF16 and grad._data.dtype == D.BF16 and y.ndim and not grad_mode._state.enabled:
+            # torch's bfloat16 kernel: the whole formula in float32, rounded once
+            g, r = grad._data.astype(np.float32), y._data.astype(np.float32)
+            return (Tensor._make((r * (g - (g * r).sum(axis=self.dim, keepdims=True))).astype(D.BF16)),)
         return (y * (grad - sum(grad * y, self.dim, keepdim=True)),)
 
 
@@ -691,6 +696,9 @@ class LogSoftmaxBackward0(Node):
     #   = grad - result.exp() * grad.sum(dim, true)
     def apply(self, grad: Tensor) -> tuple:
         y = self.saved("result")  # a 0-d result is 0: the formula gives +0, differentiable as torch's
+        if y._data.dtype == D.BF16 and grad._data.dtype == D.BF16 and y.ndim and not grad_mode._state.enabled:
+            g, r = grad._data.astype(np.float32), y._data.astype(np.float32)  # in float32, rounded once
+            return (Tensor._make((g - np.exp(r) * g.sum(axis=self.dim, keepdims=True)).astype(D.BF16)),)
         return (grad - P.exp(y) * sum(grad, self.dim, keepdim=True),)
 
 
@@ -711,6 +719,8 @@ def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> 
         # Half inputs are computed in float32 and rounded once, like torch's kernels
         if a.dtype == D.BF16 and name == "softmax" and d != a.ndim - 1 and a.shape[d]:
             res = _bf16_softmax_inner(xp, a.astype(xp.float32), d)
+        elif a.dtype == D.BF16 and name == "log_softmax" and d == a.ndim - 1 and a.shape[d]:
+            res = _bf16_log_softmax_lastdim(xp, a.astype(xp.float32))
         else:
             res = _softmax_values(
                 xp, a.astype(xp.float32) if a.dtype in (xp.float16, D.BF16) else a, d, log=name == "log_softmax"
@@ -732,6 +742,15 @@ def _bf16_softmax_inner(xp: Any, a: Any, d: int) -> Any:
     m = xp.where(xp.isinf(m), 0, m).astype(a.dtype)
     e = xp.exp(a - m).astype(D.BF16).astype(xp.float32)
     return e / e.sum(axis=d, keepdims=True)
+
+
+def _bf16_log_softmax_lastdim(xp: Any, a: Any) -> Any:
+    """bfloat16 log_softmax over the last dim: torch's kernel keeps the sum of the exponentials and its
+    log in bfloat16, then computes ``(x - max) - log_sum`` in float32 (found by experiment, bit-identical)."""
+    m = a.max(axis=-1, keepdims=True)
+    m = xp.where(xp.isinf(m), 0, m).astype(a.dtype)
+    s = xp.exp(a - m).sum(axis=-1, keepdims=True).astype(D.BF16).astype(xp.float32)
+    return (a - m) - xp.log(s).astype(D.BF16).astype(xp.float32)
 
 
 def _softmax_values(xp: Any, a: Any, d: int, log: bool) -> Any:

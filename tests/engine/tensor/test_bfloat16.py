@@ -91,6 +91,24 @@ def softmax_and_loss(m: Any) -> Any:
 
 
 @SAME
+def log_softmax_cross_entropy_and_backward(m: Any) -> Any:
+    out = []
+    for shape, dim in (((4, 40), -1), ((30, 4), 0), ((6, 9), 1)):
+        x = (_data(m, shape) * 2).requires_grad_()
+        g = _data(m, shape, 1)
+        y, ly = x.softmax(-1), x.log_softmax(dim)  # (softmax over a non-last dim: a known residue)
+        (y * g).sum().backward(retain_graph=True)
+        sg = x.grad.float()
+        x.grad = None
+        ly.backward(g)
+        out += [ly.float(), sg, x.grad.float()]
+    # (cross_entropy's nll_loss mean on bfloat16 is a known residue: only its grad is compared)
+    logits = _data(m, (6, 5), 2).requires_grad_()
+    m.nn.functional.cross_entropy(logits, m.tensor([0, 1, 2, 3, 4, 0])).backward()
+    return [*out, logits.grad.float()]
+
+
+@SAME
 def backward_through_an_mlp(m: Any) -> Any:
     x = _data(m, (8, 5))
     w = _data(m, (6, 5), 1).requires_grad_()
