@@ -49,9 +49,7 @@ from ._creation import (
 )
 from ._device import device, get_default_device, set_default_device
 from ._dtype import (
-    bool_ as bool,  # noqa: A004 - torch.bool
-)
-from ._dtype import (
+    bfloat16,
     cdouble,
     cfloat,
     complex64,
@@ -72,6 +70,9 @@ from ._dtype import (
     set_default_dtype,
     short,
     uint8,
+)
+from ._dtype import (
+    bool_ as bool,  # noqa: A004 - torch.bool
 )
 from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
@@ -108,6 +109,7 @@ __all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]
 __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
+__all__ += ["bfloat16"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
 

@@ -65,7 +65,7 @@ def _on_device(xp: Any, device: Any) -> Any:
 def _finish(arr: Any, requires_grad: bool) -> Tensor:
     t = Tensor._make(arr)
     if requires_grad:
-        if t._data.dtype.kind not in "fc":
+        if t._data.dtype.kind not in "fc" and t._data.dtype != D.BF16:
             # factories word this error differently from the setter and requires_grad_
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
@@ -146,7 +146,7 @@ def tensor(
         _check_ragged(data)
     if is_cuda_array(data):
         data = to_numpy(data)
-    host = np.array(_to_host(data), dtype=dt.np)
+    host = np.array(_to_host(data), dtype=dt.np) if dt is not D.bfloat16 else D.astype(np.array(_to_host(data)), dt)
     if host.dtype.kind in "iub" and not isinstance(data, np.ndarray):
         _check_int_range(data, dt)
     return _finish(_place(host, device or "cpu") if device is not None else host, requires_grad)
@@ -184,6 +184,8 @@ def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, require
         dtype = D._scalar_dtype(value)  # full((2,), 1) is int64, full((2,), 1.5) the default float
     xp = _xp_for(device)
     with _on_device(xp, device):
+        if dtype is D.bfloat16 and not isinstance(value, bool | int):
+            value = np.float32(value)  # torch fills through float: see D.astype
         return _finish(xp.full(size, value, dtype=dtype.np), requires_grad)
 
 

@@ -8,6 +8,7 @@ group only changes the result when it is of a higher *category*
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
@@ -24,7 +25,7 @@ class dtype:  # noqa: N801 - mirrors torch.dtype
         self.category = category
         self.is_floating_point = category == _FLOAT
         self.is_complex = category == _COMPLEX
-        self.is_signed = self.np.kind in "fic"
+        self.is_signed = self.np.kind in "fic" or category == _FLOAT
         self.itemsize = self.np.itemsize
         self.tensor_type = tensor_type
 
@@ -42,6 +43,8 @@ class dtype:  # noqa: N801 - mirrors torch.dtype
 
 
 float16 = dtype("float16", np.float16, _FLOAT, "HalfTensor")
+# ml_dtypes' NumPy bfloat16 (its array kind is "V", not "f": code that tests arrays must ask the torch dtype)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, "BFloat16Tensor")
 float32 = dtype("float32", np.float32, _FLOAT, "FloatTensor")
 float64 = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
 complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloatTensor")
@@ -57,7 +60,7 @@ bool_ = dtype("bool", np.bool_, _BOOL, "BoolTensor")
 half, double, short, long = float16, float64, int16, int64
 cfloat, cdouble = complex64, complex128
 
-ALL_DTYPES = (float16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool_)
+ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool_)
 _FROM_NUMPY = {d.np: d for d in ALL_DTYPES}
 
 _default_dtype = [float32]
@@ -68,7 +71,20 @@ def _by_name(name: str) -> dtype:
 
 
 # torch's legacy tensor type names ("torch.FloatTensor", "torch.cuda.LongTensor") that the engine has no dtype for
-_MISSING_TYPE_NAMES = {"BFloat16Tensor": "bfloat16", "ComplexHalfTensor": "complex32"}
+_MISSING_TYPE_NAMES = {"ComplexHalfTensor": "complex32"}
+
+# The 16-bit floats torch computes in float32 ("opmath") and rounds once to their own type
+REDUCED_FLOATS = (float16, bfloat16)
+BF16 = bfloat16.np  # the NumPy dtype, for array-level tests
+_F32 = np.dtype(np.float32)
+
+
+def astype(arr: np.ndarray, d: dtype) -> np.ndarray:
+    """``arr`` in ``d``. torch converts any other type to bfloat16 through float32 (c10::BFloat16 is built from
+    a float), so a double rounds twice, where ml_dtypes' direct cast rounds once."""
+    if d is bfloat16 and arr.dtype != _F32 and arr.dtype != BF16:
+        arr = arr.astype(_F32)
+    return arr.astype(d.np)
 
 
 def from_type_name(name: str) -> tuple[dtype, bool]:
@@ -91,7 +107,7 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    if d not in (float16, float32, float64):
+    if d not in (float16, bfloat16, float32, float64):
         raise TypeError("only floating-point types are supported as the default type")
     _default_dtype[0] = d
 
@@ -119,7 +135,9 @@ def promote_types(a: dtype, b: dtype) -> dtype:
             return hi
         return hi  # integer beats bool
     if a.category == _FLOAT:
-        return a if a.itemsize >= b.itemsize else b
+        if a.itemsize == b.itemsize:
+            return float32  # float16 with bfloat16: neither holds the other
+        return a if a.itemsize > b.itemsize else b
     return _FROM_NUMPY[np.promote_types(a.np, b.np)]
 
 

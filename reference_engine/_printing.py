@@ -210,6 +210,8 @@ def _nested_str(arr: np.ndarray, indent: int, summarize: bool, fmts: tuple[_Form
 
 
 def _body_str(arr: np.ndarray, indent: int) -> str:
+    if arr.dtype == D.BF16:
+        arr = arr.astype(np.float32)  # exact; NumPy formats ml_dtypes' bfloat16 as an opaque kind
     summarize = arr.size > PRINT_OPTS.threshold
     shown = _summarized(arr) if summarize else arr
     fmts: tuple[_Formatter, _Formatter | None]

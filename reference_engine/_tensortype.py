@@ -32,7 +32,7 @@ __all__ = [
 
 # the C++ type names torch's TensorOptions error prints
 _C_NAMES = {
-    D.float16: "c10::Half", D.float32: "float", D.float64: "double", D.complex64: "c10::complex<float>",
+    D.float16: "c10::Half", D.bfloat16: "c10::BFloat16", D.float32: "float", D.float64: "double", D.complex64: "c10::complex<float>",
     D.complex128: "c10::complex<double>", D.uint8: "unsigned char", D.int8: "signed char", D.int16: "short int",
     D.int32: "int", D.int64: "long int", D.bool_: "bool",
 }  # fmt: skip

@@ -41,12 +41,12 @@ LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-pl
 
 # torch's messages name a gradient's dtype by its C++ type and a tensor's by its ScalarType
 _CPP_TYPE_NAMES = {
-    "float16": "c10::Half", "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+    "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
     "complex128": "c10::complex<double>", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
     "int32": "int", "int64": "long int", "bool": "bool",
 }  # fmt: skip
 _SCALAR_TYPE_NAMES = {
-    "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
     "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
     "int64": "Long", "bool": "Bool",
 }  # fmt: skip
@@ -202,7 +202,7 @@ class Tensor:
     layout = strided
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind == "f" or self._data.dtype == D.BF16
 
     def is_complex(self) -> bool:
         return self._data.dtype.kind == "c"
@@ -291,7 +291,7 @@ class Tensor:
                     "use var_no_grad = var.detach()."
                 )
             raise RuntimeError(msg)
-        if value and self._data.dtype.kind not in "fc":
+        if value and self._data.dtype.kind not in "fc" and self._data.dtype != D.BF16:
             # torch words the setter's and the method's errors differently
             if setter:
                 raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")

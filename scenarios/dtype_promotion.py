@@ -53,3 +53,33 @@ def to_double_grad_comes_back_as_float(torch, check):
     y.sum().backward()
     check("y", y)
     check("x.grad", x.grad)
+
+
+@scenario(tags=["dtype_promotion", "nn"], devices=["cpu"])
+def bfloat16_arithmetic_and_autocast(torch, check):
+    # bfloat16 results are checked through .float(): float32's tolerance is far below one bfloat16 ulp, so
+    # these compare torch's bits (rounding once from float32, float32 accumulation), not just the values.
+    x = torch.linspace(-3, 3, 60).reshape(6, 10).bfloat16().requires_grad_()
+    w = (torch.linspace(-1, 1, 30).reshape(3, 10) ** 3).bfloat16().requires_grad_()
+    check("double rounding from float64", torch.tensor([1.0 + 2**-8 + 2**-30], dtype=torch.bfloat16).float())
+    check("promotions", [(x * 2).dtype, (x * torch.ones(10)).dtype, (x + torch.ones(10).half()).dtype,
+                         (x + torch.tensor(1.5)).dtype, (x * torch.ones(10, dtype=torch.int64)).dtype,
+                         torch.promote_types(torch.bfloat16, torch.float16)])  # fmt: skip
+    check("mul by a Python float", (x * 0.1).float())
+    check("add alpha", torch.add(x, x.flip(0), alpha=0.3).float())
+    check("sum and mean", [x.sum().float(), x.mean(1).float(), x.sum(0).float()])
+    y = torch.nn.functional.linear(x, w, w[:, 0])
+    check("linear", y.float())
+    loss = torch.nn.functional.mse_loss(torch.relu(y), torch.ones(6, 3).bfloat16())
+    check("loss", loss.float())
+    loss.backward()
+    check("grads", [x.grad.float(), w.grad.float(), x.grad.dtype])
+    check("repr", repr(y.detach()[:2]))
+    check("finfo", [torch.finfo(torch.bfloat16).eps, torch.finfo(torch.bfloat16).max, str(torch.finfo(torch.bfloat16))])
+    with torch.autocast("cpu"):
+        a = torch.linspace(-2, 2, 12).reshape(3, 4)
+        m = a @ a.T
+        lin = torch.nn.functional.linear(a, a[:2], a[0, :2])
+        ce = torch.nn.functional.cross_entropy(m, torch.tensor([0, 1, 2]))
+        check("autocast dtypes", [m.dtype, lin.dtype, ce.dtype, (m + 1).dtype, torch.get_autocast_dtype("cpu")])
+        check("autocast values", [m.float(), lin.float(), ce])

@@ -1,12 +1,12 @@
 """torch.autocast / torch.amp.autocast and the autocast state functions (``torch.is_autocast_enabled`` ...).
 
-The engine has no per-op autocast casting policy (which ops run in the low-precision dtype, which in
-float32, which promote) and no bfloat16 dtype. So it reproduces exactly the autocast regions torch runs as
-plain code: ``enabled=False``, a dtype torch's CPU autocast turns itself off for (float32, float64 ...: its
-warning, then nothing changes), ``device_type='cuda'`` without a GPU (torch's warning, then nothing), and
-device types the engine has no tensors on (``'mps'``, ``'xpu'`` ...: the flag is set, no op sees it).
-Entering an autocast that would change how the engine's CPU or GPU ops compute raises
-``NotImplementedError`` naming what is missing, rather than computing in the wrong dtype.
+On the CPU, an enabled autocast (bfloat16, torch's default, or float16) applies torch's per-op casting
+policy: ``ops/_autocast.py`` holds the dtype the ops on torch's lists read, and their casts. The regions
+torch runs as plain code run unchanged: ``enabled=False``, a dtype torch's CPU autocast turns itself off
+for (float32, float64 ...: its warning, then nothing changes), ``device_type='cuda'`` without a GPU
+(torch's warning, then nothing), and device types the engine has no tensors on (``'mps'``, ``'xpu'`` ...:
+the flag is set, no op sees it). The engine's GPU has no casting policy: entering an enabled CUDA
+autocast with a GPU raises ``NotImplementedError`` rather than computing in the wrong dtype.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import _dtype as D
 from .._backend import cupy_module
+from ..ops import _autocast
 
 __all__ = [
     "autocast", "get_autocast_dtype", "is_autocast_available", "is_autocast_cache_enabled", "is_autocast_enabled",
@@ -31,18 +32,7 @@ _DEVICE_TYPES = (
 )  # fmt: skip
 
 
-class _MissingDtype:
-    """A torch dtype the engine does not have (bfloat16): it can be the autocast dtype torch defaults to, and is
-    named in messages, but no tensor can have it."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"torch.{self.name}"
-
-
-BFLOAT16 = _MissingDtype("bfloat16")
+BFLOAT16 = D.bfloat16
 
 # torch's default autocast dtype per device type (the types autocast is available for)
 _DEFAULT_DTYPES: dict[str, Any] = {
@@ -53,7 +43,15 @@ _NOT_AVAILABLE = {"hip"}  # has a dtype slot, but torch.amp.is_autocast_availabl
 
 _enabled: dict[str, bool] = dict.fromkeys(_DEFAULT_DTYPES, False)
 _dtypes: dict[str, Any] = dict(_DEFAULT_DTYPES)
-_cache_enabled = [True]
+_cache_enabled = _autocast.CACHE_ENABLED  # one flag: the casts' cache reads it
+_nesting = [0]  # autocast regions entered: leaving the outermost clears the cast cache, as torch
+
+
+def _sync_cpu() -> None:
+    """What the CPU ops see: the autocast dtype while CPU autocast is on, else None."""
+    dtype = _dtypes["cpu"]
+    on = _enabled["cpu"] and dtype in (D.bfloat16, D.float16)
+    _autocast.LOWER[0] = dtype if on else None
 
 
 def _device_type(device_type: str) -> str:
@@ -90,16 +88,13 @@ def is_autocast_enabled(device_type: str = "cuda") -> bool:
 
 def _computes_there(kind: str) -> bool:
     """Whether the engine has tensors on this device type, so that an enabled autocast would change its ops."""
-    return kind == "cpu" or (kind == "cuda" and cupy_module() is not None)
+    return kind == "cuda" and cupy_module() is not None  # the CPU has torch's policy: ops/_autocast.py
 
 
 def _not_implemented(kind: str, dtype: Any) -> NotImplementedError:
-    where = "the CPU" if kind == "cpu" else "the GPU"
-    missing = "no bfloat16 dtype and " if dtype is BFLOAT16 else ""
     return NotImplementedError(
-        f"autocast on {where} with {dtype!r} is not implemented by reference_engine: it has {missing}no per-op "
-        "autocast casting policy. autocast(enabled=False), and the dtypes torch's autocast turns itself off for "
-        "(float32, float64), run as in torch."
+        f"autocast on the GPU with {dtype!r} is not implemented by reference_engine: it has no per-op "
+        "autocast casting policy there. autocast(enabled=False), and the CPU's autocast, run as in torch."
     )
 
 
@@ -112,25 +107,21 @@ def set_autocast_enabled(device_type: str, enabled: bool) -> None:
     if enabled and _computes_there(kind):
         raise _not_implemented(kind, _dtypes[kind])
     _enabled[kind] = enabled
+    _sync_cpu()
 
 
 def get_autocast_dtype(device_type: str) -> D.dtype:
-    """The dtype autocast uses on ``device_type``; NotImplementedError where it is bfloat16 (CPU's default)."""
-    kind = _slot(device_type, "get_autocast_dtype")
-    dtype = _dtypes[kind]
-    if isinstance(dtype, _MissingDtype):
-        raise NotImplementedError(
-            f"torch.get_autocast_dtype({device_type!r}) is torch.{dtype.name}, which reference_engine does not have"
-        )
-    return dtype
+    """The dtype autocast uses on ``device_type`` (bfloat16 on the CPU unless set)."""
+    return _dtypes[_slot(device_type, "get_autocast_dtype")]
 
 
 def set_autocast_dtype(device_type: str, dtype: D.dtype) -> None:
-    if not isinstance(dtype, D.dtype | _MissingDtype):
+    if not isinstance(dtype, D.dtype):
         raise TypeError(
             f"set_autocast_dtype(): argument 'dtype' (position 2) must be torch.dtype, not {type(dtype).__name__}"
         )
     _dtypes[_slot(device_type, "set_autocast_dtype")] = dtype
+    _sync_cpu()
 
 
 def is_autocast_cache_enabled() -> bool:
@@ -193,12 +184,16 @@ class autocast:  # noqa: N801 - torch's name
         set_autocast_enabled(self.device, self._enabled)
         set_autocast_dtype(self.device, self.fast_dtype)
         set_autocast_cache_enabled(self._cache_enabled)
+        _nesting[0] += 1
         return self
 
     def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         set_autocast_enabled(self.device, self.prev)
         set_autocast_dtype(self.device, self.prev_fastdtype)
         set_autocast_cache_enabled(self.prev_cache_enabled)
+        _nesting[0] -= 1
+        if _nesting[0] == 0:
+            _autocast.clear_cache()
 
     def __call__(self, func: Callable) -> Callable:
         return autocast_decorator(self, func)

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from .. import _dtype as D
 from .._creation import zeros_like
 from ..tensor import Tensor
 from . import graph
@@ -61,7 +62,7 @@ def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor 
                 data = out._data
                 if data.size != 1:
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
-                if data.dtype.kind != "f":
+                if data.dtype.kind != "f" and data.dtype != D.BF16:
                     raise RuntimeError(
                         f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                     )

@@ -381,6 +381,9 @@ class Module:
     def half(self) -> Module:
         return self._apply(lambda t: t.to(D.float16) if t.is_floating_point() else t)
 
+    def bfloat16(self) -> Module:
+        return self._apply(lambda t: t.to(D.bfloat16) if t.is_floating_point() else t)
+
     def cpu(self) -> Module:
         return self._apply(lambda t: t.cpu())
 

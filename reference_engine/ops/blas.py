@@ -26,6 +26,7 @@ from .. import _dtype as D
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import _autocast
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
@@ -75,7 +76,11 @@ def _product(fn: str, input: Tensor, other: Tensor, arg: str, check: Any, node_c
     _check_tensor(input, fn, "input", 1)
     _check_tensor(other, fn, arg, 2)
     check(input, other)
-    out = Tensor._make(compute(input._data, other._data))
+    a, b = input._data, other._data
+    if a.dtype == D.BF16:  # torch's bfloat16 gemm accumulates in float32 and rounds once
+        out = Tensor._make(compute(a.astype(np.float32), b.astype(np.float32)).astype(D.BF16))
+    else:
+        out = Tensor._make(compute(a, b))
     if grad_recording(input, other):
         node = node_cls()
         record(node, out, input, other)
@@ -118,6 +123,8 @@ def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Matrix product of two 2-d tensors of the same dtype."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(mm, True, (), locals())
     return _product("mm", input, mat2, "mat2", _check_mm, MmBackward0, input._xp.matmul)
 
 
@@ -150,6 +157,8 @@ def _check_bmm(b1: Tensor, b2: Tensor) -> None:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of two 3-d tensors with equal batch sizes."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(bmm, True, (), locals())
     return _product("bmm", input, mat2, "mat2", _check_bmm, BmmBackward0, input._xp.matmul)
 
 
@@ -321,7 +330,8 @@ class AddmmBackward0(Node):
     # (also nn.functional.linear's node: addmm(bias, x, weight.t()))
     def apply(self, grad: Tensor) -> tuple:
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
-        if not grad_mode._state.enabled:  # no create_graph: the same products on the arrays, no graph to record
+        if not grad_mode._state.enabled and grad._data.dtype != D.BF16:
+            # no create_graph: the same products on the arrays, no graph to record
             g = grad._data
             g_mat1 = Tensor._make(g @ self.saved("mat2")._data.T) if needs(self, 1) else None
             # torch's gemm order for a small result (a Linear's weight grad)
@@ -352,10 +362,15 @@ def _check_addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(addmm, True, (), locals())
     for pos, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), start=1):
         _check_tensor(t, "addmm", name, pos)
     _check_addmm(input, mat1, mat2)
-    out = Tensor._make(_blend(input, input._xp.matmul(mat1._data, mat2._data), beta, alpha, mat1._data.dtype))
+    a, b = mat1._data, mat2._data
+    if a.dtype == D.BF16:  # in float32, the bias added before the one rounding (torch's bfloat16 addmm)
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    out = Tensor._make(_blend(input, input._xp.matmul(a, b), beta, alpha, mat1._data.dtype))
     if grad_recording(input, mat1, mat2):
         node = _record_scaled(AddmmBackward0(), out, input, {"mat1": mat1, "mat2": mat2}, alpha, beta, lazily=True)
         node._saved_alpha, node._saved_beta = alpha, beta
@@ -457,6 +472,8 @@ def _matmul_batched(t1: Tensor, t2: Tensor) -> Tensor:
 
 def matmul(input: Tensor, other: Any) -> Tensor:
     """torch.matmul: dot, mv, mm, folded mm/mv or broadcast bmm depending on the ranks."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(matmul, True, (), locals())
     _check_tensor(input, "matmul", "input", 1)
     _check_tensor(other, "matmul", "other", 2)
     d1, d2 = input.ndim, other.ndim
@@ -569,6 +586,8 @@ class AddbmmBackward0(Node):
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(addbmm, True, (), locals())
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
@@ -712,6 +731,8 @@ class BaddbmmBackward0(Node):
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(baddbmm, True, (), locals())
     for pos, (name, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), start=1):
         _check_tensor(t, "baddbmm", name, pos)
     if batch1._data.dtype == np.bool_ and batch1.ndim == 3 and batch2.ndim == 3:

@@ -27,6 +27,7 @@ from .. import _dtype as D
 from .._torch_version import since
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import _autocast
 from . import join as J
 from . import pointwise as P
 from . import reduction as R
@@ -176,6 +177,8 @@ def inv(A: Tensor) -> Tensor:
 
 def inverse(input: Tensor) -> Tensor:
     """torch.inverse: the same op as linalg.inv."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(inverse, False, (), locals())
     _check_tensor(input, "inverse", "input", 1)
     return inv(input)
 
@@ -843,6 +846,8 @@ def _cdist_grad(grad: Tensor, x1: Tensor, x2: Tensor, dist: Tensor, p: float) ->
 
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
     """torch.cdist: p-norm distances between the rows of two batches of matrices."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(cdist, False, (), locals())
     _check_tensor(x1, "cdist", "x1", 1)
     _check_tensor(x2, "cdist", "x2", 2)
     for name, t in (("X1", x1), ("X2", x2)):

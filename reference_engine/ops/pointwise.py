@@ -25,6 +25,7 @@ from ..tensor import Tensor
 from ._util import (
     _FROM_NUMPY,
     as_array,
+    bf16_axpy,
     binary_arrays,
     binary_operands,
     check_broadcast,
@@ -100,6 +101,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     alpha = _half_alpha(alpha, dt)
     if dt is D.bool_ and alpha == 1:
         res = a | b
+    elif dt is D.bfloat16 and alpha != 1:
+        res = bf16_axpy(a, b, alpha)
     else:
         with _ErrState(_xp(a)):  # inf + -inf is nan silently, as in torch
             res = a + (b if alpha == 1 else b * alpha)
@@ -111,7 +114,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
     """add/sub's alpha as torch's Half kernels use it: rounded to half, then applied in float32."""
-    return np.float32(np.float16(alpha)) if dt is D.float16 and alpha != 1 else alpha
+    if alpha != 1 and dt in D.REDUCED_FLOATS:
+        return np.float32(np.asarray(alpha, np.float32).astype(dt.np))
+    return alpha
 
 
 def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
@@ -139,7 +144,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     alpha = _half_alpha(alpha, dt)
     _check_sub(dt)
     with _ErrState(_xp(a)):
-        res = a - (b if alpha == 1 else b * alpha)
+        res = bf16_axpy(a, b, -alpha) if dt is D.bfloat16 and alpha != 1 else a - (b if alpha == 1 else b * alpha)
     result = _result(res, dt)
     if grad_recording(input, other):
         record_sub(result, input, other, alpha)
@@ -589,7 +594,7 @@ def _unary_compute(t: Tensor, dt: D.dtype, fn: Any) -> Any:
     a = t._data
     if a.dtype != dt.np:
         a = a.astype(dt.np)
-    if dt is D.float16:
+    if dt is D.float16 or dt is D.bfloat16:
         a = a.astype(np.float32)  # torch's Half kernels compute in float32 and round once
     xp = np if type(a) is np.ndarray else _xp(a)
     if _EXTOBJ is not None:
@@ -936,11 +941,16 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     a, b, dt = binary_arrays(input, end)
     w = as_array(weight, dt, a)
     xp = _xp(a)
-    if dt is D.float16:  # computed in float32, with the weight as given (a Python number is not rounded to half)
+    if dt is D.float16 or dt is D.bfloat16:  # in float32, with the weight as given (a Python number is not rounded)
         a, b = a.astype(np.float32), b.astype(np.float32)
         w = w.astype(np.float32) if isinstance(weight, Tensor) else xp.asarray(weight, dtype=np.float32)
     with _ErrState(xp):
-        res = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+        if dt is D.bfloat16:  # torch's float32 FMAs (exact in float64, rounded to float32), then bfloat16
+            a64, d64, w64 = a.astype(np.float64), (b - a).astype(np.float64), w.astype(np.float64)
+            res = xp.where(xp.abs(w) < 0.5, a64 + w64 * d64, b - d64 * (1 - w).astype(np.float64))
+            res = res.astype(np.float32)
+        else:
+            res = xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
     result = Tensor._make(res.astype(dt.np, copy=False))
     if isinstance(weight, Tensor):
         if grad_recording(input, end, weight):
@@ -979,7 +989,7 @@ class AddcdivBackward0(Node):
 def _addc(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divide: bool) -> Tensor:
     with grad_mode.no_grad():
         same = all(t._data.dtype == input._data.dtype and type(t._data) is np.ndarray for t in (tensor1, tensor2))
-        if input._data.dtype == np.float16 and same:
+        if (input._data.dtype == np.float16 or input._data.dtype == D.BF16) and same:
             result = _addc_half(input, tensor1, tensor2, value, divide)
         elif (
             same
@@ -1032,7 +1042,7 @@ def _addc_half(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any, divi
     v = np.float32(value)
     with _ErrState(_xp(a)):
         res = a + v * (t1 / t2 if divide else t1 * t2)
-    return Tensor._make(res.astype(np.float16))
+    return Tensor._make(res.astype(input._data.dtype))
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
@@ -1108,7 +1118,7 @@ def _float_binary(name: str, input: Tensor, other: Any, int_to_float: bool) -> t
         if not int_to_float:
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(dt)}'")
         dt = D.get_default_dtype()
-    calc = np.float32 if dt is D.float16 else dt.np
+    calc = np.float32 if dt in D.REDUCED_FLOATS else dt.np
     return a.astype(calc, copy=False), b.astype(calc, copy=False), dt
 
 
@@ -1218,7 +1228,7 @@ def copysign(input: Tensor, other: Any) -> Tensor:
     dt = D.result_type(input, other)
     if dt.category < 2:
         dt = D.get_default_dtype()  # promoted first: copysign(uint8, -1) must not wrap -1 into uint8
-    calc = D.float32 if dt is D.float16 else dt
+    calc = D.float32 if dt in D.REDUCED_FLOATS else dt
     a, b = as_array(input, calc, input._data), as_array(other, calc, input._data)
     res = input._xp.copysign(a, b).astype(dt.np, copy=False)
     out = Tensor._make(res)

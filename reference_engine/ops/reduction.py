@@ -22,9 +22,10 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from . import _cascade
+from . import _autocast, _cascade
 from . import comparison as CMP
 from . import pointwise as P
 from ._util import (
@@ -142,11 +143,15 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
     _check_tensor("sum", input)
     dt = _reduce_int_dtype(input, dtype)
     a = _as(input, dt)
+    if dt is D.bfloat16:
+        a = a.astype(np.float32)  # torch accumulates bfloat16 in float32 (its order) and rounds once
     full = dim is None
     dims = _dims(input, dim)
     res = _torch_order_sum(a, dims, keepdim)
     if res is None:
         res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+    if dt is D.bfloat16:
+        res = res.astype(D.BF16)
     result = Tensor._make(res)
     if grad_recording(input):
         if full:
@@ -182,6 +187,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtyp
         )
     dt = dtype or src
     a = _as(input, dt)
+    if dt is D.bfloat16:
+        a = a.astype(np.float32)  # the float32 sum divided in float32, rounded once (as torch's kernel)
     dims = _dims(input, dim)
     with P._errstate(input._xp):
         total = _torch_order_sum(a, dims, keepdim)
@@ -249,6 +256,8 @@ def _prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
 
 
 def prod(input: Tensor, dim: Any = _MISSING, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(prod, False, (), locals())
     _check_tensor("prod", input)
     if dim is not _MISSING and dim is not None and not isinstance(dim, int | np.integer):
         raise TypeError(
@@ -685,6 +694,10 @@ class SoftmaxBackward0(Node):
     #   = result * (grad - (grad * result).sum(dim, true))
     def apply(self, grad: Tensor) -> tuple:
         y = self.saved("result")  # a 0-d result is 1: the formula gives +0, differentiable as torch's
+        if y._data.dtype == D.BF16 and grad._data.dtype == D.BF16 and y.ndim and not grad_mode._state.enabled:
+            # torch's bfloat16 kernel: the whole formula in float32, rounded once
+            g, r = grad._data.astype(np.float32), y._data.astype(np.float32)
+            return (Tensor._make((r * (g - (g * r).sum(axis=self.dim, keepdims=True))).astype(D.BF16)),)
         return (y * (grad - sum(grad * y, self.dim, keepdim=True)),)
 
 
@@ -693,6 +706,9 @@ class LogSoftmaxBackward0(Node):
     #   = grad - result.exp() * grad.sum(dim, true)
     def apply(self, grad: Tensor) -> tuple:
         y = self.saved("result")  # a 0-d result is 0: the formula gives +0, differentiable as torch's
+        if y._data.dtype == D.BF16 and grad._data.dtype == D.BF16 and y.ndim and not grad_mode._state.enabled:
+            g, r = grad._data.astype(np.float32), y._data.astype(np.float32)  # in float32, rounded once
+            return (Tensor._make((g - np.exp(r) * g.sum(axis=self.dim, keepdims=True)).astype(D.BF16)),)
         return (grad - P.exp(y) * sum(grad, self.dim, keepdim=True),)
 
 
@@ -711,7 +727,14 @@ def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> 
     a = input._data
     with P._errstate(xp):
         # Half inputs are computed in float32 and rounded once, like torch's kernels
-        res = _softmax_values(xp, a.astype(xp.float32) if a.dtype == xp.float16 else a, d, log=name == "log_softmax")
+        if a.dtype == D.BF16 and name == "softmax" and d != a.ndim - 1 and a.shape[d]:
+            res = _bf16_softmax_inner(xp, a.astype(xp.float32), d)
+        elif a.dtype == D.BF16 and name == "log_softmax" and d == a.ndim - 1 and a.shape[d]:
+            res = _bf16_log_softmax_lastdim(xp, a.astype(xp.float32))
+        else:
+            res = _softmax_values(
+                xp, a.astype(xp.float32) if a.dtype in (xp.float16, D.BF16) else a, d, log=name == "log_softmax"
+            )
     result = Tensor._make(xp.asarray(res, dtype=a.dtype))
     if grad_recording(input):
         node = SoftmaxBackward0() if name == "softmax" else LogSoftmaxBackward0()
@@ -719,6 +742,25 @@ def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> 
         record(node, result, input)
         node.save("result", result, is_output=True)
     return result
+
+
+def _bf16_softmax_inner(xp: Any, a: Any, d: int) -> Any:
+    """bfloat16 softmax over a dim that is not the last: torch's kernel stores the exponentials in the
+    bfloat16 output before summing them in float32 (closer to torch's bits than one rounding, not always
+    equal: see the bfloat16 divergence in scenarios/expected_divergences.toml)."""
+    m = a.max(axis=d, keepdims=True)
+    m = xp.where(xp.isinf(m), 0, m).astype(a.dtype)
+    e = xp.exp(a - m).astype(D.BF16).astype(xp.float32)
+    return e / e.sum(axis=d, keepdims=True)
+
+
+def _bf16_log_softmax_lastdim(xp: Any, a: Any) -> Any:
+    """bfloat16 log_softmax over the last dim: torch's kernel keeps the sum of the exponentials and its
+    log in bfloat16, then computes ``(x - max) - log_sum`` in float32 (found by experiment, bit-identical)."""
+    m = a.max(axis=-1, keepdims=True)
+    m = xp.where(xp.isinf(m), 0, m).astype(a.dtype)
+    s = xp.exp(a - m).sum(axis=-1, keepdims=True).astype(D.BF16).astype(xp.float32)
+    return (a - m) - xp.log(s).astype(D.BF16).astype(xp.float32)
 
 
 def _softmax_values(xp: Any, a: Any, d: int, log: bool) -> Any:
@@ -750,6 +792,8 @@ class TraceBackward0(Node):
 
 
 def trace(input: Tensor) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(trace, False, (), locals())
     _check_tensor("trace", input)
     a = input._data
     if a.ndim != 2:

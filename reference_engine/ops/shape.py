@@ -471,7 +471,7 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     arr = input._data
     if not same_dev:
         arr = _place(arr, dev)
-    arr = arr.astype(dtype.np) if not same_dtype else (arr.copy() if same_dev else arr)
+    arr = D.astype(arr, dtype) if not same_dtype else (arr.copy() if same_dev else arr)
     out = Tensor._make(arr)
     if grad_recording(input) and out.is_floating_point():
         record_with(ToCopyBackward0(), out, input, self_device=input.device)
@@ -505,6 +505,7 @@ METHODS = {
     "cuda": cuda, "type_as": type_as, "float": _cast(D.float32), "double": _cast(D.float64),
     "half": _cast(D.float16), "long": _cast(D.int64), "int": _cast(D.int32), "short": _cast(D.int16),
     "char": _cast(D.int8), "byte": _cast(D.uint8), "bool": _cast(D.bool_),
+    "bfloat16": _cast(D.bfloat16),
 }  # fmt: skip
 __all__ = [
     "broadcast_to", "clone", "flatten", "permute", "reshape", "squeeze", "swapaxes", "swapdims", "t",

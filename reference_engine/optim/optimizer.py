@@ -18,6 +18,7 @@ from .. import _dtype as D
 from .._backend import array_module
 from .._rng_math import fma64
 from ..autograd.grad_mode import enable_grad
+from ..ops._util import bf16_axpy
 from ..tensor import Tensor
 
 
@@ -238,6 +239,8 @@ def fused(base: Any, a: Any, b: Any) -> Any:
         return (_wide(base) + _wide(a) * _wide(b)).astype(base.dtype)
     if base.dtype.itemsize == 8 and base.dtype.kind == "f":
         return fma64(a, b, base)
+    if base.dtype == D.BF16:  # add(alpha=) on bfloat16: see bf16_axpy
+        return bf16_axpy(base.astype(np.float32), np.asarray(b).astype(np.float32), np.float32(a))
     return base + a * b
 
 

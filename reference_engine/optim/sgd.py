@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .. import _dtype as D
 from ..tensor import Tensor
 from .optimizer import Optimizer, bump, check_common, defaults_of, fused, fused_, required
 
@@ -54,7 +57,10 @@ class SGD(Optimizer):
                 state["momentum_buffer"] = buf
             else:
                 b = buf._data
-                b *= dt(momentum)
+                if b.dtype == D.BF16:  # mul by a Python float: in float32, one rounding (torch's opmath)
+                    b[...] = b.astype(np.float32) * np.float32(momentum)
+                else:
+                    b *= dt(momentum)
                 fused_(b, dt(1 - group["dampening"]), g)  # buf.mul_(momentum).add_(grad, alpha=1 - d)
                 bump(buf)
             g = fused(g, dt(momentum), buf._data) if group["nesterov"] else buf._data

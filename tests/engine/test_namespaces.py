@@ -531,6 +531,8 @@ AUTOCASTS = {
     "cpu float16 disabled": lambda m: m.autocast("cpu", dtype=m.float16, enabled=False),
     "amp cpu disabled": lambda m: m.amp.autocast("cpu", enabled=False, cache_enabled=False),
     "mps": lambda m: m.autocast("mps"),
+    "cpu bfloat16 (default)": lambda m: m.autocast("cpu"),
+    "cpu float16": lambda m: m.autocast("cpu", dtype=m.float16),
 }
 CUDA_AUTOCASTS = {
     "cuda": lambda m: m.autocast("cuda"),
@@ -562,16 +564,10 @@ def test_autocast_decorator_and_errors() -> None:
                                   [m.amp.is_autocast_available(d) for d in ("cpu", "cuda", "mps", "meta", "cuda:0")]))  # fmt: skip
 
 
-def test_autocast_the_engine_cannot_run_says_so() -> None:
-    # torch autocasts CPU ops to bfloat16 (the default) or float16; the engine has no casting policy (nor bfloat16)
-    for make in (lambda: engine.autocast("cpu"), lambda: engine.autocast("cpu", dtype=engine.float16)):
-        with pytest.raises(NotImplementedError, match="autocast on the CPU"):
-            make().__enter__()
-    assert not engine.is_autocast_enabled("cpu")
-    with pytest.raises(NotImplementedError, match="bfloat16"):
-        engine.get_autocast_dtype("cpu")
-    with pytest.raises(NotImplementedError, match="bfloat16"):
-        engine.ones(1).type("torch.BFloat16Tensor")
+def test_cpu_autocast_state_and_bfloat16_type_name() -> None:
+    # torch autocasts CPU ops to bfloat16 by default; the state functions and the legacy type name agree
+    assert_same_result(lambda m: (str(m.get_autocast_dtype("cpu")), str(m.ones(1).type("torch.BFloat16Tensor").dtype),
+                                  m.ones(1).bfloat16().type()))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- onnx, distributed, nn.parallel

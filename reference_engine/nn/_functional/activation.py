@@ -26,7 +26,7 @@ import numpy as np
 from ... import random as _random
 from ..._backend import to_numpy
 from ...autograd.graph import Node
-from ...ops import pointwise
+from ...ops import _autocast, pointwise
 from ...ops import reduction as _reduction
 from ...ops._util import _FROM_NUMPY, grad_recording, needs, record, record_with, wrap_dims
 from ...ops.inplace import check_inplace, commit, scalar_type_name
@@ -581,6 +581,8 @@ class PreluKernelBackwardBackward0(Node):
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + weight * min(0, x), the weight per channel (dim 1) or shared."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(prelu, True, (), locals())
     if weight.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
     num = weight.numel()

@@ -27,7 +27,7 @@ import warnings
 
 from ... import _dtype as D
 from ..._creation import ones, zeros, zeros_like
-from ...ops import pointwise
+from ...ops import _autocast, pointwise
 from ...ops.blas import _CPP_NAMES
 from ...ops.join import cat
 from ...ops.reduction import softmax
@@ -127,6 +127,8 @@ def scaled_dot_product_attention(
     enable_gqa: bool = False,
 ) -> Tensor:
     """softmax(q k^T * scale + mask) (dropped out) v over the last two dims, as torch's CPU dispatch."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(scaled_dot_product_attention, True, (), locals())
     _validate_sdpa_input(query, key, value, attn_mask)
     flash = _flash_chosen(query, key, value, attn_mask, dropout_p, enable_gqa)
     if attn_mask is not None and attn_mask.dtype == D.bool_:

@@ -26,6 +26,7 @@ from ..._backend import array_module
 from ...autograd import grad as autograd_grad
 from ...autograd import grad_mode
 from ...autograd.graph import Node
+from ...ops import _autocast
 from ...ops._util import check_common_device, grad_recording, needs, record, record_with
 from ...ops.inplace import scalar_type_name
 from ...tensor import Tensor
@@ -266,6 +267,8 @@ def conv2d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(conv2d, True, (), locals())
     _check_input(input, weight, bias, groups)
     if input.ndim == 3:
         # torch batches an unbatched input: unsqueeze, convolve, squeeze (grad_fn SqueezeBackward1)
@@ -368,6 +371,8 @@ def conv_transpose2d(
     groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(conv_transpose2d, True, (), locals())
     _check_dims(input, 2, "conv_transpose2d")
     if input.ndim == 3:
         out = conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation)
@@ -443,6 +448,8 @@ def conv1d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(conv1d, True, (), locals())
     _check_dims(input, 1, "conv1d")
     if input.ndim == 2:
         return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
@@ -470,6 +477,8 @@ def conv_transpose1d(
     groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(conv_transpose1d, True, (), locals())
     _check_dims(input, 1, "conv_transpose1d")
     if input.ndim == 2:
         out = conv_transpose1d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation)

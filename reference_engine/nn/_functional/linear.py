@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ... import _dtype as D
+from ...ops import _autocast
 from ...ops._util import check_common_device, grad_recording, needs, record
 from ...ops.blas import AddmmBackward0, mm
 from ...ops.inplace import scalar_type_name
@@ -37,8 +41,11 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     _check_dtypes(x, weight)
     if bias is None:
         return mm(x, weight.t())
-    arr = xa @ wt
-    arr += bias._data
+    if xa.dtype == D.BF16:  # torch's bfloat16 addmm: product and bias in float32, one rounding
+        arr = ((xa.astype(np.float32) @ wt.astype(np.float32)) + bias._data.astype(np.float32)).astype(D.BF16)
+    else:
+        arr = xa @ wt
+        arr += bias._data
     out = Tensor._make(arr)
     if grad_recording(bias, x, weight):
         node = AddmmBackward0()
@@ -55,6 +62,8 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b for inputs of any rank >= 1 (the last dim is the feature dim)."""
+    if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
+        return _autocast.run(linear, True, (), locals())
     if input.ndim == 2:
         return _linear2d(input, weight, bias)
     if input.ndim == 0:

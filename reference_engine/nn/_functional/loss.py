@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from ... import _dtype as D
 from ..._backend import array_module
 from ..._creation import ones_like, zeros_like
 from ...autograd import grad_mode
 from ...autograd.graph import Node
+from ...ops import _autocast
 from ...ops import reduction as _reduction
 from ...ops._util import grad_recording, needs, record, record_with
 from ...ops.inplace import scalar_type_name
@@ -59,6 +61,8 @@ def _reduction_arg(size_average: Any, reduce: Any, reduction: str) -> str:
 def _reduce(arr: Any, reduction: str) -> Any:
     # through the core reductions, so losses share the engine's one summation order
     if reduction == "mean":
+        if arr.dtype == D.BF16:  # the float32 sum divided in float32, rounded once: the core mean's path
+            return Tensor._make(arr).mean()._data
         total = Tensor._make(arr).sum()._data
         with _ErrState():
             return total / arr.dtype.type(arr.size)  # torch's mean: the sum divided by the count
@@ -129,6 +133,8 @@ def mse_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(mse_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     a, b = x._data, t._data
@@ -144,6 +150,8 @@ def l1_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(l1_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     return _apply_reduction((x - t).abs(), reduction)
@@ -208,6 +216,8 @@ def nll_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(nll_loss, False, (), locals())
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_nll(input, target)
     check_reduction(reduction)
@@ -267,6 +277,8 @@ def cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(cross_entropy, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     cdim = 1 if input.ndim >= 2 else 0
     logp = _reduction.log_softmax(input, cdim)
@@ -378,6 +390,8 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(binary_cross_entropy_with_logits, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -443,6 +457,8 @@ def binary_cross_entropy(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(binary_cross_entropy, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(
@@ -505,6 +521,8 @@ def smooth_l1_loss(
     reduction: str = "mean",
     beta: float = 1.0,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(smooth_l1_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     if beta == 0.0:
@@ -526,6 +544,8 @@ def huber_loss(
     delta: float = 1.0,
     weight: Tensor | None = None,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(huber_loss, False, (), locals())
     x, t = _broadcast_pair(input, target)
     if weight is None:
         check_reduction(reduction)
@@ -572,6 +592,8 @@ def kl_div(
     reduction: str = "mean",
     log_target: bool = False,
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(kl_div, False, (), locals())
     if size_average is not None or reduce is not None:
         # the legacy flags pick the kernel's reduction; 'batchmean' still divides by the batch below
         inner = legacy_reduction(size_average, reduce, "mean")
@@ -607,6 +629,8 @@ def margin_ranking_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(margin_ranking_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
@@ -625,6 +649,8 @@ def cosine_embedding_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(cosine_embedding_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     targ_dim = target.dim()
     if targ_dim not in (0, 1):
@@ -657,6 +683,8 @@ def triplet_margin_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(triplet_margin_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -683,6 +711,8 @@ def poisson_nll_loss(
     reduce: Any = None,
     reduction: str = "mean",
 ) -> Tensor:
+    if _autocast.LOWER[0] is not None:  # torch.autocast: float32
+        return _autocast.run(poisson_nll_loss, False, (), locals())
     reduction = _reduction_arg(size_average, reduce, reduction)
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
