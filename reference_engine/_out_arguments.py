@@ -49,7 +49,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "xlog1py", "xlogy",
     ),
     "nn.functional": (
-        "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "pixel_shuffle",
+        "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "logsigmoid", "pixel_shuffle",
         "pixel_unshuffle", "softplus", "softshrink",
     ),
 }  # fmt: skip
@@ -63,7 +63,7 @@ ATEN_NAMES = {
     "less_equal": "le", "not_equal": "ne", "fix": "trunc", "concat": "cat", "concatenate": "cat",
     "row_stack": "vstack", "ger": "outer", "norm": "linalg_vector_norm", "linalg.det": "_linalg_det",
     "linalg.norm": "linalg_vector_norm", "special.expit": "sigmoid", "special.psi": "digamma",
-    "special.gammaln": "lgamma",
+    "special.gammaln": "lgamma", "nn.functional.logsigmoid": "log_sigmoid",
 }  # fmt: skip
 
 
