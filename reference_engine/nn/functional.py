@@ -90,6 +90,9 @@ from ._functional.vision import (
     pixel_unshuffle,
 )
 
+# OpInfo breadth of nn.functional (3-d layers, margin losses, alpha dropout, ...)
+from ._functional.vision import upsample_bilinear, upsample_nearest  # noqa: E402
+
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "l1_loss", "linear", "log_softmax",

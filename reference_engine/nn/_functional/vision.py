@@ -1,4 +1,5 @@
-"""Image layout ops: interpolate (nearest, bilinear), pixel_(un)shuffle and flatten.
+"""Image layout ops: interpolate (nearest, linear, bilinear, trilinear, area), its upsample_* aliases,
+pixel_(un)shuffle and flatten.
 
 interpolate reads each output pixel from (at most) two source rows and two source columns; the
 indices and weights follow torch's CPU kernels (scales in float32 for nearest, in the tensor's
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ import numpy as np
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, record
 from ...tensor import Tensor
-from .pooling import adaptive_avg_pool2d
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
@@ -122,8 +124,12 @@ _UPSAMPLE_NODES = {
         (_UpsampleBackwardBackward if double else _UpsampleBackward,),
         {"__module__": __name__},
     )
-    for mode in ("Nearest", "NearestExact", "Linear", "Bilinear")
-    for n in (1, 2)
+    for mode, n in (
+        *((m, n) for m in ("Nearest", "NearestExact") for n in (1, 2, 3)),
+        ("Linear", 1),
+        ("Bilinear", 2),
+        ("Trilinear", 3),
+    )
     for double in (False, True)
 }
 
@@ -182,7 +188,7 @@ def interpolate(
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     if antialias:
         raise NotImplementedError("interpolate: antialias is not supported by the engine")
-    linear = {"linear": 1, "bilinear": 2}.get(mode)
+    linear = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(mode)
     if linear is not None and dim != linear:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {linear + 2}D input")
     if mode not in _MODES.split(" | ") or dim not in (1, 2, 3):
@@ -190,9 +196,11 @@ def interpolate(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: {_MODES} "
             f"(got {mode})"
         )
+    if mode == "area" and dim == 1:
+        return adaptive_avg_pool1d(input, out_size)
     if mode == "area" and dim == 2:
         return adaptive_avg_pool2d(input, out_size)
-    if dim == 3 or mode not in ("nearest", "nearest-exact", "linear", "bilinear"):
+    if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"interpolate: mode {mode!r} on {input.ndim}-D input is not supported by the engine")
     return _upsample(input, out_size, scales, mode, bool(align_corners))
 
@@ -203,8 +211,9 @@ def _upsample(input: Tensor, out_size: list, scales: list, mode: str, align_corn
     sources = []
     for k, (n, o, s) in enumerate(zip(a.shape[2:], out_size, scales, strict=True)):
         if mode.startswith("nearest"):
-            # torch's kernel choice (_use_vectorized_kernel_cond_2d for NCHW inputs)
-            generic = len(out_size) == 1 or sum(out_size) > 128
+            # torch's kernel choice (_use_vectorized_kernel_cond_2d for NCHW inputs; contiguous NCDHW inputs
+            # always take the generic kernel, _use_vectorized_kernel_cond_3d being for channels-last only)
+            generic = len(out_size) != 2 or sum(out_size) > 128
             pick = _nearest_source(n, o, s, mode == "nearest-exact", generic, dt)
         else:
             pick = _linear_source(n, o, s, align_corners, dt)
@@ -234,6 +243,23 @@ def _resample(input: Tensor, sources: list, back: list, name: str) -> Tensor:
         node.forward = (sources, back, name)
         record(node, out, input)
     return out
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """The deprecated alias of interpolate(mode='nearest'), with torch's warning."""
+    # torch warns with the default UserWarning category (its comment: DeprecationWarning is ignored by default)
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """The deprecated alias of interpolate(mode='bilinear', align_corners=True), with torch's warning."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 # --------------------------------------------------------------------------- pixel_shuffle
