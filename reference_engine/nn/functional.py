@@ -70,6 +70,14 @@ from ._functional.loss import (
     poisson_nll_loss,
     smooth_l1_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from ._functional.margin_loss import (
+    hinge_embedding_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
 )
 from ._functional.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
 from ._functional.padding import pad
@@ -88,10 +96,9 @@ from ._functional.vision import (
     interpolate,
     pixel_shuffle,
     pixel_unshuffle,
+    upsample_bilinear,
+    upsample_nearest,
 )
-
-# OpInfo breadth of nn.functional (3-d layers, margin losses, alpha dropout, ...)
-from ._functional.vision import upsample_bilinear, upsample_nearest  # noqa: E402
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "max_pool2d", "max_pool2d_with_indices",
@@ -108,4 +115,6 @@ __all__ = [
     "bilinear", "cosine_embedding_loss", "gaussian_nll_loss", "margin_ranking_loss", "pairwise_distance",
     "poisson_nll_loss", "triplet_margin_loss",
     "multi_head_attention_forward",
+    "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "soft_margin_loss", "triplet_margin_with_distance_loss", "upsample_bilinear", "upsample_nearest",
 ]  # fmt: skip

@@ -45,15 +45,21 @@ from .loss import (
     CosineEmbeddingLoss,
     CrossEntropyLoss,
     GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
     PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from .normalization import GroupNorm, LayerNorm
 from .padding import (
@@ -109,4 +115,6 @@ __all__ = [
     "Bilinear", "CosineEmbeddingLoss", "GaussianNLLLoss", "MarginRankingLoss", "PairwiseDistance", "PoissonNLLLoss",
     "TripletMarginLoss", "TransformerEncoder", "TransformerEncoderLayer",
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+    "HingeEmbeddingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "SoftMarginLoss",
+    "TripletMarginWithDistanceLoss",
 ]  # fmt: skip
