@@ -51,7 +51,7 @@ from ._functional.attention import (
     scaled_dot_product_attention,
 )
 from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from ._functional.distance import cosine_similarity, pairwise_distance
+from ._functional.distance import cosine_similarity, pairwise_distance, pdist
 from ._functional.dropout import dropout, dropout1d, dropout2d
 from ._functional.embedding import embedding, one_hot
 from ._functional.linear import bilinear, linear
@@ -79,7 +79,15 @@ from ._functional.margin_loss import (
     multilabel_soft_margin_loss,
     soft_margin_loss,
 )
-from ._functional.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from ._functional.normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    normalize,
+    rms_norm,
+)
 from ._functional.padding import pad
 from ._functional.pooling import (
     adaptive_avg_pool1d,
@@ -92,6 +100,7 @@ from ._functional.pooling import (
     max_pool2d_with_indices,
 )
 from ._functional.vision import (
+    channel_shuffle,
     flatten,  # noqa: F401
     interpolate,
     pixel_shuffle,
@@ -117,4 +126,5 @@ __all__ = [
     "multi_head_attention_forward",
     "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
     "soft_margin_loss", "triplet_margin_with_distance_loss", "upsample_bilinear", "upsample_nearest",
+    "channel_shuffle", "local_response_norm", "pdist", "rms_norm",
 ]  # fmt: skip

@@ -1,5 +1,5 @@
 """Image layout ops: interpolate (nearest, linear, bilinear, trilinear, area), its upsample_* aliases,
-pixel_(un)shuffle and flatten.
+pixel_(un)shuffle, channel_shuffle and flatten.
 
 interpolate reads each output pixel from (at most) two source rows and two source columns; the
 indices and weights follow torch's CPU kernels (scales in float32 for nearest, in the tensor's
@@ -332,6 +332,32 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
                 f"{input.shape[d]} is not divisible by {r}"
             )
     return _shuffled(input, r, up=False)
+
+
+# --------------------------------------------------------------------------- channel_shuffle
+class ChannelShuffleBackward0(Node):
+    # self: channel_shuffle_symint(grad, grad.sym_size(-3) / groups): shuffling by C / groups undoes the shuffle
+    def apply(self, grad: Tensor) -> tuple:
+        return (channel_shuffle(grad, grad.shape[1] // self.groups),)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with its channels, seen as a (groups, C / groups) grid, transposed."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(input.shape)}")
+    c = input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    a = input._data
+    res = a.reshape(a.shape[0], groups, c // groups, *a.shape[2:]).swapaxes(1, 2).reshape(a.shape)
+    out = Tensor._make(np.ascontiguousarray(res))
+    if grad_recording(input):
+        node = ChannelShuffleBackward0()
+        node.groups = groups
+        record(node, out, input)
+    return out
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
