@@ -52,7 +52,7 @@ from ._functional.attention import (
 )
 from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ._functional.distance import cosine_similarity, pairwise_distance, pdist
-from ._functional.dropout import dropout, dropout1d, dropout2d
+from ._functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ._functional.embedding import embedding, one_hot
 from ._functional.linear import bilinear, linear
 from ._functional.loss import (
@@ -127,4 +127,5 @@ __all__ = [
     "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
     "soft_margin_loss", "triplet_margin_with_distance_loss", "upsample_bilinear", "upsample_nearest",
     "channel_shuffle", "local_response_norm", "pdist", "rms_norm",
+    "alpha_dropout", "dropout3d", "feature_alpha_dropout",
 ]  # fmt: skip

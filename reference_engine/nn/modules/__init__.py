@@ -35,7 +35,7 @@ from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
-from .dropout import Dropout, Dropout1d, Dropout2d
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
 from .instancenorm import InstanceNorm2d
 from .linear import Bilinear, Identity, Linear
@@ -117,4 +117,5 @@ __all__ = [
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
     "HingeEmbeddingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "SoftMarginLoss",
     "TripletMarginWithDistanceLoss", "ChannelShuffle", "LocalResponseNorm", "RMSNorm",
+    "AlphaDropout", "Dropout3d", "FeatureAlphaDropout",
 ]  # fmt: skip
