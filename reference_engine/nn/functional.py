@@ -92,6 +92,7 @@ from ._functional.padding import pad
 from ._functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
     adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
@@ -99,6 +100,7 @@ from ._functional.pooling import (
     max_pool2d,
     max_pool2d_with_indices,
 )
+from ._functional.unpooling import max_unpool1d, max_unpool2d, max_unpool3d
 from ._functional.vision import (
     channel_shuffle,
     flatten,  # noqa: F401
@@ -128,4 +130,5 @@ __all__ = [
     "soft_margin_loss", "triplet_margin_with_distance_loss", "upsample_bilinear", "upsample_nearest",
     "channel_shuffle", "local_response_norm", "pdist", "rms_norm",
     "alpha_dropout", "dropout3d", "feature_alpha_dropout",
+    "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
 ]  # fmt: skip

@@ -504,3 +504,14 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     _check_dims(input, "adaptive_avg_pool1d")
     size = _one(output_size, "adaptive_avg_pool1d", "output_size")
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """ATen's adaptive_max_pool1d: adaptive_max_pool2d over a (1, L) plane, squeezed back."""
+    _check_dims(input, "adaptive_max_pool1d")
+    size = _one(output_size, "adaptive_max_pool1d", "output_size")
+    if size < 0:
+        # raised by the 2-d pooling's output allocation, hence its (..., 1, size) shape
+        raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {[*input.shape[:-1], 1, size]}")
+    out, idx = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices=True)
+    return (out.squeeze(-2), idx.squeeze(-2)) if return_indices else out.squeeze(-2)
