@@ -54,6 +54,7 @@ from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ._functional.distance import cosine_similarity, pairwise_distance, pdist
 from ._functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ._functional.embedding import embedding, one_hot
+from ._functional.fold import fold, unfold
 from ._functional.linear import bilinear, linear
 from ._functional.loss import (
     binary_cross_entropy,
@@ -130,5 +131,5 @@ __all__ = [
     "soft_margin_loss", "triplet_margin_with_distance_loss", "upsample_bilinear", "upsample_nearest",
     "channel_shuffle", "local_response_norm", "pdist", "rms_norm",
     "alpha_dropout", "dropout3d", "feature_alpha_dropout",
-    "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "fold", "unfold",
 ]  # fmt: skip
