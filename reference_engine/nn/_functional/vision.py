@@ -19,7 +19,7 @@ import numpy as np
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, record
 from ...tensor import Tensor
-from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
@@ -200,6 +200,8 @@ def interpolate(
         return adaptive_avg_pool1d(input, out_size)
     if mode == "area" and dim == 2:
         return adaptive_avg_pool2d(input, out_size)
+    if mode == "area" and dim == 3:
+        return adaptive_avg_pool3d(input, out_size)
     if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"interpolate: mode {mode!r} on {input.ndim}-D input is not supported by the engine")
     return _upsample(input, out_size, scales, mode, bool(align_corners))

@@ -79,8 +79,10 @@ from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
     MaxPool1d,
@@ -124,4 +126,5 @@ __all__ = [
     "TripletMarginWithDistanceLoss", "ChannelShuffle", "LocalResponseNorm", "RMSNorm",
     "AlphaDropout", "Dropout3d", "FeatureAlphaDropout",
     "AdaptiveMaxPool1d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "Fold", "Unfold",
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
 ]  # fmt: skip
