@@ -1,7 +1,6 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d and MaxUnpool1d/2d/3d,
-as torch's
-_MaxPoolNd, _AvgPoolNd and _AdaptiveAvgPoolNd/_AdaptiveMaxPoolNd: one class holds the arguments and the
-repr, each layer names its ``nn.functional`` op."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d and
+MaxUnpool1d/2d/3d, as torch's _MaxPoolNd, _AvgPoolNd, _AdaptiveAvgPoolNd/_AdaptiveMaxPoolNd and
+_MaxUnpoolNd: one class holds the arguments and the repr, each layer names its ``nn.functional`` op."""
 
 from __future__ import annotations
 
