@@ -136,7 +136,8 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     if p == 1:
         noise = zeros((), dtype=input.dtype, device=input.device)
     else:
-        lead = x.shape[:2] if x.ndim >= 2 else x.shape
+        # one draw per (sample, channel); in place on an unbatched input, x is the input itself, (C, ...)
+        lead = x.shape[:1] if inplace and not batched else x.shape[:2]
         noise = dropout(ones((*lead, *([1] * (x.ndim - len(lead)))), dtype=input.dtype, device=input.device), p)
     if inplace:
         return input.mul_(noise)

@@ -39,10 +39,14 @@ class Col2ImBackward0(Node):
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
     """The sliding (KH, KW) windows of (N, C, H, W) or (C, H, W), as (N, C * KH * KW, L) columns."""
     k, d, p, s = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    if 0 < input.ndim < 3:
+        # torch's im2col reads the size of dim (batched) + 1 before checking the rank
+        n = input.ndim
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {n})")
     if input.ndim not in (3, 4) or any(n == 0 for n in input.shape[-3:]):
         raise RuntimeError(
-            "Expected 3D or 4D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions "
-            f"for input, but got: {list(input.shape)}"
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for "
+            f"input, but got: {list(input.shape)}"
         )
     a = input._data
     batched = a.ndim == 4
@@ -87,7 +91,7 @@ def fold(
     if cols.shape[1] % kk:
         raise RuntimeError(
             "Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
-            f"input.size(1)={cols.shape[1]} and kernel_size=({k[0]}, {k[1]})"
+            f"input.size(1)={cols.shape[1]} and kernel_size=({k[0]}, {k[1]})."
         )
     oh, ow = _blocks(size, k, d, p, s)
     if cols.shape[2] != oh * ow:

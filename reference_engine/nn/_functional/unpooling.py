@@ -92,7 +92,7 @@ def _max_unpool(input: Tensor, indices: Tensor, out_size: list[int], node_cls: t
     bad = (rows_i < 0) | (rows_i >= plane)
     if bad.any():
         raise RuntimeError(
-            f"Found an invalid max index: {rows_i[bad][0]} (output volumes are of size {'x'.join(map(str, out_size))}"
+            f"Found an invalid max index: {rows_i[bad][0]} (output volumes are of size {'x'.join(map(str, out_size))})"
         )
     res = np.zeros((rows_a.shape[0], plane), dtype=a.dtype)
     # later writes to one index win, as in torch's loop over the input in order
