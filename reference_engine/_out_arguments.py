@@ -49,8 +49,9 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "xlog1py", "xlogy",
     ),
     "nn.functional": (
-        "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "logsigmoid", "pixel_shuffle",
+        "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "pixel_shuffle",
         "pixel_unshuffle", "softplus", "softshrink",
+        "avg_pool3d", "logsigmoid",
     ),
 }  # fmt: skip
 

@@ -90,6 +90,7 @@ from ._functional.normalization import (
     rms_norm,
 )
 from ._functional.padding import pad
+from ._functional.pool3d import avg_pool3d, max_pool3d
 from ._functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -134,5 +135,5 @@ __all__ = [
     "channel_shuffle", "local_response_norm", "pdist", "rms_norm",
     "alpha_dropout", "dropout3d", "feature_alpha_dropout",
     "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "fold", "unfold",
-    "adaptive_avg_pool3d", "adaptive_max_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
 ]  # fmt: skip

@@ -1,6 +1,6 @@
 """nn.functional ops and layers the op catalogue's samples leave out, against real torch: fold (no OpInfo
 entry), the new layers (reprs, forward, grads), alpha dropout's draws on a permuted input, dropout3d on an
-unbatched input, local_response_norm on 4-D input, max_unpool's output_size checks and the 3-d adaptive
+unbatched input, local_response_norm on 4-D input, the 3-d pool layers, max_unpool's output_size checks and the 3-d adaptive
 pools' errors.
 """
 
@@ -118,6 +118,11 @@ def test_triplet_margin_with_distance_loss_layer() -> None:
         (lambda nn: nn.AdaptiveMaxPool1d(3), (2, 3, 8)),
         (lambda nn: nn.Unfold((2, 3), padding=1), (2, 3, 4, 5)),
         (lambda nn: nn.Fold((4, 5), 2), (2, 12, 12)),
+        (lambda nn: nn.MaxPool3d((2, 3, 2), stride=2, padding=1, dilation=(1, 1, 2), ceil_mode=True), (2, 2, 5, 6, 7)),
+        (
+            lambda nn: nn.AvgPool3d(3, stride=(2, 1, 2), padding=1, ceil_mode=True, count_include_pad=False),
+            (2, 5, 6, 7),
+        ),
         (lambda nn: nn.Upsample(scale_factor=(1.5, 2, 0.7), mode="trilinear", align_corners=True), (1, 2, 3, 4, 5)),
     ],
     ids=[
@@ -129,6 +134,8 @@ def test_triplet_margin_with_distance_loss_layer() -> None:
         "AdaptiveMaxPool1d",
         "Unfold",
         "Fold",
+        "MaxPool3d",
+        "AvgPool3d-unbatched",
         "Upsample-trilinear-align",
     ],
 )
