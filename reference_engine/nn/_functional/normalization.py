@@ -32,6 +32,7 @@ from ...ops._util import grad_recording, needs, record
 from ...ops.pointwise import _ErrState
 from ...tensor import Tensor
 from .padding import pad
+from .pool3d import avg_pool3d
 from .pooling import avg_pool2d
 
 
@@ -360,12 +361,10 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         div = pad(div, (0, 0, size // 2, (size - 1) // 2))
         div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
     else:
-        # torch pools a (N, 1, C, H, rest) view with avg_pool3d((size, 1, 1), stride=1); with a window of one
-        # element along H and rest that is avg_pool2d((size, 1)) over the (N, 1, C, H * rest) view
         sizes = input.size()
-        div = div.view(sizes[0], 1, sizes[1], -1)
-        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
-        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
         div = div.view(sizes)
     div = div.mul(alpha).add(k).pow(beta)
     return input / div
