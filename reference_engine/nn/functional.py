@@ -55,6 +55,12 @@ from ._functional.distance import cosine_similarity, pairwise_distance, pdist
 from ._functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ._functional.embedding import embedding, one_hot
 from ._functional.fold import fold, unfold
+from ._functional.fractional_pool import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from ._functional.linear import bilinear, linear
 from ._functional.loss import (
     binary_cross_entropy,
@@ -90,7 +96,7 @@ from ._functional.normalization import (
     rms_norm,
 )
 from ._functional.padding import pad
-from ._functional.pool3d import avg_pool3d, max_pool3d
+from ._functional.pool3d import avg_pool3d, max_pool3d, max_pool3d_with_indices
 from ._functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -136,4 +142,6 @@ __all__ = [
     "alpha_dropout", "dropout3d", "feature_alpha_dropout",
     "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "fold", "unfold",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices", "max_pool3d_with_indices",
 ]  # fmt: skip

@@ -86,6 +86,8 @@ from .pooling import (
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
@@ -129,4 +131,5 @@ __all__ = [
     "AlphaDropout", "Dropout3d", "FeatureAlphaDropout",
     "AdaptiveMaxPool1d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "Fold", "Unfold",
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "MaxPool3d",
+    "FractionalMaxPool2d", "FractionalMaxPool3d",
 ]  # fmt: skip

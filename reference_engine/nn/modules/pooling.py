@@ -1,5 +1,5 @@
 """Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d and
-MaxUnpool1d/2d/3d, as torch's _MaxPoolNd, _AvgPoolNd, _AdaptiveAvgPoolNd/_AdaptiveMaxPoolNd and
+MaxUnpool1d/2d/3d and FractionalMaxPool2d/3d, as torch's _MaxPoolNd, _AvgPoolNd, _AdaptiveAvgPoolNd/_AdaptiveMaxPoolNd and
 _MaxUnpoolNd: one class holds the arguments and the repr, each layer names its ``nn.functional`` op."""
 
 from __future__ import annotations
@@ -193,3 +193,54 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 class MaxUnpool3d(_MaxUnpoolNd):
     _fn, _n = staticmethod(F.max_unpool3d), 3
+
+
+class _FractionalMaxPoolNd(Module):
+    """A fractional max pool: its window positions drawn per call unless ``_random_samples`` (a buffer) fixes them."""
+
+    _fn: Callable[..., Any]
+    _n: int
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        output_size: Any = None,
+        output_ratio: Any = None,
+        return_indices: bool = False,
+        _random_samples: Tensor | None = None,
+    ) -> None:
+        super().__init__()
+        n, name = self._n, type(self).__name__
+
+        def form(v: Any) -> tuple:
+            return tuple(v) if isinstance(v, tuple | list) else (v,) * n
+
+        if (isinstance(kernel_size, int) and kernel_size <= 0) or (
+            isinstance(kernel_size, tuple | list) and not all(k > 0 for k in kernel_size)
+        ):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = form(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = form(output_size) if output_size is not None else None
+        self.output_ratio = form(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor) -> Any:
+        return type(self)._fn(
+            input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+            _random_samples=self._random_samples,
+        )  # fmt: skip
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    _fn, _n = staticmethod(F.fractional_max_pool2d), 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    _fn, _n = staticmethod(F.fractional_max_pool3d), 3

@@ -226,3 +226,33 @@ def test_dropout3d_unbatched_in_place() -> None:
     got, want = prog(re_), prog(torch)
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g.numpy(), w.numpy())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn: nn.FractionalMaxPool2d(3, output_size=(4, 3), return_indices=True),
+        lambda nn: nn.FractionalMaxPool2d((2, 3), output_ratio=0.6),
+        lambda nn: nn.FractionalMaxPool3d(2, output_ratio=(0.5, 0.7, 0.4), return_indices=True),
+    ],
+    ids=["2d-size-indices", "2d-ratio", "3d-ratio-indices"],
+)
+def test_fractional_max_pool_draws(make: Any) -> None:
+    """The window positions come from the generator: the same draws (and windows) as torch under one seed."""
+
+    def prog(m: Any) -> Any:
+        m.manual_seed(21)
+        layer = make(m.nn)
+        x = m.randn(2, 3, 7, 8, 9)[:, :, 0] if isinstance(layer, m.nn.FractionalMaxPool2d) else m.randn(2, 3, 7, 8, 9)
+        x.requires_grad_(True)
+        out = layer(x)
+        y = out[0] if isinstance(out, tuple) else out
+        (y * m.arange(y.numel(), dtype=y.dtype).reshape(y.shape)).sum().backward()
+        return [*(out if isinstance(out, tuple) else (out,)), x.grad, m.rand(2), repr(layer), grad_fn_name(y)]
+
+    got, want = prog(re_), prog(torch)
+    for g, w in zip(got, want, strict=True):
+        if isinstance(w, str):
+            assert g == w
+        else:
+            np.testing.assert_array_equal(g.detach().numpy(), w.detach().numpy())
