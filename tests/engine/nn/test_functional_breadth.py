@@ -124,6 +124,8 @@ def test_triplet_margin_with_distance_loss_layer() -> None:
             (2, 5, 6, 7),
         ),
         (lambda nn: nn.Upsample(scale_factor=(1.5, 2, 0.7), mode="trilinear", align_corners=True), (1, 2, 3, 4, 5)),
+        (lambda nn: nn.Upsample(scale_factor=(2.5, 0.8), mode="bicubic"), (2, 2, 5, 6)),
+        (lambda nn: nn.Upsample(size=(3, 7, 2), mode="nearest-exact"), (1, 2, 4, 5, 6)),
     ],
     ids=[
         "RMSNorm",
@@ -137,6 +139,8 @@ def test_triplet_margin_with_distance_loss_layer() -> None:
         "MaxPool3d",
         "AvgPool3d-unbatched",
         "Upsample-trilinear-align",
+        "Upsample-bicubic",
+        "Upsample-nearest-exact-3d",
     ],
 )
 def test_layers(make: Any, shape: tuple[int, ...]) -> None:
