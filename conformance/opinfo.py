@@ -283,6 +283,15 @@ class SizeValue:
     sizes: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class ModuleValue:
+    """A stateless ``torch.nn`` layer held by a sample (``distance_function=nn.PairwiseDistance()``): its class
+    name and public attributes, rebuilt as each side's own layer."""
+
+    name: str
+    attrs: dict[str, Any]
+
+
 class UnconvertibleError(Exception):
     """A sample holds something that cannot be handed to the engine (a torch.Generator, a sparse tensor)."""
 
@@ -310,6 +319,11 @@ def to_payload(value: Any, torch: Any, memo: dict[int, Leaf], path: str) -> Any:
         return SizeValue(tuple(value))
     if isinstance(value, torch.Generator):
         raise UnconvertibleError(f"{path} is a torch.Generator")
+    if isinstance(value, torch.nn.Module):
+        if next(iter(value.parameters()), None) is not None or next(iter(value.buffers()), None) is not None:
+            raise UnconvertibleError(f"{path} is a torch.nn.{type(value).__name__} with parameters or buffers")
+        attrs = {k: to_payload(v, torch, memo, f"{path}.{k}") for k, v in vars(value).items() if k[0] != "_"}
+        return ModuleValue(type(value).__name__, attrs)
     if isinstance(value, list):
         return [to_payload(v, torch, memo, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
@@ -333,6 +347,11 @@ def build(value: Any, ns: Any, made: dict[int, Any], grad: bool = True) -> Any:
         return ns.device(value.name)
     if isinstance(value, SizeValue):
         return ns.Size(value.sizes)
+    if isinstance(value, ModuleValue):
+        layer = getattr(ns.nn, value.name)()
+        for k, v in value.attrs.items():
+            setattr(layer, k, build(v, ns, made, grad))
+        return layer
     if isinstance(value, list):
         return [build(v, ns, made, grad) for v in value]
     if isinstance(value, tuple):

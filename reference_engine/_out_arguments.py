@@ -51,6 +51,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "nn.functional": (
         "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "pixel_shuffle",
         "pixel_unshuffle", "softplus", "softshrink",
+        "avg_pool3d", "logsigmoid",
     ),
 }  # fmt: skip
 # the inverse hyperbolic, float-math, integer, distance/statistics ops of the OpInfo breadth work
@@ -76,7 +77,7 @@ ATEN_NAMES = {
     "less_equal": "le", "not_equal": "ne", "fix": "trunc", "concat": "cat", "concatenate": "cat",
     "row_stack": "vstack", "ger": "outer", "norm": "linalg_vector_norm", "linalg.det": "_linalg_det",
     "linalg.norm": "linalg_vector_norm", "special.expit": "sigmoid", "special.psi": "digamma",
-    "special.gammaln": "lgamma",
+    "special.gammaln": "lgamma", "nn.functional.logsigmoid": "log_sigmoid",
 }  # fmt: skip
 ATEN_NAMES.update({"arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh"})
 

@@ -51,9 +51,16 @@ from ._functional.attention import (
     scaled_dot_product_attention,
 )
 from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from ._functional.distance import cosine_similarity, pairwise_distance
-from ._functional.dropout import dropout, dropout1d, dropout2d
+from ._functional.distance import cosine_similarity, pairwise_distance, pdist
+from ._functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ._functional.embedding import embedding, one_hot
+from ._functional.fold import fold, unfold
+from ._functional.fractional_pool import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from ._functional.linear import bilinear, linear
 from ._functional.loss import (
     binary_cross_entropy,
@@ -70,24 +77,48 @@ from ._functional.loss import (
     poisson_nll_loss,
     smooth_l1_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
-from ._functional.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from ._functional.margin_loss import (
+    hinge_embedding_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+)
+from ._functional.normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    normalize,
+    rms_norm,
+)
 from ._functional.padding import pad
+from ._functional.pool3d import avg_pool3d, max_pool3d, max_pool3d_with_indices
 from ._functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
     max_pool1d,
     max_pool2d,
     max_pool2d_with_indices,
 )
+from ._functional.unpooling import max_unpool1d, max_unpool2d, max_unpool3d
 from ._functional.vision import (
+    channel_shuffle,
     flatten,  # noqa: F401
     interpolate,
     pixel_shuffle,
     pixel_unshuffle,
+    upsample_bilinear,
+    upsample_nearest,
 )
 
 __all__ = [
@@ -105,4 +136,12 @@ __all__ = [
     "bilinear", "cosine_embedding_loss", "gaussian_nll_loss", "margin_ranking_loss", "pairwise_distance",
     "poisson_nll_loss", "triplet_margin_loss",
     "multi_head_attention_forward",
+    "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "soft_margin_loss", "triplet_margin_with_distance_loss", "upsample_bilinear", "upsample_nearest",
+    "channel_shuffle", "local_response_norm", "pdist", "rms_norm",
+    "alpha_dropout", "dropout3d", "feature_alpha_dropout",
+    "adaptive_max_pool1d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "fold", "unfold",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices", "max_pool3d_with_indices",
 ]  # fmt: skip

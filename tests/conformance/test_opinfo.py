@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 import reference_engine
 from conformance import opinfo
@@ -239,3 +240,14 @@ def test_without_op_db_the_source_is_skipped_with_its_reason(tmp_path: Path) -> 
     assert doc["run"]["opinfo"]["available"] is False
     assert "planted: no expecttest here" in doc["run"]["opinfo"]["reason"]
     assert [r["id"] for r in doc["records"]] == ["doubles[float32-cpu-numpy]"]
+
+
+def test_a_stateless_torch_layer_in_a_sample_is_rebuilt_as_each_sides_own() -> None:
+    # triplet_margin_with_distance_loss's samples hold distance_function=torch.nn.PairwiseDistance()
+    payload = opinfo.to_payload({"f": torch.nn.PairwiseDistance(p=1.0)}, torch, {}, "kwargs")
+    layer = opinfo.build(payload, reference_engine, {})["f"]
+    assert type(layer) is reference_engine.nn.PairwiseDistance
+    assert (layer.norm, layer.eps, layer.keepdim) == (1.0, 1e-6, False)
+    assert type(opinfo.build(payload, torch, {})["f"]) is torch.nn.PairwiseDistance
+    with pytest.raises(opinfo.UnconvertibleError):
+        opinfo.to_payload(torch.nn.Linear(2, 2), torch, {}, "kwargs.m")

@@ -1,9 +1,11 @@
-"""dropout, dropout1d and dropout2d, with torch's mask recipe: ``bernoulli_(1 - p)`` from the default
-generator, then divided by ``1 - p`` in the tensor's dtype; the channel forms draw one value per
-(sample, channel) (torch's feature_dropout)."""
+"""dropout, dropout1d, dropout2d, dropout3d, alpha_dropout and feature_alpha_dropout, with torch's mask
+recipe: ``bernoulli_(1 - p)`` from the default generator, then divided by ``1 - p`` in the tensor's dtype
+(the alpha forms: scaled by ``a`` and shifted by ``b``, ATen's ``_dropout_impl``); the channel forms draw one
+value per (sample, channel) (torch's feature_dropout)."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -28,6 +30,17 @@ def _memory_order(arr: Any) -> tuple[int, ...] | None:
     return tuple([ax for ax in range(arr.ndim) if arr.shape[ax] < 2] + dims[::-1])
 
 
+def _keep_mask(input: Tensor, p: float) -> Any:
+    """bernoulli_(1 - p) on torch's ``empty_like(input)`` noise, as a bool array of the input's shape."""
+    arr = input._data
+    order = _memory_order(arr)
+    if order is None:
+        return _random._bernoulli_mask(arr.shape, 1.0 - p, _random._gen(None, input))
+    # torch's noise is empty_like(input): the input's strides, so bernoulli_ fills it in memory order
+    drawn = _random._bernoulli_mask(tuple(arr.shape[ax] for ax in order), 1.0 - p, _random._gen(None, input))
+    return drawn.transpose(tuple(order.index(ax) for ax in range(arr.ndim)))
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -38,13 +51,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         noise = arr * 0  # torch draws nothing when everything is dropped
     else:
         # torch's recipe: bernoulli_(1 - p) from the default generator, then / (1 - p) in the tensor's dtype
-        order = _memory_order(arr)
-        if order is None:
-            keep = _random._bernoulli_mask(arr.shape, 1.0 - p, _random._gen(None, input))
-        else:
-            # torch's noise is empty_like(input): the input's strides, so bernoulli_ fills it in memory order
-            drawn = _random._bernoulli_mask(tuple(arr.shape[ax] for ax in order), 1.0 - p, _random._gen(None, input))
-            keep = drawn.transpose(tuple(order.index(ax) for ax in range(arr.ndim)))
+        keep = _keep_mask(input, p)
         noise = array_module(arr).asarray(keep).astype(arr.dtype) / arr.dtype.type(1.0 - p)
     mask = Tensor._make(noise)
     return input.mul_(mask) if inplace else input * mask
@@ -105,3 +112,69 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         # dropout of ones draws bernoulli_(1 - p) on the noise's shape and divides by 1 - p: torch's noise exactly
         noise = dropout(ones((*input.shape[:2], *([1] * (ndim - 2))), dtype=input.dtype, device=input.device), p)
     return input.mul_(noise) if inplace else input * noise
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W): torch's feature_dropout."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    inp_dim = input.dim()
+    if inp_dim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is deprecated and will result in an error in "
+            "a future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
+            "dropout3d exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel "
+            "dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
+            stacklevel=2,
+        )
+    batched = inp_dim == 5
+    # torch runs an unbatched input as a batch of one (unsqueeze_ in place, which the engine lacks: there the
+    # noise is (C, 1, 1, 1), the same draws)
+    x = input if batched or inplace else input.unsqueeze(0)
+    if p == 0 or not training or input.numel() == 0:
+        return input if batched or inplace else x.squeeze(0)  # torch's unsqueeze and squeeze still record
+    if p == 1:
+        noise = zeros((), dtype=input.dtype, device=input.device)
+    else:
+        # one draw per (sample, channel); in place on an unbatched input, x is the input itself, (C, ...)
+        lead = x.shape[:1] if inplace and not batched else x.shape[:2]
+        noise = dropout(ones((*lead, *([1] * (x.ndim - len(lead)))), dtype=input.dtype, device=input.device), p)
+    if inplace:
+        return input.mul_(noise)
+    out = x * noise
+    return out if batched else out.squeeze(0)
+
+
+_SELU_ALPHA = 1.7580993408473766  # ATen's alpha (selu's -scale * alpha): alpha dropout's saturation value
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, feature: bool) -> Tensor:
+    """ATen's _dropout_impl with alpha_dropout: noise = bernoulli_(1 - p); b = (noise - 1) * alpha * a + alpha * a * p;
+    noise *= a; then input * noise + b, a = 1 / sqrt((alpha^2 p + 1)(1 - p))."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        z = zeros((), dtype=input.dtype, device=input.device)
+        return input.mul_(z) if inplace else input * z
+    if feature:
+        if input.dim() < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        shape = (*input.shape[:2], *([1] * (input.dim() - 2)))
+        keep = _random._bernoulli_mask(shape, 1.0 - p, _random._gen(None, input))
+    else:
+        keep = _keep_mask(input, p)
+    noise = Tensor._make(array_module(input._data).asarray(keep).astype(input._data.dtype))
+    a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+    b = noise.add(-1).mul_(_SELU_ALPHA * a).add_(_SELU_ALPHA * a * p)
+    noise.mul_(a)
+    return (input.mul_(noise) if inplace else input * noise).add_(b)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    return _alpha_dropout(input, p, training, inplace, feature=False)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    return _alpha_dropout(input, p, training, inplace, feature=True)

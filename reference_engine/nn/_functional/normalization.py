@@ -1,4 +1,5 @@
-"""Normalisations: batch_norm, instance_norm, layer_norm, group_norm and normalize.
+"""Normalisations: batch_norm, instance_norm, layer_norm, rms_norm, local_response_norm, group_norm and
+normalize.
 
 Batch normalisation over dim 1 (``torch.batch_norm``) is one ``NativeBatchNormBackward0`` node.
 Statistics are reduced over every dim but the channel dim, with the sums of
@@ -31,6 +32,9 @@ from ...autograd.graph import Node
 from ...ops._util import grad_recording, needs, record
 from ...ops.pointwise import _ErrState
 from ...tensor import Tensor
+from .padding import pad
+from .pool3d import avg_pool3d
+from .pooling import avg_pool2d
 
 
 # --------------------------------------------------------------------------- batch_norm
@@ -307,6 +311,64 @@ def layer_norm(
         if weight is not None:
             node.save("weight", weight)
     return out
+
+
+# --------------------------------------------------------------------------- rms_norm
+def rms_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """ATen's composite rms_norm: ``x * rsqrt(mean(x ** 2) + eps) * weight`` over the trailing dims, eps the
+    dtype's machine epsilon when not given."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got "
+            "normalized_shape = []"
+        )
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(
+            "Expected weight to be of same shape as normalized_shape, but got weight of shape "
+            f"{list(weight.shape)} and normalized_shape = {list(shape)}"
+        )
+    n = len(shape)
+    if input.ndim < n or tuple(input.shape[input.ndim - n :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*{', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(input.ndim - i - 1 for i in range(n))
+    rsqrt_input = (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    result = input * rsqrt_input
+    return result * weight if weight is not None else result
+
+
+# --------------------------------------------------------------------------- local_response_norm
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """nn.functional's composite: the input over (k + alpha * the mean of the squares of ``size`` neighbouring
+    channels) ** beta."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.size()
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div
 
 
 # --------------------------------------------------------------------------- group_norm

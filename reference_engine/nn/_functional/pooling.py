@@ -504,3 +504,135 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     _check_dims(input, "adaptive_avg_pool1d")
     size = _one(output_size, "adaptive_avg_pool1d", "output_size")
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """ATen's adaptive_max_pool1d: adaptive_max_pool2d over a (1, L) plane, squeezed back."""
+    _check_dims(input, "adaptive_max_pool1d")
+    size = _one(output_size, "adaptive_max_pool1d", "output_size")
+    if size < 0:
+        # raised by the 2-d pooling's output allocation, hence its (..., 1, size) shape
+        raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {[*input.shape[:-1], 1, size]}")
+    out, idx = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices=True)
+    return (out.squeeze(-2), idx.squeeze(-2)) if return_indices else out.squeeze(-2)
+
+
+# --------------------------------------------------------------------------- adaptive 3-d pools
+class AdaptiveAvgPool3DBackwardBackward0(_PoolBackwardBackward):
+    # _adaptive_avg_pool3d_backward: grad_output: _adaptive_avg_pool3d(grad, ...)
+    pass
+
+
+class AdaptiveMaxPool3DBackwardBackward0(_PoolBackwardBackward):
+    # adaptive_max_pool3d_backward: grad_output: max_pool_double_backward(grad, indices, 3)
+    pass
+
+
+def _adaptive_size3(output_size: Any, input: Tensor, name: str) -> tuple[int, int, int]:
+    """nn.functional's _list_with_default (None keeps the input's size), then ATen's checks of the 3 sizes."""
+    _check_output_size_rank(input, output_size)
+    if isinstance(output_size, int):
+        sizes = [output_size] * 3
+    else:
+        given = list(output_size)
+        sizes = [
+            v if v is not None else d for v, d in zip(given, input.shape[-len(given) :] if given else [], strict=False)
+        ]
+    if input.ndim not in (4, 5):
+        sep = ": " if name == "adaptive_max_pool3d" else " "
+        raise RuntimeError(f"{name}(): Expected 4D or 5D tensor, but got{sep}{list(input.shape)}")
+    for i in range(1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
+                f"{list(input.shape)} with dimension {i} being empty"
+            )
+    if len(sizes) != 3:
+        if name == "adaptive_max_pool3d":
+            raise RuntimeError("adaptive_max_pool3d(): internal error: output_size.size() must be 3")
+        raise RuntimeError("adaptive_avg_pool3d: output_size must be 3")
+    if any(v < 0 for v in sizes):
+        if name == "adaptive_max_pool3d":
+            shape = [*input.shape[:-3], *sizes]
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {shape}")
+        raise RuntimeError(
+            "adaptive_avg_pool3d: elements of output_size must be greater than or equal to 0 but received "
+            f"{{{sizes[0]}, {sizes[1]},{sizes[2]}}}"
+        )
+    return int(sizes[0]), int(sizes[1]), int(sizes[2])
+
+
+class AdaptiveAvgPool3DBackward0(Node):
+    # self: _adaptive_avg_pool3d_backward(grad, self): every element of a bin receives grad / bin volume
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
+        g = grad._data
+        md, mh, mw = self.members
+        kd, kh, kw = self.lengths
+        share = g / kd[:, None, None] / kh[None, :, None] / kw[None, None, :]
+        gin = np.einsum("...abc,ad,be,cf->...def", share, md, mh, mw).astype(g.dtype, copy=False)
+        lin = functools.partial(adaptive_avg_pool3d, output_size=(md.shape[0], mh.shape[0], mw.shape[0]))
+        return (_pool_grad(AdaptiveAvgPool3DBackwardBackward0, gin, grad, x, lin),)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """Mean over torch's adaptive bins in D, H and W; output (1, 1, 1) is a plain mean, as in torch (MeanBackward1)."""
+    out = _adaptive_size3(output_size, input, "adaptive_avg_pool3d")
+    if out == (1, 1, 1):
+        return input.mean((-1, -2, -3), keepdim=True)
+    x = input._data
+    bins = [_bins(np, n, o, x.dtype) for n, o in zip(x.shape[-3:], out, strict=True)]
+    (md, kd), (mh, kh), (mw, kw) = bins
+    # torch's kernel divides each bin's sum by its depth, then its height, then its width
+    total = np.einsum("...def,ad,be,cf->...abc", x, md, mh, mw)
+    res = (total / kd[:, None, None] / kh[None, :, None] / kw[None, None, :]).astype(x.dtype, copy=False)
+    result = Tensor._make(np.ascontiguousarray(res))
+    if grad_recording(input):
+        node = AdaptiveAvgPool3DBackward0()
+        node.members, node.lengths = (md, mh, mw), (kd, kh, kw)
+        record(node, result, input)
+        node.save("self", input)
+    return result
+
+
+class AdaptiveMaxPool3DBackward0(Node):
+    # self: adaptive_max_pool3d_backward(grad, self, result1): each grad goes to its bin's (first) maximum
+    def apply(self, grad: Tensor) -> tuple:
+        x = self.saved("self")
+        g = grad._data
+        rows_g = g.reshape(-1, math.prod(g.shape[-3:]))
+        gin = np.zeros((rows_g.shape[0], self.plane), dtype=g.dtype)
+        np.add.at(gin, (np.arange(rows_g.shape[0])[:, None], self.indices.reshape(rows_g.shape)), rows_g)
+        idx = Tensor._make(self.indices)
+
+        def lin(gg: Tensor) -> Tensor:
+            return gg.flatten(-3).gather(-1, idx.flatten(-3)).reshape(tuple(self.indices.shape))
+
+        return (_pool_grad(AdaptiveMaxPool3DBackwardBackward0, gin.reshape(self.in_shape), grad, x, lin),)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over torch's adaptive bins in D, H and W, with the flat D*H*W index of each (first) maximum."""
+    od, oh, ow = _adaptive_size3(output_size, input, "adaptive_max_pool3d")
+    a = input._data
+    d, h, w = a.shape[-3:]
+    lead = a.shape[:-3]
+    res = np.empty((*lead, od, oh, ow), dtype=a.dtype)
+    idx = np.empty(res.shape, dtype=np.int64)
+    for i, (d0, d1) in enumerate(_bin_edges(d, od)):
+        for j, (r0, r1) in enumerate(_bin_edges(h, oh)):
+            for k, (c0, c1) in enumerate(_bin_edges(w, ow)):
+                win = a[..., d0:d1, r0:r1, c0:c1].reshape(*lead, -1)
+                # the first maximum in window order (argmax, like torch, lets the first NaN win)
+                arg = win.argmax(axis=-1)
+                res[..., i, j, k] = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+                hw = (r1 - r0) * (c1 - c0)
+                dd, rem = arg // hw, arg % hw
+                idx[..., i, j, k] = ((d0 + dd) * h + r0 + rem // (c1 - c0)) * w + c0 + rem % (c1 - c0)
+    out = Tensor._make(res)
+    if grad_recording(input):
+        node = AdaptiveMaxPool3DBackward0()
+        node.indices, node.plane, node.in_shape = idx, d * h * w, a.shape
+        record(node, out, input)
+        node.save("self", input)
+    return (out, Tensor._make(idx)) if return_indices else out

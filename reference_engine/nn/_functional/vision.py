@@ -1,15 +1,17 @@
-"""Image layout ops: interpolate (nearest, bilinear), pixel_(un)shuffle and flatten.
+"""Image layout ops: interpolate (nearest, linear, bilinear, bicubic, trilinear, area), its upsample_* aliases,
+pixel_(un)shuffle, channel_shuffle and flatten.
 
-interpolate reads each output pixel from (at most) two source rows and two source columns; the
+interpolate reads each output pixel from (at most) two sources per spatial dim (four for bicubic); the
 indices and weights follow torch's CPU kernels (scales in float32 for nearest, in the tensor's
-dtype for bilinear), so both the sources picked and the weights' rounding are torch's. Its
-backward is the transposed interpolation, a 0/weight matrix on each side of the grad.
+dtype for the linear modes and bicubic), so both the sources picked and the weights' rounding are
+torch's. Its backward is the transposed interpolation, a 0/weight matrix on each side of the grad.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ import numpy as np
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, record
 from ...tensor import Tensor
-from .pooling import adaptive_avg_pool2d
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
@@ -62,6 +64,36 @@ def _linear_source(size: int, out: int, scale: float | None, align_corners: bool
     return (i0, i1), (t(1) - lam, lam)
 
 
+_CUBIC_A = -0.75  # torch's cubic convolution coefficient
+
+
+def _cubic_source(size: int, out: int, scale: float | None, align_corners: bool, dt: Any) -> tuple[Any, Any]:
+    """torch's HelperInterpCubic::compute_indices_weights in the tensor's dtype: the 4 taps around each
+    output (clamped to the input) and their cubic-convolution weights (A = -0.75)."""
+    t = dt.type
+    if align_corners:
+        s = t(size - 1) / t(out - 1) if out > 1 else t(0)
+        src = s * np.arange(out).astype(dt)
+    else:
+        s = t(1.0 / scale) if scale is not None and scale > 0 else t(size) / t(out)
+        src = s * (np.arange(out).astype(dt) + t(0.5)) - t(0.5)  # cubic: no clamp at 0
+    # guard_index_and_lambda: floorf of the source, the fraction clamped to [0, 1]
+    i0 = np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), size - 1)
+    lam = np.minimum(np.maximum(src - i0.astype(dt), t(0)), t(1))
+    a = t(_CUBIC_A)
+
+    def conv1(x: Any) -> Any:
+        return ((a + t(2)) * x - (a + t(3))) * x * x + t(1)
+
+    def conv2(x: Any) -> Any:
+        return ((a * x - t(5) * a) * x + t(8) * a) * x - t(4) * a
+
+    x2 = t(1) - lam
+    weights = (conv2(lam + t(1)), conv1(lam), conv1(x2), conv2(x2 + t(1)))
+    taps = tuple(np.clip(i0 - 1 + j, 0, size - 1) for j in range(4))
+    return taps, weights
+
+
 def _scatter_in_order(g: Any, sources: list, in_shape: tuple) -> Any:
     """The input grad of an interpolation, added up as torch's backward kernels do: output pixels in row-major
     order, each adding weight * grad into its 2 (1-d) or 4 (2-d) sources in turn (i00, i01, i10, i11), the
@@ -93,8 +125,11 @@ def _along(a: Any, axis: int, idx: Any, weights: Any) -> Any:
         return np.take(a, idx, axis=axis)
     shape = [1] * a.ndim
     shape[axis] = -1
-    w0, w1 = (w.reshape(shape) for w in weights)
-    return w0 * np.take(a, idx[0], axis=axis) + w1 * np.take(a, idx[1], axis=axis)
+    # each tap's weighted source added in turn, as torch's kernels accumulate
+    res = weights[0].reshape(shape) * np.take(a, idx[0], axis=axis)
+    for w, i in zip(weights[1:], idx[1:], strict=True):
+        res = res + w.reshape(shape) * np.take(a, i, axis=axis)
+    return res
 
 
 class _UpsampleBackward(Node):
@@ -122,8 +157,13 @@ _UPSAMPLE_NODES = {
         (_UpsampleBackwardBackward if double else _UpsampleBackward,),
         {"__module__": __name__},
     )
-    for mode in ("Nearest", "NearestExact", "Linear", "Bilinear")
-    for n in (1, 2)
+    for mode, n in (
+        *((m, n) for m in ("Nearest", "NearestExact") for n in (1, 2, 3)),
+        ("Linear", 1),
+        ("Bilinear", 2),
+        ("Bicubic", 2),
+        ("Trilinear", 3),
+    )
     for double in (False, True)
 }
 
@@ -151,8 +191,8 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> Tensor:
-    """Resize the spatial dims of (N, C, L) or (N, C, H, W): modes 'nearest', 'nearest-exact', 'linear' (3-D),
-    'bilinear' and 'area' (4-D)."""
+    """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W): modes 'nearest', 'nearest-exact' and
+    'area' (any), 'linear' (3-D), 'bilinear' and 'bicubic' (4-D), 'trilinear' (5-D)."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError(
@@ -182,7 +222,7 @@ def interpolate(
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     if antialias:
         raise NotImplementedError("interpolate: antialias is not supported by the engine")
-    linear = {"linear": 1, "bilinear": 2}.get(mode)
+    linear = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode)
     if linear is not None and dim != linear:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {linear + 2}D input")
     if mode not in _MODES.split(" | ") or dim not in (1, 2, 3):
@@ -190,9 +230,13 @@ def interpolate(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: {_MODES} "
             f"(got {mode})"
         )
+    if mode == "area" and dim == 1:
+        return adaptive_avg_pool1d(input, out_size)
     if mode == "area" and dim == 2:
         return adaptive_avg_pool2d(input, out_size)
-    if dim == 3 or mode not in ("nearest", "nearest-exact", "linear", "bilinear"):
+    if mode == "area" and dim == 3:
+        return adaptive_avg_pool3d(input, out_size)
+    if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear"):
         raise NotImplementedError(f"interpolate: mode {mode!r} on {input.ndim}-D input is not supported by the engine")
     return _upsample(input, out_size, scales, mode, bool(align_corners))
 
@@ -203,9 +247,12 @@ def _upsample(input: Tensor, out_size: list, scales: list, mode: str, align_corn
     sources = []
     for k, (n, o, s) in enumerate(zip(a.shape[2:], out_size, scales, strict=True)):
         if mode.startswith("nearest"):
-            # torch's kernel choice (_use_vectorized_kernel_cond_2d for NCHW inputs)
-            generic = len(out_size) == 1 or sum(out_size) > 128
+            # torch's kernel choice (_use_vectorized_kernel_cond_2d for NCHW inputs; contiguous NCDHW inputs
+            # always take the generic kernel, _use_vectorized_kernel_cond_3d being for channels-last only)
+            generic = len(out_size) != 2 or sum(out_size) > 128
             pick = _nearest_source(n, o, s, mode == "nearest-exact", generic, dt)
+        elif mode == "bicubic":
+            pick = _cubic_source(n, o, s, align_corners, dt)
         else:
             pick = _linear_source(n, o, s, align_corners, dt)
         sources.append((2 + k, n, *pick))
@@ -234,6 +281,23 @@ def _resample(input: Tensor, sources: list, back: list, name: str) -> Tensor:
         node.forward = (sources, back, name)
         record(node, out, input)
     return out
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """The deprecated alias of interpolate(mode='nearest'), with torch's warning."""
+    # torch warns with the default UserWarning category (its comment: DeprecationWarning is ignored by default)
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """The deprecated alias of interpolate(mode='bilinear', align_corners=True), with torch's warning."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 # --------------------------------------------------------------------------- pixel_shuffle
@@ -306,6 +370,32 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
                 f"{input.shape[d]} is not divisible by {r}"
             )
     return _shuffled(input, r, up=False)
+
+
+# --------------------------------------------------------------------------- channel_shuffle
+class ChannelShuffleBackward0(Node):
+    # self: channel_shuffle_symint(grad, grad.sym_size(-3) / groups): shuffling by C / groups undoes the shuffle
+    def apply(self, grad: Tensor) -> tuple:
+        return (channel_shuffle(grad, grad.shape[1] // self.groups),)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with its channels, seen as a (groups, C / groups) grid, transposed."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(input.shape)}")
+    c = input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    a = input._data
+    res = a.reshape(a.shape[0], groups, c // groups, *a.shape[2:]).swapaxes(1, 2).reshape(a.shape)
+    out = Tensor._make(np.ascontiguousarray(res))
+    if grad_recording(input):
+        node = ChannelShuffleBackward0()
+        node.groups = groups
+        record(node, out, input)
+    return out
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:

@@ -1,4 +1,5 @@
-"""Dropout, Dropout1d and Dropout2d: ``F.dropout`` and its channel forms, active in training mode only."""
+"""Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout and FeatureAlphaDropout: ``F.dropout`` and its
+channel and alpha forms, active in training mode only."""
 
 from __future__ import annotations
 
@@ -29,3 +30,18 @@ class Dropout1d(Dropout):
 class Dropout2d(Dropout):
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(input, self.p, self.training)

@@ -1,5 +1,5 @@
 """Loss layers: MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss, BCELoss, SmoothL1Loss,
-HuberLoss, KLDivLoss."""
+HuberLoss, KLDivLoss, and the margin losses of classification (SoftMarginLoss, MultiMarginLoss, ...)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .._functional.loss import legacy_reduction
 from ..module import Module
+from .distance import PairwiseDistance
 
 
 class _Loss(Module):
@@ -192,3 +193,75 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- margin losses of classification
+class SoftMarginLoss(_Loss):
+    _fn = staticmethod(F.soft_margin_loss)
+
+
+class MultiLabelMarginLoss(_Loss):
+    _fn = staticmethod(F.multilabel_margin_loss)
+
+
+class HingeEmbeddingLoss(_Loss):
+    _fn, _kwargs = staticmethod(F.hinge_embedding_loss), ("margin",)
+
+    def __init__(
+        self, margin: float = 1.0, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    _fn, _kwargs = staticmethod(F.multilabel_soft_margin_loss), ("weight",)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    _fn, _kwargs = staticmethod(F.multi_margin_loss), ("p", "margin", "weight")
+
+    def __init__(
+        self,
+        p: int = 1,
+        margin: float = 1.0,
+        weight: Tensor | None = None,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p != 1 and p != 2:
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead")
+        self.p, self.margin = p, margin
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    def __init__(
+        self,
+        *,
+        distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+        margin: float = 1.0,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(
+                f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead"
+            )
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            anchor,
+            positive,
+            negative,
+            distance_function=self.distance_function,
+            margin=self.margin,
+            swap=self.swap,
+            reduction=self.reduction,
+        )

@@ -1,4 +1,4 @@
-"""PixelShuffle and PixelUnshuffle."""
+"""PixelShuffle, PixelUnshuffle and ChannelShuffle."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ class PixelUnshuffle(_FunctionalLayer):
     def __init__(self, downscale_factor: int) -> None:
         super().__init__()
         self.downscale_factor = downscale_factor
+
+
+class ChannelShuffle(_FunctionalLayer):
+    _fn, _args = staticmethod(F.channel_shuffle), ("groups",)
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
