@@ -28,8 +28,13 @@ from .ops.special import (
 )
 from .ops.special import digamma as psi
 from .ops.special import lgamma as gammaln
+from .tensor import Tensor
 
-round = _round  # noqa: A001 - torch.special.round
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """torch.special.round: always the ``round.decimals`` overload (RoundBackward1), even without decimals."""
+    return _round(input, decimals=decimals)
+
 
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",

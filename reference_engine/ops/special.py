@@ -65,10 +65,42 @@ def _entr_values(a: Any) -> Any:
     return np.where(np.isnan(a), a, np.where(a > 0, pos, np.where(a == 0, 0, -np.inf)))
 
 
+def _polevl(x: Any, coefs: tuple[float, ...]) -> Any:
+    """Cephes polevl: Horner's rule, coefficients highest power first, in ``x``'s dtype (torch's float kernels
+    keep float constants, so the arithmetic and rounding follow torch's float32 path)."""
+    dt = x.dtype.type
+    result = np.zeros_like(x)
+    for c in coefs:
+        result = result * x + dt(c)
+    return result
+
+
+_DIGAMMA_A = (
+    8.33333333333333333333e-2, -2.10927960927960927961e-2, 7.57575757575757575758e-3, -4.16666666666666666667e-3,
+    3.96825396825396825397e-3, -8.33333333333333333333e-3, 8.33333333333333333333e-2,
+)  # fmt: skip
+
+
 def _digamma_values(xp: Any, a: Any) -> Any:
-    res = _scipy("psi")(a)
-    # torch: digamma(+-0) = -+inf (SciPy gives -inf for both)
-    return np.where(a == 0, np.copysign(np.inf, -np.copysign(1.0, a)), res).astype(a.dtype, copy=False)
+    """ATen's calc_digamma (Math.h, from Cephes), vectorised, in the input's precision: reflection for x < 0
+    (pi / tan(pi * frac(x)) in double, as torch), the recurrence up to 10, then the asymptotic series."""
+    dt = a.dtype.type
+    neg = a < 0
+    frac = np.modf(a.astype(np.float64))[0]
+    reflection = (math.pi / np.tan(math.pi * frac)).astype(a.dtype)
+    x = np.where(neg, dt(1) - a, a)
+    result = np.zeros_like(x)
+    below = x < 10
+    while below.any():
+        result = np.where(below, result - dt(1) / x, result)
+        x = np.where(below, x + dt(1), x)
+        below = x < 10
+    z = dt(1) / (x * x)
+    y = np.where(x < dt(1e17), z * _polevl(z, _DIGAMMA_A), dt(0))
+    value = np.where(x == 10, result + dt(2.25175258906672110764), result + np.log(x) - dt(0.5) / x - y)
+    value = np.where(neg, value - reflection, value)
+    value = np.where(neg & (a == np.trunc(a)), np.nan, value)  # negative integers (and -inf): NaN
+    return np.where(a == 0, np.copysign(np.inf, -a), value).astype(a.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------- backward nodes
@@ -116,20 +148,32 @@ class SpecialI0EBackward0(Node):
         return (grad * (i1e(s) - P.sgn(s) * i0e(s)),)
 
 
+def _safe_self(s: Tensor) -> tuple[Tensor, Tensor]:
+    """i1_backward / i1e_backward's guard: where |self| <= eps, self is replaced by eps (and the gradient by 0.5),
+    so that neither branch of the ``where`` produces NaN in double backward."""
+    eps = float(np.finfo(s._data.dtype).eps)
+    not_tiny = Tensor._make(np.abs(s._data) > eps)
+    return not_tiny, P.where(not_tiny, s, eps)
+
+
 class SpecialI1Backward0(Node):
-    # self: i1_backward(grad, self, result) = grad * (i0(self) - result / self), 0.5 at self == 0
+    # self: i1_backward(grad, self, result):
+    #   safe_self = where(|self| > eps, self, eps); gradx = safe_self.i0() - result * safe_self.reciprocal()
+    #   grad * where(|self| > eps, gradx, 0.5)
     def apply(self, grad: Tensor) -> tuple:
         s, r = self.saved("self"), self.saved("result")
-        zero = Tensor._make(s._data == 0)
-        return (grad * P.where(zero, 0.5, i0(s) - r / s),)
+        not_tiny, safe = _safe_self(s)
+        return (grad * P.where(not_tiny, i0(safe) - r * P.reciprocal(safe), 0.5),)
 
 
 class SpecialI1EBackward0(Node):
-    # self: i1e_backward(grad, self, result) = grad * (i0e(self) - result * (self.sgn() + 1 / self)), 0.5 at 0
+    # self: i1e_backward(grad, self, result):
+    #   gradx = special_i0e(safe_self) - result * (safe_self.sgn() + safe_self.reciprocal())
+    #   grad * where(|self| > eps, gradx, 0.5)
     def apply(self, grad: Tensor) -> tuple:
         s, r = self.saved("self"), self.saved("result")
-        zero = Tensor._make(s._data == 0)
-        return (grad * P.where(zero, 0.5, i0e(s) - r * (P.sgn(s) + 1 / s)),)
+        not_tiny, safe = _safe_self(s)
+        return (grad * P.where(not_tiny, i0e(safe) - r * (P.sgn(safe) + P.reciprocal(safe)), 0.5),)
 
 
 class SincBackward0(Node):
@@ -222,18 +266,22 @@ exp2 = _unary("exp2", lambda xp, a: np.exp2(a), Exp2Backward0, _RESULT)
 
 
 def _trigamma_values(a: Any) -> Any:
-    """torch's calc_trigamma (reflection below 0.5, six recurrence steps, then the asymptotic series), so
-    polygamma(1, x) and digamma's gradient carry torch's rounding rather than SciPy's exact values."""
-    x = a.astype(np.float64)
-    reflect = x < 0.5
-    result = np.where(reflect, -(math.pi**2) / np.sin(math.pi * x) ** 2, 0.0)
-    x = np.where(reflect, 1 - x, x)
+    """torch's trigamma (Math.h): reflection below 0.5, six recurrence steps, then the asymptotic series, in the
+    input's precision (the float overload uses sinf and float constants), so polygamma(1, x) and digamma's
+    gradient carry torch's rounding."""
+    dt = a.dtype.type
+    pi = dt(math.pi)
+    reflect = a < dt(0.5)
+    sin_pi_x = np.sin(pi * a)
+    result = np.where(reflect, -(pi * pi) / (sin_pi_x * sin_pi_x), dt(0))
+    x = np.where(reflect, dt(1) - a, a)
     for _ in range(6):
-        result = result + 1 / (x * x)
-        x = x + 1
-    ixx = 1 / (x * x)
-    result = result + (1 + 1 / (2 * x) + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / x
-    return np.where(reflect, -result, result).astype(a.dtype)
+        result = result + dt(1) / (x * x)
+        x = x + dt(1)
+    ixx = dt(1) / (x * x)
+    series = dt(1) + dt(1) / (dt(2) * x) + ixx * (dt(1 / 6) - ixx * (dt(1 / 30) - ixx * dt(1 / 42)))
+    result = result + series / x
+    return np.where(reflect, -result, result).astype(a.dtype, copy=False)
 
 
 def polygamma(n: int, input: Tensor) -> Tensor:
