@@ -52,6 +52,9 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
         "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
         "shifted_chebyshev_polynomial_w",
+        "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+        "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+        "spherical_bessel_j0",
     ),
     "nn.functional": (
         "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "pixel_shuffle",

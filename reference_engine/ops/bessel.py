@@ -1,0 +1,304 @@
+"""torch.special's Bessel and Airy functions: airy_ai, bessel_j0/j1/y0/y1, modified_bessel_i0/i1/k0/k1,
+scaled_modified_bessel_k0/k1, spherical_bessel_j0.
+
+Ported from ATen's ``*_forward`` kernels (aten/src/ATen/native/Math.h, after Cephes): the same domains, the same
+rational and Chebyshev approximations (tables in ``_bessel_coefficients``) and the same power series, evaluated
+in the input's precision, so float32 results carry torch's float32 rounding. As in ops/orthogonal_polynomials.py,
+float32 reproduces two properties of torch's compiled kernel: the polynomial and Chebyshev steps are fused
+multiply-adds (``_fma``, exact through float64), and libm's float functions are correctly rounded (``_fn``).
+torch records no derivative for these functions: their outputs never require grad.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype as D
+from ..tensor import Tensor
+from . import _bessel_coefficients as K
+
+_F32 = np.dtype(np.float32)
+
+
+def _fma(a: Any, b: Any, c: Any) -> Any:
+    """a * b + c rounded once (float32: exact through float64, where the float32 product is exact)."""
+    if a.dtype == _F32:
+        return (a.astype(np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(_F32)
+    return a * b + c
+
+
+def _fn(f: Any, a: Any) -> Any:
+    """A libm function with a correctly rounded float32 result (NumPy's float32 SIMD kernels can be an ulp off)."""
+    if a.dtype == _F32:
+        return f(a.astype(np.float64)).astype(_F32)
+    return f(a)
+
+
+def _horner(z: Any, coefs: tuple[float, ...]) -> Any:
+    """The kernels' ``r = r * z + C[i]`` loops, from r = 0."""
+    dt = z.dtype.type
+    r = np.zeros_like(z)
+    for c in coefs:
+        r = _fma(r, z, dt(c))
+    return r
+
+
+def _chebyshev(c: Any, coefs: tuple[float, ...]) -> Any:
+    """The kernels' Clenshaw loops ``a = c * q - p + A[i]``; returns 0.5 * (a - p), the series' value."""
+    dt = c.dtype.type
+    p = np.zeros_like(c)
+    q = np.zeros_like(c)
+    a = np.full_like(c, dt(coefs[0]))
+    for coef in coefs[1:]:
+        p, q = q, a
+        a = _fma(c, q, -p) + dt(coef)
+    return dt(0.5) * (a - p)
+
+
+# --------------------------------------------------------------------------- Bessel functions of the first and second kind
+def _bessel_j0(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.BESSEL_J0
+    x = np.abs(x)
+    xx = x * x
+    small = (xx - dt(5.78318596294678452118e00)) * (xx - dt(3.04712623436620863991e01)) * _horner(xx, t["RP"])
+    small = np.where(x < dt(0.00001), dt(1) - xx / dt(4), small / _horner(xx, t["RQ"]))
+    w = dt(25) / xx
+    phase = x - dt(0.785398163397448309615660845819875721)
+    big = _fma(
+        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
+        _fn(np.cos, phase),
+        -(dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.sin, phase)),
+    )
+    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
+    return np.where(x <= dt(5), small, big)
+
+
+def _bessel_j1(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.BESSEL_J1
+    sign = np.where(x < 0, dt(-1), dt(1))
+    x = np.abs(x)
+    xx = x * x
+    small = _horner(xx, t["RP"]) / _horner(xx, t["RQ"]) * x
+    small = small * (xx - dt(1.46819706421238932572e01)) * (xx - dt(4.92184563216946036703e01))
+    w = dt(5) / x * (dt(5) / x)
+    phase = x - dt(2.356194490192344928846982537459627163)
+    big = _fma(
+        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
+        _fn(np.cos, phase),
+        -(dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.sin, phase)),
+    )
+    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
+    return sign * np.where(x <= dt(5), small, big)
+
+
+def _bessel_y0(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.BESSEL_Y0
+    xx = x * x
+    small = _horner(xx, t["YP"]) / _horner(xx, t["YQ"])
+    small = _fma(dt(0.636619772367581343075535053490057448) * _fn(np.log, x), _bessel_j0(x), small)
+    small = np.where(x == 0, -np.inf, np.where(x < 0, np.nan, small))
+    w = dt(25) / xx
+    phase = x - dt(0.785398163397448309615660845819875721)
+    big = _fma(
+        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
+        _fn(np.sin, phase),
+        dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.cos, phase),
+    )
+    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
+    return np.where(x <= dt(5), small, big)
+
+
+def _bessel_y1(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.BESSEL_Y1
+    xx = x * x
+    log_term = dt(0.636619772367581343075535053490057448) * _fma(_bessel_j1(x), _fn(np.log, x), -(dt(1) / x))
+    small = _fma(x, _horner(xx, t["YP"]) / _horner(xx, t["YQ"]), log_term)
+    small = np.where(x == 0, -np.inf, np.where(x <= 0, np.nan, small))
+    w = dt(5) / x * (dt(5) / x)
+    phase = x - dt(2.356194490192344928846982537459627163)
+    big = _fma(
+        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
+        _fn(np.sin, phase),
+        dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.cos, phase),
+    )
+    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
+    return np.where(x <= dt(5), small, big)
+
+
+# --------------------------------------------------------------------------- modified Bessel functions
+def _modified_bessel_i0(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.MODIFIED_BESSEL_I0
+    ax = np.abs(x)
+    e = _fn(np.exp, ax)
+    small = e * _chebyshev(ax / dt(2) - dt(2), t["A"])
+    big = e * _chebyshev(dt(32) / ax - dt(2), t["B"]) / np.sqrt(ax)
+    return np.where(ax <= dt(8), small, big)
+
+
+def _modified_bessel_i1(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.MODIFIED_BESSEL_I1
+    ax = np.abs(x)
+    e = _fn(np.exp, ax)
+    small = _chebyshev(ax / dt(2) - dt(2), t["A"]) * ax * e
+    big = e * _chebyshev(dt(32) / ax - dt(2), t["B"]) / np.sqrt(ax)
+    value = np.where(ax <= dt(8), small, big)
+    return np.where(x < 0, -value, value)
+
+
+def _k_domain(x: Any, value: Any) -> Any:
+    """K0, K1 and their scaled forms: +inf at 0, NaN below."""
+    return np.where(x == 0, np.inf, np.where(x < 0, np.nan, value))
+
+
+def _modified_bessel_k0(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.MODIFIED_BESSEL_K0
+    # the kernel writes std::log(0.5 * x): a double 0.5, so the log and the rest of the expression are in double
+    log_half_x = np.log(0.5 * x.astype(np.float64))
+    small = (_chebyshev(x * x - dt(2), t["A"]) - log_half_x * _modified_bessel_i0(x)).astype(x.dtype)
+    big = _fn(np.exp, -x) * _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
+    return _k_domain(x, np.where(x <= dt(2), small, big))
+
+
+def _modified_bessel_k1(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.MODIFIED_BESSEL_K1
+    small = _fma(_fn(np.log, dt(0.5) * x), _modified_bessel_i1(x), _chebyshev(x * x - dt(2), t["A"]) / x)
+    big = _fn(np.exp, -x) * _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
+    return _k_domain(x, np.where(x <= dt(2), small, big))
+
+
+def _scaled_modified_bessel_k0(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.SCALED_MODIFIED_BESSEL_K0
+    small = _chebyshev(x * x - dt(2), t["A"]) - _fn(np.log, dt(0.5) * x) * _modified_bessel_i0(x)
+    small = small * _fn(np.exp, x)
+    big = _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
+    return _k_domain(x, np.where(x <= dt(2), small, big))
+
+
+def _scaled_modified_bessel_k1(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.SCALED_MODIFIED_BESSEL_K1
+    small = _fma(_fn(np.log, dt(0.5) * x), _modified_bessel_i1(x), _chebyshev(x * x - dt(2), t["A"]) / x)
+    small = small * _fn(np.exp, x)
+    big = _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
+    return _k_domain(x, np.where(x <= dt(2), small, big))
+
+
+# --------------------------------------------------------------------------- Airy Ai, spherical j0
+def _airy_series(x: Any) -> Any:
+    """The power series for |x| < 2.09: f and g summed until the term's relative size is below epsilon."""
+    dt = x.dtype.type
+    eps = dt(np.finfo(x.dtype).eps)
+    f = np.ones_like(x)
+    g = x.copy()
+    k = np.ones_like(x)
+    m = np.ones_like(x)
+    n = x.copy()
+    z = x * x * x
+    live = np.arange(x.size)
+    flat_f, flat_g = f.copy(), g.copy()
+    while live.size:
+        m = m * z
+        k = k + dt(1)
+        m = m / k
+        n = n * z
+        k = k + dt(1)
+        n = n / k
+        m = m / k
+        f = f + m
+        k = k + dt(1)
+        n = n / k
+        g = g + n
+        going = np.abs(m / f) > eps
+        done = ~going
+        flat_f[live[done]], flat_g[live[done]] = f[done], g[done]
+        live, f, g, k, m, n, z = live[going], f[going], g[going], k[going], m[going], n[going], z[going]
+    return _fma(dt(0.355028053887817239260), flat_f, -(dt(0.258819403792806798405) * flat_g))
+
+
+def _airy_ai(x: Any) -> Any:
+    dt = x.dtype.type
+    t = K.AIRY_AI
+    shape = x.shape
+    x = x.reshape(-1)
+    out = np.zeros_like(x)
+    # x < -2.09: the oscillating asymptotic form
+    neg = x < dt(-2.09)
+    xn = x[neg]
+    zeta = dt(-2) * xn * np.sqrt(-xn) / dt(3)
+    z = dt(1) / zeta
+    zz = z * z
+    phase = zeta + dt(0.25) * dt(math.pi)
+    amp = dt(1) + z * z * _horner(zz, t["AFN"]) / _horner(zz, t["AFD"])
+    osc = _fma(_fn(np.sin, phase), amp, -(_fn(np.cos, phase) * (z * _horner(zz, t["AGN"]) / _horner(zz, t["AGD"]))))
+    out[neg] = dt(5.64189583547756286948e-01) / np.sqrt(np.sqrt(-xn)) * osc
+    # x >= 2.09: the decaying asymptotic form
+    pos = x >= dt(2.09)
+    xp = x[pos]
+    zeta = dt(2) * xp * np.sqrt(xp) / dt(3)
+    ratio = _horner(dt(1) / zeta, t["AN"]) / _horner(dt(1) / zeta, t["AD"])
+    out[pos] = dt(5.64189583547756286948e-01) * ratio / (dt(2) * np.sqrt(np.sqrt(xp)) * _fn(np.exp, zeta))
+    mid = ~neg & ~pos
+    out[mid] = _airy_series(x[mid])
+    out = np.where(x > dt(103.892), dt(0), out)
+    return np.where(np.isinf(x), np.nan, out).reshape(shape)
+
+
+def _spherical_bessel_j0(x: Any) -> Any:
+    dt = x.dtype.type
+    xx = x * x
+    series = dt(1) / dt(6227020800.0)
+    for c in (-1 / 39916800.0, 1 / 362880.0, -1 / 5040.0, 1 / 120.0, -1 / 6.0, 1.0):
+        series = _fma(xx, series, dt(c) if c != 1.0 else dt(1))
+    # the kernel's constants are T(1.0) / T(6.0) ...: quotients rounded in T
+    value = np.where(np.abs(x) < dt(0.5), series, _fn(np.sin, x) / x)
+    return np.where(np.isinf(x), dt(0), value)
+
+
+def _unary(name: str, kernel: Callable[[Any], Any]) -> Callable[[Tensor], Tensor]:
+    def op(input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                f"special_{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+            )
+        dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
+        x = np.array(input._data, dtype=dt.np)
+        with np.errstate(all="ignore"):
+            values = kernel(x)
+        return Tensor._make(np.asarray(values, dtype=dt.np))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"torch.special.{name}: elementwise, not differentiable."
+    return op
+
+
+airy_ai = _unary("airy_ai", _airy_ai)
+bessel_j0 = _unary("bessel_j0", _bessel_j0)
+bessel_j1 = _unary("bessel_j1", _bessel_j1)
+bessel_y0 = _unary("bessel_y0", _bessel_y0)
+bessel_y1 = _unary("bessel_y1", _bessel_y1)
+modified_bessel_i0 = _unary("modified_bessel_i0", _modified_bessel_i0)
+modified_bessel_i1 = _unary("modified_bessel_i1", _modified_bessel_i1)
+modified_bessel_k0 = _unary("modified_bessel_k0", _modified_bessel_k0)
+modified_bessel_k1 = _unary("modified_bessel_k1", _modified_bessel_k1)
+scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", _scaled_modified_bessel_k0)
+scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", _scaled_modified_bessel_k1)
+spherical_bessel_j0 = _unary("spherical_bessel_j0", _spherical_bessel_j0)
+
+__all__ = [
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+    "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "spherical_bessel_j0",
+]  # fmt: skip
