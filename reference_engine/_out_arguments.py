@@ -54,7 +54,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "shifted_chebyshev_polynomial_w",
         "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
         "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
-        "spherical_bessel_j0",
+        "spherical_bessel_j0", "zeta",
     ),
     "nn.functional": (
         "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "pixel_shuffle",

@@ -53,6 +53,7 @@ from .ops.special import (
     sinc,
     xlog1py,
     xlogy,
+    zeta,
 )
 from .ops.special import digamma as psi
 from .ops.special import lgamma as gammaln
@@ -78,5 +79,5 @@ __all__ += [
 __all__ += [
     "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
     "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
-    "spherical_bessel_j0",
+    "spherical_bessel_j0", "zeta",
 ]  # fmt: skip

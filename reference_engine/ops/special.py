@@ -284,13 +284,134 @@ def _trigamma_values(a: Any) -> Any:
     return np.where(reflect, -result, result).astype(a.dtype, copy=False)
 
 
+_ZETA_A = (
+    12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+    -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15, 1.8152105401943546773e17,
+    -7.1661652561756670113e18,
+)  # fmt: skip
+_MACHEP = 1.11022302462515654042e-16
+
+
+def _zeta_values(x: Any, q: Any) -> Any:
+    """ATen's zeta (Math.h, from Cephes): the Hurwitz zeta function by direct summation of (q + i)^-x until the
+    terms are negligible (at least 9 terms, up to q + i > 9), then the Euler-Maclaurin tail. Computed in float64:
+    torch's accumulate type for float on CPU is double, and the result is rounded once to the input's dtype."""
+    x, q = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(q, np.float64))
+    xf, qf = x.ravel(), q.ravel()
+    out = np.full(xf.shape, np.nan)
+    pole = (qf <= 0) & (qf == np.floor(qf))
+    bad_x = (qf <= 0) & ~pole & (xf != np.floor(xf))
+    run = ~(xf <= 1) & ~pole & ~bad_x & ~np.isnan(xf)  # NaN x gives NaN
+    out[pole] = np.inf
+    out[xf == 1] = np.inf
+    out[(xf < 1) | bad_x] = np.nan
+    # the summation, each element leaving when its term is negligible or the direct part is done
+    idx = np.flatnonzero(run)
+    xa, a = xf[idx], qf[idx]
+    s = np.power(a, -xa)
+    b = np.zeros_like(s)
+    i = 0
+    tail_idx, tail = [], []
+    while idx.size:
+        i += 1
+        a = a + 1
+        b = np.power(a, -xa)
+        s = s + b
+        small = (-_MACHEP * s < b) & (b < _MACHEP * s)
+        out[idx[small]] = s[small]
+        go_on = ~small & ((i < 9) | (a <= 9))
+        leave = ~small & ~go_on
+        tail_idx.append(idx[leave])
+        tail.append((xa[leave], a[leave], b[leave], s[leave]))
+        idx, xa, a, b, s = idx[go_on], xa[go_on], a[go_on], b[go_on], s[go_on]
+    if tail_idx:
+        idx = np.concatenate(tail_idx)
+        xa, w, b, s = (np.concatenate([t[j] for t in tail]) for j in range(4))
+        s = s + b * w / (xa - 1)
+        s = s - 0.5 * b
+        a = np.ones_like(s)
+        k = np.zeros_like(s)
+        done = np.zeros(s.shape, dtype=bool)
+        for coef in _ZETA_A:
+            a = a * (xa + k)
+            b = b / w
+            t = a * b / coef
+            s = np.where(done, s, s + t)
+            done = done | (np.abs(t / s) < _MACHEP)
+            k = k + 1
+            a = a * (xa + k)
+            b = b / w
+            k = k + 1
+        out[idx] = s
+    return out.reshape(x.shape)
+
+
+class _ZetaBackward(Node):
+    # special_zeta:              self: not_implemented("zeta"); other: grad * -self * special_zeta(self + 1., other)
+    # special_zeta.self_scalar:  other: grad * -self * special_zeta(self.toDouble() + 1., other)
+    # special_zeta.other_scalar: self: not_implemented("zeta")
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self") if self._saved and "self" in self._saved else self.self_scalar
+        grads: list[Any] = []
+        if isinstance(s, Tensor):
+            if needs(self, 0):
+                raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+            grads.append(None)
+        if self._saved and "other" in self._saved:
+            o = self.saved("other")
+            grads.append(grad * -s * zeta(s + 1.0, o) if needs(self, len(grads)) else None)
+        return tuple(grads)
+
+
+SpecialZetaBackward0 = type("SpecialZetaBackward0", (_ZetaBackward,), {})
+SpecialZetaBackward1 = type("SpecialZetaBackward1", (_ZetaBackward,), {})
+SpecialZetaBackward2 = type("SpecialZetaBackward2", (_ZetaBackward,), {})
+
+
+def zeta(input: Any, other: Any) -> Tensor:
+    """torch.special.zeta(x, q): the Hurwitz zeta function sum_k (k + q)^-x."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise invalid_combination("special_zeta", input, other)
+    x, q, dt = binary_arrays(input, other)
+    if dt.category < 2:
+        dt = D.get_default_dtype()
+    with np.errstate(all="ignore"):
+        out = Tensor._make(np.asarray(_zeta_values(x, q)).astype(dt.np))
+    if grad_recording(input, other):
+        both = isinstance(input, Tensor) and isinstance(other, Tensor)
+        node = (
+            SpecialZetaBackward0()
+            if both
+            else SpecialZetaBackward1()
+            if isinstance(other, Tensor)
+            else SpecialZetaBackward2()
+        )
+        record(node, out, *[t for t in (input, other) if isinstance(t, Tensor)])
+        if isinstance(input, Tensor):
+            node.save("self", input)
+        else:
+            node.self_scalar = input
+        if isinstance(other, Tensor):
+            node.save("other", other)
+    return out
+
+
+def _polygamma_values(n: int, a: Any) -> Any:
+    """ATen's calc_polygamma for n >= 2: (-1)^(n+1) * exp(lgamma(n + 1)) * zeta(n + 1, x), with the factorial
+    computed as the kernel does in the input's precision (float: lgammaf then expf) and zeta in double."""
+    dt = a.dtype.type
+    factorial = dt(math.exp(float(dt(math.lgamma(n + 1)))))
+    z = _zeta_values(np.float64(n + 1), a).astype(a.dtype)
+    return (dt(1) if n % 2 else dt(-1)) * factorial * z
+
+
 def polygamma(n: int, input: Tensor) -> Tensor:
     """torch.polygamma: the n-th derivative of digamma (n = 0 is digamma itself)."""
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     if n == 0:
         return digamma(input)
-    fn = (lambda xp, a: _trigamma_values(a)) if n == 1 else (lambda xp, a: _scipy("polygamma")(n, a))
+    fn = (lambda xp, a: _trigamma_values(a)) if n == 1 else (lambda xp, a: _polygamma_values(n, a))
     dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
     out = Tensor._make(P._unary_compute(input, dt, fn))
     if grad_recording(input):
