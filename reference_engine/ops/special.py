@@ -17,6 +17,7 @@ from .. import _dtype as D
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
+from ._erfcx_coefficients import ERFCX_Y100
 from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
 
 try:
@@ -101,6 +102,69 @@ def _digamma_values(xp: Any, a: Any) -> Any:
     value = np.where(neg, value - reflection, value)
     value = np.where(neg & (a == np.trunc(a)), np.nan, value)  # negative integers (and -inf): NaN
     return np.where(a == 0, np.copysign(np.inf, -a), value).astype(a.dtype, copy=False)
+
+
+_ERFCX_TABLE = np.array(ERFCX_Y100)  # (100, 7)
+
+
+def _erfcx_y100(y100: Any) -> Any:
+    """ATen's erfcx_y100: the piecewise polynomial on [k, k + 1) of y100 = 400 / (4 + |x|). t is formed in the input's
+    precision (2 * y100 - (2k + 1)); the coefficients are double literals, so the polynomial is evaluated in double.
+    Outside [0, 100) (only |x| < 4 eps reaches it) the kernel returns 1."""
+    k = np.trunc(np.where(np.isfinite(y100), y100, -1)).astype(np.int64)
+    inside = (k >= 0) & (k < 100)
+    kk = np.where(inside, k, 0)
+    t = (y100.dtype.type(2) * y100 - (2 * kk + 1).astype(y100.dtype)).astype(np.float64)
+    c = _ERFCX_TABLE[kk]
+    r = c[..., 6]
+    for j in range(5, -1, -1):
+        r = c[..., j] + r * t
+    return np.where(inside, r, 1.0)
+
+
+def _erfcx_values(xp: Any, x: Any) -> Any:
+    """ATen's calc_erfcx (Faddeeva package): the table for moderate |x|, a continued fraction above 50, and
+    2 exp(x^2) - erfcx(-x) below 0; float expressions mix T and double literals as the C++ does."""
+    dt = x.dtype.type
+    xx = x * x
+    ispi = dt(0.56418958354775628694807945156)
+    xd, xxd = x.astype(np.float64), xx.astype(np.float64)
+    frac = np.float64(ispi) * (xxd * (xxd + 4.5) + 2) / (xd * ((xx * (xx + dt(5))).astype(np.float64) + 3.75))
+    pos = np.where(x > 50, np.where(x > 5e7, (ispi / x).astype(np.float64), frac), _erfcx_y100(dt(400) / (dt(4) + x)))
+    two_exp = (dt(2) * _fn32(np.exp, xx)).astype(np.float64)
+    neg = np.where(x < -6.1, two_exp, two_exp - _erfcx_y100(dt(400) / (dt(4) - x)))
+    neg = np.where(x < -26.7, np.inf, neg)
+    return np.where(np.isnan(x), xd, np.where(x >= 0, pos, neg)).astype(x.dtype)
+
+
+def _fn32(f: Any, a: Any) -> Any:
+    """A libm function with a correctly rounded float32 result (glibc's expf, logf ... are; NumPy's float32 SIMD
+    kernels can be an ulp off)."""
+    if a.dtype == np.float32:
+        return f(a.astype(np.float64)).astype(np.float32)
+    return f(a)
+
+
+def _erfc64(x: Any) -> Any:
+    """erfc in double from the erfcx table: erfcx(x) exp(-x^2) for x >= 0, 2 - erfc(-x) below (float32 callers
+    round this once, as glibc's correctly rounded erfcf does)."""
+    ax = np.abs(x)
+    tail = _erfcx_values(np, ax) * np.exp(-ax * ax)
+    return np.where(x >= 0, tail, 2 - tail)
+
+
+def _erfc_values(xp: Any, a: Any) -> Any:
+    return _erfc64(a.astype(np.float64)).astype(a.dtype)
+
+
+def _log_ndtr_values(xp: Any, x: Any) -> Any:
+    """ATen's calc_log_ndtr: log(erfcx(-t) / 2) - t^2 below -1, log1p(-erfc(t) / 2)
+    above, with t = x / sqrt(2) in the input's precision."""
+    dt = x.dtype.type
+    t = x * dt(0.70710678118654752440)
+    low = _fn32(np.log, _erfcx_values(np, -t) / dt(2)) - t * t
+    high = _fn32(np.log1p, -(_erfc_values(np, t) / dt(2)))
+    return np.where(x < -1, low, high)
 
 
 # --------------------------------------------------------------------------- backward nodes
@@ -250,8 +314,8 @@ def _unary(name: str, fn: Any, node_cls: type, save: tuple[str, ...], half_kerne
 
 _SELF, _RESULT, _BOTH = ("self",), ("result",), ("self", "result")
 erfinv = _unary("erfinv", _erfinv_values, ErfinvBackward0, _SELF)
-erfc = _unary("erfc", lambda xp, a: _scipy("erfc")(a), ErfcBackward0, _SELF)
-erfcx = _unary("erfcx", lambda xp, a: _scipy("erfcx")(a), SpecialErfcxBackward0, _BOTH, "erfcx_cpu")
+erfc = _unary("erfc", _erfc_values, ErfcBackward0, _SELF)
+erfcx = _unary("erfcx", _erfcx_values, SpecialErfcxBackward0, _BOTH, "erfcx_cpu")
 lgamma = _unary("lgamma", _lgamma_values, LgammaBackward0, _SELF)
 digamma = _unary("digamma", _digamma_values, DigammaBackward0, _SELF)
 i0 = _unary("i0", lambda xp, a: np.i0(a), I0Backward0, _SELF)
@@ -260,7 +324,7 @@ i1 = _unary("i1", lambda xp, a: _scipy("i1")(a), SpecialI1Backward0, _BOTH)
 i1e = _unary("i1e", lambda xp, a: _scipy("i1e")(a), SpecialI1EBackward0, _BOTH)
 sinc = _unary("sinc", lambda xp, a: np.sinc(a), SincBackward0, _SELF)
 entr = _unary("entr", lambda xp, a: _entr_values(a), SpecialEntrBackward0, _SELF)
-log_ndtr = _unary("log_ndtr", lambda xp, a: _scipy("log_ndtr")(a), SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
+log_ndtr = _unary("log_ndtr", _log_ndtr_values, SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
 ndtri = _unary("ndtri", lambda xp, a: _scipy("ndtri")(a), SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
 exp2 = _unary("exp2", lambda xp, a: np.exp2(a), Exp2Backward0, _RESULT)
 
