@@ -196,6 +196,44 @@ def _scaled_modified_bessel_k1(x: Any) -> Any:
     return _k_domain(x, np.where(x <= dt(2), small, big))
 
 
+# --------------------------------------------------------------------------- i0e, i1, i1e (torch.special's older kernels)
+def _i0e_values(xp: Any, a: Any) -> Any:
+    """ATen's calc_i0e: exp(-|x|) I0(x) from Chebyshev series on [0, 8] and (8, inf)."""
+    dt = a.dtype.type
+    x = np.abs(a)
+    small = _chebyshev(x / dt(2) - dt(2), K.I0E_A)
+    big = _chebyshev(dt(32) / x - dt(2), K.I0E_B) / np.sqrt(x)
+    return np.where(x <= dt(8), small, big)
+
+
+def _i1e_tables(a: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    # the float kernels use shorter tables (float precision needs fewer terms)
+    return (K.I1E_A_F32, K.I1E_B_F32) if a.dtype == _F32 else (K.I1E_A_F64, K.I1E_B_F64)
+
+
+def _i1_values(xp: Any, a: Any) -> Any:
+    """ATen's calc_i1: exp(|x|) |x| times the i1e series on [0, 8]; exp(|x|) series / sqrt(|x|) beyond; odd."""
+    dt = a.dtype.type
+    x = np.abs(a)
+    ta, tb = _i1e_tables(a)
+    e = _fn(np.exp, x)
+    small = e * x * _chebyshev(x / dt(2) - dt(2), ta)
+    big = e * _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x)
+    out = np.where(x <= dt(8), small, big)
+    return np.where(a < 0, -out, out)
+
+
+def _i1e_values(xp: Any, a: Any) -> Any:
+    """ATen's calc_i1e: exp(-|x|) I1(x), odd."""
+    dt = a.dtype.type
+    x = np.abs(a)
+    ta, tb = _i1e_tables(a)
+    small = _chebyshev(x / dt(2) - dt(2), ta) * x
+    big = _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x)
+    out = np.where(x <= dt(8), small, big)
+    return np.where(a < 0, -out, out)
+
+
 # --------------------------------------------------------------------------- Airy Ai, spherical j0
 def _airy_series(x: Any) -> Any:
     """The power series for |x| < 2.09: f and g summed until the term's relative size is below epsilon."""

@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import pointwise as P
 from ._erfcx_coefficients import ERFCX_Y100
 from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
+from .bessel import _i0e_values, _i1_values, _i1e_values
 
 try:
     import scipy.special as _sp  # type: ignore[import-untyped]
@@ -356,9 +357,9 @@ erfcx = _unary("erfcx", _erfcx_values, SpecialErfcxBackward0, _BOTH, "erfcx_cpu"
 lgamma = _unary("lgamma", _lgamma_values, LgammaBackward0, _SELF)
 digamma = _unary("digamma", _digamma_values, DigammaBackward0, _SELF)
 i0 = _unary("i0", lambda xp, a: np.i0(a), I0Backward0, _SELF)
-i0e = _unary("i0e", lambda xp, a: _scipy("i0e")(a), SpecialI0EBackward0, _SELF)
-i1 = _unary("i1", lambda xp, a: _scipy("i1")(a), SpecialI1Backward0, _BOTH)
-i1e = _unary("i1e", lambda xp, a: _scipy("i1e")(a), SpecialI1EBackward0, _BOTH)
+i0e = _unary("i0e", _i0e_values, SpecialI0EBackward0, _SELF)
+i1 = _unary("i1", _i1_values, SpecialI1Backward0, _BOTH)
+i1e = _unary("i1e", _i1e_values, SpecialI1EBackward0, _BOTH)
 sinc = _unary("sinc", lambda xp, a: np.sinc(a), SincBackward0, _SELF)
 entr = _unary("entr", lambda xp, a: _entr_values(a), SpecialEntrBackward0, _SELF)
 log_ndtr = _unary("log_ndtr", _log_ndtr_values, SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
