@@ -1,8 +1,9 @@
 """Special functions: erfinv, lgamma, digamma, polygamma, Bessel i0/i1, logit, xlogy, ndtr ... (torch.special).
 
-Values come from SciPy's special functions when SciPy is installed (Cephes, as torch's kernels are, so
-float64 results agree to a few ulps). Without SciPy, lgamma and erfinv fall back to exact NumPy-only
-methods (``math.lgamma`` per element; Newton steps on ``math.erf``); the others then raise ImportError.
+Values are NumPy ports of ATen's kernels (aten/src/ATen/native/Math.h, mostly after Cephes): digamma, trigamma,
+polygamma (through the Hurwitz zeta), erfinv, erfc / erfcx / log_ndtr (the Faddeeva erfcx table), ndtri, and
+i0e / i1 / i1e (ops/bessel.py), evaluated in the input's precision where torch's float kernels are. lgamma uses
+SciPy's gammaln when installed and ``math.lgamma`` per element otherwise (torch calls libm's lgamma).
 Backward formulas are torch's derivatives.yaml entries, written with engine ops.
 """
 
@@ -25,14 +26,6 @@ try:
     import scipy.special as _sp  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - exercised only where SciPy is missing
     _sp = None
-
-
-def _scipy(name: str) -> Any:
-    if _sp is None:  # pragma: no cover
-        raise ImportError(
-            f"torch.special.{name} needs SciPy in the reference engine: pip install 'autograd-conformance[special]'"
-        )
-    return getattr(_sp, name)
 
 
 def _lgamma_values(xp: Any, a: Any) -> Any:
@@ -205,6 +198,100 @@ def _log_ndtr_values(xp: Any, x: Any) -> Any:
     return np.where(x < -1, low, high)
 
 
+_NDTRI_P0 = (
+    -5.99633501014107895267e1,
+    9.80010754185999661536e1,
+    -5.66762857469070293439e1,
+    1.39312609387279679503e1,
+    -1.23916583867381258016e0,
+)
+_NDTRI_Q0 = (
+    1.0,
+    1.95448858338141759834e0,
+    4.67627912898881538453e0,
+    8.63602421390890590575e1,
+    -2.25462687854119370527e2,
+    2.00260212380060660359e2,
+    -8.20372256168333339912e1,
+    1.59056225126211695515e1,
+    -1.18331621121330003142e0,
+)
+_NDTRI_P1 = (
+    4.05544892305962419923e0,
+    3.15251094599893866154e1,
+    5.71628192246421288162e1,
+    4.40805073893200834700e1,
+    1.46849561928858024014e1,
+    2.18663306850790267539e0,
+    -1.40256079171354495875e-1,
+    -3.50424626827848203418e-2,
+    -8.57456785154685413611e-4,
+)
+_NDTRI_Q1 = (
+    1.0,
+    1.57799883256466749731e1,
+    4.53907635128879210584e1,
+    4.13172038254672030440e1,
+    1.50425385692907503408e1,
+    2.50464946208309415979e0,
+    -1.42182922854787788574e-1,
+    -3.80806407691578277194e-2,
+    -9.33259480895457427372e-4,
+)
+_NDTRI_P2 = (
+    3.23774891776946035970e0,
+    6.91522889068984211695e0,
+    3.93881025292474443415e0,
+    1.33303460815807542389e0,
+    2.01485389549179081538e-1,
+    1.23716634817820021358e-2,
+    3.01581553508235416007e-4,
+    2.65806974686737550832e-6,
+    6.23974539184983293730e-9,
+)
+_NDTRI_Q2 = (1.0, 6.02427039364742014255e0, 3.67983563856160859403e0, 1.37702099489081330271e0,
+             2.16236993594496635890e-1, 1.34204006088543189037e-2, 3.28014464682127739104e-4,
+             2.89247864745380683936e-6, 6.79019408009981274425e-9)  # fmt: skip
+
+
+def _polevl_fma(x: Any, coefs: tuple[float, ...]) -> Any:
+    """Cephes polevl with the compiled kernel's fused steps (float32: exact through float64)."""
+    dt = x.dtype.type
+    r = np.zeros_like(x)
+    for c in coefs:
+        if x.dtype == np.float32:
+            r = (r.astype(np.float64) * x.astype(np.float64) + np.float64(dt(c))).astype(np.float32)
+        else:
+            r = r * x + dt(c)
+    return r
+
+
+def _ndtri_values(xp: Any, y0: Any) -> Any:
+    """ATen's calc_ndtri (Cephes): a rational approximation around the centre, then two in z = sqrt(-2 log y) for
+    the tails, in the input's precision."""
+    dt = y0.dtype.type
+    one = dt(1)
+    e2 = dt(0.13533528323661269189)
+    upper = y0 > one - e2
+    y = np.where(upper, one - y0, y0)
+    yc = y - dt(0.5)
+    y2 = yc * yc
+    central = yc + yc * (y2 * _polevl_fma(y2, _NDTRI_P0) / _polevl_fma(y2, _NDTRI_Q0))
+    central = central * dt(2.50662827463100050242e0)
+    x = np.sqrt(dt(-2) * _fn32(np.log, y))
+    x0 = x - _fn32(np.log, x) / x
+    z = one / x
+    x1 = np.where(
+        x < dt(8),
+        z * _polevl_fma(z, _NDTRI_P1) / _polevl_fma(z, _NDTRI_Q1),
+        z * _polevl_fma(z, _NDTRI_P2) / _polevl_fma(z, _NDTRI_Q2),
+    )
+    tail = np.where(upper, x0 - x1, -(x0 - x1))
+    out = np.where(y > e2, central, tail)
+    out = np.where((y0 < 0) | (y0 > one), np.nan, out)
+    return np.where(y0 == 0, -np.inf, np.where(y0 == one, np.inf, out))
+
+
 # --------------------------------------------------------------------------- backward nodes
 class ErfinvBackward0(Node):
     # self: 0.5 * sqrt(M_PI) * exp(self.erfinv().pow(2)) * grad
@@ -363,7 +450,7 @@ i1e = _unary("i1e", _i1e_values, SpecialI1EBackward0, _BOTH)
 sinc = _unary("sinc", lambda xp, a: np.sinc(a), SincBackward0, _SELF)
 entr = _unary("entr", lambda xp, a: _entr_values(a), SpecialEntrBackward0, _SELF)
 log_ndtr = _unary("log_ndtr", _log_ndtr_values, SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
-ndtri = _unary("ndtri", lambda xp, a: _scipy("ndtri")(a), SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
+ndtri = _unary("ndtri", _ndtri_values, SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
 exp2 = _unary("exp2", lambda xp, a: np.exp2(a), Exp2Backward0, _RESULT)
 
 
