@@ -39,98 +39,122 @@ def _fn(f: Any, a: Any) -> Any:
 
 
 def _horner(z: Any, coefs: tuple[float, ...]) -> Any:
-    """The kernels' ``r = r * z + C[i]`` loops, from r = 0."""
-    dt = z.dtype.type
-    r = np.zeros_like(z)
-    for c in coefs:
-        r = _fma(r, z, dt(c))
-    return r
+    """The kernels' ``r = r * z + C[i]`` loops, from r = 0. float32 runs in double and rounds once: torch's fused
+    float32 steps are within an ulp or two of that, and one rounding keeps the loop to in-place NumPy passes."""
+    w = z.astype(np.float64) if z.dtype == _F32 else z
+    r = np.full_like(w, coefs[0])
+    for c in coefs[1:]:
+        r *= w
+        r += c
+    return r.astype(z.dtype, copy=False)
 
 
 def _chebyshev(c: Any, coefs: tuple[float, ...]) -> Any:
-    """The kernels' Clenshaw loops ``a = c * q - p + A[i]``; returns 0.5 * (a - p), the series' value."""
-    dt = c.dtype.type
-    p = np.zeros_like(c)
-    q = np.zeros_like(c)
-    a = np.full_like(c, dt(coefs[0]))
+    """The kernels' Clenshaw loops ``a = c * q - p + A[i]``; returns 0.5 * (a - p), the series' value (float32 in
+    double, rounded once, as ``_horner``)."""
+    w = c.astype(np.float64) if c.dtype == _F32 else c
+    p = np.zeros_like(w)
+    q = np.zeros_like(w)
+    a = np.full_like(w, coefs[0])
     for coef in coefs[1:]:
         p, q = q, a
-        a = _fma(c, q, -p) + dt(coef)
-    return dt(0.5) * (a - p)
+        a = w * q
+        a -= p
+        a += coef
+    a -= p
+    a *= 0.5
+    return a.astype(c.dtype, copy=False)
+
+
+def _piecewise(x: Any, cond: Any, if_true: Callable[[Any], Any], if_false: Callable[[Any], Any]) -> Any:
+    """Each branch evaluated only on its own elements (the kernels' if/else, without computing both everywhere)."""
+    out = np.empty_like(x)
+    out[cond] = if_true(x[cond])
+    rest = ~cond
+    out[rest] = if_false(x[rest])
+    return out
 
 
 # --------------------------------------------------------------------------- Bessel functions of the first and second kind
+def _asymptotic(x: Any, t: dict[str, tuple[float, ...]], w: Any, shift: float, second_kind: bool) -> Any:
+    """The kernels' large-x form: (P(w)/Q(w) cos(x - shift) - 5/x R(w)/S(w) sin(x - shift)) sqrt(2/pi) / sqrt(x)
+    (sin and +cos for the second kind), the outer ``a * b -/+ c`` fused as compiled."""
+    dt = x.dtype.type
+    phase = x - dt(shift)
+    ratio = dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"]))
+    lead = _horner(w, t["PP"]) / _horner(w, t["PQ"])
+    if second_kind:
+        value = _fma(lead, _fn(np.sin, phase), ratio * _fn(np.cos, phase))
+    else:
+        value = _fma(lead, _fn(np.cos, phase), -(ratio * _fn(np.sin, phase)))
+    return value * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
+
+
 def _bessel_j0(x: Any) -> Any:
     dt = x.dtype.type
     t = K.BESSEL_J0
+
+    def small(x: Any) -> Any:
+        xx = x * x
+        value = (xx - dt(5.78318596294678452118e00)) * (xx - dt(3.04712623436620863991e01)) * _horner(xx, t["RP"])
+        return np.where(x < dt(0.00001), dt(1) - xx / dt(4), value / _horner(xx, t["RQ"]))
+
     x = np.abs(x)
-    xx = x * x
-    small = (xx - dt(5.78318596294678452118e00)) * (xx - dt(3.04712623436620863991e01)) * _horner(xx, t["RP"])
-    small = np.where(x < dt(0.00001), dt(1) - xx / dt(4), small / _horner(xx, t["RQ"]))
-    w = dt(25) / xx
-    phase = x - dt(0.785398163397448309615660845819875721)
-    big = _fma(
-        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
-        _fn(np.cos, phase),
-        -(dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.sin, phase)),
+    return _piecewise(
+        x,
+        x <= dt(5),
+        small,
+        lambda x: _asymptotic(x, t, dt(25) / (x * x), 0.785398163397448309615660845819875721, False),
     )
-    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
-    return np.where(x <= dt(5), small, big)
 
 
 def _bessel_j1(x: Any) -> Any:
     dt = x.dtype.type
     t = K.BESSEL_J1
-    sign = np.where(x < 0, dt(-1), dt(1))
-    x = np.abs(x)
-    xx = x * x
-    small = _horner(xx, t["RP"]) / _horner(xx, t["RQ"]) * x
-    small = small * (xx - dt(1.46819706421238932572e01)) * (xx - dt(4.92184563216946036703e01))
-    w = dt(5) / x * (dt(5) / x)
-    phase = x - dt(2.356194490192344928846982537459627163)
-    big = _fma(
-        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
-        _fn(np.cos, phase),
-        -(dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.sin, phase)),
-    )
-    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
-    return sign * np.where(x <= dt(5), small, big)
+
+    def small(x: Any) -> Any:
+        xx = x * x
+        value = _horner(xx, t["RP"]) / _horner(xx, t["RQ"]) * x
+        return value * (xx - dt(1.46819706421238932572e01)) * (xx - dt(4.92184563216946036703e01))
+
+    def big(x: Any) -> Any:
+        return _asymptotic(x, t, dt(5) / x * (dt(5) / x), 2.356194490192344928846982537459627163, False)
+
+    ax = np.abs(x)
+    out = _piecewise(ax, ax <= dt(5), small, big)
+    return np.where(x < 0, -out, out)
 
 
 def _bessel_y0(x: Any) -> Any:
     dt = x.dtype.type
     t = K.BESSEL_Y0
-    xx = x * x
-    small = _horner(xx, t["YP"]) / _horner(xx, t["YQ"])
-    small = _fma(dt(0.636619772367581343075535053490057448) * _fn(np.log, x), _bessel_j0(x), small)
-    small = np.where(x == 0, -np.inf, np.where(x < 0, np.nan, small))
-    w = dt(25) / xx
-    phase = x - dt(0.785398163397448309615660845819875721)
-    big = _fma(
-        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
-        _fn(np.sin, phase),
-        dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.cos, phase),
-    )
-    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
-    return np.where(x <= dt(5), small, big)
+
+    def small(x: Any) -> Any:
+        xx = x * x
+        value = _horner(xx, t["YP"]) / _horner(xx, t["YQ"])
+        value = _fma(dt(0.636619772367581343075535053490057448) * _fn(np.log, x), _bessel_j0(x), value)
+        return np.where(x == 0, -np.inf, np.where(x < 0, np.nan, value))
+
+    def big(x: Any) -> Any:
+        return _asymptotic(x, t, dt(25) / (x * x), 0.785398163397448309615660845819875721, True)
+
+    return _piecewise(x, x <= dt(5), small, big)
 
 
 def _bessel_y1(x: Any) -> Any:
     dt = x.dtype.type
     t = K.BESSEL_Y1
-    xx = x * x
-    log_term = dt(0.636619772367581343075535053490057448) * _fma(_bessel_j1(x), _fn(np.log, x), -(dt(1) / x))
-    small = _fma(x, _horner(xx, t["YP"]) / _horner(xx, t["YQ"]), log_term)
-    small = np.where(x == 0, -np.inf, np.where(x <= 0, np.nan, small))
-    w = dt(5) / x * (dt(5) / x)
-    phase = x - dt(2.356194490192344928846982537459627163)
-    big = _fma(
-        _horner(w, t["PP"]) / _horner(w, t["PQ"]),
-        _fn(np.sin, phase),
-        dt(5) / x * (_horner(w, t["QP"]) / _horner(w, t["QQ"])) * _fn(np.cos, phase),
-    )
-    big = big * dt(0.797884560802865355879892119868763737) / np.sqrt(x)
-    return np.where(x <= dt(5), small, big)
+
+    def small(x: Any) -> Any:
+        xx = x * x
+        log_term = dt(0.636619772367581343075535053490057448) * _fma(_bessel_j1(x), _fn(np.log, x), -(dt(1) / x))
+        value = _fma(x, _horner(xx, t["YP"]) / _horner(xx, t["YQ"]), log_term)
+        return np.where(x == 0, -np.inf, np.where(x <= 0, np.nan, value))
+
+    def big(x: Any) -> Any:
+        return _asymptotic(x, t, dt(5) / x * (dt(5) / x), 2.356194490192344928846982537459627163, True)
+
+    return _piecewise(x, x <= dt(5), small, big)
 
 
 # --------------------------------------------------------------------------- modified Bessel functions
@@ -138,62 +162,73 @@ def _modified_bessel_i0(x: Any) -> Any:
     dt = x.dtype.type
     t = K.MODIFIED_BESSEL_I0
     ax = np.abs(x)
-    e = _fn(np.exp, ax)
-    small = e * _chebyshev(ax / dt(2) - dt(2), t["A"])
-    big = e * _chebyshev(dt(32) / ax - dt(2), t["B"]) / np.sqrt(ax)
-    return np.where(ax <= dt(8), small, big)
+    return _piecewise(
+        ax,
+        ax <= dt(8),
+        lambda x: _fn(np.exp, x) * _chebyshev(x / dt(2) - dt(2), t["A"]),
+        lambda x: _fn(np.exp, x) * _chebyshev(dt(32) / x - dt(2), t["B"]) / np.sqrt(x),
+    )
 
 
 def _modified_bessel_i1(x: Any) -> Any:
     dt = x.dtype.type
     t = K.MODIFIED_BESSEL_I1
     ax = np.abs(x)
-    e = _fn(np.exp, ax)
-    small = _chebyshev(ax / dt(2) - dt(2), t["A"]) * ax * e
-    big = e * _chebyshev(dt(32) / ax - dt(2), t["B"]) / np.sqrt(ax)
-    value = np.where(ax <= dt(8), small, big)
+    value = _piecewise(
+        ax,
+        ax <= dt(8),
+        lambda x: _chebyshev(x / dt(2) - dt(2), t["A"]) * x * _fn(np.exp, x),
+        lambda x: _fn(np.exp, x) * _chebyshev(dt(32) / x - dt(2), t["B"]) / np.sqrt(x),
+    )
     return np.where(x < 0, -value, value)
 
 
-def _k_domain(x: Any, value: Any) -> Any:
-    """K0, K1 and their scaled forms: +inf at 0, NaN below."""
+def _k_domain(x: Any, small: Callable[[Any], Any], big: Callable[[Any], Any]) -> Any:
+    """K0, K1 and their scaled forms: the series up to 2, the asymptotic form above; +inf at 0, NaN below."""
+    value = _piecewise(x, x <= x.dtype.type(2), small, big)
     return np.where(x == 0, np.inf, np.where(x < 0, np.nan, value))
 
 
-def _modified_bessel_k0(x: Any) -> Any:
+def _k_tail(x: Any, coefs: tuple[float, ...], scaled: bool) -> Any:
     dt = x.dtype.type
-    t = K.MODIFIED_BESSEL_K0
-    # the kernel writes std::log(0.5 * x): a double 0.5, so the log and the rest of the expression are in double
+    series = _chebyshev(dt(8) / x - dt(2), coefs)
+    return series / np.sqrt(x) if scaled else _fn(np.exp, -x) * series / np.sqrt(x)
+
+
+def _k0_series(x: Any, coefs: tuple[float, ...], scaled: bool) -> Any:
+    dt = x.dtype.type
+    if scaled:
+        value = _chebyshev(x * x - dt(2), coefs) - _fn(np.log, dt(0.5) * x) * _modified_bessel_i0(x)
+        return value * _fn(np.exp, x)
+    # the unscaled kernel writes std::log(0.5 * x): a double 0.5, so the log and the rest are in double
     log_half_x = np.log(0.5 * x.astype(np.float64))
-    small = (_chebyshev(x * x - dt(2), t["A"]) - log_half_x * _modified_bessel_i0(x)).astype(x.dtype)
-    big = _fn(np.exp, -x) * _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
-    return _k_domain(x, np.where(x <= dt(2), small, big))
+    return (_chebyshev(x * x - dt(2), coefs) - log_half_x * _modified_bessel_i0(x)).astype(x.dtype)
+
+
+def _k1_series(x: Any, coefs: tuple[float, ...], scaled: bool) -> Any:
+    dt = x.dtype.type
+    value = _fma(_fn(np.log, dt(0.5) * x), _modified_bessel_i1(x), _chebyshev(x * x - dt(2), coefs) / x)
+    return value * _fn(np.exp, x) if scaled else value
+
+
+def _modified_bessel_k0(x: Any) -> Any:
+    t = K.MODIFIED_BESSEL_K0
+    return _k_domain(x, lambda x: _k0_series(x, t["A"], False), lambda x: _k_tail(x, t["B"], False))
 
 
 def _modified_bessel_k1(x: Any) -> Any:
-    dt = x.dtype.type
     t = K.MODIFIED_BESSEL_K1
-    small = _fma(_fn(np.log, dt(0.5) * x), _modified_bessel_i1(x), _chebyshev(x * x - dt(2), t["A"]) / x)
-    big = _fn(np.exp, -x) * _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
-    return _k_domain(x, np.where(x <= dt(2), small, big))
+    return _k_domain(x, lambda x: _k1_series(x, t["A"], False), lambda x: _k_tail(x, t["B"], False))
 
 
 def _scaled_modified_bessel_k0(x: Any) -> Any:
-    dt = x.dtype.type
     t = K.SCALED_MODIFIED_BESSEL_K0
-    small = _chebyshev(x * x - dt(2), t["A"]) - _fn(np.log, dt(0.5) * x) * _modified_bessel_i0(x)
-    small = small * _fn(np.exp, x)
-    big = _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
-    return _k_domain(x, np.where(x <= dt(2), small, big))
+    return _k_domain(x, lambda x: _k0_series(x, t["A"], True), lambda x: _k_tail(x, t["B"], True))
 
 
 def _scaled_modified_bessel_k1(x: Any) -> Any:
-    dt = x.dtype.type
     t = K.SCALED_MODIFIED_BESSEL_K1
-    small = _fma(_fn(np.log, dt(0.5) * x), _modified_bessel_i1(x), _chebyshev(x * x - dt(2), t["A"]) / x)
-    small = small * _fn(np.exp, x)
-    big = _chebyshev(dt(8) / x - dt(2), t["B"]) / np.sqrt(x)
-    return _k_domain(x, np.where(x <= dt(2), small, big))
+    return _k_domain(x, lambda x: _k1_series(x, t["A"], True), lambda x: _k_tail(x, t["B"], True))
 
 
 # --------------------------------------------------------------------------- i0e, i1, i1e (torch.special's older kernels)
@@ -201,9 +236,12 @@ def _i0e_values(xp: Any, a: Any) -> Any:
     """ATen's calc_i0e: exp(-|x|) I0(x) from Chebyshev series on [0, 8] and (8, inf)."""
     dt = a.dtype.type
     x = np.abs(a)
-    small = _chebyshev(x / dt(2) - dt(2), K.I0E_A)
-    big = _chebyshev(dt(32) / x - dt(2), K.I0E_B) / np.sqrt(x)
-    return np.where(x <= dt(8), small, big)
+    return _piecewise(
+        x,
+        x <= dt(8),
+        lambda x: _chebyshev(x / dt(2) - dt(2), K.I0E_A),
+        lambda x: _chebyshev(dt(32) / x - dt(2), K.I0E_B) / np.sqrt(x),
+    )
 
 
 def _i1e_tables(a: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -216,10 +254,12 @@ def _i1_values(xp: Any, a: Any) -> Any:
     dt = a.dtype.type
     x = np.abs(a)
     ta, tb = _i1e_tables(a)
-    e = _fn(np.exp, x)
-    small = e * x * _chebyshev(x / dt(2) - dt(2), ta)
-    big = e * _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x)
-    out = np.where(x <= dt(8), small, big)
+    out = _piecewise(
+        x,
+        x <= dt(8),
+        lambda x: _fn(np.exp, x) * x * _chebyshev(x / dt(2) - dt(2), ta),
+        lambda x: _fn(np.exp, x) * _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x),
+    )
     return np.where(a < 0, -out, out)
 
 
@@ -228,9 +268,12 @@ def _i1e_values(xp: Any, a: Any) -> Any:
     dt = a.dtype.type
     x = np.abs(a)
     ta, tb = _i1e_tables(a)
-    small = _chebyshev(x / dt(2) - dt(2), ta) * x
-    big = _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x)
-    out = np.where(x <= dt(8), small, big)
+    out = _piecewise(
+        x,
+        x <= dt(8),
+        lambda x: _chebyshev(x / dt(2) - dt(2), ta) * x,
+        lambda x: _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x),
+    )
     return np.where(a < 0, -out, out)
 
 
