@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from . import pointwise as P
 from ._erfcx_coefficients import ERFCX_Y100
 from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
-from .bessel import _i0e_values, _i1_values, _i1e_values
+from .bessel import _i0e_values, _i1_values, _i1e_values, _piecewise
 
 try:
     import scipy.special as _sp  # type: ignore[import-untyped]
@@ -44,16 +44,18 @@ def _lgamma_values(xp: Any, a: Any) -> Any:
 def _erf64(x: Any) -> Any:
     """erf in double without SciPy: its Maclaurin series below |x| = 0.5 (13 terms reach double precision there),
     1 - erfc(|x|) from the erfcx table above."""
-    xx = x * x
-    term = x.copy()
-    total = x.copy()
-    for n in range(1, 14):
-        term = term * (-xx) / n
-        total = total + term / (2 * n + 1)
-    series = total * (2 / math.sqrt(math.pi))
-    ax = np.abs(x)
-    far = np.copysign(1 - _erfc64(ax), x)
-    return np.where(ax < 0.5, series, far)
+
+    def series(x: Any) -> Any:
+        xx = x * x
+        term = x.copy()
+        total = x.copy()
+        for n in range(1, 14):
+            term *= -xx
+            term /= n
+            total += term / (2 * n + 1)
+        return total * (2 / math.sqrt(math.pi))
+
+    return _piecewise(x, np.abs(x) < 0.5, series, lambda x: np.copysign(1 - _erfc64(np.abs(x)), x))
 
 
 _ERFINV_A = (-0.140543331, 0.914624893, -1.645349621, 0.886226899)
@@ -135,7 +137,7 @@ def _digamma_values(xp: Any, a: Any) -> Any:
     return np.where(a == 0, np.copysign(np.inf, -a), value).astype(a.dtype, copy=False)
 
 
-_ERFCX_TABLE = np.array(ERFCX_Y100)  # (100, 7)
+_ERFCX_COLUMNS = np.ascontiguousarray(np.array(ERFCX_Y100).T)  # (7, 100): one gather per coefficient
 
 
 def _erfcx_y100(y100: Any) -> Any:
@@ -146,10 +148,10 @@ def _erfcx_y100(y100: Any) -> Any:
     inside = (k >= 0) & (k < 100)
     kk = np.where(inside, k, 0)
     t = (y100.dtype.type(2) * y100 - (2 * kk + 1).astype(y100.dtype)).astype(np.float64)
-    c = _ERFCX_TABLE[kk]
-    r = c[..., 6]
+    r = _ERFCX_COLUMNS[6][kk]
     for j in range(5, -1, -1):
-        r = c[..., j] + r * t
+        r *= t
+        r += _ERFCX_COLUMNS[j][kk]
     return np.where(inside, r, 1.0)
 
 
@@ -157,15 +159,22 @@ def _erfcx_values(xp: Any, x: Any) -> Any:
     """ATen's calc_erfcx (Faddeeva package): the table for moderate |x|, a continued fraction above 50, and
     2 exp(x^2) - erfcx(-x) below 0; float expressions mix T and double literals as the C++ does."""
     dt = x.dtype.type
-    xx = x * x
-    ispi = dt(0.56418958354775628694807945156)
-    xd, xxd = x.astype(np.float64), xx.astype(np.float64)
-    frac = np.float64(ispi) * (xxd * (xxd + 4.5) + 2) / (xd * ((xx * (xx + dt(5))).astype(np.float64) + 3.75))
-    pos = np.where(x > 50, np.where(x > 5e7, (ispi / x).astype(np.float64), frac), _erfcx_y100(dt(400) / (dt(4) + x)))
-    two_exp = (dt(2) * _fn32(np.exp, xx)).astype(np.float64)
-    neg = np.where(x < -6.1, two_exp, two_exp - _erfcx_y100(dt(400) / (dt(4) - x)))
-    neg = np.where(x < -26.7, np.inf, neg)
-    return np.where(np.isnan(x), xd, np.where(x >= 0, pos, neg)).astype(x.dtype)
+
+    def nonnegative(x: Any) -> Any:
+        xx = x * x
+        ispi = dt(0.56418958354775628694807945156)
+        xd, xxd = x.astype(np.float64), xx.astype(np.float64)
+        frac = np.float64(ispi) * (xxd * (xxd + 4.5) + 2) / (xd * ((xx * (xx + dt(5))).astype(np.float64) + 3.75))
+        big = np.where(x > 5e7, (ispi / x).astype(np.float64), frac)
+        return np.where(x > 50, big, _erfcx_y100(dt(400) / (dt(4) + x))).astype(x.dtype)
+
+    def negative(x: Any) -> Any:
+        two_exp = (dt(2) * _fn32(np.exp, x * x)).astype(np.float64)
+        value = np.where(x < -6.1, two_exp, two_exp - _erfcx_y100(dt(400) / (dt(4) - x)))
+        return np.where(x < -26.7, np.inf, value).astype(x.dtype)
+
+    out = _piecewise(x, x >= 0, nonnegative, negative)
+    return np.where(np.isnan(x), x, out)
 
 
 def _fn32(f: Any, a: Any) -> Any:
