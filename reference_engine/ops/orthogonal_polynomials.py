@@ -82,53 +82,59 @@ def _chebyshev_step(y: Any, p: Any, q: Any, j: int) -> Any:
     return _fms(y + y, q, p)
 
 
+def _chebyshev_closed(kind: str, shifted: bool, x: Any, y: Any, n: Any) -> Any:
+    """The kernels' trigonometric form for large n inside the interval (theta = acos(y))."""
+    dt = x.dtype.type
+    one = dt(1)
+    nf = n.astype(x.dtype)  # C++ converts n to T where it meets a T
+    odd_sign = np.where(n % 2 == 0, one, -one)
+    n1 = (n + 1).astype(x.dtype)
+    n2 = (n + n + 1).astype(x.dtype)
+    theta = _fn(np.arccos, y)
+    if kind == "t":
+        return _fn(np.cos, nf * theta)
+    if kind == "u":
+        s = _fn(np.sin, theta)
+        return np.where(s != 0, _fn(np.sin, n1 * theta) / s, n1 * _fn(np.cos, n1 * theta) / y)
+    if kind == "v":
+        return np.where(
+            _fn(np.sin, theta / dt(2)) != one,
+            _fn(np.cos, (nf + dt(0.5)) * theta) / _fn(np.cos, theta / dt(2)),
+            n2 * odd_sign,
+        )
+    fallback = odd_sign if shifted else np.where(x > 0, n2, odd_sign)
+    return np.where(
+        _fn(np.cos, theta / dt(2)) != one,
+        _fn(np.sin, (nf + dt(0.5)) * theta) / _fn(np.sin, theta / dt(2)),
+        fallback,
+    )
+
+
 def _chebyshev(kind: str, shifted: bool, x: Any, n: Any) -> Any:
     dt = x.dtype.type
     one = dt(1)
     y = x + x - one if shifted else x
     q0 = {"t": y, "u": y + y, "v": y + y - one, "w": y + y + one}[kind]
-    nf = n.astype(x.dtype)  # C++ converts n to T where it meets a T
-    even = n % 2 == 0
-    odd_sign = np.where(even, one, -one)
+    odd_sign = np.where(n % 2 == 0, one, -one)
     n1 = (n + 1).astype(x.dtype)
     n2 = (n + n + 1).astype(x.dtype)
-    theta = _fn(np.arccos, y)
-    inside = np.abs(y) < one
     # the ends of the interval, and the threshold above which the closed (trigonometric) form is used
     if shifted:
         at_one, at_minus_one = x == one, x == dt(0)
         big = n > {"t": 6, "u": 6, "v": 6, "w": 4}[kind]
     else:
-        at_one, at_minus_one = np.abs(x) == one, np.zeros(x.shape, dtype=bool)
+        at_one = np.abs(x) == one
         big = n > {"t": 6, "u": 8, "v": 8, "w": 8}[kind]
         at_one, at_minus_one = at_one & (x > 0), at_one & ~(x > 0)
-    if kind == "t":
-        ends = (one, odd_sign)
-        closed = _fn(np.cos, nf * theta)
-    elif kind == "u":
-        ends = (n1, n1 * odd_sign)
-        s = _fn(np.sin, theta)
-        closed = np.where(s != 0, _fn(np.sin, n1 * theta) / s, n1 * _fn(np.cos, n1 * theta) / y)
-    elif kind == "v":
-        ends = (one, n2 * odd_sign)
-        closed = np.where(
-            _fn(np.sin, theta / dt(2)) != one,
-            _fn(np.cos, (nf + dt(0.5)) * theta) / _fn(np.cos, theta / dt(2)),
-            n2 * odd_sign,
-        )
-    else:
-        ends = (n2, odd_sign)
-        fallback = odd_sign if shifted else np.where(x > 0, n2, odd_sign)
-        closed = np.where(
-            _fn(np.cos, theta / dt(2)) != one,
-            _fn(np.sin, (nf + dt(0.5)) * theta) / _fn(np.sin, theta / dt(2)),
-            fallback,
-        )
+    ends = {"t": (one, odd_sign), "u": (n1, n1 * odd_sign), "v": (one, n2 * odd_sign), "w": (n2, odd_sign)}[kind]
+    use_closed = big & (np.abs(y) < one)
+    closed = np.zeros_like(x)
+    closed[use_closed] = _chebyshev_closed(kind, shifted, x[use_closed], y[use_closed], n[use_closed])
     rules = [
         (n < 0, dt(0)),
         (at_one, ends[0]),
         (at_minus_one, ends[1]),
-        (big & inside, closed),
+        (use_closed, closed),
         (n == 0, one),
         (n == 1, q0),
     ]
