@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._backend import array_module
+from .._backend import array_module, is_cuda_array, to_numpy
 from .._device import CPU
 from ..tensor import Tensor, grad_recording  # noqa: F401 - re-exported for the op modules
 
@@ -245,3 +245,15 @@ def wrap_dims(dim: Any, ndim: int) -> tuple[int, ...]:
 def float_dtype_of(t: Tensor) -> D.dtype:
     """The dtype a floating-only op yields for ``t`` (ints and bools -> default float)."""
     return D.to_float(_FROM_NUMPY[t._data.dtype])
+
+
+def on_host(kernel: Any) -> Any:
+    """A NumPy-only value kernel ``kernel(xp, *arrays)`` made safe for CuPy arrays: they are copied to the host,
+    computed there, and the result is copied back (the special-function ports are written for NumPy only)."""
+
+    def run(xp: Any, *arrays: Any) -> Any:
+        if not any(is_cuda_array(a) for a in arrays):
+            return kernel(np, *arrays)
+        return xp.asarray(kernel(np, *(to_numpy(a) for a in arrays)))
+
+    return run

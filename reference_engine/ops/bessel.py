@@ -20,6 +20,7 @@ import numpy as np
 from .. import _dtype as D
 from ..tensor import Tensor
 from . import _bessel_coefficients as K
+from ._util import array_module, on_host
 
 _F32 = np.dtype(np.float32)
 
@@ -355,10 +356,12 @@ def _unary(name: str, kernel: Callable[[Any], Any]) -> Callable[[Tensor], Tensor
                 f"special_{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
             )
         dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
-        x = np.array(input._data, dtype=dt.np)
+        data = input._data
         with np.errstate(all="ignore"):
-            values = kernel(x)
-        return Tensor._make(np.asarray(values, dtype=dt.np))
+            values = on_host(lambda xp, a: np.asarray(kernel(np.array(a, dtype=dt.np)), dtype=dt.np))(
+                array_module(data), data
+            )
+        return Tensor._make(values)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.special.{name}: elementwise, not differentiable."

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..tensor import Tensor
-from ._util import binary_arrays, invalid_combination
+from ._util import array_module, binary_arrays, invalid_combination, on_host
 
 _Step = Callable[[Any, Any, Any, int], Any]
 
@@ -192,10 +192,14 @@ def _polynomial(name: str, kernel: Callable[[Any, Any], Any]) -> Callable[..., T
         x, k, dt = binary_arrays(input, n)
         if dt.category < 2:  # integer and bool arguments give the default float dtype
             dt = D.get_default_dtype()
-        x, k = np.broadcast_arrays(np.asarray(x, dtype=dt.np), np.asarray(k, dtype=dt.np))
-        with np.errstate(all="ignore"):
-            values = kernel(np.array(x), _integer_n(k))  # a copy: broadcast views are read-only
-        return Tensor._make(np.asarray(values, dtype=dt.np))
+
+        def compute(xp: Any, x: Any, k: Any) -> Any:
+            x, k = np.broadcast_arrays(np.asarray(x, dtype=dt.np), np.asarray(k, dtype=dt.np))
+            with np.errstate(all="ignore"):
+                values = kernel(np.array(x), _integer_n(k))  # a copy: broadcast views are read-only
+            return np.asarray(values, dtype=dt.np)
+
+        return Tensor._make(on_host(compute)(array_module(x), x, k))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.special.{name}(input, n): elementwise, not differentiable."

@@ -19,7 +19,17 @@ from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
 from ._erfcx_coefficients import ERFCX_Y100
-from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
+from ._util import (
+    array_module,
+    binary_arrays,
+    grad_recording,
+    invalid_combination,
+    needs,
+    on_host,
+    record,
+    record_saving,
+    record_with,
+)
 from .bessel import _i0e_values, _i1_values, _i1e_values, _piecewise
 
 try:
@@ -447,19 +457,19 @@ def _unary(name: str, fn: Any, node_cls: type, save: tuple[str, ...], half_kerne
 
 
 _SELF, _RESULT, _BOTH = ("self",), ("result",), ("self", "result")
-erfinv = _unary("erfinv", _erfinv_values, ErfinvBackward0, _SELF)
-erfc = _unary("erfc", _erfc_values, ErfcBackward0, _SELF)
-erfcx = _unary("erfcx", _erfcx_values, SpecialErfcxBackward0, _BOTH, "erfcx_cpu")
+erfinv = _unary("erfinv", on_host(_erfinv_values), ErfinvBackward0, _SELF)
+erfc = _unary("erfc", on_host(_erfc_values), ErfcBackward0, _SELF)
+erfcx = _unary("erfcx", on_host(_erfcx_values), SpecialErfcxBackward0, _BOTH, "erfcx_cpu")
 lgamma = _unary("lgamma", _lgamma_values, LgammaBackward0, _SELF)
-digamma = _unary("digamma", _digamma_values, DigammaBackward0, _SELF)
+digamma = _unary("digamma", on_host(_digamma_values), DigammaBackward0, _SELF)
 i0 = _unary("i0", lambda xp, a: np.i0(a), I0Backward0, _SELF)
-i0e = _unary("i0e", _i0e_values, SpecialI0EBackward0, _SELF)
-i1 = _unary("i1", _i1_values, SpecialI1Backward0, _BOTH)
-i1e = _unary("i1e", _i1e_values, SpecialI1EBackward0, _BOTH)
+i0e = _unary("i0e", on_host(_i0e_values), SpecialI0EBackward0, _SELF)
+i1 = _unary("i1", on_host(_i1_values), SpecialI1Backward0, _BOTH)
+i1e = _unary("i1e", on_host(_i1e_values), SpecialI1EBackward0, _BOTH)
 sinc = _unary("sinc", lambda xp, a: np.sinc(a), SincBackward0, _SELF)
 entr = _unary("entr", lambda xp, a: _entr_values(a), SpecialEntrBackward0, _SELF)
-log_ndtr = _unary("log_ndtr", _log_ndtr_values, SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
-ndtri = _unary("ndtri", _ndtri_values, SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
+log_ndtr = _unary("log_ndtr", on_host(_log_ndtr_values), SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
+ndtri = _unary("ndtri", on_host(_ndtri_values), SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
 exp2 = _unary("exp2", lambda xp, a: np.exp2(a), Exp2Backward0, _RESULT)
 
 
@@ -574,7 +584,7 @@ def zeta(input: Any, other: Any) -> Tensor:
     if dt.category < 2:
         dt = D.get_default_dtype()
     with np.errstate(all="ignore"):
-        out = Tensor._make(np.asarray(_zeta_values(x, q)).astype(dt.np))
+        out = Tensor._make(on_host(lambda xp, x, q: _zeta_values(x, q).astype(dt.np))(array_module(x), x, q))
     if grad_recording(input, other):
         both = isinstance(input, Tensor) and isinstance(other, Tensor)
         node = (
@@ -609,7 +619,7 @@ def polygamma(n: int, input: Tensor) -> Tensor:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     if n == 0:
         return digamma(input)
-    fn = (lambda xp, a: _trigamma_values(a)) if n == 1 else (lambda xp, a: _polygamma_values(n, a))
+    fn = on_host((lambda xp, a: _trigamma_values(a)) if n == 1 else (lambda xp, a: _polygamma_values(n, a)))
     dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
     out = Tensor._make(P._unary_compute(input, dt, fn))
     if grad_recording(input):
