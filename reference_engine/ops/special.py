@@ -212,9 +212,12 @@ def _log_ndtr_values(xp: Any, x: Any) -> Any:
     above, with t = x / sqrt(2) in the input's precision."""
     dt = x.dtype.type
     t = x * dt(0.70710678118654752440)
-    low = _fn32(np.log, _erfcx_values(np, -t) / dt(2)) - t * t
-    high = _fn32(np.log1p, -(_erfc_values(np, t) / dt(2)))
-    return np.where(x < -1, low, high)
+    return _piecewise(
+        t,
+        x < -1,
+        lambda t: _fn32(np.log, _erfcx_values(np, -t) / dt(2)) - t * t,
+        lambda t: _fn32(np.log1p, -(_erfc_values(np, t) / dt(2))),
+    )
 
 
 _NDTRI_P0 = (
@@ -293,20 +296,28 @@ def _ndtri_values(xp: Any, y0: Any) -> Any:
     e2 = dt(0.13533528323661269189)
     upper = y0 > one - e2
     y = np.where(upper, one - y0, y0)
-    yc = y - dt(0.5)
-    y2 = yc * yc
-    central = yc + yc * (y2 * _polevl_fma(y2, _NDTRI_P0) / _polevl_fma(y2, _NDTRI_Q0))
-    central = central * dt(2.50662827463100050242e0)
-    x = np.sqrt(dt(-2) * _fn32(np.log, y))
-    x0 = x - _fn32(np.log, x) / x
-    z = one / x
-    x1 = np.where(
-        x < dt(8),
-        z * _polevl_fma(z, _NDTRI_P1) / _polevl_fma(z, _NDTRI_Q1),
-        z * _polevl_fma(z, _NDTRI_P2) / _polevl_fma(z, _NDTRI_Q2),
-    )
-    tail = np.where(upper, x0 - x1, -(x0 - x1))
-    out = np.where(y > e2, central, tail)
+
+    def central(y: Any) -> Any:
+        yc = y - dt(0.5)
+        y2 = yc * yc
+        value = yc + yc * (y2 * _polevl_fma(y2, _NDTRI_P0) / _polevl_fma(y2, _NDTRI_Q0))
+        return value * dt(2.50662827463100050242e0)
+
+    def tail(y: Any) -> Any:
+        x = np.sqrt(dt(-2) * _fn32(np.log, y))
+        x0 = x - _fn32(np.log, x) / x
+        z = one / x
+        near = x < dt(8)
+        x1 = _piecewise(
+            z,
+            near,
+            lambda z: z * _polevl_fma(z, _NDTRI_P1) / _polevl_fma(z, _NDTRI_Q1),
+            lambda z: z * _polevl_fma(z, _NDTRI_P2) / _polevl_fma(z, _NDTRI_Q2),
+        )
+        return x0 - x1
+
+    out = _piecewise(y, y > e2, central, tail)
+    out = np.where(~(y > e2) & ~upper, -out, out)  # the lower tail is negative
     out = np.where((y0 < 0) | (y0 > one), np.nan, out)
     return np.where(y0 == 0, -np.inf, np.where(y0 == one, np.inf, out))
 
