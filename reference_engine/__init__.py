@@ -27,6 +27,7 @@ from . import (
     optim,
     random,
     serialization,
+    signal,
     special,
     utils,
 )
@@ -76,7 +77,16 @@ from ._dtype import (
 )
 from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
-from ._layout import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, strided
+from ._layout import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    sparse_coo,
+    strided,
+)
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._torch_version import get_torch_version, set_torch_version
 from ._typeinfo import finfo, iinfo
@@ -110,6 +120,7 @@ __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", 
 __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
 __all__ += ["bfloat16"]
+__all__ += ["signal", "sparse_coo"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
 

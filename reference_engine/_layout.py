@@ -30,6 +30,7 @@ class memory_format(_Named):  # noqa: N801 - torch's class name
 
 
 strided = layout("strided")
+sparse_coo = layout("sparse_coo")  # only named (no sparse tensors): factories reject it with torch's message
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")

@@ -47,6 +47,14 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
         "i1e", "log1p", "log_ndtr", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
         "xlog1py", "xlogy",
+        # the orthogonal polynomials, Bessel functions and zeta (ops/orthogonal_polynomials.py, ops/bessel.py)
+        "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+        "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
+        "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+        "shifted_chebyshev_polynomial_w",
+        "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+        "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+        "spherical_bessel_j0", "zeta",
     ),
     "nn.functional": (
         "adaptive_avg_pool1d", "avg_pool1d", "avg_pool2d", "gelu", "hardshrink", "linear", "pixel_shuffle",

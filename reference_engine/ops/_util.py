@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._backend import array_module
+from .._backend import array_module, is_cuda_array, to_numpy
 from .._device import CPU
 from ..tensor import Tensor, grad_recording  # noqa: F401 - re-exported for the op modules
 
@@ -276,3 +276,15 @@ def return_type(name: str, fields: tuple[str, ...]) -> type:
         return f"torch.return_types.{name}(\n{body})"
 
     return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "torch.return_types"})
+
+
+def on_host(kernel: Any) -> Any:
+    """A NumPy-only value kernel ``kernel(xp, *arrays)`` made safe for CuPy arrays: they are copied to the host,
+    computed there, and the result is copied back (the special-function ports are written for NumPy only)."""
+
+    def run(xp: Any, *arrays: Any) -> Any:
+        if not any(is_cuda_array(a) for a in arrays):
+            return kernel(np, *arrays)
+        return xp.asarray(kernel(np, *(to_numpy(a) for a in arrays)))
+
+    return run

@@ -1,8 +1,9 @@
 """Special functions: erfinv, lgamma, digamma, polygamma, Bessel i0/i1, logit, xlogy, ndtr ... (torch.special).
 
-Values come from SciPy's special functions when SciPy is installed (Cephes, as torch's kernels are, so
-float64 results agree to a few ulps). Without SciPy, lgamma and erfinv fall back to exact NumPy-only
-methods (``math.lgamma`` per element; Newton steps on ``math.erf``); the others then raise ImportError.
+Values are NumPy ports of ATen's kernels (aten/src/ATen/native/Math.h, mostly after Cephes): digamma, trigamma,
+polygamma (through the Hurwitz zeta), erfinv, erfc / erfcx / log_ndtr / ndtri (ops/error_functions.py) and
+i0e / i1 / i1e (ops/bessel.py), evaluated in the input's precision where torch's float kernels are. lgamma uses
+SciPy's gammaln when installed and ``math.lgamma`` per element otherwise (torch calls libm's lgamma).
 Backward formulas are torch's derivatives.yaml entries, written with engine ops.
 """
 
@@ -19,21 +20,25 @@ from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
 from ._incomplete_gamma import igamma_values, igammac_values
-from ._util import binary_arrays, grad_recording, invalid_combination, needs, record, record_saving, record_with
+from ._util import (
+    array_module,
+    binary_arrays,
+    grad_recording,
+    invalid_combination,
+    needs,
+    on_host,
+    record,
+    record_saving,
+    record_with,
+)
+from .bessel import _i0e_values, _i1_values, _i1e_values
+from .error_functions import _erfc_values, _erfcx_values, _erfinv_values, _log_ndtr_values, _ndtri_values
 from .inplace import inplace_method
 
 try:
     import scipy.special as _sp  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - exercised only where SciPy is missing
     _sp = None
-
-
-def _scipy(name: str) -> Any:
-    if _sp is None:  # pragma: no cover
-        raise ImportError(
-            f"torch.special.{name} needs SciPy in the reference engine: pip install 'autograd-conformance[special]'"
-        )
-    return getattr(_sp, name)
 
 
 def _lgamma_values(xp: Any, a: Any) -> Any:
@@ -49,29 +54,48 @@ def _lgamma_values(xp: Any, a: Any) -> Any:
     return np.vectorize(one, otypes=[a.dtype])(a)  # pragma: no cover
 
 
-def _erfinv_values(xp: Any, a: Any) -> Any:
-    if _sp is not None:
-        return _sp.erfinv(a)
-    x = np.asarray(a, dtype=np.float64)  # pragma: no cover
-    erf = np.vectorize(math.erf, otypes=[np.float64])  # pragma: no cover
-    with np.errstate(all="ignore"):  # pragma: no cover
-        y = np.sqrt(-np.log((1 - x) * (1 + x))) * np.sign(x)  # a starting point with the right tails
-        for _ in range(60):  # Newton converges quadratically; the count covers the tails
-            y = y - (erf(y) - x) / (2 / math.sqrt(math.pi) * np.exp(-y * y))
-        y = np.where(np.abs(x) == 1, np.sign(x) * np.inf, np.where(np.abs(x) > 1, np.nan, y))
-    return y.astype(a.dtype)  # pragma: no cover
-
-
 def _entr_values(a: Any) -> Any:
     # -x log x for x > 0, 0 at 0, -inf below; NaN stays NaN
     pos = -a * np.log(np.where(a > 0, a, 1))
     return np.where(np.isnan(a), a, np.where(a > 0, pos, np.where(a == 0, 0, -np.inf)))
 
 
+def _polevl(x: Any, coefs: tuple[float, ...]) -> Any:
+    """Cephes polevl: Horner's rule, coefficients highest power first, in ``x``'s dtype (torch's float kernels
+    keep float constants, so the arithmetic and rounding follow torch's float32 path)."""
+    dt = x.dtype.type
+    result = np.zeros_like(x)
+    for c in coefs:
+        result = result * x + dt(c)
+    return result
+
+
+_DIGAMMA_A = (
+    8.33333333333333333333e-2, -2.10927960927960927961e-2, 7.57575757575757575758e-3, -4.16666666666666666667e-3,
+    3.96825396825396825397e-3, -8.33333333333333333333e-3, 8.33333333333333333333e-2,
+)  # fmt: skip
+
+
 def _digamma_values(xp: Any, a: Any) -> Any:
-    res = _scipy("psi")(a)
-    # torch: digamma(+-0) = -+inf (SciPy gives -inf for both)
-    return np.where(a == 0, np.copysign(np.inf, -np.copysign(1.0, a)), res).astype(a.dtype, copy=False)
+    """ATen's calc_digamma (Math.h, from Cephes), vectorised, in the input's precision: reflection for x < 0
+    (pi / tan(pi * frac(x)) in double, as torch), the recurrence up to 10, then the asymptotic series."""
+    dt = a.dtype.type
+    neg = a < 0
+    frac = np.modf(a.astype(np.float64))[0]
+    reflection = (math.pi / np.tan(math.pi * frac)).astype(a.dtype)
+    x = np.where(neg, dt(1) - a, a)
+    result = np.zeros_like(x)
+    below = x < 10
+    while below.any():
+        result = np.where(below, result - dt(1) / x, result)
+        x = np.where(below, x + dt(1), x)
+        below = x < 10
+    z = dt(1) / (x * x)
+    y = np.where(x < dt(1e17), z * _polevl(z, _DIGAMMA_A), dt(0))
+    value = np.where(x == 10, result + dt(2.25175258906672110764), result + np.log(x) - dt(0.5) / x - y)
+    value = np.where(neg, value - reflection, value)
+    value = np.where(neg & (a == np.trunc(a)), np.nan, value)  # negative integers (and -inf): NaN
+    return np.where(a == 0, np.copysign(np.inf, -a), value).astype(a.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------- backward nodes
@@ -119,20 +143,32 @@ class SpecialI0EBackward0(Node):
         return (grad * (i1e(s) - P.sgn(s) * i0e(s)),)
 
 
+def _safe_self(s: Tensor) -> tuple[Tensor, Tensor]:
+    """i1_backward / i1e_backward's guard: where |self| <= eps, self is replaced by eps (and the gradient by 0.5),
+    so that neither branch of the ``where`` produces NaN in double backward."""
+    eps = float(np.finfo(s._data.dtype).eps)
+    not_tiny = Tensor._make(np.abs(s._data) > eps)
+    return not_tiny, P.where(not_tiny, s, eps)
+
+
 class SpecialI1Backward0(Node):
-    # self: i1_backward(grad, self, result) = grad * (i0(self) - result / self), 0.5 at self == 0
+    # self: i1_backward(grad, self, result):
+    #   safe_self = where(|self| > eps, self, eps); gradx = safe_self.i0() - result * safe_self.reciprocal()
+    #   grad * where(|self| > eps, gradx, 0.5)
     def apply(self, grad: Tensor) -> tuple:
         s, r = self.saved("self"), self.saved("result")
-        zero = Tensor._make(s._data == 0)
-        return (grad * P.where(zero, 0.5, i0(s) - r / s),)
+        not_tiny, safe = _safe_self(s)
+        return (grad * P.where(not_tiny, i0(safe) - r * P.reciprocal(safe), 0.5),)
 
 
 class SpecialI1EBackward0(Node):
-    # self: i1e_backward(grad, self, result) = grad * (i0e(self) - result * (self.sgn() + 1 / self)), 0.5 at 0
+    # self: i1e_backward(grad, self, result):
+    #   gradx = special_i0e(safe_self) - result * (safe_self.sgn() + safe_self.reciprocal())
+    #   grad * where(|self| > eps, gradx, 0.5)
     def apply(self, grad: Tensor) -> tuple:
         s, r = self.saved("self"), self.saved("result")
-        zero = Tensor._make(s._data == 0)
-        return (grad * P.where(zero, 0.5, i0e(s) - r * (P.sgn(s) + 1 / s)),)
+        not_tiny, safe = _safe_self(s)
+        return (grad * P.where(not_tiny, i0e(safe) - r * (P.sgn(safe) + P.reciprocal(safe)), 0.5),)
 
 
 class SincBackward0(Node):
@@ -208,35 +244,160 @@ def _unary(name: str, fn: Any, node_cls: type, save: tuple[str, ...], half_kerne
 
 
 _SELF, _RESULT, _BOTH = ("self",), ("result",), ("self", "result")
-erfinv = _unary("erfinv", _erfinv_values, ErfinvBackward0, _SELF)
-erfc = _unary("erfc", lambda xp, a: _scipy("erfc")(a), ErfcBackward0, _SELF)
-erfcx = _unary("erfcx", lambda xp, a: _scipy("erfcx")(a), SpecialErfcxBackward0, _BOTH, "erfcx_cpu")
+erfinv = _unary("erfinv", on_host(_erfinv_values), ErfinvBackward0, _SELF)
+erfc = _unary("erfc", on_host(_erfc_values), ErfcBackward0, _SELF)
+erfcx = _unary("erfcx", on_host(_erfcx_values), SpecialErfcxBackward0, _BOTH, "erfcx_cpu")
 lgamma = _unary("lgamma", _lgamma_values, LgammaBackward0, _SELF)
-digamma = _unary("digamma", _digamma_values, DigammaBackward0, _SELF)
+digamma = _unary("digamma", on_host(_digamma_values), DigammaBackward0, _SELF)
 i0 = _unary("i0", lambda xp, a: np.i0(a), I0Backward0, _SELF)
-i0e = _unary("i0e", lambda xp, a: _scipy("i0e")(a), SpecialI0EBackward0, _SELF)
-i1 = _unary("i1", lambda xp, a: _scipy("i1")(a), SpecialI1Backward0, _BOTH)
-i1e = _unary("i1e", lambda xp, a: _scipy("i1e")(a), SpecialI1EBackward0, _BOTH)
+i0e = _unary("i0e", on_host(_i0e_values), SpecialI0EBackward0, _SELF)
+i1 = _unary("i1", on_host(_i1_values), SpecialI1Backward0, _BOTH)
+i1e = _unary("i1e", on_host(_i1e_values), SpecialI1EBackward0, _BOTH)
 sinc = _unary("sinc", lambda xp, a: np.sinc(a), SincBackward0, _SELF)
 entr = _unary("entr", lambda xp, a: _entr_values(a), SpecialEntrBackward0, _SELF)
-log_ndtr = _unary("log_ndtr", lambda xp, a: _scipy("log_ndtr")(a), SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
-ndtri = _unary("ndtri", lambda xp, a: _scipy("ndtri")(a), SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
+log_ndtr = _unary("log_ndtr", on_host(_log_ndtr_values), SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
+ndtri = _unary("ndtri", on_host(_ndtri_values), SpecialNdtriBackward0, _RESULT, "ndtri_cpu")
 exp2 = _unary("exp2", lambda xp, a: np.exp2(a), Exp2Backward0, _RESULT)
 
 
 def _trigamma_values(a: Any) -> Any:
-    """torch's calc_trigamma (reflection below 0.5, six recurrence steps, then the asymptotic series), so
-    polygamma(1, x) and digamma's gradient carry torch's rounding rather than SciPy's exact values."""
-    x = a.astype(np.float64)
-    reflect = x < 0.5
-    result = np.where(reflect, -(math.pi**2) / np.sin(math.pi * x) ** 2, 0.0)
-    x = np.where(reflect, 1 - x, x)
+    """torch's trigamma (Math.h): reflection below 0.5, six recurrence steps, then the asymptotic series, in the
+    input's precision (the float overload uses sinf and float constants), so polygamma(1, x) and digamma's
+    gradient carry torch's rounding."""
+    dt = a.dtype.type
+    pi = dt(math.pi)
+    reflect = a < dt(0.5)
+    sin_pi_x = np.sin(pi * a)
+    result = np.where(reflect, -(pi * pi) / (sin_pi_x * sin_pi_x), dt(0))
+    x = np.where(reflect, dt(1) - a, a)
     for _ in range(6):
-        result = result + 1 / (x * x)
-        x = x + 1
-    ixx = 1 / (x * x)
-    result = result + (1 + 1 / (2 * x) + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / x
-    return np.where(reflect, -result, result).astype(a.dtype)
+        result = result + dt(1) / (x * x)
+        x = x + dt(1)
+    ixx = dt(1) / (x * x)
+    series = dt(1) + dt(1) / (dt(2) * x) + ixx * (dt(1 / 6) - ixx * (dt(1 / 30) - ixx * dt(1 / 42)))
+    result = result + series / x
+    return np.where(reflect, -result, result).astype(a.dtype, copy=False)
+
+
+_ZETA_A = (
+    12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+    -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15, 1.8152105401943546773e17,
+    -7.1661652561756670113e18,
+)  # fmt: skip
+_MACHEP = 1.11022302462515654042e-16
+
+
+def _zeta_values(x: Any, q: Any) -> Any:
+    """ATen's zeta (Math.h, from Cephes): the Hurwitz zeta function by direct summation of (q + i)^-x until the
+    terms are negligible (at least 9 terms, up to q + i > 9), then the Euler-Maclaurin tail. Computed in float64:
+    torch's accumulate type for float on CPU is double, and the result is rounded once to the input's dtype."""
+    x, q = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(q, np.float64))
+    xf, qf = x.ravel(), q.ravel()
+    out = np.full(xf.shape, np.nan)
+    pole = (qf <= 0) & (qf == np.floor(qf))
+    bad_x = (qf <= 0) & ~pole & (xf != np.floor(xf))
+    run = ~(xf <= 1) & ~pole & ~bad_x & ~np.isnan(xf)  # NaN x gives NaN
+    out[pole] = np.inf
+    out[xf == 1] = np.inf
+    out[(xf < 1) | bad_x] = np.nan
+    # the summation, each element leaving when its term is negligible or the direct part is done
+    idx = np.flatnonzero(run)
+    xa, a = xf[idx], qf[idx]
+    s = np.power(a, -xa)
+    b = np.zeros_like(s)
+    i = 0
+    tail_idx, tail = [], []
+    while idx.size:
+        i += 1
+        a = a + 1
+        b = np.power(a, -xa)
+        s = s + b
+        small = (-_MACHEP * s < b) & (b < _MACHEP * s)
+        out[idx[small]] = s[small]
+        go_on = ~small & ((i < 9) | (a <= 9))
+        leave = ~small & ~go_on
+        tail_idx.append(idx[leave])
+        tail.append((xa[leave], a[leave], b[leave], s[leave]))
+        idx, xa, a, b, s = idx[go_on], xa[go_on], a[go_on], b[go_on], s[go_on]
+    if tail_idx:
+        idx = np.concatenate(tail_idx)
+        xa, w, b, s = (np.concatenate([t[j] for t in tail]) for j in range(4))
+        s = s + b * w / (xa - 1)
+        s = s - 0.5 * b
+        a = np.ones_like(s)
+        k = np.zeros_like(s)
+        done = np.zeros(s.shape, dtype=bool)
+        for coef in _ZETA_A:
+            a = a * (xa + k)
+            b = b / w
+            t = a * b / coef
+            s = np.where(done, s, s + t)
+            done = done | (np.abs(t / s) < _MACHEP)
+            k = k + 1
+            a = a * (xa + k)
+            b = b / w
+            k = k + 1
+        out[idx] = s
+    return out.reshape(x.shape)
+
+
+class _ZetaBackward(Node):
+    # special_zeta:              self: not_implemented("zeta"); other: grad * -self * special_zeta(self + 1., other)
+    # special_zeta.self_scalar:  other: grad * -self * special_zeta(self.toDouble() + 1., other)
+    # special_zeta.other_scalar: self: not_implemented("zeta")
+    def apply(self, grad: Tensor) -> tuple:
+        s = self.saved("self") if self._saved and "self" in self._saved else self.self_scalar
+        grads: list[Any] = []
+        if isinstance(s, Tensor):
+            if needs(self, 0):
+                raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+            grads.append(None)
+        if self._saved and "other" in self._saved:
+            o = self.saved("other")
+            grads.append(grad * -s * zeta(s + 1.0, o) if needs(self, len(grads)) else None)
+        return tuple(grads)
+
+
+SpecialZetaBackward0 = type("SpecialZetaBackward0", (_ZetaBackward,), {})
+SpecialZetaBackward1 = type("SpecialZetaBackward1", (_ZetaBackward,), {})
+SpecialZetaBackward2 = type("SpecialZetaBackward2", (_ZetaBackward,), {})
+
+
+def zeta(input: Any, other: Any) -> Tensor:
+    """torch.special.zeta(x, q): the Hurwitz zeta function sum_k (k + q)^-x."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise invalid_combination("special_zeta", input, other)
+    x, q, dt = binary_arrays(input, other)
+    if dt.category < 2:
+        dt = D.get_default_dtype()
+    with np.errstate(all="ignore"):
+        out = Tensor._make(on_host(lambda xp, x, q: _zeta_values(x, q).astype(dt.np))(array_module(x), x, q))
+    if grad_recording(input, other):
+        both = isinstance(input, Tensor) and isinstance(other, Tensor)
+        node = (
+            SpecialZetaBackward0()
+            if both
+            else SpecialZetaBackward1()
+            if isinstance(other, Tensor)
+            else SpecialZetaBackward2()
+        )
+        record(node, out, *[t for t in (input, other) if isinstance(t, Tensor)])
+        if isinstance(input, Tensor):
+            node.save("self", input)
+        else:
+            node.self_scalar = input
+        if isinstance(other, Tensor):
+            node.save("other", other)
+    return out
+
+
+def _polygamma_values(n: int, a: Any) -> Any:
+    """ATen's calc_polygamma for n >= 2: (-1)^(n+1) * exp(lgamma(n + 1)) * zeta(n + 1, x), with the factorial
+    computed as the kernel does in the input's precision (float: lgammaf then expf) and zeta in double."""
+    dt = a.dtype.type
+    factorial = dt(math.exp(float(dt(math.lgamma(n + 1)))))
+    z = _zeta_values(np.float64(n + 1), a).astype(a.dtype)
+    return (dt(1) if n % 2 else dt(-1)) * factorial * z
 
 
 def polygamma(n: int, input: Tensor) -> Tensor:
@@ -245,7 +406,7 @@ def polygamma(n: int, input: Tensor) -> Tensor:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     if n == 0:
         return digamma(input)
-    fn = (lambda xp, a: _trigamma_values(a)) if n == 1 else (lambda xp, a: _scipy("polygamma")(n, a))
+    fn = on_host((lambda xp, a: _trigamma_values(a)) if n == 1 else (lambda xp, a: _polygamma_values(n, a)))
     dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
     out = Tensor._make(P._unary_compute(input, dt, fn))
     if grad_recording(input):

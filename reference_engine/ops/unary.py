@@ -352,8 +352,11 @@ sign = _unary("sign", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(),
 sgn = _unary("sgn", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SgnBackward0, "", floating=False)
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
-    """Round half to even, like torch (and NumPy)."""
+def round(input: Tensor, *, decimals: int | None = None) -> Tensor:  # noqa: A001
+    """Round half to even, like torch (and NumPy).
+
+    ``decimals`` given (even 0) selects torch's ``round.decimals`` overload, whose node is RoundBackward1.
+    """
     if input._data.dtype == bool:
         raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
     dt = _FROM_NUMPY[input._data.dtype]
@@ -363,7 +366,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
         fn = lambda xp, a: xp.round(a) if a.dtype.kind == "f" else a.copy()
     result = Tensor._make(_unary_compute(input, dt, fn))
     if grad_recording(input):
-        record(RoundBackward1() if decimals else RoundBackward0(), result, input)
+        record(RoundBackward0() if decimals is None else RoundBackward1(), result, input)
     return result
 
 
