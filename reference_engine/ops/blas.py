@@ -29,6 +29,7 @@ from ..tensor import Tensor
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
+from ._small_gemm import small_mm
 from ._util import _FROM_NUMPY, check_common_device, grad_recording, needs, record, record_with, wrap_dims
 from .inplace import inplace_method, scalar_type_name
 
@@ -116,9 +117,15 @@ def _check_mm(mat1: Tensor, mat2: Tensor, first: str = "self") -> None:
     _check_not_bool(mat1, "addmm_impl_cpu_")
 
 
+def _mm_kernel(a: Any, b: Any) -> Any:
+    """a @ b, in torch's float32 summation order where it is known (``_small_gemm``)."""
+    out = small_mm(a, b)
+    return a @ b if out is None else out
+
+
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Matrix product of two 2-d tensors of the same dtype."""
-    return _product("mm", input, mat2, "mat2", _check_mm, MmBackward0, input._xp.matmul)
+    return _product("mm", input, mat2, "mat2", _check_mm, MmBackward0, _mm_kernel)
 
 
 # --------------------------------------------------------------------------- bmm
@@ -290,7 +297,7 @@ class AddmmBackward0(Node):
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
         if not grad_mode._state.enabled:  # no create_graph: the same products on the arrays, no graph to record
             g = grad._data
-            g_mat1 = Tensor._make(g @ self.saved("mat2")._data.T) if needs(self, 1) else None
+            g_mat1 = Tensor._make(_mm_kernel(g, self.saved("mat2")._data.T)) if needs(self, 1) else None
             # torch's gemm order for a small result (a Linear's weight grad)
             g_mat2 = Tensor._make(_outer_sum(self.saved("mat1")._data.T, g)) if needs(self, 2) else None
         else:
@@ -322,7 +329,13 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     for pos, (name, t) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), start=1):
         _check_tensor(t, "addmm", name, pos)
     _check_addmm(input, mat1, mat2)
-    out = Tensor._make(_blend(input, input._xp.matmul(mat1._data, mat2._data), beta, alpha, mat1._data.dtype))
+    a, b = mat1._data, mat2._data
+    res = None
+    if alpha == 1 and beta == 1:  # torch's order, the bias included, where it is known
+        res = small_mm(a, b, input.detach().expand(a.shape[0], b.shape[1])._data)
+    if res is None:
+        res = _blend(input, input._xp.matmul(a, b), beta, alpha, a.dtype)
+    out = Tensor._make(res)
     if grad_recording(input, mat1, mat2):
         node = _record_scaled(AddmmBackward0(), out, input, {"mat1": mat1, "mat2": mat2}, alpha, beta, lazily=True)
         node._saved_alpha, node._saved_beta = alpha, beta

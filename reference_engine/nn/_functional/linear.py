@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...ops._small_gemm import small_mm
 from ...ops._util import check_common_device, grad_recording, needs, record
 from ...ops.blas import AddmmBackward0, mm
 from ...ops.inplace import scalar_type_name
@@ -37,8 +38,11 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     _check_dtypes(x, weight)
     if bias is None:
         return mm(x, weight.t())
-    arr = xa @ wt
-    arr += bias._data
+    # torch's float32 order where it is known
+    arr = small_mm(xa, wt, bias._data) if bias._data.shape == (wt.shape[1],) else None
+    if arr is None:
+        arr = xa @ wt
+        arr += bias._data
     out = Tensor._make(arr)
     if grad_recording(bias, x, weight):
         node = AddmmBackward0()

@@ -1,0 +1,75 @@
+"""torch 2.13's float32 summation order for small matrix products, where it is known.
+
+torch's CPU ``mm``/``addmm`` (so ``nn.Linear``) hand float32 to MKL's ``sgemm``
+(``at::native::cpublas::gemm``; torch's own ``gemm_notrans_`` in BlasKernel.cpp
+only runs without a BLAS). For small products MKL picks its kernel from the
+shape and the operands' layout, and each kernel sums the K products in its own
+order. Found by experiment against torch 2.13 (tables in docs/design.md,
+"Rounding like torch's kernels"; measured by
+``tests/engine/ops/test_small_gemm_rounding.py``), for M <= 64 and K <= 32:
+
+- ``mat2`` row-major with N in {2, 3, 4, 8}, or N == 1 with K <= 4: one
+  accumulator per element, the products added in k order, each product and
+  each sum rounded to float32 (no fused multiply-add). The kernel accumulates
+  onto C, so addmm's bias is the first term, except with N == 1 and a
+  row-major ``mat1``, where the bias is added after the sum.
+- ``mat2`` the transpose of a row-major matrix (``nn.Linear``'s ``weight.t()``)
+  and ``mat1`` row-major: K <= 3 is the same sequential sum; N in {4, 8} with
+  K a multiple of 4 is a 4-lane dot product, lane l summing products
+  l, l + 4, ... in order, the lanes reduced as (l0 + l2) + (l1 + l3); the bias
+  is added after.
+
+Elsewhere (other N, larger sizes) NumPy's BLAS is kept: for N >= 12 MKL's
+order is a sequential fused multiply-add, which OpenBLAS's kernel shares.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_F32 = np.dtype(np.float32)
+_SEQ_N = (2, 3, 4, 8)
+
+
+def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """All products a[m, k] * b[k, n] as a (K, M, N) float32 array, each rounded once."""
+    return np.multiply(a.T[:, :, None], b[:, None, :], order="C")
+
+
+def _sequential(prods: np.ndarray) -> np.ndarray:
+    # NumPy reduces a non-contiguous axis slice by slice, in order (pairwise summation is only used
+    # along the contiguous axis), which is one float32 accumulator per element summed in k order.
+    return np.ascontiguousarray(np.add.reduce(prods, axis=0))
+
+
+def small_mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray | None:
+    """``a @ b`` (plus ``bias``, broadcast to the result, as addmm with alpha = beta = 1) in torch's
+    float32 order, or None where that order is not known (the caller then uses NumPy's product)."""
+    if a.dtype != _F32 or b.dtype != _F32 or type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return None
+    m, k = a.shape
+    n = b.shape[1]
+    if not (0 < m <= 64 and 0 < k <= 32 and 0 < n <= 8):
+        return None
+    if bias is not None and bias.dtype != _F32:
+        return None
+    if b.flags.c_contiguous:
+        if not (n in _SEQ_N or (n == 1 and k <= 4)):
+            return None
+        prods = _products(a, b)
+        if bias is None:
+            return _sequential(prods)
+        if n == 1 and a.flags.c_contiguous:  # this kernel adds C after the sum
+            return _sequential(prods) + bias
+        # the others accumulate onto C: the bias is the first term
+        return _sequential(np.concatenate((np.broadcast_to(bias, (1, m, n)), prods)))
+    if not (b.T.flags.c_contiguous and a.flags.c_contiguous and m >= 2):
+        return None
+    if k <= 3 and n <= 8:
+        out = _sequential(_products(a, b))
+    elif n in (4, 8) and k % 4 == 0:
+        lanes = _sequential(_products(a, b).reshape(k // 4, 4, m, n))
+        out = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3])
+    else:
+        return None
+    return out if bias is None else out + bias
