@@ -11,8 +11,9 @@ order. Found by experiment against torch 2.13 (tables in docs/design.md,
 - ``mat2`` row-major with N in {2, 3, 4, 8}, or N == 1 with K <= 4: one
   accumulator per element, the products added in k order, each product and
   each sum rounded to float32 (no fused multiply-add). The kernel accumulates
-  onto C, so addmm's bias is the first term, except with N == 1 and a
-  row-major ``mat1``, where the bias is added after the sum.
+  onto C, so addmm's bias is the first term.
+- N == 1 with a row-major ``mat1`` (``(32, 4) @ (4, 1)``, ``Linear(K, 1)``),
+  any M, K <= 8: see ``_column``; the bias is added after the sum.
 - ``mat2`` the transpose of a row-major matrix (``nn.Linear``'s ``weight.t()``)
   and ``mat1`` row-major: K <= 3 is the same sequential sum; N in {4, 8} with
   K a multiple of 4 is a 4-lane dot product, lane l summing products
@@ -29,6 +30,8 @@ import numpy as np
 
 _F32 = np.dtype(np.float32)
 _SEQ_N = (2, 3, 4, 8)
+# a matrix times a column was checked up to 5000 rows; its cost is M * K products
+_COLUMN_MAX_M = 1 << 16
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -37,9 +40,24 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _sequential(prods: np.ndarray) -> np.ndarray:
-    # NumPy reduces a non-contiguous axis slice by slice, in order (pairwise summation is only used
-    # along the contiguous axis), which is one float32 accumulator per element summed in k order.
-    return np.ascontiguousarray(np.add.reduce(prods, axis=0))
+    # One float32 accumulator per element, summed in k order. Not np.add.reduce: where the other axes
+    # have one element the reduced axis is contiguous and NumPy sums it pairwise (8 partial sums).
+    return np.ascontiguousarray(np.add.accumulate(prods, axis=0)[-1])
+
+
+def _column(prods: np.ndarray) -> np.ndarray:
+    """A matrix times one column, for a row-major ``mat1``: MKL's kernel takes four rows at a time, and for
+    5 <= K <= 8 keeps two accumulators: products 0..K-4 then K-2 in the first, K-3 and K-1 in the
+    second, the two added at the end. The last M % 4 rows, and every row when K <= 4, are summed in order."""
+    k, m = prods.shape[0], prods.shape[1]
+    if k <= 4:
+        return _sequential(prods)
+    full = m - m % 4
+    out = np.empty(prods.shape[1:], _F32)
+    body = prods[:, :full]
+    out[:full] = (_sequential(body[: k - 3]) + body[k - 2]) + (body[k - 3] + body[k - 1])
+    out[full:] = _sequential(prods[:, full:])
+    return out
 
 
 def small_mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray | None:
@@ -47,11 +65,16 @@ def small_mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np
     float32 order, or None where that order is not known (the caller then uses NumPy's product)."""
     if a.dtype != _F32 or b.dtype != _F32 or type(a) is not np.ndarray or type(b) is not np.ndarray:
         return None
+    if bias is not None and bias.dtype != _F32:
+        return None
     m, k = a.shape
     n = b.shape[1]
-    if not (0 < m <= 64 and 0 < k <= 32 and 0 < n <= 8):
+    if m == 0 or k == 0 or n == 0:
         return None
-    if bias is not None and bias.dtype != _F32:
+    if n == 1 and k <= 8 and m <= _COLUMN_MAX_M and a.flags.c_contiguous:
+        out = _column(_products(a, b))
+        return out if bias is None else out + bias  # this kernel adds C after the sum
+    if not (m <= 64 and k <= 32 and n <= 8):
         return None
     if b.flags.c_contiguous:
         if not (n in _SEQ_N or (n == 1 and k <= 4)):
@@ -59,9 +82,7 @@ def small_mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np
         prods = _products(a, b)
         if bias is None:
             return _sequential(prods)
-        if n == 1 and a.flags.c_contiguous:  # this kernel adds C after the sum
-            return _sequential(prods) + bias
-        # the others accumulate onto C: the bias is the first term
+        # this kernel accumulates onto C: the bias is the first term
         return _sequential(np.concatenate((np.broadcast_to(bias, (1, m, n)), prods)))
     if not (b.T.flags.c_contiguous and a.flags.c_contiguous and m >= 2):
         return None

@@ -279,12 +279,14 @@ def _outer_sum(a: Any, b: Any) -> Any:
     torch's CPU gemm for such shapes (a weight grad of a small layer over a big
     batch) accumulates the products row by row; BLAS blocks the reduction
     differently, and with cancellation the float32 results differ in the
-    fourth digit. Summing the (K, M, N) products over K reproduces torch's order.
+    fourth digit. Summing the (K, M, N) products over K in order reproduces torch's order (measured:
+    about 70% of such shapes to the bit, all of them for a 1x1 result).
     """
     m, k = a.shape
     n = b.shape[1]
     if m * n <= 64 and k * m * n <= 1 << 20:
-        return (a.T[:, :, None] * b[:, None, :]).sum(0)
+        # accumulate, not sum: for a 1x1 result NumPy's sum of the contiguous axis would be pairwise
+        return np.add.accumulate(np.multiply(a.T[:, :, None], b[:, None, :], order="C"), axis=0)[-1]
     return a @ b
 
 
