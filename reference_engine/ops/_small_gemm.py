@@ -6,7 +6,7 @@ only runs without a BLAS). For small products MKL picks its kernel from the
 shape and the operands' layout, and each kernel sums the K products in its own
 order. Found by experiment against torch 2.13 (tables in docs/design.md,
 "Rounding like torch's kernels"; measured by
-``tests/engine/ops/test_small_gemm_rounding.py``), for M <= 64 and K <= 32:
+``tests/engine/ops/test_small_gemm_rounding.py``), for M <= 1024, K <= 64, N <= 11:
 
 - ``mat2`` row-major with N in {2, 3, 4, 8}, or N <= 11 and K <= 7: one
   accumulator per element, the products added in k order, each product and
@@ -19,9 +19,9 @@ order. Found by experiment against torch 2.13 (tables in docs/design.md,
 - N == 1 with a row-major ``mat1`` (``(32, 4) @ (4, 1)``, ``Linear(K, 1)``),
   any M, K <= 8: see ``_column``; the bias is added after the sum.
 - ``mat2`` the transpose of a row-major matrix (``nn.Linear``'s ``weight.t()``)
-  and ``mat1`` row-major: K <= 3 is the same sequential sum (N <= 11); N in {4, 8} with
-  K a multiple of 4 is a 4-lane dot product, lane l summing products
-  l, l + 4, ... in order, the lanes reduced as (l0 + l2) + (l1 + l3); the bias
+  and ``mat1`` row-major, M >= 2, N <= 11: dot products along K, see
+  ``_dot_kernel`` (for K a multiple of 4 and N in {4, 8}: lane l sums products
+  l, l + 4, ... in order, the lanes reduced as (l0 + l2) + (l1 + l3)); the bias
   is added after.
 
 Elsewhere (other N, larger sizes) NumPy's BLAS is kept: for N >= 12 MKL's
@@ -33,8 +33,11 @@ from __future__ import annotations
 import numpy as np
 
 _F32 = np.dtype(np.float32)
-# a matrix times a column was checked up to 5000 rows; its cost is M * K products
-_COLUMN_MAX_M = 1 << 16
+# checked against torch up to these sizes (a column: 5000 rows); the cost is M * N * K products
+_MAX_M = 1024
+_MAX_K = 64
+_COLUMN_MAX_M = 4096
+_MAX_PRODUCTS = 1 << 18
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,6 +66,55 @@ def _column(prods: np.ndarray) -> np.ndarray:
     return out
 
 
+def _tree(lanes: np.ndarray) -> np.ndarray:
+    """A vector's horizontal sum: halves added pairwise, (l0 + l2) + (l1 + l3) for four lanes."""
+    while lanes.shape[0] > 1:
+        half = lanes.shape[0] // 2
+        lanes = lanes[:half] + lanes[half:]
+    return lanes[0]
+
+
+def _dots(prods: np.ndarray, peel: int, width: int) -> np.ndarray:
+    """One dot-product kernel over (K, rows, cols) products: ``peel`` scalar products summed in order until
+    the row's data is 16-byte aligned, then vectors of ``width`` lanes (the peeled sum starts lane 0), the
+    lanes' horizontal sum, and the remaining products added in order."""
+    k = prods.shape[0]
+    chunks = (k - peel) // width
+    if chunks == 0:
+        return _sequential(prods)
+    body = prods[peel : peel + chunks * width].reshape(chunks, width, *prods.shape[1:])
+    lanes = np.add.accumulate(body, axis=0)[-1]
+    if peel:
+        lanes[0] = _sequential(np.concatenate((_sequential(prods[:peel])[None], body[:, 0])))
+    out = _tree(lanes)
+    tail = prods[peel + chunks * width :]
+    return _sequential(np.concatenate((out[None], tail))) if tail.shape[0] else out
+
+
+def _dot_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for a row-major ``a`` and ``b`` the transpose of a row-major (N, K) matrix (a Linear's
+    weight): MKL takes the columns four at a time with 4-lane vectors, the last N % 4 with 8-lane
+    vectors; each row of ``a`` first adds products one by one up to a 16-byte boundary of its data,
+    so the order depends on the row's address (torch's storage is 64-byte aligned, NumPy's at least
+    16-byte, so a view's offset gives the same address modulo 16 in both)."""
+    m, k = a.shape
+    n = b.shape[1]
+    prods = _products(a, b)
+    out = np.empty((m, n), _F32)
+    split = n - n % 4
+    base = a.ctypes.data % 16
+    for first in range(min(m, 4)):  # rows whose data starts at the same address modulo 16
+        rows = slice(first, None, 4) if (k * 4) % 16 else slice(first, None, 1)
+        offset = (base + first * k * 4) % 16
+        peel = min(k, (16 - offset) % 16 // 4)
+        for cols, width in ((slice(0, split), 4), (slice(split, n), 8)):
+            if cols.start < cols.stop:
+                out[rows, cols] = _dots(prods[:, rows, cols], peel, width)
+        if rows.step == 1:
+            break
+    return out
+
+
 def small_mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray | None:
     """``a @ b`` (plus ``bias``, broadcast to the result, as addmm with alpha = beta = 1) in torch's
     float32 order, or None where that order is not known (the caller then uses NumPy's product)."""
@@ -75,9 +127,12 @@ def small_mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np
     if m == 0 or k == 0 or n == 0:
         return None
     if n == 1 and k <= 8 and m <= _COLUMN_MAX_M and a.flags.c_contiguous:
-        out = _column(_products(a, b))
+        prods = _products(a, b)
+        if bias is not None and m == 1 and b.strides[1] <= 4:  # 1x1, mat2 not a transposed row: onto C
+            return _sequential(np.concatenate((np.broadcast_to(bias, (1, 1, 1)), prods)))
+        out = _column(prods)
         return out if bias is None else out + bias  # this kernel adds C after the sum
-    if not (m <= 64 and k <= 32 and n <= 11):
+    if not (m <= _MAX_M and k <= _MAX_K and n <= 11 and m * n * k <= _MAX_PRODUCTS):
         return None
     if b.flags.c_contiguous:
         if n == 1 and k > 4:
@@ -89,11 +144,5 @@ def small_mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np
         return _sequential(np.concatenate((np.broadcast_to(bias, (1, m, n)), prods)))
     if not (b.T.flags.c_contiguous and a.flags.c_contiguous and m >= 2):
         return None
-    if k <= 3:
-        out = _sequential(_products(a, b))
-    elif n in (4, 8) and k % 4 == 0:
-        lanes = _sequential(_products(a, b).reshape(k // 4, 4, m, n))
-        out = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3])
-    else:
-        return None
+    out = _dot_kernel(a, b)
     return out if bias is None else out + bias
