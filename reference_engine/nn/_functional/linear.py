@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _dtype as D
 from ...ops import _autocast
+from ...ops._small_gemm import small_mm
 from ...ops._util import check_common_device, grad_recording, needs, record
 from ...ops.blas import AddmmBackward0, mm
 from ...ops.inplace import scalar_type_name
@@ -44,8 +45,11 @@ def _linear2d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     if xa.dtype == D.BF16:  # torch's bfloat16 addmm: product and bias in float32, one rounding
         arr = ((xa.astype(np.float32) @ wt.astype(np.float32)) + bias._data.astype(np.float32)).astype(D.BF16)
     else:
-        arr = xa @ wt
-        arr += bias._data
+        # torch's float32 order where it is known
+        arr = small_mm(xa, wt, bias._data) if bias._data.shape == (wt.shape[1],) else None
+        if arr is None:
+            arr = xa @ wt
+            arr += bias._data
     out = Tensor._make(arr)
     if grad_recording(bias, x, weight):
         node = AddmmBackward0()
