@@ -480,7 +480,10 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 
     def fn(xp: Any, a: Any) -> Any:
         if eps is not None:
-            a = np.clip(a, eps, 1 - eps)
+            # torch's kernel: x < lo ? lo : (x > hi ? hi : x), so with eps > 0.5 (lo > hi) small values take lo
+            # (np.clip would give hi everywhere)
+            lo, hi = a.dtype.type(eps), a.dtype.type(1 - eps)
+            a = np.where(a < lo, lo, np.where(a > hi, hi, a))
         return np.log(a / (1 - a))
 
     out = Tensor._make(P._unary_compute(input, dt, fn))
