@@ -194,6 +194,10 @@ class LinalgDetBackward0(Node):
     # linalg_det: A: linalg_det_backward(grad, result, A, LU, pivots) = (grad * det) * A^{-H}
     def apply(self, grad: Tensor) -> tuple:
         A, det_ = self.saved("A"), self.saved("result")
+        if A._data.shape[-1] <= 1:
+            # torch's gradient of a 0x0 or 1x1 determinant is the incoming grad (a cofactor of 1), with no
+            # history of A (a leaf even under create_graph)
+            return (_scalar_mat(grad) * _const(np.ones(A._data.shape, dtype=A._data.dtype)),)
         return (_scalar_mat(grad * det_) * _det_grad_matrix(A, det_),)
 
 
@@ -438,12 +442,14 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
 # --------------------------------------------------------------------------- eigh
 class LinalgEighBackward0(Node):
     # linalg_eigh: A: linalg_eig_backward(grads[0], grads[1], eigenvalues, eigenvectors, /*is_hermitian=*/true)
-    #   gA = V (diag(gL) + (V^H gV) / E) V^H, E_ij = L_j - L_i off the diagonal
+    #   gA = V (diag(gL) + skew(V^H gV) / E) V^H, E_ij = L_j - L_i off the diagonal, where
+    #   skew(X) = 0.5 * (X - X^H) projects onto the tangent space of U(n) (so gA is symmetric)
     def apply(self, gL: Tensor, gV: Tensor) -> tuple:
         L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
         eye = _const(np.eye(L._data.shape[-1], dtype=bool))
         e = P.where(eye, 1.0, L.unsqueeze(-2) - L.unsqueeze(-1))
-        inner = P.where(eye, _diag_embed(gL), matmul(V.mT, gV) / e)
+        vhgv = matmul(V.mT, gV)
+        inner = P.where(eye, _diag_embed(gL), 0.5 * (vhgv - vhgv.mT) / e)
         return (matmul(V, matmul(inner, V.mT)),)
 
 
@@ -625,7 +631,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     _check_tensor(other, "linalg_cross", "other", 2)
     a, b = input._data, other._data
     if a.ndim != b.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions. Got {a.ndim} and {b.ndim}")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     (d,) = wrap_dims(dim, a.ndim)
     if a.shape[d] != 3 or b.shape[d] != 3:
         raise RuntimeError(
@@ -772,6 +778,8 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
     if n == 0:
         ident = Tensor._make(np.broadcast_to(np.eye(m, dtype=input._data.dtype), input._data.shape).copy())
         return S.clone(input).copy_(ident)
+    if n == -1:  # torch returns linalg.inv's result itself (no clone)
+        return inv(input)
     a = inv(input) if n < 0 else input
     n = abs(n)
     if n == 1:
