@@ -53,6 +53,12 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "pixel_unshuffle", "softplus", "softshrink",
     ),
 }  # fmt: skip
+# torch.linalg's factorizations, solvers and composites (reference_engine/linalg.py, ops/linalg_solvers.py)
+OUT_FUNCTIONS[""] += ("cholesky_inverse", "cholesky_solve", "lu_solve", "lu_unpack", "vdot")
+OUT_FUNCTIONS["linalg"] += (
+    "cond", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "multi_dot", "solve_ex", "solve_triangular", "tensorinv",
+    "tensorsolve", "vecdot",
+)  # fmt: skip
 
 
 # The name torch's out= errors give: the ATen op an alias or a namespace function runs (torch.clip -> clamp,

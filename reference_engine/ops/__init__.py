@@ -18,6 +18,7 @@ from . import (
     inplace,
     join,
     linalg,
+    linalg_solvers,
     pointwise,
     reduction,
     scan,
@@ -41,6 +42,7 @@ _MODULES = (
     blas,
     einsum,
     linalg,
+    linalg_solvers,
     special,
     creation,
 )

@@ -190,6 +190,25 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
     return _product("dot", input, tensor, "tensor", _check_dot, DotBackward0, compute)
 
 
+class VdotBackward0(Node):
+    # self: grad.conj() * other
+    # other: grad * self
+    def apply(self, grad: Tensor) -> tuple:
+        g_self = grad * self.saved("other") if needs(self, 0) else None
+        g_other = grad * self.saved("self") if needs(self, 1) else None
+        return g_self, g_other
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """torch.vdot: dot with the first vector conjugated (the same for real tensors; dot's checks and messages)."""
+    xp = input._xp
+
+    def compute(a: Any, b: Any) -> Any:
+        return xp.asarray(xp.dot(a, b), dtype=a.dtype)
+
+    return _product("vdot", input, other, "other", _check_dot, VdotBackward0, compute)
+
+
 # --------------------------------------------------------------------------- mv
 class MvBackward0(Node):
     # self: grad.ger(vec.conj())
@@ -716,3 +735,5 @@ METHODS: dict = {
     "addbmm": addbmm, "addmv": addmv, "addr": addr, "baddbmm": baddbmm, "kron": kron,
 }  # fmt: skip
 METHODS.update({name + "_": inplace_method(globals()[name]) for name in ("addbmm", "addmv", "addr", "baddbmm")})
+__all__ += ["vdot"]
+METHODS["vdot"] = _as_method(vdot, "vdot", ("other",))
