@@ -436,9 +436,9 @@ class LinalgLuSolveBackward0(Node):
                 gR = solve_triangular(L.mT, gR, upper=True, left=False, unitriangular=True)
                 gU = S.triu(solve_triangular(U.mT, matmul(L.mT, gR), upper=False, left=False))
                 gLU = S.tril(gR, -1) + gU
-        if needs(self, 1):
+        if needs(self, 2):
             gB = linalg_lu_solve(LU, piv, gX, left=left, adjoint=not adjoint)
-        return gLU, gB
+        return gLU, None, gB
 
 
 def _lu_solve_arrays(lu_: np.ndarray, piv: np.ndarray, b: np.ndarray, adjoint: bool) -> np.ndarray:
