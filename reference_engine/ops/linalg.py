@@ -545,18 +545,22 @@ def svdvals(A: Tensor) -> Tensor:
 class LinalgPinvBackward0(Node):
     # linalg_pinv.atol_rtol_tensor: self: pinv_backward(grad, result, self)
     def apply(self, grad: Tensor) -> tuple:
-        pa, a = self.saved("result"), self.saved("self")
-        m, n = a._data.shape[-2:]
-        pah, gh = pa.mT, grad.mT
-        if m <= n:
-            k = matmul(gh, pa)
-            kpah = matmul(k, pah)
-            res = -matmul(pa, k).mT + kpah - matmul(matmul(a, pa), kpah)
-            return (res + matmul(matmul(pah, pa), gh - matmul(k, a)),)
-        k = matmul(pa, gh)
-        pahk = matmul(pah, k)
-        res = -matmul(k, pa).mT + matmul(matmul(gh - matmul(a, k), pa), pah)
-        return (res + pahk - matmul(matmul(pahk, pa), a),)
+        return (_pinv_backward(grad, self.saved("result"), self.saved("self")),)
+
+
+def _pinv_backward(grad: Tensor, pa: Tensor, a: Tensor) -> Tensor:
+    """pinv_backward (FunctionsManual.cpp), for real inputs."""
+    m, n = a._data.shape[-2:]
+    pah, gh = pa.mT, grad.mT
+    if m <= n:
+        k = matmul(gh, pa)
+        kpah = matmul(k, pah)
+        res = -matmul(pa, k).mT + kpah - matmul(matmul(a, pa), kpah)
+        return res + matmul(matmul(pah, pa), gh - matmul(k, a))
+    k = matmul(pa, gh)
+    pahk = matmul(pah, k)
+    res = -matmul(k, pa).mT + matmul(matmul(gh - matmul(a, k), pa), pah)
+    return res + pahk - matmul(matmul(pahk, pa), a)
 
 
 def _tolerance(s_max: np.ndarray, shape: tuple, atol: Any, rtol: Any, dt: Any) -> np.ndarray:
@@ -859,23 +863,98 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
 
 
 # --------------------------------------------------------------------------- lstsq
-def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
-    """torch.linalg.lstsq (CPU default driver 'gelsy'): the solution via the pseudo-inverse, differentiable.
+class LinalgLstsqBackward0(Node):
+    # linalg_lstsq: self, b: linalg_lstsq_backward(grads[0], grads[1], self, b, solution, grad_input_mask)
+    #   solution X = pinv(A) B: gA = pinv_backward(gX B^H, pinv(A), A), gB = pinv(A)^H gX
+    #   residuals |A X - B|^2 (X optimal, so only their explicit dependence): gA += 2 (r gL) X^H, gB -= 2 r gL
+    def apply(self, gX: Tensor, gL: Tensor) -> tuple:
+        A, B, X = self.saved("self"), self.saved("b"), self.saved("solution")
+        vector = self.vector
+        B_ = B.unsqueeze(-1) if vector else B
+        X_ = X.unsqueeze(-1) if vector else X
+        gX_ = gX.unsqueeze(-1) if vector else gX
+        pinv_a = pinv(A)
+        gA = _pinv_backward(matmul(gX_, B_.mT), pinv_a, A) if needs(self, 0) else None
+        gB = matmul(pinv_a.mT, gX_) if needs(self, 1) else None
+        if gL._data.size and bool((gL._data != 0).any()):
+            r = matmul(A, X_) - B_
+            rg = r * gL.unsqueeze(-2)
+            gA = None if gA is None else gA + 2.0 * matmul(rg, X_.mT)
+            gB = None if gB is None else gB - 2.0 * rg
+        if gB is not None and vector:
+            gB = gB.squeeze(-1)
+        return gA, gB
 
-    Only ``solution`` and ``rank`` are filled (as torch's gelsy driver does); residuals and singular values
-    are empty.
-    """
-    _check_tensor(B, "linalg_lstsq", "B", 2)
-    _check_matrix("torch.linalg.lstsq", A, square=False)
-    vector = B._data.ndim == A._data.ndim - 1
-    b = B.unsqueeze(-1) if vector else B
-    sol = matmul(pinv(A, rtol=rcond), b)
-    sol = sol.squeeze(-1) if vector else sol
-    # torch's residuals are an output of its differentiable node (empty for gelsy); singular values are not
-    residuals = sol.reshape(-1)[:0]
-    singular_values = Tensor._make(np.zeros((0,), dtype=A._data.dtype))
-    rank = matrix_rank(A.detach(), rtol=rcond)
-    return _LSTSQ(sol, residuals, rank, singular_values)
+
+def _lstsq_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The least-squares (m >= n) or minimum-norm (m < n) solution through a QR factorization (gels)."""
+    m, n = a.shape[-2:]
+    if m >= n:
+        q, r = np.linalg.qr(a)
+        return np.linalg.solve(r, np.swapaxes(q, -1, -2) @ b) if n else np.zeros((*b.shape[:-2], 0, b.shape[-1]), a.dtype)
+    q, r = np.linalg.qr(np.swapaxes(a, -1, -2))  # A = R^T Q^T
+    return q @ np.linalg.solve(np.swapaxes(r, -1, -2), b)
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
+    """torch.linalg.lstsq (CPU default driver 'gelsy'): (solution, residuals, rank, singular_values), which
+    of them are filled depending on the driver, as LAPACK's drivers fill them."""
+    fn = "torch.linalg.lstsq"
+    _check_tensor(A, "linalg_lstsq", "self", 1)
+    _check_tensor(B, "linalg_lstsq", "b", 2)
+    a, b = A._data, B._data
+    if a.ndim < 2:
+        raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
+    if b.ndim < 1:
+        raise RuntimeError(f"{fn}: other must have at least 1 dimension.")
+    _check_float(fn, A)
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"{fn}: Expected input and other to have the same dtype, but got input's dtype {_type_name(A)} and "
+            f"other's dtype {_type_name(B)}"
+        )
+    dim_diff = a.ndim - b.ndim
+    if not 0 <= dim_diff <= 1:
+        raise RuntimeError(
+            f"{fn}: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1"
+        )
+    vector = dim_diff == 1
+    b2 = b[..., None] if vector else b
+    if a.shape[-2] != b2.shape[-2]:
+        which = "other.size(-1)" if vector else "other.size(-2)"
+        raise RuntimeError(f"{fn}: input.size(-2) should match {which}")
+    driver = "gelsy" if driver is None else driver
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"{fn}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    _check_half(fn, A, "linalg_lstsq_cpu")
+    m, n = a.shape[-2:]
+    batch = np.broadcast_shapes(a.shape[:-2], b2.shape[:-2])
+    a_full = np.broadcast_to(a, (*batch, m, n))
+    b_full = np.broadcast_to(b2, (*batch, *b2.shape[-2:]))
+    x = _lstsq_solve(a_full, b_full).astype(a.dtype, copy=False)
+    dt = a.dtype
+    s = np.linalg.svd(a_full, compute_uv=False) if a_full.size else np.zeros((*batch, min(m, n)), dt)
+    smax = s[..., :1] if s.shape[-1] else np.zeros((*batch, 1), dt)
+    tol = (np.finfo(dt).eps * max(m, n) if rcond is None else rcond) * smax
+    rank = (s > tol).sum(-1).astype(np.int64)
+    residuals = np.zeros((0,), dt)
+    if m > n and driver != "gelsy" and (driver == "gels" or bool((rank == n).all())):
+        r = a_full @ x - b_full
+        residuals = (r * r).sum(-2).astype(dt)
+        residuals = residuals[..., 0] if vector else residuals
+    x = x[..., 0] if vector else x
+    solution = Tensor._make(np.ascontiguousarray(x) if vector else _colmajor(x, dt))
+    res_t = Tensor._make(np.ascontiguousarray(residuals))
+    rank_t = Tensor._make(np.zeros((0,), np.int64) if driver == "gels" else rank)
+    sv = Tensor._make(s.astype(dt) if driver in ("gelsd", "gelss") else np.zeros((0,), dt))
+    if grad_recording(A, B):
+        node = LinalgLstsqBackward0()
+        node.vector = vector
+        record(node, (solution, res_t), A, B)
+        node.save("self", A)
+        node.save("b", B)
+        node.save("solution", solution, is_output=True)
+    return _LSTSQ(solution, res_t, rank_t, sv)
 
 
 # --------------------------------------------------------------------------- legacy svd / qr, histc
