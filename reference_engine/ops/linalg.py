@@ -585,7 +585,8 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
         )
     if hermitian:
         w, v = np.linalg.eigh(a)
-        tol = _tolerance(np.abs(w).max(axis=-1, keepdims=True), a.shape, atol, rtol, a.dtype)
+        wmax = np.abs(w).max(axis=-1, keepdims=True) if w.size else np.zeros((*w.shape[:-1], 1), a.dtype)
+        tol = _tolerance(wmax, a.shape, atol, rtol, a.dtype)
         inv_w = np.where(np.abs(w) > tol, 1 / np.where(w == 0, 1, w), 0)
         res = (v * inv_w[..., None, :]) @ np.swapaxes(v, -1, -2)
     else:
