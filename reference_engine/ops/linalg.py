@@ -999,32 +999,116 @@ def qr(input: Tensor, some: bool = True) -> Any:
 
 
 # --------------------------------------------------------------------------- matrix_exp
-_PADE13 = (
-    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
-    10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+# torch's matrix_exp (LinearAlgebra.cpp: mexp, after Bader, Blanes and Casas 2019, "Computing the Matrix
+# Exponential with an Optimized Taylor Polynomial Approximation"): a Taylor polynomial of degree 1, 2, 4, 8
+# or 12 picked by the 1-norm, else degree 18 with scaling and squaring, all in the input's dtype. Following
+# its steps in that dtype reproduces torch's float32 rounding, which a float64 computation does not.
+_MEXP_THETAS = {
+    np.dtype(np.float32): (1.192092800768788e-07, 5.978858893805233e-04, 5.116619363445086e-02,
+                           5.800524627688768e-01, 1.461661507209034e00, 3.010066362817634e00),
+    np.dtype(np.float64): (2.220446049250313e-16, 2.580956802971767e-08, 3.397168839976962e-04,
+                           4.991228871115323e-02, 2.996158913811580e-01, 1.090863719290036e00),
+}  # fmt: skip
+_T12 = (
+    (9.0198e-16, 0.46932117595418237389, -0.20099424927047284052, -0.04623946134063071740),
+    (5.31597895759871264183, 1.19926790417132231573, 0.01179296240992997031, 0.01108844528519167989),
+    (0.18188869982170434744, 0.05502798439925399070, 0.09351590770535414968, 0.00610700528898058230),
+    (-2.0861320e-13, -0.13181061013830184015, -0.02027855540589259079, -0.00675951846863086359),
+)
+_T18 = (
+    (0.0, -1.00365581030144618291e-01, -8.02924648241156932449e-03, -8.92138498045729985177e-04, 0.0),
+    (0.0, 3.97849749499645077844e-01, 1.36783778460411720168e00, 4.98289622525382669416e-01,
+     -6.37898194594723280150e-04),
+    (-1.09676396052962061844e01, 1.68015813878906206114e00, 5.71779846478865511061e-02,
+     -6.98210122488052056106e-03, 3.34975017086070470649e-05),
+    (-9.04316832390810593223e-02, -6.76404519071381882256e-02, 6.75961301770459654925e-02,
+     2.95552570429315521194e-02, -1.39180257516060693404e-05),
+    (0.0, 0.0, -9.23364619367118555360e-02, -1.69364939002081722752e-02, -1.40086798182036094347e-05),
 )  # fmt: skip
 
 
-_THETA13 = 5.371920351148152
+def _powers(a: np.ndarray, k: int) -> list[np.ndarray]:
+    """The first k of I, A, A^2, A^3, A^6 (_fill_matrix_powers)."""
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    ps = [eye, a]
+    if k > 2:
+        ps.append(a @ a)
+    if k > 3:
+        ps.append(a @ ps[2])
+    if k > 4:
+        ps.append(ps[3] @ ps[3])
+    return ps[:k]
 
 
-def _expm(a: np.ndarray) -> np.ndarray:
-    """One matrix's exponential in float64: scaling and squaring around the [13/13] Pade approximant
-    (Higham 2005), accurate to rounding for every norm."""
-    norm = np.abs(a).sum(axis=0).max() if a.size else 0.0
-    s = max(0, math.ceil(math.log2(norm / _THETA13))) if norm > _THETA13 else 0
-    a = a / 2.0**s
-    b = _PADE13
-    eye = np.eye(a.shape[0])
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
-    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
-    r = np.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        r = r @ r
-    return r
+def _combine(ps: list[np.ndarray], coefs: tuple, dt: Any) -> np.ndarray:
+    """_compute_linear_combination: sum_j coef_j * P_j, accumulated in order in the dtype."""
+    out = np.zeros_like(ps[0])
+    for p, c in zip(ps, coefs, strict=True):
+        out = out + dt.type(c) * p
+    return out
+
+
+def _taylor(a: np.ndarray, degree: int) -> np.ndarray:
+    """compute_T1 .. compute_T18 of a batch of matrices."""
+    dt = a.dtype
+    if degree == 1:
+        eye, a1 = _powers(a, 2)
+        return eye + a1
+    if degree == 2:
+        eye, a1, a2 = _powers(a, 3)
+        return (eye + a1) + a2 / dt.type(2.0)
+    if degree == 4:
+        ps = _powers(a, 3)
+        ps.append(ps[2] @ _combine(ps, (1 / 2.0, 1 / 6.0, 1 / 24.0), dt))
+        return _combine(ps, (1.0, 1.0, 0.0, 1.0), dt)
+    if degree == 8:
+        sqrt_177 = float(dt.type(0.1330413469565007072504e2))
+        x3 = float(dt.type(2.0 / 3.0))
+        x1 = x3 * ((1.0 + sqrt_177) / 88.0)
+        x2 = x3 * ((1.0 + sqrt_177) / 352.0)
+        x4 = (-271.0 + 29.0 * sqrt_177) / (315.0 * x3)
+        x5 = (-11.0 + 11.0 * sqrt_177) / (1260.0 * x3)
+        x6 = (-99.0 + 11.0 * sqrt_177) / (5040.0 * x3)
+        x7 = (89.0 - sqrt_177) / (5040.0 * x3)
+        y2 = (857.0 - 58.0 * sqrt_177) / 630.0
+        ps = _powers(a, 3)
+        ps.append(ps[2] @ _combine(ps[1:3], (x1, x2), dt))  # A4
+        ps.append(_combine(ps[2:4], (x3, 1.0), dt) @ _combine(ps[0:4], (x4, x5, x6, x7), dt))  # A8
+        return _combine(ps, (1.0, 1.0, y2, 0.0, 1.0), dt)
+    if degree == 12:
+        ps = _powers(a, 4)
+        b0, b1, b2, b3 = (_combine(ps, row, dt) for row in _T12)
+        b2 = b2 + b3 @ b3
+        return b0 + (b1 + b2) @ b2
+    ps = _powers(a, 5)
+    b0, b1, b2, b3, b4 = (_combine(ps, row, dt) for row in _T18)
+    b3 = b3 + b0 @ b4
+    return b1 + (b2 + b3) @ b3
+
+
+def _mexp(a: np.ndarray) -> np.ndarray:
+    """mexp of a batch (b, n, n) of matrices, n >= 2, float32 or float64."""
+    dt = a.dtype
+    thetas = [dt.type(t) for t in _MEXP_THETAS[dt]]
+    norm = np.abs(a).sum(-2).max(-1)
+    res = np.empty_like(a)
+    with np.errstate(all="ignore"):
+        for i, degree in enumerate((1, 2, 4, 8, 12)):
+            lower = dt.type(-1) if i == 0 else thetas[i - 1]
+            idx = np.flatnonzero((lower < norm) & (norm <= thetas[i]))
+            if idx.size:
+                res[idx] = _taylor(a[idx], degree)
+        idx = np.flatnonzero(norm >= thetas[4])
+        if idx.size:
+            s = np.maximum(0, np.ceil(np.log2(norm[idx] / thetas[5]))).astype(np.int64)
+            scaled = a[idx] / np.power(2, s).astype(dt)[:, None, None]
+            m = _taylor(scaled, 18)
+            for j, k in enumerate(idx):
+                mj = m[j]
+                for _ in range(int(s[j])):
+                    mj = mj @ mj
+                res[k] = mj
+    return res
 
 
 class LinalgMatrixExpBackward0(Node):
@@ -1055,9 +1139,17 @@ def matrix_exp(input: Tensor) -> Tensor:
             "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
             f"Got {R._type_name(R._dtype_of(input))}"
         )
-    flat = np.asarray(a, dtype=np.float64).reshape(-1, a.shape[-1], a.shape[-1])
-    res = np.stack([_expm(m) for m in flat]) if flat.shape[0] else flat
-    out = Tensor._make(input._xp.asarray(res.reshape(a.shape), dtype=a.dtype))
+    n = a.shape[-1]
+    if n == 0:
+        res = a.copy()
+    elif n == 1:
+        with np.errstate(over="ignore"):
+            res = np.exp(a)
+    else:
+        wide = a.dtype if a.dtype in _MEXP_THETAS else np.dtype(np.float64)  # half: computed wider
+        flat = np.ascontiguousarray(a, dtype=wide).reshape(-1, n, n)
+        res = _mexp(flat).reshape(a.shape) if flat.shape[0] else flat.reshape(a.shape)
+    out = Tensor._make(input._xp.asarray(res, dtype=a.dtype))
     if grad_recording(input):
         record_saving(LinalgMatrixExpBackward0(), out, {"self": input})
     return out
