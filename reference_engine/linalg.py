@@ -1,3 +1,4 @@
+# ruff: noqa: N803, N806 - torch.linalg's argument names (A, B)
 """torch.linalg: decompositions, solvers and norms (implemented in ops/linalg.py).
 
 ``import reference_engine.linalg`` and ``torch.linalg.norm(x)`` work as in torch; the functions here
@@ -17,6 +18,7 @@ from .ops import shape as S
 from .ops.blas import matmul, mm, vdot
 from .ops.linalg import (
     LinAlgError,
+    _type_name,
     eigh,
     eigvalsh,
     inv,
@@ -36,7 +38,6 @@ from .ops.linalg import linalg_norm as norm
 from .ops.linalg import linalg_qr as qr
 from .ops.linalg import linalg_slogdet as slogdet
 from .ops.linalg import linalg_svd as svd
-from .ops.linalg import _type_name
 from .ops.linalg import matrix_norm as _matrix_norm
 from .ops.linalg_solvers import cholesky_ex, inv_ex, lu_factor, lu_factor_ex, solve_ex, solve_triangular
 from .ops.linalg_solvers import linalg_lu as lu
@@ -63,9 +64,7 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """torch.linalg.vecdot: (x.conj() * y).sum(dim)."""
     if x._data.dtype.kind not in "fc":
-        raise RuntimeError(
-            f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {_type_name(x)}"
-        )
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {_type_name(x)}")
     if x.dtype != y.dtype:
         raise RuntimeError(
             f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {_type_name(x)} "
@@ -142,7 +141,7 @@ def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
     return result.view(out_shape)
 
 
-def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803 - torch's keyword
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     """torch.linalg.vander: columns x**0 .. x**(N-1), as [ones, cumprod of x repeated N-1 times]."""
     if x._data.dtype.kind not in "fciu" or x._data.dtype == bool:
         raise RuntimeError(
@@ -209,7 +208,9 @@ def cond(A: Tensor, p: Any = None) -> Tensor:
     name = p if isinstance(p, str) else ("inf" if p == math.inf else "-inf" if p == -math.inf else f"{int(p)}")
     m, n = A.shape[-2:]
     if m != n:
-        raise RuntimeError(f"linalg.cond(ord={name}): A must be batches of square matrices, but they are {m} by {n} matrices")
+        raise RuntimeError(
+            f"linalg.cond(ord={name}): A must be batches of square matrices, but they are {m} by {n} matrices"
+        )
     if A.numel() == 0:
         return A.new_zeros(tuple(A.shape[:-2]))
     if p == "nuc":

@@ -892,7 +892,9 @@ def _lstsq_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     m, n = a.shape[-2:]
     if m >= n:
         q, r = np.linalg.qr(a)
-        return np.linalg.solve(r, np.swapaxes(q, -1, -2) @ b) if n else np.zeros((*b.shape[:-2], 0, b.shape[-1]), a.dtype)
+        return (
+            np.linalg.solve(r, np.swapaxes(q, -1, -2) @ b) if n else np.zeros((*b.shape[:-2], 0, b.shape[-1]), a.dtype)
+        )
     q, r = np.linalg.qr(np.swapaxes(a, -1, -2))  # A = R^T Q^T
     return q @ np.linalg.solve(np.swapaxes(r, -1, -2), b)
 

@@ -129,9 +129,7 @@ class LinalgSolveTriangularBackward0(Node):
         return gA, gB if needs(self, 1) else None
 
 
-def solve_triangular(
-    A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False
-) -> Tensor:
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
     """torch.linalg.solve_triangular: X with A X = B (``left=False``: X A = B), A triangular."""
     _check_tensor(A, "linalg_solve_triangular", "self", 1)
     _check_tensor(B, "linalg_solve_triangular", "B", 2)
@@ -219,8 +217,7 @@ def triangular_solve(
     n = A._data.shape[-1]
     if A._data.shape[-2] != n:
         raise RuntimeError(
-            f"triangular_solve: A must be batches of square matrices, but they are {A._data.shape[-2]} by {n} "
-            "matrices"
+            f"triangular_solve: A must be batches of square matrices, but they are {A._data.shape[-2]} by {n} matrices"
         )
     if input._data.shape[-2] != n:
         raise RuntimeError(
@@ -291,7 +288,9 @@ class LinalgLuFactorExBackward0(Node):
         P, L, U = lu_unpack(LU, piv, True, self.pivot)
         m, n = LU.shape[-2:]
         k = min(m, n)
-        return (_linalg_lu_backward(S.narrow(grad, -1, 0, k), S.narrow(grad, -2, 0, k), P if self.pivot else None, L, U),)
+        return (
+            _linalg_lu_backward(S.narrow(grad, -1, 0, k), S.narrow(grad, -2, 0, k), P if self.pivot else None, L, U),
+        )
 
 
 def _lu_checks(fn: str, A: Tensor, pivot: bool) -> None:
@@ -386,16 +385,17 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpa
     _check_tensor(LU_pivots, "lu_unpack", "LU_pivots", 2)
     lu_ = LU_data._data
     if lu_.ndim < 2:
-        raise RuntimeError("torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: "
-                           f"{list(lu_.shape)} instead")
+        raise RuntimeError(
+            f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: {list(lu_.shape)} instead"
+        )
     m, n = lu_.shape[-2:]
     k = min(m, n)
     if unpack_pivots:
         piv = LU_pivots._data
         if piv.dtype != np.int32:
             raise RuntimeError(
-                f"torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.\n"
-                f"Note: this function is intended to be used with the output produced by torch.linalg.lu_factor"
+                "torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.\n"
+                "Note: this function is intended to be used with the output produced by torch.linalg.lu_factor"
             )
         if piv.shape[-1] != k:
             raise RuntimeError(
@@ -609,7 +609,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
         low = np.tril(mat)
         for k in range(1, mat.shape[-1] + 1):
             try:
-                low[: k, : k] = np.linalg.cholesky(mat[:k, :k])
+                low[:k, :k] = np.linalg.cholesky(mat[:k, :k])
             except np.linalg.LinAlgError:
                 info[i] = k
                 break
@@ -655,11 +655,16 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     _check_same_dtype("cholesky_solve", input, input2, "self", "input2")
     b, f = input._data, input2._data
     if b.ndim < 2 or f.ndim < 2:
-        raise RuntimeError(f"b should have at least 2 dimensions, but has {b.ndim} dimensions instead"
-                           if b.ndim < 2 else f"u should have at least 2 dimensions, but has {f.ndim} dimensions instead")
+        raise RuntimeError(
+            f"b should have at least 2 dimensions, but has {b.ndim} dimensions instead"
+            if b.ndim < 2
+            else f"u should have at least 2 dimensions, but has {f.ndim} dimensions instead"
+        )
     n = f.shape[-1]
     if f.shape[-2] != n:
-        raise RuntimeError(f"cholesky_solve: A must be batches of square matrices, but they are {f.shape[-2]} by {n} matrices")
+        raise RuntimeError(
+            f"cholesky_solve: A must be batches of square matrices, but they are {f.shape[-2]} by {n} matrices"
+        )
     if b.shape[-2] != n:
         raise RuntimeError(
             f"cholesky_solve: Incompatible matrix sizes for cholesky_solve: each A matrix is {n} by {n} but each b "
