@@ -31,6 +31,7 @@ from .linalg import (
     LinalgSolveExBackward0,
     _batch_prefix,
     _check_matrix,
+    _cholesky,
     _colmajor,
     _LinAlgError,
     _return_type,
@@ -318,7 +319,8 @@ def _check_lu_errors(fn: str, info: np.ndarray) -> None:
     if bad.size:
         i = int(bad[0])
         k = int(info.reshape(-1)[i])
-        raise _LinAlgError(
+        # torch's _linalg_check_errors raises a plain RuntimeError for LU (not LinAlgError)
+        raise RuntimeError(
             f"{fn}: {_batch_prefix(info.shape, i)}U[{k},{k}] is zero and using it on lu_solve would result in a "
             "division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) "
             "or linalg.lu_factor_ex(A, pivot)"
@@ -497,8 +499,7 @@ _LU_SOLVE_WARNED = [False]
 
 
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> Any:
-    """The legacy torch.lu: linalg.lu_factor_ex's (LU, pivots[, infos]), raising on a zero pivot without
-    ``get_infos``."""
+    """The legacy torch.lu: linalg.lu_factor_ex's (LU, pivots[, infos])."""
     if not _LU_WARNED[0]:  # TORCH_WARN_ONCE
         _LU_WARNED[0] = True
         warnings.warn(
@@ -511,9 +512,9 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> Any:
             stacklevel=2,
         )
     _check_tensor(A, "_lu_with_info", "self", 1)
+    # torch's _lu_with_info does not raise for a singular matrix, with or without get_infos
     LU, pivots, info = _lu_factor_ex("torch.linalg.lu_factor_ex", A, pivot)
     if not get_infos:
-        _check_lu_errors("torch.linalg.lu_factor_ex", info._data)
         return LU, pivots
     return LU, pivots, info
 
@@ -548,7 +549,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
         if check_errors:
             i = int(np.flatnonzero(info.reshape(-1))[0])
             raise _LinAlgError(
-                f"linalg.inv: {_batch_prefix(a.shape[:-2], i)}The diagonal element {int(info.reshape(-1)[i])} is "
+                f"linalg.inv_ex: {_batch_prefix(a.shape[:-2], i)}The diagonal element {int(info.reshape(-1)[i])} is "
                 "zero, the inversion could not be completed because the input matrix is singular."
             )
         lu_, piv, _ = _getrf(a)
@@ -569,7 +570,13 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
     info = np.zeros(a.shape[:-2], np.int32)
     if a.ndim >= 2 and a.shape[-1] == a.shape[-2] and a.size and a.dtype.kind == "f":
         info = _getrf(a)[2]
-    if info.any() and not check_errors:
+    if info.any() and check_errors:
+        i = int(np.flatnonzero(info.reshape(-1))[0])
+        raise _LinAlgError(
+            f"torch.linalg.solve_ex: {_batch_prefix(info.shape, i)}The solver failed because the input matrix is "
+            "singular."
+        )
+    if info.any():
         # torch's getrs divides by the zero pivot: the result holds infinities / NaNs
         lu_, piv, _ = _getrf(a)
         vector = B._data.ndim == 1 or (a.ndim - 1 == B._data.ndim and B._data.shape == a.shape[:-1])
@@ -595,7 +602,8 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
     positive-definite (L then holds the factor computed so far)."""
     _check_tensor(A, "linalg_cholesky_ex", "A", 1)
     if check_errors:
-        return _CHOLESKY_EX(linalg_cholesky(A, upper=upper), _info(A._data.shape[:-2]))
+        L = _cholesky("linalg.cholesky_ex", A, upper, LinalgCholeskyExBackward0)
+        return _CHOLESKY_EX(L, _info(A._data.shape[:-2]))
     _check_matrix("linalg.cholesky", A, kernel="cholesky_cpu", arg="input")
     a = A._data
     try:
