@@ -54,10 +54,10 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 # torch.linalg's factorizations, solvers and composites (reference_engine/linalg.py, ops/linalg_solvers.py)
-OUT_FUNCTIONS[""] += ("cholesky_inverse", "cholesky_solve", "lu_solve", "lu_unpack", "vdot")
+OUT_FUNCTIONS[""] += ("cholesky_inverse", "cholesky_solve", "lu_solve", "lu_unpack", "ormqr", "vdot")
 OUT_FUNCTIONS["linalg"] += (
-    "cond", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "multi_dot", "solve_ex", "solve_triangular", "tensorinv",
-    "tensorsolve", "vecdot",
+    "cond", "householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "multi_dot", "solve_ex",
+    "solve_triangular", "tensorinv", "tensorsolve", "vecdot",
 )  # fmt: skip
 
 
