@@ -76,6 +76,7 @@ from ._dtype import (
 from ._dtype import float32 as float  # noqa: A004 - torch.float
 from ._dtype import int32 as int  # noqa: A004 - torch.int
 from ._layout import channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format, strided
+from ._lowrank import pca_lowrank, svd_lowrank
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -106,6 +107,7 @@ __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions
 __all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]
 __all__ += ["strided"]
+__all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
 
