@@ -56,7 +56,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
 # torch.linalg's factorizations, solvers and composites (reference_engine/linalg.py, ops/linalg_solvers.py)
 OUT_FUNCTIONS[""] += ("cholesky_inverse", "cholesky_solve", "lu_solve", "lu_unpack", "ormqr", "vdot")
 OUT_FUNCTIONS["linalg"] += (
-    "cond", "householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "multi_dot", "solve_ex",
+    "cond", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "multi_dot", "solve_ex",
     "solve_triangular", "tensorinv", "tensorsolve", "vecdot",
 )  # fmt: skip
 

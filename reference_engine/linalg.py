@@ -40,13 +40,23 @@ from .ops.linalg import linalg_slogdet as slogdet
 from .ops.linalg import linalg_svd as svd
 from .ops.linalg import matrix_norm as _matrix_norm
 from .ops.linalg_householder import householder_product
-from .ops.linalg_solvers import cholesky_ex, inv_ex, lu_factor, lu_factor_ex, solve_ex, solve_triangular
+from .ops.linalg_solvers import (
+    cholesky_ex,
+    inv_ex,
+    ldl_factor,
+    ldl_factor_ex,
+    ldl_solve,
+    lu_factor,
+    lu_factor_ex,
+    solve_ex,
+    solve_triangular,
+)
 from .ops.linalg_solvers import linalg_lu as lu
 from .ops.linalg_solvers import linalg_lu_solve as lu_solve
 from .tensor import Tensor
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "householder_product", "inv", "inv_ex",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve",
     "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_norm", "matrix_power", "matrix_rank",
     "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
 ]  # fmt: skip

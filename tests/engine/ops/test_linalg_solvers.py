@@ -106,3 +106,21 @@ def test_legacy_lu_of_a_singular_matrix_does_not_raise() -> None:
         warnings.simplefilter("ignore")  # torch.lu's once-only deprecation warning
         assert_same_result(lambda m: tuple(m.lu(_a(m))))
         assert_same_result(lambda m: tuple(m.lu(_a(m), get_infos=True)))
+
+
+def test_ldl_factor_of_a_singular_matrix() -> None:
+    assert_same_result(lambda m: tuple(m.linalg.ldl_factor_ex(m.zeros(3, 3, dtype=m.float64))))
+    _same_error(lambda m: m.linalg.ldl_factor(m.zeros(2, 3, 3, dtype=m.float64)))
+    _same_error(lambda m: m.linalg.ldl_factor_ex(m.zeros(3, 3, dtype=m.float64), check_errors=True))
+
+
+def test_ldl_factor_with_a_2x2_pivot_block() -> None:
+    # a zero diagonal forces Bunch-Kaufman's 2x2 blocks (negative pivots); solve through them
+    rows = [[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]]
+    assert_same_result(lambda m: tuple(m.linalg.ldl_factor(m.tensor(rows, dtype=m.float64))))
+
+    def solve(m: Any) -> Any:
+        ld, piv = m.linalg.ldl_factor(m.tensor(rows, dtype=m.float64))
+        return m.linalg.ldl_solve(ld, piv, m.tensor([[1.0], [2.0], [3.0]], dtype=m.float64))
+
+    assert_same_result(solve)
