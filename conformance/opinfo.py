@@ -501,6 +501,8 @@ def swap(value: Any, ns: Any) -> Any:
             except AttributeError:
                 return Absent(path)
         return value
+    if type(value).__module__.startswith("torch.testing._internal.opinfo"):
+        return value  # an OpInfo a sample function closes over (op_info.name): a description, callable but no op
     if callable(value) and not isinstance(value, type):
         module = getattr(value, "__module__", None) or ""
         if module == "torch" or module.startswith("torch.") or type(value).__name__.endswith("descriptor"):

@@ -87,6 +87,7 @@ from ._layout import (
     sparse_coo,
     strided,
 )
+from ._lowrank import pca_lowrank, svd_lowrank
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._torch_version import get_torch_version, set_torch_version
 from ._typeinfo import finfo, iinfo
@@ -121,6 +122,7 @@ __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
 __all__ += ["bfloat16"]
 __all__ += ["signal", "sparse_coo"]
+__all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
 

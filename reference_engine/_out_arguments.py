@@ -69,6 +69,12 @@ OUT_FUNCTIONS[""] += (
     "isin", "nonzero_static", "unique_consecutive", "mvlgamma", "histogram", "igamma", "igammac",
 )  # fmt: skip
 OUT_FUNCTIONS["special"] += ("gammainc", "gammaincc", "multigammaln")
+# torch.linalg's factorizations, solvers and composites (reference_engine/linalg.py, ops/linalg_solvers.py)
+OUT_FUNCTIONS[""] += ("cholesky_inverse", "cholesky_solve", "lu_solve", "lu_unpack", "ormqr")
+OUT_FUNCTIONS["linalg"] += (
+    "cond", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "multi_dot", "solve_ex",
+    "solve_triangular", "tensorinv", "tensorsolve", "vecdot",
+)  # fmt: skip
 
 # the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py) and slice_scatter
 OUT_FUNCTIONS[""] += ("slice_scatter",)

@@ -198,6 +198,10 @@ class LinalgDetBackward0(Node):
     # linalg_det: A: linalg_det_backward(grad, result, A, LU, pivots) = (grad * det) * A^{-H}
     def apply(self, grad: Tensor) -> tuple:
         A, det_ = self.saved("A"), self.saved("result")
+        if A._data.shape[-1] <= 1:
+            # torch's gradient of a 0x0 or 1x1 determinant is the incoming grad (a cofactor of 1), with no
+            # history of A (a leaf even under create_graph)
+            return (_scalar_mat(grad) * _const(np.ones(A._data.shape, dtype=A._data.dtype)),)
         return (_scalar_mat(grad * det_) * _det_grad_matrix(A, det_),)
 
 
@@ -465,12 +469,14 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
 # --------------------------------------------------------------------------- eigh
 class LinalgEighBackward0(Node):
     # linalg_eigh: A: linalg_eig_backward(grads[0], grads[1], eigenvalues, eigenvectors, /*is_hermitian=*/true)
-    #   gA = V (diag(gL) + (V^H gV) / E) V^H, E_ij = L_j - L_i off the diagonal
+    #   gA = V (diag(gL) + skew(V^H gV) / E) V^H, E_ij = L_j - L_i off the diagonal, where
+    #   skew(X) = 0.5 * (X - X^H) projects onto the tangent space of U(n) (so gA is symmetric)
     def apply(self, gL: Tensor, gV: Tensor) -> tuple:
         L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
         eye = _const(np.eye(L._data.shape[-1], dtype=bool))
         e = P.where(eye, 1.0, L.unsqueeze(-2) - L.unsqueeze(-1))
-        inner = P.where(eye, _diag_embed(gL), matmul(V.mT, gV) / e)
+        vhgv = matmul(V.mT, gV)
+        inner = P.where(eye, _diag_embed(gL), 0.5 * (vhgv - vhgv.mT) / e)
         return (matmul(V, matmul(inner, V.mT)),)
 
 
@@ -566,18 +572,22 @@ def svdvals(A: Tensor) -> Tensor:
 class LinalgPinvBackward0(Node):
     # linalg_pinv.atol_rtol_tensor: self: pinv_backward(grad, result, self)
     def apply(self, grad: Tensor) -> tuple:
-        pa, a = self.saved("result"), self.saved("self")
-        m, n = a._data.shape[-2:]
-        pah, gh = pa.mT, grad.mT
-        if m <= n:
-            k = matmul(gh, pa)
-            kpah = matmul(k, pah)
-            res = -matmul(pa, k).mT + kpah - matmul(matmul(a, pa), kpah)
-            return (res + matmul(matmul(pah, pa), gh - matmul(k, a)),)
-        k = matmul(pa, gh)
-        pahk = matmul(pah, k)
-        res = -matmul(k, pa).mT + matmul(matmul(gh - matmul(a, k), pa), pah)
-        return (res + pahk - matmul(matmul(pahk, pa), a),)
+        return (_pinv_backward(grad, self.saved("result"), self.saved("self")),)
+
+
+def _pinv_backward(grad: Tensor, pa: Tensor, a: Tensor) -> Tensor:
+    """pinv_backward (FunctionsManual.cpp), for real inputs."""
+    m, n = a._data.shape[-2:]
+    pah, gh = pa.mT, grad.mT
+    if m <= n:
+        k = matmul(gh, pa)
+        kpah = matmul(k, pah)
+        res = -matmul(pa, k).mT + kpah - matmul(matmul(a, pa), kpah)
+        return res + matmul(matmul(pah, pa), gh - matmul(k, a))
+    k = matmul(pa, gh)
+    pahk = matmul(pah, k)
+    res = -matmul(k, pa).mT + matmul(matmul(gh - matmul(a, k), pa), pah)
+    return res + pahk - matmul(matmul(pahk, pa), a)
 
 
 def _tolerance(s_max: np.ndarray, shape: tuple, atol: Any, rtol: Any, dt: Any) -> np.ndarray:
@@ -602,7 +612,8 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
         )
     if hermitian:
         w, v = np.linalg.eigh(a)
-        tol = _tolerance(np.abs(w).max(axis=-1, keepdims=True), a.shape, atol, rtol, a.dtype)
+        wmax = np.abs(w).max(axis=-1, keepdims=True) if w.size else np.zeros((*w.shape[:-1], 1), a.dtype)
+        tol = _tolerance(wmax, a.shape, atol, rtol, a.dtype)
         inv_w = np.where(np.abs(w) > tol, 1 / np.where(w == 0, 1, w), 0)
         res = (v * inv_w[..., None, :]) @ np.swapaxes(v, -1, -2)
     else:
@@ -652,7 +663,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     _check_tensor(other, "linalg_cross", "other", 2)
     a, b = input._data, other._data
     if a.ndim != b.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions. Got {a.ndim} and {b.ndim}")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     (d,) = wrap_dims(dim, a.ndim)
     if a.shape[d] != 3 or b.shape[d] != 3:
         raise RuntimeError(
@@ -799,6 +810,8 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
     if n == 0:
         ident = Tensor._make(np.broadcast_to(np.eye(m, dtype=input._data.dtype), input._data.shape).copy())
         return S.clone(input).copy_(ident)
+    if n == -1:  # torch returns linalg.inv's result itself (no clone)
+        return inv(input)
     a = inv(input) if n < 0 else input
     n = abs(n)
     if n == 1:
@@ -880,23 +893,100 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
 
 
 # --------------------------------------------------------------------------- lstsq
-def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
-    """torch.linalg.lstsq (CPU default driver 'gelsy'): the solution via the pseudo-inverse, differentiable.
+class LinalgLstsqBackward0(Node):
+    # linalg_lstsq: self, b: linalg_lstsq_backward(grads[0], grads[1], self, b, solution, grad_input_mask)
+    #   solution X = pinv(A) B: gA = pinv_backward(gX B^H, pinv(A), A), gB = pinv(A)^H gX
+    #   residuals |A X - B|^2 (X optimal, so only their explicit dependence): gA += 2 (r gL) X^H, gB -= 2 r gL
+    def apply(self, gX: Tensor, gL: Tensor) -> tuple:
+        A, B, X = self.saved("self"), self.saved("b"), self.saved("solution")
+        vector = self.vector
+        B_ = B.unsqueeze(-1) if vector else B
+        X_ = X.unsqueeze(-1) if vector else X
+        gX_ = gX.unsqueeze(-1) if vector else gX
+        pinv_a = pinv(A)
+        gA = _pinv_backward(matmul(gX_, B_.mT), pinv_a, A) if needs(self, 0) else None
+        gB = matmul(pinv_a.mT, gX_) if needs(self, 1) else None
+        if gL._data.size and bool((gL._data != 0).any()):
+            r = matmul(A, X_) - B_
+            rg = r * gL.unsqueeze(-2)
+            gA = None if gA is None else gA + 2.0 * matmul(rg, X_.mT)
+            gB = None if gB is None else gB - 2.0 * rg
+        if gB is not None and vector:
+            gB = gB.squeeze(-1)
+        return gA, gB
 
-    Only ``solution`` and ``rank`` are filled (as torch's gelsy driver does); residuals and singular values
-    are empty.
-    """
-    _check_tensor(B, "linalg_lstsq", "B", 2)
-    _check_matrix("torch.linalg.lstsq", A, square=False)
-    vector = B._data.ndim == A._data.ndim - 1
-    b = B.unsqueeze(-1) if vector else B
-    sol = matmul(pinv(A, rtol=rcond), b)
-    sol = sol.squeeze(-1) if vector else sol
-    # torch's residuals are an output of its differentiable node (empty for gelsy); singular values are not
-    residuals = sol.reshape(-1)[:0]
-    singular_values = Tensor._make(np.zeros((0,), dtype=A._data.dtype))
-    rank = matrix_rank(A.detach(), rtol=rcond)
-    return _LSTSQ(sol, residuals, rank, singular_values)
+
+def _lstsq_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The least-squares (m >= n) or minimum-norm (m < n) solution through a QR factorization (gels)."""
+    m, n = a.shape[-2:]
+    if m >= n:
+        q, r = np.linalg.qr(a)
+        return (
+            np.linalg.solve(r, np.swapaxes(q, -1, -2) @ b) if n else np.zeros((*b.shape[:-2], 0, b.shape[-1]), a.dtype)
+        )
+    q, r = np.linalg.qr(np.swapaxes(a, -1, -2))  # A = R^T Q^T
+    return q @ np.linalg.solve(np.swapaxes(r, -1, -2), b)
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
+    """torch.linalg.lstsq (CPU default driver 'gelsy'): (solution, residuals, rank, singular_values), which
+    of them are filled depending on the driver, as LAPACK's drivers fill them."""
+    fn = "torch.linalg.lstsq"
+    _check_tensor(A, "linalg_lstsq", "self", 1)
+    _check_tensor(B, "linalg_lstsq", "b", 2)
+    a, b = A._data, B._data
+    if a.ndim < 2:
+        raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
+    if b.ndim < 1:
+        raise RuntimeError(f"{fn}: other must have at least 1 dimension.")
+    _check_float(fn, A)
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"{fn}: Expected input and other to have the same dtype, but got input's dtype {_type_name(A)} and "
+            f"other's dtype {_type_name(B)}"
+        )
+    dim_diff = a.ndim - b.ndim
+    if not 0 <= dim_diff <= 1:
+        raise RuntimeError(
+            f"{fn}: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1"
+        )
+    vector = dim_diff == 1
+    b2 = b[..., None] if vector else b
+    if a.shape[-2] != b2.shape[-2]:
+        which = "other.size(-1)" if vector else "other.size(-2)"
+        raise RuntimeError(f"{fn}: input.size(-2) should match {which}")
+    driver = "gelsy" if driver is None else driver
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"{fn}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    _check_half(fn, A, "linalg_lstsq_cpu")
+    m, n = a.shape[-2:]
+    batch = np.broadcast_shapes(a.shape[:-2], b2.shape[:-2])
+    a_full = np.broadcast_to(a, (*batch, m, n))
+    b_full = np.broadcast_to(b2, (*batch, *b2.shape[-2:]))
+    x = _lstsq_solve(a_full, b_full).astype(a.dtype, copy=False)
+    dt = a.dtype
+    s = np.linalg.svd(a_full, compute_uv=False) if a_full.size else np.zeros((*batch, min(m, n)), dt)
+    smax = s[..., :1] if s.shape[-1] else np.zeros((*batch, 1), dt)
+    tol = (np.finfo(dt).eps * max(m, n) if rcond is None else rcond) * smax
+    rank = (s > tol).sum(-1).astype(np.int64)
+    residuals = np.zeros((0,), dt)
+    if m > n and driver != "gelsy" and (driver == "gels" or bool((rank == n).all())):
+        r = a_full @ x - b_full
+        residuals = (r * r).sum(-2).astype(dt)
+        residuals = residuals[..., 0] if vector else residuals
+    x = x[..., 0] if vector else x
+    solution = Tensor._make(np.ascontiguousarray(x) if vector else _colmajor(x, dt))
+    res_t = Tensor._make(np.ascontiguousarray(residuals))
+    rank_t = Tensor._make(np.zeros((0,), np.int64) if driver == "gels" else rank)
+    sv = Tensor._make(s.astype(dt) if driver in ("gelsd", "gelss") else np.zeros((0,), dt))
+    if grad_recording(A, B):
+        node = LinalgLstsqBackward0()
+        node.vector = vector
+        record(node, (solution, res_t), A, B)
+        node.save("self", A)
+        node.save("b", B)
+        node.save("solution", solution, is_output=True)
+    return _LSTSQ(solution, res_t, rank_t, sv)
 
 
 # --------------------------------------------------------------------------- legacy svd / qr, histc
@@ -942,32 +1032,116 @@ def qr(input: Tensor, some: bool = True) -> Any:
 
 
 # --------------------------------------------------------------------------- matrix_exp
-_PADE13 = (
-    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
-    10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+# torch's matrix_exp (LinearAlgebra.cpp: mexp, after Bader, Blanes and Casas 2019, "Computing the Matrix
+# Exponential with an Optimized Taylor Polynomial Approximation"): a Taylor polynomial of degree 1, 2, 4, 8
+# or 12 picked by the 1-norm, else degree 18 with scaling and squaring, all in the input's dtype. Following
+# its steps in that dtype reproduces torch's float32 rounding, which a float64 computation does not.
+_MEXP_THETAS = {
+    np.dtype(np.float32): (1.192092800768788e-07, 5.978858893805233e-04, 5.116619363445086e-02,
+                           5.800524627688768e-01, 1.461661507209034e00, 3.010066362817634e00),
+    np.dtype(np.float64): (2.220446049250313e-16, 2.580956802971767e-08, 3.397168839976962e-04,
+                           4.991228871115323e-02, 2.996158913811580e-01, 1.090863719290036e00),
+}  # fmt: skip
+_T12 = (
+    (9.0198e-16, 0.46932117595418237389, -0.20099424927047284052, -0.04623946134063071740),
+    (5.31597895759871264183, 1.19926790417132231573, 0.01179296240992997031, 0.01108844528519167989),
+    (0.18188869982170434744, 0.05502798439925399070, 0.09351590770535414968, 0.00610700528898058230),
+    (-2.0861320e-13, -0.13181061013830184015, -0.02027855540589259079, -0.00675951846863086359),
+)
+_T18 = (
+    (0.0, -1.00365581030144618291e-01, -8.02924648241156932449e-03, -8.92138498045729985177e-04, 0.0),
+    (0.0, 3.97849749499645077844e-01, 1.36783778460411720168e00, 4.98289622525382669416e-01,
+     -6.37898194594723280150e-04),
+    (-1.09676396052962061844e01, 1.68015813878906206114e00, 5.71779846478865511061e-02,
+     -6.98210122488052056106e-03, 3.34975017086070470649e-05),
+    (-9.04316832390810593223e-02, -6.76404519071381882256e-02, 6.75961301770459654925e-02,
+     2.95552570429315521194e-02, -1.39180257516060693404e-05),
+    (0.0, 0.0, -9.23364619367118555360e-02, -1.69364939002081722752e-02, -1.40086798182036094347e-05),
 )  # fmt: skip
 
 
-_THETA13 = 5.371920351148152
+def _powers(a: np.ndarray, k: int) -> list[np.ndarray]:
+    """The first k of I, A, A^2, A^3, A^6 (_fill_matrix_powers)."""
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    ps = [eye, a]
+    if k > 2:
+        ps.append(a @ a)
+    if k > 3:
+        ps.append(a @ ps[2])
+    if k > 4:
+        ps.append(ps[3] @ ps[3])
+    return ps[:k]
 
 
-def _expm(a: np.ndarray) -> np.ndarray:
-    """One matrix's exponential in float64: scaling and squaring around the [13/13] Pade approximant
-    (Higham 2005), accurate to rounding for every norm."""
-    norm = np.abs(a).sum(axis=0).max() if a.size else 0.0
-    s = max(0, math.ceil(math.log2(norm / _THETA13))) if norm > _THETA13 else 0
-    a = a / 2.0**s
-    b = _PADE13
-    eye = np.eye(a.shape[0])
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
-    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
-    r = np.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        r = r @ r
-    return r
+def _combine(ps: list[np.ndarray], coefs: tuple, dt: Any) -> np.ndarray:
+    """_compute_linear_combination: sum_j coef_j * P_j, accumulated in order in the dtype."""
+    out = np.zeros_like(ps[0])
+    for p, c in zip(ps, coefs, strict=True):
+        out = out + dt.type(c) * p
+    return out
+
+
+def _taylor(a: np.ndarray, degree: int) -> np.ndarray:
+    """compute_T1 .. compute_T18 of a batch of matrices."""
+    dt = a.dtype
+    if degree == 1:
+        eye, a1 = _powers(a, 2)
+        return eye + a1
+    if degree == 2:
+        eye, a1, a2 = _powers(a, 3)
+        return (eye + a1) + a2 / dt.type(2.0)
+    if degree == 4:
+        ps = _powers(a, 3)
+        ps.append(ps[2] @ _combine(ps, (1 / 2.0, 1 / 6.0, 1 / 24.0), dt))
+        return _combine(ps, (1.0, 1.0, 0.0, 1.0), dt)
+    if degree == 8:
+        sqrt_177 = float(dt.type(0.1330413469565007072504e2))
+        x3 = float(dt.type(2.0 / 3.0))
+        x1 = x3 * ((1.0 + sqrt_177) / 88.0)
+        x2 = x3 * ((1.0 + sqrt_177) / 352.0)
+        x4 = (-271.0 + 29.0 * sqrt_177) / (315.0 * x3)
+        x5 = (-11.0 + 11.0 * sqrt_177) / (1260.0 * x3)
+        x6 = (-99.0 + 11.0 * sqrt_177) / (5040.0 * x3)
+        x7 = (89.0 - sqrt_177) / (5040.0 * x3)
+        y2 = (857.0 - 58.0 * sqrt_177) / 630.0
+        ps = _powers(a, 3)
+        ps.append(ps[2] @ _combine(ps[1:3], (x1, x2), dt))  # A4
+        ps.append(_combine(ps[2:4], (x3, 1.0), dt) @ _combine(ps[0:4], (x4, x5, x6, x7), dt))  # A8
+        return _combine(ps, (1.0, 1.0, y2, 0.0, 1.0), dt)
+    if degree == 12:
+        ps = _powers(a, 4)
+        b0, b1, b2, b3 = (_combine(ps, row, dt) for row in _T12)
+        b2 = b2 + b3 @ b3
+        return b0 + (b1 + b2) @ b2
+    ps = _powers(a, 5)
+    b0, b1, b2, b3, b4 = (_combine(ps, row, dt) for row in _T18)
+    b3 = b3 + b0 @ b4
+    return b1 + (b2 + b3) @ b3
+
+
+def _mexp(a: np.ndarray) -> np.ndarray:
+    """mexp of a batch (b, n, n) of matrices, n >= 2, float32 or float64."""
+    dt = a.dtype
+    thetas = [dt.type(t) for t in _MEXP_THETAS[dt]]
+    norm = np.abs(a).sum(-2).max(-1)
+    res = np.empty_like(a)
+    with np.errstate(all="ignore"):
+        for i, degree in enumerate((1, 2, 4, 8, 12)):
+            lower = dt.type(-1) if i == 0 else thetas[i - 1]
+            idx = np.flatnonzero((lower < norm) & (norm <= thetas[i]))
+            if idx.size:
+                res[idx] = _taylor(a[idx], degree)
+        idx = np.flatnonzero(norm >= thetas[4])
+        if idx.size:
+            s = np.maximum(0, np.ceil(np.log2(norm[idx] / thetas[5]))).astype(np.int64)
+            scaled = a[idx] / np.power(2, s).astype(dt)[:, None, None]
+            m = _taylor(scaled, 18)
+            for j, k in enumerate(idx):
+                mj = m[j]
+                for _ in range(int(s[j])):
+                    mj = mj @ mj
+                res[k] = mj
+    return res
 
 
 class LinalgMatrixExpBackward0(Node):
@@ -998,9 +1172,17 @@ def matrix_exp(input: Tensor) -> Tensor:
             "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
             f"Got {R._type_name(R._dtype_of(input))}"
         )
-    flat = np.asarray(a, dtype=np.float64).reshape(-1, a.shape[-1], a.shape[-1])
-    res = np.stack([_expm(m) for m in flat]) if flat.shape[0] else flat
-    out = Tensor._make(input._xp.asarray(res.reshape(a.shape), dtype=a.dtype))
+    n = a.shape[-1]
+    if n == 0:
+        res = a.copy()
+    elif n == 1:
+        with np.errstate(over="ignore"):
+            res = np.exp(a)
+    else:
+        wide = a.dtype if a.dtype in _MEXP_THETAS else np.dtype(np.float64)  # half: computed wider
+        flat = np.ascontiguousarray(a, dtype=wide).reshape(-1, n, n)
+        res = _mexp(flat).reshape(a.shape) if flat.shape[0] else flat.reshape(a.shape)
+    out = Tensor._make(input._xp.asarray(res, dtype=a.dtype))
     if grad_recording(input):
         record_saving(LinalgMatrixExpBackward0(), out, {"self": input})
     return out
