@@ -308,6 +308,11 @@ def _requires_grad(values: Any) -> bool:
     return False
 
 
+# out= variants that check out's dtype against the input's (amax/amin's result has the input's dtype) before
+# torch's general casting rule
+_SAME_DTYPE_OUT = frozenset(("amax", "amin"))
+
+
 def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict[str, Any], out: Any) -> Any:
     """``func(*args, **kwargs)`` written into ``out`` as torch's out= variants do: refused while autograd would
     record (any argument or ``out`` requires grad), the result cast to ``out``'s dtype where torch's casting
@@ -321,6 +326,11 @@ def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict
         raise RuntimeError(OUT_AUTOGRAD_MSG.format(name))
     result = func(*args, **kwargs)
     if isinstance(result, Tensor):
+        if name in _SAME_DTYPE_OUT and isinstance(out, Tensor) and out.dtype is not result.dtype:
+            raise RuntimeError(
+                f"Expected the dtype for input and out to match, but got {scalar_type_name(result.dtype)} for "
+                f"input's dtype and {scalar_type_name(out.dtype)} for out's dtype."
+            )
         if isinstance(out, tuple | list):
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
         _write_out(result, out)

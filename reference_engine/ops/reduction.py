@@ -27,7 +27,17 @@ from ..tensor import Tensor
 from . import _cascade
 from . import comparison as CMP
 from . import pointwise as P
-from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, record_with, wrap_dims
+from ._util import (
+    _FROM_NUMPY,
+    binary_arrays,
+    grad_recording,
+    invalid_combination,
+    needs,
+    record,
+    record_saving,
+    record_with,
+    wrap_dims,
+)
 from .inplace import inplace_method, scalar_type_name
 from .pointwise import _check_tensor, _const, _type_name
 
@@ -165,10 +175,10 @@ class MeanBackward1(Node):
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     _check_tensor("mean", input)
     src = _dtype_of(input)
-    if dtype is None and src.category < 2:
+    if (dtype or src).category < 2:
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {_type_name(src)}"
+            f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be either "
+            f"a floating point or complex dtype. Got: {_type_name(dtype or src)}"
         )
     dt = dtype or src
     a = _as(input, dt)
@@ -463,13 +473,17 @@ def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, 
 
 def _check_dim_arg(name: str, dim: Any) -> None:
     if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
+        if name == "median":  # one (Tensor, int dim) overload: the parser names the argument
+            raise TypeError(f"median(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
         raise TypeError(
-            f"{name}() received an invalid combination of arguments - got ({type(dim).__name__}), but expected one "
+            f"{name}() received an invalid combination of arguments - got (Tensor, {type(dim).__name__}), but expected one "
             f"of:\n * ()\n * (Tensor other)\n * (int dim, bool keepdim = False)\n"
         )
 
 
 def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> Any:
+    if not isinstance(input, Tensor) and dim is not None:  # torch.max(2, x): no overload takes a number first
+        raise invalid_combination(name, input, dim)
     _check_tensor(name, input)
     if isinstance(dim, Tensor) or other is not None:
         fn = P.maximum if name == "max" else P.minimum
