@@ -365,6 +365,13 @@ class IndexSelectBackward0(IndexBackward0):
     That is zeros.index_add_(dim, index, grad): on index_select's full key, IndexBackward0's accumulating index_put.
     """
 
+    def apply(self, grad: Tensor) -> tuple:
+        if self.self_sizes:
+            return super().apply(grad)
+        # a 0-dim input was indexed as its 1-element view (index_select treats it as a vector of one)
+        zeros = Tensor._make(grad._xp.zeros((1,), dtype=grad._data.dtype))
+        return (_index_put(zeros, self.key, grad, accumulate=True).reshape(()),)
+
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     check_common_device("_index_select", ("self", input), ("index", index))
@@ -379,7 +386,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError("index out of range in self")
     key = (*(slice(None),) * d, arr)
     return _indexed_copy(
-        input, key, input._data[key] if input.ndim else input._data[arr].reshape(()), IndexSelectBackward0
+        input, key, input._data[key] if input.ndim else input._data.reshape(1)[arr].reshape(()), IndexSelectBackward0
     )
 
 
@@ -686,10 +693,14 @@ class IndexFillBackward0(Node):
 
 
 class IndexFillBackward1(Node):
-    # index_fill.int_Tensor: self: grad.index_fill(dim, index, 0) ; value: grad.index_select(dim, index).sum()
+    # index_fill.int_Tensor: self: grad.index_fill(dim, index, 0)
+    # value: grad.index_select(dim, std::get<0>(at::_unique(index, /*sorted=*/false))).sum()
     def apply(self, grad: Tensor) -> tuple:
         g_self = index_fill(grad, self.dim, self.index, 0) if needs(self, 0) else None
-        g_val = index_select(grad, self.dim, self.index).sum() if needs(self, 1) else None
+        g_val = None
+        if needs(self, 1):  # a repeated index fills its place once: it counts once
+            unique = Tensor._make(self.index._xp.unique(self.index._data))
+            g_val = index_select(grad, self.dim, unique).sum()
         return g_self, g_val
 
 
