@@ -533,16 +533,12 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
                 "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value.ndim} dimension(s)."
             )
-        fill = value._data.astype(input._data.dtype)
+        fill = _checked_fill(value._data, input).astype(input._data.dtype)
     else:
-        fill = xp.asarray(value).astype(input._data.dtype)
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+        fill = xp.asarray(_checked_fill(value, input)).astype(input._data.dtype)
+    # out of place, the input is expanded to the mask's shape (torch's expand_outplace); masked_fill_ refuses
+    # that when it copies the result back
     out = Tensor._make(xp.where(mask._data, fill, input._data).astype(input._data.dtype, copy=False))
-    if shape != input._data.shape:
-        raise RuntimeError(
-            f"output with shape [{', '.join(map(str, input.shape))}] doesn't match the broadcast shape "
-            f"[{', '.join(map(str, shape))}]"
-        )
     if isinstance(value, Tensor):
         if grad_recording(input, value):
             record_with(MaskedFillBackward1(), out, input, value, mask=mask)
@@ -551,6 +547,22 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         node.mask = mask
         record(node, out, input)
     return out
+
+
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "int64_t", "int32": "int",
+                 "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t", "bool": "bool"}  # fmt: skip
+
+
+def _checked_fill(value: Any, input: Tensor) -> Any:
+    """c10's checked_convert: a complex fill value goes into a real tensor only with a zero imaginary part."""
+    if input._data.dtype.kind == "c" or not np.iscomplexobj(value):
+        return value
+    if bool(np.any(np.imag(value) != 0)):
+        raise RuntimeError(
+            f"value cannot be converted to type {_C_TYPE_NAMES.get(input.dtype.name, input.dtype.name)} "
+            "without overflow"
+        )
+    return np.real(value)
 
 
 def _c10_name(d: D.dtype) -> str:
