@@ -471,11 +471,16 @@ class ScatterAddBackward0(Node):
 
 def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: str) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
+    # torch's scatter_gather checks, in its order: dtypes, then index against self, then against src
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if isinstance(src, Tensor) and src.ndim != index.ndim and not (src.ndim <= 1 and index.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     key = _gather_key(input, d, index, what)
     arr = input._data.reshape(input._data.shape or (1,)).copy()
     if isinstance(src, Tensor):
-        if src.ndim != index.ndim and not (src.ndim <= 1 and index.ndim <= 1):
-            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
         sl = tuple(slice(0, s) for s in index._data.shape)
         vals = src._data.reshape(src._data.shape or (1,))[sl].astype(arr.dtype, copy=False)
     else:
