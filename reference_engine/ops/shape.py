@@ -579,6 +579,8 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dims(dim, input.ndim)[0]
     size = input._data.shape[d]
+    if isinstance(start, Tensor) and (start.ndim or start.dtype.is_floating_point or start.dtype is D.bool_):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
     start = int(start)
     if start < -size or start > size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
@@ -600,7 +602,10 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
             f"contain the same number of dims as destination ([{', '.join(map(str, dst))}] dims)"
         )
     n = input.ndim
-    s, t_ = wrap_dims(src, n), wrap_dims(dst, n)
+    s, t_ = tuple(wrap_dims(d, n)[0] for d in src), tuple(wrap_dims(d, n)[0] for d in dst)
+    for what, given, wrapped in (("source", src, s), ("destination", dst, t_)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ([{', '.join(map(str, given))}])")
     order = [-1] * n
     for a, b in zip(s, t_, strict=True):
         order[b] = a
@@ -664,6 +669,11 @@ class RollBackward0(Node):
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     sh = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if not sh:
+        raise RuntimeError("`shifts` required")
+    if dims is not None and input.ndim == 0:
+        first = dims if isinstance(dims, int) else next(iter(dims))
+        raise IndexError(f"Dimension specified as {first} but tensor has no dimensions")
     if dims is None:
         if len(sh) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
