@@ -317,6 +317,15 @@ def arange(
     start, end, step = vals
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {_scalar_text(start)} -> {_scalar_text(end)}")
+    if dtype is None and isinstance(out, Tensor):
+        dtype = out.dtype
+    if dtype is not None and not dtype.is_floating_point and not dtype.is_complex:
+        # an integral result: torch's argument parser reads the bounds and the step as integers (truncated)
+        start, end, step = (int(v) for v in vals)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
@@ -326,6 +335,13 @@ def arange(
     idx = np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
     arr = (start + idx * step).astype(dtype.np)
     return _finish(_place(arr, device) if device is not None else arr, requires_grad)
+
+
+def _scalar_text(v: Any) -> str:
+    """A c10 Scalar as torch's messages print it (a whole double without its ``.0``)."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def space_args(start: Any, end: Any, steps: int, dtype: D.dtype | None, device: Any) -> tuple[Any, Any, D.dtype, Any]:
