@@ -16,7 +16,7 @@ from . import pointwise as P
 from . import reduction as R
 from . import shape as S
 from ._util import grad_recording, record, record_saving, wrap_dims
-from .inplace import inplace_method
+from .inplace import CopyBackwards, inplace_method
 
 _RETURN_TYPES = {n: R._return_type(n) for n in ("cummax", "cummin")}
 
@@ -223,8 +223,11 @@ def diff(
     if append is not None:
         parts.append(append)
     x = J.cat(parts, d) if len(parts) > 1 else input
-    if n == 0:
-        return x
+    if n == 0:  # torch returns a fresh copy (its empty result copy_-ed from the input: CopyBackwards)
+        out = Tensor._make(x._data.copy())
+        if grad_recording(x):
+            record(CopyBackwards(), out, None, x)
+        return out
     for _ in range(n):
         length = x._data.shape[d]
         if length == 0:

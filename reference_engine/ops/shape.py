@@ -492,8 +492,18 @@ __all__ = [
 ]  # fmt: skip
 
 
+# expand_copy: expand's formula under the name torch gives the copying variant
+ExpandBackward0_copy = type("ExpandBackward0_copy", (ExpandBackward0,), {})
+
+
 def expand_copy(input: Tensor, size: Any) -> Tensor:
-    return clone(expand(input, size))
+    with grad_mode.no_grad():
+        out = clone(expand(input, size))
+    if grad_recording(input):
+        node = ExpandBackward0_copy()
+        node.self_sizes = input._data.shape
+        record(node, out, input)
+    return out
 
 
 # --------------------------------------------------------------------------- select / slice / narrow
