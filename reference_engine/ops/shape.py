@@ -20,7 +20,7 @@ from .. import _dtype as D
 from .._creation import _place, check_int_device
 from .._device import as_device
 from ..autograd import grad_mode
-from ..autograd.engine import sum_to_shape
+from ..autograd.engine import _is_expandable_to, sum_to_shape
 from ..autograd.graph import Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
@@ -876,3 +876,21 @@ def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
 # --------------------------------------------------------------------------- exports
 METHODS.update({name: globals()[name] for name in ("diag", "rot90", "tile", "adjoint")})
 __all__ += ["diag", "rot90", "tile", "adjoint"]
+
+
+def sum_to_size(input: Tensor, *size: Any) -> Tensor:
+    """``x.sum_to_size(*size)``: at::sum_to (an empty size is the full sum; the same size is ``x`` itself)."""
+    target = tuple(_size_args(size))
+    shape = input._data.shape
+    if not _is_expandable_to(target, shape):
+        raise RuntimeError(
+            f"size {{[{', '.join(map(str, target))}]}} is not expandable to size {{[{', '.join(map(str, shape))}]}}."
+        )
+    if not target:
+        return R.sum(input)
+    if target == shape:
+        return input
+    return sum_to_shape(input, target)
+
+
+METHODS["sum_to_size"] = sum_to_size
