@@ -53,6 +53,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "pixel_unshuffle", "softplus", "softshrink",
     ),
 }  # fmt: skip
+OUT_FUNCTIONS[""] += ("kthvalue",)  # (values, indices) into a tuple of two tensors
 
 
 # The name torch's out= errors give: the ATen op an alias or a namespace function runs (torch.clip -> clamp,

@@ -392,8 +392,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 
 def _gather_key(input: Tensor, d: int, index: Tensor, what: str) -> tuple:
     """Full advanced key addressing ``input[..., index[i], ...]`` for each position of ``index``."""
-    if index._data.dtype != np.int64:
-        raise RuntimeError(f"{what}(): Expected dtype int64 for index")
+    if index._data.dtype not in (np.int32, np.int64) and index._data.size:  # an empty index of any dtype is fine
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     xp = input._xp
@@ -423,6 +423,13 @@ def _flat(t: Tensor) -> Tensor:
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     check_common_device("gather", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
+    if index.ndim == input.ndim:
+        for k, (n_ix, n_in) in enumerate(zip(index._data.shape, input._data.shape, strict=True)):
+            if k != d and n_ix > n_in:
+                raise RuntimeError(
+                    f"Size does not match at dimension {k} expected index [{_dims_text(index._data.shape)}] to be "
+                    f"no larger than self [{_dims_text(input._data.shape)}] apart from dimension {d}"
+                )
     key = _gather_key(input, d, index, "gather")
     src = input._data.reshape(input._data.shape or (1,))
     out = Tensor._make(src[key].reshape(index._data.shape))
@@ -435,6 +442,14 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be Long but got {scalar_type_name(indices.dtype)}"
+        )
+    # negative indices count from the end (torch wraps them before its gather)
+    size = input._data.size if dim is None else (input._data.shape[wrap_dims(dim, input.ndim)[0]] if input.ndim else 1)
+    if indices._data.size and bool((indices._data < 0).any()):
+        indices = Tensor._make(input._xp.where(indices._data < 0, indices._data + size, indices._data))
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     d = wrap_dims(dim, input.ndim)[0]

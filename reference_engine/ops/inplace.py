@@ -311,6 +311,30 @@ def _requires_grad(values: Any) -> bool:
 # out= variants that check out's dtype against the input's (amax/amin's result has the input's dtype) before
 # torch's general casting rule
 _SAME_DTYPE_OUT = frozenset(("amax", "amin"))
+# gather words the same check its own way, in c10's C type names
+_GATHER_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                      "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                      "bool": "bool"}  # fmt: skip
+# out= variants whose kernels refuse an out that shares memory with an input (at::assert_no_overlap)
+_NO_OVERLAP_OUT = frozenset(("cat", "gather", "kthvalue", "masked_select"))
+OVERLAP_MSG = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
+
+
+def _root(t: Tensor) -> Tensor:
+    return t._base if t._base is not None else t
+
+
+def _overlaps(out: Tensor, values: Any) -> bool:
+    for v in values:
+        if isinstance(v, Tensor):
+            if _root(v) is _root(out) or v._xp.shares_memory(v._data, out._data):
+                return True
+        elif isinstance(v, list | tuple) and _overlaps(out, v):
+            return True
+    return False
 
 
 def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict[str, Any], out: Any) -> Any:
@@ -324,8 +348,16 @@ def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(o).__name__}")
     if grad_mode._state.enabled and (_requires_grad(args) or _requires_grad(kwargs.values()) or _requires_grad(outs)):
         raise RuntimeError(OUT_AUTOGRAD_MSG.format(name))
+    if name in _NO_OVERLAP_OUT and any(_overlaps(o, (*args, *kwargs.values())) for o in outs):
+        raise RuntimeError(OVERLAP_MSG)
     result = func(*args, **kwargs)
     if isinstance(result, Tensor):
+        if name == "gather" and isinstance(out, Tensor) and out.dtype is not result.dtype:
+            names = _GATHER_TYPE_NAMES
+            raise RuntimeError(
+                f"Expected out tensor to have dtype {names.get(result.dtype.name, result.dtype.name)}, but got "
+                f"{names.get(out.dtype.name, out.dtype.name)} instead"
+            )
         if name in _SAME_DTYPE_OUT and isinstance(out, Tensor) and out.dtype is not result.dtype:
             raise RuntimeError(
                 f"Expected the dtype for input and out to match, but got {scalar_type_name(result.dtype)} for "
