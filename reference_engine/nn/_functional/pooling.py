@@ -337,7 +337,13 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
             "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " + str(list(input.shape)).replace(" ", "")
         )
     h, w = input.shape[-2:]
+    if isinstance(output_size, list | tuple) and len(output_size) == 0:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
     oh, ow = _adaptive_size(output_size, h, w)
+    if oh < 0 or ow < 0:
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {{{oh}, {ow}}}"
+        )
     if (oh, ow) == (1, 1):
         return input.mean((-1, -2), keepdim=True)
     x = input._data
@@ -382,7 +388,14 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     a = input._data
     h, w = a.shape[-2:]
+    if isinstance(output_size, list | tuple) and len(output_size) == 0:
+        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
     oh, ow = _adaptive_size(output_size, h, w)
+    if oh < 0 or ow < 0:
+        shape = [*a.shape[:-2], oh, ow]
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {oh if oh < 0 else ow}: [{', '.join(map(str, shape))}]"
+        )
     res = np.empty((*a.shape[:-2], oh, ow), dtype=a.dtype)
     idx = np.empty(res.shape, dtype=np.int64)
     for i, (r0, r1) in enumerate(_bin_edges(h, oh)):
