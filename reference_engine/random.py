@@ -514,6 +514,36 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
     return _fill(self, _exponential_values(_gen(generator, self), self._data.size, float(lambd)))
 
 
+def _c_double(v: float) -> str:
+    return format(v, "g")  # how torch's messages print a double (C++ stream, 6 significant digits)
+
+
+def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """cauchy_distribution<double>: median + sigma * tan(pi * (u - 0.5)) on 53-bit uniforms, one per element."""
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_c_double(sigma)}")
+    u = _uniform_words(_gen(generator, self), self._data.size, np.dtype(np.float64))
+    return _fill(self, float(median) + float(sigma) * RM.libm("tan", math.pi * (u - 0.5)))
+
+
+def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
+    """geometric_distribution<double>: ceil(log(u) / log1p(-p)) on 53-bit uniforms, one per element."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_c_double(p)}")
+    u = _uniform_words(_gen(generator, self), self._data.size, np.dtype(np.float64))
+    with np.errstate(divide="ignore"):
+        return _fill(self, np.ceil(RM.libm("log", u) / math.log1p(-p)))
+
+
+def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None) -> Tensor:
+    """lognormal_distribution<double>: exp of normal_distribution<double>'s scalar Box-Muller, one per element."""
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_c_double(std)}")
+    z = _scalar_normals(_gen(generator, self), self._data.size, float(mean), float(std))
+    with np.errstate(over="ignore"):
+        return _fill(self, RM.libm("exp", z))
+
+
 class _CompatRng:
     """Stand-in for the old ``_rng(None).random(shape)``: 53-bit uniforms drawn from the torch-compatible stream."""
 
@@ -533,6 +563,7 @@ def _rng(generator: Generator | None) -> _CompatRng:
 TENSOR_METHODS = {
     "normal_": normal_, "uniform_": uniform_, "bernoulli_": bernoulli_, "random_": random_,
     "exponential_": exponential_,
+    "cauchy_": cauchy_, "geometric_": geometric_, "log_normal_": log_normal_,
 }  # fmt: skip
 
 __all__ = [
