@@ -27,7 +27,9 @@ from ._creation import _place, _xp_for
 from ._device import as_device, or_default
 from ._mt19937 import MT19937, N
 from ._normal_f32 import box_muller_f32
-from .ops.inplace import check_inplace
+from .autograd.graph import Node
+from .ops._util import grad_recording, needs, record
+from .ops.inplace import check_inplace, scalar_type_name
 from .tensor import Tensor, _size_args
 
 _DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
@@ -380,11 +382,51 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: D.d
     return randint(low, high, input.shape, dtype=dtype or input.dtype, device=input.device)
 
 
+class BernoulliBackward0(Node):
+    # bernoulli: self: zeros_like(grad)
+    def apply(self, grad: Tensor) -> tuple:
+        return (Tensor._make(grad._xp.zeros_like(grad._data)),)
+
+
+class _NormalZeros(Node):
+    # the normal overloads' grads are zeros of each tensor argument's size:
+    # mean: at::zeros_symint(mean.sym_sizes(), grad.options()) ; std: at::zeros_symint(std.sym_sizes(), ...)
+    def apply(self, grad: Tensor) -> tuple:
+        return tuple(
+            Tensor._make(grad._xp.zeros(shape, dtype=grad._data.dtype)) if needs(self, i) else None
+            for i, shape in enumerate(self.shapes)
+        )
+
+
+class NormalBackward1(_NormalZeros):
+    """normal.Tensor_float: mean: at::zeros_symint(mean.sym_sizes(), grad.options())"""
+
+
+class NormalBackward2(_NormalZeros):
+    """normal.float_Tensor: std: at::zeros_symint(std.sym_sizes(), grad.options())"""
+
+
+class NormalBackward3(_NormalZeros):
+    """normal.Tensor_Tensor: mean and std: at::zeros_symint(<their sizes>, grad.options())"""
+
+
+def _into(result: Tensor, out: Tensor | None) -> Tensor:
+    """An out= of the samplers: ``out`` takes the result's shape and values."""
+    if out is None:
+        return result
+    out._data = result._data.astype(out._data.dtype, copy=False)
+    out._vc[0] += 1
+    return out
+
+
 def normal(
     mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
     dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Tensor | None = None,
+    layout: Any = None, pin_memory: bool = False,
 ) -> Tensor:  # fmt: skip
     """torch.normal: with float mean/std a fresh normal_; with tensors, normal_(0, 1) then ``* std + mean``."""
+    if out is not None:
+        return _into(normal(mean, std, size, generator=generator, dtype=dtype or out.dtype, device=device), out)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         dt, shape = _float_dtype(dtype), _size_args((size,))
         # torch.normal takes no default device (torch leaves it out of set_default_device's factories)
@@ -401,23 +443,55 @@ def normal(
     z = _place(z, ref.device) if ref.is_cuda else z
     m = mean._data if isinstance(mean, Tensor) else np_dt.type(mean)
     s = std._data if isinstance(std, Tensor) else np_dt.type(std)
-    return Tensor._make(np.asarray(z * s + m, dtype=np_dt, order="C"))
+    result = Tensor._make(np.asarray(z * s + m, dtype=np_dt, order="C"))
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if grad_recording(*tensors):
+        node = (NormalBackward3 if len(tensors) == 2 else NormalBackward1 if tensors[0] is mean else NormalBackward2)()
+        node.shapes = tuple(t._data.shape for t in tensors)
+        record(node, result, *tensors)
+    return result
 
 
-def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+def bernoulli(
+    input: Tensor, p: float | None = None, *, generator: Generator | None = None, out: Tensor | None = None
+) -> Tensor:
     """torch.bernoulli: per-element ``u < p`` (u with the precision of p's dtype), or bernoulli_(p) for a float p."""
-    out = Tensor._make(array_module(input._data).zeros(input._data.shape, dtype=input._data.dtype))
+    if out is not None:  # torch's bernoulli_out: out resized like input, then out.bernoulli_(input)
+        if out._data.shape != input._data.shape:
+            out._data = array_module(out._data).zeros(input._data.shape, dtype=out._data.dtype)
+        return bernoulli_(out, input if p is None else p, generator=generator)
+    res = Tensor._make(array_module(input._data).zeros(input._data.shape, dtype=input._data.dtype))
     if p is not None:
-        return bernoulli_(out, p, generator=generator)
-    return bernoulli_(out, input, generator=generator)
+        return bernoulli_(res, p, generator=generator)
+    bernoulli_(res, input, generator=generator)
+    if grad_recording(input):
+        record(BernoulliBackward0(), res, input)
+    return res
 
 
 def multinomial(
     input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None,
+    out: Tensor | None = None,
 ) -> Tensor:  # fmt: skip
     probs = to_numpy(input._data)
     if probs.ndim not in (1, 2):
-        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.dtype.kind != "f":
+        raise RuntimeError(
+            f"multinomial only supports floating-point dtypes for input, got: {scalar_type_name(input.dtype)}"
+        )
+    if out is not None:
+        if out.dtype is not D.int64:
+            raise RuntimeError(f"multinomial expects Long tensor out, got: {scalar_type_name(out.dtype)}")
+        return _into(multinomial(input, num_samples, replacement, generator=generator), out)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > probs.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if probs.shape[-1] > 1 << 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if (not replacement or num_samples == 1) and probs.size and not (probs.max() < np.inf and probs.min() >= 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = probs.reshape(-1, probs.shape[-1])
     g = _gen(generator, input)
     if not replacement and num_samples > rows.shape[1]:
@@ -563,7 +637,8 @@ def _rng(generator: Generator | None) -> _CompatRng:
 TENSOR_METHODS = {
     "normal_": normal_, "uniform_": uniform_, "bernoulli_": bernoulli_, "random_": random_,
     "exponential_": exponential_,
-    "cauchy_": cauchy_, "geometric_": geometric_, "log_normal_": log_normal_,
+    "cauchy_": cauchy_, "geometric_": geometric_, "log_normal_": log_normal_, "bernoulli": bernoulli,
+    "multinomial": multinomial,
 }  # fmt: skip
 
 __all__ = [
