@@ -84,7 +84,7 @@ INPLACE = (
     "sinh", "cosh", "asin", "acos", "atan", "erf", "erfinv", "erfc", "lgamma", "digamma", "i0", "sinc", "logit",
     "xlogy", "exp2", "true_divide", "floor_divide", "maximum", "minimum",
     "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "polygamma",
-    "cumsum", "sgn", "fix", "negative", "absolute", "float_power", "bitwise_and", "bitwise_or",
+    "cumsum", "sgn", "fix", "negative", "absolute", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "tril", "triu", "subtract", "multiply", "divide", "greater", "greater_equal",
     "less", "less_equal", "not_equal", "mvlgamma", "arccos", "arcsin", "arctan", "arcsinh", "arccosh", "arctanh",
     "asinh", "acosh", "atanh",

@@ -1325,6 +1325,24 @@ def _rmod(self: Tensor, other: Any) -> Any:
 
 
 METHODS["__rmod__"] = _rmod
+
+
+def _float_power_(self: Tensor, exponent: Any) -> Tensor:
+    # float_power's result is double (complex double): in place, self must already hold it
+    want = (
+        D.complex128
+        if self.dtype.is_complex or (isinstance(exponent, Tensor) and exponent.dtype.is_complex)
+        else D.float64
+    )
+    if self.dtype is not want:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {scalar_type_name(self.dtype)} but the operation's result "
+            f"requires dtype {scalar_type_name(want)}"
+        )
+    return inplace_method(float_power)(self, exponent)
+
+
+METHODS["float_power_"] = _float_power_
 METHODS.update({
     name + "_": inplace_method(globals()[name])
     for name in ("arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "nan_to_num", "nextafter",
