@@ -351,6 +351,12 @@ def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict
     if name in _NO_OVERLAP_OUT and any(_overlaps(o, (*args, *kwargs.values())) for o in outs):
         raise RuntimeError(OVERLAP_MSG)
     result = func(*args, **kwargs)
+    if name == "linear" and args and isinstance(args[0], Tensor) and args[0].ndim == 1 and isinstance(out, Tensor):
+        # torch writes a 1-D input's linear as a [1, n] row into out, then squeezes it in place
+        row = [1, *result.shape]
+        if out._data.size:
+            warnings.warn(OUT_RESIZED_MSG.format(list(out.shape), row), UserWarning, stacklevel=3)
+        out._data = out._xp.empty(result._data.shape, dtype=out._data.dtype)
     if isinstance(result, Tensor):
         if name == "gather" and isinstance(out, Tensor) and out.dtype is not result.dtype:
             names = _GATHER_TYPE_NAMES
