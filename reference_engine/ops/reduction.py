@@ -937,6 +937,11 @@ class LinalgVectorNormBackward0(Node):
         return (_norm_backward(g, x, self.p, nrm, self.dims),)
 
 
+# ATen's norm.ScalarOpt_dim (what pairwise_distance calls): self: norm_backward(grad, self, p, result, dim, keepdim),
+# linalg_vector_norm's formula under its own name
+NormBackward1 = type("NormBackward1", (LinalgVectorNormBackward0,), {})
+
+
 def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int, ...]) -> Tensor:
     """FunctionsManual norm_backward, branch by branch."""
     zero_norm = _const(nrm._data == 0)
@@ -992,7 +997,13 @@ def _norm_values(a: Any, xp: Any, p: float, axis: Any, keepdim: bool, shortcut: 
 
 
 def _vector_norm(
-    input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None
+    input: Tensor,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,
+    dtype: D.dtype | None = None,
+    *,
+    node_cls: type = LinalgVectorNormBackward0,
 ) -> Tensor:
     _check_tensor("norm", input)
     src = _dtype_of(input)
@@ -1020,7 +1031,7 @@ def _vector_norm(
     res = _norm_values(a, xp, order, _axis(a, dims), keepdim, shortcut=a.ndim > 0 or dim is None)
     result = Tensor._make(xp.asarray(res, dtype=a.real.dtype))
     if grad_recording(input):
-        node = LinalgVectorNormBackward0()
+        node = node_cls()
         node.dims, node.keepdim, node.p = dims, keepdim, order
         record(node, result, input)
         node.save("self", input)
