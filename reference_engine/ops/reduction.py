@@ -933,6 +933,8 @@ std_mean = _variance_op("std_mean", functools.partial(_moments, "std_mean"))
 class LinalgVectorNormBackward0(Node):
     # linalg_vector_norm: self: linalg_vector_norm_backward(grad, self, ord, result, dim, keepdim)
     def apply(self, grad: Tensor) -> tuple:
+        if self.p == 0.0:  # norm_backward returns {} for p = 0: an undefined grad, so the input gets none
+            return (None,)
         x, g, nrm = _restored(self, grad)
         return (_norm_backward(g, x, self.p, nrm, self.dims),)
 
