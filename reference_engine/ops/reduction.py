@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _cascade
@@ -772,7 +773,10 @@ class RenormBackward0(Node):
     # renorm_backward (FunctionsManual)
     def apply(self, grad: Tensor) -> tuple:
         x, p, dims, maxnorm = self.saved("self"), self.p, self.reduce_dims, self.maxnorm
-        norm = Tensor._make(_norm_values(x._data, x._xp, p, dims, True, False))
+        if grad_mode._state.enabled:  # create_graph: the norm is linalg_vector_norm(self, ...), differentiable
+            norm = _vector_norm(x, p, dims, keepdim=True)
+        else:
+            norm = Tensor._make(_norm_values(x._data, x._xp, p, dims, True, False))
         gout = sum(x * grad, dims, keepdim=True)
         nb = _norm_backward(gout, x, p, norm, dims)
         invnorm = P.reciprocal(norm + 1e-7)
