@@ -48,8 +48,15 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{R._type_name(R._dtype_of(input))}'")
     d = wrap_dims(dim, input.ndim)[0]
     xp = input._xp
+    # torch's CPU scan accumulates in acc_type (double for float, float for half) and rounds each output
+    acc = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}.get(a.dtype)
     with P._errstate(xp):
-        res = a.copy() if a.ndim == 0 else xp.logaddexp.accumulate(a, axis=d)
+        if a.ndim == 0:
+            res = a.copy()
+        elif acc is not None:
+            res = xp.logaddexp.accumulate(a.astype(acc), axis=d).astype(a.dtype)
+        else:
+            res = xp.logaddexp.accumulate(a, axis=d)
     out = Tensor._make(res)
     if grad_recording(input):
         record_saving(LogcumsumexpBackward0(), out, {"self": input}, save_result=True, dim=d)
