@@ -317,6 +317,7 @@ _GATHER_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::
                       "bool": "bool"}  # fmt: skip
 # out= variants whose kernels refuse an out that shares memory with an input (at::assert_no_overlap)
 _NO_OVERLAP_OUT = frozenset(("cat", "gather", "kthvalue", "masked_select"))
+_OVERLAP_AFTER_RESIZE = frozenset(("cat", "gather"))  # these resize out (with its warning) before they check
 OVERLAP_MSG = (
     "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
     "location. Please clone() the tensor before performing the operation."
@@ -348,9 +349,15 @@ def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(o).__name__}")
     if grad_mode._state.enabled and (_requires_grad(args) or _requires_grad(kwargs.values()) or _requires_grad(outs)):
         raise RuntimeError(OUT_AUTOGRAD_MSG.format(name))
-    if name in _NO_OVERLAP_OUT and any(_overlaps(o, (*args, *kwargs.values())) for o in outs):
+    inputs = (*args, *kwargs.values())
+    overlap_check = name in _NO_OVERLAP_OUT
+    if overlap_check and name not in _OVERLAP_AFTER_RESIZE and any(_overlaps(o, inputs) for o in outs):
         raise RuntimeError(OVERLAP_MSG)
     result = func(*args, **kwargs)
+    if overlap_check and name in _OVERLAP_AFTER_RESIZE and isinstance(out, Tensor) and _overlaps(out, inputs):
+        if out._data.shape != result._data.shape and out._data.size:
+            warnings.warn(OUT_RESIZED_MSG.format(list(out.shape), list(result.shape)), UserWarning, stacklevel=3)
+        raise RuntimeError(OVERLAP_MSG)
     if name == "linear" and args and isinstance(args[0], Tensor) and args[0].ndim == 1 and isinstance(out, Tensor):
         # torch writes a 1-D input's linear as a [1, n] row into out, then squeezes it in place
         row = [1, *result.shape]
