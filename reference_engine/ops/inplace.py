@@ -316,7 +316,7 @@ _GATHER_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::
                       "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
                       "bool": "bool"}  # fmt: skip
 # out= variants whose kernels refuse an out that shares memory with an input (at::assert_no_overlap)
-_NO_OVERLAP_OUT = frozenset(("cat", "gather", "kthvalue", "masked_select"))
+_NO_OVERLAP_OUT = frozenset(("cat", "gather", "kthvalue", "masked_select", "take"))
 _OVERLAP_AFTER_RESIZE = frozenset(("cat", "gather"))  # these resize out (with its warning) before they check
 OVERLAP_MSG = (
     "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
