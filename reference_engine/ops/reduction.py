@@ -472,17 +472,19 @@ def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, 
     return _values_and_indices(_RETURN_TYPES[name], input, dim, keepdim, values, indices, node_cls)
 
 
-def _check_dim_arg(name: str, dim: Any) -> None:
+def _check_dim_arg(name: str, dim: Any, method: bool = False) -> None:
     if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
         if name == "median":  # one (Tensor, int dim) overload: the parser names the argument
             raise TypeError(f"median(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+        # the parser lists the arguments it got: the method's exclude self, the function's include the tensor
+        got = type(dim).__name__ if method else f"Tensor, {type(dim).__name__}"
         raise TypeError(
-            f"{name}() received an invalid combination of arguments - got (Tensor, {type(dim).__name__}), but expected one "
+            f"{name}() received an invalid combination of arguments - got ({got}), but expected one "
             f"of:\n * ()\n * (Tensor other)\n * (int dim, bool keepdim = False)\n"
         )
 
 
-def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> Any:
+def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any, method: bool = False) -> Any:
     if not isinstance(input, Tensor) and dim is not None:  # torch.max(2, x): no overload takes a number first
         raise invalid_combination(name, input, dim)
     _check_tensor(name, input)
@@ -495,7 +497,7 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> A
         _require_nonempty(name, input, (), full=True)
         arr = a.max() if name == "max" else a.min()  # NaN-propagating like torch
         return _full_select(name, input, arr, MaxBackward1 if name == "max" else MinBackward1)
-    _check_dim_arg(name, dim)
+    _check_dim_arg(name, dim, method)
     d = _one_dim(input, dim)
     _require_nonempty(name, input, (d,), full=False)
     if a.ndim == 0:
@@ -1053,4 +1055,15 @@ __all__ = [
 ]  # fmt: skip
 # norm (torch.norm, built on linalg.vector_norm) is exported by ops/linalg.py
 METHODS = {name: globals()[name] for name in __all__ if name not in ("std_mean", "var_mean")}
+
+
+def _max_method(self: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:
+    return _max_min("max", self, dim, keepdim, other, method=True)
+
+
+def _min_method(self: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:
+    return _max_min("min", self, dim, keepdim, other, method=True)
+
+
+METHODS["max"], METHODS["min"] = _max_method, _min_method  # Tensor.max's parser errors word the method's form
 METHODS["renorm_"] = inplace_method(renorm)
