@@ -319,6 +319,15 @@ def arange(
     start, end, step = vals
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {_scalar_text(start)} -> {_scalar_text(end)}")
+    if dtype is None and isinstance(out, Tensor):
+        dtype = out.dtype
+    if dtype is not None and not dtype.is_floating_point and not dtype.is_complex:
+        # an integral result: torch's argument parser reads the bounds and the step as integers (truncated)
+        start, end, step = (int(v) for v in vals)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
@@ -328,6 +337,33 @@ def arange(
     idx = np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
     arr = (start + idx * step).astype(dtype.np)
     return _finish(_place(arr, device) if device is not None else arr, requires_grad)
+
+
+def _scalar_text(v: Any) -> str:
+    """A c10 Scalar as torch's messages print it (a whole double without its ``.0``)."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def space_checks(name: str, start: Any, end: Any, steps: Any) -> None:
+    """linspace's and logspace's argument errors (the parser's, then the kernel's) in torch's words."""
+    if not isinstance(steps, int) or isinstance(steps, bool):
+        got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (start, end, steps))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:")
+    bad = [(what, v.ndim) for what, v in (("start", start), ("end", end)) if isinstance(v, Tensor)]
+    if any(nd for _, nd in bad):
+        dims = " and ".join(f"{what} with {nd} dimension(s)" for what, nd in bad)
+        raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got {dims}.")
+
+
+def into_out(result: Tensor, out: Any) -> Tensor:
+    """A factory's ``out=``: ``out`` takes the result's values and shape (computed in out's dtype)."""
+    if out is None:
+        return result
+    out._data = result._data.astype(out._data.dtype, copy=False)
+    out._vc[0] += 1
+    return out
 
 
 def space_args(start: Any, end: Any, steps: int, dtype: D.dtype | None, device: Any) -> tuple[Any, Any, D.dtype, Any]:
@@ -350,6 +386,9 @@ def linspace(
     out: Any = None,
     layout: Any = None,
 ) -> Tensor:
+    space_checks("linspace", start, end, steps)
+    if out is not None:
+        return into_out(linspace(start, end, steps, dtype=dtype or out.dtype, device=device), out)
     start, end, dtype, device = space_args(start, end, steps, dtype, device)
     # torch fills the first half forward from start and the second half backward from end
     if steps == 1:
@@ -407,6 +446,8 @@ def eye(
     device = or_default(device)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     xp = _xp_for(device)
     with _on_device(xp, device):
         return _finish(xp.eye(n, m if m is not None else n, dtype=(dtype or D.get_default_dtype()).np), requires_grad)

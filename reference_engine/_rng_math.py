@@ -194,7 +194,7 @@ try:  # NumPy's private table of the CPU features its loops dispatch on
 except ImportError:  # another NumPy layout: assume its loops are the C library's
     _NUMPY_CPU = {}
 NUMPY_USES_SVML = bool(_NUMPY_CPU.get("AVX512_SKX"))
-_LIBM = {"log": math.log, "log1p": math.log1p, "sin": math.sin, "cos": math.cos}
+_LIBM = {"log": math.log, "log1p": math.log1p, "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp}
 
 
 def libm(name: str, x: np.ndarray) -> np.ndarray:

@@ -84,7 +84,7 @@ INPLACE = (
     "sinh", "cosh", "asin", "acos", "atan", "erf", "erfinv", "erfc", "lgamma", "digamma", "i0", "sinc", "logit",
     "xlogy", "exp2", "true_divide", "floor_divide", "maximum", "minimum",
     "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "polygamma",
-    "addmm", "cumsum", "sgn", "fix", "negative", "absolute", "float_power", "bitwise_and", "bitwise_or",
+    "cumsum", "sgn", "fix", "negative", "absolute", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "tril", "triu", "subtract", "multiply", "divide", "greater", "greater_equal",
     "less", "less_equal", "not_equal", "mvlgamma", "arccos", "arcsin", "arctan", "arcsinh", "arccosh", "arctanh",
     "asinh", "acosh", "atanh",
@@ -107,8 +107,17 @@ def _rpow(self: Tensor, other: Any) -> Tensor:
     return pointwise.pow(other, self)
 
 
-def _binary_dunder(fn: Any) -> Any:
+def _descriptor_error(name: str, self: Any) -> TypeError:
+    # torch's C-level operators are method descriptors of TensorBase: Tensor.__radd__(2, x) is refused by Python
+    return TypeError(
+        f"descriptor '{name}' for 'torch._C.TensorBase' objects doesn't apply to a '{type(self).__name__}' object"
+    )
+
+
+def _binary_dunder(fn: Any, name: str | None = None) -> Any:
     def method(self: Tensor, other: Any) -> Any:
+        if name is not None and not isinstance(self, Tensor):
+            raise _descriptor_error(name, self)
         if not pointwise._scalar_or_tensor(other):
             return NotImplemented
         return fn(self, other)
@@ -116,7 +125,21 @@ def _binary_dunder(fn: Any) -> Any:
     return method
 
 
-def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
+def _type_error_to_not_implemented(fn: Any) -> Any:
+    """torch's Python-level reflected operators (``__rsub__``, ``__rmod__``, ``__rpow__`` in torch/_tensor.py):
+    a TypeError from the op they call becomes NotImplemented (``_handle_torch_function_and_wrap_type_error_to_not_
+    implemented``), so Python goes on to its own error."""
+
+    def method(self: Tensor, other: Any) -> Any:
+        try:
+            return fn(self, other)
+        except TypeError:
+            return NotImplemented
+
+    return method
+
+
+def _fast_arith(op: Any, record_fn: Any, slow: Any, name: str) -> Any:
     """``x + y`` and friends: the general op, behind a fast path for the common case.
 
     The fast path covers a floating NumPy tensor with a Python number or a
@@ -127,7 +150,10 @@ def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
     is_mul = op is operator.mul
 
     def method(self: Tensor, other: Any) -> Any:
-        a = self._data
+        try:
+            a = self._data
+        except AttributeError:  # called through the class with a non-tensor self (zero cost in the common case)
+            raise _descriptor_error(name, self) from None
         if type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:  # Half computes in float32
             to = type(other)
             if to is float or to is int:
@@ -165,24 +191,39 @@ def _fast_arith(op: Any, record_fn: Any, slow: Any) -> Any:
 
 if pointwise._EXTOBJ is not None:
     _EXTOBJ, _IGNORE_ALL = pointwise._EXTOBJ, pointwise._IGNORE_ALL
-    Tensor.__add__ = Tensor.__radd__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add)
-    Tensor.__sub__ = _fast_arith(operator.sub, pointwise.record_sub, pointwise.sub)
-    # ``1 - x`` reaches x.__rsub__ only for non-tensors: the scalar branch is the one that matters
-    Tensor.__rsub__ = _fast_arith(lambda a, b: b - a, pointwise.record_rsub, pointwise.rsub)
-    Tensor.__mul__ = Tensor.__rmul__ = _fast_arith(operator.mul, pointwise.record_mul, pointwise.mul)
-    Tensor.__truediv__ = _fast_arith(operator.truediv, pointwise.record_div, pointwise.div)
+    Tensor.__add__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add, "__add__")
+    Tensor.__radd__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add, "__radd__")
+    Tensor.__sub__ = _fast_arith(operator.sub, pointwise.record_sub, pointwise.sub, "__sub__")
+    Tensor.__mul__ = _fast_arith(operator.mul, pointwise.record_mul, pointwise.mul, "__mul__")
+    Tensor.__rmul__ = _fast_arith(operator.mul, pointwise.record_mul, pointwise.mul, "__rmul__")
+    Tensor.__truediv__ = _fast_arith(operator.truediv, pointwise.record_div, pointwise.div, "__truediv__")
 else:  # pragma: no cover - NumPy without the errstate context variable
-    Tensor.__add__ = Tensor.__radd__ = _binary_dunder(pointwise.add)
-    Tensor.__sub__ = _binary_dunder(pointwise.sub)
-    Tensor.__rsub__ = _binary_dunder(pointwise.rsub)
-    Tensor.__mul__ = Tensor.__rmul__ = _binary_dunder(pointwise.mul)
-    Tensor.__truediv__ = _binary_dunder(pointwise.div)
+    Tensor.__add__ = _binary_dunder(pointwise.add, "__add__")
+    Tensor.__radd__ = _binary_dunder(pointwise.add, "__radd__")
+    Tensor.__sub__ = _binary_dunder(pointwise.sub, "__sub__")
+    Tensor.__mul__ = _binary_dunder(pointwise.mul, "__mul__")
+    Tensor.__rmul__ = _binary_dunder(pointwise.mul, "__rmul__")
+    Tensor.__truediv__ = _binary_dunder(pointwise.div, "__truediv__")
+# torch's __rsub__ is rsub(self, other) in Python: a tensor ``other`` gives RsubBackward0 (the tensor overload);
+# ``1 - x`` (a number ``other``) keeps the fast path
+_rsub_number = (
+    _fast_arith(lambda a, b: b - a, pointwise.record_rsub, pointwise.rsub, "__rsub__")
+    if pointwise._EXTOBJ is not None
+    else _binary_dunder(pointwise.rsub)
+)
+
+
+def _rsub(self: Tensor, other: Any) -> Any:
+    return pointwise.rsub(self, other) if isinstance(other, Tensor) else _rsub_number(self, other)
+
+
+Tensor.__rsub__ = _type_error_to_not_implemented(_rsub)
 Tensor.__rtruediv__ = _binary_dunder(_rdiv)
 Tensor.__floordiv__ = _binary_dunder(pointwise.floor_divide)
 Tensor.__rfloordiv__ = _binary_dunder(lambda self, other: pointwise.floor_divide(other, self))
 Tensor.__mod__ = _binary_dunder(pointwise.remainder)
 Tensor.__pow__ = _binary_dunder(pointwise.pow)
-Tensor.__rpow__ = _binary_dunder(_rpow)
+Tensor.__rpow__ = _type_error_to_not_implemented(_binary_dunder(_rpow))
 
 
 def _tensor_only(fn: Any) -> Any:
@@ -204,9 +245,12 @@ Tensor.__lt__ = _binary_dunder(comparison.lt)
 Tensor.__le__ = _binary_dunder(comparison.le)
 Tensor.__gt__ = _binary_dunder(comparison.gt)
 Tensor.__ge__ = _binary_dunder(comparison.ge)
-Tensor.__and__ = Tensor.__rand__ = _binary_dunder(comparison.bitwise_and)
-Tensor.__or__ = Tensor.__ror__ = _binary_dunder(comparison.bitwise_or)
-Tensor.__xor__ = Tensor.__rxor__ = _binary_dunder(comparison.bitwise_xor)
+Tensor.__and__ = _binary_dunder(comparison.bitwise_and, "__and__")
+Tensor.__rand__ = _binary_dunder(comparison.bitwise_and, "__rand__")
+Tensor.__or__ = _binary_dunder(comparison.bitwise_or, "__or__")
+Tensor.__ror__ = _binary_dunder(comparison.bitwise_or, "__ror__")
+Tensor.__xor__ = _binary_dunder(comparison.bitwise_xor, "__xor__")
+Tensor.__rxor__ = _binary_dunder(comparison.bitwise_xor, "__rxor__")
 Tensor.__invert__ = comparison.bitwise_not
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem

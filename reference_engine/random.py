@@ -27,7 +27,9 @@ from ._creation import _place, _xp_for
 from ._device import as_device, or_default
 from ._mt19937 import MT19937, N
 from ._normal_f32 import box_muller_f32
-from .ops.inplace import check_inplace
+from .autograd.graph import Node
+from .ops._util import grad_recording, needs, record
+from .ops.inplace import check_inplace, scalar_type_name
 from .tensor import Tensor, _size_args
 
 _DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
@@ -380,11 +382,51 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: D.d
     return randint(low, high, input.shape, dtype=dtype or input.dtype, device=input.device)
 
 
+class BernoulliBackward0(Node):
+    # bernoulli: self: zeros_like(grad)
+    def apply(self, grad: Tensor) -> tuple:
+        return (Tensor._make(grad._xp.zeros_like(grad._data)),)
+
+
+class _NormalZeros(Node):
+    # the normal overloads' grads are zeros of each tensor argument's size:
+    # mean: at::zeros_symint(mean.sym_sizes(), grad.options()) ; std: at::zeros_symint(std.sym_sizes(), ...)
+    def apply(self, grad: Tensor) -> tuple:
+        return tuple(
+            Tensor._make(grad._xp.zeros(shape, dtype=grad._data.dtype)) if needs(self, i) else None
+            for i, shape in enumerate(self.shapes)
+        )
+
+
+class NormalBackward1(_NormalZeros):
+    """normal.Tensor_float: mean: at::zeros_symint(mean.sym_sizes(), grad.options())"""
+
+
+class NormalBackward2(_NormalZeros):
+    """normal.float_Tensor: std: at::zeros_symint(std.sym_sizes(), grad.options())"""
+
+
+class NormalBackward3(_NormalZeros):
+    """normal.Tensor_Tensor: mean and std: at::zeros_symint(<their sizes>, grad.options())"""
+
+
+def _into(result: Tensor, out: Tensor | None) -> Tensor:
+    """An out= of the samplers: ``out`` takes the result's shape and values."""
+    if out is None:
+        return result
+    out._data = result._data.astype(out._data.dtype, copy=False)
+    out._vc[0] += 1
+    return out
+
+
 def normal(
     mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
     dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, out: Tensor | None = None,
+    layout: Any = None, pin_memory: bool = False,
 ) -> Tensor:  # fmt: skip
     """torch.normal: with float mean/std a fresh normal_; with tensors, normal_(0, 1) then ``* std + mean``."""
+    if out is not None:
+        return _into(normal(mean, std, size, generator=generator, dtype=dtype or out.dtype, device=device), out)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         dt, shape = _float_dtype(dtype), _size_args((size,))
         # torch.normal takes no default device (torch leaves it out of set_default_device's factories)
@@ -401,23 +443,55 @@ def normal(
     z = _place(z, ref.device) if ref.is_cuda else z
     m = mean._data if isinstance(mean, Tensor) else np_dt.type(mean)
     s = std._data if isinstance(std, Tensor) else np_dt.type(std)
-    return Tensor._make(np.asarray(z * s + m, dtype=np_dt, order="C"))
+    result = Tensor._make(np.asarray(z * s + m, dtype=np_dt, order="C"))
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if grad_recording(*tensors):
+        node = (NormalBackward3 if len(tensors) == 2 else NormalBackward1 if tensors[0] is mean else NormalBackward2)()
+        node.shapes = tuple(t._data.shape for t in tensors)
+        record(node, result, *tensors)
+    return result
 
 
-def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+def bernoulli(
+    input: Tensor, p: float | None = None, *, generator: Generator | None = None, out: Tensor | None = None
+) -> Tensor:
     """torch.bernoulli: per-element ``u < p`` (u with the precision of p's dtype), or bernoulli_(p) for a float p."""
-    out = Tensor._make(array_module(input._data).zeros(input._data.shape, dtype=input._data.dtype))
+    if out is not None:  # torch's bernoulli_out: out resized like input, then out.bernoulli_(input)
+        if out._data.shape != input._data.shape:
+            out._data = array_module(out._data).zeros(input._data.shape, dtype=out._data.dtype)
+        return bernoulli_(out, input if p is None else p, generator=generator)
+    res = Tensor._make(array_module(input._data).zeros(input._data.shape, dtype=input._data.dtype))
     if p is not None:
-        return bernoulli_(out, p, generator=generator)
-    return bernoulli_(out, input, generator=generator)
+        return bernoulli_(res, p, generator=generator)
+    bernoulli_(res, input, generator=generator)
+    if grad_recording(input):
+        record(BernoulliBackward0(), res, input)
+    return res
 
 
 def multinomial(
     input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None,
+    out: Tensor | None = None,
 ) -> Tensor:  # fmt: skip
     probs = to_numpy(input._data)
     if probs.ndim not in (1, 2):
-        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.dtype.kind != "f":
+        raise RuntimeError(
+            f"multinomial only supports floating-point dtypes for input, got: {scalar_type_name(input.dtype)}"
+        )
+    if out is not None:
+        if out.dtype is not D.int64:
+            raise RuntimeError(f"multinomial expects Long tensor out, got: {scalar_type_name(out.dtype)}")
+        return _into(multinomial(input, num_samples, replacement, generator=generator), out)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > probs.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if probs.shape[-1] > 1 << 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if (not replacement or num_samples == 1) and probs.size and not (probs.max() < np.inf and probs.min() >= 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = probs.reshape(-1, probs.shape[-1])
     g = _gen(generator, input)
     if not replacement and num_samples > rows.shape[1]:
@@ -514,6 +588,36 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
     return _fill(self, _exponential_values(_gen(generator, self), self._data.size, float(lambd)))
 
 
+def _c_double(v: float) -> str:
+    return format(v, "g")  # how torch's messages print a double (C++ stream, 6 significant digits)
+
+
+def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """cauchy_distribution<double>: median + sigma * tan(pi * (u - 0.5)) on 53-bit uniforms, one per element."""
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_c_double(sigma)}")
+    u = _uniform_words(_gen(generator, self), self._data.size, np.dtype(np.float64))
+    return _fill(self, float(median) + float(sigma) * RM.libm("tan", math.pi * (u - 0.5)))
+
+
+def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
+    """geometric_distribution<double>: ceil(log(u) / log1p(-p)) on 53-bit uniforms, one per element."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_c_double(p)}")
+    u = _uniform_words(_gen(generator, self), self._data.size, np.dtype(np.float64))
+    with np.errstate(divide="ignore"):
+        return _fill(self, np.ceil(RM.libm("log", u) / math.log1p(-p)))
+
+
+def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None) -> Tensor:
+    """lognormal_distribution<double>: exp of normal_distribution<double>'s scalar Box-Muller, one per element."""
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_c_double(std)}")
+    z = _scalar_normals(_gen(generator, self), self._data.size, float(mean), float(std))
+    with np.errstate(over="ignore"):
+        return _fill(self, RM.libm("exp", z))
+
+
 class _CompatRng:
     """Stand-in for the old ``_rng(None).random(shape)``: 53-bit uniforms drawn from the torch-compatible stream."""
 
@@ -533,6 +637,8 @@ def _rng(generator: Generator | None) -> _CompatRng:
 TENSOR_METHODS = {
     "normal_": normal_, "uniform_": uniform_, "bernoulli_": bernoulli_, "random_": random_,
     "exponential_": exponential_,
+    "cauchy_": cauchy_, "geometric_": geometric_, "log_normal_": log_normal_, "bernoulli": bernoulli,
+    "multinomial": multinomial,
 }  # fmt: skip
 
 __all__ = [

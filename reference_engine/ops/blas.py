@@ -32,7 +32,7 @@ from . import reduction as R
 from . import shape as S
 from ._small_gemm import small_mm
 from ._util import _FROM_NUMPY, check_common_device, grad_recording, needs, record, record_with, wrap_dims
-from .inplace import inplace_method, scalar_type_name
+from .inplace import check_inplace, commit, scalar_type_name
 
 # c10's C++ type names, as mm's dtype check prints them
 _CPP_NAMES = {
@@ -857,6 +857,32 @@ METHODS: dict = {
     "addmm": _as_method(addmm, "addmm", ("mat1", "mat2")),
     "addbmm": addbmm, "addmv": addmv, "addr": addr, "baddbmm": baddbmm, "kron": kron,
 }  # fmt: skip
-METHODS.update({name + "_": inplace_method(globals()[name]) for name in ("addbmm", "addmv", "addr", "baddbmm")})
 __all__ += ["corrcoef", "cov"]
 METHODS.update({"corrcoef": corrcoef, "cov": cov})
+
+
+def _blas_inplace(name: str, op: Any) -> Any:
+    """``self.addmm_(...)`` and friends: torch's in-place BLAS ops do not broadcast ``self`` to the result."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        check_inplace(self, *args)
+        if name == "addr" and self.ndim != 2:
+            raise RuntimeError(f"2D tensor expected, got {self.ndim}D tensor for input")
+        result = op(self, *args, **kwargs)
+        if result._data.shape != self._data.shape:
+            if name != "addbmm":
+                raise RuntimeError(
+                    f"Bad in-place call: input tensor size [{', '.join(map(str, self.shape))}] and output tensor "
+                    f"size [{', '.join(map(str, result.shape))}] should match"
+                )
+            # addbmm_ runs torch's out= kernel with self as out, which resizes self to the result
+            self._data = self._xp.empty(result._data.shape, dtype=self._data.dtype)
+        return commit(self, result)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    return method
+
+
+METHODS.update(
+    {name + "_": _blas_inplace(name, METHODS[name]) for name in ("addbmm", "addmm", "addmv", "addr", "baddbmm")}
+)

@@ -66,6 +66,8 @@ def logical_not(input: Tensor) -> Tensor:
 
 def _bitwise(name: str, fn: Any) -> Any:
     def op(input: Tensor, other: Any) -> Tensor:
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            raise invalid_combination(name, input, other)
         a, b, dt = binary_arrays(input, other)
         if dt.category >= 2:
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_scalar_name(dt)}'")
@@ -170,6 +172,12 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 
 
 def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    _check_tensor("isclose", input)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"isclose(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    for tol, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{tol} must be greater than or equal to zero, but got {value}")
     a, b, _ = binary_arrays(input, other)
     return Tensor._make(_xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._creation import _finish, _place
+from .._creation import _finish, _place, into_out, space_checks
 from .._device import or_default
 from ..tensor import Tensor
 from . import pointwise as P
@@ -25,9 +25,13 @@ def logspace(
     device: Any = None,
     requires_grad: bool = False,
     layout: Any = None,
+    out: Any = None,
 ) -> Tensor:
     """base ** linspace(start, end), filled from both ends like torch's kernel (the first half from
     ``start``, the second half from ``end``); integer dtypes compute in float64 and truncate."""
+    space_checks("logspace", start, end, steps)
+    if out is not None:
+        return into_out(logspace(start, end, steps, base, dtype=dtype or out.dtype, device=device), out)
     device = or_default(device)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")

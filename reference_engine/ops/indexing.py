@@ -380,6 +380,13 @@ class IndexSelectBackward0(IndexBackward0):
     That is zeros.index_add_(dim, index, grad): on index_select's full key, IndexBackward0's accumulating index_put.
     """
 
+    def apply(self, grad: Tensor) -> tuple:
+        if self.self_sizes:
+            return super().apply(grad)
+        # a 0-dim input was indexed as its 1-element view (index_select treats it as a vector of one)
+        zeros = Tensor._make(grad._xp.zeros((1,), dtype=grad._data.dtype))
+        return (_index_put(zeros, self.key, grad, accumulate=True).reshape(()),)
+
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     check_common_device("_index_select", ("self", input), ("index", index))
@@ -394,14 +401,14 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError("index out of range in self")
     key = (*(slice(None),) * d, arr)
     return _indexed_copy(
-        input, key, input._data[key] if input.ndim else input._data[arr].reshape(()), IndexSelectBackward0
+        input, key, input._data[key] if input.ndim else input._data.reshape(1)[arr].reshape(()), IndexSelectBackward0
     )
 
 
 def _gather_key(input: Tensor, d: int, index: Tensor, what: str) -> tuple:
     """Full advanced key addressing ``input[..., index[i], ...]`` for each position of ``index``."""
-    if index._data.dtype != np.int64:
-        raise RuntimeError(f"{what}(): Expected dtype int64 for index")
+    if index._data.dtype not in (np.int32, np.int64) and index._data.size:  # an empty index of any dtype is fine
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     xp = input._xp
@@ -431,6 +438,13 @@ def _flat(t: Tensor) -> Tensor:
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     check_common_device("gather", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
+    if index.ndim == input.ndim:
+        for k, (n_ix, n_in) in enumerate(zip(index._data.shape, input._data.shape, strict=True)):
+            if k != d and n_ix > n_in:
+                raise RuntimeError(
+                    f"Size does not match at dimension {k} expected index [{_dims_text(index._data.shape)}] to be "
+                    f"no larger than self [{_dims_text(input._data.shape)}] apart from dimension {d}"
+                )
     key = _gather_key(input, d, index, "gather")
     src = input._data.reshape(input._data.shape or (1,))
     out = Tensor._make(src[key].reshape(index._data.shape))
@@ -443,6 +457,14 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be Long but got {scalar_type_name(indices.dtype)}"
+        )
+    # negative indices count from the end (torch wraps them before its gather)
+    size = input._data.size if dim is None else (input._data.shape[wrap_dims(dim, input.ndim)[0]] if input.ndim else 1)
+    if indices._data.size and bool((indices._data < 0).any()):
+        indices = Tensor._make(input._xp.where(indices._data < 0, indices._data + size, indices._data))
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     d = wrap_dims(dim, input.ndim)[0]
@@ -479,11 +501,16 @@ class ScatterAddBackward0(Node):
 
 def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: str) -> Tensor:
     d = wrap_dims(dim, input.ndim)[0]
+    # torch's scatter_gather checks, in its order: dtypes, then index against self, then against src
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if isinstance(src, Tensor) and src.ndim != index.ndim and not (src.ndim <= 1 and index.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     key = _gather_key(input, d, index, what)
     arr = input._data.reshape(input._data.shape or (1,)).copy()
     if isinstance(src, Tensor):
-        if src.ndim != index.ndim and not (src.ndim <= 1 and index.ndim <= 1):
-            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
         sl = tuple(slice(0, s) for s in index._data.shape)
         vals = src._data.reshape(src._data.shape or (1,))[sl].astype(arr.dtype, copy=False)
     else:
@@ -541,16 +568,12 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
                 "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value.ndim} dimension(s)."
             )
-        fill = value._data.astype(input._data.dtype)
+        fill = _checked_fill(value._data, input).astype(input._data.dtype)
     else:
-        fill = xp.asarray(value).astype(input._data.dtype)
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+        fill = xp.asarray(_checked_fill(value, input)).astype(input._data.dtype)
+    # out of place, the input is expanded to the mask's shape (torch's expand_outplace); masked_fill_ refuses
+    # that when it copies the result back
     out = Tensor._make(xp.where(mask._data, fill, input._data).astype(input._data.dtype, copy=False))
-    if shape != input._data.shape:
-        raise RuntimeError(
-            f"output with shape [{', '.join(map(str, input.shape))}] doesn't match the broadcast shape "
-            f"[{', '.join(map(str, shape))}]"
-        )
     if isinstance(value, Tensor):
         if grad_recording(input, value):
             record_with(MaskedFillBackward1(), out, input, value, mask=mask)
@@ -559,6 +582,22 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         node.mask = mask
         record(node, out, input)
     return out
+
+
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "int64_t", "int32": "int",
+                 "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t", "bool": "bool"}  # fmt: skip
+
+
+def _checked_fill(value: Any, input: Tensor) -> Any:
+    """c10's checked_convert: a complex fill value goes into a real tensor only with a zero imaginary part."""
+    if input._data.dtype.kind == "c" or not np.iscomplexobj(value):
+        return value
+    if bool(np.any(np.imag(value) != 0)):
+        raise RuntimeError(
+            f"value cannot be converted to type {_C_TYPE_NAMES.get(input.dtype.name, input.dtype.name)} "
+            "without overflow"
+        )
+    return np.real(value)
 
 
 def _c10_name(d: D.dtype) -> str:
@@ -767,10 +806,14 @@ class IndexFillBackward0(Node):
 
 
 class IndexFillBackward1(Node):
-    # index_fill.int_Tensor: self: grad.index_fill(dim, index, 0) ; value: grad.index_select(dim, index).sum()
+    # index_fill.int_Tensor: self: grad.index_fill(dim, index, 0)
+    # value: grad.index_select(dim, std::get<0>(at::_unique(index, /*sorted=*/false))).sum()
     def apply(self, grad: Tensor) -> tuple:
         g_self = index_fill(grad, self.dim, self.index, 0) if needs(self, 0) else None
-        g_val = index_select(grad, self.dim, self.index).sum() if needs(self, 1) else None
+        g_val = None
+        if needs(self, 1):  # a repeated index fills its place once: it counts once
+            unique = Tensor._make(self.index._xp.unique(self.index._data))
+            g_val = index_select(grad, self.dim, unique).sum()
         return g_self, g_val
 
 

@@ -337,6 +337,36 @@ def _requires_grad(values: Any) -> bool:
     return False
 
 
+# out= variants that check out's dtype against the input's (amax/amin's result has the input's dtype) before
+# torch's general casting rule
+_SAME_DTYPE_OUT = frozenset(("amax", "amin"))
+# gather words the same check its own way, in c10's C type names
+_GATHER_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                      "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                      "bool": "bool"}  # fmt: skip
+# out= variants whose kernels refuse an out that shares memory with an input (at::assert_no_overlap)
+_NO_OVERLAP_OUT = frozenset(("cat", "gather", "kthvalue", "masked_select", "take"))
+_OVERLAP_AFTER_RESIZE = frozenset(("cat", "gather"))  # these resize out (with its warning) before they check
+OVERLAP_MSG = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
+
+
+def _root(t: Tensor) -> Tensor:
+    return t._base if t._base is not None else t
+
+
+def _overlaps(out: Tensor, values: Any) -> bool:
+    for v in values:
+        if isinstance(v, Tensor):
+            if _root(v) is _root(out) or v._xp.shares_memory(v._data, out._data):
+                return True
+        elif isinstance(v, list | tuple) and _overlaps(out, v):
+            return True
+    return False
+
+
 def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict[str, Any], out: Any) -> Any:
     """``func(*args, **kwargs)`` written into ``out`` as torch's out= variants do: refused while autograd would
     record (any argument or ``out`` requires grad), the result cast to ``out``'s dtype where torch's casting
@@ -348,8 +378,33 @@ def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(o).__name__}")
     if grad_mode._state.enabled and (_requires_grad(args) or _requires_grad(kwargs.values()) or _requires_grad(outs)):
         raise RuntimeError(OUT_AUTOGRAD_MSG.format(name))
+    inputs = (*args, *kwargs.values())
+    overlap_check = name in _NO_OVERLAP_OUT
+    if overlap_check and name not in _OVERLAP_AFTER_RESIZE and any(_overlaps(o, inputs) for o in outs):
+        raise RuntimeError(OVERLAP_MSG)
     result = func(*args, **kwargs)
+    if overlap_check and name in _OVERLAP_AFTER_RESIZE and isinstance(out, Tensor) and _overlaps(out, inputs):
+        if out._data.shape != result._data.shape and out._data.size:
+            warnings.warn(OUT_RESIZED_MSG.format(list(out.shape), list(result.shape)), UserWarning, stacklevel=3)
+        raise RuntimeError(OVERLAP_MSG)
+    if name == "linear" and args and isinstance(args[0], Tensor) and args[0].ndim == 1 and isinstance(out, Tensor):
+        # torch writes a 1-D input's linear as a [1, n] row into out, then squeezes it in place
+        row = [1, *result.shape]
+        if out._data.size:
+            warnings.warn(OUT_RESIZED_MSG.format(list(out.shape), row), UserWarning, stacklevel=3)
+        out._data = out._xp.empty(result._data.shape, dtype=out._data.dtype)
     if isinstance(result, Tensor):
+        if name == "gather" and isinstance(out, Tensor) and out.dtype is not result.dtype:
+            names = _GATHER_TYPE_NAMES
+            raise RuntimeError(
+                f"Expected out tensor to have dtype {names.get(result.dtype.name, result.dtype.name)}, but got "
+                f"{names.get(out.dtype.name, out.dtype.name)} instead"
+            )
+        if name in _SAME_DTYPE_OUT and isinstance(out, Tensor) and out.dtype is not result.dtype:
+            raise RuntimeError(
+                f"Expected the dtype for input and out to match, but got {scalar_type_name(result.dtype)} for "
+                f"input's dtype and {scalar_type_name(out.dtype)} for out's dtype."
+            )
         if isinstance(out, tuple | list):
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
         _write_out(result, out)

@@ -260,6 +260,11 @@ def block_diag(*tensors: Tensor) -> Tensor:
 
 # --------------------------------------------------------------------------- hsplit / vsplit / dsplit
 def _dim_split(name: str, input: Tensor, sections: Any, min_dim: int, d: int) -> tuple[Tensor, ...]:
+    if not isinstance(sections, int | list | tuple) or isinstance(sections, bool):  # (Tensor, int) or (Tensor, int[])
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got (Tensor, {type(sections).__name__}), but "
+            "expected one of:"
+        )
     if input.ndim < min_dim:
         raise RuntimeError(
             f"torch.{name} requires a tensor with at least {min_dim} dimension, "

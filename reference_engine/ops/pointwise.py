@@ -32,6 +32,7 @@ from ._util import (
     check_same_device,
     float_dtype_of,
     grad_recording,
+    invalid_combination,
     needs,
     record,
     record_saving,
@@ -48,6 +49,13 @@ def _scalar_or_tensor(x: Any) -> bool:
     if type(x) in _OPERAND_TYPES:  # the common case, without isinstance chains
         return True
     return isinstance(x, Tensor | int | float | bool | complex) or hasattr(x, "dtype")
+
+
+def _no_scalar_overload(name: str, input: Any, other: Any, scalar_self: bool) -> None:
+    """torch's parser error for a Python number where the op's overloads all want a tensor: two numbers, or a
+    number first (``scalar_self`` False: the op has no ``(Scalar self, Tensor other)`` overload)."""
+    if not isinstance(input, Tensor) and (not scalar_self or not isinstance(other, Tensor)):
+        raise invalid_combination(name, input, other)
 
 
 def _check_operand(x: Any, op: str) -> None:
@@ -159,6 +167,7 @@ def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
 
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """other - alpha * input (what ``2 - x`` calls)."""
+    _no_scalar_overload("rsub", input, other, scalar_self=False)
     if isinstance(other, Tensor):
         return _rsub_tensor(input, other, alpha)
     a, b, dt = binary_operands(input, other, half_scalar=True)
@@ -385,6 +394,7 @@ NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"  # type(y.g
 
 
 def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_node: type) -> Tensor:
+    _no_scalar_overload(fn_name, input, other, scalar_self=fn_name == "remainder")
     _check_operand(other, fn_name)
     a, b, dt = binary_arrays(input, other)
     xp = _xp(a)
@@ -533,6 +543,7 @@ def _int_pow_negative(xp: Any, a: Any, b: Any) -> Any:
 
 
 def _scalar_pow(base: Any, exponent: Tensor) -> Tensor:
+    _no_scalar_overload("pow", base, exponent, scalar_self=True)
     a, b, dt = binary_arrays(base, exponent)
     xp = _xp(b)
     with _ErrState(xp):
@@ -548,6 +559,7 @@ def square(input: Tensor) -> Tensor:
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:
+    _no_scalar_overload("float_power", input, exponent, scalar_self=True)
     base = input.to(D.float64) if isinstance(input, Tensor) else float(input)
     exp_ = exponent.to(D.float64) if isinstance(exponent, Tensor) else float(exponent)
     return pow(base, exp_)
@@ -834,10 +846,12 @@ def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:
 
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:
+    _no_scalar_overload("clamp_min", input, min, scalar_self=False)
     return _clamp_one_side(input, min, "min")
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:
+    _no_scalar_overload("clamp_max", input, max, scalar_self=False)
     return _clamp_one_side(input, max, "max")
 
 
@@ -1093,6 +1107,8 @@ class NextafterBackward0(Node):
 
 
 def nextafter(input: Tensor, other: Tensor) -> Tensor:
+    _check_tensor("nextafter", input)
+    _tensor_other("nextafter", other)
     a, b, dt = binary_arrays(input, other)
     if not dt.is_floating_point:
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_type_name(dt)}'")
@@ -1222,7 +1238,7 @@ class CopysignBackward1(_CopysignSelf):
 
 
 def copysign(input: Tensor, other: Any) -> Tensor:
-    _check_tensor("copysign", input)
+    _no_scalar_overload("copysign", input, other, scalar_self=False)
     if isinstance(other, Tensor):
         check_broadcast(input._data.shape, other._data.shape)
     dt = D.result_type(input, other)
@@ -1247,7 +1263,8 @@ def copysign(input: Tensor, other: Any) -> Tensor:
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
     _check_tensor("heaviside", input)
-    _tensor_other("heaviside", values)
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
     if input.dtype is not values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, b, dt = binary_arrays(input, values)
@@ -1485,8 +1502,38 @@ __all__ += ["multiply", "subtract", "divide"]
 __all__ += ["positive"]
 METHODS = {name: globals()[name] for name in __all__ if name not in ("rsub", "where")}
 METHODS["where"] = lambda self, condition, other: where(condition, self, other)
+
+
 # ``2 % x``: remainder(Scalar, Tensor)
-METHODS["__rmod__"] = lambda self, other: remainder(other, self) if _scalar_or_tensor(other) else NotImplemented
+def _rmod(self: Tensor, other: Any) -> Any:
+    # torch/_tensor.py: remainder(other, self), a TypeError (two numbers) becoming NotImplemented
+    if not _scalar_or_tensor(other):
+        return NotImplemented
+    try:
+        return remainder(other, self)
+    except TypeError:
+        return NotImplemented
+
+
+METHODS["__rmod__"] = _rmod
+
+
+def _float_power_(self: Tensor, exponent: Any) -> Tensor:
+    # float_power's result is double (complex double): in place, self must already hold it
+    want = (
+        D.complex128
+        if self.dtype.is_complex or (isinstance(exponent, Tensor) and exponent.dtype.is_complex)
+        else D.float64
+    )
+    if self.dtype is not want:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {scalar_type_name(self.dtype)} but the operation's result "
+            f"requires dtype {scalar_type_name(want)}"
+        )
+    return inplace_method(float_power)(self, exponent)
+
+
+METHODS["float_power_"] = _float_power_
 METHODS.update({
     name + "_": inplace_method(globals()[name])
     for name in ("arctan2", "atan2", "copysign", "deg2rad", "frac", "heaviside", "hypot", "nan_to_num", "nextafter",

@@ -32,6 +32,7 @@ from ._util import (
     _FROM_NUMPY,
     binary_arrays,
     grad_recording,
+    invalid_combination,
     needs,
     record,
     record_saving,
@@ -180,10 +181,10 @@ class MeanBackward1(Node):
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:
     _check_tensor("mean", input)
     src = _dtype_of(input)
-    if dtype is None and src.category < 2:
+    if (dtype or src).category < 2:
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {_type_name(src)}"
+            f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be either "
+            f"a floating point or complex dtype. Got: {_type_name(dtype or src)}"
         )
     dt = dtype or src
     a = _as(input, dt)
@@ -480,15 +481,21 @@ def _dim_select(name: str, input: Tensor, dim: Any, keepdim: bool, values: Any, 
     return _values_and_indices(_RETURN_TYPES[name], input, dim, keepdim, values, indices, node_cls)
 
 
-def _check_dim_arg(name: str, dim: Any) -> None:
+def _check_dim_arg(name: str, dim: Any, method: bool = False) -> None:
     if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
+        if name == "median":  # one (Tensor, int dim) overload: the parser names the argument
+            raise TypeError(f"median(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+        # the parser lists the arguments it got: the method's exclude self, the function's include the tensor
+        got = type(dim).__name__ if method else f"Tensor, {type(dim).__name__}"
         raise TypeError(
-            f"{name}() received an invalid combination of arguments - got ({type(dim).__name__}), but expected one "
+            f"{name}() received an invalid combination of arguments - got ({got}), but expected one "
             f"of:\n * ()\n * (Tensor other)\n * (int dim, bool keepdim = False)\n"
         )
 
 
-def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> Any:
+def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any, method: bool = False) -> Any:
+    if not isinstance(input, Tensor) and dim is not None:  # torch.max(2, x): no overload takes a number first
+        raise invalid_combination(name, input, dim)
     _check_tensor(name, input)
     if isinstance(dim, Tensor) or other is not None:
         fn = P.maximum if name == "max" else P.minimum
@@ -499,7 +506,7 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> A
         _require_nonempty(name, input, (), full=True)
         arr = a.max() if name == "max" else a.min()  # NaN-propagating like torch
         return _full_select(name, input, arr, MaxBackward1 if name == "max" else MinBackward1)
-    _check_dim_arg(name, dim)
+    _check_dim_arg(name, dim, method)
     d = _one_dim(input, dim)
     _require_nonempty(name, input, (d,), full=False)
     if a.ndim == 0:
@@ -812,7 +819,10 @@ class RenormBackward0(Node):
     # renorm_backward (FunctionsManual)
     def apply(self, grad: Tensor) -> tuple:
         x, p, dims, maxnorm = self.saved("self"), self.p, self.reduce_dims, self.maxnorm
-        norm = Tensor._make(_norm_values(x._data, x._xp, p, dims, True, False))
+        if grad_mode._state.enabled:  # create_graph: the norm is linalg_vector_norm(self, ...), differentiable
+            norm = _vector_norm(x, p, dims, keepdim=True)
+        else:
+            norm = Tensor._make(_norm_values(x._data, x._xp, p, dims, True, False))
         gout = sum(x * grad, dims, keepdim=True)
         nb = _norm_backward(gout, x, p, norm, dims)
         invnorm = P.reciprocal(norm + 1e-7)
@@ -973,8 +983,15 @@ std_mean = _variance_op("std_mean", functools.partial(_moments, "std_mean"))
 class LinalgVectorNormBackward0(Node):
     # linalg_vector_norm: self: linalg_vector_norm_backward(grad, self, ord, result, dim, keepdim)
     def apply(self, grad: Tensor) -> tuple:
+        if self.p == 0.0:  # norm_backward returns {} for p = 0: an undefined grad, so the input gets none
+            return (None,)
         x, g, nrm = _restored(self, grad)
         return (_norm_backward(g, x, self.p, nrm, self.dims),)
+
+
+# ATen's norm.ScalarOpt_dim (what pairwise_distance calls): self: norm_backward(grad, self, p, result, dim, keepdim),
+# linalg_vector_norm's formula under its own name
+NormBackward1 = type("NormBackward1", (LinalgVectorNormBackward0,), {})
 
 
 def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int, ...]) -> Tensor:
@@ -1032,7 +1049,13 @@ def _norm_values(a: Any, xp: Any, p: float, axis: Any, keepdim: bool, shortcut: 
 
 
 def _vector_norm(
-    input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: D.dtype | None = None
+    input: Tensor,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,
+    dtype: D.dtype | None = None,
+    *,
+    node_cls: type = LinalgVectorNormBackward0,
 ) -> Tensor:
     _check_tensor("norm", input)
     src = _dtype_of(input)
@@ -1060,7 +1083,7 @@ def _vector_norm(
     res = _norm_values(a, xp, order, _axis(a, dims), keepdim, shortcut=a.ndim > 0 or dim is None)
     result = Tensor._make(xp.asarray(res, dtype=a.real.dtype))
     if grad_recording(input):
-        node = LinalgVectorNormBackward0()
+        node = node_cls()
         node.dims, node.keepdim, node.p = dims, keepdim, order
         record(node, result, input)
         node.save("self", input)
@@ -1189,6 +1212,17 @@ __all__ = [
 ]  # fmt: skip
 # norm (torch.norm, built on linalg.vector_norm) is exported by ops/linalg.py
 METHODS = {name: globals()[name] for name in __all__ if name not in ("std_mean", "var_mean")}
+
+
+def _max_method(self: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:
+    return _max_min("max", self, dim, keepdim, other, method=True)
+
+
+def _min_method(self: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:
+    return _max_min("min", self, dim, keepdim, other, method=True)
+
+
+METHODS["max"], METHODS["min"] = _max_method, _min_method  # Tensor.max's parser errors word the method's form
 METHODS["renorm_"] = inplace_method(renorm)
 __all__ += ["aminmax", "nanmedian"]
 METHODS.update({"aminmax": aminmax, "nanmedian": nanmedian})

@@ -18,7 +18,7 @@ from . import pointwise as P
 from . import reduction as R
 from . import shape as S
 from ._util import grad_recording, record, record_saving, wrap_dims
-from .inplace import inplace_method
+from .inplace import CopyBackwards, inplace_method
 from .special import MulBackward1, _div_scalar, _scalar_op
 
 _RETURN_TYPES = {n: R._return_type(n) for n in ("cummax", "cummin")}
@@ -51,8 +51,15 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{R._type_name(R._dtype_of(input))}'")
     d = wrap_dims(dim, input.ndim)[0]
     xp = input._xp
+    # torch's CPU scan accumulates in acc_type (double for float, float for half) and rounds each output
+    acc = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}.get(a.dtype)
     with P._errstate(xp):
-        res = a.copy() if a.ndim == 0 else xp.logaddexp.accumulate(a, axis=d)
+        if a.ndim == 0:
+            res = a.copy()
+        elif acc is not None:
+            res = xp.logaddexp.accumulate(a.astype(acc), axis=d).astype(a.dtype)
+        else:
+            res = xp.logaddexp.accumulate(a, axis=d)
     out = Tensor._make(res)
     if grad_recording(input):
         record_saving(LogcumsumexpBackward0(), out, {"self": input}, save_result=True, dim=d)
@@ -226,8 +233,11 @@ def diff(
     if append is not None:
         parts.append(append)
     x = J.cat(parts, d) if len(parts) > 1 else input
-    if n == 0:
-        return x
+    if n == 0:  # torch returns a fresh copy (its empty result copy_-ed from the input: CopyBackwards)
+        out = Tensor._make(x._data.copy())
+        if grad_recording(x):
+            record(CopyBackwards(), out, None, x)
+        return out
     for _ in range(n):
         length = x._data.shape[d]
         if length == 0:

@@ -20,7 +20,7 @@ from .. import _dtype as D
 from .._creation import _place, check_int_device
 from .._device import as_device
 from ..autograd import grad_mode
-from ..autograd.engine import sum_to_shape
+from ..autograd.engine import _is_expandable_to, sum_to_shape
 from ..autograd.graph import AsStridedBackward0, Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
@@ -596,6 +596,8 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dims(dim, input.ndim)[0]
     size = input._data.shape[d]
+    if isinstance(start, Tensor) and (start.ndim or start.dtype.is_floating_point or start.dtype is D.bool_):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
     start = int(start)
     if start < -size or start > size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
@@ -617,7 +619,10 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
             f"contain the same number of dims as destination ([{', '.join(map(str, dst))}] dims)"
         )
     n = input.ndim
-    s, t_ = wrap_dims(src, n), wrap_dims(dst, n)
+    s, t_ = tuple(wrap_dims(d, n)[0] for d in src), tuple(wrap_dims(d, n)[0] for d in dst)
+    for what, given, wrapped in (("source", src, s), ("destination", dst, t_)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ([{', '.join(map(str, given))}])")
     order = [-1] * n
     for a, b in zip(s, t_, strict=True):
         order[b] = a
@@ -697,6 +702,11 @@ class RollBackward0(Node):
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     sh = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if not sh:
+        raise RuntimeError("`shifts` required")
+    if dims is not None and input.ndim == 0:
+        first = dims if isinstance(dims, int) else next(iter(dims))
+        raise IndexError(f"Dimension specified as {first} but tensor has no dimensions")
     if dims is None:
         if len(sh) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
@@ -1251,3 +1261,21 @@ def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None
 
 METHODS.update({"resize_": resize_, "resize_as_": resize_as_})
 __all__ += ["resize_as_"]
+
+
+def sum_to_size(input: Tensor, *size: Any) -> Tensor:
+    """``x.sum_to_size(*size)``: at::sum_to (an empty size is the full sum; the same size is ``x`` itself)."""
+    target = tuple(_size_args(size))
+    shape = input._data.shape
+    if not _is_expandable_to(target, shape):
+        raise RuntimeError(
+            f"size {{[{', '.join(map(str, target))}]}} is not expandable to size {{[{', '.join(map(str, shape))}]}}."
+        )
+    if not target:
+        return R.sum(input)
+    if target == shape:
+        return input
+    return sum_to_shape(input, target)
+
+
+METHODS["sum_to_size"] = sum_to_size

@@ -516,6 +516,8 @@ def rrelu(
         raise NotImplementedError(
             f"\"leaky_relu_cpu\" not implemented for '{scalar_type_name(_FROM_NUMPY[input._data.dtype])}'"
         )
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     noise = None
     if training:
         flat = to_numpy(input._data).reshape(-1)
@@ -587,6 +589,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
     num = weight.numel()
     channels = input.shape[1] if input.ndim > 1 else 1
+    if num != 1 and input.ndim == 0:
+        raise RuntimeError("Not allow zero-dim input tensor.")
     if num != 1 and channels != num:
         raise RuntimeError(
             "Mismatch of parameter numbers and input channel size. Found parameter numbers = "

@@ -17,6 +17,7 @@ differentiable (no double backward through convolutions).
 from __future__ import annotations
 
 import functools
+import warnings
 from types import SimpleNamespace
 from typing import Any
 
@@ -63,6 +64,49 @@ def _windows(xp_: Any, xpad: Any, kh: int, kw: int, stride: tuple, dilation: tup
 _C_TYPE = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
            "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}  # fmt: skip
+
+
+def _as_tuple(v: Any) -> tuple:
+    return (v,) if isinstance(v, int) else tuple(v)
+
+
+_SAME_PAD_WARNED = False  # TORCH_WARN_ONCE in torch's _convolution_same
+
+
+def _check_params(input: Tensor, weight: Tensor, stride: Any, padding: Any, dilation: Any, groups: int) -> None:
+    """torch's ConvParams and check_shape_forward errors, in their order (before the channel count's)."""
+    if any(s <= 0 for s in _as_tuple(stride)):
+        raise RuntimeError("non-positive stride is not supported")
+    if not isinstance(padding, str) and any(p < 0 for p in _as_tuple(padding)):
+        raise RuntimeError("negative padding is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if input.ndim != weight.ndim:
+        raise RuntimeError(
+            f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight[{_sizes(weight.shape)}], "
+            f"but got {input.ndim}-dimensional input of size [{_sizes(input.shape)}] instead"
+        )
+    if padding == "same":
+        global _SAME_PAD_WARNED
+        dil = _as_tuple(dilation)
+        odd = any((dil[0 if len(dil) == 1 else i] * (k - 1)) % 2 for i, k in enumerate(weight.shape[2:]))
+        if odd and not _SAME_PAD_WARNED:
+            _SAME_PAD_WARNED = True
+            warnings.warn(
+                "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of "
+                "the input be created",
+                UserWarning,
+                stacklevel=4,
+            )
+    if weight.shape[0] < groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got weight of size "
+            f"[{_sizes(weight.shape)}] instead"
+        )
+    if any(d <= 0 for d in _as_tuple(dilation)):
+        raise RuntimeError("dilation should be greater than zero")
 
 
 def _check_input(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
@@ -269,6 +313,8 @@ def conv2d(
 ) -> Tensor:
     if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
         return _autocast.run(conv2d, True, (), locals())
+    if input.ndim == 4:  # an unbatched input is checked once batched
+        _check_params(input, weight, stride, padding, dilation, groups)
     _check_input(input, weight, bias, groups)
     if input.ndim == 3:
         # torch batches an unbatched input: unsqueeze, convolve, squeeze (grad_fn SqueezeBackward1)
@@ -453,6 +499,7 @@ def conv1d(
     _check_dims(input, 1, "conv1d")
     if input.ndim == 2:
         return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    _check_params(input, weight, stride, padding, dilation, groups)
     _check_channels(input, weight, groups, transposed=False)
     s, d = _single(stride), _single(dilation)
     if not isinstance(padding, str):

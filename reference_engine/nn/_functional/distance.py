@@ -9,6 +9,7 @@ import numpy as np
 from ... import _dtype as D
 from ...autograd.grad_mode import no_grad
 from ...autograd.graph import Node
+from ...ops import reduction as R
 from ...ops._util import grad_recording, record
 from ...ops.inplace import scalar_type_name
 from ...tensor import Tensor
@@ -16,8 +17,8 @@ from ._broadcast import broadcast_shape
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
-    # ATen: norm over the innermost dim of the broadcast result
-    return (x1 - x2 + eps).norm(p, max(x1.dim(), x2.dim()) - 1, keepdim)
+    # ATen: at::norm over the innermost dim of the broadcast result (NormBackward1, not linalg's node)
+    return R._vector_norm(x1 - x2 + eps, p, max(x1.dim(), x2.dim()) - 1, keepdim, node_cls=R.NormBackward1)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

@@ -73,6 +73,8 @@ def embedding(
     scale_grad_by_freq: bool = False,
     sparse: bool = False,
 ) -> Tensor:
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     num = weight.shape[0]
     padding_idx = wrap_padding_idx(padding_idx, num)
     if padding_idx is None:

@@ -10,7 +10,7 @@ from ... import _dtype as D
 from ...ops import _autocast
 from ...ops._small_gemm import small_mm
 from ...ops._util import check_common_device, grad_recording, needs, record
-from ...ops.blas import AddmmBackward0, mm
+from ...ops.blas import AddmmBackward0, _squeeze0_, mm
 from ...ops.inplace import scalar_type_name
 from ...tensor import Tensor
 
@@ -72,6 +72,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return _linear2d(input, weight, bias)
     if input.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    if input.ndim == 1 and bias is None:  # torch: mm(x.unsqueeze(0), weight.t()).squeeze_(0) (SqueezeBackward4)
+        return _squeeze0_(_linear2d(input.unsqueeze(0), weight, None))
     lead = input.shape[:-1]
     out = _linear2d(input.reshape(-1, input.shape[-1]), weight, bias)
     return out.reshape(*lead, weight.shape[0])

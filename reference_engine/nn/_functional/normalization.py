@@ -137,8 +137,34 @@ class NativeBatchNormBackward0(Node):
         if needs(self, 1):
             gw = (grad * xhat).sum(axes)
         if needs(self, 2):
-            gb = grad.sum(axes)
+            w_in = self.saved("weight") if self.weight_arr is not None else None
+            gb = _bias_grad_in_graph(NativeBatchNormBackwardBackward0(), grad.sum(axes), x, w_in)
         return gx, gw, gb
+
+
+class NativeBatchNormBackwardBackward0(Node):
+    # native_batch_norm_backward: "grad_out, input, weight: batchnorm_double_backward(input, weight, grads[0],
+    #     grads[1], grads[2], grad_out, ...)". Here it carries grad_bias = sum(grad) only: torch's node gives
+    # input and weight no gradient from it (ggB reaches gO alone), but its output is in the graph whenever any
+    # of grad, input, weight requires grad, so grad_bias requires grad like torch's.
+    def apply(self, grad: Tensor) -> tuple:
+        return grad, None, None
+
+
+class NativeLayerNormBackwardBackward0(Node):
+    # native_layer_norm_backward: "grad_out, input, weight: layer_norm_double_backward(input, weight, grads[0],
+    #     grads[1], grads[2], grad_out, ...)": as NativeBatchNormBackwardBackward0 for grad_bias = sum(grad).
+    def apply(self, grad: Tensor) -> tuple:
+        return grad, None, None
+
+
+def _bias_grad_in_graph(node: Node, gb: Tensor, input: Tensor, weight: Tensor | None) -> Tensor:
+    """``gb`` (computed from grad alone) recorded as an output of torch's double-backward node."""
+    if not grad_recording(gb, input, weight):
+        return gb
+    out = Tensor._make(gb._data)
+    record(node, out, gb, input, weight)
+    return out
 
 
 def _check_sizes(input: Tensor, weight: Tensor | None, bias: Tensor | None, rm: Tensor | None) -> None:
@@ -266,6 +292,8 @@ class NativeLayerNormBackward0(Node):
             gw = (gy * xhat).sum(0).reshape(w.shape)
         if needs(self, 2):
             gb = gy.sum(0).reshape(self.norm_shape)
+            if is_grad_enabled():
+                gb = _bias_grad_in_graph(NativeLayerNormBackwardBackward0(), gb, x, w)
         return gi, gw, gb
 
 

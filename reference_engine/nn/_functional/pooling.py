@@ -41,7 +41,7 @@ def _out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int
     return out
 
 
-def _check_pool(x: Tensor, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple) -> None:
+def _check_pool(x: Tensor, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple, max_pool: bool = False) -> None:
     if x.ndim not in (3, 4):
         raise RuntimeError(
             "non-empty 3D or 4D (batch mode) tensor expected for input, but got: "
@@ -56,6 +56,11 @@ def _check_pool(x: Tensor, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple) -
                 f"pad should be at most half of effective kernel size, but got pad={pi}, kernel_size={ki} and "
                 f"dilation={di}"
             )
+    if max_pool and 0 in x.shape[x.ndim - 3 :]:  # only the batch may be empty
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:"
+            f"[{', '.join(str(v) for v in x.shape)}]"
+        )
     if out[0] < 1 or out[1] < 1:
         c, h, w = x.shape[-3:]
         raise RuntimeError(
@@ -204,7 +209,7 @@ def max_pool2d(
     x, unbatched = _batched(input)
     xp = input._xp
     out = tuple(_out_size(x.shape[2 + a], k[a], s[a], p[a], d[a], ceil_mode) for a in range(2))
-    _check_pool(input, k, s, p, d, out)
+    _check_pool(input, k, s, p, d, out, max_pool=True)
     lowest = -math.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min  # padding never wins a window
     xpad = _padded(xp, x, p, out, k, s, d, lowest)
     win = _windows(xp, xpad, k, s, d, out)
@@ -332,7 +337,13 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
             "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " + str(list(input.shape)).replace(" ", "")
         )
     h, w = input.shape[-2:]
+    if isinstance(output_size, list | tuple) and len(output_size) == 0:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
     oh, ow = _adaptive_size(output_size, h, w)
+    if oh < 0 or ow < 0:
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {{{oh}, {ow}}}"
+        )
     if (oh, ow) == (1, 1):
         return input.mean((-1, -2), keepdim=True)
     x = input._data
@@ -377,7 +388,14 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     a = input._data
     h, w = a.shape[-2:]
+    if isinstance(output_size, list | tuple) and len(output_size) == 0:
+        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
     oh, ow = _adaptive_size(output_size, h, w)
+    if oh < 0 or ow < 0:
+        shape = [*a.shape[:-2], oh, ow]
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {oh if oh < 0 else ow}: [{', '.join(map(str, shape))}]"
+        )
     res = np.empty((*a.shape[:-2], oh, ow), dtype=a.dtype)
     idx = np.empty(res.shape, dtype=np.int64)
     for i, (r0, r1) in enumerate(_bin_edges(h, oh)):
@@ -429,7 +447,7 @@ def _one(v: Any, name: str, arg: str) -> int:
 
 
 def _check_max_pool1d(input: Tensor, k: list, s: list, p: list, d: list, ceil_mode: bool) -> None:
-    if input.dim() not in (2, 3):
+    if input.dim() not in (2, 3) or 0 in input.shape[input.dim() - 2 :]:  # only the batch may be empty
         raise RuntimeError(
             "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:"
             + str(list(input.shape))
