@@ -31,6 +31,8 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
      "more), and compute the interpolation weight in double", "ops/sorting.py quantile"),
     ("2.14", "group_norm's double backward gives zero tensors, not None, for weight and bias",
      "nn/_functional/normalization.py group_norm"),
+    ("2.14", "group_norm refuses an input with empty spatial dims (RuntimeError 'Expected HxW to be greater than 0')",
+     "nn/_functional/normalization.py group_norm"),
     ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
 )  # fmt: skip
 

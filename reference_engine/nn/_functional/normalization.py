@@ -252,6 +252,9 @@ def instance_norm(
 
 def _row_moments(xr: Any, eps: float) -> tuple[Any, Any]:
     """Mean and 1/sqrt(var + eps) of each row of the 2-D array ``xr`` (population variance)."""
+    if xr.shape[1] == 0:  # empty rows (an input with empty spatial dims): nothing to normalize, no NumPy warning
+        zero = array_module(xr).zeros((xr.shape[0], 1), dtype=xr.dtype)
+        return zero, zero
     mean = xr.mean(axis=1, keepdims=True)
     var = ((xr - mean) ** 2).mean(axis=1, keepdims=True)
     with _ErrState():
@@ -464,9 +467,13 @@ def group_norm(
                 f"{name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
             )
     a = input._data
-    xr = a.astype(_compute_dtype(input)).reshape(n * num_groups, -1)
+    hw = math.prod(input.shape[2:])
+    if since("2.14") and hw == 0:  # torch 2.14 refuses empty spatial dims (2.13 returned an empty result)
+        raise RuntimeError("Expected HxW to be greater than 0, got 0")
+    # sizes spelled out: with a zero-size batch, -1 could not be inferred
+    xr = a.astype(_compute_dtype(input)).reshape(n * num_groups, (c // num_groups) * hw)
     mean, rstd = _row_moments(xr, eps)
-    y = (xr * rstd + (-rstd * mean)).reshape(n, c, -1)
+    y = (xr * rstd + (-rstd * mean)).reshape(n, c, hw)
     if weight is not None:
         y = y * weight._data.reshape(1, c, 1).astype(xr.dtype)
     if bias is not None:
