@@ -168,7 +168,16 @@ _out_arguments.install(sys.modules[__name__])  # out= on every function torch gi
 
 # forward AD computes tangents through the public ops of these namespaces while a dual level is entered
 autograd.forward_ad.register_surfaces(
-    [sys.modules[__name__], nn.functional, nn._functional.rnn, nn._functional.attention, linalg, special],
+    # ops.matrix_functions: linalg serves its functions through __getattr__ (only when the mirrored release has them)
+    [
+        sys.modules[__name__],
+        nn.functional,
+        nn._functional.rnn,
+        nn._functional.attention,
+        linalg,
+        special,
+        ops.matrix_functions,
+    ],
     Tensor,
     random.default_generator,
 )

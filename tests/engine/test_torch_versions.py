@@ -289,3 +289,17 @@ def test_matrix_sqrth_and_polar_exist_from_2_14(release: str) -> None:
 def test_every_change_is_listed_with_its_release() -> None:
     assert all(release in RELEASES for release, _, _ in _torch_version.CHANGES)
     assert len(_torch_version.CHANGES) >= 6
+
+
+def test_group_norm_refuses_empty_spatial_dims_from_2_14(release: str) -> None:
+    def call(m: Any) -> Any:
+        return m.nn.functional.group_norm(m.zeros(2, 4, 0), 2)
+
+    got = error_signature(lambda: call(engine))
+    if release == "2.13":
+        assert got is None and tuple(call(engine).shape) == (2, 4, 0)
+    else:
+        assert got == ("RuntimeError", "Expected HxW to be greater than 0, got 0")
+    if _live(release):
+        assert error_signature(lambda: call(torch)) == got
+    assert tuple(engine.nn.functional.group_norm(engine.zeros(0, 4, 3), 2).shape) == (0, 4, 3)  # both releases
