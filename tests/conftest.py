@@ -82,3 +82,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     total = strategies.EXAMPLES_RUN["count"] + _WORKER_TOTAL["count"]
     if total:
         terminalreporter.write_line(f"generated examples executed: {total} (profile {active_profile()})")
+
+
+@pytest.fixture(params=["2.13", "2.14"])
+def release(request: pytest.FixtureRequest) -> Any:
+    """The engine set to mirror each supported torch release in turn (and put back after): a test of a behaviour
+    that differs between releases takes this fixture, and compares with the installed torch where it is the
+    release under test (``tests/helpers.py`` ``torch_release``)."""
+    import reference_engine  # noqa: PLC0415
+
+    before = reference_engine.get_torch_version()
+    reference_engine.set_torch_version(request.param)
+    try:
+        yield request.param
+    finally:
+        reference_engine.set_torch_version(before)

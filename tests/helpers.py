@@ -23,6 +23,15 @@ import reference_engine as engine
 import reference_engine.nn as enn
 from conformance.compare import Tolerance, compare_arrays
 
+def torch_release() -> str:
+    """The installed torch's release as the engine names them ("2.13", "2.14"): what the engine mirrors in a run."""
+    import importlib.metadata  # noqa: PLC0415
+
+    from reference_engine import _torch_version  # noqa: PLC0415
+
+    return _torch_version.supported_for(importlib.metadata.version("torch"))
+
+
 # float dtype pairs (torch, engine) for parametrize, with readable ids
 DTYPES = [(torch.float32, engine.float32), (torch.float64, engine.float64)]
 DTYPE_IDS = ["float32", "float64"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,17 +22,7 @@ from tests.helpers import error_signature
 
 INSTALLED = _torch_version.supported_for(importlib.metadata.version("torch"))
 RELEASES = list(_torch_version.SUPPORTED)
-
-
-@pytest.fixture(params=RELEASES)
-def release(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The engine set to mirror each supported release in turn (and put back after)."""
-    before = engine.get_torch_version()
-    engine.set_torch_version(request.param)
-    try:
-        yield request.param
-    finally:
-        engine.set_torch_version(before)
+# the ``release`` fixture (tests/conftest.py) sets the engine to each supported release in turn
 
 
 def _live(release: str) -> bool:
