@@ -23,6 +23,7 @@ import reference_engine as engine
 import reference_engine.nn as enn
 from conformance.compare import Tolerance, compare_arrays
 
+
 def torch_release() -> str:
     """The installed torch's release as the engine names them ("2.13", "2.14"): what the engine mirrors in a run."""
     import importlib.metadata  # noqa: PLC0415
