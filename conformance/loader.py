@@ -119,11 +119,18 @@ def _release(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+BUILDS = ("cuda build", "cpu build")  # torch conditions on the build rather than the release
+
+
 def parse_torch_condition(text: str) -> tuple[Any, tuple[int, ...]]:
-    """'<2.13' -> (operator.lt, (2, 13)); anything else is a ValueError."""
+    """'<2.13' -> (operator.lt, (2, 13)); "cuda build"/"cpu build" -> (None, ()); anything else a ValueError."""
+    if text.strip() in BUILDS:
+        return None, ()
     m = re.fullmatch(r"\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)*)\s*", text)
     if not m:
-        raise ValueError(f"torch condition must look like '<2.13' or '>=2.14.1', got {text!r}")
+        raise ValueError(
+            f"torch condition must look like '<2.13' or '>=2.14.1' (or be 'cuda build' / 'cpu build'), got {text!r}"
+        )
     return _OPS[m.group(1)], _release(m.group(2))
 
 
@@ -134,6 +141,10 @@ def torch_release_matches(condition: str, installed: str | None = None) -> bool:
 
         installed = torch.__version__
     op, want = parse_torch_condition(condition)
+    if op is None:  # a build condition: a CUDA build answers device questions otherwise, with or without a GPU
+        import torch  # noqa: PLC0415
+
+        return (torch.version.cuda is not None) == (condition.strip() == "cuda build")
     return bool(op(_release(installed)[: len(want)], want))
 
 
