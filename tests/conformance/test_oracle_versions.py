@@ -104,3 +104,16 @@ def test_every_stored_record_carries_the_oracle_version(tmp_path: Path, monkeypa
         open_store(previous)
     stored = [json.loads(line) for line in store.read_text().splitlines()]
     assert [r["torch"] for r in stored] == ["2.14.1+cu130", "2.13.0+cpu"]
+
+
+def test_registry_conditions_on_the_build() -> None:
+    import torch  # noqa: PLC0415
+
+    from conformance.loader import parse_torch_condition, torch_release_matches  # noqa: PLC0415
+
+    cuda = torch.version.cuda is not None
+    assert torch_release_matches("cuda build") is cuda
+    assert torch_release_matches("cpu build") is not cuda
+    assert parse_torch_condition("cuda build") == (None, ())
+    with pytest.raises(ValueError, match="cuda build"):
+        parse_torch_condition("gpu")
