@@ -34,7 +34,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .backends import CPU_PAIR
+from .backends import CPU_PAIR, mirror_oracle
 from .compare import Tolerance
 from .loader import EXPECTED_FILE, expected_reason, load_expected, load_scenario_file
 from .observe import Entry, Observation
@@ -224,6 +224,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"conformance run: torch is not installed for {sys.executable}: nothing to compare with", file=sys.stderr)
         return 2
     script = load_script(args.script)  # unreadable, or malformed `# conformance:` settings: ScenarioError, exit 2
+    mirror_oracle()  # the engine's side (a subprocess) mirrors the installed torch's release, as in a pytest run
     if args.rtol is not None or args.atol is not None:
         tol = script.tolerance
         given = Tolerance(tol.rtol if args.rtol is None else args.rtol, tol.atol if args.atol is None else args.atol,
