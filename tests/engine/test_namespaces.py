@@ -399,12 +399,13 @@ def test_compile_errors() -> None:
 # torch.compile's errors that differ between releases, recorded from torch 2.13.0 and 2.14.1: torch 2.14's
 # InvalidBackend suggests up to two close names from list_backends(), and renames the keyword shapes_spec to
 # dynamic_shapes (each release refuses the other's name)
-_SEE = "See `torch._dynamo.list_backends()` for available backends."
+_LIST = "`torch._dynamo.list_backends()` for available backends."
+_SEE = f"See {_LIST}"  # torch 2.14's ending; torch 2.13 ends "..., see {_LIST}"
 COMPILE_ERRORS_BY_RELEASE: dict[str, dict[str, tuple[str, str] | str]] = {
     "2.13": {
-        "inducto": ("InvalidBackend", f"Invalid backend: 'inducto', see {_SEE[4:]}"),
-        "cudagraph": ("InvalidBackend", f"Invalid backend: 'cudagraph', see {_SEE[4:]}"),
-        "eagr": ("InvalidBackend", f"Invalid backend: 'eagr', see {_SEE[4:]}"),
+        "inducto": ("InvalidBackend", f"Invalid backend: 'inducto', see {_LIST}"),
+        "cudagraph": ("InvalidBackend", f"Invalid backend: 'cudagraph', see {_LIST}"),
+        "eagr": ("InvalidBackend", f"Invalid backend: 'eagr', see {_LIST}"),
         "shapes_spec": "ok",
         "dynamic_shapes": ("TypeError", "compile() got an unexpected keyword argument 'dynamic_shapes'"),
     },
