@@ -11,10 +11,12 @@ model that is not callable.
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Callable
 from typing import Any
 
+from ._torch_version import since
 from .nn.module import Module
 
 __all__ = ["InvalidBackend", "OptimizedModule", "compile"]
@@ -25,6 +27,11 @@ _BACKENDS = (
     "aot_eager", "aot_eager_decomp_partition", "aot_eager_default_partitioner", "aot_ts", "cudagraphs", "eager",
     "eager_debug", "inductor", "invoke_subgraph", "openxla", "openxla_eval", "pre_dispatch_eager", "ts", "tvm",
 )  # fmt: skip
+
+# torch._dynamo.list_backends(): the default listing (debug and experimental backends left out), which torch 2.14's
+# InvalidBackend draws its suggestions from
+_LISTED_BACKENDS = ("cudagraphs", "inductor", "openxla", "tvm")
+_NOT_GIVEN: Any = object()  # a keyword argument the caller did not pass
 
 
 class InvalidBackend(RuntimeError):  # noqa: N818 - torch's name
@@ -78,6 +85,13 @@ def _check(mode: str | None, options: dict | None, backend: str | Callable | Non
     if mode is not None and options is not None:
         raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
     if isinstance(backend, str) and backend not in _BACKENDS:
+        if since("2.14"):
+            # torch 2.14: a new text, with up to two close names from list_backends() (difflib) as suggestions
+            suggestions = difflib.get_close_matches(backend, list(_LISTED_BACKENDS), n=2)
+            hint = f", did you mean: {', '.join(map(repr, suggestions))}?" if suggestions else "."
+            raise InvalidBackend(
+                f"Invalid backend: {backend!r}{hint} See `torch._dynamo.list_backends()` for available backends."
+            )
         raise InvalidBackend(
             f"Invalid backend: {backend!r}, see `torch._dynamo.list_backends()` for available backends."
         )
@@ -97,9 +111,14 @@ def compile(  # noqa: A001 - torch.compile
     disable: bool = False,
     recompile_limit: int | None = None,
     isolate_recompiles: bool = False,
-    shapes_spec: Any = None,
+    shapes_spec: Any = _NOT_GIVEN,
+    dynamic_shapes: Any = _NOT_GIVEN,
 ) -> Any:
     """``torch.compile(model)``: the model, run eagerly (module docstring); without a model, a decorator."""
+    # torch 2.14 renames the keyword ``shapes_spec`` to ``dynamic_shapes``: each release refuses the other's name
+    unknown = "shapes_spec" if since("2.14") else "dynamic_shapes"
+    if (shapes_spec if unknown == "shapes_spec" else dynamic_shapes) is not _NOT_GIVEN:
+        raise TypeError(f"compile() got an unexpected keyword argument '{unknown}'")
     if model is None:
 
         def fn(model: Callable | None) -> Any:

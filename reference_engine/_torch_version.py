@@ -34,6 +34,12 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
     ("2.14", "group_norm refuses an input with empty spatial dims (RuntimeError 'Expected HxW to be greater than 0')",
      "nn/_functional/normalization.py group_norm"),
     ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
+    ("2.14", "optim.LBFGS takes a keyword-only maximize (last in its defaults and repr); a step over an empty "
+     "parameter group only evaluates the closure (was IndexError)", "optim/lbfgs.py LBFGS"),
+    ("2.14", "torch.compile: InvalidBackend's text changes and suggests close backend names; the keyword "
+     "shapes_spec is renamed dynamic_shapes", "_compile.py"),
+    ("2.14", "utils.checkpoint: without a function checkpoint(**config) is a decorator; new keyword "
+     "respect_saved_tensors_hooks, named in the reentrant mode's refusal", "utils/checkpoint.py"),
 )  # fmt: skip
 
 

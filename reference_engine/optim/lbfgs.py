@@ -1,4 +1,4 @@
-"""L-BFGS with torch's fixed step or strong-Wolfe line search (``torch/optim/lbfgs.py``, torch 2.13).
+"""L-BFGS with torch's fixed step or strong-Wolfe line search (``torch/optim/lbfgs.py``, torch 2.13 and 2.14).
 
 Unlike the other optimizers, L-BFGS is written with the engine's tensor ops, line for line as torch
 writes it with its own: the closure's losses, the 0-d tensors and the Python floats mix exactly as
@@ -19,6 +19,7 @@ import numpy as np
 
 from .._backend import array_module
 from .._layout import contiguous_format
+from .._torch_version import since
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..ops.blas import dot
 from ..ops.join import cat
@@ -256,6 +257,9 @@ def _lbfgs_direction(
     return d, H_diag
 
 
+_NOT_GIVEN: Any = object()  # LBFGS's ``maximize`` not passed (torch 2.13 has no such argument)
+
+
 class LBFGS(Optimizer):
     """L-BFGS (heavily inspired by minFunc). One parameter group only; a very memory intensive optimizer
     (``param_bytes * (history_size + 1)`` bytes)."""
@@ -270,11 +274,20 @@ class LBFGS(Optimizer):
         tolerance_change: float = 1e-9,
         history_size: int = 100,
         line_search_fn: str | None = None,
+        *,
+        maximize: Any = _NOT_GIVEN,
     ) -> None:
+        # torch 2.14 adds the keyword-only ``maximize`` (default False, last in the defaults); torch 2.13 has none
+        if not since("2.14") and maximize is not _NOT_GIVEN:
+            raise TypeError("LBFGS.__init__() got an unexpected keyword argument 'maximize'")
+        if maximize is _NOT_GIVEN:
+            maximize = False
         check_common(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         keys = "lr max_iter max_eval tolerance_grad tolerance_change history_size line_search_fn"
+        if since("2.14"):
+            keys += " maximize"
         super().__init__(params, defaults_of(locals(), keys))
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
@@ -296,7 +309,11 @@ class LBFGS(Optimizer):
             if view.is_complex():
                 view = _view_as_real(view).view(-1)
             views.append(view)
-        return cat(views, 0)
+        flat_grad = cat(views, 0)
+        # torch 2.14's maximize: the search runs on the negated gradient (and loss)
+        if self.param_groups[0].get("maximize", False):
+            flat_grad.neg_()
+        return flat_grad
 
     def _add_grad(self, step_size: Any, update: Tensor) -> None:
         offset = 0
@@ -319,7 +336,10 @@ class LBFGS(Optimizer):
 
     def _directional_evaluate(self, closure: Callable[[], Any], x: list[Tensor], t: Any, d: Tensor) -> tuple:
         self._add_grad(t, d)
-        loss = float(closure())
+        loss = closure()
+        if self.param_groups[0].get("maximize", False):  # torch 2.14's maximize
+            loss = -loss
+        loss = float(loss)
         flat_grad = self._gather_flat_grad()
         self._set_param(x)
         return loss, flat_grad
@@ -341,6 +361,12 @@ class LBFGS(Optimizer):
         tolerance_change = group["tolerance_change"]
         line_search_fn = group["line_search_fn"]
         history_size = group["history_size"]
+        maximize = group.get("maximize", False)  # torch 2.14's maximize (absent from a torch 2.13 group)
+
+        # torch 2.14: with no parameters (an empty group) the step only evaluates the closure and returns its loss
+        # (torch 2.13 fails below with IndexError on self._params[0])
+        if since("2.14") and len(self._params) == 0:
+            return closure()
 
         # LBFGS has only global state, registered for the first param (which helps load_state_dict's casting)
         state = self.state[self._params[0]]
@@ -349,7 +375,7 @@ class LBFGS(Optimizer):
 
         # evaluate initial f(x) and df/dx
         orig_loss = closure()
-        loss = float(orig_loss)
+        loss = -float(orig_loss) if maximize else float(orig_loss)
         current_evals = 1
         state["func_evals"] += 1
 
@@ -429,7 +455,7 @@ class LBFGS(Optimizer):
                     # there is no use re-evaluating it here)
                     with enable_grad():
                         loss = closure()
-                    loss = float(loss)
+                    loss = -float(loss) if maximize else float(loss)
                     flat_grad = self._gather_flat_grad()
                     opt_cond = flat_grad.abs().max() <= tolerance_grad
                     ls_func_evals = 1

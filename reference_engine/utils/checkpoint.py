@@ -1,4 +1,4 @@
-"""``torch.utils.checkpoint``: ``checkpoint`` and ``checkpoint_sequential`` (torch 2.13 behaviour).
+"""``torch.utils.checkpoint``: ``checkpoint`` and ``checkpoint_sequential`` (torch 2.13 and 2.14 behaviour).
 
 Both modes keep torch's observable contract: the same outputs and grads as without checkpointing, the
 forward run again during backward (as many times as torch runs it), the RNG state of the forward restored
@@ -18,12 +18,14 @@ for that rerun when ``preserve_rng_state``, and torch's warnings and errors.
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import random as _random
+from .._torch_version import since
 from ..autograd import backward as _backward
 from ..autograd import engine as _engine
 from ..autograd import graph as _graph
@@ -226,8 +228,36 @@ def _checkpoint_without_reentrant(function: Callable, preserve: bool, args: tupl
     return out
 
 
+class _CheckpointedFunction:
+    """torch 2.14's ``checkpoint(**config)(fn)``: ``fn`` checkpointed with the configuration at each call; as a
+    method decorator it binds to the instance and keeps the configuration."""
+
+    def __init__(self, function: Callable, **checkpoint_kwargs: Any) -> None:
+        self.function = function
+        self.checkpoint_kwargs = dict(checkpoint_kwargs)
+        functools.update_wrapper(self, function, updated=())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _checkpoint_impl(self.function, args, kwargs, **self.checkpoint_kwargs)
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        descriptor_get = getattr(self.function, "__get__", None)
+        if descriptor_get is None:
+            return self
+        return type(self)(descriptor_get(instance, owner), **self.checkpoint_kwargs)
+
+
+def _make_checkpoint_wrapper(function: Callable, **checkpoint_kwargs: Any) -> _CheckpointedFunction:
+    return _CheckpointedFunction(function, **checkpoint_kwargs)
+
+
+_NOT_GIVEN: Any = object()  # an argument the caller did not pass
+
+
 def checkpoint(
-    function: Callable,
+    function: Any = _NOT_GIVEN,
     *args: Any,
     use_reentrant: bool | None = None,
     context_fn: Callable | None = None,
@@ -236,15 +266,66 @@ def checkpoint(
     early_stop: bool = True,
     **kwargs: Any,
 ) -> Any:
-    """Run ``function(*args)`` without keeping its activations; rerun it in backward (torch.utils.checkpoint)."""
-    if use_reentrant is None:
+    """Run ``function(*args)`` without keeping its activations; rerun it in backward (torch.utils.checkpoint).
+    From torch 2.14, without a function it returns a decorator configured by the keywords."""
+    config: dict[str, Any] = {
+        "use_reentrant": use_reentrant,
+        "preserve_rng_state": kwargs.pop("preserve_rng_state", True),
+        "context_fn": context_fn,
+        "determinism_check": determinism_check,
+        "debug": debug,
+        "early_stop": early_stop,
+    }
+    if since("2.14"):
+        # torch 2.14: ``preserve_rng_state`` and the new ``respect_saved_tensors_hooks`` are keywords of their own
+        # (the latter only changes where selective checkpointing caches tensors, which the engine has not), and
+        # ``function`` may be left out: checkpoint(**config) is then a decorator
+        config["respect_saved_tensors_hooks"] = kwargs.pop("respect_saved_tensors_hooks", None)
+        if function is _NOT_GIVEN:
+            function = None
+        if function is None and not args:
+            if kwargs:
+                raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+            return functools.partial(_make_checkpoint_wrapper, **config)
+        return _checkpoint_impl(function, args, kwargs, **config)
+    if function is _NOT_GIVEN:
+        raise TypeError("checkpoint() missing 1 required positional argument: 'function'")
+    if config["use_reentrant"] is None:  # the same frame depth as 2.14's call through _checkpoint_impl
         warnings.warn(USE_REENTRANT_WARNING, UserWarning, stacklevel=2)
+        config["use_reentrant"] = True
+    return _checkpoint_impl(function, args, kwargs, **config)
+
+
+def _checkpoint_impl(
+    function: Callable,
+    args: tuple,
+    kwargs: dict,
+    *,
+    use_reentrant: bool | None,
+    preserve_rng_state: bool,
+    context_fn: Callable | None,
+    determinism_check: str,
+    debug: bool,
+    early_stop: bool,
+    respect_saved_tensors_hooks: bool | None = None,
+) -> Any:
+    preserve = preserve_rng_state
+    if use_reentrant is None:
+        # torch 2.14 warns here, one frame below checkpoint(): stacklevel 3 names checkpoint's caller (or, for a
+        # decorated function, the caller of the decorated function)
+        warnings.warn(USE_REENTRANT_WARNING, UserWarning, stacklevel=3)
         use_reentrant = True
-    preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs and use_reentrant:
         raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
     if use_reentrant:
-        if context_fn is not None or debug is not False:
+        if since("2.14"):
+            # torch 2.14 refuses respect_saved_tensors_hooks too, and names it in the error
+            if context_fn is not None or debug is not False or respect_saved_tensors_hooks is not None:
+                raise ValueError(
+                    "Passing `context_fn`, `debug`, or `respect_saved_tensors_hooks` is only supported when "
+                    "use_reentrant=False."
+                )
+        elif context_fn is not None or debug is not False:
             raise ValueError("Passing `context_fn` or `debug` is only supported when use_reentrant=False.")
         return CheckpointFunction.apply(function, preserve, *args)
     if determinism_check not in ("default", "none"):

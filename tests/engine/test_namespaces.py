@@ -15,7 +15,14 @@ import pytest
 import torch
 
 import reference_engine as engine
-from tests.helpers import ProgramTable, as_numpy, assert_same_error, assert_same_result, error_signature
+from tests.helpers import (
+    ProgramTable,
+    as_numpy,
+    assert_same_error,
+    assert_same_result,
+    error_signature,
+    torch_release,
+)
 
 # torch's answers here are a CPU-only build's: a CUDA build answers otherwise even without a GPU ("Found no NVIDIA
 # driver" where a CPU build says "Torch not compiled with CUDA enabled"), so the build is checked, not the device
@@ -370,7 +377,12 @@ def test_compile_module_wrapper() -> None:
     assert_same_result(prog)
 
 
-BOGUS_BACKEND = "Invalid backend: 'bogus', see `torch._dynamo.list_backends()` for available backends."
+# InvalidBackend's text for backend="bogus", recorded from torch 2.13.0 and 2.14.1 (2.14 rewords it)
+BOGUS_BACKENDS = {
+    "2.13": "Invalid backend: 'bogus', see `torch._dynamo.list_backends()` for available backends.",
+    "2.14": "Invalid backend: 'bogus'. See `torch._dynamo.list_backends()` for available backends.",
+}
+BOGUS_BACKEND = BOGUS_BACKENDS[torch_release()]
 
 
 def test_compile_errors() -> None:
@@ -382,6 +394,53 @@ def test_compile_errors() -> None:
         assert (type(caught.value).__name__, str(caught.value)) == ("InvalidBackend", BOGUS_BACKEND)
     assert_same_error(lambda m: m.compile(1))
     assert_same_error(lambda m: m.compile()(None))
+
+
+# torch.compile's errors that differ between releases, recorded from torch 2.13.0 and 2.14.1: torch 2.14's
+# InvalidBackend suggests up to two close names from list_backends(), and renames the keyword shapes_spec to
+# dynamic_shapes (each release refuses the other's name)
+_LIST = "`torch._dynamo.list_backends()` for available backends."
+_SEE = f"See {_LIST}"  # torch 2.14's ending; torch 2.13 ends "..., see {_LIST}"
+COMPILE_ERRORS_BY_RELEASE: dict[str, dict[str, tuple[str, str] | str]] = {
+    "2.13": {
+        "inducto": ("InvalidBackend", f"Invalid backend: 'inducto', see {_LIST}"),
+        "cudagraph": ("InvalidBackend", f"Invalid backend: 'cudagraph', see {_LIST}"),
+        "eagr": ("InvalidBackend", f"Invalid backend: 'eagr', see {_LIST}"),
+        "shapes_spec": "ok",
+        "dynamic_shapes": ("TypeError", "compile() got an unexpected keyword argument 'dynamic_shapes'"),
+    },
+    "2.14": {
+        "inducto": ("InvalidBackend", f"Invalid backend: 'inducto', did you mean: 'inductor'? {_SEE}"),
+        "cudagraph": ("InvalidBackend", f"Invalid backend: 'cudagraph', did you mean: 'cudagraphs'? {_SEE}"),
+        "eagr": ("InvalidBackend", f"Invalid backend: 'eagr'. {_SEE}"),
+        "shapes_spec": ("TypeError", "compile() got an unexpected keyword argument 'shapes_spec'"),
+        "dynamic_shapes": "ok",
+    },
+}
+
+
+def _compile_outcomes(lib: Any) -> dict[str, tuple[str, str] | str]:
+    calls: dict[str, Callable[[], Any]] = {
+        "inducto": lambda: lib.compile(lambda x: x, backend="inducto"),
+        "cudagraph": lambda: lib.compile(lambda x: x, backend="cudagraph"),
+        "eagr": lambda: lib.compile(lambda x: x, backend="eagr"),
+        "shapes_spec": lambda: lib.compile(lambda x: x, shapes_spec=None),
+        "dynamic_shapes": lambda: lib.compile(lambda x: x, dynamic_shapes=None),
+    }
+    out: dict[str, tuple[str, str] | str] = {}
+    for key, call in calls.items():
+        try:
+            call()
+            out[key] = "ok"
+        except Exception as e:  # noqa: BLE001
+            out[key] = (type(e).__name__, str(e))
+    return out
+
+
+def test_compile_errors_per_release(release: str) -> None:
+    assert _compile_outcomes(engine) == COMPILE_ERRORS_BY_RELEASE[release]
+    if release == torch_release():
+        assert _compile_outcomes(torch) == COMPILE_ERRORS_BY_RELEASE[release]
 
 
 # --------------------------------------------------------------------------- GradScaler

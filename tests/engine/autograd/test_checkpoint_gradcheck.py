@@ -14,7 +14,7 @@ import torch.utils.checkpoint
 
 import reference_engine as engine
 import reference_engine.utils.checkpoint  # the submodule, imported as torch.utils.checkpoint above
-from tests.helpers import assert_close
+from tests.helpers import assert_close, torch_release
 
 LIBS = [torch, engine]
 
@@ -90,6 +90,98 @@ def test_checkpoint_errors_and_warnings_match_torch() -> None:
         return results
 
     assert _both(program)[0] == _both(program)[1]
+
+
+# What torch 2.14 changed in checkpoint, recorded from torch 2.13.0 and 2.14.1: the reentrant mode's refusal
+# names the new keyword respect_saved_tensors_hooks (accepted, and without selective checkpointing of no effect,
+# by the non-reentrant mode; torch 2.13 hands it on as an unknown keyword), and checkpoint(**config) without a
+# function is a decorator (torch 2.13: TypeError), for functions and methods alike
+_REENTRANT_ONLY_213 = "Passing `context_fn` or `debug` is only supported when use_reentrant=False."
+_REENTRANT_ONLY_214 = (
+    "Passing `context_fn`, `debug`, or `respect_saved_tensors_hooks` is only supported when use_reentrant=False."
+)
+_NO_FUNCTION = ("TypeError", "checkpoint() missing 1 required positional argument: 'function'")
+CHECKPOINT_BY_RELEASE: dict[str, dict[str, Any]] = {
+    "2.13": {
+        "context_fn": ("ValueError", _REENTRANT_ONLY_213),
+        "debug": ("ValueError", _REENTRANT_ONLY_213),
+        "hooks_reentrant": ("ValueError", "Unexpected keyword arguments: respect_saved_tensors_hooks"),
+        "hooks_non_reentrant": (
+            "TypeError",
+            "fn() got an unexpected keyword argument 'respect_saved_tensors_hooks'",
+        ),
+        "decorator": _NO_FUNCTION,
+        "decorator_unknown_keyword": _NO_FUNCTION,
+        "method": _NO_FUNCTION,
+    },
+    "2.14": {
+        "context_fn": ("ValueError", _REENTRANT_ONLY_214),
+        "debug": ("ValueError", _REENTRANT_ONLY_214),
+        "hooks_reentrant": ("ValueError", _REENTRANT_ONLY_214),
+        "hooks_non_reentrant": "ok",
+        "decorator": ([0.877582561890373, 0.968912421710645, 0.5403023058681398], "SinBackward0", "fn"),
+        "decorator_unknown_keyword": ("ValueError", "Unexpected keyword arguments: foo"),
+        "method": [1.5, -0.75, 3.0],
+    },
+}
+
+
+def _checkpoint_outcomes(lib: Any) -> dict[str, Any]:
+    ck = lib.utils.checkpoint
+    x = lib.tensor([0.5, -0.25, 1.0], dtype=lib.float64, requires_grad=True)
+
+    def fn(t: Any) -> Any:
+        return t.sin()
+
+    def decorator() -> Any:
+        wrapped = ck.checkpoint(use_reentrant=False)(fn)
+        y = wrapped(x)
+        y.sum().backward()
+        return x.grad.tolist(), type(y.grad_fn).__name__, wrapped.__name__
+
+    def method() -> Any:
+        class Scaled:
+            k = 3.0
+
+            @ck.checkpoint(use_reentrant=True)
+            def go(self, t: Any) -> Any:
+                return t * self.k
+
+        return Scaled().go(x).tolist()
+
+    cases: dict[str, Callable[[], Any]] = {
+        "context_fn": lambda: ck.checkpoint(fn, x, use_reentrant=True, context_fn=1),
+        "debug": lambda: ck.checkpoint(fn, x, use_reentrant=True, debug=True),
+        "hooks_reentrant": lambda: ck.checkpoint(fn, x, use_reentrant=True, respect_saved_tensors_hooks=True),
+        "hooks_non_reentrant": lambda: ck.checkpoint(fn, x, use_reentrant=False, respect_saved_tensors_hooks=True),
+        "decorator": decorator,
+        "decorator_unknown_keyword": lambda: ck.checkpoint(use_reentrant=False, foo=1),
+        "method": method,
+    }
+    out: dict[str, Any] = {}
+    for key, case in cases.items():
+        try:
+            r = case()
+            out[key] = r if isinstance(r, (list, tuple)) else "ok"
+        except Exception as e:  # noqa: BLE001
+            out[key] = (type(e).__name__, str(e).replace("_checkpoint_outcomes.<locals>.", ""))
+    return out
+
+
+def _assert_checkpoint_outcomes(got: dict[str, Any], want: dict[str, Any]) -> None:
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        if key == "decorator" and isinstance(value[0], list):
+            assert_close(np.array(got[key][0]), np.array(value[0]), "checkpoint decorator grad")
+            assert got[key][1:] == value[1:]
+        else:
+            assert got[key] == value, key
+
+
+def test_checkpoint_changes_per_release(release: str) -> None:
+    _assert_checkpoint_outcomes(_checkpoint_outcomes(engine), CHECKPOINT_BY_RELEASE[release])
+    if release == torch_release():
+        _assert_checkpoint_outcomes(_checkpoint_outcomes(torch), CHECKPOINT_BY_RELEASE[release])
 
 
 def test_gradcheck_names_match_torch() -> None:

@@ -37,7 +37,7 @@ import reference_engine.nn as enn
 import reference_engine.optim as eoptim
 import reference_engine.optim.lbfgs as elbfgs
 from conformance.compare import Tolerance, compare_arrays
-from tests.helpers import OVER_FLOAT_DTYPES, as_engine, as_numpy, raised_error
+from tests.helpers import OVER_FLOAT_DTYPES, as_engine, as_numpy, raised_error, torch_release
 
 LINE_SEARCHES = pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"], ids=["fixed_step", "strong_wolfe"])
 
@@ -484,3 +484,79 @@ def test_repr_and_defaults_match_torch() -> None:
     eopt = eoptim.LBFGS([_one(re_)], max_iter=8)
     assert repr(eopt) == repr(topt)
     assert eopt.defaults == topt.defaults  # max_eval = max_iter * 5 // 4
+
+
+# --------------------------------------------------------------------------- per release
+# What torch 2.14 changed in LBFGS, recorded from torch 2.13.0 and 2.14.1: a keyword-only ``maximize`` (last in
+# the defaults; the search runs on the negated loss and gradient, the step still returns the closure's loss),
+# and a step over an empty parameter group that only evaluates the closure (torch 2.13: IndexError).
+_NO_MAXIMIZE = ("TypeError", "LBFGS.__init__() got an unexpected keyword argument 'maximize'")
+MAXIMIZE_BY_RELEASE: dict[str, dict[str | None, Any]] = {
+    "2.13": {None: _NO_MAXIMIZE, "strong_wolfe": _NO_MAXIMIZE},
+    "2.14": {  # the two returned losses, the parameters after two steps, func_evals, n_iter
+        None: ([-9.797490120515, 1.581152943501], [1.187144554696, 1.858245607283, -1.37984e-06], 8, 8),
+        "strong_wolfe": ([-9.797490120515, 1.581152943501], [1.187144554696, 1.858245607283, -1.37984e-06], 9, 8),
+    },
+}
+EMPTY_GROUP_STEP_BY_RELEASE = {"2.13": ("IndexError", "list index out of range"), "2.14": 3.0}
+DEFAULT_KEYS_BY_RELEASE = {
+    "2.13": ["lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"],
+    "2.14": [
+        "lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn",
+        "maximize",
+    ],
+}  # fmt: skip
+
+
+def _maximize_run(lib: Any, line_search_fn: str | None) -> Any:
+    x = lib.tensor([0.3, -0.7, 1.1], dtype=lib.float64, requires_grad=True)
+    try:
+        opt = lib.optim.LBFGS([x], max_iter=5, line_search_fn=line_search_fn, maximize=True)
+    except TypeError as e:
+        return (type(e).__name__, str(e))
+    target = lib.tensor([1.0, 2.0, -0.5], dtype=lib.float64)
+
+    def closure() -> Any:
+        opt.zero_grad()
+        loss = -((x - target) ** 2).sum() + x.sin().sum()
+        loss.backward()
+        return loss
+
+    losses = [opt.step(closure).item() for _ in range(2)]
+    state = opt.state[x]
+    return losses, x.tolist(), state["func_evals"], state["n_iter"]
+
+
+def _empty_group_step(lib: Any) -> Any:
+    opt = lib.optim.LBFGS([{"params": []}])
+    try:
+        return opt.step(lambda: lib.tensor(3.0)).item()
+    except IndexError as e:
+        return (type(e).__name__, str(e))
+
+
+def _assert_maximize_outcome(got: Any, want: Any) -> None:
+    if isinstance(want[0], str):  # an error
+        assert got == want
+        return
+    assert got[0] == pytest.approx(want[0], rel=1e-10, abs=1e-11)
+    assert got[1] == pytest.approx(want[1], rel=1e-10, abs=1e-11)
+    assert got[2:] == want[2:]
+
+
+@LINE_SEARCHES
+def test_maximize_per_release(release: str, line_search_fn: str | None) -> None:
+    want = MAXIMIZE_BY_RELEASE[release][line_search_fn]
+    _assert_maximize_outcome(_maximize_run(re_, line_search_fn), want)
+    if release == torch_release():
+        _assert_maximize_outcome(_maximize_run(torch, line_search_fn), want)
+        _assert_maximize_outcome(_maximize_run(re_, line_search_fn), _maximize_run(torch, line_search_fn))
+
+
+def test_empty_group_step_and_defaults_per_release(release: str) -> None:
+    assert _empty_group_step(re_) == EMPTY_GROUP_STEP_BY_RELEASE[release]
+    assert list(eoptim.LBFGS([_one(re_)]).defaults) == DEFAULT_KEYS_BY_RELEASE[release]
+    if release == torch_release():
+        assert _empty_group_step(torch) == EMPTY_GROUP_STEP_BY_RELEASE[release]
+        assert list(torch.optim.LBFGS([_one(torch)]).defaults) == DEFAULT_KEYS_BY_RELEASE[release]
+        assert repr(eoptim.LBFGS([_one(re_)], max_iter=8)) == repr(torch.optim.LBFGS([_one(torch)], max_iter=8))
