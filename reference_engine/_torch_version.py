@@ -34,6 +34,7 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
     ("2.14", "group_norm refuses an input with empty spatial dims (RuntimeError 'Expected HxW to be greater than 0')",
      "nn/_functional/normalization.py group_norm"),
     ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
+    ("2.14", "relu of a bool tensor raises NotImplementedError (same text; was RuntimeError)", "ops/unary.py relu"),
 )  # fmt: skip
 
 

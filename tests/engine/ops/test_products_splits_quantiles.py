@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import reference_engine as re_
-from tests.helpers import check_xv_program, error_signature
+from tests.helpers import check_xv_program, error_signature, raised_error, torch_release
 
 Fn = Callable[[Any, Any, Any], Any]
 _RNG = np.random.default_rng(0)
@@ -114,8 +114,16 @@ CASES: dict[str, Fn] = {
 }
 
 
+# torch 2.14 removed torch.qr and Tensor.qr: under it these cases must raise torch's removal error
+_REMOVED_IN_2_14 = {"qr", "qr_complete"}
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case(name: str) -> None:
+    if name in _REMOVED_IN_2_14 and torch_release() == "2.14":
+        expected = raised_error(lambda: CASES[name](torch, torch.tensor(X), torch.tensor(V)))
+        assert error_signature(lambda: CASES[name](re_, re_.tensor(X), re_.tensor(V))) == expected
+        return
     check_xv_program(CASES[name], X, V)
 
 
@@ -172,6 +180,13 @@ def test_chain_matmul_warns_like_torch() -> None:
 
 
 def test_qr_warns_like_torch() -> None:
+    if torch_release() == "2.14":  # torch 2.14 removed torch.qr: it raises, warning nothing
+        expected = raised_error(lambda: torch.qr(torch.ones(2, 2)))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert error_signature(lambda: re_.qr(re_.ones(2, 2))) == expected
+        assert not caught
+        return
     re_.ops.linalg._QR_WARNED = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
