@@ -34,6 +34,9 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
     ("2.14", "group_norm refuses an input with empty spatial dims (RuntimeError 'Expected HxW to be greater than 0')",
      "nn/_functional/normalization.py group_norm"),
     ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
+    ("2.14", "quantile/nanquantile's selection path (rank count^2 <= row length, one rank per quantile for lower/"
+     "higher/nearest, two for linear/midpoint) picks among equal values and NaNs as std::nth_element does, so "
+     "another of them carries the gradient", "ops/sorting.py quantile"),
     ("2.14", "relu of a bool tensor raises NotImplementedError (same text; was RuntimeError)", "ops/unary.py relu"),
 )  # fmt: skip
 

@@ -195,3 +195,35 @@ def test_qr_warns_like_torch() -> None:
     assert len(caught) == 1  # TORCH_WARN_ONCE
     assert str(caught[0].message).startswith("torch.qr is deprecated in favor of torch.linalg.qr")
     assert str(caught[0].message).endswith("Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')")
+
+
+# Which of equal values (NaNs included) carries a quantile's gradient: the rows of x's gradient that are nonzero,
+# recorded from torch 2.13.0 (a stable sort: the first equal value, the last NaN for quantile) and torch 2.14.1
+# (std::nth_element's pick, on rows long enough for selection: (ranks needed)^2 <= row length)
+_NAN = float("nan")
+_TIES = [[_NAN, 1.0, _NAN, 0.5], [_NAN, _NAN, _NAN, _NAN], [3.0, 3.0, 1.0, 3.0]]
+_TIE_CASES: dict[str, tuple[str, str, Any, dict[str, list[list[int]]]]] = {
+    "quantile_linear": ("quantile", "linear", 0.5, {"2.13": [[2], [3], [0, 1]], "2.14": [[0], [1], [0, 3]]}),
+    "nanquantile_linear": ("nanquantile", "linear", 0.5, {"2.13": [[1, 3], [0], [0, 1]], "2.14": [[1, 3], [2], [0, 3]]}),
+    "quantile_lower_2q": ("quantile", "lower", [0.2, 0.6], {"2.13": [[2], [3], [0, 2]], "2.14": [[0], [1], [2, 3]]}),
+    "nanquantile_higher_2q": (
+        "nanquantile", "higher", [0.2, 0.6], {"2.13": [[1], [0], [0, 1]], "2.14": [[1], [2], [0, 3]]},
+    ),
+    "nanquantile_nearest": ("nanquantile", "nearest", 0.75, {"2.13": [[1], [0], [1]], "2.14": [[1], [2], [0]]}),
+}  # fmt: skip
+
+
+def _tie_grad(m: Any, fn: str, interpolation: str, q: Any) -> Any:
+    x = m.tensor(_TIES, dtype=m.float64, requires_grad=True)
+    qq = q if isinstance(q, float) else m.tensor(q, dtype=m.float64)
+    y = getattr(m, fn)(x, qq, dim=1, interpolation=interpolation)
+    return m.autograd.grad(y.sum(), x)[0]
+
+
+@pytest.mark.parametrize("name", sorted(_TIE_CASES))
+def test_quantile_pick_among_equal_values_per_release(release: str, name: str) -> None:
+    fn, interpolation, q, expected = _TIE_CASES[name]
+    got = np.asarray(_tie_grad(re_, fn, interpolation, q).tolist())
+    assert [list(np.flatnonzero(row)) for row in got] == expected[release]
+    if release == torch_release():
+        np.testing.assert_array_equal(got, _tie_grad(torch, fn, interpolation, q).numpy())
