@@ -33,6 +33,8 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
      "nn/_functional/normalization.py group_norm"),
     ("2.14", "group_norm refuses an input with empty spatial dims (RuntimeError 'Expected HxW to be greater than 0')",
      "nn/_functional/normalization.py group_norm"),
+    ("2.14", "group_norm refuses zero channels (RuntimeError 'Expected number of channels to be greater than 0, "
+     "got 0', before the HxW check)", "nn/_functional/normalization.py group_norm"),
     ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
     ("2.14", "quantile/nanquantile's selection path (rank count^2 <= row length, one rank per quantile for lower/"
      "higher/nearest, two for linear/midpoint) picks among equal values and NaNs as std::nth_element does, so "
