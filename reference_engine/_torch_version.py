@@ -33,6 +33,8 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
      "nn/_functional/normalization.py group_norm"),
     ("2.14", "group_norm refuses an input with empty spatial dims (RuntimeError 'Expected HxW to be greater than 0')",
      "nn/_functional/normalization.py group_norm"),
+    ("2.14", "group_norm refuses zero channels (RuntimeError 'Expected number of channels to be greater than 0, "
+     "got 0', before the HxW check)", "nn/_functional/normalization.py group_norm"),
     ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
     ("2.14", "optim.LBFGS takes a keyword-only maximize (last in its defaults and repr); a step over an empty "
      "parameter group only evaluates the closure (was IndexError)", "optim/lbfgs.py LBFGS"),
@@ -40,6 +42,10 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
      "shapes_spec is renamed dynamic_shapes", "_compile.py"),
     ("2.14", "utils.checkpoint: without a function checkpoint(**config) is a decorator; new keyword "
      "respect_saved_tensors_hooks, named in the reentrant mode's refusal", "utils/checkpoint.py"),
+    ("2.14", "quantile/nanquantile's selection path (rank count^2 <= row length, one rank per quantile for lower/"
+     "higher/nearest, two for linear/midpoint) picks among equal values and NaNs as std::nth_element does, so "
+     "another of them carries the gradient", "ops/sorting.py quantile"),
+    ("2.14", "relu of a bool tensor raises NotImplementedError (same text; was RuntimeError)", "ops/unary.py relu"),
 )  # fmt: skip
 
 

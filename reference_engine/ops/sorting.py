@@ -350,6 +350,77 @@ def _squeeze_last_(t: Tensor) -> Tensor:
     return _inplace_meta(t, a.reshape(a.shape[:-1]) if a.shape[-1] == 1 else a, B.SqueezeBackward4())
 
 
+def _nan_last_less(row: Any) -> Callable[[int, int], bool]:
+    """torch 2.14 quantile's selection order on positions of ``row``: by value, NaN after every number."""
+    nan = np.isnan(row)
+
+    def less(a: int, b: int) -> bool:
+        return bool(row[a] < row[b]) or (bool(nan[b]) and not bool(nan[a]))
+
+    return less
+
+
+def _nth_element(idx: list[int], nth: int, first: int, last: int, less: Callable[[int, int], bool]) -> bool:
+    """libstdc++'s std::nth_element (introselect: median-of-three pivot, unguarded Hoare partition, insertion sort
+    of the last <= 3 elements) on idx[first:last], in place. False where its depth limit would switch to heap
+    selection, which is not reproduced."""
+    depth = 2 * ((last - first).bit_length() - 1)
+    while last - first > 3:
+        if depth == 0:
+            return False
+        depth -= 1
+        a, b, c = first + 1, first + (last - first) // 2, last - 1
+        if less(idx[a], idx[b]):
+            m = b if less(idx[b], idx[c]) else c if less(idx[a], idx[c]) else a
+        elif less(idx[a], idx[c]):
+            m = a
+        else:
+            m = c if less(idx[b], idx[c]) else b
+        idx[first], idx[m] = idx[m], idx[first]
+        lo, hi, pivot = first + 1, last, idx[first]
+        while True:
+            while less(idx[lo], pivot):
+                lo += 1
+            hi -= 1
+            while less(pivot, idx[hi]):
+                hi -= 1
+            if lo >= hi:
+                break
+            idx[lo], idx[hi] = idx[hi], idx[lo]
+            lo += 1
+        if lo <= nth:
+            first = lo
+        else:
+            last = lo
+    for i in range(first + 1, last):  # insertion sort
+        v, j = idx[i], i
+        while j > first and less(v, idx[j - 1]):
+            idx[j] = idx[j - 1]
+            j -= 1
+        idx[j] = v
+    return True
+
+
+def _select_positions(row: Any, ranks: list[int]) -> dict[int, int] | None:
+    """torch 2.14's pick for each rank of ``row`` (sorted distinct ranks): nth_element for the middle rank, then
+    the same on the parts either side for the ranks there (measured against torch 2.14.1: which of equal values
+    or NaNs carries the gradient). None where nth_element would fall back to heap selection."""
+    idx = list(range(len(row)))
+    less = _nan_last_less(row)
+    picks: dict[int, int] = {}
+
+    def select(first: int, last: int, rs: list[int]) -> bool:
+        if not rs:
+            return True
+        m = len(rs) // 2
+        if not _nth_element(idx, rs[m], first, last, less):
+            return False
+        picks[rs[m]] = idx[rs[m]]
+        return select(first, rs[m], rs[:m]) and select(rs[m] + 1, last, rs[m + 1 :])
+
+    return picks if select(0, len(row), ranks) else None
+
+
 def _quantile(
     name: str,
     input: Tensor,
@@ -405,12 +476,13 @@ def _quantile(
     if not new_path:  # torch 2.13: sort (SortBackward0), then view the sorted values
         sorted_ = S.view(sort(arranged).values, in_shape)
     else:
-        # torch 2.14: reshape first; when the row is long for the number of quantiles k (4 k^2 <= n, measured
-        # against torch 2.14.1 for n up to 4096) the neighbours are picked from the input itself through a
-        # selection's indices (no SortBackward0); otherwise they are gathered from the sorted values
+        # torch 2.14: reshape first; when the row is long for the number of ranks it needs (k^2 <= n, k = one rank
+        # per quantile for lower/higher/nearest, two for linear/midpoint; measured against torch 2.14.1) the
+        # neighbours are picked from the input itself by std::nth_element (no SortBackward0; among equal values
+        # and NaNs, nth_element's pick: _selected_order); otherwise they are gathered from the sorted values
         sorted_ = S.reshape(arranged, in_shape)
-        k = int(qa.size) if qa.ndim == 1 else 1
-        if 4 * k * k <= n:
+        k = (int(qa.size) if qa.ndim == 1 else 1) * (2 if interpolation in ("linear", "midpoint") else 1)
+        if k * k <= n:
             if not sorted_.is_contiguous():
                 sorted_ = sorted_.contiguous()
             with grad_mode.no_grad():
@@ -438,6 +510,7 @@ def _quantile(
     below = ranks.astype(np.int64)
     above = xp.ceil(ranks).astype(np.int64)
     if order is not None:  # positions in the row itself
+        order = _selected_order(sorted_._data, order, below, above)
         below, above = xp.take_along_axis(order, below, axis=-1), xp.take_along_axis(order, above, axis=-1)
     values = I.gather(sorted_, -1, Tensor._make(below))
     if interpolation in ("linear", "midpoint"):
@@ -456,6 +529,27 @@ def _quantile(
     node.dim0, node.dim1 = 0, values.ndim - 1
     values = _inplace_meta(values, xp.swapaxes(values._data, 0, -1), node)
     return _squeeze_last_(values)
+
+
+def _selected_order(rows: Any, order: Any, below: Any, above: Any) -> Any:
+    """torch 2.14's selection path: among equal values (NaNs included) the one a rank picks is std::nth_element's
+    (``_select_positions``), not the first in a stable sort; rows of distinct numbers pick the same either way."""
+    a = np.asarray(rows)
+    flat = a.reshape(-1, a.shape[-1])
+    srt = np.sort(flat, axis=-1)
+    tied = (np.isnan(srt).any(axis=-1)) | (srt[:, 1:] == srt[:, :-1]).any(axis=-1)
+    if not tied.any():
+        return order
+    out = np.array(np.asarray(order)).reshape(flat.shape)
+    lo = np.asarray(below).reshape(flat.shape[0], -1)
+    hi = np.asarray(above).reshape(flat.shape[0], -1)
+    for r in np.flatnonzero(tied):
+        picks = _select_positions(flat[r], sorted({int(i) for i in lo[r]} | {int(i) for i in hi[r]}))
+        if picks is not None:  # else the stable sort's order (heap selection is not reproduced)
+            for rank, pos in picks.items():
+                out[r, rank] = pos
+    xp = array_module(order)
+    return xp.asarray(out.reshape(np.shape(order)))
 
 
 def _quantile_op(name: str, ignore_nan: bool) -> Callable[..., Tensor]:

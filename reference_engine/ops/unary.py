@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._torch_version import since
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
@@ -71,6 +72,8 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         if input._data.dtype.kind == "b" and name in _BOOL_ERRORS:
             exc, msg = _BOOL_ERRORS[name]
+            if name == "relu" and since("2.14"):  # torch 2.14: relu of a bool tensor raises NotImplementedError
+                exc = NotImplementedError
             raise exc(msg)
         dt = _FROM_NUMPY[input._data.dtype]
         if floating and dt.category < 2:

@@ -410,14 +410,16 @@ class NativeGroupNormBackward0(Node):
     def apply(self, grad: Tensor) -> tuple:
         x, w = self.saved("input"), self.saved("weight") if self.has_weight else None
         n, c, groups = x.shape[0], x.shape[1], self.groups
-        per_channel = (n, c, -1)
-        xhat, rstd = _normalized_rows(x.reshape(n * groups, -1), self.eps)
+        hw = math.prod(x.shape[2:])
+        per_channel = (n, c, hw)  # sizes spelled out: with a zero-size batch, -1 could not be inferred
+        row = (c // groups) * hw
+        xhat, rstd = _normalized_rows(x.reshape(n * groups, row), self.eps)
         gy = grad.reshape(per_channel)
         gi = gw = gb = None
         zero = self._zero_edges()
         if needs(self, 0):
             g = gy * w.reshape(1, c, 1) if w is not None else gy
-            gi = _input_grad(g.reshape(n * groups, -1), xhat, rstd)
+            gi = _input_grad(g.reshape(n * groups, row), xhat, rstd)
             gi = (gi if zero is None else gi + zero).reshape(x.shape)
         if needs(self, 1):
             gw = (gy * xhat.reshape(per_channel)).sum((0, 2))
@@ -468,6 +470,8 @@ def group_norm(
             )
     a = input._data
     hw = math.prod(input.shape[2:])
+    if since("2.14") and c == 0:  # torch 2.14 refuses zero channels (2.13 returned an empty result)
+        raise RuntimeError("Expected number of channels to be greater than 0, got 0")
     if since("2.14") and hw == 0:  # torch 2.14 refuses empty spatial dims (2.13 returned an empty result)
         raise RuntimeError("Expected HxW to be greater than 0, got 0")
     # sizes spelled out: with a zero-size batch, -1 could not be inferred

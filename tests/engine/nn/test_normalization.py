@@ -21,6 +21,7 @@ from tests.helpers import (
     LayerTable,
     Make,
     as_engine,
+    as_numpy,
     assert_same_nn_error,
     build_pair,
     check,
@@ -29,6 +30,7 @@ from tests.helpers import (
     leaf_pair,
     over_layers,
     run_and_compare,
+    torch_release,
 )
 
 TF = torch.nn.functional
@@ -190,3 +192,35 @@ def test_norm_errors_match_torch() -> None:
     assert_same_nn_error(lambda t, nn, f: f.group_norm(t.ones(6), 2))
     assert_same_nn_error(lambda t, nn, f: f.group_norm(t.ones(2, 6, 4), 2, t.ones(5)))
     assert_same_nn_error(lambda t, nn, f: nn.GroupNorm(4, 6))
+
+
+# group_norm of zero channels, recorded from torch 2.13.0 (an empty result; its backward gives an empty grad) and
+# torch 2.14.1 (RuntimeError 'Expected number of channels to be greater than 0, got 0', checked before HxW)
+@pytest.mark.parametrize("shape", [(1, 0, 2), (0, 0, 2), (1, 0), (1, 0, 0), (2, 0, 3)])
+def test_group_norm_zero_channels_per_release(release: str, shape: tuple[int, ...]) -> None:
+    groups = 2 if shape == (2, 0, 3) else 1
+
+    def call(m: Any) -> Any:
+        x = m.ones(shape, requires_grad=True)
+        return m.autograd.grad(m.nn.functional.group_norm(x, groups).sum(), x)[0]
+
+    got = error_signature(lambda: call(re_))
+    if release == "2.13":
+        assert got is None and tuple(call(re_).shape) == shape
+    else:
+        assert got == ("RuntimeError", "Expected number of channels to be greater than 0, got 0")
+    if release == torch_release():
+        assert error_signature(lambda: call(torch)) == got
+
+
+# a zero-size batch: both releases give empty grads for the input and zeros for weight and bias (torch 2.13.0
+# and 2.14.1 alike); the backward sizes its rows explicitly, as -1 cannot be inferred from zero elements
+def test_group_norm_backward_of_zero_batch() -> None:
+    def grads(m: Any) -> list[Any]:
+        x = m.ones(0, 4, 3, requires_grad=True)
+        w, b = m.ones(4, requires_grad=True), m.zeros(4, requires_grad=True)
+        return list(m.autograd.grad(m.nn.functional.group_norm(x, 2, w, b).sum(), (x, w, b)))
+
+    for got, want in zip(grads(re_), grads(torch), strict=True):
+        assert tuple(got.shape) == tuple(want.shape)
+        np.testing.assert_array_equal(as_numpy(got), want.numpy())

@@ -19,7 +19,7 @@ import torch
 
 import reference_engine as re_
 from conformance.compare import Tolerance
-from tests.helpers import as_numpy, check_program, error_signature
+from tests.helpers import as_numpy, check_program, error_signature, raised_error, torch_release
 
 _RNG = np.random.default_rng(0)
 SQ = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)  # well conditioned
@@ -142,6 +142,9 @@ def _svd_invariants(m: Any, a: Any, full: bool) -> tuple:
     return s, (u[..., :k] * s.unsqueeze(-2)) @ vh[..., :k, :] + 0.1 * u[..., :k] @ vh[..., :k, :]
 
 
+# torch 2.14 removed torch.cholesky: under it these cases must raise torch's removal error
+_REMOVED_IN_2_14 = {"cholesky_deprecated"}
+
 # torch composes lstsq differently (LinalgLstsqBackward0); values and grads agree
 _NO_CHAIN = {"lstsq_solution", "lstsq_all", "solve_left_false"}
 
@@ -149,6 +152,10 @@ _NO_CHAIN = {"lstsq_solution", "lstsq_all", "solve_left_false"}
 @pytest.mark.parametrize("name", sorted(LINALG))
 def test_linalg_matches_torch(name: str) -> None:
     fn, arrays = LINALG[name]
+    if name in _REMOVED_IN_2_14 and torch_release() == "2.14":
+        expected = raised_error(lambda: fn(torch, *(torch.tensor(a) for a in arrays)))
+        assert error_signature(lambda: fn(re_, *(re_.tensor(a) for a in arrays))) == expected
+        return
     check(fn, *arrays, chain=name not in _NO_CHAIN)
 
 
@@ -279,7 +286,19 @@ def test_singular_results_match_torch() -> None:
 
 
 def test_deprecated_forms_warn_like_torch() -> None:
-    for fn in (lambda m: m.cholesky(m.eye(2)), lambda m: m.cross(m.ones(2, 3), m.ones(2, 3))):
+    def cholesky(m: Any) -> Any:
+        return m.cholesky(m.eye(2))
+
+    forms = [lambda m: m.cross(m.ones(2, 3), m.ones(2, 3))]
+    if torch_release() == "2.14":  # torch 2.14 removed torch.cholesky: it raises torch's error, warning nothing
+        expected = raised_error(lambda: cholesky(torch))
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            assert error_signature(lambda: cholesky(re_)) == expected
+        assert not rec
+    else:
+        forms.append(cholesky)
+    for fn in forms:
         with warnings.catch_warnings(record=True) as rec:
             warnings.simplefilter("always")
             fn(re_)

@@ -24,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 
 import reference_engine as engine
 from conformance.compare import Tolerance, compare_arrays
-from tests.helpers import as_numpy, assert_same_error_full, finite_difference
+from tests.helpers import as_numpy, assert_same_error_full, error_signature, finite_difference, torch_release
 
 Fn = Callable[..., Any]
 
@@ -468,3 +468,21 @@ def test_aliases(name: str) -> None:
         arrays = [np.linspace(*dom_a, 7).reshape(1, 7), np.linspace(*dom_b, 7)]
     seed = np.linspace(-1, 1, 7).reshape(1, 7)
     _compare_runs(_forward_backward(engine, fn, arrays, seed), _forward_backward(torch, fn, arrays, seed))
+
+
+# relu of a bool tensor, recorded from torch 2.13.0 (RuntimeError) and torch 2.14.1 (NotImplementedError);
+# the message is the same in both
+@pytest.mark.parametrize(
+    "call",
+    [lambda m, b: m.relu(b), lambda m, b: m.nn.functional.relu(b), lambda m, b: b.relu(), lambda m, b: b.relu_(),
+     lambda m, b: m.nn.functional.relu(b, inplace=True)],
+    ids=["relu", "F.relu", "Tensor.relu", "relu_", "F.relu_inplace"],
+)  # fmt: skip
+def test_relu_of_bool_per_release(release: str, call: Callable[[Any, Any], Any]) -> None:
+    got = error_signature(lambda: call(engine, engine.tensor([True, False])), must_raise=True)
+    assert got == (
+        {"2.13": "RuntimeError", "2.14": "NotImplementedError"}[release],
+        "Boolean inputs not supported for relu",
+    )
+    if release == torch_release():
+        assert error_signature(lambda: call(torch, torch.tensor([True, False]))) == got

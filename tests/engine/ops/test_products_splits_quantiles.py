@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import reference_engine as re_
-from tests.helpers import check_xv_program, error_signature
+from tests.helpers import check_xv_program, error_signature, raised_error, torch_release
 
 Fn = Callable[[Any, Any, Any], Any]
 _RNG = np.random.default_rng(0)
@@ -114,8 +114,16 @@ CASES: dict[str, Fn] = {
 }
 
 
+# torch 2.14 removed torch.qr and Tensor.qr: under it these cases must raise torch's removal error
+_REMOVED_IN_2_14 = {"qr", "qr_complete"}
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case(name: str) -> None:
+    if name in _REMOVED_IN_2_14 and torch_release() == "2.14":
+        expected = raised_error(lambda: CASES[name](torch, torch.tensor(X), torch.tensor(V)))
+        assert error_signature(lambda: CASES[name](re_, re_.tensor(X), re_.tensor(V))) == expected
+        return
     check_xv_program(CASES[name], X, V)
 
 
@@ -172,6 +180,13 @@ def test_chain_matmul_warns_like_torch() -> None:
 
 
 def test_qr_warns_like_torch() -> None:
+    if torch_release() == "2.14":  # torch 2.14 removed torch.qr: it raises, warning nothing
+        expected = raised_error(lambda: torch.qr(torch.ones(2, 2)))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert error_signature(lambda: re_.qr(re_.ones(2, 2))) == expected
+        assert not caught
+        return
     re_.ops.linalg._QR_WARNED = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -180,3 +195,35 @@ def test_qr_warns_like_torch() -> None:
     assert len(caught) == 1  # TORCH_WARN_ONCE
     assert str(caught[0].message).startswith("torch.qr is deprecated in favor of torch.linalg.qr")
     assert str(caught[0].message).endswith("Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')")
+
+
+# Which of equal values (NaNs included) carries a quantile's gradient: the rows of x's gradient that are nonzero,
+# recorded from torch 2.13.0 (a stable sort: the first equal value, the last NaN for quantile) and torch 2.14.1
+# (std::nth_element's pick, on rows long enough for selection: (ranks needed)^2 <= row length)
+_NAN = float("nan")
+_TIES = [[_NAN, 1.0, _NAN, 0.5], [_NAN, _NAN, _NAN, _NAN], [3.0, 3.0, 1.0, 3.0]]
+_TIE_CASES: dict[str, tuple[str, str, Any, dict[str, list[list[int]]]]] = {
+    "quantile_linear": ("quantile", "linear", 0.5, {"2.13": [[2], [3], [0, 1]], "2.14": [[0], [1], [0, 3]]}),
+    "nanquantile_linear": ("nanquantile", "linear", 0.5, {"2.13": [[1, 3], [0], [0, 1]], "2.14": [[1, 3], [2], [0, 3]]}),
+    "quantile_lower_2q": ("quantile", "lower", [0.2, 0.6], {"2.13": [[2], [3], [0, 2]], "2.14": [[0], [1], [2, 3]]}),
+    "nanquantile_higher_2q": (
+        "nanquantile", "higher", [0.2, 0.6], {"2.13": [[1], [0], [0, 1]], "2.14": [[1], [2], [0, 3]]},
+    ),
+    "nanquantile_nearest": ("nanquantile", "nearest", 0.75, {"2.13": [[1], [0], [1]], "2.14": [[1], [2], [0]]}),
+}  # fmt: skip
+
+
+def _tie_grad(m: Any, fn: str, interpolation: str, q: Any) -> Any:
+    x = m.tensor(_TIES, dtype=m.float64, requires_grad=True)
+    qq = q if isinstance(q, float) else m.tensor(q, dtype=m.float64)
+    y = getattr(m, fn)(x, qq, dim=1, interpolation=interpolation)
+    return m.autograd.grad(y.sum(), x)[0]
+
+
+@pytest.mark.parametrize("name", sorted(_TIE_CASES))
+def test_quantile_pick_among_equal_values_per_release(release: str, name: str) -> None:
+    fn, interpolation, q, expected = _TIE_CASES[name]
+    got = np.asarray(_tie_grad(re_, fn, interpolation, q).tolist())
+    assert [list(np.flatnonzero(row)) for row in got] == expected[release]
+    if release == torch_release():
+        np.testing.assert_array_equal(got, _tie_grad(torch, fn, interpolation, q).numpy())
