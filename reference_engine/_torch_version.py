@@ -27,8 +27,8 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
      "ops/pointwise.py neg, sub"),
     ("2.14", "torch.cholesky, torch.qr and their Tensor methods are removed: calling them raises RuntimeError",
      "ops/linalg.py cholesky, qr"),
-    ("2.14", "quantile/nanquantile select the neighbours of a rank without recording SortBackward0 (rows of 4 or "
-     "more), and compute the interpolation weight in double", "ops/sorting.py quantile"),
+    ("2.14", "quantile/nanquantile select the neighbours of a rank without recording SortBackward0 when the row is "
+     "long for the ranks needed, and compute the interpolation weight in double", "ops/sorting.py quantile"),
     ("2.14", "group_norm's double backward gives zero tensors, not None, for weight and bias",
      "nn/_functional/normalization.py group_norm"),
     ("2.14", "group_norm refuses an input with empty spatial dims (RuntimeError 'Expected HxW to be greater than 0')",
