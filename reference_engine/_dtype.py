@@ -8,6 +8,8 @@ group only changes the result when it is of a higher *category*
 
 from __future__ import annotations
 
+from typing import Any
+
 import ml_dtypes
 import numpy as np
 
@@ -76,6 +78,13 @@ _MISSING_TYPE_NAMES = {"ComplexHalfTensor": "complex32"}
 # The 16-bit floats torch computes in float32 ("opmath") and rounds once to their own type
 REDUCED_FLOATS = (float16, bfloat16)
 BF16 = bfloat16.np  # the NumPy dtype, for array-level tests
+
+
+def np_finfo(dtype: Any) -> Any:
+    """NumPy's finfo of a NumPy float dtype, bfloat16 included (NumPy refuses ml_dtypes' types before 0.6)."""
+    return ml_dtypes.finfo(dtype) if np.dtype(dtype) == BF16 else np.finfo(dtype)
+
+
 _F32 = np.dtype(np.float32)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 from . import _dtype as D
@@ -35,7 +36,8 @@ class finfo(_Info):  # noqa: N801 - mirrors torch.finfo
                 "torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'"
             )
         real = dt.to_real()
-        info = np.finfo(real.np)
+        # bfloat16: ml_dtypes' own finfo (NumPy's refuses its dtype in ml_dtypes releases before 0.6)
+        info = ml_dtypes.finfo(real.np) if real.name == "bfloat16" else np.finfo(real.np)
         self.bits = int(info.bits)
         self.eps = float(info.eps)
         self.max = float(info.max)

@@ -270,7 +270,7 @@ def _default_int_draw(g: Generator, n: int, np_dtype: np.dtype) -> np.ndarray:
     if np_dtype == np.bool_:
         return (words & np.uint64(1)).astype(np.bool_)
     if np.issubdtype(np_dtype, np.floating):
-        digits = np.finfo(np_dtype).nmant + 1
+        digits = D.np_finfo(np_dtype).nmant + 1
         return (words % np.uint64((1 << digits) + 1)).astype(np_dtype)
     top = int(np.iinfo(np_dtype).max) + 1
     return (words % np.uint64(top)).astype(np_dtype)

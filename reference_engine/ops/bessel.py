@@ -282,7 +282,7 @@ def _i1e_values(xp: Any, a: Any) -> Any:
 def _airy_series(x: Any) -> Any:
     """The power series for |x| < 2.09: f and g summed until the term's relative size is below epsilon."""
     dt = x.dtype.type
-    eps = dt(np.finfo(x.dtype).eps)
+    eps = dt(D.np_finfo(x.dtype).eps)
     f = np.ones_like(x)
     g = x.copy()
     k = np.ones_like(x)

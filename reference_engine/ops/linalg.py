@@ -593,7 +593,7 @@ def _pinv_backward(grad: Tensor, pa: Tensor, a: Tensor) -> Tensor:
 def _tolerance(s_max: np.ndarray, shape: tuple, atol: Any, rtol: Any, dt: Any) -> np.ndarray:
     """max(atol, rtol * s_max); rtol defaults to eps * max(m, n) when neither is given, else to 0."""
     if rtol is None:
-        rtol = np.finfo(dt).eps * max(shape[-2:]) if atol is None or atol == 0 else 0.0
+        rtol = D.np_finfo(dt).eps * max(shape[-2:]) if atol is None or atol == 0 else 0.0
     atol = 0.0 if atol is None else atol
     atol = atol._data if isinstance(atol, Tensor) else atol
     rtol = rtol._data if isinstance(rtol, Tensor) else rtol
@@ -967,7 +967,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     dt = a.dtype
     s = np.linalg.svd(a_full, compute_uv=False) if a_full.size else np.zeros((*batch, min(m, n)), dt)
     smax = s[..., :1] if s.shape[-1] else np.zeros((*batch, 1), dt)
-    tol = (np.finfo(dt).eps * max(m, n) if rcond is None else rcond) * smax
+    tol = (D.np_finfo(dt).eps * max(m, n) if rcond is None else rcond) * smax
     rank = (s > tol).sum(-1).astype(np.int64)
     residuals = np.zeros((0,), dt)
     if m > n and driver != "gelsy" and (driver == "gels" or bool((rank == n).all())):

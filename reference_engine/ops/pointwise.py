@@ -1089,7 +1089,7 @@ def nan_to_num(
     a = input._data
     if a.dtype.kind != "f":
         return Tensor._make(a.copy())  # nothing to replace in an integer or bool tensor
-    info = np.finfo(a.dtype)
+    info = D.np_finfo(a.dtype)
     res = input._xp.nan_to_num(
         a, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf
     ).astype(a.dtype, copy=False)

@@ -35,7 +35,7 @@ class LogcumsumexpBackward0(Node):
         x, result, d = self.saved("self"), self.saved("result"), self.dim
         if grad._data.size <= 1 or grad.ndim == 0:
             return (grad,)
-        lowest = float(np.finfo(grad._data.dtype).min)
+        lowest = float(D.np_finfo(grad._data.dtype).min)
         log_abs = P.log(P.abs(grad))
         pos = P.where(grad > 0, log_abs, lowest)
         neg = P.where(grad < 0, log_abs, lowest)

@@ -146,7 +146,7 @@ class SpecialI0EBackward0(Node):
 def _safe_self(s: Tensor) -> tuple[Tensor, Tensor]:
     """i1_backward / i1e_backward's guard: where |self| <= eps, self is replaced by eps (and the gradient by 0.5),
     so that neither branch of the ``where`` produces NaN in double backward."""
-    eps = float(np.finfo(s._data.dtype).eps)
+    eps = float(D.np_finfo(s._data.dtype).eps)
     not_tiny = Tensor._make(np.abs(s._data) > eps)
     return not_tiny, P.where(not_tiny, s, eps)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _dtype as D
 from ... import random as _random
 from ..._backend import to_numpy
 from ...autograd.graph import Node
@@ -462,7 +463,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         if not dt.is_floating_point:
             raise NotImplementedError(f"\"softshrink_check\" not implemented for '{scalar_type_name(dt)}'")
         if lambd < 0:
-            top = float(np.finfo(dt.np).max)
+            top = float(D.np_finfo(dt.np).max)
             raise RuntimeError(
                 f"lambda must be in range [0, {top:g}] for input dtype {scalar_type_name(dt)}, but found {lambd:g}"
             )

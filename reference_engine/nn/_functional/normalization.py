@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _dtype as D
 from ..._backend import array_module
 from ..._torch_version import since
 from ...autograd.grad_mode import is_grad_enabled, no_grad
@@ -371,7 +372,7 @@ def rms_norm(
             f"but got input of size{list(input.shape)}"
         )
     if eps is None:
-        eps = float(np.finfo(input._data.dtype).eps)
+        eps = float(D.np_finfo(input._data.dtype).eps)
     dims = tuple(input.ndim - i - 1 for i in range(n))
     rsqrt_input = (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
     result = input * rsqrt_input
