@@ -75,7 +75,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.ndim == 1 and bias is None:  # torch: mm(x.unsqueeze(0), weight.t()).squeeze_(0) (SqueezeBackward4)
         return _squeeze0_(_linear2d(input.unsqueeze(0), weight, None))
     lead = input.shape[:-1]
-    out = _linear2d(input.reshape(-1, input.shape[-1]), weight, bias)
+    # ATen's _flatten_nd_linear: the product of the leading dims, not -1 (which is ambiguous for 0 features)
+    rows = 1
+    for n in lead:
+        rows *= n
+    out = _linear2d(input.reshape(rows, input.shape[-1]), weight, bias)
     return out.reshape(*lead, weight.shape[0])
 
 
