@@ -34,6 +34,7 @@ from tests.helpers import (
     check_functional,
     grad_fn_name,
     randn,
+    torch_release,
 )
 
 TF = torch.nn.functional
@@ -648,6 +649,12 @@ def test_sdpa_masks_and_shapes(name: str, tdt: torch.dtype, edt: Any) -> None:
     if mask is not None and mask.is_floating_point() and name != "float32_mask_float64":
         consts["attn_mask"] = mask.to(tdt)
     leaves = [randn(*s, dtype=tdt) for s in shapes]
+    if name == "causal_and_mask_flash" and torch_release() == "2.14":
+        # torch 2.14 refuses is_causal with an explicit mask on the flash path too (2.13 applied both)
+        assert_same_nn_error(lambda t, nn, f: f.scaled_dot_product_attention(
+            *[as_engine(x) if t is re_ else x for x in leaves],
+            attn_mask=as_engine(consts["attn_mask"]) if t is re_ else consts["attn_mask"], is_causal=True))  # fmt: skip
+        return
     torch.manual_seed(73)
     re_.manual_seed(73)
     check_functional(lambda f, q, k, v, **kw: f.scaled_dot_product_attention(q, k, v, **kw), leaves, consts,
