@@ -26,8 +26,8 @@ import math
 import warnings
 
 from ... import _dtype as D
-from ..._torch_version import since
 from ..._creation import ones, zeros, zeros_like
+from ..._torch_version import since
 from ...ops import _autocast, pointwise
 from ...ops.blas import _CPP_NAMES
 from ...ops.join import cat
@@ -144,7 +144,13 @@ def scaled_dot_product_attention(
             if attn_mask is not None and attn_mask.ndim in (1, 3):
                 attn_mask = attn_mask.unsqueeze(0)
             out = scaled_dot_product_attention(
-                query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), attn_mask, dropout_p, is_causal, scale,
+                query.unsqueeze(0),
+                key.unsqueeze(0),
+                value.unsqueeze(0),
+                attn_mask,
+                dropout_p,
+                is_causal,
+                scale,
                 enable_gqa,
             )
             return out.squeeze(0)
