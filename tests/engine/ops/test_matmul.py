@@ -353,3 +353,14 @@ def test_matmul_folds_size_one_leading_dims_from_2_14(release: str, name: str) -
         t_out = FOLD_CASES[name](torch)
         assert graph_names(t_out) == FOLD_GRAPHS[release][name]
         assert float(t_out.detach().sum()) == FOLD_SUMS[name]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_nn_functional_linear_with_zero_features_on_a_batch(bias: bool) -> None:
+    """torch flattens the leading dims by their product (-1 would be ambiguous for 0 features): (3, 4, 0) works."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((3, 4, 0)), rng.standard_normal((5, 0)), rng.standard_normal(5)]
+    if bias:
+        assert_same(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), arrays, [True, True, True], rng)
+    else:
+        assert_same(lambda lib, x, w: lib.nn.functional.linear(x, w), arrays[:2], [True, True], rng)
