@@ -46,6 +46,14 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
      "higher/nearest, two for linear/midpoint) picks among equal values and NaNs as std::nth_element does, so "
      "another of them carries the gradient", "ops/sorting.py quantile"),
     ("2.14", "relu of a bool tensor raises NotImplementedError (same text; was RuntimeError)", "ops/unary.py relu"),
+    ("2.14", "matmul folds an N-D operand into mm/mv when its leading dims are contiguous once the size-1 dims "
+     "are dropped (a size-1 dim's stride is a wildcard; pytorch#186178)", "ops/blas.py _should_fold"),
+    ("2.14", "scaled_dot_product_attention runs 3-D q, k, v as 4-D (unsqueeze(0), a 1-D/3-D mask too; result "
+     "squeezed: SqueezeBackward1, the flash kernel where it applies)", "nn/_functional/attention.py"),
+    ("2.14", "scaled_dot_product_attention refuses is_causal with an explicit mask on every path (2.13's flash "
+     "kernel applied both)", "nn/_functional/attention.py"),
+    ("2.14", "scaled_dot_product_attention's flash kernel takes one key/value head shared by all query heads "
+     "without enable_gqa", "nn/_functional/attention.py _flash_chosen"),
 )  # fmt: skip
 
 

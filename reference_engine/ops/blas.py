@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._torch_version import since
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
@@ -437,7 +438,14 @@ def _should_fold(t1: Tensor, t2: Tensor) -> bool:
         return False  # would need a transpose + copy of the result
     if big._data.size == 0:
         return True
-    return all(st[i] == st[i + 1] * shp[i + 1] for i in range(big.ndim - 2))
+    if all(st[i] == st[i + 1] * shp[i + 1] for i in range(big.ndim - 2)):
+        return True
+    if not since("2.14"):
+        return False
+    # torch 2.14 (pytorch#186178): a folded dim of size 1 is a stride wildcard, so the leading dims fold when
+    # they are adjacent-contiguous once the size-1 dims are dropped (a superset of the check above)
+    lead = [(n, s) for n, s in zip(shp[:-1], st[:-1], strict=True) if n != 1]
+    return all(lead[i][1] == lead[i + 1][1] * lead[i + 1][0] for i in range(len(lead) - 1))
 
 
 def _matmul_fold(t1: Tensor, t2: Tensor) -> Tensor:

@@ -27,6 +27,7 @@ import warnings
 
 from ... import _dtype as D
 from ..._creation import ones, zeros, zeros_like
+from ..._torch_version import since
 from ...ops import _autocast, pointwise
 from ...ops.blas import _CPP_NAMES
 from ...ops.join import cat
@@ -65,7 +66,8 @@ def _flash_chosen(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_
         # check_grouped_query_attention<requires_same_num_heads=true>
         if hk != hv or hk == 0 or hq % hk != 0:
             return False
-    elif not (hq == hk == hv):
+    elif not (hq == hk == hv) and not (since("2.14") and hk == hv == 1):
+        # torch 2.14's flash kernel also takes a single key/value head shared by every query head
         return False
     if mask is not None:
         if mask.requires_grad:
@@ -130,6 +132,28 @@ def scaled_dot_product_attention(
     if _autocast.LOWER[0] is not None:  # torch.autocast: lower precision
         return _autocast.run(scaled_dot_product_attention, True, (), locals())
     _validate_sdpa_input(query, key, value, attn_mask)
+    if since("2.14"):
+        # torch 2.14 refuses is_causal with an explicit mask on every path (2.13's flash kernel applied both)
+        if is_causal and attn_mask is not None:
+            raise RuntimeError(
+                "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
+            )
+        # torch 2.14 runs 3-D query, key and value as one batch of heads (unsqueeze(0), so the flash kernel
+        # can take them) and squeezes the result (SqueezeBackward1); a 1-D or 3-D mask is unsqueezed alike
+        if query.ndim == key.ndim == value.ndim == 3:
+            if attn_mask is not None and attn_mask.ndim in (1, 3):
+                attn_mask = attn_mask.unsqueeze(0)
+            out = scaled_dot_product_attention(
+                query.unsqueeze(0),
+                key.unsqueeze(0),
+                value.unsqueeze(0),
+                attn_mask,
+                dropout_p,
+                is_causal,
+                scale,
+                enable_gqa,
+            )
+            return out.squeeze(0)
     flash = _flash_chosen(query, key, value, attn_mask, dropout_p, enable_gqa)
     if attn_mask is not None and attn_mask.dtype == D.bool_:
         attn_mask = _additive(attn_mask, query.dtype)  # convert_boolean_attn_mask

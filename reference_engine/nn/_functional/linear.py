@@ -10,7 +10,7 @@ from ... import _dtype as D
 from ...ops import _autocast
 from ...ops._small_gemm import small_mm
 from ...ops._util import check_common_device, grad_recording, needs, record
-from ...ops.blas import AddmmBackward0, _squeeze0_, mm
+from ...ops.blas import AddmmBackward0, _squeeze0_, matmul, mm
 from ...ops.inplace import scalar_type_name
 from ...tensor import Tensor
 
@@ -74,8 +74,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
     if input.ndim == 1 and bias is None:  # torch: mm(x.unsqueeze(0), weight.t()).squeeze_(0) (SqueezeBackward4)
         return _squeeze0_(_linear2d(input.unsqueeze(0), weight, None))
+    if bias is None:  # torch: matmul(input, weight.t()) (a folded mm: UnsafeViewBackward0 on top)
+        return matmul(input, weight.t())
     lead = input.shape[:-1]
-    out = _linear2d(input.reshape(-1, input.shape[-1]), weight, bias)
+    # ATen's _flatten_nd_linear: the product of the leading dims, not -1 (which is ambiguous for 0 features)
+    rows = 1
+    for n in lead:
+        rows *= n
+    out = _linear2d(input.reshape(rows, input.shape[-1]), weight, bias)
     return out.reshape(*lead, weight.shape[0])
 
 

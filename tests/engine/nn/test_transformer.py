@@ -34,6 +34,7 @@ from tests.helpers import (
     check_functional,
     grad_fn_name,
     randn,
+    torch_release,
 )
 
 TF = torch.nn.functional
@@ -648,6 +649,12 @@ def test_sdpa_masks_and_shapes(name: str, tdt: torch.dtype, edt: Any) -> None:
     if mask is not None and mask.is_floating_point() and name != "float32_mask_float64":
         consts["attn_mask"] = mask.to(tdt)
     leaves = [randn(*s, dtype=tdt) for s in shapes]
+    if name == "causal_and_mask_flash" and torch_release() == "2.14":
+        # torch 2.14 refuses is_causal with an explicit mask on the flash path too (2.13 applied both)
+        assert_same_nn_error(lambda t, nn, f: f.scaled_dot_product_attention(
+            *[as_engine(x) if t is re_ else x for x in leaves],
+            attn_mask=as_engine(consts["attn_mask"]) if t is re_ else consts["attn_mask"], is_causal=True))  # fmt: skip
+        return
     torch.manual_seed(73)
     re_.manual_seed(73)
     check_functional(lambda f, q, k, v, **kw: f.scaled_dot_product_attention(q, k, v, **kw), leaves, consts,
@@ -695,3 +702,78 @@ def test_sdpa_errors_match_torch(name: str) -> None:
 def test_sdpa_negative_dropout_on_the_math_path_is_no_dropout(tdt: torch.dtype, edt: Any) -> None:
     leaves = [randn(*s, dtype=tdt) for s in SDPA_SHAPES["math"]]
     check_functional(lambda f, q, k, v: f.scaled_dot_product_attention(q, k, v, dropout_p=-0.3), leaves)
+
+
+# --------------------------------------------------------------------------- scaled_dot_product_attention per release
+def _ramp(m: Any, *shape: int) -> Any:
+    n = math.prod(shape)
+    return (m.arange(n, dtype=m.float64).reshape(shape) / n).requires_grad_()
+
+
+SDPA_RELEASE_CASES: dict[str, Callable[[Any], Any]] = {
+    "three_d_dropout": lambda m: m.nn.functional.scaled_dot_product_attention(
+        _ramp(m, 4, 3, 4), _ramp(m, 4, 5, 4), _ramp(m, 4, 5, 2), dropout_p=0.3
+    ),
+    "three_d_negative_dropout": lambda m: m.nn.functional.scaled_dot_product_attention(
+        _ramp(m, 4, 3, 4), _ramp(m, 4, 5, 4), _ramp(m, 4, 5, 4), dropout_p=-0.1
+    ),
+    "three_d_4d_mask": lambda m: m.nn.functional.scaled_dot_product_attention(
+        _ramp(m, 4, 3, 4), _ramp(m, 4, 5, 4), _ramp(m, 4, 5, 2), attn_mask=_ramp(m, 1, 1, 3, 5).detach()
+    ),
+    "causal_and_mask_flash": lambda m: m.nn.functional.scaled_dot_product_attention(
+        _ramp(m, 2, 2, 3, 4),
+        _ramp(m, 2, 2, 5, 4),
+        _ramp(m, 2, 2, 5, 4),
+        attn_mask=_ramp(m, 3, 5).detach(),
+        is_causal=True,
+    ),
+    "shared_kv_head_negative_dropout": lambda m: m.nn.functional.scaled_dot_product_attention(
+        _ramp(m, 2, 4, 3, 4), _ramp(m, 2, 1, 5, 4), _ramp(m, 2, 1, 5, 4), dropout_p=-0.1
+    ),
+}
+_FLASH_DROPOUT = ("RuntimeError", "scaled_dot_product_attention_flash_attention: Currently do not support dropout > 0")
+# recorded from torch 2.13.0 and torch 2.14.1 (after manual_seed(0)): (grad_fn, shape, sum) or (error type, message).
+# 2.14 runs 3-D inputs as one batch of heads (unsqueeze(0) ... squeeze(0), so its flash kernel can take them),
+# refuses is_causal with a mask on every path, and its flash kernel takes one key/value head shared by all query
+# heads; None: torch's flash kernel records ScaledDotProductFlashAttentionForCpuBackward0, the engine the math
+# path's nodes (not compared)
+SDPA_RELEASES: dict[str, dict[str, tuple]] = {
+    "2.13": {
+        "three_d_dropout": ("UnsafeViewBackward0", (4, 3, 2), 11.251857),
+        "three_d_negative_dropout": ("UnsafeViewBackward0", (4, 3, 4), 23.934505),
+        "three_d_4d_mask": ("RuntimeError", "output with shape [4, 3, 5] doesn't match the broadcast shape [1, 4, 3, 5]"),
+        "causal_and_mask_flash": (None, (2, 2, 3, 4), 20.189012),
+        "shared_kv_head_negative_dropout": ("UnsafeViewBackward0", (2, 4, 3, 4), 48.683969),
+    },
+    "2.14": {
+        "three_d_dropout": ("SqueezeBackward1", (4, 3, 2), 11.251857),
+        "three_d_negative_dropout": _FLASH_DROPOUT,
+        "three_d_4d_mask": ("SqueezeBackward1", (4, 3, 2), 11.975615),
+        "causal_and_mask_flash": (
+            "RuntimeError", "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
+        ),
+        "shared_kv_head_negative_dropout": _FLASH_DROPOUT,
+    },
+}  # fmt: skip
+
+
+def _sdpa_outcome(m: Any, name: str) -> tuple:
+    m.manual_seed(0)
+    try:
+        out = SDPA_RELEASE_CASES[name](m)
+    except RuntimeError as exc:
+        return type(exc).__name__, str(exc)
+    return type(out.grad_fn).__name__, tuple(out.shape), round(float(out.detach().sum()), 6)
+
+
+@pytest.mark.parametrize("name", list(SDPA_RELEASE_CASES))
+def test_sdpa_dispatch_per_release(release: str, name: str) -> None:
+    want = SDPA_RELEASES[release][name]
+    got = _sdpa_outcome(re_, name)
+    assert got[1:] == want[1:]
+    if want[0] is not None:
+        assert got[0] == want[0]
+    if release == torch_release():
+        live = _sdpa_outcome(torch, name)
+        assert live[1:] == want[1:]
+        assert want[0] is None or live[0] == want[0]

@@ -9,6 +9,7 @@ backward, and the error cases compare exception type and message.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 import reference_engine as engine
 from conformance.compare import compare_arrays
-from tests.helpers import as_numpy, finite_difference, graph_names
+from tests.helpers import as_numpy, finite_difference, graph_names, torch_release
 
 # --------------------------------------------------------------------------- helpers
 
@@ -294,3 +295,72 @@ ERRORS = [
 def test_errors_match_torch(name: str, fn: Callable, shapes: list, dtypes: list | None) -> None:
     rng = np.random.default_rng(5)
     assert_same_error(fn, [rng.integers(0, 2, s) for s in shapes], dtypes)
+
+
+# --------------------------------------------------------------------------- torch 2.14's folding rule
+def _leaf(m: Any, shape: tuple, strides: tuple | None = None, grad: bool = True) -> Any:
+    """0, 1, 2, ... laid out in ``shape`` (contiguous, or ``strides`` over a 64-element buffer)."""
+    base = m.arange(64, dtype=m.float64)
+    size = math.prod(shape)
+    x = base[:size].reshape(shape).clone() if strides is None else base.as_strided(shape, strides)
+    return x.detach().requires_grad_(grad)
+
+
+FOLD_CASES: dict[str, Callable[[Any], Any]] = {
+    "vec@(1,3,1)": lambda m: _leaf(m, (3,), grad=False) @ _leaf(m, (1, 3, 1)),
+    "vec@(1,3,2)": lambda m: _leaf(m, (3,), grad=False) @ _leaf(m, (1, 3, 2)),
+    "vec@(2,1,3,1)": lambda m: _leaf(m, (3,), grad=False) @ _leaf(m, (2, 1, 3, 1)),
+    "(1,2,3).mT-layout@(3,2)": lambda m: _leaf(m, (1, 2, 3), (6, 1, 2)) @ _leaf(m, (3, 2), grad=False),
+    "(4,1,2)-size1-stride@(2,5)": lambda m: _leaf(m, (4, 1, 2), (2, 16, 1)) @ _leaf(m, (2, 5), grad=False),
+    "(1,4,2)-size1-stride@vec": lambda m: _leaf(m, (1, 4, 2), (40, 2, 1)) @ _leaf(m, (2,), grad=False),
+    "(2,1,2,2)-not-viewable@(2,3)": lambda m: _leaf(m, (2, 1, 2, 2), (3, 50, 1, 1)) @ _leaf(m, (2, 3), grad=False),
+}
+_BMM = ["UnsafeViewBackward0", "BmmBackward0", "ViewBackward0", "ExpandBackward0"]
+_BMM_ALIAS = ["UnsafeViewBackward0", "BmmBackward0", "ReshapeAliasBackward0", "ExpandBackward0"]
+_MV_T = ["UnsafeViewBackward0", "MvBackward0", "ViewBackward0", "TransposeBackward0"]
+# graph names recorded from torch 2.13.0 and torch 2.14.1: 2.14 (pytorch#186178) lets a folded leading dim of
+# size 1 have any stride, so these fold into mm/mv where 2.13 broadcast them to bmm
+FOLD_GRAPHS: dict[str, dict[str, list[str]]] = {
+    "2.13": {
+        "vec@(1,3,1)": _BMM, "vec@(1,3,2)": _BMM, "vec@(2,1,3,1)": _BMM, "(1,2,3).mT-layout@(3,2)": _BMM_ALIAS,
+        "(4,1,2)-size1-stride@(2,5)": _BMM,
+        "(1,4,2)-size1-stride@vec": ["UnsafeViewBackward0", "SqueezeBackward1", "BmmBackward0", "ViewBackward0",
+                                     "ExpandBackward0"],
+        "(2,1,2,2)-not-viewable@(2,3)": _BMM_ALIAS,
+    },
+    "2.14": {
+        "vec@(1,3,1)": _MV_T,
+        "vec@(1,3,2)": ["UnsafeViewBackward0", "MvBackward0", "ReshapeAliasBackward0", "TransposeBackward0"],
+        "vec@(2,1,3,1)": _MV_T,
+        "(1,2,3).mT-layout@(3,2)": ["UnsafeViewBackward0", "MmBackward0", "ReshapeAliasBackward0"],
+        "(4,1,2)-size1-stride@(2,5)": ["UnsafeViewBackward0", "MmBackward0", "ViewBackward0"],
+        "(1,4,2)-size1-stride@vec": ["UnsafeViewBackward0", "MvBackward0", "ViewBackward0"],
+        "(2,1,2,2)-not-viewable@(2,3)": _BMM_ALIAS,
+    },
+}  # fmt: skip
+FOLD_SUMS = {  # the products' sums, the same under both releases (recorded from torch)
+    "vec@(1,3,1)": 5.0, "vec@(1,3,2)": 23.0, "vec@(2,1,3,1)": 19.0, "(1,2,3).mT-layout@(3,2)": 107.0,
+    "(4,1,2)-size1-stride@(2,5)": 680.0, "(1,4,2)-size1-stride@vec": 16.0, "(2,1,2,2)-not-viewable@(2,3)": 168.0,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(FOLD_CASES))
+def test_matmul_folds_size_one_leading_dims_from_2_14(release: str, name: str) -> None:
+    out = FOLD_CASES[name](engine)
+    assert graph_names(out) == FOLD_GRAPHS[release][name]
+    assert float(out.detach().sum()) == FOLD_SUMS[name]
+    if release == torch_release():
+        t_out = FOLD_CASES[name](torch)
+        assert graph_names(t_out) == FOLD_GRAPHS[release][name]
+        assert float(t_out.detach().sum()) == FOLD_SUMS[name]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_nn_functional_linear_with_zero_features_on_a_batch(bias: bool) -> None:
+    """torch flattens the leading dims by their product (-1 would be ambiguous for 0 features): (3, 4, 0) works."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((3, 4, 0)), rng.standard_normal((5, 0)), rng.standard_normal(5)]
+    if bias:
+        assert_same(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), arrays, [True, True, True], rng)
+    else:
+        assert_same(lambda lib, x, w: lib.nn.functional.linear(x, w), arrays[:2], [True, True], rng)
