@@ -83,3 +83,13 @@ def bfloat16_arithmetic_and_autocast(torch, check):
         ce = torch.nn.functional.cross_entropy(m, torch.tensor([0, 1, 2]))
         check("autocast dtypes", [m.dtype, lin.dtype, ce.dtype, (m + 1).dtype, torch.get_autocast_dtype("cpu")])
         check("autocast values", [m.float(), lin.float(), ce])
+
+
+@scenario(tags=["dtype_promotion"])
+def bfloat16_softmax_over_columns_and_cross_entropy(torch, check):
+    # softmax over a non-last dim and cross_entropy's mean, on bfloat16 inputs (outside autocast)
+    x = (check.data((16, 9), seed=21) * 3).bfloat16()
+    check("softmax dim 0", torch.softmax(x, dim=0))
+    logits = (check.data((16, 7), seed=22) * 3).bfloat16()
+    target = torch.tensor([i % 7 for i in range(16)])
+    check("cross_entropy", torch.nn.functional.cross_entropy(logits, target))
