@@ -14,6 +14,7 @@ from . import _dtype as D
 from . import _rng_math as _RM
 from ._backend import cupy_module, is_cuda_array, require_cupy, to_numpy
 from ._device import as_device, or_default
+from ._torch_version import since
 from .tensor import Tensor, _size_args
 
 COPY_CONSTRUCT_WARNING = (
@@ -324,7 +325,15 @@ def arange(
     if dtype is None and isinstance(out, Tensor):
         dtype = out.dtype
     if dtype is not None and not dtype.is_floating_point and not dtype.is_complex:
-        # an integral result: torch's argument parser reads the bounds and the step as integers (truncated)
+        if since("2.14"):
+            # torch 2.14: the length comes from the bounds and step as given (ceil((end - start) / step)); the
+            # values are the truncated start plus i times the truncated step (a step below 1 repeats the start)
+            if (end - start) * step < 0:
+                raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+            n = math.ceil((end - start) / step)
+            arr = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(dtype.np)
+            return _finish(_place(arr, device) if device is not None else arr, requires_grad)
+        # torch 2.13: an integral result: the argument parser reads the bounds and the step as integers (truncated)
         start, end, step = (int(v) for v in vals)
         if step == 0:
             raise ValueError("step must be nonzero")

@@ -36,6 +36,15 @@ CHANGES: tuple[tuple[str, str, str], ...] = (
     ("2.14", "group_norm refuses zero channels (RuntimeError 'Expected number of channels to be greater than 0, "
      "got 0', before the HxW check)", "nn/_functional/normalization.py group_norm"),
     ("2.14", "new functions linalg.matrix_sqrth and linalg.polar", "linalg.py"),
+    ("2.14", "combinations indexes the input with its (n, r) index table at once (IndexBackward0; was a stack of "
+     "masked selections, StackBackward0)", "ops/join.py combinations"),
+    ("2.14", "trapezoid/cumulative_trapezoid refuse bool inputs with NotImplementedError (same text; was "
+     "RuntimeError)", "ops/scan.py"),
+    ("2.14", "ldl_factor's internal-assert text names another source line (BatchLinearAlgebra.cpp:1681, was 1642)",
+     "ops/linalg_solvers.py"),
+    ("2.14", "arange with an integral dtype takes its length from the bounds as given (ceil((end-start)/step)), "
+     "its values from the truncated start and step; a step that truncates to 0 repeats the start (2.13: "
+     "bounds truncated first, 'step must be nonzero')", "_creation.py arange"),
     ("2.14", "optim.LBFGS takes a keyword-only maximize (last in its defaults and repr); a step over an empty "
      "parameter group only evaluates the closure (was IndexError)", "optim/lbfgs.py LBFGS"),
     ("2.14", "torch.compile: InvalidBackend's text changes and suggests close backend names; the keyword "

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._creation import _place
+from .._torch_version import since
 from ..autograd.graph import Node
 from ..tensor import Size, Tensor
 from . import shape as S
@@ -189,7 +190,7 @@ def broadcast_shapes(*shapes: Any) -> Size:
 
 def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
     """The length-``r`` combinations of a 1-d tensor's elements, in itertools' (and torch's) order, as rows
-    stacked from the input's gathered elements (StackBackward0, as torch's)."""
+    stacked from the input's gathered elements (StackBackward0, as torch 2.13's; torch 2.14 indexes at once)."""
     if input.ndim != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape [{', '.join(map(str, input.shape))}]")
     if r < 0:
@@ -198,6 +199,8 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
         return Tensor._make(input._xp.empty((0,), dtype=input._data.dtype))
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    if since("2.14"):  # torch 2.14 indexes the input with the (n, r) index table at once (IndexBackward0)
+        return input[Tensor._make(_place(idx, input.device))]
     cols = [
         input.index_select(0, Tensor._make(_place(np.ascontiguousarray(idx[:, k]), input.device))) for k in range(r)
     ]

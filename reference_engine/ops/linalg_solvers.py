@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._torch_version import since
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import join as J
@@ -818,8 +819,9 @@ def _check_ldl_errors(fn: str, info: np.ndarray) -> None:
     internal assert, whose text (with its source line) is what torch raises."""
     bad = info.reshape(-1)[info.reshape(-1) != 0]
     if bad.size:
+        line = 1681 if since("2.14") else 1642  # the assert's source line moved in torch 2.14
         raise RuntimeError(
-            'false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp":1642, '
+            f'false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp":{line}, '
             f"please report a bug to PyTorch. {fn}: Unknown error code: {int(bad[0])}."
         )
 

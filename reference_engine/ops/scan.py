@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._torch_version import since
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import comparison as CMP
@@ -249,6 +250,13 @@ def diff(
 
 
 # --------------------------------------------------------------------------- trapezoid rule
+
+
+def _bool_input_error() -> type[Exception]:
+    # torch 2.14 raises NotImplementedError (same text) for trapezoid's bool inputs; 2.13 RuntimeError
+    return NotImplementedError if since("2.14") else RuntimeError
+
+
 def _trapezoid_args(name: str, y: Tensor, x: Tensor | None, dx: Any, dim: int) -> tuple[int, Tensor | float]:
     """torch's Integration.cpp checks; the spacing as a tensor of differences (x given) or a float."""
     R._check_tensor(name, y)
@@ -258,12 +266,12 @@ def _trapezoid_args(name: str, y: Tensor, x: Tensor | None, dx: Any, dim: int) -
     if x is None:
         dx = 1 if dx is None else dx
         if y._data.dtype == bool:
-            raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+            raise _bool_input_error()(f"{name}: received a bool input for `y`, but bool is not supported")
         if isinstance(dx, bool | complex) or not isinstance(dx, int | float):
             raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
         return d, float(dx)
     if y._data.dtype == bool or x._data.dtype == bool:
-        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+        raise _bool_input_error()(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
     if x.ndim == 1:
         # x of shape (n,) viewed as (1, ..., n, ..., 1): the differences broadcast against y's along ``dim``
         if x.shape[0] != y.shape[d]:

@@ -292,3 +292,39 @@ def test_group_norm_refuses_empty_spatial_dims_from_2_14(release: str) -> None:
     if _live(release):
         assert error_signature(lambda: call(torch)) == got
     assert tuple(engine.nn.functional.group_norm(engine.zeros(0, 4, 3), 2).shape) == (0, 4, 3)  # both releases
+
+
+# arange with an integral dtype, recorded from torch 2.13.0 and 2.14.1 (None: ValueError "step must be nonzero")
+ARANGE = {
+    "0.5..6.7 step 1.5": ((0.5, 6.7, 1.5), [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4]),
+    "0..6 step 1.5": ((0, 6, 1.5), [0, 1, 2, 3, 4, 5], [0, 1, 2, 3]),
+    "end 2.9": ((2.9,), [0, 1], [0, 1, 2]),
+    "step 0.9": ((1, 4, 0.9), None, [1, 1, 1, 1]),
+}
+
+
+@pytest.mark.parametrize("case", list(ARANGE))
+def test_arange_with_an_integral_dtype(release: str, case: str) -> None:
+    args, was, now = ARANGE[case]
+    want = was if release == "2.13" else now
+
+    def values(m: Any) -> Any:
+        try:
+            return m.arange(*args, dtype=m.int64).tolist()
+        except ValueError as exc:
+            assert str(exc) == "step must be nonzero"
+            return None
+
+    assert values(engine) == want
+    if _live(release):
+        assert values(torch) == want
+
+
+def test_trapezoid_of_bool_and_combinations_node(release: str) -> None:
+    got = error_signature(lambda: engine.trapezoid(engine.ones(3) > 0), must_raise=True)
+    assert got is not None and got[0] == {"2.13": "RuntimeError", "2.14": "NotImplementedError"}[release]
+    node = engine.combinations(engine.ones(4, requires_grad=True)).grad_fn.name()
+    assert node == {"2.13": "StackBackward0", "2.14": "IndexBackward0"}[release]
+    if _live(release):
+        assert error_signature(lambda: torch.trapezoid(torch.ones(3) > 0)) == got
+        assert torch.combinations(torch.ones(4, requires_grad=True)).grad_fn.name() == node

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import assert_same_error, assert_same_result, assert_same_tensor, run_both
+from tests.helpers import assert_same_error, assert_same_result, assert_same_tensor, run_both, torch_release
 
 # integral results: torch's parser truncates the bounds and the step (arange(0.5, 6.7, 1.5) -> 0..5)
 ARANGE = {
@@ -45,6 +45,9 @@ ERRORS = {
 
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_errors_as_torch(case: str) -> None:
+    if case == "arange_truncated_step" and torch_release() != "2.13":
+        assert_same_result(ERRORS[case])  # torch 2.14 repeats the truncated start instead of raising
+        return
     assert_same_error(ERRORS[case])
 
 
