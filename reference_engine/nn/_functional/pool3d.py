@@ -18,7 +18,7 @@ import numpy as np
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, record
 from ...tensor import Tensor
-from .pooling import _out_size, _pool_grad, _PoolBackwardBackward
+from .pooling import _out_size, _pool_grad, _PoolBackwardBackward, max3d_index_grad
 
 
 def _triple(v: Any) -> tuple[int, int, int]:
@@ -98,17 +98,7 @@ class MaxPool3DWithIndicesBackward0(Node):
     # self: max_pool3d_with_indices_backward(grad, self, kernel_size, stride, padding, dilation, ceil_mode,
     #       result1): each output grad goes to the input element its window's (first) maximum came from
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        g = grad._data
-        rows = g.reshape(-1, math.prod(g.shape[-3:]))
-        gin = np.zeros((rows.shape[0], self.plane), dtype=g.dtype)
-        np.add.at(gin, (np.arange(rows.shape[0])[:, None], self.indices.reshape(rows.shape)), rows)
-        idx = Tensor._make(self.indices)
-
-        def lin(gg: Tensor) -> Tensor:
-            return gg.flatten(-3).gather(-1, idx.flatten(-3)).reshape(tuple(self.indices.shape))
-
-        return (_pool_grad(MaxPool3DWithIndicesBackwardBackward0, gin.reshape(x.shape), grad, x, lin),)
+        return (max3d_index_grad(self, grad, MaxPool3DWithIndicesBackwardBackward0),)
 
 
 def max_pool3d(

@@ -616,17 +616,23 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
 class AdaptiveMaxPool3DBackward0(Node):
     # self: adaptive_max_pool3d_backward(grad, self, result1): each grad goes to its bin's (first) maximum
     def apply(self, grad: Tensor) -> tuple:
-        x = self.saved("self")
-        g = grad._data
-        rows_g = g.reshape(-1, math.prod(g.shape[-3:]))
-        gin = np.zeros((rows_g.shape[0], self.plane), dtype=g.dtype)
-        np.add.at(gin, (np.arange(rows_g.shape[0])[:, None], self.indices.reshape(rows_g.shape)), rows_g)
-        idx = Tensor._make(self.indices)
+        return (max3d_index_grad(self, grad, AdaptiveMaxPool3DBackwardBackward0),)
 
-        def lin(gg: Tensor) -> Tensor:
-            return gg.flatten(-3).gather(-1, idx.flatten(-3)).reshape(tuple(self.indices.shape))
 
-        return (_pool_grad(AdaptiveMaxPool3DBackwardBackward0, gin.reshape(self.in_shape), grad, x, lin),)
+def max3d_index_grad(node: Node, grad: Tensor, double_cls: type) -> Tensor:
+    """A 3-d max pool's input grad: each output grad added at the flat D*H*W index of its window's maximum
+    (``node.indices``, ``node.plane`` = D*H*W), differentiable again through ``double_cls`` (a gather)."""
+    x = node.saved("self")
+    g = grad._data
+    rows = g.reshape(-1, math.prod(g.shape[-3:]))
+    gin = np.zeros((rows.shape[0], node.plane), dtype=g.dtype)
+    np.add.at(gin, (np.arange(rows.shape[0])[:, None], node.indices.reshape(rows.shape)), rows)
+    idx = Tensor._make(node.indices)
+
+    def lin(gg: Tensor) -> Tensor:
+        return gg.flatten(-3).gather(-1, idx.flatten(-3)).reshape(tuple(node.indices.shape))
+
+    return _pool_grad(double_cls, gin.reshape(x.shape), grad, x, lin)
 
 
 def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
