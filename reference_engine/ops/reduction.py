@@ -611,6 +611,9 @@ def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     xp = input._xp
     a = input._data
     pick = xp.argmax if name == "argmax" else xp.argmin
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer | Tensor)):
+        # the parser's wording for torch.argmax(x, dim) (one int dim; a tuple of dims is refused)
+        raise TypeError(f"{name}(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
     if dim is None:
         if a.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
