@@ -148,13 +148,18 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
         a = a.astype(np.float32)  # torch accumulates bfloat16 in float32 (its order) and rounds once
     full = dim is None
     dims = _dims(input, dim)
+    recording = grad_recording(input)
+    if recording and not (dt.is_floating_point or dt.is_complex):
+        # torch's set_history refuses an integral result on a graph (torch.sum(x, dtype=torch.int32))
+        raise RuntimeError(f"Autograd not support dtype: {_type_name(dt)}")
     res = _torch_order_sum(a, dims, keepdim)
     if res is None:
-        res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+        # dtype=: NumPy widens small integer sums to int64 unless told the accumulator's type
+        res = a.sum(axis=dims, keepdims=keepdim, dtype=a.dtype) if a.ndim else a.copy()
     if dt is D.bfloat16:
         res = res.astype(D.BF16)
     result = Tensor._make(res)
-    if grad_recording(input):
+    if recording:
         if full:
             node: Node = SumBackward0()
         else:

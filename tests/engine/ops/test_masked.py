@@ -145,10 +145,16 @@ def _int(m: Any, dtype: str = "int32") -> Any:
     return m.tensor(XI.astype(dtype))
 
 
+def _x(m: Any) -> Any:
+    return m.tensor(X)
+
+
 NOT_DIFFERENTIABLE: dict[str, Callable[[Any], Any]] = {
     # sum/prod accumulate small integers and bool in int64; the others keep the input's dtype
     "sum_int32_to_int64": lambda m: m.masked.sum(_int(m), 1, mask=mask(m)),
     "sum_bool_to_int64": lambda m: m.masked.sum(mask(m), mask=m.tensor(MASK[0])),
+    "sum_int32_dtype_stays_int32": lambda m: m.masked.sum(_x(m), 1, dtype=m.int32, mask=mask(m)),
+    "sum_int8_dtype_wraps": lambda m: m.masked.sum(m.tensor(XI * 40), 1, dtype=m.int8, mask=mask(m)),
     "prod_int8_no_mask": lambda m: m.masked.prod(_int(m, "int8"), 1),
     "prod_int_masked": lambda m: m.masked.prod(_int(m), (0, 1), mask=mask(m)),
     "cumsum_int_keeps_int32": lambda m: m.masked.cumsum(_int(m), 1, mask=mask(m)),
@@ -178,10 +184,6 @@ def test_masked_result_matches_torch(name: str) -> None:
     assert_same_result(NOT_DIFFERENTIABLE[name])
 
 
-def _x(m: Any) -> Any:
-    return m.tensor(X)
-
-
 ERRORS: dict[str, Callable[[Any], Any]] = {
     "dim_repeated": lambda m: m.masked.sum(_x(m), (1, -1), mask=mask(m)),
     "dim_out_of_range": lambda m: m.masked.amax(_x(m), 2, mask=mask(m)),
@@ -202,6 +204,9 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
     "norm_int_to_float": lambda m: m.masked.norm(_int(m), 2, 1, mask=mask(m)),
     "softmax_int_to_float": lambda m: m.masked.softmax(_int(m), 0, mask=mask(m)),
     "zero_dim_mean_dim_1": lambda m: m.masked.mean(_x(m)[0, 0], 1, mask=m.tensor(True)),
+    "sum_integral_dtype_on_graph": lambda m: m.masked.sum(
+        m.tensor(X, requires_grad=True), 1, dtype=m.int32, mask=mask(m)
+    ),
     "mask_is_a_list": lambda m: m.masked.sum(_x(m), 0, mask=[True, False, True]),
 }
 
