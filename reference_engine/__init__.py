@@ -22,6 +22,7 @@ from . import (
     _dtype,
     cuda,
     linalg,
+    masked,
     nn,
     ops,
     optim,
@@ -115,6 +116,7 @@ __all__ = [
 ]  # fmt: skip
 __all__ += ops.__all__
 __all__ += ["distributions", "finfo", "iinfo", "linalg", "nn", "optim", "random", "special", "utils", *random.__all__]
+__all__ += ["masked"]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
 __all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]

@@ -148,13 +148,18 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
         a = a.astype(np.float32)  # torch accumulates bfloat16 in float32 (its order) and rounds once
     full = dim is None
     dims = _dims(input, dim)
+    recording = grad_recording(input)
+    if recording and not (dt.is_floating_point or dt.is_complex):
+        # torch's set_history refuses an integral result on a graph (torch.sum(x, dtype=torch.int32))
+        raise RuntimeError(f"Autograd not support dtype: {_type_name(dt)}")
     res = _torch_order_sum(a, dims, keepdim)
     if res is None:
-        res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+        # dtype=: NumPy widens small integer sums to int64 unless told the accumulator's type
+        res = a.sum(axis=dims, keepdims=keepdim, dtype=a.dtype) if a.ndim else a.copy()
     if dt is D.bfloat16:
         res = res.astype(D.BF16)
     result = Tensor._make(res)
-    if grad_recording(input):
+    if recording:
         if full:
             node: Node = SumBackward0()
         else:
@@ -611,6 +616,9 @@ def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     xp = input._xp
     a = input._data
     pick = xp.argmax if name == "argmax" else xp.argmin
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer | Tensor)):
+        # the parser's wording for torch.argmax(x, dim) (one int dim; a tuple of dims is refused)
+        raise TypeError(f"{name}(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
     if dim is None:
         if a.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
