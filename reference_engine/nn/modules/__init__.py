@@ -96,7 +96,7 @@ from .pooling import (
     MaxUnpool3d,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -113,7 +113,7 @@ __all__ = [
     "ModuleDict", "ModuleList", "ParameterDict", "ParameterList",
     "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish", "ReLU6",
     "SiLU", "Softmin", "Softplus", "Softsign", "Tanhshrink", "Threshold",
-    "CosineSimilarity", "Embedding", "GroupNorm", "LayerNorm",
+    "CosineSimilarity", "Embedding", "EmbeddingBag", "GroupNorm", "LayerNorm",
     "BCELoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss",
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
     "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MultiheadAttention",
