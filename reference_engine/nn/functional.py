@@ -64,6 +64,7 @@ from ._functional.fractional_pool import (
     fractional_max_pool3d_with_indices,
 )
 from ._functional.linear import bilinear, linear
+from ._functional.linear_cross_entropy import linear_cross_entropy
 from ._functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -146,5 +147,5 @@ __all__ = [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "max_pool3d_with_indices",
-    "embedding_bag", "ctc_loss",
+    "embedding_bag", "ctc_loss", "linear_cross_entropy",
 ]  # fmt: skip
