@@ -74,7 +74,8 @@ def _alpha(lp: Any, prime: Any, il: Any, tl: Any) -> tuple[Any, Any]:
     emit = lp.transpose(1, 0, 2)[rows, :, prime].transpose(0, 2, 1)  # (N, T, width): log_probs of each state
     if t_max:
         alpha[:, 0, 0] = emit[:, 0, 0]
-        alpha[:, 0, 1] = np.where(tl > 0, emit[:, 0, 1], neginf) if width > 1 else neginf
+        if width > 1:
+            alpha[:, 0, 1] = np.where(tl > 0, emit[:, 0, 1], neginf)
     with _ErrState():
         for t in range(1, t_max):
             prev = alpha[:, t - 1]

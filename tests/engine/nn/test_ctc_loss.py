@@ -114,3 +114,9 @@ def _lp(t: Any) -> Any:
 )  # fmt: skip
 def test_errors(call: Any) -> None:
     assert_same_nn_error(call)
+
+
+def test_all_targets_empty() -> None:
+    # no labels at all: the extended target is the single blank state
+    for reduction in ("none", "mean", "sum"):
+        _compare(lambda lib, lp: (lp, lib.tensor([], dtype=lib.int64), (7, 2, 0), (0, 0, 0)), reduction=reduction)
