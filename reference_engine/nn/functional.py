@@ -1,8 +1,8 @@
 """``nn.functional``: the stateless forms of the layers and losses.
 
 The ops live in ``nn/_functional/``, one module per subject (activation, conv, pooling, normalization,
-loss, dropout, padding, embedding, vision, attention, rnn, distance, linear); this module only
-re-exports them under torch's names.
+loss, dropout, padding, embedding, embedding_bag, ctc, linear_cross_entropy, vision, attention, rnn,
+distance, linear, ...); this module only re-exports them under torch's names.
 """
 
 from __future__ import annotations
