@@ -21,7 +21,7 @@ import numpy as np
 from ..._creation import zeros
 from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.graph import Node
-from ...ops._util import grad_recording, record
+from ...ops._util import grad_recording, invalid_combination, record
 from ...ops.inplace import scalar_type_name
 from ...ops.pointwise import NoDerivative, _ErrState, where
 from ...tensor import Tensor
@@ -252,10 +252,10 @@ def ctc_loss(
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor) or isinstance(input_lengths, int):
-        raise TypeError(
-            "ctc_loss() received an invalid combination of arguments - the lengths must both be tuples of ints or "
-            "both be Tensors"
-        )
+        # torch.ctc_loss takes both lengths as tuples of ints or both as tensors
+        reduction_enum = _REDUCTIONS.index(reduction)
+        args = (log_probs, targets, input_lengths, target_lengths, blank, reduction_enum, zero_infinity)
+        raise invalid_combination("ctc_loss", *args)
     il = _lengths(input_lengths, "input_lengths")
     tl = _lengths(target_lengths, "target_lengths")
     batched = log_probs.dim() == 3
