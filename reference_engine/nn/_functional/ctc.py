@@ -8,6 +8,10 @@ label (in descending order of the extended target, as torch's loop adds them) an
 ``exp(log_probs) - exp(collected + nll - log_probs)`` times the incoming grad; torch has no second
 derivative for it, so a gradient taken with create_graph has torch's ``NotImplemented`` node.
 
+The exponentials and logarithms are NumPy's (float32 ones through float64, rounded once), where torch's
+scalar loops call the C library's: the losses agree to the bit on the inputs tried, the gradients to the last
+bit or two of some elements.
+
 ATen's composite wraps the per-sequence losses: zero_infinity replaces infinite losses by zero (a
 ``where``), 'mean' divides each by its target length (at least 1) and averages, 'sum' adds them.
 """
