@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, needs, record
+from ...ops.pointwise import NoDerivative
 from ...tensor import Tensor
 from .embedding import _renorm_rows
 
@@ -55,7 +57,20 @@ class EmbeddingBagBackward0(Node):
         if needs(self, 1):
             dots = np.einsum("ij,ij->i", g[bag], self.weight_arr[idx])
             gp = Tensor._make(np.where(keep, dots, 0).astype(g.dtype).reshape(self.psw_shape))
+        if is_grad_enabled():
+            # neither gradient has a derivative in torch: under create_graph each gets a node that raises
+            psw = self.psw_tensor
+            if gw is not None and grad_recording(grad, psw):
+                record(EmbeddingBagBackwardBackward0(), gw, grad, psw)
+            if gp is not None and grad_recording(grad, self.weight_tensor):
+                record(NoDerivative("_embedding_bag_per_sample_weights_backward"), gp, grad, self.weight_tensor)
         return gw, gp
+
+
+class EmbeddingBagBackwardBackward0(Node):
+    # _embedding_bag_backward: grad, per_sample_weights: not_implemented("_embedding_bag_backward")
+    def apply(self, *grads: Tensor) -> tuple:
+        raise NotImplementedError("the derivative for '_embedding_bag_backward' is not implemented.")
 
 
 def _type_str(value: Any) -> str:
@@ -265,5 +280,6 @@ def embedding_bag(
         node.mode, node.num_weights, node.scale_grad_by_freq, node.psw = code, num, scale_grad_by_freq, psw
         node.weight_arr = weight._data.copy()
         node.psw_shape = None if per_sample_weights is None else per_sample_weights.shape
+        node.psw_tensor, node.weight_tensor = per_sample_weights, weight
         record(node, out, weight, per_sample_weights)
     return out

@@ -119,3 +119,25 @@ def test_errors(call: Any) -> None:
 
 def test_engine_module_is_exported() -> None:
     assert enn.EmbeddingBag.__name__ == "EmbeddingBag"
+
+
+def test_second_derivative_is_not_implemented() -> None:
+    observed = []
+    for lib in (torch, re_):
+        w = lib.tensor((np.arange(15.0).reshape(5, 3) / 7).tolist(), requires_grad=True)
+        p = lib.tensor([0.5, -1.0, 2.0, 0.25], requires_grad=True)
+        out = lib.nn.functional.embedding_bag(
+            lib.tensor([0, 1, 1, 3]), w, lib.tensor([0, 2]), mode="sum", per_sample_weights=p
+        )
+        grads = lib.autograd.grad((out * out).sum(), [w, p], create_graph=True)
+        seen = [type(g.grad_fn).__name__ for g in grads]
+        for g in grads:
+            try:
+                lib.autograd.grad(g.sum(), [w, p], allow_unused=True)
+            except (NotImplementedError, RuntimeError) as e:
+                seen.append(f"{type(e).__name__}: {e}")
+        plain = lib.nn.functional.embedding_bag(lib.tensor([0, 1]), w, lib.tensor([0]))
+        (g,) = lib.autograd.grad(plain.sum(), [w], create_graph=True)
+        seen.append(str(g.grad_fn))
+        observed.append(seen)
+    assert observed[1] == observed[0]
