@@ -10,6 +10,12 @@ arrays, or, under create_graph (double backward, forward AD), by the same
 formulas in engine ops with the statistics recomputed differentiably.
 instance_norm is torch's composite (batch_norm on a (1, N*C, ...) view).
 
+The aten-level forms return their statistics too: native_batch_norm, _native_batch_norm_legit (with and
+without running statistics) and _batch_norm_with_update give (output, save_mean, save_invstd[, reserve]), the
+statistics empty in eval mode, each with its own node name over NativeBatchNormBackward0's formulas;
+native_layer_norm gives (output, mean, rstd) and native_group_norm (output, mean, rstd) with all three
+outputs differentiable (one NativeGroupNormBackward0 node), as in torch.
+
 layer_norm and group_norm are one node each, as in torch: both standardise rows of a (rows, K) view of
 the input (layer norm: one row per leading index; group norm: one row per (sample, group)) and then
 apply a per-element (layer norm) or per-channel (group norm) affine map. The forward follows torch's CPU
