@@ -727,6 +727,39 @@ class LogSoftmaxBackward0(Node):
         return (grad - P.exp(y) * sum(grad, self.dim, keepdim=True),)
 
 
+class SoftmaxBackwardDataBackward0(Node):
+    # _softmax_backward_data: grad_output: _softmax_backward_data(grad, output, dim, input_dtype)
+    #   output: softmax_double_backward(grad, grad_output, dim, output)
+    #     = grad * (grad_output - (grad_output * output).sum(dim, true)) - grad_output * (grad * output).sum(dim, true)
+    def apply(self, grad: Tensor) -> tuple:
+        g_out, out = self.saved("grad_output"), self.saved("output")
+        gg = _softmax_backward_data(grad, out, self.dim, self.input_dtype) if needs(self, 0) else None
+        go = None
+        if needs(self, 1):
+            go = grad * (g_out - sum(g_out * out, self.dim, keepdim=True)) - g_out * sum(
+                grad * out, self.dim, keepdim=True
+            )
+        return gg, go
+
+
+def _softmax_backward_data(grad_output: Tensor, output: Tensor, dim: int, input_dtype: D.dtype) -> Tensor:
+    """torch._softmax_backward_data: softmax's input gradient from its output's, ``output * (grad_output -
+    (grad_output * output).sum(dim))``, in ``input_dtype``."""
+    d = _one_dim(output, dim)
+    with grad_mode.no_grad():
+        res = output * (grad_output - sum(grad_output * output, d, keepdim=True))
+        if res.dtype != input_dtype:
+            res = res.to(input_dtype)
+    result = Tensor._make(res._data)
+    if grad_recording(grad_output, output):
+        node = SoftmaxBackwardDataBackward0()
+        node.dim, node.input_dtype = d, input_dtype
+        record(node, result, grad_output, output)
+        node.save("grad_output", grad_output)
+        node.save("output", output)
+    return result
+
+
 def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> Tensor:
     _check_tensor(name, input)
     if dim is _MISSING:
