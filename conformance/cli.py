@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .backends import CPU_PAIR, mirror_oracle
 from .compare import Tolerance
+from .details import reproducer_for
 from .loader import EXPECTED_FILE, expected_reason, load_expected, load_scenario_file
 from .observe import Entry, Observation
 from .report.baseline import diff_results, run_problems, update_baseline
@@ -48,6 +49,7 @@ from .run_info import run_metadata
 from .runner import run_item
 from .scenario import Scenario, ScenarioError, did_you_mean
 from .script_scenario import DTYPE, PAIR, ScriptResult, ScriptScenario, load_script, run_script_item
+from .script_scenario import reproducer as script_reproducer
 from .verdict import show
 
 DEFAULT_DIR = Path("scenarios")
@@ -151,6 +153,48 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if result.message:
         print(result.message)
     return 0 if result.status in ("pass", "xfail") else 1
+
+
+def _cmd_repro(args: argparse.Namespace) -> int:
+    """Write the item's standalone torch script: from the results file's record, else by running the item now."""
+    text = _recorded_reproducer(args.results, args.item)
+    if text is None:
+        text = _fresh_reproducer(args.dir, args.item)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} (run it with plain torch: python {args.output})", file=sys.stderr)
+    return 0
+
+
+def _recorded_reproducer(results: Path, item: str) -> str | None:
+    if not results.exists():
+        return None
+    record = next((r for r in load_results(results)["records"] if r["id"] == item), None)
+    return None if record is None else record.get("reproducer")
+
+
+def _fresh_reproducer(directory: Path, item: str) -> str:
+    """Run one library item (scenario or script) on both engines and build its reproducer."""
+    name, _, rest = item.partition("[")
+    library, scripts = _library(directory), _scripts(directory)
+    if name in scripts and name not in library:
+        return script_reproducer(scripts[name])
+    if name not in library:
+        hint = did_you_mean(name, [*library, *scripts])
+        raise ScenarioError(f"no item {item!r} in the results and no scenario named {name!r} in {directory}{hint}")
+    sc = library[name]
+    dtype = rest.split("-", 1)[0] if rest else sc.dtypes[0]
+    if dtype not in sc.dtypes:
+        raise ScenarioError(f"{name} runs in {', '.join(sc.dtypes)}, not {dtype!r}")
+    result = run_item(sc, dtype, CPU_PAIR, f"{sc.name}[{dtype}-{CPU_PAIR.id}]")
+    text = reproducer_for(result.record, sc, result.torch, result.engine)
+    if text is None:
+        raise ScenarioError(
+            f"{item}: no reproducer (the scenario has no source file of its own, or a side did not run)"
+        )
+    return text
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
@@ -398,6 +442,21 @@ def _parser() -> argparse.ArgumentParser:
     p_show.add_argument("--dtype", default=None, help="one of the scenario's dtypes (default: its first)")
     p_show.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
     p_show.set_defaults(func=_cmd_show)
+    p_repro = sub.add_parser(
+        "repro",
+        help="write a standalone torch script for one item (its inputs as literals, the engine's recorded values), "
+        "to paste into a bug report",
+        description="Print (or write with -o) ITEM's reproducer: a script that imports only torch, builds the "
+        "inputs the run used, runs the scenario's code and prints torch's values next to reference_engine's "
+        "recorded ones (exit status 1 where they differ). A script item's reproducer is the script itself. The "
+        "record in RESULTS is used when it has one; otherwise the item is run now.",
+    )
+    p_repro.add_argument("item", metavar="ITEM", help="an item id (name[dtype-pair]) or a scenario name")
+    p_repro.add_argument("-o", "--output", type=Path, default=None, help="the file to write (default: stdout)")
+    p_repro.add_argument("--results", type=Path, default=Path("reports/results.json"),
+                         help="the results file to take the record from (default: reports/results.json)")  # fmt: skip
+    p_repro.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
+    p_repro.set_defaults(func=_cmd_repro)
     _add_run_command(sub)
     _add_result_commands(sub)
     return parser

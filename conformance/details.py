@@ -7,11 +7,14 @@ scenario.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .backends import oracle_version
 from .compare import Tolerance, compare_arrays
 from .observe import Entry, Observation, item_seed
 from .record import Record
@@ -33,10 +36,33 @@ def enrich(record: Record, scenario: Scenario, torch: Observation | None, engine
     if record.status == "pass":
         return
     record.source = scenario_source(scenario)
-    record.reproducer = build_reproducer(scenario, str(record.dtype), str(record.pair), record.id)
     if t is not None and e is not None and record.agree is not None:
         record.first_divergence = first_divergence(t, record.differences or [])
+        record.first_divergence_at = check_site(t, e, record.first_divergence)
         record.checkpoints = side_by_side(t, e, record.differences or [], scenario, str(record.dtype))
+        record.reproducer = reproducer_for(record, scenario, t, e)
+
+
+def reproducer_for(record: Record, scenario: Scenario, t: Observation | None, e: Observation | None) -> str | None:
+    """The item's standalone torch script (conformance/reproducer.py); None when a side did not run."""
+    if t is None or e is None:
+        return None
+    if record.checkpoints is None:
+        record.checkpoints = side_by_side(t, e, record.differences or [], scenario, str(record.dtype))
+    data = {"id": record.id, "dtype": record.dtype, "seed": item_seed(record.id), "torch": oracle_version(),
+            "first_divergence": record.first_divergence, "differences": record.differences}  # fmt: skip
+    return build_reproducer(scenario, data, t, e, record.checkpoints)
+
+
+def check_site(t: Observation, e: Observation, label: str) -> str | None:
+    """``file:line`` of the ``check(...)`` that recorded ``label`` (relative to the working directory when below it)."""
+    entry = keyed(t.entries).get(label) or keyed(e.entries).get(label)
+    if entry is None or not entry.where:
+        return None
+    file, _, line = entry.where.rpartition(":")
+    with contextlib.suppress(ValueError):
+        file = str(Path(file).relative_to(Path.cwd()))
+    return f"{file}:{line}"
 
 
 def first_divergence(torch_obs: Observation, differences: list[dict[str, Any]]) -> str:
