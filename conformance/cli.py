@@ -47,7 +47,7 @@ from .report.summary import summary
 from .results import ResultsFileError, load_results, write_results
 from .run_info import run_metadata
 from .runner import run_item
-from .scenario import Scenario, ScenarioError, did_you_mean
+from .scenario import KNOWN_TAGS, Scenario, ScenarioError, did_you_mean
 from .script_scenario import DTYPE, PAIR, ScriptResult, ScriptScenario, load_script, run_script_item
 from .script_scenario import reproducer as script_reproducer
 from .verdict import show
@@ -77,12 +77,20 @@ SOURCES = ("scenarios", "scripts", "opinfo", "all")
 
 def _cmd_list(args: argparse.Namespace) -> int:
     # "scenarios" is the library under --dir as `list` always printed it (scenario functions, then whole scripts)
+    rows = []
     if args.source in ("scenarios", "all"):
-        for sc in _library(args.dir).values():
-            print(f"{sc.name:55} {','.join(sc.dtypes):16} {','.join(sc.tags):40} {sc.where}")
+        rows += [(sc.name, ",".join(sc.dtypes), sc.tags, sc.where) for sc in _library(args.dir).values()]
     if args.source in ("scenarios", "scripts", "all"):
-        for script in _scripts(args.dir).values():
-            print(f"{script.name:55} {'script':16} {','.join(script.tags):40} {script.where}")
+        rows += [(s.name, "script", s.tags, s.where) for s in _scripts(args.dir).values()]
+    if args.tag:
+        known = {t for row in rows for t in row[2]} | set(KNOWN_TAGS)
+        if args.tag not in known:
+            raise ScenarioError(f"no tag {args.tag!r}{did_you_mean(args.tag, known)}")
+        rows = [row for row in rows if args.tag in row[2]]
+    if rows and not args.no_header:
+        print(f"{'NAME':55} {'DTYPES':16} {'TAGS':40} WHERE")
+    for name, dtypes, tags, where in rows:
+        print(f"{name:55} {dtypes:16} {','.join(tags):40} {where}")
     if args.source in ("opinfo", "all"):
         return _list_opinfo()
     return 0
@@ -434,6 +442,8 @@ def _parser() -> argparse.ArgumentParser:
         help="scenarios: the library under --dir, scenario functions and whole scripts (default); scripts: only "
         "the whole scripts; opinfo: the item ids of torch's op catalogue, one a line; all: all of them",
     )
+    p_list.add_argument("--tag", default=None, help="only the scenarios and scripts with this tag (e.g. training)")
+    p_list.add_argument("--no-header", action="store_true", help="no column header line (for scripts reading it)")
     p_list.set_defaults(func=_cmd_list)
     p_show = sub.add_parser(
         "show", help="run one scenario (or whole script) on both engines and print what differs, side by side"

@@ -32,7 +32,7 @@ def enrich(record: Record, scenario: Scenario, torch: Observation | None, engine
     record.seed = item_seed(record.id)
     t, e = torch, engine
     if t is not None and e is not None and "training" in scenario.tags:
-        record.curves = curves(t, e)
+        record.curves = curves(t, e, scenario, str(record.dtype))
     if record.status == "pass":
         return
     record.source = scenario_source(scenario)
@@ -134,8 +134,11 @@ def _value_pair(d: dict[str, Any], ta: np.ndarray, ea: np.ndarray, tol: Toleranc
     }  # fmt: skip
 
 
-def curves(t: Observation, e: Observation) -> dict[str, dict[str, list[float]]]:
-    """Scalar checkpoints labelled ``name@step`` as series (torch and engine), for the training plots."""
+def curves(
+    t: Observation, e: Observation, scenario: Scenario | None = None, dtype: str = "float32"
+) -> dict[str, dict[str, list[float]]]:
+    """Scalar checkpoints labelled ``name@step`` as series (torch and engine), for the training plots; with the
+    scenario, each series also gets ``tolerance`` ([rtol, atol] its values were held to) for the plot's band."""
     series: dict[str, dict[str, list[float]]] = {}
     engine = keyed(e.entries)
     for label, te in keyed(t.entries).items():
@@ -147,6 +150,9 @@ def curves(t: Observation, e: Observation) -> dict[str, dict[str, list[float]]]:
         s["steps"].append(float(m["step"]))
         s["torch"].append(float(np.asarray(te.value)))
         s["engine"].append(float(np.asarray(ee.value)))
+        if scenario is not None and "tolerance" not in s:
+            tol = _tolerance(scenario, te.dtype or dtype, te.widen, np.asarray(te.value))
+            s["tolerance"] = [tol.rtol, tol.atol]
     return {k: v for k, v in series.items() if len(v["steps"]) >= 2}
 
 

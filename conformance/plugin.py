@@ -875,14 +875,18 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
 
 
 def _baseline_path(config: pytest.Config, state: _State) -> Path:
+    """The committed baseline, ``<rootdir>/reports/baseline.json`` wherever the run writes its reports
+    (``--conformance-reports``); ``--conformance-baseline PATH`` names another."""
     given = config.getoption("conformance_baseline")
-    return Path(given).resolve() if given else state.reports_dir / "baseline.json"
+    return Path(given).resolve() if given else config.rootpath / "reports" / "baseline.json"
 
 
 def _against_baseline(config: pytest.Config, state: _State, results: dict[str, Any]) -> tuple[BaselineDiff | None, str]:
     path = _baseline_path(config, state)
     if not path.exists():
-        return None, f"no baseline at {path} (create one with: conformance baseline update)"
+        return None, (f"no baseline at {path} (make one from a complete run with `conformance baseline update "
+                      f"--results {state.reports_dir / 'results.json'} --baseline {path}`, or name one with "
+                      "--conformance-baseline PATH)")  # fmt: skip
     try:
         baseline = load_results(path)
     except ResultsFileError as exc:

@@ -332,8 +332,10 @@ def test_shards_merge_into_exactly_the_single_machine_results(serial_run: tuple,
     assert "FIXED    doubles[float32-cpu-numpy]: diverge -> pass" in outputs
     assert "MARGIN   broadcast_add[float64-cpu-numpy]: 1e-06 -> " in outputs or grown <= 0.1
     html = (out.parent / "conformance.html").read_text()
-    assert '<td class="status-diverge">new divergence</td><td>module_name[float32-cpu-numpy]</td>' in html
-    assert '<td class="status-pass">fixed</td><td>doubles[float32-cpu-numpy]</td>' in html
+    # each item links to its details (a divergence) or its row of "All items"
+    new = '<td class="status-diverge">new divergence</td><td><a href="#item-module_name-float32-cpu-numpy">'
+    assert new + "module_name[float32-cpu-numpy]</a></td>" in html
+    assert '<td class="status-pass">fixed</td><td><a href="#row-doubles-float32-cpu-numpy">doubles[' in html
 
 
 def test_bad_shard_option_is_a_usage_error(tmp_path: Path) -> None:
