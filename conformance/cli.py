@@ -399,15 +399,20 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_sum = sub.add_parser(
         "summary", help="the run in a few lines: counts, change against the baseline, divergences grouped by cause"
     )
-    p_sum.add_argument("results", type=Path, nargs="?", default=Path("reports/results.json"))
-    p_sum.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
-    p_sum.add_argument("--markdown", action="store_true", help="markdown (also appended to $GITHUB_STEP_SUMMARY)")
+    p_sum.add_argument("results", type=Path, nargs="?", default=Path("reports/results.json"),
+                       help="a results file (default: reports/results.json)")  # fmt: skip
+    p_sum.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"),
+                       help="the baseline to compare with, when it exists (default: reports/baseline.json)")  # fmt: skip
+    p_sum.add_argument("--markdown", action="store_true",
+                       help="markdown instead of text (under GitHub Actions the markdown is always appended to "
+                       "$GITHUB_STEP_SUMMARY)")  # fmt: skip
     p_sum.set_defaults(func=_cmd_summary)
     p_merge = sub.add_parser("merge", help="combine shards' results files into one results file and HTML report")
     p_merge.add_argument("files", type=Path, nargs="+", help="results files, or a run's worker-file folder")
     p_merge.add_argument("-o", "--output", type=Path, required=True, help="the merged results file")
     p_merge.add_argument("--html", type=Path, default=None, help="default: conformance.html next to --output")
-    p_merge.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
+    p_merge.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"),
+                         help="the baseline the merged report is compared with (default: reports/baseline.json)")  # fmt: skip
     p_merge.set_defaults(func=_cmd_merge)
     p_cov = sub.add_parser(
         "coverage", help="how much of torch's op catalogue (OpInfo) the engine agrees with, family by family"
@@ -418,8 +423,10 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_base = sub.add_parser("baseline", help="manage the committed baseline")
     base_sub = p_base.add_subparsers(dest="action", required=True)
     p_update = base_sub.add_parser("update", help="accept a run's results as the new baseline")
-    p_update.add_argument("--results", type=Path, default=Path("reports/results.json"))
-    p_update.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
+    p_update.add_argument("--results", type=Path, default=Path("reports/results.json"),
+                          help="the run to accept (default: reports/results.json; a merge of every shard will do)")  # fmt: skip
+    p_update.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"),
+                          help="the baseline file to write (default: reports/baseline.json)")  # fmt: skip
     p_update.add_argument(
         "--force",
         metavar="REASON",
@@ -431,7 +438,13 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="conformance", description="reference_engine vs torch conformance tools")
+    parser = argparse.ArgumentParser(
+        prog="conformance",
+        description="reference_engine vs torch conformance tools",
+        epilog="Exit status: 0 success (show/run: the item agrees; diff: no new divergence); 1 a divergence "
+        "(show, run, a repro script) or, for diff, new divergences, flaky items or an incomplete NEW; 2 a usage "
+        "error or an unreadable file. A closed pipe ends quietly.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_list = sub.add_parser("list", help="list the scenarios")
     p_list.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
@@ -448,7 +461,7 @@ def _parser() -> argparse.ArgumentParser:
     p_show = sub.add_parser(
         "show", help="run one scenario (or whole script) on both engines and print what differs, side by side"
     )
-    p_show.add_argument("name")
+    p_show.add_argument("name", help="a scenario or whole-script name (conformance list shows them)")
     p_show.add_argument("--dtype", default=None, help="one of the scenario's dtypes (default: its first)")
     p_show.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
     p_show.set_defaults(func=_cmd_show)

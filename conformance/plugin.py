@@ -132,7 +132,8 @@ def _is_worker(config: pytest.Config) -> bool:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance")
-    group.addoption("--conformance-reports", default=None, help="where results go (default: <rootdir>/reports)")
+    group.addoption("--conformance-reports", default=None, metavar="DIR",
+                    help="where results.json and conformance.html go (default: <rootdir>/reports)")  # fmt: skip
     group.addoption("--scenario-timeout", type=float, default=None, help="seconds per scenario run (default 60)")
     group.addoption(
         "--conformance-shard",
@@ -143,7 +144,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--conformance-baseline",
         default=None,
-        help="the accepted results to compare with (default: <reports dir>/baseline.json)",
+        help="the accepted results to compare with (default: <rootdir>/reports/baseline.json, the committed "
+        "baseline, wherever --conformance-reports puts this run's files)",
     )
     group.addoption(
         "--update-baseline",

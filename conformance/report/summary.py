@@ -93,6 +93,7 @@ def summary(results: dict[str, Any], diff: BaselineDiff | None, markdown: bool, 
         for label, items in (("NEW", [i for i, _, _ in diff.new]), ("FIXED", [i for i, _ in diff.fixed]),
                              ("FLAKY", [i for i, _ in diff.flaky])):  # fmt: skip
             lines += [f"{bullet}{label} {code(i)}" for i in items[:limit]]
+        lines += [f"{bullet}MARGIN {code(i)}: {old:.3g} -> {new:.3g}" for i, old, new in diff.grew[:limit]]
     hand_written = [r for r in results.get("records", []) if r.get("kind") != "opinfo"]
     found = groups(hand_written)
     if found:
