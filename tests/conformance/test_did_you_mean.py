@@ -33,7 +33,9 @@ def test_a_misspelled_tag_suggests_the_known_one() -> None:
 def test_a_misspelled_registry_key_suggests_the_key(tmp_path: Path) -> None:
     path = tmp_path / "expected_divergences.toml"
     path.write_text('[[divergence]]\nscenario = "x"\nreasn = "why"\n')
-    with pytest.raises(ScenarioError, match=r"#1: unknown key 'reasn'; did you mean 'reason'\?"):
+    with pytest.raises(
+        ScenarioError, match=r"toml:3: \[\[divergence\]\] #1: unknown key 'reasn'; did you mean 'reason'\?"
+    ):
         load_expected(path)
 
 
