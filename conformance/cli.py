@@ -30,6 +30,7 @@ import dataclasses
 import importlib.util
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,7 @@ from .script_scenario import reproducer as script_reproducer
 from .verdict import show
 
 DEFAULT_DIR = Path("scenarios")
+CUT_NOTE = re.compile(r"\u2026 \[cut: \d+ characters in all\]$")  # record.safe_text's note on a cut string
 
 
 def _library(directory: Path) -> dict[str, Scenario]:
@@ -180,7 +182,9 @@ def _recorded_reproducer(results: Path, item: str) -> str | None:
     if not results.exists():
         return None
     record = next((r for r in load_results(results)["records"] if r["id"] == item), None)
-    return None if record is None else record.get("reproducer")
+    text = None if record is None else record.get("reproducer")
+    # one cut short to fit the record (a very long scenario file) is built afresh by running the item
+    return None if text is None or CUT_NOTE.search(text) else text
 
 
 def _fresh_reproducer(directory: Path, item: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from .backends import oracle_version
 from .compare import Tolerance, compare_arrays
 from .observe import Entry, Observation, item_seed
-from .record import Record
+from .record import MAX_TEXT, Record
 from .reproducer import build_reproducer, scenario_source
 from .scenario import Scenario
 from .verdict import keyed
@@ -51,7 +51,7 @@ def reproducer_for(record: Record, scenario: Scenario, t: Observation | None, e:
         record.checkpoints = side_by_side(t, e, record.differences or [], scenario, str(record.dtype))
     data = {"id": record.id, "dtype": record.dtype, "seed": item_seed(record.id), "torch": oracle_version(),
             "first_divergence": record.first_divergence, "differences": record.differences}  # fmt: skip
-    return build_reproducer(scenario, data, t, e, record.checkpoints)
+    return build_reproducer(scenario, data, t, e, record.checkpoints, budget=MAX_TEXT)
 
 
 def check_site(t: Observation, e: Observation, label: str) -> str | None:

@@ -162,10 +162,11 @@ if __name__ == "__main__":
         if recorded is not None:
             print(f"  engine recorded: {{recorded[0]}}")
     check.finish()
-    for note in NOTES:
+    for note in NOTES:  # differences the script could not write out or compare (too large, warnings, ...)
         print(note)
-    if check.differ:
-        print(f"reference_engine's recorded values differ from torch at: {{', '.join(check.differ)}}")
+    if check.differ or NOTES:
+        where = ", ".join(check.differ) or "the notes above"
+        print(f"reference_engine's recorded values differ from torch at: {{where}}")
         sys.exit(1)
     print("torch computes the values reference_engine recorded (within the tolerances)")
 """
@@ -230,12 +231,12 @@ def _plain(x: np.ndarray) -> Any:
     return np.asarray(x).tolist()
 
 
-def _inputs(torch_obs: Observation) -> tuple[str, bool]:
+def _inputs(torch_obs: Observation, limit: int = MAX_LITERAL) -> tuple[str, bool]:
     """The INPUTS literal, and whether it needs NumPy (an input too large to write out)."""
     rows, numpy = [], False
     for given in torch_obs.inputs:
         arr, name, grad = given["array"], given["dtype"], given["requires_grad"]
-        if arr.size <= MAX_LITERAL:
+        if arr.size <= limit:
             values = _literal(_plain(arr), 8)
         else:  # NumPy's generator with the run's seed gives the same numbers
             numpy = True
@@ -252,7 +253,10 @@ def _inputs(torch_obs: Observation) -> tuple[str, bool]:
 
 
 def _engine(
-    engine_obs: Observation, differences: list[dict[str, Any]], checkpoints: list[dict[str, Any]]
+    engine_obs: Observation,
+    differences: list[dict[str, Any]],
+    checkpoints: list[dict[str, Any]],
+    limit: int = MAX_LITERAL,
 ) -> tuple[str, list[str]]:
     """The ENGINE literal: (label, field) -> (the engine's recorded value, rtol, atol); and notes for the rest."""
     tolerances = {(c["label"], c["field"]): (c["rtol"], c["atol"]) for c in checkpoints}
@@ -268,7 +272,7 @@ def _engine(
             elif entry is not None:
                 value = entry.value if fld == "value" else entry.grad
             if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
-                if value.size > MAX_LITERAL:
+                if value.size > limit:
                     notes.append(f"{label} [{fld}]: the engine's value has {value.size} elements (too many to write "
                                  f"out here); the run found: {d.get('detail', '')}")  # fmt: skip
                     continue
@@ -293,17 +297,37 @@ def build_reproducer(
     torch_obs: Observation,
     engine_obs: Observation,
     checkpoints: list[dict[str, Any]],
+    budget: int | None = None,
 ) -> str | None:
-    """The standalone torch script for one item (None when the scenario has no source file of its own)."""
+    """The standalone torch script for one item (None when the scenario has no source file of its own), within
+    ``budget`` characters when it can be."""
     if "<locals>" in scenario.func.__qualname__:
         return None  # defined inside a function: the file alone cannot recreate it
     try:
         body = cut_down_file(Path(scenario.file).read_text(encoding="utf-8"), scenario.func.__name__)
     except (OSError, SyntaxError, UnicodeDecodeError):
         return None
+    # A stored reproducer must fit a record's string (budget): larger inputs are then regenerated from the seed
+    # and larger engine values described in words, rather than the script being cut short.
+    for limit in (MAX_LITERAL, 256, 16, -1):
+        text = _script(scenario, record, torch_obs, engine_obs, checkpoints, body, limit)
+        if budget is None or len(text) <= budget:
+            break
+    return text
+
+
+def _script(
+    scenario: Scenario,
+    record: dict[str, Any],
+    torch_obs: Observation,
+    engine_obs: Observation,
+    checkpoints: list[dict[str, Any]],
+    body: str,
+    limit: int,
+) -> str:
     dtype = str(record.get("dtype"))
-    inputs, numpy = _inputs(torch_obs)
-    engine, notes = _engine(engine_obs, list(record.get("differences") or []), checkpoints)
+    inputs, numpy = _inputs(torch_obs, limit)
+    engine, notes = _engine(engine_obs, list(record.get("differences") or []), checkpoints, limit)
     first = record.get("first_divergence")
     verdict = "differed from" if record.get("differences") else "agreed with"
     where = f",\nfirst at {first}" if first else ""

@@ -13,6 +13,7 @@ import pytest
 from conformance.cli import main
 from conformance.details import enrich
 from conformance.loader import load_scenario_file
+from conformance.record import MAX_TEXT
 from conformance.report.merge import merge
 from conformance.results import append_record, write_results
 from tests.conformance.helpers import run_cpu, write
@@ -35,6 +36,13 @@ def pow_grad(torch, check):
     y = helper(x).sum() + n(x).sum()
     check("y", y)
     y.backward()
+    check("x.grad", x.grad)
+
+
+@scenario(tags=["pointwise"])
+def pow_large(torch, check):
+    x = check.data((80, 80), requires_grad=True)
+    (x ** 2).sum().backward()
     check("x.grad", x.grad)
 
 
@@ -81,7 +89,7 @@ def planted_pow(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_repro_of_a_divergent_scenario_runs_with_plain_torch_and_shows_the_difference(
     tmp_path: Path, planted_pow: None, capsys: pytest.CaptureFixture
 ) -> None:
-    (sc, _) = load_scenario_file(write(tmp_path / "scenarios", "pow.py", POW))
+    (sc, *_) = load_scenario_file(write(tmp_path / "scenarios", "pow.py", POW))
     result = run_cpu(sc, "float64")
     assert result.status == "diverge", result.message
     enrich(result.record, sc, result.torch, result.engine)
@@ -138,3 +146,15 @@ def test_repro_of_an_unknown_item_suggests_the_name(tmp_path: Path, capsys: pyte
     write(sdir, "pow.py", POW)
     assert main(["repro", "pow_grd", "--dir", str(sdir), "--results", str(tmp_path / "none.json")]) == 2
     assert "did you mean 'pow_grad'?" in capsys.readouterr().err
+
+
+def test_a_stored_reproducer_fits_its_record_and_still_runs(tmp_path: Path, planted_pow: None) -> None:
+    sc = next(s for s in load_scenario_file(write(tmp_path / "scenarios", "pow.py", POW)) if s.name == "pow_large")
+    result = run_cpu(sc, "float32")
+    enrich(result.record, sc, result.torch, result.engine)
+    text = result.record.reproducer
+    assert text is not None and len(text) <= MAX_TEXT and "cut:" not in text  # 6,400 inputs: regenerated
+    assert "np.random.default_rng(" in text
+    run = _standalone(write(tmp_path / "fresh", "repro.py", text))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "x.grad [value]: the engine's value has 6400 elements" in run.stdout
