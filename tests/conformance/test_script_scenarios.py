@@ -319,7 +319,9 @@ def test_plugin_runs_scripts_under_xdist_and_reports_them(tmp_path: Path) -> Non
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "1 failed, 2 passed, 1 xfailed" in out, out  # agree, the registry check; differs; known
-    assert "scenarios/scripts/differs.py:1: script differs[script-cpu-numpy]" in out
+    # the failure starts with the first differing line, then names the script and its file
+    assert "script differs[script-cpu-numpy] (scenarios/scripts/differs.py:1)" in out
+    assert "\nstdout line 1 [" in out
     assert "NEW      differs[script-cpu-numpy]: absent -> diverge" in out  # not in the baseline: new, not a crash
     results = load_results(tmp_path / "reports" / "results.json")
     assert results["run"]["complete"], results["run"]
