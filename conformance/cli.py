@@ -3,7 +3,9 @@
 ``conformance list`` prints the scenario library (``--source opinfo``: the items of torch's op catalogue);
 ``conformance show NAME``
 runs one scenario on both engines and prints every checkpoint side by side
-(the quickest way to see where a divergence starts).
+(the quickest way to see where a divergence starts); ``conformance repro ITEM [-o FILE]`` writes the item's
+standalone torch script (conformance/reproducer.py: the inputs as literals, the engine's recorded values), to
+paste into a bug report.
 
 ``conformance run SCRIPT [ARGS]`` runs an ordinary torch script on torch and on the engine (``torch`` aliased to
 reference_engine), compares the printed output number by number as a whole-script scenario does, and prints
