@@ -131,7 +131,9 @@ def _side_by_side(torch_obs: Observation, engine_obs: Observation) -> list[str]:
     engine = {e.label: e for e in engine_obs.entries}
     lines = []
     for t in torch_obs.entries:
-        lines += [f"{t.label}:", f"  torch : {_entry_text(t)}", f"  engine: {_entry_text(engine.pop(t.label, None))}"]
+        # a multi-row array's further rows line up under its first
+        lines += [f"{t.label}:", f"  torch : {_entry_text(t)}".replace("\n", "\n" + " " * 10),
+                  f"  engine: {_entry_text(engine.pop(t.label, None))}".replace("\n", "\n" + " " * 10)]  # fmt: skip
     for label, e in engine.items():
         lines += [f"{label}:", "  torch : -", f"  engine: {_entry_text(e)}"]
     for side, obs in (("torch", torch_obs), ("engine", engine_obs)):
