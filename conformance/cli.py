@@ -3,7 +3,9 @@
 ``conformance list`` prints the scenario library (``--source opinfo``: the items of torch's op catalogue);
 ``conformance show NAME``
 runs one scenario on both engines and prints every checkpoint side by side
-(the quickest way to see where a divergence starts).
+(the quickest way to see where a divergence starts); ``conformance repro ITEM [-o FILE]`` writes the item's
+standalone torch script (conformance/reproducer.py: the inputs as literals, the engine's recorded values), to
+paste into a bug report.
 
 ``conformance run SCRIPT [ARGS]`` runs an ordinary torch script on torch and on the engine (``torch`` aliased to
 reference_engine), compares the printed output number by number as a whole-script scenario does, and prints
@@ -30,12 +32,14 @@ import dataclasses
 import importlib.util
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from .backends import CPU_PAIR, mirror_oracle
 from .compare import Tolerance
+from .details import reproducer_for
 from .loader import EXPECTED_FILE, expected_reason, load_expected, load_scenario_file
 from .observe import Entry, Observation
 from .report.baseline import diff_results, run_problems, update_baseline
@@ -46,11 +50,13 @@ from .report.summary import summary
 from .results import ResultsFileError, load_results, write_results
 from .run_info import run_metadata
 from .runner import run_item
-from .scenario import Scenario, ScenarioError, did_you_mean
+from .scenario import KNOWN_TAGS, Scenario, ScenarioError, did_you_mean
 from .script_scenario import DTYPE, PAIR, ScriptResult, ScriptScenario, load_script, run_script_item
+from .script_scenario import reproducer as script_reproducer
 from .verdict import show
 
 DEFAULT_DIR = Path("scenarios")
+CUT_NOTE = re.compile(r"\u2026 \[cut: \d+ characters in all\]$")  # record.safe_text's note on a cut string
 
 
 def _library(directory: Path) -> dict[str, Scenario]:
@@ -75,12 +81,20 @@ SOURCES = ("scenarios", "scripts", "opinfo", "all")
 
 def _cmd_list(args: argparse.Namespace) -> int:
     # "scenarios" is the library under --dir as `list` always printed it (scenario functions, then whole scripts)
+    rows = []
     if args.source in ("scenarios", "all"):
-        for sc in _library(args.dir).values():
-            print(f"{sc.name:55} {','.join(sc.dtypes):16} {','.join(sc.tags):40} {sc.where}")
+        rows += [(sc.name, ",".join(sc.dtypes), sc.tags, sc.where) for sc in _library(args.dir).values()]
     if args.source in ("scenarios", "scripts", "all"):
-        for script in _scripts(args.dir).values():
-            print(f"{script.name:55} {'script':16} {','.join(script.tags):40} {script.where}")
+        rows += [(s.name, "script", s.tags, s.where) for s in _scripts(args.dir).values()]
+    if args.tag:
+        known = {t for row in rows for t in row[2]} | set(KNOWN_TAGS)
+        if args.tag not in known:
+            raise ScenarioError(f"no tag {args.tag!r}{did_you_mean(args.tag, known)}")
+        rows = [row for row in rows if args.tag in row[2]]
+    if rows and not args.no_header:
+        print(f"{'NAME':55} {'DTYPES':16} {'TAGS':40} WHERE")
+    for name, dtypes, tags, where in rows:
+        print(f"{name:55} {dtypes:16} {','.join(tags):40} {where}")
     if args.source in ("opinfo", "all"):
         return _list_opinfo()
     return 0
@@ -117,7 +131,9 @@ def _side_by_side(torch_obs: Observation, engine_obs: Observation) -> list[str]:
     engine = {e.label: e for e in engine_obs.entries}
     lines = []
     for t in torch_obs.entries:
-        lines += [f"{t.label}:", f"  torch : {_entry_text(t)}", f"  engine: {_entry_text(engine.pop(t.label, None))}"]
+        # a multi-row array's further rows line up under its first
+        lines += [f"{t.label}:", f"  torch : {_entry_text(t)}".replace("\n", "\n" + " " * 10),
+                  f"  engine: {_entry_text(engine.pop(t.label, None))}".replace("\n", "\n" + " " * 10)]  # fmt: skip
     for label, e in engine.items():
         lines += [f"{label}:", "  torch : -", f"  engine: {_entry_text(e)}"]
     for side, obs in (("torch", torch_obs), ("engine", engine_obs)):
@@ -151,6 +167,50 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if result.message:
         print(result.message)
     return 0 if result.status in ("pass", "xfail") else 1
+
+
+def _cmd_repro(args: argparse.Namespace) -> int:
+    """Write the item's standalone torch script: from the results file's record, else by running the item now."""
+    text = _recorded_reproducer(args.results, args.item)
+    if text is None:
+        text = _fresh_reproducer(args.dir, args.item)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} (run it with plain torch: python {args.output})", file=sys.stderr)
+    return 0
+
+
+def _recorded_reproducer(results: Path, item: str) -> str | None:
+    if not results.exists():
+        return None
+    record = next((r for r in load_results(results)["records"] if r["id"] == item), None)
+    text = None if record is None else record.get("reproducer")
+    # one cut short to fit the record (a very long scenario file) is built afresh by running the item
+    return None if text is None or CUT_NOTE.search(text) else text
+
+
+def _fresh_reproducer(directory: Path, item: str) -> str:
+    """Run one library item (scenario or script) on both engines and build its reproducer."""
+    name, _, rest = item.partition("[")
+    library, scripts = _library(directory), _scripts(directory)
+    if name in scripts and name not in library:
+        return script_reproducer(scripts[name])
+    if name not in library:
+        hint = did_you_mean(name, [*library, *scripts])
+        raise ScenarioError(f"no item {item!r} in the results and no scenario named {name!r} in {directory}{hint}")
+    sc = library[name]
+    dtype = rest.split("-", 1)[0] if rest else sc.dtypes[0]
+    if dtype not in sc.dtypes:
+        raise ScenarioError(f"{name} runs in {', '.join(sc.dtypes)}, not {dtype!r}")
+    result = run_item(sc, dtype, CPU_PAIR, f"{sc.name}[{dtype}-{CPU_PAIR.id}]")
+    text = reproducer_for(result.record, sc, result.torch, result.engine)
+    if text is None:
+        raise ScenarioError(
+            f"{item}: no reproducer (the scenario has no source file of its own, or a side did not run)"
+        )
+    return text
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
@@ -347,15 +407,20 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_sum = sub.add_parser(
         "summary", help="the run in a few lines: counts, change against the baseline, divergences grouped by cause"
     )
-    p_sum.add_argument("results", type=Path, nargs="?", default=Path("reports/results.json"))
-    p_sum.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
-    p_sum.add_argument("--markdown", action="store_true", help="markdown (also appended to $GITHUB_STEP_SUMMARY)")
+    p_sum.add_argument("results", type=Path, nargs="?", default=Path("reports/results.json"),
+                       help="a results file (default: reports/results.json)")  # fmt: skip
+    p_sum.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"),
+                       help="the baseline to compare with, when it exists (default: reports/baseline.json)")  # fmt: skip
+    p_sum.add_argument("--markdown", action="store_true",
+                       help="markdown instead of text (under GitHub Actions the markdown is always appended to "
+                       "$GITHUB_STEP_SUMMARY)")  # fmt: skip
     p_sum.set_defaults(func=_cmd_summary)
     p_merge = sub.add_parser("merge", help="combine shards' results files into one results file and HTML report")
     p_merge.add_argument("files", type=Path, nargs="+", help="results files, or a run's worker-file folder")
     p_merge.add_argument("-o", "--output", type=Path, required=True, help="the merged results file")
     p_merge.add_argument("--html", type=Path, default=None, help="default: conformance.html next to --output")
-    p_merge.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
+    p_merge.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"),
+                         help="the baseline the merged report is compared with (default: reports/baseline.json)")  # fmt: skip
     p_merge.set_defaults(func=_cmd_merge)
     p_cov = sub.add_parser(
         "coverage", help="how much of torch's op catalogue (OpInfo) the engine agrees with, family by family"
@@ -366,8 +431,10 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
     p_base = sub.add_parser("baseline", help="manage the committed baseline")
     base_sub = p_base.add_subparsers(dest="action", required=True)
     p_update = base_sub.add_parser("update", help="accept a run's results as the new baseline")
-    p_update.add_argument("--results", type=Path, default=Path("reports/results.json"))
-    p_update.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"))
+    p_update.add_argument("--results", type=Path, default=Path("reports/results.json"),
+                          help="the run to accept (default: reports/results.json; a merge of every shard will do)")  # fmt: skip
+    p_update.add_argument("--baseline", type=Path, default=Path("reports/baseline.json"),
+                          help="the baseline file to write (default: reports/baseline.json)")  # fmt: skip
     p_update.add_argument(
         "--force",
         metavar="REASON",
@@ -379,7 +446,13 @@ def _add_result_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="conformance", description="reference_engine vs torch conformance tools")
+    parser = argparse.ArgumentParser(
+        prog="conformance",
+        description="reference_engine vs torch conformance tools",
+        epilog="Exit status: 0 success (show/run: the item agrees; diff: no new divergence); 1 a divergence "
+        "(show, run, a repro script) or, for diff, new divergences, flaky items or an incomplete NEW; 2 a usage "
+        "error or an unreadable file. A closed pipe ends quietly.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_list = sub.add_parser("list", help="list the scenarios")
     p_list.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
@@ -390,14 +463,31 @@ def _parser() -> argparse.ArgumentParser:
         help="scenarios: the library under --dir, scenario functions and whole scripts (default); scripts: only "
         "the whole scripts; opinfo: the item ids of torch's op catalogue, one a line; all: all of them",
     )
+    p_list.add_argument("--tag", default=None, help="only the scenarios and scripts with this tag (e.g. training)")
+    p_list.add_argument("--no-header", action="store_true", help="no column header line (for scripts reading it)")
     p_list.set_defaults(func=_cmd_list)
     p_show = sub.add_parser(
         "show", help="run one scenario (or whole script) on both engines and print what differs, side by side"
     )
-    p_show.add_argument("name")
+    p_show.add_argument("name", help="a scenario or whole-script name (conformance list shows them)")
     p_show.add_argument("--dtype", default=None, help="one of the scenario's dtypes (default: its first)")
     p_show.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
     p_show.set_defaults(func=_cmd_show)
+    p_repro = sub.add_parser(
+        "repro",
+        help="write a standalone torch script for one item (its inputs as literals, the engine's recorded values), "
+        "to paste into a bug report",
+        description="Print (or write with -o) ITEM's reproducer: a script that imports only torch, builds the "
+        "inputs the run used, runs the scenario's code and prints torch's values next to reference_engine's "
+        "recorded ones (exit status 1 where they differ). A script item's reproducer is the script itself. The "
+        "record in RESULTS is used when it has one; otherwise the item is run now.",
+    )
+    p_repro.add_argument("item", metavar="ITEM", help="an item id (name[dtype-pair]) or a scenario name")
+    p_repro.add_argument("-o", "--output", type=Path, default=None, help="the file to write (default: stdout)")
+    p_repro.add_argument("--results", type=Path, default=Path("reports/results.json"),
+                         help="the results file to take the record from (default: reports/results.json)")  # fmt: skip
+    p_repro.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scenario folder (default: scenarios)")
+    p_repro.set_defaults(func=_cmd_repro)
     _add_run_command(sub)
     _add_result_commands(sub)
     return parser

@@ -7,14 +7,17 @@ scenario.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .backends import oracle_version
 from .compare import Tolerance, compare_arrays
 from .observe import Entry, Observation, item_seed
-from .record import Record
+from .record import MAX_TEXT, Record
 from .reproducer import build_reproducer, scenario_source
 from .scenario import Scenario
 from .verdict import keyed
@@ -29,14 +32,37 @@ def enrich(record: Record, scenario: Scenario, torch: Observation | None, engine
     record.seed = item_seed(record.id)
     t, e = torch, engine
     if t is not None and e is not None and "training" in scenario.tags:
-        record.curves = curves(t, e)
+        record.curves = curves(t, e, scenario, str(record.dtype))
     if record.status == "pass":
         return
     record.source = scenario_source(scenario)
-    record.reproducer = build_reproducer(scenario, str(record.dtype), str(record.pair), record.id)
     if t is not None and e is not None and record.agree is not None:
         record.first_divergence = first_divergence(t, record.differences or [])
+        record.first_divergence_at = check_site(t, e, record.first_divergence)
         record.checkpoints = side_by_side(t, e, record.differences or [], scenario, str(record.dtype))
+        record.reproducer = reproducer_for(record, scenario, t, e)
+
+
+def reproducer_for(record: Record, scenario: Scenario, t: Observation | None, e: Observation | None) -> str | None:
+    """The item's standalone torch script (conformance/reproducer.py); None when a side did not run."""
+    if t is None or e is None:
+        return None
+    if record.checkpoints is None:
+        record.checkpoints = side_by_side(t, e, record.differences or [], scenario, str(record.dtype))
+    data = {"id": record.id, "dtype": record.dtype, "seed": item_seed(record.id), "torch": oracle_version(),
+            "first_divergence": record.first_divergence, "differences": record.differences}  # fmt: skip
+    return build_reproducer(scenario, data, t, e, record.checkpoints, budget=MAX_TEXT)
+
+
+def check_site(t: Observation, e: Observation, label: str) -> str | None:
+    """``file:line`` of the ``check(...)`` that recorded ``label`` (relative to the working directory when below it)."""
+    entry = keyed(t.entries).get(label) or keyed(e.entries).get(label)
+    if entry is None or not entry.where:
+        return None
+    file, _, line = entry.where.rpartition(":")
+    with contextlib.suppress(ValueError):
+        file = str(Path(file).relative_to(Path.cwd()))
+    return f"{file}:{line}"
 
 
 def first_divergence(torch_obs: Observation, differences: list[dict[str, Any]]) -> str:
@@ -108,8 +134,11 @@ def _value_pair(d: dict[str, Any], ta: np.ndarray, ea: np.ndarray, tol: Toleranc
     }  # fmt: skip
 
 
-def curves(t: Observation, e: Observation) -> dict[str, dict[str, list[float]]]:
-    """Scalar checkpoints labelled ``name@step`` as series (torch and engine), for the training plots."""
+def curves(
+    t: Observation, e: Observation, scenario: Scenario | None = None, dtype: str = "float32"
+) -> dict[str, dict[str, list[float]]]:
+    """Scalar checkpoints labelled ``name@step`` as series (torch and engine), for the training plots; with the
+    scenario, each series also gets ``tolerance`` ([rtol, atol] its values were held to) for the plot's band."""
     series: dict[str, dict[str, list[float]]] = {}
     engine = keyed(e.entries)
     for label, te in keyed(t.entries).items():
@@ -121,6 +150,9 @@ def curves(t: Observation, e: Observation) -> dict[str, dict[str, list[float]]]:
         s["steps"].append(float(m["step"]))
         s["torch"].append(float(np.asarray(te.value)))
         s["engine"].append(float(np.asarray(ee.value)))
+        if scenario is not None and "tolerance" not in s:
+            tol = _tolerance(scenario, te.dtype or dtype, te.widen, np.asarray(te.value))
+            s["tolerance"] = [tol.rtol, tol.atol]
     return {k: v for k, v in series.items() if len(v["steps"]) >= 2}
 
 

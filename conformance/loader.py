@@ -166,8 +166,9 @@ def load_expected(path: Path) -> list[ExpectedDivergence]:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
     out = []
+    text = path.read_text(encoding="utf-8")
     for i, entry in enumerate(data.get("divergence", [])):
-        out.append(_entry(path, i, entry))
+        out.append(_entry(path, i, entry, text))
     unknown = set(data) - {"divergence"}
     if unknown:
         raise ScenarioError(f"{path}: unknown top-level keys {sorted(unknown)} (expected [[divergence]] tables)")
@@ -178,12 +179,28 @@ ENTRY_KEYS = ("scenario", "reason", "dtypes", "pairs", "torch", "generated", "ma
 OUT_OF_SCOPE = "out"  # the one value of ``scope``: see docs/opinfo.md, "Out of scope"
 
 
-def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
+def _key_line(text: str, i: int, key: str) -> int | None:
+    """The line of ``key = ...`` in the ``i``-th ``[[divergence]]`` table of the registry's text (1-based)."""
+    tables = -1
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("[[divergence]]"):
+            tables += 1
+        elif tables == i and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return n
+        elif tables > i:
+            break
+    return None
+
+
+def _entry(path: Path, i: int, entry: Any, text: str = "") -> ExpectedDivergence:
     where = f"{path}: [[divergence]] #{i + 1}"
     if not isinstance(entry, dict):
         raise ScenarioError(f"{where}: allowed keys are {', '.join(ENTRY_KEYS)}")
     unknown = sorted(set(entry) - set(ENTRY_KEYS))
     if unknown:
+        line = _key_line(text, i, unknown[0])
+        where = f"{path}:{line}: [[divergence]] #{i + 1}" if line else where  # file:line, as an editor jumps to
         raise ScenarioError(
             f"{where}: unknown key {unknown[0]!r}{did_you_mean(unknown[0], ENTRY_KEYS)}; "
             f"allowed keys are {', '.join(ENTRY_KEYS)}"

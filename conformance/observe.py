@@ -44,6 +44,7 @@ class Entry:
     grad_fn: str | None = None
     grad: np.ndarray | None = None  # .grad at the checkpoint (leaves and retained non-leaves)
     widen: float = 1.0  # tolerance multiplier declared at the checkpoint
+    where: str | None = None  # ``file:line`` of the ``check(...)`` call (what a failure points at)
 
 
 @dataclass
@@ -58,6 +59,8 @@ class Observation:
     wall_s: float = 0.0
     harness: list[str] = field(default_factory=list)  # misuses of `check` (file:line: what), never compared
     leaks: list[str] = field(default_factory=list)  # global settings the run left changed (restored since)
+    # what each ``check.data`` call gave, in call order (the standalone reproducer writes them out as literals)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def observed_nothing(self) -> bool:
@@ -189,6 +192,8 @@ class Check:
             raise self.misuse(f"check({label!r}, ..., widen={widen!r}): widen must be a number > 0", self._caller)
 
     def _add(self, entry: Entry) -> None:
+        if entry.where is None and self._caller is not None:
+            entry.where = _where(self._caller)
         n = self._seen.get(entry.label, 0) + 1
         self._seen[entry.label] = n
         if n > 1:
@@ -272,6 +277,8 @@ class Check:
             arr = rng.integers(0, 2, size=shape).astype(bool)
         else:
             arr = rng.uniform(low, high, size=shape)
+        self.observation.inputs.append({"array": arr, "dtype": name, "requires_grad": bool(requires_grad),
+                                        "seed": seed, "low": low, "high": high})  # fmt: skip
         return self._backend.from_numpy(arr, name, requires_grad)
 
     @_api

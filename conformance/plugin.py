@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import threading
@@ -65,6 +66,7 @@ from .record import crashed, safe_text
 from .report.baseline import BaselineDiff, diff_results, ratchet_problem, update_baseline
 from .report.html import write_html
 from .report.merge import iso_time, merge, write_results
+from .report.summary import FAILING, difference_line, groups, item_line
 from .results import (
     RESULTS_SUBDIR,
     ResultsFileError,
@@ -131,7 +133,8 @@ def _is_worker(config: pytest.Config) -> bool:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance")
-    group.addoption("--conformance-reports", default=None, help="where results go (default: <rootdir>/reports)")
+    group.addoption("--conformance-reports", default=None, metavar="DIR",
+                    help="where results.json and conformance.html go (default: <rootdir>/reports)")  # fmt: skip
     group.addoption("--scenario-timeout", type=float, default=None, help="seconds per scenario run (default 60)")
     group.addoption(
         "--conformance-shard",
@@ -142,7 +145,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--conformance-baseline",
         default=None,
-        help="the accepted results to compare with (default: <reports dir>/baseline.json)",
+        help="the accepted results to compare with (default: <rootdir>/reports/baseline.json, the committed "
+        "baseline, wherever --conformance-reports puts this run's files)",
     )
     group.addoption(
         "--update-baseline",
@@ -436,6 +440,7 @@ class ScenarioItem(pytest.Item):
             if again.status == "pass":
                 result = mark_flaky(result, again)
         result.record.nodeid = self.nodeid
+        self.record = result.record.to_json()  # what repr_failure's first line reads
         _report(result)
 
     def _run(self, fresh: bool) -> ItemResult:
@@ -462,7 +467,11 @@ class ScenarioItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
             sc = self.scenario
-            return f"{sc.where}: scenario {sc.name} [{self.dtype}, {self.pair.id}]\n{excinfo.value}"
+            record = getattr(self, "record", None)
+            # the first line is what `-ra` shows: where it differs, then the check(...) line that recorded it
+            head = difference_line(record) if record else sc.where
+            return (f"{head}\nscenario {sc.name} [{self.dtype}, {self.pair.id}], defined at {sc.where}\n"
+                    f"{cut_message(str(excinfo.value), sc.name)}")  # fmt: skip
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -520,11 +529,14 @@ class ScriptItem(pytest.Item):
             if again.status == "pass":
                 result = mark_flaky(result, again)
         result.record.nodeid = self.nodeid
+        self.record = result.record.to_json()
         _report(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if excinfo.errisinstance((ScenarioDivergenceError, ScenarioRunError)):
-            return f"{self.script.where}: script {self.name}\n{excinfo.value}"
+            record = getattr(self, "record", None)
+            head = difference_line(record) if record else self.script.where
+            return f"{head}\nscript {self.name} ({self.script.where})\n{excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -740,7 +752,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a run without its report has failed
         return
     shutil.rmtree(run_dir, ignore_errors=True)  # merged and written: results.json now holds every record
-    state.summary = _claim_lines(results["records"])
+    state.summary = _failure_lines(results["records"], state.reports_dir / "conformance.html")
+    state.summary += _claim_lines(results["records"])
     state.summary += diff.lines() if diff else ([f"conformance: {note}"] if note else [])
     if config.getoption("update_baseline"):
         line, ok = _update_baseline(config, state)
@@ -867,14 +880,18 @@ def _results(state: _State, exitstatus: int) -> dict[str, Any]:
 
 
 def _baseline_path(config: pytest.Config, state: _State) -> Path:
+    """The committed baseline, ``<rootdir>/reports/baseline.json`` wherever the run writes its reports
+    (``--conformance-reports``); ``--conformance-baseline PATH`` names another."""
     given = config.getoption("conformance_baseline")
-    return Path(given).resolve() if given else state.reports_dir / "baseline.json"
+    return Path(given).resolve() if given else config.rootpath / "reports" / "baseline.json"
 
 
 def _against_baseline(config: pytest.Config, state: _State, results: dict[str, Any]) -> tuple[BaselineDiff | None, str]:
     path = _baseline_path(config, state)
     if not path.exists():
-        return None, f"no baseline at {path} (create one with: conformance baseline update)"
+        return None, (f"no baseline at {path} (make one from a complete run with `conformance baseline update "
+                      f"--results {state.reports_dir / 'results.json'} --baseline {path}`, or name one with "
+                      "--conformance-baseline PATH)")  # fmt: skip
     try:
         baseline = load_results(path)
     except ResultsFileError as exc:
@@ -890,14 +907,54 @@ def _update_baseline(config: pytest.Config, state: _State) -> tuple[str, bool]:
         return f"conformance: baseline NOT updated: {exc}", False
 
 
+MAX_SHOWN_DIFFERENCES = 5  # per failing item in the terminal; the report and `conformance show` have all
+MAX_ITEM_LINES = 20  # failing items listed one line each at the end of the run
+MAX_COMMANDS = 3  # failing items given rerun / show / repro commands
+
+
+def cut_message(message: str, name: str) -> str:
+    """A failure message cut after its first MAX_SHOWN_DIFFERENCES differences (a training item has dozens)."""
+    out, shown = [], 0
+    lines = message.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("- "):
+            shown += 1
+            if shown > MAX_SHOWN_DIFFERENCES:
+                rest = sum(1 for ln in lines[i:] if ln.startswith("- "))
+                out.append(f"... and {rest} more (all of them: conformance show {name}, or the HTML report)")
+                break
+        out.append(line)
+    return "\n".join(out)
+
+
 def _claim_lines(records: list[dict[str, Any]]) -> list[str]:
-    """Documents' claims that torch contradicts: findings about the document, not the engine."""
+    """Documents' claims that torch contradicts: findings about the document, not about the engine."""
     lines = []
     for r in records:
         for c in r.get("claims", []):
             if c["claim_vs_torch"] != "claim agrees with torch":
-                lines.append(f"{r['id']}: {c['label']}: claim {c['claim']} disagrees with torch ({c['torch']})")
+                lines.append(f"conformance: note (informational, not a failure): {r['id']}: {c['label']}: "
+                             f"the documented claim {c['claim']} disagrees with torch ({c['torch']})")  # fmt: skip
     return lines
+
+
+def _failure_lines(records: list[dict[str, Any]], report: Path) -> list[str]:
+    """One line per failing item, the root-cause groups, the report's path and commands to look closer."""
+    failing = [r for r in records if r.get("status") in FAILING]
+    if not failing:
+        return [f"conformance: report {report}"]
+    lines = [item_line(r) for r in failing[:MAX_ITEM_LINES]]
+    if len(failing) > MAX_ITEM_LINES:
+        lines.append(f"... and {len(failing) - MAX_ITEM_LINES} more failing item(s) (all in the report)")
+    lines += [f"{len(ids)} items first diverge at {cause}" for cause, ids in groups(failing) if len(ids) > 1]
+    lines.append(f"conformance: report {report}")
+    for r in failing[:MAX_COMMANDS]:
+        lines.append(f"  rerun: python -m pytest {shlex.quote(r['nodeid'])}" if r.get("nodeid") else "")
+        if r.get("kind") in ("scenario", "script") and r.get("scenario"):
+            dtype = f" --dtype {r['dtype']}" if r.get("kind") == "scenario" and r.get("dtype") else ""
+            lines.append(f"  show : conformance show {r['scenario']}{dtype}")
+            lines.append(f"  repro: conformance repro {shlex.quote(r['id'])} -o repro.py")
+    return [line for line in lines if line]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -83,6 +83,7 @@ class Record:
     source: str | None = None
     reproducer: str | None = None
     first_divergence: str | None = None
+    first_divergence_at: str | None = None  # file:line of the check(...) that recorded the first divergence
     checkpoints: list[dict[str, Any]] | None = None
     curves: dict[str, dict[str, list[float]]] | None = None
     # per side ("torch", "engine"): global state the scenario left changed, which the runner put back
@@ -295,6 +296,7 @@ _CHECKS: dict[str, Any] = {
             "source",
             "reproducer",
             "first_divergence",
+            "first_divergence_at",
             "stack",
             "torch",
             "versioned",

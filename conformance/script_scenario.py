@@ -628,7 +628,11 @@ def _record(
     record.curves = loss_curves(lines) or None
     if status != "pass":
         record.source = _source(script.path)
-        record.reproducer = reproducer(script)
+        first = ""
+        if verdict is not None and verdict.differences:
+            d = verdict.differences[0]
+            first = f"First difference, {d.label} [{d.field}]:\n  torch : {d.torch}\n  engine: {d.engine}"
+        record.reproducer = reproducer(script, first)
         record.extra["stdout"] = {"torch": _tail(t.stdout), "engine": _tail(e.stdout) if e else None}
         record.extra["stderr"] = {"torch": _tail(t.stderr), "engine": _tail(e.stderr) if e else None}
         bad = [ld for ld in lines if not ld.ok]
@@ -687,15 +691,18 @@ def loss_curves(lines: list[LineDiff]) -> dict[str, dict[str, list[float]]]:
     return {"printed": {"steps": steps, "torch": t_vals, "engine": e_vals}}
 
 
-def reproducer(script: ScriptScenario) -> str:
-    """A file that reruns this comparison from the repository root and prints it (exit status 1 on divergence)."""
-    path = _relative(script.path)
-    return (
-        f'"""Run {path} on torch and on reference_engine and compare the printed output."""\n\n'
-        "import sys\n\n"
-        "from conformance.script_scenario import main\n\n"
-        f"sys.exit(main([{str(path)!r}]))\n"
-    )
+def reproducer(script: ScriptScenario, first_difference: str = "") -> str:
+    """The script itself, standalone (plain torch, no project), headed by the comparison's settings as comments."""
+    tol = script.tolerance
+    header = [
+        f"# Reproducer for {script.item_id} ({_relative(script.path)}): the script itself; it needs only torch.",
+        "# reference_engine (a NumPy autograd engine that mirrors torch) printed something else when this ran",
+        "# with `torch` meaning reference_engine. Run `python repro.py` and compare its output with the engine's.",
+        f"# Settings of the comparison: printed numbers agree within rtol={tol.rtol:g}, atol={tol.atol:g}"
+        f"{f' ({tol.reason})' if tol.reason else ''}; time limit {script.timeout_s:g} s per side.",
+    ]
+    header += [f"# {line}" for line in first_difference.splitlines()]
+    return "\n".join(header) + "\n\n" + _source(script.path)
 
 
 # -- command line: python -m conformance.script_scenario SCRIPT ----------------------------------------

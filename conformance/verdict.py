@@ -78,8 +78,9 @@ class Verdict:
         lines = []
         for d in self.differences:
             lines.append(f"- {d.label} [{d.field}]: {d.detail}")
-            lines.append(f"    torch : {d.torch}")
-            lines.append(f"    engine: {d.engine}")
+            # a multi-row array's further rows line up under its first
+            lines.append(f"    torch : {_indent(d.torch, 12)}")
+            lines.append(f"    engine: {_indent(d.engine, 12)}")
         for c in self.claims:
             lines.append(f"- claim {c.label}: {c.claim_vs_torch}; {c.claim_vs_engine}")
             lines.append(f"    claim : {c.claim}\n    torch : {c.torch}\n    engine: {c.engine}")
@@ -92,6 +93,10 @@ class Verdict:
         for d in [*data["differences"], *([data["worst"]] if data["worst"] else [])]:
             d["margin"] = _finite(d["margin"])
         return data
+
+
+def _indent(text: str, width: int) -> str:
+    return text.replace("\n", "\n" + " " * width)
 
 
 def _finite(x: float) -> float | None:

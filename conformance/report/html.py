@@ -14,6 +14,7 @@ section of their own: the coverage matrix (``coverage.py``) and short details.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,15 @@ from ..record import clean
 from ..results import write_text_atomic
 from .baseline import BaselineDiff
 from .coverage import CHECKS, NO_ITEM, NOT_APPLICABLE, coverage, is_opinfo, notes, total_line
+from .summary import difference_line, groups
 
+_SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PASSING = ("pass",)
 STATUS_ORDER = ("diverge", "flaky", "xpass", "timeout", "runner-error", "crashed", "missing", "xfail", "pass")
 SLOWEST = 15
 NEAR_MISSES = 25
-PLOT_W, PLOT_H, PAD = 420.0, 160.0, 30.0
+PLOT_W, PLOT_H, PAD = 420.0, 170.0, 44.0
 # what the template reads of a checkpoint and of a difference (filled with None where a record lacks it)
 CHECKPOINT_KEYS = ("label", "field", "shape", "max_abs", "max_rel", "rtol", "atol", "margin", "mismatched", "size",
                    "truncated")  # fmt: skip
@@ -85,17 +88,20 @@ def matrix(records: list[dict[str, Any]]) -> dict[str, Any]:
     cells: dict[tuple[str, str, str], list[int]] = {}
     for r in records:
         for tag in r.get("tags") or ["(untagged)"]:
-            c = cells.setdefault((tag, str(r.get("dtype", "?")), str(r.get("pair", "?"))), [0, 0])
+            c = cells.setdefault((tag, str(r.get("dtype", "?")), str(r.get("pair", "?"))), [0, 0, 0])
             c[0] += r["status"] in PASSING
             c[1] += 1
+            c[2] += r["status"] == "xfail"
     rows = []
     for tag in sorted({k[0] for k in cells}):
         row = []
         for dtype, pair in columns:
-            passed, total = cells.get((tag, dtype, pair), [0, 0])
+            passed, total, expected = cells.get((tag, dtype, pair), [0, 0, 0])
             pct = 100.0 * passed / total if total else None
-            cls = "na" if pct is None else "full" if passed == total else "part"
-            row.append({"passed": passed, "total": total, "pct": pct, "cls": cls})
+            # registered divergences are shaded as expected, not as failures
+            cls = ("na" if pct is None else "full" if passed == total else "expected" if passed + expected == total
+                   else "part")  # fmt: skip
+            row.append({"passed": passed, "total": total, "pct": pct, "cls": cls, "expected": expected})
         rows.append({"tag": tag, "cells": row})
     return {"columns": [f"{d} / {p}" for d, p in columns], "rows": rows}
 
@@ -130,15 +136,52 @@ def plot(name: str, series: dict[str, list[Any]]) -> dict[str, Any] | None:
     x_range, y_range = (min(steps), max(steps)), (min(vals), max(vals))
     diff = [(b - a) if isinstance(a, int | float) and isinstance(b, int | float) else None for a, b in zip(t, e)]
     dvals = _finite(diff) or [0.0]
-    d_range = (min(0.0, *dvals), max(0.0, *dvals))
+    tol = series.get("tolerance")
+    band: list[float] = []
+    if isinstance(tol, list) and len(tol) == 2 and all(isinstance(x, int | float) for x in tol):
+        # what each step was allowed to differ by: atol + rtol * |torch| (the comparison's rule)
+        band = [tol[1] + tol[0] * abs(a) if isinstance(a, int | float) and math.isfinite(a) else 0.0 for a in t]
+    d_range = (min(0.0, *dvals, *(-b for b in band)), max(0.0, *dvals, *band))
+    y_lo, y_hi = min(_finite([*t, *e])), max(_finite([*t, *e]))
     return {
         "name": name, "log": log, "w": PLOT_W, "h": PLOT_H, "pad": PAD,
         "torch": _polyline(steps, tf, x_range, y_range), "engine": _polyline(steps, ef, x_range, y_range),
         "diff": _polyline(steps, diff, x_range, d_range),  # type: ignore[arg-type]
         "zero": _polyline(x_range, [0.0, 0.0], x_range, d_range),
-        "x_range": x_range, "y_range": (min(_finite([*t, *e])), max(_finite([*t, *e]))), "d_range": d_range,
+        "band": (_polyline(steps, band, x_range, d_range) + " "
+                 + _polyline(steps[::-1], [-b for b in band[::-1]], x_range, d_range)) if band else "",
+        "tolerance": tol if band else None,
+        "x_ticks": _ticks(x_range, x_range, horizontal=True),
+        "y_ticks": _ticks((y_lo, y_hi), y_range, log=log), "d_ticks": _ticks(d_range, d_range),
+        "x_range": x_range, "y_range": (y_lo, y_hi), "d_range": d_range,
         "last": {"step": steps[-1], "torch": t[-1], "engine": e[-1], "diff": diff[-1]},
     }  # fmt: skip
+
+
+def _ticks(
+    values: tuple[float, float], drawn: tuple[float, float], horizontal: bool = False, log: bool = False
+) -> list[tuple[float, str]]:
+    """Three ticks (low, middle, high): their position along the axis, and their label (in data units)."""
+    (v0, v1), (d0, d1) = values, drawn
+    out = []
+    for f in (0.0, 0.5, 1.0):
+        label = v0 + (v1 - v0) * f if not log else 10 ** (d0 + (d1 - d0) * f)
+        if horizontal:
+            out.append((PAD + (PLOT_W - 2 * PAD) * f, _num(label)))
+        else:
+            out.append((PLOT_H - PAD - (PLOT_H - 2 * PAD) * f, _num(label)))
+    return out
+
+
+def _index(flat: int, shape: list[Any] | None) -> str:
+    """A flat element number as the tensor's index (``[2, 3]``); the flat number when the shape is unknown."""
+    if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
+        return f"[{flat}]" if shape else str(flat)
+    index = []
+    for n in reversed(shape):
+        flat, i = divmod(flat, n)
+        index.append(i)
+    return "[" + ", ".join(str(i) for i in reversed(index)) + "]"
 
 
 def _sides(value: Any) -> dict[str, Any] | None:
@@ -148,16 +191,20 @@ def _sides(value: Any) -> dict[str, Any] | None:
 
 def _item(r: dict[str, Any]) -> dict[str, Any]:
     """A record plus what the template derives from it."""
-    cps = []
+    cps, scalars = [], []
     for c in r.get("checkpoints") or []:
         bad = set(c.get("bad") or [])
-        cells = zip(c.get("torch") or [], c.get("engine") or [])
-        cps.append({**dict.fromkeys(CHECKPOINT_KEYS), **c, "cells": [(i, tv, ev, i in bad) for i, (tv, ev) in
-                                                                     enumerate(cells)]})  # fmt: skip
+        cells = list(zip(c.get("torch") or [], c.get("engine") or []))
+        shape = c.get("shape") if isinstance(c.get("shape"), list) else None
+        view = {**dict.fromkeys(CHECKPOINT_KEYS), **c,
+                "cells": [(_index(i, shape), tv, ev, i in bad) for i, (tv, ev) in enumerate(cells)]}  # fmt: skip
+        # a one-element value (a loss at a step) joins the item's one table of scalars
+        (scalars if c.get("size") == 1 and len(cells) == 1 else cps).append(view)
     plots = [p for name, s in sorted((r.get("curves") or {}).items()) if isinstance(s, dict) and (p := plot(name, s))]
     leaks = r.get("leaks") or {}
     return {
         **r, "tags": list(r.get("tags") or []), "duration_total": _duration(r), "checkpoints_view": cps,
+        "scalars_view": scalars,
         "plots": plots, "errors_view": [(k, v) for k, v in sorted((r.get("errors") or {}).items()) if v],
         "differences": [{**dict.fromkeys(DIFFERENCE_KEYS), **d} for d in r.get("differences") or []],
         "worst": {**dict.fromkeys(DIFFERENCE_KEYS), **r["worst"]} if r.get("worst") else None,
@@ -217,6 +264,62 @@ def _coverage_view(results: dict[str, Any], anchors: dict[str, str]) -> dict[str
             "marks": [(status, mark) for status, mark in MARKS.items()]}  # fmt: skip
 
 
+def _slugs(ids: list[str]) -> dict[str, str]:
+    """Each id as an HTML id (letters, digits, ``_.-`` kept, the rest ``-``), made unique in the page."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for i in ids:
+        base = _SLUG.sub("-", i).strip("-") or "item"
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        out[i] = slug
+    return out
+
+
+def _groups_view(records: list[dict[str, Any]], anchors: dict[str, str]) -> list[dict[str, Any]]:
+    """The failing items grouped by root cause (their first divergent checkpoint), the largest group first."""
+    by_id = {r["id"]: r for r in records}
+    view = []
+    for cause, ids in groups(records):
+        first = by_id[ids[0]]
+        wheres = sorted({str(by_id[i].get("first_divergence_at") or "") for i in ids} - {""})
+        view.append({"cause": cause, "n": len(ids), "members": [(i, anchors.get(i, ""), by_id[i]["status"], " ".join(by_id[i]["tags"]))
+                               for i in ids],
+                     "statuses": sorted({by_id[i]["status"] for i in ids}), "where": ", ".join(wheres[:3]),
+                     "line": difference_line(first)})  # fmt: skip
+    return view
+
+
+def _run_summary(run: dict[str, Any], n: int) -> list[tuple[str, str]]:
+    """The run's metadata in words, for the top of the page (every field is also in the "Run" table)."""
+    start, end = run.get("start"), run.get("end")
+    took = f"{end - start:.1f} s" if isinstance(start, int | float) and isinstance(end, int | float) else "-"
+    torch = str(run.get("torch") or "?") + (f" (the engine mirrors {run['engine_mirrors']})"
+                                            if run.get("engine_mirrors") else "")  # fmt: skip
+    rows = [("torch", torch), ("engine revision", run.get("engine_revision")), ("numpy", run.get("numpy")),
+            ("python", run.get("python")), ("machine", " / ".join(str(run[k]) for k in ("device", "platform")
+                                                                     if run.get(k))),
+            ("seed", run.get("seed")), ("started", run.get("started")), ("duration", took), ("items", n),
+            ("shard", run.get("shard"))]  # fmt: skip
+    return [(k, str(v)) for k, v in rows if v not in (None, "")]
+
+
+def _claims_view(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every documented claim beside torch's and the engine's value (a claim torch contradicts is informational)."""
+    out = []
+    for r in records:
+        for c in r.get("claims") or []:
+            if isinstance(c, dict):
+                out.append({**{k: c.get(k, "") for k in ("label", "claim", "torch", "engine", "claim_vs_torch",
+                                                         "claim_vs_engine")},
+                            "id": r["id"], "anchor": r["anchor"], "status": r["status"], "tags": r["tags"],
+                            "ok": c.get("claim_vs_torch") == "claim agrees with torch"})  # fmt: skip
+    return out
+
+
 def _not_passing(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted((r for r in records if r["status"] != "pass"), key=lambda r: (_status_key(r["status"]), r["id"]))
 
@@ -232,15 +335,21 @@ def context(results: dict[str, Any], baseline: BaselineDiff | None = None, basel
     scenarios = [r for r in records if not is_opinfo(r)]
     passes = [r for r in scenarios if r["status"] == "pass" and isinstance(r.get("margin"), int | float)]
     divergences, opinfo_failing = _not_passing(scenarios), _not_passing(opinfo)
-    # anchors: an item with a detail block links to it (d-N, numbered over the scenario divergences, then the
-    # catalogue's), any other item to its row of "All items" (a-N)
-    for n, r in enumerate(records, 1):
-        r["row_anchor"] = r["anchor"] = f"a-{n}"
-    for n, r in enumerate([*divergences, *opinfo_failing], 1):
-        r["anchor"] = f"d-{n}"
+    # anchors, stable across runs (made from the item id): an item with a detail block links to it
+    # (item-<id>), any other item to its row of "All items" (row-<id>)
+    slugs = _slugs([r["id"] for r in records])
+    for r in records:
+        r["row_anchor"] = r["anchor"] = f"row-{slugs[r['id']]}"
+    for r in [*divergences, *opinfo_failing]:
+        r["anchor"] = f"item-{slugs[r['id']]}"
+    anchors = {r["id"]: r["anchor"] for r in records}
     for r in opinfo_failing:
         r["opinfo_view"] = _opinfo_view(r)
     return {
+        "anchors": anchors,
+        "groups": _groups_view(scenarios, anchors),
+        "run_summary": _run_summary(run, len(records)),
+        "claims": _claims_view(records),
         "run": run,
         "run_items": [(k, v) for k, v in sorted(run.items()) if k not in ("not_run", "sources")],
         "complete": bool(run.get("complete", False)),

@@ -76,10 +76,33 @@ def combine(documents: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any]
     )  # fmt: skip
     narrowed = _narrowed_by(runs)
     first.update(partial=bool(narrowed), narrowed_by=narrowed)
+    warnings += _shard_warnings([(name, doc["run"]) for name, doc in documents])
     revisions = {r.get("engine_revision") for r in runs}
     if len(revisions) > 1:
         warnings.append(f"the shards ran different engine revisions: {sorted(map(str, revisions))}")
     return _document(list(by_id.values()), first), warnings
+
+
+def _shard_warnings(runs: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """A shard given twice, shards of different splits, and the shards of a split that are missing."""
+    seen: dict[str, str] = {}
+    out = []
+    for name, run in runs:
+        shard = run.get("shard")
+        if not isinstance(shard, str) or "/" not in shard:
+            continue
+        if shard in seen:
+            out.append(f"shard {shard} given twice ({seen[shard]} and {name})")
+        seen.setdefault(shard, name)
+    totals = sorted({s.partition("/")[2] for s in seen})
+    if len(totals) > 1:
+        out.append(f"shards of different splits merged: {', '.join(sorted(seen))}")
+    for total in totals:
+        if total.isdigit():
+            missing = [f"{i}/{total}" for i in range(1, int(total) + 1) if f"{i}/{total}" not in seen]
+            if missing:
+                out.append(f"shard(s) {', '.join(missing)} missing: the merge covers part of the library")
+    return out
 
 
 def _narrowed_by(runs: list[dict[str, Any]]) -> list[str]:

@@ -27,6 +27,38 @@ def cause_of(record: dict[str, Any]) -> str:
     return _INDEX.sub("", _SAMPLE.sub("s*", first)).strip()
 
 
+def _g(x: Any) -> str:
+    return f"{x:.3g}" if isinstance(x, int | float) and not isinstance(x, bool) else "-"
+
+
+def difference_line(record: dict[str, Any]) -> str:
+    """Where an item first differs, in one line: the checkpoint, how many elements differ, the worst absolute
+    and relative errors with what was allowed, the margin, and the ``file:line`` of that ``check(...)``."""
+    first = record.get("first_divergence") or ""
+    checkpoints = [c for c in record.get("checkpoints") or [] if isinstance(c, dict)]
+    cp = next((c for c in checkpoints if c.get("label") == first), checkpoints[0] if checkpoints else None)
+    diffs = [d for d in record.get("differences") or [] if isinstance(d, dict)]
+    if cp is not None:
+        what = (f"{cp.get('label')} [{cp.get('field')}]: {cp.get('mismatched', '?')}/{cp.get('size', '?')} differ, "
+                f"worst abs {_g(cp.get('max_abs'))} (allowed {_g(cp.get('atol'))}), rel {_g(cp.get('max_rel'))} "
+                f"(allowed {_g(cp.get('rtol'))}), margin {_g(cp.get('margin'))}")  # fmt: skip
+    elif diffs:
+        d = next((d for d in diffs if d.get("label") == first), diffs[0])
+        detail = str(d.get("detail") or "").split("\n", 1)[0]
+        what = f"{d.get('label')} [{d.get('field')}]: {detail[:160]}"
+    else:
+        what = (record.get("message") or "").strip().split("\n", 1)[0][:160]
+    where = record.get("first_divergence_at") or (f"{record['file']}:{record['line']}" if record.get("file") else "")
+    more = len(diffs) - 1 if len(diffs) > 1 else 0
+    tail = f" (+{more} more difference(s))" if more else ""
+    return f"{what}{tail}" + (f"  {where}" if where else "")
+
+
+def item_line(record: dict[str, Any]) -> str:
+    """One line for a failing item: its status and id, then ``difference_line``."""
+    return f"{str(record.get('status', '?')).upper()} {record.get('id')}: {difference_line(record)}"
+
+
 def groups(records: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     """(cause, item ids) for the failing items, the largest group first."""
     by_cause: dict[str, list[str]] = defaultdict(list)
@@ -61,6 +93,7 @@ def summary(results: dict[str, Any], diff: BaselineDiff | None, markdown: bool, 
         for label, items in (("NEW", [i for i, _, _ in diff.new]), ("FIXED", [i for i, _ in diff.fixed]),
                              ("FLAKY", [i for i, _ in diff.flaky])):  # fmt: skip
             lines += [f"{bullet}{label} {code(i)}" for i in items[:limit]]
+        lines += [f"{bullet}MARGIN {code(i)}: {old:.3g} -> {new:.3g}" for i, old, new in diff.grew[:limit]]
     hand_written = [r for r in results.get("records", []) if r.get("kind") != "opinfo"]
     found = groups(hand_written)
     if found:

@@ -55,9 +55,10 @@ def clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def nested_pytest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``python -m pytest`` in ``cwd``, its reports under ``cwd/reports``."""
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-reports", str(cwd / "reports"),
-           *args]  # fmt: skip
+    """``python -m pytest`` in ``cwd`` (its rootdir), its reports under ``cwd/reports``."""
+    # --rootdir: the folder is the project root, as the repository's pyproject.toml makes it for a real run
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(cwd), "--conformance-reports",
+           str(cwd / "reports"), *args]  # fmt: skip
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=clean_env(env))
 
 

@@ -164,8 +164,13 @@ def test_list_sources(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
     assert cli.main(["list", "--dir", str(SCENARIOS), "--source", "scenarios"]) == 0
     assert capsys.readouterr().out == library  # `list` as it always was
     assert cli.main(["list", "--dir", str(SCENARIOS), "--source", "scripts"]) == 0
-    scripts = capsys.readouterr().out.splitlines()
+    header, *scripts = capsys.readouterr().out.splitlines()
+    assert header.split() == ["NAME", "DTYPES", "TAGS", "WHERE"] and library.startswith(header)
     assert scripts and all(" script " in line for line in scripts) and set(scripts) < set(library.splitlines())
+    assert cli.main(["list", "--dir", str(SCENARIOS), "--tag", "training", "--no-header"]) == 0
+    training = capsys.readouterr().out.splitlines()
+    assert training and all("training" in line.split()[2].split(",") for line in training)
+    assert len(training) < len(library.splitlines()) - 1
 
     class Spec:
         def __init__(self, item_id: str) -> None:
@@ -214,8 +219,13 @@ def test_report_has_the_matrix_with_linked_cells_after_the_scenario_divergences(
         r'href="#([^"]+)"', _section(matrix, '<th class="entry" title="linalg.det">linalg.det</th>', "</tr>")
     )
     # check by check (6 checks), dtype by dtype: float32 and float64 pass, the int64 extra diverges
-    assert len(det) == 18 and {t[:2] for t in det[0::3] + det[1::3]} == {"a-"} and {t[:2] for t in det[2::3]} == {"d-"}
+    assert (
+        len(det) == 18
+        and {t[:4] for t in det[0::3] + det[1::3]} == {"row-"}
+        and {t[:5] for t in det[2::3]} == {"item-"}
+    )
     assert f'id="{det[0]}"><td>linalg.det[float32-cpu-numpy]</td>' in html  # its row of "All items"
+    assert det[0] == "row-linalg.det-float32-cpu-numpy"  # anchors are made from the item id: stable across runs
     # blank cells: a check that did not apply (n/a), a dtype without an item
     assert '<td class="c c-na"></td>' in matrix and '<td class="c c-none"></td>' in matrix
     for status in ("pass", "diverge", "missing", "xfail", "xpass"):

@@ -319,7 +319,9 @@ def test_plugin_runs_scripts_under_xdist_and_reports_them(tmp_path: Path) -> Non
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "1 failed, 2 passed, 1 xfailed" in out, out  # agree, the registry check; differs; known
-    assert "scenarios/scripts/differs.py:1: script differs[script-cpu-numpy]" in out
+    # the failure starts with the first differing line, then names the script and its file
+    assert "script differs[script-cpu-numpy] (scenarios/scripts/differs.py:1)" in out
+    assert "\nstdout line 1 [" in out
     assert "NEW      differs[script-cpu-numpy]: absent -> diverge" in out  # not in the baseline: new, not a crash
     results = load_results(tmp_path / "reports" / "results.json")
     assert results["run"]["complete"], results["run"]
@@ -332,7 +334,8 @@ def test_plugin_runs_scripts_under_xdist_and_reports_them(tmp_path: Path) -> Non
     assert bad["first_divergence"] == "stdout line 1" and bad["differences"][0]["torch"] == "tensor class from torch"
     assert bad["differences"][0]["engine"] == "tensor class from reference_engine"
     assert bad["duration"]["torch"] > 0 and bad["duration"]["engine"] > 0
-    assert "main(['scenarios/scripts/differs.py'])" in bad["reproducer"]
+    # the reproducer is the script itself (standalone torch), headed by the comparison's settings
+    assert bad["reproducer"].endswith(bad["source"]) and "rtol=" in bad["reproducer"]
     html = (tmp_path / "reports" / "conformance.html").read_text(encoding="utf-8")
     assert "differs[script-cpu-numpy]" in html and "tensor class from reference_engine" in html
     diff = diff_results(baseline, results)
