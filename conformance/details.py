@@ -39,6 +39,9 @@ def enrich(record: Record, scenario: Scenario, torch: Observation | None, engine
     if t is not None and e is not None and record.agree is not None:
         record.first_divergence = first_divergence(t, record.differences or [])
         record.first_divergence_at = check_site(t, e, record.first_divergence)
+        node = first_divergence_node(t, record.first_divergence, record.differences or [])
+        if node:
+            record.extra["first_divergence_node"] = node  # groups items by the node that made the tensor
         record.checkpoints = side_by_side(t, e, record.differences or [], scenario, str(record.dtype))
         record.reproducer = reproducer_for(record, scenario, t, e)
 
@@ -63,6 +66,16 @@ def check_site(t: Observation, e: Observation, label: str) -> str | None:
     with contextlib.suppress(ValueError):
         file = str(Path(file).relative_to(Path.cwd()))
     return f"{file}:{line}"
+
+
+def first_divergence_node(torch_obs: Observation, label: str, differences: list[dict[str, Any]]) -> str | None:
+    """The grad_fn (torch's) of the tensor whose value first diverged; None for grads, leaves and non-tensors
+    (a grad's divergence belongs to the backward of a graph the checkpoint does not name)."""
+    entry = keyed(torch_obs.entries).get(label)
+    fields = {d.get("field") for d in differences if d.get("label") == label}
+    if entry is None or entry.kind != "tensor" or not entry.grad_fn or fields - {"value"}:
+        return None
+    return entry.grad_fn
 
 
 def first_divergence(torch_obs: Observation, differences: list[dict[str, Any]]) -> str:

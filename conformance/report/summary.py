@@ -2,8 +2,10 @@
 
 ``conformance summary [RESULTS] [--markdown]`` prints it (and, under GitHub Actions, appends the markdown
 form to ``$GITHUB_STEP_SUMMARY``). Divergent items are grouped by where they first diverge: the label of
-their first differing checkpoint, with sample numbers and element indices left out, so the items one planted
-bug breaks read as one line ("19 items first diverge at `x.grad [value]`") instead of nineteen.
+their first differing checkpoint, with what names one item's tensor left out (sample numbers, element indices,
+the leaf before ``.grad``, a training step) and the node that made the tensor added where it has one, so the
+items one planted bug breaks read as one line ("19 items first diverge at `.grad [value]`", "3 items first
+diverge at `y [value]` of PowBackward0") instead of nineteen.
 """
 
 from __future__ import annotations
@@ -19,12 +21,19 @@ from .coverage import coverage, opinfo_records, total_line
 FAILING = ("diverge", "flaky", "runner-error", "timeout", "crashed", "xpass")
 _SAMPLE = re.compile(r"\b(s\d+|e\d+)\b")  # a catalogue sample's or error input's number
 _INDEX = re.compile(r"#\d+(?=\s|$)|\[\d+(, \d+)*\]")  # a repeated label's number, an element index
+_GRAD = re.compile(r"^[^\s\[]*?(?=\.grad\b)")  # the tensor whose .grad it is: "w1.grad" and "x.grad" share a cause
+_STEP = re.compile(r"@\d+\b")  # a training checkpoint's step ("loss@99")
+_LINE = re.compile(r"\b(line|number) \d+\b")  # a script's output line
 
 
 def cause_of(record: dict[str, Any]) -> str:
     """Where an item first diverges, written so that items broken the same way share it."""
     first = record.get("first_divergence") or record.get("message", "").split("\n", 1)[0] or record["status"]
-    return _INDEX.sub("", _SAMPLE.sub("s*", first)).strip()
+    cause = _INDEX.sub("", _SAMPLE.sub("s*", first)).strip()
+    if record.get("kind") != "opinfo":  # a catalogue label names a check and a sample, not a tensor
+        cause = _LINE.sub(r"\1 *", _STEP.sub("@*", _GRAD.sub("", cause)))
+    node = record.get("first_divergence_node")
+    return f"{cause} of {node}" if isinstance(node, str) and node else cause
 
 
 def _g(x: Any) -> str:
