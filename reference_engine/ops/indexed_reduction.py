@@ -377,9 +377,165 @@ def _prod_backward(grad: Tensor, self_: Tensor, src: Tensor, result: Tensor, f: 
     return g_self, g_src
 
 
+# --------------------------------------------------------------------------- segment_reduce
+_SEGMENT_REDUCES = {"sum": "sum", "prod": "prod", "mean": "mean", "max": "amax", "amax": "amax", "min": "amin",
+                    "amin": "amin"}  # fmt: skip
+_SEGMENT_FOLD = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+_CHECK_TAIL = "  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)"
+
+
+def _segment_bounds(data: Tensor, axis: int, lengths: Tensor | None, offsets: Tensor | None, unsafe: bool) -> tuple:
+    """(starts, lengths) of every segment as int64 arrays of shape (outer, segments), after torch's checks."""
+    what, given = ("offsets", offsets) if offsets is not None else ("lengths", lengths)
+    assert given is not None
+    if data.ndim < given.ndim:
+        raise RuntimeError(f"Expected data.dim() >= {what}_value.dim() to be true, but got false.{_CHECK_TAIL}")
+    if axis != given.ndim - 1:
+        raise RuntimeError(f"segment_reduce(): Expected axis to be the last dimension of {what} but got {axis}.")
+    arr = to_numpy(given._data)
+    if what == "lengths" and not unsafe:
+        if arr.size and arr.min() < 0:
+            raise RuntimeError("lengths contains negative value!")
+        if not bool((arr.sum(-1) == data._data.shape[axis]).all()):
+            raise RuntimeError(
+                "segment_reduce(): Expected all rows of lengths along axis to sum to data.size(lengths.dim()-1) "
+                "when !unsafe."
+            )
+    if arr.dtype not in (np.int32, np.int64):
+        raise NotImplementedError(
+            f"\"_segment_reduce_{what}_cpu_kernel1\" not implemented for '{scalar_type_name(given.dtype)}'"
+        )
+    if data._data.dtype.kind != "f" and data._data.dtype != D.BF16:
+        raise NotImplementedError(f"\"_segment_reduce_cpu\" not implemented for '{scalar_type_name(data.dtype)}'")
+    outer = int(np.prod(data._data.shape[:axis], dtype=np.int64))
+    rows = arr.astype(np.int64).reshape(outer, -1)  # torch reads the batch dims of lengths as data's
+    if what == "offsets":
+        starts, counts = rows[:, :-1], np.diff(rows, axis=1)
+    else:
+        counts = rows
+        starts = np.cumsum(rows, axis=1) - rows
+    if counts.size and counts.min() < 0:
+        raise RuntimeError(f"Expected segment_length >= 0 to be true, but got false.{_CHECK_TAIL}")
+    return starts, counts
+
+
+def _segment_fold(x: np.ndarray, starts: np.ndarray, counts: np.ndarray, reduce: str, initial: Any) -> np.ndarray:
+    """Each segment folded one element after the other from its initial value, as torch's CPU kernel; the
+    k-th step of every segment is taken at once. ``x`` is (outer, length along axis, inner)."""
+    outer, segments = counts.shape
+    first = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce] if initial is None else initial
+    acc = np.full((outer, segments, x.shape[2]), first, dtype=x.dtype)
+    fold = _SEGMENT_FOLD[reduce]
+    with np.errstate(all="ignore"):
+        for k in range(int(counts.max(initial=0))):
+            o, s = np.nonzero(counts > k)
+            acc[o, s] = fold(acc[o, s], x[o, np.minimum(starts[o, s] + k, x.shape[1] - 1)])
+        if reduce == "mean":
+            n = np.broadcast_to(counts[:, :, None], acc.shape).astype(x.dtype)
+            divide = (n > 0) & ~np.isnan(acc)
+            acc = np.where(divide, acc / np.where(divide, n, 1), acc).astype(x.dtype, copy=False)
+            if initial is None:
+                acc[np.broadcast_to(counts[:, :, None] == 0, acc.shape)] = np.nan
+    return acc
+
+
+class SegmentReduceBackward0(Node):
+    """segment_reduce: data: _segment_reduce_backward(grad, result, data, reduce, lengths, offsets, axis, initial)"""
+
+    def apply(self, grad: Tensor) -> tuple:
+        data, result = self.saved("data"), self.saved("result")
+        shape = data._data.shape
+        axis = self._saved_axis
+        outer, inner = int(np.prod(shape[:axis], dtype=np.int64)), int(np.prod(shape[axis + 1 :], dtype=np.int64))
+        x = to_numpy(data._data).reshape(outer, shape[axis], inner)
+        out = to_numpy(result._data).reshape(outer, -1, inner)
+        g = to_numpy(grad._data).reshape(out.shape)
+        gi = _segment_grad(x, out, g, self.starts, self.counts, self.op, self.initial)
+        res = Tensor._make(array_module(grad._data).asarray(gi.reshape(shape)))
+        if grad_recording(grad, result, data):  # torch has no derivative for _segment_reduce_backward
+            record(P.NoDerivative("_segment_reduce_backward"), res, grad, result, data)
+        return (res,)
+
+
+def _segment_grad(x: Any, out: Any, g: Any, starts: Any, counts: Any, reduce: str, initial: Any) -> Any:
+    """torch's _segment_reduce_cpu_lengths_backward_kernel1, one segment at a time (vectorised over inner)."""
+    gi = np.zeros(x.shape, dtype=x.dtype)
+    with np.errstate(all="ignore"):
+        for o, s in zip(*np.nonzero(counts > 0), strict=True):
+            lo, n = starts[o, s], counts[o, s]
+            seg, go, yo = x[o, lo : lo + n], g[o, s], out[o, s]
+            if reduce in ("amax", "amin"):
+                hit = np.isnan(seg) | (seg == yo)
+                gi[o, lo : lo + n] = np.where(hit, go, gi[o, lo : lo + n])
+                many = hit.sum(0) >= 2  # ties share the grad, but only a positive one is divided (torch's kernel)
+                part = gi[o, lo : lo + n]
+                split = many & (part > 0)
+                part[split] = (part / np.broadcast_to(hit.sum(0), part.shape).astype(x.dtype))[split]
+            elif reduce == "mean":
+                gi[o, lo : lo + n] = go / x.dtype.type(n)
+            elif reduce == "sum":
+                gi[o, lo : lo + n] = go
+            else:
+                gi[o, lo : lo + n] = _prod_grad(seg, go, yo, initial)
+    return gi
+
+
+def _prod_grad(seg: Any, go: Any, yo: Any, initial: Any) -> Any:
+    """grad * out / x, and for a 0 or NaN element the product of the others (from the initial value, in order)."""
+    res = (go * yo) / seg
+    for j, i in zip(*np.nonzero(np.isnan(seg) | (seg == 0)), strict=True):
+        acc = seg.dtype.type(1 if initial is None else initial)
+        for k in range(seg.shape[0]):
+            if k != j:
+                acc = seg.dtype.type(acc * seg[k, i])
+        res[j, i] = go[i] * acc
+    return res
+
+
+def segment_reduce(
+    data: Tensor,
+    reduce: str,
+    *,
+    lengths: Tensor | None = None,
+    indices: Tensor | None = None,
+    offsets: Tensor | None = None,
+    axis: int = 0,
+    unsafe: bool = False,
+    initial: Any = None,
+) -> Tensor:
+    """Reduce the segments of ``data`` along ``axis`` given by ``lengths`` or ``offsets`` (torch.segment_reduce)."""
+    axis = wrap_dims(axis, data.ndim)[0]
+    if indices is not None:
+        raise RuntimeError("segment_reduce(): indices based reduction is not supported yet.")
+    if lengths is None and offsets is None:
+        raise RuntimeError("segment_reduce(): Either lengths or offsets must be defined.")
+    if reduce not in _SEGMENT_REDUCES:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    op = _SEGMENT_REDUCES[reduce]
+    starts, counts = _segment_bounds(data, axis, lengths, offsets, unsafe)
+    shape = data._data.shape
+    outer, inner = counts.shape[0], int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    x = to_numpy(data._data).reshape(outer, shape[axis], inner)
+    init = None if initial is None else x.dtype.type(initial)
+    folded = _segment_fold(x, starts, counts, op, init)
+    out = Tensor._make(
+        array_module(data._data).asarray(folded.reshape(*shape[:axis], counts.shape[1], *shape[axis + 1 :]))
+    )
+    if grad_recording(data):
+        node = record_saving(
+            SegmentReduceBackward0(), out, {"data": data}, save_result=True,
+            _saved_reduce=reduce, _saved_axis=axis, _saved_initial=initial, op=op, starts=starts, counts=counts,
+            initial=init,
+        )  # fmt: skip
+        node._saved_lengths, node._saved_offsets = lengths, offsets
+    return out
+
+
 # --------------------------------------------------------------------------- exports
 METHODS = {
     "scatter_reduce": scatter_reduce, "scatter_reduce_": inplace_method(scatter_reduce),
     "index_reduce": index_reduce, "index_reduce_": inplace_method(index_reduce),
 }  # fmt: skip
-__all__ = ["index_reduce", "scatter_reduce"]
+__all__ = ["index_reduce", "scatter_reduce", "segment_reduce"]
+_segment_reduce = segment_reduce  # torch._segment_reduce is the same function
+__all__ += ["_segment_reduce"]
