@@ -77,7 +77,8 @@ OUT_FUNCTIONS["linalg"] += (
 )  # fmt: skip
 OUT_FUNCTIONS[""] += ("kthvalue",)
 # reductions into an index (ops/indexed_reduction.py)
-OUT_FUNCTIONS[""] += ("index_reduce", "scatter_reduce")  # (values, indices) into a tuple of two tensors
+OUT_FUNCTIONS[""] += ("index_reduce", "scatter_reduce")
+OUT_FUNCTIONS[""] += ("masked_scatter",)  # (values, indices) into a tuple of two tensors
 
 # the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py) and slice_scatter
 OUT_FUNCTIONS[""] += ("slice_scatter",)

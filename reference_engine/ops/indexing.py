@@ -6,7 +6,7 @@ torch's. Tensor, list and bool elements are then applied together as one
 advanced index (``IndexBackward0``), with NumPy's placement rules, which are
 torch's. Gather/scatter-style ops live here too, as they share the index
 plumbing: index_select, gather, scatter, take, take_along_dim, masked_fill, masked_select,
-index_add/index_copy/index_fill and repeat_interleave (an index_select with repeated indices).
+index_add/index_copy/index_fill, masked_scatter and repeat_interleave (an index_select with repeated indices).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .. import _dtype as D
 from .._creation import _place
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
@@ -728,6 +729,93 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     return out
 
 
+# --------------------------------------------------------------------------- masked_scatter
+_BYTE_MASK_WARNING = (
+    "masked_scatter_ received a mask with dtype torch.uint8, this behavior is now deprecated,please use a mask "
+    "with dtype torch.bool instead."
+)
+
+
+class MaskedScatterBackward0(Node):
+    # masked_scatter: self: grad.masked_fill(mask, 0) ; mask: non_differentiable
+    #                 source: masked_scatter_backward(grad, mask, source.sizes())
+    #                   = grad.masked_select(mask), padded with zeros to source's numel, viewed as source
+    def apply(self, grad: Tensor) -> tuple:
+        mask = self.saved("mask")
+        g_self = masked_fill(grad, mask, 0) if needs(self, 0) else None
+        g_src = None
+        if needs(self, 1):
+            g_src = masked_select(grad, mask)
+            missing = int(np.prod(self.source_sizes)) - g_src._data.size
+            if missing > 0:
+                zeros = Tensor._make(grad._xp.zeros(missing, dtype=grad._data.dtype))
+                g_src = J.cat([g_src, zeros], 0)
+            g_src = g_src.view(self.source_sizes)
+        return g_self, g_src
+
+
+def _masked_scatter_checks(input: Tensor, mask: Tensor, source: Tensor) -> None:
+    """masked_scatter_'s checks before its kernel: dtypes (self and source, then the mask)."""
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{scalar_type_name(input.dtype)} and {scalar_type_name(source.dtype)}"
+        )
+    if mask._data.dtype not in (np.bool_, np.uint8):
+        raise RuntimeError(
+            f"masked_scatter_ only supports boolean masks, but got mask with dtype {scalar_type_name(mask.dtype)}"
+        )
+
+
+def _expand_inplace_check(mask: Tensor, shape: tuple[int, ...]) -> None:
+    """expand_inplace(self, mask): the mask must expand to self's shape (C++ expand's wording)."""
+    ms = mask._data.shape
+    if len(ms) > len(shape):
+        raise RuntimeError(
+            f"expand(CPU{scalar_type_name(mask.dtype)}Type{{[{_dims_text(ms)}]}}, size=[{_dims_text(shape)}]): the "
+            f"number of sizes provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(ms)})"
+        )
+    _check_expand(mask, shape)
+
+
+def _masked_scatter_into(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """The kernel: ``input`` (already of the broadcast shape) with the mask's places filled from ``source``."""
+    if mask._data.dtype == np.uint8:
+        warnings.warn(_BYTE_MASK_WARNING, UserWarning, stacklevel=4)
+        raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype Byte")
+    xp = input._xp
+    where = xp.broadcast_to(mask._data, input._data.shape)
+    count = int(where.sum())
+    if count > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    arr = input._data.copy()
+    arr[where] = source._data.reshape(-1)[:count]
+    return Tensor._make(arr)
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``input`` with the places where ``mask`` is true filled, in order, from the elements of ``source``."""
+    check_broadcast(mask._data.shape, input._data.shape)  # expand_outplace(mask, self): the mask is named first
+    _masked_scatter_checks(input, mask, source)
+    shape = np.broadcast_shapes(mask._data.shape, input._data.shape)
+    base = input if input._data.shape == shape else Tensor._make(input._xp.broadcast_to(input._data, shape))
+    out = _masked_scatter_into(base, mask, source)
+    if grad_recording(input, source):
+        node = MaskedScatterBackward0()
+        node.source_sizes = source._data.shape
+        record(node, out, input, source)
+        node.save("mask", mask)
+    return out
+
+
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    check_inplace(self, source)
+    _masked_scatter_checks(self, mask, source)
+    _expand_inplace_check(mask, self._data.shape)
+    return commit(self, masked_scatter(self, mask, source))
+
+
 # --------------------------------------------------------------------------- index_add / index_fill / index_copy
 def _index_arg(input: Tensor, d: int, index: Tensor, what: str) -> Any:
     """The index as int64 with each op's own checks: index_fill wraps negative indices, index_add and
@@ -940,3 +1028,5 @@ __all__ = [
 __all__ += ["alias_copy"]
 __all__ += ["put", "unravel_index"]
 METHODS.update({"put": put, "put_": inplace_method(put)})
+__all__ += ["masked_scatter"]
+METHODS.update({"masked_scatter": masked_scatter, "masked_scatter_": masked_scatter_})
