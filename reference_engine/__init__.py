@@ -168,7 +168,8 @@ _out_arguments.install(sys.modules[__name__])  # out= on every function torch gi
 
 # forward AD computes tangents through the public ops of these namespaces while a dual level is entered
 autograd.forward_ad.register_surfaces(
-    # ops.matrix_functions: linalg serves its functions through __getattr__ (only when the mirrored release has them)
+    # ops.matrix_functions: linalg serves its functions through __getattr__ (only when the mirrored release has them);
+    # ops.aten: torch.ops.aten's overloads
     [
         sys.modules[__name__],
         nn.functional,
@@ -177,6 +178,7 @@ autograd.forward_ad.register_surfaces(
         linalg,
         special,
         ops.matrix_functions,
+        ops.aten,
     ],
     Tensor,
     random.default_generator,
