@@ -73,6 +73,8 @@ _NOT_OPS = frozenset(
 # Tensor properties that are ops (views of the data)
 _PROPERTY_OPS = ("T", "mT", "H", "mH", "real", "imag")
 _NAMESPACE_NOT_OPS = frozenset({"is_tensor", "is_floating_point", "is_complex", "numel", "manual_seed", "seed"})
+# private names of torch's own ops (torch._unsafe_masked_index): they compute tangents like the public ones
+_PRIVATE_OPS = frozenset({"_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"})
 
 
 def register_surfaces(namespaces: list[Any], tensor_cls: type, generator: Any) -> None:
@@ -89,7 +91,11 @@ def _ops() -> dict[int, tuple[types.FunctionType, str]]:
     for ns in _namespaces:
         for name, obj in vars(ns).items():
             # a function wrapped by another (the out= wrapper): both, since modules may hold the inner one
-            while not name.startswith("_") and name not in _NAMESPACE_NOT_OPS and isinstance(obj, types.FunctionType):
+            while (
+                (not name.startswith("_") or name in _PRIVATE_OPS)
+                and name not in _NAMESPACE_NOT_OPS
+                and isinstance(obj, types.FunctionType)
+            ):
                 found.setdefault(id(obj), (obj, name))
                 obj = getattr(obj, "__wrapped__", None)
     for name, obj in vars(_tensor_cls[0]).items():

@@ -816,6 +816,103 @@ def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return commit(self, masked_scatter(self, mask, source))
 
 
+# --------------------------------------------------------------------------- _unsafe_masked_index (and its put)
+def _clamped_key(input: Tensor, indices: Any) -> tuple:
+    """The indices clamped into range (torch clamps to [-size, size - 1], then wraps), as an advanced key."""
+    if isinstance(indices, Tensor) or not isinstance(indices, list | tuple):
+        raise TypeError(f"expected a list of Tensors for argument 'indices', but got {type(indices).__name__}")
+    for i, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 2, but got {type(t).__name__}")
+    shape = input._data.shape
+    for t in indices[: len(shape)]:
+        if t._data.dtype not in (np.int32, np.int64):
+            raise RuntimeError(f"_unsafe_masked_index found unexpected index type {scalar_type_name(t.dtype)}")
+    if not indices:
+        raise IndexError("at least one index must be provided")
+    if len(indices) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (got {len(indices)})")
+    xp = input._xp
+    key = tuple(
+        xp.clip(t._data.astype(np.int64), -size, size - 1) % max(size, 1)
+        for t, size in zip(indices, shape, strict=False)
+    )
+    try:
+        np.broadcast_shapes(*(k.shape for k in key))
+    except ValueError:
+        shapes = ", ".join(f"[{_dims_text(k.shape)}]" for k in key)
+        raise IndexError(
+            f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}"
+        ) from None
+    return key
+
+
+class UnsafeMaskedIndexBackward0(Node):
+    # _unsafe_masked_index: self: _unsafe_masked_index_put_accumulate(zeros_like(self), mask, indices, grad)
+    def apply(self, grad: Tensor) -> tuple:
+        zeros = Tensor._make(grad._xp.zeros(self.self_sizes, dtype=grad._data.dtype))
+        return (_unsafe_masked_index_put_accumulate(zeros, self.saved("mask"), self.indices, grad),)
+
+
+class UnsafeMaskedIndexPutAccumulateBackward0(Node):
+    # _unsafe_masked_index_put_accumulate: self: grad ; values: _unsafe_masked_index(grad, mask, indices, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        g_values = _unsafe_masked_index(grad, self.saved("mask"), self.indices, 0) if needs(self, 1) else None
+        return grad, g_values
+
+
+def _unsafe_masked_index(input: Tensor, mask: Tensor, indices: Any, fill: Any) -> Tensor:
+    """``where(mask, input[indices], fill)`` where a masked-out index may be out of range (torch clamps it)."""
+    key = _clamped_key(input, indices)
+    xp = input._xp
+    value = _checked_fill(fill._data if isinstance(fill, Tensor) else fill, input)
+    if input._data.size == 0:
+        # torch indexes a tensor of the fill value whose indexed empty dims have size 1 (and its other dims 0)
+        sizes = [1 if s == 0 else s for s in input._data.shape[: len(key)]] + [0] * (input.ndim - len(key))
+        arr = xp.full(sizes, value).astype(input._data.dtype)[key]
+    else:
+        arr = input._data[key]
+        check_broadcast(mask._data.shape, arr.shape)  # masked_fill(logical_not(mask), fill): the mask is named first
+        fill_arr = xp.asarray(value).astype(arr.dtype)
+        arr = xp.where(mask._data.astype(bool), arr, fill_arr).astype(arr.dtype, copy=False)
+    out = Tensor._make(arr)
+    if grad_recording(input):
+        node = UnsafeMaskedIndexBackward0()
+        node.indices, node.self_sizes = list(indices), input._data.shape
+        record(node, out, input)
+        node.save("mask", mask)
+    return out
+
+
+def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices: Any, values: Tensor) -> Tensor:
+    """``input`` with ``values`` (zero where ``mask`` is false) added at the clamped ``indices``: the backward
+    of ``_unsafe_masked_index``."""
+    if input._data.size == 0:
+        return S.clone(input)
+    key = _clamped_key(input, indices)
+    xp = input._xp
+    check_broadcast(mask._data.shape, values._data.shape)  # values.masked_fill(logical_not(mask), 0)
+    masked = xp.where(mask._data.astype(bool), values._data, xp.zeros((), dtype=values._data.dtype))
+    arr = input._data.copy()
+    target = arr[key].shape
+    try:
+        masked = xp.broadcast_to(masked, target)
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape [{_dims_text(masked.shape)}] cannot be broadcast to indexing "
+            f"result of shape [{_dims_text(target)}]"
+        ) from None
+    _check_put_dtype(input, values)
+    _add_at(xp, arr, key, masked)
+    out = Tensor._make(arr)
+    if grad_recording(input, values):
+        node = UnsafeMaskedIndexPutAccumulateBackward0()
+        node.indices = list(indices)
+        record(node, out, input, values)
+        node.save("mask", mask)
+    return out
+
+
 # --------------------------------------------------------------------------- index_add / index_fill / index_copy
 def _index_arg(input: Tensor, d: int, index: Tensor, what: str) -> Any:
     """The index as int64 with each op's own checks: index_fill wraps negative indices, index_add and
@@ -1028,5 +1125,5 @@ __all__ = [
 __all__ += ["alias_copy"]
 __all__ += ["put", "unravel_index"]
 METHODS.update({"put": put, "put_": inplace_method(put)})
-__all__ += ["masked_scatter"]
+__all__ += ["masked_scatter", "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"]
 METHODS.update({"masked_scatter": masked_scatter, "masked_scatter_": masked_scatter_})
