@@ -71,6 +71,7 @@ from ._dtype import (
     set_default_dtype,
     short,
     uint8,
+    uint64,
 )
 from ._dtype import (
     bool_ as bool,  # noqa: A004 - torch.bool
@@ -120,7 +121,7 @@ __all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]
 __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
-__all__ += ["bfloat16"]
+__all__ += ["bfloat16", "uint64"]
 __all__ += ["signal", "sparse_coo"]
 __all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]

@@ -78,7 +78,7 @@ OUT_FUNCTIONS["linalg"] += (
 OUT_FUNCTIONS[""] += ("kthvalue",)
 # reductions into an index (ops/indexed_reduction.py)
 OUT_FUNCTIONS[""] += ("index_reduce", "scatter_reduce")
-OUT_FUNCTIONS[""] += ("masked_scatter", "_chunk_cat")  # (values, indices) into a tuple of two tensors
+OUT_FUNCTIONS[""] += ("masked_scatter", "_chunk_cat", "hash_tensor")  # (values, indices) into a tuple of two tensors
 
 # the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py) and slice_scatter
 OUT_FUNCTIONS[""] += ("slice_scatter",)
