@@ -181,7 +181,8 @@ def scatter_reduce(
     if reduce == "mean":
         counts = input._xp.full(flat.shape, 1 if include_self else 0, dtype=arr.dtype)
         if key is not None:
-            counts = _reduce_at(counts, key, 1, "sum")
+            ones = input._xp.ones(_flat(index._data).shape, dtype=arr.dtype)  # an array: ufunc.at is slow with a scalar
+            counts = _reduce_at(counts, key, ones, "sum")
         flat = _mean_divide(flat, counts, input.dtype)
     out = Tensor._make(flat.reshape(input._data.shape))
     if grad_recording(input, src):
@@ -289,7 +290,8 @@ def index_reduce(
     flat = _reduce_at(flat, key, _flat(source._data).astype(arr.dtype, copy=False), reduce)
     if reduce == "mean":
         counts = input._xp.full(flat.shape, 1 if include_self else 0, dtype=arr.dtype)
-        counts = _reduce_at(counts, key, 1, "sum")
+        ones = input._xp.ones(_flat(source._data).shape, dtype=arr.dtype)  # an array: ufunc.at is slow with a scalar
+        counts = _reduce_at(counts, key, ones, "sum")
         flat = _mean_divide(flat, counts, input.dtype)
     out = Tensor._make(flat.reshape(input._data.shape))
     if grad_recording(input, source):
@@ -420,16 +422,24 @@ def _segment_bounds(data: Tensor, axis: int, lengths: Tensor | None, offsets: Te
 
 
 def _segment_fold(x: np.ndarray, starts: np.ndarray, counts: np.ndarray, reduce: str, initial: Any) -> np.ndarray:
-    """Each segment folded one element after the other from its initial value, as torch's CPU kernel; the
-    k-th step of every segment is taken at once. ``x`` is (outer, length along axis, inner)."""
+    """Each segment folded one element after the other from its initial value, as torch's CPU kernel. With few
+    segments, each is one ``ufunc.accumulate`` (a sequential fold, unlike ``reduce``'s pairwise sum); with many,
+    the k-th step of every segment is taken at once. ``x`` is (outer, length along axis, inner)."""
     outer, segments = counts.shape
     first = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce] if initial is None else initial
     acc = np.full((outer, segments, x.shape[2]), first, dtype=x.dtype)
     fold = _SEGMENT_FOLD[reduce]
+    longest = int(counts.max(initial=0))
     with np.errstate(all="ignore"):
-        for k in range(int(counts.max(initial=0))):
-            o, s = np.nonzero(counts > k)
-            acc[o, s] = fold(acc[o, s], x[o, np.minimum(starts[o, s] + k, x.shape[1] - 1)])
+        if outer * segments < longest:
+            for o, s in zip(*np.nonzero(counts > 0), strict=True):
+                lo = starts[o, s]
+                run = np.concatenate([acc[o, s][None], x[o, lo : lo + counts[o, s]]])
+                acc[o, s] = fold.accumulate(run, axis=0)[-1]
+        else:
+            for k in range(longest):
+                o, s = np.nonzero(counts > k)
+                acc[o, s] = fold(acc[o, s], x[o, np.minimum(starts[o, s] + k, x.shape[1] - 1)])
         if reduce == "mean":
             n = np.broadcast_to(counts[:, :, None], acc.shape).astype(x.dtype)
             divide = (n > 0) & ~np.isnan(acc)

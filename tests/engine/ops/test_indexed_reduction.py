@@ -262,6 +262,14 @@ for _reduce in ("sum", "prod", "mean", "max", "min"):
 
 
 @programs
+def segment_reduce_few_long_segments(m: Any) -> list:
+    # a long run per segment: still one sequential fold (a pairwise sum would round otherwise)
+    x = m.tensor(HALF_40.astype(np.float32) * 1000 + 0.1, requires_grad=True)
+    ys = [m.segment_reduce(x, r, lengths=m.tensor([37, 3]), initial=1.5) for r in ("sum", "mean", "prod", "max")]
+    return [*ys, *m.autograd.grad(sum(y.sum() for y in ys), x)]
+
+
+@programs
 def segment_reduce_along_an_inner_axis(m: Any) -> list:
     x = m.tensor(X3, requires_grad=True)
     y = m.segment_reduce(x, "mean", lengths=m.tensor([[1, 2, 3], [0, 6, 0]]), axis=1)
