@@ -8,7 +8,8 @@ gives a tangent; an op whose gradient is not differentiable with respect to its 
 torch's "Trying to use forward AD with ... that does not support it" error.
 
 Where it happens. While a dual level is entered, the public functions of the engine's namespaces
-(``torch``, ``torch.nn.functional``, ``torch.linalg``, ``torch.special``, the RNN and attention functions)
+(``torch``, ``torch.nn.functional``, ``torch.linalg``, ``torch.special``, the RNN and attention functions,
+``torch.ops.aten``'s overloads), the private torch ops named in ``_PRIVATE_OPS`` (``torch._unsafe_masked_index``)
 and ``Tensor``'s methods, operators and transposing properties have their code swapped for a trampoline
 to a wrapper (and back when the level exits, so nothing is paid outside one). Swapping the code, not the
 attribute, means every reference to the function sees it: ``act = torch.tanh`` saved earlier, a module's
