@@ -113,12 +113,8 @@ def _scatter_shape_check(input: Tensor, d: int, index: Tensor, src: Tensor) -> N
 
 
 def _src_values(src: Tensor, index: Tensor) -> Any:
-    """The part of ``src`` the index covers (torch restrides src to the index's shape)."""
-    arr = _flat(src._data)
-    shape = _flat(index._data).shape
-    if arr.ndim > len(shape):  # dims beyond the index's are read at position 0
-        arr = arr[(slice(None),) * len(shape) + (0,) * (arr.ndim - len(shape))]
-    return arr[tuple(slice(0, s) for s in shape)]
+    """The part of ``src`` the index covers (torch restrides src to the index's shape; both have as many dims)."""
+    return _flat(src._data)[tuple(slice(0, s) for s in _flat(index._data).shape)]
 
 
 def _check_scatter_args(input: Tensor, d: int, index: Tensor, src: Any, reduce: str) -> None:
