@@ -11,7 +11,8 @@ The backward formulas are derivatives.yaml's ``scatter_reduce_backward`` and
 ``index_reduce_backward`` (torch/csrc/autograd/FunctionsManual.cpp), written with the engine's
 own ops so they have a second derivative (and, through it, forward-mode tangents): ties of
 amax/amin share the gradient evenly; prod recomputes the product without the zeros;
-mean divides by the count of values that met at each position.
+mean divides by the count of values that met at each position. ``segment_reduce``'s backward is
+torch's CPU kernel (``_segment_reduce_backward``), which has no derivative of its own.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _reduce_at(arr: Any, key: tuple, values: Any, reduce: str) -> Any:
         ufunc.at(
             host,
             tuple(k if isinstance(k, slice) else to_numpy(k) for k in key),
-            values if np.isscalar(values) else to_numpy(values),
+            to_numpy(values),
         )
         return array_module(arr).asarray(host)
     with np.errstate(all="ignore"):
@@ -72,7 +73,7 @@ def _reduce_at(arr: Any, key: tuple, values: Any, reduce: str) -> Any:
     return arr
 
 
-def _mean_divide(arr: Any, counts: Any, dtype: D.dtype) -> Any:
+def _mean_divide(arr: Any, counts: Any) -> Any:
     """``arr / counts`` with torch's ``div_(count)`` (``div_(count, "floor")`` for integers and bool)."""
     counts[counts == 0] = 1
     kind = arr.dtype.kind
@@ -145,7 +146,7 @@ class ScatterReduceBackward0(Node):
             again=lambda s, v: scatter_reduce(
                 s, dim, index, v, self._saved_reduce, include_self=self._saved_include_self
             ),
-            name="scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are scattered to "
+            refusal="scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are scattered to "
             "the same position in self",
         )
         return _reduce_backward(self, grad, self.saved("src"), flavour)
@@ -179,7 +180,7 @@ def scatter_reduce(
         if key is not None:
             ones = input._xp.ones(_flat(index._data).shape, dtype=arr.dtype)  # an array: ufunc.at is slow with a scalar
             counts = _reduce_at(counts, key, ones, "sum")
-        flat = _mean_divide(flat, counts, input.dtype)
+        flat = _mean_divide(flat, counts)
     out = Tensor._make(flat.reshape(input._data.shape))
     if grad_recording(input, src):
         node = record_saving(
@@ -187,7 +188,6 @@ def scatter_reduce(
             _saved_dim=d, _saved_reduce=reduce, _saved_include_self=include_self,
         )  # fmt: skip
         node.save("index", index)
-        # torch's edges: self, then src (index is not differentiable)
     return out
 
 
@@ -247,7 +247,7 @@ class IndexReduceBackward0(Node):
             again=lambda s, v: index_reduce(
                 s, dim, index, v, self._saved_reduce, include_self=self._saved_include_self
             ),
-            name="index_reduce(): Double backward is unsupported for source when >1 zeros in source are scattered to "
+            refusal="index_reduce(): Double backward is unsupported for source when >1 zeros in source are scattered to "
             "the same position in self",
         )
         return _reduce_backward(self, grad, self.saved("source"), flavour)
@@ -288,7 +288,7 @@ def index_reduce(
         counts = input._xp.full(flat.shape, 1 if include_self else 0, dtype=arr.dtype)
         ones = input._xp.ones(_flat(source._data).shape, dtype=arr.dtype)  # an array: ufunc.at is slow with a scalar
         counts = _reduce_at(counts, key, ones, "sum")
-        flat = _mean_divide(flat, counts, input.dtype)
+        flat = _mean_divide(flat, counts)
     out = Tensor._make(flat.reshape(input._data.shape))
     if grad_recording(input, source):
         node = record_saving(
@@ -310,9 +310,9 @@ class _Flavour:
         add: Callable[[Tensor, Tensor], Tensor],
         fill0: Callable[[Tensor], Tensor],
         again: Callable[[Tensor, Tensor], Tensor],
-        name: str,
+        refusal: str,
     ) -> None:
-        self.select, self.add, self.fill0, self.again, self.name = select, add, fill0, again, name
+        self.select, self.add, self.fill0, self.again, self.refusal = select, add, fill0, again, refusal
 
 
 class Error(Node):
@@ -371,7 +371,7 @@ def _prod_backward(grad: Tensor, self_: Tensor, src: Tensor, result: Tensor, f: 
         single_zero, f.select(grad * masked_src_result), f.select(grad * result) / src.masked_fill(src_zero, 1)
     )
     if grad_mode._state.enabled and bool((num_zeros._data > 1).any()):
-        g_src = _delayed_error(g_src, f.name)
+        g_src = _delayed_error(g_src, f.refusal)
     return g_self, g_src
 
 
