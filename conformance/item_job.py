@@ -37,14 +37,14 @@ def _scenario(file: str, name: str) -> Scenario:
 
 
 def opinfo_job(spec: opinfo.ItemSpec, expected: dict[str, str], settings: opinfo.Settings, samples: int | None,
-               error_inputs: int | None, limit: float) -> dict[str, Any]:  # fmt: skip
-    """A catalogue item as a job (conformance/opinfo.py)."""
+               error_inputs: int | None, limit: float, out_of_scope: bool = False) -> dict[str, Any]:  # fmt: skip
+    """A catalogue item as a job (conformance/opinfo.py); ``out_of_scope``: the registry marks its entry so."""
     return {"type": "opinfo", "entry": spec.entry, "dtype": spec.dtype, "item_id": spec.item_id, "family": spec.family,
             "core": spec.core,
             "errors": spec.errors, "expected": expected, "samples": samples, "error_inputs": error_inputs,
             "tolerance": {d: [t.rtol, t.atol, t.reason] for d, t in settings.tolerance(spec.entry, spec.dtype).items()},
             "values": settings.compares_values(spec.entry, spec.dtype), "limit": limit,
-            "versioned": settings.versioned.get(spec.entry)}  # fmt: skip
+            "versioned": settings.versioned.get(spec.entry), "out_of_scope": out_of_scope}  # fmt: skip
 
 
 def _run_opinfo(job: dict[str, Any], guard: SideGuard | None) -> dict[str, Any]:
@@ -53,6 +53,8 @@ def _run_opinfo(job: dict[str, Any], guard: SideGuard | None) -> dict[str, Any]:
                                     job["samples"], job["errors"], job["limit"], guard, job["error_inputs"],
                                     job["values"])  # fmt: skip
     result.record.extra["core"] = job["core"]
+    if job.get("out_of_scope"):
+        result.record.extra["scope"] = "out"  # the coverage counts the entry apart (report/coverage.py)
     result.record.versioned = job.get("versioned")
     return {"status": result.status, "message": result.message, "record": result.record.to_json()}
 

@@ -66,6 +66,7 @@ class ExpectedDivergence:
     match: str = ""  # a regex searched in a generated failure's problem lines
     opinfo: str = ""  # an entry of torch's op catalogue (conformance/opinfo.py); then scenario is ""
     checks: tuple[str, ...] = ()  # with opinfo: the checks (forward, backward, ...) it covers (empty: all)
+    scope: str = ""  # with opinfo: "out" marks an entry the engine does not aim to cover (counted apart)
 
     def matches(self, name: str, dtype: str, pair: str) -> bool:
         return (
@@ -98,6 +99,14 @@ def opinfo_expected(entries: list[ExpectedDivergence], entry: str, dtype: str) -
             for check in e.checks or ("*",):
                 out.setdefault(check, e.reason)
     return out
+
+
+def opinfo_out_of_scope(entries: list[ExpectedDivergence], entry: str) -> bool:
+    """Whether the registry marks a catalogue entry as out of the engine's scope (``scope = "out"``)."""
+    return any(
+        e.opinfo == entry and e.scope == OUT_OF_SCOPE and (not e.torch or torch_release_matches(e.torch))
+        for e in entries
+    )
 
 
 def expected_reason(entries: list[ExpectedDivergence], name: str, dtype: str, pair: str) -> str | None:
@@ -165,7 +174,8 @@ def load_expected(path: Path) -> list[ExpectedDivergence]:
     return out
 
 
-ENTRY_KEYS = ("scenario", "reason", "dtypes", "pairs", "torch", "generated", "match", "opinfo", "checks")
+ENTRY_KEYS = ("scenario", "reason", "dtypes", "pairs", "torch", "generated", "match", "opinfo", "checks", "scope")
+OUT_OF_SCOPE = "out"  # the one value of ``scope``: see docs/opinfo.md, "Out of scope"
 
 
 def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
@@ -190,6 +200,10 @@ def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
         )
     if "checks" in entry and "opinfo" not in entry:
         raise ScenarioError(f'{where}: checks go with opinfo = "entry"')
+    if "scope" in entry and ("opinfo" not in entry or entry["scope"] != OUT_OF_SCOPE or "checks" in entry
+                             or "dtypes" in entry):  # fmt: skip
+        raise ScenarioError(f'{where}: scope = "{OUT_OF_SCOPE}" marks a whole catalogue entry (opinfo = "entry", '
+                            "no checks or dtypes) as out of the engine's scope")  # fmt: skip
     condition = entry.get("torch", "")
     try:
         if condition:
@@ -199,7 +213,7 @@ def _entry(path: Path, i: int, entry: Any) -> ExpectedDivergence:
     return ExpectedDivergence(
         entry.get("scenario", ""), entry["reason"], tuple(entry.get("dtypes", ())), tuple(entry.get("pairs", ())),
         where, condition, entry.get("generated", ""), entry.get("match", ""), entry.get("opinfo", ""),
-        tuple(entry.get("checks", ())),
+        tuple(entry.get("checks", ())), entry.get("scope", ""),
     )  # fmt: skip
 
 

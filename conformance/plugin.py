@@ -58,6 +58,7 @@ from .loader import (
     load_expected,
     load_scenario_file,
     opinfo_expected,
+    opinfo_out_of_scope,
     torch_release_matches,
 )
 from .record import crashed, safe_text
@@ -559,7 +560,8 @@ class OpinfoFile(pytest.File):
             raise self.CollectError("overrides for entries not in this torch's op_db: " + ", ".join(stale))
         for spec in specs:
             reasons = opinfo_expected(expected, spec.entry, spec.dtype)
-            item = OpinfoItem.from_parent(self, name=spec.item_id, spec=spec, expected=reasons, settings=settings)
+            item = OpinfoItem.from_parent(self, name=spec.item_id, spec=spec, expected=reasons, settings=settings,
+                                          out_of_scope=opinfo_out_of_scope(expected, spec.entry))  # fmt: skip
             item.add_marker(opinfo.TAG)
             yield item
 
@@ -573,16 +575,17 @@ class OpinfoItem(pytest.Item):
     (``report.baseline.ratchet_problem``)."""
 
     def __init__(self, *, spec: opinfo.ItemSpec, expected: dict[str, str], settings: opinfo.Settings,
-                 **kwargs: Any) -> None:  # fmt: skip
+                 out_of_scope: bool = False, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(**kwargs)
-        self.spec, self.expected, self.settings = spec, expected, settings
+        self.spec, self.expected, self.settings, self.out_of_scope = spec, expected, settings, out_of_scope
 
     def runtest(self) -> None:
         state = self.config.stash[_STATE]
         given = self.config.getoption("scenario_timeout")
         samples = state.opinfo_samples if state.opinfo_settings is not None else self.settings.samples
         errors = None if samples is None else self.settings.error_inputs
-        job = opinfo_job(self.spec, self.expected, self.settings, samples, errors, 60.0 if given is None else given)
+        job = opinfo_job(self.spec, self.expected, self.settings, samples, errors, 60.0 if given is None else given,
+                         self.out_of_scope)  # fmt: skip
         status, message, record = self._run(job, state)
         record.nodeid = self.nodeid
         stored = record.to_json()

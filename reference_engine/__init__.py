@@ -22,6 +22,7 @@ from . import (
     _dtype,
     cuda,
     linalg,
+    masked,
     nn,
     ops,
     optim,
@@ -95,15 +96,28 @@ from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .nn._functional.dropout import native_dropout_backward  # noqa: F401 - aten-level forms, see below
+from .nn._functional.normalization import (  # noqa: F401
+    _batch_norm_with_update,
+    _native_batch_norm_legit,
+    native_batch_norm,
+    native_group_norm,
+    native_layer_norm,
+)
 from .nn._functional.weight_norm import _weight_norm, norm_except_dim  # noqa: F401 - torch._weight_norm: private
 from .nn.functional import conv2d, max_pool2d
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
 from .ops.inplace import _can_cast
+from .ops.reduction import _softmax_backward_data  # noqa: F401
 from .random import *  # noqa: F403 - torch.manual_seed, torch.randn ...
 from .serialization import load, save
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
+
+# The aten-level forms imported above (native_batch_norm, native_layer_norm, native_group_norm and the private
+# _native_batch_norm_legit, _softmax_backward_data are torch attributes; _batch_norm_with_update and
+# native_dropout_backward torch reaches through torch.ops.aten) stay out of __all__, as in torch.
 
 # The public namespace: what is imported above plus every op (``from .ops import *``).
 __all__ = [
@@ -116,6 +130,7 @@ __all__ = [
 ]  # fmt: skip
 __all__ += ops.__all__
 __all__ += ["distributions", "finfo", "iinfo", "linalg", "nn", "optim", "random", "special", "utils", *random.__all__]
+__all__ += ["masked"]
 __all__ += ["conv2d", "dropout", "get_printoptions", "max_pool2d", "printoptions", "relu_", "set_printoptions"]
 __all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]

@@ -8,7 +8,10 @@ and float64, or the one fallback dtype of an entry that supports neither):
 - ``expected``: every core item that does not pass is a registered divergence (``xfail``);
 - ``diverge``: some core item diverges, or is ``flaky``, ``xpass``, ``timeout``, ``runner-error`` or
   ``crashed`` (none of them is agreement; the family line counts the runner problems among them);
-- ``missing``: what is left: the engine lacks the op, a variant or a keyword the entry's samples use.
+- ``missing``: what is left: the engine lacks the op, a variant or a keyword the entry's samples use;
+- ``out-of-scope``: an ``expected`` entry the registry marks ``scope = "out"`` (sparse layouts, CUDA-only
+  jiterator ops, private aten kernels, scaled-mm): counted apart, so the share of the catalogue the engine
+  aims at shows beside the share of the whole catalogue.
 
 Extra-dtype items (int64, bool, float16 beside the core dtypes) do not change an entry's class: they show in
 the matrix. Like the rest of ``conformance.report`` this reads plain records only: it imports neither the
@@ -29,7 +32,8 @@ from ..record import OPINFO_KIND as KIND
 DTYPE_ORDER = ("float32", "float64", "int64", "int32", "uint8", "bool", "complex64", "float16")
 FAMILY_ORDER = ("nn.functional", "linalg", "special", "fft", "masked", "signal.windows", "sparse", "nn", "private",
                 "operators", "unary", "binary", "reduction", "shape", "other")  # fmt: skip
-CLASSES = ("agree", "missing", "diverge", "expected")
+OUT_OF_SCOPE = "out-of-scope"
+CLASSES = ("agree", "missing", "diverge", "expected", OUT_OF_SCOPE)
 RUNNER_PROBLEMS = frozenset({"runner-error", "timeout", "crashed"})  # the machinery failed: no verdict on the engine
 NOT_AGREEMENT = frozenset({"diverge", "flaky", "xpass"}) | RUNNER_PROBLEMS
 NO_ITEM = "none"  # a matrix cell whose entry has no item in that dtype (not the same as a check that did not apply)
@@ -171,7 +175,8 @@ def classify(items: list[dict[str, Any]]) -> str:
     if not failing:
         return "agree"
     if all(s == "xfail" for s in failing):
-        return "expected"
+        scoped = core_items(items)
+        return OUT_OF_SCOPE if scoped and all(r.get("scope") == "out" for r in scoped) else "expected"
     if any(s in NOT_AGREEMENT for s in failing):
         return "diverge"
     return "missing"
@@ -230,14 +235,18 @@ def entry_statuses(results: dict[str, Any]) -> dict[str, str]:
 def family_line(f: FamilyCoverage) -> str:
     c = f.counts
     runner = f" ({f.runner_problems} of them runner problems)" if f.runner_problems else ""
+    out = f", {c[OUT_OF_SCOPE]} out of scope" if c.get(OUT_OF_SCOPE) else ""
     return (f"{f.family}: {c['agree']}/{len(f.entries)} agree, {c['missing']} missing, {c['diverge']} diverge{runner}, "
-            f"{c['expected']} expected")  # fmt: skip
+            f"{c['expected']} expected{out}")  # fmt: skip
 
 
 def total_line(cov: Coverage) -> str:
     c = cov.counts
+    out = c.get(OUT_OF_SCOPE, 0)
+    scoped = (f", {out} out of scope ({c['agree']}/{cov.entries_total - out} of the entries in scope agree)"
+              if out else "")  # fmt: skip
     return (f"opinfo: {c['agree']}/{cov.entries_total} entries agree, {c['missing']} missing, {c['diverge']} diverge, "
-            f"{c['expected']} expected")  # fmt: skip
+            f"{c['expected']} expected{scoped}")  # fmt: skip
 
 
 def notes(cov: Coverage) -> list[str]:

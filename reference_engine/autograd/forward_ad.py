@@ -74,8 +74,11 @@ _NOT_OPS = frozenset(
 # Tensor properties that are ops (views of the data)
 _PROPERTY_OPS = ("T", "mT", "H", "mH", "real", "imag")
 _NAMESPACE_NOT_OPS = frozenset({"is_tensor", "is_floating_point", "is_complex", "numel", "manual_seed", "seed"})
-# private names of torch's own ops (torch._unsafe_masked_index): they compute tangents like the public ones
-_PRIVATE_OPS = frozenset({"_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"})
+# Underscored names of torch's top level that are ops with forward formulas (aten's private forms)
+_PRIVATE_OPS = frozenset({
+    "_native_batch_norm_legit", "_batch_norm_with_update", "_softmax_backward_data", "_unsafe_masked_index",
+    "_unsafe_masked_index_put_accumulate",
+})  # fmt: skip
 
 
 def register_surfaces(namespaces: list[Any], tensor_cls: type, generator: Any) -> None:
@@ -92,11 +95,8 @@ def _ops() -> dict[int, tuple[types.FunctionType, str]]:
     for ns in _namespaces:
         for name, obj in vars(ns).items():
             # a function wrapped by another (the out= wrapper): both, since modules may hold the inner one
-            while (
-                (not name.startswith("_") or name in _PRIVATE_OPS)
-                and name not in _NAMESPACE_NOT_OPS
-                and isinstance(obj, types.FunctionType)
-            ):
+            public = not name.startswith("_") or name in _PRIVATE_OPS
+            while public and name not in _NAMESPACE_NOT_OPS and isinstance(obj, types.FunctionType):
                 found.setdefault(id(obj), (obj, name))
                 obj = getattr(obj, "__wrapped__", None)
     for name, obj in vars(_tensor_cls[0]).items():

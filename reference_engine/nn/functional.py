@@ -1,8 +1,8 @@
 """``nn.functional``: the stateless forms of the layers and losses.
 
 The ops live in ``nn/_functional/``, one module per subject (activation, conv, pooling, normalization,
-loss, dropout, padding, embedding, vision, attention, rnn, distance, linear); this module only
-re-exports them under torch's names.
+loss, dropout, padding, embedding, embedding_bag, ctc, linear_cross_entropy, vision, attention, rnn,
+distance, linear, ...); this module only re-exports them under torch's names.
 """
 
 from __future__ import annotations
@@ -51,9 +51,11 @@ from ._functional.attention import (
     scaled_dot_product_attention,
 )
 from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ._functional.ctc import ctc_loss
 from ._functional.distance import cosine_similarity, pairwise_distance, pdist
 from ._functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ._functional.embedding import embedding, one_hot
+from ._functional.embedding_bag import embedding_bag
 from ._functional.fold import fold, unfold
 from ._functional.fractional_pool import (
     fractional_max_pool2d,
@@ -62,6 +64,7 @@ from ._functional.fractional_pool import (
     fractional_max_pool3d_with_indices,
 )
 from ._functional.linear import bilinear, linear
+from ._functional.linear_cross_entropy import linear_cross_entropy
 from ._functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -144,4 +147,5 @@ __all__ = [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "max_pool3d_with_indices",
+    "embedding_bag", "ctc_loss", "linear_cross_entropy",
 ]  # fmt: skip

@@ -702,7 +702,7 @@ def vector_norm(
 ) -> Tensor:
     """torch.linalg.vector_norm: over all elements by default (LinalgVectorNormBackward0)."""
     _check_tensor(x, "linalg_vector_norm", "input", 1)
-    if isinstance(ord, str):
+    if ord is None or isinstance(ord, str | list | tuple):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     return R._vector_norm(x, ord, dim, keepdim, dtype)
 

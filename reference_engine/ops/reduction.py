@@ -148,13 +148,18 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
         a = a.astype(np.float32)  # torch accumulates bfloat16 in float32 (its order) and rounds once
     full = dim is None
     dims = _dims(input, dim)
+    recording = grad_recording(input)
+    if recording and not (dt.is_floating_point or dt.is_complex):
+        # torch's set_history refuses an integral result on a graph (torch.sum(x, dtype=torch.int32))
+        raise RuntimeError(f"Autograd not support dtype: {_type_name(dt)}")
     res = _torch_order_sum(a, dims, keepdim)
     if res is None:
-        res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+        # dtype=: NumPy widens small integer sums to int64 unless told the accumulator's type
+        res = a.sum(axis=dims, keepdims=keepdim, dtype=a.dtype) if a.ndim else a.copy()
     if dt is D.bfloat16:
         res = res.astype(D.BF16)
     result = Tensor._make(res)
-    if grad_recording(input):
+    if recording:
         if full:
             node: Node = SumBackward0()
         else:
@@ -611,6 +616,9 @@ def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     xp = input._xp
     a = input._data
     pick = xp.argmax if name == "argmax" else xp.argmin
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer | Tensor)):
+        # the parser's wording for torch.argmax(x, dim) (one int dim; a tuple of dims is refused)
+        raise TypeError(f"{name}(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
     if dim is None:
         if a.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -753,6 +761,39 @@ class LogSoftmaxBackward0(Node):
             g, r = grad._data.astype(np.float32), y._data.astype(np.float32)  # in float32, rounded once
             return (Tensor._make((g - np.exp(r) * g.sum(axis=self.dim, keepdims=True)).astype(D.BF16)),)
         return (grad - P.exp(y) * sum(grad, self.dim, keepdim=True),)
+
+
+class SoftmaxBackwardDataBackward0(Node):
+    # _softmax_backward_data: grad_output: _softmax_backward_data(grad, output, dim, input_dtype)
+    #   output: softmax_double_backward(grad, grad_output, dim, output)
+    #     = grad * (grad_output - (grad_output * output).sum(dim, true)) - grad_output * (grad * output).sum(dim, true)
+    def apply(self, grad: Tensor) -> tuple:
+        g_out, out = self.saved("grad_output"), self.saved("output")
+        gg = _softmax_backward_data(grad, out, self.dim, self.input_dtype) if needs(self, 0) else None
+        go = None
+        if needs(self, 1):
+            go = grad * (g_out - sum(g_out * out, self.dim, keepdim=True)) - g_out * sum(
+                grad * out, self.dim, keepdim=True
+            )
+        return gg, go
+
+
+def _softmax_backward_data(grad_output: Tensor, output: Tensor, dim: int, input_dtype: D.dtype) -> Tensor:
+    """torch._softmax_backward_data: softmax's input gradient from its output's, ``output * (grad_output -
+    (grad_output * output).sum(dim))``, in ``input_dtype``."""
+    d = _one_dim(output, dim)
+    with grad_mode.no_grad():
+        res = output * (grad_output - sum(grad_output * output, d, keepdim=True))
+        if res.dtype != input_dtype:
+            res = res.to(input_dtype)
+    result = Tensor._make(res._data)
+    if grad_recording(grad_output, output):
+        node = SoftmaxBackwardDataBackward0()
+        node.dim, node.input_dtype = d, input_dtype
+        record(node, result, grad_output, output)
+        node.save("grad_output", grad_output)
+        node.save("output", output)
+    return result
 
 
 def _softmax_like(name: str, input: Tensor, dim: Any, dtype: D.dtype | None) -> Tensor:

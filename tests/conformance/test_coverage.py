@@ -94,6 +94,27 @@ def test_without_metadata_n_is_the_entries_seen_and_the_lines_say_so() -> None:
     assert any("9 is the number of entries seen" in line for line in lines)
 
 
+def test_out_of_scope_entries_are_counted_apart() -> None:
+    records = [
+        _rec("to_sparse", "float32", "xfail", family="other", scope="out"),
+        _rec("to_sparse", "float64", "xfail", family="other", scope="out"),
+        # an out-of-scope entry that a core item still fails unregistered is not hidden as out of scope
+        _rec("jiterator_unary", "float32", "missing", family="other", scope="out"),
+        _rec("jiterator_unary", "float64", "xfail", family="other", scope="out"),
+        _rec("kron", "float32", "xfail", family="other"), _rec("kron", "float64", "pass", family="other"),
+        _rec("abs", "float32", "pass", family="other"), _rec("abs", "float64", "pass", family="other"),
+    ]  # fmt: skip
+    assert entry_statuses(_doc(records)) == {"to_sparse": "out-of-scope", "jiterator_unary": "missing",
+                                             "kron": "expected", "abs": "agree"}  # fmt: skip
+    assert summary_lines(_doc(records, META))[0] == (
+        "  other: 1/4 agree, 1 missing, 0 diverge, 1 expected, 1 out of scope"
+    )
+    assert summary_lines(_doc(records, META))[-1] == (
+        "opinfo: 1/702 entries agree, 1 missing, 0 diverge, 1 expected, 1 out of scope "
+        "(1/701 of the entries in scope agree)"
+    )
+
+
 def test_a_record_without_entry_or_family_is_placed_by_its_id_and_tags() -> None:
     crash = {"id": "nn.functional.conv2d[float32-cpu-numpy]", "status": "crashed", "kind": "opinfo",
              "tags": ["opinfo", "nn.functional"], "message": "the worker died"}  # fmt: skip

@@ -66,6 +66,9 @@ def test_registry_entries_for_generated_checks(tmp_path: Path) -> None:
     ('generated = "programs"\nmatch = "("\nreason = "r"', "not a valid regex"),
     ('generated = "programs"\nmatch = "x"\nscenario = "s"\nreason = "r"', "not scenario/dtypes/pairs"),
     ('scenario = "s"\nreason = ""', "non-empty reason"),
+    ('scenario = "s"\nscope = "out"\nreason = "r"', "marks a whole catalogue entry"),
+    ('opinfo = "to_sparse"\nscope = "in"\nreason = "r"', "marks a whole catalogue entry"),
+    ('opinfo = "to_sparse"\nscope = "out"\nchecks = ["forward"]\nreason = "r"', "marks a whole catalogue entry"),
 ])  # fmt: skip
 def test_malformed_registry_entries_name_the_entry(tmp_path: Path, body: str, needle: str) -> None:
     path = write(tmp_path, "expected_divergences.toml", "[[divergence]]\n" + body + "\n")

@@ -12,6 +12,8 @@ from typing import Any
 from ... import random as _random
 from ..._backend import array_module
 from ..._creation import ones, zeros
+from ...autograd.graph import Node
+from ...ops._util import grad_recording, record
 from ...tensor import Tensor
 
 
@@ -178,3 +180,22 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     return _alpha_dropout(input, p, training, inplace, feature=True)
+
+
+class NativeDropoutBackwardBackward0(Node):
+    # native_dropout_backward: grad_output: native_dropout_double_backward(grad, mask, scale)
+    #   = grad * mask * scale (mask: not differentiable)
+    def apply(self, grad: Tensor) -> tuple:
+        return native_dropout_backward(grad, self.mask, self.scale), None
+
+
+def native_dropout_backward(grad_output: Tensor, mask: Tensor, scale: float) -> Tensor:
+    """aten.native_dropout_backward: ``grad_output * mask * scale``, the gradient through a kept mask."""
+    g = grad_output._data
+    res = (g * mask._data.astype(g.dtype)) * g.dtype.type(scale)
+    out = Tensor._make(res)
+    if grad_recording(grad_output):
+        node = NativeDropoutBackwardBackward0()
+        node.mask, node.scale = mask, scale
+        record(node, out, grad_output, mask)
+    return out

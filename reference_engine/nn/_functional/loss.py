@@ -341,7 +341,8 @@ def _cross_entropy_probs(
         return -prod.sum(cdim)
     if reduction == "sum":
         return -prod.sum()
-    return -prod.sum() / (logp.numel() / n_classes)
+    # ATen divides by a Scalar (the batch size, an integer): div.Scalar, DivBackward1
+    return _div_scalar(-prod.sum(), logp.numel() // n_classes)
 
 
 # --------------------------------------------------------------------------- bce with logits

@@ -10,6 +10,12 @@ arrays, or, under create_graph (double backward, forward AD), by the same
 formulas in engine ops with the statistics recomputed differentiably.
 instance_norm is torch's composite (batch_norm on a (1, N*C, ...) view).
 
+The aten-level forms return their statistics too: native_batch_norm, _native_batch_norm_legit (with and
+without running statistics) and _batch_norm_with_update give (output, save_mean, save_invstd[, reserve]), the
+statistics empty in eval mode, each with its own node name over NativeBatchNormBackward0's formulas;
+native_layer_norm gives (output, mean, rstd) and native_group_norm (output, mean, rstd) with all three
+outputs differentiable (one NativeGroupNormBackward0 node), as in torch.
+
 layer_norm and group_norm are one node each, as in torch: both standardise rows of a (rows, K) view of
 the input (layer norm: one row per leading index; group norm: one row per (sample, group)) and then
 apply a per-element (layer norm) or per-channel (group norm) affine map. The forward follows torch's CPU
@@ -139,7 +145,7 @@ class NativeBatchNormBackward0(Node):
             gw = (grad * xhat).sum(axes)
         if needs(self, 2):
             w_in = self.saved("weight") if self.weight_arr is not None else None
-            gb = _bias_grad_in_graph(NativeBatchNormBackwardBackward0(), grad.sum(axes), x, w_in)
+            gb = _bias_grad_in_graph(self.double_backward(), grad.sum(axes), x, w_in)
         return gx, gw, gb
 
 
@@ -150,6 +156,34 @@ class NativeBatchNormBackwardBackward0(Node):
     # of grad, input, weight requires grad, so grad_bias requires grad like torch's.
     def apply(self, grad: Tensor) -> tuple:
         return grad, None, None
+
+
+class BatchNormBackwardBackward0(NativeBatchNormBackwardBackward0):
+    # batch_norm_backward (the backward of _batch_norm_with_update): "grad_out, input, weight:
+    #     batchnorm_double_backward(input, weight, grads[0], grads[1], grads[2], grad_out, ...)"; as above.
+    pass
+
+
+# The aten-level forms share NativeBatchNormBackward0's formulas; torch names a node per overload.
+class NativeBatchNormLegitBackward0(NativeBatchNormBackward0):
+    # _native_batch_norm_legit: input, weight, bias: "grad.defined() ? native_batch_norm_backward(grad, input,
+    #     weight, running_mean, running_var, result1, result2, training, eps, grad_input_mask) : ..."
+    pass
+
+
+class NativeBatchNormLegitBackward1(NativeBatchNormBackward0):
+    # _native_batch_norm_legit.no_stats: input, weight, bias: "grad.defined() ? native_batch_norm_backward(grad,
+    #     input, weight, Tensor(), Tensor(), result1, result2, training, eps, grad_input_mask) : ..."
+    pass
+
+
+class BatchNormWithUpdateBackward0(NativeBatchNormBackward0):
+    # _batch_norm_with_update: input, weight, bias: "grad.defined() ? batch_norm_backward(grad, input, weight,
+    #     running_mean, running_var, result1, result2, /*update*/true, eps, grad_input_mask, result3) : ..."
+    double_backward = BatchNormBackwardBackward0
+
+
+NativeBatchNormBackward0.double_backward = NativeBatchNormBackwardBackward0
 
 
 class NativeLayerNormBackwardBackward0(Node):
@@ -175,19 +209,19 @@ def _check_sizes(input: Tensor, weight: Tensor | None, bias: Tensor | None, rm: 
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
 
 
-def batch_norm(
+def _batch_norm(
     input: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
     running_mean: Tensor | None,
     running_var: Tensor | None,
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    training: bool = False,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalise each channel of ``input`` (N, C, ...) by batch statistics (training) or running ones."""
-    if training and math.prod(s for i, s in enumerate(input.shape) if i != 1) == 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    training: bool,
+    momentum: float,
+    eps: float,
+    node_cls: type[NativeBatchNormBackward0] = NativeBatchNormBackward0,
+) -> tuple[Tensor, Any, Any]:
+    """The normalised output recorded as ``node_cls``, with the batch mean and invstd (training) or the
+    running statistics' mean and invstd (eval) as arrays."""
     _check_sizes(input, weight, bias, running_mean)
     x = input._data
     xp = input._xp
@@ -210,14 +244,84 @@ def batch_norm(
     out_arr += _per_channel(beta, nd)
     out = Tensor._make(out_arr)
     if grad_recording(input, weight, bias):
-        node = NativeBatchNormBackward0()
+        node = node_cls()
         node.training, node.mean, node.invstd, node.eps = bool(training), mean.copy(), invstd, eps
         node.weight_arr = None if weight is None else weight._data
         record(node, out, input, weight, bias)
         node.save("input", input)
         if weight is not None:
             node.save("weight", weight)
-    return out
+    return out, mean, invstd
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of ``input`` (N, C, ...) by batch statistics (training) or running ones."""
+    if training and math.prod(s for i, s in enumerate(input.shape) if i != 1) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    return _batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)[0]
+
+
+def _saved_stats(input: Tensor, mean: Any, invstd: Any, training: bool) -> tuple[Tensor, Tensor]:
+    """The save_mean and save_invstd outputs: the batch statistics when training, empty otherwise."""
+    if training:
+        return Tensor._make(mean.copy()), Tensor._make(invstd)
+    empty = input._xp.zeros((0,), dtype=input._data.dtype)
+    return Tensor._make(empty), Tensor._make(empty.copy())
+
+
+def native_batch_norm(
+    input: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    training: bool,
+    momentum: float,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """torch.native_batch_norm: (output, save_mean, save_invstd)."""
+    out, mean, invstd = _batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    return (out, *_saved_stats(input, mean, invstd, training))
+
+
+def _native_batch_norm_legit(input: Tensor, weight: Tensor | None, bias: Tensor | None, *args: Any) -> tuple:
+    """torch._native_batch_norm_legit: (input, weight, bias, running_mean, running_var, training, momentum, eps),
+    or without the running statistics (the no_stats overload)."""
+    if len(args) == 3:
+        training, momentum, eps = args
+        node_cls: type[NativeBatchNormBackward0] = NativeBatchNormLegitBackward1
+        running_mean = running_var = None
+    else:
+        running_mean, running_var, training, momentum, eps = args
+        node_cls = NativeBatchNormLegitBackward0
+    out, mean, invstd = _batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, node_cls)
+    return (out, *_saved_stats(input, mean, invstd, training))
+
+
+def _batch_norm_with_update(
+    input: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor,
+    running_var: Tensor,
+    momentum: float,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """aten._batch_norm_with_update: training batch norm updating the running statistics; (output, save_mean,
+    save_invstd, reserve), the reserve empty on CPU."""
+    args = (running_mean, running_var, True, momentum, eps, BatchNormWithUpdateBackward0)
+    out, mean, invstd = _batch_norm(input, weight, bias, *args)
+    reserve = Tensor._make(input._xp.zeros((0,), dtype=np.uint8))
+    return (out, *_saved_stats(input, mean, invstd, True), reserve)
 
 
 # --------------------------------------------------------------------------- instance_norm
@@ -302,6 +406,11 @@ class NativeLayerNormBackward0(Node):
 
 
 def _check_layer_norm(x: Tensor, shape: tuple[int, ...], weight: Tensor | None, bias: Tensor | None) -> None:
+    if not shape:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got "
+            "normalized_shape = []"
+        )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(
@@ -323,6 +432,32 @@ def layer_norm(
     bias: Tensor | None = None,
     eps: float = 1e-5,
 ) -> Tensor:
+    return _layer_norm(input, normalized_shape, weight, bias, eps)[0]
+
+
+def native_layer_norm(
+    input: Tensor,
+    normalized_shape: Sequence[int],
+    weight: Tensor | None,
+    bias: Tensor | None,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """torch.native_layer_norm: (output, mean, rstd), the statistics shaped like the input with the normalised
+    dims kept as 1s."""
+    out, mean, rstd = _layer_norm(input, normalized_shape, weight, bias, eps)
+    kept = (*input.shape[: input.ndim - len(tuple(normalized_shape))], *(1,) * len(tuple(normalized_shape)))
+    dtype = input._data.dtype
+    return out, Tensor._make(mean.astype(dtype).reshape(kept)), Tensor._make(rstd.astype(dtype).reshape(kept))
+
+
+def _layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None,
+    bias: Tensor | None,
+    eps: float,
+) -> tuple[Tensor, Any, Any]:
+    """The output recorded as NativeLayerNormBackward0, with each row's mean and rstd as (rows, 1) arrays."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     _check_layer_norm(input, shape, weight, bias)
     k = int(np.prod(shape))
@@ -342,7 +477,7 @@ def layer_norm(
         node.save("input", input)
         if weight is not None:
             node.save("weight", weight)
-    return out
+    return out, mean, rstd
 
 
 # --------------------------------------------------------------------------- rms_norm
@@ -408,7 +543,10 @@ class NativeGroupNormBackward0(Node):
     # input, weight, bias: native_group_norm_backward(grad, input, mean, rstd, weight, N, C, HxW, group)
     # torch 2.14: its double backward gives weight and bias zero tensors where 2.13 gives None (the grads below
     # then depend on them, with a zero contribution, when a graph is being built)
-    def apply(self, grad: Tensor) -> tuple:
+    # native_group_norm's mean and rstd outputs are differentiable too (infinitely_differentiable_native_group_
+    # norm_backward takes grads[1] and grads[2]): d mean / dx = 1 / K, d rstd / dx = -rstd^3 (x - mean) / K over
+    # each group's K elements
+    def apply(self, grad: Tensor, grad_mean: Tensor | None = None, grad_rstd: Tensor | None = None) -> tuple:
         x, w = self.saved("input"), self.saved("weight") if self.has_weight else None
         n, c, groups = x.shape[0], x.shape[1], self.groups
         hw = math.prod(x.shape[2:])
@@ -421,6 +559,10 @@ class NativeGroupNormBackward0(Node):
         if needs(self, 0):
             g = gy * w.reshape(1, c, 1) if w is not None else gy
             gi = _input_grad(g.reshape(n * groups, row), xhat, rstd)
+            if grad_mean is not None:
+                gi = gi + grad_mean.reshape(n * groups, 1) / row
+            if grad_rstd is not None:
+                gi = gi - grad_rstd.reshape(n * groups, 1) * (rstd * rstd) * xhat / row
             gi = (gi if zero is None else gi + zero).reshape(x.shape)
         if needs(self, 1):
             gw = (gy * xhat.reshape(per_channel)).sum((0, 2))
@@ -443,6 +585,23 @@ class NativeGroupNormBackward0(Node):
         return zero
 
 
+def native_group_norm(
+    input: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    N: int,  # noqa: N803 (torch's parameter names)
+    C: int,  # noqa: N803
+    HxW: int,  # noqa: N803
+    group: int,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """torch.native_group_norm: (output, mean, rstd), the statistics (N, group), all three outputs of one
+    NativeGroupNormBackward0 node."""
+    if input.numel() != N * C * HxW:
+        raise RuntimeError(f"Expect input to have {N * C * HxW} elements")
+    return _group_norm(input, group, weight, bias, eps, True)  # type: ignore[return-value]
+
+
 def group_norm(
     input: Tensor,
     num_groups: int,
@@ -458,6 +617,14 @@ def group_norm(
             f"Expected more than 1 value per channel when training, got input size "
             f"{[n * c // num_groups, num_groups, *input.shape[2:]]}"
         )
+    return _group_norm(input, num_groups, weight, bias, eps, False)  # type: ignore[return-value]
+
+
+def _group_norm(
+    input: Tensor, num_groups: int, weight: Tensor | None, bias: Tensor | None, eps: float, stats: bool
+) -> Tensor | tuple[Tensor, Tensor, Tensor]:
+    """The output, or with ``stats`` the output, mean and rstd, recorded as one NativeGroupNormBackward0."""
+    n, c = input.shape[0], input.shape[1]
     if c % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
@@ -484,16 +651,24 @@ def group_norm(
     if bias is not None:
         y = y + bias._data.reshape(1, c, 1).astype(xr.dtype)
     out = Tensor._make(y.reshape(a.shape).astype(a.dtype))
+    outs: Tensor | tuple[Tensor, Tensor, Tensor] = out
+    if stats:
+        shape = (n, num_groups)
+        outs = (
+            out,
+            Tensor._make(mean.astype(a.dtype).reshape(shape)),
+            Tensor._make(rstd.astype(a.dtype).reshape(shape)),
+        )
     if grad_recording(input, weight, bias):
         node = NativeGroupNormBackward0()
         node.groups, node.eps, node.has_weight = num_groups, eps, weight is not None
-        record(node, out, input, weight, bias)
+        record(node, outs, input, weight, bias)
         node.save("input", input)
         if weight is not None:
             node.save("weight", weight)
         if bias is not None and since("2.14"):
             node.save("bias", bias)
-    return out
+    return outs
 
 
 def _single_value_per_channel(input: Tensor, num_groups: int) -> bool:

@@ -45,11 +45,13 @@ from .loss import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    LinearCrossEntropyLoss,
     MarginRankingLoss,
     MSELoss,
     MultiLabelMarginLoss,
@@ -96,7 +98,7 @@ from .pooling import (
     MaxUnpool3d,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -113,7 +115,7 @@ __all__ = [
     "ModuleDict", "ModuleList", "ParameterDict", "ParameterList",
     "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish", "ReLU6",
     "SiLU", "Softmin", "Softplus", "Softsign", "Tanhshrink", "Threshold",
-    "CosineSimilarity", "Embedding", "GroupNorm", "LayerNorm",
+    "CosineSimilarity", "Embedding", "EmbeddingBag", "GroupNorm", "LayerNorm",
     "BCELoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss",
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
     "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MultiheadAttention",
@@ -127,7 +129,7 @@ __all__ = [
     "TripletMarginLoss", "TransformerEncoder", "TransformerEncoderLayer",
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
     "HingeEmbeddingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "SoftMarginLoss",
-    "TripletMarginWithDistanceLoss", "ChannelShuffle", "LocalResponseNorm", "RMSNorm",
+    "TripletMarginWithDistanceLoss", "CTCLoss", "LinearCrossEntropyLoss", "ChannelShuffle", "LocalResponseNorm", "RMSNorm",
     "AlphaDropout", "Dropout3d", "FeatureAlphaDropout",
     "AdaptiveMaxPool1d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "Fold", "Unfold",
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "MaxPool3d",
