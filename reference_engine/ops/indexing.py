@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import to_numpy
 from .._creation import _place
 from ..autograd.graph import Node
 from ..tensor import Tensor
@@ -426,10 +427,12 @@ def _gather_key(input: Tensor, d: int, index: Tensor, what: str) -> tuple:
 
 class GatherBackward0(Node):
     # gather: self: gather_backward(grad, self, dim, index, sparse_grad) = zeros.scatter_add(dim, index, grad)
+    # (scatter_add folds Half in float32, as torch's does)
     def apply(self, grad: Tensor) -> tuple:
         zeros = Tensor._make(grad._xp.zeros(self.self_sizes, dtype=grad._data.dtype))
-        g = grad.reshape(self.index_shape)
-        return (_index_put(zeros.reshape(self.flat_sizes), self.key, g, accumulate=True).reshape(self.self_sizes),)
+        if self.index._data.size == 0:
+            return (zeros,)
+        return (scatter_add(zeros, self.dim, self.index, grad),)
 
 
 def _flat(t: Tensor) -> Tensor:
@@ -439,6 +442,11 @@ def _flat(t: Tensor) -> Tensor:
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     check_common_device("gather", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
+    if index._data.size == 0:  # torch checks nothing about an empty index: an empty result of its shape
+        out = Tensor._make(input._xp.zeros(index._data.shape, dtype=input._data.dtype))
+        if grad_recording(input):
+            record_with(GatherBackward0(), out, input, dim=d, index=index, self_sizes=input._data.shape)
+        return out
     if index.ndim == input.ndim:
         for k, (n_ix, n_in) in enumerate(zip(index._data.shape, input._data.shape, strict=True)):
             if k != d and n_ix > n_in:
@@ -450,10 +458,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     src = input._data.reshape(input._data.shape or (1,))
     out = Tensor._make(src[key].reshape(index._data.shape))
     if grad_recording(input):
-        node = GatherBackward0()
-        node.key, node.self_sizes = key, input._data.shape
-        node.flat_sizes, node.index_shape = src.shape, index._data.shape or (1,)
-        record(node, out, input)
+        record_with(GatherBackward0(), out, input, dim=d, index=index, self_sizes=input._data.shape)
     return out
 
 
@@ -517,7 +522,11 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: 
     else:
         vals = input._xp.asarray(src, dtype=arr.dtype)
     vals = input._xp.broadcast_to(vals, arr[key].shape)
-    if add:
+    if add and input.dtype in D.REDUCED_FLOATS:  # Half and BFloat16 fold in float32 and round once
+        wide = arr.astype(np.float32)
+        _add_at(input._xp, wide, key, vals.astype(np.float32))
+        arr = D.astype(wide, input.dtype) if type(wide) is np.ndarray else wide.astype(arr.dtype)
+    elif add:
         _add_at(input._xp, arr, key, vals)
     else:
         arr[key] = vals
@@ -529,11 +538,51 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: 
     return out
 
 
+_SCATTER_REDUCE_WARNING = (
+    "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a future PyTorch "
+    "release. Use torch.scatter_reduce instead for more reduction options."
+)
+_SCATTER_REDUCE_WARNED = [False]
+_LEGACY_REDUCE = {"add": np.add, "multiply": np.multiply}
+
+
+def _scatter_legacy_reduce(input: Tensor, dim: int, index: Tensor, src: Any, reduce: Any) -> Tensor:
+    """scatter(..., reduce="add" | "multiply"): folded in at the index one after the other; no derivative."""
+    if isinstance(src, Tensor) and not _SCATTER_REDUCE_WARNED[0]:  # TORCH_WARN_ONCE
+        _SCATTER_REDUCE_WARNED[0] = True
+        warnings.warn(_SCATTER_REDUCE_WARNING, UserWarning, stacklevel=3)
+    d = wrap_dims(dim, input.ndim)[0]
+    # scatter_meta_impl's order: the index's dtype, the src's dtype, the ranks, then the reduction's name
+    if index._data.size and index._data.dtype not in (np.int32, np.int64):
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if reduce not in _LEGACY_REDUCE:
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    key = _gather_key(input, d, index, "scatter")
+    arr = input._data.reshape(input._data.shape or (1,))
+    # Half and BFloat16 fold in float32 and round once, as scatter_reduce does
+    work = to_numpy(arr).astype(np.float32 if input.dtype in D.REDUCED_FLOATS else arr.dtype)
+    if isinstance(src, Tensor):
+        vals = to_numpy(src._data.reshape(src._data.shape or (1,))[tuple(slice(0, n) for n in index._data.shape)])
+    else:
+        vals = np.asarray(src).astype(arr.dtype)
+    vals = np.broadcast_to(vals.astype(work.dtype), work[key].shape)
+    with np.errstate(all="ignore"):  # CuPy has no multiply.at: the host folds, in the same order
+        _LEGACY_REDUCE[reduce].at(work, tuple(to_numpy(k) for k in key), vals)
+    out = Tensor._make(input._xp.asarray(D.astype(work, input.dtype)).reshape(input._data.shape))
+    if grad_recording(input, src):  # torch has no derivative for scatter with reduce
+        record(P.NoDerivative("scatter"), out, input, *((src,) if isinstance(src, Tensor) else ()))
+    return out
+
+
 def scatter(
     input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None
 ) -> Tensor:
     if reduce is not None:
-        raise NotImplementedError("scatter(reduce=...) is not supported by reference_engine")
+        return _scatter_legacy_reduce(input, dim, index, value if src is None else src, reduce)
     return _scatter(input, dim, index, value if src is None else src, add=False, what="scatter")
 
 

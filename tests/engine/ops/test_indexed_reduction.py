@@ -183,6 +183,48 @@ def test_scatter_reduce_errors(call: Any) -> None:
     assert_same_error(call)
 
 
+# --------------------------------------------------------------------------- scatter(reduce=), scatter_add, gather
+@programs
+def scatter_legacy_reduce(m: Any) -> list:
+    # scatter(..., reduce="add" | "multiply"): the same fold; Half in float32; no derivative
+    x, s, i = m.tensor(X), m.tensor(SRC), m.tensor(IDX)
+    y = m.tensor(X, requires_grad=True).scatter(0, i, s, reduce="add")
+    half = m.zeros(1, dtype=m.float16).scatter(0, m.zeros(40, dtype=m.long), m.tensor(HALF_40), reduce="add")
+    return [x.scatter(0, i, s, reduce="add"), x.scatter(1, i, 2.0, reduce="multiply"),
+            x.clone().scatter_(0, i, s, reduce="multiply"), half, y.grad_fn.name()]  # fmt: skip
+
+
+@programs
+def scatter_add_and_gather_half_fold_in_float32(m: Any) -> list:
+    s = m.tensor(HALF_40, requires_grad=True)
+    y = m.zeros(1, dtype=m.float16).scatter_add(0, m.zeros(40, dtype=m.long), s)
+    x = m.tensor(HALF_40[:5], requires_grad=True)
+    g = m.gather(x, 0, m.zeros(40, dtype=m.long))  # its backward is a scatter_add: the same fold
+    return [y, *m.autograd.grad(g, x, s.detach())]
+
+
+@programs
+def gather_with_an_empty_index(m: Any) -> list:
+    x = m.tensor(X[0], requires_grad=True)
+    y = m.gather(x, 0, m.zeros(2, 0, dtype=m.long))
+    return [y, *m.autograd.grad(y.sum(), x, allow_unused=True)]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.tensor(X).scatter(0, m.tensor(IDX), m.tensor(SRC), reduce="mean"),
+        lambda m: m.tensor(X).scatter(0, m.tensor(IDX).float(), m.tensor(SRC), reduce="foo"),
+        lambda m: m.tensor(X).scatter(0, m.tensor(IDX) + 5, m.tensor(SRC), reduce="foo"),
+        lambda m: m.tensor(X).scatter(0, m.tensor(IDX), m.tensor(SRC).double(), reduce="foo"),
+        lambda m: m.tensor(X, requires_grad=True).scatter(0, m.tensor(IDX), m.tensor(SRC), reduce="add").sum().backward(),
+    ],
+    ids=["reduce", "index-dtype-first", "reduce-before-bounds", "src-dtype", "no-derivative"],
+)  # fmt: skip
+def test_scatter_legacy_reduce_errors(call: Any) -> None:
+    assert_same_error(call)
+
+
 # --------------------------------------------------------------------------- index_reduce
 def _index_grads(m: Any, reduce: str, include_self: bool, source: np.ndarray, index: list) -> list:
     x = m.tensor(TIES_X, requires_grad=True)
