@@ -72,6 +72,7 @@ from ._dtype import (
     set_default_dtype,
     short,
     uint8,
+    uint64,
 )
 from ._dtype import (
     bool_ as bool,  # noqa: A004 - torch.bool
@@ -135,7 +136,7 @@ __all__ += ["load", "norm_except_dim", "save", "serialization"]
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format"]
 __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
-__all__ += ["bfloat16"]
+__all__ += ["bfloat16", "uint64"]
 __all__ += ["signal", "sparse_coo"]
 __all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
@@ -183,7 +184,8 @@ _out_arguments.install(sys.modules[__name__])  # out= on every function torch gi
 
 # forward AD computes tangents through the public ops of these namespaces while a dual level is entered
 autograd.forward_ad.register_surfaces(
-    # ops.matrix_functions: linalg serves its functions through __getattr__ (only when the mirrored release has them)
+    # ops.matrix_functions: linalg serves its functions through __getattr__ (only when the mirrored release has them);
+    # ops.aten: torch.ops.aten's overloads
     [
         sys.modules[__name__],
         nn.functional,
@@ -192,6 +194,7 @@ autograd.forward_ad.register_surfaces(
         linalg,
         special,
         ops.matrix_functions,
+        ops.aten,
     ],
     Tensor,
     random.default_generator,

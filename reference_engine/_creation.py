@@ -141,7 +141,8 @@ def tensor(
         return _finish(_place(arr, device), requires_grad)
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    inferred = _infer_dtype(data)  # also raises torch's errors for strings and huge ints
+    # also raises torch's errors for strings and huge ints (uint64 holds Python ints up to 2**64 - 1)
+    inferred = D.uint64 if dtype is D.uint64 and not isinstance(data, np.ndarray) else _infer_dtype(data)
     dt = dtype or inferred
     if isinstance(data, list | tuple):
         _check_ragged(data)

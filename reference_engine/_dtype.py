@@ -57,12 +57,18 @@ int16 = dtype("int16", np.int16, _INT, "ShortTensor")
 int32 = dtype("int32", np.int32, _INT, "IntTensor")
 int64 = dtype("int64", np.int64, _INT, "LongTensor")
 bool_ = dtype("bool", np.bool_, _BOOL, "BoolTensor")
+# one of torch's "shell" unsigned types: a dtype tensors can hold (torch.hash_tensor's result), that promotes with
+# nothing but itself and the floating types
+uint64 = dtype("uint64", np.uint64, _INT, "UInt64Tensor")
 
 # torch's aliases (float, int and bool are exported by the package, not shadowed here)
 half, double, short, long = float16, float64, int16, int64
 cfloat, cdouble = complex64, complex128
 
-ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool_)
+ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool_, uint64)
+# c10's ScalarType names, for promote_types' refusal
+_SCALAR_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                      "uint64": "UInt64", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}  # fmt: skip
 _FROM_NUMPY = {d.np: d for d in ALL_DTYPES}
 
 _default_dtype = [float32]
@@ -136,6 +142,14 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     """torch.promote_types: the floating operand wins over an integer one (unlike NumPy)."""
     if a is b:
         return a
+    if a is uint64 or b is uint64:
+        other = b if a is uint64 else a
+        if other.category == _FLOAT:
+            return other
+        raise RuntimeError(
+            "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+            f"{_SCALAR_TYPE_NAMES[a.name]} and {_SCALAR_TYPE_NAMES[b.name]}"
+        )
     if a.category != b.category:
         hi, lo = (a, b) if a.category > b.category else (b, a)
         if hi.is_complex and lo.is_floating_point:

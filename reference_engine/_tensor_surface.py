@@ -99,8 +99,9 @@ Tensor.copy_ = copy_
 
 # --------------------------------------------------------------------------- operators
 def _rdiv(self: Tensor, other: Any) -> Tensor:
-    # torch: other / self == self.reciprocal() * other (so 2 / x has MulBackward0)
-    return pointwise.mul(pointwise.reciprocal(self), other)
+    # torch/_tensor.py's __rdiv__: other / self == self.reciprocal() * other (so 2 / x has MulBackward0); called
+    # through the class with a number for self, it fails on ``reciprocal`` as torch's does
+    return self.reciprocal() * other
 
 
 def _rpow(self: Tensor, other: Any) -> Tensor:
@@ -218,7 +219,8 @@ def _rsub(self: Tensor, other: Any) -> Any:
 
 
 Tensor.__rsub__ = _type_error_to_not_implemented(_rsub)
-Tensor.__rtruediv__ = _binary_dunder(_rdiv)
+# torch's __rdiv__ and __rtruediv__ are one Python function that turns a TypeError into NotImplemented
+Tensor.__rdiv__ = Tensor.__rtruediv__ = _type_error_to_not_implemented(_rdiv)
 Tensor.__floordiv__ = _binary_dunder(pointwise.floor_divide)
 Tensor.__rfloordiv__ = _binary_dunder(lambda self, other: pointwise.floor_divide(other, self))
 Tensor.__mod__ = _binary_dunder(pointwise.remainder)

@@ -8,7 +8,8 @@ gives a tangent; an op whose gradient is not differentiable with respect to its 
 torch's "Trying to use forward AD with ... that does not support it" error.
 
 Where it happens. While a dual level is entered, the public functions of the engine's namespaces
-(``torch``, ``torch.nn.functional``, ``torch.linalg``, ``torch.special``, the RNN and attention functions)
+(``torch``, ``torch.nn.functional``, ``torch.linalg``, ``torch.special``, the RNN and attention functions,
+``torch.ops.aten``'s overloads), the private torch ops named in ``_PRIVATE_OPS`` (``torch._unsafe_masked_index``)
 and ``Tensor``'s methods, operators and transposing properties have their code swapped for a trampoline
 to a wrapper (and back when the level exits, so nothing is paid outside one). Swapping the code, not the
 attribute, means every reference to the function sees it: ``act = torch.tanh`` saved earlier, a module's
@@ -74,7 +75,10 @@ _NOT_OPS = frozenset(
 _PROPERTY_OPS = ("T", "mT", "H", "mH", "real", "imag")
 _NAMESPACE_NOT_OPS = frozenset({"is_tensor", "is_floating_point", "is_complex", "numel", "manual_seed", "seed"})
 # Underscored names of torch's top level that are ops with forward formulas (aten's private forms)
-_PRIVATE_OPS = frozenset({"_native_batch_norm_legit", "_batch_norm_with_update", "_softmax_backward_data"})
+_PRIVATE_OPS = frozenset({
+    "_native_batch_norm_legit", "_batch_norm_with_update", "_softmax_backward_data", "_unsafe_masked_index",
+    "_unsafe_masked_index_put_accumulate",
+})  # fmt: skip
 
 
 def register_surfaces(namespaces: list[Any], tensor_cls: type, generator: Any) -> None:

@@ -10,10 +10,12 @@ from them) to ``Tensor``; importing this package changes nothing on ``Tensor``.
 from __future__ import annotations
 
 from . import (
+    aten,  # noqa: F401 - torch.ops.aten
     blas,
     comparison,
     creation,
     einsum,
+    indexed_reduction,
     indexing,
     inplace,
     join,
@@ -40,6 +42,7 @@ _MODULES = (
     shape,
     join,
     indexing,
+    indexed_reduction,
     sorting,
     blas,
     einsum,
@@ -52,6 +55,7 @@ _MODULES = (
 )
 
 __all__ = ["copy_", "fill", "fill_", "inplace", "zero_"]
+# ``aten`` (torch.ops.aten) is reached through this package only; it adds nothing to the top level
 for _mod in _MODULES:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)

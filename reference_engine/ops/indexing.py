@@ -6,7 +6,7 @@ torch's. Tensor, list and bool elements are then applied together as one
 advanced index (``IndexBackward0``), with NumPy's placement rules, which are
 torch's. Gather/scatter-style ops live here too, as they share the index
 plumbing: index_select, gather, scatter, take, take_along_dim, masked_fill, masked_select,
-index_add/index_copy/index_fill and repeat_interleave (an index_select with repeated indices).
+index_add/index_copy/index_fill, masked_scatter and repeat_interleave (an index_select with repeated indices).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import to_numpy
 from .._creation import _place
 from ..autograd.graph import Node
 from ..tensor import Tensor
+from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
@@ -425,10 +427,12 @@ def _gather_key(input: Tensor, d: int, index: Tensor, what: str) -> tuple:
 
 class GatherBackward0(Node):
     # gather: self: gather_backward(grad, self, dim, index, sparse_grad) = zeros.scatter_add(dim, index, grad)
+    # (scatter_add folds Half in float32, as torch's does)
     def apply(self, grad: Tensor) -> tuple:
         zeros = Tensor._make(grad._xp.zeros(self.self_sizes, dtype=grad._data.dtype))
-        g = grad.reshape(self.index_shape)
-        return (_index_put(zeros.reshape(self.flat_sizes), self.key, g, accumulate=True).reshape(self.self_sizes),)
+        if self.index._data.size == 0:
+            return (zeros,)
+        return (scatter_add(zeros, self.dim, self.index, grad),)
 
 
 def _flat(t: Tensor) -> Tensor:
@@ -438,6 +442,11 @@ def _flat(t: Tensor) -> Tensor:
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     check_common_device("gather", ("self", input), ("index", index))
     d = wrap_dims(dim, input.ndim)[0]
+    if index._data.size == 0:  # torch checks nothing about an empty index: an empty result of its shape
+        out = Tensor._make(input._xp.zeros(index._data.shape, dtype=input._data.dtype))
+        if grad_recording(input):
+            record_with(GatherBackward0(), out, input, dim=d, index=index, self_sizes=input._data.shape)
+        return out
     if index.ndim == input.ndim:
         for k, (n_ix, n_in) in enumerate(zip(index._data.shape, input._data.shape, strict=True)):
             if k != d and n_ix > n_in:
@@ -449,10 +458,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     src = input._data.reshape(input._data.shape or (1,))
     out = Tensor._make(src[key].reshape(index._data.shape))
     if grad_recording(input):
-        node = GatherBackward0()
-        node.key, node.self_sizes = key, input._data.shape
-        node.flat_sizes, node.index_shape = src.shape, index._data.shape or (1,)
-        record(node, out, input)
+        record_with(GatherBackward0(), out, input, dim=d, index=index, self_sizes=input._data.shape)
     return out
 
 
@@ -516,7 +522,11 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: 
     else:
         vals = input._xp.asarray(src, dtype=arr.dtype)
     vals = input._xp.broadcast_to(vals, arr[key].shape)
-    if add:
+    if add and input.dtype in D.REDUCED_FLOATS:  # Half and BFloat16 fold in float32 and round once
+        wide = arr.astype(np.float32)
+        _add_at(input._xp, wide, key, vals.astype(np.float32))
+        arr = D.astype(wide, input.dtype) if type(wide) is np.ndarray else wide.astype(arr.dtype)
+    elif add:
         _add_at(input._xp, arr, key, vals)
     else:
         arr[key] = vals
@@ -528,11 +538,51 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, add: bool, what: 
     return out
 
 
+_SCATTER_REDUCE_WARNING = (
+    "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a future PyTorch "
+    "release. Use torch.scatter_reduce instead for more reduction options."
+)
+_SCATTER_REDUCE_WARNED = [False]
+_LEGACY_REDUCE = {"add": np.add, "multiply": np.multiply}
+
+
+def _scatter_legacy_reduce(input: Tensor, dim: int, index: Tensor, src: Any, reduce: Any) -> Tensor:
+    """scatter(..., reduce="add" | "multiply"): folded in at the index one after the other; no derivative."""
+    if isinstance(src, Tensor) and not _SCATTER_REDUCE_WARNED[0]:  # TORCH_WARN_ONCE
+        _SCATTER_REDUCE_WARNED[0] = True
+        warnings.warn(_SCATTER_REDUCE_WARNING, UserWarning, stacklevel=3)
+    d = wrap_dims(dim, input.ndim)[0]
+    # scatter_meta_impl's order: the index's dtype, the src's dtype, the ranks, then the reduction's name
+    if index._data.size and index._data.dtype not in (np.int32, np.int64):
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if reduce not in _LEGACY_REDUCE:
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    key = _gather_key(input, d, index, "scatter")
+    arr = input._data.reshape(input._data.shape or (1,))
+    # Half and BFloat16 fold in float32 and round once, as scatter_reduce does
+    work = to_numpy(arr).astype(np.float32 if input.dtype in D.REDUCED_FLOATS else arr.dtype)
+    if isinstance(src, Tensor):
+        vals = to_numpy(src._data.reshape(src._data.shape or (1,))[tuple(slice(0, n) for n in index._data.shape)])
+    else:
+        vals = np.asarray(src).astype(arr.dtype)
+    vals = np.broadcast_to(vals.astype(work.dtype), work[key].shape)
+    with np.errstate(all="ignore"):  # CuPy has no multiply.at: the host folds, in the same order
+        _LEGACY_REDUCE[reduce].at(work, tuple(to_numpy(k) for k in key), vals)
+    out = Tensor._make(input._xp.asarray(D.astype(work, input.dtype)).reshape(input._data.shape))
+    if grad_recording(input, src):  # torch has no derivative for scatter with reduce
+        record(P.NoDerivative("scatter"), out, input, *((src,) if isinstance(src, Tensor) else ()))
+    return out
+
+
 def scatter(
     input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None
 ) -> Tensor:
     if reduce is not None:
-        raise NotImplementedError("scatter(reduce=...) is not supported by reference_engine")
+        return _scatter_legacy_reduce(input, dim, index, value if src is None else src, reduce)
     return _scatter(input, dim, index, value if src is None else src, add=False, what="scatter")
 
 
@@ -725,6 +775,190 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         node = MaskedSelectBackward0()
         node.shape, node.numel, node.positions = shape, int(np.prod(shape)), positions
         record(node, out, input)
+    return out
+
+
+# --------------------------------------------------------------------------- masked_scatter
+_BYTE_MASK_WARNING = (
+    "masked_scatter_ received a mask with dtype torch.uint8, this behavior is now deprecated,please use a mask "
+    "with dtype torch.bool instead."
+)
+
+
+class MaskedScatterBackward0(Node):
+    # masked_scatter: self: grad.masked_fill(mask, 0) ; mask: non_differentiable
+    #                 source: masked_scatter_backward(grad, mask, source.sizes())
+    #                   = grad.masked_select(mask), padded with zeros to source's numel, viewed as source
+    def apply(self, grad: Tensor) -> tuple:
+        mask = self.saved("mask")
+        g_self = masked_fill(grad, mask, 0) if needs(self, 0) else None
+        g_src = None
+        if needs(self, 1):
+            g_src = masked_select(grad, mask)
+            missing = int(np.prod(self.source_sizes)) - g_src._data.size
+            if missing > 0:
+                zeros = Tensor._make(grad._xp.zeros(missing, dtype=grad._data.dtype))
+                g_src = J.cat([g_src, zeros], 0)
+            g_src = g_src.view(self.source_sizes)
+        return g_self, g_src
+
+
+def _masked_scatter_checks(input: Tensor, mask: Tensor, source: Tensor) -> None:
+    """masked_scatter_'s checks before its kernel: dtypes (self and source, then the mask)."""
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{scalar_type_name(input.dtype)} and {scalar_type_name(source.dtype)}"
+        )
+    if mask._data.dtype not in (np.bool_, np.uint8):
+        raise RuntimeError(
+            f"masked_scatter_ only supports boolean masks, but got mask with dtype {scalar_type_name(mask.dtype)}"
+        )
+
+
+def _expand_inplace_check(mask: Tensor, shape: tuple[int, ...]) -> None:
+    """expand_inplace(self, mask): the mask must expand to self's shape (C++ expand's wording)."""
+    ms = mask._data.shape
+    if len(ms) > len(shape):
+        raise RuntimeError(
+            f"expand(CPU{scalar_type_name(mask.dtype)}Type{{[{_dims_text(ms)}]}}, size=[{_dims_text(shape)}]): the "
+            f"number of sizes provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(ms)})"
+        )
+    _check_expand(mask, shape)
+
+
+def _masked_scatter_into(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """The kernel: ``input`` (already of the broadcast shape) with the mask's places filled from ``source``."""
+    if mask._data.dtype == np.uint8:
+        warnings.warn(_BYTE_MASK_WARNING, UserWarning, stacklevel=4)
+        raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype Byte")
+    xp = input._xp
+    where = xp.broadcast_to(mask._data, input._data.shape)
+    count = int(where.sum())
+    if count > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    arr = input._data.copy()
+    arr[where] = source._data.reshape(-1)[:count]
+    return Tensor._make(arr)
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``input`` with the places where ``mask`` is true filled, in order, from the elements of ``source``."""
+    check_broadcast(mask._data.shape, input._data.shape)  # expand_outplace(mask, self): the mask is named first
+    _masked_scatter_checks(input, mask, source)
+    shape = np.broadcast_shapes(mask._data.shape, input._data.shape)
+    base = input if input._data.shape == shape else Tensor._make(input._xp.broadcast_to(input._data, shape))
+    out = _masked_scatter_into(base, mask, source)
+    if grad_recording(input, source):
+        node = MaskedScatterBackward0()
+        node.source_sizes = source._data.shape
+        record(node, out, input, source)
+        node.save("mask", mask)
+    return out
+
+
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    check_inplace(self, source)
+    _masked_scatter_checks(self, mask, source)
+    _expand_inplace_check(mask, self._data.shape)
+    return commit(self, masked_scatter(self, mask, source))
+
+
+# --------------------------------------------------------------------------- _unsafe_masked_index (and its put)
+def _clamped_key(input: Tensor, indices: Any) -> tuple:
+    """The indices clamped into range (torch clamps to [-size, size - 1], then wraps), as an advanced key."""
+    if isinstance(indices, Tensor) or not isinstance(indices, list | tuple):
+        raise TypeError(f"expected a list of Tensors for argument 'indices', but got {type(indices).__name__}")
+    for i, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 2, but got {type(t).__name__}")
+    shape = input._data.shape
+    for t in indices[: len(shape)]:
+        if t._data.dtype not in (np.int32, np.int64):
+            raise RuntimeError(f"_unsafe_masked_index found unexpected index type {scalar_type_name(t.dtype)}")
+    if not indices:
+        raise IndexError("at least one index must be provided")
+    if len(indices) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (got {len(indices)})")
+    xp = input._xp
+    key = tuple(
+        xp.clip(t._data.astype(np.int64), -size, size - 1) % max(size, 1)
+        for t, size in zip(indices, shape, strict=False)
+    )
+    try:
+        np.broadcast_shapes(*(k.shape for k in key))
+    except ValueError:
+        shapes = ", ".join(f"[{_dims_text(k.shape)}]" for k in key)
+        raise IndexError(
+            f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}"
+        ) from None
+    return key
+
+
+class UnsafeMaskedIndexBackward0(Node):
+    # _unsafe_masked_index: self: _unsafe_masked_index_put_accumulate(zeros_like(self), mask, indices, grad)
+    def apply(self, grad: Tensor) -> tuple:
+        zeros = Tensor._make(grad._xp.zeros(self.self_sizes, dtype=grad._data.dtype))
+        return (_unsafe_masked_index_put_accumulate(zeros, self.saved("mask"), self.indices, grad),)
+
+
+class UnsafeMaskedIndexPutAccumulateBackward0(Node):
+    # _unsafe_masked_index_put_accumulate: self: grad ; values: _unsafe_masked_index(grad, mask, indices, 0)
+    def apply(self, grad: Tensor) -> tuple:
+        g_values = _unsafe_masked_index(grad, self.saved("mask"), self.indices, 0) if needs(self, 1) else None
+        return grad, g_values
+
+
+def _unsafe_masked_index(input: Tensor, mask: Tensor, indices: Any, fill: Any) -> Tensor:
+    """``where(mask, input[indices], fill)`` where a masked-out index may be out of range (torch clamps it)."""
+    key = _clamped_key(input, indices)
+    xp = input._xp
+    value = _checked_fill(fill._data if isinstance(fill, Tensor) else fill, input)
+    if input._data.size == 0:
+        # torch indexes a tensor of the fill value whose indexed empty dims have size 1 (and its other dims 0)
+        sizes = [1 if s == 0 else s for s in input._data.shape[: len(key)]] + [0] * (input.ndim - len(key))
+        arr = xp.full(sizes, value).astype(input._data.dtype)[key]
+    else:
+        arr = input._data[key]
+        check_broadcast(mask._data.shape, arr.shape)  # masked_fill(logical_not(mask), fill): the mask is named first
+        fill_arr = xp.asarray(value).astype(arr.dtype)
+        arr = xp.where(mask._data.astype(bool), arr, fill_arr).astype(arr.dtype, copy=False)
+    out = Tensor._make(arr)
+    if grad_recording(input):
+        node = UnsafeMaskedIndexBackward0()
+        node.indices, node.self_sizes = list(indices), input._data.shape
+        record(node, out, input)
+        node.save("mask", mask)
+    return out
+
+
+def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices: Any, values: Tensor) -> Tensor:
+    """``input`` with ``values`` (zero where ``mask`` is false) added at the clamped ``indices``: the backward
+    of ``_unsafe_masked_index``."""
+    if input._data.size == 0:
+        return S.clone(input)
+    key = _clamped_key(input, indices)
+    xp = input._xp
+    check_broadcast(mask._data.shape, values._data.shape)  # values.masked_fill(logical_not(mask), 0)
+    masked = xp.where(mask._data.astype(bool), values._data, xp.zeros((), dtype=values._data.dtype))
+    arr = input._data.copy()
+    target = arr[key].shape
+    try:
+        masked = xp.broadcast_to(masked, target)
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape [{_dims_text(masked.shape)}] cannot be broadcast to indexing "
+            f"result of shape [{_dims_text(target)}]"
+        ) from None
+    _check_put_dtype(input, values)
+    _add_at(xp, arr, key, masked)
+    out = Tensor._make(arr)
+    if grad_recording(input, values):
+        node = UnsafeMaskedIndexPutAccumulateBackward0()
+        node.indices = list(indices)
+        record(node, out, input, values)
+        node.save("mask", mask)
     return out
 
 
@@ -940,3 +1174,5 @@ __all__ = [
 __all__ += ["alias_copy"]
 __all__ += ["put", "unravel_index"]
 METHODS.update({"put": put, "put_": inplace_method(put)})
+__all__ += ["masked_scatter", "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"]
+METHODS.update({"masked_scatter": masked_scatter, "masked_scatter_": masked_scatter_})

@@ -32,7 +32,7 @@ NO_GRAD_VIEW_MSG = (
 _SCALAR_NAMES = {
     "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
     "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-    "int64": "Long", "bool": "Bool",
+    "int64": "Long", "bool": "Bool", "uint64": "UInt64",
 }  # fmt: skip
 
 
@@ -367,6 +367,23 @@ def _overlaps(out: Tensor, values: Any) -> bool:
     return False
 
 
+def _check_out_dtype(name: str, result: Tensor, out: Tensor) -> None:
+    """The ops whose ``out`` must have the result's dtype (no cast), each with its own wording."""
+    if name == "gather":
+        names = _GATHER_TYPE_NAMES
+        raise RuntimeError(
+            f"Expected out tensor to have dtype {names.get(result.dtype.name, result.dtype.name)}, but got "
+            f"{names.get(out.dtype.name, out.dtype.name)} instead"
+        )
+    if name == "hash_tensor":  # its result is always uint64, and its out= is held to that
+        raise RuntimeError(f"Expected result to be of dtype uint64, but got {scalar_type_name(out.dtype)}")
+    if name in _SAME_DTYPE_OUT:
+        raise RuntimeError(
+            f"Expected the dtype for input and out to match, but got {scalar_type_name(result.dtype)} for "
+            f"input's dtype and {scalar_type_name(out.dtype)} for out's dtype."
+        )
+
+
 def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict[str, Any], out: Any) -> Any:
     """``func(*args, **kwargs)`` written into ``out`` as torch's out= variants do: refused while autograd would
     record (any argument or ``out`` requires grad), the result cast to ``out``'s dtype where torch's casting
@@ -394,17 +411,8 @@ def call_with_out(func: Callable[..., Any], name: str, args: tuple, kwargs: dict
             warnings.warn(OUT_RESIZED_MSG.format(list(out.shape), row), UserWarning, stacklevel=3)
         out._data = out._xp.empty(result._data.shape, dtype=out._data.dtype)
     if isinstance(result, Tensor):
-        if name == "gather" and isinstance(out, Tensor) and out.dtype is not result.dtype:
-            names = _GATHER_TYPE_NAMES
-            raise RuntimeError(
-                f"Expected out tensor to have dtype {names.get(result.dtype.name, result.dtype.name)}, but got "
-                f"{names.get(out.dtype.name, out.dtype.name)} instead"
-            )
-        if name in _SAME_DTYPE_OUT and isinstance(out, Tensor) and out.dtype is not result.dtype:
-            raise RuntimeError(
-                f"Expected the dtype for input and out to match, but got {scalar_type_name(result.dtype)} for "
-                f"input's dtype and {scalar_type_name(out.dtype)} for out's dtype."
-            )
+        if isinstance(out, Tensor) and out.dtype is not result.dtype:
+            _check_out_dtype(name, result, out)
         if isinstance(out, tuple | list):
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
         _write_out(result, out)

@@ -1,5 +1,5 @@
 """Joining and splitting tensors: cat, stack, hstack/vstack/dstack, split, chunk, tensor_split, unbind,
-block_diag, cartesian_prod, meshgrid, broadcast_tensors."""
+block_diag, cartesian_prod, meshgrid, broadcast_tensors, _chunk_cat."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from .._torch_version import since
 from ..autograd.graph import Node
 from ..tensor import Size, Tensor
 from . import shape as S
-from ._util import check_broadcast, check_common_device, grad_recording, needs, record_with, wrap_dims
+from ._util import check_broadcast, check_common_device, grad_recording, needs, record, record_with, wrap_dims
+from .pointwise import NoDerivative
 from .shape import _select, _slice, make_view
 
 
@@ -528,6 +529,53 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
     return res
 
 
+def _chunk_cat_dim(ts: list[Tensor], dim: int, num_chunks: int) -> int:
+    """preprocess_chunk_cat_inputs's checks, in torch's order; the wrapped dim."""
+    if num_chunks < 1:
+        raise RuntimeError("_chunk_cat expects positive num_chunks")
+    if not ts:
+        raise RuntimeError("_chunk_cat expects a non-empty input tensor list")
+    for t in ts:
+        if t._data.size == 0:
+            raise RuntimeError("_chunk_cat expects non-empty tensor")
+        if t.dtype is not ts[0].dtype:
+            raise RuntimeError("_chunk_cat expects all input tensors with the same dtype")
+        if t.device != ts[0].device:
+            raise RuntimeError("_chunk_cat expects all inputs tensors on the same device")
+    if all(t.ndim == ts[0].ndim for t in ts):
+        dim = wrap_dims(dim, ts[0].ndim)[0]
+    elif dim < 0:
+        raise RuntimeError("_chunk_cat expects non-negative dim when input tensors have different ndims")
+    elif any(dim >= t.ndim for t in ts):
+        raise RuntimeError("_chunk_cat expects dim < ndim for all input tensors")
+    lead = ts[0]._data.shape[:dim]
+    if any(t._data.shape[:dim] != lead for t in ts):
+        raise RuntimeError("_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
+    return dim
+
+
+def _chunk_cat(tensors: Any, dim: int, num_chunks: int) -> Tensor:
+    """torch._chunk_cat: each tensor zero-padded along ``dim`` to a multiple of ``num_chunks``, viewed as
+    ``(*sizes before dim, num_chunks, rest)``, and those concatenated along ``dim + 1``."""
+    ts = _tensor_list(tensors, "_chunk_cat")
+    d = _chunk_cat_dim(ts, dim, num_chunks)
+    xp = ts[0]._xp
+    pieces = []
+    for t in ts:
+        arr = t._data
+        size = arr.shape[d]
+        chunk = -(-size // num_chunks)
+        if chunk * num_chunks != size:
+            pad = [(0, 0)] * arr.ndim
+            pad[d] = (0, chunk * num_chunks - size)
+            arr = xp.pad(arr, pad)
+        pieces.append(arr.reshape(*arr.shape[:d], num_chunks, -1))
+    out = Tensor._make(xp.concatenate(pieces, axis=d + 1))
+    if grad_recording(*ts):  # torch has no derivative for _chunk_cat
+        record(NoDerivative("_chunk_cat"), out, *ts)
+    return out
+
+
 # --------------------------------------------------------------------------- exports
 __all__ = [
     "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_tensors", "cartesian_prod", "cat", "chunk",
@@ -536,5 +584,6 @@ __all__ = [
 ]  # fmt: skip
 METHODS = {name: globals()[name] for name in ("chunk", "dsplit", "hsplit", "split", "tensor_split", "unbind", "vsplit")}
 __all__ += ["broadcast_shapes", "combinations"]
+__all__ += ["_chunk_cat"]
 __all__ += ["split_with_sizes", "split_with_sizes_copy", "unbind_copy", "unsafe_chunk", "unsafe_split"]
 METHODS.update({name: globals()[name] for name in ("split_with_sizes", "unsafe_chunk", "unsafe_split")})

@@ -703,6 +703,42 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     return Tensor._make(input._xp.asarray(res, dtype=np.int64))
 
 
+def _hash_dims(input: Tensor, dim: Any) -> tuple[int, ...]:
+    """hash_tensor's reduced dims, with its checks for an empty input (which dims it needs, and non-empty ones)."""
+    given = not (dim is None or (isinstance(dim, tuple | list) and len(dim) == 0))
+    dims = wrap_dims(dim, input.ndim) if given else tuple(range(input.ndim))
+    if input._data.size == 0:
+        if not given:
+            raise RuntimeError(
+                "hash_tensor: Expected reduction dim to be specified for input.numel() == 0. Specify the reduction "
+                "dim with the 'dim' argument."
+            )
+        for d in dims:
+            if input._data.shape[d] == 0:
+                raise IndexError(f"hash_tensor: Expected reduction dim {d} to have non-zero size.")
+    return dims
+
+
+def hash_tensor(input: Tensor, dim: Any = (), *, keepdim: bool = False, mode: int = 0) -> Tensor:
+    """torch.hash_tensor: the xor of the elements' 64-bit patterns (each as float64 or int64) over ``dim``."""
+    dims = _hash_dims(input, dim)
+    a = input._data
+    xp = input._xp
+    out_shape = tuple(1 if i in dims else s for i, s in enumerate(a.shape)) if keepdim else tuple(
+        s for i, s in enumerate(a.shape) if i not in dims
+    )
+    if 0 in out_shape:  # nothing to hash: the kernel does not run
+        return Tensor._make(xp.zeros(out_shape, dtype=np.uint64))
+    if mode != 0:
+        raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
+    if a.dtype.kind in "cu" and a.dtype != np.uint8:
+        raise NotImplementedError(f"\"xor_sum_cpu\" not implemented for '{scalar_type_name(input.dtype)}'")
+    wide = a.astype(np.float64) if input.dtype.is_floating_point else a.astype(np.int64)
+    bits = wide.reshape(a.shape or (1,)).view(np.uint64)
+    res = xp.bitwise_xor.reduce(bits, axis=dims if a.ndim else (0,), keepdims=True)
+    return Tensor._make(res.reshape(out_shape))
+
+
 # --------------------------------------------------------------------------- softmax / log_softmax
 class SoftmaxBackward0(Node):
     # _softmax: self: _softmax_backward_data(grad, result, dim, self.scalar_type())
@@ -1266,4 +1302,6 @@ def _min_method(self: Tensor, dim: Any = None, keepdim: bool = False, *, other: 
 METHODS["max"], METHODS["min"] = _max_method, _min_method  # Tensor.max's parser errors word the method's form
 METHODS["renorm_"] = inplace_method(renorm)
 __all__ += ["aminmax", "nanmedian"]
+__all__ += ["hash_tensor"]
+METHODS["hash_tensor"] = hash_tensor
 METHODS.update({"aminmax": aminmax, "nanmedian": nanmedian})

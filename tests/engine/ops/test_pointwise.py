@@ -486,3 +486,25 @@ def test_relu_of_bool_per_release(release: str, call: Callable[[Any, Any], Any])
     )
     if release == torch_release():
         assert error_signature(lambda: call(torch, torch.tensor([True, False]))) == got
+
+
+def test_rdiv_is_torch_s_python_operator() -> None:
+    """Tensor.__rdiv__ and __rtruediv__: one function, ``self.reciprocal() * other`` (MulBackward0), whose
+    TypeError becomes NotImplemented; called through the class with a number it fails as torch's does."""
+    for lib in (torch, engine):
+        assert lib.Tensor.__rdiv__ is lib.Tensor.__rtruediv__
+    for other in (2.0, [1.0, 2.0, 3.0]):
+        for lib_args in ((torch, torch.tensor(other)), (engine, engine.tensor(other))):
+            lib, x = lib_args
+            x.requires_grad_()
+            y = x.__rdiv__(3)
+            assert type(y.grad_fn).__name__ == "MulBackward0"
+    assert engine.Tensor.__rdiv__(engine.tensor([1.0]), "a") is NotImplemented
+    assert torch.Tensor.__rdiv__(torch.tensor([1.0]), "a") is NotImplemented
+    assert error_signature(lambda: engine.Tensor.__rdiv__(2, engine.tensor([1.0]))) == error_signature(
+        lambda: torch.Tensor.__rdiv__(2, torch.tensor([1.0]))
+    )
+    np.testing.assert_array_equal(
+        as_numpy(engine.Tensor.__rdiv__(engine.tensor([3.0, 7.0]), engine.tensor(2.0))),
+        as_numpy(torch.Tensor.__rdiv__(torch.tensor([3.0, 7.0]), torch.tensor(2.0))),
+    )
