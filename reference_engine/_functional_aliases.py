@@ -24,6 +24,8 @@ pixel_unshuffle = F.pixel_unshuffle
 conv1d = F.conv1d
 conv_transpose1d = F.conv_transpose1d
 conv_transpose2d = F.conv_transpose2d
+conv3d = F.conv3d
+conv_transpose3d = F.conv_transpose3d
 bilinear = F.bilinear
 pairwise_distance = F.pairwise_distance
 cosine_similarity = F.cosine_similarity
@@ -55,4 +57,4 @@ __all__ = [
     "cosine_similarity", "group_norm", "hardshrink", "layer_norm", "max_pool1d", "pairwise_distance", "pixel_shuffle",
     "pixel_unshuffle", "prelu", "rrelu", "rrelu_", "selu", "selu_", "threshold", "threshold_",
 ]  # fmt: skip
-__all__ += ["constant_pad_nd"]
+__all__ += ["constant_pad_nd", "conv3d", "conv_transpose3d"]

@@ -50,7 +50,7 @@ from ._functional.attention import (
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
-from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ._functional.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ._functional.distance import cosine_similarity, pairwise_distance, pdist
 from ._functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ._functional.embedding import embedding, one_hot
@@ -144,4 +144,5 @@ __all__ = [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "max_pool3d_with_indices",
+    "conv3d", "conv_transpose3d",
 ]  # fmt: skip
