@@ -61,6 +61,7 @@ from ._functional.fractional_pool import (
     fractional_max_pool3d,
     fractional_max_pool3d_with_indices,
 )
+from ._functional.grid_sample import grid_sample
 from ._functional.linear import bilinear, linear
 from ._functional.loss import (
     binary_cross_entropy,
@@ -144,5 +145,5 @@ __all__ = [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "max_pool3d_with_indices",
-    "conv3d", "conv_transpose3d",
+    "conv3d", "conv_transpose3d", "grid_sample",
 ]  # fmt: skip
