@@ -449,7 +449,7 @@ def _dotted(ns: Any, path: str) -> Any:
 _MODULE_FOR = {"torch._C._linalg": ("linalg", "linalg_"), "torch._C._special": ("special", "special_"),
                "torch._C._fft": ("fft", "fft_"), "torch._C._nn": ("nn.functional", ""),
                "torch.nn.functional": ("nn.functional", ""), "torch.functional": ("", ""), "torch": ("", ""),
-               "torch._C._VariableFunctions": ("", "")}  # fmt: skip
+               "torch._C._VariableFunctions": ("", ""), "torch._ops.aten": ("ops.aten", "")}  # fmt: skip
 
 
 def engine_callable(func: Any, ns: Any, name: str = "") -> Any:

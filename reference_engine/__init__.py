@@ -162,6 +162,11 @@ from ._functional_aliases import __all__ as _aliases_all  # noqa: E402
 
 __all__ += _aliases_all
 
+# torch.ops.aten: the aten operators torch code calls by operator name (torch.ops.aten.X.default)
+from . import _aten  # noqa: E402
+
+ops.aten = _aten.aten
+
 from . import _out_arguments  # noqa: E402
 
 _out_arguments.install(sys.modules[__name__])  # out= on every function torch gives one (after all are defined)
@@ -172,6 +177,7 @@ autograd.forward_ad.register_surfaces(
     [
         sys.modules[__name__],
         nn.functional,
+        _aten,
         nn._functional.rnn,
         nn._functional.attention,
         linalg,
