@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nn._functional.antialias import upsample_bicubic2d_aa, upsample_bilinear2d_aa
+from .nn._functional.antialias import upsample_bicubic2d_aa, upsample_bilinear2d_aa, upsample_lanczos2d_aa
 from .nn._functional.grid_sample import grid_sampler_2d, grid_sampler_3d
 from .nn._functional.pooling import max_pool2d_with_indices_backward
 
@@ -20,6 +20,7 @@ __all__ = [
     "max_pool2d_with_indices_backward",
     "upsample_bicubic2d_aa",
     "upsample_bilinear2d_aa",
+    "upsample_lanczos2d_aa",
 ]
 
 
@@ -67,6 +68,7 @@ aten = _AtenNamespace(
         "max_pool2d_with_indices_backward": max_pool2d_with_indices_backward,
         "_upsample_bilinear2d_aa": upsample_bilinear2d_aa,
         "_upsample_bicubic2d_aa": upsample_bicubic2d_aa,
+        "_upsample_lanczos2d_aa": upsample_lanczos2d_aa,
         "grid_sampler_2d": grid_sampler_2d,
         "grid_sampler_3d": grid_sampler_3d,
     }

@@ -1,8 +1,9 @@
-"""Antialiased resampling: _upsample_bilinear2d_aa and _upsample_bicubic2d_aa (interpolate(..., antialias=True)).
+"""Antialiased resampling: _upsample_bilinear2d_aa, _upsample_bicubic2d_aa and _upsample_lanczos2d_aa
+(interpolate(..., antialias=True)).
 
 As torch's CPU kernel (UpSampleKernel.cpp, ``_compute_indices_min_size_weights_aa``): each output pixel reads
 the inputs within ``support`` of its centre ``scale * (i + 0.5)``, where the support is the filter's half width
-(1 for the triangle, 2 for the cubic with a = -0.5), stretched by the scale when downsampling; the weights
+(1 for the triangle, 2 for the cubic with a = -0.5, 3 for Lanczos-3), stretched by the scale when downsampling; the weights
 are the filter at the distances (shrunk by the scale), normalised to sum 1, computed in the tensor's dtype
 with the kernel's own float/double promotions. The two dims are resampled separately, the width first, each
 output a running sum of its taps (fused multiply-adds, as the kernel is compiled). The backward adds every
@@ -45,7 +46,25 @@ def _cubic(x: Any) -> Any:
     return type(x)(0)
 
 
-_FILTERS = {"bilinear": (2, _triangle), "bicubic": (4, _cubic)}
+def _sinc(x: Any) -> Any:
+    """sin(pi x) / (pi x) in the argument's own precision (1 at 0)."""
+    if x == 0:
+        return type(x)(1)
+    x = x * type(x)(math.pi)
+    return np.sin(x) / x
+
+
+def _lanczos(x: Any) -> Any:
+    """The Lanczos-3 window, sinc(x) * sinc(x / 3) for |x| < 3; as the kernel's template deduces it, the second
+    factor is evaluated in double (``x / 3.0``) and the product rounded back to the dtype."""
+    dt = type(x)
+    x = -x if x < 0 else x
+    if x < 3:
+        return dt(float(_sinc(x)) * float(_sinc(np.float64(x) / 3.0)))
+    return dt(0)
+
+
+_FILTERS = {"bilinear": (2, _triangle), "bicubic": (4, _cubic), "lanczos": (6, _lanczos)}
 
 
 def _scale(size: int, out: int, align_corners: bool, scale: float | None, dt: Any) -> Any:
@@ -168,6 +187,16 @@ class UpsampleBicubic2DAaBackwardBackward0(_AaBackwardBackward):
     """The double backward of _upsample_bicubic2d_aa."""
 
 
+class UpsampleLanczos2DAaBackwardBackward0(_AaBackwardBackward):
+    """The double backward of _upsample_lanczos2d_aa."""
+
+
+class UpsampleLanczos2DAaBackward0(_AaBackward):
+    """The backward of _upsample_lanczos2d_aa."""
+
+    double_node = UpsampleLanczos2DAaBackwardBackward0
+
+
 class UpsampleBilinear2DAaBackward0(_AaBackward):
     """The backward of _upsample_bilinear2d_aa."""
 
@@ -180,7 +209,11 @@ class UpsampleBicubic2DAaBackward0(_AaBackward):
     double_node = UpsampleBicubic2DAaBackwardBackward0
 
 
-_NODES = {"bilinear": UpsampleBilinear2DAaBackward0, "bicubic": UpsampleBicubic2DAaBackward0}
+_NODES = {
+    "bilinear": UpsampleBilinear2DAaBackward0,
+    "bicubic": UpsampleBicubic2DAaBackward0,
+    "lanczos": UpsampleLanczos2DAaBackward0,
+}
 
 
 def _resample(input: Tensor, out: tuple, align: bool, scales: tuple, mode: str) -> Tensor:
@@ -253,3 +286,16 @@ def upsample_bicubic2d_aa(
 ) -> Tensor:
     """aten's _upsample_bicubic2d_aa, with the same two overloads."""
     return _overloads(input, output_size, align_corners, scales_h, scales_w, scale_factors, "bicubic")
+
+
+def upsample_lanczos2d_aa(
+    input: Tensor,
+    output_size: Any = None,
+    align_corners: bool = False,
+    scales_h: float | None = None,
+    scales_w: float | None = None,
+    *,
+    scale_factors: Any = None,
+) -> Tensor:
+    """aten's _upsample_lanczos2d_aa (the Lanczos-3 window, 6 taps), with the same two overloads."""
+    return _overloads(input, output_size, align_corners, scales_h, scales_w, scale_factors, "lanczos")

@@ -225,11 +225,14 @@ def interpolate(
         raise ValueError(
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input"
         )
-    if antialias and mode in ("bilinear", "bicubic"):
+    if mode == "lanczos" and input.ndim == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if antialias:
         # torch's _upsample_{mode}2d_aa.vec: the output size, and the scale factors when they gave it
         return antialiased_resample(input, out_size, bool(align_corners), tuple(scales), mode)
-    if antialias:
-        raise NotImplementedError("interpolate: antialias with mode 'lanczos' is not supported by the engine")
     linear = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode)
     if linear is not None and dim != linear:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {linear + 2}D input")
@@ -244,6 +247,11 @@ def interpolate(
         return adaptive_avg_pool2d(input, out_size)
     if mode == "area" and dim == 3:
         return adaptive_avg_pool3d(input, out_size)
+    if mode == "lanczos":  # only 4-D inputs have it, through the antialias path above
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: {_MODES} "
+            f"(got {mode})"
+        )
     if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear"):
         raise NotImplementedError(f"interpolate: mode {mode!r} on {input.ndim}-D input is not supported by the engine")
     return _upsample(input, out_size, scales, mode, bool(align_corners))

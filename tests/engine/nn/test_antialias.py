@@ -1,7 +1,7 @@
 """Antialiased resampling (interpolate(..., antialias=True), aten's _upsample_bilinear2d_aa /
-_upsample_bicubic2d_aa) and aten's max_pool2d_with_indices_backward against real torch, side by side.
+_upsample_bicubic2d_aa / _upsample_lanczos2d_aa) and aten's max_pool2d_with_indices_backward against real torch, side by side.
 
-The catalogue has the bilinear operator on one input size; these add the bicubic filter (no catalogue entry),
+The catalogue has the bilinear operator on one input size; these add the bicubic and Lanczos filters (no catalogue entry),
 interpolate's antialias path with sizes and scale factors, align_corners, strong downsampling (wide supports),
 the double backward's node, torch.ops.aten's spellings, and the errors. float64 agrees to 1e-12, float32 to
 assert_close's tolerance (upsampling is torch's to the bit; downsampling's weights round a few ulp apart).
@@ -35,6 +35,9 @@ CASES: dict[str, Callable[..., Any]] = {
     "bicubic_up": lambda f, x: f.interpolate(x, scale_factor=1.6, mode="bicubic", antialias=True),
     "bicubic_corners": lambda f, x: f.interpolate(x, size=(6, 5), mode="bicubic", align_corners=True, antialias=True),
     "bicubic_mixed": lambda f, x: f.interpolate(x, size=(3, 17), mode="bicubic", antialias=True),
+    "lanczos_down": lambda f, x: f.interpolate(x, size=(4, 5), mode="lanczos", antialias=True),
+    "lanczos_up": lambda f, x: f.interpolate(x, size=(13, 25), mode="lanczos", antialias=True),
+    "lanczos_scale": lambda f, x: f.interpolate(x, scale_factor=0.3, mode="lanczos", antialias=True),
 }
 
 
@@ -44,7 +47,7 @@ def test_interpolate_antialias_matches_torch(name: str, tdt: torch.dtype, edt: A
     check_functional(CASES[name], [inp(2, 3, 9, 11, dtype=tdt)])
 
 
-@pytest.mark.parametrize("op", ["_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa"])
+@pytest.mark.parametrize("op", ["_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa", "_upsample_lanczos2d_aa"])
 def test_aten_overloads_and_double_backward(op: str) -> None:
     """Both overloads through torch.ops.aten, and the backward's own backward (the resampling again)."""
     x = inp(2, 2, 8, 7, dtype=torch.float64)
@@ -52,7 +55,7 @@ def test_aten_overloads_and_double_backward(op: str) -> None:
     def run(lib: Any, x: Any) -> list[Any]:
         f = getattr(lib.ops.aten, op)
         a = f.default(x, [3, 5], False, 1.9, None)
-        b = f(x, None, True, [0.6, 1.4])
+        b = f(x, None, op != "_upsample_lanczos2d_aa", [0.6, 1.4])
         go = (a * 0 + 1).detach().requires_grad_(True)
         (gx,) = lib.autograd.grad(a, x, go, create_graph=True)
         (ggo,) = lib.autograd.grad((gx * x.detach()).sum(), go)
@@ -90,6 +93,11 @@ ERRORS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "aten_size_len": lambda t, nn, f: t.ops.aten._upsample_bilinear2d_aa(t.ones(1, 1, 4, 4), [2], False, None, None),
     "aten_empty": lambda t, nn, f: t.ops.aten._upsample_bicubic2d_aa(t.ones(1, 1, 4, 4), [0, 2], False, None, None),
     "aten_unknown": lambda t, nn, f: t.ops.aten.no_such_operator_here,
+    "lanczos_no_antialias": lambda t, nn, f: f.interpolate(t.ones(1, 1, 4, 4), size=(2, 2), mode="lanczos"),
+    "lanczos_corners": lambda t, nn, f: f.interpolate(
+        t.ones(1, 1, 4, 4), size=(2, 2), mode="lanczos", antialias=True, align_corners=True
+    ),
+    "lanczos_3d_input": lambda t, nn, f: f.interpolate(t.ones(1, 1, 4), size=(2,), mode="lanczos"),
 }
 
 
