@@ -178,6 +178,8 @@ from ._functional_aliases import __all__ as _aliases_all  # noqa: E402
 
 __all__ += _aliases_all
 
+# torch.ops.aten (reference_engine/ops/aten.py) gets the operators whose kernels live in nn
+from . import _aten  # noqa: E402, I001 - registers into ops.aten
 from . import _out_arguments  # noqa: E402
 
 _out_arguments.install(sys.modules[__name__])  # out= on every function torch gives one (after all are defined)
@@ -189,6 +191,7 @@ autograd.forward_ad.register_surfaces(
     [
         sys.modules[__name__],
         nn.functional,
+        _aten,
         nn._functional.rnn,
         nn._functional.attention,
         linalg,

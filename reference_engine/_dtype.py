@@ -65,7 +65,21 @@ uint64 = dtype("uint64", np.uint64, _INT, "UInt64Tensor")
 half, double, short, long = float16, float64, int16, int64
 cfloat, cdouble = complex64, complex128
 
-ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool_, uint64)
+ALL_DTYPES = (
+    float16,
+    bfloat16,
+    float32,
+    float64,
+    complex64,
+    complex128,
+    uint8,
+    int8,
+    int16,
+    int32,
+    int64,
+    bool_,
+    uint64,
+)
 # c10's ScalarType names, for promote_types' refusal
 _SCALAR_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
                       "uint64": "UInt64", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .nn import functional as F
+from .nn._functional.grid_sample import grid_sampler, grid_sampler_2d, grid_sampler_3d  # the ops F.grid_sample runs
 from .nn._functional.padding import constant_pad_nd  # torch.constant_pad_nd: the op F.pad's constant mode runs
 from .tensor import Tensor
 
@@ -24,6 +25,8 @@ pixel_unshuffle = F.pixel_unshuffle
 conv1d = F.conv1d
 conv_transpose1d = F.conv_transpose1d
 conv_transpose2d = F.conv_transpose2d
+conv3d = F.conv3d
+conv_transpose3d = F.conv_transpose3d
 bilinear = F.bilinear
 pairwise_distance = F.pairwise_distance
 cosine_similarity = F.cosine_similarity
@@ -55,4 +58,4 @@ __all__ = [
     "cosine_similarity", "group_norm", "hardshrink", "layer_norm", "max_pool1d", "pairwise_distance", "pixel_shuffle",
     "pixel_unshuffle", "prelu", "rrelu", "rrelu_", "selu", "selu_", "threshold", "threshold_",
 ]  # fmt: skip
-__all__ += ["constant_pad_nd"]
+__all__ += ["constant_pad_nd", "conv3d", "conv_transpose3d", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d"]

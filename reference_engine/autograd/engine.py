@@ -231,7 +231,7 @@ def run_backward(
             if run and (grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads)):
                 if node._pre_hooks:
                     grads = _call_pre_hooks(node, grads)
-                if len(grads) > 1 and any(g is None for g in grads):
+                if len(grads) > 1 and any(g is None for g in grads) and node.materialize_grads:
                     grads = _materialize(node, grads)
                 outs = node.apply(grads[0], True) if steal and not node._pre_hooks else node.apply(*grads)
                 if node._post_hooks:

@@ -271,6 +271,9 @@ class Node:
     _tensor_pre_hooks: dict[int, dict] | None = None
     _retains_grad: dict[int, Any] | None = None
     _is_accumulate = False
+    # a multi-output node gets zeros for the outputs nothing flowed into; a node that tells an output nothing
+    # flowed into from a zero grad (as torch's C++ nodes see an undefined grad) sets this False and gets None
+    materialize_grads = True
 
     def __init__(self) -> None:
         self._sequence_nr = next(_sequence)

@@ -50,7 +50,7 @@ from ._functional.attention import (
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
-from ._functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ._functional.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ._functional.ctc import ctc_loss
 from ._functional.distance import cosine_similarity, pairwise_distance, pdist
 from ._functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
@@ -63,6 +63,7 @@ from ._functional.fractional_pool import (
     fractional_max_pool3d,
     fractional_max_pool3d_with_indices,
 )
+from ._functional.grid_sample import grid_sample
 from ._functional.linear import bilinear, linear
 from ._functional.linear_cross_entropy import linear_cross_entropy
 from ._functional.loss import (
@@ -147,5 +148,5 @@ __all__ = [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "max_pool3d",
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "max_pool3d_with_indices",
-    "embedding_bag", "ctc_loss", "linear_cross_entropy",
+    "embedding_bag", "ctc_loss", "linear_cross_entropy", "conv3d", "conv_transpose3d", "grid_sample",
 ]  # fmt: skip

@@ -90,6 +90,15 @@ class OpOverloadPacket:
 _PACKETS = {op: OpOverloadPacket(op, overloads) for op, overloads in _OVERLOADS.items()}
 
 
+def register(op: str, overloads: dict[str, Callable[..., Any]]) -> None:
+    """Add an operator whose function lives above this package (nn's kernels: see reference_engine/_aten.py)."""
+    _PACKETS[op] = OpOverloadPacket(op, overloads)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PACKETS])
+
+
 def __getattr__(name: str) -> OpOverloadPacket:
     try:
         return _PACKETS[name]

@@ -724,8 +724,10 @@ def hash_tensor(input: Tensor, dim: Any = (), *, keepdim: bool = False, mode: in
     dims = _hash_dims(input, dim)
     a = input._data
     xp = input._xp
-    out_shape = tuple(1 if i in dims else s for i, s in enumerate(a.shape)) if keepdim else tuple(
-        s for i, s in enumerate(a.shape) if i not in dims
+    out_shape = (
+        tuple(1 if i in dims else s for i, s in enumerate(a.shape))
+        if keepdim
+        else tuple(s for i, s in enumerate(a.shape) if i not in dims)
     )
     if 0 in out_shape:  # nothing to hash: the kernel does not run
         return Tensor._make(xp.zeros(out_shape, dtype=np.uint64))

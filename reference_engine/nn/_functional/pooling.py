@@ -425,6 +425,31 @@ def max_pool2d_with_indices(
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+def max_pool2d_with_indices_backward(
+    grad_output: Tensor,
+    self: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    indices: Tensor,
+) -> Tensor:
+    """aten's max_pool2d_with_indices_backward: each output grad added into the input element its index names
+    (flat H*W positions, in output order). Its derivative is ``grad_output: max_pool_double_backward(grad,
+    indices, 2)`` and ``self: zeros_like(self)`` (node MaxPool2DWithIndicesBackwardBackward0)."""
+    xp = self._xp
+    shape = self._data.shape
+    plane = shape[-2] * shape[-1]
+    lead = math.prod(shape[:-2])
+    idx = indices._data.reshape(lead, -1)
+    gin = xp.zeros((lead, plane), dtype=grad_output._data.dtype)
+    rows = xp.broadcast_to(xp.arange(lead)[:, None], idx.shape)
+    xp.add.at(gin, (rows, idx), grad_output._data.reshape(lead, -1))
+    return _pool_grad(MaxPool2DWithIndicesBackwardBackward0, gin.reshape(shape), grad_output, self,
+                      _gather_maxima(indices._data))  # fmt: skip
+
+
 # --------------------------------------------------------------------------- the 1-d forms
 def _ints(v: Any) -> list[int]:
     return [v] if isinstance(v, int) else list(v)

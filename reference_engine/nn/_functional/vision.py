@@ -19,6 +19,7 @@ import numpy as np
 from ...autograd.graph import Node
 from ...ops._util import grad_recording, record
 from ...tensor import Tensor
+from .antialias import antialiased_resample
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
@@ -220,8 +221,18 @@ def interpolate(
         raise ValueError("either size or scale_factor should be defined")
     if recompute_scale_factor and size is not None:
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input"
+        )
+    if mode == "lanczos" and input.ndim == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if antialias:
-        raise NotImplementedError("interpolate: antialias is not supported by the engine")
+        # torch's _upsample_{mode}2d_aa.vec: the output size, and the scale factors when they gave it
+        return antialiased_resample(input, out_size, bool(align_corners), tuple(scales), mode)
     linear = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode)
     if linear is not None and dim != linear:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {linear + 2}D input")
@@ -236,6 +247,11 @@ def interpolate(
         return adaptive_avg_pool2d(input, out_size)
     if mode == "area" and dim == 3:
         return adaptive_avg_pool3d(input, out_size)
+    if mode == "lanczos":  # only 4-D inputs have it, through the antialias path above
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: {_MODES} "
+            f"(got {mode})"
+        )
     if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear"):
         raise NotImplementedError(f"interpolate: mode {mode!r} on {input.ndim}-D input is not supported by the engine")
     return _upsample(input, out_size, scales, mode, bool(align_corners))

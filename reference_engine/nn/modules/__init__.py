@@ -33,7 +33,7 @@ from .activation import (
 from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
@@ -118,7 +118,7 @@ __all__ = [
     "CosineSimilarity", "Embedding", "EmbeddingBag", "GroupNorm", "LayerNorm",
     "BCELoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss",
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
-    "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MultiheadAttention",
+    "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MultiheadAttention", "Conv3d", "ConvTranspose3d",
     "AdaptiveMaxPool2d", "Dropout2d", "InstanceNorm2d", "PixelShuffle", "PixelUnshuffle", "PReLU", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d",
     "CELU", "RReLU", "SELU", "Hardshrink", "Softmax2d", "Softshrink",

@@ -1,4 +1,4 @@
-"""Convolution layers: torch's _ConvNd (attributes, repr, initialisation), Conv1d, Conv2d, ConvTranspose1d/2d."""
+"""Convolution layers: torch's _ConvNd (attributes, repr, initialisation), Conv1d/2d/3d, ConvTranspose1d/2d/3d."""
 
 from __future__ import annotations
 
@@ -128,6 +128,15 @@ class Conv1d(_ConvNd):
         return self._conv_forward(input, F.conv1d)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    _dims = 3
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, F.conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     _transposed = True
 
@@ -195,3 +204,12 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         return F.conv_transpose2d(input, *self._args(input, output_size))
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution (the input grad of Conv3d) over (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    _dims = 3
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        return F.conv_transpose3d(input, *self._args(input, output_size))
