@@ -21,6 +21,7 @@ from . import _tensor_surface  # noqa: F401 - imported for what it does: attach 
 from . import (
     _dtype,
     cuda,
+    fft,
     linalg,
     nn,
     ops,
@@ -122,6 +123,7 @@ __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
 __all__ += ["bfloat16"]
 __all__ += ["signal", "sparse_coo"]
+__all__ += ["fft"]
 __all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
@@ -176,6 +178,7 @@ autograd.forward_ad.register_surfaces(
         nn._functional.attention,
         linalg,
         special,
+        fft,
         ops.matrix_functions,
     ],
     Tensor,
