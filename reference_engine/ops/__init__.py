@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     blas,
     comparison,
+    complex_views,
     conjugate,
     creation,
     einsum,
@@ -51,6 +52,7 @@ _MODULES = (
     creation,
     view_scatter,
     conjugate,
+    complex_views,
 )
 
 __all__ = ["copy_", "fill", "fill_", "inplace", "zero_"]
