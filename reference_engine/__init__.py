@@ -95,6 +95,7 @@ from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .fft._stft import istft, stft
 from .nn._functional.weight_norm import _weight_norm, norm_except_dim  # noqa: F401 - torch._weight_norm: private
 from .nn.functional import conv2d, max_pool2d
 from .ops import *  # noqa: F403 - the op namespace mirrors torch's top level
@@ -123,7 +124,11 @@ __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
 __all__ += ["bfloat16"]
 __all__ += ["signal", "sparse_coo"]
-__all__ += ["fft"]
+__all__ += ["fft", "istft", "stft"]
+
+# Tensor.stft / Tensor.istft: the functions above, which sit over torch.fft (above the ops Tensor's methods come from)
+Tensor.stft = stft  # type: ignore[attr-defined]
+Tensor.istft = istft  # type: ignore[attr-defined]
 __all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 

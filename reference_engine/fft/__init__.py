@@ -9,9 +9,12 @@ primitives of ``_transforms`` (FftR2CBackward0, FftC2RBackward0, FftC2CBackward0
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 from .. import _dtype as D
 from .._creation import arange
@@ -148,6 +151,11 @@ _OUT_PRIMITIVE: dict[str, tuple[str | None, str | None]] = {
     "rfftn": (_R2C, _R2C), "rfft2": (_R2C, _R2C), "irfftn": (_C2R, _C2R), "irfft2": (_C2R, _C2R),
     "hfftn": (_C2R, _C2R), "hfft2": (_C2R, _C2R), "ihfftn": (_C2C, _C2C), "ihfft2": (_C2C, _C2C),
 }  # fmt: skip
+# the name the output-kind check gives: the 2-D transforms (and ifftn) run the n-D code that names itself
+_OUT_CHECK_NAME = {
+    "fft2": "fftn", "ifft2": "fftn", "ifftn": "fftn", "rfft2": "rfftn", "irfft2": "irfftn", "hfft2": "hfftn",
+    "ihfft2": "ihfftn",
+}  # fmt: skip
 
 
 def _with_out(name: str, input: Tensor, complex_out: bool, compute: Callable[[], Tensor], out: Tensor | None) -> Tensor:
@@ -155,8 +163,10 @@ def _with_out(name: str, input: Tensor, complex_out: bool, compute: Callable[[],
     if out is None:
         return compute()
     if isinstance(out, Tensor) and out.is_complex() != complex_out:
-        kind = "complex" if complex_out else "real"
-        raise RuntimeError(f"{name} expects a {kind} output tensor, but got {_scalar_type(out)}")
+        kind = "complex" if complex_out else "floating point"
+        raise RuntimeError(
+            f"{_OUT_CHECK_NAME.get(name, name)} expects a {kind} output tensor, but got {_scalar_type(out)}"
+        )
     primitive = _OUT_PRIMITIVE[name][0 if input.is_complex() else 1]
     if primitive is None:
         with no_grad():
@@ -468,8 +478,11 @@ def _freq(
     if negative:
         arr[(n + 1) // 2 :] = arr.dtype.type(-(n // 2)) + arr[: n - (n + 1) // 2]
     # ATen's ``out.mul_(1.0 / (n * d))``: the double factor goes to the tensor's dtype, then one multiply
-    if n:
-        arr *= arr.dtype.type(1.0 / (n * d))
+    span = n * d
+    # C++'s 1.0 / 0.0 is inf (rfftfreq(0) is [0 * inf] = [nan]), where Python raises
+    factor = 1.0 / span if span else math.copysign(math.inf, span)
+    with np.errstate(all="ignore"):
+        arr *= arr.dtype.type(factor)
     if requires_grad:
         values.requires_grad_(True)
     return values
