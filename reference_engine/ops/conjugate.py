@@ -11,6 +11,7 @@ from .._dtype import _FROM_NUMPY
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import grad_recording, record
+from .inplace import check_inplace, commit
 
 
 class ConjBackward0(Node):
@@ -64,10 +65,19 @@ def conj_physical(input: Tensor) -> Tensor:
     return _conjugate(input, ConjPhysicalBackward0)
 
 
+def conj_physical_(self: Tensor) -> Tensor:
+    """Tensor.conj_physical_: conjugated in place (for a real tensor nothing changes but its version)."""
+    check_inplace(self)
+    if self._data.dtype.kind != "c":
+        self._vc[0] += 1  # torch's kernel still runs (a copy onto itself)
+        return self
+    return commit(self, conj_physical(self))
+
+
 def resolve_conj(input: Tensor) -> Tensor:
     """torch.resolve_conj: conjugation is never lazy here, so the tensor itself."""
     return input
 
 
 __all__ = ["conj", "conj_physical", "resolve_conj"]
-METHODS = {"conj": conj, "conj_physical": conj_physical, "resolve_conj": resolve_conj}
+METHODS = {"conj": conj, "conj_physical": conj_physical, "conj_physical_": conj_physical_, "resolve_conj": resolve_conj}
