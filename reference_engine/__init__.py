@@ -125,10 +125,6 @@ __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the
 __all__ += ["bfloat16"]
 __all__ += ["signal", "sparse_coo"]
 __all__ += ["fft", "istft", "stft"]
-
-# Tensor.stft / Tensor.istft: the functions above, which sit over torch.fft (above the ops Tensor's methods come from)
-Tensor.stft = stft  # type: ignore[attr-defined]
-Tensor.istft = istft  # type: ignore[attr-defined]
 __all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
