@@ -488,35 +488,61 @@ def _freq(
     return values
 
 
+def _freq_call(name: str, n: Any, d: float, count: Callable[[int], int], negative: bool, kw: dict[str, Any]) -> Tensor:
+    """fftfreq / rfftfreq with their factory keywords and out= (ATen computes straight into ``out``: arange_out,
+    with arange's warning when ``out`` had another number of elements)."""
+    if isinstance(n, float | bool) or not isinstance(n, int | np.integer):
+        raise TypeError(f"fft_{name}(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    out, dtype = kw["out"], kw["dtype"]
+    if out is None:
+        return _freq(name, count(int(n)), int(n), d, dtype, kw["device"], kw["requires_grad"], negative)
+    if dtype is not None and dtype is not out.dtype:
+        raise RuntimeError(
+            f"dtype {_SCALAR_TYPE_NAMES[dtype.name]} does not match dtype of out parameter "
+            f"({_SCALAR_TYPE_NAMES[out.dtype.name]})"
+        )
+    result = _freq(name, count(int(n)), int(n), d, out.dtype, None, False, negative)
+    size = result.shape[0]
+    if out.numel() != size:
+        if out.numel():
+            warnings.warn(
+                f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} which does "
+                f"not match the computed number of elements {size}. Note that this may occur as a result of rounding "
+                f"error. The out tensor will be resized to a tensor of shape ({size},).",
+                UserWarning,
+                stacklevel=3,
+            )
+        out._data = out._xp.empty((size,), dtype=out._data.dtype)
+    out._data[...] = result._data.reshape(out._data.shape)
+    out._vc[0] += 1
+    return out
+
+
 def fftfreq(
     n: int,
     d: float = 1.0,
     *,
+    out: Tensor | None = None,
     dtype: D.dtype | None = None,
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
-    out: Tensor | None = None,
 ) -> Tensor:
     """torch.fft.fftfreq: the sample frequencies of an n-point transform, [0, 1, ..., -1] / (n * d)."""
-    if out is not None:
-        dtype = out.dtype
-    result = _freq("fftfreq", int(n), int(n), d, dtype, device, requires_grad, True)
-    return result if out is None else call_with_out(lambda: result, "fft_fftfreq", (), {}, out)
+    kw = {"out": out, "dtype": dtype, "device": device, "requires_grad": requires_grad}
+    return _freq_call("fftfreq", n, d, lambda k: k, True, kw)
 
 
 def rfftfreq(
     n: int,
     d: float = 1.0,
     *,
+    out: Tensor | None = None,
     dtype: D.dtype | None = None,
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
-    out: Tensor | None = None,
 ) -> Tensor:
     """torch.fft.rfftfreq: the n // 2 + 1 non-negative sample frequencies of rfft, [0, 1, ...] / (n * d)."""
-    if out is not None:
-        dtype = out.dtype
-    result = _freq("rfftfreq", int(n) // 2 + 1, int(n), d, dtype, device, requires_grad, False)
-    return result if out is None else call_with_out(lambda: result, "fft_rfftfreq", (), {}, out)
+    kw = {"out": out, "dtype": dtype, "device": device, "requires_grad": requires_grad}
+    return _freq_call("rfftfreq", n, d, lambda k: k // 2 + 1, False, kw)

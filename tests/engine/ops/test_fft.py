@@ -158,6 +158,8 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
     "ihfftn_one_dim_out_dtype": lambda m: m.fft.ihfftn(m.ones(4, 6), dim=(0,), out=m.empty(0, dtype=m.complex128)),
     "fftfreq_integer_dtype": lambda m: m.fft.fftfreq(5, dtype=m.int64),
     "fftfreq_negative": lambda m: m.fft.fftfreq(-1),
+    "fftfreq_float_count": lambda m: m.fft.fftfreq(5.0),
+    "fftfreq_out_dtype": lambda m: m.fft.fftfreq(5, dtype=m.float64, out=m.empty(0)),
 }
 
 
@@ -196,6 +198,18 @@ def test_fftfreq_and_rfftfreq_bit_for_bit(n: int, d: float, dtype: str) -> None:
         assert as_numpy(got).tobytes() == as_numpy(want).tobytes()
     assert str(engine.fft.fftfreq(4).dtype) == str(torch.fft.fftfreq(4).dtype)
     assert engine.fft.rfftfreq(4, requires_grad=True).requires_grad
+
+
+def test_fftfreq_out_is_written_and_resized_with_aranges_warning() -> None:
+    seen = {}
+    for m in (torch, engine):
+        out = m.empty(3, dtype=m.float64)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = m.fft.rfftfreq(7, 0.5, out=out)
+        assert got is out
+        seen[m] = (as_numpy(out).tobytes(), [str(w.message).split(" (Triggered")[0] for w in caught])
+    assert seen[engine] == seen[torch]
 
 
 @pytest.mark.parametrize("dim", [None, 0, (1,), (0, 2), -1, (0, 0)])
