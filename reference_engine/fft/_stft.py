@@ -153,6 +153,13 @@ def stft(
     frames = signal.unsqueeze(0) if signal.ndim == 1 else signal
     batch, length = frames.shape
     n_frames = 1 + (length - n_fft) // a.hop
+    if align_to_window:
+        # each frame starts where its window starts: the signal is zero-padded by the window's offset in n_fft on
+        # both sides, and has a frame per hop that fits the window. As in torch 2.13, when n_fft - win_length is
+        # odd the last frame can reach one sample past the padding, and as_strided refuses it
+        left = (n_fft - a.win) // 2
+        frames = constant_pad_nd(frames, [left, left])
+        n_frames = 1 + (length - a.win) // a.hop
     s0, s1 = frames.stride()
     frames = as_strided(frames, (batch, n_frames, n_fft), (s0, a.hop * s1, s1))
     full_window = a.full_window(signal.dtype, rectangular=False)
@@ -190,8 +197,10 @@ def _check_stft(a: _Args, complex_result: bool) -> None:
     if x.ndim > 2 or x.ndim < 1:
         raise a.stft_error("expected a 1D or 2D tensor")
     length = x.shape[-1]
-    if n_fft <= 0 or n_fft > length:
-        raise a.stft_error(f"expected 0 < n_fft < {length}, but got n_fft={n_fft}")
+    # frames aligned to the window need only win_length samples (ATen still calls it n_fft in the message)
+    frame = a.win if a.rest["align_to_window"] else n_fft
+    if frame <= 0 or frame > length:
+        raise a.stft_error(f"expected 0 < n_fft < {length}, but got n_fft={frame}")
     if a.hop <= 0:
         raise a.stft_error(f"expected hop_length > 0, but got hop_length={a.hop}")
     if a.win <= 0 or a.win > n_fft:
@@ -201,8 +210,6 @@ def _check_stft(a: _Args, complex_result: bool) -> None:
             f"expected a 1D window tensor of size equal to win_length={a.win}, but got window with size "
             f"{_sizes(window)}"
         )
-    if a.rest["align_to_window"]:
-        raise NotImplementedError("stft with align_to_window=True is not implemented by the engine")
 
 
 def istft(

@@ -232,6 +232,10 @@ STFT = {
     "short_window_not_centred": dict(n_fft=16, win_length=10, window="w10", center=False, return_complex=True),
     "two_sided": dict(n_fft=12, hop_length=5, onesided=False, return_complex=True),
     "real_output": dict(n_fft=10, center=False, return_complex=False),
+    "aligned_to_window": dict(
+        n_fft=12, win_length=6, window="w6", hop_length=2, center=False, align_to_window=True, return_complex=True
+    ),
+    "aligned_full_window": dict(n_fft=8, hop_length=3, center=False, align_to_window=True, return_complex=True),
 }
 
 
@@ -241,6 +245,8 @@ def _stft_args(m: Any, case: str, dtype: str) -> dict[str, Any]:
         kw["window"] = m.tensor(WINDOW, dtype=getattr(m, dtype))
     elif kw.get("window") == "w10":
         kw["window"] = m.tensor(WINDOW[:10], dtype=getattr(m, dtype))
+    elif kw.get("window") == "w6":
+        kw["window"] = m.tensor(WINDOW[:6], dtype=getattr(m, dtype))
     return kw
 
 
@@ -315,6 +321,12 @@ STFT_ERRORS: dict[str, Callable[[Any], Any]] = {
     "bool_reflect_padded": lambda m: m.stft(m.ones(100, dtype=m.bool), 10, return_complex=True),
     "onesided_complex": lambda m: m.stft(m.ones(100, dtype=m.complex64), 10, onesided=True, return_complex=True),
     "align_with_center": lambda m: m.stft(m.ones(100), 10, return_complex=True, align_to_window=True),
+    "aligned_last_frame_past_the_padding": lambda m: m.stft(
+        m.ones(2, 64), 11, hop_length=2, win_length=6, center=False, return_complex=True, align_to_window=True
+    ),
+    "aligned_window_too_long": lambda m: m.stft(
+        m.ones(5), 10, win_length=6, center=False, return_complex=True, align_to_window=True
+    ),
     "istft_of_real": lambda m: m.istft(m.ones(6, 5), 10),
     "istft_frequency_count": lambda m: m.istft(_spec(m), 12),
     "istft_two_sided_count": lambda m: m.istft(_spec(m), 10, onesided=False),
