@@ -9,6 +9,7 @@ primitives of ``_transforms`` (FftR2CBackward0, FftC2RBackward0, FftC2CBackward0
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -42,6 +43,56 @@ def _scalar_type(t: Tensor) -> str:
 def _check_tensor(name: str, input: Any) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"fft_{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+# torch's argument parser: the schema's types per parameter, in order ("n" and "dim" of the 1-D transforms are
+# ints, "s" and "dim" of the n-D ones and the shifts int lists, "norm" a string)
+_ONE_D_PARAMS = (("n", "int?"), ("dim", "int"), ("norm", "str?"))
+_N_D_PARAMS = (("s", "ints?"), ("dim", "ints?"), ("norm", "str?"))
+_TWO_D_PARAMS = (("s", "ints?"), ("dim", "ints"), ("norm", "str?"))
+_SHIFT_PARAMS = (("dim", "ints?"),)
+
+
+def _is_int(v: Any) -> bool:
+    if isinstance(v, Tensor):
+        return v.ndim == 0 and not v.is_floating_point() and not v.is_complex() and v.dtype is not D.bool_
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+
+def _check_args(fname: str, params: tuple[tuple[str, str], ...], args: tuple, kwargs: dict[str, Any]) -> None:
+    """TypeError as torch's parser words it for an argument of the wrong type (positions count the input)."""
+    for i, (name, kind) in enumerate(params):
+        if i < len(args):
+            value, where = args[i], f" (position {i + 2})"
+        elif name in kwargs:
+            value, where = kwargs[name], ""
+        else:
+            continue
+        if value is None and kind.endswith("?"):
+            continue
+        if kind.startswith("ints"):
+            ok = _is_int(value) or (isinstance(value, list | tuple) and all(_is_int(v) for v in value))
+            expected = "tuple of ints"
+        elif kind.startswith("int"):
+            ok, expected = _is_int(value), "int"
+        else:
+            ok, expected = isinstance(value, str), "str"
+        if not ok:
+            raise TypeError(f"fft_{fname}(): argument '{name}'{where} must be {expected}, not {type(value).__name__}")
+
+
+def _parsed(params: tuple[tuple[str, str], ...]) -> Callable[[Callable[..., Tensor]], Callable[..., Tensor]]:
+    """The public function with torch's argument type checks in front."""
+
+    def wrap(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+        @functools.wraps(fn)
+        def call(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+            _check_args(fn.__name__, params, args, kwargs)
+            return fn(input, *args, **kwargs)
+
+        return call
+
+    return wrap
 
 
 def _promote(input: Tensor, require_complex: bool) -> Tensor:
@@ -219,6 +270,7 @@ def _c2r(name: str, input: Tensor, n: int | None, dim: int, norm: str | None, fo
     return T.fft_c2r(x, (d,), _norm(norm, forward), size)
 
 
+@_parsed(_ONE_D_PARAMS)
 def fft(
     input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *, out: Tensor | None = None
 ) -> Tensor:
@@ -233,6 +285,7 @@ def fft(
     return _with_out("fft", input, True, compute, out)
 
 
+@_parsed(_ONE_D_PARAMS)
 def ifft(
     input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *, out: Tensor | None = None
 ) -> Tensor:
@@ -247,6 +300,7 @@ def ifft(
     return _with_out("ifft", input, True, compute, out)
 
 
+@_parsed(_ONE_D_PARAMS)
 def rfft(
     input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *, out: Tensor | None = None
 ) -> Tensor:
@@ -255,6 +309,7 @@ def rfft(
     return _with_out("rfft", input, True, lambda: _r2c("rfft", input, n, dim, norm, True, True), out)
 
 
+@_parsed(_ONE_D_PARAMS)
 def irfft(
     input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *, out: Tensor | None = None
 ) -> Tensor:
@@ -263,6 +318,7 @@ def irfft(
     return _with_out("irfft", input, False, lambda: _c2r("irfft", input, n, dim, norm, False), out)
 
 
+@_parsed(_ONE_D_PARAMS)
 def hfft(
     input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *, out: Tensor | None = None
 ) -> Tensor:
@@ -271,6 +327,7 @@ def hfft(
     return _with_out("hfft", input, False, lambda: _c2r("hfft", input, n, dim, norm, True), out)
 
 
+@_parsed(_ONE_D_PARAMS)
 def ihfft(
     input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *, out: Tensor | None = None
 ) -> Tensor:
@@ -341,6 +398,7 @@ def _one_dim_out(tmp: Tensor, out: Tensor) -> Tensor:
     return out
 
 
+@_parsed(_N_D_PARAMS)
 def fftn(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = None, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -349,6 +407,7 @@ def fftn(
     return _with_out("fftn", input, True, lambda: _fftn(input, s, dim, norm, True), out)
 
 
+@_parsed(_N_D_PARAMS)
 def ifftn(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = None, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -357,6 +416,7 @@ def ifftn(
     return _with_out("ifftn", input, True, lambda: _fftn(input, s, dim, norm, False), out)
 
 
+@_parsed(_N_D_PARAMS)
 def rfftn(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = None, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -365,6 +425,7 @@ def rfftn(
     return _with_out("rfftn", input, True, lambda: _rfftn("rfftn", input, s, dim, norm), out)
 
 
+@_parsed(_N_D_PARAMS)
 def irfftn(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = None, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -373,6 +434,7 @@ def irfftn(
     return _with_out("irfftn", input, False, lambda: _irfftn("irfftn", input, s, dim, norm), out)
 
 
+@_parsed(_N_D_PARAMS)
 def hfftn(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = None, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -381,6 +443,7 @@ def hfftn(
     return _with_out("hfftn", input, False, lambda: _hfftn("hfftn", input, s, dim, norm), out)
 
 
+@_parsed(_N_D_PARAMS)
 def ihfftn(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = None, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -392,6 +455,7 @@ def ihfftn(
 _LAST_TWO = (-2, -1)
 
 
+@_parsed(_TWO_D_PARAMS)
 def fft2(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = _LAST_TWO, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -400,6 +464,7 @@ def fft2(
     return _with_out("fft2", input, True, lambda: _fftn(input, s, dim, norm, True), out)
 
 
+@_parsed(_TWO_D_PARAMS)
 def ifft2(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = _LAST_TWO, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -408,6 +473,7 @@ def ifft2(
     return _with_out("ifft2", input, True, lambda: _fftn(input, s, dim, norm, False), out)
 
 
+@_parsed(_TWO_D_PARAMS)
 def rfft2(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = _LAST_TWO, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -416,6 +482,7 @@ def rfft2(
     return _with_out("rfft2", input, True, lambda: _rfftn("rfft2", input, s, dim, norm), out)
 
 
+@_parsed(_TWO_D_PARAMS)
 def irfft2(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = _LAST_TWO, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -424,6 +491,7 @@ def irfft2(
     return _with_out("irfft2", input, False, lambda: _irfftn("irfft2", input, s, dim, norm), out)
 
 
+@_parsed(_TWO_D_PARAMS)
 def hfft2(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = _LAST_TWO, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -432,6 +500,7 @@ def hfft2(
     return _with_out("hfft2", input, False, lambda: _hfftn("hfft2", input, s, dim, norm), out)
 
 
+@_parsed(_TWO_D_PARAMS)
 def ihfft2(
     input: Tensor, s: Sequence[int] | None = None, dim: Any = _LAST_TWO, norm: str | None = None, *, out: Any = None
 ) -> Tensor:
@@ -451,12 +520,14 @@ def _shift(input: Tensor, dim: Any, inverse: bool) -> Tensor:
     return roll(input, shifts, dims)
 
 
+@_parsed(_SHIFT_PARAMS)
 def fftshift(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """torch.fft.fftshift: the zero frequency moved to the centre (a roll by size // 2 in each dim)."""
     _check_tensor("fftshift", input)
     return _shift(input, dim, inverse=False)
 
 
+@_parsed(_SHIFT_PARAMS)
 def ifftshift(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """torch.fft.ifftshift: the inverse of fftshift (a roll by (size + 1) // 2 in each dim)."""
     _check_tensor("ifftshift", input)

@@ -103,8 +103,18 @@ class FftC2RBackward0(Node):
         return (gi,)
 
 
+# torch's CPU build plans every transform with MKL's DFTI, which refuses a batch of zero signals
+MKL_EMPTY_BATCH = "MKL FFT error: Intel oneMKL DFTI ERROR: Inconsistent configuration parameters"
+
+
+def _check_batch(input: Tensor) -> None:
+    if input._data.size == 0:
+        raise RuntimeError(MKL_EMPTY_BATCH)
+
+
 def fft_c2c(input: Tensor, dim: tuple[int, ...], normalization: int, forward: bool) -> Tensor:
     """ATen's _fft_c2c: a complex-to-complex transform over ``dim``."""
+    _check_batch(input)
     out = Tensor._make(_back(input, _c2c_array(_host(input._data), dim, normalization, forward)))
     if grad_recording(input):
         record_with(FftC2CBackward0(), out, input, dim=dim, normalization=normalization, forward=forward)
@@ -113,6 +123,7 @@ def fft_c2c(input: Tensor, dim: tuple[int, ...], normalization: int, forward: bo
 
 def fft_r2c(input: Tensor, dim: tuple[int, ...], normalization: int, onesided: bool) -> Tensor:
     """ATen's _fft_r2c: a forward real-to-complex transform over ``dim`` (the last one halved if ``onesided``)."""
+    _check_batch(input)
     out = Tensor._make(_back(input, _r2c_array(_host(input._data), dim, normalization, onesided)))
     if grad_recording(input):
         last_dim_size = input._data.shape[dim[-1]]
@@ -130,6 +141,7 @@ def fft_r2c(input: Tensor, dim: tuple[int, ...], normalization: int, onesided: b
 
 def fft_c2r(input: Tensor, dim: tuple[int, ...], normalization: int, last_dim_size: int) -> Tensor:
     """ATen's _fft_c2r: an inverse complex-to-real transform over ``dim`` of a one-sided Hermitian input."""
+    _check_batch(input)
     out = Tensor._make(_back(input, _c2r_array(_host(input._data), dim, normalization, last_dim_size)))
     if grad_recording(input):
         record_with(FftC2RBackward0(), out, input, dim=dim, normalization=normalization)
