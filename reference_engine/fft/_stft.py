@@ -63,6 +63,9 @@ def _warn_once(message: str) -> None:
 
 
 def _type_string(t: Tensor) -> str:
+    """ATen's Tensor::toString(): the legacy class name for real dtypes, the backend's type name for complex ones."""
+    if t.is_complex():
+        return f"CPU{_LEGACY[t.dtype.name]}Type"
     return f"torch.{_LEGACY[t.dtype.name]}Tensor"
 
 
@@ -102,9 +105,8 @@ class _Args:
 
     def istft_error(self, what: str, sep: str = " : ") -> RuntimeError:
         r, x = self.rest, self.input
-        kind = "CPUComplexFloatType" if x.dtype is D.complex64 else "CPUComplexDoubleType"
         return RuntimeError(
-            f"istft({kind}{_sizes(x)}, n_fft={self.n_fft}, hop_length={self.hop}, win_length={self.win}, "
+            f"istft({_type_string(x)}{_sizes(x)}, n_fft={self.n_fft}, hop_length={self.hop}, win_length={self.win}, "
             f"window={_window_string(self.window)}, center={int(bool(r['center']))}, "
             f"normalized={int(bool(r['normalized']))}, onesided={_opt(r['onesided'])}, length={_opt(r['length'])}, "
             f"return_complex={int(bool(r['return_complex']))}){sep}{what}"

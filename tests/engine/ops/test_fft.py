@@ -336,6 +336,10 @@ STFT_ERRORS: dict[str, Callable[[Any], Any]] = {
     "aligned_window_too_long": lambda m: m.stft(
         m.ones(5), 10, win_length=6, center=False, return_complex=True, align_to_window=True
     ),
+    "complex_three_dims": lambda m: m.stft(m.ones(2, 2, 100, dtype=m.complex64), 10, return_complex=True),
+    "istft_complex_window_named_by_type": lambda m: m.istft(
+        m.ones(10, 5, dtype=m.complex128), 10, window=m.ones(7, dtype=m.complex128), return_complex=True
+    ),
     "istft_of_real": lambda m: m.istft(m.ones(6, 5), 10),
     "istft_frequency_count": lambda m: m.istft(_spec(m), 12),
     "istft_two_sided_count": lambda m: m.istft(_spec(m), 10, onesided=False),
