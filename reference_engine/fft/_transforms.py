@@ -16,10 +16,8 @@ import numpy as np
 
 from .. import _dtype as D
 from ..autograd.graph import Node
-from ..nn._functional.padding import constant_pad_nd
 from ..ops._util import grad_recording, record_with
-from ..ops.conjugate import real_part
-from ..ops.pointwise import mul
+from ..ops.complex_views import real_part
 from ..tensor import Tensor
 
 NORM_NONE, NORM_BY_ROOT_N, NORM_BY_N = 0, 1, 2
@@ -92,14 +90,9 @@ class FftC2RBackward0(Node):
     def apply(self, grad: Tensor) -> tuple:
         gi = fft_r2c(grad, self.dim, self.normalization, True)
         last = self.dim[-1]
-        n = grad._data.shape[last]
-        double_length = n - gi._data.shape[last]
-        if double_length > 0:
-            weight = np.ones(gi._data.shape[last], dtype=_REAL_OF[gi._data.dtype])
-            weight[1 : 1 + double_length] = 2
-            shape = [1] * gi._data.ndim
-            shape[last] = weight.size
-            gi = mul(gi, Tensor._make(_back(grad, weight.reshape(shape))))
+        double_length = grad._data.shape[last] - gi._data.shape[last]
+        if double_length > 0:  # in place on a narrow view, as torch's formula (CopySlices under create_graph)
+            gi.narrow(last, 1, double_length).mul_(2)
         return (gi,)
 
 
@@ -156,9 +149,12 @@ def fft_r2c_backward(
     last = dim[-1]
     have = grad._data.shape[last]
     if onesided and last_dim_size > have:
-        pad = [0] * (2 * grad._data.ndim)
-        pad[len(pad) - 2 * last - 1] = last_dim_size - have
-        grad = constant_pad_nd(grad, pad)
+        # zeros with the grad copied into its first part, as torch's formula (CopySlices under create_graph)
+        shape = list(grad.shape)
+        shape[last] = last_dim_size
+        full = grad.new_zeros(shape)
+        full.narrow(last, 0, have).copy_(grad)
+        grad = full
     return real_part(fft_c2c(grad, dim, normalization, False))
 
 

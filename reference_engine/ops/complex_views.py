@@ -11,6 +11,8 @@ import numpy as np
 from ..autograd.graph import Node
 from ..tensor import _SCALAR_TYPE_NAMES, Tensor
 from ._util import _FROM_NUMPY, grad_recording, record
+from .conjugate import conj, is_conj
+from .shape import select
 
 
 class ViewAsRealBackward0(Node):
@@ -55,6 +57,14 @@ def view_as_complex(input: Tensor) -> Tensor:
     if grad_recording(input):
         record(ViewAsComplexBackward0(), out, input)
     return out
+
+
+def real_part(input: Tensor) -> Tensor:
+    """``at::real`` as torch's backward formulas call it on a complex tensor: view_as_real(input).select(-1, 0),
+    so a double backward goes through the same nodes (SelectBackward0, ViewAsRealBackward0; a conjugate view
+    is first un-conjugated, ConjBackward0, as torch's real does before view_as_real)."""
+    plain = conj(input) if is_conj(input) else input
+    return select(view_as_real(plain), -1, 0)
 
 
 __all__ = ["view_as_complex", "view_as_real"]

@@ -1,17 +1,16 @@
 """Complex conjugation: ``conj`` (torch's lazy conjugate view, computed eagerly here) and ``conj_physical``.
 
 On a real tensor both give the tensor itself, as torch's do; on a complex one the result records
-ConjBackward0 / ConjPhysicalBackward0, whose formula conjugates the incoming grad. ``real_part`` is the
-differentiable real part the backward formulas read (torch's ``at::real`` inside a formula).
+ConjBackward0 / ConjPhysicalBackward0, whose formula conjugates the incoming grad.
 """
 
 from __future__ import annotations
 
-from .._dtype import _FROM_NUMPY
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import grad_recording, record
 from .inplace import check_inplace, commit
+from .shape import clone
 
 
 class ConjBackward0(Node):
@@ -26,24 +25,6 @@ class ConjPhysicalBackward0(Node):
         return (conj_physical(grad),)
 
 
-class RealPartBackward(Node):
-    """The node of ``real_part``: torch's ``at::real`` is view_as_real(self).select(-1, 0), whose backward
-    puts the real grad back as the real part of a complex one (ViewAsRealBackward0 under SelectBackward0)."""
-
-    def apply(self, grad: Tensor) -> tuple:
-        return (grad.to(_FROM_NUMPY[self.complex_dtype]),)
-
-
-def real_part(input: Tensor) -> Tensor:
-    """The real part of a complex tensor, a new real tensor (a backward formula's ``at::real``)."""
-    out = Tensor._make(input._data.real.copy())
-    if grad_recording(input):
-        node = RealPartBackward()
-        node.complex_dtype = input._data.dtype
-        record(node, out, input)
-    return out
-
-
 def _conjugate(input: Tensor, node: type) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"conj(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
@@ -52,7 +33,19 @@ def _conjugate(input: Tensor, node: type) -> Tensor:
     out = Tensor._make(input._xp.conj(input._data))
     if grad_recording(input):
         record(node(), out, input)
+    if node is ConjBackward0 and not is_conj(input):
+        # torch's conj is a view with the conjugate bit set (the engine conjugates eagerly, and keeps the bit
+        # for what reads it: is_conj, resolve_conj, and the real part a backward formula takes)
+        out.__dict__[CONJ_BIT] = True
     return out
+
+
+CONJ_BIT = "_conj_bit"
+
+
+def is_conj(input: Tensor) -> bool:
+    """Tensor.is_conj: whether the tensor is torch.conj's lazily conjugated view."""
+    return bool(input.__dict__.get(CONJ_BIT, False))
 
 
 def conj(input: Tensor) -> Tensor:
@@ -75,9 +68,12 @@ def conj_physical_(self: Tensor) -> Tensor:
 
 
 def resolve_conj(input: Tensor) -> Tensor:
-    """torch.resolve_conj: conjugation is never lazy here, so the tensor itself."""
-    return input
+    """torch.resolve_conj: a conjugate view materialised (a clone: CloneBackward0), any other tensor itself."""
+    return clone(input) if is_conj(input) else input
 
 
-__all__ = ["conj", "conj_physical", "resolve_conj"]
-METHODS = {"conj": conj, "conj_physical": conj_physical, "conj_physical_": conj_physical_, "resolve_conj": resolve_conj}
+__all__ = ["conj", "conj_physical", "is_conj", "resolve_conj"]
+METHODS = {
+    "conj": conj, "conj_physical": conj_physical, "conj_physical_": conj_physical_, "resolve_conj": resolve_conj,
+    "is_conj": is_conj,
+}  # fmt: skip

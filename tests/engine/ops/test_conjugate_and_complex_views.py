@@ -37,6 +37,18 @@ def test_conjugating_a_real_tensor_gives_the_tensor_itself(name: str) -> None:
         assert getattr(m, name)(x) is x
 
 
+def test_conj_sets_the_conjugate_bit_and_resolve_conj_clears_it() -> None:
+    seen = {}
+    for m in (torch, engine):
+        z = m.tensor(Z, requires_grad=True)
+        y = z.conj()
+        r = m.resolve_conj(y)
+        seen[m] = (y.is_conj(), y.conj().is_conj(), r.is_conj(), m.ones(2).conj().is_conj(), graph_tree(r))
+        assert m.is_conj(y)
+        assert as_numpy(r).tolist() == np.conj(Z).tolist()
+    assert seen[engine] == seen[torch]
+
+
 def test_conj_physical_in_place() -> None:
     for m in (torch, engine):
         z, x = m.tensor(Z), m.ones(2)

@@ -59,10 +59,11 @@ def _compare(fn: Callable[[Any, Any], Any], kind: str, dtype: str) -> None:
     for m in (torch, engine):
         x = _input(m, kind, dtype)
         y = fn(m, x)
-        results[m] = (y, *_grads(m, x, y), graph_tree(y))
+        g, gg = _grads(m, x, y)
+        results[m] = (y, g, gg, (graph_tree(y), graph_tree(g)))
     (ye, ge, gge, tree_e), (yt, gt, ggt, tree_t) = results[engine], results[torch]
     assert str(ye.dtype) == str(yt.dtype) and tuple(ye.shape) == tuple(yt.shape)
-    assert tree_e == tree_t
+    assert tree_e == tree_t  # the forward graph, and the graph its backward formula records under create_graph
     assert_close(ye, yt, "forward", tol)
     assert_close(ge, gt, "backward", tol)
     assert_close(gge, ggt, "double backward", tol)
