@@ -11,8 +11,6 @@ import numpy as np
 from ..autograd.graph import Node
 from ..tensor import _SCALAR_TYPE_NAMES, Tensor
 from ._util import _FROM_NUMPY, grad_recording, record
-from .conjugate import conj, is_conj
-from .shape import select
 
 
 class ViewAsRealBackward0(Node):
@@ -63,8 +61,9 @@ def real_part(input: Tensor) -> Tensor:
     """``at::real`` as torch's backward formulas call it on a complex tensor: view_as_real(input).select(-1, 0),
     so a double backward goes through the same nodes (SelectBackward0, ViewAsRealBackward0; a conjugate view
     is first un-conjugated, ConjBackward0, as torch's real does before view_as_real)."""
-    plain = conj(input) if is_conj(input) else input
-    return select(view_as_real(plain), -1, 0)
+    # Tensor's methods (attached by the tensor surface): shape.py, whose ToCopyBackward0 calls this, sits below
+    plain = input.conj() if input.is_conj() else input
+    return view_as_real(plain).select(-1, 0)
 
 
 __all__ = ["view_as_complex", "view_as_real"]

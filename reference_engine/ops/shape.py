@@ -25,6 +25,7 @@ from ..autograd.graph import AsStridedBackward0, Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
+from .complex_views import real_part
 from .inplace import check_inplace
 
 
@@ -427,9 +428,6 @@ class ToCopyBackward0(Node):
     # a real self takes the real part of a complex grad (handle_r_to_c), without the cast's warning
     def apply(self, grad: Tensor) -> tuple:
         if grad._data.dtype.kind == "c" and not self.__dict__.get("self_complex", True):
-            # complex_views sits above this module (it selects with select): imported when first needed
-            from .complex_views import real_part  # noqa: PLC0415
-
             grad = real_part(grad)
         return (grad.to(device=self.self_device),)
 
