@@ -18,16 +18,21 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._creation import arange
-from ..autograd.grad_mode import is_grad_enabled, no_grad
-from ..nn._functional.padding import constant_pad_nd
-from ..ops._util import wrap_dims
-from ..ops.conjugate import conj, conj_physical
-from ..ops.inplace import OUT_RESIZED_MSG, call_with_out
-from ..ops.shape import narrow, roll
+
+# imported under private names: torch.fft's namespace holds the transforms only
+from .._creation import arange as _arange
+from ..autograd.grad_mode import is_grad_enabled as _is_grad_enabled
+from ..autograd.grad_mode import no_grad as _no_grad
+from ..nn._functional.padding import constant_pad_nd as _constant_pad_nd
+from ..ops._util import wrap_dims as _wrap_dims
+from ..ops.conjugate import conj as _conj
+from ..ops.conjugate import conj_physical as _conj_physical
+from ..ops.inplace import OUT_RESIZED_MSG as _OUT_RESIZED_MSG
+from ..ops.inplace import call_with_out as _call_with_out
+from ..ops.shape import narrow as _narrow
+from ..ops.shape import roll as _roll
 from ..tensor import _SCALAR_TYPE_NAMES, Tensor
 from . import _transforms as T
-from ._transforms import NORM_BY_N, NORM_BY_ROOT_N, NORM_NONE
 
 __all__ = [
     "fft", "fft2", "fftfreq", "fftn", "fftshift", "hfft", "hfft2", "hfftn", "ifft", "ifft2", "ifftn", "ifftshift",
@@ -112,11 +117,11 @@ def _promote(input: Tensor, require_complex: bool) -> Tensor:
 def _norm(norm: str | None, forward: bool) -> int:
     """norm_from_string: NumPy's direction-relative modes as ATen's fft_norm_mode."""
     if norm is None or norm == "backward":
-        return NORM_NONE if forward else NORM_BY_N
+        return T.NORM_NONE if forward else T.NORM_BY_N
     if norm == "forward":
-        return NORM_BY_N if forward else NORM_NONE
+        return T.NORM_BY_N if forward else T.NORM_NONE
     if norm == "ortho":
-        return NORM_BY_ROOT_N
+        return T.NORM_BY_ROOT_N
     raise RuntimeError(f'Invalid normalization mode: "{norm}"')
 
 
@@ -124,7 +129,7 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     """maybe_wrap_dim without scalar wrapping: a 0-dim tensor has no dim to transform."""
     if ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    return wrap_dims(int(dim), ndim)[0]
+    return _wrap_dims(int(dim), ndim)[0]
 
 
 def _resize(x: Tensor, dims: Sequence[int], sizes: Sequence[int]) -> Tensor:
@@ -139,8 +144,8 @@ def _resize(x: Tensor, dims: Sequence[int], sizes: Sequence[int]) -> Tensor:
             must_pad = True
             pad[len(pad) - 2 * d - 1] = n - have
         elif have > n:
-            x = narrow(x, d, 0, n)
-    return constant_pad_nd(x, pad) if must_pad else x
+            x = _narrow(x, d, 0, n)
+    return _constant_pad_nd(x, pad) if must_pad else x
 
 
 def _shape_and_dims(
@@ -220,12 +225,12 @@ def _with_out(name: str, input: Tensor, complex_out: bool, compute: Callable[[],
         )
     primitive = _OUT_PRIMITIVE[name][0 if input.is_complex() else 1]
     if primitive is None:
-        with no_grad():
-            return call_with_out(compute, name, (), {}, out)
-    if input.requires_grad and is_grad_enabled():
-        with no_grad():
+        with _no_grad():
+            return _call_with_out(compute, name, (), {}, out)
+    if input.requires_grad and _is_grad_enabled():
+        with _no_grad():
             compute()  # the transform's own argument checks come before the out= autograd error
-    return call_with_out(lambda _input: compute(), primitive, (input,), {}, out)
+    return _call_with_out(lambda _input: compute(), primitive, (input,), {}, out)
 
 
 # -- the one-dimensional transforms --------------------------------------------------------------------------
@@ -254,7 +259,7 @@ def _r2c(name: str, input: Tensor, n: int | None, dim: int, norm: str | None, fo
     if n is not None:
         x = _resize(x, [d], [size])
     out = T.fft_r2c(x, (d,), _norm(norm, forward), onesided)
-    return out if forward else conj(out)  # ATen has no backward r2c transform: it conjugates the forward one
+    return out if forward else _conj(out)  # ATen has no backward r2c transform: it conjugates the forward one
 
 
 def _c2r(name: str, input: Tensor, n: int | None, dim: int, norm: str | None, forward: bool) -> Tensor:
@@ -266,7 +271,7 @@ def _c2r(name: str, input: Tensor, n: int | None, dim: int, norm: str | None, fo
     if n is not None:
         x = _resize(x, [d], [size // 2 + 1])
     if forward:
-        x = conj(x)  # hfft is the inverse transform of the conjugate
+        x = _conj(x)  # hfft is the inverse transform of the conjugate
     return T.fft_c2r(x, (d,), _norm(norm, forward), size)
 
 
@@ -365,7 +370,7 @@ def _hfftn(name: str, input: Tensor, s: Any, dim: Any, norm: str | None) -> Tens
     mode = _norm(norm, True)
     if len(dims) > 1:
         x = T.fft_c2c(x, tuple(dims[:-1]), mode, True)
-    return T.fft_c2r(conj(x), (dims[-1],), mode, last)
+    return T.fft_c2r(_conj(x), (dims[-1],), mode, last)
 
 
 def _ihfftn(name: str, input: Tensor, s: Any, dim: Any, norm: str | None, out: Tensor | None = None) -> Tensor:
@@ -381,10 +386,10 @@ def _ihfftn(name: str, input: Tensor, s: Any, dim: Any, norm: str | None, out: T
     if len(dims) == 1:
         if out is not None:
             return _one_dim_out(tmp, out)
-        return conj(tmp)
+        return _conj(tmp)
     if out is not None:
         return _with_out(name, input, True, lambda: _ihfftn(name, input, s, dim, norm), out)
-    return T.fft_c2c(conj_physical(tmp), tuple(dims[:-1]), mode, False)
+    return T.fft_c2c(_conj_physical(tmp), tuple(dims[:-1]), mode, False)
 
 
 def _one_dim_out(tmp: Tensor, out: Tensor) -> Tensor:
@@ -394,7 +399,7 @@ def _one_dim_out(tmp: Tensor, out: Tensor) -> Tensor:
     if tmp.dtype is not out.dtype:
         raise RuntimeError(f"Found dtype {_scalar_type(tmp)} but expected {_scalar_type(out)}")
     if tuple(tmp.shape) != tuple(out.shape):
-        warnings.warn(OUT_RESIZED_MSG.format(list(tmp.shape), list(out.shape)), UserWarning, stacklevel=4)
+        warnings.warn(_OUT_RESIZED_MSG.format(list(tmp.shape), list(out.shape)), UserWarning, stacklevel=4)
     return out
 
 
@@ -515,9 +520,9 @@ def _shift(input: Tensor, dim: Any, inverse: bool) -> Tensor:
         dims = list(range(input.ndim))
     else:
         dim_list = [dim] if isinstance(dim, int) else list(dim)
-        dims = [wrap_dims(int(d), input.ndim)[0] if input.ndim else int(d) for d in dim_list]
+        dims = [_wrap_dims(int(d), input.ndim)[0] if input.ndim else int(d) for d in dim_list]
     shifts = [(input.shape[d] + 1) // 2 if inverse else input.shape[d] // 2 for d in dims]
-    return roll(input, shifts, dims)
+    return _roll(input, shifts, dims)
 
 
 @_parsed(_SHIFT_PARAMS)
@@ -544,7 +549,7 @@ def _freq(
         raise RuntimeError(f"Trying to create tensor with negative dimension {count}: [{count}]")
     if dt.is_complex:
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_SCALAR_TYPE_NAMES[dt.name]}'")
-    values = arange(count, dtype=dt, device=device)
+    values = _arange(count, dtype=dt, device=device)
     arr = values._data
     if negative:
         arr[(n + 1) // 2 :] = arr.dtype.type(-(n // 2)) + arr[: n - (n + 1) // 2]
