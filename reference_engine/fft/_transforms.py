@@ -4,8 +4,9 @@ Every public transform of ``torch.fft`` (and stft/istft) ends in one of these, a
 of non-negative dims; ``normalization`` is ATen's ``fft_norm_mode``: 0 none, 1 by 1/sqrt(n), 2 by 1/n, with
 n the product of the signal sizes over ``dim``.
 
-Values: NumPy's pocketfft in double precision, rounded once to the result's dtype (torch's CPU build runs MKL
-or pocketfft in the input's precision, so float32 results agree to the last bits, not bit for bit).
+Values: NumPy's pocketfft in double precision, rounded once to the result's dtype. torch's CPU build runs MKL
+in the input's precision, so float32 results agree to 1e-7..3e-7 of the largest element, not bit for bit
+(docs/design.md, "Rounding like torch's kernels").
 """
 
 from __future__ import annotations
