@@ -21,6 +21,7 @@ from . import _tensor_surface  # noqa: F401 - imported for what it does: attach 
 from . import (
     _dtype,
     cuda,
+    fft,
     linalg,
     masked,
     nn,
@@ -96,6 +97,7 @@ from ._typeinfo import finfo, iinfo
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .fft._stft import istft, stft
 from .nn._functional.dropout import native_dropout_backward  # noqa: F401 - aten-level forms, see below
 from .nn._functional.normalization import (  # noqa: F401
     _batch_norm_with_update,
@@ -138,6 +140,7 @@ __all__ += ["strided"]
 __all__ += ["get_torch_version", "set_torch_version"]  # which torch release the engine mirrors
 __all__ += ["bfloat16", "uint64"]
 __all__ += ["signal", "sparse_coo"]
+__all__ += ["fft", "istft", "stft"]
 __all__ += ["pca_lowrank", "svd_lowrank"]
 __all__ += ["is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_inference_mode_enabled", "set_anomaly_enabled"]
 
@@ -196,6 +199,7 @@ autograd.forward_ad.register_surfaces(
         nn._functional.attention,
         linalg,
         special,
+        fft,
         ops.matrix_functions,
         ops.aten,
     ],

@@ -75,10 +75,11 @@ OUT_FUNCTIONS["linalg"] += (
     "cond", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "multi_dot", "solve_ex",
     "solve_triangular", "tensorinv", "tensorsolve", "vecdot",
 )  # fmt: skip
-OUT_FUNCTIONS[""] += ("kthvalue",)
+OUT_FUNCTIONS[""] += ("kthvalue",)  # (values, indices) into a tuple of two tensors
 # reductions into an index (ops/indexed_reduction.py)
 OUT_FUNCTIONS[""] += ("index_reduce", "scatter_reduce")
-OUT_FUNCTIONS[""] += ("masked_scatter", "_chunk_cat", "hash_tensor")  # (values, indices) into a tuple of two tensors
+OUT_FUNCTIONS[""] += ("masked_scatter", "_chunk_cat", "hash_tensor")
+OUT_FUNCTIONS[""] += ("conj_physical",)
 
 # the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py) and slice_scatter
 OUT_FUNCTIONS[""] += ("slice_scatter",)

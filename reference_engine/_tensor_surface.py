@@ -328,3 +328,12 @@ def _inference_changed(on: bool) -> None:
 
 Tensor.is_inference = _is_inference
 grad_mode._on_inference_change = _inference_changed
+
+
+# --------------------------------------------------------------------------- stft / istft
+# torch.stft and torch.istft sit over torch.fft and F.pad, above the op modules; imported last, once every method
+# those packages may use at import time is in place
+from .fft._stft import METHODS as _STFT_METHODS  # noqa: E402
+
+for _name, _fn in _STFT_METHODS.items():
+    setattr(Tensor, _name, _fn)

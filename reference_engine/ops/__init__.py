@@ -13,6 +13,8 @@ from . import (
     aten,  # noqa: F401 - torch.ops.aten
     blas,
     comparison,
+    complex_views,
+    conjugate,
     creation,
     einsum,
     indexed_reduction,
@@ -52,6 +54,8 @@ _MODULES = (
     special,
     creation,
     view_scatter,
+    conjugate,
+    complex_views,
 )
 
 __all__ = ["copy_", "fill", "fill_", "inplace", "zero_"]

@@ -25,6 +25,7 @@ from ..autograd.graph import AsStridedBackward0, Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
+from .complex_views import real_part
 from .inplace import check_inplace
 
 
@@ -423,8 +424,11 @@ def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
 
 
 class ToCopyBackward0(Node):
-    # _to_copy: self: _to_copy_backward(grad, self.options()) = grad cast/moved back to self's dtype and device
+    # _to_copy: self: _to_copy_backward(grad, self.options()) = grad cast/moved back to self's dtype and device;
+    # a real self takes the real part of a complex grad (handle_r_to_c), without the cast's warning
     def apply(self, grad: Tensor) -> tuple:
+        if grad._data.dtype.kind == "c" and not self.__dict__.get("self_complex", True):
+            grad = real_part(grad)
         return (grad.to(device=self.self_device),)
 
 
@@ -473,8 +477,8 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         arr = _place(arr, dev)
     arr = D.astype(arr, dtype) if not same_dtype else (arr.copy() if same_dev else arr)
     out = Tensor._make(arr)
-    if grad_recording(input) and out.is_floating_point():
-        record_with(ToCopyBackward0(), out, input, self_device=input.device)
+    if grad_recording(input) and (out.is_floating_point() or out.is_complex()):
+        record_with(ToCopyBackward0(), out, input, self_device=input.device, self_complex=input.is_complex())
     return out
 
 

@@ -140,6 +140,9 @@ def _index_pad(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:
                 f"but got: padding ({lo}, {hi}) at dimension {d} of input {list(arr.shape)}"
             )
         gathers.append((d, _source_index(mode, lo, hi, size), size))
+    if arr.dtype == np.bool_:  # torch's reflection/replication kernels have no Bool instance
+        kernel = "reflection" if mode == "reflect" else "replication"
+        raise NotImplementedError(f"\"{kernel}_pad{len(gathers)}d\" not implemented for 'Bool'")
     return _gathered(input, gathers, mode)
 
 

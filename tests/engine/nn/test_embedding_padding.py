@@ -188,6 +188,13 @@ def test_pad_errors_match_torch() -> None:
     assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(2, 4, 5), (6, 1), mode="circular"))
     assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(2, 4, 5), (1, 1), mode="replicate", value=1.0))
     assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(2, 3), (1,)))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_index_pad_of_bool_is_not_implemented(mode: str, dims: int) -> None:
+    shape = (1, 1) + (4,) * dims
+    assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(shape, dtype=t.bool), (1, 1) * dims, mode=mode))
     assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(2, 3), (1, 1, 1, 1, 1, 1)))
     assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(2, 3), (-2, -2)))
     assert_same_nn_error(lambda t, nn, f: f.pad(t.ones(2, 3), (1, 1), mode="foo"))
