@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from ..autograd import engine as _engine
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
@@ -140,6 +141,18 @@ def _torch_order_sum(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
     return _cascade.cascade_sum(a.reshape(-1)).reshape(shape)
 
 
+def _sum_array(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """``torch.sum``'s kernel on an array: torch's order where it is known, NumPy's sum elsewhere."""
+    res = _torch_order_sum(a, dims, keepdim)
+    if res is None:
+        res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+    return res
+
+
+# the engine sums grads to their inputs' shapes with the same kernel (autograd/engine.py: sum_to_shape)
+_engine.array_sum = _sum_array
+
+
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A001
     _check_tensor("sum", input)
     dt = _reduce_int_dtype(input, dtype)
@@ -148,9 +161,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
         a = a.astype(np.float32)  # torch accumulates bfloat16 in float32 (its order) and rounds once
     full = dim is None
     dims = _dims(input, dim)
-    res = _torch_order_sum(a, dims, keepdim)
-    if res is None:
-        res = a.sum(axis=dims, keepdims=keepdim) if a.ndim else a.copy()
+    res = _sum_array(a, dims, keepdim)
     if dt is D.bfloat16:
         res = res.astype(D.BF16)
     result = Tensor._make(res)
