@@ -271,8 +271,15 @@ def run_backward(
                 if g is not None:
                     meta = nf._meta(nr) if nf._is_accumulate else nf._out_meta[nr]
                     gd = g._data
-                    # fast path: shape, dtype and device already right (the common case)
-                    if gd.shape != meta[0] or gd.dtype != meta[1] or meta[2] is not CPU or type(gd) is not np.ndarray:
+                    # fast path: shape, dtype and device already right (the common case; NumPy's builtin dtypes
+                    # are singletons, so identity answers before the slower dtype comparison is needed)
+                    gdt = gd.dtype
+                    if (
+                        gd.shape != meta[0]
+                        or (gdt is not meta[1] and gdt != meta[1])
+                        or meta[2] is not CPU
+                        or type(gd) is not np.ndarray
+                    ):
                         g = validate_grad(node, i, g, nf, nr)
                     buf = buffers.get(nf)
                     if buf is None:

@@ -332,7 +332,7 @@ def _outer_sum(a: Any, b: Any) -> Any:
         # The products lie (M*N, K), each result's terms contiguous: NumPy then runs one tight loop per
         # result, where a (K, M, N) layout pays its per-row overhead K times.
         prods = np.multiply(a[:, None, :], b.T[None, :, :], order="C").reshape(m * n, k)
-        return np.ascontiguousarray(np.add.accumulate(prods, axis=1)[:, -1].reshape(m, n))
+        return np.add.accumulate(prods, axis=1)[:, -1].reshape(m, n).copy()  # C order, the array type kept
     return a @ b
 
 

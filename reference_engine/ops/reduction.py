@@ -135,9 +135,13 @@ class SumBackward1(Node):
 def _torch_order_sum(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
     """The sum of ``a`` over ``dims`` in torch's summation order when that reduces everything to one value
     (ops/_cascade.py), shaped as the reduction's result; None where NumPy's sum is used."""
-    if not (a.ndim and _cascade.applies(a) and a.size == math.prod(a.shape[d] for d in dims)):
+    every = len(dims) == a.ndim  # dims are distinct: they name every axis (the common full reduction)
+    if not (a.ndim and _cascade.applies(a) and (every or a.size == math.prod(a.shape[d] for d in dims))):
         return None
-    shape = _kept_shape(a.shape, dims) if keepdim else tuple(s for i, s in enumerate(a.shape) if i not in dims)
+    if every:
+        shape = (1,) * a.ndim if keepdim else ()
+    else:
+        shape = _kept_shape(a.shape, dims) if keepdim else tuple(s for i, s in enumerate(a.shape) if i not in dims)
     return _cascade.cascade_sum(a.reshape(-1)).reshape(shape)
 
 
