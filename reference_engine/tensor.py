@@ -104,7 +104,8 @@ class Tensor:
     @classmethod
     def _make(cls, data: Any, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
         """Wrap an array (the hot path of every op: keep it lean)."""
-        if type(data) is not np.ndarray and not is_cuda_array(data):
+        # NumPy scalars (what a 0-d op returns) are tested first: the CuPy test reads the type's module name
+        if type(data) is not np.ndarray and (isinstance(data, np.generic) or not is_cuda_array(data)):
             data = np.asarray(data)
         self = object.__new__(cls)
         self._data = data

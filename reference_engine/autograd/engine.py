@@ -10,7 +10,7 @@ order torch's ready queue uses, so hooks fire in the same order.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,11 +32,29 @@ def _is_expandable_to(shape: tuple, desired: tuple) -> bool:
     return True
 
 
+# The array-level sum of ``torch.sum`` (ops/reduction.py installs it: the ops sit above the engine), so that
+# summing a grad the engine holds, with no graph to record, skips the op's dispatch and the reshape's view.
+array_sum: Callable[[np.ndarray, tuple[int, ...], bool], np.ndarray] | None = None
+_PLAIN_FLOATS = (np.float16, np.float32, np.float64)
+
+
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
     """Sum ``grad`` over the broadcast dimensions so it has ``shape`` (at::sum_to)."""
-    lead = grad.ndim - len(shape)
+    data = grad._data
+    lead = data.ndim - len(shape)
     dims = list(range(lead))
-    dims += [lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1]
+    dims += [lead + i for i, s in enumerate(shape) if s == 1 and data.shape[lead + i] != 1]
+    if (
+        dims
+        and array_sum is not None
+        and not grad_mode._state.enabled
+        and type(grad) is Tensor
+        and type(data) is np.ndarray
+        and data.dtype.type in _PLAIN_FLOATS
+        and grad_mode.forward_level.token is None
+    ):
+        # no graph and no tangent to carry: the same arrays torch.sum's kernel computes, reshaped
+        return Tensor._make(array_sum(data, tuple(dims), True).reshape(shape))
     if dims:
         grad = grad.sum(dims, keepdim=True)
     if lead:
@@ -253,8 +271,15 @@ def run_backward(
                 if g is not None:
                     meta = nf._meta(nr) if nf._is_accumulate else nf._out_meta[nr]
                     gd = g._data
-                    # fast path: shape, dtype and device already right (the common case)
-                    if gd.shape != meta[0] or gd.dtype != meta[1] or meta[2] is not CPU or type(gd) is not np.ndarray:
+                    # fast path: shape, dtype and device already right (the common case; NumPy's builtin dtypes
+                    # are singletons, so identity answers before the slower dtype comparison is needed)
+                    gdt = gd.dtype
+                    if (
+                        gd.shape != meta[0]
+                        or (gdt is not meta[1] and gdt != meta[1])
+                        or meta[2] is not CPU
+                        or type(gd) is not np.ndarray
+                    ):
                         g = validate_grad(node, i, g, nf, nr)
                     buf = buffers.get(nf)
                     if buf is None:

@@ -67,6 +67,10 @@ def _row_sum(x: np.ndarray) -> np.ndarray:
         cols = _multi_row_sum(x[: rows * _ILP].reshape(rows, _ILP * width)).reshape(_ILP, width)
     else:
         cols = np.zeros((_ILP, width), x.dtype)
+    if width > 1:
+        # column 0, the leftover rows, then columns 1 to 3: one running sum per lane, in that order (with
+        # lanes side by side NumPy reduces row by row; a single lane would be summed pairwise)
+        return _seq(np.concatenate((cols[:1], x[rows * _ILP :].reshape(-1, width), cols[1:])))
     acc = cols[0]
     for row in x[rows * _ILP :]:
         acc = acc + row
@@ -82,7 +86,7 @@ def cascade_sum(flat: np.ndarray) -> np.ndarray:
         # Shorter than one vector: torch's scalar loop, four interleaved sums. With under eight
         # elements that is x0 + x4 + x5 + x6, then x1, x2, x3: one running sum in that order.
         order = flat if n < _ILP else np.concatenate((flat[:1], flat[_ILP:], flat[1:_ILP]))
-        return np.cumsum(order)[-1] + dt.type(0)  # torch's sums start from +0: never -0
+        return np.add.accumulate(order)[-1] + dt.type(0)  # torch's sums start from +0: never -0
     nvec = n // lanes
     vecs = flat[: nvec * lanes].reshape(nvec, lanes)
     if nvec < _ILP:  # fewer vectors than the four columns: each lane is one running sum
@@ -92,7 +96,7 @@ def cascade_sum(flat: np.ndarray) -> np.ndarray:
     else:
         acc = _row_sum(vecs)
     # the scalar tail first, then the vector's lanes, as one running sum
-    return np.cumsum(np.concatenate((flat[nvec * lanes :], acc)))[-1] + dt.type(0)
+    return np.add.accumulate(np.concatenate((flat[nvec * lanes :], acc)))[-1] + dt.type(0)
 
 
 def applies(arr: np.ndarray) -> bool:

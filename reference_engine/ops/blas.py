@@ -328,8 +328,11 @@ def _outer_sum(a: Any, b: Any) -> Any:
     m, k = a.shape
     n = b.shape[1]
     if m * n <= 64 and k * m * n <= 1 << 20:
-        # accumulate, not sum: for a 1x1 result NumPy's sum of the contiguous axis would be pairwise
-        return np.add.accumulate(np.multiply(a.T[:, :, None], b[:, None, :], order="C"), axis=0)[-1]
+        # accumulate, not sum: a running sum in k order (NumPy's sum of a contiguous axis would be pairwise).
+        # The products lie (M*N, K), each result's terms contiguous: NumPy then runs one tight loop per
+        # result, where a (K, M, N) layout pays its per-row overhead K times.
+        prods = np.multiply(a[:, None, :], b.T[None, :, :], order="C").reshape(m * n, k)
+        return np.add.accumulate(prods, axis=1)[:, -1].reshape(m, n).copy()  # C order, the array type kept
     return a @ b
 
 

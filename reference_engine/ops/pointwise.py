@@ -207,8 +207,24 @@ class MulBackward0(Node):
     # self: mul_tensor_backward(grad, other, self.scalar_type()) = grad * other.conj()
     # other: mul_tensor_backward(grad, self, other.scalar_type()) = grad * self.conj()
     def apply(self, grad: Tensor) -> tuple:
-        ga = grad * self.saved("other") if needs(self, 0) else None
-        gb = grad * self.saved("self") if needs(self, 1) else None
+        other, this = self.saved("other") if needs(self, 0) else None, self.saved("self") if needs(self, 1) else None
+        arrays = backward_arrays(grad, *(t for t in (other, this) if t is not None))
+        if arrays is not None:  # no graph to record: the same products on the arrays
+            token = _EXTOBJ.set(_IGNORE_ALL)  # inf * 0 is nan silently, as in the tensor op
+            try:
+                g, rest = arrays[0], iter(arrays[1:])
+                ga = Tensor._make(g * next(rest)) if other is not None else None
+                if this is not None:
+                    # x * x: both products are g * x, the same bits: computed once (the engine adds the two
+                    # grads into a new array, it never writes into one it was handed; a post hook might)
+                    gb = ga if this is other and not self._post_hooks else Tensor._make(g * next(rest))
+                else:
+                    gb = None
+            finally:
+                _EXTOBJ.reset(token)
+            return ga, gb
+        ga = grad * other if other is not None else None
+        gb = grad * this if this is not None else None
         return ga, gb
 
 
@@ -221,7 +237,14 @@ class _MulScalarBackward0(Node):
     def apply(self, grad: Tensor) -> tuple:
         if self._released:
             raise RuntimeError(FREED_MSG)
-        return grad * self.other, None
+        other = self.other
+        if (type(other) is float or type(other) is int) and backward_arrays(grad) is not None:
+            token = _EXTOBJ.set(_IGNORE_ALL)  # the tensor op's fast path: the same NumPy product, silent
+            try:
+                return Tensor._make(grad._data * other), None
+            finally:
+                _EXTOBJ.reset(token)
+        return grad * other, None
 
 
 _MulScalarBackward0.__name__ = _MulScalarBackward0.__qualname__ = "MulBackward0"
@@ -575,6 +598,39 @@ try:  # NumPy's own errstate costs ~4 us per op; setting its context variable di
     _IGNORE_ALL = _make_extobj(all="ignore")
 except ImportError:  # pragma: no cover - other NumPy layouts fall back to np.errstate
     _EXTOBJ = None
+
+
+_PLAIN_FLOATS = (np.float32, np.float64)
+
+
+def backward_arrays(grad: Tensor, *saved: Tensor) -> list | None:
+    """The NumPy arrays of ``grad`` and ``saved`` where a backward formula may run on arrays, or None.
+
+    That is where the tensor formula would compute the same NumPy expression: no create_graph (no graph to
+    record), no forward-AD level (no tangents to carry), plain ``Tensor`` objects, and NumPy arrays of one
+    float32/float64 dtype (the tensor ops' fast paths). The caller then skips the ops' dispatch and can write
+    a product into a temporary of its own instead of allocating another.
+    """
+    if grad_mode._state.enabled or _EXTOBJ is None or grad_mode.forward_level.token is not None:
+        return None
+    g = grad._data
+    if type(grad) is not Tensor or type(g) is not np.ndarray or g.dtype.type not in _PLAIN_FLOATS:
+        return None
+    arrays = [g]
+    for t in saved:
+        a = t._data
+        if type(t) is not Tensor or type(a) is not np.ndarray or a.dtype != g.dtype:
+            return None
+        arrays.append(a)
+    return arrays
+
+
+def times_into(g: Any, fresh: Any) -> Any:
+    """``g * fresh`` written over ``fresh`` (a temporary the caller made) when the shapes allow it; IEEE
+    multiplication is commutative, so the bits are those of ``g * fresh``."""
+    if fresh.shape == g.shape and fresh.ndim:
+        return np.multiply(g, fresh, out=fresh)
+    return g * fresh
 
 
 class _ErrState:

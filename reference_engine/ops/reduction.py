@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
+from ..autograd import engine as _engine
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
@@ -134,10 +135,27 @@ class SumBackward1(Node):
 def _torch_order_sum(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
     """The sum of ``a`` over ``dims`` in torch's summation order when that reduces everything to one value
     (ops/_cascade.py), shaped as the reduction's result; None where NumPy's sum is used."""
-    if not (a.ndim and _cascade.applies(a) and a.size == math.prod(a.shape[d] for d in dims)):
+    every = len(dims) == a.ndim  # dims are distinct: they name every axis (the common full reduction)
+    if not (a.ndim and _cascade.applies(a) and (every or a.size == math.prod(a.shape[d] for d in dims))):
         return None
-    shape = _kept_shape(a.shape, dims) if keepdim else tuple(s for i, s in enumerate(a.shape) if i not in dims)
+    if every:
+        shape = (1,) * a.ndim if keepdim else ()
+    else:
+        shape = _kept_shape(a.shape, dims) if keepdim else tuple(s for i, s in enumerate(a.shape) if i not in dims)
     return _cascade.cascade_sum(a.reshape(-1)).reshape(shape)
+
+
+def _sum_array(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """``torch.sum``'s kernel on an array: torch's order where it is known, NumPy's sum elsewhere."""
+    res = _torch_order_sum(a, dims, keepdim)
+    if res is None:
+        # dtype=: NumPy widens small integer sums to int64 unless told the accumulator's type
+        res = a.sum(axis=dims, keepdims=keepdim, dtype=a.dtype) if a.ndim else a.copy()
+    return res
+
+
+# the engine sums grads to their inputs' shapes with the same kernel (autograd/engine.py: sum_to_shape)
+_engine.array_sum = _sum_array
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A001
@@ -152,10 +170,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype
     if recording and not (dt.is_floating_point or dt.is_complex):
         # torch's set_history refuses an integral result on a graph (torch.sum(x, dtype=torch.int32))
         raise RuntimeError(f"Autograd not support dtype: {_type_name(dt)}")
-    res = _torch_order_sum(a, dims, keepdim)
-    if res is None:
-        # dtype=: NumPy widens small integer sums to int64 unless told the accumulator's type
-        res = a.sum(axis=dims, keepdims=keepdim, dtype=a.dtype) if a.ndim else a.copy()
+    res = _sum_array(a, dims, keepdim)
     if dt is D.bfloat16:
         res = res.astype(D.BF16)
     result = Tensor._make(res)

@@ -18,7 +18,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import _FROM_NUMPY, grad_recording, record
-from .pointwise import _EXTOBJ, _IGNORE_ALL, _unary_compute
+from .pointwise import _EXTOBJ, _IGNORE_ALL, _unary_compute, backward_arrays, times_into
 
 try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
     from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
@@ -91,7 +91,15 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
 class ExpBackward0(Node):
     # self: grad * result.conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("result"),)
+        result = self.saved("result")
+        arrays = backward_arrays(grad, result)
+        if arrays is not None:  # no graph to record: the product on the arrays
+            token = _EXTOBJ.set(_IGNORE_ALL)
+            try:
+                return (Tensor._make(arrays[0] * arrays[1]),)
+            finally:
+                _EXTOBJ.reset(token)
+        return (grad * result,)
 
 
 class LogBackward0(Node):
@@ -139,13 +147,30 @@ class RsqrtBackward0(Node):
 class SinBackward0(Node):
     # self: grad * self.cos().conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").cos(),)
+        x = self.saved("self")
+        arrays = backward_arrays(grad, x)
+        if arrays is not None:  # no graph to record: cos(x) on the array, the product written over it
+            token = _EXTOBJ.set(_IGNORE_ALL)
+            try:
+                return (Tensor._make(times_into(arrays[0], np.cos(arrays[1]))),)
+            finally:
+                _EXTOBJ.reset(token)
+        return (grad * x.cos(),)
 
 
 class CosBackward0(Node):
     # self: grad * -self.sin().conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * -self.saved("self").sin(),)
+        x = self.saved("self")
+        arrays = backward_arrays(grad, x)
+        if arrays is not None:  # no graph to record: -sin(x) on the array, the product written over it
+            token = _EXTOBJ.set(_IGNORE_ALL)
+            try:
+                s = np.sin(arrays[1])
+                return (Tensor._make(times_into(arrays[0], np.negative(s, out=s) if s.ndim else -s)),)
+            finally:
+                _EXTOBJ.reset(token)
+        return (grad * -x.sin(),)
 
 
 class TanBackward0(Node):
