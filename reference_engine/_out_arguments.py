@@ -19,7 +19,7 @@ from .ops.inplace import call_with_out
 
 OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "": (
-        "abs", "absolute", "acos", "adaptive_avg_pool1d", "add", "addbmm", "addcdiv", "addcmul", "addmm", "addmv",
+        "abs", "absolute", "acos", "adaptive_avg_pool1d", "add", "angle", "conj_physical", "addbmm", "addcdiv", "addcmul", "addmm", "addmv",
         "addr", "all", "amax", "amin", "any", "arctan2", "argmax", "argmin", "argsort", "asin", "atan", "atan2",
         "avg_pool1d", "baddbmm", "bincount", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "bmm", "cat",
         "ceil", "celu", "chain_matmul", "cholesky", "clamp", "clamp_max", "clamp_min", "clip", "clone",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     blas,
     comparison,
+    complex_numbers,
     creation,
     einsum,
     indexing,
@@ -49,6 +50,7 @@ _MODULES = (
     special,
     creation,
     view_scatter,
+    complex_numbers,
 )
 
 __all__ = ["copy_", "fill", "fill_", "inplace", "zero_"]

@@ -473,7 +473,7 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         arr = _place(arr, dev)
     arr = D.astype(arr, dtype) if not same_dtype else (arr.copy() if same_dev else arr)
     out = Tensor._make(arr)
-    if grad_recording(input) and out.is_floating_point():
+    if grad_recording(input) and (out.is_floating_point() or out.is_complex()):
         record_with(ToCopyBackward0(), out, input, self_device=input.device)
     return out
 
