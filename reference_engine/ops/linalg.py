@@ -32,7 +32,7 @@ from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, wrap_dims
+from ._util import _FROM_NUMPY, binary_arrays, cj, grad_recording, needs, record, record_saving, wrap_dims
 from .blas import _SCALAR_NAMES, _check_tensor, matmul
 
 
@@ -149,8 +149,8 @@ def _scalar_mat(v: Tensor) -> Tensor:
 class LinalgInvExBackward0(Node):
     # linalg_inv_ex: A: -at::matmul(inverse.mH(), at::matmul(grad, inverse.mH()))
     def apply(self, grad: Tensor) -> tuple:
-        inv_t = self.saved("inverse").mT
-        return (-matmul(inv_t, matmul(grad, inv_t)),)
+        inv_h = self.saved("inverse").mH
+        return (-matmul(inv_h, matmul(grad, inv_h)),)
 
 
 def _inv_values(fn: str, a: np.ndarray) -> np.ndarray:
@@ -185,24 +185,24 @@ def inverse(input: Tensor) -> Tensor:
 
 # --------------------------------------------------------------------------- det / slogdet / logdet
 def _det_grad_matrix(A: Tensor, det_: Tensor) -> Tensor:
-    """A^{-T}, differentiable; a matrix whose determinant is exactly zero gets zeros, as torch's LU-based
+    """A^{-H}, differentiable; a matrix whose determinant is exactly zero gets zeros, as torch's LU-based
     formula gives there (its factor ``grad * det`` is zero), so it is replaced by the identity first."""
     singular = det_._data == 0
     if not singular.any():
-        return inv(A).mT
+        return inv(A).mH
     mask = _const(singular[..., None, None])
-    return P.where(mask, 0.0, inv(P.where(mask, _eye_like(A, A._data.shape[-1]), A)).mT)
+    return P.where(mask, 0.0, inv(P.where(mask, _eye_like(A, A._data.shape[-1]), A)).mH)
 
 
 class LinalgDetBackward0(Node):
-    # linalg_det: A: linalg_det_backward(grad, result, A, LU, pivots) = (grad * det) * A^{-H}
+    # linalg_det: A: linalg_det_backward(grad, result, A, LU, pivots) = (grad * det.conj()) * A^{-H}
     def apply(self, grad: Tensor) -> tuple:
         A, det_ = self.saved("A"), self.saved("result")
         if A._data.shape[-1] <= 1:
             # torch's gradient of a 0x0 or 1x1 determinant is the incoming grad (a cofactor of 1), with no
             # history of A (a leaf even under create_graph)
             return (_scalar_mat(grad) * _const(np.ones(A._data.shape, dtype=A._data.dtype)),)
-        return (_scalar_mat(grad * det_) * _det_grad_matrix(A, det_),)
+        return (_scalar_mat(grad * cj(det_)) * _det_grad_matrix(A, det_),)
 
 
 def linalg_det(A: Tensor) -> Tensor:

@@ -30,6 +30,7 @@ from ._util import (
     binary_operands,
     check_broadcast,
     check_same_device,
+    cj,
     float_dtype_of,
     grad_recording,
     invalid_combination,
@@ -207,8 +208,8 @@ class MulBackward0(Node):
     # self: mul_tensor_backward(grad, other, self.scalar_type()) = grad * other.conj()
     # other: mul_tensor_backward(grad, self, other.scalar_type()) = grad * self.conj()
     def apply(self, grad: Tensor) -> tuple:
-        ga = grad * self.saved("other") if needs(self, 0) else None
-        gb = grad * self.saved("self") if needs(self, 1) else None
+        ga = grad * cj(self.saved("other")) if needs(self, 0) else None
+        gb = grad * cj(self.saved("self")) if needs(self, 1) else None
         return ga, gb
 
 
@@ -221,7 +222,7 @@ class _MulScalarBackward0(Node):
     def apply(self, grad: Tensor) -> tuple:
         if self._released:
             raise RuntimeError(FREED_MSG)
-        return grad * self.other, None
+        return grad * cj(self.other), None
 
 
 _MulScalarBackward0.__name__ = _MulScalarBackward0.__qualname__ = "MulBackward0"
@@ -261,8 +262,8 @@ class DivBackward0(Node):
     # other: div_tensor_other_backward(grad, self, other) = -grad * ((self / other) / other)
     def apply(self, grad: Tensor) -> tuple:
         other = self.saved("other")
-        ga = grad / other if needs(self, 0) else None
-        gb = -grad * ((self.saved("self") / other) / other) if needs(self, 1) else None
+        ga = grad / cj(other) if needs(self, 0) else None
+        gb = -grad * cj((self.saved("self") / other) / other) if needs(self, 1) else None
         return ga, gb
 
 
@@ -448,7 +449,7 @@ class ReciprocalBackward0(Node):
     # self: -grad * (result * result).conj()
     def apply(self, grad: Tensor) -> tuple:
         r = self.saved("result")
-        return (-grad * (r * r),)
+        return (-grad * cj(r * r),)
 
 
 # --------------------------------------------------------------------------- pow
@@ -459,7 +460,7 @@ class PowBackward0(Node):
         e = self.exponent
         if e == 0:
             return (grad * 0,)
-        return (grad * (self.saved("self").pow(e - 1) * e),)
+        return (grad * cj(self.saved("self").pow(e - 1) * e),)
 
 
 class PowBackward1(Node):
@@ -471,10 +472,10 @@ class PowBackward1(Node):
         base, exp_ = self.saved("self"), self.saved("exponent")
         ga = gb = None
         if needs(self, 0):
-            ga = where(exp_ == 0, 0.0, grad * (exp_ * base.pow(exp_ - 1)))
+            ga = where(exp_ == 0, 0.0, grad * cj(exp_ * base.pow(exp_ - 1)))
         if needs(self, 1):
             r = self.saved("result")
-            gb = grad * where((base == 0) & (exp_ >= 0), 0.0, r * _log_of(base, r))
+            gb = grad * cj(where((base == 0) & (exp_ >= 0), 0.0, r * _log_of(base, r)))
         return ga, gb
 
 
@@ -654,7 +655,7 @@ def positive(input: Tensor) -> Tensor:
 class AbsBackward0(Node):
     # self: grad * self.sgn()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").sign(),)
+        return (grad * self.saved("self").sgn(),)
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001
@@ -985,8 +986,8 @@ class AddcmulBackward0(Node):
     # self: grad ; tensor1: grad * (tensor2 * value).conj() ; tensor2: grad * (tensor1 * value).conj()
     def apply(self, grad: Tensor) -> tuple:
         v = self.value
-        g1 = grad * (self.saved("tensor2") * v) if needs(self, 1) else None
-        g2 = grad * (self.saved("tensor1") * v) if needs(self, 2) else None
+        g1 = grad * cj(self.saved("tensor2") * v) if needs(self, 1) else None
+        g2 = grad * cj(self.saved("tensor1") * v) if needs(self, 2) else None
         return grad, g1, g2
 
 
@@ -995,8 +996,8 @@ class AddcdivBackward0(Node):
     # tensor2: -grad * (value * tensor1 / (tensor2 * tensor2)).conj()
     def apply(self, grad: Tensor) -> tuple:
         v, t2 = self.value, self.saved("tensor2")
-        g1 = grad * (v / t2) if needs(self, 1) else None
-        g2 = -grad * (v * self.saved("tensor1") / (t2 * t2)) if needs(self, 2) else None
+        g1 = grad * cj(v / t2) if needs(self, 1) else None
+        g2 = -grad * cj(v * self.saved("tensor1") / (t2 * t2)) if needs(self, 2) else None
         return grad, g1, g2
 
 

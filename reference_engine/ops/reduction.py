@@ -31,6 +31,7 @@ from . import pointwise as P
 from ._util import (
     _FROM_NUMPY,
     binary_arrays,
+    cj,
     grad_recording,
     invalid_combination,
     needs,
@@ -219,7 +220,7 @@ def _empty_mean(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
 
 # --------------------------------------------------------------------------- prod
 class ProdBackward0(Node):
-    # prod(): self: prod_backward(grad, self.to(grad.scalar_type()), result)
+    # prod(): self: prod_backward(grad, self.to(grad.scalar_type()), result) = grad * (result / self).conj()
     def apply(self, grad: Tensor) -> tuple:
         return (_prod_backward(grad, self.saved("self"), self.saved("result"), self.dims, False),)
 
@@ -242,11 +243,11 @@ def _prod_backward(grad: Tensor, x: Tensor, result: Tensor, dims: tuple[int, ...
     xp = x._xp
     zero = x._data == 0
     if not zero.any():
-        return g * (r / x)
+        return g * cj(r / x)
     safe_x = P.where(_const(zero), 1.0, x)
     others = _prod_over(safe_x, dims)  # product of the nonzero elements of each slice
     one_zero = zero & (xp.sum(zero, axis=dims, keepdims=True) == 1)
-    return P.where(_const(one_zero), g * others, g * (r / safe_x))
+    return P.where(_const(one_zero), g * cj(others), g * cj(r / safe_x))
 
 
 def _prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
