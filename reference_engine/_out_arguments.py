@@ -40,7 +40,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "threshold", "trace", "tril", "triu", "true_divide", "trunc", "var", "vstack", "where", "xlogy",
     ),
     "linalg": (
-        "cholesky", "cross", "det", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "norm",
+        "cholesky", "cross", "det", "eig", "eigvals", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "norm",
         "pinv", "solve", "svdvals", "vector_norm",
     ),
     "special": (

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._torch_version import since
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _autocast
@@ -506,6 +507,72 @@ def eigh(A: Tensor, UPLO: str = "L") -> Any:
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """torch.linalg.eigvalsh: eigenvalues only (differentiable through the same node as eigh)."""
     return _eigh("linalg.eigvalsh", A, UPLO, False)
+
+
+# --------------------------------------------------------------------------- eig
+_EIG = _return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
+_GAUGE_MSG = (
+    "linalg_eig_backward: The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. "
+    "The specified loss function depends on this quantity, so it is ill-defined."
+)
+
+
+class LinalgEigBackward0(Node):
+    # linalg_eig: self: handle_r_to_c(self.scalar_type(), linalg_eig_backward(grads[0], grads[1], eigenvalues,
+    #   eigenvectors, /*is_hermitian=*/false))
+    #   gV only: gA = V^{-H} diag(gL) V^H (linalg_solve(V^H, gL.unsqueeze(-1) * V^H))
+    #   else: VhgV = V^H gV, refused unless imag(diag(VhgV)) ~ 0 (the eigenvectors' phase is arbitrary);
+    #   VhgV -= V^H (V * real(diag(VhgV))); gA = VhgV / (L.conj()_j - L.conj()_i) off the diagonal, gL on it;
+    #   A's grad: V^{-H} gA V^H (the real part for a real A: the engine's handle_r_to_c)
+    def apply(self, gL: Tensor, gV: Tensor) -> tuple:
+        L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
+        vh = V.mH
+        vh_inv = inv(vh)
+        if self._only_values:
+            return (matmul(vh_inv, gL.unsqueeze(-1) * vh),)
+        vhgv = matmul(vh, gV)
+        diag = vhgv.diagonal(0, -2, -1)
+        # forward AD's tangents come from this formula on arbitrary stand-in cotangents (which require grad):
+        # the check is backward's alone (torch's linalg_eig_jvp has none)
+        stand_in = grad_mode.forward_level.token is not None and gV.requires_grad
+        if not stand_in and not np.allclose(diag._data.imag, 0.0, rtol=1e-2, atol=1e-2):
+            raise RuntimeError(_GAUGE_MSG)
+        vhgv = vhgv - matmul(vh, V * diag.real.unsqueeze(-2))
+        eye = _const(np.eye(L._data.shape[-1], dtype=bool))
+        lc = L.conj()
+        econj = P.where(eye, 1.0, lc.unsqueeze(-2) - lc.unsqueeze(-1))
+        ga = P.where(eye, _diag_embed(gL), vhgv / econj)
+        return (matmul(vh_inv, matmul(ga, vh)),)
+
+
+def _eig(fn: str, A: Tensor, vectors: bool) -> Any:
+    _check_matrix(fn, A, floating=False, kernel="linalg_eig_out_cpu")
+    a = A._data
+    if a.dtype.kind not in "fc":
+        raise RuntimeError(f"Unknown Complex ScalarType for {_type_name(A)}")
+    if a.size and not np.isfinite(a).all():
+        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
+    cdt = np.complex64 if a.dtype in (np.float32, np.complex64) else np.complex128
+    # LAPACK's geev (NumPy's eig), as torch: a real input goes through the real routine, its vectors unit-norm
+    w, v = np.linalg.eig(a) if a.size else (np.zeros(a.shape[:-1], cdt), np.zeros(a.shape, cdt))
+    vals, vecs = Tensor._make(w.astype(cdt)), Tensor._make(_colmajor(v, cdt))
+    if grad_recording(A):
+        node = LinalgEigBackward0()
+        node._only_values = not vectors
+        record(node, (vals, vecs), A)
+        node.save("eigenvalues", vals, is_output=True)
+        node.save("eigenvectors", vecs, is_output=True)
+    return _EIG(vals, vecs) if vectors else vals
+
+
+def eig(A: Tensor) -> Any:
+    """torch.linalg.eig: the complex eigenvalues and unit-norm eigenvectors of a square matrix."""
+    return _eig("linalg.eig", A, True)
+
+
+def eigvals(A: Tensor) -> Tensor:
+    """torch.linalg.eigvals: eigenvalues only (through eig's node when A requires grad, as torch)."""
+    return _eig("linalg.eigvals", A, False)
 
 
 # --------------------------------------------------------------------------- svd
