@@ -520,16 +520,15 @@ _GAUGE_MSG = (
 class LinalgEigBackward0(Node):
     # linalg_eig: self: handle_r_to_c(self.scalar_type(), linalg_eig_backward(grads[0], grads[1], eigenvalues,
     #   eigenvectors, /*is_hermitian=*/false))
-    #   gV only: gA = V^{-H} diag(gL) V^H (linalg_solve(V^H, gL.unsqueeze(-1) * V^H))
-    #   else: VhgV = V^H gV, refused unless imag(diag(VhgV)) ~ 0 (the eigenvectors' phase is arbitrary);
+    #   without gV: linalg_solve(V^H, gL.unsqueeze(-1) * V^H); the engine hands a node zeros for an output
+    #   nothing flowed into, for which the general formula gives that value:
+    #   VhgV = V^H gV, refused unless imag(diag(VhgV)) ~ 0 (the eigenvectors' phase is arbitrary);
     #   VhgV -= V^H (V * real(diag(VhgV))); gA = VhgV / (L.conj()_j - L.conj()_i) off the diagonal, gL on it;
     #   A's grad: V^{-H} gA V^H (the real part for a real A: the engine's handle_r_to_c)
     def apply(self, gL: Tensor, gV: Tensor) -> tuple:
         L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
         vh = V.mH
         vh_inv = inv(vh)
-        if self._only_values:
-            return (matmul(vh_inv, gL.unsqueeze(-1) * vh),)
         vhgv = matmul(vh, gV)
         diag = vhgv.diagonal(0, -2, -1)
         # forward AD's tangents come from this formula on arbitrary stand-in cotangents (which require grad):
@@ -558,7 +557,6 @@ def _eig(fn: str, A: Tensor, vectors: bool) -> Any:
     vals, vecs = Tensor._make(w.astype(cdt)), Tensor._make(_colmajor(v, cdt))
     if grad_recording(A):
         node = LinalgEigBackward0()
-        node._only_values = not vectors
         record(node, (vals, vecs), A)
         node.save("eigenvalues", vals, is_output=True)
         node.save("eigenvectors", vecs, is_output=True)
