@@ -493,10 +493,10 @@ class Tensor:
         return self.item()
 
     def __float__(self) -> float:
-        return float(self._scalar_check("float"))
+        return float(_real_scalar(self._scalar_check("float"), "double"))
 
     def __int__(self) -> int:
-        return int(self._scalar_check("int"))
+        return int(_real_scalar(self._scalar_check("int"), "int64_t"))
 
     def __complex__(self) -> complex:
         return complex(self._scalar_check("complex"))
@@ -591,6 +591,15 @@ _AUTOGRAD_STATE = frozenset(
         "_view_version",
     )
 )
+
+
+def _real_scalar(value: Any, c_type: str) -> Any:
+    """A complex item converts to a real number only when its imaginary part is zero (torch's checked_convert)."""
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return value.real
+    return value
 
 
 def _rebuild(arr: np.ndarray, requires_grad: bool, cls: type) -> Tensor:

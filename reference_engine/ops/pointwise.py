@@ -738,6 +738,8 @@ def _clamp_tensor_split(node: Node, grad: Tensor, s: Tensor, lo: Tensor | None, 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_tensor(input, min, max)
     dt = D.result_type(input, *(v for v in (min, max) if v is not None))
@@ -848,11 +850,15 @@ def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:
     _no_scalar_overload("clamp_min", input, min, scalar_self=False)
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     return _clamp_one_side(input, min, "min")
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:
     _no_scalar_overload("clamp_max", input, max, scalar_self=False)
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     return _clamp_one_side(input, max, "max")
 
 
@@ -895,10 +901,14 @@ def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> T
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
+    if any(isinstance(t, Tensor) and t._data.dtype.kind == "c" for t in (input, other)):
+        raise RuntimeError("maximum not implemented for complex tensors.")
     return _binary_minmax(input, other, "maximum", MaximumBackward0)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
+    if any(isinstance(t, Tensor) and t._data.dtype.kind == "c" for t in (input, other)):
+        raise RuntimeError("minimum not implemented for complex tensors.")
     return _binary_minmax(input, other, "minimum", MinimumBackward0)
 
 

@@ -503,6 +503,10 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any, meth
         return fn(input, dim if isinstance(dim, Tensor) else other)
     xp = input._xp
     a = input._data
+    if a.dtype.kind == "c":  # complex numbers have no order
+        if dim is None:
+            raise NotImplementedError(f"\"{name}_all\" not implemented for '{_complex_name(input)}'")
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         _require_nonempty(name, input, (), full=True)
         arr = a.max() if name == "max" else a.min()  # NaN-propagating like torch
@@ -521,6 +525,10 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any, meth
     if not keepdim:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
     return _dim_select(name, input, d, keepdim, vals, idx, MaxBackward0 if name == "max" else MinBackward0)
+
+
+def _complex_name(t: Tensor) -> str:
+    return "ComplexFloat" if t._data.dtype == np.complex64 else "ComplexDouble"
 
 
 def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
@@ -584,6 +592,9 @@ AminBackward0 = type("AminBackward0", (AmaxBackward0,), {"__doc__": "amin: same 
 def _amax_amin(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     a = input._data
+    if a.dtype.kind == "c":
+        kernel = "max_values_cpu" if name == "amax" else "min_values_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_complex_name(input)}'")
     dims = _dims(input, dim)
     full = dim is None or (isinstance(dim, tuple | list) and len(dim) == 0)
     _require_nonempty(name, input, dims, full=full)
@@ -611,6 +622,8 @@ def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     xp = input._xp
     a = input._data
+    if a.dtype.kind == "c":
+        raise RuntimeError(f"{name}(): does not support complex input")
     pick = xp.argmax if name == "argmax" else xp.argmin
     if dim is None:
         if a.size == 0:

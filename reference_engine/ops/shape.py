@@ -27,6 +27,8 @@ from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
 from .inplace import check_inplace
 
+COMPLEX_TO_REAL_WARNING = "Casting complex values to real discards the imaginary part"
+
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
     """A tensor sharing ``base``'s storage and version counter.
@@ -471,6 +473,9 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     arr = input._data
     if not same_dev:
         arr = _place(arr, dev)
+    if not same_dtype and arr.dtype.kind == "c" and not dtype.is_complex:
+        warnings.warn(COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
+        arr = arr.real  # the real parts, as torch's copy (NumPy's cast would warn again)
     arr = D.astype(arr, dtype) if not same_dtype else (arr.copy() if same_dev else arr)
     out = Tensor._make(arr)
     if grad_recording(input) and (out.is_floating_point() or out.is_complex()):

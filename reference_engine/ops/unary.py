@@ -18,6 +18,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import _FROM_NUMPY, cj, grad_recording, record
+from .inplace import scalar_type_name
 from .pointwise import _EXTOBJ, _IGNORE_ALL, _unary_compute, where
 
 try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
@@ -32,6 +33,16 @@ _BOOL_ERRORS: dict[str, tuple[type, str]] = {
     "floor": (NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
     "trunc": (NotImplementedError, "\"trunc_vml_cpu\" not implemented for 'Bool'"),
     "relu": (RuntimeError, "Boolean inputs not supported for relu"),
+}
+
+
+# ops torch refuses on complex tensors, and its messages (the vml kernels name their dtype)
+_COMPLEX_ERRORS: dict[str, str] = {
+    "floor": "floor is not supported for complex inputs",
+    "ceil": "ceil is not supported for complex inputs",
+    "trunc": "trunc is not supported for complex inputs",
+    "relu": "clamp is not supported for complex types",
+    "erf": "\"erf_vml_cpu\" not implemented for '{}'",
 }
 
 
@@ -76,6 +87,8 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
                 exc = NotImplementedError
             raise exc(msg)
         dt = _FROM_NUMPY[input._data.dtype]
+        if dt.is_complex and name in _COMPLEX_ERRORS:
+            raise NotImplementedError(_COMPLEX_ERRORS[name].format(scalar_type_name(dt)))
         if floating and dt.category < 2:
             dt = D.get_default_dtype()  # sin(int tensor) is the default float dtype
         result = Tensor._make(_unary_compute(input, dt, fn))
