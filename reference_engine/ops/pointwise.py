@@ -468,6 +468,7 @@ class PowBackward1(Node):
     #   = where(exponent == 0.0, zeros, grad * (exponent * pow(self, exponent - 1)))
     # exponent: pow_backward_exponent(grad, self, exponent, result)
     #   = grad * where((self == 0) & (exponent >= 0), zeros, result * self.log())
+    #   (a complex exponent counts as >= 0 when it is real and its real part is)
     def apply(self, grad: Tensor) -> tuple:
         base, exp_ = self.saved("self"), self.saved("exponent")
         ga = gb = None
@@ -475,7 +476,8 @@ class PowBackward1(Node):
             ga = where(exp_ == 0, 0.0, grad * cj(exp_ * base.pow(exp_ - 1)))
         if needs(self, 1):
             r = self.saved("result")
-            gb = grad * cj(where((base == 0) & (exp_ >= 0), 0.0, r * _log_of(base, r)))
+            nonneg = (exp_.imag == 0) & (exp_.real >= 0) if exp_.is_complex() else exp_ >= 0
+            gb = grad * cj(where((base == 0) & nonneg, 0.0, r * _log_of(base, r)))
         return ga, gb
 
 

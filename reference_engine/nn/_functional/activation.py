@@ -166,12 +166,13 @@ class SiluBackward0(Node):
     def apply(self, grad: Tensor) -> tuple:
         x = self.saved("self")
         s = x.sigmoid()
-        if x.is_complex():  # silu_backward conjugates the derivative for complex inputs
-            return (grad * (s * (x * (1 - s) + 1)).conj(),)
         return (grad * s * (x * (1 - s) + 1),)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    if isinstance(input, Tensor) and input.is_complex() and grad_recording(input):
+        # torch computes complex silu but has no derivative for it
+        raise RuntimeError("silu does not support automatic differentiation for outputs with complex dtype.")
     return run_inplace(
         input, inplace, lambda x: _apply(x, "silu", lambda xp, a: a / (1 + xp.exp(-a)), SiluBackward0, complex_ok=True)
     )
