@@ -506,6 +506,18 @@ def _pow_dtype(base: Any, exponent: Any) -> D.dtype:
     return D.result_type(base, exponent)
 
 
+# torch's complex pow by a number: sqrt, rsqrt and reciprocal kernels for +-0.5 and -1, products for 2, 3, -2
+# (pow_tensor_scalar_optimized_kernel); std::pow, as NumPy's power, for the rest
+_COMPLEX_POW = {
+    0.5: lambda xp, a: xp.sqrt(a),
+    -0.5: lambda xp, a: 1 / xp.sqrt(a),
+    -1: lambda xp, a: 1 / a,
+    2: lambda xp, a: a * a,
+    3: lambda xp, a: a * a * a,
+    -2: lambda xp, a: 1 / (a * a),
+}
+
+
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
@@ -517,6 +529,9 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
         if not isinstance(exponent, Tensor):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         res = _int_pow_negative(xp, a, b)
+    elif dt.is_complex and not isinstance(exponent, Tensor) and exponent in _COMPLEX_POW:
+        with _ErrState(xp):
+            res = _COMPLEX_POW[exponent](xp, a)
     else:
         with _ErrState(xp):
             res = xp.power(a, b)
@@ -1100,9 +1115,9 @@ def nan_to_num(
 ) -> Tensor:
     _check_tensor("nan_to_num", input)
     a = input._data
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fc":
         return Tensor._make(a.copy())  # nothing to replace in an integer or bool tensor
-    info = D.np_finfo(a.dtype)
+    info = D.np_finfo(a.real.dtype)  # a complex tensor's real and imaginary parts are replaced apart
     res = input._xp.nan_to_num(
         a, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf
     ).astype(a.dtype, copy=False)

@@ -72,6 +72,18 @@ def random_draws(m: Any) -> Any:
     return [*out, z, m.randn_like(z), m.rand_like(m.zeros(3, dtype=m.cdouble))]
 
 
+@SAME
+def pow_by_numbers(m: Any) -> Any:
+    z = m.tensor([-1 + 0j, 1 + 1j, -2 - 0.5j])  # torch: sqrt/rsqrt/reciprocal kernels, products for 2, 3, -2
+    return [z**e for e in (0.5, -0.5, -1, 2, 3, -2, 1.5)] + [2**z, m.tensor([-1 + 0j], dtype=m.cdouble) ** 0.5]
+
+
+@SAME
+def nan_and_inf(m: Any) -> Any:
+    z = m.tensor([complex(float("nan"), 1), complex(float("inf"), -float("inf")), 1 + 1j])
+    return [z.nan_to_num(), z.nan_to_num(nan=2.0, posinf=3.0), z.isnan(), z.isfinite(), z.isinf()]
+
+
 # --------------------------------------------------------------------------- views: real, imag, conj
 @SAME
 def real_imag_views(m: Any) -> Any:
@@ -241,6 +253,7 @@ ERRORS = {
     "eig_not_square": lambda m: m.linalg.eig(m.ones(3, 4)),
     "eig_of_ints": lambda m: m.linalg.eig(m.ones(3, 3, dtype=m.int64)),
     "eig_nan": lambda m: m.linalg.eig(m.full((2, 2), float("nan"))),
+    "numpy_of_conjugate_view": lambda m: m.tensor([1j]).conj().numpy(),
     "silu_has_no_complex_derivative": lambda m: m.nn.functional.silu(_leaf(m, A)),
 }
 
