@@ -37,6 +37,16 @@ def creation(m: Any) -> Any:
 
 
 @SAME
+def complex_linspace(m: Any) -> Any:
+    rng = np.random.default_rng(1)
+    out = [m.linspace(0, 1 + 1j, 3), m.linspace(1, 5, 6, dtype=m.complex128), m.linspace(1j, 2j, 1)]
+    for n in (2, 7, 15, 16, 17, 40):  # torch: step per part, a fused multiply-add from the nearer end
+        a, b = (complex(*rng.standard_normal(2) * 10) for _ in range(2))
+        out += [m.linspace(a, b, n, dtype=m.complex64), m.linspace(a, b, n, dtype=m.complex128)]
+    return out
+
+
+@SAME
 def promotion(m: Any) -> Any:
     f32, f64, c64, i64 = m.ones(2), m.ones(2, dtype=m.float64), m.ones(2, dtype=m.complex64), m.arange(2)
     return [str(t.dtype) for t in (f32 + c64, f64 + c64, i64 + c64, i64 + 1j, f64 * 1j, f32 * (2 - 1j),
@@ -253,6 +263,7 @@ ERRORS = {
     "eig_not_square": lambda m: m.linalg.eig(m.ones(3, 4)),
     "eig_of_ints": lambda m: m.linalg.eig(m.ones(3, 3, dtype=m.int64)),
     "eig_nan": lambda m: m.linalg.eig(m.full((2, 2), float("nan"))),
+    "arange_complex": lambda m: m.arange(3, dtype=m.complex64),
     "numpy_of_conjugate_view": lambda m: m.tensor([1j]).conj().numpy(),
     "silu_has_no_complex_derivative": lambda m: m.nn.functional.silu(_leaf(m, A)),
 }
