@@ -101,7 +101,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
         )
     if x.ndim == 1 and y.ndim == 1:  # torch's vdot path for two vectors (VdotBackward0)
         return vdot(x, y)
-    return R.sum(x * y, dim)
+    return R.sum(x.conj() * y, dim)
 
 
 def _chain_order(dims: list[int]) -> list[list[int]]:

@@ -10,6 +10,7 @@ here: the engine sums every grad to its input's shape and casts its dtype.
 
 from __future__ import annotations
 
+import cmath
 import math
 from typing import Any
 
@@ -487,6 +488,8 @@ class PowBackward2(Node):
     def apply(self, grad: Tensor) -> tuple:
         exp_, r = self.saved("exponent"), self.saved("result")
         base = self.base
+        if r.is_complex() and base != 0:  # (result * log(self)).conj(), the principal logarithm
+            return (grad * cj(r * cmath.log(base)),)
         if base == 0:
             return (grad * where(exp_ >= 0, 0.0, r * math.log(base) if base > 0 else r * float("-inf")),)
         return (grad * (r * _scalar_log(base)),)
@@ -965,16 +968,16 @@ class LerpBackward0(Node):
     # lerp.Scalar: self: grad * (1 - weight.toDouble()) ; end: grad * weight
     def apply(self, grad: Tensor) -> tuple:
         w = self.weight
-        return (grad * (1 - w) if needs(self, 0) else None), (grad * w if needs(self, 1) else None)
+        return (grad * cj(1 - w) if needs(self, 0) else None), (grad * cj(w) if needs(self, 1) else None)
 
 
 class LerpBackward1(Node):
-    # lerp.Tensor: self: grad * (1 - weight) ; end: grad * weight ; weight: grad * (end - self)
+    # lerp.Tensor: self: grad * (1 - weight).conj() ; end: grad * weight.conj() ; weight: grad * (end - self).conj()
     def apply(self, grad: Tensor) -> tuple:
         w = self.saved("weight")
-        ga = grad * (1 - w) if needs(self, 0) else None
-        gb = grad * w if needs(self, 1) else None
-        gw = grad * (self.saved("end") - self.saved("self")) if needs(self, 2) else None
+        ga = grad * cj(1 - w) if needs(self, 0) else None
+        gb = grad * cj(w) if needs(self, 1) else None
+        gw = grad * cj(self.saved("end") - self.saved("self")) if needs(self, 2) else None
         return ga, gb, gw
 
 

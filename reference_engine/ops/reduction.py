@@ -1014,7 +1014,7 @@ def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int,
     if p == 0.0:  # return {}: no gradient, i.e. zeros
         return g.expand(x._data.shape) * 0.0
     if p == 1.0:  # self.sgn() * grad
-        return P.sign(x) * g
+        return P.sgn(x) * g
     if p == 2.0:  # grad * (self / norm).masked_fill_(norm == 0, 0)
         return g * P.where(zero_norm, 0.0, x / nrm)
     if math.isinf(p):
@@ -1022,12 +1022,12 @@ def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int,
         ax = P.abs(x)._data
         mask = (ax == nrm._data) | x._xp.isnan(ax)
         count = mask.sum(axis=_axis(mask, dims), keepdims=True)
-        return P.sign(x) * ((g / _const(count)) * _const(mask))
+        return P.sgn(x) * ((g / _const(count)) * _const(mask))
     if p < 1.0:  # self.sgn() * self.abs().pow_(p - 1).masked_fill_(self == 0, 0) * grad * norm.pow(1 - p)
-        scaled = P.sign(x) * P.where(_const(x._data == 0), 0.0, P.abs(x) ** (p - 1))
+        scaled = P.sgn(x) * P.where(_const(x._data == 0), 0.0, P.abs(x) ** (p - 1))
         return scaled * g * nrm ** (1 - p)
     if p < 2.0:  # self.sgn() * self.abs().pow_(p - 1) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
-        scaled = P.sign(x) * P.abs(x) ** (p - 1)
+        scaled = P.sgn(x) * P.abs(x) ** (p - 1)
     else:  # self * self.abs().pow_(p - 2) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
         scaled = x * P.abs(x) ** (p - 2)
     return scaled * P.where(zero_norm, 0.0, g / nrm ** (p - 1))
