@@ -278,10 +278,10 @@ class LinalgSolveExBackward0(Node):
     #   gB = solve(A^H, grad); gA = -gB X^H (vector right-hand side: an outer product)
     def apply(self, grad: Tensor, grad_info: Tensor | None = None) -> tuple:
         A, X = self.saved("A"), self.saved("result")
-        gB = solve(A.mT, grad)
+        gB = solve(A.mH, grad)
         gA = None
         if needs(self, 0):
-            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2)) if self.vector else -matmul(gB, X.mT)
+            gA = -(gB.unsqueeze(-1) * cj(X).unsqueeze(-2)) if self.vector else -matmul(gB, X.mH)
         return gA, gB if needs(self, 1) else None
 
 
@@ -330,11 +330,13 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 # --------------------------------------------------------------------------- cholesky
 def _cholesky_backward(grad: Tensor, L: Tensor, upper: bool) -> Tensor:
     """cholesky_backward: gA = L^{-H} Phi(L^H gL) L^{-1}, Phi = lower triangle with the diagonal halved."""
-    gL = grad.mT if upper else grad
-    L_ = L.mT if upper else L
-    phi = S.tril(matmul(L_.mT, gL))
-    phi = (phi + S.tril(phi, -1).mT) * 0.5
-    ga = solve(L_.mT, phi)  # L^{-H} phi
+    gL = grad.mH if upper else grad
+    L_ = L.mH if upper else L
+    phi = S.tril(matmul(L_.mH, gL))
+    phi = (phi + S.tril(phi, -1).mH) * 0.5
+    if phi.is_complex():  # torch symmetrizes the result (0.5 (gA + gA^H)): phi's Hermitian part
+        phi = (phi + phi.mH) * 0.5
+    ga = solve(L_.mH, phi)  # L^{-H} phi
     return solve(L_.mT, ga.mT).mT  # ... L^{-1}
 
 
@@ -421,11 +423,14 @@ def cholesky(input: Tensor, upper: bool = False) -> Tensor:
 
 # --------------------------------------------------------------------------- qr
 def _qr_square_backward(gQ: Tensor, gR: Tensor, Q: Tensor, R: Tensor) -> Tensor:
-    """linalg_qr_backward for m >= n: gA = (gQ + Q copyltu(M)) R^{-H}, M = R gR^H - gQ^H Q."""
-    m_ = matmul(R, gR.mT) - matmul(gQ.mT, Q)
-    low = S.tril(m_)
-    ga = gQ + matmul(Q, low + S.tril(m_, -1).mT)
-    return solve(R, ga.mT).mT  # X R^H = ga
+    """linalg_qr_backward for m >= n: gA = (gQ + Q copyltu(M)) R^{-H}, M = R gR^H - gQ^H Q, copyltu(M) =
+    tril(M, -1) + tril(M, -1)^H + real(diag(M))."""
+    m_ = matmul(R, gR.mH) - matmul(gQ.mH, Q)
+    low = S.tril(m_) + S.tril(m_, -1).mH
+    if m_.is_complex():  # copyltu keeps the real part of M's diagonal (its imaginary part is R's phase gauge)
+        low = low - _diag_embed(m_.diagonal(0, -2, -1).imag * 1j)
+    ga = gQ + matmul(Q, low)
+    return solve(R, ga.mH).mH  # X R^H = ga
 
 
 class LinalgQrBackward0(Node):
@@ -446,7 +451,7 @@ class LinalgQrBackward0(Node):
         A = self.saved("A")
         gU, gV = gR[..., :, :m], gR[..., :, m:]
         y = A[..., :, m:]
-        gx = _qr_square_backward(gQ + matmul(y, gV.mT), gU, Q, R[..., :, :m])
+        gx = _qr_square_backward(gQ + matmul(y, gV.mH), gU, Q, R[..., :, :m])
         return (J.cat([gx, matmul(Q, gV)], -1),)
 
 

@@ -193,6 +193,22 @@ GRAD_CASES = {
     "view_as_complex": (lambda m, a: m.view_as_complex(a), [np.stack([X, X], -1)], G),
     "cast_real_to_complex": (lambda m, a: a.to(m.complex128) * (1 + 1j), [X], G),
     "expand": (lambda m, a: a.expand(2, 3, 3) * a, [A], np.stack([G, G])),
+    "cumprod": (lambda m, a: a.cumprod(1), [A], G),
+    "lerp_tensor_weight": (lambda m, a, b: m.lerp(a, b, b), [A, B], G),
+    "cross": (lambda m, a, b: m.linalg.cross(a, b), [A, B], G),
+    "vecdot": (lambda m, a, b: m.linalg.vecdot(a, b), [A, B], G[0]),
+    "vector_norm_1": (lambda m, a: m.linalg.vector_norm(a, 1), [A], 1.3),
+    "number_to_the_tensor": (lambda m, a: (1 + 1j) ** a, [A], G),
+    "solve": (lambda m, a, b: m.linalg.solve(a, b), [A, B], G),
+    "solve_vector": (lambda m, a, b: m.linalg.solve(a, b), [A, B[0]], G[0]),
+    "cholesky": (lambda m, a: m.linalg.cholesky(a @ a.mH + 3 * m.eye(3, dtype=a.dtype)), [A], G),
+    "qr_r": (lambda m, a: m.linalg.qr(a)[1], [A], G),
+    "eigvalsh": (lambda m, a: m.linalg.eigvalsh(a @ a.mH), [A], X[0]),
+    "svdvals": (lambda m, a: m.linalg.svdvals(a), [A], X[0]),
+    "pinv": (lambda m, a: m.linalg.pinv(a), [A], G),
+    "lstsq": (lambda m, a, b: m.linalg.lstsq(a, b).solution, [A, B], G),
+    "slogdet": (lambda m, a: m.linalg.slogdet(a)[1], [A], 1.5),
+    "logdet": (lambda m, a: m.logdet(a), [A @ A.conj().T + 3 * np.eye(3)], 1 + 0.5j),
 }
 
 
@@ -223,6 +239,21 @@ def node_names(m: Any) -> Any:
              z.angle().grad_fn, m.polar(x, x).grad_fn, m.complex(x, x).grad_fn, x.cfloat().grad_fn,
              m.view_as_complex(x.reshape(1, 2)).grad_fn]  # fmt: skip
     return [type(n).__name__ for n in nodes] + [x.real is x, x.conj() is x, z.resolve_neg() is z]
+
+
+@SAME
+def phase_invariant_decompositions(m: Any) -> Any:
+    """Losses that do not depend on the factors' phases: their grads are defined, whatever LAPACK picks."""
+    a = _leaf(m, A)
+    q, r = m.linalg.qr(a)
+    q2, r2 = m.linalg.qr(a[:2])  # a wide matrix
+    u, s, vh = m.linalg.svd(a[:, :2], full_matrices=False)
+    sign, logabs = m.linalg.slogdet(a)
+    w = m.tensor(X)
+    losses = [(q.abs() ** 2 * w).sum() + (r.abs() ** 2).sum(), (q2.abs() ** 2 * w[:2, :2]).sum() + r2.abs().sum(),
+              (u.abs() ** 2 * w[:, :2]).sum() + s.sum() + (vh.abs() ** 3).sum(),
+              (sign * m.tensor(1 - 2j)).real + logabs * 0.7]  # fmt: skip
+    return [s, logabs, sign, *(m.autograd.grad(loss, a)[0] for loss in losses)]
 
 
 @SAME
