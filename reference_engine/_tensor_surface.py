@@ -95,6 +95,18 @@ INPLACE = (
 for _name in INPLACE:
     if hasattr(Tensor, _name):
         setattr(Tensor, _name + "_", inplace_method(getattr(Tensor, _name)))
+# in-place abs would have to store real magnitudes in complex memory: torch refuses it
+_abs_ = Tensor.abs_
+
+
+def _abs_inplace(self: Tensor) -> Tensor:
+    if self.is_complex():
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return _abs_(self)
+
+
+_abs_inplace.__name__ = _abs_inplace.__qualname__ = "abs_"
+Tensor.abs_ = Tensor.absolute_ = _abs_inplace  # type: ignore[attr-defined]
 Tensor.zero_ = zero_
 Tensor.fill_ = fill_
 Tensor.copy_ = copy_

@@ -60,8 +60,11 @@ def view_as_real(input: Tensor) -> Tensor:
     if not _is_complex(input):
         raise RuntimeError("view_as_real is only supported for complex tensors")
     if input.is_conj():
-        raise RuntimeError("view_as_real doesn't work on unresolved conjugated tensors.  To resolve the conjugate "
-                           "tensor so you can view it as real, use self.resolve_conj()")  # fmt: skip
+        raise RuntimeError(
+            "view_as_real doesn't work on unresolved conjugated tensors.  To resolve the conjugate tensor so you can "
+            "view it as real, use self.resolve_conj(); however, be warned that the resulting tensor will NOT alias "
+            "the original."
+        )
     return _view_result(input, _real_pairs(input._data), view_as_real, ViewAsRealBackward0)
 
 

@@ -294,6 +294,8 @@ ERRORS = {
     "eig_not_square": lambda m: m.linalg.eig(m.ones(3, 4)),
     "eig_of_ints": lambda m: m.linalg.eig(m.ones(3, 3, dtype=m.int64)),
     "eig_nan": lambda m: m.linalg.eig(m.full((2, 2), float("nan"))),
+    "inplace_abs": lambda m: m.tensor([1j]).abs_(),
+    "view_as_real_of_conjugate_view": lambda m: m.view_as_real(m.tensor([1j]).conj()),
     "arange_complex": lambda m: m.arange(3, dtype=m.complex64),
     "numpy_of_conjugate_view": lambda m: m.tensor([1j]).conj().numpy(),
     "silu_has_no_complex_derivative": lambda m: m.nn.functional.silu(_leaf(m, A)),
