@@ -147,6 +147,13 @@ def tensor(
         _check_ragged(data)
     if is_cuda_array(data):
         data = to_numpy(data)
+    if inferred.is_complex and not dt.is_complex and not isinstance(data, np.ndarray) and dt is not D.bool_:
+        # torch's parser converts each Python number to the dtype's C type: a complex one is refused
+        raise TypeError(
+            "must be real number, not complex"
+            if dt.is_floating_point
+            else "'complex' object cannot be interpreted as an integer"
+        )
     host = np.array(_to_host(data), dtype=dt.np) if dt is not D.bfloat16 else D.astype(np.array(_to_host(data)), dt)
     if host.dtype.kind in "iub" and not isinstance(data, np.ndarray):
         _check_int_range(data, dt)
@@ -183,6 +190,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
     if dtype is None:
         dtype = D._scalar_dtype(value)  # full((2,), 1) is int64, full((2,), 1.5) the default float
+    value = D.real_fill(value, dtype)
     xp = _xp_for(device)
     with _on_device(xp, device):
         if dtype is D.bfloat16 and not isinstance(value, bool | int):

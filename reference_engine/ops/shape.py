@@ -25,9 +25,7 @@ from ..autograd.graph import AsStridedBackward0, Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
-from .inplace import check_inplace
-
-COMPLEX_TO_REAL_WARNING = "Casting complex values to real discards the imaginary part"
+from .inplace import check_inplace, warn_complex_to_real
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -474,7 +472,7 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     if not same_dev:
         arr = _place(arr, dev)
     if not same_dtype and arr.dtype.kind == "c" and not dtype.is_complex:
-        warnings.warn(COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
+        warn_complex_to_real()
         arr = arr.real  # the real parts, as torch's copy (NumPy's cast would warn again)
     arr = D.astype(arr, dtype) if not same_dtype else (arr.copy() if same_dev else arr)
     out = Tensor._make(arr)

@@ -8,6 +8,7 @@ derivatives.yaml does, and a grad flowing from a complex result into a real inpu
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,14 @@ def complex_linspace(m: Any) -> Any:
         a, b = (complex(*rng.standard_normal(2) * 10) for _ in range(2))
         out += [m.linspace(a, b, n, dtype=m.complex64), m.linspace(a, b, n, dtype=m.complex128)]
     return out
+
+
+@SAME
+def complex_values_into_real_tensors(m: Any) -> Any:
+    z = m.zeros(2)
+    z[0] = 3 + 0j  # a zero imaginary part converts
+    return [m.full((2,), 1 + 0j, dtype=m.float32), m.tensor([1 + 2j], dtype=m.bool), m.full((1,), 1j, dtype=m.bool),
+            m.zeros(2, dtype=m.int64).fill_(2 + 0j), z]  # fmt: skip
 
 
 @SAME
@@ -294,6 +303,12 @@ ERRORS = {
     "eig_not_square": lambda m: m.linalg.eig(m.ones(3, 4)),
     "eig_of_ints": lambda m: m.linalg.eig(m.ones(3, 3, dtype=m.int64)),
     "eig_nan": lambda m: m.linalg.eig(m.full((2, 2), float("nan"))),
+    "tensor_complex_as_float": lambda m: m.tensor([1j, 2], dtype=m.float32),
+    "tensor_complex_as_int": lambda m: m.tensor([1 + 0j], dtype=m.int64),
+    "full_complex_into_float": lambda m: m.full((2,), 1j, dtype=m.float32),
+    "full_complex_into_int32": lambda m: m.full((2,), 1j, dtype=m.int32),
+    "fill_complex_into_double": lambda m: m.zeros(2, dtype=m.float64).fill_(1 + 2j),
+    "setitem_complex_into_float": lambda m: m.zeros(2).__setitem__(0, 1j),
     "inplace_abs": lambda m: m.tensor([1j]).abs_(),
     "view_as_real_of_conjugate_view": lambda m: m.view_as_real(m.tensor([1j]).conj()),
     "arange_complex": lambda m: m.arange(3, dtype=m.complex64),
@@ -318,14 +333,19 @@ def test_phase_dependent_eigenvector_loss_is_refused() -> None:
     assert_same_error(run)
 
 
-def test_to_real_warns_and_keeps_the_real_part() -> None:
+def test_complex_to_real_casts_warn_once_and_keep_the_real_part() -> None:
+    """torch warns "Casting complex values to real discards the imaginary part" once per process (its
+    TORCH_WARN_ONCE), for .to() and copy_ alike; both sides run the same programs, so they warn alike."""
+
     def run(m: Any) -> Any:
-        with pytest.warns(UserWarning, match="Casting complex values to real discards the imaginary part"):
-            return m.tensor([1 + 2j, -3 - 4j]).to(m.float32)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            values = [m.tensor([1 + 2j, -3 - 4j]).to(m.float32), m.zeros(2).copy_(m.tensor([1 + 2j, -3 - 4j]))]
+        texts = [str(w.message).split(" (Triggered")[0] for w in caught if w.category is UserWarning]
+        return [v.tolist() for v in values], texts
 
     got, want = run_both(run)
-    assert str(got.dtype) == str(want.dtype)
-    assert got.tolist() == want.tolist()
+    assert got == want
 
 
 test_same = SAME.test()
