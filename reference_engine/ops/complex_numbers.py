@@ -5,7 +5,7 @@ complex casts (cfloat, cdouble).
 torch's ``conj()`` flips a bit on a view instead of touching memory; the engine's conjugate view holds the
 conjugated values in an array of its own (NumPy has no conjugate bit), marked ``is_conj()``, sharing the base's
 version counter and autograd view history (``ConjBackward0``). Writing through such a view does not reach its
-base's memory.
+base's memory, nor does the view see later in-place changes of its base.
 
 Gradients follow torch's convention for complex autograd: a node returns the conjugate Wirtinger derivative
 times the incoming grad, so formulas conjugate what derivatives.yaml conjugates (``grad * other.conj()``), and a
