@@ -706,7 +706,7 @@ class _Side:
             ok, processed = self.attempt(f"backward:{s} output_process_fn_grad", lambda: process(out))
             if not ok:
                 return
-        outs = [t for t in _flat(processed, ns) if t.requires_grad and t.dtype.is_floating_point]
+        outs = [t for t in _flat(processed, ns) if t.requires_grad and _differentiable(t)]
         if not outs:
             return
         cots = self._cotangents(s, outs)
@@ -756,7 +756,7 @@ class _Side:
                 out = fn(inp, *args, **kwargs)
                 if sample.process is not None:
                     out = (sample.process if self.is_torch else engine_callable(sample.process, ns))(out)
-                outs = [t for t in _flat(out, ns) if t.dtype.is_floating_point]
+                outs = [t for t in _flat(out, ns) if _differentiable(t)]
                 return [fw.unpack_dual(t).tangent for t in outs]
 
         ok, got = self.attempt(f"forward_ad:{s}", run)
@@ -767,8 +767,14 @@ class _Side:
     def _cotangents(self, key: str, outs: list[Any]) -> list[Any]:
         if self.is_torch:
             rng = np.random.default_rng(zlib.crc32(f"{self.seed} {key}".encode()))
-            # float64 draws, rounded to each output's dtype by the side (NumPy has no bfloat16)
-            arrays = [rng.standard_normal(tuple(t.shape)) for t in outs]
+            # float64 draws, rounded to each output's dtype by the side (NumPy has no bfloat16); a complex
+            # output's cotangent draws its real, then its imaginary parts
+            arrays = [
+                rng.standard_normal(tuple(t.shape)) + 1j * rng.standard_normal(tuple(t.shape))
+                if t.dtype.is_complex
+                else rng.standard_normal(tuple(t.shape))
+                for t in outs
+            ]
             self.plan.cotangents[key] = arrays
         else:
             arrays = self.plan.cotangents.get(key, [])
@@ -816,11 +822,17 @@ class _Side:
         return func if self.is_torch else engine_callable(func, self.ns)
 
 
+def _differentiable(t: Any) -> bool:
+    """Whether an output takes a cotangent (or has a tangent): floating and complex outputs (torch's
+    convention for a complex output: the cotangent is the conjugate Wirtinger derivative, complex too)."""
+    return t.dtype.is_floating_point or t.dtype.is_complex
+
+
 def make_plan(plan: Plan, op: Any, torch: Any, dtype: str, samples: int | None, errors: bool,
               error_inputs: int | None) -> Plan:  # fmt: skip
     """Fill ``plan`` with torch's samples (and error inputs) for this item, as plain data."""
     tdt = getattr(torch, dtype)
-    grad = bool(op.supports_autograd) and tdt.is_floating_point
+    grad = bool(op.supports_autograd) and (tdt.is_floating_point or tdt.is_complex)
     try:
         # what torch's sample generator warns (a deprecated function it calls) is not the op's behaviour
         with warnings.catch_warnings():

@@ -148,6 +148,13 @@ def tensor(
         _check_ragged(data)
     if is_cuda_array(data):
         data = to_numpy(data)
+    if inferred.is_complex and not dt.is_complex and not isinstance(data, np.ndarray) and dt is not D.bool_:
+        # torch's parser converts each Python number to the dtype's C type: a complex one is refused
+        raise TypeError(
+            "must be real number, not complex"
+            if dt.is_floating_point
+            else "'complex' object cannot be interpreted as an integer"
+        )
     host = np.array(_to_host(data), dtype=dt.np) if dt is not D.bfloat16 else D.astype(np.array(_to_host(data)), dt)
     if host.dtype.kind in "iub" and not isinstance(data, np.ndarray):
         _check_int_range(data, dt)
@@ -184,6 +191,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 def _filled(size: tuple, value: Any, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
     if dtype is None:
         dtype = D._scalar_dtype(value)  # full((2,), 1) is int64, full((2,), 1.5) the default float
+    value = D.real_fill(value, dtype)
     xp = _xp_for(device)
     with _on_device(xp, device):
         if dtype is D.bfloat16 and not isinstance(value, bool | int):
@@ -325,6 +333,9 @@ def arange(
         raise RuntimeError(f"unsupported range: {_scalar_text(start)} -> {_scalar_text(end)}")
     if dtype is None and isinstance(out, Tensor):
         dtype = out.dtype
+    if dtype is not None and dtype.is_complex:
+        name = "ComplexFloat" if dtype is D.complex64 else "ComplexDouble"
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{name}'")
     if dtype is not None and not dtype.is_floating_point and not dtype.is_complex:
         if since("2.14"):
             # torch 2.14: the length comes from the bounds and step as given (ceil((end - start) / step)); the
@@ -385,6 +396,33 @@ def space_args(start: Any, end: Any, steps: int, dtype: D.dtype | None, device: 
     return start, end, dtype or D.get_default_dtype(), or_default(device)
 
 
+def _complex_linspace(start: Any, end: Any, steps: int, dtype: D.dtype, device: Any, requires_grad: bool) -> Tensor:
+    """linspace with complex ends (or dtype): torch's kernel in the complex dtype (the default float's complex
+    type when none is given): step = (end - start) / (steps - 1), start + step * i for the first half, end -
+    step * (steps - 1 - i) for the second."""
+    cdt = dtype if dtype.is_complex else D.get_default_dtype().to_complex()
+    t = cdt.np.type
+    lo, hi = t(start), t(end)
+    i = np.arange(steps)
+    half = steps // 2
+    if steps > 1:
+        diff, count = hi - lo, (np.float32 if cdt is D.complex64 else np.float64)(steps - 1)
+        step = t(complex(diff.real / count, diff.imag / count))  # each part divided by the real count
+        # per part, one fused multiply-add from the nearer end (as the real kernel; found by experiment)
+        real = np.float32 if cdt is D.complex64 else np.float64
+        fma = _RM.fma32 if cdt is D.complex64 else _RM.fma64
+        first, second = i[:half].astype(real), (steps - 1 - i[half:]).astype(real)
+        vals = np.empty(steps, cdt.np)
+        for part in ("real", "imag"):
+            st, a, b = (real(getattr(v, part)) for v in (step, lo, hi))
+            getattr(vals, part)[:half] = fma(np.full(half, st), first, a)
+            getattr(vals, part)[half:] = fma(np.full(steps - half, -st), second, b)
+    else:
+        vals = np.full(steps, lo, dtype=cdt.np)
+    arr = vals.astype(cdt.np)
+    return _finish(_place(arr, device) if device is not None else arr, requires_grad)
+
+
 def linspace(
     start: Any,
     end: Any,
@@ -400,6 +438,8 @@ def linspace(
     if out is not None:
         return into_out(linspace(start, end, steps, dtype=dtype or out.dtype, device=device), out)
     start, end, dtype, device = space_args(start, end, steps, dtype, device)
+    if isinstance(start, complex) or isinstance(end, complex) or dtype.is_complex:
+        return _complex_linspace(start, end, steps, dtype, device, requires_grad)
     # torch fills the first half forward from start and the second half backward from end
     if steps == 1:
         return _finish(

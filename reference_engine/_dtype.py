@@ -225,3 +225,18 @@ def result_type(*operands: object) -> dtype:
 def to_float(d: dtype) -> dtype:
     """The dtype a floating-only op (sin, exp, true division) computes in."""
     return d if d.category >= _FLOAT else get_default_dtype()
+
+
+# c10's names of the C types a Python number is converted to (in its checked_convert error)
+_C_TYPES = {"float32": "float", "int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+            "uint8": "uint8_t"}  # fmt: skip
+
+
+def real_fill(value: Any, d: dtype) -> Any:
+    """A Python number written into a tensor of dtype ``d`` (fill values, ``x[i] = v``): a complex number goes
+    into a real (non-bool) tensor only when its imaginary part is zero, as torch's checked conversion."""
+    if isinstance(value, complex) and not d.is_complex and d is not bool_:
+        if value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(d.name, 'double')} without overflow")
+        return value.real
+    return value

@@ -19,7 +19,7 @@ from .ops.inplace import call_with_out
 
 OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "": (
-        "abs", "absolute", "acos", "adaptive_avg_pool1d", "add", "addbmm", "addcdiv", "addcmul", "addmm", "addmv",
+        "abs", "absolute", "acos", "adaptive_avg_pool1d", "add", "angle", "conj_physical", "addbmm", "addcdiv", "addcmul", "addmm", "addmv",
         "addr", "all", "amax", "amin", "any", "arctan2", "argmax", "argmin", "argsort", "asin", "atan", "atan2",
         "avg_pool1d", "baddbmm", "bincount", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "bmm", "cat",
         "ceil", "celu", "chain_matmul", "cholesky", "clamp", "clamp_max", "clamp_min", "clip", "clone",
@@ -40,7 +40,7 @@ OUT_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "threshold", "trace", "tril", "triu", "true_divide", "trunc", "var", "vstack", "where", "xlogy",
     ),
     "linalg": (
-        "cholesky", "cross", "det", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "norm",
+        "cholesky", "cross", "det", "eig", "eigvals", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "norm",
         "pinv", "solve", "svdvals", "vector_norm",
     ),
     "special": (
@@ -79,7 +79,6 @@ OUT_FUNCTIONS[""] += ("kthvalue",)  # (values, indices) into a tuple of two tens
 # reductions into an index (ops/indexed_reduction.py)
 OUT_FUNCTIONS[""] += ("index_reduce", "scatter_reduce")
 OUT_FUNCTIONS[""] += ("masked_scatter", "_chunk_cat", "hash_tensor")
-OUT_FUNCTIONS[""] += ("conj_physical",)
 
 # the *_copy variants of view ops (ops/shape.py, ops/join.py, ops/indexing.py) and slice_scatter
 OUT_FUNCTIONS[""] += ("slice_scatter",)

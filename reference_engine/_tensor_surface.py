@@ -19,6 +19,7 @@ attributes                             source
 ``add_``, ``exp_`` ... (in-place)      ``ops.inplace.inplace_method`` over ``INPLACE`` below
 ``zero_``, ``fill_``, ``copy_``        ``ops.inplace``
 ``T``, ``mT``                          ``ops.shape._T``, ``ops.shape._mT`` (properties)
+``real``, ``imag``                     ``ops.complex_numbers.PROPERTIES`` (settable properties)
 ``normal_``, ``uniform_`` ...          ``random.TENSOR_METHODS``
 ``__add__``, ``__eq__`` ... (dunders)  ``ops.pointwise``, ``ops.comparison``, ``ops.blas``, below (``x + y`` has a fast path)
 =====================================  ==========================================================
@@ -75,6 +76,8 @@ Tensor.T = property(shape._T)  # type: ignore[assignment]
 Tensor.mT = property(shape._mT)  # type: ignore[assignment]
 Tensor.mH = property(shape._mH)  # type: ignore[assignment]
 Tensor.H = property(shape._H)  # type: ignore[assignment]
+for _name, (_get, _set) in ops.complex_numbers.PROPERTIES.items():
+    setattr(Tensor, _name, property(_get, _set))
 
 # In-place variants derived from the out-of-place op.
 INPLACE = (
@@ -92,6 +95,18 @@ INPLACE = (
 for _name in INPLACE:
     if hasattr(Tensor, _name):
         setattr(Tensor, _name + "_", inplace_method(getattr(Tensor, _name)))
+# in-place abs would have to store real magnitudes in complex memory: torch refuses it
+_abs_ = Tensor.abs_
+
+
+def _abs_inplace(self: Tensor) -> Tensor:
+    if self.is_complex():
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return _abs_(self)
+
+
+_abs_inplace.__name__ = _abs_inplace.__qualname__ = "abs_"
+Tensor.abs_ = Tensor.absolute_ = _abs_inplace  # type: ignore[attr-defined]
 Tensor.zero_ = zero_
 Tensor.fill_ = fill_
 Tensor.copy_ = copy_

@@ -21,7 +21,9 @@ from .ops.blas import matmul, mm, vdot
 from .ops.linalg import (
     LinAlgError,
     _type_name,
+    eig,
     eigh,
+    eigvals,
     eigvalsh,
     inv,
     lstsq,
@@ -72,7 +74,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve",
     "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_norm", "matrix_power", "matrix_rank",
     "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
 ]  # fmt: skip
@@ -99,7 +101,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
         )
     if x.ndim == 1 and y.ndim == 1:  # torch's vdot path for two vectors (VdotBackward0)
         return vdot(x, y)
-    return R.sum(x * y, dim)
+    return R.sum(x.conj() * y, dim)
 
 
 def _chain_order(dims: list[int]) -> list[list[int]]:

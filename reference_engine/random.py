@@ -318,6 +318,12 @@ def _standard_tensor(
 ) -> Tensor:
     """randn and rand: ``draw(generator, n, np_dtype, 0.0, 1.0)`` values in a floating tensor of ``size``."""
     dt, shape, device = _float_dtype(dtype), _size_args(size), _checked(device)
+    if dt.is_complex:
+        # torch draws into view_as_real(result): real and imaginary parts interleaved, a normal's std 1/sqrt(2)
+        # (so that E|z|^2 = 1), a uniform's interval unchanged
+        scale = 1.0 / math.sqrt(2.0) if draw is _normal_values else 1.0  # std / std::sqrt(2), as torch
+        pairs = draw(_gen(generator, device), 2 * math.prod(shape), dt.to_real().np, 0.0, scale)
+        return _finish(pairs.view(dt.np).reshape(shape), dt, requires_grad, device)
     arr = draw(_gen(generator, device), math.prod(shape), dt.np, 0.0, 1.0)
     return _finish(arr.reshape(shape), dt, requires_grad, device)
 
@@ -548,8 +554,14 @@ def _is_contiguous(t: Tensor) -> bool:
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    n = self._data.size
-    arr = _normal_values(_gen(generator, self), n, self._data.dtype, float(mean), float(std), _is_contiguous(self))
+    n, dt = self._data.size, self._data.dtype
+    if dt.kind == "c":
+        # torch fills view_as_real(self): 2n reals, std / sqrt(2) each part
+        real = np.dtype(np.float32 if dt == np.complex64 else np.float64)
+        pairs = _normal_values(_gen(generator, self), 2 * n, real, float(mean), float(std) / math.sqrt(2.0),
+                               _is_contiguous(self))  # fmt: skip
+        return _fill(self, pairs.view(dt))
+    arr = _normal_values(_gen(generator, self), n, dt, float(mean), float(std), _is_contiguous(self))
     return _fill(self, arr)
 
 

@@ -475,6 +475,10 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.__dict__.get("_conj") and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that has conjugate bit set. Use tensor.resolve_conj().numpy() instead."
+            )
         if self.is_cuda:
             if force:
                 return to_numpy(self._data)
@@ -494,10 +498,10 @@ class Tensor:
         return self.item()
 
     def __float__(self) -> float:
-        return float(self._scalar_check("float"))
+        return float(_real_scalar(self._scalar_check("float"), "double"))
 
     def __int__(self) -> int:
-        return int(self._scalar_check("int"))
+        return int(_real_scalar(self._scalar_check("int"), "int64_t"))
 
     def __complex__(self) -> complex:
         return complex(self._scalar_check("complex"))
@@ -592,6 +596,15 @@ _AUTOGRAD_STATE = frozenset(
         "_view_version",
     )
 )
+
+
+def _real_scalar(value: Any, c_type: str) -> Any:
+    """A complex item converts to a real number only when its imaginary part is zero (torch's checked_convert)."""
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return value.real
+    return value
 
 
 def _rebuild(arr: np.ndarray, requires_grad: bool, cls: type) -> Tensor:

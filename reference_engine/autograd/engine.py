@@ -73,6 +73,9 @@ def validate_grad(node: Node, index: int, grad: Tensor, target: Node, input_nr: 
             )
         grad = sum_to_shape(grad, shape)
     if grad._data.dtype != np_dtype:
+        if grad._data.dtype.kind == "c" and np_dtype.kind != "c":
+            # a complex grad reaching a real input keeps its real part (torch's handle_r_to_c)
+            grad = grad.real
         grad = grad.to(_FROM_NUMPY[np_dtype])
     if grad.device != dev:
         if grad._data.ndim == 0:  # torch moves a 0-dim grad (a CPU scalar input of a GPU op) to its input's device

@@ -25,8 +25,8 @@ from ..autograd.grad_mode import is_grad_enabled as _is_grad_enabled
 from ..autograd.grad_mode import no_grad as _no_grad
 from ..nn._functional.padding import constant_pad_nd as _constant_pad_nd
 from ..ops._util import wrap_dims as _wrap_dims
-from ..ops.conjugate import conj as _conj
-from ..ops.conjugate import conj_physical as _conj_physical
+from ..ops.complex_numbers import conj as _conj
+from ..ops.complex_numbers import conj_physical as _conj_physical
 from ..ops.inplace import OUT_RESIZED_MSG as _OUT_RESIZED_MSG
 from ..ops.inplace import call_with_out as _call_with_out
 from ..ops.shape import narrow as _narrow

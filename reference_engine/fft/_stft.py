@@ -18,8 +18,7 @@ from typing import Any
 from .. import _dtype as D
 from .._creation import ones
 from ..nn._functional.padding import constant_pad_nd, pad
-from ..ops.complex_views import view_as_complex, view_as_real
-from ..ops.conjugate import resolve_conj
+from ..ops.complex_numbers import resolve_conj, view_as_complex, view_as_real
 from ..ops.shape import as_strided, narrow, squeeze, squeeze_, transpose, transpose_, unfold_backward
 from ..tensor import Tensor
 from . import _transforms as T

@@ -18,7 +18,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.graph import Node
 from ..ops._util import grad_recording, record_with
-from ..ops.complex_views import real_part
+from ..ops.complex_numbers import real as real_part
 from ..tensor import Tensor
 
 NORM_NONE, NORM_BY_ROOT_N, NORM_BY_N = 0, 1, 2

@@ -13,8 +13,7 @@ from . import (
     aten,  # noqa: F401 - torch.ops.aten
     blas,
     comparison,
-    complex_views,
-    conjugate,
+    complex_numbers,
     creation,
     einsum,
     indexed_reduction,
@@ -54,8 +53,7 @@ _MODULES = (
     special,
     creation,
     view_scatter,
-    conjugate,
-    complex_views,
+    complex_numbers,
 )
 
 __all__ = ["copy_", "fill", "fill_", "inplace", "zero_"]

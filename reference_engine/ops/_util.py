@@ -241,6 +241,16 @@ def record_saving(
     return node
 
 
+def cj(x: Any) -> Any:
+    """derivatives.yaml's ``.conj()``: the conjugate of a complex tensor or number, anything else as is (so a
+    formula written for real inputs costs one dtype test more)."""
+    if type(x) is Tensor or isinstance(x, Tensor):
+        return x.conj() if x._data.dtype.kind == "c" else x  # type: ignore[attr-defined]
+    if isinstance(x, complex):
+        return x.conjugate()
+    return x
+
+
 def needs(node: Any, i: int) -> bool:
     """Whether input ``i`` of ``node`` wants a gradient (torch's should_compute_output)."""
     return node.next_functions[i][0] is not None

@@ -32,7 +32,7 @@ from . import pointwise as P
 from . import reduction as R
 from . import shape as S
 from ._small_gemm import small_mm
-from ._util import _FROM_NUMPY, check_common_device, grad_recording, needs, record, record_with, wrap_dims
+from ._util import _FROM_NUMPY, check_common_device, cj, grad_recording, needs, record, record_with, wrap_dims
 from .inplace import check_inplace, commit, scalar_type_name
 
 # c10's C++ type names, as mm's dtype check prints them
@@ -100,8 +100,8 @@ class MmBackward0(Node):
     # mat2: mm_mat2_backward(grad, self, mat2.sym_sizes(), mat2.sym_strides(), mat2.layout(), 1)
     #       = self.t().conj().mm(grad)
     def apply(self, grad: Tensor) -> tuple:
-        g_self = mm(grad, self.saved("mat2").t()) if needs(self, 0) else None
-        g_mat2 = mm(self.saved("self").t(), grad) if needs(self, 1) else None
+        g_self = mm(grad, cj(self.saved("mat2").t())) if needs(self, 0) else None
+        g_mat2 = mm(cj(self.saved("self").t()), grad) if needs(self, 1) else None
         return g_self, g_mat2
 
 
@@ -141,8 +141,8 @@ class BmmBackward0(Node):
     # self: grad.bmm(mat2.transpose(1, 2).conj())
     # mat2: self.transpose(1, 2).conj().bmm(grad)
     def apply(self, grad: Tensor) -> tuple:
-        g_self = bmm(grad, self.saved("mat2").transpose(1, 2)) if needs(self, 0) else None
-        g_mat2 = bmm(self.saved("self").transpose(1, 2), grad) if needs(self, 1) else None
+        g_self = bmm(grad, cj(self.saved("mat2").transpose(1, 2))) if needs(self, 0) else None
+        g_mat2 = bmm(cj(self.saved("self").transpose(1, 2)), grad) if needs(self, 1) else None
         return g_self, g_mat2
 
 
@@ -175,8 +175,8 @@ class DotBackward0(Node):
     # self: grad * tensor.conj()
     # tensor: grad * self.conj()
     def apply(self, grad: Tensor) -> tuple:
-        g_self = grad * self.saved("tensor") if needs(self, 0) else None
-        g_tensor = grad * self.saved("self") if needs(self, 1) else None
+        g_self = grad * cj(self.saved("tensor")) if needs(self, 0) else None
+        g_tensor = grad * cj(self.saved("self")) if needs(self, 1) else None
         return g_self, g_tensor
 
 
@@ -211,7 +211,7 @@ class VdotBackward0(Node):
     # self: grad.conj() * other
     # other: grad * self
     def apply(self, grad: Tensor) -> tuple:
-        g_self = grad * self.saved("other") if needs(self, 0) else None
+        g_self = cj(grad) * self.saved("other") if needs(self, 0) else None
         g_other = grad * self.saved("self") if needs(self, 1) else None
         return g_self, g_other
 
@@ -245,8 +245,8 @@ class MvBackward0(Node):
     # self: grad.ger(vec.conj())
     # vec: self.conj().t().mv(grad)
     def apply(self, grad: Tensor) -> tuple:
-        g_self = outer(grad, self.saved("vec")) if needs(self, 0) else None
-        g_vec = mv(self.saved("self").t(), grad) if needs(self, 1) else None
+        g_self = outer(grad, cj(self.saved("vec"))) if needs(self, 0) else None
+        g_vec = mv(cj(self.saved("self").t()), grad) if needs(self, 1) else None
         return g_self, g_vec
 
 
@@ -288,7 +288,7 @@ ger = outer
 # --------------------------------------------------------------------------- addmm
 def _scaled(grad: Tensor, factor: Any) -> Tensor:
     """maybe_multiply: skip the multiplication by one, as torch does."""
-    return grad if factor == 1 else grad * factor
+    return grad if factor == 1 else grad * cj(factor)
 
 
 def _record_scaled(
@@ -346,12 +346,12 @@ class AddmmBackward0(Node):
         if not grad_mode._state.enabled and grad._data.dtype != D.BF16:
             # no create_graph: the same products on the arrays, no graph to record
             g = grad._data
-            g_mat1 = Tensor._make(_mm_kernel(g, self.saved("mat2")._data.T)) if needs(self, 1) else None
+            g_mat1 = Tensor._make(_mm_kernel(g, cj(self.saved("mat2"))._data.T)) if needs(self, 1) else None
             # torch's gemm order for a small result (a Linear's weight grad)
-            g_mat2 = Tensor._make(_outer_sum(self.saved("mat1")._data.T, g)) if needs(self, 2) else None
+            g_mat2 = Tensor._make(_outer_sum(cj(self.saved("mat1"))._data.T, g)) if needs(self, 2) else None
         else:
-            g_mat1 = mm(grad, self.saved("mat2").t()) if needs(self, 1) else None
-            g_mat2 = mm(self.saved("mat1").t(), grad) if needs(self, 2) else None
+            g_mat1 = mm(grad, cj(self.saved("mat2").t())) if needs(self, 1) else None
+            g_mat2 = mm(cj(self.saved("mat1").t()), grad) if needs(self, 2) else None
         g_mat1 = None if g_mat1 is None else _scaled(g_mat1, self.alpha)
         g_mat2 = None if g_mat2 is None else _scaled(g_mat2, self.alpha)
         return g_self, g_mat1, g_mat2
@@ -604,9 +604,9 @@ class AddbmmBackward0(Node):
     def apply(self, grad: Tensor) -> tuple:
         b1, b2 = self.saved("batch1"), self.saved("batch2")
         g = grad.unsqueeze(0).expand(b1.shape[0], b1.shape[1], b2.shape[2])
-        gi = (grad * self.beta) if needs(self, 0) else None
-        g1 = bmm(g, b2.transpose(1, 2)) * self.alpha if needs(self, 1) else None
-        g2 = bmm(b1.transpose(1, 2), g) * self.alpha if needs(self, 2) else None
+        gi = _scaled(grad, self.beta) if needs(self, 0) else None
+        g1 = _scaled(bmm(g, cj(b2.transpose(1, 2))), self.alpha) if needs(self, 1) else None
+        g2 = _scaled(bmm(cj(b1.transpose(1, 2)), g), self.alpha) if needs(self, 2) else None
         return gi, g1, g2
 
 
@@ -689,8 +689,8 @@ class AddmvBackward0(Node):
     #        vec: maybe_multiply(mat.t().mv(grad), alpha)
     def apply(self, grad: Tensor) -> tuple:
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
-        g_mat = _scaled(outer(grad, self.saved("vec")), self.alpha) if needs(self, 1) else None
-        g_vec = _scaled(mv(self.saved("mat").t(), grad), self.alpha) if needs(self, 2) else None
+        g_mat = _scaled(outer(grad, cj(self.saved("vec"))), self.alpha) if needs(self, 1) else None
+        g_vec = _scaled(mv(cj(self.saved("mat").t()), grad), self.alpha) if needs(self, 2) else None
         return g_self, g_mat, g_vec
 
 
@@ -722,8 +722,8 @@ class AddrBackward0(Node):
     #       vec2: maybe_multiply(grad.t().mv(vec1), alpha)
     def apply(self, grad: Tensor) -> tuple:
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
-        g1 = _scaled(mv(grad, self.saved("vec2")), self.alpha) if needs(self, 1) else None
-        g2 = _scaled(mv(grad.t(), self.saved("vec1")), self.alpha) if needs(self, 2) else None
+        g1 = _scaled(mv(grad, cj(self.saved("vec2"))), self.alpha) if needs(self, 1) else None
+        g2 = _scaled(mv(grad.t(), cj(self.saved("vec1"))), self.alpha) if needs(self, 2) else None
         return g_self, g1, g2
 
 
@@ -750,8 +750,8 @@ class BaddbmmBackward0(Node):
     #          batch2: maybe_multiply(batch1.transpose(1, 2).bmm(grad), alpha)
     def apply(self, grad: Tensor) -> tuple:
         g_self = _scaled(grad, self.beta) if needs(self, 0) else None
-        g1 = _scaled(bmm(grad, self.saved("batch2").transpose(1, 2)), self.alpha) if needs(self, 1) else None
-        g2 = _scaled(bmm(self.saved("batch1").transpose(1, 2), grad), self.alpha) if needs(self, 2) else None
+        g1 = _scaled(bmm(grad, cj(self.saved("batch2").transpose(1, 2))), self.alpha) if needs(self, 1) else None
+        g2 = _scaled(bmm(cj(self.saved("batch1").transpose(1, 2)), grad), self.alpha) if needs(self, 2) else None
         return g_self, g1, g2
 
 

@@ -12,12 +12,14 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._util import binary_arrays, invalid_combination
-from .inplace import inplace_method
+from .inplace import inplace_method, scalar_type_name
 from .pointwise import _check_tensor, _scalar_name, _scalar_or_tensor, _xp
 
 
 # --------------------------------------------------------------------------- comparisons and logic (no grad)
 def _compare(name: str, fn: Any) -> Any:
+    ordered = name not in ("eq", "ne")
+
     def op(input: Any, other: Any) -> Any:
         if not isinstance(input, Tensor):  # torch.eq(1, t): no overload takes a number first
             raise invalid_combination(name, input, other)
@@ -25,7 +27,9 @@ def _compare(name: str, fn: Any) -> Any:
             if name in ("eq", "ne"):
                 return NotImplemented  # x == "abc" falls back to Python's identity comparison
             raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
-        a, b, _ = binary_arrays(input, other)
+        a, b, dt = binary_arrays(input, other)
+        if ordered and dt.is_complex:  # complex numbers have no order
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(dt)}'")
         return Tensor._make(fn(a, b))
 
     op.__name__ = op.__qualname__ = name

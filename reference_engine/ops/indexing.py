@@ -328,6 +328,7 @@ def getitem(self: Tensor, index: Any) -> Tensor:
 def _value_tensor(like: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor):
         return value
+    value = D.real_fill(value, D._FROM_NUMPY[like._data.dtype])
     return Tensor._make(like._xp.asarray(value, dtype=like._data.dtype))
 
 

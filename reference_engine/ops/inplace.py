@@ -225,6 +225,7 @@ class CopyBackwards(Node):
 
 def _filled_like(self: Tensor, value: Any) -> Any:
     xp = self._xp
+    value = D.real_fill(value, D._FROM_NUMPY[self._data.dtype])
     return xp.full(self._data.shape, value, dtype=self._data.dtype)
 
 
@@ -282,6 +283,17 @@ def fill(input: Tensor, value: Any) -> Tensor:
     return result
 
 
+COMPLEX_TO_REAL_WARNING = "Casting complex values to real discards the imaginary part"
+_complex_to_real_warned = [False]
+
+
+def warn_complex_to_real() -> None:
+    """torch's warning for a complex-to-real copy (or cast), given once per process (TORCH_WARN_ONCE)."""
+    if not _complex_to_real_warned[0]:
+        _complex_to_real_warned[0] = True
+        warnings.warn(COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=3)
+
+
 def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast to self's dtype, moved to self's device) into ``self``."""
     if not isinstance(src, Tensor):
@@ -292,6 +304,9 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     if type(data) is not type(self._data):
         data = xp.asarray(data.get() if hasattr(data, "get") else data)
     shape = self._data.shape
+    if data.dtype.kind == "c" and self._data.dtype.kind != "c":
+        warn_complex_to_real()
+        data = data.real  # torch's copy keeps the real parts
     try:
         arr = xp.broadcast_to(data, shape).astype(self._data.dtype)
     except ValueError:

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._torch_version import since
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _autocast
@@ -32,7 +33,7 @@ from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import _FROM_NUMPY, binary_arrays, grad_recording, needs, record, record_saving, wrap_dims
+from ._util import _FROM_NUMPY, binary_arrays, cj, grad_recording, needs, record, record_saving, wrap_dims
 from .blas import _SCALAR_NAMES, _check_tensor, matmul
 
 
@@ -149,8 +150,8 @@ def _scalar_mat(v: Tensor) -> Tensor:
 class LinalgInvExBackward0(Node):
     # linalg_inv_ex: A: -at::matmul(inverse.mH(), at::matmul(grad, inverse.mH()))
     def apply(self, grad: Tensor) -> tuple:
-        inv_t = self.saved("inverse").mT
-        return (-matmul(inv_t, matmul(grad, inv_t)),)
+        inv_h = self.saved("inverse").mH
+        return (-matmul(inv_h, matmul(grad, inv_h)),)
 
 
 def _inv_values(fn: str, a: np.ndarray) -> np.ndarray:
@@ -185,24 +186,24 @@ def inverse(input: Tensor) -> Tensor:
 
 # --------------------------------------------------------------------------- det / slogdet / logdet
 def _det_grad_matrix(A: Tensor, det_: Tensor) -> Tensor:
-    """A^{-T}, differentiable; a matrix whose determinant is exactly zero gets zeros, as torch's LU-based
+    """A^{-H}, differentiable; a matrix whose determinant is exactly zero gets zeros, as torch's LU-based
     formula gives there (its factor ``grad * det`` is zero), so it is replaced by the identity first."""
     singular = det_._data == 0
     if not singular.any():
-        return inv(A).mT
+        return inv(A).mH
     mask = _const(singular[..., None, None])
-    return P.where(mask, 0.0, inv(P.where(mask, _eye_like(A, A._data.shape[-1]), A)).mT)
+    return P.where(mask, 0.0, inv(P.where(mask, _eye_like(A, A._data.shape[-1]), A)).mH)
 
 
 class LinalgDetBackward0(Node):
-    # linalg_det: A: linalg_det_backward(grad, result, A, LU, pivots) = (grad * det) * A^{-H}
+    # linalg_det: A: linalg_det_backward(grad, result, A, LU, pivots) = (grad * det.conj()) * A^{-H}
     def apply(self, grad: Tensor) -> tuple:
         A, det_ = self.saved("A"), self.saved("result")
         if A._data.shape[-1] <= 1:
             # torch's gradient of a 0x0 or 1x1 determinant is the incoming grad (a cofactor of 1), with no
             # history of A (a leaf even under create_graph)
             return (_scalar_mat(grad) * _const(np.ones(A._data.shape, dtype=A._data.dtype)),)
-        return (_scalar_mat(grad * det_) * _det_grad_matrix(A, det_),)
+        return (_scalar_mat(grad * cj(det_)) * _det_grad_matrix(A, det_),)
 
 
 def linalg_det(A: Tensor) -> Tensor:
@@ -218,15 +219,19 @@ class LinalgSlogdetBackward0(Node):
     # linalg_slogdet: A: slogdet_backward(grad_sign, grad_logabsdet, A, sign, LU, pivots)
     #   real A: grad_logabsdet * A^{-H} (the sign is locally constant)
     def apply(self, grad_sign: Tensor, grad_logabsdet: Tensor) -> tuple:
-        A = self.saved("A")
-        return (_scalar_mat(grad_logabsdet) * _det_grad_matrix(A, self.saved("sign")),)
+        A, sign = self.saved("A"), self.saved("sign")
+        g = grad_logabsdet
+        if sign.is_complex():
+            # complex A: g = grad_logabsdet - i * imag(grad_sign.conj() * sign), then g * A^{-H}
+            g = g - (cj(grad_sign) * sign).imag * 1j
+        return (_scalar_mat(g) * _det_grad_matrix(A, sign),)
 
 
 def _slogdet(fn: str, A: Tensor, cls: type) -> Any:
     _check_matrix(fn, A)
     sign, logabs = np.linalg.slogdet(A._data)
     dt = A._data.dtype
-    outs = (Tensor._make(np.asarray(sign, dtype=dt)), Tensor._make(np.asarray(logabs, dtype=dt)))
+    outs = (Tensor._make(np.asarray(sign, dtype=dt)), Tensor._make(np.asarray(logabs, dtype=dt.type(0).real.dtype)))
     if grad_recording(A):
         node = LinalgSlogdetBackward0()
         record(node, outs, A)
@@ -256,6 +261,8 @@ def logdet(input: Tensor) -> Tensor:
     """torch.logdet: log(det), NaN for a negative determinant (torch: where(sign == -1, nan, logabsdet))."""
     _check_tensor(input, "logdet", "input", 1)
     sign, logabs = _slogdet("linalg.slogdet", input, _TSLOGDET)
+    if sign.is_complex():  # torch: log(sign) + logabsdet
+        return sign.log() + logabs
     return P.where(sign == -1, math.nan, logabs)
 
 
@@ -271,10 +278,10 @@ class LinalgSolveExBackward0(Node):
     #   gB = solve(A^H, grad); gA = -gB X^H (vector right-hand side: an outer product)
     def apply(self, grad: Tensor, grad_info: Tensor | None = None) -> tuple:
         A, X = self.saved("A"), self.saved("result")
-        gB = solve(A.mT, grad)
+        gB = solve(A.mH, grad)
         gA = None
         if needs(self, 0):
-            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2)) if self.vector else -matmul(gB, X.mT)
+            gA = -(gB.unsqueeze(-1) * cj(X).unsqueeze(-2)) if self.vector else -matmul(gB, X.mH)
         return gA, gB if needs(self, 1) else None
 
 
@@ -323,11 +330,13 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 # --------------------------------------------------------------------------- cholesky
 def _cholesky_backward(grad: Tensor, L: Tensor, upper: bool) -> Tensor:
     """cholesky_backward: gA = L^{-H} Phi(L^H gL) L^{-1}, Phi = lower triangle with the diagonal halved."""
-    gL = grad.mT if upper else grad
-    L_ = L.mT if upper else L
-    phi = S.tril(matmul(L_.mT, gL))
-    phi = (phi + S.tril(phi, -1).mT) * 0.5
-    ga = solve(L_.mT, phi)  # L^{-H} phi
+    gL = grad.mH if upper else grad
+    L_ = L.mH if upper else L
+    phi = S.tril(matmul(L_.mH, gL))
+    phi = (phi + S.tril(phi, -1).mH) * 0.5
+    if phi.is_complex():  # torch symmetrizes the result (0.5 (gA + gA^H)): phi's Hermitian part
+        phi = (phi + phi.mH) * 0.5
+    ga = solve(L_.mH, phi)  # L^{-H} phi
     return solve(L_.mT, ga.mT).mT  # ... L^{-1}
 
 
@@ -414,11 +423,14 @@ def cholesky(input: Tensor, upper: bool = False) -> Tensor:
 
 # --------------------------------------------------------------------------- qr
 def _qr_square_backward(gQ: Tensor, gR: Tensor, Q: Tensor, R: Tensor) -> Tensor:
-    """linalg_qr_backward for m >= n: gA = (gQ + Q copyltu(M)) R^{-H}, M = R gR^H - gQ^H Q."""
-    m_ = matmul(R, gR.mT) - matmul(gQ.mT, Q)
-    low = S.tril(m_)
-    ga = gQ + matmul(Q, low + S.tril(m_, -1).mT)
-    return solve(R, ga.mT).mT  # X R^H = ga
+    """linalg_qr_backward for m >= n: gA = (gQ + Q copyltu(M)) R^{-H}, M = R gR^H - gQ^H Q, copyltu(M) =
+    tril(M, -1) + tril(M, -1)^H + real(diag(M))."""
+    m_ = matmul(R, gR.mH) - matmul(gQ.mH, Q)
+    low = S.tril(m_) + S.tril(m_, -1).mH
+    if m_.is_complex():  # copyltu keeps the real part of M's diagonal (its imaginary part is R's phase gauge)
+        low = low - _diag_embed(m_.diagonal(0, -2, -1).imag * 1j)
+    ga = gQ + matmul(Q, low)
+    return solve(R, ga.mH).mH  # X R^H = ga
 
 
 class LinalgQrBackward0(Node):
@@ -439,7 +451,7 @@ class LinalgQrBackward0(Node):
         A = self.saved("A")
         gU, gV = gR[..., :, :m], gR[..., :, m:]
         y = A[..., :, m:]
-        gx = _qr_square_backward(gQ + matmul(y, gV.mT), gU, Q, R[..., :, :m])
+        gx = _qr_square_backward(gQ + matmul(y, gV.mH), gU, Q, R[..., :, :m])
         return (J.cat([gx, matmul(Q, gV)], -1),)
 
 
@@ -475,9 +487,14 @@ class LinalgEighBackward0(Node):
         L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
         eye = _const(np.eye(L._data.shape[-1], dtype=bool))
         e = P.where(eye, 1.0, L.unsqueeze(-2) - L.unsqueeze(-1))
-        vhgv = matmul(V.mT, gV)
-        inner = P.where(eye, _diag_embed(gL), 0.5 * (vhgv - vhgv.mT) / e)
-        return (matmul(V, matmul(inner, V.mT)),)
+        vhgv = matmul(V.mH, gV)
+        if vhgv.is_complex():  # the eigenvectors' phases are arbitrary: a loss must not depend on them
+            diag = vhgv.diagonal(0, -2, -1)
+            stand_in = grad_mode.forward_level.token is not None and gV.requires_grad
+            if not stand_in and not np.allclose(diag._data.imag, 0.0, rtol=1e-2, atol=1e-2):
+                raise RuntimeError(_GAUGE_MSG.replace("linalg_eig_backward", "linalg_eigh_backward"))
+        inner = P.where(eye, _diag_embed(gL), 0.5 * (vhgv - vhgv.mH) / e)
+        return (matmul(V, matmul(inner, V.mH)),)
 
 
 def _eigh(fn: str, A: Tensor, UPLO: str, vectors: bool) -> Any:
@@ -488,7 +505,11 @@ def _eigh(fn: str, A: Tensor, UPLO: str, vectors: bool) -> Any:
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     w, v = np.linalg.eigh(A._data, UPLO=UPLO)
     dt = A._data.dtype
-    vals, vecs = Tensor._make(w.astype(dt, copy=False)), Tensor._make(_colmajor(v, dt))
+    # a Hermitian matrix's eigenvalues are real: the real dtype of a complex input
+    vals, vecs = (
+        Tensor._make(w.astype(w.real.dtype if dt.kind != "c" else w.dtype, copy=False)),
+        Tensor._make(_colmajor(v, dt)),
+    )
     if grad_recording(A):
         node = LinalgEighBackward0()
         # eigvalsh records both outputs too: the backward formula needs V with its history
@@ -508,26 +529,93 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     return _eigh("linalg.eigvalsh", A, UPLO, False)
 
 
+# --------------------------------------------------------------------------- eig
+_EIG = _return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
+_GAUGE_MSG = (
+    "linalg_eig_backward: The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. "
+    "The specified loss function depends on this quantity, so it is ill-defined."
+)
+
+
+class LinalgEigBackward0(Node):
+    # linalg_eig: self: handle_r_to_c(self.scalar_type(), linalg_eig_backward(grads[0], grads[1], eigenvalues,
+    #   eigenvectors, /*is_hermitian=*/false))
+    #   without gV: linalg_solve(V^H, gL.unsqueeze(-1) * V^H); the engine hands a node zeros for an output
+    #   nothing flowed into, for which the general formula gives that value:
+    #   VhgV = V^H gV, refused unless imag(diag(VhgV)) ~ 0 (the eigenvectors' phase is arbitrary);
+    #   VhgV -= V^H (V * real(diag(VhgV))); gA = VhgV / (L.conj()_j - L.conj()_i) off the diagonal, gL on it;
+    #   A's grad: V^{-H} gA V^H (the real part for a real A: the engine's handle_r_to_c)
+    def apply(self, gL: Tensor, gV: Tensor) -> tuple:
+        L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
+        vh = V.mH
+        vh_inv = inv(vh)
+        vhgv = matmul(vh, gV)
+        diag = vhgv.diagonal(0, -2, -1)
+        # forward AD's tangents come from this formula on arbitrary stand-in cotangents (which require grad):
+        # the check is backward's alone (torch's linalg_eig_jvp has none)
+        stand_in = grad_mode.forward_level.token is not None and gV.requires_grad
+        if not stand_in and not np.allclose(diag._data.imag, 0.0, rtol=1e-2, atol=1e-2):
+            raise RuntimeError(_GAUGE_MSG)
+        vhgv = vhgv - matmul(vh, V * diag.real.unsqueeze(-2))
+        eye = _const(np.eye(L._data.shape[-1], dtype=bool))
+        lc = L.conj()
+        econj = P.where(eye, 1.0, lc.unsqueeze(-2) - lc.unsqueeze(-1))
+        ga = P.where(eye, _diag_embed(gL), vhgv / econj)
+        return (matmul(vh_inv, matmul(ga, vh)),)
+
+
+def _eig(fn: str, A: Tensor, vectors: bool) -> Any:
+    _check_matrix(fn, A, floating=False, kernel="linalg_eig_out_cpu")
+    a = A._data
+    if a.dtype.kind not in "fc":
+        raise RuntimeError(f"Unknown Complex ScalarType for {_type_name(A)}")
+    if a.size and not np.isfinite(a).all():
+        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
+    cdt = np.complex64 if a.dtype in (np.float32, np.complex64) else np.complex128
+    # LAPACK's geev (NumPy's eig), as torch: a real input goes through the real routine, its vectors unit-norm
+    w, v = np.linalg.eig(a) if a.size else (np.zeros(a.shape[:-1], cdt), np.zeros(a.shape, cdt))
+    vals, vecs = Tensor._make(w.astype(cdt)), Tensor._make(_colmajor(v, cdt))
+    if grad_recording(A):
+        node = LinalgEigBackward0()
+        record(node, (vals, vecs), A)
+        node.save("eigenvalues", vals, is_output=True)
+        node.save("eigenvectors", vecs, is_output=True)
+    return _EIG(vals, vecs) if vectors else vals
+
+
+def eig(A: Tensor) -> Any:
+    """torch.linalg.eig: the complex eigenvalues and unit-norm eigenvectors of a square matrix."""
+    return _eig("linalg.eig", A, True)
+
+
+def eigvals(A: Tensor) -> Tensor:
+    """torch.linalg.eigvals: eigenvalues only (through eig's node when A requires grad, as torch)."""
+    return _eig("linalg.eigvals", A, False)
+
+
 # --------------------------------------------------------------------------- svd
 def _svd_backward(gU: Tensor, gS: Tensor, gVh: Tensor, U: Tensor, s: Tensor, Vh: Tensor) -> Tensor:
-    """svd_backward for real inputs (reduced factors; zeros stand for undefined grads)."""
+    """svd_backward (reduced factors; zeros stand for undefined grads). For a complex A, U^H gU's diagonal
+    (imaginary: the phases of the singular vectors) adds diag(UhgU) / (2 S) to the middle factor."""
     m, n = U._data.shape[-2], Vh._data.shape[-1]
     s2 = s * s
     eye = _const(np.eye(s._data.shape[-1], dtype=bool))
     e = P.where(eye, 1.0, s2.unsqueeze(-2) - s2.unsqueeze(-1))
-    uhgu = matmul(U.mT, gU)
-    vhgv = matmul(Vh, gVh.mT)
-    uhgu, vhgv = uhgu - uhgu.mT, vhgv - vhgv.mT
+    uhgu = matmul(U.mH, gU)
+    vhgv = matmul(Vh, gVh.mH)
+    uhgu, vhgv = uhgu - uhgu.mH, vhgv - vhgv.mH
     ga = (uhgu * s.unsqueeze(-2) + s.unsqueeze(-1) * vhgv) / e + _diag_embed(gS)
+    if uhgu.is_complex():
+        ga = ga + _diag_embed(uhgu.diagonal(0, -2, -1) / (2 * s))
     if m > n:
         ga = matmul(U, ga)
         gus = gU / s.unsqueeze(-2)
-        ga = ga + gus - matmul(U, matmul(U.mT, gus))
+        ga = ga + gus - matmul(U, matmul(U.mH, gus))
         return matmul(ga, Vh)
     if m < n:
         ga = matmul(ga, Vh)
         gvs = gVh / s.unsqueeze(-1)
-        ga = ga + gvs - matmul(matmul(gvs, Vh.mT), Vh)
+        ga = ga + gvs - matmul(matmul(gvs, Vh.mH), Vh)
         return matmul(U, ga)
     return matmul(U, matmul(ga, Vh))
 
@@ -547,7 +635,9 @@ def _svd(fn: str, A: Tensor, full_matrices: bool, vectors: bool) -> Any:
     a = A._data
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     dt = a.dtype
-    outs = (Tensor._make(_colmajor(u, dt)), Tensor._make(s.astype(dt, copy=False)), Tensor._make(_colmajor(vh, dt)))
+    # singular values are real: the real dtype of a complex input
+    sdt = s.dtype if dt.kind == "c" else dt
+    outs = (Tensor._make(_colmajor(u, dt)), Tensor._make(s.astype(sdt, copy=False)), Tensor._make(_colmajor(vh, dt)))
     if grad_recording(A):
         node = LinalgSvdBackward0()
         # svdvals records U and Vh too: the backward formula needs them with their history
@@ -576,17 +666,17 @@ class LinalgPinvBackward0(Node):
 
 
 def _pinv_backward(grad: Tensor, pa: Tensor, a: Tensor) -> Tensor:
-    """pinv_backward (FunctionsManual.cpp), for real inputs."""
+    """pinv_backward (FunctionsManual.cpp); its transposes are conjugate transposes (mH)."""
     m, n = a._data.shape[-2:]
-    pah, gh = pa.mT, grad.mT
+    pah, gh = pa.mH, grad.mH
     if m <= n:
         k = matmul(gh, pa)
         kpah = matmul(k, pah)
-        res = -matmul(pa, k).mT + kpah - matmul(matmul(a, pa), kpah)
+        res = -matmul(pa, k).mH + kpah - matmul(matmul(a, pa), kpah)
         return res + matmul(matmul(pah, pa), gh - matmul(k, a))
     k = matmul(pa, gh)
     pahk = matmul(pah, k)
-    res = -matmul(k, pa).mT + matmul(matmul(gh - matmul(a, k), pa), pah)
+    res = -matmul(k, pa).mH + matmul(matmul(gh - matmul(a, k), pa), pah)
     return res + pahk - matmul(matmul(pahk, pa), a)
 
 
@@ -613,15 +703,15 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
     if hermitian:
         w, v = np.linalg.eigh(a)
         wmax = np.abs(w).max(axis=-1, keepdims=True) if w.size else np.zeros((*w.shape[:-1], 1), a.dtype)
-        tol = _tolerance(wmax, a.shape, atol, rtol, a.dtype)
+        tol = _tolerance(wmax, a.shape, atol, rtol, w.dtype)
         inv_w = np.where(np.abs(w) > tol, 1 / np.where(w == 0, 1, w), 0)
-        res = (v * inv_w[..., None, :]) @ np.swapaxes(v, -1, -2)
+        res = (v * inv_w[..., None, :]) @ np.swapaxes(v, -1, -2).conj()
     else:
         u, s, vh = np.linalg.svd(a, full_matrices=False)
         smax = s[..., :1] if s.shape[-1] else np.zeros((*s.shape[:-1], 1), a.dtype)
-        tol = _tolerance(smax, a.shape, atol, rtol, a.dtype)
+        tol = _tolerance(smax, a.shape, atol, rtol, s.dtype)
         inv_s = np.where(s > tol, 1 / np.where(s == 0, 1, s), 0)
-        res = np.swapaxes(vh, -1, -2) @ (inv_s[..., :, None] * np.swapaxes(u, -1, -2))
+        res = np.swapaxes(vh, -1, -2).conj() @ (inv_s[..., :, None] * np.swapaxes(u, -1, -2).conj())
     out = Tensor._make(np.ascontiguousarray(res).astype(a.dtype, copy=False))
     if grad_recording(A):
         record_saving(LinalgPinvBackward0(), out, {"self": A}, save_result=True)
@@ -652,8 +742,8 @@ class LinalgCrossBackward0(Node):
     # linalg_cross: self: at::linalg_cross(other.conj(), grad, dim); other: at::linalg_cross(grad, self.conj(), dim)
     def apply(self, grad: Tensor) -> tuple:
         d = self.dim
-        g_self = linalg_cross(self.saved("other"), grad, dim=d) if needs(self, 0) else None
-        g_other = linalg_cross(grad, self.saved("self"), dim=d) if needs(self, 1) else None
+        g_self = linalg_cross(cj(self.saved("other")), grad, dim=d) if needs(self, 0) else None
+        g_other = linalg_cross(grad, cj(self.saved("self")), dim=d) if needs(self, 1) else None
         return g_self, g_other
 
 
@@ -904,12 +994,12 @@ class LinalgLstsqBackward0(Node):
         X_ = X.unsqueeze(-1) if vector else X
         gX_ = gX.unsqueeze(-1) if vector else gX
         pinv_a = pinv(A)
-        gA = _pinv_backward(matmul(gX_, B_.mT), pinv_a, A) if needs(self, 0) else None
-        gB = matmul(pinv_a.mT, gX_) if needs(self, 1) else None
+        gA = _pinv_backward(matmul(gX_, B_.mH), pinv_a, A) if needs(self, 0) else None
+        gB = matmul(pinv_a.mH, gX_) if needs(self, 1) else None
         if gL._data.size and bool((gL._data != 0).any()):
             r = matmul(A, X_) - B_
             rg = r * gL.unsqueeze(-2)
-            gA = None if gA is None else gA + 2.0 * matmul(rg, X_.mT)
+            gA = None if gA is None else gA + 2.0 * matmul(rg, X_.mH)
             gB = None if gB is None else gB - 2.0 * rg
         if gB is not None and vector:
             gB = gB.squeeze(-1)
@@ -922,10 +1012,12 @@ def _lstsq_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if m >= n:
         q, r = np.linalg.qr(a)
         return (
-            np.linalg.solve(r, np.swapaxes(q, -1, -2) @ b) if n else np.zeros((*b.shape[:-2], 0, b.shape[-1]), a.dtype)
+            np.linalg.solve(r, np.swapaxes(q, -1, -2).conj() @ b)
+            if n
+            else np.zeros((*b.shape[:-2], 0, b.shape[-1]), a.dtype)
         )
-    q, r = np.linalg.qr(np.swapaxes(a, -1, -2))  # A = R^T Q^T
-    return q @ np.linalg.solve(np.swapaxes(r, -1, -2), b)
+    q, r = np.linalg.qr(np.swapaxes(a, -1, -2).conj())  # A = R^H Q^H
+    return q @ np.linalg.solve(np.swapaxes(r, -1, -2).conj(), b)
 
 
 def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
@@ -969,16 +1061,17 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     smax = s[..., :1] if s.shape[-1] else np.zeros((*batch, 1), dt)
     tol = (D.np_finfo(dt).eps * max(m, n) if rcond is None else rcond) * smax
     rank = (s > tol).sum(-1).astype(np.int64)
-    residuals = np.zeros((0,), dt)
+    rdt = np.zeros(0, dt).real.dtype  # residuals and singular values are real
+    residuals = np.zeros((0,), rdt)
     if m > n and driver != "gelsy" and (driver == "gels" or bool((rank == n).all())):
         r = a_full @ x - b_full
-        residuals = (r * r).sum(-2).astype(dt)
+        residuals = (r * r.conj()).real.sum(-2).astype(r.real.dtype)
         residuals = residuals[..., 0] if vector else residuals
     x = x[..., 0] if vector else x
     solution = Tensor._make(np.ascontiguousarray(x) if vector else _colmajor(x, dt))
     res_t = Tensor._make(np.ascontiguousarray(residuals))
     rank_t = Tensor._make(np.zeros((0,), np.int64) if driver == "gels" else rank)
-    sv = Tensor._make(s.astype(dt) if driver in ("gelsd", "gelss") else np.zeros((0,), dt))
+    sv = Tensor._make(s.astype(rdt) if driver in ("gelsd", "gelss") else np.zeros((0,), rdt))
     if grad_recording(A, B):
         node = LinalgLstsqBackward0()
         node.vector = vector

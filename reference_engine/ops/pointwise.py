@@ -10,6 +10,7 @@ here: the engine sums every grad to its input's shape and casts its dtype.
 
 from __future__ import annotations
 
+import cmath
 import math
 from typing import Any
 
@@ -30,6 +31,7 @@ from ._util import (
     binary_operands,
     check_broadcast,
     check_same_device,
+    cj,
     float_dtype_of,
     grad_recording,
     invalid_combination,
@@ -223,8 +225,8 @@ class MulBackward0(Node):
             finally:
                 _EXTOBJ.reset(token)
             return ga, gb
-        ga = grad * other if other is not None else None
-        gb = grad * this if this is not None else None
+        ga = grad * cj(other) if other is not None else None
+        gb = grad * cj(this) if this is not None else None
         return ga, gb
 
 
@@ -244,7 +246,7 @@ class _MulScalarBackward0(Node):
                 return Tensor._make(grad._data * other), None
             finally:
                 _EXTOBJ.reset(token)
-        return grad * other, None
+        return grad * cj(other), None
 
 
 _MulScalarBackward0.__name__ = _MulScalarBackward0.__qualname__ = "MulBackward0"
@@ -284,8 +286,8 @@ class DivBackward0(Node):
     # other: div_tensor_other_backward(grad, self, other) = -grad * ((self / other) / other)
     def apply(self, grad: Tensor) -> tuple:
         other = self.saved("other")
-        ga = grad / other if needs(self, 0) else None
-        gb = -grad * ((self.saved("self") / other) / other) if needs(self, 1) else None
+        ga = grad / cj(other) if needs(self, 0) else None
+        gb = -grad * cj((self.saved("self") / other) / other) if needs(self, 1) else None
         return ga, gb
 
 
@@ -471,7 +473,7 @@ class ReciprocalBackward0(Node):
     # self: -grad * (result * result).conj()
     def apply(self, grad: Tensor) -> tuple:
         r = self.saved("result")
-        return (-grad * (r * r),)
+        return (-grad * cj(r * r),)
 
 
 # --------------------------------------------------------------------------- pow
@@ -482,7 +484,7 @@ class PowBackward0(Node):
         e = self.exponent
         if e == 0:
             return (grad * 0,)
-        return (grad * (self.saved("self").pow(e - 1) * e),)
+        return (grad * cj(self.saved("self").pow(e - 1) * e),)
 
 
 class PowBackward1(Node):
@@ -490,14 +492,16 @@ class PowBackward1(Node):
     #   = where(exponent == 0.0, zeros, grad * (exponent * pow(self, exponent - 1)))
     # exponent: pow_backward_exponent(grad, self, exponent, result)
     #   = grad * where((self == 0) & (exponent >= 0), zeros, result * self.log())
+    #   (a complex exponent counts as >= 0 when it is real and its real part is)
     def apply(self, grad: Tensor) -> tuple:
         base, exp_ = self.saved("self"), self.saved("exponent")
         ga = gb = None
         if needs(self, 0):
-            ga = where(exp_ == 0, 0.0, grad * (exp_ * base.pow(exp_ - 1)))
+            ga = where(exp_ == 0, 0.0, grad * cj(exp_ * base.pow(exp_ - 1)))
         if needs(self, 1):
             r = self.saved("result")
-            gb = grad * where((base == 0) & (exp_ >= 0), 0.0, r * _log_of(base, r))
+            nonneg = (exp_.imag == 0) & (exp_.real >= 0) if exp_.is_complex() else exp_ >= 0
+            gb = grad * cj(where((base == 0) & nonneg, 0.0, r * _log_of(base, r)))
         return ga, gb
 
 
@@ -507,6 +511,8 @@ class PowBackward2(Node):
     def apply(self, grad: Tensor) -> tuple:
         exp_, r = self.saved("exponent"), self.saved("result")
         base = self.base
+        if r.is_complex() and base != 0:  # (result * log(self)).conj(), the principal logarithm
+            return (grad * cj(r * cmath.log(base)),)
         if base == 0:
             return (grad * where(exp_ >= 0, 0.0, r * math.log(base) if base > 0 else r * float("-inf")),)
         return (grad * (r * _scalar_log(base)),)
@@ -526,6 +532,18 @@ def _pow_dtype(base: Any, exponent: Any) -> D.dtype:
     return D.result_type(base, exponent)
 
 
+# torch's complex pow by a number: sqrt, rsqrt and reciprocal kernels for +-0.5 and -1, products for 2, 3, -2
+# (pow_tensor_scalar_optimized_kernel); std::pow, as NumPy's power, for the rest
+_COMPLEX_POW = {
+    0.5: lambda xp, a: xp.sqrt(a),
+    -0.5: lambda xp, a: 1 / xp.sqrt(a),
+    -1: lambda xp, a: 1 / a,
+    2: lambda xp, a: a * a,
+    3: lambda xp, a: a * a * a,
+    -2: lambda xp, a: 1 / (a * a),
+}
+
+
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
@@ -537,6 +555,9 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
         if not isinstance(exponent, Tensor):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         res = _int_pow_negative(xp, a, b)
+    elif dt.is_complex and not isinstance(exponent, Tensor) and exponent in _COMPLEX_POW:
+        with _ErrState(xp):
+            res = _COMPLEX_POW[exponent](xp, a)
     else:
         with _ErrState(xp):
             res = xp.power(a, b)
@@ -710,7 +731,7 @@ def positive(input: Tensor) -> Tensor:
 class AbsBackward0(Node):
     # self: grad * self.sgn()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").sign(),)
+        return (grad * self.saved("self").sgn(),)
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001
@@ -793,6 +814,8 @@ def _clamp_tensor_split(node: Node, grad: Tensor, s: Tensor, lo: Tensor | None, 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_tensor(input, min, max)
     dt = D.result_type(input, *(v for v in (min, max) if v is not None))
@@ -903,11 +926,15 @@ def _clamp_one_side(input: Tensor, bound: Any, side: str) -> Tensor:
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:
     _no_scalar_overload("clamp_min", input, min, scalar_self=False)
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     return _clamp_one_side(input, min, "min")
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:
     _no_scalar_overload("clamp_max", input, max, scalar_self=False)
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     return _clamp_one_side(input, max, "max")
 
 
@@ -950,10 +977,14 @@ def _binary_minmax(input: Tensor, other: Tensor, pick: str, node_cls: type) -> T
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
+    if any(isinstance(t, Tensor) and t._data.dtype.kind == "c" for t in (input, other)):
+        raise RuntimeError("maximum not implemented for complex tensors.")
     return _binary_minmax(input, other, "maximum", MaximumBackward0)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
+    if any(isinstance(t, Tensor) and t._data.dtype.kind == "c" for t in (input, other)):
+        raise RuntimeError("minimum not implemented for complex tensors.")
     return _binary_minmax(input, other, "minimum", MinimumBackward0)
 
 
@@ -993,16 +1024,16 @@ class LerpBackward0(Node):
     # lerp.Scalar: self: grad * (1 - weight.toDouble()) ; end: grad * weight
     def apply(self, grad: Tensor) -> tuple:
         w = self.weight
-        return (grad * (1 - w) if needs(self, 0) else None), (grad * w if needs(self, 1) else None)
+        return (grad * cj(1 - w) if needs(self, 0) else None), (grad * cj(w) if needs(self, 1) else None)
 
 
 class LerpBackward1(Node):
-    # lerp.Tensor: self: grad * (1 - weight) ; end: grad * weight ; weight: grad * (end - self)
+    # lerp.Tensor: self: grad * (1 - weight).conj() ; end: grad * weight.conj() ; weight: grad * (end - self).conj()
     def apply(self, grad: Tensor) -> tuple:
         w = self.saved("weight")
-        ga = grad * (1 - w) if needs(self, 0) else None
-        gb = grad * w if needs(self, 1) else None
-        gw = grad * (self.saved("end") - self.saved("self")) if needs(self, 2) else None
+        ga = grad * cj(1 - w) if needs(self, 0) else None
+        gb = grad * cj(w) if needs(self, 1) else None
+        gw = grad * cj(self.saved("end") - self.saved("self")) if needs(self, 2) else None
         return ga, gb, gw
 
 
@@ -1041,8 +1072,8 @@ class AddcmulBackward0(Node):
     # self: grad ; tensor1: grad * (tensor2 * value).conj() ; tensor2: grad * (tensor1 * value).conj()
     def apply(self, grad: Tensor) -> tuple:
         v = self.value
-        g1 = grad * (self.saved("tensor2") * v) if needs(self, 1) else None
-        g2 = grad * (self.saved("tensor1") * v) if needs(self, 2) else None
+        g1 = grad * cj(self.saved("tensor2") * v) if needs(self, 1) else None
+        g2 = grad * cj(self.saved("tensor1") * v) if needs(self, 2) else None
         return grad, g1, g2
 
 
@@ -1051,8 +1082,8 @@ class AddcdivBackward0(Node):
     # tensor2: -grad * (value * tensor1 / (tensor2 * tensor2)).conj()
     def apply(self, grad: Tensor) -> tuple:
         v, t2 = self.value, self.saved("tensor2")
-        g1 = grad * (v / t2) if needs(self, 1) else None
-        g2 = -grad * (v * self.saved("tensor1") / (t2 * t2)) if needs(self, 2) else None
+        g1 = grad * cj(v / t2) if needs(self, 1) else None
+        g2 = -grad * cj(v * self.saved("tensor1") / (t2 * t2)) if needs(self, 2) else None
         return grad, g1, g2
 
 
@@ -1143,9 +1174,9 @@ def nan_to_num(
 ) -> Tensor:
     _check_tensor("nan_to_num", input)
     a = input._data
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fc":
         return Tensor._make(a.copy())  # nothing to replace in an integer or bool tensor
-    info = D.np_finfo(a.dtype)
+    info = D.np_finfo(a.real.dtype)  # a complex tensor's real and imaginary parts are replaced apart
     res = input._xp.nan_to_num(
         a, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf
     ).astype(a.dtype, copy=False)

@@ -32,6 +32,7 @@ from . import pointwise as P
 from ._util import (
     _FROM_NUMPY,
     binary_arrays,
+    cj,
     grad_recording,
     invalid_combination,
     needs,
@@ -239,7 +240,7 @@ def _empty_mean(a: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
 
 # --------------------------------------------------------------------------- prod
 class ProdBackward0(Node):
-    # prod(): self: prod_backward(grad, self.to(grad.scalar_type()), result)
+    # prod(): self: prod_backward(grad, self.to(grad.scalar_type()), result) = grad * (result / self).conj()
     def apply(self, grad: Tensor) -> tuple:
         return (_prod_backward(grad, self.saved("self"), self.saved("result"), self.dims, False),)
 
@@ -262,11 +263,11 @@ def _prod_backward(grad: Tensor, x: Tensor, result: Tensor, dims: tuple[int, ...
     xp = x._xp
     zero = x._data == 0
     if not zero.any():
-        return g * (r / x)
+        return g * cj(r / x)
     safe_x = P.where(_const(zero), 1.0, x)
     others = _prod_over(safe_x, dims)  # product of the nonzero elements of each slice
     one_zero = zero & (xp.sum(zero, axis=dims, keepdims=True) == 1)
-    return P.where(_const(one_zero), g * others, g * (r / safe_x))
+    return P.where(_const(one_zero), g * cj(others), g * cj(r / safe_x))
 
 
 def _prod_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
@@ -522,6 +523,10 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any, meth
         return fn(input, dim if isinstance(dim, Tensor) else other)
     xp = input._xp
     a = input._data
+    if a.dtype.kind == "c":  # complex numbers have no order
+        if dim is None:
+            raise NotImplementedError(f"\"{name}_all\" not implemented for '{_complex_name(input)}'")
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         _require_nonempty(name, input, (), full=True)
         arr = a.max() if name == "max" else a.min()  # NaN-propagating like torch
@@ -540,6 +545,10 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any, meth
     if not keepdim:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
     return _dim_select(name, input, d, keepdim, vals, idx, MaxBackward0 if name == "max" else MinBackward0)
+
+
+def _complex_name(t: Tensor) -> str:
+    return "ComplexFloat" if t._data.dtype == np.complex64 else "ComplexDouble"
 
 
 def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
@@ -603,6 +612,9 @@ AminBackward0 = type("AminBackward0", (AmaxBackward0,), {"__doc__": "amin: same 
 def _amax_amin(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     a = input._data
+    if a.dtype.kind == "c":
+        kernel = "max_values_cpu" if name == "amax" else "min_values_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_complex_name(input)}'")
     dims = _dims(input, dim)
     full = dim is None or (isinstance(dim, tuple | list) and len(dim) == 0)
     _require_nonempty(name, input, dims, full=full)
@@ -630,6 +642,8 @@ def _arg(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _check_tensor(name, input)
     xp = input._xp
     a = input._data
+    if a.dtype.kind == "c":
+        raise RuntimeError(f"{name}(): does not support complex input")
     pick = xp.argmax if name == "argmax" else xp.argmin
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int | np.integer | Tensor)):
         # the parser's wording for torch.argmax(x, dim) (one int dim; a tuple of dims is refused)
@@ -1094,7 +1108,7 @@ def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int,
     if p == 0.0:  # return {}: no gradient, i.e. zeros
         return g.expand(x._data.shape) * 0.0
     if p == 1.0:  # self.sgn() * grad
-        return P.sign(x) * g
+        return P.sgn(x) * g
     if p == 2.0:  # grad * (self / norm).masked_fill_(norm == 0, 0)
         return g * P.where(zero_norm, 0.0, x / nrm)
     if math.isinf(p):
@@ -1102,12 +1116,12 @@ def _norm_backward(g: Tensor, x: Tensor, p: float, nrm: Tensor, dims: tuple[int,
         ax = P.abs(x)._data
         mask = (ax == nrm._data) | x._xp.isnan(ax)
         count = mask.sum(axis=_axis(mask, dims), keepdims=True)
-        return P.sign(x) * ((g / _const(count)) * _const(mask))
+        return P.sgn(x) * ((g / _const(count)) * _const(mask))
     if p < 1.0:  # self.sgn() * self.abs().pow_(p - 1).masked_fill_(self == 0, 0) * grad * norm.pow(1 - p)
-        scaled = P.sign(x) * P.where(_const(x._data == 0), 0.0, P.abs(x) ** (p - 1))
+        scaled = P.sgn(x) * P.where(_const(x._data == 0), 0.0, P.abs(x) ** (p - 1))
         return scaled * g * nrm ** (1 - p)
     if p < 2.0:  # self.sgn() * self.abs().pow_(p - 1) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
-        scaled = P.sign(x) * P.abs(x) ** (p - 1)
+        scaled = P.sgn(x) * P.abs(x) ** (p - 1)
     else:  # self * self.abs().pow_(p - 2) * (grad / norm.pow(p - 1)).masked_fill_(norm == 0, 0)
         scaled = x * P.abs(x) ** (p - 2)
     return scaled * P.where(zero_norm, 0.0, g / nrm ** (p - 1))

@@ -18,7 +18,7 @@ from . import join as J
 from . import pointwise as P
 from . import reduction as R
 from . import shape as S
-from ._util import grad_recording, record, record_saving, wrap_dims
+from ._util import cj, grad_recording, record, record_saving, wrap_dims
 from .inplace import CopyBackwards, inplace_method
 from .special import MulBackward1, _div_scalar, _scalar_op
 
@@ -105,8 +105,8 @@ class CumprodBackward0(Node):
         if x._data.size <= 1 or x.ndim == 0 or x._data.shape[d] == 1:
             return (g,)
         if not (x._data == 0).any():
-            # no zeros: reversed_cumsum(grad * result, dim) / input
-            return (S.flip(cumsum(S.flip(g * result, d), d), d) / x,)
+            # no zeros: reversed_cumsum(grad * result.conj(), dim) / input.conj()
+            return (S.flip(cumsum(S.flip(g * cj(result), d), d), d) / cj(x),)
         return (_cumprod_backward_with_zeros(g, x, d),)
 
 
@@ -123,7 +123,7 @@ def _cumprod_backward_with_zeros(g: Tensor, x: Tensor, d: int) -> Tensor:
     rows = P.where(Tensor._make(x._xp.asarray(eye)), 1.0, xm.unsqueeze(-2))  # (..., k, i)
     prods = cumprod(rows, -1)  # (..., k, j)
     keep = Tensor._make(x._xp.asarray(np.triu(np.ones((n, n), dtype=bool))))  # j >= k
-    grad_k = R.sum(P.where(keep, prods * gm.unsqueeze(-2), 0.0), -1)
+    grad_k = R.sum(P.where(keep, cj(prods) * gm.unsqueeze(-2), 0.0), -1)
     return grad_k.movedim(-1, d)
 
 

@@ -25,8 +25,7 @@ from ..autograd.graph import AsStridedBackward0, Node
 from ..tensor import Tensor, _size_args
 from . import reduction as R
 from ._util import grad_recording, record, record_with, wrap_dims
-from .complex_views import real_part
-from .inplace import check_inplace
+from .inplace import check_inplace, warn_complex_to_real
 
 
 def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Tensor:
@@ -428,7 +427,7 @@ class ToCopyBackward0(Node):
     # a real self takes the real part of a complex grad (handle_r_to_c), without the cast's warning
     def apply(self, grad: Tensor) -> tuple:
         if grad._data.dtype.kind == "c" and not self.__dict__.get("self_complex", True):
-            grad = real_part(grad)
+            grad = grad.real  # at::real (handle_r_to_c): ops/complex_numbers.py's real, through the tensor surface
         return (grad.to(device=self.self_device),)
 
 
@@ -475,6 +474,9 @@ def to(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     arr = input._data
     if not same_dev:
         arr = _place(arr, dev)
+    if not same_dtype and arr.dtype.kind == "c" and not dtype.is_complex:
+        warn_complex_to_real()
+        arr = arr.real  # the real parts, as torch's copy (NumPy's cast would warn again)
     arr = D.astype(arr, dtype) if not same_dtype else (arr.copy() if same_dev else arr)
     out = Tensor._make(arr)
     if grad_recording(input) and (out.is_floating_point() or out.is_complex()):

@@ -17,8 +17,9 @@ from .._torch_version import since
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._util import _FROM_NUMPY, grad_recording, record
-from .pointwise import _EXTOBJ, _IGNORE_ALL, _unary_compute, backward_arrays, times_into
+from ._util import _FROM_NUMPY, cj, grad_recording, record
+from .inplace import scalar_type_name
+from .pointwise import _EXTOBJ, _IGNORE_ALL, _unary_compute, backward_arrays, times_into, where
 
 try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
     from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
@@ -32,6 +33,16 @@ _BOOL_ERRORS: dict[str, tuple[type, str]] = {
     "floor": (NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
     "trunc": (NotImplementedError, "\"trunc_vml_cpu\" not implemented for 'Bool'"),
     "relu": (RuntimeError, "Boolean inputs not supported for relu"),
+}
+
+
+# ops torch refuses on complex tensors, and its messages (the vml kernels name their dtype)
+_COMPLEX_ERRORS: dict[str, str] = {
+    "floor": "floor is not supported for complex inputs",
+    "ceil": "ceil is not supported for complex inputs",
+    "trunc": "trunc is not supported for complex inputs",
+    "relu": "clamp is not supported for complex types",
+    "erf": "\"erf_vml_cpu\" not implemented for '{}'",
 }
 
 
@@ -76,6 +87,8 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
                 exc = NotImplementedError
             raise exc(msg)
         dt = _FROM_NUMPY[input._data.dtype]
+        if dt.is_complex and name in _COMPLEX_ERRORS:
+            raise NotImplementedError(_COMPLEX_ERRORS[name].format(scalar_type_name(dt)))
         if floating and dt.category < 2:
             dt = D.get_default_dtype()  # sin(int tensor) is the default float dtype
         result = Tensor._make(_unary_compute(input, dt, fn))
@@ -99,49 +112,49 @@ class ExpBackward0(Node):
                 return (Tensor._make(arrays[0] * arrays[1]),)
             finally:
                 _EXTOBJ.reset(token)
-        return (grad * result,)
+        return (grad * cj(result),)
 
 
 class LogBackward0(Node):
     # self: grad.div(self.conj())
     def apply(self, grad: Tensor) -> tuple:
-        return (grad / self.saved("self"),)
+        return (grad / cj(self.saved("self")),)
 
 
 class Log2Backward0(Node):
     # self: grad / (self.conj() * 0.6931471805599453)
     def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("self") * 0.6931471805599453),)
+        return (grad / cj(self.saved("self") * 0.6931471805599453),)
 
 
 class Log10Backward0(Node):
     # self: grad / (self.conj() * 2.3025850929940456)
     def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("self") * 2.3025850929940456),)
+        return (grad / cj(self.saved("self") * 2.3025850929940456),)
 
 
 class Log1PBackward0(Node):
     # self: log1p_backward(grad, self) = grad / (self + 1).conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("self") + 1),)
+        return (grad / cj(self.saved("self") + 1),)
 
 
 class Expm1Backward0(Node):
     # self: grad * (result.conj() + 1)
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * (self.saved("result") + 1),)
+        return (grad * cj(self.saved("result") + 1),)
 
 
 class SqrtBackward0(Node):
     # self: grad / (2 * result.conj())
     def apply(self, grad: Tensor) -> tuple:
-        return (grad / (self.saved("result") * 2),)
+        return (grad / cj(self.saved("result") * 2),)
 
 
 class RsqrtBackward0(Node):
     # self: -0.5 * grad * result.pow(3).conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("result").pow(3) * -0.5,)
+        return (grad * cj(self.saved("result").pow(3)) * -0.5,)
 
 
 class SinBackward0(Node):
@@ -155,7 +168,7 @@ class SinBackward0(Node):
                 return (Tensor._make(times_into(arrays[0], np.cos(arrays[1]))),)
             finally:
                 _EXTOBJ.reset(token)
-        return (grad * x.cos(),)
+        return (grad * cj(x.cos()),)
 
 
 class CosBackward0(Node):
@@ -170,27 +183,27 @@ class CosBackward0(Node):
                 return (Tensor._make(times_into(arrays[0], np.negative(s, out=s) if s.ndim else -s)),)
             finally:
                 _EXTOBJ.reset(token)
-        return (grad * -x.sin(),)
+        return (grad * cj(-x.sin()),)
 
 
 class TanBackward0(Node):
     # self: grad * (1 + result.pow(2)).conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * (self.saved("result").pow(2) + 1),)
+        return (grad * cj(self.saved("result").pow(2) + 1),)
 
 
 class TanhBackward0(Node):
     # self: tanh_backward(grad, result) = grad * (1 - result * result).conj()
     def apply(self, grad: Tensor) -> tuple:
         r = self.saved("result")
-        return (grad * (1 - r * r),)
+        return (grad * cj(1 - r * r),)
 
 
 class SigmoidBackward0(Node):
     # self: sigmoid_backward(grad, result) = grad * (1 - result) * result
     def apply(self, grad: Tensor) -> tuple:
         r = self.saved("result")
-        return (grad * ((1 - r) * r),)
+        return (grad * cj((1 - r) * r),)
 
 
 class PiecewiseLinearBackwardBackward(Node):
@@ -238,55 +251,55 @@ class ReluBackward0(Node):
 class SinhBackward0(Node):
     # self: grad * self.cosh().conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").cosh(),)
+        return (grad * cj(self.saved("self").cosh()),)
 
 
 class CoshBackward0(Node):
     # self: grad * self.sinh().conj()
     def apply(self, grad: Tensor) -> tuple:
-        return (grad * self.saved("self").sinh(),)
+        return (grad * cj(self.saved("self").sinh()),)
 
 
 class AsinBackward0(Node):
     # self: grad * (-self * self + 1).rsqrt().conj()
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
-        return (grad * (1 - s * s).rsqrt(),)
+        return (grad * cj((1 - s * s).rsqrt()),)
 
 
 class AcosBackward0(Node):
     # self: grad * -((-self * self + 1).rsqrt()).conj()
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
-        return (grad * -((1 - s * s).rsqrt()),)
+        return (grad * cj(-((1 - s * s).rsqrt())),)
 
 
 class AtanBackward0(Node):
     # self: grad / (self * self + 1).conj()
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
-        return (grad / (s * s + 1),)
+        return (grad / cj(s * s + 1),)
 
 
 class AsinhBackward0(Node):
     # self: grad * (self.pow(2) + 1).rsqrt().conj()
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
-        return (grad * (s.pow(2) + 1).rsqrt(),)
+        return (grad * cj((s.pow(2) + 1).rsqrt()),)
 
 
 class AcoshBackward0(Node):
     # self: (real case) grad * (self * self - 1).rsqrt()
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
-        return (grad * (s * s - 1).rsqrt(),)
+        return (grad * cj((s * s - 1).rsqrt()),)
 
 
 class AtanhBackward0(Node):
     # self: grad * 1 / (1 - self.pow(2)).conj()
     def apply(self, grad: Tensor) -> tuple:
         s = self.saved("self")
-        return (grad * 1 / (1 - s.pow(2)),)
+        return (grad * 1 / cj(1 - s.pow(2)),)
 
 
 class ErfBackward0(Node):
@@ -327,9 +340,17 @@ class SignBackward0(_ZeroGrad):
     pass
 
 
-class SgnBackward0(_ZeroGrad):
-    # sgn: self: sgn_backward(self, grad, result), zero for real inputs
-    pass
+class SgnBackward0(Node):
+    _complex = False  # set on the nodes of complex inputs, which save self and result
+
+    # sgn: self: sgn_backward(self, grad, result): zero for real inputs; for complex ones
+    #   (grad - result * real(grad * result.conj())) / self.abs(), zero where self == 0
+    def apply(self, grad: Tensor) -> tuple:
+        if not self._complex:
+            return (grad * 0,)
+        s, r = self.saved("self"), self.saved("result")
+        a = s.abs()
+        return (where(a == 0.0, 0.0, (grad - r * (grad * r.conj()).real) / a),)
 
 
 class RoundBackward1(_ZeroGrad):
@@ -376,8 +397,35 @@ trunc = _unary(
     "trunc", lambda xp, a: xp.trunc(a) if a.dtype.kind == "f" else a.copy(), TruncBackward0, "", floating=False
 )
 fix = trunc
-sign = _unary("sign", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SignBackward0, "", floating=False)
-sgn = _unary("sgn", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SgnBackward0, "", floating=False)
+_sign = _unary("sign", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SignBackward0, "", floating=False)
+_real_sgn = _unary("sgn", lambda xp, a: xp.sign(a) if a.dtype != bool else a.copy(), SgnBackward0, "", floating=False)
+
+
+def sign(input: Tensor) -> Tensor:
+    """torch.sign, elementwise (refused on complex tensors: torch.sgn is their sign)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        raise NotImplementedError(
+            "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."
+        )
+    return _sign(input)
+
+
+def sgn(input: Tensor) -> Tensor:
+    """torch.sgn: sign of a real tensor; ``z / |z|`` (0 at 0) of a complex one."""
+    if not (isinstance(input, Tensor) and input._data.dtype.kind == "c"):
+        return _real_sgn(input)
+    a = input._data
+    with np.errstate(all="ignore"):
+        mag = np.abs(a)
+        res = np.where(mag == 0, 0, a / mag).astype(a.dtype)
+    result = Tensor._make(res)
+    if grad_recording(input):
+        node = SgnBackward0()
+        node._complex = True
+        record(node, result, input)
+        node.save("self", input)
+        node.save("result", result, is_output=True)
+    return result
 
 
 def round(input: Tensor, *, decimals: int | None = None) -> Tensor:  # noqa: A001

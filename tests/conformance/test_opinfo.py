@@ -21,7 +21,7 @@ from conformance import opinfo
 from conformance.loader import ScenarioError, load_expected, opinfo_expected
 from conformance.report.baseline import diff_results, ratchet_problem
 from conformance.report.html import write_html
-from reference_engine.ops import unary
+from reference_engine.ops import complex_numbers, unary
 from tests.conformance.helpers import ROOT, nested_pytest, write
 
 pytest.importorskip("expecttest", reason="torch's op_db needs expecttest (the test extra installs it)")
@@ -60,6 +60,19 @@ def test_a_planted_backward_bug_turns_only_the_gradient_checks_red(monkeypatch: 
     checks = result.record.extra["checks"]
     assert checks["forward"] == "pass" and checks["backward"] == "diverge"
     assert result.record.first_divergence.startswith("backward:s0 d/input")
+
+
+def test_complex_outputs_take_complex_cotangents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """polar maps real inputs to a complex output: its backward and tangents are compared too, against a
+    complex cotangent, so a node that drops the imaginary part of its incoming grad is caught."""
+    result = _item("polar")
+    assert result.record.extra["checks"]["backward"] == "pass", result.message
+    original = complex_numbers.PolarBackward0.apply
+    monkeypatch.setattr(
+        complex_numbers.PolarBackward0, "apply", lambda self, grad: original(self, grad.real.to(grad.dtype))
+    )
+    checks = _item("polar").record.extra["checks"]
+    assert checks["forward"] == "pass" and checks["backward"] == "diverge"
 
 
 def test_a_planted_wrong_error_message_turns_the_errors_check_red(
@@ -184,7 +197,7 @@ PLANT = """\
 import os
 
 if os.environ.get("PLANT_SIN_BACKWARD"):
-    from reference_engine.ops import unary
+    from reference_engine.ops import complex_numbers, unary
 
     _original = unary.SinBackward0.apply
     unary.SinBackward0.apply = lambda self, grad: (_original(self, grad)[0] * 1.5,)

@@ -46,18 +46,19 @@ def _apply(
     *,
     kernel: str | None = "",
     saves_result: bool = False,
+    complex_ok: bool = False,
     **attrs: Any,
 ) -> Tensor:
     """Run ``fn(xp, array)`` elementwise and record ``node_cls`` (with ``attrs``) for the input.
 
     ``name``: torch's op name, for the wrong-argument error. ``kernel``: torch's CPU kernel name for
     the "not implemented for 'Long'" error of a floating-only op (default ``<name>_cpu``); None for ops
-    torch also runs on integers (hardtanh, threshold).
+    torch also runs on integers (hardtanh, threshold). ``complex_ok``: torch's kernel takes complex inputs too.
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     dt = _FROM_NUMPY[input._data.dtype]
-    if kernel is not None and not dt.is_floating_point:
+    if kernel is not None and not (dt.is_floating_point or (complex_ok and dt.is_complex)):
         raise NotImplementedError(f"\"{kernel or name + '_cpu'}\" not implemented for '{scalar_type_name(dt)}'")
     out = Tensor._make(pointwise._unary_compute(input, dt, fn))
     if grad_recording(input):
@@ -169,7 +170,12 @@ class SiluBackward0(Node):
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    return run_inplace(input, inplace, lambda x: _apply(x, "silu", lambda xp, a: a / (1 + xp.exp(-a)), SiluBackward0))
+    if isinstance(input, Tensor) and input.is_complex() and grad_recording(input):
+        # torch computes complex silu but has no derivative for it
+        raise RuntimeError("silu does not support automatic differentiation for outputs with complex dtype.")
+    return run_inplace(
+        input, inplace, lambda x: _apply(x, "silu", lambda xp, a: a / (1 + xp.exp(-a)), SiluBackward0, complex_ok=True)
+    )
 
 
 class MishBackward0(Node):
