@@ -299,6 +299,7 @@ def _ratevl(x: Any, num: Any, denom: Any) -> Any:
     for mask, y, n_coef, d_coef in ((~big, x, num, denom), (big, None, num[::-1], denom[::-1])):
         if not mask.any():
             continue
+        mask = np.flatnonzero(mask)
         y = x[mask] if y is None else y[mask]
         if n_coef is not num:
             y = 1 / y
@@ -349,9 +350,10 @@ def _igam_series(a: Any, x: Any) -> Any:
         ans += c
         np.multiply(ans, machep, out=tmp[:n])
         stop = np.less_equal(c, tmp[:n], out=done[:n])  # in place: no array allocated per term
-        if stop.any():
-            ans_out[idx[stop]] = ans[stop]
-            keep = ~stop
+        if stop.any():  # integer indices: NumPy's boolean indexing is slow on scattered masks
+            hit = np.flatnonzero(stop)
+            ans_out[idx[hit]] = ans[hit]
+            keep = np.flatnonzero(~stop)
             idx, r, c, ans, xs = idx[keep], r[keep], c[keep], ans[keep], xs[keep]
     ans_out[idx] = ans  # MAXITER reached
     return np.where(ax == 0, dt(0), ans_out * ax / a)
@@ -372,8 +374,9 @@ def _igamc_series(a: Any, x: Any) -> Any:
         total += term
         done = np.abs(term) <= machep * np.abs(total)
         if done.any():
-            total_out[idx[done]] = total[done]
-            keep = ~done
+            hit = np.flatnonzero(done)
+            total_out[idx[hit]] = total[hit]
+            keep = np.flatnonzero(~done)
             idx, fac, total, xs, as_ = idx[keep], fac[keep], total[keep], xs[keep], as_[keep]
     total_out[idx] = total
     logx = np.log(x)
@@ -419,8 +422,9 @@ def _igamc_continued_fraction(a: Any, x: Any) -> Any:
             qkm2, qkm1 = np.where(grow, qkm2 * biginv, qkm2), np.where(grow, qkm1 * biginv, qkm1)
         done = t <= machep
         if done.any():
-            ans_out[idx[done]] = ans[done]
-            k = ~done
+            hit = np.flatnonzero(done)
+            ans_out[idx[hit]] = ans[hit]
+            k = np.flatnonzero(~done)
             idx, c, y, z, ans = idx[k], c[k], y[k], z[k], ans[k]
             pkm2, pkm1, qkm2, qkm1 = pkm2[k], pkm1[k], qkm2[k], qkm1[k]
     ans_out[idx] = ans
@@ -511,7 +515,8 @@ def _igammac_inner(a: Any, x: Any) -> Any:
             (series, _igamc_series),
         ):
             if mask.any():
-                out[mask] = fn(a[mask], x[mask])
+                at = np.flatnonzero(mask)
+                out[at] = fn(a[at], x[at])
     return out
 
 
@@ -524,11 +529,14 @@ def _igamma_inner(a: Any, x: Any) -> Any:
         upper = ~asym & (x > 1.0) & (x > a)
         series = ~asym & ~upper
         if asym.any():
-            out[asym] = _asymptotic(a[asym], x[asym], True)
+            at = np.flatnonzero(asym)
+            out[at] = _asymptotic(a[at], x[at], True)
         if upper.any():
-            out[upper] = dt(1) - _igammac_inner(a[upper], x[upper])
+            at = np.flatnonzero(upper)
+            out[at] = dt(1) - _igammac_inner(a[at], x[at])
         if series.any():
-            out[series] = _igam_series(a[series], x[series])
+            at = np.flatnonzero(series)
+            out[at] = _igam_series(a[at], x[at])
     return out
 
 
@@ -539,7 +547,8 @@ def _apply(a: Any, x: Any, lower: bool) -> Any:
     with np.errstate(all="ignore"):
         out, inner = _boundaries(a, x, lower)
     if inner.any():
-        out[inner] = (_igamma_inner if lower else _igammac_inner)(a[inner], x[inner])
+        at = np.flatnonzero(inner)
+        out[at] = (_igamma_inner if lower else _igammac_inner)(a[at], x[at])
     return out.reshape(shape)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from .. import _dtype as D
 from ..tensor import Tensor
 from . import _bessel_coefficients as K
+from ._branches import piecewise as _piecewise
 from ._util import array_module, on_host
 
 _F32 = np.dtype(np.float32)
@@ -65,15 +66,6 @@ def _chebyshev(c: Any, coefs: tuple[float, ...]) -> Any:
     a -= p
     a *= 0.5
     return a.astype(c.dtype, copy=False)
-
-
-def _piecewise(x: Any, cond: Any, if_true: Callable[[Any], Any], if_false: Callable[[Any], Any]) -> Any:
-    """Each branch evaluated only on its own elements (the kernels' if/else, without computing both everywhere)."""
-    out = np.empty_like(x)
-    out[cond] = if_true(x[cond])
-    rest = ~cond
-    out[rest] = if_false(x[rest])
-    return out
 
 
 # --------------------------------------------------------------------------- Bessel functions of the first and second kind

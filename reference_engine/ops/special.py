@@ -313,11 +313,17 @@ def _zeta_values(x: Any, q: Any) -> Any:
         b = np.power(a, -xa)
         s = s + b
         small = (-_MACHEP * s < b) & (b < _MACHEP * s)
-        out[idx[small]] = s[small]
-        go_on = ~small & ((i < 9) | (a <= 9))
-        leave = ~small & ~go_on
-        tail_idx.append(idx[leave])
-        tail.append((xa[leave], a[leave], b[leave], s[leave]))
+        # integer indices, not boolean masks: NumPy's boolean indexing is slow on scattered masks
+        hit = np.flatnonzero(small)
+        out[idx[hit]] = s[hit]
+        if i < 9:  # every element goes on (the direct part runs at least 9 terms)
+            go_on = np.flatnonzero(~small)
+        else:
+            more = a <= 9
+            go_on = np.flatnonzero(~small & more)
+            leave = np.flatnonzero(~small & ~more)
+            tail_idx.append(idx[leave])
+            tail.append((xa[leave], a[leave], b[leave], s[leave]))
         idx, xa, a, b, s = idx[go_on], xa[go_on], a[go_on], b[go_on], s[go_on]
     if tail_idx:
         idx = np.concatenate(tail_idx)

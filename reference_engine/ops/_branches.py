@@ -1,0 +1,27 @@
+"""Branches of elementwise kernels on NumPy arrays: the C++ kernels' per-element if/else, done with index arrays.
+
+NumPy's boolean-mask indexing (``x[mask]``, ``out[mask] = v``) branches per element: on a data-dependent mask
+(half the elements one way, at random) it runs many times slower than an arithmetic pass over the same array.
+``np.flatnonzero`` and integer gathers and scatters do not, so the indices are found once and values move with
+them. The values are those of the masked form, element for element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def piecewise(x: Any, cond: Any, if_true: Callable[[Any], Any], if_false: Callable[[Any], Any]) -> Any:
+    """``if_true`` on the elements of ``x`` where ``cond`` holds, ``if_false`` on the rest, each evaluated only on
+    its own elements; the result has ``x``'s shape and dtype."""
+    flat_x = x.ravel()
+    flat_cond = cond.ravel()
+    out = np.empty(x.size, dtype=x.dtype)
+    yes = np.flatnonzero(flat_cond)
+    no = np.flatnonzero(~flat_cond)
+    out[yes] = if_true(flat_x[yes])
+    out[no] = if_false(flat_x[no])
+    return out.reshape(x.shape)
