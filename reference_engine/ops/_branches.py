@@ -25,3 +25,13 @@ def piecewise(x: Any, cond: Any, if_true: Callable[[Any], Any], if_false: Callab
     out[yes] = if_true(flat_x[yes])
     out[no] = if_false(flat_x[no])
     return out.reshape(x.shape)
+
+
+def assign(out: Any, cond: Any, value: Any) -> None:
+    """``np.copyto(out, value, where=cond)`` for a contiguous ``out``, in place; ``value`` is a scalar or an array
+    of ``out``'s shape."""
+    idx = np.flatnonzero(cond)
+    if not idx.size:
+        return
+    flat = out.reshape(-1)  # a view: out is contiguous
+    flat[idx] = value if np.ndim(value) == 0 else np.asarray(value).reshape(-1)[idx]

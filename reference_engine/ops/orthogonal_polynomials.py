@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..tensor import Tensor
+from ._branches import assign
 from ._util import array_module, binary_arrays, invalid_combination, on_host
 
 _Step = Callable[[Any, Any, Any, int], Any]
@@ -57,7 +58,7 @@ def _cases(default: Any, *rules: tuple[Any, Any]) -> Any:
     """``rules`` are (mask, value) in the kernel's if-chain order: the first matching rule wins. ``default`` is
     written over in place."""
     for mask, value in reversed(rules):
-        np.copyto(default, value, where=mask)
+        assign(default, mask, value)
     return default
 
 
@@ -151,7 +152,8 @@ def _chebyshev(kind: str, shifted: bool, x: Any, n: Any) -> Any:
     ends = {"t": (one, odd_sign), "u": (n1, n1 * odd_sign), "v": (one, n2 * odd_sign), "w": (n2, odd_sign)}[kind]
     use_closed = big & (np.abs(y) < one)
     closed = np.zeros_like(x)
-    closed[use_closed] = _chebyshev_closed(kind, shifted, x[use_closed], y[use_closed], n[use_closed])
+    at = np.flatnonzero(use_closed)
+    closed.reshape(-1)[at] = _chebyshev_closed(kind, shifted, x.reshape(-1)[at], y.reshape(-1)[at], n.reshape(-1)[at])
     rules = [
         (n < 0, dt(0)),
         (at_one, ends[0]),
