@@ -313,20 +313,36 @@ def _ratevl(x: Any, num: Any, denom: Any) -> Any:
 
 
 def _fac(a: Any, x: Any) -> Any:
-    """_igam_helper_fac: x^a exp(-x) / gamma(a), through Lanczos where a and x are close."""
+    """_igam_helper_fac: x^a exp(-x) / gamma(a), through Lanczos where a and x are close. Each of the kernel's
+    three forms is evaluated only on its own elements (index arrays: see ops/_branches.py)."""
     dt = a.dtype.type
     _, maxlog, _, _ = _constants(a.dtype)
     far = np.abs(a - x) > dt(0.4) * np.abs(a)
-    ax = a * np.log(x) - x - _lgamma(a)
-    direct = np.where(ax < -dt(maxlog), dt(0), np.exp(ax))
+    out = np.empty_like(a)
+    at = np.flatnonzero(far)
+    if at.size:
+        af, xf = a[at], x[at]
+        ax = af * np.log(xf) - xf - _lgamma(af)
+        out[at] = np.where(ax < -dt(maxlog), dt(0), np.exp(ax))
+    at = np.flatnonzero(~far)
+    if not at.size:
+        return out
+    a, x = a[at], x[at]
     fac = a + dt(_LANCZOS_G) - dt(0.5)
     res = np.sqrt(fac / dt(_EXP1)) / _ratevl(a, _LANCZOS_NUM, _LANCZOS_DENOM)
     small = (a < 200) & (x < 200)
-    num = x - a - dt(_LANCZOS_G) + dt(0.5)
-    numfac = num / fac
-    res_small = res * (np.exp(a - x) * np.power(x / fac, a))
-    res_large = res * np.exp(a * (np.log1p(numfac) - numfac) + x * (dt(0.5) - dt(_LANCZOS_G)) / fac)
-    return np.where(far, direct, np.where(small, res_small, res_large))
+    near = np.empty_like(a)
+    sub = np.flatnonzero(small)
+    if sub.size:
+        a_s, x_s = a[sub], x[sub]
+        near[sub] = res[sub] * (np.exp(a_s - x_s) * np.power(x_s / fac[sub], a_s))
+    sub = np.flatnonzero(~small)
+    if sub.size:
+        a_l, x_l, fac_l = a[sub], x[sub], fac[sub]
+        numfac = (x_l - a_l - dt(_LANCZOS_G) + dt(0.5)) / fac_l
+        near[sub] = res[sub] * np.exp(a_l * (np.log1p(numfac) - numfac) + x_l * (dt(0.5) - dt(_LANCZOS_G)) / fac_l)
+    out[at] = near
+    return out
 
 
 def _igam_series(a: Any, x: Any) -> Any:
