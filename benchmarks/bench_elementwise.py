@@ -297,7 +297,10 @@ def _backward_fns(case: Case) -> tuple[dict[str, Callable[[], Any]], str] | None
 def run_case(case: Case, repeats: int, min_time: float) -> dict[str, Any]:
     row: dict[str, Any] = {"entry": case.entry, "dtype": case.dtype, "inputs": case.note}
     if isinstance(case.engine_fn, Absent):
-        row["status"] = f"missing: {case.engine_fn}"
+        try:
+            case.engine_fn()
+        except AttributeError as exc:  # an Absent says what the engine lacks when called
+            row["status"] = f"missing: {exc}"
         return row
     fwd = _forward_fns(case)
     torch.manual_seed(0)
