@@ -35,3 +35,17 @@ def assign(out: Any, cond: Any, value: Any) -> None:
         return
     flat = out.reshape(-1)  # a view: out is contiguous
     flat[idx] = value if np.ndim(value) == 0 else np.asarray(value).reshape(-1)[idx]
+
+
+def select(cond: Any, a: Any, b: Any) -> Any:
+    """``np.where(cond, a, b)``: the same dtype, shape and values, through index arrays where ``a`` and ``b`` are
+    scalars or arrays of ``cond``'s shape (np.where itself otherwise)."""
+    shape = np.shape(cond)
+    if not shape or np.shape(a) not in ((), shape) or np.shape(b) not in ((), shape):
+        return np.where(cond, a, b)
+    out = np.empty(shape, dtype=np.result_type(a, b))
+    out[...] = b
+    idx = np.flatnonzero(cond)
+    if idx.size:
+        out.reshape(-1)[idx] = a if np.ndim(a) == 0 else np.asarray(a).reshape(-1)[idx]
+    return out

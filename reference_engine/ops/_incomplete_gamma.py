@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ._branches import select
+
 try:  # SciPy is optional: its gammaln/erfc are vectorised; math's are applied per element without it
     import scipy.special as _sp  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - exercised only where SciPy is missing
@@ -323,7 +325,7 @@ def _fac(a: Any, x: Any) -> Any:
     if at.size:
         af, xf = a[at], x[at]
         ax = af * np.log(xf) - xf - _lgamma(af)
-        out[at] = np.where(ax < -dt(maxlog), dt(0), np.exp(ax))
+        out[at] = select(ax < -dt(maxlog), dt(0), np.exp(ax))
     at = np.flatnonzero(~far)
     if not at.size:
         return out
@@ -372,7 +374,7 @@ def _igam_series(a: Any, x: Any) -> Any:
             keep = np.flatnonzero(~stop)
             idx, r, c, ans, xs = idx[keep], r[keep], c[keep], ans[keep], xs[keep]
     ans_out[idx] = ans  # MAXITER reached
-    return np.where(ax == 0, dt(0), ans_out * ax / a)
+    return select(ax == 0, dt(0), ans_out * ax / a)
 
 
 def _igamc_series(a: Any, x: Any) -> Any:
@@ -428,14 +430,14 @@ def _igamc_continued_fraction(a: Any, x: Any) -> Any:
             t = np.abs((ans - r) / r)
             ans = r
         else:
-            r = pk / np.where(nonzero, qk, dt(1))
-            t = np.where(nonzero, np.abs((ans - r) / np.where(nonzero, r, dt(1))), dt(1))
-            ans = np.where(nonzero, r, ans)
+            r = pk / select(nonzero, qk, dt(1))
+            t = select(nonzero, np.abs((ans - r) / select(nonzero, r, dt(1))), dt(1))
+            ans = select(nonzero, r, ans)
         pkm2, pkm1, qkm2, qkm1 = pkm1, pk, qkm1, qk
         grow = np.abs(pk) > big
         if grow.any():
-            pkm2, pkm1 = np.where(grow, pkm2 * biginv, pkm2), np.where(grow, pkm1 * biginv, pkm1)
-            qkm2, qkm1 = np.where(grow, qkm2 * biginv, qkm2), np.where(grow, qkm1 * biginv, qkm1)
+            pkm2, pkm1 = select(grow, pkm2 * biginv, pkm2), select(grow, pkm1 * biginv, pkm1)
+            qkm2, qkm1 = select(grow, qkm2 * biginv, qkm2), select(grow, qkm1 * biginv, qkm1)
         done = t <= machep
         if done.any():
             hit = np.flatnonzero(done)
@@ -444,7 +446,7 @@ def _igamc_continued_fraction(a: Any, x: Any) -> Any:
             idx, c, y, z, ans = idx[k], c[k], y[k], z[k], ans[k]
             pkm2, pkm1, qkm2, qkm1 = pkm2[k], pkm1[k], qkm2[k], qkm1[k]
     ans_out[idx] = ans
-    return np.where(ax == 0, dt(0), ans_out * ax)
+    return select(ax == 0, dt(0), ans_out * ax)
 
 
 def _asymptotic(a: Any, x: Any, igam: bool) -> Any:
@@ -455,7 +457,7 @@ def _asymptotic(a: Any, x: Any, igam: bool) -> Any:
     lam = x / a
     sigma = (x - a) / a
     root = np.sqrt(dt(-2) * (np.log1p(sigma) - sigma))
-    eta = np.where(lam > 1, root, np.where(lam < 1, -root, dt(0)))
+    eta = select(lam > 1, root, select(lam < 1, -root, dt(0)))
     res = dt(0.5) * _erfc(sgn * eta * np.sqrt(a / dt(2)))
     d = _D.astype(a.dtype)
     etapow = [np.ones_like(a)]
@@ -470,15 +472,15 @@ def _asymptotic(a: Any, x: Any, igam: bool) -> Any:
         summing = np.ones(a.shape, dtype=bool)
         for n in range(1, 25):
             ckterm = d[k][n] * etapow[n]
-            ck = np.where(summing, ck + ckterm, ck)
+            ck = select(summing, ck + ckterm, ck)
             summing &= ~(np.abs(ckterm) < machep * np.abs(ck))
         term = ck * afac
         absterm = np.abs(term)
         going &= ~(absterm > absoldterm)
-        total = np.where(going, total + term, total)
+        total = select(going, total + term, total)
         going &= ~(absterm < machep * np.abs(total))
-        absoldterm = np.where(going, absterm, absoldterm)
-        afac = np.where(going, afac / a, afac)
+        absoldterm = select(going, absterm, absoldterm)
+        afac = select(going, afac / a, afac)
     return res + sgn * np.exp(dt(-0.5) * a * eta * eta) * total / np.sqrt(dt(2) * dt(_PI_FLOAT) * a)
 
 

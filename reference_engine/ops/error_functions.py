@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._branches import piecewise as _piecewise
+from ._branches import select
 from ._erfcx_coefficients import ERFCX_Y100
 
 
@@ -70,8 +71,8 @@ def _erfinv_values(xp: Any, y: Any) -> Any:
         step *= scale
         erf_x /= step
         x = x - erf_x
-    x = np.where(ya == 1, np.copysign(np.inf, y), x)
-    return np.where(ya > 1, np.nan, x)
+    x = select(ya == 1, np.copysign(np.inf, y), x)
+    return select(ya > 1, np.nan, x)
 
 
 def _horner_rational(z: Any, coefs: tuple[float, ...]) -> Any:
@@ -91,15 +92,15 @@ def _erfcx_y100(y100: Any) -> Any:
     """ATen's erfcx_y100: the piecewise polynomial on [k, k + 1) of y100 = 400 / (4 + |x|). t is formed in the input's
     precision (2 * y100 - (2k + 1)); the coefficients are double literals, so the polynomial is evaluated in double.
     Outside [0, 100) (only |x| < 4 eps reaches it) the kernel returns 1."""
-    k = np.trunc(np.where(np.isfinite(y100), y100, -1)).astype(np.int64)
+    k = np.trunc(select(np.isfinite(y100), y100, -1)).astype(np.int64)
     inside = (k >= 0) & (k < 100)
-    kk = np.where(inside, k, 0)
+    kk = select(inside, k, 0)
     t = (y100.dtype.type(2) * y100 - (2 * kk + 1).astype(y100.dtype)).astype(np.float64)
     r = _ERFCX_COLUMNS[6][kk]
     for j in range(5, -1, -1):
         r *= t
         r += _ERFCX_COLUMNS[j][kk]
-    return np.where(inside, r, 1.0)
+    return select(inside, r, 1.0)
 
 
 def _erfcx_values(xp: Any, x: Any) -> Any:
@@ -112,7 +113,7 @@ def _erfcx_values(xp: Any, x: Any) -> Any:
         ispi = dt(0.56418958354775628694807945156)
         xd, xxd = x.astype(np.float64), xx.astype(np.float64)
         frac = np.float64(ispi) * (xxd * (xxd + 4.5) + 2) / (xd * ((xx * (xx + dt(5))).astype(np.float64) + 3.75))
-        return np.where(x > 5e7, (ispi / x).astype(np.float64), frac)
+        return select(x > 5e7, (ispi / x).astype(np.float64), frac)
 
     def nonnegative(x: Any) -> Any:
         value = _erfcx_y100(dt(400) / (dt(4) + x))
@@ -123,14 +124,14 @@ def _erfcx_values(xp: Any, x: Any) -> Any:
 
     def negative(x: Any) -> Any:
         two_exp = (dt(2) * _fn32(np.exp, x * x)).astype(np.float64)
-        value = np.where(x < -6.1, two_exp, two_exp - _erfcx_y100(dt(400) / (dt(4) - x)))
-        return np.where(x < -26.7, np.inf, value).astype(x.dtype)
+        value = select(x < -6.1, two_exp, two_exp - _erfcx_y100(dt(400) / (dt(4) - x)))
+        return select(x < -26.7, np.inf, value).astype(x.dtype)
 
     if not (x < 0).any():  # one branch only (NaN takes the first and is put back below)
         out = nonnegative(x)
     else:
         out = _piecewise(x, x >= 0, nonnegative, negative)
-    return np.where(np.isnan(x), x, out)
+    return select(np.isnan(x), x, out)
 
 
 def _fn32(f: Any, a: Any) -> Any:
@@ -245,7 +246,7 @@ def _ndtri_values(xp: Any, y0: Any) -> Any:
     one = dt(1)
     e2 = dt(0.13533528323661269189)
     upper = y0 > one - e2
-    y = np.where(upper, one - y0, y0)
+    y = select(upper, one - y0, y0)
 
     def central(y: Any) -> Any:
         yc = y - dt(0.5)
@@ -267,6 +268,6 @@ def _ndtri_values(xp: Any, y0: Any) -> Any:
         return x0 - x1
 
     out = _piecewise(y, y > e2, central, tail)
-    out = np.where(~(y > e2) & ~upper, -out, out)  # the lower tail is negative
-    out = np.where((y0 < 0) | (y0 > one), np.nan, out)
-    return np.where(y0 == 0, -np.inf, np.where(y0 == one, np.inf, out))
+    out = select(~(y > e2) & ~upper, -out, out)  # the lower tail is negative
+    out = select((y0 < 0) | (y0 > one), np.nan, out)
+    return select(y0 == 0, -np.inf, select(y0 == one, np.inf, out))

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..tensor import Tensor
-from ._branches import assign
+from ._branches import assign, select
 from ._util import array_module, binary_arrays, invalid_combination, on_host
 
 _Step = Callable[[Any, Any, Any, int], Any]
@@ -110,7 +110,7 @@ def _chebyshev_closed(kind: str, shifted: bool, x: Any, y: Any, n: Any) -> Any:
     dt = x.dtype.type
     one = dt(1)
     nf = n.astype(x.dtype)  # C++ converts n to T where it meets a T
-    odd_sign = np.where(n % 2 == 0, one, -one)
+    odd_sign = select(n % 2 == 0, one, -one)
     n1 = (n + 1).astype(x.dtype)
     n2 = (n + n + 1).astype(x.dtype)
     theta = _fn(np.arccos, y)
@@ -118,15 +118,15 @@ def _chebyshev_closed(kind: str, shifted: bool, x: Any, y: Any, n: Any) -> Any:
         return _fn(np.cos, nf * theta)
     if kind == "u":
         s = _fn(np.sin, theta)
-        return np.where(s != 0, _fn(np.sin, n1 * theta) / s, n1 * _fn(np.cos, n1 * theta) / y)
+        return select(s != 0, _fn(np.sin, n1 * theta) / s, n1 * _fn(np.cos, n1 * theta) / y)
     if kind == "v":
-        return np.where(
+        return select(
             _fn(np.sin, theta / dt(2)) != one,
             _fn(np.cos, (nf + dt(0.5)) * theta) / _fn(np.cos, theta / dt(2)),
             n2 * odd_sign,
         )
-    fallback = odd_sign if shifted else np.where(x > 0, n2, odd_sign)
-    return np.where(
+    fallback = odd_sign if shifted else select(x > 0, n2, odd_sign)
+    return select(
         _fn(np.cos, theta / dt(2)) != one,
         _fn(np.sin, (nf + dt(0.5)) * theta) / _fn(np.sin, theta / dt(2)),
         fallback,
@@ -138,7 +138,7 @@ def _chebyshev(kind: str, shifted: bool, x: Any, n: Any) -> Any:
     one = dt(1)
     y = x + x - one if shifted else x
     q0 = {"t": y, "u": y + y, "v": y + y - one, "w": y + y + one}[kind]
-    odd_sign = np.where(n % 2 == 0, one, -one)
+    odd_sign = select(n % 2 == 0, one, -one)
     n1 = (n + 1).astype(x.dtype)
     n2 = (n + n + 1).astype(x.dtype)
     # the ends of the interval, and the threshold above which the closed (trigonometric) form is used
@@ -204,7 +204,7 @@ def _legendre_p(x: Any, n: Any) -> Any:
         k = 1 + j
         return _fms(dt(k + k + 1) * x, q, dt(k) * p) / dt(k + 1)
 
-    ends = np.where((x > 0) | (n % 2 == 0), one, -one)
+    ends = select((x > 0) | (n % 2 == 0), one, -one)
     rules = [(n < 0, dt(0)), (np.abs(x) == one, ends), (n == 0, one), (n == 1, x)]
     loop = _loop_mask(rules)
     return _cases(_recurrence(x, n, loop, x, step), *rules)
