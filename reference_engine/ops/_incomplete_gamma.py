@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ._branches import select
+
 try:  # SciPy is optional: its gammaln/erfc are vectorised; math's are applied per element without it
     import scipy.special as _sp  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - exercised only where SciPy is missing
@@ -299,6 +301,7 @@ def _ratevl(x: Any, num: Any, denom: Any) -> Any:
     for mask, y, n_coef, d_coef in ((~big, x, num, denom), (big, None, num[::-1], denom[::-1])):
         if not mask.any():
             continue
+        mask = np.flatnonzero(mask)
         y = x[mask] if y is None else y[mask]
         if n_coef is not num:
             y = 1 / y
@@ -312,20 +315,36 @@ def _ratevl(x: Any, num: Any, denom: Any) -> Any:
 
 
 def _fac(a: Any, x: Any) -> Any:
-    """_igam_helper_fac: x^a exp(-x) / gamma(a), through Lanczos where a and x are close."""
+    """_igam_helper_fac: x^a exp(-x) / gamma(a), through Lanczos where a and x are close. Each of the kernel's
+    three forms is evaluated only on its own elements (index arrays: see ops/_branches.py)."""
     dt = a.dtype.type
     _, maxlog, _, _ = _constants(a.dtype)
     far = np.abs(a - x) > dt(0.4) * np.abs(a)
-    ax = a * np.log(x) - x - _lgamma(a)
-    direct = np.where(ax < -dt(maxlog), dt(0), np.exp(ax))
+    out = np.empty_like(a)
+    at = np.flatnonzero(far)
+    if at.size:
+        af, xf = a[at], x[at]
+        ax = af * np.log(xf) - xf - _lgamma(af)
+        out[at] = select(ax < -dt(maxlog), dt(0), np.exp(ax))
+    at = np.flatnonzero(~far)
+    if not at.size:
+        return out
+    a, x = a[at], x[at]
     fac = a + dt(_LANCZOS_G) - dt(0.5)
     res = np.sqrt(fac / dt(_EXP1)) / _ratevl(a, _LANCZOS_NUM, _LANCZOS_DENOM)
     small = (a < 200) & (x < 200)
-    num = x - a - dt(_LANCZOS_G) + dt(0.5)
-    numfac = num / fac
-    res_small = res * (np.exp(a - x) * np.power(x / fac, a))
-    res_large = res * np.exp(a * (np.log1p(numfac) - numfac) + x * (dt(0.5) - dt(_LANCZOS_G)) / fac)
-    return np.where(far, direct, np.where(small, res_small, res_large))
+    near = np.empty_like(a)
+    sub = np.flatnonzero(small)
+    if sub.size:
+        a_s, x_s = a[sub], x[sub]
+        near[sub] = res[sub] * (np.exp(a_s - x_s) * np.power(x_s / fac[sub], a_s))
+    sub = np.flatnonzero(~small)
+    if sub.size:
+        a_l, x_l, fac_l = a[sub], x[sub], fac[sub]
+        numfac = (x_l - a_l - dt(_LANCZOS_G) + dt(0.5)) / fac_l
+        near[sub] = res[sub] * np.exp(a_l * (np.log1p(numfac) - numfac) + x_l * (dt(0.5) - dt(_LANCZOS_G)) / fac_l)
+    out[at] = near
+    return out
 
 
 def _igam_series(a: Any, x: Any) -> Any:
@@ -349,12 +368,13 @@ def _igam_series(a: Any, x: Any) -> Any:
         ans += c
         np.multiply(ans, machep, out=tmp[:n])
         stop = np.less_equal(c, tmp[:n], out=done[:n])  # in place: no array allocated per term
-        if stop.any():
-            ans_out[idx[stop]] = ans[stop]
-            keep = ~stop
+        if stop.any():  # integer indices: NumPy's boolean indexing is slow on scattered masks
+            hit = np.flatnonzero(stop)
+            ans_out[idx[hit]] = ans[hit]
+            keep = np.flatnonzero(~stop)
             idx, r, c, ans, xs = idx[keep], r[keep], c[keep], ans[keep], xs[keep]
     ans_out[idx] = ans  # MAXITER reached
-    return np.where(ax == 0, dt(0), ans_out * ax / a)
+    return select(ax == 0, dt(0), ans_out * ax / a)
 
 
 def _igamc_series(a: Any, x: Any) -> Any:
@@ -372,8 +392,9 @@ def _igamc_series(a: Any, x: Any) -> Any:
         total += term
         done = np.abs(term) <= machep * np.abs(total)
         if done.any():
-            total_out[idx[done]] = total[done]
-            keep = ~done
+            hit = np.flatnonzero(done)
+            total_out[idx[hit]] = total[hit]
+            keep = np.flatnonzero(~done)
             idx, fac, total, xs, as_ = idx[keep], fac[keep], total[keep], xs[keep], as_[keep]
     total_out[idx] = total
     logx = np.log(x)
@@ -409,22 +430,23 @@ def _igamc_continued_fraction(a: Any, x: Any) -> Any:
             t = np.abs((ans - r) / r)
             ans = r
         else:
-            r = pk / np.where(nonzero, qk, dt(1))
-            t = np.where(nonzero, np.abs((ans - r) / np.where(nonzero, r, dt(1))), dt(1))
-            ans = np.where(nonzero, r, ans)
+            r = pk / select(nonzero, qk, dt(1))
+            t = select(nonzero, np.abs((ans - r) / select(nonzero, r, dt(1))), dt(1))
+            ans = select(nonzero, r, ans)
         pkm2, pkm1, qkm2, qkm1 = pkm1, pk, qkm1, qk
         grow = np.abs(pk) > big
         if grow.any():
-            pkm2, pkm1 = np.where(grow, pkm2 * biginv, pkm2), np.where(grow, pkm1 * biginv, pkm1)
-            qkm2, qkm1 = np.where(grow, qkm2 * biginv, qkm2), np.where(grow, qkm1 * biginv, qkm1)
+            pkm2, pkm1 = select(grow, pkm2 * biginv, pkm2), select(grow, pkm1 * biginv, pkm1)
+            qkm2, qkm1 = select(grow, qkm2 * biginv, qkm2), select(grow, qkm1 * biginv, qkm1)
         done = t <= machep
         if done.any():
-            ans_out[idx[done]] = ans[done]
-            k = ~done
+            hit = np.flatnonzero(done)
+            ans_out[idx[hit]] = ans[hit]
+            k = np.flatnonzero(~done)
             idx, c, y, z, ans = idx[k], c[k], y[k], z[k], ans[k]
             pkm2, pkm1, qkm2, qkm1 = pkm2[k], pkm1[k], qkm2[k], qkm1[k]
     ans_out[idx] = ans
-    return np.where(ax == 0, dt(0), ans_out * ax)
+    return select(ax == 0, dt(0), ans_out * ax)
 
 
 def _asymptotic(a: Any, x: Any, igam: bool) -> Any:
@@ -435,7 +457,7 @@ def _asymptotic(a: Any, x: Any, igam: bool) -> Any:
     lam = x / a
     sigma = (x - a) / a
     root = np.sqrt(dt(-2) * (np.log1p(sigma) - sigma))
-    eta = np.where(lam > 1, root, np.where(lam < 1, -root, dt(0)))
+    eta = select(lam > 1, root, select(lam < 1, -root, dt(0)))
     res = dt(0.5) * _erfc(sgn * eta * np.sqrt(a / dt(2)))
     d = _D.astype(a.dtype)
     etapow = [np.ones_like(a)]
@@ -450,15 +472,15 @@ def _asymptotic(a: Any, x: Any, igam: bool) -> Any:
         summing = np.ones(a.shape, dtype=bool)
         for n in range(1, 25):
             ckterm = d[k][n] * etapow[n]
-            ck = np.where(summing, ck + ckterm, ck)
+            ck = select(summing, ck + ckterm, ck)
             summing &= ~(np.abs(ckterm) < machep * np.abs(ck))
         term = ck * afac
         absterm = np.abs(term)
         going &= ~(absterm > absoldterm)
-        total = np.where(going, total + term, total)
+        total = select(going, total + term, total)
         going &= ~(absterm < machep * np.abs(total))
-        absoldterm = np.where(going, absterm, absoldterm)
-        afac = np.where(going, afac / a, afac)
+        absoldterm = select(going, absterm, absoldterm)
+        afac = select(going, afac / a, afac)
     return res + sgn * np.exp(dt(-0.5) * a * eta * eta) * total / np.sqrt(dt(2) * dt(_PI_FLOAT) * a)
 
 
@@ -511,7 +533,8 @@ def _igammac_inner(a: Any, x: Any) -> Any:
             (series, _igamc_series),
         ):
             if mask.any():
-                out[mask] = fn(a[mask], x[mask])
+                at = np.flatnonzero(mask)
+                out[at] = fn(a[at], x[at])
     return out
 
 
@@ -524,11 +547,14 @@ def _igamma_inner(a: Any, x: Any) -> Any:
         upper = ~asym & (x > 1.0) & (x > a)
         series = ~asym & ~upper
         if asym.any():
-            out[asym] = _asymptotic(a[asym], x[asym], True)
+            at = np.flatnonzero(asym)
+            out[at] = _asymptotic(a[at], x[at], True)
         if upper.any():
-            out[upper] = dt(1) - _igammac_inner(a[upper], x[upper])
+            at = np.flatnonzero(upper)
+            out[at] = dt(1) - _igammac_inner(a[at], x[at])
         if series.any():
-            out[series] = _igam_series(a[series], x[series])
+            at = np.flatnonzero(series)
+            out[at] = _igam_series(a[at], x[at])
     return out
 
 
@@ -539,7 +565,8 @@ def _apply(a: Any, x: Any, lower: bool) -> Any:
     with np.errstate(all="ignore"):
         out, inner = _boundaries(a, x, lower)
     if inner.any():
-        out[inner] = (_igamma_inner if lower else _igammac_inner)(a[inner], x[inner])
+        at = np.flatnonzero(inner)
+        out[at] = (_igamma_inner if lower else _igammac_inner)(a[at], x[at])
     return out.reshape(shape)
 
 

@@ -20,6 +20,8 @@ import numpy as np
 from .. import _dtype as D
 from ..tensor import Tensor
 from . import _bessel_coefficients as K
+from ._branches import piecewise as _piecewise
+from ._branches import select
 from ._util import array_module, on_host
 
 _F32 = np.dtype(np.float32)
@@ -67,15 +69,6 @@ def _chebyshev(c: Any, coefs: tuple[float, ...]) -> Any:
     return a.astype(c.dtype, copy=False)
 
 
-def _piecewise(x: Any, cond: Any, if_true: Callable[[Any], Any], if_false: Callable[[Any], Any]) -> Any:
-    """Each branch evaluated only on its own elements (the kernels' if/else, without computing both everywhere)."""
-    out = np.empty_like(x)
-    out[cond] = if_true(x[cond])
-    rest = ~cond
-    out[rest] = if_false(x[rest])
-    return out
-
-
 # --------------------------------------------------------------------------- Bessel functions of the first and second kind
 def _asymptotic(x: Any, t: dict[str, tuple[float, ...]], w: Any, shift: float, second_kind: bool) -> Any:
     """The kernels' large-x form: (P(w)/Q(w) cos(x - shift) - 5/x R(w)/S(w) sin(x - shift)) sqrt(2/pi) / sqrt(x)
@@ -98,7 +91,7 @@ def _bessel_j0(x: Any) -> Any:
     def small(x: Any) -> Any:
         xx = x * x
         value = (xx - dt(5.78318596294678452118e00)) * (xx - dt(3.04712623436620863991e01)) * _horner(xx, t["RP"])
-        return np.where(x < dt(0.00001), dt(1) - xx / dt(4), value / _horner(xx, t["RQ"]))
+        return select(x < dt(0.00001), dt(1) - xx / dt(4), value / _horner(xx, t["RQ"]))
 
     x = np.abs(x)
     return _piecewise(
@@ -123,7 +116,7 @@ def _bessel_j1(x: Any) -> Any:
 
     ax = np.abs(x)
     out = _piecewise(ax, ax <= dt(5), small, big)
-    return np.where(x < 0, -out, out)
+    return select(x < 0, -out, out)
 
 
 def _bessel_y0(x: Any) -> Any:
@@ -134,7 +127,7 @@ def _bessel_y0(x: Any) -> Any:
         xx = x * x
         value = _horner(xx, t["YP"]) / _horner(xx, t["YQ"])
         value = _fma(dt(0.636619772367581343075535053490057448) * _fn(np.log, x), _bessel_j0(x), value)
-        return np.where(x == 0, -np.inf, np.where(x < 0, np.nan, value))
+        return select(x == 0, -np.inf, select(x < 0, np.nan, value))
 
     def big(x: Any) -> Any:
         return _asymptotic(x, t, dt(25) / (x * x), 0.785398163397448309615660845819875721, True)
@@ -150,7 +143,7 @@ def _bessel_y1(x: Any) -> Any:
         xx = x * x
         log_term = dt(0.636619772367581343075535053490057448) * _fma(_bessel_j1(x), _fn(np.log, x), -(dt(1) / x))
         value = _fma(x, _horner(xx, t["YP"]) / _horner(xx, t["YQ"]), log_term)
-        return np.where(x == 0, -np.inf, np.where(x <= 0, np.nan, value))
+        return select(x == 0, -np.inf, select(x <= 0, np.nan, value))
 
     def big(x: Any) -> Any:
         return _asymptotic(x, t, dt(5) / x * (dt(5) / x), 2.356194490192344928846982537459627163, True)
@@ -181,13 +174,13 @@ def _modified_bessel_i1(x: Any) -> Any:
         lambda x: _chebyshev(x / dt(2) - dt(2), t["A"]) * x * _fn(np.exp, x),
         lambda x: _fn(np.exp, x) * _chebyshev(dt(32) / x - dt(2), t["B"]) / np.sqrt(x),
     )
-    return np.where(x < 0, -value, value)
+    return select(x < 0, -value, value)
 
 
 def _k_domain(x: Any, small: Callable[[Any], Any], big: Callable[[Any], Any]) -> Any:
     """K0, K1 and their scaled forms: the series up to 2, the asymptotic form above; +inf at 0, NaN below."""
     value = _piecewise(x, x <= x.dtype.type(2), small, big)
-    return np.where(x == 0, np.inf, np.where(x < 0, np.nan, value))
+    return select(x == 0, np.inf, select(x < 0, np.nan, value))
 
 
 def _k_tail(x: Any, coefs: tuple[float, ...], scaled: bool) -> Any:
@@ -261,7 +254,7 @@ def _i1_values(xp: Any, a: Any) -> Any:
         lambda x: _fn(np.exp, x) * x * _chebyshev(x / dt(2) - dt(2), ta),
         lambda x: _fn(np.exp, x) * _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x),
     )
-    return np.where(a < 0, -out, out)
+    return select(a < 0, -out, out)
 
 
 def _i1e_values(xp: Any, a: Any) -> Any:
@@ -275,7 +268,7 @@ def _i1e_values(xp: Any, a: Any) -> Any:
         lambda x: _chebyshev(x / dt(2) - dt(2), ta) * x,
         lambda x: _chebyshev(dt(32) / x - dt(2), tb) / np.sqrt(x),
     )
-    return np.where(a < 0, -out, out)
+    return select(a < 0, -out, out)
 
 
 # --------------------------------------------------------------------------- Airy Ai, spherical j0
@@ -334,8 +327,8 @@ def _airy_ai(x: Any) -> Any:
     out[pos] = dt(5.64189583547756286948e-01) * ratio / (dt(2) * np.sqrt(np.sqrt(xp)) * _fn(np.exp, zeta))
     mid = ~neg & ~pos
     out[mid] = _airy_series(x[mid])
-    out = np.where(x > dt(103.892), dt(0), out)
-    return np.where(np.isinf(x), np.nan, out).reshape(shape)
+    out = select(x > dt(103.892), dt(0), out)
+    return select(np.isinf(x), np.nan, out).reshape(shape)
 
 
 def _spherical_bessel_j0(x: Any) -> Any:
@@ -345,8 +338,8 @@ def _spherical_bessel_j0(x: Any) -> Any:
     for c in (-1 / 39916800.0, 1 / 362880.0, -1 / 5040.0, 1 / 120.0, -1 / 6.0, 1.0):
         series = _fma(xx, series, dt(c) if c != 1.0 else dt(1))
     # the kernel's constants are T(1.0) / T(6.0) ...: quotients rounded in T
-    value = np.where(np.abs(x) < dt(0.5), series, _fn(np.sin, x) / x)
-    return np.where(np.isinf(x), dt(0), value)
+    value = select(np.abs(x) < dt(0.5), series, _fn(np.sin, x) / x)
+    return select(np.isinf(x), dt(0), value)
 
 
 def _unary(name: str, kernel: Callable[[Any], Any]) -> Callable[[Tensor], Tensor]:

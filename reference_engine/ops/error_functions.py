@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ._branches import piecewise as _piecewise
+from ._branches import select
 from ._erfcx_coefficients import ERFCX_Y100
-from .bessel import _piecewise
 
 
 def _erf64(x: Any) -> Any:
@@ -20,16 +21,22 @@ def _erf64(x: Any) -> Any:
     1 - erfc(|x|) from the erfcx table above."""
 
     def series(x: Any) -> Any:
-        xx = x * x
+        minus_xx = -(x * x)
         term = x.copy()
         total = x.copy()
-        for n in range(1, 14):
-            term *= -xx
+        tmp = np.empty_like(x)
+        for n in range(1, 14):  # in place: the same operations as term = term * -xx / n; total += term / (2n + 1)
+            term *= minus_xx
             term /= n
-            total += term / (2 * n + 1)
-        return total * (2 / math.sqrt(math.pi))
+            np.divide(term, 2 * n + 1, out=tmp)
+            total += tmp
+        total *= 2 / math.sqrt(math.pi)
+        return total
 
-    return _piecewise(x, np.abs(x) < 0.5, series, lambda x: np.copysign(1 - _erfc64(np.abs(x)), x))
+    def outer(x: Any) -> Any:
+        return np.copysign(1 - _erfc64(np.abs(x)), x)
+
+    return _piecewise(x, np.abs(x) < 0.5, series, outer)
 
 
 _ERFINV_A = (-0.140543331, 0.914624893, -1.645349621, 0.886226899)
@@ -46,24 +53,35 @@ def _erfinv_values(xp: Any, y: Any) -> Any:
         return _erfinv_values(xp, y.astype(np.float64)).astype(np.float32)
     dt = y.dtype.type
     ya = np.abs(y)
-    z = y * y
-    central = y * _horner_rational(z, _ERFINV_A) / _horner_rational(z, _ERFINV_B)
-    zt = np.sqrt(-_fn32(np.log, (dt(1) - ya) / dt(2)))
-    tail = np.copysign(_horner_rational(zt, _ERFINV_C), y) / _horner_rational(zt, _ERFINV_D)
-    x = np.where(ya <= dt(0.7), central, tail)
+
+    def central(y: Any) -> Any:
+        z = y * y
+        return y * _horner_rational(z, _ERFINV_A) / _horner_rational(z, _ERFINV_B)
+
+    def tail(y: Any) -> Any:
+        zt = np.sqrt(-_fn32(np.log, (dt(1) - np.abs(y)) / dt(2)))
+        return np.copysign(_horner_rational(zt, _ERFINV_C), y) / _horner_rational(zt, _ERFINV_D)
+
+    x = _piecewise(y, ya <= dt(0.7), central, tail)  # each guess only on its own elements
     scale = dt(2) * dt(0.564189583547756286948079451560772586)
     for _ in range(2):
-        erf_x = _erf64(x.astype(np.float64)).astype(y.dtype)
-        x = x - (erf_x - y) / (scale * _fn32(np.exp, -(x * x)))
-    x = np.where(ya == 1, np.copysign(np.inf, y), x)
-    return np.where(ya > 1, np.nan, x)
+        erf_x = _erf64(x)
+        erf_x -= y
+        step = _fn32(np.exp, -(x * x))
+        step *= scale
+        erf_x /= step
+        x = x - erf_x
+    x = select(ya == 1, np.copysign(np.inf, y), x)
+    return select(ya > 1, np.nan, x)
 
 
 def _horner_rational(z: Any, coefs: tuple[float, ...]) -> Any:
     """((c0 z + c1) z + c2) ... (the double path; float32 inputs are evaluated in double, see _erfinv_values)."""
-    r = np.full_like(z, coefs[0])
-    for c in coefs[1:]:
-        r = r * z + c
+    r = z * coefs[0]  # the same value as full(c0) * z
+    r += coefs[1]
+    for c in coefs[2:]:
+        r *= z
+        r += c
     return r
 
 
@@ -74,15 +92,15 @@ def _erfcx_y100(y100: Any) -> Any:
     """ATen's erfcx_y100: the piecewise polynomial on [k, k + 1) of y100 = 400 / (4 + |x|). t is formed in the input's
     precision (2 * y100 - (2k + 1)); the coefficients are double literals, so the polynomial is evaluated in double.
     Outside [0, 100) (only |x| < 4 eps reaches it) the kernel returns 1."""
-    k = np.trunc(np.where(np.isfinite(y100), y100, -1)).astype(np.int64)
+    k = np.trunc(select(np.isfinite(y100), y100, -1)).astype(np.int64)
     inside = (k >= 0) & (k < 100)
-    kk = np.where(inside, k, 0)
+    kk = select(inside, k, 0)
     t = (y100.dtype.type(2) * y100 - (2 * kk + 1).astype(y100.dtype)).astype(np.float64)
     r = _ERFCX_COLUMNS[6][kk]
     for j in range(5, -1, -1):
         r *= t
         r += _ERFCX_COLUMNS[j][kk]
-    return np.where(inside, r, 1.0)
+    return select(inside, r, 1.0)
 
 
 def _erfcx_values(xp: Any, x: Any) -> Any:
@@ -90,21 +108,30 @@ def _erfcx_values(xp: Any, x: Any) -> Any:
     2 exp(x^2) - erfcx(-x) below 0; float expressions mix T and double literals as the C++ does."""
     dt = x.dtype.type
 
-    def nonnegative(x: Any) -> Any:
+    def large(x: Any) -> Any:
         xx = x * x
         ispi = dt(0.56418958354775628694807945156)
         xd, xxd = x.astype(np.float64), xx.astype(np.float64)
         frac = np.float64(ispi) * (xxd * (xxd + 4.5) + 2) / (xd * ((xx * (xx + dt(5))).astype(np.float64) + 3.75))
-        big = np.where(x > 5e7, (ispi / x).astype(np.float64), frac)
-        return np.where(x > 50, big, _erfcx_y100(dt(400) / (dt(4) + x))).astype(x.dtype)
+        return select(x > 5e7, (ispi / x).astype(np.float64), frac)
+
+    def nonnegative(x: Any) -> Any:
+        value = _erfcx_y100(dt(400) / (dt(4) + x))
+        big = x > 50
+        if big.any():  # the continued fraction only where it is used
+            value[big] = large(x[big])
+        return value.astype(x.dtype, copy=False)
 
     def negative(x: Any) -> Any:
         two_exp = (dt(2) * _fn32(np.exp, x * x)).astype(np.float64)
-        value = np.where(x < -6.1, two_exp, two_exp - _erfcx_y100(dt(400) / (dt(4) - x)))
-        return np.where(x < -26.7, np.inf, value).astype(x.dtype)
+        value = select(x < -6.1, two_exp, two_exp - _erfcx_y100(dt(400) / (dt(4) - x)))
+        return select(x < -26.7, np.inf, value).astype(x.dtype)
 
-    out = _piecewise(x, x >= 0, nonnegative, negative)
-    return np.where(np.isnan(x), x, out)
+    if not (x < 0).any():  # one branch only (NaN takes the first and is put back below)
+        out = nonnegative(x)
+    else:
+        out = _piecewise(x, x >= 0, nonnegative, negative)
+    return select(np.isnan(x), x, out)
 
 
 def _fn32(f: Any, a: Any) -> Any:
@@ -119,8 +146,12 @@ def _erfc64(x: Any) -> Any:
     """erfc in double from the erfcx table: erfcx(x) exp(-x^2) for x >= 0, 2 - erfc(-x) below (float32 callers
     round this once, as glibc's correctly rounded erfcf does)."""
     ax = np.abs(x)
-    tail = _erfcx_values(np, ax) * np.exp(-ax * ax)
-    return np.where(x >= 0, tail, 2 - tail)
+    tail = _erfcx_values(np, ax)
+    tail *= np.exp(-(ax * ax))
+    negative = x < 0  # NaN stays NaN either way
+    if negative.any():
+        np.subtract(2, tail, out=tail, where=negative)
+    return tail
 
 
 def _erfc_values(xp: Any, a: Any) -> Any:
@@ -215,7 +246,7 @@ def _ndtri_values(xp: Any, y0: Any) -> Any:
     one = dt(1)
     e2 = dt(0.13533528323661269189)
     upper = y0 > one - e2
-    y = np.where(upper, one - y0, y0)
+    y = select(upper, one - y0, y0)
 
     def central(y: Any) -> Any:
         yc = y - dt(0.5)
@@ -237,6 +268,6 @@ def _ndtri_values(xp: Any, y0: Any) -> Any:
         return x0 - x1
 
     out = _piecewise(y, y > e2, central, tail)
-    out = np.where(~(y > e2) & ~upper, -out, out)  # the lower tail is negative
-    out = np.where((y0 < 0) | (y0 > one), np.nan, out)
-    return np.where(y0 == 0, -np.inf, np.where(y0 == one, np.inf, out))
+    out = select(~(y > e2) & ~upper, -out, out)  # the lower tail is negative
+    out = select((y0 < 0) | (y0 > one), np.nan, out)
+    return select(y0 == 0, -np.inf, select(y0 == one, np.inf, out))

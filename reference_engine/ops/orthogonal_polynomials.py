@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..tensor import Tensor
+from ._branches import assign, select
 from ._util import array_module, binary_arrays, invalid_combination, on_host
 
 _Step = Callable[[Any, Any, Any, int], Any]
@@ -30,8 +31,12 @@ def _integer_n(n: Any) -> Any:
     """static_cast<int64_t>(n) for a float n, with x86's result (INT64_MIN) where C++ leaves it undefined."""
     if n.dtype.kind in "iub":
         return n.astype(np.int64)
-    ok = np.isfinite(n) & (np.abs(n) < 2.0**63)
-    return np.where(ok, np.trunc(np.where(ok, n, 0)), np.iinfo(np.int64).min).astype(np.int64)
+    with np.errstate(invalid="ignore"):
+        out = n.astype(np.int64)  # truncates toward zero as the C++ conversion does
+        bad = ~(np.abs(n) < 2.0**63)  # NaN, infinite or out of range: NumPy's result there is the platform's
+    if bad.any():
+        out[bad] = np.iinfo(np.int64).min
+    return out
 
 
 def _fms(a: Any, b: Any, c: Any) -> Any:
@@ -50,36 +55,54 @@ def _fn(f: Any, a: Any) -> Any:
 
 
 def _cases(default: Any, *rules: tuple[Any, Any]) -> Any:
-    """``rules`` are (mask, value) in the kernel's if-chain order: the first matching rule wins."""
-    out = default
+    """``rules`` are (mask, value) in the kernel's if-chain order: the first matching rule wins. ``default`` is
+    written over in place."""
     for mask, value in reversed(rules):
-        out = np.where(mask, value, out)
-    return out
+        assign(default, mask, value)
+    return default
+
+
+def _loop_mask(rules: list[tuple[Any, Any]]) -> Any:
+    """The elements no rule covers: those that run the recurrence."""
+    covered = rules[0][0].copy()
+    for mask, _ in rules[1:]:
+        covered |= mask
+    return ~covered
 
 
 def _recurrence(x: Any, n: Any, mask: Any, q0: Any, step: _Step) -> Any:
-    """The kernels' loop: p = 1, q = q0, then n - 1 steps ``r = step(x, p, q, j)`` (j = 0, 1, ...), stopping early
-    where q turns NaN (the result is then NaN either way). Only the elements in ``mask`` run; each leaves the loop
-    when done, so a few large n do not make every element iterate."""
+    """The kernels' loop: p = 1, q = q0, then n - 1 steps ``r = step(x, p, q, j)`` (j = 0, 1, ...). Only the
+    elements in ``mask`` run. They are ordered by n once, so the elements still iterating after step j are a
+    suffix: each step runs on a view of that suffix and hands the finished prefix its result, and a few large n
+    do not make every element iterate. (The kernels also leave the loop where q turns NaN; NaN stays NaN through
+    every step, so iterating on changes nothing.)"""
     flat = np.zeros(x.size, dtype=x.dtype)
     idx = np.flatnonzero(mask)
-    xa, qa, left = x.ravel()[idx], q0.ravel()[idx], n.ravel()[idx] - 1
+    left = n.ravel()[idx] - 1
+    lo, hi = (int(left.min()), int(left.max())) if left.size else (0, 0)
+    if 0 <= lo and hi < 2**16:  # a radix sort (stable sorts of small unsigned ints are): linear in the size
+        order = np.argsort(left.astype(np.uint8 if hi < 2**8 else np.uint16), kind="stable")
+    else:
+        order = np.argsort(left, kind="stable")
+    idx, left = idx[order], left[order]
+    xa, qa = x.ravel()[idx], q0.ravel()[idx]
     pa = np.ones_like(xa)
-    j = 0
-    while idx.size:
+    start, j = 0, 0
+    while start < idx.size:
         r = step(xa, pa, qa, j)
         pa, qa = qa, r
         j += 1
-        done = (left <= j) | np.isnan(r)
-        if done.any():
-            flat[idx[done]] = r[done]
-            keep = ~done
-            idx, xa, pa, qa, left = idx[keep], xa[keep], pa[keep], qa[keep], left[keep]
+        cut = int(np.searchsorted(left, j, side="right"))  # left <= j: done after this step
+        if cut > start:
+            done = cut - start
+            flat[idx[start:cut]] = r[:done]
+            xa, pa, qa = xa[done:], pa[done:], qa[done:]
+            start = cut
     return flat.reshape(x.shape)
 
 
-def _chebyshev_step(y: Any, p: Any, q: Any, j: int) -> Any:
-    return _fms(y + y, q, p)
+def _chebyshev_step(y2: Any, p: Any, q: Any, j: int) -> Any:
+    return _fms(y2, q, p)  # y2 = y + y, formed once for all steps
 
 
 def _chebyshev_closed(kind: str, shifted: bool, x: Any, y: Any, n: Any) -> Any:
@@ -87,7 +110,7 @@ def _chebyshev_closed(kind: str, shifted: bool, x: Any, y: Any, n: Any) -> Any:
     dt = x.dtype.type
     one = dt(1)
     nf = n.astype(x.dtype)  # C++ converts n to T where it meets a T
-    odd_sign = np.where(n % 2 == 0, one, -one)
+    odd_sign = select(n % 2 == 0, one, -one)
     n1 = (n + 1).astype(x.dtype)
     n2 = (n + n + 1).astype(x.dtype)
     theta = _fn(np.arccos, y)
@@ -95,15 +118,15 @@ def _chebyshev_closed(kind: str, shifted: bool, x: Any, y: Any, n: Any) -> Any:
         return _fn(np.cos, nf * theta)
     if kind == "u":
         s = _fn(np.sin, theta)
-        return np.where(s != 0, _fn(np.sin, n1 * theta) / s, n1 * _fn(np.cos, n1 * theta) / y)
+        return select(s != 0, _fn(np.sin, n1 * theta) / s, n1 * _fn(np.cos, n1 * theta) / y)
     if kind == "v":
-        return np.where(
+        return select(
             _fn(np.sin, theta / dt(2)) != one,
             _fn(np.cos, (nf + dt(0.5)) * theta) / _fn(np.cos, theta / dt(2)),
             n2 * odd_sign,
         )
-    fallback = odd_sign if shifted else np.where(x > 0, n2, odd_sign)
-    return np.where(
+    fallback = odd_sign if shifted else select(x > 0, n2, odd_sign)
+    return select(
         _fn(np.cos, theta / dt(2)) != one,
         _fn(np.sin, (nf + dt(0.5)) * theta) / _fn(np.sin, theta / dt(2)),
         fallback,
@@ -115,7 +138,7 @@ def _chebyshev(kind: str, shifted: bool, x: Any, n: Any) -> Any:
     one = dt(1)
     y = x + x - one if shifted else x
     q0 = {"t": y, "u": y + y, "v": y + y - one, "w": y + y + one}[kind]
-    odd_sign = np.where(n % 2 == 0, one, -one)
+    odd_sign = select(n % 2 == 0, one, -one)
     n1 = (n + 1).astype(x.dtype)
     n2 = (n + n + 1).astype(x.dtype)
     # the ends of the interval, and the threshold above which the closed (trigonometric) form is used
@@ -129,7 +152,8 @@ def _chebyshev(kind: str, shifted: bool, x: Any, n: Any) -> Any:
     ends = {"t": (one, odd_sign), "u": (n1, n1 * odd_sign), "v": (one, n2 * odd_sign), "w": (n2, odd_sign)}[kind]
     use_closed = big & (np.abs(y) < one)
     closed = np.zeros_like(x)
-    closed[use_closed] = _chebyshev_closed(kind, shifted, x[use_closed], y[use_closed], n[use_closed])
+    at = np.flatnonzero(use_closed)
+    closed.reshape(-1)[at] = _chebyshev_closed(kind, shifted, x.reshape(-1)[at], y.reshape(-1)[at], n.reshape(-1)[at])
     rules = [
         (n < 0, dt(0)),
         (at_one, ends[0]),
@@ -138,23 +162,24 @@ def _chebyshev(kind: str, shifted: bool, x: Any, n: Any) -> Any:
         (n == 0, one),
         (n == 1, q0),
     ]
-    loop = ~np.logical_or.reduce([m for m, _ in rules])
-    return _cases(_recurrence(y, n, loop, q0, _chebyshev_step), *rules)
+    loop = _loop_mask(rules)
+    return _cases(_recurrence(y + y, n, loop, q0, _chebyshev_step), *rules)
 
 
 def _hermite_h(x: Any, n: Any) -> Any:
     dt = x.dtype.type
     limit = 128 if x.dtype == np.float32 else 512  # getHermitianLimit: NaN beyond it
     rules = [(n < 0, dt(0)), (n == 0, dt(1)), (n == 1, x + x), (n > limit, np.nan)]
-    loop = ~np.logical_or.reduce([m for m, _ in rules])
-    return _cases(_recurrence(x, n, loop, x + x, lambda x, p, q, j: _fms(x + x, q, dt(2 + 2 * j) * p)), *rules)
+    loop = _loop_mask(rules)
+    x2 = x + x  # the steps' 2x, formed once
+    return _cases(_recurrence(x2, n, loop, x2, lambda x2, p, q, j: _fms(x2, q, dt(2 + 2 * j) * p)), *rules)
 
 
 def _hermite_he(x: Any, n: Any) -> Any:
     dt = x.dtype.type
     limit = 128 if x.dtype == np.float32 else 512
     rules = [(n < 0, dt(0)), (n == 0, dt(1)), (n == 1, x), (n > limit, np.nan)]
-    loop = ~np.logical_or.reduce([m for m, _ in rules])
+    loop = _loop_mask(rules)
     return _cases(_recurrence(x, n, loop, x, lambda x, p, q, j: _fms(x, q, dt(1 + j) * p)), *rules)
 
 
@@ -167,7 +192,7 @@ def _laguerre_l(x: Any, n: Any) -> Any:
         return _fms(dt(k + k) + (one - x), q, dt(k) * p) / dt(k + 1)
 
     rules = [(n < 0, dt(0)), (np.abs(x) == 0, one), (n == 0, one), (n == 1, one - x)]
-    loop = ~np.logical_or.reduce([m for m, _ in rules])
+    loop = _loop_mask(rules)
     return _cases(_recurrence(x, n, loop, one - x, step), *rules)
 
 
@@ -179,9 +204,9 @@ def _legendre_p(x: Any, n: Any) -> Any:
         k = 1 + j
         return _fms(dt(k + k + 1) * x, q, dt(k) * p) / dt(k + 1)
 
-    ends = np.where((x > 0) | (n % 2 == 0), one, -one)
+    ends = select((x > 0) | (n % 2 == 0), one, -one)
     rules = [(n < 0, dt(0)), (np.abs(x) == one, ends), (n == 0, one), (n == 1, x)]
-    loop = ~np.logical_or.reduce([m for m, _ in rules])
+    loop = _loop_mask(rules)
     return _cases(_recurrence(x, n, loop, x, step), *rules)
 
 

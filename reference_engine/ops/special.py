@@ -19,6 +19,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
+from ._branches import select
 from ._incomplete_gamma import igamma_values, igammac_values
 from ._util import (
     array_module,
@@ -43,7 +44,7 @@ except ImportError:  # pragma: no cover - exercised only where SciPy is missing
 
 def _lgamma_values(xp: Any, a: Any) -> Any:
     if _sp is not None:
-        return np.where(a == -np.inf, np.inf, _sp.gammaln(a))  # torch: lgamma(-inf) = inf
+        return select(a == -np.inf, np.inf, _sp.gammaln(a))  # torch: lgamma(-inf) = inf
 
     def one(v: float) -> float:  # pragma: no cover
         try:
@@ -56,8 +57,8 @@ def _lgamma_values(xp: Any, a: Any) -> Any:
 
 def _entr_values(a: Any) -> Any:
     # -x log x for x > 0, 0 at 0, -inf below; NaN stays NaN
-    pos = -a * np.log(np.where(a > 0, a, 1))
-    return np.where(np.isnan(a), a, np.where(a > 0, pos, np.where(a == 0, 0, -np.inf)))
+    pos = -a * np.log(select(a > 0, a, 1))
+    return select(np.isnan(a), a, select(a > 0, pos, select(a == 0, 0, -np.inf)))
 
 
 def _polevl(x: Any, coefs: tuple[float, ...]) -> Any:
@@ -83,19 +84,19 @@ def _digamma_values(xp: Any, a: Any) -> Any:
     neg = a < 0
     frac = np.modf(a.astype(np.float64))[0]
     reflection = (math.pi / np.tan(math.pi * frac)).astype(a.dtype)
-    x = np.where(neg, dt(1) - a, a)
+    x = select(neg, dt(1) - a, a)
     result = np.zeros_like(x)
     below = x < 10
     while below.any():
-        result = np.where(below, result - dt(1) / x, result)
-        x = np.where(below, x + dt(1), x)
+        result = select(below, result - dt(1) / x, result)
+        x = select(below, x + dt(1), x)
         below = x < 10
     z = dt(1) / (x * x)
-    y = np.where(x < dt(1e17), z * _polevl(z, _DIGAMMA_A), dt(0))
-    value = np.where(x == 10, result + dt(2.25175258906672110764), result + np.log(x) - dt(0.5) / x - y)
-    value = np.where(neg, value - reflection, value)
-    value = np.where(neg & (a == np.trunc(a)), np.nan, value)  # negative integers (and -inf): NaN
-    return np.where(a == 0, np.copysign(np.inf, -a), value).astype(a.dtype, copy=False)
+    y = select(x < dt(1e17), z * _polevl(z, _DIGAMMA_A), dt(0))
+    value = select(x == 10, result + dt(2.25175258906672110764), result + np.log(x) - dt(0.5) / x - y)
+    value = select(neg, value - reflection, value)
+    value = select(neg & (a == np.trunc(a)), np.nan, value)  # negative integers (and -inf): NaN
+    return select(a == 0, np.copysign(np.inf, -a), value).astype(a.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------- backward nodes
@@ -268,15 +269,15 @@ def _trigamma_values(a: Any) -> Any:
     pi = dt(math.pi)
     reflect = a < dt(0.5)
     sin_pi_x = np.sin(pi * a)
-    result = np.where(reflect, -(pi * pi) / (sin_pi_x * sin_pi_x), dt(0))
-    x = np.where(reflect, dt(1) - a, a)
+    result = select(reflect, -(pi * pi) / (sin_pi_x * sin_pi_x), dt(0))
+    x = select(reflect, dt(1) - a, a)
     for _ in range(6):
         result = result + dt(1) / (x * x)
         x = x + dt(1)
     ixx = dt(1) / (x * x)
     series = dt(1) + dt(1) / (dt(2) * x) + ixx * (dt(1 / 6) - ixx * (dt(1 / 30) - ixx * dt(1 / 42)))
     result = result + series / x
-    return np.where(reflect, -result, result).astype(a.dtype, copy=False)
+    return select(reflect, -result, result).astype(a.dtype, copy=False)
 
 
 _ZETA_A = (
@@ -313,11 +314,17 @@ def _zeta_values(x: Any, q: Any) -> Any:
         b = np.power(a, -xa)
         s = s + b
         small = (-_MACHEP * s < b) & (b < _MACHEP * s)
-        out[idx[small]] = s[small]
-        go_on = ~small & ((i < 9) | (a <= 9))
-        leave = ~small & ~go_on
-        tail_idx.append(idx[leave])
-        tail.append((xa[leave], a[leave], b[leave], s[leave]))
+        # integer indices, not boolean masks: NumPy's boolean indexing is slow on scattered masks
+        hit = np.flatnonzero(small)
+        out[idx[hit]] = s[hit]
+        if i < 9:  # every element goes on (the direct part runs at least 9 terms)
+            go_on = np.flatnonzero(~small)
+        else:
+            more = a <= 9
+            go_on = np.flatnonzero(~small & more)
+            leave = np.flatnonzero(~small & ~more)
+            tail_idx.append(idx[leave])
+            tail.append((xa[leave], a[leave], b[leave], s[leave]))
         idx, xa, a, b, s = idx[go_on], xa[go_on], a[go_on], b[go_on], s[go_on]
     if tail_idx:
         idx = np.concatenate(tail_idx)
@@ -331,7 +338,7 @@ def _zeta_values(x: Any, q: Any) -> Any:
             a = a * (xa + k)
             b = b / w
             t = a * b / coef
-            s = np.where(done, s, s + t)
+            s = select(done, s, s + t)
             done = done | (np.abs(t / s) < _MACHEP)
             k = k + 1
             a = a * (xa + k)
@@ -483,7 +490,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
             # torch's kernel: x < lo ? lo : (x > hi ? hi : x), so with eps > 0.5 (lo > hi) small values take lo
             # (np.clip would give hi everywhere)
             lo, hi = a.dtype.type(eps), a.dtype.type(1 - eps)
-            a = np.where(a < lo, lo, np.where(a > hi, hi, a))
+            a = select(a < lo, lo, select(a > hi, hi, a))
         return np.log(a / (1 - a))
 
     out = Tensor._make(P._unary_compute(input, dt, fn))
@@ -495,11 +502,11 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 # --------------------------------------------------------------------------- xlogy / xlog1py
 def _xlogy_values(x: Any, y: Any) -> Any:
     # 0 * log(y) is 0 unless y is NaN
-    return np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y))
+    return select((x == 0) & ~np.isnan(y), 0, x * np.log(y))
 
 
 def _xlog1py_values(x: Any, y: Any) -> Any:
-    return np.where((x == 0) & ~np.isnan(y), 0, x * np.log1p(y))
+    return select((x == 0) & ~np.isnan(y), 0, x * np.log1p(y))
 
 
 class _XlogyLike(Node):
