@@ -13,8 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import _dtype as D
+from ..autograd import grad_mode
+from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._util import wrap_dims
+from . import reduction as R
+from ._util import grad_recording, record, wrap_dims
+from .pointwise import where
 from .shape import _slice
 
 
@@ -34,8 +39,37 @@ def slice_tensor(self: Tensor, dim: int = 0, start: Any = None, end: Any = None,
     return _slice(self, d, lo, max(hi, lo), step)
 
 
+class SafeSoftmaxBackward0(Node):
+    # _safe_softmax: self: _softmax_backward_data(grad, result, dim, self.scalar_type())
+    #   = (result * (grad - (grad * result).sum(dim, true))).to(self's dtype)
+    def apply(self, grad: Tensor) -> tuple:
+        y = self.saved("result")
+        res = R._softmax_backward_data(grad, y, self.dim, y.dtype)  # an op of its own under create_graph
+        # a dtype= result's grad comes back in self's dtype (ToCopyBackward0 under create_graph, as torch's)
+        return (res if res.dtype == self.self_dtype else res.to(self.self_dtype),)
+
+
+def safe_softmax_default(self: Tensor, dim: int, dtype: D.dtype | None = None) -> Tensor:
+    """aten::_safe_softmax(Tensor self, int dim, ScalarType? dtype=None): softmax, with 0 (not NaN) along a
+    slice whose every input is -inf (attention rows that mask everything). ``dtype`` converts without a
+    ToCopyBackward0: the node leads straight to ``self``, and its grad comes back in ``self``'s dtype."""
+    d = R._one_dim(self, dim)
+    with grad_mode.no_grad():
+        src = self if dtype is None else self.to(dtype)
+        out = R.softmax(src, d)
+        masked = R.all(self == float("-inf"), d, keepdim=True) if self.ndim else self == float("-inf")
+        result = Tensor._make(where(masked, 0.0, out).to(out.dtype)._data)
+    if grad_recording(self):
+        node = SafeSoftmaxBackward0()
+        node.dim, node.self_dtype = d, self.dtype
+        record(node, result, self)
+        node.save("result", result, is_output=True)
+    return result
+
+
 _OVERLOADS: dict[str, dict[str, Callable[..., Any]]] = {
     "slice": {"Tensor": slice_tensor},
+    "_safe_softmax": {"default": safe_softmax_default},
 }
 
 

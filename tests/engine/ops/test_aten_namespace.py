@@ -74,3 +74,31 @@ def test_unknown_operator() -> None:
 
 
 test_programs = programs.test()
+
+
+@pytest.mark.parametrize("dtype", [None, "float64"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_safe_softmax_zeros_fully_masked_slices(dim: int, dtype: str | None) -> None:
+    def prog(m: Any) -> list:
+        inf = float("-inf")
+        x = m.tensor([[inf, inf, inf], [1.0, 2.0, inf], [inf, 0.5, -1.0]], requires_grad=True)
+        y = m.ops.aten._safe_softmax.default(x, dim, None if dtype is None else getattr(m, dtype))
+        w = m.tensor([1.0, 2.0, 3.0], dtype=y.dtype)
+        (g,) = m.autograd.grad(y, x, m.ones_like(y) * w, create_graph=True)
+        out = m.ops.aten._safe_softmax(m.tensor(inf), 0)
+        return [y.detach().numpy(), g.detach().numpy(), str(y.dtype), str(g.dtype), out.item(),
+                type(y.grad_fn).__name__, type(g.grad_fn).__name__]  # fmt: skip
+
+    got, want = prog(engine), prog(torch)
+    # torch's float32 softmax kernel (vectorized exp) and NumPy's differ by an ulp at times: values to
+    # float32 tolerance, dtypes, the masked zeros and the node names exactly
+    for g, w in zip(got[:2], want[:2], strict=True):
+        np.testing.assert_allclose(g, w, rtol=1.3e-6, atol=1e-7)
+    assert np.array_equal(got[0] == 0, want[0] == 0)
+    assert got[2:] == want[2:]
+
+
+def test_safe_softmax_refuses_integers_as_torch() -> None:
+    assert error_signature(lambda: engine.ops.aten._safe_softmax.default(engine.tensor([1, 2]), 0)) == (
+        error_signature(lambda: torch.ops.aten._safe_softmax.default(torch.tensor([1, 2]), 0))
+    )
