@@ -10,6 +10,7 @@ the view uses it to route grads into the base (``CopySlices``).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -378,7 +379,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s == e:
         return input  # torch returns the tensor itself
     shape = input._data.shape
-    new = (*shape[:s], int(np.prod(shape[s : e + 1])), *shape[e + 1 :])
+    new = (*shape[:s], math.prod(shape[s : e + 1]), *shape[e + 1 :])  # exact ints, no NumPy call
     return reshape(input, new)
 
 
