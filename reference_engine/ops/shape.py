@@ -56,7 +56,19 @@ def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Te
 class ViewBackward0(Node):
     # view: self: grad.reshape_symint(self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
+        sizes = self.self_sizes
+        g = grad._data
+        if (
+            not grad_mode._state.enabled
+            and type(grad) is Tensor
+            and type(g) is np.ndarray
+            and g.flags.c_contiguous
+            and grad_mode.forward_level.token is None
+        ):
+            # no graph to record, no tangent to carry: the view ``reshape`` makes, without its argument
+            # checks (the sizes are the forward input's own)
+            return (make_view(grad, g.reshape(sizes, copy=False), lambda t: t.reshape(sizes)),)
+        return (grad.reshape(sizes),)
 
 
 def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
