@@ -53,21 +53,24 @@ def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Te
 
 
 # --------------------------------------------------------------------------- view / reshape
+def _plain_grad(grad: Tensor) -> bool:
+    """Whether a view node's backward may build its view of ``grad`` directly: no graph to record
+    (no create_graph), no tangent to carry (no forward-AD level), a plain tensor of a NumPy array."""
+    return (
+        not grad_mode._state.enabled
+        and type(grad) is Tensor
+        and type(grad._data) is np.ndarray
+        and grad_mode.forward_level.token is None
+    )
+
+
 class ViewBackward0(Node):
     # view: self: grad.reshape_symint(self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
         sizes = self.self_sizes
-        g = grad._data
-        if (
-            not grad_mode._state.enabled
-            and type(grad) is Tensor
-            and type(g) is np.ndarray
-            and g.flags.c_contiguous
-            and grad_mode.forward_level.token is None
-        ):
-            # no graph to record, no tangent to carry: the view ``reshape`` makes, without its argument
-            # checks (the sizes are the forward input's own)
-            return (make_view(grad, g.reshape(sizes, copy=False), lambda t: t.reshape(sizes)),)
+        if _plain_grad(grad) and grad._data.flags.c_contiguous:
+            # the view ``reshape`` makes, without its argument checks (the sizes are the forward input's own)
+            return (make_view(grad, grad._data.reshape(sizes, copy=False), lambda t: t.reshape(sizes)),)
         return (grad.reshape(sizes),)
 
 
@@ -320,6 +323,9 @@ swapaxes = swapdims = transpose
 class TBackward0(Node):
     # t: self: grad.t()
     def apply(self, grad: Tensor) -> tuple:
+        g = grad._data
+        if _plain_grad(grad) and g.ndim == 2:  # the view ``t`` makes, without its dispatch and checks
+            return (make_view(grad, g.T, lambda x: x.t()),)
         return (grad.t(),)
 
 
