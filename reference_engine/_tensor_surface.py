@@ -280,8 +280,51 @@ def _iop(name: str) -> Any:
     return method
 
 
-Tensor.__iadd__ = _iop("add_")
-Tensor.__isub__ = _iop("sub_")
+def _fast_iop(op: Any, name: str) -> Any:
+    """``x += y`` and ``x -= y``: ``x.add_(y)``, behind a fast path for an optimizer's step written by hand
+    (``p -= lr * p.grad`` under no_grad).
+
+    The fast path covers no grad recording and no forward-AD level, a tensor ``y`` of ``x``'s floating dtype
+    and shape, both NumPy arrays, and a class that keeps Tensor's method: there the method computes the same
+    array (``commit`` writes ``x - y`` into ``x``) and bumps the version counter, with nothing to check or
+    record. Everything else calls the method.
+    """
+    plain = getattr(Tensor, name)
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if (
+            not grad_mode._state.enabled
+            and type(other) is Tensor
+            and grad_mode.forward_level.token is None
+            and getattr(type(self), name) is plain
+        ):
+            a, b = self._data, other._data
+            if (
+                type(a) is np.ndarray
+                and type(b) is np.ndarray
+                and a.dtype is b.dtype
+                and a.dtype.kind == "f"
+                and a.dtype.itemsize >= 4  # Half computes in float32
+                and a.shape == b.shape
+            ):
+                token = _EXTOBJ.set(_IGNORE_ALL)  # inf - inf stays silent, as in torch
+                try:
+                    a[...] = op(a, b)
+                finally:
+                    _EXTOBJ.reset(token)
+                self._vc[0] += 1  # after the write, as commit: an inference tensor's counter raises here
+                return self
+        return getattr(self, name)(other)
+
+    return method
+
+
+if pointwise._EXTOBJ is not None:
+    Tensor.__iadd__ = _fast_iop(operator.add, "add_")
+    Tensor.__isub__ = _fast_iop(operator.sub, "sub_")
+else:  # pragma: no cover - NumPy without the errstate context variable
+    Tensor.__iadd__ = _iop("add_")
+    Tensor.__isub__ = _iop("sub_")
 Tensor.__imul__ = _iop("mul_")
 Tensor.__itruediv__ = _iop("div_")
 Tensor.__ipow__ = _iop("pow_")

@@ -233,16 +233,19 @@ class Module:
 
     def _module_list(self) -> list[Module]:
         """Every distinct submodule, self first, in named_modules order (no names: the hot path)."""
-        out: list[Module] = []
-        seen: set[int] = set()
-        stack: list[Module] = [self]
+        out: list[Module] = [self]
+        if not self._modules:
+            return out
+        seen: set[int] = {id(self)}
+        stack = [c for c in reversed(self._modules.values()) if c is not None]
         while stack:
             m = stack.pop()
             if id(m) in seen:
                 continue
             seen.add(id(m))
             out.append(m)
-            stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+            if m._modules:  # most modules are leaves: no list to build for them
+                stack.extend([c for c in reversed(m._modules.values()) if c is not None])
         return out
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:

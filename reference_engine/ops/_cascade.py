@@ -16,6 +16,7 @@ sum there.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -77,6 +78,40 @@ def _row_sum(x: np.ndarray) -> np.ndarray:
     return acc + cols[1] + cols[2] + cols[3]
 
 
+@functools.lru_cache(maxsize=1024)
+def _plan(n: int, itemsize: int) -> tuple[int, int, int, int, int, int, int] | None:
+    """The cut points of ``cascade_sum`` for ``n`` elements where only level 0 ever flushes upward (fewer than
+    ``step`` complete blocks: up to 8,191 float32 or 4,095 float64 elements), else None."""
+    lanes = 32 // itemsize
+    nvec = n // lanes
+    rows = nvec // _ILP
+    if rows == 0:
+        return None
+    power = max(4, (math.ceil(math.log2(rows)) if rows > 1 else 0) // _LEVELS)
+    step = 1 << power
+    blocks = rows // step
+    if blocks >= step:
+        return None
+    return rows * _ILP * lanes, _ILP * lanes, blocks * step, blocks, step, lanes, nvec * lanes
+
+
+def _planned_sum(flat: np.ndarray, plan: tuple[int, int, int, int, int, int, int]) -> np.ndarray:
+    """``cascade_sum`` for a size with a plan: the same additions as ``_row_sum`` and ``_multi_row_sum``, in
+    the same order, with the cut points computed once per size (the seed's loss and bias grad, every step)."""
+    end, width, cut, blocks, step, lanes, vend = plan
+    zero = flat.dtype.type(0)
+    body = flat[:end].reshape(-1, width)  # the four interleaved columns of vectors, side by side
+    if blocks:
+        level = np.add.reduce(body[:cut].reshape(blocks, step, width), axis=1)  # level 0's flushes
+        upper = np.add.reduce(level, axis=0)  # level 1, never flushed
+        cols = np.add.reduce(body[cut:], axis=0) + upper if cut < body.shape[0] else upper + zero
+    else:
+        cols = np.add.reduce(body, axis=0)
+    cols = cols.reshape(_ILP, lanes)
+    acc = np.add.reduce(np.concatenate((cols[:1], flat[end:vend].reshape(-1, lanes), cols[1:])), axis=0)
+    return np.add.accumulate(np.concatenate((flat[vend:], acc)))[-1] + zero
+
+
 def cascade_sum(flat: np.ndarray) -> np.ndarray:
     """The sum of a 1-d contiguous float32/float64 array, rounded as torch's CPU kernel rounds it (0-d)."""
     dt = flat.dtype
@@ -87,6 +122,9 @@ def cascade_sum(flat: np.ndarray) -> np.ndarray:
         # elements that is x0 + x4 + x5 + x6, then x1, x2, x3: one running sum in that order.
         order = flat if n < _ILP else np.concatenate((flat[:1], flat[_ILP:], flat[1:_ILP]))
         return np.add.accumulate(order)[-1] + dt.type(0)  # torch's sums start from +0: never -0
+    plan = _plan(n, dt.itemsize)
+    if plan is not None:
+        return _planned_sum(flat, plan)
     nvec = n // lanes
     vecs = flat[: nvec * lanes].reshape(nvec, lanes)
     if nvec < _ILP:  # fewer vectors than the four columns: each lane is one running sum

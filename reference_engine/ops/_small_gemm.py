@@ -59,10 +59,11 @@ def _column(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A row-major matrix times one column: MKL's kernel takes four rows at a time, and for 5 <= K <= 8
     keeps two accumulators: products 0..K-4 then K-2 in the first, K-3 and K-1 in the second, the two
     added at the end. The last M % 4 rows, and every row when K <= 4, are summed in order.
-    (One NumPy operation per product: the seed's Linear(3, 1) on 2,000 rows runs this every step.)"""
+    (The seed's Linear(3, 1) on 2,000 rows runs this every step: the products are laid out (K, M), so
+    each running sum adds one contiguous row of M products.)"""
     m, k = a.shape
-    table = a * b[:, 0]  # every product, rounded once
-    prods = [table[:, i] for i in range(k)]
+    prods = np.multiply(a.T, b, order="C")  # (K, M): every product, rounded once
+    # explicit adds, not a NumPy reduction (which starts from +0 and so loses a sum's -0)
     ordered = prods[0] + prods[1] if k > 1 else prods[0].copy()
     for p in prods[2:]:
         ordered += p

@@ -10,6 +10,7 @@ the view uses it to route grads into the base (``CopySlices``).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -52,10 +53,25 @@ def make_view(base: Tensor, arr: Any, view_fn: Callable[[Tensor], Tensor]) -> Te
 
 
 # --------------------------------------------------------------------------- view / reshape
+def _plain_grad(grad: Tensor) -> bool:
+    """Whether a view node's backward may build its view of ``grad`` directly: no graph to record
+    (no create_graph), no tangent to carry (no forward-AD level), a plain tensor of a NumPy array."""
+    return (
+        not grad_mode._state.enabled
+        and type(grad) is Tensor
+        and type(grad._data) is np.ndarray
+        and grad_mode.forward_level.token is None
+    )
+
+
 class ViewBackward0(Node):
     # view: self: grad.reshape_symint(self.sym_sizes())
     def apply(self, grad: Tensor) -> tuple:
-        return (grad.reshape(self.self_sizes),)
+        sizes = self.self_sizes
+        if _plain_grad(grad) and grad._data.flags.c_contiguous:
+            # the view ``reshape`` makes, without its argument checks (the sizes are the forward input's own)
+            return (make_view(grad, grad._data.reshape(sizes, copy=False), lambda t: t.reshape(sizes)),)
+        return (grad.reshape(sizes),)
 
 
 def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
@@ -307,6 +323,9 @@ swapaxes = swapdims = transpose
 class TBackward0(Node):
     # t: self: grad.t()
     def apply(self, grad: Tensor) -> tuple:
+        g = grad._data
+        if _plain_grad(grad) and g.ndim == 2:  # the view ``t`` makes, without its dispatch and checks
+            return (make_view(grad, g.T, lambda x: x.t()),)
         return (grad.t(),)
 
 
@@ -378,7 +397,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s == e:
         return input  # torch returns the tensor itself
     shape = input._data.shape
-    new = (*shape[:s], int(np.prod(shape[s : e + 1])), *shape[e + 1 :])
+    new = (*shape[:s], math.prod(shape[s : e + 1]), *shape[e + 1 :])  # exact ints, no NumPy call
     return reshape(input, new)
 
 

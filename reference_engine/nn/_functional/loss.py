@@ -58,16 +58,27 @@ def _reduction_arg(size_average: Any, reduce: Any, reduction: str) -> str:
     return reduction
 
 
+_PLAIN_FLOATS = (np.float32, np.float64)
+
+
+def _sum_all(arr: Any) -> Any:
+    """``torch.sum``'s value for all of ``arr``: its array kernel directly for a float32/float64 NumPy array
+    (what the op computes there), the op otherwise."""
+    if type(arr) is np.ndarray and arr.dtype.type in _PLAIN_FLOATS:
+        return _reduction._sum_array(arr, tuple(range(arr.ndim)), False)
+    return Tensor._make(arr).sum()._data
+
+
 def _reduce(arr: Any, reduction: str) -> Any:
     # through the core reductions, so losses share the engine's one summation order
     if reduction == "mean":
         if arr.dtype == D.BF16:  # the float32 sum divided in float32, rounded once: the core mean's path
             return Tensor._make(arr).mean()._data
-        total = Tensor._make(arr).sum()._data
+        total = _sum_all(arr)
         with _ErrState():
             return total / arr.dtype.type(arr.size)  # torch's mean: the sum divided by the count
     if reduction == "sum":
-        return Tensor._make(arr).sum()._data
+        return _sum_all(arr)
     return arr
 
 

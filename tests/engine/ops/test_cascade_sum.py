@@ -42,6 +42,22 @@ def test_cascade_sum_is_torchs_sum(n: int, dtype: str) -> None:
     _same(_cascade.cascade_sum(x), torch.from_numpy(x).sum().numpy())
 
 
+# around the switch points of the cached plans (``_cascade._plan``): no leftover rows after the last complete
+# block (1024), a leftover vector (1032), a scalar tail (1027), the last planned size and the first general one
+# (4095/4096 for float64, 8191/8192 for float32)
+PLAN_SIZES = [1024, 1027, 1032, 2055, 4095, 4096, 8191, 8192, 8193]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", PLAN_SIZES)
+def test_planned_cascade_sum_is_torchs_sum(n: int, dtype: str) -> None:
+    x = _data(n, dtype, n + 1, scale=1e3)
+    x[:: max(1, n // 7)] *= 1e-6  # terms of very different sizes: every rounding shows
+    _same(_cascade.cascade_sum(x), torch.from_numpy(x).sum().numpy())
+    zeros = np.full(n, -0.0, dtype)  # an all -0 sum is +0 in torch: its accumulators start from +0
+    _same(_cascade.cascade_sum(zeros), torch.from_numpy(zeros).sum().numpy())
+
+
 REDUCTIONS: dict[str, Callable[[Any, Any], Any]] = {
     "sum": lambda m, t: t.sum(),
     "mean": lambda m, t: t.mean(),

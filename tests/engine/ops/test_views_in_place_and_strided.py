@@ -175,3 +175,44 @@ def test_in_place_view_under_forward_ad_keeps_the_tangent_layout(op: Any) -> Non
             return tangent.detach().clone(), tangent.stride(), fa.unpack_dual(z).tangent.detach().clone()
 
     assert_same_result(program)
+
+
+# --------------------------------------------------------------------------- x += y / x -= y under no_grad
+def _no_grad_step(m: Any) -> list[Any]:
+    """A hand-written SGD step and its neighbours: the values, version counters and identities torch gives."""
+    p = m.nn.Parameter(m.tensor(A, dtype=m.float32))
+    p.grad = m.tensor(A[::-1].copy(), dtype=m.float32)
+    base = m.tensor(A, dtype=m.float64)
+    view = base[1:, ::2]
+    out: list[Any] = []
+    with m.no_grad():
+        q = p
+        q -= 0.5 * p.grad  # the seed's update
+        out += [q is p, p._version, p.requires_grad, p.grad_fn is None]
+        view += m.ones(2, 2, dtype=m.float64)  # through a strided view: the base changes, one counter
+        out += [base._version, view._version]
+        x = m.tensor([np.inf, 1.0, -0.0], dtype=m.float32)
+        x -= m.tensor([np.inf, 2.0, 0.0], dtype=m.float32)  # inf - inf stays silent; -0 - 0 is -0
+        out.append(x)
+    return [*out, p.detach(), base]
+
+
+def test_in_place_add_sub_under_no_grad_match_torch() -> None:
+    got, want = _no_grad_step(engine), _no_grad_step(torch)
+    for g, w in zip(got, want, strict=True):
+        if isinstance(w, torch.Tensor):
+            assert g.dtype.itemsize == w.dtype.itemsize
+            np.testing.assert_array_equal(g.numpy(), w.numpy())
+            assert np.signbit(g.numpy()).tolist() == np.signbit(w.numpy()).tolist()
+        else:
+            assert g == w
+
+
+def test_in_place_sub_of_an_inference_tensor_outside_the_mode() -> None:
+    def run(m: Any) -> Any:
+        with m.inference_mode():
+            x = m.zeros(3)
+        with m.no_grad():
+            x -= m.ones(3)
+
+    assert_same_error(run)
