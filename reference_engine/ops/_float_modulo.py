@@ -5,8 +5,9 @@ a snap of the quotient to an integer); these kernels do the same steps as whole-
 values element for element (signed zeros included; a NaN stays a NaN). torch's CPU kernels (c10's
 ``div_floor_floating``, the remainder kernel's fmod plus sign fix-up) follow the same steps.
 
-float32 ``fmod`` is computed in float64 where that is exact: there the truncated quotient of the rounded
-float64 division is the exact one and ``a - n * b`` has no rounding (see ``fmod``).
+``fmod`` is ``a - n * b`` with n the truncated quotient, computed exactly where the quotient is small enough:
+float32 in float64 arithmetic, float64 with Dekker's exact product (see ``_fmod64``); C's fmod elsewhere.
+Large operands are processed in blocks that fit in cache.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def _flat(x: Any, shape: tuple) -> Any:
     return np.broadcast_to(x, shape).reshape(-1)  # a copy where x is broadcast; only on the rare path
 
 
-def fmod(a: Any, b: Any) -> Any:
-    """``np.fmod(a, b)`` of two float32 or float64 arrays of one dtype (broadcasting), same values."""
+def _fmod(a: Any, b: Any) -> Any:
+    if a.dtype == np.float64 and b.dtype == np.float64:
+        return _fmod64(a, b)
     if a.dtype != np.float32 or b.dtype != np.float32:
         return np.fmod(a, b)
     # Inputs cast to float64 inside the ufuncs' buffers: no float64 copies of a and b (fresh memory costs
@@ -84,9 +86,8 @@ def _sign_differs(mod: Any, b: Any) -> Any:
     return fix
 
 
-def remainder(a: Any, b: Any) -> Any:
-    """``np.mod(a, b)`` (Python's ``%``: the sign of ``b``) of two float32 or float64 arrays of one dtype."""
-    mod = fmod(a, b)
+def _remainder(a: Any, b: Any) -> Any:
+    mod = _fmod(a, b)
     fix = _sign_differs(mod, b)
     # mod + b where fixed, mod + (+-0) elsewhere; a zero takes b's sign, a nonzero result has it already.
     res = np.multiply(b, fix, dtype=mod.dtype)
@@ -99,11 +100,8 @@ def remainder(a: Any, b: Any) -> Any:
     return res
 
 
-def floor_divide(a: Any, b: Any) -> Any:
-    """``np.floor_divide(a, b)`` of two float32 or float64 arrays of one dtype: the floored quotient
-    ``(a - fmod(a, b)) / b``, one lower where the remainder's sign differs from ``b``'s, snapped to an
-    integer; ``a / b`` where ``b`` is zero."""
-    mod = fmod(a, b)
+def _floor_divide(a: Any, b: Any) -> Any:
+    mod = _fmod(a, b)
     fix = _sign_differs(mod, b)
     div = np.subtract(a, mod)
     div /= b
@@ -119,3 +117,87 @@ def floor_divide(a: Any, b: Any) -> Any:
         idx = np.flatnonzero(np.broadcast_to(zero_b, res.shape))
         _scatter(res, idx, q.reshape(-1)[idx] if q.flags.c_contiguous else q.flat[idx])
     return res
+
+
+# float64: below |a / b| < 2**26 the truncated quotient n has at most 26 bits, so Dekker's exact product
+# n * b = p + e needs only b split (Veltkamp, into two 26-bit halves); b, a bounded away from overflow and b
+# from underflow keep the split and e exact.
+_F64_EXACT_QUOTIENT = float(2**26)
+_SPLITTER = float(2**27 + 1)
+_F64_B_RANGE = (2.0**-900, 2.0**990)
+_F64_A_MAX = 2.0**1000
+
+
+def _fmod64(a: Any, b: Any) -> Any:
+    """``np.fmod(a, b)`` for float64: a - n * b exactly, n = trunc(a / b).
+
+    The rounded quotient truncates to the exact one or one above it (never below: the exact one is an integer,
+    and rounding is monotonic); ``a - p`` is exact (p is within a factor two of a, Sterbenz) and so is the
+    remainder ``(a - p) - e``, being representable. One above gives a remainder of the wrong sign, corrected by
+    adding b (again a representable, so exact, result)."""
+    q = a / b
+    ab = np.abs(b)
+    ok = np.abs(q) < _F64_EXACT_QUOTIENT
+    ok &= ab > _F64_B_RANGE[0]
+    ok &= ab < _F64_B_RANGE[1]
+    ok &= np.abs(a) < _F64_A_MAX
+    n = np.trunc(q, out=q)
+    # Veltkamp split of b: bh + bl == b, 26 significant bits each (b's shape: may be broadcast)
+    bh = b * _SPLITTER
+    bh = bh - (bh - b)
+    bl = b - bh
+    p = n * b
+    # e = (n * bh - p) + n * bl: the rounding error of p, exact
+    e = n * bh
+    e -= p
+    e += n * bl
+    r = np.subtract(a, p, out=p)
+    r -= e
+    # r's sign differs from a's where n was one too large: add b with a's sign
+    wrong = np.signbit(r)
+    wrong ^= np.signbit(a)
+    wrong &= r != 0
+    fix = np.copysign(b, a)
+    fix *= wrong
+    r += fix
+    # An exact zero remainder is +0; C's fmod keeps the dividend's sign.
+    np.copysign(r, a, out=r)
+    if not ok.all():
+        idx = np.flatnonzero(np.broadcast_to(~ok, r.shape))
+        _scatter(r, idx, np.fmod(_flat(a, r.shape)[idx], _flat(b, r.shape)[idx]))
+    return r
+
+
+_CHUNK = 1 << 15  # elements per block: the temporaries of a block stay in cache, and fresh memory is slow
+
+
+def _blockwise(kernel: Any, a: Any, b: Any) -> Any:
+    """``kernel(a, b)``, block by block where a and b are C-contiguous of one shape (or b is 0-d): the same
+    values, each element's computation being independent of the others."""
+    if not (
+        a.size > _CHUNK and a.flags.c_contiguous and (b.ndim == 0 or (b.shape == a.shape and b.flags.c_contiguous))
+    ):
+        return kernel(a, b)
+    out = np.empty(a.shape, dtype=a.dtype)
+    fa, fo = a.reshape(-1), out.reshape(-1)
+    fb = b.reshape(-1) if b.ndim else b
+    for i in range(0, fa.size, _CHUNK):
+        fo[i : i + _CHUNK] = kernel(fa[i : i + _CHUNK], fb[i : i + _CHUNK] if b.ndim else fb)
+    return out
+
+
+def fmod(a: Any, b: Any) -> Any:
+    """``np.fmod(a, b)`` of two float32 or float64 arrays of one dtype (broadcasting), same values."""
+    return _blockwise(_fmod, a, b)
+
+
+def remainder(a: Any, b: Any) -> Any:
+    """``np.mod(a, b)`` (Python's ``%``: the sign of ``b``) of two float32 or float64 arrays of one dtype."""
+    return _blockwise(_remainder, a, b)
+
+
+def floor_divide(a: Any, b: Any) -> Any:
+    """``np.floor_divide(a, b)`` of two float32 or float64 arrays of one dtype: the floored quotient
+    ``(a - fmod(a, b)) / b``, one lower where the remainder's sign differs from ``b``'s, snapped to an
+    integer; ``a / b`` where ``b`` is zero."""
+    return _blockwise(_floor_divide, a, b)

@@ -28,8 +28,10 @@ def _inputs(dt: type, n: int = 1 << 17, seed: int = 0) -> tuple[np.ndarray, np.n
         (rng.integers(0, np.iinfo(uint).max, k, dtype=uint).view(dt), rng.integers(0, np.iinfo(uint).max, k, dtype=uint).view(dt)),
         (rng.integers(-200, 200, k).astype(dt), rng.integers(-20, 20, k).astype(dt)),
     ]  # fmt: skip
-    # exact multiples of b and their neighbours: the remainder is 0 or one ulp of a
-    b = rng.uniform(-9, 9, k).astype(dt)
+    # exact multiples of b (any exponent float64's exact path takes) and their neighbours: the remainder is 0
+    # or one ulp of a, where the rounded quotient can truncate one too high
+    top = 100 if dt is np.float32 else 980
+    b = (rng.uniform(-2, 2, k) * 2.0 ** rng.integers(-top, top, k)).astype(dt)
     a = (rng.integers(-(2**26), 2**26, k).astype(dt) * b).astype(dt)
     parts.append((np.nextafter(a, np.where(rng.random(k) < 0.5, -np.inf, np.inf).astype(dt)), b))
     parts.append((a, b))
