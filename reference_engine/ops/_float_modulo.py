@@ -7,7 +7,7 @@ values element for element (signed zeros included; a NaN stays a NaN). torch's C
 
 ``fmod`` is ``a - n * b`` with n the truncated quotient, computed exactly where the quotient is small enough:
 float32 in float64 arithmetic, float64 with Dekker's exact product (see ``_fmod64``); C's fmod elsewhere.
-Large operands are processed in blocks that fit in cache.
+Large operands go through in cache-sized blocks (ops/_blocks.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from ._blocks import blockwise
 
 # Below this |a / b|, the float64 quotient of two float32 values truncates to the exact integer quotient:
 # a non-integer quotient of float32 values lies at least 2**-24 from every integer, more than the rounding
@@ -168,36 +170,18 @@ def _fmod64(a: Any, b: Any) -> Any:
     return r
 
 
-_CHUNK = 1 << 15  # elements per block: the temporaries of a block stay in cache, and fresh memory is slow
-
-
-def _blockwise(kernel: Any, a: Any, b: Any) -> Any:
-    """``kernel(a, b)``, block by block where a and b are C-contiguous of one shape (or b is 0-d): the same
-    values, each element's computation being independent of the others."""
-    if not (
-        a.size > _CHUNK and a.flags.c_contiguous and (b.ndim == 0 or (b.shape == a.shape and b.flags.c_contiguous))
-    ):
-        return kernel(a, b)
-    out = np.empty(a.shape, dtype=a.dtype)
-    fa, fo = a.reshape(-1), out.reshape(-1)
-    fb = b.reshape(-1) if b.ndim else b
-    for i in range(0, fa.size, _CHUNK):
-        fo[i : i + _CHUNK] = kernel(fa[i : i + _CHUNK], fb[i : i + _CHUNK] if b.ndim else fb)
-    return out
-
-
 def fmod(a: Any, b: Any) -> Any:
     """``np.fmod(a, b)`` of two float32 or float64 arrays of one dtype (broadcasting), same values."""
-    return _blockwise(_fmod, a, b)
+    return blockwise(_fmod, a, b)
 
 
 def remainder(a: Any, b: Any) -> Any:
     """``np.mod(a, b)`` (Python's ``%``: the sign of ``b``) of two float32 or float64 arrays of one dtype."""
-    return _blockwise(_remainder, a, b)
+    return blockwise(_remainder, a, b)
 
 
 def floor_divide(a: Any, b: Any) -> Any:
     """``np.floor_divide(a, b)`` of two float32 or float64 arrays of one dtype: the floored quotient
     ``(a - fmod(a, b)) / b``, one lower where the remainder's sign differs from ``b``'s, snapped to an
     integer; ``a / b`` where ``b`` is zero."""
-    return _blockwise(_floor_divide, a, b)
+    return blockwise(_floor_divide, a, b)
