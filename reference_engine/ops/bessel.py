@@ -20,6 +20,7 @@ import numpy as np
 from .. import _dtype as D
 from ..tensor import Tensor
 from . import _bessel_coefficients as K
+from ._blocks import blockwise
 from ._branches import piecewise as _piecewise
 from ._branches import select
 from ._util import array_module, on_host
@@ -351,7 +352,7 @@ def _unary(name: str, kernel: Callable[[Any], Any]) -> Callable[[Tensor], Tensor
         dt = D.to_float(D._FROM_NUMPY[input._data.dtype])
         data = input._data
         with np.errstate(all="ignore"):
-            values = on_host(lambda xp, a: np.asarray(kernel(np.array(a, dtype=dt.np)), dtype=dt.np))(
+            values = on_host(lambda xp, a: np.asarray(blockwise(kernel, np.array(a, dtype=dt.np)), dtype=dt.np))(
                 array_module(data), data
             )
         return Tensor._make(values)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._blocks import blockwise
 from ._branches import piecewise as _piecewise
 from ._branches import select
 from ._erfcx_coefficients import ERFCX_Y100
@@ -46,11 +47,15 @@ _ERFINV_D = (1.637067800, 3.543889200, 1.0)
 
 
 def _erfinv_values(xp: Any, y: Any) -> Any:
+    return blockwise(_erfinv_block, y)
+
+
+def _erfinv_block(y: Any) -> Any:
     """ATen's calc_erfinv: a rational first guess (central for |y| <= 0.7, tail beyond), then two Newton steps on
     erf. float32 runs the double algorithm and rounds once: torch's float32 results match that (99.98% bit-exact on
     uniform samples), not a float32 evaluation of the same steps."""
     if y.dtype == np.float32:
-        return _erfinv_values(xp, y.astype(np.float64)).astype(np.float32)
+        return _erfinv_block(y.astype(np.float64)).astype(np.float32)
     dt = y.dtype.type
     ya = np.abs(y)
 
@@ -92,15 +97,18 @@ def _erfcx_y100(y100: Any) -> Any:
     """ATen's erfcx_y100: the piecewise polynomial on [k, k + 1) of y100 = 400 / (4 + |x|). t is formed in the input's
     precision (2 * y100 - (2k + 1)); the coefficients are double literals, so the polynomial is evaluated in double.
     Outside [0, 100) (only |x| < 4 eps reaches it) the kernel returns 1."""
-    k = np.trunc(select(np.isfinite(y100), y100, -1)).astype(np.int64)
+    # The selects only where some element needs them (the usual input is finite and inside): same values.
+    finite = np.isfinite(y100)
+    k = np.trunc(y100 if finite.all() else select(finite, y100, -1)).astype(np.int64)
     inside = (k >= 0) & (k < 100)
-    kk = select(inside, k, 0)
+    all_inside = bool(inside.all())
+    kk = k if all_inside else select(inside, k, 0)
     t = (y100.dtype.type(2) * y100 - (2 * kk + 1).astype(y100.dtype)).astype(np.float64)
     r = _ERFCX_COLUMNS[6][kk]
     for j in range(5, -1, -1):
         r *= t
         r += _ERFCX_COLUMNS[j][kk]
-    return select(inside, r, 1.0)
+    return r if all_inside else select(inside, r, 1.0)
 
 
 def _erfcx_values(xp: Any, x: Any) -> Any:
@@ -131,7 +139,8 @@ def _erfcx_values(xp: Any, x: Any) -> Any:
         out = nonnegative(x)
     else:
         out = _piecewise(x, x >= 0, nonnegative, negative)
-    return select(np.isnan(x), x, out)
+    nan = np.isnan(x)
+    return select(nan, x, out) if nan.any() else np.asarray(out, order="C")
 
 
 def _fn32(f: Any, a: Any) -> Any:
@@ -148,14 +157,15 @@ def _erfc64(x: Any) -> Any:
     ax = np.abs(x)
     tail = _erfcx_values(np, ax)
     tail *= np.exp(-(ax * ax))
-    negative = x < 0  # NaN stays NaN either way
-    if negative.any():
-        np.subtract(2, tail, out=tail, where=negative)
+    negative = np.flatnonzero(x < 0)  # NaN stays NaN either way
+    if negative.size:
+        flat = tail.reshape(-1)  # a view: tail is a fresh C-contiguous array (_erfcx_values)
+        flat[negative] = 2 - flat[negative]
     return tail
 
 
 def _erfc_values(xp: Any, a: Any) -> Any:
-    return _erfc64(a.astype(np.float64)).astype(a.dtype)
+    return blockwise(lambda a: _erfc64(a.astype(np.float64)).astype(a.dtype), a)
 
 
 def _log_ndtr_values(xp: Any, x: Any) -> Any:

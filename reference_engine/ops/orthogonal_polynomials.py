@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..tensor import Tensor
+from ._blocks import blockwise
 from ._branches import assign, select
 from ._util import array_module, binary_arrays, invalid_combination, on_host
 
@@ -221,7 +222,7 @@ def _polynomial(name: str, kernel: Callable[[Any, Any], Any]) -> Callable[..., T
         def compute(xp: Any, x: Any, k: Any) -> Any:
             x, k = np.broadcast_arrays(np.asarray(x, dtype=dt.np), np.asarray(k, dtype=dt.np))
             with np.errstate(all="ignore"):
-                values = kernel(np.array(x), _integer_n(k))  # a copy: broadcast views are read-only
+                values = blockwise(kernel, np.array(x), _integer_n(k))  # a copy: broadcast views are read-only
             return np.asarray(values, dtype=dt.np)
 
         return Tensor._make(on_host(compute)(array_module(x), x, k))

@@ -23,6 +23,7 @@ from .._torch_version import since
 from ..autograd import grad_mode
 from ..autograd.graph import FREED_MSG, Node
 from ..tensor import Tensor
+from . import _float_modulo
 from ._util import (
     _FROM_NUMPY,
     as_array,
@@ -326,7 +327,11 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
             elif rounding_mode == "floor":
                 # floor of the exact quotient (fmod-based, like torch and Python's //), not of the
                 # rounded a / b: 1.0 // 0.2 is 4.0; division by zero keeps a / b's inf/nan
-                res = xp.where(b == 0, q, xp.floor_divide(a, b))
+                vb = _float_modulo.operand(a, b)
+                if vb is not None:
+                    res = _float_modulo.floor_divide(a, vb)
+                else:
+                    res = xp.where(b == 0, q, xp.floor_divide(a, b))
             else:
                 res = xp.trunc(q)
     result = _result(res, dt)
@@ -428,7 +433,10 @@ def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_no
     if dt.category < 2 and bool(xp.any(b == 0)):
         raise RuntimeError("ZeroDivisionError")
     with _ErrState(xp):
-        res = (xp.mod(a, b) if fn_name == "remainder" else xp.fmod(a, b)).astype(dt.np)
+        if _float_modulo.operand(a, b) is not None:
+            res = _float_modulo.remainder(a, b) if fn_name == "remainder" else _float_modulo.fmod(a, b)
+        else:
+            res = (xp.mod(a, b) if fn_name == "remainder" else xp.fmod(a, b)).astype(dt.np)
     result = Tensor._make(res)
     if not isinstance(input, Tensor):
         # remainder(Scalar, Tensor) has no derivative in torch

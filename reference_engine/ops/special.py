@@ -19,6 +19,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import pointwise as P
+from ._blocks import blockwise
 from ._branches import select
 from ._incomplete_gamma import igamma_values, igammac_values
 from ._util import (
@@ -244,6 +245,11 @@ def _unary(name: str, fn: Any, node_cls: type, save: tuple[str, ...], half_kerne
     return op
 
 
+def _blocked(kernel: Any) -> Any:
+    """A host kernel ``kernel(np, array)`` run block by block over a large array (ops/_blocks.py)."""
+    return lambda xp, a: blockwise(lambda block: kernel(xp, block), a)
+
+
 _SELF, _RESULT, _BOTH = ("self",), ("result",), ("self", "result")
 erfinv = _unary("erfinv", on_host(_erfinv_values), ErfinvBackward0, _SELF)
 erfc = _unary("erfc", on_host(_erfc_values), ErfcBackward0, _SELF)
@@ -251,9 +257,9 @@ erfcx = _unary("erfcx", on_host(_erfcx_values), SpecialErfcxBackward0, _BOTH, "e
 lgamma = _unary("lgamma", _lgamma_values, LgammaBackward0, _SELF)
 digamma = _unary("digamma", on_host(_digamma_values), DigammaBackward0, _SELF)
 i0 = _unary("i0", lambda xp, a: np.i0(a), I0Backward0, _SELF)
-i0e = _unary("i0e", on_host(_i0e_values), SpecialI0EBackward0, _SELF)
-i1 = _unary("i1", on_host(_i1_values), SpecialI1Backward0, _BOTH)
-i1e = _unary("i1e", on_host(_i1e_values), SpecialI1EBackward0, _BOTH)
+i0e = _unary("i0e", on_host(_blocked(_i0e_values)), SpecialI0EBackward0, _SELF)
+i1 = _unary("i1", on_host(_blocked(_i1_values)), SpecialI1Backward0, _BOTH)
+i1e = _unary("i1e", on_host(_blocked(_i1e_values)), SpecialI1EBackward0, _BOTH)
 sinc = _unary("sinc", lambda xp, a: np.sinc(a), SincBackward0, _SELF)
 entr = _unary("entr", lambda xp, a: _entr_values(a), SpecialEntrBackward0, _SELF)
 log_ndtr = _unary("log_ndtr", on_host(_log_ndtr_values), SpecialLogNdtrBackward0, _BOTH, "log_ndtr_cpu")
