@@ -437,6 +437,11 @@ def _mod_like(input: Any, other: Any, fn_name: str, scalar_node: type, tensor_no
             res = _float_modulo.remainder(a, b) if fn_name == "remainder" else _float_modulo.fmod(a, b)
         else:
             res = (xp.mod(a, b) if fn_name == "remainder" else xp.fmod(a, b)).astype(dt.np)
+        if fn_name == "remainder" and res.dtype.kind == "f":
+            # torch's kernel keeps fmod's zero, signed as the dividend; NumPy's mod signs it as the divisor
+            zero = res == 0
+            if zero.any():
+                res = xp.where(zero, xp.copysign(res, xp.broadcast_to(a, res.shape)), res).astype(res.dtype)
     result = Tensor._make(res)
     if not isinstance(input, Tensor):
         # remainder(Scalar, Tensor) has no derivative in torch

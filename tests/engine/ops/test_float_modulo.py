@@ -85,3 +85,16 @@ def test_large_tensors_match_torch(name: str, dt: str) -> None:
     np.testing.assert_array_equal(got, want)
     got = engine.from_numpy(a).div(engine.from_numpy(b), rounding_mode="floor").numpy()
     np.testing.assert_array_equal(got, torch.from_numpy(a).div(torch.from_numpy(b), rounding_mode="floor").numpy())
+
+
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 400])  # small tensors take NumPy's loop, large ones the vectorised kernel
+def test_remainder_zero_takes_the_dividends_sign_as_torch(dt: type, n: int) -> None:
+    vals = np.array([-3.0, -2.0, -1.5, -0.0, 0.0, 1.5, 2.0, 3.0, np.inf, -np.inf, np.nan], dtype=dt)
+    a, b = (np.tile(v.ravel(), n) for v in np.meshgrid(vals, vals))
+    want = torch.remainder(torch.tensor(a), torch.tensor(b)).numpy()
+    got = engine.remainder(engine.tensor(a), engine.tensor(b)).numpy()
+    bits = {np.float16: np.uint16, np.float32: np.uint32, np.float64: np.uint64}[dt]
+    same = (got.view(bits) == want.view(bits)) | (np.isnan(got) & np.isnan(want))
+    assert same.all(), list(zip(a[~same][:5], b[~same][:5], want[~same][:5], got[~same][:5], strict=True))
+    assert np.signbit(engine.remainder(engine.tensor(-2.0, dtype=engine.float64), 1.0).item())  # torch: -0.
