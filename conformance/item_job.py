@@ -44,6 +44,7 @@ def opinfo_job(spec: opinfo.ItemSpec, expected: dict[str, str], settings: opinfo
             "errors": spec.errors, "expected": expected, "samples": samples, "error_inputs": error_inputs,
             "tolerance": {d: [t.rtol, t.atol, t.reason] for d, t in settings.tolerance(spec.entry, spec.dtype).items()},
             "values": settings.compares_values(spec.entry, spec.dtype), "limit": limit,
+            "unvalued": list(settings.unvalued_checks(spec.entry, spec.dtype)),
             "versioned": settings.versioned.get(spec.entry), "out_of_scope": out_of_scope}  # fmt: skip
 
 
@@ -51,7 +52,7 @@ def _run_opinfo(job: dict[str, Any], guard: SideGuard | None) -> dict[str, Any]:
     tolerance = {d: Tolerance(*t) for d, t in job["tolerance"].items()}
     result = opinfo.run_opinfo_item(job["entry"], job["dtype"], job["item_id"], job["expected"], tolerance,
                                     job["samples"], job["errors"], job["limit"], guard, job["error_inputs"],
-                                    job["values"])  # fmt: skip
+                                    job["values"], tuple(job.get("unvalued", ())))  # fmt: skip
     result.record.extra["core"] = job["core"]
     if job.get("out_of_scope"):
         result.record.extra["scope"] = "out"  # the coverage counts the entry apart (report/coverage.py)

@@ -155,6 +155,7 @@ class Override:
     atol: float | None = None
     values: bool = True
     where: str = ""
+    checks: tuple[str, ...] = ()  # with values = false: only these checks' values go uncompared (empty: all)
 
     def applies(self, entry: str, dtype: str) -> bool:
         return self.entry == entry and (not self.dtypes or dtype in self.dtypes)
@@ -178,14 +179,18 @@ class Settings:
         return {}
 
     def compares_values(self, entry: str, dtype: str) -> bool:
-        return all(o.values for o in self.overrides if o.applies(entry, dtype))
+        return all(o.values or o.checks for o in self.overrides if o.applies(entry, dtype))
+
+    def unvalued_checks(self, entry: str, dtype: str) -> tuple[str, ...]:
+        """The checks whose tensor values an override leaves uncompared (the rest of the item is compared)."""
+        return tuple(c for o in self.overrides if o.applies(entry, dtype) and not o.values for c in o.checks)
 
 
 class SettingsError(Exception):
     """A malformed ``opinfo.toml`` (the message names the file and the table)."""
 
 
-_OVERRIDE_KEYS = {"entry", "reason", "dtypes", "rtol", "atol", "values"}
+_OVERRIDE_KEYS = {"entry", "reason", "dtypes", "rtol", "atol", "values", "checks"}
 
 
 def load_settings(path: Any) -> Settings:
@@ -218,8 +223,11 @@ def load_settings(path: Any) -> Settings:
             raise SettingsError(f"{where}: give rtol and atol together")
         if "rtol" not in o and o.get("values", True):
             raise SettingsError(f"{where}: an override sets rtol/atol or values = false")
+        checks = o.get("checks", [])
+        if checks and (o.get("values", True) or not set(checks) <= set(OPINFO_CHECKS)):
+            raise SettingsError(f"{where}: checks (of {', '.join(OPINFO_CHECKS)}) go with values = false")
         overrides.append(Override(o["entry"], o["reason"], tuple(o.get("dtypes", ())), o.get("rtol"), o.get("atol"),
-                                  bool(o.get("values", True)), where))  # fmt: skip
+                                  bool(o.get("values", True)), where, tuple(checks)))  # fmt: skip
     versioned = {}
     for i, v in enumerate(data.get("versioned", [])):
         if not isinstance(v, dict) or set(v) != {"entries", "reason"} or not isinstance(v["entries"], list):
@@ -923,11 +931,13 @@ def run_opinfo_item(
     guard: Any = None,
     error_inputs: int | None = ERROR_INPUTS,
     values: bool = True,
+    unvalued: tuple[str, ...] = (),
 ) -> OpinfoResult:
     """Run one catalogue item on both sides and judge it (``expected``: check or "*" -> registered reason).
 
     ``values`` False compares everything but the tensors' values (an override for entries whose outputs
-    are uninitialized memory); ``guard`` bounds each side as in ``runner.run_item``.
+    are uninitialized memory); ``unvalued`` does so for these checks only; ``guard`` bounds each side as in
+    ``runner.run_item``.
     """
     expected = expected or {}
     op = catalogue()[entry]
@@ -952,10 +962,10 @@ def run_opinfo_item(
             bound = guard(backend.label, limit) if guard else contextlib.nullcontext()
             with bound:
                 observations[backend.label] = run_scenario(side(is_torch), backend, dtype, seed, {}, is_torch)
-        if not values:
+        if not values or unvalued:
             for obs in observations.values():
                 for e in obs.entries:
-                    if e.kind == "tensor":
+                    if e.kind == "tensor" and (not values or check_of(e.label)[0] in unvalued):
                         e.value = np.zeros_like(e.value)
         verdict = compare_observations(observations["torch"], observations["engine"], spec, dtype)  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - a runner bug is recorded, and the run goes on

@@ -135,12 +135,31 @@ def test_overrides_compare_uninitialized_outputs_by_metadata_only() -> None:
     assert _item("empty", values=False).status == "pass"
 
 
+def test_an_override_can_leave_one_checks_values_uncompared(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = opinfo.load_settings(ROOT / "scenarios" / "opinfo.toml")
+    assert settings.compares_values("fft.ihfft2", "float64")  # the rest of the item is compared
+    assert settings.unvalued_checks("fft.ihfft2", "float64") == ("variants",)
+    # a planted wrong value in the forward still fails an item whose variants' values go uncompared
+    import reference_engine  # noqa: PLC0415 - the engine is patched only for this test
+
+    original = reference_engine.neg
+    monkeypatch.setattr(reference_engine, "neg", lambda x, **kwargs: original(x, **kwargs) + 1)
+    assert _item("neg", unvalued=("variants",)).record.extra["checks"]["forward"] == "diverge"
+
+
 def test_the_settings_file_is_checked(tmp_path: Path) -> None:
     bad = write(tmp_path, "opinfo.toml", '[[override]]\nentry = "add"\nrtol = 1e-3\nreason = "x"\n')
     with pytest.raises(opinfo.SettingsError, match="rtol and atol together"):
         opinfo.load_settings(bad)
     bad = write(tmp_path, "opinfo.toml", '[[override]]\nentry = "add"\nvalues = false\n')
     with pytest.raises(opinfo.SettingsError, match="non-empty reason"):
+        opinfo.load_settings(bad)
+    bad = write(
+        tmp_path,
+        "opinfo.toml",
+        '[[override]]\nentry = "add"\nchecks = ["variants"]\nrtol = 1e-3\natol = 1e-3\nreason = "x"\n',
+    )
+    with pytest.raises(opinfo.SettingsError, match="go with values = false"):
         opinfo.load_settings(bad)
     bad = write(tmp_path, "opinfo.toml", "[settings]\nsamples = 0\n")
     with pytest.raises(opinfo.SettingsError, match="samples must be an integer > 0"):
