@@ -132,6 +132,14 @@ def tensor(
     data: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
     """Copy ``data`` (nested lists, scalars, arrays, tensors) into a new leaf tensor."""
+    if type(data) is float and dtype is None and or_default(device) is None and not pin_memory:
+        # the common scalar leaf (``torch.tensor(2.0, requires_grad=True)``): the default dtype, on the CPU
+        dt = D.get_default_dtype()
+        if dt is D.float32 or dt is D.float64:
+            t = Tensor._make(np.array(data, dt.np))
+            if requires_grad:
+                t._requires_grad = True
+            return t
     device = or_default(device)
     if isinstance(data, Tensor):
         warnings.warn(COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)

@@ -128,7 +128,11 @@ class Tensor:
 
     def _alias(self) -> Tensor:
         """Same storage and version counter, no autograd history."""
-        t = Tensor._make(self._data)
+        t = object.__new__(Tensor)  # Tensor._make's fields, without its checks: the array is already one
+        t._data = self._data
+        t._requires_grad = False
+        t._grad_fn = None
+        t._output_nr = 0
         t._vc = self._vc
         return t
 

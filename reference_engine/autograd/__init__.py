@@ -6,6 +6,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import _dtype as D
 from .._creation import zeros_like
 from ..tensor import Tensor
@@ -30,6 +32,13 @@ CREATE_GRAPH_WARNING = (
 )
 
 _warned_create_graph: list[bool] = []  # non-empty once the create_graph warning was given
+
+
+def _warn_create_graph() -> None:
+    if not _warned_create_graph:
+        # torch warns once per process (TORCH_WARN_ONCE in its engine), at the caller of backward()
+        _warned_create_graph.append(True)
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=4)
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -58,20 +67,22 @@ def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor 
                 )
             new.append(g)
         elif g is None:
-            if out.requires_grad:
-                data = out._data
-                if data.size != 1:
-                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
-                if data.dtype.kind != "f" and data.dtype != D.BF16:
-                    raise RuntimeError(
-                        f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
-                    )
-                new.append(Tensor._make(out._xp.ones(data.shape, dtype=data.dtype)))
-            else:
-                new.append(None)
+            new.append(_implicit_seed(out) if out.requires_grad else None)
         else:
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     return new
+
+
+def _implicit_seed(out: Tensor) -> Tensor:
+    """The grad ``backward()`` starts from for a scalar output: a one of its dtype."""
+    data = out._data
+    if data.size != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    if data.dtype.kind != "f" and data.dtype != D.BF16:
+        raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
+    if data.ndim == 0 and type(data) is np.ndarray:
+        return Tensor._make(np.array(1, data.dtype))  # np.ones costs 4x this for a 0-d seed
+    return Tensor._make(out._xp.ones(data.shape, dtype=data.dtype))
 
 
 def _root_edges(outputs: Sequence[Tensor]) -> list[tuple[Any, int]]:
@@ -92,6 +103,14 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (torch.autograd.backward)."""
+    if type(tensors) is Tensor and grad_tensors is None and grad_variables is None and inputs is None:
+        # ``loss.backward()``, the call of every training step: the same checks, fewer containers
+        if create_graph:
+            _warn_create_graph()
+        roots = _root_edges((tensors,))  # raises first when the output does not require grad, as torch
+        keep = create_graph if retain_graph is None else retain_graph
+        run_backward(roots, (_implicit_seed(tensors),), keep, create_graph)
+        return
     if grad_variables is not None:
         grad_tensors = grad_variables
     if inputs is not None:
@@ -102,10 +121,8 @@ def backward(
     grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(f"got {len(grads)} gradients for {len(outputs)} outputs")
-    if create_graph and not _warned_create_graph:
-        # torch warns once per process (TORCH_WARN_ONCE in its engine)
-        _warned_create_graph.append(True)
-        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+    if create_graph:
+        _warn_create_graph()
     if retain_graph is None:
         retain_graph = create_graph
     seeds = _make_grads(outputs, grads)

@@ -10,6 +10,7 @@ order torch's ready queue uses, so hooks fire in the same order.
 from __future__ import annotations
 
 import heapq
+from sys import getrefcount
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -170,6 +171,16 @@ def run_backward(
     flowing into those edges are returned, and only nodes leading to them run;
     AccumulateGrad runs only when ``accumulate`` is true.
     """
+    if (
+        capture is None
+        and accumulate
+        and not create_graph
+        and len(roots) == 1
+        and not anomaly_mode._flags.enabled
+        and grad_mode.forward_level.token is None
+    ):
+        _run_plain(roots[0], seeds[0], keep_graph)
+        return []
     root_nodes = [n for n, _ in roots]
     # dependencies: how many edges point into each node
     deps: dict[Node, int] = {}
@@ -310,6 +321,152 @@ def run_backward(
         running_tasks.pop()
         grad_mode._set_enabled(prev_mode)
     return captured
+
+
+def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
+    """``run_backward`` for the common call: one output's ``backward()`` without create_graph, inputs,
+    anomaly mode or a dual level (every training step). The same order, hooks, grad checks and in-place
+    sums as the general loop, with the work only the other cases need left out."""
+    node, nr = root
+    meta = node._meta(nr) if node._is_accumulate else node._out_meta[nr]
+    sd = seed._data
+    if sd.shape != meta[0] or sd.dtype != meta[1] or meta[2] is not CPU or type(sd) is not np.ndarray:
+        seed = validate_grad(node, 0, seed, node, nr)
+    deps: dict[Node, int] = {}
+    seen = {node}
+    stack = [node]
+    while stack:
+        for nf, _ in stack.pop().next_functions:
+            if nf is not None:
+                if nf in deps:
+                    deps[nf] += 1
+                else:
+                    deps[nf] = 1
+                    seen.add(nf)
+                    stack.append(nf)
+    grads0: list = [None] * max(1, _num_outputs(node))
+    grads0[nr] = seed
+    buffers: dict[Node, list] = {node: grads0}
+    # ``nxt``: the one ready node while the queue is otherwise empty (a chain's next node skips the heap;
+    # the order is the queue's, which would pop it next anyway)
+    ready: list[tuple[int, int, Node]] = []
+    nxt: Node | None = None if node in deps else node
+    tie = 0
+    owned: dict[int, Tensor] = {}  # as in run_backward: engine-made sums nobody else holds yet
+    prev_mode = grad_mode._state.enabled
+    grad_mode._set_enabled(False)
+    heappop, heappush = heapq.heappop, heapq.heappush
+    running_tasks.append(GraphTask(seen, None, frozenset()))
+    try:
+        while nxt is not None or ready:
+            if nxt is not None:
+                node, nxt = nxt, None
+            else:
+                node = heappop(ready)[2]
+            grads = buffers.pop(node, None) or [None]
+            steal = False
+            if owned:
+                for g in grads:
+                    if g is not None and owned.pop(id(g), None) is not None:
+                        steal = node._is_accumulate
+            if node._tensor_pre_hooks or node._retains_grad or (node._is_accumulate and node.variable._hooks):
+                steal = False
+                grads = _call_tensor_hooks(node, grads)
+            elif node._is_accumulate and not steal and grads[0] is not None:
+                outs = g = gd = None  # the loop's own references to the previous node's grads
+                steal = _unshared(grads[0])
+            if grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads):
+                if node._pre_hooks:
+                    grads = _call_pre_hooks(node, grads)
+                    steal = False
+                if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
+                    grads = _materialize(node, grads)
+                outs = node.apply(grads[0], True) if steal else node.apply(*grads)
+                if node._post_hooks:
+                    for fn in list(node._post_hooks.values()):
+                        res = fn(tuple(outs), tuple(grads))
+                        if res is not None:
+                            outs = res
+                if not keep_graph and node._saved:
+                    node._release()
+            else:
+                outs = ()
+            n_outs = len(outs)
+            for i, (nf, nr) in enumerate(node.next_functions):
+                if nf is None:
+                    continue
+                g = outs[i] if i < n_outs else None
+                if g is not None:
+                    gd = g._data
+                    gdt = gd.dtype
+                    if nf._is_accumulate:
+                        # the leaf's own array: a NumPy array is on the CPU (Tensor.device)
+                        vd = nf.variable._data
+                        if (
+                            gd.shape != vd.shape
+                            or (gdt is not vd.dtype and gdt != vd.dtype)
+                            or type(vd) is not np.ndarray
+                            or type(gd) is not np.ndarray
+                        ):
+                            g = validate_grad(node, i, g, nf, nr)
+                    else:
+                        meta = nf._out_meta[nr]
+                        if (
+                            gd.shape != meta[0]
+                            or (gdt is not meta[1] and gdt != meta[1])
+                            or meta[2] is not CPU
+                            or type(gd) is not np.ndarray
+                        ):
+                            g = validate_grad(node, i, g, nf, nr)
+                    buf = buffers.get(nf)
+                    if buf is None:
+                        buffers[nf] = [g] if nf._is_accumulate or len(nf._out_meta) == 1 else _slot(nf, nr, g)
+                    else:
+                        cur = buf[nr]
+                        if cur is None:
+                            buf[nr] = g
+                        elif id(cur) in owned:
+                            cur._data += g._data
+                        else:
+                            cur = buf[nr] = cur + g
+                            owned[id(cur)] = cur
+                left = deps[nf] - 1
+                deps[nf] = left
+                if left == 0:
+                    if nxt is None and not ready:
+                        nxt = nf
+                    else:
+                        if nxt is not None:
+                            heappush(ready, (-nxt._sequence_nr, tie, nxt))
+                            tie += 1
+                            nxt = None
+                        heappush(ready, (-nf._sequence_nr, tie, nf))
+                        tie += 1
+    finally:
+        running_tasks.pop()
+        grad_mode._set_enabled(prev_mode)
+
+
+def _unshared(grad: Tensor) -> bool:
+    """Whether only the engine's buffer holds ``grad`` and its array, so the leaf may keep it as its ``.grad``
+    without a copy: torch's AccumulateGrad steals a grad whose use count says nobody else holds it; here
+    the reference counts of the tensor (the buffer, this call's argument, getrefcount's own) and of its
+    array (the tensor, the local, getrefcount's), and no view in between."""
+    data = grad._data
+    return (
+        type(grad) is Tensor
+        and type(data) is np.ndarray
+        and data.base is None
+        and grad._base is None
+        and getrefcount(data) == 3
+        and getrefcount(grad) == 3
+    )
+
+
+def _slot(node: Node, nr: int, g: Tensor) -> list:
+    buf: list = [None] * len(node._out_meta)
+    buf[nr] = g
+    return buf
 
 
 def _num_outputs(node: Node) -> int:

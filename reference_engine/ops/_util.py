@@ -205,7 +205,7 @@ _NO_EDGE = (None, 0)
 
 def record(node: Any, outputs: Tensor | tuple, *inputs: Any) -> None:
     """Attach ``node`` as grad_fn of ``outputs`` with one edge per input (None for constants)."""
-    node.next_functions = tuple([_edge(t) for t in inputs])
+    node.next_functions = (_edge(inputs[0]),) if len(inputs) == 1 else tuple([_edge(t) for t in inputs])
     if isinstance(outputs, Tensor):
         outputs._grad_fn = node
         outputs._output_nr = 0

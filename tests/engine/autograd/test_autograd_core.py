@@ -337,6 +337,57 @@ def test_backward_inputs_empty() -> None:
     assert_same_error_full(lambda lib: (leaf(lib) * 2).sum().backward(inputs=[]))
 
 
+@same_result
+def leaf_grad_owns_its_memory(lib: Any) -> list:
+    # A leaf may keep the grad a node made without a copy only where nothing else holds it: a grad a
+    # custom Function also keeps, a grad passed through to two leaves, and a user's seed stay separate.
+    kept = []
+
+    class Keep(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            return x * 2
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            out = g * 2
+            kept.append(out)
+            return out
+
+    a = leaf(lib)
+    Keep.apply(a).sum().backward()
+    a.grad.add_(100)
+    b, c = leaf(lib), leaf(lib, (4.0, 5.0, 6.0))
+    (b + c).sum().backward()
+    b.grad.mul_(3)
+    d = leaf(lib)
+    seed = lib.tensor([1.0, 1.0, 1.0])
+    d.backward(seed)
+    d.grad.add_(1)
+    e = leaf(lib)
+    y = e * 3  # a fresh product, held by nothing else: kept as e.grad, and later steps must still add
+    y.backward(lib.ones(3))
+    (e * 3).sum().backward()
+    return [kept[0], a.grad, b.grad, c.grad, seed, d.grad, e.grad, a.grad is kept[0]]
+
+
+@same_result
+def ready_order_with_branches_and_chains(lib: Any) -> list:
+    # hooks record the order nodes run in: chains, a diamond, and leaves reached from several nodes
+    order: list[str] = []
+    x, w = leaf(lib), leaf(lib, (0.5, -1.0, 2.0))
+    h = x * w
+    a = h.sin()
+    b = h.exp() * x
+    c = (a + b).cos() + a
+    for name, t in (("h", h), ("a", a), ("b", b), ("c", c)):
+        t.register_hook(lambda g, name=name: order.append(name))
+    x.register_hook(lambda g: order.append("x"))
+    w.register_hook(lambda g: order.append("w"))
+    c.sum().backward()
+    return [order, x.grad, w.grad]
+
+
 # --------------------------------------------------------------------------- autograd.grad
 def test_autograd_grad_basic_does_not_touch_grad() -> None:
     def prog(lib: Any) -> list:
