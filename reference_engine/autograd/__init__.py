@@ -34,11 +34,12 @@ CREATE_GRAPH_WARNING = (
 _warned_create_graph: list[bool] = []  # non-empty once the create_graph warning was given
 
 
-def _warn_create_graph() -> None:
+def _warn_create_graph(stacklevel: int) -> None:
+    """``stacklevel``: the frames between this call and the caller of ``Tensor.backward``."""
     if not _warned_create_graph:
         # torch warns once per process (TORCH_WARN_ONCE in its engine), at the caller of backward()
         _warned_create_graph.append(True)
-        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=4)
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=stacklevel)
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -94,6 +95,27 @@ def _root_edges(outputs: Sequence[Tensor]) -> list[tuple[Any, int]]:
     return edges
 
 
+def _backward_one(output: Tensor, retain_graph: bool | None, create_graph: bool) -> None:
+    """``loss.backward()``, the call of every training step: ``backward``'s checks, fewer containers."""
+    if create_graph:
+        _warn_create_graph(5)
+    roots = _root_edges((output,))  # raises first when the output does not require grad, as torch
+    keep = create_graph if retain_graph is None else retain_graph
+    run_backward(roots, (_implicit_seed(output),), keep, create_graph)
+
+
+def _capture_edges(inputs: tuple) -> list[tuple[Any, int]]:
+    """The edges ``backward(inputs=...)`` captures; a non-leaf input gets its ``.grad`` through retain_grad."""
+    for t in inputs:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    capture = [t._edge() for t in inputs]
+    for t in inputs:
+        if t._grad_fn is not None:
+            t.retain_grad()  # as torch
+    return capture
+
+
 def backward(
     tensors: Any,
     grad_tensors: Any = None,
@@ -104,12 +126,7 @@ def backward(
 ) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (torch.autograd.backward)."""
     if type(tensors) is Tensor and grad_tensors is None and grad_variables is None and inputs is None:
-        # ``loss.backward()``, the call of every training step: the same checks, fewer containers
-        if create_graph:
-            _warn_create_graph()
-        roots = _root_edges((tensors,))  # raises first when the output does not require grad, as torch
-        keep = create_graph if retain_graph is None else retain_graph
-        run_backward(roots, (_implicit_seed(tensors),), keep, create_graph)
+        _backward_one(tensors, retain_graph, create_graph)
         return
     if grad_variables is not None:
         grad_tensors = grad_variables
@@ -122,20 +139,12 @@ def backward(
     if len(grads) != len(outputs):
         raise RuntimeError(f"got {len(grads)} gradients for {len(outputs)} outputs")
     if create_graph:
-        _warn_create_graph()
+        _warn_create_graph(4)
     if retain_graph is None:
         retain_graph = create_graph
     seeds = _make_grads(outputs, grads)
     roots = _root_edges(outputs)
-    capture = None
-    if inputs is not None:
-        for t in inputs:
-            if not isinstance(t, Tensor) or not t.requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-        capture = [t._edge() for t in inputs]
-        for t in inputs:
-            if t._grad_fn is not None:
-                t.retain_grad()  # as torch: a non-leaf input gets its .grad through retain_grad
+    capture = None if inputs is None else _capture_edges(inputs)
     captured = run_backward(roots, seeds, retain_graph, create_graph, capture=capture, accumulate=True)
     if inputs is not None:
         # leaves in ``inputs`` are accumulated here: the capture stops the walk before their AccumulateGrad

@@ -10,8 +10,8 @@ order torch's ready queue uses, so hooks fire in the same order.
 from __future__ import annotations
 
 import heapq
-from sys import getrefcount
 from collections.abc import Callable, Sequence
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
