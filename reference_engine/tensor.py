@@ -399,6 +399,7 @@ class Tensor:
         node = self._grad_fn
         if node._retains_grad is None:
             node._retains_grad = {}
+            node._hooked = True
         node._retains_grad[self._output_nr] = weakref.ref(self)
 
     def _accumulator(self) -> AccumulateGrad:

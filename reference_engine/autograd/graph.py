@@ -271,6 +271,8 @@ class Node:
     _tensor_pre_hooks: dict[int, dict] | None = None
     _retains_grad: dict[int, Any] | None = None
     _is_accumulate = False
+    # set once any hook or retain_grad is registered on the node: the backward loop then checks which
+    _hooked = False
     # a multi-output node gets zeros for the outputs nothing flowed into; a node that tells an output nothing
     # flowed into from a zero grad (as torch's C++ nodes see an undefined grad) sets this False and gets None
     materialize_grads = True
@@ -298,9 +300,10 @@ class Node:
 
     # -- saved tensors ---------------------------------------------------------
     def save(self, name: str, tensor: Tensor, is_output: bool = False) -> None:
-        if self._saved is None:
-            self._saved = {}
-        self._saved[name] = HookedSavedTensor(tensor, is_output) if _hooks_stack else SavedTensor(tensor, is_output)
+        saved = self._saved
+        if saved is None:
+            saved = self._saved = {}
+        saved[name] = SavedTensor(tensor, is_output) if not _hooks_stack else HookedSavedTensor(tensor, is_output)
 
     def saved(self, name: str) -> Tensor:
         if self._released:
@@ -328,17 +331,20 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node computed its grads."""
         if self._post_hooks is None:
             self._post_hooks = {}
+        self._hooked = True
         return _add_hook(self._post_hooks, fn)
 
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node computes its grads."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+        self._hooked = True
         return _add_hook(self._pre_hooks, fn)
 
     def _add_tensor_pre_hook(self, output_nr: int, fn: Callable) -> RemovableHandle:
         if self._tensor_pre_hooks is None:
             self._tensor_pre_hooks = {}
+        self._hooked = True
         return _add_hook(self._tensor_pre_hooks.setdefault(output_nr, {}), fn)
 
     # -- graph -----------------------------------------------------------------
