@@ -63,6 +63,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
     computes the op on a floating array in its own dtype, for the fast path.
     """
     fast = ufunc if _EXTOBJ is not None else None
+    save_self, save_result = save == "self", save == "result"
 
     def op(input: Tensor) -> Tensor:
         a = input._data if isinstance(input, Tensor) else None
@@ -77,7 +78,12 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
                 or input._grad_fn is not None
                 or (input._base is not None and grad_recording(input))
             ):
-                _record_unary(backward(), result, input, save)
+                node = backward()  # _record_unary, inlined on the per-op path
+                record(node, result, input)
+                if save_self:
+                    node.save("self", input)
+                elif save_result:
+                    node.save("result", result, is_output=True)
             return result
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
