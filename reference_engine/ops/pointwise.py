@@ -21,7 +21,7 @@ from .. import _rng_math
 from .._backend import array_module
 from .._torch_version import since
 from ..autograd import grad_mode
-from ..autograd.graph import FREED_MSG, Node
+from ..autograd.graph import FREED_MSG, Node, running_tasks
 from ..tensor import Tensor
 from . import _float_modulo
 from ._util import (
@@ -216,11 +216,24 @@ class MulBackward0(Node):
             token = _EXTOBJ.set(_IGNORE_ALL)  # inf * 0 is nan silently, as in the tensor op
             try:
                 g, rest = arrays[0], iter(arrays[1:])
-                ga = Tensor._make(g * next(rest)) if other is not None else None
+                # grad * t where grad is sum()'s expanded 1.0 is t's own bits: t is handed on without the
+                # product where nothing will write into it or keep it (reads_grad_only), and for x * x,
+                # whose two grads the engine always adds into a new array before anyone sees them
+                unit = is_unit_grad(g) and not self._post_hooks
+                ga = None
+                if other is not None:
+                    a = next(rest)
+                    ga = Tensor._make(
+                        a if unit and (this is other or reads_grad_only(self, 0)) and same_layout(g, a) else g * a
+                    )
                 if this is not None:
                     # x * x: both products are g * x, the same bits: computed once (the engine adds the two
                     # grads into a new array, it never writes into one it was handed; a post hook might)
-                    gb = ga if this is other and not self._post_hooks else Tensor._make(g * next(rest))
+                    if this is other and not self._post_hooks:
+                        gb = ga
+                    else:
+                        b = next(rest)
+                        gb = Tensor._make(b if unit and reads_grad_only(self, 1) and same_layout(g, b) else g * b)
                 else:
                     gb = None
             finally:
@@ -657,6 +670,39 @@ def backward_arrays(grad: Tensor, *saved: Tensor) -> list | None:
             return None
         arrays.append(a)
     return arrays
+
+
+# Backward nodes whose formula only reads its grad, into a new array of its own (a product): a grad handed to
+# one of them may share memory with a saved tensor, since nothing writes into it and nobody keeps it
+# (unary.py adds sin/cos/exp). The product also quiets a signalling NaN as the skipped ``1.0 * t`` would.
+GRAD_READERS: set[type] = set()
+
+
+def is_unit_grad(g: Any) -> bool:
+    """Whether ``g`` is an expanded +1.0 (``sum()``'s grad, ``expand`` of the seed): all its elements are the
+    one value in memory. IEEE ``1.0 * t`` is ``t`` bit for bit (the sign of zero included), so such a product
+    can be skipped."""
+    return g.ndim > 0 and g.size > 0 and not any(g.strides) and g.flat[0] == 1
+
+
+def same_layout(g: Any, a: Any) -> bool:
+    # ``g * a`` has g's shape and, for a C-contiguous ``a``, is C-contiguous: ``a`` itself stands in for it
+    return a.shape == g.shape and a.flags.c_contiguous
+
+
+def reads_grad_only(node: Node, i: int) -> bool:
+    """Whether the grad for ``node``'s input ``i`` may share memory with a saved tensor: a plain
+    ``backward()`` (autograd.grad would hand it to the user), going to a node in GRAD_READERS without hooks."""
+    task = running_tasks[-1] if running_tasks else None
+    if task is None or task.needed is not None:
+        return False
+    target = node.next_functions[i][0]
+    return (
+        type(target) in GRAD_READERS
+        and not target._pre_hooks
+        and not target._tensor_pre_hooks
+        and not target._retains_grad
+    )
 
 
 def times_into(g: Any, fresh: Any) -> Any:

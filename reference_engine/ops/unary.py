@@ -19,7 +19,7 @@ from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import _FROM_NUMPY, cj, grad_recording, record
 from .inplace import scalar_type_name
-from .pointwise import _EXTOBJ, _IGNORE_ALL, _unary_compute, backward_arrays, times_into, where
+from .pointwise import _EXTOBJ, _IGNORE_ALL, GRAD_READERS, _unary_compute, backward_arrays, times_into, where
 
 try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
     from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
@@ -190,6 +190,11 @@ class CosBackward0(Node):
             finally:
                 _EXTOBJ.reset(token)
         return (grad * cj(-x.sin()),)
+
+
+# their array paths multiply the grad into a new array and never hand it on (pointwise.GRAD_READERS); with
+# create_graph they run the tensor ops, which never write into the grad either
+GRAD_READERS.update((ExpBackward0, SinBackward0, CosBackward0))
 
 
 class TanBackward0(Node):

@@ -198,7 +198,11 @@ def _wide(v: Any) -> Any:
     return v.astype("float64") if hasattr(v, "astype") else float(v)
 
 
-_SCRATCH: dict[tuple, Any] = {}  # one float64 work array per parameter shape: no allocation per step
+# fused_ works through a float64 copy of the update; for large parameters it goes block by block through one
+# small work array per array module, so neither a per-step allocation nor a resident float64 twin of every
+# parameter (twice its size) is needed; the update is elementwise, so the blocks give the same bits
+_BLOCK = 1 << 15  # elements (256 KiB of float64)
+_SCRATCH: dict[str, Any] = {}
 
 
 def _scalar_fma(base: Any, a: Any, b: Any) -> bool:
@@ -222,10 +226,19 @@ def fused_(base: Any, a: Any, b: Any) -> None:
         base[...] = fused(base, a, b)
         return
     xp = array_module(base)
-    key = (base.shape, xp.__name__)
-    if key not in _SCRATCH:
-        _SCRATCH[key] = xp.empty(base.shape, xp.float64)
-    xp.copyto(base, _wide_fma(base, a, b, _SCRATCH[key]), casting="unsafe")  # the one rounding to float32
+    if not (base.flags.c_contiguous and b.flags.c_contiguous) or (
+        b is not base and xp.may_share_memory(base, b)  # a block written could be read later as ``b``
+    ):
+        xp.copyto(base, _wide_fma(base, a, b), casting="unsafe")
+        return
+    work = _SCRATCH.get(xp.__name__)
+    if work is None:
+        work = _SCRATCH[xp.__name__] = xp.empty(_BLOCK, xp.float64)
+    flat_base, flat_b, n = base.reshape(-1), b.reshape(-1), base.size
+    for i in range(0, n, _BLOCK):
+        j = min(i + _BLOCK, n)
+        part = flat_base[i:j]
+        xp.copyto(part, _wide_fma(part, a, flat_b[i:j], work[: j - i]), casting="unsafe")  # one rounding
 
 
 def fused(base: Any, a: Any, b: Any) -> Any:

@@ -508,3 +508,76 @@ def test_rdiv_is_torch_s_python_operator() -> None:
         as_numpy(engine.Tensor.__rdiv__(engine.tensor([3.0, 7.0]), engine.tensor(2.0))),
         as_numpy(torch.Tensor.__rdiv__(torch.tensor([3.0, 7.0]), torch.tensor(2.0))),
     )
+
+
+# sum()'s grad is an expanded 1.0, and MulBackward0 then hands a factor on without multiplying it by 1.0 where
+# the grad only reaches a node that multiplies it into a new array (pointwise.reads_grad_only). The grads
+# must stay torch's, special values included, and no grad a user can reach may share memory with a forward
+# result (a hook that writes into its grad, autograd.grad's results).
+_UNIT_GRAD_PROGRAMS: dict[str, Fn] = {
+    "sin_exp_plus_square": lambda x: (x.sin() * x.exp() + x * x).sum(),
+    "exp_sin": lambda x: (x.exp() * x.sin()).sum(),
+    "cos_exp": lambda x: (x.cos() * x.exp()).sum(),
+    "exp_exp": lambda x: (x.exp() * x.exp()).sum(),
+    "sin_times_leaf": lambda x: (x.sin() * x).sum(),
+    "square": lambda x: (x * x).sum(),
+}
+_SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, -1e-40, 88.8, 89.0, -104.0, 3.4e38, 1.0, -1.0]
+
+
+# NumPy's float32 sin/exp are not torch's to the last bit (its SLEEF kernels): an ulp of exp(x) (up to 1e-4 at
+# |x| ~ 9) survives the cancellation in e * cos + s * e; a grad that shared memory with a forward result that is
+# then written into would be off by a factor (2 or 3 here), far outside this
+_UNIT_GRAD_TOLERANCE = {
+    "float32": Tolerance(rtol=1e-5, atol=2e-3, reason="NumPy's float32 sin/exp vs torch's SLEEF"),
+    "float64": None,
+}
+
+
+def _unit_grad_values(dtype: str) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    return np.concatenate([rng.standard_normal(2000) * 3, _SPECIALS]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(_UNIT_GRAD_PROGRAMS))
+def test_products_under_sum_match_torch(name: str, dtype: str) -> None:
+    grads = []
+    for lib in (torch, engine):
+        x = lib.tensor(_unit_grad_values(dtype), requires_grad=True)
+        _UNIT_GRAD_PROGRAMS[name](x).backward()
+        grads.append(as_numpy(x.grad))
+    want, got = grads
+    diff = compare_arrays(got, want, _UNIT_GRAD_TOLERANCE[dtype])
+    assert diff.ok, diff.describe()
+    if name == "square":  # pure arithmetic: torch's bits exactly (x + x, NaN payloads and -0 included)
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
+def test_unit_grads_given_to_the_user_are_not_forward_results() -> None:
+    results = []
+    for lib in (torch, engine):
+        x = lib.tensor(_unit_grad_values("float32"), requires_grad=True)
+        s, e = x.sin(), x.exp()
+        gs, ge = lib.autograd.grad((s * e).sum(), [s, e])
+        with lib.no_grad():  # torch's grads are new tensors: writing into s and e leaves them as they were
+            s.mul_(2)
+            e.mul_(3)
+        results.append((as_numpy(gs), as_numpy(ge)))
+    for got, want in zip(results[1], results[0], strict=True):
+        diff = compare_arrays(got, want, _UNIT_GRAD_TOLERANCE["float32"])
+        assert diff.ok, diff.describe()
+
+
+def test_hook_writing_into_a_unit_grad_leaves_saved_tensors_alone() -> None:
+    grads = []
+    for lib in (torch, engine):
+        x = lib.tensor(_unit_grad_values("float32"), requires_grad=True)
+        s = x.sin()
+        c = s.cos()  # CosBackward0 reads s after exp's backward has run
+        e = x.exp()
+        e.register_hook(lambda g: g.mul_(3))  # torch hands the hook grad * s, a new tensor, not s
+        ((e * s).sum() + c.sum()).backward()
+        grads.append(as_numpy(x.grad))
+    diff = compare_arrays(grads[1], grads[0], _UNIT_GRAD_TOLERANCE["float32"])
+    assert diff.ok, diff.describe()

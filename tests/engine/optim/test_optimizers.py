@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -116,6 +117,29 @@ def test_update_arithmetic_matches_torch(config: str, tdt: torch.dtype, edt: Any
             check(ep, tp, f"param {i} after step {step + 1}")
             for key, value in topt.state[tp].items():
                 check(eopt.state[ep][key], value, f"state {key} of param {i} after step {step + 1}")
+
+
+@OVER_FLOAT_DTYPES
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.startswith("sgd")])
+def test_sgd_on_parameters_larger_than_a_work_block(config: str, tdt: torch.dtype, edt: Any) -> None:
+    """The update's float64 work goes block by block through large parameters (optimizer.fused_): torch's bits
+    across the block seams, for contiguous parameters, a transposed one, and a grad that is the parameter."""
+    cls, kwargs = CONFIGS[config]
+    torch.manual_seed(3)
+    tps = [torch.randn(300, 257, dtype=tdt), torch.randn(70001, dtype=tdt), torch.randn(257, 300, dtype=tdt).t()]
+    tps = [p.requires_grad_() for p in tps]
+    eps_ = [enn.Parameter(as_engine(p)) for p in tps[:2]] + [enn.Parameter(as_engine(tps[2].t()).t())]
+    topt = getattr(torch.optim, cls)(tps, **kwargs)
+    eopt = getattr(eoptim, cls)(eps_, **kwargs)
+    for step in range(3):
+        for tp, ep in zip(tps, eps_, strict=True):
+            g = torch.randn_like(tp) if step != 1 else tp.detach().clone()
+            tp.grad, ep.grad = g.clone(), as_engine(g)
+        topt.step()
+        eopt.step()
+    for tp, ep in zip(tps, eps_, strict=True):
+        assert ep.stride() == tp.stride()
+        assert np.array_equal(ep.detach().numpy(), tp.detach().numpy()), f"{config} after 3 steps"
 
 
 @pytest.mark.parametrize("config", ["sgd_momentum", "adam_amsgrad_wd", "rmsprop_all"])
