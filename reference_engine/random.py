@@ -198,8 +198,19 @@ def _uniform_words(g: Generator, n: int, np_dtype: np.dtype) -> np.ndarray:
     return bits.astype(np.float32) * np.float32(2.0**-24)
 
 
+_DRAW_BLOCK = 1 << 15  # samples drawn at once: the 64-bit words and float64 work of a draw stay this size
+
+
 def _uniform_draw(g: Generator, n: int, np_dtype: np.dtype, low: float, high: float) -> np.ndarray:
     """uniform_real_distribution<T>(from, to): x * (to - from) + from in T, contracted to one fma by the compiler."""
+    if n > _DRAW_BLOCK:
+        # block by block: the words come from the generator in the same order and every step is elementwise, so
+        # the samples are the same; only the temporaries (8-byte words, float64 fma) stay small
+        out = np.empty(n, np_dtype)
+        for i in range(0, n, _DRAW_BLOCK):
+            j = min(i + _DRAW_BLOCK, n)
+            out[i:j] = _uniform_draw(g, j - i, np_dtype, low, high)
+        return out
     work = np.float64 if np_dtype == np.float64 else np.float32
     x = _uniform_words(g, n, np.dtype(work))
     lo, hi = work(low), work(high)
