@@ -648,6 +648,7 @@ except ImportError:  # pragma: no cover - other NumPy layouts fall back to np.er
 
 
 _PLAIN_FLOATS = (np.float32, np.float64)
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def backward_arrays(grad: Tensor, *saved: Tensor) -> list | None:
@@ -658,15 +659,17 @@ def backward_arrays(grad: Tensor, *saved: Tensor) -> list | None:
     float32/float64 dtype (the tensor ops' fast paths). The caller then skips the ops' dispatch and can write
     a product into a temporary of its own instead of allocating another.
     """
-    if grad_mode._state.enabled or _EXTOBJ is None or grad_mode.forward_level.token is not None:
+    if grad_mode._state.enabled or grad_mode.forward_level.token is not None or _EXTOBJ is None:
         return None
     g = grad._data
-    if type(grad) is not Tensor or type(g) is not np.ndarray or g.dtype.type not in _PLAIN_FLOATS:
+    gdt = g.dtype
+    # NumPy's native float32/float64 dtypes are singletons: identity answers (a byte-swapped array falls back)
+    if type(g) is not np.ndarray or (gdt is not _F32 and gdt is not _F64) or type(grad) is not Tensor:
         return None
     arrays = [g]
     for t in saved:
         a = t._data
-        if type(t) is not Tensor or type(a) is not np.ndarray or a.dtype != g.dtype:
+        if type(a) is not np.ndarray or a.dtype is not gdt or type(t) is not Tensor:
             return None
         arrays.append(a)
     return arrays

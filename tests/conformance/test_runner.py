@@ -60,7 +60,7 @@ def test_planted_relu_bug_flags_exactly_the_relu_scenario(monkeypatch: pytest.Mo
     assert "worst at (0,): actual 1.0 vs expected 0.0" in result.message
 
 
-def _accumulate_by_overwriting(self: object, grad: reference_engine.Tensor) -> tuple:
+def _accumulate_by_overwriting(self: object, grad: reference_engine.Tensor, owned: bool = False) -> tuple:
     if grad is not None:
         self.variable._grad = reference_engine.Tensor._make(grad._data.copy())  # the bug: no accumulation
     return ()
@@ -89,17 +89,17 @@ def test_planted_no_accumulation_bug_reports_the_torch_and_engine_grads(monkeypa
 
 
 def test_error_message_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = engine_autograd._make_grads
+    real = engine_autograd._implicit_seed  # the seed backward() makes for an output, and its errors
 
-    def reworded(outputs: list, grads: list) -> list:
+    def reworded(output: reference_engine.Tensor) -> reference_engine.Tensor:
         try:
-            return real(outputs, grads)
+            return real(output)
         except RuntimeError as exc:
             raise RuntimeError(str(exc).replace("scalar outputs", "scalars")) from None
 
     sc = _library("seed_examples.py")["non_scalar_backward_without_seed"]
     assert run_cpu(sc).status == "pass"
-    monkeypatch.setattr(engine_autograd, "_make_grads", reworded)
+    monkeypatch.setattr(engine_autograd, "_implicit_seed", reworded)
     result = run_cpu(sc)
     assert result.status == "diverge"
     with pytest.raises(RuntimeError) as torch_error:
@@ -110,10 +110,10 @@ def test_error_message_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_error_type_mismatch_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    def wrong_type(outputs: list, grads: list) -> list:
+    def wrong_type(output: reference_engine.Tensor) -> reference_engine.Tensor:
         raise ValueError("grad can be implicitly created only for scalar outputs")
 
-    monkeypatch.setattr(engine_autograd, "_make_grads", wrong_type)
+    monkeypatch.setattr(engine_autograd, "_implicit_seed", wrong_type)
     result = run_cpu(_library("seed_examples.py")["non_scalar_backward_without_seed"])
     assert result.status == "diverge"
     assert result.record.errors["engine"].startswith("ValueError:")
