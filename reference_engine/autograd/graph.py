@@ -310,6 +310,19 @@ class Node:
             raise RuntimeError(FREED_MSG)
         return self._saved[name].unpack(self)  # type: ignore[index]
 
+    def saved_data(self, name: str) -> Any:
+        """The array of saved tensor ``name``, with ``saved``'s checks, for a formula that runs on arrays (a
+        saved output is not rebuilt as a tensor with this node as its grad_fn)."""
+        if self._released:
+            raise RuntimeError(FREED_MSG)
+        s = self._saved[name]  # type: ignore[index]
+        if type(s) is SavedTensor:
+            t = s.tensor
+            if t._vc[0] != s.version:
+                raise RuntimeError(s._modified_message())
+            return t._data
+        return s.unpack(self)._data  # saved-tensor hooks decide what comes back
+
     def _release(self) -> None:
         if self._saved:
             self._saved = None

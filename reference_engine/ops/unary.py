@@ -110,15 +110,16 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
 class ExpBackward0(Node):
     # self: grad * result.conj()
     def apply(self, grad: Tensor) -> tuple:
-        result = self.saved("result")
-        arrays = backward_arrays(grad, result)
+        arrays = backward_arrays(grad)
         if arrays is not None:  # no graph to record: the product on the arrays
-            token = _EXTOBJ.set(_IGNORE_ALL)
-            try:
-                return (Tensor._make(arrays[0] * arrays[1]),)
-            finally:
-                _EXTOBJ.reset(token)
-        return (grad * cj(result),)
+            g, r = arrays[0], self.saved_data("result")
+            if type(r) is np.ndarray and r.dtype is g.dtype:
+                token = _EXTOBJ.set(_IGNORE_ALL)
+                try:
+                    return (Tensor._make(g * r),)
+                finally:
+                    _EXTOBJ.reset(token)
+        return (grad * cj(self.saved("result")),)
 
 
 class LogBackward0(Node):
