@@ -1,4 +1,5 @@
-"""torch.autograd.graph saved tensors hooks: saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks."""
+"""torch.autograd.graph: saved tensors hooks (saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks), multi-grad
+hooks, gradient edges and version counters, and what nodes expose of what they saved."""
 
 from conformance import scenario
 
@@ -265,3 +266,28 @@ def multi_grad_hook_any_mode_and_errors(torch, check):
     v0 = e._version
     graph.increment_version(e)
     check("increment_version", e._version - v0)
+
+
+@scenario(tags=["autograd_api"], dtypes=["float32", "float64"])
+def saved_alpha_of_add_and_sub_nodes(torch, check):
+    # grad_fn._saved_alpha: the int 1 by default, the scalar as given otherwise (a float 1.0 stays a float)
+    x = check.data((3,), seed=24, requires_grad=True)
+    y = check.data((3,), seed=25, requires_grad=True)
+    made = {
+        "x + y": x + y,
+        "x + 1": x + 1,
+        "add alpha 1.0": torch.add(x, y, alpha=1.0),
+        "add alpha 2": torch.add(x, y, alpha=2),
+        "add_ alpha -0.5": x.add(y, alpha=-0.5),
+        "x - y": x - y,
+        "sub alpha 3": torch.sub(x, y, alpha=3),
+        "1 - x": 1 - x,
+        "rsub alpha 2.5": torch.rsub(x, y, alpha=2.5),
+    }
+    for label, out in made.items():
+        alpha = out.grad_fn._saved_alpha
+        check(f"{label}: node", out.grad_fn.name())
+        check(f"{label}: alpha", (alpha, type(alpha).__name__))
+    sum(out.sum() for out in made.values()).backward()
+    check("x.grad", x.grad)
+    check("y.grad", y.grad)

@@ -87,20 +87,35 @@ def _check_tensor(name: str, input: Any) -> None:
 
 
 # --------------------------------------------------------------------------- add / sub
-class AddBackward0(Node):
+class _AlphaNode(Node):
+    """add/sub/rsub's nodes: ``alpha`` scales a grad, and torch exposes it as ``grad_fn._saved_alpha``."""
+
+    alpha: Any = 1  # a node records its own only when it is not the int 1 (``x + c``, the per-op path, stays cheap)
+
+    @property
+    def _saved_alpha(self) -> Any:
+        return self.alpha
+
+
+def _keep_alpha(node: _AlphaNode, alpha: Any) -> None:
+    if type(alpha) is not int or alpha != 1:  # 1.0 stays a float, as torch keeps it
+        node.alpha = alpha
+
+
+class AddBackward0(_AlphaNode):
     # self: grad ; other: maybe_multiply(grad, alpha)
     def apply(self, grad: Tensor) -> tuple:
         alpha = self.alpha
-        return grad, (grad if alpha == 1 else grad * alpha) if needs(self, 1) else None
+        return grad, (grad if alpha == 1 else grad * alpha) if self.next_functions[1][0] is not None else None
 
 
-class SubBackward0(Node):
+class SubBackward0(_AlphaNode):
     # self: grad ; other: -grad * alpha
     def apply(self, grad: Tensor) -> tuple:
         return grad, (-grad if self.alpha == 1 else -grad * self.alpha) if needs(self, 1) else None
 
 
-class RsubBackward1(Node):
+class RsubBackward1(_AlphaNode):
     # rsub(self, other, alpha) = other - alpha * self ; self: -grad * alpha
     def apply(self, grad: Tensor) -> tuple:
         return (-grad if self.alpha == 1 else -grad * self.alpha,)
@@ -133,7 +148,7 @@ def _half_alpha(alpha: Any, dt: D.dtype) -> Any:
 def record_add(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
     # written out rather than through record_with: ``x + c`` records here on the per-op fast path
     node = AddBackward0()
-    node.alpha = alpha
+    _keep_alpha(node, alpha)
     record(node, result, input, other)
 
 
@@ -164,7 +179,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def record_sub(result: Tensor, input: Any, other: Any, alpha: Any = 1) -> None:
     node = SubBackward0()  # per-op fast path (``x - c``): no record_with call
-    node.alpha = alpha
+    _keep_alpha(node, alpha)
     record(node, result, input, other)
 
 
@@ -186,11 +201,11 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 def record_rsub(result: Tensor, input: Tensor, other: Any = None, alpha: Any = 1) -> None:
     """``number - tensor``: only the tensor has an edge (RsubBackward1)."""
     node = RsubBackward1()  # per-op fast path (``c - x``): no record_with call
-    node.alpha = alpha
+    _keep_alpha(node, alpha)
     record(node, result, input)
 
 
-class RsubBackward0(Node):
+class RsubBackward0(_AlphaNode):
     # rsub.Tensor(self, other, alpha) = other - alpha * self ; self: -grad * alpha ; other: grad
     def apply(self, grad: Tensor) -> tuple:
         ga = (-grad if self.alpha == 1 else -grad * self.alpha) if needs(self, 0) else None
