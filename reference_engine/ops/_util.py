@@ -205,7 +205,13 @@ _NO_EDGE = (None, 0)
 
 def record(node: Any, outputs: Tensor | tuple, *inputs: Any) -> None:
     """Attach ``node`` as grad_fn of ``outputs`` with one edge per input (None for constants)."""
-    node.next_functions = (_edge(inputs[0]),) if len(inputs) == 1 else tuple([_edge(t) for t in inputs])
+    n = len(inputs)
+    if n == 1:
+        node.next_functions = (_edge(inputs[0]),)
+    elif n == 2:  # binary ops: no comprehension frame on the per-op path
+        node.next_functions = (_edge(inputs[0]), _edge(inputs[1]))
+    else:
+        node.next_functions = tuple([_edge(t) for t in inputs])
     if isinstance(outputs, Tensor):
         outputs._grad_fn = node
         outputs._output_nr = 0
