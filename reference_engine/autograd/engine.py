@@ -332,8 +332,9 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
     sd = seed._data
     if sd.shape != meta[0] or sd.dtype != meta[1] or meta[2] is not CPU or type(sd) is not np.ndarray:
         seed = validate_grad(node, 0, seed, node, nr)
-    deps: dict[Node, int] = {}
-    seen = {node}
+    # dependencies: how many edges point into each node; its keys are every node the walk reaches (the root
+    # with 0: nothing points into it), which the running GraphTask answers "will it run?" from
+    deps: dict[Node, int] = {node: 0}
     stack = [node]
     while stack:
         for nf, _ in stack.pop().next_functions:
@@ -342,7 +343,6 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
                     deps[nf] += 1
                 else:
                     deps[nf] = 1
-                    seen.add(nf)
                     stack.append(nf)
     grads0: list = [None] * max(1, _num_outputs(node))
     grads0[nr] = seed
@@ -350,13 +350,13 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
     # ``nxt``: the one ready node while the queue is otherwise empty (a chain's next node skips the heap;
     # the order is the queue's, which would pop it next anyway)
     ready: list[tuple[int, int, Node]] = []
-    nxt: Node | None = None if node in deps else node
+    nxt: Node | None = node
     tie = 0
     owned: dict[int, Tensor] = {}  # as in run_backward: engine-made sums nobody else holds yet
     prev_mode = grad_mode._state.enabled
     grad_mode._set_enabled(False)
     heappop, heappush = heapq.heappop, heapq.heappush
-    running_tasks.append(GraphTask(seen, None, frozenset()))
+    running_tasks.append(GraphTask(deps, None, frozenset()))
     try:
         while nxt is not None or ready:
             if nxt is not None:

@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import re
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .grad_mode import _set_enabled, anomaly, is_grad_enabled
@@ -481,7 +481,7 @@ class GraphTask:
     __slots__ = ("captured_leaves", "id", "needed", "nodes")
     _ids = itertools.count()
 
-    def __init__(self, nodes: set, needed: set | None, captured_leaves: frozenset) -> None:
+    def __init__(self, nodes: Container, needed: set | None, captured_leaves: frozenset) -> None:
         self.id = next(GraphTask._ids)
         self.nodes = nodes
         self.needed = needed
