@@ -170,11 +170,13 @@ def _fast_arith(op: Any, record_fn: Any, slow: Any, name: str) -> Any:
             a = self._data
         except AttributeError:  # called through the class with a non-tensor self (zero cost in the common case)
             raise _descriptor_error(name, self) from None
-        if type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:  # Half computes in float32
+        dt = a.dtype
+        # float32/float64 (Half computes in float32): NumPy's native dtypes are singletons, identity answers
+        if (dt is _F32 or dt is _F64) and type(a) is np.ndarray:
             to = type(other)
             if to is float or to is int:
                 b = other
-            elif to is Tensor and type(other._data) is np.ndarray and other._data.dtype == a.dtype:
+            elif to is Tensor and type(other._data) is np.ndarray and other._data.dtype is dt:
                 b = other._data
                 if b.shape != a.shape:
                     check_broadcast(a.shape, b.shape)
@@ -207,6 +209,7 @@ def _fast_arith(op: Any, record_fn: Any, slow: Any, name: str) -> Any:
 
 if pointwise._EXTOBJ is not None:
     _EXTOBJ, _IGNORE_ALL = pointwise._EXTOBJ, pointwise._IGNORE_ALL
+    _F32, _F64 = pointwise._F32, pointwise._F64
     Tensor.__add__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add, "__add__")
     Tensor.__radd__ = _fast_arith(operator.add, pointwise.record_add, pointwise.add, "__radd__")
     Tensor.__sub__ = _fast_arith(operator.sub, pointwise.record_sub, pointwise.sub, "__sub__")

@@ -19,7 +19,17 @@ from ..autograd.graph import Node
 from ..tensor import Tensor
 from ._util import _FROM_NUMPY, cj, grad_recording, record
 from .inplace import scalar_type_name
-from .pointwise import _EXTOBJ, _IGNORE_ALL, GRAD_READERS, _unary_compute, backward_arrays, times_into, where
+from .pointwise import (
+    _EXTOBJ,
+    _F32,
+    _F64,
+    _IGNORE_ALL,
+    GRAD_READERS,
+    _unary_compute,
+    backward_arrays,
+    times_into,
+    where,
+)
 
 try:  # SciPy is optional (Cephes' erf, as torch's kernel); erf falls back to math.erf without it
     from scipy.special import erf as _sp_erf  # type: ignore[import-untyped]
@@ -67,7 +77,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
 
     def op(input: Tensor) -> Tensor:
         a = input._data if isinstance(input, Tensor) else None
-        if fast is not None and type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+        if fast is not None and type(a) is np.ndarray and (a.dtype is _F32 or a.dtype is _F64):  # NumPy's singletons
             token = _EXTOBJ.set(_IGNORE_ALL)  # log(0), sqrt(-1): inf/nan silently, as in torch
             try:
                 result = Tensor._make(fast(a))
