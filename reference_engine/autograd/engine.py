@@ -12,7 +12,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from sys import getrefcount
-from typing import Any
 
 import numpy as np
 
@@ -171,30 +170,19 @@ def run_backward(
     flowing into those edges are returned, and only nodes leading to them run;
     AccumulateGrad runs only when ``accumulate`` is true.
     """
-    if (
-        capture is None
-        and accumulate
-        and not create_graph
-        and len(roots) == 1
-        and not anomaly_mode._flags.enabled
-        and grad_mode.forward_level.token is None
-    ):
-        _run_plain(roots[0], seeds[0], keep_graph)
-        return []
     root_nodes = [n for n, _ in roots]
-    # dependencies: how many edges point into each node
-    deps: dict[Node, int] = {}
-    seen = set(root_nodes)
-    stack = list(seen)
+    # dependencies: how many edges point into each node; the keys are every node the walk reaches (the roots
+    # start at 0), which the running GraphTask answers "will it run?" from
+    deps: dict[Node, int] = dict.fromkeys(root_nodes, 0)
+    stack = list(deps)
     while stack:
-        n = stack.pop()
-        for nf, _ in n.next_functions:
-            if nf is None:
-                continue
-            deps[nf] = deps.get(nf, 0) + 1
-            if nf not in seen:
-                seen.add(nf)
-                stack.append(nf)
+        for nf, _ in stack.pop().next_functions:
+            if nf is not None:
+                if nf in deps:
+                    deps[nf] += 1
+                else:
+                    deps[nf] = 1
+                    stack.append(nf)
 
     captured: list[Tensor | None] = []
     capture_at: dict[Node, list[tuple[int, int]]] = {}
@@ -206,8 +194,6 @@ def run_backward(
         needed = _needed_nodes(root_nodes, set(capture_at))
 
     buffers: dict[Node, list] = {}
-    ready: list[tuple[int, int, Node]] = []
-    tie = 0
     for (node, nr), seed in zip(roots, seeds, strict=True):
         meta = node._meta(nr) if node._is_accumulate else node._out_meta[nr]
         sd = seed._data
@@ -217,8 +203,13 @@ def run_backward(
         if buf is None:
             buf = buffers[node] = [None] * max(1, _num_outputs(node))
         buf[nr] = seed if buf[nr] is None else buf[nr] + seed
+    # ``nxt``: the one ready node while the queue is otherwise empty (a chain's next node skips the heap;
+    # the queue would pop it next anyway)
+    ready: list[tuple[int, int, Node]] = []
+    nxt: Node | None = None
+    tie = 0
     for node in dict.fromkeys(root_nodes):
-        if deps.get(node, 0) == 0:
+        if deps[node] == 0:
             heapq.heappush(ready, (-node._sequence_nr, tie, node))
             tie += 1
 
@@ -226,137 +217,19 @@ def run_backward(
     # graphs): until handed to a node they are private, so later grads are added in place, and a
     # leaf's first grad can be kept instead of copied. Keyed by id; the dict keeps them alive.
     owned: dict[int, Tensor] = {}
-    prev_mode = grad_mode.is_grad_enabled()
+    prev_mode = grad_mode._state.enabled
     grad_mode._set_enabled(create_graph)
     heappop, heappush = heapq.heappop, heapq.heappush
     # read once per call: with anomaly mode off the loop pays one local test per executed node
     nan_check = anomaly_mode._flags.enabled and anomaly_mode._flags.check_nan
     # forward over reverse: inside a dual level, the grads a node computes carry tangents (None otherwise)
     node_tangents = grad_mode.forward_level.node_tangents if grad_mode.forward_level.token is not None else None
+    # one test per node for what most runs never need
+    capturing, watching = bool(capture_at) or not accumulate, nan_check or node_tangents is not None
     node = None  # the node being evaluated, named by anomaly mode's warning if it fails
     # published for multi-grad hooks (graph.will_engine_execute_node); autograd.grad captures leaves unrun
     leaves = frozenset(n for n in capture_at if n._is_accumulate) if capture_at and not accumulate else frozenset()
-    running_tasks.append(GraphTask(seen, needed, leaves))
-    try:
-        while ready:
-            node = heappop(ready)[2]
-            grads = buffers.pop(node, None) or [None]
-            if needed is not None and node not in needed:
-                continue  # leads to no captured input: torch never runs it, nor its tensor hooks
-            steal = False  # the grad is an engine-made sum nobody else holds: AccumulateGrad may keep it
-            if owned:
-                for g in grads:
-                    if g is not None and owned.pop(id(g), None) is not None:
-                        steal = node._is_accumulate
-            if node._tensor_pre_hooks or node._retains_grad or (node._is_accumulate and node.variable._hooks):
-                steal = False
-                grads = _call_tensor_hooks(node, grads)
-            run = True
-            if capture_at:
-                if node in capture_at:
-                    for nr, i in capture_at[node]:
-                        captured[i] = grads[nr]
-                    run = not node._is_accumulate
-            if node._is_accumulate and not accumulate:
-                run = False
-            outs: Sequence[Any] = ()
-            if run and (grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads)):
-                if node._pre_hooks:
-                    grads = _call_pre_hooks(node, grads)
-                if len(grads) > 1 and any(g is None for g in grads) and node.materialize_grads:
-                    grads = _materialize(node, grads)
-                outs = node.apply(grads[0], True) if steal and not node._pre_hooks else node.apply(*grads)
-                if node._post_hooks:
-                    for fn in list(node._post_hooks.values()):
-                        res = fn(tuple(outs), tuple(grads))
-                        if res is not None:
-                            outs = res
-                if not keep_graph:
-                    node._release()
-                if nan_check:
-                    anomaly_mode.check_nan(node, outs)
-                if node_tangents is not None:
-                    node_tangents(node, grads, outs)
-            n_outs = len(outs)
-            for i, (nf, nr) in enumerate(node.next_functions):
-                if nf is None:
-                    continue
-                g = outs[i] if i < n_outs else None
-                if g is not None:
-                    meta = nf._meta(nr) if nf._is_accumulate else nf._out_meta[nr]
-                    gd = g._data
-                    # fast path: shape, dtype and device already right (the common case; NumPy's builtin dtypes
-                    # are singletons, so identity answers before the slower dtype comparison is needed)
-                    gdt = gd.dtype
-                    if (
-                        gd.shape != meta[0]
-                        or (gdt is not meta[1] and gdt != meta[1])
-                        or meta[2] is not CPU
-                        or type(gd) is not np.ndarray
-                    ):
-                        g = validate_grad(node, i, g, nf, nr)
-                    buf = buffers.get(nf)
-                    if buf is None:
-                        buf = buffers[nf] = [None] * (1 if nf._is_accumulate else len(nf._out_meta))
-                    cur = buf[nr]
-                    if cur is None:
-                        buf[nr] = g
-                    elif id(cur) in owned:
-                        cur._data += g._data  # our own sum, not yet handed to anyone: add in place
-                    else:
-                        cur = buf[nr] = cur + g
-                        if not create_graph:
-                            owned[id(cur)] = cur
-                left = deps[nf] - 1
-                deps[nf] = left
-                if left == 0:
-                    heappush(ready, (-nf._sequence_nr, tie, nf))
-                    tie += 1
-    except Exception:
-        # as torch's GraphTask::set_exception: in anomaly mode, say which node failed and where it was made
-        if node is not None and anomaly_mode._flags.enabled:
-            anomaly_mode.warn_failed_node(node)
-        raise
-    finally:
-        running_tasks.pop()
-        grad_mode._set_enabled(prev_mode)
-    return captured
-
-
-def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
-    """``run_backward`` for the common call: one output's ``backward()`` without create_graph, inputs,
-    anomaly mode or a dual level (every training step). The same order, hooks, grad checks and in-place
-    sums as the general loop, with the work only the other cases need left out."""
-    node, nr = root
-    meta = node._meta(nr) if node._is_accumulate else node._out_meta[nr]
-    sd = seed._data
-    if sd.shape != meta[0] or sd.dtype != meta[1] or meta[2] is not CPU or type(sd) is not np.ndarray:
-        seed = validate_grad(node, 0, seed, node, nr)
-    # dependencies: how many edges point into each node; its keys are every node the walk reaches (the root
-    # with 0: nothing points into it), which the running GraphTask answers "will it run?" from
-    deps: dict[Node, int] = {node: 0}
-    stack = [node]
-    while stack:
-        for nf, _ in stack.pop().next_functions:
-            if nf is not None:
-                if nf in deps:
-                    deps[nf] += 1
-                else:
-                    deps[nf] = 1
-                    stack.append(nf)
-    grads0: list = [None] * max(1, _num_outputs(node))
-    grads0[nr] = seed
-    buffers: dict[Node, list] = {node: grads0}
-    # ``nxt``: the one ready node while the queue is otherwise empty (a chain's next node skips the heap;
-    # the order is the queue's, which would pop it next anyway)
-    ready: list[tuple[int, int, Node]] = []
-    nxt: Node | None = node
-    tie = 0
-    owned: dict[int, Tensor] = {}  # as in run_backward: engine-made sums nobody else holds yet
-    prev_mode = grad_mode._state.enabled
-    grad_mode._set_enabled(False)
-    heappop, heappush = heapq.heappop, heapq.heappush
-    running_tasks.append(GraphTask(deps, None, frozenset()))
+    running_tasks.append(GraphTask(deps, needed, leaves))
     try:
         while nxt is not None or ready:
             if nxt is not None:
@@ -364,7 +237,9 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
             else:
                 node = heappop(ready)[2]
             grads = buffers.pop(node, None) or [None]
-            steal = False
+            if needed is not None and node not in needed:
+                continue  # leads to no captured input: torch never runs it, nor its tensor hooks
+            steal = False  # AccumulateGrad may keep the grad as the leaf's .grad without a copy
             if owned:
                 for g in grads:
                     if g is not None and owned.pop(id(g), None) is not None:
@@ -374,10 +249,18 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
                 if node._tensor_pre_hooks or node._retains_grad or (node._is_accumulate and node.variable._hooks):
                     steal = False
                     grads = _call_tensor_hooks(node, grads)
-                elif node._is_accumulate and not steal and grads[0] is not None:
+                elif node._is_accumulate and not steal and not create_graph and grads[0] is not None:
                     outs = g = gd = None  # the loop's own references to the previous node's grads
                     steal = _unshared(grads[0])
-            if grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads):
+            run = True
+            if capturing:
+                if node in capture_at:
+                    for nr, i in capture_at[node]:
+                        captured[i] = grads[nr]
+                    run = not node._is_accumulate
+                if node._is_accumulate and not accumulate:
+                    run = False
+            if run and (grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads)):
                 if hooked and node._pre_hooks:
                     grads = _call_pre_hooks(node, grads)
                     steal = False
@@ -389,8 +272,13 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
                         res = fn(tuple(outs), tuple(grads))
                         if res is not None:
                             outs = res
-                if not keep_graph and node._saved:
-                    node._release()
+                if not keep_graph:
+                    node._release()  # a node's own _release (a custom Function's, CopySlices') frees what it holds
+                if watching:
+                    if nan_check:
+                        anomaly_mode.check_nan(node, outs)
+                    if node_tangents is not None:
+                        node_tangents(node, grads, outs)
             else:
                 outs = ()
             n_outs = len(outs)
@@ -399,11 +287,12 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
                     continue
                 g = outs[i] if i < n_outs else None
                 if g is not None:
+                    # fast path: shape, dtype and device already right (the common case; NumPy's builtin dtypes
+                    # are singletons, so identity answers before the slower dtype comparison is needed)
                     gd = g._data
                     gdt = gd.dtype
                     if nf._is_accumulate:
-                        # the leaf's own array: a NumPy array is on the CPU (Tensor.device)
-                        vd = nf.variable._data
+                        vd = nf.variable._data  # the leaf's own array: a NumPy array is on the CPU
                         if (
                             gd.shape != vd.shape
                             or (gdt is not vd.dtype and gdt != vd.dtype)
@@ -428,10 +317,11 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
                         if cur is None:
                             buf[nr] = g
                         elif id(cur) in owned:
-                            cur._data += g._data
+                            cur._data += g._data  # our own sum, not yet handed to anyone: add in place
                         else:
                             cur = buf[nr] = cur + g
-                            owned[id(cur)] = cur
+                            if not create_graph:
+                                owned[id(cur)] = cur
                 left = deps[nf] - 1
                 deps[nf] = left
                 if left == 0:
@@ -444,9 +334,15 @@ def _run_plain(root: tuple[Node, int], seed: Tensor, keep_graph: bool) -> None:
                             nxt = None
                         heappush(ready, (-nf._sequence_nr, tie, nf))
                         tie += 1
+    except Exception:
+        # as torch's GraphTask::set_exception: in anomaly mode, say which node failed and where it was made
+        if node is not None and anomaly_mode._flags.enabled:
+            anomaly_mode.warn_failed_node(node)
+        raise
     finally:
         running_tasks.pop()
         grad_mode._set_enabled(prev_mode)
+    return captured
 
 
 def _unshared(grad: Tensor) -> bool:

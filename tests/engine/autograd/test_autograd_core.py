@@ -372,6 +372,35 @@ def leaf_grad_owns_its_memory(lib: Any) -> list:
 
 
 @same_result
+def second_backward_through_released_nodes(lib: Any) -> list:
+    # without retain_graph every node frees what it saved, through its own release: a custom Function's
+    # saved tensors and an in-place op on a view (CopySlices) must refuse a second backward like torch
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    out = []
+    x = leaf(lib)
+    b = x * 1
+    b[:2].exp_()
+    for loss in (Square.apply(leaf(lib)).sum(), b.sum()):
+        loss.backward()
+        try:
+            loss.backward()
+            out.append("ran")
+        except RuntimeError as exc:
+            out.append(str(exc).split(" (")[0])
+    return out
+
+
+@same_result
 def ready_order_with_branches_and_chains(lib: Any) -> list:
     # hooks record the order nodes run in: chains, a diamond, and leaves reached from several nodes
     order: list[str] = []
