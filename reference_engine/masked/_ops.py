@@ -191,6 +191,18 @@ def cumprod(input: Tensor, dim: int, *, dtype: DType | None = None, mask: Tensor
     return ops.cumprod(mask_input, dim_, dtype=dtype).to(dtype=dtype)
 
 
+def _extreme(
+    name: str, input: Tensor, dim: DimOrDims, keepdim: bool | None, dtype: DType | None, mask: Tensor | None
+) -> Tensor:
+    """amax/amin/argmax/argmin (``name``) of the input with its masked-out elements set to the reduction's
+    identity, cast to ``dtype`` (the input's by default, as torch). amax/amin take torch.masked's canonical
+    dims; argmax/argmin take ``dim`` as given (one dim or None)."""
+    mask_input = _combine_input_and_mask(name, input, mask)
+    if name in ("amax", "amin"):
+        dim = _canonical_dim(dim, mask_input.ndim)
+    return getattr(ops, name)(mask_input, dim, bool(keepdim)).to(dtype=input.dtype if dtype is None else dtype)
+
+
 def amax(
     input: Tensor,
     dim: DimOrDims = None,
@@ -201,11 +213,7 @@ def amax(
 ) -> Tensor:
     """Maximum of the masked-in elements over ``dim``; masked-out elements count as -inf (the dtype's minimum
     for integers)."""
-    if dtype is None:
-        dtype = input.dtype
-    mask_input = _combine_input_and_mask("amax", input, mask)
-    dim_ = _canonical_dim(dim, mask_input.ndim)
-    return ops.amax(mask_input, dim_, bool(keepdim)).to(dtype=dtype)
+    return _extreme("amax", input, dim, keepdim, dtype, mask)
 
 
 def amin(
@@ -218,11 +226,7 @@ def amin(
 ) -> Tensor:
     """Minimum of the masked-in elements over ``dim``; masked-out elements count as inf (the dtype's maximum
     for integers)."""
-    if dtype is None:
-        dtype = input.dtype
-    mask_input = _combine_input_and_mask("amin", input, mask)
-    dim_ = _canonical_dim(dim, mask_input.ndim)
-    return ops.amin(mask_input, dim_, bool(keepdim)).to(dtype=dtype)
+    return _extreme("amin", input, dim, keepdim, dtype, mask)
 
 
 def argmax(
@@ -234,10 +238,7 @@ def argmax(
     mask: Tensor | None = None,
 ) -> Tensor:
     """Index of the maximum masked-in element, in the input's dtype unless ``dtype`` is given (as torch)."""
-    if dtype is None:
-        dtype = input.dtype
-    mask_input = _combine_input_and_mask("argmax", input, mask)
-    return ops.argmax(mask_input, dim, bool(keepdim)).to(dtype=dtype)
+    return _extreme("argmax", input, dim, keepdim, dtype, mask)
 
 
 def argmin(
@@ -249,10 +250,7 @@ def argmin(
     mask: Tensor | None = None,
 ) -> Tensor:
     """Index of the minimum masked-in element, in the input's dtype unless ``dtype`` is given (as torch)."""
-    if dtype is None:
-        dtype = input.dtype
-    mask_input = _combine_input_and_mask("argmin", input, mask)
-    return ops.argmin(mask_input, dim, bool(keepdim)).to(dtype=dtype)
+    return _extreme("argmin", input, dim, keepdim, dtype, mask)
 
 
 def mean(
