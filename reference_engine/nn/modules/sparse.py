@@ -14,6 +14,19 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+def _set_table(module: Module, weight: Tensor | None, requires_grad: bool, device: Any, dtype: Any) -> None:
+    """An embedding module's ``weight``: ``weight`` itself (its shape checked), or a new (num_embeddings,
+    embedding_dim) table drawn by the module's reset_parameters."""
+    shape = [module.num_embeddings, module.embedding_dim]
+    if weight is None:
+        module.weight = Parameter(empty(shape, device=device, dtype=dtype), requires_grad)
+        module.reset_parameters()
+    else:
+        if list(weight.shape) != shape:
+            raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+        module.weight = Parameter(weight, requires_grad=requires_grad)
+
+
 class Embedding(Module):
     """Rows of ``weight`` looked up by index; the default weight is N(0, 1) (``normal_``, as torch draws it)."""
 
@@ -36,13 +49,7 @@ class Embedding(Module):
         self.padding_idx = wrap_padding_idx(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        if _weight is None:
-            self.weight = Parameter(empty((num_embeddings, embedding_dim), device=device, dtype=dtype), not _freeze)
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        _set_table(self, _weight, not _freeze, device, dtype)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -121,23 +128,12 @@ class EmbeddingBag(Module):
                     raise AssertionError("padding_idx must be within num_embeddings")
                 padding_idx = num_embeddings + padding_idx
         self.padding_idx = padding_idx
-        if _weight is None:
-            self.weight = Parameter(empty((num_embeddings, embedding_dim), device=device, dtype=dtype))
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
-            self.weight = Parameter(_weight)
+        _set_table(self, _weight, True, device, dtype)
         self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
 
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
-
-    def _fill_padding_idx_with_zero(self) -> None:
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx].fill_(0)
+    # the same N(0, 1) draw and zeroed padding row as Embedding's
+    reset_parameters = Embedding.reset_parameters
+    _fill_padding_idx_with_zero = Embedding._fill_padding_idx_with_zero
 
     def forward(self, input: Tensor, offsets: Tensor | None = None, per_sample_weights: Tensor | None = None) -> Tensor:
         return F.embedding_bag(
