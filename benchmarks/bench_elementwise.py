@@ -27,7 +27,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -50,6 +49,7 @@ from torch.testing._internal.common_methods_invocations import op_db  # noqa: E4
 from torch.testing._internal.opinfo.core import BinaryUfuncInfo, UnaryUfuncInfo  # noqa: E402
 
 import reference_engine as engine  # noqa: E402
+from benchmarks.bench_engine import environment  # noqa: E402 (the same machine facts in every benchmark's JSON)
 from conformance.compare import compare_arrays  # noqa: E402
 from conformance.opinfo import Absent, engine_callable  # noqa: E402
 
@@ -345,18 +345,6 @@ def run_case(case: Case, repeats: int, min_time: float) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- report
-
-
-def environment() -> dict[str, Any]:
-    return {
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "torch_threads": torch.get_num_threads(),
-        "cpu_count": os.cpu_count(),
-        "load_average_1min": os.getloadavg()[0],
-    }
 
 
 def _cell(part: dict[str, Any] | None) -> str:
