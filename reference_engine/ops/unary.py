@@ -56,15 +56,6 @@ _COMPLEX_ERRORS: dict[str, str] = {
 }
 
 
-def _record_unary(node: Node, result: Tensor, input: Tensor, save: str) -> None:
-    """Record a table unary op; its node saves ``self``, ``result`` or (``save`` empty) nothing."""
-    record(node, result, input)
-    if save == "self":
-        node.save("self", input)
-    elif save == "result":
-        node.save("result", result, is_output=True)
-
-
 def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True, ufunc: Any = None) -> Any:
     """Build a unary op from its NumPy function and its backward node.
 
@@ -83,18 +74,25 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
                 result = Tensor._make(fast(a))
             finally:
                 _EXTOBJ.reset(token)
-            if grad_mode._state.enabled and (
+            recording = grad_mode._state.enabled and (
                 input._requires_grad
                 or input._grad_fn is not None
                 or (input._base is not None and grad_recording(input))
-            ):
-                node = backward()  # _record_unary, inlined on the per-op path
-                record(node, result, input)
-                if save_self:
-                    node.save("self", input)
-                elif save_result:
-                    node.save("result", result, is_output=True)
-            return result
+            )
+        else:
+            result = _general(input)
+            recording = grad_recording(input)
+        if recording:
+            node = backward()
+            record(node, result, input)
+            if save_self:
+                node.save("self", input)
+            elif save_result:
+                node.save("result", result, is_output=True)
+        return result
+
+    def _general(input: Tensor) -> Tensor:
+        """Every other input: torch's checks and dtype rules, then the NumPy function."""
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         if input._data.dtype.kind == "b" and name in _BOOL_ERRORS:
@@ -107,10 +105,7 @@ def _unary(name: str, fn: Any, backward: type, save: str, floating: bool = True,
             raise NotImplementedError(_COMPLEX_ERRORS[name].format(scalar_type_name(dt)))
         if floating and dt.category < 2:
             dt = D.get_default_dtype()  # sin(int tensor) is the default float dtype
-        result = Tensor._make(_unary_compute(input, dt, fn))
-        if grad_recording(input):
-            _record_unary(backward(), result, input, save)
-        return result
+        return Tensor._make(_unary_compute(input, dt, fn))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name}, elementwise."
