@@ -77,10 +77,15 @@ class SavedTensor:
         else:
             self.tensor = tensor
 
-    def unpack(self, node: Node) -> Tensor:
+    def checked(self) -> Tensor:
+        """The saved tensor as kept (an output's detached alias), after the in-place check."""
         t = self.tensor
         if t._vc[0] != self.version:
             raise RuntimeError(self._modified_message())
+        return t
+
+    def unpack(self, node: Node) -> Tensor:
+        t = self.checked()
         if self.is_output and self.requires_grad:
             fw = t.__dict__.get("_fw")
             t = t._alias()
@@ -317,10 +322,7 @@ class Node:
             raise RuntimeError(FREED_MSG)
         s = self._saved[name]  # type: ignore[index]
         if type(s) is SavedTensor:
-            t = s.tensor
-            if t._vc[0] != s.version:
-                raise RuntimeError(s._modified_message())
-            return t._data
+            return s.checked()._data
         return s.unpack(self)._data  # saved-tensor hooks decide what comes back
 
     def _release(self) -> None:
