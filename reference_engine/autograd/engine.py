@@ -208,10 +208,13 @@ def run_backward(
     ready: list[tuple[int, int, Node]] = []
     nxt: Node | None = None
     tie = 0
-    for node in dict.fromkeys(root_nodes):
-        if deps[node] == 0:
-            heapq.heappush(ready, (-node._sequence_nr, tie, node))
-            tie += 1
+    if len(root_nodes) == 1:
+        nxt = root_nodes[0]  # one root (loss.backward()): nothing points into it
+    else:
+        for node in dict.fromkeys(root_nodes):
+            if deps[node] == 0:
+                heapq.heappush(ready, (-node._sequence_nr, tie, node))
+                tie += 1
 
     # Sums the engine made of several incoming grads (never with create_graph, where grads carry
     # graphs): until handed to a node they are private, so later grads are added in place, and a
